@@ -1,0 +1,87 @@
+// backlog: the teaching application. With a command (simulate …) it runs headless; otherwise it opens
+// the main window on the given file, or on the default scenario.
+#include "CommandLine.h"
+#include "MainWindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+
+#include <cstdio>
+#include <memory>
+
+namespace {
+
+QStringList rawArguments(int argc, char** argv) {
+    QStringList args;
+    for (int i = 0; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
+    return args;
+}
+
+// A window needs a display. Say how to get one (or how to work without) instead of Qt's abort.
+bool displayAvailable() {
+#if defined(Q_OS_LINUX) || defined(Q_OS_FREEBSD)
+    return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
+           qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+#else
+    return true;
+#endif
+}
+
+QString defaultScenario() {
+    // Installed next to the binary, or the source tree's lessons/ in a build.
+    const QString beside = QCoreApplication::applicationDirPath() + QStringLiteral("/lessons/00-default.yaml");
+    if (QFileInfo::exists(beside)) return beside;
+    return QStringLiteral(BACKLOG_LESSONS_DIR "/00-default.yaml");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const QStringList args = rawArguments(argc, argv);
+    if (backlog::app::isCommand(args)) {
+        QCoreApplication core(argc, argv);
+        QCoreApplication::setApplicationName(QStringLiteral("backlog"));
+        QCoreApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
+        return backlog::app::runCommand(args);
+    }
+    const bool wantsHelp = args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h")) ||
+                           args.contains(QStringLiteral("--version")) || args.contains(QStringLiteral("-v"));
+    if (!wantsHelp && !displayAvailable()) {
+        std::fputs("backlog: no display to open a window on.\n"
+                   "  Run it under a virtual display:  xvfb-run backlog [FILE]\n"
+                   "  or use the command line:         backlog simulate FILE [--json]   (see backlog --help)\n",
+                   stderr);
+        return 2;
+    }
+    if (wantsHelp) {
+        QCoreApplication core(argc, argv);
+        QCoreApplication::setApplicationName(QStringLiteral("backlog"));
+        QCoreApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
+        QCommandLineParser parser;
+        parser.setApplicationDescription(
+            "Backlog shows how Linux takes in TCP connections: the SYN queue, the accept queue and accept().\n\n"
+            "Commands (no display needed):\n"
+            "  simulate FILE [--until DURATION] [--set KEY=VALUE]... [--json]\n"
+            "                      run a scenario and print a report (backlog simulate --help)\n\n"
+            "Without a command, opens the window on FILE (or on the default scenario).");
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addPositionalArgument("FILE", "A scenario or lesson file to open.", "[FILE]");
+        parser.process(core);
+        return 0;
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Backlog"));
+    QApplication::setOrganizationName(QStringLiteral("Backlog"));
+    QApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
+    const QString file = args.size() > 1 ? args[1] : defaultScenario();
+    backlog::app::MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    window.openFile(file);
+    return QApplication::exec();
+}

@@ -1,0 +1,173 @@
+#include "Simulation.h"
+
+#include "Engine.h"
+#include "Settings.h"
+
+#include <algorithm>
+
+namespace backlog {
+
+struct Simulation::Checkpoint {
+    Time at;
+    SimState state;
+    std::size_t logLines;
+    std::size_t workers;
+    std::size_t listeners;
+    std::uint64_t events;
+};
+
+namespace {
+std::string ipv4(std::uint32_t a) {
+    return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xFF) + "." + std::to_string((a >> 8) & 0xFF) +
+           "." + std::to_string(a & 0xFF);
+}
+} // namespace
+
+Simulation::Simulation(Scenario scenario)
+    : scenario_(std::move(scenario)), state_(std::make_unique<SimState>(scenario_)) {
+    Engine engine(*state_, history_, kernelLog_, scenario_);
+    engine.start();
+    engine.flushCounters();
+    nextCheckpoint_ = Time();
+}
+
+Simulation::~Simulation() = default;
+
+bool Simulation::idle() const { return state_->queue.empty(); }
+Time Simulation::now() const { return state_->now; }
+
+void Simulation::takeCheckpoint(Time at) {
+    checkpoints_.push_back({at, *state_, kernelLog_.size(), history_.workers.size(), history_.listeners.size(), events_});
+}
+
+void Simulation::processNext() {
+    const Event e = state_->queue.top();
+    state_->queue.pop();
+    Engine engine(*state_, history_, kernelLog_, scenario_);
+    engine.process(e);
+    ++events_;
+}
+
+void Simulation::runUntil(Time t) {
+    SimState& s = *state_;
+    while (!s.queue.empty() && s.queue.top().at <= t) {
+        const Time next = s.queue.top().at;
+        // A checkpoint holds the state before any event at or after its time (History::truncate).
+        if (next >= nextCheckpoint_) {
+            if (checkpoints_.empty() || checkpoints_.back().at < nextCheckpoint_) takeCheckpoint(nextCheckpoint_);
+            while (nextCheckpoint_ <= next) nextCheckpoint_ += checkpointEvery_;
+        }
+        processNext();
+    }
+    history_.end = std::max(history_.end, s.queue.empty() ? s.now : t);
+    if (!s.queue.empty()) s.now = std::max(s.now, t);
+}
+
+void Simulation::run() {
+    const Time limit = scenario_.until.value_or(Limits::maxDuration);
+    runUntil(limit);
+    if (scenario_.until) history_.end = *scenario_.until;
+}
+
+std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, const std::string& value) {
+    if (t < Time()) return "a change needs a time at or after 0s";
+    if (key == "close-listener") {
+        int l = -1;
+        try {
+            l = std::stoi(value);
+        } catch (...) {
+            return "close-listener: expected a listener index";
+        }
+        if (l < 0 || l >= static_cast<int>(history_.listeners.size()))
+            return "close-listener: there is no listener " + value;
+    } else {
+        Scenario probe = state_->live;
+        if (auto err = applySetting(probe, key, value)) return err;
+    }
+    const Time reached = history_.end;
+    // Cut: the latest checkpoint at or before t, everything after it forgotten, then forward again.
+    while (!checkpoints_.empty() && checkpoints_.back().at > t) checkpoints_.pop_back();
+    if (checkpoints_.empty()) {
+        *state_ = SimState(scenario_);
+        history_ = History();
+        kernelLog_.clear();
+        events_ = 0;
+        Engine engine(*state_, history_, kernelLog_, scenario_);
+        engine.start();
+        engine.flushCounters();
+        nextCheckpoint_ = Time();
+    } else {
+        const Checkpoint& cp = checkpoints_.back();
+        *state_ = cp.state;
+        history_.truncate(cp.at);
+        history_.workers.resize(cp.workers);
+        history_.listeners.resize(cp.listeners);
+        history_.queues.resize(cp.listeners);
+        history_.wastedWakeups.resize(cp.listeners);
+        kernelLog_.resize(cp.logLines);
+        events_ = cp.events;
+        nextCheckpoint_ = cp.at;
+        checkpoints_.pop_back(); // retaken on the way forward
+    }
+    Intervention iv;
+    iv.at = t;
+    iv.key = key;
+    iv.value = value;
+    scenario_.events.push_back(iv);
+    // The restored state knows the interventions that existed at its checkpoint; later ones (this
+    // one, and any added since at times after the checkpoint) are scheduled now.
+    const std::size_t known = state_->live.events.size();
+    state_->live.events = scenario_.events;
+    Engine engine(*state_, history_, kernelLog_, scenario_);
+    for (std::size_t i = known; i < scenario_.events.size(); ++i) engine.pushIntervention(i);
+    runUntil(std::max(reached, t));
+    return std::nullopt;
+}
+
+std::string Simulation::serverAddress() const { return "10.0.0.1"; }
+
+std::string Simulation::clientAddress(std::uint32_t c) const { return ipv4(history_.clients[c].address); }
+
+std::vector<SsSocket> Simulation::ssListening(Time t) const {
+    std::vector<SsSocket> out;
+    for (std::size_t l = 0; l < history_.listeners.size(); ++l) {
+        if (!history_.listenerOpenAt(static_cast<int>(l), t)) continue;
+        const QueueLengths q = history_.queueLengthsAt(static_cast<int>(l), t);
+        SsSocket s;
+        s.state = TcpState::Listen;
+        s.recvQ = q.accept; // Q3
+        s.sendQ = history_.maxBacklogAt(static_cast<int>(l), t);
+        s.local = "0.0.0.0:" + std::to_string(history_.listeners[l].port);
+        s.peer = "0.0.0.0:*";
+        out.push_back(s);
+    }
+    return out;
+}
+
+std::vector<SsSocket> Simulation::ssAll(Time t) const {
+    std::vector<SsSocket> out = ssListening(t);
+    const std::string local = serverAddress() + ":" + std::to_string(scenario_.server.port);
+    for (std::size_t l = 0; l < history_.listeners.size(); ++l) {
+        for (const QueueEntry& e : history_.queueAt(static_cast<int>(l), QueueKind::Syn, t)) {
+            if (!isSpoofed(e.flow)) continue; // real clients are listed below, from their own record
+            const std::uint64_t m = mix64(scenario_.seed ^ e.flow);
+            out.push_back({TcpState::SynRecv, 0, 0, local,
+                           ipv4(static_cast<std::uint32_t>(m)) + ":" + std::to_string(1024 + (m >> 32) % 64511)});
+        }
+    }
+    for (std::uint32_t c = 0; c < history_.clients.size(); ++c) {
+        const TcpState st = history_.serverStateAt(c, t);
+        if (st == TcpState::Closed) continue;
+        const ClientRecord& rec = history_.clients[c];
+        SsSocket s;
+        s.state = st;
+        const bool unread = !rec.dataQueuedAt.isNever() && rec.dataQueuedAt <= t && (rec.acceptedAt.isNever() || t < rec.acceptedAt);
+        s.recvQ = unread ? 80 : 0; // D1: the request waits, unread, until accept() + read()
+        s.local = local;
+        s.peer = clientAddress(c) + ":" + std::to_string(rec.port);
+        out.push_back(s);
+    }
+    return out;
+}
+
+} // namespace backlog

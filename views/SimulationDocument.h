@@ -1,0 +1,49 @@
+// The QObject face of a Simulation for the views: it owns the model, holds the playhead, and says what
+// changed. The model itself knows nothing of Qt (STYLE.md pattern 2).
+#pragma once
+
+#ifndef Q_MOC_RUN // moc (Qt 6.4) cannot parse <compare>/<concepts>; it only needs the names
+#include "Simulation.h"
+#else
+namespace backlog {
+class Simulation;
+class Time;
+} // namespace backlog
+#endif
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+namespace backlog::views {
+
+class SimulationDocument : public QObject {
+    Q_OBJECT
+public:
+    explicit SimulationDocument(QObject* parent = nullptr);
+    ~SimulationDocument() override;
+
+    // Reads and simulates a scenario file. On failure the current document is kept and the errors
+    // (FILE:LINE:COL: …) are returned.
+    QStringList load(const QString& path);
+
+    bool isLoaded() const { return sim_ != nullptr; }
+    const Simulation& simulation() const { return *sim_; }
+    QString path() const { return path_; }
+    Time end() const;
+    Time playhead() const { return playhead_; }
+    void setPlayhead(Time t);
+
+signals:
+    void loaded();
+    void playheadChanged(backlog::Time t);
+
+private:
+    std::unique_ptr<Simulation> sim_;
+    QString path_;
+    Time playhead_;
+};
+
+} // namespace backlog::views
