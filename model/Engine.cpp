@@ -56,12 +56,12 @@ SimState::SimState(const Scenario& scenario)
 
 void Engine::push(Time at, EventType type, std::uint32_t target, std::uint32_t gen) {
     // Class 2: ordinary events keep the order in which they were scheduled.
-    s_.queue.push({at, (2ULL << 62) | s_.seq++, target, gen, type});
+    s_.queue.push({at, (2ULL << 62) | s_.seq++, target, gen, type}, static_cast<std::size_t>(type));
 }
 
 void Engine::pushIntervention(std::size_t index) {
     const Intervention& iv = s_.live.events[index];
-    s_.queue.push({iv.at, s_.seq++, static_cast<std::uint32_t>(index), 0, EventType::Intervention});
+    s_.queue.push({iv.at, s_.seq++, static_cast<std::uint32_t>(index), 0, EventType::Intervention}, EventQueue::kNoLane);
 }
 
 void Engine::armKernelTimer(Time delay, EventType type, std::uint32_t target, std::uint32_t gen) {
@@ -70,7 +70,7 @@ void Engine::armKernelTimer(Time delay, EventType type, std::uint32_t target, st
     const TimerWheel::Expiry e = s_.wheel.arm(s_.now, s_.wheel.jiffiesFor(delay));
     const std::uint64_t newestFirst = (1ULL << 54) - 1 - (s_.seq++ & ((1ULL << 54) - 1));
     const std::uint64_t order = (1ULL << 62) | (static_cast<std::uint64_t>(15 - e.level) << 54) | newestFirst;
-    s_.queue.push({e.at, order, target, gen, type});
+    s_.queue.push({e.at, order, target, gen, type}, EventQueue::kNoLane);
 }
 
 void Engine::count(Host host, Counter c) {
@@ -510,8 +510,9 @@ int Engine::selectListener(FlowId f) const {
 
 void Engine::serverReceives(std::uint32_t i, const Packet& p) {
     count(Host::Server, Counter::TcpInSegs);
-    // The ehash first: established children and request sockets (section S, lookup).
-    const ServerRef ref = serverRef(p.flow);
+    // The ehash first: established children and request sockets (section S, lookup). A spoofed SYN
+    // opens a flow of its own (spoofers never retransmit), so it can have no entry yet.
+    const ServerRef ref = (isSpoofed(p.flow) && p.kind == PacketKind::Syn) ? ServerRef{} : serverRef(p.flow);
     if (ref.type == ServerRef::Type::Child) {
         childSegment(i, p, ref.index);
         return;

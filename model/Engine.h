@@ -1,6 +1,7 @@
 // Internal to the model: the simulation state and the rules that move it. Simulation.h is the API.
 #pragma once
 
+#include "EventQueue.h"
 #include "History.h"
 #include "Rng.h"
 #include "Scenario.h"
@@ -31,14 +32,6 @@ enum class EventType : std::uint8_t {
     TimeWaitDone,
 };
 
-struct Event {
-    Time at;
-    std::uint64_t order; // within one instant: interventions, then kernel timers (M11), then the rest
-    std::uint32_t target;
-    std::uint32_t gen;   // lazily cancelled: stale when it no longer matches its target's generation
-    EventType type;
-    bool operator>(const Event& o) const { return at != o.at ? at > o.at : order > o.order; }
-};
 
 inline constexpr std::uint32_t kNone = 0xFFFF'FFFFu;
 
@@ -120,7 +113,7 @@ struct SimState {
     Scenario live; // settings in force now (interventions change them)
     Time now;
     std::uint64_t seq = 0;
-    std::priority_queue<Event, std::vector<Event>, std::greater<>> queue;
+    EventQueue queue;
     Rng rng;
     TimerWheel wheel;
     std::uint32_t hashSecret = 0;

@@ -239,6 +239,13 @@ std::uint32_t History::addPacket(const Packet& p) {
     return static_cast<std::uint32_t>(sent_.size() - 1);
 }
 
+void History::reservePackets(std::size_t n) {
+    sent_.reserve(n);
+    flight_.reserve(n);
+    flow_.reserve(n);
+    meta_.reserve(n);
+}
+
 void History::setFate(std::uint32_t i, PacketFate fate, int listener) {
     meta_[i] = (meta_[i] & ~(kFateMask | kListenerMask)) | (static_cast<std::uint32_t>(fate) << 18) |
                (static_cast<std::uint32_t>(listener & 0xFF) << 10);

@@ -135,6 +135,7 @@ class History {
 public:
     // ---- written by the simulation, in time order ----
     std::uint32_t addPacket(const Packet& p);
+    void reservePackets(std::size_t n);
     void setFate(std::uint32_t packet, PacketFate fate, int listener);
     std::vector<ClientRecord> clients;
     std::vector<WorkerRecord> workers;

@@ -111,6 +111,10 @@ struct KeyValue {
     YAML::Node value;
 };
 
+// Where to point at a value: yaml-cpp places an empty value (`rtt:`) at the next token, often on the
+// next line, so point at its key instead.
+const YAML::Node& placeOf(const KeyValue& field) { return field.value.IsNull() ? field.key : field.value; }
+
 class ScenarioBuilder {
 public:
     explicit ScenarioBuilder(std::string fileName) : fileName_(std::move(fileName)) {}
@@ -123,8 +127,7 @@ private:
     void readRoot(const YAML::Node& root);
     void readSettings(const YAML::Node& map, const std::string& prefix);
     void readSetting(const KeyValue& entry, const std::string& prefix);
-    void readStructured(std::string_view key, const YAML::Node& value);
-    void readTitle(const YAML::Node& value);
+    void readStructured(std::string_view key, const KeyValue& entry);
     void readTraffic(const YAML::Node& list);
     void readTrafficEntry(const YAML::Node& entry, std::size_t position);
     std::vector<KeyValue> trafficFields(const YAML::Node& entry, TrafficEntry::Kind kind);
@@ -136,11 +139,11 @@ private:
     void readEvent(const YAML::Node& item);
 
     std::vector<KeyValue> entries(const YAML::Node& map);
-    std::optional<std::string> scalar(const YAML::Node& node, std::string_view label, std::string_view expects);
-    std::optional<Time> runTime(const YAML::Node& node, std::string_view label);
+    std::optional<std::string> scalar(const KeyValue& field, std::string_view expects);
+    std::optional<Time> runTime(const KeyValue& field);
     bool isList(const YAML::Node& node, std::string_view label, std::string_view example);
     void unknownKey(const KeyValue& entry, const std::string& where, const std::vector<std::string>& keys);
-    void addAssignment(const std::string& key, const std::string& label, const YAML::Node& value);
+    void addAssignment(const std::string& key, const KeyValue& field);
 
     void applyAssignments();
     void reportProblems();
@@ -228,12 +231,12 @@ void ScenarioBuilder::readSettings(const YAML::Node& map, const std::string& pre
 void ScenarioBuilder::readSetting(const KeyValue& entry, const std::string& prefix) {
     const std::string key = prefix.empty() ? entry.name : prefix + "." + entry.name;
     if (contains(structuredKeys, key))
-        return readStructured(key, entry.value);
+        return readStructured(key, entry);
     const bool section = contains(sections, key);
     if (section && entry.value.IsMap())
         return readSettings(entry.value, key);
     if (canonicalSettingKey(key))
-        return addAssignment(key, entry.name, entry.value);
+        return addAssignment(key, entry);
     if (section) {
         if (!entry.value.IsNull()) // an empty section is allowed and changes nothing
             error(entry.value, entry.name + ": expected a map of settings, got " + describeNode(entry.value));
@@ -252,30 +255,26 @@ void ScenarioBuilder::unknownKey(const KeyValue& entry, const std::string& where
     error(entry.key, message);
 }
 
-void ScenarioBuilder::addAssignment(const std::string& key, const std::string& label, const YAML::Node& value) {
-    if (!value.IsScalar()) {
-        error(value, label + ": expected " + expectedValue(key) + ", got " + describeNode(value));
-        return;
-    }
-    assignments_.push_back({key, value.Scalar(), originOf(value, label)});
+void ScenarioBuilder::addAssignment(const std::string& key, const KeyValue& field) {
+    if (const std::optional<std::string> value = scalar(field, expectedValue(key)))
+        assignments_.push_back({key, *value, originOf(field.value, field.name)});
 }
 
-std::optional<std::string> ScenarioBuilder::scalar(const YAML::Node& node, std::string_view label,
-                                                   std::string_view expects) {
-    if (node.IsScalar())
-        return node.Scalar();
-    error(node, std::string(label) + ": expected " + (expects.empty() ? "a value" : std::string(expects)) +
-                    ", got " + describeNode(node));
+std::optional<std::string> ScenarioBuilder::scalar(const KeyValue& field, std::string_view expects) {
+    if (field.value.IsScalar())
+        return field.value.Scalar();
+    error(placeOf(field), field.name + ": expected " + (expects.empty() ? "a value" : std::string(expects)) +
+                              ", got " + describeNode(field.value));
     return std::nullopt;
 }
 
-std::optional<Time> ScenarioBuilder::runTime(const YAML::Node& node, std::string_view label) {
-    const std::optional<std::string> text = scalar(node, label, "a time such as 2s");
+std::optional<Time> ScenarioBuilder::runTime(const KeyValue& field) {
+    const std::optional<std::string> text = scalar(field, "a time such as 2s");
     if (!text)
         return std::nullopt;
     Parsed<Time> parsed = parseRunTime(*text);
     if (!parsed)
-        error(node, std::string(label) + ": " + parsed.error);
+        error(field.value, field.name + ": " + parsed.error);
     return parsed.value;
 }
 
@@ -289,21 +288,18 @@ bool ScenarioBuilder::isList(const YAML::Node& node, std::string_view label, std
     return false;
 }
 
-void ScenarioBuilder::readStructured(std::string_view key, const YAML::Node& value) {
-    origins_[std::string(key)] = originOf(value);
-    if (key == "title")
-        readTitle(value);
-    else if (key == "network.faults")
-        readFaults(value);
-    else if (key == "traffic")
-        readTraffic(value);
-    else
-        readEvents(value);
-}
-
-void ScenarioBuilder::readTitle(const YAML::Node& value) {
-    if (std::optional<std::string> title = scalar(value, "title", "a line of text"))
-        scenario_.title = *title;
+void ScenarioBuilder::readStructured(std::string_view key, const KeyValue& entry) {
+    origins_[std::string(key)] = originOf(placeOf(entry));
+    if (key == "title") {
+        if (std::optional<std::string> title = scalar(entry, "a line of text"))
+            scenario_.title = *title;
+    } else if (key == "network.faults") {
+        readFaults(entry.value);
+    } else if (key == "traffic") {
+        readTraffic(entry.value);
+    } else {
+        readEvents(entry.value);
+    }
 }
 
 // ---- traffic -------------------------------------------------------------------------------------
@@ -342,7 +338,7 @@ void ScenarioBuilder::readTrafficEntry(const YAML::Node& entry, std::size_t posi
     origins_["traffic." + *name] = originOf(entry, "traffic entry " + *name);
     for (const KeyValue& field : fields)
         if (field.name != "name")
-            addAssignment("traffic." + *name + "." + field.name, field.name, field.value);
+            addAssignment("traffic." + *name + "." + field.name, field);
 }
 
 // The keys of an entry, checked against its kind. A flood's keys are inside `flood:`; its name may be
@@ -391,7 +387,7 @@ std::optional<std::string> ScenarioBuilder::trafficName(const std::vector<KeyVal
     for (const KeyValue& field : fields) {
         if (field.name != "name")
             continue;
-        const std::optional<std::string> given = scalar(field.value, "name", "a name such as early");
+        const std::optional<std::string> given = scalar(field, "a name such as early");
         if (!given)
             return std::nullopt;
         name = *given;
@@ -443,18 +439,18 @@ void ScenarioBuilder::readFault(const YAML::Node& item, std::size_t index) {
     for (const KeyValue& field : entries(item)) {
         if (field.name == "drop") {
             hasDrop = true;
-            const auto text = scalar(field.value, "drop", "one of syn, synack, client-acks, data, all");
+            const auto text = scalar(field, "one of syn, synack, client-acks, data, all");
             const auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == text; });
             if (kind != kinds.end())
                 fault.drop = kind->second;
             else if (text)
                 error(field.value, "drop: expected one of syn, synack, client-acks, data, all, got " + *text);
         } else if (field.name == "of") {
-            if (const auto of = scalar(field.value, "of", "the name of a traffic entry"))
+            if (const auto of = scalar(field, "the name of a traffic entry"))
                 fault.of = *of;
             origins_[key + ".of"] = originOf(field.value, "of");
         } else if (field.name == "from" || field.name == "to") {
-            if (const std::optional<Time> t = runTime(field.value, field.name))
+            if (const std::optional<Time> t = runTime(field))
                 (field.name == "from" ? fault.from : fault.to) = *t;
             origins_[key + "." + field.name] = originOf(field.value, field.name);
         } else {
@@ -483,15 +479,16 @@ void ScenarioBuilder::readEvent(const YAML::Node& item) {
     std::optional<Time> at;
     bool hasAt = false;
     bool hasChange = false;
+    bool hasUnknown = false;
     std::vector<PendingEvent> changes;
     for (const KeyValue& field : entries(item)) {
         hasChange = hasChange || field.name == "set" || field.name == closeListener;
         if (field.name == "at") {
             hasAt = true;
-            at = runTime(field.value, "at");
+            at = runTime(field);
         } else if (field.name == "set" && field.value.IsMap()) {
             for (const KeyValue& setting : entries(field.value))
-                if (const auto value = scalar(setting.value, setting.name, expectedValue(setting.name)))
+                if (const auto value = scalar(setting, expectedValue(setting.name)))
                     changes.push_back({{Time(), setting.name, *value, originOf(setting.key).line,
                                         originOf(setting.key).column},
                                        originOf(setting.value, setting.name)});
@@ -499,17 +496,18 @@ void ScenarioBuilder::readEvent(const YAML::Node& item) {
             error(field.value, "set: expected a map of settings such as { server.backlog: 4 }, got " +
                                    describeNode(field.value));
         } else if (field.name == closeListener) {
-            if (const auto value = scalar(field.value, closeListener, "the index of a listener"))
+            if (const auto value = scalar(field, "the index of a listener"))
                 changes.push_back({{Time(), std::string(closeListener), *value, originOf(field.key).line,
                                     originOf(field.key).column},
                                    originOf(field.value, std::string(closeListener))});
         } else {
             unknownKey(field, " in an event", {"at", "set", std::string(closeListener)});
+            hasUnknown = true;
         }
     }
     if (!hasAt)
         error(item, "event: expected at: (the time of the change)");
-    if (!hasChange)
+    if (!hasChange && !hasUnknown) // an unknown key is most likely the change, misspelt
         error(item, "event: expected set: { KEY: VALUE … } or close-listener: INDEX");
     if (!at)
         return;
