@@ -536,7 +536,7 @@ void Engine::serverReceives(std::uint32_t i, const Packet& p) {
             if (r.numTimeout == 0) ++s_.listeners[idx(target)].young;
             r.stay = h_.queues[idx(target)][0].enter(r.flow, s_.now);
             recordLengths(target);
-            requestSegment(i, p, ref.index);
+            requestSegment(i, p, ref.index, true);
             return;
         }
         unlinkRequest(ref.index, LeaveReason::Reset);
@@ -657,7 +657,7 @@ void Engine::unlinkRequest(std::uint32_t r, LeaveReason why) {
     recordLengths(req.listener);
 }
 
-void Engine::requestSegment(std::uint32_t i, const Packet& p, std::uint32_t r) {
+void Engine::requestSegment(std::uint32_t i, const Packet& p, std::uint32_t r, bool migrated) {
     RequestSock& req = s_.requests[r];
     const int l = req.listener;
     const KernelSettings& k = s_.live.kernel;
@@ -692,6 +692,7 @@ void Engine::requestSegment(std::uint32_t i, const Packet& p, std::uint32_t r) {
     if (acceptQueueFull(l)) {
         count(Host::Server, Counter::TcpExtListenOverflows);
         count(Host::Server, Counter::TcpExtListenDrops);
+        if (migrated) count(Host::Server, Counter::TcpExtTCPMigrateReqFailure); // R6 (c)
         h_.setFate(i, PacketFate::DroppedAckQueueFull, l);
         if (k.tcpAbortOnOverflow == 0) {
             req.acked = true; // A7a: the request stays; any data in the segment is lost
@@ -705,6 +706,7 @@ void Engine::requestSegment(std::uint32_t i, const Packet& p, std::uint32_t r) {
         return;
     }
     // A8: the child replaces the request and joins the tail of the accept queue.
+    if (migrated) count(Host::Server, Counter::TcpExtTCPMigrateReqSuccess); // inet_csk_complete_hashdance()
     h_.setFate(i, PacketFate::Delivered, l);
     const FlowId flow = req.flow;
     unlinkRequest(r, LeaveReason::Completed);

@@ -167,7 +167,7 @@ private:
     void serverReceives(std::uint32_t packet, const Packet& p);
     int selectListener(FlowId flow) const; // R1-R3; -1: no listener
     void connRequest(std::uint32_t packet, const Packet& p, int listener);
-    void requestSegment(std::uint32_t packet, const Packet& p, std::uint32_t req);
+    void requestSegment(std::uint32_t packet, const Packet& p, std::uint32_t req, bool migrated = false);
     void listenerSegment(std::uint32_t packet, const Packet& p, int listener);
     void childSegment(std::uint32_t packet, const Packet& p, std::uint32_t child);
     void requestTimer(std::uint32_t req);

@@ -87,7 +87,7 @@ std::string textReport(const Simulation& sim, Time t) {
     std::ostringstream out;
     out << (sc.title.empty() ? "Backlog simulation" : sc.title) << "\n";
     out << "kernel " << sc.kernel.profile.name << ", HZ " << sc.kernel.hz << ", seed " << sc.seed << ", at "
-        << formatDuration(t) << " (" << sim.eventsProcessed() << " events)\n\n";
+        << jsonSeconds(t) << " s (" << sim.eventsProcessed() << " events)\n\n";
 
     out << "Listeners\n";
     for (std::size_t l = 0; l < h.listeners.size(); ++l) {
@@ -124,7 +124,7 @@ std::string textReport(const Simulation& sim, Time t) {
         out << "  connected after " << retrans << " SYN retransmission" << (retrans == 1 ? "" : "s") << ": " << n
             << "\n";
 
-    if (!sim.kernelLog().empty()) {
+    if (!sim.kernelLog().empty() && sim.kernelLog().front().at <= t) {
         out << "\nKernel log\n";
         for (const KernelLogLine& line : sim.kernelLog())
             if (line.at <= t) out << "  [" << formatSeconds(line.at) << "] " << line.text << "\n";

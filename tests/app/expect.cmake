@@ -1,0 +1,16 @@
+# Runs a command and checks its exit status and its output (stdout + stderr).
+#   cmake -DCOMMAND="a;b;c" -DSTATUS=2 -DREGEX="..." -P expect.cmake
+execute_process(COMMAND ${COMMAND} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT status STREQUAL "${STATUS}")
+    message(FATAL_ERROR "exit status ${status}, expected ${STATUS}\n${out}${err}")
+endif()
+if(DEFINED REGEX AND NOT "${out}${err}" MATCHES "${REGEX}")
+    message(FATAL_ERROR "output does not match '${REGEX}':\n${out}${err}")
+endif()
+if(DEFINED LINES)
+    string(REGEX MATCHALL "\n" newlines "${out}${err}")
+    list(LENGTH newlines n)
+    if(NOT n EQUAL LINES)
+        message(FATAL_ERROR "${n} lines of output, expected ${LINES}:\n${out}${err}")
+    endif()
+endif()
