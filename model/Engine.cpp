@@ -80,16 +80,8 @@ void Engine::count(Host host, Counter c) {
 
 void Engine::flushCounters() {
     for (std::size_t h = 0; h < 2; ++h) {
-        const auto& p = pending_[h];
-        for (std::size_t i = 0; i < pendingCount_[h]; i += 4) {
-            const std::size_t n = std::min<std::size_t>(4, pendingCount_[h] - i);
-            switch (n) {
-            case 1: h_.counters[h].bump(s_.now, {p[i]}); break;
-            case 2: h_.counters[h].bump(s_.now, {p[i], p[i + 1]}); break;
-            case 3: h_.counters[h].bump(s_.now, {p[i], p[i + 1], p[i + 2]}); break;
-            default: h_.counters[h].bump(s_.now, {p[i], p[i + 1], p[i + 2], p[i + 3]}); break;
-            }
-        }
+        if (pendingCount_[h] == 0) continue;
+        h_.counters[h].bump(s_.now, pending_[h].data(), pendingCount_[h]);
         pendingCount_[h] = 0;
     }
 }

@@ -10,7 +10,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <queue>
 #include <vector>
@@ -28,6 +27,35 @@ struct Event {
     bool operator>(const Event& o) const { return at != o.at ? at > o.at : order > o.order; }
 };
 
+// A FIFO of events in a power-of-two ring: no allocation per push once grown, and copyable.
+class EventRing {
+public:
+    bool empty() const { return size_ == 0; }
+    std::size_t size() const { return size_; }
+    const Event& front() const { return buf_[head_]; }
+    const Event& back() const { return buf_[(head_ + size_ - 1) & (buf_.size() - 1)]; }
+    void pop_front() {
+        head_ = (head_ + 1) & (buf_.size() - 1);
+        --size_;
+    }
+    void push_back(const Event& e) {
+        if (size_ == buf_.size()) grow();
+        buf_[(head_ + size_) & (buf_.size() - 1)] = e;
+        ++size_;
+    }
+
+private:
+    void grow() {
+        std::vector<Event> bigger(buf_.empty() ? 64 : buf_.size() * 2);
+        for (std::size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
+        buf_.swap(bigger);
+        head_ = 0;
+    }
+    std::vector<Event> buf_;
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+};
+
 class EventQueue {
 public:
     // `lane`: the event's kind (an index below kLanes); kNoLane sends it to the heap.
@@ -42,28 +70,37 @@ public:
     std::size_t size() const { return size_; }
     const Event& top() const { return *front(); }
     Event pop() {
-        const Event* f = front();
-        const Event e = *f;
-        --size_;
-        for (std::deque<Event>& lane : lanes_) {
-            if (!lane.empty() && &lane.front() == f) {
-                lane.pop_front();
-                return e;
+        Event e{};
+        popIfNotAfter(Time::never(), e);
+        return e;
+    }
+    // Takes the next event if it is due at or before t: one scan of the fronts.
+    bool popIfNotAfter(Time t, Event& out) {
+        const Event* best = heap_.empty() ? nullptr : &heap_.top();
+        std::size_t from = kLanes;
+        for (std::size_t i = 0; i < kLanes; ++i) {
+            if (!lanes_[i].empty() && (!best || *best > lanes_[i].front())) {
+                best = &lanes_[i].front();
+                from = i;
             }
         }
-        heap_.pop();
-        return e;
+        if (!best || best->at > t) return false;
+        out = *best;
+        --size_;
+        if (from < kLanes) lanes_[from].pop_front();
+        else heap_.pop();
+        return true;
     }
 
 private:
     const Event* front() const {
         const Event* best = heap_.empty() ? nullptr : &heap_.top();
-        for (const std::deque<Event>& lane : lanes_)
+        for (const EventRing& lane : lanes_)
             if (!lane.empty() && (!best || *best > lane.front())) best = &lane.front();
         return best;
     }
 
-    std::array<std::deque<Event>, kLanes> lanes_;
+    std::array<EventRing, kLanes> lanes_;
     std::priority_queue<Event, std::vector<Event>, std::greater<>> heap_;
     std::size_t size_ = 0;
 };

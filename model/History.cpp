@@ -142,18 +142,14 @@ void CounterLog::append(Time t, std::array<std::uint8_t, 4> slots) {
     apply(latest_, r);
 }
 
-void CounterLog::bump(Time t, std::initializer_list<Counter> counters) {
-    std::array<std::uint8_t, 4> slots{kEmptySlot, kEmptySlot, kEmptySlot, kEmptySlot};
-    std::size_t n = 0;
-    for (Counter c : counters) {
-        if (n == slots.size()) {
-            append(t, slots);
-            slots.fill(kEmptySlot);
-            n = 0;
-        }
-        slots[n++] = static_cast<std::uint8_t>(c);
+void CounterLog::bump(Time t, std::initializer_list<Counter> counters) { bump(t, counters.begin(), counters.size()); }
+
+void CounterLog::bump(Time t, const Counter* counters, std::size_t n) {
+    for (std::size_t i = 0; i < n; i += 4) {
+        std::array<std::uint8_t, 4> slots{kEmptySlot, kEmptySlot, kEmptySlot, kEmptySlot};
+        for (std::size_t k = 0; k < 4 && i + k < n; ++k) slots[k] = static_cast<std::uint8_t>(counters[i + k]);
+        append(t, slots);
     }
-    if (n) append(t, slots);
 }
 
 void CounterLog::drop(Time t, Counter gauge) {

@@ -28,8 +28,7 @@ constexpr std::array<std::string_view, 4> fixedDuringRun{"kernel.version", "kern
 
 constexpr std::string_view closeListener = "close-listener";
 
-template <std::size_t N>
-bool contains(const std::array<std::string_view, N>& list, std::string_view item) {
+template <std::size_t N> bool contains(const std::array<std::string_view, N>& list, std::string_view item) {
     return std::find(list.begin(), list.end(), item) != list.end();
 }
 
@@ -52,14 +51,11 @@ std::vector<std::string> keysIn(const std::string& prefix) {
     std::vector<std::string> keys;
     const std::string start = prefix.empty() ? "" : prefix + ".";
     for (const std::string& candidate : all) {
-        if (!candidate.starts_with(start))
-            continue;
+        if (!candidate.starts_with(start)) continue;
         std::string rest = candidate.substr(start.size());
         const std::string first = rest.substr(0, rest.find('.'));
-        if (contains(sections, start + first))
-            rest = first;
-        if (std::find(keys.begin(), keys.end(), rest) == keys.end())
-            keys.push_back(rest);
+        if (contains(sections, start + first)) rest = first;
+        if (std::find(keys.begin(), keys.end(), rest) == keys.end()) keys.push_back(rest);
     }
     return keys;
 }
@@ -113,17 +109,19 @@ struct KeyValue {
 
 // Where to point at a value: yaml-cpp places an empty value (`rtt:`) at the next token, often on the
 // next line, so point at its key instead.
-const YAML::Node& placeOf(const KeyValue& field) { return field.value.IsNull() ? field.key : field.value; }
+const YAML::Node& placeOf(const KeyValue& field) {
+    return field.value.IsNull() ? field.key : field.value;
+}
 
 class ScenarioBuilder {
-public:
+  public:
     explicit ScenarioBuilder(std::string fileName) : fileName_(std::move(fileName)) {}
 
     void readText(std::string_view text);
     void readSets(const std::vector<std::string>& sets);
     ReadResult finish();
 
-private:
+  private:
     void readRoot(const YAML::Node& root);
     void readSettings(const YAML::Node& map, const std::string& prefix);
     void readSetting(const KeyValue& entry, const std::string& prefix);
@@ -149,7 +147,7 @@ private:
     void reportProblems();
     void checkEvents();
     void checkEvent(const PendingEvent& event, Scenario& copy, SettingsEditor& editor);
-    Origin originOfKey(std::string key) const;
+    Origin originOfProblem(const ScenarioProblem& problem) const;
 
     void error(const Origin& origin, const std::string& message);
     void error(const YAML::Node& node, const std::string& message) { error(originOf(node), message); }
@@ -170,8 +168,8 @@ private:
 };
 
 void ScenarioBuilder::error(const Origin& origin, const std::string& message) {
-    errors_.push_back(
-        {fileName_, origin.line, origin.column, origin.label.empty() ? message : origin.label + ": " + message});
+    errors_.push_back({fileName_, origin.line, origin.column,
+                       origin.label.empty() ? message : origin.label + ": " + message});
 }
 
 // ---- The YAML document ---------------------------------------------------------------------------
@@ -230,13 +228,10 @@ void ScenarioBuilder::readSettings(const YAML::Node& map, const std::string& pre
 
 void ScenarioBuilder::readSetting(const KeyValue& entry, const std::string& prefix) {
     const std::string key = prefix.empty() ? entry.name : prefix + "." + entry.name;
-    if (contains(structuredKeys, key))
-        return readStructured(key, entry);
+    if (contains(structuredKeys, key)) return readStructured(key, entry);
     const bool section = contains(sections, key);
-    if (section && entry.value.IsMap())
-        return readSettings(entry.value, key);
-    if (canonicalSettingKey(key))
-        return addAssignment(key, entry);
+    if (section && entry.value.IsMap()) return readSettings(entry.value, key);
+    if (canonicalSettingKey(key)) return addAssignment(key, entry);
     if (section) {
         if (!entry.value.IsNull()) // an empty section is allowed and changes nothing
             error(entry.value, entry.name + ": expected a map of settings, got " + describeNode(entry.value));
@@ -261,8 +256,7 @@ void ScenarioBuilder::addAssignment(const std::string& key, const KeyValue& fiel
 }
 
 std::optional<std::string> ScenarioBuilder::scalar(const KeyValue& field, std::string_view expects) {
-    if (field.value.IsScalar())
-        return field.value.Scalar();
+    if (field.value.IsScalar()) return field.value.Scalar();
     error(placeOf(field), field.name + ": expected " + (expects.empty() ? "a value" : std::string(expects)) +
                               ", got " + describeNode(field.value));
     return std::nullopt;
@@ -270,18 +264,15 @@ std::optional<std::string> ScenarioBuilder::scalar(const KeyValue& field, std::s
 
 std::optional<Time> ScenarioBuilder::runTime(const KeyValue& field) {
     const std::optional<std::string> text = scalar(field, "a time such as 2s");
-    if (!text)
-        return std::nullopt;
+    if (!text) return std::nullopt;
     Parsed<Time> parsed = parseRunTime(*text);
-    if (!parsed)
-        error(field.value, field.name + ": " + parsed.error);
+    if (!parsed) error(field.value, field.name + ": " + parsed.error);
     return parsed.value;
 }
 
 // A missing list (`events:` with nothing after it) is an empty one.
 bool ScenarioBuilder::isList(const YAML::Node& node, std::string_view label, std::string_view example) {
-    if (node.IsSequence())
-        return true;
+    if (node.IsSequence()) return true;
     if (!node.IsNull())
         error(node, std::string(label) + ": expected a list such as " + std::string(example) + ", got " +
                         describeNode(node));
@@ -291,8 +282,7 @@ bool ScenarioBuilder::isList(const YAML::Node& node, std::string_view label, std
 void ScenarioBuilder::readStructured(std::string_view key, const KeyValue& entry) {
     origins_[std::string(key)] = originOf(placeOf(entry));
     if (key == "title") {
-        if (std::optional<std::string> title = scalar(entry, "a line of text"))
-            scenario_.title = *title;
+        if (std::optional<std::string> title = scalar(entry, "a line of text")) scenario_.title = *title;
     } else if (key == "network.faults") {
         readFaults(entry.value);
     } else if (key == "traffic") {
@@ -305,8 +295,7 @@ void ScenarioBuilder::readStructured(std::string_view key, const KeyValue& entry
 // ---- traffic -------------------------------------------------------------------------------------
 
 void ScenarioBuilder::readTraffic(const YAML::Node& list) {
-    if (!isList(list, "traffic", "- { clients: 100, spacing: 1ms }"))
-        return;
+    if (!isList(list, "traffic", "- { clients: 100, spacing: 1ms }")) return;
     std::size_t position = 0;
     for (const YAML::Node& entry : list) {
         if (++position > static_cast<std::size_t>(Limits::maxTrafficEntries)) {
@@ -321,7 +310,8 @@ void ScenarioBuilder::readTraffic(const YAML::Node& list) {
 void ScenarioBuilder::readTrafficEntry(const YAML::Node& entry, std::size_t position) {
     if (!entry.IsMap()) {
         error(entry, "expected a traffic entry such as { name: early, clients: 100, spacing: 1ms } or "
-                     "{ flood: { rate: 1000/s } }, got " + describeNode(entry));
+                     "{ flood: { rate: 1000/s } }, got " +
+                         describeNode(entry));
         return;
     }
     const bool flood = std::any_of(entry.begin(), entry.end(),
@@ -331,14 +321,12 @@ void ScenarioBuilder::readTrafficEntry(const YAML::Node& entry, std::size_t posi
     const std::vector<KeyValue> fields = trafficFields(entry, traffic.kind);
     const std::string fallback = (flood ? "flood-" : "clients-") + std::to_string(position);
     const std::optional<std::string> name = trafficName(fields, entry, fallback);
-    if (!name)
-        return; // its settings would land on another entry; the name's error says enough
+    if (!name) return; // its settings would land on another entry; the name's error says enough
     (flood ? traffic.flood.name : traffic.clients.name) = *name;
     scenario_.traffic.push_back(traffic);
     origins_["traffic." + *name] = originOf(entry, "traffic entry " + *name);
     for (const KeyValue& field : fields)
-        if (field.name != "name")
-            addAssignment("traffic." + *name + "." + field.name, field);
+        if (field.name != "name") addAssignment("traffic." + *name + "." + field.name, field);
 }
 
 // The keys of an entry, checked against its kind. A flood's keys are inside `flood:`; its name may be
@@ -356,8 +344,9 @@ std::vector<KeyValue> ScenarioBuilder::trafficFields(const YAML::Node& entry, Tr
                 const std::vector<KeyValue> inner = entries(field.value);
                 fields.insert(fields.end(), inner.begin(), inner.end());
             } else {
-                error(field.value, "flood: expected a map such as { rate: 50000/s, from: 2s, to: 12s }, got " +
-                                       describeNode(field.value));
+                error(field.value,
+                      "flood: expected a map such as { rate: 50000/s, from: 2s, to: 12s }, got " +
+                          describeNode(field.value));
             }
         } else {
             fields.push_back(field);
@@ -367,8 +356,9 @@ std::vector<KeyValue> ScenarioBuilder::trafficFields(const YAML::Node& entry, Tr
     std::map<std::string, int> seen;
     for (const KeyValue& field : fields) {
         if (std::find(others.begin(), others.end(), field.name) != others.end())
-            error(field.key, field.name + (flood ? " is a key of clients entries, not of a flood"
-                                                 : " belongs to a flood: { flood: { " + field.name + ": … } }"));
+            error(field.key,
+                  field.name + (flood ? " is a key of clients entries, not of a flood"
+                                      : " belongs to a flood: { flood: { " + field.name + ": … } }"));
         else if (std::find(allowed.begin(), allowed.end(), field.name) == allowed.end())
             unknownKey(field, flood ? " in a flood entry" : " in a clients entry", allowed);
         else if (!seen.emplace(field.name, originOf(field.key).line).second)
@@ -385,17 +375,16 @@ std::optional<std::string> ScenarioBuilder::trafficName(const std::vector<KeyVal
     YAML::Node where = entry;
     std::string name = std::move(fallback);
     for (const KeyValue& field : fields) {
-        if (field.name != "name")
-            continue;
+        if (field.name != "name") continue;
         const std::optional<std::string> given = scalar(field, "a name such as early");
-        if (!given)
-            return std::nullopt;
+        if (!given) return std::nullopt;
         name = *given;
         where = field.value;
     }
     // Names become part of dotted keys (traffic.NAME.clients) and of --set KEY=VALUE.
     const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_';
     });
     if (!plain) {
         error(where, "name: expected letters, digits, - and _ only, got " + describeNode(where));
@@ -414,19 +403,19 @@ std::optional<std::string> ScenarioBuilder::trafficName(const std::vector<KeyVal
 // ---- network.faults ------------------------------------------------------------------------------
 
 void ScenarioBuilder::readFaults(const YAML::Node& list) {
-    if (!isList(list, "faults", "- { drop: synack, from: 0s, to: 2s }"))
-        return;
+    if (!isList(list, "faults", "- { drop: synack, from: 0s, to: 2s }")) return;
     std::size_t index = 0;
     for (const YAML::Node& item : list)
         readFault(item, index++);
 }
 
 void ScenarioBuilder::readFault(const YAML::Node& item, std::size_t index) {
-    static const std::vector<std::pair<std::string, SegmentKind>> kinds{{"syn", SegmentKind::Syn},
-                                                                        {"synack", SegmentKind::SynAck},
-                                                                        {"client-acks", SegmentKind::ClientAcks},
-                                                                        {"data", SegmentKind::Data},
-                                                                        {"all", SegmentKind::All}};
+    static const std::vector<std::pair<std::string, SegmentKind>> kinds{
+        {"syn", SegmentKind::Syn},
+        {"synack", SegmentKind::SynAck},
+        {"client-acks", SegmentKind::ClientAcks},
+        {"data", SegmentKind::Data},
+        {"all", SegmentKind::All}};
     if (!item.IsMap()) {
         error(item, "expected a fault such as { drop: synack, from: 0s, to: 2s }, got " + describeNode(item));
         return;
@@ -440,14 +429,14 @@ void ScenarioBuilder::readFault(const YAML::Node& item, std::size_t index) {
         if (field.name == "drop") {
             hasDrop = true;
             const auto text = scalar(field, "one of syn, synack, client-acks, data, all");
-            const auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == text; });
+            const auto kind =
+                std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == text; });
             if (kind != kinds.end())
                 fault.drop = kind->second;
             else if (text)
                 error(field.value, "drop: expected one of syn, synack, client-acks, data, all, got " + *text);
         } else if (field.name == "of") {
-            if (const auto of = scalar(field, "the name of a traffic entry"))
-                fault.of = *of;
+            if (const auto of = scalar(field, "the name of a traffic entry")) fault.of = *of;
             origins_[key + ".of"] = originOf(field.value, "of");
         } else if (field.name == "from" || field.name == "to") {
             if (const std::optional<Time> t = runTime(field))
@@ -457,23 +446,22 @@ void ScenarioBuilder::readFault(const YAML::Node& item, std::size_t index) {
             unknownKey(field, " in a fault", {"drop", "of", "from", "to"});
         }
     }
-    if (!hasDrop)
-        error(item, "fault: expected drop: (one of syn, synack, client-acks, data, all)");
+    if (!hasDrop) error(item, "fault: expected drop: (one of syn, synack, client-acks, data, all)");
     scenario_.network.faults.push_back(fault);
 }
 
 // ---- events --------------------------------------------------------------------------------------
 
 void ScenarioBuilder::readEvents(const YAML::Node& list) {
-    if (!isList(list, "events", "- { at: 5s, set: { server.backlog: 4 } }"))
-        return;
+    if (!isList(list, "events", "- { at: 5s, set: { server.backlog: 4 } }")) return;
     for (const YAML::Node& item : list)
         readEvent(item);
 }
 
 void ScenarioBuilder::readEvent(const YAML::Node& item) {
     if (!item.IsMap()) {
-        error(item, "expected an event such as { at: 5s, set: { server.backlog: 4 } }, got " + describeNode(item));
+        error(item,
+              "expected an event such as { at: 5s, set: { server.backlog: 4 } }, got " + describeNode(item));
         return;
     }
     std::optional<Time> at;
@@ -505,12 +493,10 @@ void ScenarioBuilder::readEvent(const YAML::Node& item) {
             hasUnknown = true;
         }
     }
-    if (!hasAt)
-        error(item, "event: expected at: (the time of the change)");
+    if (!hasAt) error(item, "event: expected at: (the time of the change)");
     if (!hasChange && !hasUnknown) // an unknown key is most likely the change, misspelt
         error(item, "event: expected set: { KEY: VALUE … } or close-listener: INDEX");
-    if (!at)
-        return;
+    if (!at) return;
     for (PendingEvent& change : changes) {
         change.intervention.at = *at;
         events_.push_back(change);
@@ -521,8 +507,7 @@ void ScenarioBuilder::readEvent(const YAML::Node& item) {
 
 std::string_view trimmed(std::string_view s) {
     const std::size_t begin = s.find_first_not_of(" \t");
-    if (begin == std::string_view::npos)
-        return {};
+    if (begin == std::string_view::npos) return {};
     return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
 }
 
@@ -535,8 +520,8 @@ void ScenarioBuilder::readSets(const std::vector<std::string>& sets) {
             continue;
         }
         const std::string_view text = item;
-        assignments_.push_back(
-            {std::string(trimmed(text.substr(0, equals))), std::string(trimmed(text.substr(equals + 1))), origin});
+        assignments_.push_back({std::string(trimmed(text.substr(0, equals))),
+                                std::string(trimmed(text.substr(equals + 1))), origin});
     }
 }
 
@@ -557,21 +542,24 @@ void ScenarioBuilder::applyAssignments() {
     }
 }
 
-// The most specific place known for a dotted key: the key itself, else its entry or section.
-Origin ScenarioBuilder::originOfKey(std::string key) const {
-    for (;;) {
-        if (const auto found = origins_.find(key); found != origins_.end())
+// Where to blame a problem: a command-line --set among its keys (the user's latest word, and the file
+// alone was fine), else the most specific place known for its first key: the key, its entry or section.
+Origin ScenarioBuilder::originOfProblem(const ScenarioProblem& problem) const {
+    for (const std::string& key : problem.keys)
+        if (const auto found = origins_.find(key); found != origins_.end() && found->second.line == 0)
             return found->second;
+    std::string key = problem.keys.front();
+    for (;;) {
+        if (const auto found = origins_.find(key); found != origins_.end()) return found->second;
         const std::size_t dot = key.rfind('.');
-        if (dot == std::string::npos)
-            return {1, 1, {}};
+        if (dot == std::string::npos) return {1, 1, {}};
         key.resize(dot);
     }
 }
 
 void ScenarioBuilder::reportProblems() {
     for (const ScenarioProblem& problem : checkScenario(scenario_))
-        error(originOfKey(problem.key), problem.message);
+        error(originOfProblem(problem), problem.message);
 }
 
 // Each change is applied, in time order, to a copy of the scenario, so that a bad value is reported
@@ -596,8 +584,7 @@ void ScenarioBuilder::checkEvent(const PendingEvent& event, Scenario& copy, Sett
     const Origin keyOrigin{change.line, change.column, {}};
     if (change.key == closeListener) {
         const Parsed<std::int64_t> index = parseInteger(change.value, 0, copy.server.listeners - 1);
-        if (!index)
-            error(event.valueOrigin, index.error + " (the listeners are numbered from 0)");
+        if (!index) error(event.valueOrigin, index.error + " (the listeners are numbered from 0)");
         return;
     }
     const std::optional<std::string> key = canonicalSettingKey(change.key);
@@ -611,10 +598,10 @@ void ScenarioBuilder::checkEvent(const PendingEvent& event, Scenario& copy, Sett
         return;
     }
     for (const ScenarioProblem& problem : checkScenario(copy)) {
-        const bool isNew = std::none_of(before.begin(), before.end(),
-                                        [&](const ScenarioProblem& p) { return p.message == problem.message; });
-        if (isNew)
-            error(event.valueOrigin, problem.message);
+        const bool isNew = std::none_of(before.begin(), before.end(), [&](const ScenarioProblem& p) {
+            return p.message == problem.message;
+        });
+        if (isNew) error(event.valueOrigin, problem.message);
     }
 }
 
@@ -626,16 +613,14 @@ ReadResult ScenarioBuilder::finish() {
     std::stable_sort(errors_.begin(), errors_.end(), [](const ReadError& a, const ReadError& b) {
         return std::tuple(a.line == 0, a.line, a.column) < std::tuple(b.line == 0, b.line, b.column);
     });
-    if (!errors_.empty())
-        return {std::nullopt, std::move(errors_)};
+    if (!errors_.empty()) return {std::nullopt, std::move(errors_)};
     return {std::move(scenario_), {}};
 }
 
 } // namespace
 
 std::string ReadError::text() const {
-    if (line <= 0)
-        return message;
+    if (line <= 0) return message;
     return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
 
@@ -652,15 +637,14 @@ ReadResult readScenarioFile(const std::string& path, const std::vector<std::stri
     const bool directory = std::filesystem::is_directory(path, ec);
     std::ifstream in(path, std::ios::binary);
     if (directory || !in) {
-        const std::string why = directory                              ? " is a directory"
+        const std::string why = directory                            ? " is a directory"
                                 : !std::filesystem::exists(path, ec) ? ": no such file"
-                                                                       : ": cannot be read";
+                                                                     : ": cannot be read";
         return {std::nullopt, {{path, 0, 0, path + why}}};
     }
     std::ostringstream content;
     content << in.rdbuf();
-    if (in.bad())
-        return {std::nullopt, {{path, 0, 0, path + ": cannot be read"}}};
+    if (in.bad()) return {std::nullopt, {{path, 0, 0, path + ": cannot be read"}}};
     return readScenarioText(content.str(), path, sets);
 }
 

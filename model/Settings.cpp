@@ -24,8 +24,7 @@ bool isDigits(std::string_view s) {
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
     std::string out;
     for (const std::string& item : items) {
-        if (!out.empty())
-            out += separator;
+        if (!out.empty()) out += separator;
         out += item;
     }
     return out;
@@ -44,8 +43,7 @@ std::optional<std::int64_t> parseDigits(std::string_view digits) {
     std::int64_t v = 0;
     for (char c : digits) {
         const int d = c - '0';
-        if (v > (maxInt64 - d) / 10)
-            return std::nullopt;
+        if (v > (maxInt64 - d) / 10) return std::nullopt;
         v = v * 10 + d;
     }
     return v;
@@ -55,8 +53,7 @@ std::optional<std::int64_t> parseDigits(std::string_view digits) {
 // "0.1" × 3 ÷ 1 is refused as not whole rather than rounded. The sign may be written.
 Scaled scaleDecimal(std::string_view text, std::int64_t unit, std::int64_t divisor = 1) {
     const bool negative = !text.empty() && text.front() == '-';
-    if (!text.empty() && (text.front() == '-' || text.front() == '+'))
-        text.remove_prefix(1);
+    if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
     const std::size_t point = text.find('.');
     const std::string_view wholeText = text.substr(0, point);
     std::string_view fractionText = point == std::string_view::npos ? "" : text.substr(point + 1);
@@ -66,25 +63,20 @@ Scaled scaleDecimal(std::string_view text, std::int64_t unit, std::int64_t divis
         fractionText.remove_suffix(1);
 
     const std::optional<std::int64_t> whole = parseDigits(wholeText);
-    if (!whole || *whole > maxInt64 / unit)
-        return {0, NumberError::TooLarge};
+    if (!whole || *whole > maxInt64 / unit) return {0, NumberError::TooLarge};
     // Beyond 18 significant decimals no unit used here (at most 60e9) gives a whole result.
-    if (fractionText.size() > 18)
-        return {0, NumberError::NotWhole};
+    if (fractionText.size() > 18) return {0, NumberError::NotWhole};
     const std::int64_t fraction = *parseDigits(fractionText.empty() ? "0" : fractionText);
     std::int64_t power = 1;
     for (std::size_t i = 0; i < fractionText.size(); ++i)
         power *= 10;
     // fraction × unit ÷ power, reduced first so that nothing overflows: the result is below `unit`.
     const std::int64_t common = std::gcd(unit, power);
-    if (fraction % (power / common) != 0)
-        return {0, NumberError::NotWhole};
+    if (fraction % (power / common) != 0) return {0, NumberError::NotWhole};
     const std::int64_t fractionPart = fraction / (power / common) * (unit / common);
-    if (*whole * unit > maxInt64 - fractionPart)
-        return {0, NumberError::TooLarge};
+    if (*whole * unit > maxInt64 - fractionPart) return {0, NumberError::TooLarge};
     const std::int64_t total = *whole * unit + fractionPart;
-    if (total % divisor != 0)
-        return {0, NumberError::NotWhole};
+    if (total % divisor != 0) return {0, NumberError::NotWhole};
     return {negative ? -(total / divisor) : total / divisor, NumberError::None};
 }
 
@@ -115,30 +107,30 @@ constexpr std::array<Unit, 6> durationUnits{{{"ns", 1, 1},
 constexpr std::array<Unit, 4> rateUnits{
     {{"s", 1, 1}, {"ms", 1'000, 1}, {"us", 1'000'000, 1}, {"min", 1, 60}}};
 
-template <std::size_t N>
-const Unit* findUnit(const std::array<Unit, N>& units, std::string_view name) {
+template <std::size_t N> const Unit* findUnit(const std::array<Unit, N>& units, std::string_view name) {
     for (const Unit& unit : units)
-        if (unit.name == name)
-            return &unit;
+        if (unit.name == name) return &unit;
     return nullptr;
 }
 
 // ---- Ranges and their messages -------------------------------------------------------------------
 
-std::string show(std::int64_t v) { return std::to_string(v); }
-std::string show(Time t) { return formatDuration(t); }
+std::string show(std::int64_t v) {
+    return std::to_string(v);
+}
+std::string show(Time t) {
+    return formatDuration(t);
+}
 
 // A bound that is one of Limits says so in the message: "1000000000 is more than the limit of 1000000".
-template <class T>
-struct Range {
+template <class T> struct Range {
     T min;
     T max;
     bool minIsLimit = false;
     bool maxIsLimit = false;
 };
 
-template <class T>
-Error checkRange(const Range<T>& range, T v, std::string_view written) {
+template <class T> Error checkRange(const Range<T>& range, T v, std::string_view written) {
     const std::string value(written);
     if (v < range.min)
         return range.minIsLimit ? value + " is less than the limit of " + show(range.min)
@@ -154,9 +146,15 @@ struct IntegerRule {
     std::vector<std::int64_t> oneOf; // when not empty, only these values
 };
 
-IntegerRule between(std::int64_t min, std::int64_t max) { return {{min, max}, {}}; }
-IntegerRule upToLimit(std::int64_t min, std::int64_t limit) { return {{min, limit, false, true}, {}}; }
-IntegerRule withinLimit(std::int64_t limit) { return {{-limit, limit, true, true}, {}}; }
+IntegerRule between(std::int64_t min, std::int64_t max) {
+    return {{min, max}, {}};
+}
+IntegerRule upToLimit(std::int64_t min, std::int64_t limit) {
+    return {{min, limit, false, true}, {}};
+}
+IntegerRule withinLimit(std::int64_t limit) {
+    return {{-limit, limit, true, true}, {}};
+}
 IntegerRule oneOf(std::vector<std::int64_t> values) {
     return {{values.front(), values.back()}, std::move(values)};
 }
@@ -169,32 +167,27 @@ std::string showValues(const std::vector<std::int64_t>& values) {
 }
 
 std::string describe(const IntegerRule& rule) {
-    if (!rule.oneOf.empty())
-        return "one of " + showValues(rule.oneOf);
+    if (!rule.oneOf.empty()) return "one of " + showValues(rule.oneOf);
     return "an integer from " + show(rule.range.min) + " to " + show(rule.range.max);
 }
 
 Parsed<std::int64_t> parseWithRule(std::string_view text, const IntegerRule& rule) {
     Parsed<std::int64_t> parsed = parseInteger(text, std::numeric_limits<std::int64_t>::min(), maxInt64);
-    if (!parsed)
-        return parsed;
+    if (!parsed) return parsed;
     if (!rule.oneOf.empty()) {
         if (std::find(rule.oneOf.begin(), rule.oneOf.end(), *parsed.value) == rule.oneOf.end())
             return Parsed<std::int64_t>::fail("expected one of " + showValues(rule.oneOf) + ", got " +
                                               std::string(text));
         return parsed;
     }
-    if (Error error = checkRange(rule.range, *parsed.value, text))
-        return Parsed<std::int64_t>::fail(*error);
+    if (Error error = checkRange(rule.range, *parsed.value, text)) return Parsed<std::int64_t>::fail(*error);
     return parsed;
 }
 
 Parsed<Time> parseDurationIn(std::string_view text, const Range<Time>& range) {
     Parsed<Time> parsed = parseDuration(text);
-    if (!parsed)
-        return parsed;
-    if (Error error = checkRange(range, *parsed.value, text))
-        return Parsed<Time>::fail(*error);
+    if (!parsed) return parsed;
+    if (Error error = checkRange(range, *parsed.value, text)) return Parsed<Time>::fail(*error);
     return parsed;
 }
 
@@ -210,13 +203,13 @@ std::int64_t get(const KernelSettings& k, KernelField field) {
 }
 
 void set(KernelSettings& k, KernelField field, std::int64_t v) {
-    std::visit([&k, v](auto member) { k.*member = static_cast<std::remove_reference_t<decltype(k.*member)>>(v); },
-               field);
+    std::visit(
+        [&k, v](auto member) { k.*member = static_cast<std::remove_reference_t<decltype(k.*member)>>(v); },
+        field);
 }
 
 // One dotted key: how to apply a written value to `Target` (a Scenario or one traffic entry).
-template <class Target>
-struct KeyRule {
+template <class Target> struct KeyRule {
     std::string name;
     std::string expects; // "an integer from 0 to 2"
     std::function<Error(Target&, std::string_view)> apply;
@@ -234,8 +227,7 @@ KeyRule<Target> makeKey(std::string name, std::string expects, Parse parse, Assi
     key.expects = std::move(expects);
     key.apply = [parse, assign](Target& target, std::string_view text) -> Error {
         auto parsed = parse(text);
-        if (!parsed)
-            return parsed.error;
+        if (!parsed) return parsed.error;
         assign(target, *parsed.value);
         return std::nullopt;
     };
@@ -243,8 +235,7 @@ KeyRule<Target> makeKey(std::string name, std::string expects, Parse parse, Assi
 }
 
 // Stores into the field `field(target)` returns a reference to.
-template <class Field>
-auto assignTo(Field field) {
+template <class Field> auto assignTo(Field field) {
     return [field](auto& target, auto value) {
         auto& out = field(target);
         out = static_cast<std::remove_reference_t<decltype(out)>>(value);
@@ -270,23 +261,19 @@ auto rateIn(Range<std::int64_t> range) {
     };
 }
 
-template <class Enum>
-using Choices = std::vector<std::pair<std::string, Enum>>;
+template <class Enum> using Choices = std::vector<std::pair<std::string, Enum>>;
 
-template <class Enum>
-std::string describe(const Choices<Enum>& choices) {
+template <class Enum> std::string describe(const Choices<Enum>& choices) {
     std::vector<std::string> names;
     for (const auto& choice : choices)
         names.push_back(choice.first);
     return "one of " + join(names);
 }
 
-template <class Enum>
-auto choiceIn(Choices<Enum> choices) {
+template <class Enum> auto choiceIn(Choices<Enum> choices) {
     return [choices](std::string_view text) {
         for (const auto& [name, value] : choices)
-            if (name == text)
-                return Parsed<Enum>::ok(value);
+            if (name == text) return Parsed<Enum>::ok(value);
         return Parsed<Enum>::fail("expected " + describe(choices) + ", got " + std::string(text));
     };
 }
@@ -301,21 +288,22 @@ KeyRule<Target> durationKey(std::string name, Field field, Range<Time> range = r
     return makeKey<Target>(std::move(name), std::string(durationExample), durationIn(range), assignTo(field));
 }
 
-template <class Target, class Field>
-KeyRule<Target> boolKey(std::string name, Field field) {
+template <class Target, class Field> KeyRule<Target> boolKey(std::string name, Field field) {
     return makeKey<Target>(std::move(name), "true or false", parseBool, assignTo(field));
 }
 
 template <class Target, class Field, class Enum>
 KeyRule<Target> choiceKey(std::string name, Field field, Choices<Enum> choices) {
     std::string expects = describe(choices);
-    return makeKey<Target>(std::move(name), std::move(expects), choiceIn(std::move(choices)), assignTo(field));
+    return makeKey<Target>(std::move(name), std::move(expects), choiceIn(std::move(choices)),
+                           assignTo(field));
 }
 
 KeyRule<Scenario> kernelKey(std::string name, KernelField field, IntegerRule rule,
                             bool (*exists)(const KernelProfile&) = nullptr, std::string since = {}) {
-    KeyRule<Scenario> key = makeKey<Scenario>(std::move(name), describe(rule), integerIn(rule),
-                                              [field](Scenario& s, std::int64_t v) { set(s.kernel, field, v); });
+    KeyRule<Scenario> key =
+        makeKey<Scenario>(std::move(name), describe(rule), integerIn(rule),
+                          [field](Scenario& s, std::int64_t v) { set(s.kernel, field, v); });
     key.kernelField = field;
     key.exists = exists;
     key.since = std::move(since);
@@ -344,40 +332,58 @@ std::vector<KeyRule<Scenario>> makeScenarioKeys() {
         // The kernel's own bounds: synack_retries is a u8, syn_retries 1..MAX_TCP_SYNCNT (127).
         kernelKey("net.ipv4.tcp_synack_retries", &KernelSettings::tcpSynackRetries, between(0, 255)),
         kernelKey("net.ipv4.tcp_syn_retries", &KernelSettings::tcpSynRetries, between(1, 127)),
-        kernelKey("net.ipv4.tcp_syn_linear_timeouts", &KernelSettings::tcpSynLinearTimeouts, between(0, 127),
-                  [](const KernelProfile& p) { return p.hasLinearSynTimeouts; }, "6.5"),
+        kernelKey(
+            "net.ipv4.tcp_syn_linear_timeouts", &KernelSettings::tcpSynLinearTimeouts, between(0, 127),
+            [](const KernelProfile& p) { return p.hasLinearSynTimeouts; }, "6.5"),
         kernelKey("net.ipv4.tcp_abort_on_overflow", &KernelSettings::tcpAbortOnOverflow, oneOf({0, 1})),
-        kernelKey("net.ipv4.tcp_migrate_req", &KernelSettings::tcpMigrateReq, oneOf({0, 1}),
-                  [](const KernelProfile& p) { return p.hasMigrateReq; }, "5.14"),
-        durationKey<S>("network.rtt", [](S& s) -> auto& { return s.network.rtt; }, delay),
-        durationKey<S>("network.jitter", [](S& s) -> auto& { return s.network.jitter; }, delay),
+        kernelKey(
+            "net.ipv4.tcp_migrate_req", &KernelSettings::tcpMigrateReq, oneOf({0, 1}),
+            [](const KernelProfile& p) { return p.hasMigrateReq; }, "5.14"),
+        durationKey<S>(
+            "network.rtt", [](S & s) -> auto& { return s.network.rtt; }, delay),
+        durationKey<S>(
+            "network.jitter", [](S & s) -> auto& { return s.network.jitter; }, delay),
         makeKey<S>("network.loss", "a probability such as 1% or 0.01", parseProbabilityPpm,
-                   assignTo([](S& s) -> auto& { return s.network.lossPpm; })),
-        integerKey<S>("server.port", [](S& s) -> auto& { return s.server.port; }, between(1, 65535)),
+                   assignTo([](S & s) -> auto& { return s.network.lossPpm; })),
+        integerKey<S>(
+            "server.port", [](S & s) -> auto& { return s.server.port; }, between(1, 65535)),
         // Negative is what listen(fd, -1) asks for: somaxconn (L1).
-        integerKey<S>("server.backlog", [](S& s) -> auto& { return s.server.backlog; },
-                      withinLimit(Limits::maxBacklog)),
-        integerKey<S>("server.listeners", [](S& s) -> auto& { return s.server.listeners; },
-                      upToLimit(1, Limits::maxListeners)),
-        integerKey<S>("server.workers.count", [](S& s) -> auto& { return s.server.workers.count; },
-                      upToLimit(0, Limits::maxWorkers)),
-        choiceKey<S>("server.workers.accept", [](S& s) -> auto& { return s.server.workers.accept; },
-                     Choices<AcceptMode>{{"blocking", AcceptMode::Blocking},
-                                         {"epoll", AcceptMode::Epoll},
-                                         {"epoll-exclusive", AcceptMode::EpollExclusive}}),
-        durationKey<S>("server.workers.start", [](S& s) -> auto& { return s.server.workers.start; }),
+        integerKey<S>(
+            "server.backlog", [](S & s) -> auto& { return s.server.backlog; },
+            withinLimit(Limits::maxBacklog)),
+        integerKey<S>(
+            "server.listeners", [](S & s) -> auto& { return s.server.listeners; },
+            upToLimit(1, Limits::maxListeners)),
+        integerKey<S>(
+            "server.workers.count", [](S & s) -> auto& { return s.server.workers.count; },
+            upToLimit(0, Limits::maxWorkers)),
+        choiceKey<S>(
+            "server.workers.accept", [](S & s) -> auto& { return s.server.workers.accept; },
+            Choices<AcceptMode>{{"blocking", AcceptMode::Blocking},
+                                {"epoll", AcceptMode::Epoll},
+                                {"epoll-exclusive", AcceptMode::EpollExclusive}}),
+        durationKey<S>(
+            "server.workers.start", [](S & s) -> auto& { return s.server.workers.start; }),
         // `service: 3s` is a fixed time; `service: { dist: …, mean: … }` sets the two keys below.
         makeKey<S>("server.workers.service", std::string(durationExample), durationIn(runTime),
-                   [](S& s, Time mean) { s.server.workers.service = {ServiceTime::Dist::Fixed, mean}; }),
-        durationKey<S>("server.workers.service.mean", [](S& s) -> auto& { return s.server.workers.service.mean; }),
-        choiceKey<S>("server.workers.service.dist", [](S& s) -> auto& { return s.server.workers.service.dist; },
-                     Choices<ServiceTime::Dist>{{"fixed", ServiceTime::Dist::Fixed},
-                                                {"exponential", ServiceTime::Dist::Exponential}}),
-        durationKey<S>("server.workers.accept_cost", [](S& s) -> auto& { return s.server.workers.acceptCost; }),
-        integerKey<S>("server.workers.connections", [](S& s) -> auto& { return s.server.workers.connections; },
-                      upToLimit(1, Limits::maxClients)),
-        integerKey<S>("seed", [](S& s) -> auto& { return s.seed; }, between(0, maxInt64)),
-        makeKey<S>("until", std::string(durationExample), durationIn(runTime), [](S& s, Time t) { s.until = t; }),
+                   [](S& s, Time mean) {
+                       s.server.workers.service = {ServiceTime::Dist::Fixed, mean};
+                   }),
+        durationKey<S>(
+            "server.workers.service.mean", [](S & s) -> auto& { return s.server.workers.service.mean; }),
+        choiceKey<S>(
+            "server.workers.service.dist", [](S & s) -> auto& { return s.server.workers.service.dist; },
+            Choices<ServiceTime::Dist>{{"fixed", ServiceTime::Dist::Fixed},
+                                       {"exponential", ServiceTime::Dist::Exponential}}),
+        durationKey<S>(
+            "server.workers.accept_cost", [](S & s) -> auto& { return s.server.workers.acceptCost; }),
+        integerKey<S>(
+            "server.workers.connections", [](S & s) -> auto& { return s.server.workers.connections; },
+            upToLimit(1, Limits::maxClients)),
+        integerKey<S>(
+            "seed", [](S & s) -> auto& { return s.seed; }, between(0, maxInt64)),
+        makeKey<S>("until", std::string(durationExample), durationIn(runTime),
+                   [](S& s, Time t) { s.until = t; }),
     };
 }
 
@@ -389,12 +395,16 @@ const std::vector<KeyRule<Scenario>>& scenarioKeys() {
 const std::vector<KeyRule<ClientTraffic>>& clientKeys() {
     using C = ClientTraffic;
     static const std::vector<KeyRule<C>> keys{
-        integerKey<C>("clients", [](C& c) -> auto& { return c.clients; }, upToLimit(1, Limits::maxClients)),
-        durationKey<C>("at", [](C& c) -> auto& { return c.at; }),
-        durationKey<C>("spacing", [](C& c) -> auto& { return c.spacing; }),
-        boolKey<C>("send", [](C& c) -> auto& { return c.send; }),
-        integerKey<C>("concurrency", [](C& c) -> auto& { return c.concurrency; },
-                      upToLimit(0, Limits::maxClients)),
+        integerKey<C>(
+            "clients", [](C & c) -> auto& { return c.clients; }, upToLimit(1, Limits::maxClients)),
+        durationKey<C>(
+            "at", [](C & c) -> auto& { return c.at; }),
+        durationKey<C>(
+            "spacing", [](C & c) -> auto& { return c.spacing; }),
+        boolKey<C>(
+            "send", [](C & c) -> auto& { return c.send; }),
+        integerKey<C>(
+            "concurrency", [](C & c) -> auto& { return c.concurrency; }, upToLimit(0, Limits::maxClients)),
     };
     return keys;
 }
@@ -403,10 +413,13 @@ const std::vector<KeyRule<FloodTraffic>>& floodKeys() {
     using F = FloodTraffic;
     static const std::vector<KeyRule<F>> keys{
         makeKey<F>("rate", "a rate such as 50000/s", rateIn({1, Limits::maxFloodRate, false, true}),
-                   assignTo([](F& f) -> auto& { return f.ratePerSecond; })),
-        durationKey<F>("from", [](F& f) -> auto& { return f.from; }),
-        durationKey<F>("to", [](F& f) -> auto& { return f.to; }),
-        boolKey<F>("routable", [](F& f) -> auto& { return f.routable; }),
+                   assignTo([](F & f) -> auto& { return f.ratePerSecond; })),
+        durationKey<F>(
+            "from", [](F & f) -> auto& { return f.from; }),
+        durationKey<F>(
+            "to", [](F & f) -> auto& { return f.to; }),
+        boolKey<F>(
+            "routable", [](F & f) -> auto& { return f.routable; }),
     };
     return keys;
 }
@@ -414,13 +427,11 @@ const std::vector<KeyRule<FloodTraffic>>& floodKeys() {
 template <class Target>
 const KeyRule<Target>* findRule(const std::vector<KeyRule<Target>>& rules, std::string_view name) {
     for (const KeyRule<Target>& rule : rules)
-        if (rule.name == name)
-            return &rule;
+        if (rule.name == name) return &rule;
     return nullptr;
 }
 
-template <class Target>
-std::vector<std::string> ruleNames(const std::vector<KeyRule<Target>>& rules) {
+template <class Target> std::vector<std::string> ruleNames(const std::vector<KeyRule<Target>>& rules) {
     std::vector<std::string> names;
     for (const KeyRule<Target>& rule : rules)
         names.push_back(rule.name);
@@ -437,12 +448,10 @@ constexpr std::string_view trafficPrefix = "traffic.";
 
 // "traffic.early.clients" → {"early", "clients"}; names are checked by the reader, fields by their table.
 std::optional<std::pair<std::string_view, std::string_view>> splitTrafficKey(std::string_view key) {
-    if (!key.starts_with(trafficPrefix))
-        return std::nullopt;
+    if (!key.starts_with(trafficPrefix)) return std::nullopt;
     const std::string_view rest = key.substr(trafficPrefix.size());
     const std::size_t dot = rest.rfind('.');
-    if (dot == std::string_view::npos || dot == 0 || dot + 1 == rest.size())
-        return std::nullopt;
+    if (dot == std::string_view::npos || dot == 0 || dot + 1 == rest.size()) return std::nullopt;
     return std::pair{rest.substr(0, dot), rest.substr(dot + 1)};
 }
 
@@ -472,8 +481,7 @@ template <class Target, class Other>
 Error applyTrafficField(const std::vector<KeyRule<Target>>& rules, const std::vector<KeyRule<Other>>& others,
                         Target& target, std::string_view key, std::string_view field, std::string_view value,
                         std::string_view kind) {
-    if (const KeyRule<Target>* rule = findRule(rules, field))
-        return rule->apply(target, value);
+    if (const KeyRule<Target>* rule = findRule(rules, field)) return rule->apply(target, value);
     if (findRule(others, field))
         return std::string(key.substr(0, key.size() - field.size() - 1)) + " is " + std::string(kind) +
                " entry, which has no " + std::string(field) + " (its keys: " + join(ruleNames(rules)) + ")";
@@ -485,20 +493,20 @@ Error applyTrafficField(const std::vector<KeyRule<Target>>& rules, const std::ve
 
 Error applyTrafficSetting(Scenario& s, std::string_view key, std::string_view value) {
     const auto parts = splitTrafficKey(key);
-    if (!parts)
-        return unknownKey(key);
+    if (!parts) return unknownKey(key);
     const auto [name, field] = *parts;
-    const auto entry = std::find_if(s.traffic.begin(), s.traffic.end(),
-                                    [name = name](const TrafficEntry& e) { return trafficEntryName(e) == name; });
-    if (entry == s.traffic.end())
-        return noSuchTraffic(s, name);
+    const auto entry = std::find_if(s.traffic.begin(), s.traffic.end(), [name = name](const TrafficEntry& e) {
+        return trafficEntryName(e) == name;
+    });
+    if (entry == s.traffic.end()) return noSuchTraffic(s, name);
     if (entry->kind == TrafficEntry::Kind::Clients)
         return applyTrafficField(clientKeys(), floodKeys(), entry->clients, key, field, value, "a clients");
     return applyTrafficField(floodKeys(), clientKeys(), entry->flood, key, field, value, "a flood");
 }
 
 std::string missingInProfile(const KeyRule<Scenario>& rule, const KernelProfile& profile) {
-    return "kernel " + std::string(profile.name) + " does not have this setting (it appeared in " + rule.since + ")";
+    return "kernel " + std::string(profile.name) + " does not have this setting (it appeared in " +
+           rule.since + ")";
 }
 
 // ---- Rules across settings -----------------------------------------------------------------------
@@ -506,11 +514,10 @@ std::string missingInProfile(const KeyRule<Scenario>& rule, const KernelProfile&
 void checkClientTotal(const Scenario& s, std::vector<ScenarioProblem>& problems) {
     std::int64_t total = 0;
     for (const TrafficEntry& entry : s.traffic) {
-        if (entry.kind != TrafficEntry::Kind::Clients)
-            continue;
+        if (entry.kind != TrafficEntry::Kind::Clients) continue;
         total += entry.clients.clients;
         if (total > Limits::maxClients) {
-            problems.push_back({"traffic." + entry.clients.name + ".clients",
+            problems.push_back({{"traffic." + entry.clients.name + ".clients"},
                                 "the traffic entries start " + show(total) +
                                     " clients in all, more than the limit of " + show(Limits::maxClients)});
             return;
@@ -520,11 +527,11 @@ void checkClientTotal(const Scenario& s, std::vector<ScenarioProblem>& problems)
 
 // An open loop starts its last client at at + (clients - 1) × spacing; that must stay within a run.
 void checkClientSpan(const ClientTraffic& c, std::vector<ScenarioProblem>& problems) {
-    if (c.concurrency > 0 || c.clients <= 1 || c.spacing <= Time())
-        return;
+    if (c.concurrency > 0 || c.clients <= 1 || c.spacing <= Time()) return;
     const std::int64_t room = (Limits::maxDuration - std::min(c.at, Limits::maxDuration)).count();
     if (c.spacing.count() > room / (c.clients - 1))
-        problems.push_back({"traffic." + c.name + ".spacing",
+        problems.push_back({{"traffic." + c.name + ".spacing", "traffic." + c.name + ".clients",
+                             "traffic." + c.name + ".at"},
                             "the last of " + show(c.clients) + " clients, one every " + show(c.spacing) +
                                 ", would start later than the limit of " + show(Limits::maxDuration)});
 }
@@ -540,19 +547,20 @@ void checkFloods(const Scenario& s, std::vector<ScenarioProblem>& problems) {
     std::int64_t total = 0;
     bool reported = false;
     for (const TrafficEntry& entry : s.traffic) {
-        if (entry.kind != TrafficEntry::Kind::Flood)
-            continue;
+        if (entry.kind != TrafficEntry::Kind::Flood) continue;
         const FloodTraffic& f = entry.flood;
         if (f.to < f.from) {
-            problems.push_back({"traffic." + f.name + ".to",
+            problems.push_back({{"traffic." + f.name + ".to", "traffic." + f.name + ".from"},
                                 "to (" + show(f.to) + ") is before from (" + show(f.from) + ")"});
             continue;
         }
         total += floodSyns(f);
         if (total > Limits::maxFloodSyns && !reported) {
-            problems.push_back({"traffic." + f.name, "the floods send " + show(total) +
-                                                         " SYNs in all (rate × (to − from)), more than the limit of " +
-                                                         show(Limits::maxFloodSyns)});
+            const std::string entryKey = "traffic." + f.name;
+            problems.push_back({{entryKey, entryKey + ".rate", entryKey + ".from", entryKey + ".to"},
+                                "the floods send " + show(total) +
+                                    " SYNs in all (rate × (to − from)), more than the limit of " +
+                                    show(Limits::maxFloodSyns)});
             reported = true;
         }
     }
@@ -564,10 +572,10 @@ void checkFaults(const Scenario& s, std::vector<ScenarioProblem>& problems) {
         const Fault& fault = s.network.faults[i];
         const std::string key = "network.faults." + std::to_string(i);
         if (fault.to < fault.from)
-            problems.push_back(
-                {key + ".to", "to (" + show(fault.to) + ") is before from (" + show(fault.from) + ")"});
+            problems.push_back({{key + ".to", key + ".from"},
+                                "to (" + show(fault.to) + ") is before from (" + show(fault.from) + ")"});
         if (!fault.of.empty() && std::find(names.begin(), names.end(), fault.of) == names.end())
-            problems.push_back({key + ".of", noSuchTraffic(s, fault.of)});
+            problems.push_back({{key + ".of"}, noSuchTraffic(s, fault.of)});
     }
 }
 
@@ -596,8 +604,7 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
 Parsed<Time> parseDuration(std::string_view text) {
     const auto [number, unitName] = splitNumberAndUnit(text);
     const std::string expected = "expected " + std::string(durationExample);
-    if (number.empty() || unitName.empty())
-        return Parsed<Time>::fail(expected);
+    if (number.empty() || unitName.empty()) return Parsed<Time>::fail(expected);
     const Unit* unit = findUnit(durationUnits, unitName);
     if (!unit)
         return Parsed<Time>::fail("unknown unit " + std::string(unitName) + " in " + std::string(text) +
@@ -616,13 +623,14 @@ Parsed<Time> parseDuration(std::string_view text) {
     return Parsed<Time>::fail(std::string(text) + " is not a whole number of nanoseconds");
 }
 
-Parsed<Time> parseRunTime(std::string_view text) { return parseDurationIn(text, runTime); }
+Parsed<Time> parseRunTime(std::string_view text) {
+    return parseDurationIn(text, runTime);
+}
 
 Parsed<std::int64_t> parseRate(std::string_view text) {
     const std::size_t slash = text.find('/');
     const std::string expected = "expected a rate such as 50000/s";
-    if (slash == std::string_view::npos)
-        return Parsed<std::int64_t>::fail(expected);
+    if (slash == std::string_view::npos) return Parsed<std::int64_t>::fail(expected);
     const Unit* unit = findUnit(rateUnits, text.substr(slash + 1));
     if (!unit)
         return Parsed<std::int64_t>::fail("unknown unit /" + std::string(text.substr(slash + 1)) + " in " +
@@ -644,29 +652,26 @@ Parsed<std::int64_t> parseRate(std::string_view text) {
 Parsed<std::int64_t> parseInteger(std::string_view text, std::int64_t min, std::int64_t max) {
     const bool negative = !text.empty() && text.front() == '-';
     const std::string_view digits = text.substr(!text.empty() && (negative || text.front() == '+') ? 1 : 0);
-    if (!isDigits(digits))
-        return Parsed<std::int64_t>::fail("expected an integer");
+    if (!isDigits(digits)) return Parsed<std::int64_t>::fail("expected an integer");
     const std::optional<std::int64_t> magnitude = parseDigits(digits);
-    if (!magnitude)
-        return Parsed<std::int64_t>::fail(std::string(text) + " is too large");
+    if (!magnitude) return Parsed<std::int64_t>::fail(std::string(text) + " is too large");
     const std::int64_t v = negative ? -*magnitude : *magnitude;
     if (v < min || v > max)
-        return Parsed<std::int64_t>::fail("expected an integer from " + show(min) + " to " + show(max) + ", got " +
-                                          std::string(text));
+        return Parsed<std::int64_t>::fail("expected an integer from " + show(min) + " to " + show(max) +
+                                          ", got " + std::string(text));
     return Parsed<std::int64_t>::ok(v);
 }
 
 Parsed<bool> parseBool(std::string_view text) {
-    if (text == "true")
-        return Parsed<bool>::ok(true);
-    if (text == "false")
-        return Parsed<bool>::ok(false);
+    if (text == "true") return Parsed<bool>::ok(true);
+    if (text == "false") return Parsed<bool>::ok(false);
     return Parsed<bool>::fail("expected true or false");
 }
 
 Parsed<std::uint32_t> parseProbabilityPpm(std::string_view text) {
     const bool percent = text.ends_with('%');
-    const Scaled scaled = scaleDecimal(percent ? text.substr(0, text.size() - 1) : text, percent ? 10'000 : 1'000'000);
+    const Scaled scaled =
+        scaleDecimal(percent ? text.substr(0, text.size() - 1) : text, percent ? 10'000 : 1'000'000);
     switch (scaled.error) {
     case NumberError::None:
         if (scaled.value < 0 || scaled.value > 1'000'000)
@@ -694,37 +699,30 @@ SettingsEditor::SettingsEditor(Scenario& scenario) : scenario_(scenario) {
 }
 
 std::optional<std::string> SettingsEditor::apply(std::string_view key, std::string_view value) {
-    if (key.starts_with(trafficPrefix))
-        return applyTrafficSetting(scenario_, key, value);
+    if (key.starts_with(trafficPrefix)) return applyTrafficSetting(scenario_, key, value);
     const KeyRule<Scenario>* rule = findRule(scenarioKeys(), withoutKernelPrefix(key));
-    if (!rule)
-        return unknownKey(key);
-    if (!rule->apply)
-        return applyVersion(value);
+    if (!rule) return unknownKey(key);
+    if (!rule->apply) return applyVersion(value);
     if (rule->exists && !rule->exists(scenario_.kernel.profile))
         return missingInProfile(*rule, scenario_.kernel.profile);
-    if (Error error = rule->apply(scenario_, value))
-        return error;
-    if (rule->kernelField)
-        explicitKernelKeys_.insert(rule->name);
+    if (Error error = rule->apply(scenario_, value)) return error;
+    if (rule->kernelField) explicitKernelKeys_.insert(rule->name);
     return std::nullopt;
 }
 
 std::optional<std::string> SettingsEditor::applyVersion(std::string_view value) {
     const KernelProfile* profile = findKernelProfile(std::string(value));
-    if (!profile)
-        return "unknown kernel.version " + std::string(value) + "; known: " + knownVersions();
+    if (!profile) return "unknown kernel.version " + std::string(value) + "; known: " + knownVersions();
     const KernelSettings defaults = KernelSettings::defaultsFor(*profile);
     KernelSettings next = scenario_.kernel;
     next.profile = *profile;
     for (const KeyRule<Scenario>& rule : scenarioKeys()) {
-        if (!rule.kernelField)
-            continue;
+        if (!rule.kernelField) continue;
         if (!explicitKernelKeys_.contains(rule.name))
             set(next, *rule.kernelField, get(defaults, *rule.kernelField));
         else if (rule.exists && !rule.exists(*profile))
-            return "kernel " + std::string(profile->name) + " does not have " + rule.name + " (it appeared in " +
-                   rule.since + "), but it is set";
+            return "kernel " + std::string(profile->name) + " does not have " + rule.name +
+                   " (it appeared in " + rule.since + "), but it is set";
     }
     scenario_.kernel = next;
     return std::nullopt;
@@ -751,17 +749,14 @@ std::optional<std::string> canonicalSettingKey(std::string_view key) {
             return std::string(key);
         return std::nullopt;
     }
-    if (const KeyRule<Scenario>* rule = findRule(scenarioKeys(), withoutKernelPrefix(key)))
-        return rule->name;
+    if (const KeyRule<Scenario>* rule = findRule(scenarioKeys(), withoutKernelPrefix(key))) return rule->name;
     return std::nullopt;
 }
 
 std::string expectedValue(std::string_view key) {
     if (const auto parts = splitTrafficKey(key)) {
-        if (const KeyRule<ClientTraffic>* rule = findRule(clientKeys(), parts->second))
-            return rule->expects;
-        if (const KeyRule<FloodTraffic>* rule = findRule(floodKeys(), parts->second))
-            return rule->expects;
+        if (const KeyRule<ClientTraffic>* rule = findRule(clientKeys(), parts->second)) return rule->expects;
+        if (const KeyRule<FloodTraffic>* rule = findRule(floodKeys(), parts->second)) return rule->expects;
         return {};
     }
     const KeyRule<Scenario>* rule = findRule(scenarioKeys(), withoutKernelPrefix(key));
@@ -792,13 +787,13 @@ std::optional<std::string> suggestKey(std::string_view key, const std::vector<st
 std::vector<ScenarioProblem> checkScenario(const Scenario& s) {
     std::vector<ScenarioProblem> problems;
     if (s.traffic.size() > static_cast<std::size_t>(Limits::maxTrafficEntries))
-        problems.push_back({"traffic", show(static_cast<std::int64_t>(s.traffic.size())) +
-                                           " traffic entries is more than the limit of " +
-                                           show(Limits::maxTrafficEntries)});
+        problems.push_back({{"traffic"},
+                            show(static_cast<std::int64_t>(s.traffic.size())) +
+                                " traffic entries is more than the limit of " +
+                                show(Limits::maxTrafficEntries)});
     checkClientTotal(s, problems);
     for (const TrafficEntry& entry : s.traffic)
-        if (entry.kind == TrafficEntry::Kind::Clients)
-            checkClientSpan(entry.clients, problems);
+        if (entry.kind == TrafficEntry::Kind::Clients) checkClientSpan(entry.clients, problems);
     checkFloods(s, problems);
     checkFaults(s, problems);
     return problems;

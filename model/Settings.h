@@ -17,8 +17,7 @@
 namespace backlog {
 
 // A parsed value, or why the text is not one (then `value` is empty and `error` says what was expected).
-template <class T>
-struct Parsed {
+template <class T> struct Parsed {
     std::optional<T> value;
     std::string error;
 
@@ -46,13 +45,13 @@ Parsed<std::uint32_t> parseProbabilityPpm(std::string_view text);
 // Kernel settings that already differ from their profile's default when the editor is made count as
 // explicit (the scenario does not record where its values came from).
 class SettingsEditor {
-public:
+  public:
     explicit SettingsEditor(Scenario& scenario);
 
     // nullopt on success; otherwise the reason, without a file position ("expected an integer").
     std::optional<std::string> apply(std::string_view key, std::string_view value);
 
-private:
+  private:
     std::optional<std::string> applyVersion(std::string_view value);
 
     Scenario& scenario_;
@@ -78,10 +77,10 @@ const std::string& trafficEntryName(const TrafficEntry& entry);
 std::optional<std::string> suggestKey(std::string_view key, const std::vector<std::string>& candidates);
 
 // A rule that involves several settings (sums over the traffic, to >= from, a fault's `of:`), broken.
-// `key` is the most specific dotted key to blame: "traffic.early.clients", "traffic.flood-2" (the whole
-// entry), "network.faults.0.of", "traffic" (the list).
+// `keys` are the dotted keys involved, the one to blame by default first: "traffic.early.clients",
+// "traffic.flood-2" (the whole entry), "network.faults.0.of", "traffic" (the list).
 struct ScenarioProblem {
-    std::string key;
+    std::vector<std::string> keys;
     std::string message;
 };
 std::vector<ScenarioProblem> checkScenario(const Scenario& s);

@@ -56,23 +56,23 @@ void Simulation::takeCheckpoint(Time at) {
     checkpoints_.push_back({at, *state_, kernelLog_.size(), history_.workers.size(), history_.listeners.size(), events_});
 }
 
-void Simulation::processNext() {
-    const Event e = state_->queue.pop();
-    Engine engine(*state_, history_, kernelLog_, scenario_);
-    engine.process(e);
-    ++events_;
-}
-
 void Simulation::runUntil(Time t) {
     SimState& s = *state_;
-    while (!s.queue.empty() && s.queue.top().at <= t) {
-        const Time next = s.queue.top().at;
+    Engine engine(s, history_, kernelLog_, scenario_);
+    Event e{};
+    while (!s.queue.empty()) {
         // A checkpoint holds the state before any event at or after its time (History::truncate).
+        const Time next = s.queue.top().at;
+        if (next > t) break;
         if (next >= nextCheckpoint_) {
             if (checkpoints_.empty() || checkpoints_.back().at < nextCheckpoint_) takeCheckpoint(nextCheckpoint_);
             while (nextCheckpoint_ <= next) nextCheckpoint_ += checkpointEvery_;
         }
-        processNext();
+        // Between checkpoints, events are taken without looking at the checkpoint time again.
+        while (s.queue.popIfNotAfter(std::min(t, nextCheckpoint_ - Time::ns(1)), e)) {
+            engine.process(e);
+            ++events_;
+        }
     }
     history_.end = std::max(history_.end, s.queue.empty() ? s.now : t);
     if (!s.queue.empty()) s.now = std::max(s.now, t);

@@ -60,7 +60,6 @@ public:
 private:
     struct Checkpoint;
     void takeCheckpoint(Time at);
-    void processNext();
 
     Scenario scenario_;
     History history_;
