@@ -75,7 +75,8 @@ void Engine::armKernelTimer(Time delay, EventType type, std::uint32_t target, st
 
 void Engine::count(Host host, Counter c) {
     const auto h = static_cast<std::size_t>(host);
-    if (pendingCount_[h] < pending_[h].size()) pending_[h][pendingCount_[h]++] = c;
+    if (pendingCount_[h] == pending_[h].size()) flushCounters(); // an event that bumps very many
+    pending_[h][pendingCount_[h]++] = c;
 }
 
 void Engine::flushCounters() {
@@ -210,7 +211,7 @@ bool Engine::faultDrops(FlowId flow, PacketKind kind, bool toServer) const {
     return false;
 }
 
-void Engine::send(FlowId flow, PacketKind kind, bool toServer, bool cookie, int retrans) {
+void Engine::send(FlowId flow, PacketKind kind, bool toServer, bool cookie, int retrans, int listener) {
     const NetworkSettings& net = s_.live.network;
     Time delay = net.rtt / 2;
     if (net.jitter.count() > 0) delay += Time::ns(static_cast<std::int64_t>(s_.rng.below(static_cast<std::uint64_t>(net.jitter.count()) + 1)));
@@ -222,12 +223,11 @@ void Engine::send(FlowId flow, PacketKind kind, bool toServer, bool cookie, int 
     p.toServer = toServer;
     p.cookie = cookie;
     p.retrans = static_cast<std::uint8_t>(std::min(retrans, 31));
-    if (!isSpoofed(flow)) p.listener = 0;
-    if (toServer) {
-        if (!isSpoofed(flow)) count(Host::Clients, Counter::TcpOutSegs);
-    } else {
-        count(Host::Server, Counter::TcpOutSegs);
-        if (kind == PacketKind::Rst) count(Host::Server, Counter::TcpOutRsts);
+    p.listener = static_cast<std::uint8_t>(listener); // for a client's segment: set at arrival
+    if (!toServer || !isSpoofed(flow)) {
+        const Host from = toServer ? Host::Clients : Host::Server;
+        count(from, Counter::TcpOutSegs);
+        if (kind == PacketKind::Rst) count(from, Counter::TcpOutRsts);
     }
     if (!toServer && isSpoofed(flow)) {
         p.fate = PacketFate::Unanswered; // the spoofed source does not exist (M19)
@@ -390,11 +390,7 @@ void Engine::clientReceives(std::uint32_t i, const Packet& p) {
     if (cs.state == TcpState::Closed) {
         // No socket: the client host answers with an RST, unless the segment is one.
         h_.setFate(i, PacketFate::DroppedNoSocket, p.listener);
-        if (p.kind != PacketKind::Rst) {
-            count(Host::Clients, Counter::TcpOutRsts);
-            count(Host::Clients, Counter::TcpOutSegs);
-            send(c, PacketKind::Rst, true);
-        }
+        if (p.kind != PacketKind::Rst) send(c, PacketKind::Rst, true);
         return;
     }
     switch (p.kind) {
@@ -537,7 +533,7 @@ void Engine::serverReceives(std::uint32_t i, const Packet& p) {
     if (l < 0 || !s_.listeners[idx(l)].open) {
         // No listening socket: a SYN is refused, anything else is reset (tcp_v4_send_reset).
         h_.setFate(i, PacketFate::DroppedNoSocket, std::max(l, 0));
-        if (p.kind != PacketKind::Rst) resetFlow(p.flow);
+        if (p.kind != PacketKind::Rst) resetFlow(p.flow, std::max(l, 0));
         return;
     }
     if (p.kind == PacketKind::Syn) connRequest(i, p, l);
@@ -595,12 +591,12 @@ void Engine::connRequest(std::uint32_t i, const Packet& p, int l) {
         count(Host::Server, Counter::TcpExtSyncookiesSent);
         s_.lastSynqOverflow = s_.now;
         s_.everOverflowed = true;
-        send(p.flow, PacketKind::SynAck, false, true);
+        send(p.flow, PacketKind::SynAck, false, true, 0, l);
         return;
     }
     // S8: a request socket in the SYN queue, its timer armed at TCP_TIMEOUT_INIT.
     const std::uint32_t r = newRequest(p.flow, l);
-    send(p.flow, PacketKind::SynAck, false);
+    send(p.flow, PacketKind::SynAck, false, false, 0, l);
     armKernelTimer(kTimeoutInit, EventType::RequestTimer, r, s_.requests[r].gen);
 }
 
@@ -667,7 +663,7 @@ void Engine::requestSegment(std::uint32_t i, const Packet& p, std::uint32_t r, b
         count(Host::Server, Counter::TcpExtTCPSynRetrans);
         ++req.numRetrans;
         h_.setFate(i, PacketFate::DroppedDuplicateSyn, l);
-        send(req.flow, PacketKind::SynAck, false, false, req.numRetrans);
+        send(req.flow, PacketKind::SynAck, false, false, req.numRetrans, l);
         ++req.gen;
         armKernelTimer(std::min(kTimeoutInit * (1LL << req.numTimeout), kRtoMax), EventType::RequestTimer, r, req.gen);
         return;
@@ -693,7 +689,7 @@ void Engine::requestSegment(std::uint32_t i, const Packet& p, std::uint32_t r, b
             count(Host::Server, Counter::TcpExtEmbryonicRsts);
             const FlowId flow = req.flow;
             unlinkRequest(r, LeaveReason::Reset);
-            resetFlow(flow);
+            resetFlow(flow, l);
         }
         return;
     }
@@ -747,16 +743,16 @@ void Engine::childSegment(std::uint32_t i, const Packet& p, std::uint32_t c) {
     case PacketKind::Data:
         // D1: data waits in the child's receive queue until accept() + read(); it is ACKed now.
         if (h_.clients[ch.flow].dataQueuedAt.isNever()) h_.clients[ch.flow].dataQueuedAt = s_.now;
-        send(ch.flow, PacketKind::Ack, false);
+        send(ch.flow, PacketKind::Ack, false, false, 0, ch.listener);
         break;
     case PacketKind::Fin:
         if (ch.state == TcpState::Established) {
             setChildState(c, TcpState::CloseWait); // D3: stays in the accept queue
-            send(ch.flow, PacketKind::Ack, false);
+            send(ch.flow, PacketKind::Ack, false, false, 0, ch.listener);
         } else if (ch.state == TcpState::FinWait1 || ch.state == TcpState::FinWait2) {
             // Both sides closed: TIME-WAIT on the server, which closed first.
             setChildState(c, TcpState::TimeWait);
-            send(ch.flow, PacketKind::Ack, false);
+            send(ch.flow, PacketKind::Ack, false, false, 0, ch.listener);
             s_.proven.insert(h_.clients[ch.flow].address); // tcp_update_metrics(): an RTT sample
             push(s_.now + kTimeWait, EventType::TimeWaitDone, c, ch.gen);
         }
@@ -804,13 +800,10 @@ void Engine::listenerSegment(std::uint32_t i, const Packet& p, int l) {
     }
     // K2: an ACK at a listener with no request and no valid cookie gets an RST.
     h_.setFate(i, PacketFate::DroppedNoSocket, l);
-    resetFlow(p.flow);
+    resetFlow(p.flow, l);
 }
 
-void Engine::resetFlow(FlowId flow) {
-    count(Host::Server, Counter::TcpOutRsts);
-    send(flow, PacketKind::Rst, false);
-}
+void Engine::resetFlow(FlowId flow, int listener) { send(flow, PacketKind::Rst, false, false, 0, listener); }
 
 void Engine::requestTimer(std::uint32_t r) {
     RequestSock& req = s_.requests[r];
@@ -855,7 +848,7 @@ void Engine::requestTimer(std::uint32_t r) {
     count(Host::Server, Counter::TcpRetransSegs);
     count(Host::Server, Counter::TcpExtTCPSynRetrans);
     ++req.numRetrans;
-    send(req.flow, PacketKind::SynAck, false, false, req.numRetrans);
+    send(req.flow, PacketKind::SynAck, false, false, req.numRetrans, l);
     if (req.numTimeout++ == 0) --L.young;
     armKernelTimer(std::min(kTimeoutInit * (1LL << req.numTimeout), kRtoMax), EventType::RequestTimer, r, ++req.gen);
 }
@@ -998,8 +991,8 @@ void Engine::closeChild(std::uint32_t c) {
     ChildSock& ch = s_.children[c];
     if (ch.state == TcpState::Established || ch.state == TcpState::CloseWait) {
         // close(): the response and a FIN go out.
-        send(ch.flow, PacketKind::Data, false);
-        send(ch.flow, PacketKind::Fin, false);
+        send(ch.flow, PacketKind::Data, false, false, 0, ch.listener);
+        send(ch.flow, PacketKind::Fin, false, false, 0, ch.listener);
         setChildState(c, ch.state == TcpState::CloseWait ? TcpState::LastAck : TcpState::FinWait1);
     } else if (ch.state == TcpState::Closed) {
         setServerRef(ch.flow, {});
@@ -1055,7 +1048,7 @@ void Engine::closeListener(int l) {
             ch.queued = false;
             const bool wasEstablished = ch.state == TcpState::Established || ch.state == TcpState::CloseWait;
             setChildState(c, TcpState::Closed);
-            if (wasEstablished) resetFlow(ch.flow);
+            if (wasEstablished) resetFlow(ch.flow, l);
         }
     }
     L.waiters.clear();

@@ -149,7 +149,7 @@ public:
 
 private:
     // network
-    void send(FlowId flow, PacketKind kind, bool toServer, bool cookie = false, int retrans = 0);
+    void send(FlowId flow, PacketKind kind, bool toServer, bool cookie = false, int retrans = 0, int listener = 0);
     bool faultDrops(FlowId flow, PacketKind kind, bool toServer) const;
     void arrive(std::uint32_t packet);
     // kernel timers (M11)
@@ -178,7 +178,7 @@ private:
     bool acceptQueueFull(int listener) const;
     bool synQueueFull(int listener) const;
     void recordLengths(int listener);
-    void resetFlow(FlowId flow); // the server sends an RST for this flow
+    void resetFlow(FlowId flow, int listener); // the server sends an RST for this flow
     ServerRef serverRef(FlowId flow) const;
     void setServerRef(FlowId flow, ServerRef ref);
     // workers (P-rules)

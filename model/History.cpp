@@ -355,7 +355,11 @@ void History::truncate(Time t) {
     maxFlight_ = Time();
     for (std::size_t i = 0; i < keep; ++i) {
         maxFlight_ = std::max(maxFlight_, Time::ns(flight_[i]));
-        if (sent_[i] + static_cast<std::int64_t>(flight_[i]) >= t.count())
+        // A fate decided on arrival is forgotten; one decided when it was sent (lost, or sent to a
+        // spoofed address: no arrival will decide it again) stays.
+        const auto fate = static_cast<PacketFate>((meta_[i] >> 18) & 0x1Fu);
+        if (sent_[i] + static_cast<std::int64_t>(flight_[i]) >= t.count() && fate != PacketFate::LostInNetwork &&
+            fate != PacketFate::Unanswered)
             meta_[i] = (meta_[i] & ~kFateMask) | (static_cast<std::uint32_t>(PacketFate::InFlight) << 18);
     }
     dropFrom(clients, t, [](const ClientRecord& c) { return c.connectAt; });

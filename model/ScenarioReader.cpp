@@ -2,6 +2,7 @@
 
 #include "Settings.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -113,6 +114,64 @@ const YAML::Node& placeOf(const KeyValue& field) {
     return field.value.IsNull() ? field.key : field.value;
 }
 
+// Notes where each document's top node starts, without building anything.
+class DocumentScan : public YAML::EventHandler {
+  public:
+    YAML::Mark start;   // of the current document's top node
+    bool isNull = true; // the document is empty
+
+    void OnDocumentStart(const YAML::Mark&) override { seenTop_ = false; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { top(mark, true); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { top(mark, false); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+        top(mark, false);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        top(mark, false);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        top(mark, false);
+    }
+    void OnMapEnd() override {}
+
+  private:
+    void top(const YAML::Mark& mark, bool null) {
+        if (seenTop_) return;
+        seenTop_ = true;
+        start = mark;
+        isNull = null;
+    }
+
+    bool seenTop_ = false;
+};
+
+// yaml-cpp 0.7 never gets past a stray ',' outside brackets: YAML::Load returns an empty document and
+// LoadAll loops for ever, allocating (jbeder/yaml-cpp#1040, fixed after 0.7). So walk the documents
+// first, requiring each to start further on than the last, and refuse a second document that has
+// content. Returns where the text is refused, and why.
+std::optional<std::pair<YAML::Mark, std::string>> scanDocuments(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentScan scan;
+    int previous = -1;
+    for (int document = 0; parser.HandleNextDocument(scan); ++document) {
+        if (scan.start.pos <= previous) {
+            const std::size_t at = static_cast<std::size_t>(scan.start.pos);
+            return std::pair{scan.start, "YAML syntax: unexpected " +
+                                             (at < text.size() ? "'" + text.substr(at, 1) + "'" : "end")};
+        }
+        if (document > 0 && !scan.isNull)
+            return std::pair{scan.start,
+                             std::string("a scenario file holds one YAML document; this is a second one")};
+        previous = scan.start.pos;
+    }
+    return std::nullopt;
+}
+
 class ScenarioBuilder {
   public:
     explicit ScenarioBuilder(std::string fileName) : fileName_(std::move(fileName)) {}
@@ -175,16 +234,19 @@ void ScenarioBuilder::error(const Origin& origin, const std::string& message) {
 // ---- The YAML document ---------------------------------------------------------------------------
 
 void ScenarioBuilder::readText(std::string_view text) {
+    const std::string content(text);
     try {
-        const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-        if (documents.empty() || documents.front().IsNull()) {
+        if (std::optional<std::pair<YAML::Mark, std::string>> problem = scanDocuments(content)) {
+            error(Origin{problem->first.line + 1, problem->first.column + 1, {}}, problem->second);
+            return;
+        }
+        const YAML::Node root = YAML::Load(content);
+        if (root.IsNull()) {
             error(Origin{1, 1, {}}, "the file is empty; expected a map of sections such as kernel, network, "
                                     "server and traffic");
             return;
         }
-        if (documents.size() > 1)
-            error(documents[1], "a scenario file holds one YAML document; this is a second one");
-        readRoot(documents.front());
+        readRoot(root);
     } catch (const YAML::Exception& e) {
         error(Origin{e.mark.line + 1, e.mark.column + 1, {}}, "YAML syntax: " + e.msg);
     }

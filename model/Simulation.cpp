@@ -44,7 +44,9 @@ Simulation::Simulation(Scenario scenario)
     Engine engine(*state_, history_, kernelLog_, scenario_);
     engine.start();
     engine.flushCounters();
-    nextCheckpoint_ = Time();
+    // start() records at time 0 before any event runs, so the first checkpoint comes one interval
+    // later; a change before it restarts from scratch.
+    nextCheckpoint_ = checkpointEvery_;
 }
 
 Simulation::~Simulation() = default;
@@ -110,7 +112,7 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
         Engine engine(*state_, history_, kernelLog_, scenario_);
         engine.start();
         engine.flushCounters();
-        nextCheckpoint_ = Time();
+        nextCheckpoint_ = checkpointEvery_;
     } else {
         const Checkpoint& cp = checkpoints_.back();
         *state_ = cp.state;
@@ -136,6 +138,7 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
     Engine engine(*state_, history_, kernelLog_, scenario_);
     for (std::size_t i = known; i < scenario_.events.size(); ++i) engine.pushIntervention(i);
     runUntil(std::max(reached, t));
+    if (scenario_.until && reached >= *scenario_.until) history_.end = std::max(history_.end, *scenario_.until);
     return std::nullopt;
 }
 

@@ -55,7 +55,10 @@ public:
     std::string clientAddress(std::uint32_t client) const;
 
     // How often a checkpoint is taken (simulated time). Checkpoints make changeAt cheap.
-    void setCheckpointInterval(Time every) { checkpointEvery_ = every; }
+    void setCheckpointInterval(Time every) {
+        checkpointEvery_ = every;
+        if (checkpoints_.empty()) nextCheckpoint_ = every;
+    }
 
 private:
     struct Checkpoint;
