@@ -57,6 +57,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
+    QMenu* play = menuBar()->addMenu(tr("&Playback"));
+    QAction* toStart = play->addAction(tr("Jump to &Start"), this, [this] { timeline_->setValue(timeline_->minimum()); });
+    toStart->setShortcut(Qt::Key_Home);
+    QAction* toEnd = play->addAction(tr("Jump to &End"), this, [this] { timeline_->setValue(timeline_->maximum()); });
+    toEnd->setShortcut(Qt::Key_End);
 
     connect(timeline_, &QSlider::valueChanged, this,
             [this](int v) { doc_->setPlayhead(Time::ns(static_cast<std::int64_t>(v) * kSliderStepNs)); });
@@ -71,6 +76,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                                      .arg(doc_->simulation().history().packetCount()));
     });
     setWindowTitle(QStringLiteral("Backlog"));
+    timeline_->setFocus(); // the arrow keys, Home and End move the playhead from the start
 }
 
 bool MainWindow::openFile(const QString& path) {

@@ -21,6 +21,7 @@ constexpr Time kRtoMax = Time::s(120);              // TCP_RTO_MAX
 constexpr int kDataRetries = 15;                    // tcp_retries2
 constexpr Time kCookiePeriod = Time::s(60);         // TCP_SYNCOOKIE_PERIOD; valid for 2 (MAX_SYNCOOKIE_AGE)
 constexpr std::uint32_t kServerAddress = 0x0A00'0001; // 10.0.0.1
+constexpr std::uint32_t kClientTimeWait = 0x8000'0000u;  // TimeWaitDone for a client, not a child
 
 std::uint32_t rol32(std::uint32_t w, int s) { return (w << s) | (w >> (32 - s)); }
 
@@ -180,8 +181,10 @@ void Engine::process(const Event& e) {
         if (s_.workers[e.target].gen == e.gen) serviceDone(e.target);
         break;
     case EventType::ConnectionDone: connectionDone(e.target); break;
+    case EventType::ClientClose: clientCloses(e.target); break;
     case EventType::TimeWaitDone:
-        if (s_.children[e.target].gen == e.gen) setChildState(e.target, TcpState::Closed);
+        if (e.target & kClientTimeWait) setClientState(e.target & ~kClientTimeWait, TcpState::Closed);
+        else if (s_.children[e.target].gen == e.gen) setChildState(e.target, TcpState::Closed);
         break;
     }
     flushCounters();
@@ -373,6 +376,24 @@ void Engine::clientFails(std::uint32_t c, ClientError error) {
     clientFinished(c);
 }
 
+void Engine::clientCloses(std::uint32_t c) {
+    ClientSock& cs = s_.clients[c];
+    if (cs.state != TcpState::Established) return;
+    ++cs.dataGen;
+    cs.dataOutstanding = false;
+    if (s_.live.traffic[cs.traffic].clients.abort) {
+        // SO_LINGER 0: an RST, and the socket is gone (tcp_disconnect: EstabResets on the client).
+        send(c, PacketKind::Rst, true);
+        count(Host::Clients, Counter::TcpEstabResets);
+        setClientState(c, TcpState::Closed);
+    } else {
+        send(c, PacketKind::Fin, true);
+        setClientState(c, TcpState::FinWait1);
+        return; // finished when the server's FIN comes back
+    }
+    clientFinished(c);
+}
+
 void Engine::clientFinished(std::uint32_t c) {
     const std::uint32_t t = s_.clients[c].traffic;
     TrafficGen& gen = s_.traffic[t];
@@ -403,7 +424,9 @@ void Engine::clientReceives(std::uint32_t i, const Packet& p) {
             setClientState(c, TcpState::Established);
             h_.clients[c].connectedAt = s_.now;
             send(c, PacketKind::Ack, true, p.cookie);
-            if (s_.live.traffic[cs.traffic].clients.send) clientSendRequest(c);
+            const ClientTraffic& ct = s_.live.traffic[cs.traffic].clients;
+            if (ct.send) clientSendRequest(c);
+            if (ct.closeAfter) push(s_.now + *ct.closeAfter, EventType::ClientClose, c);
         } else {
             // T2: a retransmitted SYN-ACK reaches an ESTABLISHED client: a challenge ACK, at most
             // one per tcp_invalid_ratelimit. That ACK retries the server's insertion (A7).
@@ -427,13 +450,30 @@ void Engine::clientReceives(std::uint32_t i, const Packet& p) {
         if (cs.state == TcpState::LastAck) {
             setClientState(c, TcpState::Closed);
             clientFinished(c);
+        } else if (cs.state == TcpState::FinWait1) {
+            setClientState(c, TcpState::FinWait2);
         }
         break;
     case PacketKind::Data:
+        if (cs.state == TcpState::FinWait1 || cs.state == TcpState::FinWait2) {
+            // Data for a socket the application has closed: the kernel resets (TCPAbortOnData).
+            send(c, PacketKind::Rst, true);
+            setClientState(c, TcpState::Closed);
+            clientFinished(c);
+            break;
+        }
         cs.dataOutstanding = false; // the response acknowledges the request
         ++cs.dataGen;
+        if (h_.clients[c].respondedAt.isNever()) h_.clients[c].respondedAt = s_.now;
         break;
     case PacketKind::Fin:
+        if (cs.state == TcpState::FinWait1 || cs.state == TcpState::FinWait2) {
+            send(c, PacketKind::Ack, true);
+            setClientState(c, TcpState::TimeWait);
+            push(s_.now + kTimeWait, EventType::TimeWaitDone, c | kClientTimeWait);
+            clientFinished(c);
+            break;
+        }
         // The server closed: the client reads the response (or EOF), then closes its side.
         cs.dataOutstanding = false;
         ++cs.dataGen;
@@ -760,6 +800,9 @@ void Engine::childSegment(std::uint32_t i, const Packet& p, std::uint32_t c) {
     case PacketKind::Rst:
         // D4: a reset child stays in the accept queue; accept() still returns it.
         setChildState(c, TcpState::Closed);
+        break;
+    case PacketKind::Ack:
+        if (ch.state == TcpState::LastAck) setChildState(c, TcpState::Closed); // the last ACK of a close
         break;
     case PacketKind::Syn:
         h_.setFate(i, PacketFate::DroppedDuplicateSyn, ch.listener);

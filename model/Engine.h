@@ -30,6 +30,7 @@ enum class EventType : std::uint8_t {
     ServiceDone,   // a blocking worker's connection is finished: close()
     ConnectionDone,// an event-loop worker's connection is finished
     TimeWaitDone,
+    ClientClose,   // the client application calls close() (or aborts)
 };
 
 
@@ -162,6 +163,7 @@ private:
     void clientSendRequest(std::uint32_t client);
     void clientFails(std::uint32_t client, ClientError error);
     void clientFinished(std::uint32_t client);
+    void clientCloses(std::uint32_t client);
     void setClientState(std::uint32_t client, TcpState state);
     // server
     void serverReceives(std::uint32_t packet, const Packet& p);

@@ -59,7 +59,7 @@ private:
 class EventQueue {
 public:
     // `lane`: the event's kind (an index below kLanes); kNoLane sends it to the heap.
-    static constexpr std::size_t kLanes = 12;
+    static constexpr std::size_t kLanes = 16;
     static constexpr std::size_t kNoLane = kLanes;
     void push(const Event& e, std::size_t lane) {
         ++size_;

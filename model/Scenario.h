@@ -98,6 +98,10 @@ struct ClientTraffic {
     Time spacing = Time::ms(1);
     bool send = true;
     int concurrency = 0; // 0: open loop
+    // The client closes its side this long after connect() returned: a FIN (D3: the child waits in
+    // CLOSE-WAIT in the accept queue), or an RST with `abort` (SO_LINGER 0; D4, or A4 for a request).
+    std::optional<Time> closeAfter;
+    bool abort = false;
 };
 
 // Spoofed-source SYNs that never answer (M19: `routable: false` sources create no request).

@@ -9,6 +9,7 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <tuple>
@@ -194,6 +195,7 @@ class ScenarioBuilder {
     void readFault(const YAML::Node& item, std::size_t index);
     void readEvents(const YAML::Node& list);
     void readEvent(const YAML::Node& item);
+    void readEventSettings(const KeyValue& set, std::vector<PendingEvent>& changes);
 
     std::vector<KeyValue> entries(const YAML::Node& map);
     std::optional<std::string> scalar(const KeyValue& field, std::string_view expects);
@@ -391,41 +393,36 @@ void ScenarioBuilder::readTrafficEntry(const YAML::Node& entry, std::size_t posi
         if (field.name != "name") addAssignment("traffic." + *name + "." + field.name, field);
 }
 
-// The keys of an entry, checked against its kind. A flood's keys are inside `flood:`; its name may be
-// given there or beside it.
+// The keys of an entry, checked against its kind. A flood's keys may be written inside `flood:` or
+// beside it.
 std::vector<KeyValue> ScenarioBuilder::trafficFields(const YAML::Node& entry, TrafficEntry::Kind kind) {
     const bool flood = kind == TrafficEntry::Kind::Flood;
+    std::vector<KeyValue> fields;
+    for (const KeyValue& field : entries(entry)) {
+        if (!flood || field.name != "flood")
+            fields.push_back(field);
+        else if (field.value.IsMap())
+            std::ranges::copy(entries(field.value), std::back_inserter(fields));
+        else
+            error(placeOf(field), "flood: expected a map such as { rate: 50000/s, from: 2s, to: 12s }, got " +
+                                      describeNode(field.value));
+    }
     std::vector<std::string> allowed = backlog::trafficFields(kind);
     allowed.insert(allowed.begin(), "name");
     const std::vector<std::string> others =
         backlog::trafficFields(flood ? TrafficEntry::Kind::Clients : TrafficEntry::Kind::Flood);
-    std::vector<KeyValue> fields;
-    for (const KeyValue& field : entries(entry)) {
-        if (flood && field.name == "flood") {
-            if (field.value.IsMap()) {
-                const std::vector<KeyValue> inner = entries(field.value);
-                fields.insert(fields.end(), inner.begin(), inner.end());
-            } else {
-                error(field.value,
-                      "flood: expected a map such as { rate: 50000/s, from: 2s, to: 12s }, got " +
-                          describeNode(field.value));
-            }
-        } else {
-            fields.push_back(field);
-        }
-    }
     std::vector<KeyValue> known;
-    std::map<std::string, int> seen;
+    std::map<std::string, int> seen; // a key may be written both inside `flood:` and beside it
     for (const KeyValue& field : fields) {
-        if (std::find(others.begin(), others.end(), field.name) != others.end())
+        if (std::ranges::find(others, field.name) != others.end())
             error(field.key,
                   field.name + (flood ? " is a key of clients entries, not of a flood"
                                       : " belongs to a flood: { flood: { " + field.name + ": … } }"));
-        else if (std::find(allowed.begin(), allowed.end(), field.name) == allowed.end())
+        else if (std::ranges::find(allowed, field.name) == allowed.end())
             unknownKey(field, flood ? " in a flood entry" : " in a clients entry", allowed);
-        else if (!seen.emplace(field.name, originOf(field.key).line).second)
+        else if (const auto [first, isNew] = seen.emplace(field.name, originOf(field.key).line); !isNew)
             error(field.key, "duplicate key " + field.name + " (first given on line " +
-                                 std::to_string(seen[field.name]) + ")");
+                                 std::to_string(first->second) + ")");
         else
             known.push_back(field);
     }
@@ -472,12 +469,6 @@ void ScenarioBuilder::readFaults(const YAML::Node& list) {
 }
 
 void ScenarioBuilder::readFault(const YAML::Node& item, std::size_t index) {
-    static const std::vector<std::pair<std::string, SegmentKind>> kinds{
-        {"syn", SegmentKind::Syn},
-        {"synack", SegmentKind::SynAck},
-        {"client-acks", SegmentKind::ClientAcks},
-        {"data", SegmentKind::Data},
-        {"all", SegmentKind::All}};
     if (!item.IsMap()) {
         error(item, "expected a fault such as { drop: synack, from: 0s, to: 2s }, got " + describeNode(item));
         return;
@@ -490,13 +481,13 @@ void ScenarioBuilder::readFault(const YAML::Node& item, std::size_t index) {
     for (const KeyValue& field : entries(item)) {
         if (field.name == "drop") {
             hasDrop = true;
-            const auto text = scalar(field, "one of syn, synack, client-acks, data, all");
-            const auto kind =
-                std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == text; });
-            if (kind != kinds.end())
-                fault.drop = kind->second;
-            else if (text)
-                error(field.value, "drop: expected one of syn, synack, client-acks, data, all, got " + *text);
+            if (const auto text = scalar(field, "one of syn, synack, client-acks, data, all")) {
+                const Parsed<SegmentKind> kind = parseSegmentKind(*text);
+                if (kind)
+                    fault.drop = *kind.value;
+                else
+                    error(field.value, "drop: " + kind.error);
+            }
         } else if (field.name == "of") {
             if (const auto of = scalar(field, "the name of a traffic entry")) fault.of = *of;
             origins_[key + ".of"] = originOf(field.value, "of");
@@ -520,6 +511,12 @@ void ScenarioBuilder::readEvents(const YAML::Node& list) {
         readEvent(item);
 }
 
+// One change of an event: the key (or close-listener) and its value, where they were written.
+PendingEvent pendingChange(const KeyValue& field, const std::string& value) {
+    const Origin key = originOf(field.key);
+    return {{Time(), field.name, value, key.line, key.column}, originOf(field.value, field.name)};
+}
+
 void ScenarioBuilder::readEvent(const YAML::Node& item) {
     if (!item.IsMap()) {
         error(item,
@@ -532,24 +529,16 @@ void ScenarioBuilder::readEvent(const YAML::Node& item) {
     bool hasUnknown = false;
     std::vector<PendingEvent> changes;
     for (const KeyValue& field : entries(item)) {
-        hasChange = hasChange || field.name == "set" || field.name == closeListener;
         if (field.name == "at") {
             hasAt = true;
             at = runTime(field);
-        } else if (field.name == "set" && field.value.IsMap()) {
-            for (const KeyValue& setting : entries(field.value))
-                if (const auto value = scalar(setting, expectedValue(setting.name)))
-                    changes.push_back({{Time(), setting.name, *value, originOf(setting.key).line,
-                                        originOf(setting.key).column},
-                                       originOf(setting.value, setting.name)});
         } else if (field.name == "set") {
-            error(field.value, "set: expected a map of settings such as { server.backlog: 4 }, got " +
-                                   describeNode(field.value));
+            hasChange = true;
+            readEventSettings(field, changes);
         } else if (field.name == closeListener) {
+            hasChange = true;
             if (const auto value = scalar(field, "the index of a listener"))
-                changes.push_back({{Time(), std::string(closeListener), *value, originOf(field.key).line,
-                                    originOf(field.key).column},
-                                   originOf(field.value, std::string(closeListener))});
+                changes.push_back(pendingChange(field, *value));
         } else {
             unknownKey(field, " in an event", {"at", "set", std::string(closeListener)});
             hasUnknown = true;
@@ -563,6 +552,18 @@ void ScenarioBuilder::readEvent(const YAML::Node& item) {
         change.intervention.at = *at;
         events_.push_back(change);
     }
+}
+
+// `set: { KEY: VALUE … }`; the keys and values are checked once the whole file is read.
+void ScenarioBuilder::readEventSettings(const KeyValue& set, std::vector<PendingEvent>& changes) {
+    if (!set.value.IsMap()) {
+        error(placeOf(set), "set: expected a map of settings such as { server.backlog: 4 }, got " +
+                                describeNode(set.value));
+        return;
+    }
+    for (const KeyValue& setting : entries(set.value))
+        if (const auto value = scalar(setting, expectedValue(setting.name)))
+            changes.push_back(pendingChange(setting, *value));
 }
 
 // ---- --set ---------------------------------------------------------------------------------------

@@ -234,6 +234,21 @@ KeyRule<Target> makeKey(std::string name, std::string expects, Parse parse, Assi
     return key;
 }
 
+// The field at the end of a chain of members: path(&Scenario::server, &ServerSettings::port).
+template <class T> T& follow(T& target) {
+    return target;
+}
+
+template <class T, class Member, class... Rest> auto& follow(T& target, Member member, Rest... rest) {
+    return follow(target.*member, rest...);
+}
+
+template <class... Members> auto path(Members... members) {
+    return [members...](auto& target) -> auto& {
+        return follow(target, members...);
+    };
+}
+
 // Stores into the field `field(target)` returns a reference to.
 template <class Field> auto assignTo(Field field) {
     return [field](auto& target, auto value) {
@@ -319,9 +334,13 @@ std::string knownVersions() {
 
 std::vector<KeyRule<Scenario>> makeScenarioKeys() {
     using S = Scenario;
+    using Server = ServerSettings;
+    using Workers = WorkerSettings;
     constexpr Range<Time> delay{Time(), Limits::maxRtt, false, true};
     // kernel.version is applied by SettingsEditor itself: it re-derives the other kernel settings.
     const KeyRule<Scenario> version{"kernel.version", "one of " + knownVersions(), nullptr, {}, nullptr, {}};
+    const auto hasLinearTimeouts = [](const KernelProfile& p) { return p.hasLinearSynTimeouts; };
+    const auto hasMigrateReq = [](const KernelProfile& p) { return p.hasMigrateReq; };
     return {
         version,
         kernelKey("kernel.hz", &KernelSettings::hz, oneOf({100, 250, 300, 1000})),
@@ -332,56 +351,43 @@ std::vector<KeyRule<Scenario>> makeScenarioKeys() {
         // The kernel's own bounds: synack_retries is a u8, syn_retries 1..MAX_TCP_SYNCNT (127).
         kernelKey("net.ipv4.tcp_synack_retries", &KernelSettings::tcpSynackRetries, between(0, 255)),
         kernelKey("net.ipv4.tcp_syn_retries", &KernelSettings::tcpSynRetries, between(1, 127)),
-        kernelKey(
-            "net.ipv4.tcp_syn_linear_timeouts", &KernelSettings::tcpSynLinearTimeouts, between(0, 127),
-            [](const KernelProfile& p) { return p.hasLinearSynTimeouts; }, "6.5"),
+        kernelKey("net.ipv4.tcp_syn_linear_timeouts", &KernelSettings::tcpSynLinearTimeouts, between(0, 127),
+                  hasLinearTimeouts, "6.5"),
         kernelKey("net.ipv4.tcp_abort_on_overflow", &KernelSettings::tcpAbortOnOverflow, oneOf({0, 1})),
-        kernelKey(
-            "net.ipv4.tcp_migrate_req", &KernelSettings::tcpMigrateReq, oneOf({0, 1}),
-            [](const KernelProfile& p) { return p.hasMigrateReq; }, "5.14"),
-        durationKey<S>(
-            "network.rtt", [](S & s) -> auto& { return s.network.rtt; }, delay),
-        durationKey<S>(
-            "network.jitter", [](S & s) -> auto& { return s.network.jitter; }, delay),
+        kernelKey("net.ipv4.tcp_migrate_req", &KernelSettings::tcpMigrateReq, oneOf({0, 1}), hasMigrateReq,
+                  "5.14"),
+        durationKey<S>("network.rtt", path(&S::network, &NetworkSettings::rtt), delay),
+        durationKey<S>("network.jitter", path(&S::network, &NetworkSettings::jitter), delay),
         makeKey<S>("network.loss", "a probability such as 1% or 0.01", parseProbabilityPpm,
-                   assignTo([](S & s) -> auto& { return s.network.lossPpm; })),
-        integerKey<S>(
-            "server.port", [](S & s) -> auto& { return s.server.port; }, between(1, 65535)),
+                   assignTo(path(&S::network, &NetworkSettings::lossPpm))),
+        integerKey<S>("server.port", path(&S::server, &Server::port), between(1, 65535)),
         // Negative is what listen(fd, -1) asks for: somaxconn (L1).
-        integerKey<S>(
-            "server.backlog", [](S & s) -> auto& { return s.server.backlog; },
-            withinLimit(Limits::maxBacklog)),
-        integerKey<S>(
-            "server.listeners", [](S & s) -> auto& { return s.server.listeners; },
-            upToLimit(1, Limits::maxListeners)),
-        integerKey<S>(
-            "server.workers.count", [](S & s) -> auto& { return s.server.workers.count; },
-            upToLimit(0, Limits::maxWorkers)),
-        choiceKey<S>(
-            "server.workers.accept", [](S & s) -> auto& { return s.server.workers.accept; },
-            Choices<AcceptMode>{{"blocking", AcceptMode::Blocking},
-                                {"epoll", AcceptMode::Epoll},
-                                {"epoll-exclusive", AcceptMode::EpollExclusive}}),
-        durationKey<S>(
-            "server.workers.start", [](S & s) -> auto& { return s.server.workers.start; }),
+        integerKey<S>("server.backlog", path(&S::server, &Server::backlog), withinLimit(Limits::maxBacklog)),
+        integerKey<S>("server.listeners", path(&S::server, &Server::listeners),
+                      upToLimit(1, Limits::maxListeners)),
+        integerKey<S>("server.workers.count", path(&S::server, &Server::workers, &Workers::count),
+                      upToLimit(0, Limits::maxWorkers)),
+        choiceKey<S>("server.workers.accept", path(&S::server, &Server::workers, &Workers::accept),
+                     Choices<AcceptMode>{{"blocking", AcceptMode::Blocking},
+                                         {"epoll", AcceptMode::Epoll},
+                                         {"epoll-exclusive", AcceptMode::EpollExclusive}}),
+        durationKey<S>("server.workers.start", path(&S::server, &Server::workers, &Workers::start)),
         // `service: 3s` is a fixed time; `service: { dist: …, mean: … }` sets the two keys below.
         makeKey<S>("server.workers.service", std::string(durationExample), durationIn(runTime),
                    [](S& s, Time mean) {
                        s.server.workers.service = {ServiceTime::Dist::Fixed, mean};
                    }),
-        durationKey<S>(
-            "server.workers.service.mean", [](S & s) -> auto& { return s.server.workers.service.mean; }),
-        choiceKey<S>(
-            "server.workers.service.dist", [](S & s) -> auto& { return s.server.workers.service.dist; },
-            Choices<ServiceTime::Dist>{{"fixed", ServiceTime::Dist::Fixed},
-                                       {"exponential", ServiceTime::Dist::Exponential}}),
-        durationKey<S>(
-            "server.workers.accept_cost", [](S & s) -> auto& { return s.server.workers.acceptCost; }),
-        integerKey<S>(
-            "server.workers.connections", [](S & s) -> auto& { return s.server.workers.connections; },
-            upToLimit(1, Limits::maxClients)),
-        integerKey<S>(
-            "seed", [](S & s) -> auto& { return s.seed; }, between(0, maxInt64)),
+        durationKey<S>("server.workers.service.mean",
+                       path(&S::server, &Server::workers, &Workers::service, &ServiceTime::mean)),
+        choiceKey<S>("server.workers.service.dist",
+                     path(&S::server, &Server::workers, &Workers::service, &ServiceTime::dist),
+                     Choices<ServiceTime::Dist>{{"fixed", ServiceTime::Dist::Fixed},
+                                                {"exponential", ServiceTime::Dist::Exponential}}),
+        durationKey<S>("server.workers.accept_cost",
+                       path(&S::server, &Server::workers, &Workers::acceptCost)),
+        integerKey<S>("server.workers.connections", path(&S::server, &Server::workers, &Workers::connections),
+                      upToLimit(1, Limits::maxClients)),
+        integerKey<S>("seed", path(&S::seed), between(0, maxInt64)),
         makeKey<S>("until", std::string(durationExample), durationIn(runTime),
                    [](S& s, Time t) { s.until = t; }),
     };
@@ -395,16 +401,11 @@ const std::vector<KeyRule<Scenario>>& scenarioKeys() {
 const std::vector<KeyRule<ClientTraffic>>& clientKeys() {
     using C = ClientTraffic;
     static const std::vector<KeyRule<C>> keys{
-        integerKey<C>(
-            "clients", [](C & c) -> auto& { return c.clients; }, upToLimit(1, Limits::maxClients)),
-        durationKey<C>(
-            "at", [](C & c) -> auto& { return c.at; }),
-        durationKey<C>(
-            "spacing", [](C & c) -> auto& { return c.spacing; }),
-        boolKey<C>(
-            "send", [](C & c) -> auto& { return c.send; }),
-        integerKey<C>(
-            "concurrency", [](C & c) -> auto& { return c.concurrency; }, upToLimit(0, Limits::maxClients)),
+        integerKey<C>("clients", path(&C::clients), upToLimit(1, Limits::maxClients)),
+        durationKey<C>("at", path(&C::at)),
+        durationKey<C>("spacing", path(&C::spacing)),
+        boolKey<C>("send", path(&C::send)),
+        integerKey<C>("concurrency", path(&C::concurrency), upToLimit(0, Limits::maxClients)),
     };
     return keys;
 }
@@ -413,13 +414,10 @@ const std::vector<KeyRule<FloodTraffic>>& floodKeys() {
     using F = FloodTraffic;
     static const std::vector<KeyRule<F>> keys{
         makeKey<F>("rate", "a rate such as 50000/s", rateIn({1, Limits::maxFloodRate, false, true}),
-                   assignTo([](F & f) -> auto& { return f.ratePerSecond; })),
-        durationKey<F>(
-            "from", [](F & f) -> auto& { return f.from; }),
-        durationKey<F>(
-            "to", [](F & f) -> auto& { return f.to; }),
-        boolKey<F>(
-            "routable", [](F & f) -> auto& { return f.routable; }),
+                   assignTo(path(&F::ratePerSecond))),
+        durationKey<F>("from", path(&F::from)),
+        durationKey<F>("to", path(&F::to)),
+        boolKey<F>("routable", path(&F::routable)),
     };
     return keys;
 }
@@ -687,6 +685,15 @@ Parsed<std::uint32_t> parseProbabilityPpm(std::string_view text) {
         break;
     }
     return Parsed<std::uint32_t>::fail(std::string(text) + " is finer than one part per million");
+}
+
+Parsed<SegmentKind> parseSegmentKind(std::string_view text) {
+    static const auto parse = choiceIn(Choices<SegmentKind>{{"syn", SegmentKind::Syn},
+                                                            {"synack", SegmentKind::SynAck},
+                                                            {"client-acks", SegmentKind::ClientAcks},
+                                                            {"data", SegmentKind::Data},
+                                                            {"all", SegmentKind::All}});
+    return parse(text);
 }
 
 // ---- Applying keys -------------------------------------------------------------------------------

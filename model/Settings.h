@@ -40,6 +40,9 @@ Parsed<bool> parseBool(std::string_view text);
 // "1%", "0.5%" or "0.01": a probability in parts per million (whole ppm only).
 Parsed<std::uint32_t> parseProbabilityPpm(std::string_view text);
 
+// A fault's `drop:` kind: syn, synack, client-acks, data or all.
+Parsed<SegmentKind> parseSegmentKind(std::string_view text);
+
 // Applies one dotted key. Remembers which kernel settings were given explicitly, so that a later
 // `kernel.version` re-derives the profile's defaults (somaxconn 128 before 5.4 …) only for the others.
 // Kernel settings that already differ from their profile's default when the editor is made count as
