@@ -406,6 +406,9 @@ const std::vector<KeyRule<ClientTraffic>>& clientKeys() {
         durationKey<C>("spacing", path(&C::spacing)),
         boolKey<C>("send", path(&C::send)),
         integerKey<C>("concurrency", path(&C::concurrency), upToLimit(0, Limits::maxClients)),
+        makeKey<C>("close_after", std::string(durationExample), durationIn(runTime),
+                   [](C& c, Time t) { c.closeAfter = t; }),
+        boolKey<C>("abort", path(&C::abort)),
     };
     return keys;
 }

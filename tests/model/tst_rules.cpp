@@ -407,6 +407,8 @@ private slots:
     // D — established, not yet accepted
     void rule_D1_unacceptedChildReceivesData_data();
     void rule_D1_unacceptedChildReceivesData();
+    void rule_D3_D4_peerClosesBeforeAccept_data();
+    void rule_D3_D4_peerClosesBeforeAccept();
     // P — accept() and wake-ups
     void rule_P1_acceptTakesTheHead_data();
     void rule_P1_acceptTakesTheHead();
@@ -1685,6 +1687,54 @@ void TestRules::rule_D1_unacceptedChildReceivesData() {
     } else {
         QVERIFY_WITHIN(rec.acceptedAt, sec(2), sec(2) + ms(1));
         QVERIFY(!rec.respondedAt.isNever());
+    }
+}
+
+void TestRules::rule_D3_D4_peerClosesBeforeAccept_data() {
+    QTest::addColumn<bool>("abort");             // false: close() sends a FIN (D3); true: SO_LINGER 0, an RST (D4)
+    QTest::addColumn<TcpState>("queuedState");   // the child's state while it waits in the accept queue
+    QTest::newRow("D3: FIN before accept, child in CLOSE-WAIT") << false << TcpState::CloseWait;
+    QTest::newRow("D4: RST before accept, child closed") << true << TcpState::Closed;
+}
+
+void TestRules::rule_D3_D4_peerClosesBeforeAccept() {
+    QFETCH(bool, abort);
+    QFETCH(TcpState, queuedState);
+
+    const std::string yaml = std::string("network: { rtt: 1ms }\n"
+                                         "server: { backlog: 4, workers: { count: 1, start: 2s, service: 10ms } }\n"
+                                         "traffic:\n"
+                                         "  - { name: c, clients: 1, send: true, close_after: 100ms, abort: ") +
+                             (abort ? "true" : "false") + " }\n";
+    const backlog::ReadResult read = backlog::readScenarioText(yaml, "d3d4");
+    QVERIFY2(read.scenario, read.errors.empty() ? "" : read.errors.front().text().c_str());
+    Simulation sim(*read.scenario);
+    sim.run();
+    const History& h = sim.history();
+    const ClientRecord& rec = h.clients[0];
+
+    // Before accept(): the child has seen the peer's FIN or RST and still counts in Recv-Q (D5).
+    QCOMPARE(h.serverStateAt(0, sec(1)), queuedState);
+    QCOMPARE(h.queueLengthsAt(0, sec(1)).accept, I64{1});
+    QCOMPARE(sim.ssListening(sec(1)).front().recvQ, I64{1});
+    // accept() still returns it (Linux does not answer ECONNABORTED).
+    QVERIFY_WITHIN(rec.acceptedAt, sec(2), sec(2) + ms(1));
+    const auto accepted = staysOf(h, 1, QueueKind::Accept, 0);
+    QCOMPARE(accepted.size(), std::size_t{1});
+    QCOMPARE(accepted.front().reason, LeaveReason::Accepted);
+    if (abort) {
+        // ESTABLISHED → CLOSE on both sides is a reset; the server sends nothing back.
+        QCOMPARE(serverCounter(sim, Counter::TcpEstabResets), I64{1});
+        QCOMPARE(clientCounter(sim, Counter::TcpEstabResets), I64{1});
+        QCOMPARE(serverCounter(sim, Counter::TcpOutRsts), I64{0});
+    } else {
+        // The unread request waits in CLOSE-WAIT (ss -tan shows it with its Recv-Q).
+        const std::vector<SsSocket> all = sim.ssAll(sec(1));
+        const auto cw = std::find_if(all.begin(), all.end(), [](const SsSocket& s) { return s.state == TcpState::CloseWait; });
+        QVERIFY(cw != all.end());
+        QVERIFY(cw->recvQ > 0);
+        QCOMPARE(h.clientStateAt(0, sec(1)), TcpState::FinWait2);
+        QCOMPARE(serverCounter(sim, Counter::TcpEstabResets), I64{0});
     }
 }
 

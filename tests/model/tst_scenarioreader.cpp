@@ -1,6 +1,7 @@
 // The scenario vocabulary: every key lands in its field, every bad file is refused with the exact
 // FILE:LINE:COL and what was expected, and every shipped lesson loads.
-// moc (Qt 6.4) fails on libstdc++'s <compare>, which Time.h includes; it only needs the class below.
+// moc (Qt 6.4) fails on libstdc++'s <compare> when it is the first standard header it meets (Time.h
+// includes it first); moc only needs the test class below.
 #ifndef Q_MOC_RUN
 #include "ScenarioReader.h"
 #include "Settings.h"
