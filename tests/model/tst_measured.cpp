@@ -3,6 +3,7 @@
 // named after it. Times are never compared exactly: every timer of the model goes through the kernel's timer
 // wheel (M11), so a time is checked against [nominal, nominal + the wheel's granularity for each timer on the
 // way], computed here from M11 itself and not from model/TimerWheel.
+#include "ModelTest.h"
 #include "Counters.h"
 #include "History.h"
 #include "Packet.h"
@@ -46,21 +47,10 @@ namespace {
 
 // ------------------------------------------------------------------------------------------------ scenarios
 
-// "$KEY" → value, for every pair.
-std::string fill(std::string text, const std::vector<std::pair<std::string, std::string>>& values) {
-    for (const auto& [key, value] : values) {
-        for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
-            text.replace(at, key.size(), value);
-    }
-    return text;
-}
-
-std::unique_ptr<Simulation> load(const std::string& yaml, const std::vector<std::string>& sets = {}) {
-    const backlog::ReadResult read = backlog::readScenarioText(yaml, "test", sets);
-    for (const backlog::ReadError& e : read.errors) qWarning("%s", e.text().c_str());
-    if (!read.scenario) return nullptr;
-    return std::make_unique<Simulation>(*read.scenario);
-}
+using backlog::test::fill;
+using backlog::test::load;
+using backlog::test::show;
+using backlog::test::str;
 
 std::unique_ptr<Simulation> lesson(const std::string& file, const std::vector<std::string>& sets = {}) {
     const backlog::ReadResult read =
@@ -76,14 +66,10 @@ std::vector<std::string> toStd(const QStringList& list) {
     return out;
 }
 
-std::string str(const QString& s) { return s.toStdString(); }
-
 // ------------------------------------------------------------------------------------------------ time
 
 Time ms(std::int64_t v) { return Time::ms(v); }
 Time sec(std::int64_t v) { return Time::s(v); }
-
-QByteArray show(Time t) { return QByteArray::fromStdString(t.isNever() ? std::string("never") : backlog::formatSeconds(t)); }
 
 // A duration in jiffies, rounded up (msecs_to_jiffies).
 std::uint64_t toJiffies(Time d, int hz) {

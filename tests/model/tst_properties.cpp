@@ -3,6 +3,7 @@
 // the history answers "what is true at t" the same whichever order it is asked in; the run is a function of
 // the scenario and its seed (fingerprints); a change at t cuts the history at t and the result is the same as
 // a fresh run that had the change from the start.
+#include "ModelTest.h"
 #include "Counters.h"
 #include "History.h"
 #include "Packet.h"
@@ -46,15 +47,11 @@ namespace {
 
 // ------------------------------------------------------------------------------------------------ scenarios
 
-std::string fill(std::string text, const std::vector<std::pair<std::string, std::string>>& values) {
-    for (const auto& [key, value] : values) {
-        for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
-            text.replace(at, key.size(), value);
-    }
-    return text;
-}
-
-std::string str(const QString& s) { return s.toStdString(); }
+using backlog::test::fill;
+using backlog::test::load;
+using backlog::test::scenarioOf;
+using backlog::test::show;
+using backlog::test::str;
 
 std::string lessonText(const std::string& file) {
     QFile f(QString::fromStdString(std::string(BACKLOG_SOURCE_DIR) + "/lessons/" + file));
@@ -62,19 +59,6 @@ std::string lessonText(const std::string& file) {
     return f.readAll().toStdString();
 }
 
-std::optional<backlog::Scenario> scenarioOf(const std::string& yaml, const std::vector<std::string>& sets = {}) {
-    const backlog::ReadResult read = backlog::readScenarioText(yaml, "test", sets);
-    for (const backlog::ReadError& e : read.errors) qWarning("%s", e.text().c_str());
-    return read.scenario;
-}
-
-std::unique_ptr<Simulation> load(const std::string& yaml, const std::vector<std::string>& sets = {}) {
-    const std::optional<backlog::Scenario> s = scenarioOf(yaml, sets);
-    if (!s) return nullptr;
-    return std::make_unique<Simulation>(*s);
-}
-
-QByteArray show(Time t) { return QByteArray::fromStdString(t.isNever() ? std::string("never") : backlog::formatSeconds(t)); }
 
 // Scenario shapes for the properties, each a YAML text with $SEED.
 struct Shape {

@@ -6,6 +6,7 @@
 // Timing: kernel timers fire late (M11). Every timer-driven time is checked against a window
 // [nominal, nominal + the largest lateness M11 allows, summed over the chain of timers]; see
 // timerSlack(). Network delays are exact (no jitter), so times that follow from one packet are exact.
+#include "ModelTest.h"
 #include "Counters.h"
 #include "History.h"
 #include "KernelTools.h"
@@ -47,17 +48,6 @@ using backlog::TcpState;
 using backlog::Time;
 using backlog::WorkerState;
 
-// QCOMPARE prints these by name.
-namespace backlog {
-char* toString(const Time& t) { return qstrdup((formatSeconds(t) + " s").c_str()); }
-char* toString(TcpState s) { return qstrdup(std::string(ssStateName(s)).c_str()); }
-char* toString(ClientError e) {
-    return qstrdup(e == ClientError::None ? "no error" : std::string(clientErrorName(e)).c_str());
-}
-char* toString(PacketFate f) { return qstrdup(std::string(packetFateName(f)).c_str()); }
-char* toString(PacketKind k) { return qstrdup(std::string(packetKindName(k)).c_str()); }
-char* toString(LeaveReason r) { return qstrdup(std::string(leaveReasonName(r)).c_str()); }
-} // namespace backlog
 
 namespace {
 
@@ -307,7 +297,7 @@ QByteArray windowMessage(const char* what, Time t, Time lo, Time hi) {
 #define QVERIFY_WITHIN(actual, lo, hi) \
     QVERIFY2(within((actual), (lo), (hi)), windowMessage(#actual, (actual), (lo), (hi)).constData())
 
-std::string str(const QString& s) { return s.toStdString(); }
+using backlog::test::str;
 
 // Checks one request's SYN-ACKs and expiry against a schedule (seconds after its first SYN-ACK);
 // returns what is wrong, or nothing.
