@@ -117,7 +117,7 @@ std::size_t StayTrack::bytes() const {
 namespace {
 constexpr std::uint8_t kEmptySlot = 0xFF;
 constexpr std::uint8_t kDownBit = 0x80;
-constexpr std::size_t kChunkRecords = 4096;
+constexpr std::size_t kChunkRecords = 512; // a query replays at most this many records
 constexpr std::int64_t kMaxChunkSpan = 0xFFFF'FFFF;
 } // namespace
 
