@@ -9,6 +9,7 @@
 #include "Time.h"
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <queue>
@@ -54,6 +55,7 @@ private:
     std::vector<Event> buf_;
     std::size_t head_ = 0;
     std::size_t size_ = 0;
+    std::uint32_t busy_ = 0; // bit i: lane i is not empty
 };
 
 class EventQueue {
@@ -63,8 +65,12 @@ public:
     static constexpr std::size_t kNoLane = kLanes;
     void push(const Event& e, std::size_t lane) {
         ++size_;
-        if (lane < kLanes && (lanes_[lane].empty() || !(lanes_[lane].back() > e))) lanes_[lane].push_back(e);
-        else heap_.push(e);
+        if (lane < kLanes && (lanes_[lane].empty() || !(lanes_[lane].back() > e))) {
+            lanes_[lane].push_back(e);
+            busy_ |= 1u << lane;
+        } else {
+            heap_.push(e);
+        }
     }
     bool empty() const { return size_ == 0; }
     std::size_t size() const { return size_; }
@@ -76,33 +82,38 @@ public:
     }
     // Takes the next event if it is due at or before t: one scan of the fronts.
     bool popIfNotAfter(Time t, Event& out) {
-        const Event* best = heap_.empty() ? nullptr : &heap_.top();
         std::size_t from = kLanes;
-        for (std::size_t i = 0; i < kLanes; ++i) {
-            if (!lanes_[i].empty() && (!best || *best > lanes_[i].front())) {
-                best = &lanes_[i].front();
-                from = i;
-            }
-        }
+        const Event* best = front(&from);
         if (!best || best->at > t) return false;
         out = *best;
         --size_;
-        if (from < kLanes) lanes_[from].pop_front();
-        else heap_.pop();
+        if (from < kLanes) {
+            lanes_[from].pop_front();
+            if (lanes_[from].empty()) busy_ &= ~(1u << from);
+        } else {
+            heap_.pop();
+        }
         return true;
     }
 
 private:
-    const Event* front() const {
+    // The smallest front, looking only at the lanes that hold something.
+    const Event* front(std::size_t* lane = nullptr) const {
         const Event* best = heap_.empty() ? nullptr : &heap_.top();
-        for (const EventRing& lane : lanes_)
-            if (!lane.empty() && (!best || *best > lane.front())) best = &lane.front();
+        for (std::uint32_t busy = busy_; busy != 0; busy &= busy - 1) {
+            const auto i = static_cast<std::size_t>(std::countr_zero(busy));
+            if (!best || *best > lanes_[i].front()) {
+                best = &lanes_[i].front();
+                if (lane) *lane = i;
+            }
+        }
         return best;
     }
 
     std::array<EventRing, kLanes> lanes_;
     std::priority_queue<Event, std::vector<Event>, std::greater<>> heap_;
     std::size_t size_ = 0;
+    std::uint32_t busy_ = 0; // bit i: lane i is not empty
 };
 
 } // namespace backlog
