@@ -2,10 +2,11 @@
 // One type serves for instants and durations; the model never uses floating point for time.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <limits>
 #include <string>
+// After the others: moc (Qt 6.4) fails to parse <compare> when it is the first standard header it meets.
+#include <compare>
 
 namespace backlog {
 
