@@ -1,13 +1,7 @@
 // What the kernel's own tools would print at the playhead: ss -lnt, ss -tan, nstat -az (KernelTools.h).
 #pragma once
 
-#ifndef Q_MOC_RUN // moc (Qt 6.4) cannot parse <compare>; it only needs the name
 #include "Time.h"
-#else
-namespace backlog {
-class Time;
-}
-#endif
 
 #include <QWidget>
 

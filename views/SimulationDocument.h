@@ -2,14 +2,7 @@
 // changed. The model itself knows nothing of Qt (STYLE.md pattern 2).
 #pragma once
 
-#ifndef Q_MOC_RUN // moc (Qt 6.4) cannot parse <compare>/<concepts>; it only needs the names
 #include "Simulation.h"
-#else
-namespace backlog {
-class Simulation;
-class Time;
-} // namespace backlog
-#endif
 
 #include <QObject>
 #include <QString>
