@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 
 namespace backlog {
 
@@ -276,6 +277,32 @@ std::vector<std::uint32_t> History::packetsInFlight(Time t) const {
 }
 
 // ---------------------------------------------------------------- History: queries
+
+Time History::nextMoment(Time t) const {
+    // The next send after t, or an arrival after t of a packet already in flight (sent within one
+    // maximum flight time before t): any later arrival comes after its own, later, send.
+    std::int64_t best = std::numeric_limits<std::int64_t>::max();
+    auto next = std::upper_bound(sent_.begin(), sent_.end(), t.count());
+    if (next != sent_.end()) best = *next;
+    for (auto it = std::lower_bound(sent_.begin(), next, t.count() - maxFlight_.count()); it != next; ++it) {
+        const std::int64_t arrives = *it + static_cast<std::int64_t>(flight_[static_cast<std::size_t>(it - sent_.begin())]);
+        if (arrives > t.count()) best = std::min(best, arrives);
+    }
+    return best == std::numeric_limits<std::int64_t>::max() ? Time::never() : Time::ns(best);
+}
+
+Time History::previousMoment(Time t) const {
+    // The last send before t, or a later arrival before t, which needs a send less than one maximum
+    // flight time before that last send.
+    auto stop = std::lower_bound(sent_.begin(), sent_.end(), t.count());
+    if (stop == sent_.begin()) return t;
+    std::int64_t best = *std::prev(stop);
+    for (auto it = std::lower_bound(sent_.begin(), stop, best - maxFlight_.count()); it != stop; ++it) {
+        const std::int64_t arrives = *it + static_cast<std::int64_t>(flight_[static_cast<std::size_t>(it - sent_.begin())]);
+        if (arrives < t.count()) best = std::max(best, arrives);
+    }
+    return Time::ns(best);
+}
 
 std::vector<QueueEntry> History::queueAt(int listener, QueueKind q, Time t) const {
     const StayTrack& track = queues[static_cast<std::size_t>(listener)][static_cast<std::size_t>(q)];

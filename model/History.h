@@ -162,6 +162,10 @@ public:
     TcpState serverStateAt(std::uint32_t client, Time t) const; // Closed when the server has none
     WorkerRecord::Change workerAt(std::uint32_t worker, Time t) const;
     std::int64_t wastedWakeupsUntil(int listener, Time t) const;
+    // The next / previous instant after / before t at which a packet leaves or arrives (every rule
+    // fires on one or sends one): for stepping the playhead. Time::never() / t itself when none.
+    Time nextMoment(Time t) const;
+    Time previousMoment(Time t) const;
 
     // Cuts the history at t: everything at or after t is forgotten, records closed after t reopen.
     void truncate(Time t);

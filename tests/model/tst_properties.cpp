@@ -8,6 +8,7 @@
 #include "History.h"
 #include "Packet.h"
 #include "Report.h"
+#include "Rng.h"
 #include "Scenario.h"
 #include "ScenarioReader.h"
 #include "Simulation.h"
@@ -377,6 +378,8 @@ private slots:
     void property_historyAnswersAtTimeInAnyOrder();
     void property_partialRunAnswersLikeFullRun_data();
     void property_partialRunAnswersLikeFullRun();
+    void property_momentsStepThroughEveryPacketEvent_data();
+    void property_momentsStepThroughEveryPacketEvent();
     void determinism_fingerprint_data();
     void determinism_fingerprint();
     void determinism_sameRunTwice_data();
@@ -768,6 +771,38 @@ void tst_properties::property_historyAnswersAtTimeInAnyOrder() {
     for (std::size_t i : order) {
         const std::string diff = compareSnapshots(query(h, times[i]), first[i]);
         QVERIFY2(diff.empty(), "asked in order at " + show(times[i]) + ": " + QByteArray::fromStdString(diff));
+    }
+}
+
+void tst_properties::property_momentsStepThroughEveryPacketEvent_data() {
+    QTest::addColumn<int>("shape");
+    for (std::size_t i = 0; i < shapes().size(); ++i) QTest::addRow("%s", shapes()[i].name) << int(i);
+}
+
+// Stepping the playhead: nextMoment/previousMoment agree with the sorted set of every send and arrival.
+void tst_properties::property_momentsStepThroughEveryPacketEvent() {
+    QFETCH(int, shape);
+    auto sim = load(shapeYaml(shapes()[static_cast<std::size_t>(shape)], 3));
+    QVERIFY(sim);
+    sim->run();
+    const History& h = sim->history();
+    std::vector<Time> moments;
+    for (std::uint32_t i = 0; i < h.packetCount(); ++i) {
+        moments.push_back(h.packet(i).sent);
+        moments.push_back(h.packet(i).arrives);
+    }
+    std::sort(moments.begin(), moments.end());
+    moments.erase(std::unique(moments.begin(), moments.end()), moments.end());
+    QVERIFY(!moments.empty());
+    backlog::Rng rng(9);
+    for (int k = 0; k < 400; ++k) {
+        // Half the probes sit exactly on a moment, half between.
+        const Time t = k % 2 ? moments[static_cast<std::size_t>(rng.below(moments.size()))]
+                             : Time::ns(static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(moments.back().count()) + 1)));
+        const auto after = std::upper_bound(moments.begin(), moments.end(), t);
+        QCOMPARE(h.nextMoment(t), after == moments.end() ? Time::never() : *after);
+        const auto before = std::lower_bound(moments.begin(), moments.end(), t);
+        QCOMPARE(h.previousMoment(t), before == moments.begin() ? t : *std::prev(before));
     }
 }
 
