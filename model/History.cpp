@@ -263,6 +263,12 @@ Packet History::packet(std::uint32_t i) const {
     return p;
 }
 
+std::pair<std::uint32_t, std::uint32_t> History::packetsSentIn(Time from, Time to) const {
+    const auto first = std::lower_bound(sent_.begin(), sent_.end(), from.count());
+    const auto last = std::upper_bound(first, sent_.end(), to.count());
+    return {static_cast<std::uint32_t>(first - sent_.begin()), static_cast<std::uint32_t>(last - sent_.begin())};
+}
+
 std::vector<std::uint32_t> History::packetsInFlight(Time t) const {
     // A packet in flight at t left after t − maxFlight: binary search, then a scan of that window.
     std::vector<std::uint32_t> out;

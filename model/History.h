@@ -151,6 +151,8 @@ public:
     // ---- read by views and reports ----
     std::size_t packetCount() const { return sent_.size(); }
     Packet packet(std::uint32_t i) const;
+    // The packets sent in [from, to]: indices [first, last), in order of sending. O(log n).
+    std::pair<std::uint32_t, std::uint32_t> packetsSentIn(Time from, Time to) const;
     // Packets with sent ≤ t < arrives (including ones that will be dropped on arrival).
     std::vector<std::uint32_t> packetsInFlight(Time t) const;
     std::vector<QueueEntry> queueAt(int listener, QueueKind q, Time t) const;

@@ -1,0 +1,126 @@
+// The event log lists what the History holds around the playhead, filters by kind, and a click on a row
+// asks to move the playhead to that event.
+#include "EventLogView.h"
+#include "ScenarioReader.h"
+#include "Simulation.h"
+
+#include <QHeaderView>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+
+#include <memory>
+
+using namespace backlog;
+using namespace backlog::views;
+
+namespace {
+
+std::unique_ptr<Simulation> lesson(const char* file) {
+    const ReadResult read = readScenarioFile(std::string(BACKLOG_SOURCE_DIR) + "/lessons/" + file);
+    if (!read.scenario) return nullptr;
+    auto sim = std::make_unique<Simulation>(*read.scenario);
+    sim->run();
+    return sim;
+}
+
+} // namespace
+
+class TestEventLog : public QObject {
+    Q_OBJECT
+private slots:
+    void eventsAroundArePlayheadCentredAndOrdered_data();
+    void eventsAroundArePlayheadCentredAndOrdered();
+    void filterKeepsOneKind_data();
+    void filterKeepsOneKind();
+    void dropsNameTheirReason();
+    void clickingARowSeeks();
+};
+
+void TestEventLog::eventsAroundArePlayheadCentredAndOrdered_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<qint64>("atMs");
+    QTest::newRow("default, 0 s") << "00-default.yaml" << qint64(0);
+    QTest::newRow("default, 1.2 s") << "00-default.yaml" << qint64(1200);
+    QTest::newRow("e2 burst, 5 ms") << "e2-burst.yaml" << qint64(5);
+    QTest::newRow("e4 flood, 1 s") << "e4-flood-no-cookies.yaml" << qint64(1000);
+}
+
+void TestEventLog::eventsAroundArePlayheadCentredAndOrdered() {
+    QFETCH(QString, file);
+    QFETCH(qint64, atMs);
+    auto sim = lesson(file.toUtf8().constData());
+    QVERIFY(sim);
+    const Time t = Time::ms(atMs);
+    const std::vector<LogEvent> events = eventsAround(sim->history(), t, LogFilter::All, 100);
+    QVERIFY(!events.empty());
+    QVERIFY(events.size() <= 200);
+    for (std::size_t i = 1; i < events.size(); ++i) QVERIFY(events[i - 1].at <= events[i].at);
+    // Every event is what the packet record says: its send, or its arrival.
+    for (const LogEvent& e : events) {
+        const Packet p = sim->history().packet(e.packet);
+        QCOMPARE(e.at, e.arrival ? p.arrives : p.sent);
+    }
+    // Up to 100 at or before t, up to 100 after.
+    const auto after = std::count_if(events.begin(), events.end(), [&](const LogEvent& e) { return e.at > t; });
+    QVERIFY(after <= 100);
+    QVERIFY(static_cast<std::ptrdiff_t>(events.size()) - after <= 100);
+}
+
+void TestEventLog::filterKeepsOneKind_data() {
+    QTest::addColumn<int>("filter");
+    QTest::addColumn<int>("kind");
+    QTest::newRow("SYN") << int(LogFilter::Syn) << int(PacketKind::Syn);
+    QTest::newRow("SYN-ACK") << int(LogFilter::SynAck) << int(PacketKind::SynAck);
+    QTest::newRow("ACK") << int(LogFilter::Ack) << int(PacketKind::Ack);
+    QTest::newRow("data") << int(LogFilter::Data) << int(PacketKind::Data);
+}
+
+void TestEventLog::filterKeepsOneKind() {
+    QFETCH(int, filter);
+    QFETCH(int, kind);
+    auto sim = lesson("00-default.yaml");
+    QVERIFY(sim);
+    const std::vector<LogEvent> events = eventsAround(sim->history(), Time::s(2), static_cast<LogFilter>(filter));
+    QVERIFY(!events.empty());
+    for (const LogEvent& e : events) QCOMPARE(int(sim->history().packet(e.packet).kind), kind);
+}
+
+void TestEventLog::dropsNameTheirReason() {
+    // E1: the 130th client's SYNs meet a full accept queue (S2); every drop is listed with its reason.
+    auto sim = lesson("e1-never-accept.yaml");
+    QVERIFY(sim);
+    const std::vector<LogEvent> drops = eventsAround(sim->history(), Time::s(20), LogFilter::Drops);
+    QVERIFY(!drops.empty());
+    for (const LogEvent& e : drops) {
+        QVERIFY(e.arrival);
+        const Packet p = sim->history().packet(e.packet);
+        QCOMPARE(eventWhat(p, true).contains(QStringLiteral("accept queue full")), true);
+    }
+    // The retransmissions carry their number.
+    const Packet first = sim->history().packet(drops.front().packet);
+    QCOMPARE(eventWhat(first, false).startsWith(QStringLiteral("SYN")), true);
+}
+
+void TestEventLog::clickingARowSeeks() {
+    auto sim = lesson("00-default.yaml");
+    QVERIFY(sim);
+    EventLogView view;
+    view.resize(600, 400);
+    view.show(*sim, Time::s(1));
+    view.QWidget::show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QSignalSpy seek(&view, &EventLogView::seekRequested);
+    auto* table = view.findChild<QTableView*>();
+    QVERIFY(table);
+    QTRY_VERIFY(view.model()->rowCount() > 3);
+    const int row = 2;
+    table->scrollTo(view.model()->index(row, 0));
+    const QRect cell = table->visualRect(view.model()->index(row, 0));
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, cell.center());
+    QTRY_COMPARE(seek.count(), 1);
+    QCOMPARE(seek.front().front().value<Time>(), view.model()->event(row).at);
+}
+
+QTEST_MAIN(TestEventLog)
+#include "tst_eventlog.moc"

@@ -1,0 +1,70 @@
+// The event log: the sends, arrivals and drops at and around the playhead, filterable by kind. Clicking
+// a row moves the playhead there, as Packet Tracer's event list does. Read from the History only.
+#pragma once
+
+#include "Simulation.h"
+
+#include <QAbstractTableModel>
+#include <QWidget>
+
+#include <vector>
+
+class QComboBox;
+class QTableView;
+
+namespace backlog::views {
+
+struct LogEvent {
+    Time at;
+    std::uint32_t packet = 0;
+    bool arrival = false; // false: the packet left; true: it arrived (or was dropped there)
+};
+
+enum class LogFilter { All, Syn, SynAck, Ack, Data, FinRst, Drops };
+
+// The events around t: up to `around` packets sent before t and as many after, each as its send and
+// its arrival, in time order, kept only if they pass the filter.
+std::vector<LogEvent> eventsAround(const History& h, Time t, LogFilter filter, std::uint32_t around = 150);
+// "client 3 → server", "server → client 3", "attacker → server"
+QString eventWho(const Simulation& sim, const Packet& p);
+// "SYN #2 sent", "SYN-ACK (cookie) arrived", "ACK dropped: accept queue full"
+QString eventWhat(const Packet& p, bool arrival);
+
+class EventLogModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    explicit EventLogModel(QObject* parent = nullptr);
+    void show(const Simulation* sim, Time t, LogFilter filter);
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    const LogEvent& event(int row) const { return events_[static_cast<std::size_t>(row)]; }
+    int currentRow() const { return current_; } // the last event at or before the playhead
+
+private:
+    const Simulation* sim_ = nullptr;
+    std::vector<LogEvent> events_;
+    int current_ = -1;
+};
+
+class EventLogView : public QWidget {
+    Q_OBJECT
+public:
+    explicit EventLogView(QWidget* parent = nullptr);
+    void show(const Simulation& sim, Time t);
+    EventLogModel* model() const { return model_; }
+    void setFilter(LogFilter f);
+
+signals:
+    void seekRequested(backlog::Time t);
+
+private:
+    QComboBox* filter_;
+    QTableView* table_;
+    EventLogModel* model_;
+    const Simulation* sim_ = nullptr;
+    Time t_;
+};
+
+} // namespace backlog::views
