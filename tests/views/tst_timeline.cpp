@@ -1,0 +1,78 @@
+// The timeline marks every drop and cookie of the run in its bins and scrubs by click and drag.
+#include "ScenarioReader.h"
+#include "Simulation.h"
+#include "TimelineView.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+#include <numeric>
+
+using namespace backlog;
+using namespace backlog::views;
+
+namespace {
+std::unique_ptr<Simulation> lesson(const char* file) {
+    const ReadResult read = readScenarioFile(std::string(BACKLOG_SOURCE_DIR) + "/lessons/" + file);
+    if (!read.scenario) return nullptr;
+    auto sim = std::make_unique<Simulation>(*read.scenario);
+    sim->run();
+    return sim;
+}
+std::uint64_t sum(const std::vector<std::uint32_t>& v) { return std::accumulate(v.begin(), v.end(), std::uint64_t{0}); }
+} // namespace
+
+class TestTimeline : public QObject {
+    Q_OBJECT
+private slots:
+    void marksCountEveryDropAndCookie_data();
+    void marksCountEveryDropAndCookie();
+    void clickAndDragSeek();
+};
+
+void TestTimeline::marksCountEveryDropAndCookie_data() {
+    QTest::addColumn<QString>("file");
+    QTest::newRow("e1: SYNs to a full accept queue") << "e1-never-accept.yaml";
+    QTest::newRow("e2: cookies and cookie ACKs to a full queue") << "e2-burst.yaml";
+    QTest::newRow("e4: the 3/4 rule under a flood") << "e4-flood-no-cookies.yaml";
+}
+
+void TestTimeline::marksCountEveryDropAndCookie() {
+    QFETCH(QString, file);
+    auto sim = lesson(file.toUtf8().constData());
+    QVERIFY(sim);
+    const History& h = sim->history();
+    const TimelineMarks m = TimelineMarks::of(h);
+    // The overflow marks are exactly the server's ListenOverflows; cookies exactly SyncookiesSent.
+    const CounterValues end = h.countersAt(Host::Server, h.end);
+    QCOMPARE(static_cast<std::int64_t>(sum(m.overflows)), get(end, Counter::TcpExtListenOverflows));
+    QCOMPARE(static_cast<std::int64_t>(sum(m.cookies)), get(end, Counter::TcpExtSyncookiesSent));
+    QVERIFY(sum(m.overflows) + sum(m.otherDrops) + sum(m.cookies) > 0);
+    QVERIFY(m.peak > 0);
+}
+
+void TestTimeline::clickAndDragSeek() {
+    auto sim = lesson("00-default.yaml");
+    QVERIFY(sim);
+    TimelineView view;
+    view.resize(800, 60);
+    view.setSimulation(sim.get());
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QSignalSpy seek(&view, &TimelineView::seekRequested);
+    const Time target = sim->history().end / 4;
+    const QPoint at(static_cast<int>(std::lround(view.xOf(target))), 20);
+    QTest::mouseClick(&view, Qt::LeftButton, {}, at);
+    QTRY_COMPARE(seek.count(), 1);
+    const Time got = seek.front().front().value<Time>();
+    // One pixel of the 800-pixel track is end/784 of simulated time.
+    QVERIFY(std::llabs((got - target).count()) <= (sim->history().end / 700).count());
+    // xOf and timeAt are inverse to within a pixel.
+    QVERIFY(std::abs(view.xOf(view.timeAt(333.0)) - 333.0) < 1.0);
+    view.setPlayhead(got);
+    QCOMPARE(view.playhead(), got);
+}
+
+QTEST_MAIN(TestTimeline)
+#include "tst_timeline.moc"

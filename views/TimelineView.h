@@ -1,0 +1,54 @@
+// The timeline: simulated time from 0 to the end of the run, marks where SYNs and ACKs were dropped,
+// where the accept queue overflowed and where SYN cookies were sent, and the playhead. Click or drag
+// to scrub. The marks are binned once per run (a flood has millions of packets), not per frame.
+#pragma once
+
+#include "Simulation.h"
+
+#include <QWidget>
+
+#include <vector>
+
+namespace backlog::views {
+
+// Per bin of the run's time span: how many drops of each family happened there.
+struct TimelineMarks {
+    static constexpr int kBins = 2048;
+    Time end;
+    std::vector<std::uint32_t> overflows; // ListenOverflows drops: a full accept queue (S2, A7, K1)
+    std::vector<std::uint32_t> otherDrops; // SYN queue full, 3/4 rule, no route, rate limits, lost
+    std::vector<std::uint32_t> cookies;   // cookie SYN-ACKs sent (S6)
+    std::uint32_t peak = 0;
+    static TimelineMarks of(const History& h);
+};
+
+class TimelineView : public QWidget {
+    Q_OBJECT
+public:
+    explicit TimelineView(QWidget* parent = nullptr);
+    void setSimulation(const Simulation* sim); // recomputes the marks
+    void setPlayhead(Time t);
+    Time playhead() const { return playhead_; }
+    const TimelineMarks& marks() const { return marks_; }
+    // Where on the widget a time is drawn, and back.
+    double xOf(Time t) const;
+    Time timeAt(double x) const;
+    QSize sizeHint() const override { return {600, 48}; }
+    QSize minimumSizeHint() const override { return {200, 40}; }
+
+signals:
+    void seekRequested(backlog::Time t);
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+
+private:
+    QRectF track() const;
+    const Simulation* sim_ = nullptr;
+    TimelineMarks marks_;
+    Time playhead_;
+};
+
+} // namespace backlog::views
