@@ -1,0 +1,111 @@
+// The inspector describes the selected element at the playhead and follows it as time moves.
+#include "InspectorView.h"
+#include "ScenarioReader.h"
+#include "Simulation.h"
+
+#include <QTest>
+
+#include <memory>
+
+using namespace backlog;
+using namespace backlog::views;
+
+namespace {
+std::unique_ptr<Simulation> lesson(const char* file, const std::vector<std::string>& sets = {}) {
+    const ReadResult read = readScenarioFile(std::string(BACKLOG_SOURCE_DIR) + "/lessons/" + file, sets);
+    if (!read.scenario) return nullptr;
+    auto sim = std::make_unique<Simulation>(*read.scenario);
+    sim->run();
+    return sim;
+}
+} // namespace
+
+class TestInspector : public QObject {
+    Q_OBJECT
+private slots:
+    void describesAtThePlayhead_data();
+    void describesAtThePlayhead();
+    void followsTheSelectionAsTimeMoves();
+    void marksGhostConnections();
+    void handshakeSequenceNumbersFit();
+};
+
+void TestInspector::describesAtThePlayhead_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<int>("index");
+    QTest::addColumn<qint64>("atMs");
+    QTest::addColumn<QStringList>("expected");
+    // E1: the 130th client (index 129) finds the accept queue full and retransmits its SYN (T6).
+    QTest::newRow("e1 client 129 at 5 s") << "e1-never-accept.yaml" << int(Selection::Kind::Client) << 129
+                                          << qint64(5000) << QStringList{"SYN-SENT", "Next SYN in", "not yet"};
+    QTest::newRow("e1 client 129 at 140 s") << "e1-never-accept.yaml" << int(Selection::Kind::Client) << 129
+                                            << qint64(140000) << QStringList{"ETIMEDOUT"};
+    QTest::newRow("e1 listener full") << "e1-never-accept.yaml" << int(Selection::Kind::Listener) << 0 << qint64(5000)
+                                      << QStringList{"129 of 129", "Backlog (Send-Q)", "ESTAB"};
+    QTest::newRow("default worker") << "00-default.yaml" << int(Selection::Kind::Worker) << 0 << qint64(1000)
+                                    << QStringList{"serving", "Accepted so far"};
+}
+
+void TestInspector::describesAtThePlayhead() {
+    QFETCH(QString, file);
+    QFETCH(int, kind);
+    QFETCH(int, index);
+    QFETCH(qint64, atMs);
+    QFETCH(QStringList, expected);
+    auto sim = lesson(file.toUtf8().constData());
+    QVERIFY(sim);
+    const QString html = describeSelection(*sim, {static_cast<Selection::Kind>(kind), static_cast<std::uint32_t>(index)},
+                                           Time::ms(atMs));
+    for (const QString& e : expected) QVERIFY2(html.contains(e), qPrintable(e + QStringLiteral(" not in ") + html));
+}
+
+void TestInspector::followsTheSelectionAsTimeMoves() {
+    auto sim = lesson("e1-never-accept.yaml");
+    QVERIFY(sim);
+    // A dropped SYN of client 129: in flight just after it left, then its fate.
+    std::uint32_t dropped = 0;
+    for (std::uint32_t i = 0; i < sim->history().packetCount(); ++i)
+        if (sim->history().packet(i).fate == PacketFate::DroppedAcceptQueueFull) {
+            dropped = i;
+            break;
+        }
+    const Packet p = sim->history().packet(dropped);
+    InspectorView view;
+    view.setSelection({Selection::Kind::Packet, dropped});
+    view.show(*sim, p.sent + (p.arrives - p.sent) / 2);
+    QVERIFY(view.html().contains(QStringLiteral("in flight")));
+    view.show(*sim, p.arrives);
+    QVERIFY(view.html().contains(QStringLiteral("accept queue full")));
+}
+
+void TestInspector::marksGhostConnections() {
+    // E2 with idle clients: cookie ACKs that meet the full queue leave clients connected with no server
+    // socket (M9).
+    auto sim = lesson("e2-burst.yaml", {"traffic.burst.send=false"});
+    QVERIFY(sim);
+    const History& h = sim->history();
+    int ghosts = 0;
+    for (std::uint32_t c = 0; c < h.clients.size(); ++c)
+        if (describeSelection(*sim, {Selection::Kind::Client, c}, h.end).contains(QStringLiteral("Ghost"))) ++ghosts;
+    QCOMPARE(ghosts, 71);
+}
+
+void TestInspector::handshakeSequenceNumbersFit() {
+    auto sim = lesson("00-default.yaml");
+    QVERIFY(sim);
+    // The SYN-ACK acknowledges the client's ISN + 1; the ACK acknowledges the server's ISN + 1.
+    const std::uint32_t c = clientIsn(*sim, 0);
+    const std::uint32_t s = serverIsn(*sim, 0);
+    QVERIFY(c != s);
+    for (std::uint32_t i = 0; i < sim->history().packetCount(); ++i) {
+        const Packet p = sim->history().packet(i);
+        if (p.flow != 0 || p.kind != PacketKind::SynAck) continue;
+        const QString html = describeSelection(*sim, {Selection::Kind::Packet, i}, p.sent);
+        QVERIFY(html.contains(QStringLiteral("seq %1 ack %2").arg(s).arg(c + 1)));
+        break;
+    }
+}
+
+QTEST_MAIN(TestInspector)
+#include "tst_inspector.moc"

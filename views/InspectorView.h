@@ -1,0 +1,44 @@
+// The inspector: details of the selected packet, client, worker or queue entry at the playhead, kept up
+// to date as time moves (TCP state and flags, sequence numbers, timers and retries, the listener it
+// hashed to, why it was dropped). Everything is read from the History at t.
+#pragma once
+
+#include "Simulation.h"
+
+#include <QWidget>
+
+class QTextBrowser;
+
+namespace backlog::views {
+
+struct Selection {
+    enum class Kind { None, Packet, Client, Worker, Listener } kind = Kind::None;
+    std::uint32_t index = 0; // packet, client (flow) or worker index; listener index for Listener
+    bool operator==(const Selection&) const = default;
+};
+
+// The details as HTML, for the inspector and for tests.
+QString describeSelection(const Simulation& sim, const Selection& s, Time t);
+
+// Sequence numbers as the kernel would pick them (a keyed hash per connection, like secure_tcp_seq):
+// the client's and the server's initial sequence numbers of a flow.
+std::uint32_t clientIsn(const Simulation& sim, FlowId flow);
+std::uint32_t serverIsn(const Simulation& sim, FlowId flow);
+
+class InspectorView : public QWidget {
+    Q_OBJECT
+public:
+    explicit InspectorView(QWidget* parent = nullptr);
+    void setSelection(const Selection& s);
+    const Selection& selection() const { return selection_; }
+    void show(const Simulation& sim, Time t);
+    QString html() const;
+
+private:
+    QTextBrowser* text_;
+    Selection selection_;
+    const Simulation* sim_ = nullptr;
+    Time t_;
+};
+
+} // namespace backlog::views
