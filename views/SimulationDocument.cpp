@@ -26,6 +26,16 @@ QStringList SimulationDocument::load(const QString& path) {
     return {};
 }
 
+QString SimulationDocument::change(const QString& key, const QString& value) {
+    if (!sim_) return tr("nothing is open");
+    if (auto err = sim_->changeAt(playhead_, key.toStdString(), value.toStdString()))
+        return QString::fromStdString(*err);
+    sim_->run(); // on to the end, as a fresh run would go
+    emit historyChanged();
+    emit playheadChanged(playhead_);
+    return {};
+}
+
 Time SimulationDocument::end() const { return sim_ ? sim_->history().end : Time(); }
 
 void SimulationDocument::setPlayhead(Time t) {

@@ -28,10 +28,14 @@ public:
     Time end() const;
     Time playhead() const { return playhead_; }
     void setPlayhead(Time t);
+    // Changes a setting from the playhead on (the --set vocabulary, or "close-listener"): the history is
+    // cut there and simulated again. Returns the error, or an empty string.
+    QString change(const QString& key, const QString& value);
 
 signals:
     void loaded();
     void playheadChanged(backlog::Time t);
+    void historyChanged(); // a change cut the history and simulated on
 
 private:
     std::unique_ptr<Simulation> sim_;
