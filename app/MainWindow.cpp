@@ -1,11 +1,24 @@
 #include "MainWindow.h"
 
+#include "AppSettings.h"
+#include "EventLogView.h"
+#include "InspectorView.h"
+#include "ParametersView.h"
 #include "KernelToolsView.h"
+#include "Player.h"
 #include "Report.h"
 #include "SimulationDocument.h"
+#include "StageView.h"
+#include "Theme.h"
+#include "TimelineView.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
@@ -14,74 +27,164 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPlainTextEdit>
-#include <QSlider>
-#include <QSplitter>
+#include <QScreen>
 #include <QStatusBar>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 namespace backlog::app {
 
-namespace {
-constexpr std::int64_t kSliderStepNs = 1'000'000; // the timeline moves in milliseconds
-}
-
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setObjectName(QStringLiteral("MainWindow"));
+    setAcceptDrops(true);
     doc_ = new views::SimulationDocument(this);
+    player_ = new views::Player(doc_, this);
+    stage_ = new views::StageView(this);
+    stage_->setDocument(doc_);
     tools_ = new views::KernelToolsView(this);
+    log_ = new views::EventLogView(this);
+    inspector_ = new views::InspectorView(this);
+    parameters_ = new views::ParametersView(doc_, this);
+    timeline_ = new views::TimelineView(this);
     summary_ = new QPlainTextEdit(this);
     summary_->setReadOnly(true);
     summary_->setLineWrapMode(QPlainTextEdit::NoWrap);
     summary_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    timeline_ = new QSlider(Qt::Horizontal, this);
     timeLabel_ = new QLabel(this);
-    timeLabel_->setMinimumWidth(160);
+    timeLabel_->setMinimumWidth(150);
+    timeLabel_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    modeLabel_ = new QLabel(this);
 
-    auto* splitter = new QSplitter(this);
-    splitter->addWidget(summary_);
-    splitter->addWidget(tools_);
-    splitter->setStretchFactor(0, 1);
-    splitter->setStretchFactor(1, 1);
+    // The stage over the timeline; the timeline always shows simulated time.
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(stage_, 1);
     auto* bottom = new QHBoxLayout;
     bottom->addWidget(timeline_, 1);
     bottom->addWidget(timeLabel_);
-    auto* central = new QWidget(this);
-    auto* layout = new QVBoxLayout(central);
-    layout->addWidget(splitter, 1);
     layout->addLayout(bottom);
     setCentralWidget(central);
 
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::chooseFile);
-    open->setShortcut(QKeySequence::Open);
-    file->addSeparator();
-    QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
-    quit->setShortcut(QKeySequence::Quit);
-    QMenu* play = menuBar()->addMenu(tr("&Playback"));
-    QAction* toStart = play->addAction(tr("Jump to &Start"), this, [this] { timeline_->setValue(timeline_->minimum()); });
-    toStart->setShortcut(Qt::Key_Home);
-    QAction* toEnd = play->addAction(tr("Jump to &End"), this, [this] { timeline_->setValue(timeline_->maximum()); });
-    toEnd->setShortcut(Qt::Key_End);
+    createActions();
+    createDocks();
+    statusBar()->addPermanentWidget(modeLabel_);
 
-    connect(timeline_, &QSlider::valueChanged, this,
-            [this](int v) { doc_->setPlayhead(Time::ns(static_cast<std::int64_t>(v) * kSliderStepNs)); });
     connect(doc_, &views::SimulationDocument::playheadChanged, this, &MainWindow::refresh);
     connect(doc_, &views::SimulationDocument::loaded, this, [this] {
-        const QSignalBlocker block(timeline_);
-        timeline_->setRange(0, static_cast<int>(doc_->end().count() / kSliderStepNs));
-        timeline_->setValue(0);
+        timeline_->setSimulation(&doc_->simulation());
         setWindowTitle(QFileInfo(doc_->path()).fileName() + QStringLiteral(" — Backlog"));
         statusBar()->showMessage(tr("%1 events simulated, %2 packets recorded")
                                      .arg(doc_->simulation().eventsProcessed())
                                      .arg(doc_->simulation().history().packetCount()));
+        refresh();
     });
+    connect(timeline_, &views::TimelineView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
+    connect(log_, &views::EventLogView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
+    connect(stage_, &views::StageView::selected, this, &MainWindow::select);
+    connect(doc_, &views::SimulationDocument::historyChanged, this,
+            [this] { timeline_->setSimulation(&doc_->simulation()); });
+    connect(player_, &views::Player::playingChanged, this, &MainWindow::updatePlaybackStatus);
+    connect(player_, &views::Player::modeChanged, this, &MainWindow::updatePlaybackStatus);
+
     setWindowTitle(QStringLiteral("Backlog"));
-    timeline_->setFocus(); // the arrow keys, Home and End move the playhead from the start
+    if (!restoreGeometry(settings::windowGeometry.get())) resize(screen()->availableSize());
+    restoreState(settings::windowState.get());
+    applyTheme(settings::theme.get());
+    updatePlaybackStatus();
+    stage_->setFocus();
+}
+
+void MainWindow::createActions() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::chooseFile);
+    open->setShortcut(QKeySequence::Open);
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
+    quit->setShortcut(QKeySequence::Quit);
+
+    // Playback: Space plays and pauses, Left/Right step between events, Home/End jump (DESIGN.md).
+    QMenu* play = menuBar()->addMenu(tr("&Playback"));
+    QToolBar* bar = addToolBar(tr("Playback"));
+    bar->setObjectName(QStringLiteral("PlaybackToolBar"));
+    const auto add = [&](const QString& text, QKeySequence key, auto slot) {
+        QAction* a = play->addAction(text, player_, slot);
+        a->setShortcut(key);
+        a->setShortcutContext(Qt::WindowShortcut);
+        bar->addAction(a);
+        return a;
+    };
+    add(tr("Jump to Start"), Qt::Key_Home, &views::Player::jumpToStart);
+    add(tr("Step Back"), Qt::Key_Left, &views::Player::stepBackward);
+    playAction_ = add(tr("Play"), Qt::Key_Space, &views::Player::toggle);
+    add(tr("Step Forward"), Qt::Key_Right, &views::Player::stepForward);
+    add(tr("Jump to End"), Qt::Key_End, &views::Player::jumpToEnd);
+    play->addSeparator();
+    bar->addSeparator();
+    add(tr("Slower"), Qt::Key_BracketLeft, &views::Player::slower);
+    add(tr("Faster"), Qt::Key_BracketRight, &views::Player::faster);
+    QAction* paced = play->addAction(tr("Paced Playback"));
+    paced->setCheckable(true);
+    paced->setChecked(player_->clock().mode() == views::PlaybackClock::Mode::Paced);
+    paced->setShortcut(Qt::Key_P);
+    paced->setToolTip(tr("Paced: quiet stretches are compressed and bursts stretched so every packet can be "
+                         "followed. Off: linear speed."));
+    connect(paced, &QAction::toggled, this, [this](bool on) {
+        player_->setMode(on ? views::PlaybackClock::Mode::Paced : views::PlaybackClock::Mode::Linear);
+    });
+    bar->addAction(paced);
+
+    viewMenu_ = menuBar()->addMenu(tr("&View"));
+    QMenu* themes = viewMenu_->addMenu(tr("&Theme"));
+    auto* group = new QActionGroup(this);
+    for (const auto& [name, label] : {std::pair{QStringLiteral("light"), tr("&Light")},
+                                      std::pair{QStringLiteral("dark"), tr("&Dark")},
+                                      std::pair{QStringLiteral("projector"), tr("&Projector (high contrast)")}}) {
+        QAction* a = themes->addAction(label, this, [this, name = name] { applyTheme(name); });
+        a->setCheckable(true);
+        a->setData(name);
+        a->setChecked(name == settings::theme.get());
+        group->addAction(a);
+    }
+    viewMenu_->addSeparator();
+}
+
+void MainWindow::createDocks() {
+    const auto dock = [&](QWidget* w, const QString& title, const char* name, Qt::DockWidgetArea area) {
+        auto* d = new QDockWidget(title, this);
+        d->setObjectName(QLatin1String(name));
+        d->setWidget(w);
+        addDockWidget(area, d);
+        viewMenu_->addAction(d->toggleViewAction());
+        return d;
+    };
+    // One column on the right, so the stage keeps most of the window: what is selected and what can be
+    // changed above, what happened and what the tools print below.
+    QDockWidget* inspector = dock(inspector_, tr("Inspector"), "InspectorDock", Qt::RightDockWidgetArea);
+    QDockWidget* parameters = dock(parameters_, tr("Parameters"), "ParametersDock", Qt::RightDockWidgetArea);
+    QDockWidget* log = dock(log_, tr("Event Log"), "EventLogDock", Qt::RightDockWidgetArea);
+    QDockWidget* tools = dock(tools_, tr("Kernel Tools"), "KernelToolsDock", Qt::RightDockWidgetArea);
+    tabifyDockWidget(inspector, parameters);
+    tabifyDockWidget(log, tools);
+    inspector->raise();
+    log->raise();
+    resizeDocks({inspector}, {420}, Qt::Horizontal);
+    QDockWidget* summary = dock(summary_, tr("Summary"), "SummaryDock", Qt::BottomDockWidgetArea);
+    summary->hide();
 }
 
 bool MainWindow::openFile(const QString& path) {
+    player_->pause();
     const QStringList errors = doc_->load(path);
-    if (errors.isEmpty()) return true;
+    if (errors.isEmpty()) {
+        rememberRecentFile(path);
+        rebuildRecentMenu();
+        return true;
+    }
     QMessageBox box(QMessageBox::Warning, tr("Cannot open %1").arg(QFileInfo(path).fileName()),
                     errors.join(QLatin1Char('\n')), QMessageBox::Ok, this);
     box.exec();
@@ -94,12 +197,79 @@ void MainWindow::chooseFile() {
     if (!path.isEmpty()) openFile(path);
 }
 
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    const QStringList files = settings::recentFiles.get();
+    for (const QString& f : files)
+        recentMenu_->addAction(QFileInfo(f).fileName(), this, [this, f] { openFile(f); })->setToolTip(f);
+    recentMenu_->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::applyTheme(const QString& name) {
+    settings::theme.set(name);
+    stage_->setTheme(views::Theme::byName(name));
+}
+
+void MainWindow::updatePlaybackStatus() {
+    playAction_->setText(player_->isPlaying() ? tr("Pause") : tr("Play"));
+    modeLabel_->setText(player_->clock().description());
+}
+
 void MainWindow::refresh() {
     if (!doc_->isLoaded()) return;
     const Time t = doc_->playhead();
     timeLabel_->setText(QString::fromStdString(formatSeconds(t)) + QStringLiteral(" s"));
-    tools_->show(doc_->simulation(), t);
-    summary_->setPlainText(QString::fromStdString(textReport(doc_->simulation(), t)));
+    timeline_->setPlayhead(t);
+    // The text docks are rebuilt only while they are visible: a playing stage must not pay for them.
+    if (tools_->isVisible()) tools_->show(doc_->simulation(), t);
+    if (inspector_->isVisible()) inspector_->show(doc_->simulation(), t);
+    if (log_->isVisible()) log_->show(doc_->simulation(), t);
+    if (summary_->isVisible()) summary_->setPlainText(QString::fromStdString(textReport(doc_->simulation(), t)));
+}
+
+void MainWindow::select(const views::StageHit& hit) {
+    using Kind = views::StageHit::Kind;
+    views::Selection s;
+    switch (hit.kind) {
+    case Kind::Packet: s = {views::Selection::Kind::Packet, hit.packet}; break;
+    case Kind::Client: s = {views::Selection::Kind::Client, hit.client}; break;
+    case Kind::Worker: s = {views::Selection::Kind::Worker, hit.worker}; break;
+    case Kind::QueueSlot: {
+        // The connection in that slot, if it is a real client's; otherwise its listener.
+        const auto entries = doc_->simulation().history().queueAt(hit.listener, hit.queue, doc_->playhead());
+        const auto slot = static_cast<std::size_t>(hit.slot);
+        if (hit.slot >= 0 && slot < entries.size() && !isSpoofed(entries[slot].flow))
+            s = {views::Selection::Kind::Client, entries[slot].flow};
+        else
+            s = {views::Selection::Kind::Listener, static_cast<std::uint32_t>(std::max(0, hit.listener))};
+        break;
+    }
+    case Kind::Listener:
+    case Kind::Workers: s = {views::Selection::Kind::Listener, static_cast<std::uint32_t>(std::max(0, hit.listener))}; break;
+    case Kind::Clients:
+    case Kind::Attackers: s = {views::Selection::Kind::Listener, 0}; break;
+    }
+    inspector_->setSelection(s);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    stage_->setFocus(); // the playback keys (Space, arrows, Home, End) go to the stage, not to a dock's field
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    settings::windowGeometry.set(saveGeometry());
+    settings::windowState.set(saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.front().isLocalFile()) openFile(urls.front().toLocalFile());
 }
 
 } // namespace backlog::app

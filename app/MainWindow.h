@@ -1,16 +1,24 @@
-// The main window. For now: a timeline over the recorded run and what the kernel's tools show at the
-// playhead; the animated stage (issue 3) takes the centre later.
+// The main window: the stage in the centre, the timeline and playback controls below it, and docks for
+// the event log, the kernel's tools and the summary. Everything shows the document's playhead.
 #pragma once
 
 #include <QMainWindow>
 
+class QAction;
 class QLabel;
-class QSlider;
+class QMenu;
 class QPlainTextEdit;
 
 namespace backlog::views {
 class SimulationDocument;
 class KernelToolsView;
+class EventLogView;
+class TimelineView;
+class StageView;
+class Player;
+class InspectorView;
+class ParametersView;
+struct StageHit;
 } // namespace backlog::views
 
 namespace backlog::app {
@@ -21,16 +29,39 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     // Opens a scenario; on failure the errors are shown in the window and the current one is kept.
     bool openFile(const QString& path);
+    views::SimulationDocument* document() const { return doc_; }
+    views::Player* player() const { return player_; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
+    void createActions();
+    void createDocks();
     void refresh();
     void chooseFile();
+    void rebuildRecentMenu();
+    void applyTheme(const QString& name);
+    void updatePlaybackStatus();
+    void select(const views::StageHit& hit);
 
     views::SimulationDocument* doc_;
+    views::Player* player_;
+    views::StageView* stage_;
     views::KernelToolsView* tools_;
+    views::EventLogView* log_;
+    views::InspectorView* inspector_;
+    views::ParametersView* parameters_;
+    views::TimelineView* timeline_;
     QPlainTextEdit* summary_;
-    QSlider* timeline_;
     QLabel* timeLabel_;
+    QLabel* modeLabel_;
+    QMenu* recentMenu_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
+    QAction* playAction_ = nullptr;
 };
 
 } // namespace backlog::app

@@ -1,6 +1,7 @@
 // backlog: the teaching application. With a command (simulate …) it runs headless; otherwise it opens
 // the main window on the given file, or on the default scenario.
 #include "CommandLine.h"
+#include "Fonts.h"
 #include "MainWindow.h"
 
 #include <QApplication>
@@ -78,10 +79,11 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName(QStringLiteral("Backlog"));
     QApplication::setOrganizationName(QStringLiteral("Backlog"));
     QApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
+    backlog::views::loadBundledFonts(); // the stage draws with these, so every machine shows the same pixels
     const QString file = args.size() > 1 ? args[1] : defaultScenario();
     backlog::app::MainWindow window;
-    window.resize(1280, 800);
     window.show();
+    window.activateWindow(); // without a window manager (a projector PC's kiosk session) nobody else does
     window.openFile(file);
     return QApplication::exec();
 }

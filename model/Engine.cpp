@@ -10,7 +10,6 @@ namespace backlog {
 
 namespace {
 
-constexpr std::int64_t kRequestBytes = 80;          // a small HTTP request, as ab sends
 constexpr Time kInvalidRatelimit = Time::ms(500);   // tcp_invalid_ratelimit = HZ/2 (A1, T2)
 constexpr Time kTimeWait = Time::s(60);             // TCP_TIMEWAIT_LEN
 constexpr Time kWakeupLatency = Time::us(10);       // from sk_data_ready() to the woken task running
@@ -705,7 +704,7 @@ void Engine::requestSegment(std::uint32_t i, const Packet& p, std::uint32_t r, b
         h_.setFate(i, PacketFate::DroppedDuplicateSyn, l);
         send(req.flow, PacketKind::SynAck, false, false, req.numRetrans, l);
         ++req.gen;
-        armKernelTimer(std::min(kTimeoutInit * (1LL << req.numTimeout), kRtoMax), EventType::RequestTimer, r, req.gen);
+        armKernelTimer(std::min(kTimeoutInit * (std::int64_t{1} << req.numTimeout), kRtoMax), EventType::RequestTimer, r, req.gen);
         return;
     case PacketKind::Rst:
         // A4: an RST at a request: AttemptFails, embryonic reset.
@@ -893,7 +892,7 @@ void Engine::requestTimer(std::uint32_t r) {
     ++req.numRetrans;
     send(req.flow, PacketKind::SynAck, false, false, req.numRetrans, l);
     if (req.numTimeout++ == 0) --L.young;
-    armKernelTimer(std::min(kTimeoutInit * (1LL << req.numTimeout), kRtoMax), EventType::RequestTimer, r, ++req.gen);
+    armKernelTimer(std::min(kTimeoutInit * (std::int64_t{1} << req.numTimeout), kRtoMax), EventType::RequestTimer, r, ++req.gen);
 }
 
 // ------------------------------------------------------------------------------------ workers

@@ -139,8 +139,7 @@ struct SimState {
 // One step of the model: applies the rules to one event. Holds references only.
 class Engine {
 public:
-    Engine(SimState& s, History& h, std::vector<KernelLogLine>& log, const Scenario& scenario)
-        : s_(s), h_(h), log_(log), scenario_(scenario) {}
+    Engine(SimState& s, History& h, std::vector<KernelLogLine>& log) : s_(s), h_(h), log_(log) {}
 
     void start(); // schedules the scenario's traffic, workers and interventions
     void process(const Event& e);
@@ -207,7 +206,6 @@ private:
     SimState& s_;
     History& h_;
     std::vector<KernelLogLine>& log_;
-    const Scenario& scenario_;
     // Counters bumped by the current event, written as one history record per host (History.h).
     std::array<std::array<Counter, 32>, 2> pending_{};
     std::array<std::size_t, 2> pendingCount_{};

@@ -55,7 +55,6 @@ private:
     std::vector<Event> buf_;
     std::size_t head_ = 0;
     std::size_t size_ = 0;
-    std::uint32_t busy_ = 0; // bit i: lane i is not empty
 };
 
 class EventQueue {

@@ -16,6 +16,9 @@
 namespace backlog {
 
 enum class Host : std::uint8_t { Server, Clients };
+
+// The size of a client's request (a small HTTP GET, as ab sends): what an unaccepted child holds (D1).
+inline constexpr std::int64_t kRequestBytes = 80;
 enum class QueueKind : std::uint8_t { Syn, Accept };
 
 // Why an entry left a queue.

@@ -41,7 +41,7 @@ std::size_t expectedPackets(const Scenario& s) {
 Simulation::Simulation(Scenario scenario)
     : scenario_(std::move(scenario)), state_(std::make_unique<SimState>(scenario_)) {
     history_.reservePackets(expectedPackets(scenario_));
-    Engine engine(*state_, history_, kernelLog_, scenario_);
+    Engine engine(*state_, history_, kernelLog_);
     engine.start();
     engine.flushCounters();
     // start() records at time 0 before any event runs, so the first checkpoint comes one interval
@@ -60,7 +60,7 @@ void Simulation::takeCheckpoint(Time at) {
 
 void Simulation::runUntil(Time t) {
     SimState& s = *state_;
-    Engine engine(s, history_, kernelLog_, scenario_);
+    Engine engine(s, history_, kernelLog_);
     Event e{};
     while (!s.queue.empty()) {
         // A checkpoint holds the state before any event at or after its time (History::truncate).
@@ -109,7 +109,7 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
         history_ = History();
         kernelLog_.clear();
         events_ = 0;
-        Engine engine(*state_, history_, kernelLog_, scenario_);
+        Engine engine(*state_, history_, kernelLog_);
         engine.start();
         engine.flushCounters();
         nextCheckpoint_ = checkpointEvery_;
@@ -135,7 +135,7 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
     // one, and any added since at times after the checkpoint) are scheduled now.
     const std::size_t known = state_->live.events.size();
     state_->live.events = scenario_.events;
-    Engine engine(*state_, history_, kernelLog_, scenario_);
+    Engine engine(*state_, history_, kernelLog_);
     for (std::size_t i = known; i < scenario_.events.size(); ++i) engine.pushIntervention(i);
     runUntil(std::max(reached, t));
     if (scenario_.until && reached >= *scenario_.until) history_.end = std::max(history_.end, *scenario_.until);
@@ -180,7 +180,7 @@ std::vector<SsSocket> Simulation::ssAll(Time t) const {
         SsSocket s;
         s.state = st;
         const bool unread = !rec.dataQueuedAt.isNever() && rec.dataQueuedAt <= t && (rec.acceptedAt.isNever() || t < rec.acceptedAt);
-        s.recvQ = unread ? 80 : 0; // D1: the request waits, unread, until accept() + read()
+        s.recvQ = unread ? kRequestBytes : 0; // D1: the request waits, unread, until accept() + read()
         s.local = local;
         s.peer = clientAddress(c) + ":" + std::to_string(rec.port);
         out.push_back(s);

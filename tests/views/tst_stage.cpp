@@ -1,0 +1,558 @@
+// The stage: what StageRenderer draws is what the history says at t (slots filled = queue lengths,
+// SYN-ACK retransmissions per request, ghosts, drops, level of detail), hitTest() finds what is drawn,
+// frames are deterministic, every theme renders, the same path draws SVG and PDF, the widget paints the
+// document at its playhead and reports clicks, and golden images guard the picture itself.
+//
+// Golden images live in tests/views/golden/. After an intended change of the picture, regenerate them
+// with BACKLOG_UPDATE_GOLDEN=1 and look at every one before committing. On a mismatch the rendered
+// frame and a difference image are written to the temporary directory (the failure names them).
+#include "Fonts.h"
+#include "ScenarioReader.h"
+#include "Simulation.h"
+#include "SimulationDocument.h"
+#include "StageRenderer.h"
+#include "StageView.h"
+#include "Theme.h"
+
+#include <QBuffer>
+#include <QDir>
+#include <QFile>
+#include <QFontDatabase>
+#include <QImage>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSignalSpy>
+#include <QSvgGenerator>
+#include <QTest>
+
+#include <cstdlib>
+#include <memory>
+#include <set>
+
+using namespace backlog;
+using namespace backlog::views;
+
+namespace {
+
+std::unique_ptr<Simulation> simulate(const ReadResult& read) {
+    for (const ReadError& e : read.errors) qWarning("%s", e.text().c_str());
+    if (!read.scenario) return nullptr;
+    auto sim = std::make_unique<Simulation>(*read.scenario);
+    sim->run();
+    return sim;
+}
+
+std::unique_ptr<Simulation> lesson(const char* file) {
+    return simulate(readScenarioFile(std::string(BACKLOG_SOURCE_DIR) + "/lessons/" + file));
+}
+
+// The flood of the frame-time benchmark: thousands of packets in flight.
+constexpr const char* kFlood = R"(
+title: "A 100,000 SYN/s flood"
+network:
+  rtt: 40ms
+server:
+  backlog: 128
+  workers:
+    count: 8
+    accept: blocking
+    service: 50ms
+traffic:
+  - { name: attack, flood: { rate: 100000/s, from: 0s, to: 5s } }
+  - { name: c, clients: 200, spacing: 20ms }
+seed: 1
+)";
+
+std::unique_ptr<Simulation> flood() { return simulate(readScenarioText(kFlood, "flood")); }
+
+QImage render(const StageRenderer& r, const Simulation& sim, Time t, const Theme& theme, QSize size = {1600, 900}) {
+    QImage image(size, QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::magenta); // anything the stage leaves unpainted would show
+    QPainter p(&image);
+    r.paint(p, QRectF(QPointF(0, 0), QSizeF(size)), sim, t, theme);
+    p.end();
+    return image;
+}
+
+int distance(QRgb a, QRgb b) {
+    return std::max({std::abs(qRed(a) - qRed(b)), std::abs(qGreen(a) - qGreen(b)), std::abs(qBlue(a) - qBlue(b))});
+}
+
+// A point inside a slot that its text never covers: left of the centred label, halfway down.
+QPoint probe(const QRectF& slot) {
+    return QPointF(slot.left() + slot.width() * 0.08 + 2, slot.center().y()).toPoint();
+}
+
+bool filledAt(const QImage& image, const QRectF& slot, const Theme& theme) {
+    return distance(image.pixel(probe(slot)), theme.slotEmpty.rgb()) > 30;
+}
+
+QString goldenDir() { return QStringLiteral(BACKLOG_SOURCE_DIR "/tests/views/golden"); }
+
+} // namespace
+
+class TestStage : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void themes();
+    void filledSlotsMatchQueueLengths_data();
+    void filledSlotsMatchQueueLengths();
+    void synQueueCapacityFollowsTheKernelProfile();
+    void requestsShowTheirSynAckRetransmissions();
+    void ghostsAreMarked();
+    void dropsFallWithTheirRule();
+    void floodIsDrawnAsStreams();
+    void manyClientsAreAggregated();
+    void hitTestFindsWhatIsDrawn();
+    void framesAreDeterministic();
+    void everyThemeRenders();
+    void svgAndPdfUseTheSamePath();
+    void widgetPaintsThePlayheadAndReportsClicks();
+    void golden_data();
+    void golden();
+};
+
+void TestStage::initTestCase() {
+    loadBundledFonts();
+    const QStringList families = bundledFontFamilies();
+    QVERIFY2(families.contains(QStringLiteral("DejaVu Sans")), qPrintable(families.join(QLatin1Char(','))));
+    QVERIFY2(families.contains(QStringLiteral("DejaVu Sans Mono")), qPrintable(families.join(QLatin1Char(','))));
+}
+
+void TestStage::themes() {
+    QCOMPARE(Theme::byName(u"dark").name, QStringLiteral("dark"));
+    QCOMPARE(Theme::byName(u"Projector").name, QStringLiteral("projector"));
+    QCOMPARE(Theme::byName(u"no such theme").name, QStringLiteral("light"));
+    QCOMPARE(Theme::names().size(), 3);
+    for (const QString& name : Theme::names()) {
+        const Theme th = Theme::byName(name);
+        // Every packet kind, and a spoofed SYN, has a colour of its own (shape and label come on top).
+        std::set<QRgb> colours;
+        for (PacketKind k : {PacketKind::Syn, PacketKind::SynAck, PacketKind::Ack, PacketKind::Data, PacketKind::Fin,
+                             PacketKind::Rst})
+            colours.insert(th.packetColor(k, false).rgb());
+        colours.insert(th.packetColor(PacketKind::Syn, true).rgb());
+        QCOMPARE(colours.size(), std::size_t{7});
+        QVERIFY(distance(th.background.rgb(), th.text.rgb()) > 180);
+    }
+    QVERIFY(Theme::projector().fontScale > Theme::light().fontScale);
+    QVERIFY(Theme::projector().lineScale > Theme::light().lineScale);
+}
+
+void TestStage::filledSlotsMatchQueueLengths_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<qint64>("atUs");
+    QTest::newRow("00-default: first SYN-ACK in flight") << "00-default.yaml" << qint64(30'000);
+    QTest::newRow("00-default: accept queue filling") << "00-default.yaml" << qint64(700'000);
+    QTest::newRow("00-default: accept queue full") << "00-default.yaml" << qint64(1'070'000);
+    QTest::newRow("00-default: draining") << "00-default.yaml" << qint64(5'000'000);
+    QTest::newRow("e2: SYN queue full, cookies out") << "e2-burst.yaml" << qint64(1'000);
+    QTest::newRow("e2: accept queue full") << "e2-burst.yaml" << qint64(1'600);
+    QTest::newRow("e2: SYN-ACK retransmissions") << "e2-burst.yaml" << qint64(1'200'000);
+    QTest::newRow("e5: four listeners") << "e5-reuseport.yaml" << qint64(150'000);
+}
+
+void TestStage::filledSlotsMatchQueueLengths() {
+    QFETCH(QString, file);
+    QFETCH(qint64, atUs);
+    const auto sim = lesson(qPrintable(file));
+    QVERIFY(sim);
+    const Time t = Time::us(atUs);
+    const Theme theme = Theme::light();
+    StageRenderer r;
+    const QImage image = render(r, *sim, t, theme);
+    const StageRenderer::Geometry g = r.layout(QRectF(0, 0, 1600, 900), *sim, t);
+    QCOMPARE(g.listeners.size(), sim->history().listeners.size());
+    for (const StageRenderer::ListenerGeometry& L : g.listeners) {
+        const QueueLengths len = sim->history().queueLengthsAt(L.index, t);
+        for (const StageRenderer::QueueGeometry* q : {&L.syn, &L.accept}) {
+            const bool syn = q->kind == QueueKind::Syn;
+            const std::int64_t expected = syn ? len.syn : len.accept;
+            QCOMPARE(q->length, expected);
+            QCOMPARE(static_cast<std::int64_t>(q->entries.size()), expected);
+            QVERIFY2(!q->gauge, "these lessons' queues are drawn slot by slot");
+            // backlog + 1 slots (6.18 profile: both queues), the backlog line after `backlog` of them.
+            QCOMPARE(q->capacity, L.backlog + 1);
+            QCOMPARE(q->limit, L.backlog);
+            QCOMPARE(static_cast<std::int64_t>(q->slotRects.size()), q->capacity);
+            // The pixels: exactly `length` slots are filled, and they are the first ones (the head).
+            std::int64_t filled = 0;
+            for (std::size_t s = 0; s < q->slotRects.size(); ++s) {
+                const bool f = filledAt(image, q->slotRects[s], theme);
+                filled += f ? 1 : 0;
+                QCOMPARE(f, static_cast<std::int64_t>(s) < expected);
+            }
+            QCOMPARE(filled, expected);
+            // An established child waits in the accept queue in the accept-entry colour.
+            if (!syn && expected > 0)
+                QVERIFY(distance(image.pixel(probe(q->slotRects[0])), theme.acceptEntry.rgb()) <= 8);
+        }
+    }
+}
+
+void TestStage::synQueueCapacityFollowsTheKernelProfile() {
+    // Q2: the SYN queue holds backlog on 6.12 (before 3479c7549fb1) and backlog + 1 since.
+    for (const char* version : {"6.12", "6.18"}) {
+        const std::string yaml = std::string("kernel: { version: \"") + version +
+                                 "\" }\nserver: { backlog: 4, workers: { count: 0 } }\n"
+                                 "traffic: [ { name: c, clients: 3, spacing: 0s } ]\n";
+        const auto sim = simulate(readScenarioText(yaml, "profile"));
+        QVERIFY(sim);
+        StageRenderer r;
+        const auto g = r.layout(QRectF(0, 0, 1600, 900), *sim, Time::us(100));
+        QCOMPARE(g.listeners.size(), std::size_t{1});
+        const bool plusOne = sim->scenario().kernel.profile.synQueueHoldsBacklogPlusOne;
+        QCOMPARE(plusOne, std::string(version) == "6.18");
+        QCOMPARE(g.listeners[0].syn.capacity, std::int64_t{plusOne ? 5 : 4});
+        QCOMPARE(g.listeners[0].accept.capacity, std::int64_t{5});
+        QCOMPARE(static_cast<std::int64_t>(g.listeners[0].syn.slotRects.size()), g.listeners[0].syn.capacity);
+    }
+}
+
+void TestStage::requestsShowTheirSynAckRetransmissions() {
+    // The clients' final ACKs are lost for a while: the requests wait in the SYN queue and the server
+    // retransmits their SYN-ACKs (T1), so each slot has a count to show.
+    const char* yaml = R"(
+network:
+  rtt: 10ms
+  faults: [ { drop: client-acks, from: 0s, to: 20s } ]
+server: { backlog: 8, workers: { count: 1 } }
+traffic: [ { name: c, clients: 4, spacing: 100ms, send: false } ]
+)";
+    const auto sim = simulate(readScenarioText(yaml, "retrans"));
+    QVERIFY(sim);
+    const History& h = sim->history();
+    StageRenderer r;
+    int seen = 0;
+    for (const Time t : {Time::ms(500), Time::ms(1500), Time::ms(3500), Time::ms(7600)}) {
+        const auto g = r.layout(QRectF(0, 0, 1600, 900), *sim, t);
+        const StageRenderer::QueueGeometry& q = g.listeners.at(0).syn;
+        QCOMPARE(q.retransmissions.size(), q.entries.size());
+        for (std::size_t k = 0; k < q.entries.size(); ++k) {
+            int expected = 0;
+            for (std::uint32_t i = 0; i < h.packetCount(); ++i) {
+                const Packet p = h.packet(i);
+                if (p.kind == PacketKind::SynAck && p.retrans > 0 && p.flow == q.entries[k].flow &&
+                    p.sent >= q.entries[k].entered && p.sent <= t)
+                    ++expected;
+            }
+            QCOMPARE(q.retransmissions[k], expected);
+            seen = std::max(seen, expected);
+        }
+    }
+    QVERIFY2(seen >= 2, "the scenario should retransmit SYN-ACKs at least twice");
+}
+
+void TestStage::ghostsAreMarked() {
+    // E2 in small: 3 requests fit the SYN queue, 7 clients get cookies, their ACKs find the accept
+    // queue full (K1) and are dropped: 7 clients ESTABLISHED with no socket on the server.
+    const char* yaml = R"(
+network: { rtt: 1ms }
+server: { backlog: 2, workers: { count: 0 } }
+traffic: [ { name: burst, clients: 10, spacing: 0s } ]
+)";
+    const auto sim = simulate(readScenarioText(yaml, "ghosts"));
+    QVERIFY(sim);
+    const Time t = Time::ms(5);
+    StageRenderer r;
+    const auto g = r.layout(QRectF(0, 0, 1600, 900), *sim, t);
+    QVERIFY(!g.clientsAggregated);
+    int ghosts = 0, expected = 0;
+    for (const StageRenderer::ClientGeometry& c : g.clients) {
+        ghosts += c.ghost ? 1 : 0;
+        const bool ghost = sim->history().clientStateAt(c.index, t) == TcpState::Established &&
+                           sim->history().serverStateAt(c.index, t) == TcpState::Closed;
+        QCOMPARE(c.ghost, ghost);
+        expected += ghost ? 1 : 0;
+    }
+    QCOMPARE(ghosts, expected);
+    QCOMPARE(ghosts, 7);
+}
+
+void TestStage::dropsFallWithTheirRule() {
+    // 00-default: c7's SYN reaches a full accept queue at about 1.07 s (S2) and falls out there.
+    const auto sim = lesson("00-default.yaml");
+    QVERIFY(sim);
+    StageRenderer r;
+    const Time linger = r.dropLinger(*sim);
+    QCOMPARE(linger, Time::ms(20)); // one one-way delay of the 40 ms round trip
+    const History& h = sim->history();
+    std::uint32_t dropped = 0;
+    for (std::uint32_t i = 0; i < h.packetCount(); ++i)
+        if (h.packet(i).fate == PacketFate::DroppedAcceptQueueFull) {
+            dropped = i;
+            break;
+        }
+    const Packet p = h.packet(dropped);
+    QCOMPARE(p.fate, PacketFate::DroppedAcceptQueueFull);
+    const auto during = r.layout(QRectF(0, 0, 1600, 900), *sim, p.arrives + linger / 2);
+    QCOMPARE(during.drops.size(), std::size_t{1});
+    QCOMPARE(during.drops[0].fate, PacketFate::DroppedAcceptQueueFull);
+    QVERIFY(during.drops[0].atServer);
+    bool falling = false;
+    for (const auto& pg : during.packets) falling = falling || (pg.index == dropped && pg.fall > 0.4 && pg.fall < 0.6);
+    QVERIFY(falling);
+    const auto after = r.layout(QRectF(0, 0, 1600, 900), *sim, p.arrives + linger + Time::ns(1));
+    for (const auto& d : after.drops) QVERIFY(d.fate != PacketFate::DroppedAcceptQueueFull);
+    // The parameter: longer lingering keeps it on the stage.
+    StageRenderer longer;
+    longer.setOptions([] {
+        StageRenderer::Options o;
+        o.dropLinger = Time::ms(200);
+        return o;
+    }());
+    QCOMPARE(longer.layout(QRectF(0, 0, 1600, 900), *sim, p.arrives + Time::ms(100)).drops.size(), std::size_t{1});
+}
+
+void TestStage::floodIsDrawnAsStreams() {
+    const auto sim = flood();
+    QVERIFY(sim);
+    StageRenderer r;
+    const auto g = r.layout(QRectF(0, 0, 1920, 1080), *sim, Time::s(1));
+    QVERIFY2(g.packetsInFlight > 1000, qPrintable(QString::number(g.packetsInFlight)));
+    QVERIFY(g.streams);
+    // Every packet in flight is either counted in a stream or drawn with its label.
+    std::int64_t inStreams = 0, oneByOne = 0;
+    for (const auto& s : g.packetStreams) inStreams += s.count;
+    for (const auto& pg : g.packets) oneByOne += (pg.fall < 0 && pg.labelled) ? 1 : 0;
+    QCOMPARE(inStreams + oneByOne, g.packetsInFlight);
+    bool spoofedSyns = false;
+    for (const auto& s : g.packetStreams) spoofedSyns = spoofedSyns || (s.spoofed && s.kind == PacketKind::Syn && s.count > 1000);
+    QVERIFY(spoofedSyns);
+    // A sample stays visible, a few dozen, not thousands; small groups (the real clients) in full.
+    std::size_t flying = 0;
+    for (const auto& pg : g.packets) flying += pg.fall < 0 ? 1 : 0;
+    QVERIFY2(flying >= 10 && flying <= 200, qPrintable(QString::number(flying)));
+    // The sample is a fixed choice: the same packets at the next frame, still moving.
+    const auto next = r.layout(QRectF(0, 0, 1920, 1080), *sim, Time::s(1) + Time::us(500));
+    std::set<std::uint32_t> before, after;
+    for (const auto& pg : g.packets)
+        if (pg.fall < 0 && !pg.labelled) before.insert(pg.index);
+    for (const auto& pg : next.packets)
+        if (pg.fall < 0 && !pg.labelled) after.insert(pg.index);
+    std::size_t kept = 0;
+    for (std::uint32_t i : before) kept += after.count(i);
+    QVERIFY2(kept * 2 >= before.size(), "most sampled packets stay sampled from one frame to the next");
+    // The quiet lesson is drawn packet by packet.
+    const auto quiet = lesson("00-default.yaml");
+    QVERIFY(!r.layout(QRectF(0, 0, 1920, 1080), *quiet, Time::ms(30)).streams);
+}
+
+void TestStage::manyClientsAreAggregated() {
+    StageRenderer r;
+    const auto quiet = lesson("00-default.yaml");
+    const auto burst = lesson("e2-burst.yaml");
+    QVERIFY(quiet && burst);
+    const auto a = r.layout(QRectF(0, 0, 1600, 900), *quiet, Time::ms(30));
+    QVERIFY(!a.clientsAggregated);
+    QCOMPARE(a.clients.size(), quiet->history().clients.size());
+    const auto b = r.layout(QRectF(0, 0, 1600, 900), *burst, Time::ms(1));
+    QVERIFY(b.clientsAggregated);
+    QVERIFY(b.clients.empty());
+}
+
+void TestStage::hitTestFindsWhatIsDrawn() {
+    StageRenderer r;
+    const QRectF target(0, 0, 1600, 900);
+    const auto burst = lesson("e2-burst.yaml");
+    QVERIFY(burst);
+    const Time t = Time::us(1600);
+    const auto g = r.layout(target, *burst, t);
+    for (const StageRenderer::QueueGeometry* q : {&g.listeners[0].syn, &g.listeners[0].accept}) {
+        for (std::size_t s : {std::size_t{0}, std::size_t{17}, q->slotRects.size() - 1}) {
+            const auto hit = r.hitTest(q->slotRects[s].center(), target, *burst, t);
+            QVERIFY(hit);
+            QCOMPARE(hit->kind, StageHit::Kind::QueueSlot);
+            QCOMPARE(hit->listener, 0);
+            QCOMPARE(hit->queue, q->kind);
+            QCOMPARE(hit->slot, static_cast<int>(s));
+        }
+    }
+    const auto listener = r.hitTest(g.listeners[0].header.center(), target, *burst, t);
+    QVERIFY(listener && listener->kind == StageHit::Kind::Listener);
+    QVERIFY(!r.hitTest(QPointF(-5, -5), target, *burst, t));
+
+    const auto quiet = lesson("00-default.yaml");
+    const Time q = Time::ms(1200);
+    const auto gq = r.layout(target, *quiet, q);
+    QVERIFY(!gq.workers.empty());
+    const auto worker = r.hitTest(gq.workers[1].box.center(), target, *quiet, q);
+    QVERIFY(worker);
+    QCOMPARE(worker->kind, StageHit::Kind::Worker);
+    QCOMPARE(worker->worker, gq.workers[1].index);
+    const auto client = r.hitTest(gq.clients[3].row.center(), target, *quiet, q);
+    QVERIFY(client);
+    QCOMPARE(client->kind, StageHit::Kind::Client);
+    QCOMPARE(client->client, 3u);
+    // A packet, at its glyph (the last drawn is on top).
+    const auto withPacket = r.layout(target, *quiet, Time::ms(30));
+    QVERIFY(!withPacket.packets.empty());
+    const auto packet = r.hitTest(withPacket.packets.back().centre, target, *quiet, Time::ms(30));
+    QVERIFY(packet);
+    QCOMPARE(packet->kind, StageHit::Kind::Packet);
+    QCOMPARE(packet->packet, withPacket.packets.back().index);
+}
+
+void TestStage::framesAreDeterministic() {
+    const auto sim = lesson("e2-burst.yaml");
+    const auto big = flood();
+    QVERIFY(sim && big);
+    for (const Simulation* s : {sim.get(), big.get()}) {
+        const Time t = s == sim.get() ? Time::us(1600) : Time::s(1);
+        StageRenderer a, b;
+        const QImage first = render(a, *s, t, Theme::light());
+        // Another renderer, after other frames and another theme (its caches must not leak into the frame).
+        render(b, *s, t + Time::us(300), Theme::dark());
+        render(b, *s, Time(), Theme::light());
+        const QImage second = render(b, *s, t, Theme::light());
+        QCOMPARE(first, second);
+        QCOMPARE(render(a, *s, t, Theme::light()), first);
+    }
+}
+
+void TestStage::everyThemeRenders() {
+    const auto sim = lesson("e2-burst.yaml");
+    QVERIFY(sim);
+    StageRenderer r;
+    QSet<QRgb> previous;
+    for (const QString& name : Theme::names()) {
+        const Theme theme = Theme::byName(name);
+        const QImage image = render(r, *sim, Time::us(1600), theme, {1280, 720});
+        QCOMPARE(image.pixel(1, 1), theme.background.rgb());
+        QSet<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 3)
+            for (int x = 0; x < image.width(); x += 3) colours.insert(image.pixel(x, y));
+        QVERIFY2(!colours.contains(qRgb(255, 0, 255)), "every pixel is painted");
+        QVERIFY2(colours.size() > 40, qPrintable(name));
+        QVERIFY(colours != previous);
+        previous = colours;
+    }
+}
+
+void TestStage::svgAndPdfUseTheSamePath() {
+    const auto sim = lesson("00-default.yaml");
+    QVERIFY(sim);
+    StageRenderer r;
+    QBuffer svg;
+    svg.open(QIODevice::WriteOnly);
+    {
+        QSvgGenerator gen;
+        gen.setOutputDevice(&svg);
+        gen.setSize(QSize(1600, 900));
+        gen.setViewBox(QRect(0, 0, 1600, 900));
+        QPainter p(&gen);
+        r.paint(p, QRectF(0, 0, 1600, 900), *sim, Time::ms(1070), Theme::light());
+    }
+    const QByteArray text = svg.data();
+    QVERIFY(text.startsWith("<?xml"));
+    QVERIFY(text.contains("SYN queue"));
+    QVERIFY(text.contains("accept queue"));
+    QVERIFY(text.contains("Recv-Q 5"));
+    QVERIFY(text.contains("DejaVu Sans"));
+
+    QBuffer pdf;
+    pdf.open(QIODevice::WriteOnly);
+    {
+        QPdfWriter writer(&pdf);
+        writer.setPageSize(QPageSize(QSizeF(320, 180), QPageSize::Millimeter));
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+        QPainter p(&writer);
+        r.paint(p, QRectF(0, 0, writer.width(), writer.height()), *sim, Time::ms(1070), Theme::projector());
+    }
+    QVERIFY(pdf.data().startsWith("%PDF"));
+    QVERIFY(pdf.data().size() > 10'000);
+}
+
+void TestStage::widgetPaintsThePlayheadAndReportsClicks() {
+    SimulationDocument doc;
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    StageView view;
+    view.setDocument(&doc);
+    view.resize(1280, 720);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+
+    doc.setPlayhead(Time::ms(1070));
+    // The widget draws what the renderer draws into an image of its size.
+    const QImage expected = render(view.renderer(), doc.simulation(), doc.playhead(), view.theme(), view.size());
+    QTRY_COMPARE(view.grab().toImage().convertToFormat(QImage::Format_ARGB32_Premultiplied), expected);
+
+    doc.setPlayhead(Time::ms(30));
+    const QImage moved = render(view.renderer(), doc.simulation(), doc.playhead(), view.theme(), view.size());
+    QVERIFY(moved != expected);
+    QTRY_COMPARE(view.grab().toImage().convertToFormat(QImage::Format_ARGB32_Premultiplied), moved);
+
+    view.setTheme(Theme::dark());
+    QTRY_COMPARE(view.grab().toImage().pixel(2, 2), Theme::dark().background.rgb());
+
+    // A click on a slot of the accept queue says which.
+    doc.setPlayhead(Time::ms(1070));
+    const auto g = view.renderer().layout(QRectF(view.rect()), doc.simulation(), doc.playhead());
+    QSignalSpy spy(&view, &StageView::selected);
+    QTest::mouseClick(&view, Qt::LeftButton, {}, g.listeners[0].accept.slotRects[2].center().toPoint());
+    QCOMPARE(spy.count(), 1);
+    const auto hit = spy.at(0).at(0).value<StageHit>();
+    QCOMPARE(hit.kind, StageHit::Kind::QueueSlot);
+    QCOMPARE(hit.queue, QueueKind::Accept);
+    QCOMPARE(hit.slot, 2);
+    QVERIFY(view.describe(hit).contains(QStringLiteral("accept queue, slot 3")));
+}
+
+void TestStage::golden_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("source"); // a lesson file, or "flood"
+    QTest::addColumn<qint64>("atUs");
+    QTest::addColumn<QString>("theme");
+    QTest::newRow("quiet handshake") << "quiet-handshake" << "00-default.yaml" << qint64(30'000) << "light";
+    QTest::newRow("full accept queue, a SYN falls") << "full-accept-queue" << "00-default.yaml" << qint64(1'075'000)
+                                                     << "projector";
+    QTest::newRow("burst: cookies, ghosts") << "burst-ghosts" << "e2-burst.yaml" << qint64(1'700) << "light";
+    QTest::newRow("flood, level of detail") << "flood-lod" << "flood" << qint64(1'000'000) << "dark";
+}
+
+void TestStage::golden() {
+    QFETCH(QString, name);
+    QFETCH(QString, source);
+    QFETCH(qint64, atUs);
+    QFETCH(QString, theme);
+    const auto sim = source == QLatin1String("flood") ? flood() : lesson(qPrintable(source));
+    QVERIFY(sim);
+    StageRenderer r;
+    const QImage actual = render(r, *sim, Time::us(atUs), Theme::byName(theme), {960, 540}).convertToFormat(QImage::Format_RGB32);
+    const QString path = goldenDir() + QLatin1Char('/') + name + QStringLiteral(".png");
+    if (qEnvironmentVariableIntValue("BACKLOG_UPDATE_GOLDEN") == 1) {
+        QDir().mkpath(goldenDir());
+        QVERIFY(actual.save(path));
+        qInfo("wrote %s", qPrintable(path));
+        return;
+    }
+    QImage golden(path);
+    QVERIFY2(!golden.isNull(), qPrintable(path + QStringLiteral(" is missing: run with BACKLOG_UPDATE_GOLDEN=1")));
+    golden = golden.convertToFormat(QImage::Format_RGB32);
+    QCOMPARE(golden.size(), actual.size());
+    // Small differences (a FreeType or rasteriser release) pass: at most 0.5% of the pixels may differ
+    // by more than 16 levels in a channel.
+    qint64 off = 0;
+    QImage diff(actual.size(), QImage::Format_RGB32);
+    diff.fill(Qt::white);
+    for (int y = 0; y < actual.height(); ++y)
+        for (int x = 0; x < actual.width(); ++x)
+            if (distance(actual.pixel(x, y), golden.pixel(x, y)) > 16) {
+                ++off;
+                diff.setPixel(x, y, qRgb(255, 0, 0));
+            }
+    const qint64 allowed = static_cast<qint64>(actual.width()) * actual.height() / 200;
+    if (off > allowed) {
+        const QString out = QDir::temp().filePath(QStringLiteral("stage-") + name);
+        actual.save(out + QStringLiteral("-actual.png"));
+        diff.save(out + QStringLiteral("-diff.png"));
+        QFAIL(qPrintable(QStringLiteral("%1 pixels differ (%2 allowed); see %3-actual.png and -diff.png")
+                             .arg(off)
+                             .arg(allowed)
+                             .arg(out)));
+    }
+}
+
+QTEST_MAIN(TestStage)
+#include "tst_stage.moc"
