@@ -31,6 +31,7 @@
 #include <QPlainTextEdit>
 #include <QScreen>
 #include <QStatusBar>
+#include <QStyle>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -207,7 +208,28 @@ void MainWindow::rebuildRecentMenu() {
 
 void MainWindow::applyTheme(const QString& name) {
     settings::theme.set(name);
-    stage_->setTheme(views::Theme::byName(name));
+    const views::Theme theme = views::Theme::byName(name);
+    stage_->setTheme(theme);
+    // The whole window follows the stage: the docks and the timeline take the theme's colours, and the
+    // projector theme its larger type.
+    QPalette palette = QApplication::style()->standardPalette();
+    if (name != QLatin1String("light")) {
+        palette.setColor(QPalette::Window, theme.panel);
+        palette.setColor(QPalette::Base, theme.background);
+        palette.setColor(QPalette::AlternateBase, theme.panel);
+        palette.setColor(QPalette::Button, theme.panel);
+        for (QPalette::ColorRole role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText, QPalette::ToolTipText})
+            palette.setColor(role, theme.text);
+        palette.setColor(QPalette::PlaceholderText, theme.mutedText);
+        palette.setColor(QPalette::Mid, theme.panelBorder);
+        palette.setColor(QPalette::Highlight, theme.syn);
+        palette.setColor(QPalette::HighlightedText, theme.entryText);
+    }
+    QApplication::setPalette(palette);
+    QFont font = QApplication::font();
+    if (defaultPointSize_ <= 0) defaultPointSize_ = font.pointSizeF();
+    font.setPointSizeF(defaultPointSize_ * theme.fontScale);
+    QApplication::setFont(font);
 }
 
 void MainWindow::updatePlaybackStatus() {

@@ -62,6 +62,7 @@ private:
     QMenu* recentMenu_ = nullptr;
     QMenu* viewMenu_ = nullptr;
     QAction* playAction_ = nullptr;
+    double defaultPointSize_ = 0; // the application font's size before a theme scaled it
 };
 
 } // namespace backlog::app

@@ -19,6 +19,7 @@ private slots:
     void keysMoveThePlayhead();
     void spacePlaysAndPauses();
     void badFileKeepsTheCurrentOne();
+    void themesRestyleTheWholeWindow();
 };
 
 void TestMainWindow::initTestCase() {
@@ -73,6 +74,28 @@ void TestMainWindow::badFileKeepsTheCurrentOne() {
     });
     QVERIFY(!w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/tests/app/data/bad-key.yaml")));
     QCOMPARE(w.document()->simulation().history().packetCount(), packets);
+}
+
+void TestMainWindow::themesRestyleTheWholeWindow() {
+    app::MainWindow w;
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    const auto theme = [&](const char* name) {
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->data().toString() == QLatin1String(name)) return a;
+        return static_cast<QAction*>(nullptr);
+    };
+    QVERIFY(theme("light") && theme("dark") && theme("projector"));
+    theme("light")->trigger();
+    const QColor lightWindow = QApplication::palette().color(QPalette::Window);
+    const qreal lightSize = QApplication::font().pointSizeF();
+    theme("dark")->trigger();
+    QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < lightWindow.lightness());
+    theme("projector")->trigger();
+    QVERIFY(QApplication::font().pointSizeF() > lightSize);
+    theme("light")->trigger();
+    QCOMPARE(QApplication::palette().color(QPalette::Window), lightWindow);
+    QCOMPARE(QApplication::font().pointSizeF(), lightSize);
+    QCOMPARE(QSettings().value(QStringLiteral("view/theme")).toString(), QStringLiteral("light"));
 }
 
 QTEST_MAIN(TestMainWindow)
