@@ -67,7 +67,7 @@ QString eventWho(const Simulation& sim, const Packet& p) {
 QString eventWhat(const Packet& p, bool arrival) {
     QString what = QString::fromUtf8(packetKindName(p.kind).data());
     if (p.cookie && p.kind == PacketKind::SynAck) what += QObject::tr(" (cookie)");
-    if (p.retrans > 0) what += QStringLiteral(" #%1").arg(p.retrans + 1);
+    if (p.retrans > 0) what += QStringLiteral(" #%1").arg(p.retrans); // the n-th retransmission, as on the stage
     if (!arrival) return what + QObject::tr(" sent");
     if (isDrop(p.fate)) return what + QStringLiteral(" ") + QString::fromUtf8(packetFateName(p.fate).data());
     return what + QObject::tr(" arrived");

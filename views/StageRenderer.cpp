@@ -252,6 +252,12 @@ struct StageRenderer::RunIndex {
         const auto hi = std::upper_bound(lo, synAckRetrans.end(), std::make_pair(flow, to.count()));
         return static_cast<int>(hi - lo);
     }
+    // The first SYN-ACK retransmission for `flow` sent after `after` and before `before`.
+    Time nextRetransmission(FlowId flow, Time after, Time before) const {
+        const auto it = std::upper_bound(synAckRetrans.begin(), synAckRetrans.end(), std::make_pair(flow, after.count()));
+        if (it == synAckRetrans.end() || it->first != flow || it->second >= before.count()) return Time::never();
+        return Time::ns(it->second);
+    }
 };
 
 StageRenderer::StageRenderer() : cache_(std::make_unique<FrameCache>()) {}
@@ -348,7 +354,11 @@ StageRenderer::Geometry StageRenderer::layout(const QRectF& target, const Simula
                 if (!q.gauge || q.length <= 20'000) q.entries = h.queueAt(l, k, t);
                 if (k == QueueKind::Syn && !q.gauge) {
                     q.retransmissions.reserve(q.entries.size());
-                    for (const QueueEntry& e : q.entries) q.retransmissions.push_back(idx.retransmissions(e.flow, e.entered, t));
+                    q.nextSynAck.reserve(q.entries.size());
+                    for (const QueueEntry& e : q.entries) {
+                        q.retransmissions.push_back(idx.retransmissions(e.flow, e.entered, t));
+                        q.nextSynAck.push_back(idx.nextRetransmission(e.flow, t, e.left));
+                    }
                 }
             }
             L.door = QPointF(L.frame.left(), L.frame.center().y());
@@ -1207,11 +1217,17 @@ void paintQueues(const Ctx& c) {
                     const int retrans = s < q->retransmissions.size() ? q->retransmissions[s] : 0;
                     if (showText) {
                         const QColor tc = textOn(fillColour, th);
-                        QString main, sub, shortSub;
+                        QString main, sub, shortSub, third;
                         if (synQ) {
                             main = spoofed ? QStringLiteral("spoofed") : QStringLiteral("c%1").arg(e.flow);
                             sub = retrans > 0 ? QStringLiteral("SYN-ACK #%1").arg(retrans) : QStringLiteral("SYN-RECV");
                             shortSub = retrans > 0 ? QStringLiteral("#%1").arg(retrans) : QString();
+                            // T1: the time to the request's next SYN-ACK, on a third line when the slot has room.
+                            const Time next = s < q->nextSynAck.size() ? q->nextSynAck[s] : Time::never();
+                            const QString nextText = QStringLiteral("next ") + formatSpan(next - c.t);
+                            if (!next.isNever() && r.height() >= 3.6 * QFontMetricsF(fSlotSmall).height() &&
+                                QFontMetricsF(fSlotSmall).horizontalAdvance(nextText) <= r.width() - 4 * u)
+                                third = nextText;
                         } else {
                             main = QStringLiteral("c%1").arg(e.flow);
                             sub = formatSpan(c.t - e.entered);
@@ -1219,10 +1235,20 @@ void paintQueues(const Ctx& c) {
                         }
                         // The long form when it fits the slot, else the short one ("#2").
                         if (QFontMetricsF(fSlotSmall).horizontalAdvance(sub) > r.width() - 4 * u) sub = shortSub;
-                        c.text(QRectF(r.left(), r.top() + r.height() * 0.08, r.width(), r.height() * 0.5),
-                               Qt::AlignHCenter | Qt::AlignVCenter, main, spoofed ? fSlotSmall : fSlot, tc);
-                        c.text(QRectF(r.left(), r.center().y(), r.width(), r.height() * 0.45),
-                               Qt::AlignHCenter | Qt::AlignVCenter, sub, fSlotSmall, tc);
+                        if (third.isEmpty()) {
+                            c.text(QRectF(r.left(), r.top() + r.height() * 0.08, r.width(), r.height() * 0.5),
+                                   Qt::AlignHCenter | Qt::AlignVCenter, main, spoofed ? fSlotSmall : fSlot, tc);
+                            c.text(QRectF(r.left(), r.center().y(), r.width(), r.height() * 0.45),
+                                   Qt::AlignHCenter | Qt::AlignVCenter, sub, fSlotSmall, tc);
+                        } else {
+                            const double h3 = r.height() / 3.0;
+                            c.text(QRectF(r.left(), r.top() + 0.1 * h3, r.width(), h3),
+                                   Qt::AlignHCenter | Qt::AlignVCenter, main, spoofed ? fSlotSmall : fSlot, tc);
+                            c.text(QRectF(r.left(), r.top() + h3, r.width(), h3), Qt::AlignHCenter | Qt::AlignVCenter,
+                                   sub, fSlotSmall, tc);
+                            c.text(QRectF(r.left(), r.top() + 1.9 * h3, r.width(), h3),
+                                   Qt::AlignHCenter | Qt::AlignVCenter, third, fSlotSmall, tc);
+                        }
                     } else if (retrans > 0 && sw >= 10 * u) {
                         // Too small for text: one pip per SYN-ACK retransmission.
                         p.setPen(Qt::NoPen);

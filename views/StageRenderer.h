@@ -98,6 +98,8 @@ public:
         // SYN queue: per entry, its SYN-ACK retransmissions so far (SYN-ACKs with retrans > 0 for
         // that flow sent since it entered, up to t). Empty for the accept queue and for a gauge.
         std::vector<int> retransmissions;
+        // SYN queue: per entry, when its next SYN-ACK retransmission leaves (T1); never if none is due.
+        std::vector<Time> nextSynAck;
     };
     struct ListenerGeometry {
         int index = 0;
