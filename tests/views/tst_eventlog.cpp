@@ -2,6 +2,7 @@
 // asks to move the playhead to that event.
 #include "EventLogView.h"
 #include "ScenarioReader.h"
+#include "ViewTest.h"
 #include "Simulation.h"
 
 #include <QHeaderView>
@@ -14,17 +15,7 @@
 using namespace backlog;
 using namespace backlog::views;
 
-namespace {
-
-std::unique_ptr<Simulation> lesson(const char* file) {
-    const ReadResult read = readScenarioFile(std::string(BACKLOG_SOURCE_DIR) + "/lessons/" + file);
-    if (!read.scenario) return nullptr;
-    auto sim = std::make_unique<Simulation>(*read.scenario);
-    sim->run();
-    return sim;
-}
-
-} // namespace
+using backlog::test::runLesson;
 
 class TestEventLog : public QObject {
     Q_OBJECT
@@ -49,7 +40,7 @@ void TestEventLog::eventsAroundArePlayheadCentredAndOrdered_data() {
 void TestEventLog::eventsAroundArePlayheadCentredAndOrdered() {
     QFETCH(QString, file);
     QFETCH(qint64, atMs);
-    auto sim = lesson(file.toUtf8().constData());
+    auto sim = runLesson(file.toUtf8().constData());
     QVERIFY(sim);
     const Time t = Time::ms(atMs);
     const std::vector<LogEvent> events = eventsAround(sim->history(), t, LogFilter::All, 100);
@@ -79,7 +70,7 @@ void TestEventLog::filterKeepsOneKind_data() {
 void TestEventLog::filterKeepsOneKind() {
     QFETCH(int, filter);
     QFETCH(int, kind);
-    auto sim = lesson("00-default.yaml");
+    auto sim = runLesson("00-default.yaml");
     QVERIFY(sim);
     const std::vector<LogEvent> events = eventsAround(sim->history(), Time::s(2), static_cast<LogFilter>(filter));
     QVERIFY(!events.empty());
@@ -88,7 +79,7 @@ void TestEventLog::filterKeepsOneKind() {
 
 void TestEventLog::dropsNameTheirReason() {
     // E1: the 130th client's SYNs meet a full accept queue (S2); every drop is listed with its reason.
-    auto sim = lesson("e1-never-accept.yaml");
+    auto sim = runLesson("e1-never-accept.yaml");
     QVERIFY(sim);
     const std::vector<LogEvent> drops = eventsAround(sim->history(), Time::s(20), LogFilter::Drops);
     QVERIFY(!drops.empty());
@@ -103,7 +94,7 @@ void TestEventLog::dropsNameTheirReason() {
 }
 
 void TestEventLog::clickingARowSeeks() {
-    auto sim = lesson("00-default.yaml");
+    auto sim = runLesson("00-default.yaml");
     QVERIFY(sim);
     EventLogView view;
     view.resize(600, 400);

@@ -1,6 +1,7 @@
 // The inspector describes the selected element at the playhead and follows it as time moves.
 #include "InspectorView.h"
 #include "ScenarioReader.h"
+#include "ViewTest.h"
 #include "Simulation.h"
 
 #include <QTest>
@@ -9,16 +10,7 @@
 
 using namespace backlog;
 using namespace backlog::views;
-
-namespace {
-std::unique_ptr<Simulation> lesson(const char* file, const std::vector<std::string>& sets = {}) {
-    const ReadResult read = readScenarioFile(std::string(BACKLOG_SOURCE_DIR) + "/lessons/" + file, sets);
-    if (!read.scenario) return nullptr;
-    auto sim = std::make_unique<Simulation>(*read.scenario);
-    sim->run();
-    return sim;
-}
-} // namespace
+using backlog::test::runLesson;
 
 class TestInspector : public QObject {
     Q_OBJECT
@@ -53,7 +45,7 @@ void TestInspector::describesAtThePlayhead() {
     QFETCH(int, index);
     QFETCH(qint64, atMs);
     QFETCH(QStringList, expected);
-    auto sim = lesson(file.toUtf8().constData());
+    auto sim = runLesson(file.toUtf8().constData());
     QVERIFY(sim);
     const QString html = describeSelection(*sim, {static_cast<Selection::Kind>(kind), static_cast<std::uint32_t>(index)},
                                            Time::ms(atMs));
@@ -61,7 +53,7 @@ void TestInspector::describesAtThePlayhead() {
 }
 
 void TestInspector::followsTheSelectionAsTimeMoves() {
-    auto sim = lesson("e1-never-accept.yaml");
+    auto sim = runLesson("e1-never-accept.yaml");
     QVERIFY(sim);
     // A dropped SYN of client 129: in flight just after it left, then its fate.
     std::uint32_t dropped = 0;
@@ -82,7 +74,7 @@ void TestInspector::followsTheSelectionAsTimeMoves() {
 void TestInspector::marksGhostConnections() {
     // E2 with idle clients: cookie ACKs that meet the full queue leave clients connected with no server
     // socket (M9).
-    auto sim = lesson("e2-burst.yaml", {"traffic.burst.send=false"});
+    auto sim = runLesson("e2-burst.yaml", {"traffic.burst.send=false"});
     QVERIFY(sim);
     const History& h = sim->history();
     int ghosts = 0;
@@ -92,7 +84,7 @@ void TestInspector::marksGhostConnections() {
 }
 
 void TestInspector::handshakeSequenceNumbersFit() {
-    auto sim = lesson("00-default.yaml");
+    auto sim = runLesson("00-default.yaml");
     QVERIFY(sim);
     // The SYN-ACK acknowledges the client's ISN + 1; the ACK acknowledges the server's ISN + 1.
     const std::uint32_t c = clientIsn(*sim, 0);

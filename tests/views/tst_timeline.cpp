@@ -1,5 +1,6 @@
 // The timeline marks every drop and cookie of the run in its bins and scrubs by click and drag.
 #include "ScenarioReader.h"
+#include "ViewTest.h"
 #include "Simulation.h"
 #include "TimelineView.h"
 
@@ -11,15 +12,9 @@
 
 using namespace backlog;
 using namespace backlog::views;
+using backlog::test::runLesson;
 
 namespace {
-std::unique_ptr<Simulation> lesson(const char* file) {
-    const ReadResult read = readScenarioFile(std::string(BACKLOG_SOURCE_DIR) + "/lessons/" + file);
-    if (!read.scenario) return nullptr;
-    auto sim = std::make_unique<Simulation>(*read.scenario);
-    sim->run();
-    return sim;
-}
 std::uint64_t sum(const std::vector<std::uint32_t>& v) { return std::accumulate(v.begin(), v.end(), std::uint64_t{0}); }
 } // namespace
 
@@ -40,7 +35,7 @@ void TestTimeline::marksCountEveryDropAndCookie_data() {
 
 void TestTimeline::marksCountEveryDropAndCookie() {
     QFETCH(QString, file);
-    auto sim = lesson(file.toUtf8().constData());
+    auto sim = runLesson(file.toUtf8().constData());
     QVERIFY(sim);
     const History& h = sim->history();
     const TimelineMarks m = TimelineMarks::of(h);
@@ -53,7 +48,7 @@ void TestTimeline::marksCountEveryDropAndCookie() {
 }
 
 void TestTimeline::clickAndDragSeek() {
-    auto sim = lesson("00-default.yaml");
+    auto sim = runLesson("00-default.yaml");
     QVERIFY(sim);
     TimelineView view;
     view.resize(800, 60);
