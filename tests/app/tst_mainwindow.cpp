@@ -2,7 +2,9 @@
 // show the same playhead.
 #include "MainWindow.h"
 #include "Player.h"
+#include "InspectorView.h"
 #include "SimulationDocument.h"
+#include "StageView.h"
 
 #include <QAction>
 #include <QSettings>
@@ -20,6 +22,7 @@ private slots:
     void spacePlaysAndPauses();
     void badFileKeepsTheCurrentOne();
     void themesRestyleTheWholeWindow();
+    void clickingTheStageInspects();
 };
 
 void TestMainWindow::initTestCase() {
@@ -96,6 +99,25 @@ void TestMainWindow::themesRestyleTheWholeWindow() {
     QCOMPARE(QApplication::palette().color(QPalette::Window), lightWindow);
     QCOMPARE(QApplication::font().pointSizeF(), lightSize);
     QCOMPARE(QSettings().value(QStringLiteral("view/theme")).toString(), QStringLiteral("light"));
+}
+
+void TestMainWindow::clickingTheStageInspects() {
+    app::MainWindow w;
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    auto* stage = w.findChild<views::StageView*>();
+    auto* inspector = w.findChild<views::InspectorView*>();
+    QVERIFY(stage && inspector);
+    w.document()->setPlayhead(Time::s(1));
+    const auto geometry = stage->renderer().layout(QRectF(stage->rect()), w.document()->simulation(), Time::s(1));
+    QVERIFY(!geometry.workers.empty());
+    QTest::mouseClick(stage, Qt::LeftButton, {}, geometry.workers.front().box.center().toPoint());
+    QTRY_COMPARE(inspector->selection().kind, views::Selection::Kind::Worker);
+    QTRY_VERIFY(inspector->html().contains(QStringLiteral("Worker 0")));
+    // It follows the worker as time moves.
+    w.document()->setPlayhead(Time::s(70));
+    QTRY_VERIFY(inspector->html().contains(QStringLiteral("blocked in accept()")));
 }
 
 QTEST_MAIN(TestMainWindow)
