@@ -520,17 +520,9 @@ int Engine::selectListener(FlowId f) const {
     // R3: the choice never looks at that listener's queues.
     if (s_.group.empty()) return -1;
     if (s_.group.size() == 1) return s_.group.front();
-    std::uint32_t addr = 0, port = 0;
-    if (isSpoofed(f)) {
-        const std::uint64_t m = mix64(s_.live.seed ^ f);
-        addr = static_cast<std::uint32_t>(m);
-        port = static_cast<std::uint32_t>(1024 + (m >> 32) % 64511);
-    } else {
-        addr = h_.clients[f].address;
-        port = h_.clients[f].port;
-    }
+    const Endpoint peer = isSpoofed(f) ? spoofedSource(s_.live.seed, f) : Endpoint{h_.clients[f].address, h_.clients[f].port};
     const std::uint32_t lport = static_cast<std::uint32_t>(s_.live.server.port) & 0xFFFFu;
-    const std::uint32_t hash = jhash3(kServerAddress, addr, (lport << 16) | port, s_.hashSecret);
+    const std::uint32_t hash = jhash3(kServerAddress, peer.address, (lport << 16) | peer.port, s_.hashSecret);
     const auto i = static_cast<std::size_t>((static_cast<std::uint64_t>(hash) * s_.group.size()) >> 32);
     return s_.group[i];
 }

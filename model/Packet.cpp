@@ -1,6 +1,20 @@
 #include "Packet.h"
 
+#include "Rng.h"
+
 namespace backlog {
+
+Endpoint spoofedSource(std::uint64_t seed, FlowId flow) {
+    const std::uint64_t m = mix64(seed ^ flow);
+    return {static_cast<std::uint32_t>(m), static_cast<std::uint16_t>(1024 + (m >> 32) % 64511)};
+}
+
+std::string formatIpv4(std::uint32_t a) {
+    return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xFF) + "." + std::to_string((a >> 8) & 0xFF) +
+           "." + std::to_string(a & 0xFF);
+}
+
+std::string formatEndpoint(Endpoint e) { return formatIpv4(e.address) + ":" + std::to_string(e.port); }
 
 std::string_view packetKindName(PacketKind k) {
     switch (k) {

@@ -4,6 +4,7 @@
 #include "Time.h"
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace backlog {
@@ -14,6 +15,17 @@ inline constexpr FlowId kSpoofedFlow = 0x8000'0000u; // high bit: a flood's spoo
 inline constexpr FlowId kUnroutableFlow = 0x4000'0000u; // spoofed from an address with no route back
 inline bool isSpoofed(FlowId f) { return (f & kSpoofedFlow) != 0; }
 inline bool isUnroutable(FlowId f) { return (f & (kSpoofedFlow | kUnroutableFlow)) == (kSpoofedFlow | kUnroutableFlow); }
+
+// An IPv4 address and port, host order.
+struct Endpoint {
+    std::uint32_t address = 0;
+    std::uint16_t port = 0;
+};
+
+// The source a spoofed SYN claims: a keyed function of (seed, flow), so a flood stores none of them.
+Endpoint spoofedSource(std::uint64_t seed, FlowId flow);
+std::string formatIpv4(std::uint32_t address); // "10.1.0.1"
+std::string formatEndpoint(Endpoint e);        // "10.1.0.1:32768"
 
 enum class PacketKind : std::uint8_t { Syn, SynAck, Ack, Data, Fin, Rst };
 

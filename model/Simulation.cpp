@@ -17,13 +17,6 @@ struct Simulation::Checkpoint {
 };
 
 namespace {
-std::string ipv4(std::uint32_t a) {
-    return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xFF) + "." + std::to_string((a >> 8) & 0xFF) +
-           "." + std::to_string(a & 0xFF);
-}
-} // namespace
-
-namespace {
 // Packets a run will record, roughly: a flood's SYN and its answer, a dozen segments per client.
 // Reserving them up front spares the copies of a growing column (capped: it is only a hint).
 std::size_t expectedPackets(const Scenario& s) {
@@ -144,7 +137,12 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
 
 std::string Simulation::serverAddress() const { return "10.0.0.1"; }
 
-std::string Simulation::clientAddress(std::uint32_t c) const { return ipv4(history_.clients[c].address); }
+std::string Simulation::clientAddress(std::uint32_t c) const { return formatIpv4(history_.clients[c].address); }
+
+std::string Simulation::peerAddress(FlowId flow) const {
+    if (isSpoofed(flow)) return formatEndpoint(spoofedSource(scenario_.seed, flow));
+    return formatEndpoint({history_.clients[flow].address, history_.clients[flow].port});
+}
 
 std::vector<SsSocket> Simulation::ssListening(Time t) const {
     std::vector<SsSocket> out;
@@ -168,9 +166,7 @@ std::vector<SsSocket> Simulation::ssAll(Time t) const {
     for (std::size_t l = 0; l < history_.listeners.size(); ++l) {
         for (const QueueEntry& e : history_.queueAt(static_cast<int>(l), QueueKind::Syn, t)) {
             if (!isSpoofed(e.flow)) continue; // real clients are listed below, from their own record
-            const std::uint64_t m = mix64(scenario_.seed ^ e.flow);
-            out.push_back({TcpState::SynRecv, 0, 0, local,
-                           ipv4(static_cast<std::uint32_t>(m)) + ":" + std::to_string(1024 + (m >> 32) % 64511)});
+            out.push_back({TcpState::SynRecv, 0, 0, local, peerAddress(e.flow)});
         }
     }
     for (std::uint32_t c = 0; c < history_.clients.size(); ++c) {
@@ -182,7 +178,7 @@ std::vector<SsSocket> Simulation::ssAll(Time t) const {
         const bool unread = !rec.dataQueuedAt.isNever() && rec.dataQueuedAt <= t && (rec.acceptedAt.isNever() || t < rec.acceptedAt);
         s.recvQ = unread ? kRequestBytes : 0; // D1: the request waits, unread, until accept() + read()
         s.local = local;
-        s.peer = clientAddress(c) + ":" + std::to_string(rec.port);
+        s.peer = peerAddress(c);
         out.push_back(s);
     }
     return out;

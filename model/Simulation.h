@@ -53,6 +53,7 @@ public:
     std::vector<SsSocket> ssAll(Time t) const;
     std::string serverAddress() const;
     std::string clientAddress(std::uint32_t client) const;
+    std::string peerAddress(FlowId flow) const; // "a.b.c.d:port" of a client, or a spoofed SYN's claimed source
 
     // How often a checkpoint is taken (simulated time). Checkpoints make changeAt cheap.
     void setCheckpointInterval(Time every) {

@@ -25,18 +25,8 @@ QString table(const QString& title, const QString& rows) {
     return QStringLiteral("<h3>%1</h3><table>%2</table>").arg(title, rows);
 }
 
-QString ipv4(std::uint32_t a) {
-    return QStringLiteral("%1.%2.%3.%4").arg(a >> 24).arg((a >> 16) & 0xFF).arg((a >> 8) & 0xFF).arg(a & 0xFF);
-}
-
 QString endpoint(const Simulation& sim, FlowId flow) {
-    if (isSpoofed(flow)) {
-        const std::uint64_t m = mix64(sim.scenario().seed ^ flow);
-        return ipv4(static_cast<std::uint32_t>(m)) + QStringLiteral(":%1").arg(1024 + (m >> 32) % 64511) +
-               QObject::tr(" (spoofed)");
-    }
-    const ClientRecord& c = sim.history().clients[flow];
-    return ipv4(c.address) + QStringLiteral(":%1").arg(c.port);
+    return QString::fromStdString(sim.peerAddress(flow)) + (isSpoofed(flow) ? QObject::tr(" (spoofed)") : QString());
 }
 
 // The TCP flags and sequence numbers a segment of this kind carries in the three-way handshake and

@@ -10,6 +10,7 @@
 #include "Simulation.h"
 #include "StageRenderer.h"
 #include "Theme.h"
+#include "../views/ViewTest.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -28,21 +29,7 @@ using namespace backlog::views;
 
 namespace {
 
-constexpr const char* kFlood = R"(
-title: "Bench: a 100,000 SYN/s flood and 200 clients"
-network:
-  rtt: 40ms
-server:
-  backlog: 128
-  workers:
-    count: 8
-    accept: blocking
-    service: 50ms
-traffic:
-  - { name: attack, flood: { rate: 100000/s, from: 0s, to: 5s } }
-  - { name: c, clients: 200, spacing: 20ms }
-seed: 1
-)";
+using backlog::test::kStageFlood;
 
 std::unique_ptr<Simulation> simulate(const ReadResult& read) {
     if (!read.scenario) {
@@ -100,7 +87,7 @@ int main(int argc, char** argv) {
     const int frames = argc > 1 ? std::max(1, std::atoi(argv[1])) : 240;
 
     const auto quiet = simulate(readScenarioFile(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml"));
-    const auto flood = simulate(readScenarioText(kFlood, "flood"));
+    const auto flood = simulate(readScenarioText(kStageFlood, "flood"));
     if (!quiet || !flood) return 1;
 
     std::printf("stage frame time at 1920x1080, ARGB32_Premultiplied, %d frames each\n", frames);

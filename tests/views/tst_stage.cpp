@@ -10,6 +10,7 @@
 #include "ScenarioReader.h"
 #include "Simulation.h"
 #include "SimulationDocument.h"
+#include "ViewTest.h"
 #include "StageRenderer.h"
 #include "StageView.h"
 #include "Theme.h"
@@ -46,24 +47,9 @@ std::unique_ptr<Simulation> lesson(const char* file) {
     return simulate(readScenarioFile(std::string(BACKLOG_SOURCE_DIR) + "/lessons/" + file));
 }
 
-// The flood of the frame-time benchmark: thousands of packets in flight.
-constexpr const char* kFlood = R"(
-title: "A 100,000 SYN/s flood"
-network:
-  rtt: 40ms
-server:
-  backlog: 128
-  workers:
-    count: 8
-    accept: blocking
-    service: 50ms
-traffic:
-  - { name: attack, flood: { rate: 100000/s, from: 0s, to: 5s } }
-  - { name: c, clients: 200, spacing: 20ms }
-seed: 1
-)";
+using backlog::test::kStageFlood;
 
-std::unique_ptr<Simulation> flood() { return simulate(readScenarioText(kFlood, "flood")); }
+std::unique_ptr<Simulation> flood() { return simulate(readScenarioText(kStageFlood, "flood")); }
 
 QImage render(const StageRenderer& r, const Simulation& sim, Time t, const Theme& theme, QSize size = {1600, 900}) {
     QImage image(size, QImage::Format_ARGB32_Premultiplied);
