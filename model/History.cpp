@@ -143,8 +143,6 @@ void CounterLog::append(Time t, std::array<std::uint8_t, 4> slots) {
     apply(latest_, r);
 }
 
-void CounterLog::bump(Time t, std::initializer_list<Counter> counters) { bump(t, counters.begin(), counters.size()); }
-
 void CounterLog::bump(Time t, const Counter* counters, std::size_t n) {
     for (std::size_t i = 0; i < n; i += 4) {
         std::array<std::uint8_t, 4> slots{kEmptySlot, kEmptySlot, kEmptySlot, kEmptySlot};

@@ -114,10 +114,8 @@ private:
 class CounterLog {
 public:
     CounterLog();
-    // Bumps up to four counters by one at t (a counter may appear twice). Gauges may go down.
-    void bump(Time t, std::initializer_list<Counter> counters);
     void drop(Time t, Counter gauge); // a gauge (TcpCurrEstab) goes down by one
-    // Bumps `n` counters by one at t, four to a record.
+    // Bumps `n` counters by one at t, four to a record (a counter may appear twice).
     void bump(Time t, const Counter* counters, std::size_t n);
     CounterValues at(Time t) const;
     const CounterValues& latest() const { return latest_; }

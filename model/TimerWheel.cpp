@@ -32,11 +32,6 @@ std::uint64_t TimerWheel::jiffiesFor(Time d) const {
     return static_cast<std::uint64_t>(whole + (rest + 999'999'999) / 1'000'000'000);
 }
 
-Time TimerWheel::durationOf(std::uint64_t jiffies) const {
-    const auto k = static_cast<std::int64_t>(jiffies);
-    return Time::ns(k / hz_ * 1'000'000'000 + (k % hz_) * 1'000'000'000 / hz_);
-}
-
 TimerWheel::Expiry TimerWheel::arm(Time now, std::uint64_t delay) const {
     // calc_wheel_index(): the level is chosen by the delay, then the expiry is rounded up to the
     // next boundary of that level's granularity (calc_index: (expires >> shift) + 1 << shift).

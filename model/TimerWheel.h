@@ -24,7 +24,6 @@ public:
     std::uint64_t jiffiesAt(Time t) const;
     Time timeOfJiffy(std::uint64_t j) const; // the first instant at which jiffies == j
     std::uint64_t jiffiesFor(Time d) const;  // a duration in jiffies, rounded up (msecs_to_jiffies)
-    Time durationOf(std::uint64_t jiffies) const;
     int hz() const { return hz_; }
 
 private:
