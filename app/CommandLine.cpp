@@ -1,5 +1,7 @@
 #include "CommandLine.h"
 
+#include "LessonReader.h"
+#include "LessonRun.h"
 #include "Report.h"
 #include "ScenarioReader.h"
 #include "Settings.h"
@@ -7,7 +9,11 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -21,6 +27,132 @@ void printErr(const std::string& line) {
 }
 
 void printOut(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+bool isLessonFile(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) return false;
+    return looksLikeLesson(file.read(64 * 1024).toStdString());
+}
+
+// A lesson's run, with its steps' changes applied where they fall, reported at its end (or at --until).
+int simulateLesson(const std::string& path, const std::vector<std::string>& sets, const QString& until, bool json) {
+    LessonReadResult read = readLessonFile(path);
+    if (!read.lesson) {
+        for (const ReadError& e : read.errors) printErr(e.text());
+        return 2;
+    }
+    SettingsEditor editor(read.lesson->scenario);
+    for (const std::string& item : sets) {
+        const std::size_t equals = item.find('=');
+        const std::optional<std::string> problem =
+            equals == std::string::npos ? std::optional<std::string>("expected KEY=VALUE")
+                                        : editor.apply(item.substr(0, equals), item.substr(equals + 1));
+        if (problem) {
+            printErr("--set " + item + ": " + *problem);
+            return 2;
+        }
+    }
+    const LessonRun run(*read.lesson);
+    for (const LessonProblem& p : run.problems()) printErr(ReadError{path, p.place.line, p.place.column, p.message}.text());
+    Time at = run.end();
+    if (!until.isEmpty()) {
+        const Parsed<Time> t = parseDuration(until.toStdString());
+        if (!t || *t.value < Time()) {
+            printErr("--until " + until.toStdString() + ": " + (t ? std::string("expected a duration of 0s or more") : t.error));
+            return 2;
+        }
+        at = std::min(at, *t.value);
+    }
+    printOut(json ? jsonReport(run.simulation(), at) : textReport(run.simulation(), at));
+    return 0;
+}
+
+// The lesson files a `check` argument names: the file itself, or the *.yaml files of a folder.
+QStringList lessonFiles(const QString& argument) {
+    const QFileInfo info(argument);
+    if (!info.isDir()) return {argument};
+    QStringList files;
+    for (const QFileInfo& f : QDir(argument).entryInfoList({QStringLiteral("*.yaml"), QStringLiteral("*.yml")},
+                                                           QDir::Files, QDir::Name))
+        if (isLessonFile(f.filePath())) files << f.filePath();
+    return files;
+}
+
+// Reads one lesson, places its steps on a run and checks its expectations. 0: all hold; 1: some do not
+// or a step could not be placed; 2: the file is not a valid lesson.
+int checkLesson(const std::string& path, bool listSteps) {
+    const LessonReadResult read = readLessonFile(path);
+    if (!read.lesson) {
+        for (const ReadError& e : read.errors) printErr(e.text());
+        return 2;
+    }
+    const LessonRun run(*read.lesson);
+    if (listSteps) {
+        for (std::size_t i = 0; i < run.stepTimes().size(); ++i) {
+            const Step& step = read.lesson->steps[i];
+            const Time t = run.stepTimes()[i];
+            printOut(path + ":" + std::to_string(step.place.line) + ": step " + std::to_string(i + 1) + " at " +
+                     (t.isNever() ? std::string("never") : formatDuration(t)) +
+                     (step.when ? " (when " + step.when->text + ")" : "") + "\n");
+        }
+    }
+    int failures = 0;
+    for (const LessonProblem& p : run.problems()) {
+        printErr(ReadError{path, p.place.line, p.place.column, p.message}.text());
+        ++failures;
+    }
+    const std::vector<ExpectationResult> results = run.check();
+    for (const ExpectationResult& r : results) {
+        if (r.holds) continue;
+        ++failures;
+        const Expectation& e = *r.expectation;
+        printErr(ReadError{path, e.place.line, e.place.column,
+                           "expected `" + e.that.text + "` at " + (e.at ? formatDuration(*e.at) : "the end (" + formatDuration(r.at) + ")") +
+                               "; " + r.found}
+                     .text());
+    }
+    const std::size_t held = results.size() - static_cast<std::size_t>(std::count_if(
+                                                  results.begin(), results.end(), [](const ExpectationResult& r) { return !r.holds; }));
+    printOut(path + ": " + (failures ? "FAILED" : "ok") + " — " + std::to_string(held) + " of " +
+             std::to_string(results.size()) + " expectations hold, " + std::to_string(read.lesson->steps.size()) +
+             " steps, run ends at " + formatDuration(run.end()) + "\n");
+    return failures ? 1 : 0;
+}
+
+int check(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Validates lesson files and runs their expectations without a display. Exit "
+                                     "status 0 when every expectation of every file holds, 1 when one does not, 2 "
+                                     "when a file is not a valid lesson; each problem is printed as FILE:LINE:COL.");
+    parser.addHelpOption();
+    parser.addPositionalArgument("check", "The command.");
+    parser.addPositionalArgument("FILE", "Lesson files, or folders of them.", "FILE...");
+    const QCommandLineOption steps("steps", "Also print the moment each step begins.");
+    parser.addOption(steps);
+    if (!parser.parse(arguments)) {
+        printErr("backlog check: " + parser.errorText().toStdString());
+        return 2;
+    }
+    if (parser.isSet("help")) {
+        printOut(parser.helpText().toStdString());
+        return 0;
+    }
+    const QStringList positional = parser.positionalArguments().mid(1);
+    if (positional.isEmpty()) {
+        printErr("backlog check: expected one or more lesson files (backlog check FILE...)");
+        return 2;
+    }
+    int status = 0;
+    for (const QString& argument : positional) {
+        const QStringList files = lessonFiles(argument);
+        if (files.isEmpty()) {
+            printErr(argument.toStdString() + ": no lesson files in this folder");
+            status = 2;
+        }
+        for (const QString& file : files) status = std::max(status, checkLesson(file.toStdString(), parser.isSet(steps)));
+    }
+    return status;
+}
 
 int simulate(const QStringList& arguments) {
     QCommandLineParser parser;
@@ -53,7 +185,10 @@ int simulate(const QStringList& arguments) {
     }
     std::vector<std::string> sets;
     for (const QString& s : parser.values(set)) sets.push_back(s.toStdString());
-    const ReadResult read = readScenarioFile(positional[1].toStdString(), sets);
+    const std::string path = positional[1].toStdString();
+    if (isLessonFile(positional[1])) return simulateLesson(path, sets, parser.isSet(until) ? parser.value(until) : QString(),
+                                                           parser.isSet(json));
+    const ReadResult read = readScenarioFile(path, sets);
     if (!read.scenario) {
         for (const ReadError& e : read.errors) printErr(e.text());
         return 2;
@@ -79,11 +214,13 @@ int simulate(const QStringList& arguments) {
 } // namespace
 
 bool isCommand(const QStringList& arguments) {
-    return arguments.size() > 1 && arguments[1] == QLatin1String("simulate");
+    return arguments.size() > 1 &&
+           (arguments[1] == QLatin1String("simulate") || arguments[1] == QLatin1String("check"));
 }
 
 int runCommand(const QStringList& arguments) {
     if (arguments.value(1) == QLatin1String("simulate")) return simulate(arguments);
+    if (arguments.value(1) == QLatin1String("check")) return check(arguments);
     printErr("backlog: unknown command " + arguments.value(1).toStdString());
     return 2;
 }

@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
             "Backlog shows how Linux takes in TCP connections: the SYN queue, the accept queue and accept().\n\n"
             "Commands (no display needed):\n"
             "  simulate FILE [--until DURATION] [--set KEY=VALUE]... [--json]\n"
-            "                      run a scenario and print a report (backlog simulate --help)\n\n"
+            "                      run a scenario or a lesson and print a report (backlog simulate --help)\n"
+            "  check FILE...         validate lessons and run their expectations (backlog check --help)\n\n"
             "Without a command, opens the window on FILE (or on the default scenario).");
         parser.addHelpOption();
         parser.addVersionOption();

@@ -99,6 +99,7 @@ void Engine::start() {
         s_.traffic.emplace_back();
         s_.floodSent.push_back(0);
         const TrafficEntry& e = sc.traffic[t];
+        if (e.held) continue; // started by a start-traffic intervention
         push(e.kind == TrafficEntry::Kind::Clients ? e.clients.at : e.flood.from,
              e.kind == TrafficEntry::Kind::Clients ? EventType::TrafficNext : EventType::FloodNext,
              static_cast<std::uint32_t>(t));
@@ -1094,12 +1095,35 @@ void Engine::closeListener(int l) {
     recordLengths(l);
 }
 
+// A held entry begins now: clients from now on, a flood for as long as it was written to last.
+void Engine::startTraffic(const std::string& name) {
+    for (std::size_t t = 0; t < s_.live.traffic.size(); ++t) {
+        TrafficEntry& e = s_.live.traffic[t];
+        if (!e.held || trafficEntryName(e) != name) continue;
+        e.held = false;
+        const auto target = static_cast<std::uint32_t>(t);
+        if (e.kind == TrafficEntry::Kind::Clients) {
+            e.clients.at = s_.now;
+            push(s_.now, EventType::TrafficNext, target);
+        } else {
+            const Time length = e.flood.to - e.flood.from;
+            e.flood.from = s_.now;
+            e.flood.to = s_.now + length;
+            push(s_.now, EventType::FloodNext, target);
+        }
+    }
+}
+
 void Engine::intervene(std::size_t index) {
     const Intervention& iv = s_.live.events[index];
     ++s_.interventionsApplied;
     if (iv.key == "close-listener") {
         const int l = std::stoi(iv.value);
         if (l >= 0 && static_cast<std::size_t>(l) < s_.listeners.size()) closeListener(l);
+        return;
+    }
+    if (iv.key == "start-traffic") {
+        startTraffic(iv.value);
         return;
     }
     const Scenario before = s_.live;

@@ -198,6 +198,7 @@ private:
     void intervene(std::size_t index);
     void listen(int listener);
     void closeListener(int listener);
+    void startTraffic(const std::string& name);
     void addListener();
     void kernelLog(std::string text);
 

@@ -115,6 +115,9 @@ struct FloodTraffic {
 
 struct TrafficEntry {
     enum class Kind { Clients, Flood } kind = Kind::Clients;
+    // Waits for a "start-traffic" intervention (a lesson step's `start:`) instead of its own `at:` or
+    // `from:`; the entry then begins at that moment, a flood keeping its length (to - from).
+    bool held = false;
     ClientTraffic clients;
     FloodTraffic flood;
 };
@@ -122,8 +125,8 @@ struct TrafficEntry {
 // A change at a time during the run: `set` dotted keys, or close one listener of the group.
 struct Intervention {
     Time at;
-    std::string key;   // dotted key as in --set, or "close-listener"
-    std::string value; // the value as written
+    std::string key;   // dotted key as in --set, "close-listener" or "start-traffic"
+    std::string value; // the value as written (a listener index, a traffic entry's name)
     int line = 0;      // where it was written, for messages
     int column = 0;
 };

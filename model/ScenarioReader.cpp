@@ -1,6 +1,7 @@
 #include "ScenarioReader.h"
 
 #include "Settings.h"
+#include "YamlSupport.h"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -15,6 +16,79 @@
 #include <tuple>
 
 namespace backlog {
+
+std::string describeNode(const YAML::Node& node) {
+    switch (node.Type()) {
+    case YAML::NodeType::Map:
+        return "a map";
+    case YAML::NodeType::Sequence:
+        return "a list";
+    case YAML::NodeType::Scalar:
+        return "\"" + node.Scalar() + "\"";
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+        break;
+    }
+    return "nothing";
+}
+
+// Notes where each document's top node starts, without building anything.
+class DocumentScan : public YAML::EventHandler {
+  public:
+    YAML::Mark start;   // of the current document's top node
+    bool isNull = true; // the document is empty
+
+    void OnDocumentStart(const YAML::Mark&) override { seenTop_ = false; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { top(mark, true); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { top(mark, false); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+        top(mark, false);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        top(mark, false);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        top(mark, false);
+    }
+    void OnMapEnd() override {}
+
+  private:
+    void top(const YAML::Mark& mark, bool null) {
+        if (seenTop_) return;
+        seenTop_ = true;
+        start = mark;
+        isNull = null;
+    }
+
+    bool seenTop_ = false;
+};
+
+// yaml-cpp 0.7 never gets past a stray ',' outside brackets: YAML::Load returns an empty document and
+// LoadAll loops for ever, allocating (jbeder/yaml-cpp#1040, fixed after 0.7). So walk the documents
+// first, requiring each to start further on than the last, and refuse a second document that has
+// content. Returns where the text is refused, and why.
+std::optional<std::pair<YAML::Mark, std::string>> scanDocuments(const std::string& text, std::string_view what) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentScan scan;
+    int previous = -1;
+    for (int document = 0; parser.HandleNextDocument(scan); ++document) {
+        if (scan.start.pos <= previous) {
+            const std::size_t at = static_cast<std::size_t>(scan.start.pos);
+            return std::pair{scan.start, "YAML syntax: unexpected " +
+                                             (at < text.size() ? "'" + text.substr(at, 1) + "'" : "end")};
+        }
+        if (document > 0 && !scan.isNull)
+            return std::pair{scan.start,
+                             std::string(what) + " holds one YAML document; this is a second one"};
+        previous = scan.start.pos;
+    }
+    return std::nullopt;
+}
 
 namespace {
 
@@ -62,21 +136,6 @@ std::vector<std::string> keysIn(const std::string& prefix) {
     return keys;
 }
 
-std::string describeNode(const YAML::Node& node) {
-    switch (node.Type()) {
-    case YAML::NodeType::Map:
-        return "a map";
-    case YAML::NodeType::Sequence:
-        return "a list";
-    case YAML::NodeType::Scalar:
-        return "\"" + node.Scalar() + "\"";
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-        break;
-    }
-    return "nothing";
-}
-
 // Where a value came from, and how a message names it: the key as written in the file, or
 // "--set KEY=VALUE". Line 0: not in the file.
 struct Origin {
@@ -115,69 +174,12 @@ const YAML::Node& placeOf(const KeyValue& field) {
     return field.value.IsNull() ? field.key : field.value;
 }
 
-// Notes where each document's top node starts, without building anything.
-class DocumentScan : public YAML::EventHandler {
-  public:
-    YAML::Mark start;   // of the current document's top node
-    bool isNull = true; // the document is empty
-
-    void OnDocumentStart(const YAML::Mark&) override { seenTop_ = false; }
-    void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { top(mark, true); }
-    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { top(mark, false); }
-    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
-        top(mark, false);
-    }
-    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {
-        top(mark, false);
-    }
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                    YAML::EmitterStyle::value) override {
-        top(mark, false);
-    }
-    void OnMapEnd() override {}
-
-  private:
-    void top(const YAML::Mark& mark, bool null) {
-        if (seenTop_) return;
-        seenTop_ = true;
-        start = mark;
-        isNull = null;
-    }
-
-    bool seenTop_ = false;
-};
-
-// yaml-cpp 0.7 never gets past a stray ',' outside brackets: YAML::Load returns an empty document and
-// LoadAll loops for ever, allocating (jbeder/yaml-cpp#1040, fixed after 0.7). So walk the documents
-// first, requiring each to start further on than the last, and refuse a second document that has
-// content. Returns where the text is refused, and why.
-std::optional<std::pair<YAML::Mark, std::string>> scanDocuments(const std::string& text) {
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    DocumentScan scan;
-    int previous = -1;
-    for (int document = 0; parser.HandleNextDocument(scan); ++document) {
-        if (scan.start.pos <= previous) {
-            const std::size_t at = static_cast<std::size_t>(scan.start.pos);
-            return std::pair{scan.start, "YAML syntax: unexpected " +
-                                             (at < text.size() ? "'" + text.substr(at, 1) + "'" : "end")};
-        }
-        if (document > 0 && !scan.isNull)
-            return std::pair{scan.start,
-                             std::string("a scenario file holds one YAML document; this is a second one")};
-        previous = scan.start.pos;
-    }
-    return std::nullopt;
-}
-
 class ScenarioBuilder {
   public:
     explicit ScenarioBuilder(std::string fileName) : fileName_(std::move(fileName)) {}
 
     void readText(std::string_view text);
+    void readNode(const YAML::Node& root);
     void readSets(const std::vector<std::string>& sets);
     ReadResult finish();
 
@@ -238,7 +240,7 @@ void ScenarioBuilder::error(const Origin& origin, const std::string& message) {
 void ScenarioBuilder::readText(std::string_view text) {
     const std::string content(text);
     try {
-        if (std::optional<std::pair<YAML::Mark, std::string>> problem = scanDocuments(content)) {
+        if (std::optional<std::pair<YAML::Mark, std::string>> problem = scanDocuments(content, "a scenario file")) {
             error(Origin{problem->first.line + 1, problem->first.column + 1, {}}, problem->second);
             return;
         }
@@ -248,6 +250,14 @@ void ScenarioBuilder::readText(std::string_view text) {
                                     "server and traffic");
             return;
         }
+        readRoot(root);
+    } catch (const YAML::Exception& e) {
+        error(Origin{e.mark.line + 1, e.mark.column + 1, {}}, "YAML syntax: " + e.msg);
+    }
+}
+
+void ScenarioBuilder::readNode(const YAML::Node& root) {
+    try {
         readRoot(root);
     } catch (const YAML::Exception& e) {
         error(Origin{e.mark.line + 1, e.mark.column + 1, {}}, "YAML syntax: " + e.msg);
@@ -692,6 +702,12 @@ ReadResult readScenarioText(std::string_view text, const std::string& fileName,
     ScenarioBuilder builder(fileName);
     builder.readText(text);
     builder.readSets(sets);
+    return builder.finish();
+}
+
+ReadResult readScenarioNode(const YAML::Node& root, const std::string& fileName) {
+    ScenarioBuilder builder(fileName);
+    builder.readNode(root);
     return builder.finish();
 }
 

@@ -90,6 +90,11 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
         }
         if (l < 0 || l >= static_cast<int>(history_.listeners.size()))
             return "close-listener: there is no listener " + value;
+    } else if (key == "start-traffic") {
+        const bool held = std::any_of(scenario_.traffic.begin(), scenario_.traffic.end(), [&](const TrafficEntry& e) {
+            return e.held && trafficEntryName(e) == value;
+        });
+        if (!held) return "start-traffic: no traffic entry named " + value + " waits to be started";
     } else {
         Scenario probe = state_->live;
         if (auto err = applySetting(probe, key, value)) return err;

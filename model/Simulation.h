@@ -39,7 +39,7 @@ public:
     bool idle() const;
     Time now() const;
 
-    // Applies `key = value` (the --set vocabulary, or "close-listener") from time t on. The history is
+    // Applies `key = value` (the --set vocabulary, "close-listener" or "start-traffic") from time t on. The history is
     // cut at t and simulated again up to where it had reached. Returns an error message, or nothing.
     std::optional<std::string> changeAt(Time t, const std::string& key, const std::string& value);
 

@@ -1,0 +1,98 @@
+#include "LessonRun.h"
+
+namespace backlog {
+
+LessonRun::LessonRun(const Lesson& lesson) : lesson_(lesson), sim_(std::make_unique<Simulation>(lesson.scenario)) {
+    sim_->run();
+    place();
+}
+
+void LessonRun::place() {
+    Time previous;
+    std::size_t previousIndex = 0;
+    for (std::size_t i = 0; i < lesson_.steps.size(); ++i) {
+        const Step& step = lesson_.steps[i];
+        Time t;
+        if (step.at) {
+            t = *step.at;
+            if (t < previous)
+                problems_.push_back({step.place, "step " + std::to_string(i + 1) + " is at " + formatDuration(t) +
+                                                     ", before step " + std::to_string(previousIndex + 1) +
+                                                     " which began at " + formatDuration(previous) +
+                                                     "; steps go forward in time"});
+        } else {
+            t = firstTimeHolding(*step.when, *sim_, previous);
+            if (t.isNever()) {
+                problems_.push_back({step.whenPlace, "step " + std::to_string(i + 1) + ": `" + step.when->text +
+                                                         "` never holds between " + formatDuration(previous) +
+                                                         " and the end of the run at " + formatDuration(end())});
+                stepTimes_.push_back(t);
+                continue;
+            }
+        }
+        stepTimes_.push_back(t);
+        bool changed = false;
+        // A `when:` step's changes follow what made its condition true: they apply one nanosecond after
+        // that instant, so the overflow (or state) the class is told about stays in the history.
+        const Time applyAt = step.when ? t + Time::ns(1) : t;
+        const auto change = [&](const std::string& key, const std::string& value, const SourcePlace& where) {
+            if (const std::optional<std::string> problem = sim_->changeAt(applyAt, key, value))
+                problems_.push_back({where, "step " + std::to_string(i + 1) + ": " + *problem});
+            else
+                changed = true;
+        };
+        for (std::size_t k = 0; k < step.set.size(); ++k) change(step.set[k].first, step.set[k].second, step.setPlaces[k]);
+        for (const std::string& name : step.start) change("start-traffic", name, step.place);
+        if (step.closeListener) change("close-listener", std::to_string(*step.closeListener), step.place);
+        if (changed) sim_->run(); // what the change sets off may reach past where the run had ended
+        previous = t;
+        previousIndex = i;
+    }
+}
+
+Time LessonRun::end() const { return sim_->history().end; }
+
+std::string describeFound(const Condition& c, const Simulation& sim, Time t) {
+    using Q = Condition::Quantity;
+    const History& h = sim.history();
+    const auto index = static_cast<std::size_t>(std::max(c.index, 0));
+    switch (c.quantity) {
+    case Q::ClientState:
+        return "client " + std::to_string(c.index) + " was " +
+               std::string(index < h.clients.size() ? ssStateName(h.clientStateAt(static_cast<std::uint32_t>(index), t))
+                                                    : "not yet started");
+    case Q::ServerState:
+        return "the server socket of client " + std::to_string(c.index) + " was " +
+               std::string(index < h.clients.size() ? ssStateName(h.serverStateAt(static_cast<std::uint32_t>(index), t))
+                                                    : "not there (the client had not started)");
+    case Q::WorkerState:
+        return "worker " + std::to_string(c.index) + " was " +
+               std::string(index < h.workers.size() ? workerStateName(h.workerAt(static_cast<std::uint32_t>(index), t).state)
+                                                    : "not there");
+    default:
+        break;
+    }
+    // The quantity as written: the text up to its comparison.
+    std::string name = c.text;
+    for (const char* op : {"==", "!=", "<=", ">=", "<", ">"}) {
+        const std::size_t at = name.find(op);
+        if (at != std::string::npos) name = name.substr(0, at);
+    }
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    return name + " was " + formatValue(c, valueAt(c, sim, t));
+}
+
+std::vector<ExpectationResult> LessonRun::check() const {
+    std::vector<ExpectationResult> out;
+    for (const Expectation& e : lesson_.expect) {
+        ExpectationResult r;
+        r.expectation = &e;
+        r.at = e.at.value_or(end());
+        r.holds = holdsAt(e.that, *sim_, r.at);
+        r.found = describeFound(e.that, *sim_, r.at);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+} // namespace backlog

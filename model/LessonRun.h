@@ -1,0 +1,59 @@
+// A lesson placed on a run: the scenario simulated, each step given its moment (its `at:`, or the first
+// instant its `when:` holds, at or after the step before), the step's changes applied there (which cuts
+// the history and simulates on, DESIGN.md point 4), and the expectations read from the result. The
+// command line's `check` and the window's lesson player both use it, so a lesson behaves the same in
+// both.
+#pragma once
+
+#include "Lesson.h"
+#include "Simulation.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace backlog {
+
+struct LessonProblem {
+    SourcePlace place;
+    std::string message;
+};
+
+struct ExpectationResult {
+    const Expectation* expectation = nullptr;
+    Time at;          // when it was read (the end of the run for `at: end`)
+    bool holds = false;
+    std::string found; // what the run had there ("accept_queue was 12", "client 3 was SYN-SENT")
+};
+
+class LessonRun {
+  public:
+    explicit LessonRun(const Lesson& lesson);
+
+    const Lesson& lesson() const { return lesson_; }
+    Simulation& simulation() { return *sim_; }
+    const Simulation& simulation() const { return *sim_; }
+    std::unique_ptr<Simulation> takeSimulation() { return std::move(sim_); }
+
+    // Each step's moment; Time::never() for a step whose condition never held (see problems()).
+    const std::vector<Time>& stepTimes() const { return stepTimes_; }
+    // Steps that could not be placed, changes the run refused: each with where it was written.
+    const std::vector<LessonProblem>& problems() const { return problems_; }
+    // Every expectation, in file order, read from the run.
+    std::vector<ExpectationResult> check() const;
+    // Where the run ends: the last thing that happened, or the scenario's `until`.
+    Time end() const;
+
+  private:
+    void place();
+
+    Lesson lesson_;
+    std::unique_ptr<Simulation> sim_;
+    std::vector<Time> stepTimes_;
+    std::vector<LessonProblem> problems_;
+};
+
+// "accept_queue was 12", "client 3 was SYN-SENT", "connect latency of client 3 was undefined".
+std::string describeFound(const Condition& c, const Simulation& sim, Time t);
+
+} // namespace backlog
