@@ -264,8 +264,7 @@ void LessonBuilder::readRoot(YAML::Node root) {
     if (!readFormat(root)) return;
     for (int v = lesson_.formatVersion; v < kLessonFormatVersion; ++v) upgrades.at(static_cast<std::size_t>(v - 1))(root);
 
-    const std::vector<std::string> allowed{"format", "title", "summary", "level", "minutes", "speed",
-                                           "scenario", "steps", "expect"};
+    const std::vector<std::string>& allowed = lessonKeys();
     bool hasScenario = false;
     bool hasSteps = false;
     YAML::Node stepsNode;
@@ -348,11 +347,9 @@ void LessonBuilder::readStep(const YAML::Node& node, std::size_t index) {
         error(node, "expected a step such as { at: 0s, say: \"…\" }, got " + describeNode(node));
         return;
     }
-    static const std::vector<std::string> allowed{"at", "when", "title", "say", "set", "start", "close-listener",
-                                                  "pause", "speed", "highlight", "zoom", "view", "question"};
     Step step;
     step.place = placeOf(node);
-    for (const Field& f : fields(node, " in a step", allowed)) readStepField(step, f);
+    for (const Field& f : fields(node, " in a step", stepKeys())) readStepField(step, f);
     if (step.at && step.when) error(node, "a step starts either at: a time or when: a condition, not both");
     if (!step.at && !step.when) {
         if (index == 0) step.at = Time();
@@ -535,8 +532,7 @@ std::optional<Question> LessonBuilder::readQuestion(const Field& f) {
     Question q;
     bool hasAsk = false, hasAnswer = false, hasNumber = false, hasChoices = false, hasExplain = false;
     YAML::Node answerNode;
-    for (const Field& qf : fields(f.value, " in a question",
-                                  {"ask", "choices", "answer", "number", "tolerance", "unit", "explain"})) {
+    for (const Field& qf : fields(f.value, " in a question", questionKeys())) {
         if (qf.name == "ask") {
             hasAsk = true;
             q.ask = readText(qf);
@@ -613,7 +609,7 @@ void LessonBuilder::readExpectation(const YAML::Node& node) {
     bool atEnd = false;
     std::vector<std::pair<Condition, SourcePlace>> thats;
     bool hasThat = false;
-    for (const Field& f : fields(node, " in an expectation", {"at", "that"})) {
+    for (const Field& f : fields(node, " in an expectation", expectationKeys())) {
         if (f.name == "at") {
             hasAt = true;
             if (f.value.IsScalar() && f.value.Scalar() == "end") atEnd = true;
@@ -674,6 +670,28 @@ void LessonBuilder::checkAgainstScenario() {
 }
 
 } // namespace
+
+const std::vector<std::string>& lessonKeys() {
+    static const std::vector<std::string> keys{"format", "title", "summary", "level", "minutes",
+                                               "speed", "scenario", "steps", "expect"};
+    return keys;
+}
+
+const std::vector<std::string>& stepKeys() {
+    static const std::vector<std::string> keys{"at",    "when",      "title", "say",  "set",  "start",   "close-listener",
+                                               "pause", "speed", "highlight", "zoom", "view", "question"};
+    return keys;
+}
+
+const std::vector<std::string>& questionKeys() {
+    static const std::vector<std::string> keys{"ask", "choices", "answer", "number", "tolerance", "unit", "explain"};
+    return keys;
+}
+
+const std::vector<std::string>& expectationKeys() {
+    static const std::vector<std::string> keys{"at", "that"};
+    return keys;
+}
 
 LessonReadResult readLessonText(std::string_view text, const std::string& fileName) {
     return LessonBuilder(fileName, std::string(text)).read();
