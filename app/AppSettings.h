@@ -22,8 +22,19 @@ inline const Setting<QByteArray> windowGeometry{"window/geometry", {}};
 inline const Setting<QByteArray> windowState{"window/state", {}};
 inline const Setting<QString> theme{"view/theme", QStringLiteral("light")};
 inline const Setting<QStringList> recentFiles{"files/recent", {}};
+inline const Setting<QStringList> lessonFolders{"lessons/folders", {}}; // added on the start page
 inline constexpr int kMaxRecentFiles = 8;
 } // namespace settings
+
+// How far a student got in one lesson, remembered per lesson file.
+struct LessonProgress {
+    int step = -1;    // the step last shown; -1: never opened
+    int steps = 0;    // how many steps the lesson had then
+    QString answers;  // one letter per step: R right, W wrong, S skipped, - none
+    bool finished = false;
+};
+LessonProgress lessonProgress(const QString& path);
+void setLessonProgress(const QString& path, const LessonProgress& progress);
 
 // Puts `path` first in the recent files, without duplicates, keeping kMaxRecentFiles.
 void rememberRecentFile(const QString& path);

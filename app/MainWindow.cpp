@@ -5,10 +5,14 @@
 #include "InspectorView.h"
 #include "ParametersView.h"
 #include "KernelToolsView.h"
+#include "LessonLibrary.h"
+#include "LessonPlayer.h"
+#include "NarrationView.h"
 #include "Player.h"
 #include "Report.h"
 #include "SimulationDocument.h"
 #include "StageView.h"
+#include "StartPage.h"
 #include "Theme.h"
 #include "TimelineView.h"
 
@@ -20,6 +24,7 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
+#include <QFileSystemWatcher>
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QHBoxLayout>
@@ -30,6 +35,9 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QScreen>
+#include <QStackedWidget>
+#include <QTimer>
+#include <QTreeWidget>
 #include <QStatusBar>
 #include <QStyle>
 #include <QToolBar>
@@ -57,9 +65,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     timeLabel_->setMinimumWidth(150);
     timeLabel_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     modeLabel_ = new QLabel(this);
+    lesson_ = new views::LessonPlayer(doc_, player_, this);
+    narration_ = new views::NarrationView(doc_, lesson_, this);
+    startPage_ = new StartPage(this);
+    watcher_ = new QFileSystemWatcher(this);
 
-    // The stage over the timeline; the timeline always shows simulated time.
-    auto* central = new QWidget(this);
+    // The stage over the timeline; the timeline always shows simulated time. The start page takes the
+    // centre instead when asked for.
+    centre_ = new QStackedWidget(this);
+    auto* central = new QWidget(centre_);
+    stagePage_ = central;
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(stage_, 1);
@@ -67,7 +82,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     bottom->addWidget(timeline_, 1);
     bottom->addWidget(timeLabel_);
     layout->addLayout(bottom);
-    setCentralWidget(central);
+    centre_->addWidget(central);
+    centre_->addWidget(startPage_);
+    setCentralWidget(centre_);
 
     createActions();
     createDocks();
@@ -89,6 +106,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             [this] { timeline_->setSimulation(&doc_->simulation()); });
     connect(player_, &views::Player::playingChanged, this, &MainWindow::updatePlaybackStatus);
     connect(player_, &views::Player::modeChanged, this, &MainWindow::updatePlaybackStatus);
+    connect(lesson_, &views::LessonPlayer::stepChanged, this, &MainWindow::showLessonStep);
+    connect(lesson_, &views::LessonPlayer::answerChanged, this, &MainWindow::saveLessonProgress);
+    connect(lesson_, &views::LessonPlayer::finishedChanged, this, &MainWindow::saveLessonProgress);
+    connect(startPage_, &StartPage::openRequested, this, &MainWindow::openFile);
+    connect(watcher_, &QFileSystemWatcher::fileChanged, this, [this] {
+        // Editors save by writing a new file and renaming it over the old one; wait for the dust to settle.
+        QTimer::singleShot(200, this, &MainWindow::lessonFileChanged);
+    });
 
     setWindowTitle(QStringLiteral("Backlog"));
     if (!restoreGeometry(settings::windowGeometry.get())) resize(screen()->availableSize());
@@ -139,6 +164,27 @@ void MainWindow::createActions() {
     });
     bar->addAction(paced);
 
+    // Lessons: PageDown/PageUp are what presentation clickers send (DESIGN.md).
+    QMenu* lessons = menuBar()->addMenu(tr("&Lessons"));
+    QAction* start = lessons->addAction(tr("&Start Page"), this, &MainWindow::showStartPage);
+    start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    lessons->addSeparator();
+    QAction* next = lessons->addAction(tr("&Next Step"), lesson_, &views::LessonPlayer::nextStep);
+    next->setShortcuts({QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::Key_N)});
+    next->setShortcutContext(Qt::WindowShortcut);
+    QAction* previous = lessons->addAction(tr("&Previous Step"), lesson_, &views::LessonPlayer::previousStep);
+    previous->setShortcuts({QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::Key_B)});
+    previous->setShortcutContext(Qt::WindowShortcut);
+    QAction* restart = lessons->addAction(tr("&Restart Lesson"), this, [this] {
+        if (!lesson_->isActive()) return;
+        lesson_->goToStep(0);
+    });
+    restart->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Home));
+    for (QAction* a : {next, previous, restart}) {
+        a->setEnabled(false);
+        connect(doc_, &views::SimulationDocument::loaded, a, [this, a] { a->setEnabled(lesson_->isActive()); });
+    }
+
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     QMenu* themes = viewMenu_->addMenu(tr("&Theme"));
     auto* group = new QActionGroup(this);
@@ -169,6 +215,14 @@ void MainWindow::createDocks() {
     QDockWidget* parameters = dock(parameters_, tr("Parameters"), "ParametersDock", Qt::RightDockWidgetArea);
     QDockWidget* log = dock(log_, tr("Event Log"), "EventLogDock", Qt::RightDockWidgetArea);
     QDockWidget* tools = dock(tools_, tr("Kernel Tools"), "KernelToolsDock", Qt::RightDockWidgetArea);
+    inspectorDock_ = inspector;
+    parametersDock_ = parameters;
+    logDock_ = log;
+    toolsDock_ = tools;
+    // The lesson's narration on the left: read from left to right, then the stage, then the details.
+    narrationDock_ = dock(narration_, tr("Lesson"), "NarrationDock", Qt::LeftDockWidgetArea);
+    resizeDocks({narrationDock_}, {380}, Qt::Horizontal);
+    narrationDock_->hide();
     tabifyDockWidget(inspector, parameters);
     tabifyDockWidget(log, tools);
     inspector->raise();
@@ -180,16 +234,120 @@ void MainWindow::createDocks() {
 
 bool MainWindow::openFile(const QString& path) {
     player_->pause();
+    if (lesson_->isActive()) saveLessonProgress();
     const QStringList errors = doc_->load(path);
     if (errors.isEmpty()) {
         rememberRecentFile(path);
         rebuildRecentMenu();
+        centre_->setCurrentWidget(stagePage_);
+        narrationDock_->setVisible(lesson_->isActive());
+        watch(lesson_->isActive() ? path : QString());
+        if (lesson_->isActive()) restoreLessonProgress();
+        stage_->setFocus();
         return true;
     }
     QMessageBox box(QMessageBox::Warning, tr("Cannot open %1").arg(QFileInfo(path).fileName()),
                     errors.join(QLatin1Char('\n')), QMessageBox::Ok, this);
     box.exec();
     return false;
+}
+
+void MainWindow::showStartPage() {
+    player_->pause();
+    if (lesson_->isActive()) saveLessonProgress();
+    startPage_->refresh();
+    centre_->setCurrentWidget(startPage_);
+    startPage_->list()->setFocus();
+}
+
+bool MainWindow::isStartPageShown() const { return centre_->currentWidget() == startPage_; }
+
+// What a lesson step asks of the window: the stage's highlights and zoom, and the view to bring forward.
+void MainWindow::showLessonStep(int step) {
+    views::StageRenderer::Emphasis emphasis;
+    const Lesson* lesson = lesson_->lesson();
+    if (lesson && step >= 0) {
+        const Step& s = lesson->steps[static_cast<std::size_t>(step)];
+        emphasis.highlight = s.highlight;
+        emphasis.zoom = s.zoom;
+        if (s.view) {
+            switch (*s.view) {
+            case LessonView::Stage: centre_->setCurrentWidget(stagePage_); break;
+            case LessonView::EventLog: logDock_->show(), logDock_->raise(); break;
+            case LessonView::KernelTools: toolsDock_->show(), toolsDock_->raise(); break;
+            case LessonView::Inspector: inspectorDock_->show(), inspectorDock_->raise(); break;
+            case LessonView::Parameters: parametersDock_->show(), parametersDock_->raise(); break;
+            }
+            refresh(); // a dock just raised shows the playhead's moment at once
+        }
+    }
+    stage_->setEmphasis(emphasis);
+    if (lesson && !reloading_) saveLessonProgress();
+}
+
+void MainWindow::saveLessonProgress() {
+    if (!lesson_->isActive() || reloading_) return;
+    LessonProgress p;
+    p.step = lesson_->currentStep();
+    p.steps = lesson_->stepCount();
+    for (int i = 0; i < lesson_->stepCount(); ++i) {
+        switch (lesson_->answer(i)) {
+        case views::LessonPlayer::Answer::Right: p.answers += QLatin1Char('R'); break;
+        case views::LessonPlayer::Answer::Wrong: p.answers += QLatin1Char('W'); break;
+        case views::LessonPlayer::Answer::Skipped: p.answers += QLatin1Char('S'); break;
+        case views::LessonPlayer::Answer::None: p.answers += QLatin1Char('-'); break;
+        }
+    }
+    p.finished = lesson_->isFinished() || lessonProgress(doc_->path()).finished;
+    setLessonProgress(doc_->path(), p);
+}
+
+// Back where the student left off: the answers given, and the step (when the lesson has not changed
+// its number of steps since).
+void MainWindow::restoreLessonProgress() {
+    const LessonProgress p = lessonProgress(doc_->path());
+    if (p.step < 0 || p.steps != lesson_->stepCount()) return;
+    reloading_ = true;
+    for (int i = 0; i < p.answers.size() && i < lesson_->stepCount(); ++i) {
+        const QChar c = p.answers[i];
+        if (c == QLatin1Char('R')) lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Right);
+        else if (c == QLatin1Char('W')) lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Wrong);
+        else if (c == QLatin1Char('S')) lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Skipped);
+    }
+    if (p.step > 0 && p.step < lesson_->stepCount() && !p.finished) lesson_->goToStep(p.step);
+    reloading_ = false;
+}
+
+void MainWindow::watch(const QString& path) {
+    if (!watcher_->files().isEmpty()) watcher_->removePaths(watcher_->files());
+    if (!path.isEmpty()) watcher_->addPath(path);
+}
+
+// An author saved the lesson: read it again and stay at the same step. A file that no longer reads keeps
+// the lesson as it was and says why in the status bar.
+void MainWindow::lessonFileChanged() {
+    const QString path = doc_->path();
+    if (!lesson_->isActive() || path.isEmpty()) return;
+    if (!QFileInfo::exists(path)) { // in the middle of an editor's rename: look again shortly
+        QTimer::singleShot(500, this, [this, path] {
+            if (doc_->path() == path && QFileInfo::exists(path)) lessonFileChanged();
+        });
+        return;
+    }
+    watch(path);                          // a rename replaced the watched file: watch the new one
+    const int step = lesson_->currentStep();
+    const bool playing = player_->isPlaying();
+    player_->pause();
+    const QStringList errors = doc_->load(path);
+    if (!errors.isEmpty()) {
+        statusBar()->showMessage(tr("Not reloaded: %1").arg(errors.front()));
+        return;
+    }
+    reloading_ = true;
+    lesson_->goToStep(std::clamp(step, 0, lesson_->stepCount() - 1));
+    reloading_ = false;
+    statusBar()->showMessage(tr("Reloaded %1 at step %2").arg(QFileInfo(path).fileName()).arg(lesson_->currentStep() + 1), 4000);
+    if (playing) player_->play();
 }
 
 void MainWindow::chooseFile() {
@@ -280,6 +438,7 @@ void MainWindow::showEvent(QShowEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (lesson_->isActive()) saveLessonProgress();
     settings::windowGeometry.set(saveGeometry());
     settings::windowState.set(saveState());
     QMainWindow::closeEvent(event);

@@ -5,9 +5,12 @@
 #include <QMainWindow>
 
 class QAction;
+class QDockWidget;
+class QFileSystemWatcher;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
+class QStackedWidget;
 
 namespace backlog::views {
 class SimulationDocument;
@@ -18,10 +21,14 @@ class StageView;
 class Player;
 class InspectorView;
 class ParametersView;
+class LessonPlayer;
+class NarrationView;
 struct StageHit;
 } // namespace backlog::views
 
 namespace backlog::app {
+
+class StartPage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -31,6 +38,13 @@ public:
     bool openFile(const QString& path);
     views::SimulationDocument* document() const { return doc_; }
     views::Player* player() const { return player_; }
+    views::LessonPlayer* lessonPlayer() const { return lesson_; }
+    views::NarrationView* narration() const { return narration_; }
+    StartPage* startPage() const { return startPage_; }
+    views::StageView* stage() const { return stage_; }
+    // The start page in the centre instead of the stage (Lessons › Start Page); opening a file leaves it.
+    void showStartPage();
+    bool isStartPageShown() const;
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -47,6 +61,11 @@ private:
     void applyTheme(const QString& name);
     void updatePlaybackStatus();
     void select(const views::StageHit& hit);
+    void showLessonStep(int step);
+    void saveLessonProgress();
+    void restoreLessonProgress();
+    void lessonFileChanged();
+    void watch(const QString& path);
 
     views::SimulationDocument* doc_;
     views::Player* player_;
@@ -57,6 +76,18 @@ private:
     views::ParametersView* parameters_;
     views::TimelineView* timeline_;
     QPlainTextEdit* summary_;
+    views::LessonPlayer* lesson_;
+    views::NarrationView* narration_;
+    StartPage* startPage_;
+    QStackedWidget* centre_;
+    QWidget* stagePage_;
+    QDockWidget* narrationDock_ = nullptr;
+    QDockWidget* inspectorDock_ = nullptr;
+    QDockWidget* parametersDock_ = nullptr;
+    QDockWidget* logDock_ = nullptr;
+    QDockWidget* toolsDock_ = nullptr;
+    QFileSystemWatcher* watcher_;
+    bool reloading_ = false;
     QLabel* timeLabel_;
     QLabel* modeLabel_;
     QMenu* recentMenu_ = nullptr;

@@ -1,6 +1,7 @@
 // backlog: the teaching application. With a command (simulate …) it runs headless; otherwise it opens
 // the main window on the given file, or on the default scenario.
 #include "CommandLine.h"
+#include "LessonLibrary.h"
 #include "Fonts.h"
 #include "MainWindow.h"
 
@@ -29,13 +30,6 @@ bool displayAvailable() {
 #else
     return true;
 #endif
-}
-
-QString defaultScenario() {
-    // Installed next to the binary, or the source tree's lessons/ in a build.
-    const QString beside = QCoreApplication::applicationDirPath() + QStringLiteral("/lessons/00-default.yaml");
-    if (QFileInfo::exists(beside)) return beside;
-    return QStringLiteral(BACKLOG_LESSONS_DIR "/00-default.yaml");
 }
 
 } // namespace
@@ -81,10 +75,11 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName(QStringLiteral("Backlog"));
     QApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
     backlog::views::loadBundledFonts(); // the stage draws with these, so every machine shows the same pixels
-    const QString file = args.size() > 1 ? args[1] : defaultScenario();
+    const QString file = args.size() > 1 ? args[1] : backlog::app::defaultScenarioPath();
     backlog::app::MainWindow window;
     window.show();
     window.activateWindow(); // without a window manager (a projector PC's kiosk session) nobody else does
     window.openFile(file);
+    if (args.size() <= 1) window.showStartPage(); // no file named: offer the lessons first
     return QApplication::exec();
 }

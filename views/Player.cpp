@@ -102,7 +102,17 @@ void Player::tick(std::int64_t wallNanoseconds) {
         return;
     }
     const History& history = document_->simulation().history();
-    document_->setPlayhead(clock_.advance(document_->playhead(), wallNanoseconds, history));
+    const Time from = document_->playhead();
+    const Time to = clock_.advance(from, wallNanoseconds, history);
+    if (!barrier_.isNever() && from <= barrier_ && to >= barrier_) {
+        const Time at = barrier_;
+        barrier_ = Time::never();
+        document_->setPlayhead(at);
+        emit barrierReached(at); // may pause, and may set the next barrier
+        if (playing_ && atEnd()) pause();
+        return;
+    }
+    document_->setPlayhead(to);
     if (atEnd()) pause();
 }
 

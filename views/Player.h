@@ -53,8 +53,15 @@ public slots:
     // timer calls it with the measured wall time; tests call it directly to step time explicitly.
     void tick(std::int64_t wallNanoseconds);
 
+    // A moment playback stops at on its way forward (a lesson's next step): a tick that would pass it
+    // puts the playhead exactly there, forgets the barrier and says so; playing goes on unless whoever
+    // listens pauses. Time::never(): none.
+    void setBarrier(Time t) { barrier_ = t; }
+    Time barrier() const { return barrier_; }
+
 signals:
     void playingChanged(bool playing);
+    void barrierReached(backlog::Time t);
     void modeChanged(); // the mode, the linear speed or the paced tempo changed: description() too
 
 private:
@@ -68,6 +75,7 @@ private:
     QElapsedTimer wall_;
     std::int64_t lastFrameNs_ = 0;
     bool playing_ = false;
+    Time barrier_ = Time::never();
 };
 
 } // namespace backlog::views

@@ -1,6 +1,10 @@
 #include "SimulationDocument.h"
 
+#include "LessonReader.h"
+#include "LessonRun.h"
 #include "ScenarioReader.h"
+
+#include <QFile>
 
 #include <algorithm>
 
@@ -9,16 +13,40 @@ namespace backlog::views {
 SimulationDocument::SimulationDocument(QObject* parent) : QObject(parent) {}
 SimulationDocument::~SimulationDocument() = default;
 
+namespace {
+QStringList messages(const std::vector<ReadError>& errors) {
+    QStringList out;
+    for (const ReadError& e : errors) out << QString::fromStdString(e.text());
+    return out;
+}
+} // namespace
+
 QStringList SimulationDocument::load(const QString& path) {
-    const ReadResult read = readScenarioFile(path.toStdString());
-    if (!read.scenario) {
-        QStringList errors;
-        for (const ReadError& e : read.errors) errors << QString::fromStdString(e.text());
-        return errors;
+    QFile file(path);
+    if (file.open(QIODevice::ReadOnly) && looksLikeLesson(file.read(64 * 1024).toStdString())) {
+        const LessonReadResult read = readLessonFile(path.toStdString());
+        if (!read.lesson) return messages(read.errors);
+        LessonRun run(*read.lesson);
+        lessonProblems_.clear();
+        for (const LessonProblem& p : run.problems())
+            lessonProblems_ << QString::fromStdString(ReadError{path.toStdString(), p.place.line, p.place.column, p.message}.text());
+        stepTimes_ = run.stepTimes();
+        lesson_ = run.lesson();
+        sim_ = run.takeSimulation();
+        path_ = path;
+        playhead_ = Time();
+        emit loaded();
+        emit playheadChanged(playhead_);
+        return {};
     }
+    const ReadResult read = readScenarioFile(path.toStdString());
+    if (!read.scenario) return messages(read.errors);
     auto sim = std::make_unique<Simulation>(*read.scenario);
     sim->run();
     sim_ = std::move(sim);
+    lesson_.reset();
+    stepTimes_.clear();
+    lessonProblems_.clear();
     path_ = path;
     playhead_ = Time();
     emit loaded();

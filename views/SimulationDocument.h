@@ -2,6 +2,7 @@
 // changed. The model itself knows nothing of Qt (STYLE.md pattern 2).
 #pragma once
 
+#include "Lesson.h"
 #include "Simulation.h"
 
 #include <QObject>
@@ -18,11 +19,16 @@ public:
     explicit SimulationDocument(QObject* parent = nullptr);
     ~SimulationDocument() override;
 
-    // Reads and simulates a scenario file. On failure the current document is kept and the errors
-    // (FILE:LINE:COL: …) are returned.
+    // Reads and simulates a scenario or lesson file (a lesson: its steps placed on the run, their changes
+    // applied). On failure the current document is kept and the errors (FILE:LINE:COL: …) are returned.
     QStringList load(const QString& path);
 
     bool isLoaded() const { return sim_ != nullptr; }
+    // The lesson, when a lesson file is open; its steps' moments on the run (Time::never(): the step's
+    // condition never held), and what could not be placed.
+    const Lesson* lesson() const { return lesson_ ? &*lesson_ : nullptr; }
+    const std::vector<Time>& stepTimes() const { return stepTimes_; }
+    const QStringList& lessonProblems() const { return lessonProblems_; }
     const Simulation& simulation() const { return *sim_; }
     QString path() const { return path_; }
     Time end() const;
@@ -39,6 +45,9 @@ signals:
 
 private:
     std::unique_ptr<Simulation> sim_;
+    std::optional<Lesson> lesson_;
+    std::vector<Time> stepTimes_;
+    QStringList lessonProblems_;
     QString path_;
     Time playhead_;
 };

@@ -6,6 +6,8 @@
 #include <QFontMetricsF>
 #include <QPaintEngine>
 #include <QPainter>
+#include <QPainterPath>
+#include <QPen>
 #include <QStaticText>
 
 #include <algorithm>
@@ -1728,6 +1730,120 @@ std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target
         return hit;
     }
     return std::nullopt;
+}
+
+// ---- a lesson's emphasis -------------------------------------------------------------------------------
+
+std::vector<QRectF> StageRenderer::rectsOf(const Target& target, const Geometry& g, const Simulation& sim) const {
+    std::vector<QRectF> out;
+    // "accept-queue" on its own means every listener's; "accept-queue 1" one of them.
+    const bool anyListener = target.text.find(' ') == std::string::npos;
+    const auto worker = [&](std::uint32_t w) {
+        for (const WorkerGeometry& wg : g.workers)
+            if (wg.index == w) return out.push_back(wg.box);
+        const auto& records = sim.history().workers;
+        if (w < records.size())
+            for (const WorkerGroupGeometry& group : g.workerGroups)
+                if (group.listener == records[w].listener) return out.push_back(group.box);
+    };
+    switch (target.kind) {
+    case Target::Kind::SynQueue:
+    case Target::Kind::AcceptQueue:
+    case Target::Kind::Listener:
+        for (const ListenerGeometry& L : g.listeners) {
+            if (!(anyListener && target.kind != Target::Kind::Listener) && L.index != target.index) continue;
+            out.push_back(target.kind == Target::Kind::Listener ? L.frame
+                          : target.kind == Target::Kind::SynQueue ? L.syn.frame
+                                                                  : L.accept.frame);
+        }
+        break;
+    case Target::Kind::Client:
+        for (const ClientGeometry& c : g.clients)
+            if (c.index == static_cast<std::uint32_t>(target.index)) out.push_back(c.row);
+        if (out.empty() && g.clientsAggregated) out.push_back(g.clientsBlock);
+        break;
+    case Target::Kind::Clients:
+        out.push_back(g.clientsBlock);
+        if (g.attackers.isValid()) out.push_back(g.attackers);
+        break;
+    case Target::Kind::Worker:
+        worker(static_cast<std::uint32_t>(target.index));
+        break;
+    case Target::Kind::Workers:
+        out.push_back(g.workersPanel);
+        break;
+    case Target::Kind::PacketKind: {
+        const History& h = sim.history();
+        for (const PacketGeometry& pg : g.packets)
+            if (static_cast<int>(h.packet(pg.index).kind) == target.index) out.push_back(pg.glyph);
+        for (const StreamGeometry& st : g.packetStreams)
+            if (static_cast<int>(st.kind) == target.index)
+                out.push_back(QRectF(st.source, st.sink).normalized().adjusted(0, -6 * g.unit, 0, 6 * g.unit));
+        break;
+    }
+    }
+    return out;
+}
+
+QTransform StageRenderer::zoomTransform(const QRectF& target, const Simulation& sim, Time t, const Emphasis& emphasis) const {
+    if (!emphasis.zoom) return {};
+    const Geometry g = layout(target, sim, t);
+    QRectF area;
+    for (const QRectF& r : rectsOf(*emphasis.zoom, g, sim)) area = area.isNull() ? r : area.united(r);
+    if (area.isNull()) return {};
+    // Some room around it, the target's proportions, and never beyond the stage itself.
+    area.adjust(-40 * g.unit, -40 * g.unit, 40 * g.unit, 40 * g.unit);
+    const double aspect = target.width() / std::max(1.0, target.height());
+    if (area.width() / area.height() < aspect) {
+        const double w = area.height() * aspect;
+        area.adjust(-(w - area.width()) / 2, 0, (w - area.width()) / 2, 0);
+    } else {
+        const double h = area.width() / aspect;
+        area.adjust(0, -(h - area.height()) / 2, 0, (h - area.height()) / 2);
+    }
+    if (area.width() >= target.width() || area.height() >= target.height()) return {};
+    area.moveLeft(std::clamp(area.left(), target.left(), target.right() - area.width()));
+    area.moveTop(std::clamp(area.top(), target.top(), target.bottom() - area.height()));
+    const double k = target.width() / area.width();
+    QTransform m;
+    m.translate(target.left(), target.top());
+    m.scale(k, k);
+    m.translate(-area.left(), -area.top());
+    return m;
+}
+
+void StageRenderer::paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& theme,
+                          const Emphasis& emphasis) const {
+    if (emphasis.isEmpty()) return paint(p, target, sim, t, theme);
+    p.save();
+    p.setClipRect(target, Qt::IntersectClip);
+    p.setTransform(zoomTransform(target, sim, t, emphasis), true);
+    paint(p, target, sim, t, theme);
+    if (!emphasis.highlight.empty()) {
+        const Geometry g = layout(target, sim, t);
+        const double u = g.unit;
+        QPainterPath lit;
+        for (const Target& h : emphasis.highlight)
+            for (const QRectF& r : rectsOf(h, g, sim)) lit.addRoundedRect(r.adjusted(-5 * u, -5 * u, 5 * u, 5 * u), 6 * u, 6 * u);
+        lit.setFillRule(Qt::WindingFill);
+        QPainterPath dim;
+        dim.addRect(target);
+        QColor veil = theme.background;
+        veil.setAlpha(110);
+        p.setRenderHint(QPainter::Antialiasing, true);
+        p.fillPath(dim.subtracted(lit.simplified()), veil);
+        p.setPen(QPen(theme.spotlight, 3.5 * u));
+        p.setBrush(Qt::NoBrush);
+        p.drawPath(lit.simplified());
+    }
+    p.restore();
+}
+
+std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target, const Simulation& sim, Time t,
+                                               const Emphasis& emphasis) const {
+    if (!target.contains(pos)) return std::nullopt;
+    const QTransform zoom = zoomTransform(target, sim, t, emphasis);
+    return hitTest(zoom.inverted().map(pos), target, sim, t);
 }
 
 } // namespace backlog::views

@@ -16,12 +16,14 @@
 #pragma once
 
 #include "History.h"
+#include "Lesson.h"
 #include "Theme.h"
 
 #include <QLineF>
 #include <QMetaType>
 #include <QPointF>
 #include <QRectF>
+#include <QTransform>
 
 #include <cstdint>
 #include <memory>
@@ -177,6 +179,14 @@ public:
         std::vector<DropGeometry> drops;
     };
 
+    // What a lesson step points at (Lesson.h Target): the highlighted elements stay bright and outlined
+    // while the rest of the stage is dimmed, and the stage can be zoomed to one element.
+    struct Emphasis {
+        std::vector<Target> highlight;
+        std::optional<Target> zoom;
+        bool isEmpty() const { return highlight.empty() && !zoom; }
+    };
+
     StageRenderer();
     ~StageRenderer();
     StageRenderer(const StageRenderer&) = delete;
@@ -188,6 +198,16 @@ public:
     Geometry layout(const QRectF& target, const Simulation& sim, Time t) const;
     void paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& theme) const;
     std::optional<StageHit> hitTest(QPointF pos, const QRectF& target, const Simulation& sim, Time t) const;
+    // The same, with a lesson's emphasis: zoomed (the layout is that of `target`, scaled up) and spotlit.
+    void paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& theme,
+               const Emphasis& emphasis) const;
+    std::optional<StageHit> hitTest(QPointF pos, const QRectF& target, const Simulation& sim, Time t,
+                                    const Emphasis& emphasis) const;
+    // Where a target is drawn in a layout (several rectangles for a packet kind or every listener's
+    // queue); empty when it is not on the stage at that moment.
+    std::vector<QRectF> rectsOf(const Target& target, const Geometry& g, const Simulation& sim) const;
+    // The transform that shows the emphasis' zoom target filling `target` (identity without one).
+    QTransform zoomTransform(const QRectF& target, const Simulation& sim, Time t, const Emphasis& emphasis) const;
 
     // Forget what was cached about a simulation (call after it changed: changeAt, a new load). The
     // cache also notices a different history by itself; this makes it certain.

@@ -66,13 +66,13 @@ void StageView::paintEvent(QPaintEvent*) {
         p.drawText(target, Qt::AlignCenter, tr("Open a lesson or a scenario to see the stage."));
         return;
     }
-    renderer_.paint(p, target, d->simulation(), d->playhead(), theme_);
+    renderer_.paint(p, target, d->simulation(), d->playhead(), theme_, emphasis_);
 }
 
 std::optional<StageHit> StageView::hitAt(QPointF pos) const {
     const SimulationDocument* d = loadedDocument();
     if (!d) return std::nullopt;
-    return renderer_.hitTest(pos, rect(), d->simulation(), d->playhead());
+    return renderer_.hitTest(pos, rect(), d->simulation(), d->playhead(), emphasis_);
 }
 
 void StageView::mousePressEvent(QMouseEvent* event) {
@@ -149,6 +149,11 @@ QString StageView::describe(const StageHit& hit) const {
     case StageHit::Kind::Workers: return tr("the workers of listener %1").arg(hit.listener);
     }
     return {};
+}
+
+void StageView::setEmphasis(const StageRenderer::Emphasis& emphasis) {
+    emphasis_ = emphasis;
+    update();
 }
 
 } // namespace backlog::views

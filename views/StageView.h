@@ -28,6 +28,10 @@ public:
     StageRenderer& renderer() { return renderer_; }
     const StageRenderer& renderer() const { return renderer_; }
 
+    // A lesson step's highlights and zoom (empty: the plain stage).
+    void setEmphasis(const StageRenderer::Emphasis& emphasis);
+    const StageRenderer::Emphasis& emphasis() const { return emphasis_; }
+
     // What is at a point of the widget, at the playhead; nothing when no run is loaded.
     std::optional<StageHit> hitAt(QPointF pos) const;
     // One line saying what a hit is, at the playhead (the tooltip).
@@ -50,6 +54,7 @@ private:
     QPointer<SimulationDocument> doc_;
     StageRenderer renderer_;
     Theme theme_ = Theme::light();
+    StageRenderer::Emphasis emphasis_;
 };
 
 } // namespace backlog::views

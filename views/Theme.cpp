@@ -90,6 +90,7 @@ Theme Theme::dark() {
     t.entryText = QColor(0xFF, 0xFF, 0xFF);
     t.limitLine = QColor(0xF4, 0xF4, 0xF0);
     t.alert = QColor(0xF0, 0x7A, 0x2A); // vermillion, lifted for a dark ground
+    t.spotlight = QColor(0xF0, 0xE4, 0x42); // Okabe–Ito yellow: bright on a dark ground
     t.workerIdle = QColor(0x2B, 0x4A, 0x5E);
     t.workerServing = bluishGreen;
     t.workerWasted = yellow;

@@ -45,6 +45,7 @@ struct Theme {
     QColor entryText;    // text on a filled slot
     QColor limitLine;    // the backlog line
     QColor alert;        // drops, ghosts, overflow
+    QColor spotlight = QColor(0xE6, 0x9F, 0x00); // a lesson's highlight: Okabe–Ito orange
 
     // Workers and clients.
     QColor workerIdle;    // blocked in accept() / epoll_wait()
