@@ -22,6 +22,7 @@ namespace backlog::app {
 namespace {
 
 void printErr(const std::string& line) {
+    std::fflush(stdout); // what was printed before stays before, when both go to one terminal or pipe
     std::fputs(line.c_str(), stderr);
     std::fputc('\n', stderr);
 }
@@ -67,6 +68,14 @@ int simulateLesson(const std::string& path, const std::vector<std::string>& sets
     return 0;
 }
 
+// "4.19915 s": seconds, as the timeline and the event log show them, without trailing zeros.
+std::string seconds(Time t) {
+    std::string s = formatSeconds(t);
+    while (s.size() > 1 && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s + " s";
+}
+
 // The lesson files a `check` argument names: the file itself, or the *.yaml files of a folder.
 QStringList lessonFiles(const QString& argument) {
     const QFileInfo info(argument);
@@ -92,7 +101,7 @@ int checkLesson(const std::string& path, bool listSteps) {
             const Step& step = read.lesson->steps[i];
             const Time t = run.stepTimes()[i];
             printOut(path + ":" + std::to_string(step.place.line) + ": step " + std::to_string(i + 1) + " at " +
-                     (t.isNever() ? std::string("never") : formatDuration(t)) +
+                     (t.isNever() ? std::string("never") : seconds(t)) +
                      (step.when ? " (when " + step.when->text + ")" : "") + "\n");
         }
     }
@@ -107,7 +116,7 @@ int checkLesson(const std::string& path, bool listSteps) {
         ++failures;
         const Expectation& e = *r.expectation;
         printErr(ReadError{path, e.place.line, e.place.column,
-                           "expected `" + e.that.text + "` at " + (e.at ? formatDuration(*e.at) : "the end (" + formatDuration(r.at) + ")") +
+                           "expected `" + e.that.text + "` at " + (e.at ? seconds(*e.at) : "the end (" + seconds(r.at) + ")") +
                                "; " + r.found}
                      .text());
     }
@@ -115,7 +124,7 @@ int checkLesson(const std::string& path, bool listSteps) {
                                                   results.begin(), results.end(), [](const ExpectationResult& r) { return !r.holds; }));
     printOut(path + ": " + (failures ? "FAILED" : "ok") + " — " + std::to_string(held) + " of " +
              std::to_string(results.size()) + " expectations hold, " + std::to_string(read.lesson->steps.size()) +
-             " steps, run ends at " + formatDuration(run.end()) + "\n");
+             " steps, run ends at " + seconds(run.end()) + "\n");
     return failures ? 1 : 0;
 }
 

@@ -235,7 +235,9 @@ void MainWindow::createDocks() {
 bool MainWindow::openFile(const QString& path) {
     player_->pause();
     if (lesson_->isActive()) saveLessonProgress();
+    reloading_ = true; // the new lesson enters its first step: that must not overwrite its saved progress
     const QStringList errors = doc_->load(path);
+    reloading_ = false;
     if (errors.isEmpty()) {
         rememberRecentFile(path);
         rebuildRecentMenu();
@@ -338,12 +340,13 @@ void MainWindow::lessonFileChanged() {
     const int step = lesson_->currentStep();
     const bool playing = player_->isPlaying();
     player_->pause();
+    reloading_ = true;
     const QStringList errors = doc_->load(path);
     if (!errors.isEmpty()) {
+        reloading_ = false;
         statusBar()->showMessage(tr("Not reloaded: %1").arg(errors.front()));
         return;
     }
-    reloading_ = true;
     lesson_->goToStep(std::clamp(step, 0, lesson_->stepCount() - 1));
     reloading_ = false;
     statusBar()->showMessage(tr("Reloaded %1 at step %2").arg(QFileInfo(path).fileName()).arg(lesson_->currentStep() + 1), 4000);

@@ -345,12 +345,6 @@ template <class F> Series overListeners(const History& h, int index, F value, bo
     return s;
 }
 
-template <class Changes, class F> Series indicator(const Changes& changes, bool initially, F matches) {
-    Series s{initially ? 1 : 0, {}};
-    for (const auto& ch : changes) s.add(ch.first, matches(ch.second) ? 1 : 0);
-    return s;
-}
-
 Series seriesOf(const Condition& c, const Simulation& sim) {
     const History& h = sim.history();
     using Q = Condition::Quantity;
@@ -378,10 +372,14 @@ Series seriesOf(const Condition& c, const Simulation& sim) {
         return overListeners(h, c.index, [](const ListenerRecord::Change& ch) { return std::int64_t{ch.open}; }, true);
     case Q::ClientState:
     case Q::ServerState: {
+        // Before the client's connect() there is no socket to be in any state: every comparison is false.
         const ClientRecord* r = client();
-        if (!r) return Series{c.state == TcpState::Closed ? 1 : 0, {}}; // not connected yet
-        return indicator(c.quantity == Q::ClientState ? r->states : r->serverStates, c.state == TcpState::Closed,
-                         [&](TcpState s) { return s == c.state; });
+        Series s;
+        if (!r) return s;
+        s.add(r->connectAt, c.state == TcpState::Closed ? 1 : 0); // the server has none until the SYN arrives
+        for (const auto& [t, st] : c.quantity == Q::ClientState ? r->states : r->serverStates)
+            s.add(t, st == c.state ? 1 : 0);
+        return s;
     }
     case Q::WorkerState: {
         Series s{c.workerState == WorkerState::NotStarted ? 1 : 0, {}};

@@ -3,7 +3,8 @@
 //
 //   TcpExtListenOverflows >= 1        a server counter, named as nstat prints it
 //   clients.TcpRetransSegs > 0        a counter of the clients' host
-//   accept_queue == 129               Recv-Q of listener 0 (accept_queue[1]: listener 1; syn_queue, backlog)
+//   accept_queue == 129               Recv-Q summed over the listeners (accept_queue[1]: listener 1 alone;
+//                                     also syn_queue; backlog is listener 0's unless indexed)
 //   accept_queue_full                 sk_acceptq_is_full() on some open listener (KERNEL.md Q1)
 //   client 3 is ESTABLISHED           a client socket's state, as ss prints it (ESTAB) or spelt out
 //   server socket of client 3 is SYN-RECV

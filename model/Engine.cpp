@@ -1166,6 +1166,30 @@ void Engine::intervene(std::size_t index) {
         }
     }
     if (is.workers.start != was.workers.start && is.workers.start <= s_.now) startWorkers(0);
+    if (is.workers.accept != was.workers.accept) switchAcceptMode(was.workers.accept);
+}
+
+// The application changes how its workers wait (a lesson comparing Apache-style accept() with
+// event loops): epoll instances register on the listener's wait queue, or leave it, and every idle
+// worker goes back to waiting the new way at once; a busy one does when it next goes idle.
+void Engine::switchAcceptMode(AcceptMode was) {
+    const bool eventLoopBefore = was != AcceptMode::Blocking;
+    const bool eventLoopNow = s_.live.server.workers.accept != AcceptMode::Blocking;
+    if (eventLoopBefore == eventLoopNow) return; // epoll ↔ epoll-exclusive: the same registrations (P3)
+    for (Listener& L : s_.listeners) {
+        L.waiters.clear();
+        L.watchers.clear();
+    }
+    for (std::size_t w = 0; w < s_.workers.size(); ++w) {
+        Worker& wk = s_.workers[w];
+        if (wk.state == WorkerState::NotStarted || wk.state == WorkerState::Stopped || wk.retiring) continue;
+        if (eventLoopNow) s_.listeners[idx(wk.listener)].watchers.push_back(static_cast<int>(w));
+        if (wk.state == WorkerState::BlockedInAccept || wk.state == WorkerState::InEpollWait) {
+            ++wk.gen; // a wake-up already on its way belongs to the old way of waiting
+            wk.wakePending = false;
+            workerIdle(static_cast<int>(w));
+        }
+    }
 }
 
 } // namespace backlog

@@ -199,6 +199,7 @@ private:
     void listen(int listener);
     void closeListener(int listener);
     void startTraffic(const std::string& name);
+    void switchAcceptMode(AcceptMode was);
     void addListener();
     void kernelLog(std::string text);
 

@@ -269,7 +269,7 @@ void LessonBuilder::readRoot(YAML::Node root) {
     bool hasSteps = false;
     YAML::Node stepsNode;
     YAML::Node expectNode;
-    for (const Field& f : fields(root, "in a lesson", allowed)) {
+    for (const Field& f : fields(root, " in a lesson", allowed)) {
         if (f.name == "title") {
             if (const auto t = scalar(f, "a title")) lesson_.title = *t;
         } else if (f.name == "summary") {
@@ -658,6 +658,10 @@ void LessonBuilder::checkAgainstScenario() {
         Scenario probe = s;
         for (std::size_t i = 0; i < step.set.size(); ++i) {
             const auto& [key, value] = step.set[i];
+            if (isFixedDuringRun(key)) {
+                error(step.setPlaces[i], "set: " + key + " cannot change during a run; set it in the scenario");
+                continue;
+            }
             if (const std::optional<std::string> problem = applySetting(probe, key, value)) {
                 std::string message = problem->starts_with(key) ? *problem : key + ": " + *problem;
                 error(step.setPlaces[i], "set: " + message);

@@ -99,8 +99,6 @@ constexpr std::array<std::string_view, 5> sections{"kernel", "network", "server"
 // Keys whose values are lists or text rather than scalar settings; each has its own reader below.
 constexpr std::array<std::string_view, 4> structuredKeys{"title", "network.faults", "traffic", "events"};
 
-// Settings that describe the machine or the run as a whole: a timed event cannot change them.
-constexpr std::array<std::string_view, 4> fixedDuringRun{"kernel.version", "kernel.hz", "seed", "until"};
 
 constexpr std::string_view closeListener = "close-listener";
 
@@ -661,7 +659,7 @@ void ScenarioBuilder::checkEvent(const PendingEvent& event, Scenario& copy, Sett
         return;
     }
     const std::optional<std::string> key = canonicalSettingKey(change.key);
-    if (key && contains(fixedDuringRun, *key)) {
+    if (key && isFixedDuringRun(*key)) {
         error(keyOrigin, change.key + " cannot change during a run; set it outside events");
         return;
     }

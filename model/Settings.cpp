@@ -809,4 +809,10 @@ std::vector<ScenarioProblem> checkScenario(const Scenario& s) {
     return problems;
 }
 
+bool isFixedDuringRun(std::string_view key) {
+    const std::optional<std::string> canonical = canonicalSettingKey(key);
+    return canonical && (*canonical == "kernel.version" || *canonical == "kernel.hz" || *canonical == "seed" ||
+                         *canonical == "until");
+}
+
 } // namespace backlog

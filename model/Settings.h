@@ -67,6 +67,9 @@ std::optional<std::string> applySetting(Scenario& s, std::string_view key, std::
 // The fixed keys in their canonical spelling (the sysctls without the optional `kernel.` prefix),
 // then the traffic keys as "traffic.NAME.FIELD".
 std::vector<std::string> settingKeys();
+// Settings that describe the machine or the run as a whole (kernel.version, kernel.hz, seed, until):
+// a change during a run (an event, a lesson step) cannot take them.
+bool isFixedDuringRun(std::string_view key);
 // The canonical spelling of a key, or nullopt if it is not one. A traffic key is accepted when its
 // field belongs to some kind of entry; whether the entry exists depends on the scenario.
 std::optional<std::string> canonicalSettingKey(std::string_view key);

@@ -28,6 +28,11 @@ LessonPlayer::LessonPlayer(SimulationDocument* document, Player* player, QObject
     connect(document_, &SimulationDocument::playheadChanged, this, &LessonPlayer::followPlayhead);
     connect(player_, &Player::barrierReached, this, &LessonPlayer::onBarrier);
     connect(player_, &Player::playingChanged, this, [this](bool playing) {
+        // An open question holds playback: it waits for an answer or a skip (Space does not get past it).
+        if (playing && isWaitingForAnswer()) {
+            player_->pause();
+            return;
+        }
         // The run played out after the last step: the lesson is over (the score is shown).
         if (!playing && isActive() && current_ == stepCount() - 1 && document_->playhead() >= document_->end())
             setFinished(true);
@@ -130,8 +135,8 @@ void LessonPlayer::enter(int step, bool play) {
     if (!t.isNever()) document_->setPlayhead(t);
     entering_ = false;
     armBarrier();
-    if (s.pause || isWaitingForAnswer()) player_->pause();
-    else if (play) player_->play();
+    if (s.pause || isWaitingForAnswer() || !play) player_->pause();
+    else player_->play();
     emit stepChanged(step);
 }
 

@@ -49,7 +49,8 @@ public:
 public slots:
     void nextStep();
     void previousStep();
-    // Moves the playhead to the step's moment and enters it: playing on unless it pauses or asks.
+    // Moves the playhead to the step's moment and enters it, paused. nextStep() plays on from the step
+    // (unless it pauses or asks): a clicker's PageDown shows what comes next; previousStep() pauses.
     void goToStep(int step);
     // Answers the current question; returns through answerChanged (the explanation is shown then).
     void answerChoice(int choice);

@@ -107,8 +107,10 @@ void Player::tick(std::int64_t wallNanoseconds) {
     if (!barrier_.isNever() && from <= barrier_ && to >= barrier_) {
         const Time at = barrier_;
         barrier_ = Time::never();
-        document_->setPlayhead(at);
+        // Whoever set the barrier hears of it first and usually moves the playhead there itself (a
+        // lesson entering its step), so that nobody mistakes the move for a seek.
         emit barrierReached(at); // may pause, and may set the next barrier
+        if (document_->playhead() == from) document_->setPlayhead(at);
         if (playing_ && atEnd()) pause();
         return;
     }

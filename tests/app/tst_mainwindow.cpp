@@ -1,13 +1,23 @@
 // The main window as a user drives it: open a file, the playback keys, the timeline and the docks all
 // show the same playhead.
+#include "AppSettings.h"
+#include "LessonPlayer.h"
 #include "MainWindow.h"
+#include "NarrationView.h"
 #include "Player.h"
+#include "StartPage.h"
 #include "InspectorView.h"
 #include "SimulationDocument.h"
 #include "StageView.h"
 
 #include <QAction>
+#include <QDockWidget>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTextBrowser>
+#include <QTreeWidget>
 #include <QSettings>
+#include <QStatusBar>
 #include <QTest>
 #include <QTimer>
 #include <QApplication>
@@ -23,7 +33,25 @@ private slots:
     void badFileKeepsTheCurrentOne();
     void themesRestyleTheWholeWindow();
     void clickingTheStageInspects();
+    void pageDownAndPageUpStepThroughALesson();
+    void startPageListsTheLessonsInOrder();
+    void progressIsRememberedPerLesson();
+    void lessonReloadsWhenItsFileChanges();
 };
+
+namespace {
+const QString kExample = QStringLiteral(BACKLOG_SOURCE_DIR "/tests/lessons/readme-example.yaml");
+
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+bool writeAll(const QString& path, const QByteArray& bytes) {
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
+}
+} // namespace
 
 void TestMainWindow::initTestCase() {
     QCoreApplication::setOrganizationName(QStringLiteral("BacklogTests"));
@@ -118,6 +146,95 @@ void TestMainWindow::clickingTheStageInspects() {
     // It follows the worker as time moves.
     w.document()->setPlayhead(Time::s(70));
     QTRY_VERIFY(inspector->html().contains(QStringLiteral("blocked in accept()")));
+}
+
+void TestMainWindow::pageDownAndPageUpStepThroughALesson() {
+    app::MainWindow w;
+    QVERIFY(w.openFile(kExample));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    views::LessonPlayer* lesson = w.lessonPlayer();
+    QVERIFY(w.findChild<QDockWidget*>(QStringLiteral("NarrationDock"))->isVisible());
+    QCOMPARE(lesson->currentStep(), 0);
+    // What a presentation clicker sends.
+    QTest::keyClick(&w, Qt::Key_PageDown);
+    QTRY_COMPARE(lesson->currentStep(), 1);
+    QCOMPARE(w.document()->playhead(), lesson->stepTime(1));
+    // The step highlights and zooms to the accept queue.
+    QVERIFY(w.stage()->emphasis().zoom.has_value());
+    QCOMPARE(w.stage()->emphasis().zoom->kind, Target::Kind::AcceptQueue);
+    QTest::keyClick(&w, Qt::Key_PageDown);
+    QTRY_COMPARE(lesson->currentStep(), 2);
+    // Step 3 brings the kernel tools forward.
+    QTRY_VERIFY(w.findChild<QDockWidget*>(QStringLiteral("KernelToolsDock"))->isVisible());
+    QTest::keyClick(&w, Qt::Key_PageUp);
+    QTRY_COMPARE(lesson->currentStep(), 1);
+    QVERIFY(!w.player()->isPlaying());
+}
+
+void TestMainWindow::startPageListsTheLessonsInOrder() {
+    app::MainWindow w;
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(&w, Qt::Key_L, Qt::ControlModifier);
+    QTRY_VERIFY(w.isStartPageShown());
+    QTreeWidget* list = w.startPage()->list();
+    QStringList numbers;
+    for (int i = 0; i < list->topLevelItemCount(); ++i)
+        if (!list->topLevelItem(i)->text(0).isEmpty()) numbers << list->topLevelItem(i)->text(0);
+    QVERIFY2(numbers.size() >= 1, qPrintable(numbers.join(QLatin1Char(' '))));
+    for (int i = 1; i < numbers.size(); ++i) QVERIFY(numbers[i - 1].toInt() < numbers[i].toInt());
+    // Enter opens the selected lesson (the first), and the stage comes back.
+    QTest::keyClick(list, Qt::Key_Return);
+    QTRY_VERIFY(!w.isStartPageShown());
+    QVERIFY(w.lessonPlayer()->isActive());
+    QCOMPARE(w.document()->path(), list->topLevelItem(1)->data(0, Qt::UserRole).toString());
+}
+
+void TestMainWindow::progressIsRememberedPerLesson() {
+    QSettings().clear(); // the other tests' progress in the same lesson
+    {
+        app::MainWindow w;
+        QVERIFY(w.openFile(kExample));
+        w.lessonPlayer()->nextStep();
+        w.lessonPlayer()->answerNumber(5);
+        w.lessonPlayer()->nextStep();
+        QCOMPARE(w.lessonPlayer()->currentStep(), 2);
+        w.close();
+    }
+    const app::LessonProgress saved = app::lessonProgress(kExample);
+    QCOMPARE(saved.step, 2);
+    QCOMPARE(saved.answers, QStringLiteral("-R--"));
+    app::MainWindow w;
+    QVERIFY(w.openFile(kExample));
+    QCOMPARE(w.lessonPlayer()->currentStep(), 2);
+    QCOMPARE(w.lessonPlayer()->answer(1), views::LessonPlayer::Answer::Right);
+}
+
+void TestMainWindow::lessonReloadsWhenItsFileChanges() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("lesson.yaml"));
+    const QByteArray original = readAll(kExample);
+    QVERIFY(writeAll(path, original));
+    app::MainWindow w;
+    QVERIFY(w.openFile(path));
+    w.lessonPlayer()->nextStep();
+    w.lessonPlayer()->nextStep();
+    QCOMPARE(w.lessonPlayer()->currentStep(), 2);
+    // An author rewrites step 3's narration: the window reads it again and stays at step 3.
+    QByteArray edited = original;
+    edited.replace("is dropped, silently.", "is dropped, and nobody is told.");
+    QVERIFY(edited != original);
+    QVERIFY(writeAll(path, edited));
+    QTRY_VERIFY(w.narration()->narration()->toPlainText().contains(QStringLiteral("nobody is told")));
+    QCOMPARE(w.lessonPlayer()->currentStep(), 2);
+    // A broken save keeps the lesson as it was.
+    QVERIFY(writeAll(path, edited + "\nbogus: key\n"));
+    QTRY_VERIFY(w.statusBar()->currentMessage().startsWith(QStringLiteral("Not reloaded")));
+    QVERIFY(w.statusBar()->currentMessage().contains(QStringLiteral("unknown key bogus")));
+    QCOMPARE(w.lessonPlayer()->currentStep(), 2);
+    QVERIFY(w.narration()->narration()->toPlainText().contains(QStringLiteral("nobody is told")));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -406,6 +406,8 @@ private slots:
     void rule_P2_blockingAcceptWakesOneInFifoOrder();
     void rule_P3_epollWakesEveryIdleWatcher_data();
     void rule_P3_epollWakesEveryIdleWatcher();
+    void rule_P_switchingAcceptModeKeepsAccepting_data();
+    void rule_P_switchingAcceptModeKeepsAccepting();
     // R — SO_REUSEPORT
     void rule_R2_hashSplitsFlowsUnevenly_data();
     void rule_R2_hashSplitsFlowsUnevenly();
@@ -1827,6 +1829,36 @@ void TestRules::rule_P3_epollWakesEveryIdleWatcher() {
         // Each connection's herd is over within a millisecond of its arrival.
         QCOMPARE(h.wastedWakeupsUntil(0, h.clients[c].acceptedAt + ms(1)), I64{wasted / clients} * I64(c + 1));
     }
+}
+
+// The application switches how its workers wait, mid-run (a lesson comparing Apache and NGINX): idle
+// workers re-register at once, nothing is left in the queue, and the herd appears only under epoll.
+void TestRules::rule_P_switchingAcceptModeKeepsAccepting_data() {
+    QTest::addColumn<QString>("from");
+    QTest::addColumn<QString>("to");
+    QTest::addColumn<bool>("herdAfter");
+    QTest::newRow("blocking → epoll") << "blocking" << "epoll" << true;
+    QTest::newRow("epoll → blocking") << "epoll" << "blocking" << false;
+    QTest::newRow("blocking → epoll-exclusive") << "blocking" << "epoll-exclusive" << false;
+    QTest::newRow("epoll-exclusive → epoll") << "epoll-exclusive" << "epoll" << true;
+}
+
+void TestRules::rule_P_switchingAcceptModeKeepsAccepting() {
+    QFETCH(QString, from);
+    QFETCH(QString, to);
+    QFETCH(bool, herdAfter);
+    ScenarioText text;
+    text.workers(4, str(from), "50ms").clients("c", 40, "0s", "100ms", true).set("2.05s", "server.workers.accept", str(to));
+    SIMULATE(sim, text);
+    const History& h = sim->history();
+    for (FlowId c = 0; c < 40; ++c) QVERIFY2(!h.clients[c].acceptedAt.isNever(), qPrintable(QString::number(c)));
+    const bool herdBefore = from == QLatin1String("epoll");
+    const Time change = Time::ms(2050);
+    QCOMPARE(h.wastedWakeupsUntil(0, change) > 0, herdBefore);
+    QCOMPARE(h.wastedWakeupsUntil(0, kEnd) - h.wastedWakeupsUntil(0, change) > 0, herdAfter);
+    // After the switch every idle worker waits the new way.
+    const WorkerState idle = to == QLatin1String("blocking") ? WorkerState::BlockedInAccept : WorkerState::InEpollWait;
+    for (std::uint32_t w = 0; w < 4; ++w) QCOMPARE(h.workerAt(w, Time::s(2) + Time::ms(99)).state, idle);
 }
 
 // ============================================================================================ R

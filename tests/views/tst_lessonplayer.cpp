@@ -1,0 +1,222 @@
+// The lesson player as a class meets it: steps entered at their moments while playing, a pausing step
+// stops the playhead exactly there, a question holds playback until it is answered or skipped, the
+// explanation comes after, PageDown/PageUp move between steps, a seek moves the current step, and the
+// score counts right answers. Time is driven with Player::tick(), so nothing here waits on a clock.
+#include "LessonPlayer.h"
+#include "NarrationView.h"
+#include "Player.h"
+#include "SimulationDocument.h"
+
+#include <QAbstractButton>
+#include <QButtonGroup>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QTest>
+#include <QTextBrowser>
+
+using namespace backlog;
+using namespace backlog::views;
+
+namespace {
+const QString kLesson = QStringLiteral(BACKLOG_SOURCE_DIR "/tests/lessons/readme-example.yaml");
+
+// Plays until the player stops by itself (a pausing step, a question, the end), in 50 ms ticks.
+void playUntilStopped(Player& player) {
+    player.play();
+    for (int i = 0; i < 100'000 && player.isPlaying(); ++i) player.tick(50'000'000);
+}
+} // namespace
+
+class TestLessonPlayer : public QObject {
+    Q_OBJECT
+private slots:
+    void opensAtTheFirstStep();
+    void stopsExactlyAtAPausingStep();
+    void questionHoldsPlaybackUntilAnswered_data();
+    void questionHoldsPlaybackUntilAnswered();
+    void skipShowsTheAnswer();
+    void pageDownAndPageUpMoveBetweenSteps();
+    void seekingMovesTheCurrentStep();
+    void scoreAtTheEnd();
+    void scenarioFileHasNoLesson();
+};
+
+void TestLessonPlayer::opensAtTheFirstStep() {
+    SimulationDocument doc;
+    Player player(&doc);
+    LessonPlayer lesson(&doc, &player);
+    NarrationView view(&doc, &lesson);
+    QVERIFY(doc.load(kLesson).isEmpty());
+    QVERIFY(lesson.isActive());
+    QCOMPARE(lesson.stepCount(), 4);
+    QCOMPARE(lesson.currentStep(), 0);
+    QCOMPARE(doc.playhead(), Time());
+    QCOMPARE(view.stepList()->count(), 4);
+    QVERIFY(view.narration()->toPlainText().contains(QStringLiteral("Ten clients call connect()")));
+    // The Markdown subset became rich text: `code` in a code span, *never* emphasised.
+    QVERIFY(view.narration()->toHtml().contains(QStringLiteral("font-style:italic")));
+    QVERIFY(view.questionCard()->isHidden());
+    // The lesson's own speed: 0.01 of real time, linear.
+    QCOMPARE(player.mode(), PlaybackClock::Mode::Linear);
+    QCOMPARE(player.clock().linearSpeed(), (PlaybackClock::Factor{1, 100}));
+}
+
+void TestLessonPlayer::stopsExactlyAtAPausingStep() {
+    SimulationDocument doc;
+    Player player(&doc);
+    LessonPlayer lesson(&doc, &player);
+    QVERIFY(doc.load(kLesson).isEmpty());
+    playUntilStopped(player);
+    // Step 2 (`when: accept_queue_full`, pause: true) stops the playhead at its moment, not a frame later.
+    QCOMPARE(lesson.currentStep(), 1);
+    QCOMPARE(doc.playhead(), lesson.stepTime(1));
+    QCOMPARE(lesson.stepTime(1), Time::us(41'500));
+    QVERIFY(!player.isPlaying());
+    QVERIFY(lesson.isWaitingForAnswer());
+}
+
+void TestLessonPlayer::questionHoldsPlaybackUntilAnswered_data() {
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<bool>("right");
+    QTest::newRow("the right number") << QStringLiteral("5") << true;
+    QTest::newRow("backlog itself") << QStringLiteral("4") << false;
+    QTest::newRow("a decimal near it") << QStringLiteral("5.5") << false;
+}
+
+void TestLessonPlayer::questionHoldsPlaybackUntilAnswered() {
+    QFETCH(QString, typed);
+    QFETCH(bool, right);
+    SimulationDocument doc;
+    Player player(&doc);
+    LessonPlayer lesson(&doc, &player);
+    NarrationView view(&doc, &lesson);
+    view.show();
+    QVERIFY(doc.load(kLesson).isEmpty());
+    playUntilStopped(player);
+    QCOMPARE(lesson.currentStep(), 1);
+    QVERIFY(view.questionCard()->isVisible());
+    QVERIFY(view.numberField()->isVisible());
+    QVERIFY(!view.answerButton()->isEnabled()); // nothing typed yet
+    // Playing does not get past an open question.
+    player.play();
+    QVERIFY(!player.isPlaying());
+    QCOMPARE(lesson.currentStep(), 1);
+
+    QTest::keyClicks(view.numberField(), typed);
+    QVERIFY(view.answerButton()->isEnabled());
+    QTest::mouseClick(view.answerButton(), Qt::LeftButton);
+    QCOMPARE(lesson.answer(1), right ? LessonPlayer::Answer::Right : LessonPlayer::Answer::Wrong);
+    QVERIFY(view.verdictLabel()->isVisible());
+    QVERIFY(view.verdictLabel()->text().startsWith(right ? QStringLiteral("Right") : QStringLiteral("Not quite")));
+    QVERIFY(view.verdictLabel()->text().contains(QStringLiteral("5 connections")));
+    QVERIFY(view.continueButton()->isVisible());
+    QVERIFY(view.answerButton()->isHidden());
+    // Continue plays on, to the next step (which asks again).
+    QTest::mouseClick(view.continueButton(), Qt::LeftButton);
+    QVERIFY(player.isPlaying());
+    for (int i = 0; i < 100'000 && player.isPlaying(); ++i) player.tick(50'000'000);
+    QCOMPARE(lesson.currentStep(), 2);
+    QCOMPARE(doc.playhead(), lesson.stepTime(2));
+    QVERIFY(view.choiceButtons()->buttons().size() == 3);
+}
+
+void TestLessonPlayer::skipShowsTheAnswer() {
+    SimulationDocument doc;
+    Player player(&doc);
+    LessonPlayer lesson(&doc, &player);
+    NarrationView view(&doc, &lesson);
+    view.show();
+    QVERIFY(doc.load(kLesson).isEmpty());
+    lesson.goToStep(2);
+    QVERIFY(lesson.isWaitingForAnswer());
+    QCOMPARE(view.choiceButtons()->buttons().size(), 3);
+    QTest::mouseClick(view.skipButton(), Qt::LeftButton);
+    QCOMPARE(lesson.answer(2), LessonPlayer::Answer::Skipped);
+    QVERIFY(view.verdictLabel()->text().contains(QStringLiteral("Nothing: it waits")));
+    for (QAbstractButton* b : view.choiceButtons()->buttons()) QVERIFY(!b->isEnabled());
+}
+
+void TestLessonPlayer::pageDownAndPageUpMoveBetweenSteps() {
+    SimulationDocument doc;
+    Player player(&doc);
+    LessonPlayer lesson(&doc, &player);
+    QVERIFY(doc.load(kLesson).isEmpty());
+    const QList<Time> expected{Time(), Time::us(41'500), Time::us(50'500), Time::s(3)};
+    for (int i = 1; i < 4; ++i) {
+        lesson.nextStep();
+        QCOMPARE(lesson.currentStep(), i);
+        QCOMPARE(doc.playhead(), expected[i]);
+    }
+    // Moving on past a question counts it as skipped (a clicker cannot answer).
+    QCOMPARE(lesson.answer(1), LessonPlayer::Answer::Skipped);
+    QCOMPARE(lesson.answer(2), LessonPlayer::Answer::Skipped);
+    for (int i = 2; i >= 0; --i) {
+        lesson.previousStep();
+        QCOMPARE(lesson.currentStep(), i);
+        QCOMPARE(doc.playhead(), expected[i]);
+        QVERIFY(!player.isPlaying());
+    }
+    lesson.previousStep(); // at the first step: stays
+    QCOMPARE(lesson.currentStep(), 0);
+}
+
+void TestLessonPlayer::seekingMovesTheCurrentStep() {
+    SimulationDocument doc;
+    Player player(&doc);
+    LessonPlayer lesson(&doc, &player);
+    NarrationView view(&doc, &lesson);
+    QVERIFY(doc.load(kLesson).isEmpty());
+    doc.setPlayhead(Time::s(5));
+    QCOMPARE(lesson.currentStep(), 3);
+    QCOMPARE(view.stepList()->currentRow(), 3);
+    doc.setPlayhead(Time::ms(45));
+    QCOMPARE(lesson.currentStep(), 1);
+    doc.setPlayhead(Time::ms(1));
+    QCOMPARE(lesson.currentStep(), 0);
+    // Playing from a seek stops at the next step's moment again.
+    player.play();
+    for (int i = 0; i < 100'000 && player.isPlaying(); ++i) player.tick(50'000'000);
+    QCOMPARE(doc.playhead(), lesson.stepTime(1));
+}
+
+void TestLessonPlayer::scoreAtTheEnd() {
+    SimulationDocument doc;
+    Player player(&doc);
+    LessonPlayer lesson(&doc, &player);
+    NarrationView view(&doc, &lesson);
+    view.show();
+    QVERIFY(doc.load(kLesson).isEmpty());
+    lesson.goToStep(1);
+    lesson.answerNumber(5);
+    lesson.goToStep(2);
+    lesson.answerChoice(0); // wrong: the right one is the second
+    QCOMPARE(lesson.answer(2), LessonPlayer::Answer::Wrong);
+    lesson.nextStep();
+    QCOMPARE(lesson.currentStep(), 3);
+    QVERIFY(view.scoreLabel()->isHidden());
+    for (int i = 0; i < 1'000'000 && player.isPlaying(); ++i) player.tick(100'000'000);
+    QCOMPARE(doc.playhead(), doc.end());
+    QVERIFY(lesson.isFinished());
+    QCOMPARE(lesson.rightAnswers(), 1);
+    QCOMPARE(lesson.questionCount(), 2);
+    QVERIFY(view.scoreLabel()->isVisible());
+    QCOMPARE(view.scoreLabel()->text(), QStringLiteral("Lesson complete. 1 of 2 questions answered right."));
+}
+
+void TestLessonPlayer::scenarioFileHasNoLesson() {
+    SimulationDocument doc;
+    Player player(&doc);
+    LessonPlayer lesson(&doc, &player);
+    NarrationView view(&doc, &lesson);
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/e2-burst.yaml")).isEmpty());
+    QVERIFY(!lesson.isActive());
+    QCOMPARE(lesson.currentStep(), -1);
+    lesson.nextStep(); // nothing to do, nothing breaks
+    QCOMPARE(doc.playhead(), Time());
+    QCOMPARE(view.stepList()->count(), 0);
+}
+
+QTEST_MAIN(TestLessonPlayer)
+#include "tst_lessonplayer.moc"
