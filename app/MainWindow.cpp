@@ -241,7 +241,7 @@ bool MainWindow::openFile(const QString& path) {
     if (errors.isEmpty()) {
         rememberRecentFile(path);
         rebuildRecentMenu();
-        centre_->setCurrentWidget(stagePage_);
+        leaveStartPage();
         narrationDock_->setVisible(lesson_->isActive());
         watch(lesson_->isActive() ? path : QString());
         if (lesson_->isActive()) restoreLessonProgress();
@@ -258,8 +258,19 @@ void MainWindow::showStartPage() {
     player_->pause();
     if (lesson_->isActive()) saveLessonProgress();
     startPage_->refresh();
+    if (!isStartPageShown()) {
+        // The start page has the window to itself: the docks come back as they were when a file opens.
+        dockStateBeforeStartPage_ = saveState();
+        for (QDockWidget* d : findChildren<QDockWidget*>()) d->hide();
+    }
     centre_->setCurrentWidget(startPage_);
     startPage_->list()->setFocus();
+}
+
+void MainWindow::leaveStartPage() {
+    if (!isStartPageShown()) return;
+    centre_->setCurrentWidget(stagePage_);
+    restoreState(dockStateBeforeStartPage_);
 }
 
 bool MainWindow::isStartPageShown() const { return centre_->currentWidget() == startPage_; }
@@ -274,7 +285,7 @@ void MainWindow::showLessonStep(int step) {
         emphasis.zoom = s.zoom;
         if (s.view) {
             switch (*s.view) {
-            case LessonView::Stage: centre_->setCurrentWidget(stagePage_); break;
+            case LessonView::Stage: leaveStartPage(); break;
             case LessonView::EventLog: logDock_->show(), logDock_->raise(); break;
             case LessonView::KernelTools: toolsDock_->show(), toolsDock_->raise(); break;
             case LessonView::Inspector: inspectorDock_->show(), inspectorDock_->raise(); break;
@@ -443,7 +454,7 @@ void MainWindow::showEvent(QShowEvent* event) {
 void MainWindow::closeEvent(QCloseEvent* event) {
     if (lesson_->isActive()) saveLessonProgress();
     settings::windowGeometry.set(saveGeometry());
-    settings::windowState.set(saveState());
+    settings::windowState.set(isStartPageShown() ? dockStateBeforeStartPage_ : saveState());
     QMainWindow::closeEvent(event);
 }
 

@@ -66,6 +66,7 @@ private:
     void restoreLessonProgress();
     void lessonFileChanged();
     void watch(const QString& path);
+    void leaveStartPage();
 
     views::SimulationDocument* doc_;
     views::Player* player_;
@@ -88,6 +89,7 @@ private:
     QDockWidget* toolsDock_ = nullptr;
     QFileSystemWatcher* watcher_;
     bool reloading_ = false;
+    QByteArray dockStateBeforeStartPage_;
     QLabel* timeLabel_;
     QLabel* modeLabel_;
     QMenu* recentMenu_ = nullptr;

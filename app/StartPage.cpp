@@ -51,6 +51,7 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent) {
     list_->setColumnCount(5);
     list_->setHeaderLabels({tr("№"), tr("Lesson"), tr("Minutes"), tr("Level"), tr("Progress")});
     list_->setRootIsDecorated(false);
+    list_->setStyleSheet(QStringLiteral("QTreeView::item { padding: 4px 2px; }"));
     list_->setWordWrap(true);
     list_->setUniformRowHeights(false);
     list_->header()->setSectionResizeMode(1, QHeaderView::Stretch);
@@ -74,6 +75,12 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent) {
     layout->addWidget(heading);
     layout->addWidget(intro);
     layout->addWidget(list_, 1);
+    details_ = new QLabel(this);
+    details_->setObjectName(QStringLiteral("lessonDetails"));
+    details_->setWordWrap(true);
+    details_->setMinimumHeight(3 * details_->fontMetrics().lineSpacing());
+    details_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    layout->addWidget(details_);
     layout->addLayout(buttons);
 
     connect(open_, &QPushButton::clicked, this, &StartPage::openSelected);
@@ -84,15 +91,20 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent) {
     connect(list_, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
         open_->setEnabled(item && !item->data(0, kPathRole).toString().isEmpty());
         remove_->setEnabled(item && !item->data(0, kFolderRole).toString().isEmpty());
+        // The selected lesson's summary under the list.
+        const QString summary = item ? item->data(1, Qt::UserRole).toString() : QString();
+        details_->setText(summary.isEmpty() ? QString()
+                                            : QStringLiteral("<b>%1</b> — %2").arg(item->text(1).toHtmlEscaped(),
+                                                                                  summary.toHtmlEscaped()));
     });
     refresh();
 }
 
 void StartPage::addSection(const QString& title, const QString& folder, bool removable) {
-    auto* header = new QTreeWidgetItem(list_, {QString(), title});
-    QFont bold = header->font(1);
+    auto* header = new QTreeWidgetItem(list_, {title});
+    QFont bold = header->font(0);
     bold.setBold(true);
-    header->setFont(1, bold);
+    header->setFont(0, bold);
     header->setFlags(Qt::ItemIsEnabled | (removable ? Qt::ItemIsSelectable : Qt::NoItemFlags));
     header->setFirstColumnSpanned(true);
     if (removable) header->setData(0, kFolderRole, folder);
@@ -101,13 +113,17 @@ void StartPage::addSection(const QString& title, const QString& folder, bool rem
     for (const LessonEntry& e : lessons) {
         auto* item = new QTreeWidgetItem(list_);
         item->setText(0, e.number > 0 ? QString::number(e.number) : QString());
-        item->setText(1, e.summary.isEmpty() ? e.title : e.title + QLatin1Char('\n') + e.summary);
+        item->setText(1, e.title);
+        QFont titleFont = item->font(1);
+        titleFont.setBold(true);
+        item->setFont(1, titleFont);
+        item->setData(1, Qt::UserRole, e.summary);
         item->setText(2, e.minutes > 0 ? QString::number(e.minutes) : QString());
         item->setText(3, e.level);
         item->setText(4, progressText(e));
-        item->setToolTip(1, e.error.isEmpty() ? e.path : e.error);
+        item->setToolTip(1, e.error.isEmpty() ? e.summary : e.error);
         item->setData(0, kPathRole, e.path);
-        item->setTextAlignment(0, Qt::AlignRight | Qt::AlignTop);
+        item->setTextAlignment(0, Qt::AlignRight | Qt::AlignVCenter);
         if (removable) item->setData(0, kFolderRole, folder);
     }
 }

@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+class QLabel;
 class QPushButton;
 class QTreeWidget;
 class QTreeWidgetItem;
@@ -31,6 +32,7 @@ private:
     QTreeWidget* list_;
     QPushButton* open_;
     QPushButton* remove_;
+    QLabel* details_;
 };
 
 } // namespace backlog::app
