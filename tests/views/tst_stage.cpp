@@ -51,11 +51,12 @@ using backlog::test::kStageFlood;
 
 std::unique_ptr<Simulation> flood() { return simulate(readScenarioText(kStageFlood, "flood")); }
 
-QImage render(const StageRenderer& r, const Simulation& sim, Time t, const Theme& theme, QSize size = {1600, 900}) {
+QImage render(const StageRenderer& r, const Simulation& sim, Time t, const Theme& theme, QSize size = {1600, 900},
+             const StageRenderer::Emphasis& emphasis = {}) {
     QImage image(size, QImage::Format_ARGB32_Premultiplied);
     image.fill(Qt::magenta); // anything the stage leaves unpainted would show
     QPainter p(&image);
-    r.paint(p, QRectF(QPointF(0, 0), QSizeF(size)), sim, t, theme);
+    r.paint(p, QRectF(QPointF(0, 0), QSizeF(size)), sim, t, theme, emphasis);
     p.end();
     return image;
 }
@@ -490,11 +491,18 @@ void TestStage::golden_data() {
     QTest::addColumn<QString>("source"); // a lesson file, or "flood"
     QTest::addColumn<qint64>("atUs");
     QTest::addColumn<QString>("theme");
-    QTest::newRow("quiet handshake") << "quiet-handshake" << "00-default.yaml" << qint64(30'000) << "light";
+    QTest::addColumn<QString>("emphasis"); // "zoom TARGET" and/or "highlight TARGET", ';'-separated
+    QTest::newRow("quiet handshake") << "quiet-handshake" << "00-default.yaml" << qint64(30'000) << "light" << "";
     QTest::newRow("full accept queue, a SYN falls") << "full-accept-queue" << "00-default.yaml" << qint64(1'075'000)
-                                                     << "projector";
-    QTest::newRow("burst: cookies, ghosts") << "burst-ghosts" << "e2-burst.yaml" << qint64(1'700) << "light";
-    QTest::newRow("flood, level of detail") << "flood-lod" << "flood" << qint64(1'000'000) << "dark";
+                                                     << "projector" << "";
+    QTest::newRow("burst: cookies, ghosts") << "burst-ghosts" << "e2-burst.yaml" << qint64(1'700) << "light" << "";
+    QTest::newRow("flood, level of detail") << "flood-lod" << "flood" << qint64(1'000'000) << "dark" << "";
+    // A lesson step's emphasis: the SYN queue and client 2 spotlit, the rest dimmed.
+    QTest::newRow("lesson: spotlight") << "spotlight" << "00-default.yaml" << qint64(30'000) << "light"
+                                       << "highlight syn-queue;highlight client 2;highlight SYN";
+    // Zoomed to the accept queue of a burst, in the projector theme.
+    QTest::newRow("lesson: zoom") << "zoom-accept-queue" << "e2-burst.yaml" << qint64(1'700) << "projector"
+                                  << "zoom accept-queue;highlight accept-queue";
 }
 
 void TestStage::golden() {
@@ -502,10 +510,24 @@ void TestStage::golden() {
     QFETCH(QString, source);
     QFETCH(qint64, atUs);
     QFETCH(QString, theme);
+    QFETCH(QString, emphasis);
     const auto sim = source == QLatin1String("flood") ? flood() : lesson(qPrintable(source));
     QVERIFY(sim);
     StageRenderer r;
-    const QImage actual = render(r, *sim, Time::us(atUs), Theme::byName(theme), {960, 540}).convertToFormat(QImage::Format_RGB32);
+    StageRenderer::Emphasis e;
+    for (const QString& part : emphasis.split(QLatin1Char(';'), Qt::SkipEmptyParts)) {
+        const QString what = part.section(QLatin1Char(' '), 1);
+        Target t;
+        t.text = what.toStdString();
+        if (what.startsWith(QLatin1String("syn-queue"))) t.kind = Target::Kind::SynQueue;
+        else if (what.startsWith(QLatin1String("accept-queue"))) t.kind = Target::Kind::AcceptQueue;
+        else if (what.startsWith(QLatin1String("client "))) t.kind = Target::Kind::Client, t.index = what.section(QLatin1Char(' '), 1).toInt();
+        else t.kind = Target::Kind::PacketKind, t.index = static_cast<int>(PacketKind::Syn);
+        if (part.startsWith(QLatin1String("zoom"))) e.zoom = t;
+        else e.highlight.push_back(t);
+    }
+    const QImage actual =
+        render(r, *sim, Time::us(atUs), Theme::byName(theme), {960, 540}, e).convertToFormat(QImage::Format_RGB32);
     const QString path = goldenDir() + QLatin1Char('/') + name + QStringLiteral(".png");
     if (qEnvironmentVariableIntValue("BACKLOG_UPDATE_GOLDEN") == 1) {
         QDir().mkpath(goldenDir());
