@@ -70,7 +70,10 @@ class LessonBuilder {
     void checkAgainstScenario();
 
     // Where the text of a scalar begins: after a quote, or on the line after a block scalar's | or >.
-    SourcePlace textStart(const YAML::Node& node) const;
+    SourcePlace textStart(const YAML::Node& node) const { return placeInValue(node, 0); }
+    // Where the character at `offset` of a scalar's value was written: block scalars drop their
+    // indentation, folding turns line breaks into spaces, quotes have escapes.
+    SourcePlace placeInValue(const YAML::Node& node, std::size_t offset) const;
     SourcePlace placeOf(const YAML::Node& node) const {
         const YAML::Mark m = node.Mark();
         return {std::max(m.line, 0) + 1, std::max(m.column, 0) + 1};
@@ -95,21 +98,64 @@ std::string joined(const std::vector<std::string>& items) {
     return out;
 }
 
-SourcePlace LessonBuilder::textStart(const YAML::Node& node) const {
-    SourcePlace p = placeOf(node);
+SourcePlace LessonBuilder::placeInValue(const YAML::Node& node, std::size_t offset) const {
     const YAML::Mark m = node.Mark();
-    if (m.pos < 0 || static_cast<std::size_t>(m.pos) >= text_.size()) return p;
-    const char c = text_[static_cast<std::size_t>(m.pos)];
-    if (c == '"' || c == '\'') {
-        ++p.column;
-    } else if (c == '|' || c == '>') {
-        const std::size_t nl = text_.find('\n', static_cast<std::size_t>(m.pos));
-        if (nl == std::string::npos) return p;
-        std::size_t first = nl + 1;
-        while (first < text_.size() && text_[first] == ' ') ++first;
-        p = {p.line + 1, static_cast<int>(first - nl)};
+    if (!node.IsScalar() || m.pos < 0 || static_cast<std::size_t>(m.pos) >= text_.size()) return placeOf(node);
+    const std::string& value = node.Scalar();
+    const std::string& src = text_;
+    std::size_t p = static_cast<std::size_t>(m.pos);
+    const char style = src[p];
+    const bool block = style == '|' || style == '>';
+    std::size_t indent = 0;
+    const auto skipIndent = [&](std::size_t limit) {
+        for (std::size_t k = 0; k < limit && p < src.size() && src[p] == ' '; ++k) ++p;
+    };
+    if (block) {
+        p = src.find('\n', p);
+        if (p == std::string::npos) return placeOf(node);
+        ++p;
+        // The block's indentation is that of its first line with text.
+        for (std::size_t q = p; q < src.size();) {
+            std::size_t spaces = 0;
+            while (q + spaces < src.size() && src[q + spaces] == ' ') ++spaces;
+            if (q + spaces < src.size() && src[q + spaces] == '\n') {
+                q += spaces + 1;
+                continue;
+            }
+            indent = spaces;
+            break;
+        }
+        skipIndent(indent);
+    } else if (style == '"' || style == '\'') {
+        ++p;
     }
-    return p;
+    const std::size_t limit = block ? indent : std::string::npos;
+    for (std::size_t v = 0; v < offset && v < value.size() && p < src.size(); ++v) {
+        const char c = value[v];
+        if (src[p] == '\n' && (c == '\n' || c == ' ')) { // a line break: kept, or folded into a space
+            ++p;
+            skipIndent(limit);
+            continue;
+        }
+        if (c != ' ' && c != '\n') // folding may have dropped line breaks and indentation before it
+            while (p < src.size() && src[p] != c && (src[p] == '\n' || src[p] == ' ')) ++p;
+        if (style == '"' && p < src.size() && src[p] == '\\' && p + 1 < src.size()) {
+            const char e = src[p + 1];
+            p += e == 'x' ? 4 : e == 'u' ? 6 : e == 'U' ? 10 : 2;
+            continue;
+        }
+        if (style == '\'' && src[p] == '\'' && p + 1 < src.size() && src[p + 1] == '\'') {
+            p += 2;
+            continue;
+        }
+        ++p;
+    }
+    SourcePlace place = placeOf(node);
+    for (std::size_t k = static_cast<std::size_t>(m.pos); k < p && k < src.size(); ++k) {
+        if (src[k] == '\n') ++place.line, place.column = 1;
+        else ++place.column;
+    }
+    return place;
 }
 
 void LessonBuilder::unknown(const Field& f, std::string_view where, const std::vector<std::string>& allowed) {
@@ -178,10 +224,7 @@ std::string LessonBuilder::readText(const Field& f, bool required) {
         error(f.value.IsNull() ? f.key : f.value, f.name + ": expected text, got nothing");
         return {};
     }
-    const SourcePlace start = textStart(f.value);
-    for (const MarkdownError& e : markdownToHtml(*text).errors)
-        error(SourcePlace{start.line + e.line - 1, e.line == 1 ? start.column + e.column - 1 : e.column + start.column - 1},
-              f.name + ": " + e.message);
+    for (const MarkdownError& e : markdownToHtml(*text).errors) error(placeInValue(f.value, e.offset), f.name + ": " + e.message);
     return *text;
 }
 
@@ -192,9 +235,7 @@ std::optional<Condition> LessonBuilder::readCondition(const YAML::Node& node, co
     }
     const ParsedCondition parsed = parseCondition(node.Scalar());
     if (!parsed.condition) {
-        SourcePlace at = textStart(node);
-        at.column += static_cast<int>(parsed.error.offset);
-        error(at, label + ": " + parsed.error.message);
+        error(placeInValue(node, parsed.error.offset), label + ": " + parsed.error.message);
         return std::nullopt;
     }
     conditions_.emplace_back(*parsed.condition, textStart(node));
@@ -268,6 +309,7 @@ void LessonBuilder::readRoot(YAML::Node root) {
     bool hasScenario = false;
     bool hasSteps = false;
     YAML::Node stepsNode;
+    YAML::Node stepsKey;
     YAML::Node expectNode;
     for (const Field& f : fields(root, " in a lesson", allowed)) {
         if (f.name == "title") {
@@ -302,6 +344,7 @@ void LessonBuilder::readRoot(YAML::Node root) {
         } else if (f.name == "steps") {
             hasSteps = true;
             stepsNode = f.value;
+            stepsKey = f.key;
         } else if (f.name == "expect") {
             expectNode = f.value;
         }
@@ -311,7 +354,7 @@ void LessonBuilder::readRoot(YAML::Node root) {
     if (!hasSteps) error(root, "expected steps: (what the class sees and hears, in order)");
 
     if (hasSteps && !stepsNode.IsSequence()) {
-        error(stepsNode.IsNull() ? root["steps"] : stepsNode, "steps: expected a list of steps such as - { at: 0s, say: … }");
+        error(stepsNode.IsNull() ? stepsKey : stepsNode, "steps: expected a list of steps such as - { at: 0s, say: … }");
     } else if (hasSteps) {
         std::size_t index = 0;
         for (const YAML::Node& step : stepsNode) {
@@ -350,8 +393,11 @@ void LessonBuilder::readStep(const YAML::Node& node, std::size_t index) {
     Step step;
     step.place = placeOf(node);
     for (const Field& f : fields(node, " in a step", stepKeys())) readStepField(step, f);
-    if (step.at && step.when) error(node, "a step starts either at: a time or when: a condition, not both");
-    if (!step.at && !step.when) {
+    // Whether the keys were written, not whether their values read: a bad value has its own message.
+    const bool atGiven = node["at"].IsDefined();
+    const bool whenGiven = node["when"].IsDefined();
+    if (atGiven && whenGiven) error(node, "a step starts either at: a time or when: a condition, not both");
+    if (!atGiven && !whenGiven) {
         if (index == 0) step.at = Time();
         else error(node, "step " + std::to_string(index + 1) + ": expected at: TIME or when: CONDITION");
     }
@@ -585,7 +631,10 @@ std::optional<Question> LessonBuilder::readQuestion(const Field& f) {
         } else if (answerNode.IsScalar()) {
             const Parsed<std::int64_t> n =
                 parseInteger(answerNode.Scalar(), 1, static_cast<std::int64_t>(std::max<std::size_t>(q.choices.size(), 1)));
-            if (!n) error(answerNode, "answer: expected the number of the right choice, " + n.error.substr(n.error.find("from")));
+            if (!n)
+                error(answerNode, "answer: expected the number of the right choice, from 1 to " +
+                                      std::to_string(std::max<std::size_t>(q.choices.size(), 1)) + ", got " +
+                                      answerNode.Scalar());
             else q.answer = static_cast<int>(*n.value) - 1;
         } else {
             error(answerNode, "answer: expected the number of the right choice, got " + describeNode(answerNode));
@@ -632,7 +681,9 @@ void LessonBuilder::readExpectation(const YAML::Node& node) {
 
 void LessonBuilder::checkAgainstScenario() {
     Scenario& s = lesson_.scenario;
-    for (const auto& [name, place] : started_) {
+    for (const auto& started : started_) {
+        const std::string& name = started.first; // a plain reference: clang < 16 cannot capture a binding
+        const SourcePlace& place = started.second;
         const auto entry = std::find_if(s.traffic.begin(), s.traffic.end(),
                                         [&](const TrafficEntry& e) { return trafficEntryName(e) == name; });
         if (entry == s.traffic.end()) {
@@ -648,9 +699,21 @@ void LessonBuilder::checkAgainstScenario() {
     std::int64_t clients = 0;
     for (const TrafficEntry& e : s.traffic)
         if (e.kind == TrafficEntry::Kind::Clients) clients += e.clients.clients;
+    // Listeners and workers are numbered in the order they start, and a step that raises their count
+    // starts new ones after the old (Engine::intervene): count every one that ever exists.
+    int listeners = s.server.listeners;
+    int workers = s.server.workers.count;
+    Scenario running = s;
+    for (const Step& step : lesson_.steps) {
+        const int listenersBefore = running.server.listeners;
+        const int workersBefore = running.server.workers.count;
+        for (const auto& [key, value] : step.set) applySetting(running, key, value);
+        listeners += std::max(0, running.server.listeners - listenersBefore);
+        workers += std::max(0, running.server.workers.count - workersBefore);
+    }
     for (const auto& [c, place] : conditions_) {
-        const std::string problem = checkCondition(c, static_cast<int>(std::min<std::int64_t>(clients, 1 << 30)),
-                                                   Limits::maxListeners, Limits::maxWorkers);
+        const std::string problem =
+            checkCondition(c, static_cast<int>(std::min<std::int64_t>(clients, 1 << 30)), listeners, workers);
         if (!problem.empty()) error(place, problem);
     }
     // Step settings are checked now, against the scenario, so a typo is reported where it was written.

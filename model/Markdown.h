@@ -13,8 +13,9 @@
 namespace backlog {
 
 struct MarkdownError {
-    int line = 1;   // within the text, from 1
-    int column = 1; // from 1
+    std::size_t offset = 0; // where in the text, from 0
+    int line = 1;           // within the text, from 1
+    int column = 1;         // from 1
     std::string message;
 };
 

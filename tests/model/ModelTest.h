@@ -2,6 +2,7 @@
 #pragma once
 
 #include "History.h"
+#include "LessonReader.h"
 #include "ScenarioReader.h"
 #include "Simulation.h"
 
@@ -9,6 +10,7 @@
 #include <QString>
 #include <QtGlobal>
 
+#include <exception>
 #include <memory>
 #include <string>
 #include <utility>
@@ -54,6 +56,18 @@ inline std::unique_ptr<Simulation> load(const std::string& yaml, const std::vect
     const std::optional<Scenario> s = scenarioOf(yaml, sets);
     if (!s) return nullptr;
     return std::make_unique<Simulation>(*s);
+}
+
+// A lesson read from text. The reader must never throw; if it does, the exception becomes one error
+// ("threw: …") at 0:0, so that a test fails on it instead of the test program ending.
+inline LessonReadResult readLessonSafely(std::string_view text, const std::string& fileName = "lesson.yaml") {
+    try {
+        return readLessonText(text, fileName);
+    } catch (const std::exception& e) {
+        return {std::nullopt, {{fileName, 0, 0, std::string("threw: ") + e.what()}}};
+    } catch (...) {
+        return {std::nullopt, {{fileName, 0, 0, "threw: an exception that is not a std::exception"}}};
+    }
 }
 
 } // namespace backlog::test
