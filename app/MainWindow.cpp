@@ -93,6 +93,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(doc_, &views::SimulationDocument::playheadChanged, this, &MainWindow::refresh);
     connect(doc_, &views::SimulationDocument::loaded, this, [this] {
         timeline_->setSimulation(&doc_->simulation());
+        timeline_->setStepTimes(doc_->stepTimes());
+        timeline_->updateGeometry();
         setWindowTitle(QFileInfo(doc_->path()).fileName() + QStringLiteral(" — Backlog"));
         statusBar()->showMessage(tr("%1 events simulated, %2 packets recorded")
                                      .arg(doc_->simulation().eventsProcessed())
@@ -242,7 +244,13 @@ bool MainWindow::openFile(const QString& path) {
         rememberRecentFile(path);
         rebuildRecentMenu();
         leaveStartPage();
+        const bool narrationShown = narrationDock_->isVisible();
         narrationDock_->setVisible(lesson_->isActive());
+        // Appearing, the dock takes a reading column's width, not half of what the stage had.
+        if (!narrationShown && lesson_->isActive())
+            QTimer::singleShot(0, this, [this] { // once the layout has made room for it
+                resizeDocks({narrationDock_}, {std::clamp(width() / 5, 320, 440)}, Qt::Horizontal);
+            });
         watch(lesson_->isActive() ? path : QString());
         if (lesson_->isActive()) restoreLessonProgress();
         stage_->setFocus();

@@ -5,6 +5,7 @@
 #include "SimulationDocument.h"
 
 #include <QButtonGroup>
+#include <QEvent>
 #include <QDoubleValidator>
 #include <QFrame>
 #include <QHBoxLayout>
@@ -232,19 +233,34 @@ void NarrationView::showQuestion() {
     card_->show();
     ask_->setText(html(q.ask));
     // Rebuild the choices for this question (a different step may have had different ones).
-    for (QAbstractButton* b : choices_->buttons()) {
-        choices_->removeButton(b);
-        delete b;
+    for (QAbstractButton* b : choices_->buttons()) choices_->removeButton(b);
+    while (QLayoutItem* row = choiceLayout_->takeAt(0)) {
+        delete row->widget();
+        delete row;
     }
     choiceBox_->setVisible(q.kind == Question::Kind::Choice);
     numberBox_->setVisible(q.kind == Question::Kind::Number);
     if (q.kind == Question::Kind::Choice) {
         for (std::size_t c = 0; c < q.choices.size(); ++c) {
-            auto* b = new QRadioButton(QString::fromStdString(markdownToPlain(q.choices[c])), choiceBox_);
+            // A radio button beside a word-wrapped label: a radio button's own text never wraps, and a
+            // long answer would widen the dock for good.
+            auto* row = new QWidget(choiceBox_);
+            auto* rowLayout = new QHBoxLayout(row);
+            rowLayout->setContentsMargins(0, 0, 0, 0);
+            auto* b = new QRadioButton(row);
             b->setObjectName(QStringLiteral("choice%1").arg(c + 1));
+            b->setAccessibleName(QString::fromStdString(markdownToPlain(q.choices[c])));
+            auto* label = new QLabel(html(q.choices[c]), row);
+            label->setWordWrap(true);
+            label->setTextFormat(Qt::RichText);
+            label->setProperty("choice", static_cast<int>(c));
+            label->installEventFilter(this);
+            rowLayout->addWidget(b, 0, Qt::AlignTop);
+            rowLayout->addWidget(label, 1);
             choices_->addButton(b, static_cast<int>(c));
-            choiceLayout_->addWidget(b);
+            choiceLayout_->addWidget(row);
             b->setEnabled(open);
+            label->setEnabled(open);
             if (lesson_->chosen(i) == static_cast<int>(c)) b->setChecked(true);
         }
     } else {
@@ -269,6 +285,15 @@ void NarrationView::showQuestion() {
     default: verdict_->setText(tr("The answer: %1.").arg(right)); break;
     }
     explain_->setText(html(q.explain));
+}
+
+// A click on a choice's text picks it, as a click on a radio button's own text would.
+bool NarrationView::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::MouseButtonRelease && watched->property("choice").isValid()) {
+        if (QAbstractButton* b = choices_->button(watched->property("choice").toInt()); b && b->isEnabled()) b->click();
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void NarrationView::submit() {

@@ -36,6 +36,9 @@ public:
     QLabel* verdictLabel() const { return verdict_; }
     QLabel* scoreLabel() const { return score_; }
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void rebuild();    // a lesson was opened: the step list
     void showStep();   // the current step

@@ -71,7 +71,8 @@ void TimelineView::setPlayhead(Time t) {
     update();
 }
 
-QRectF TimelineView::track() const { return QRectF(rect()).adjusted(8, 4, -8, -16); }
+// Room above the track for a lesson's step numbers.
+QRectF TimelineView::track() const { return QRectF(rect()).adjusted(8, steps_.empty() ? 4 : 15, -8, -16); }
 
 double TimelineView::xOf(Time t) const {
     const QRectF r = track();
@@ -128,10 +129,29 @@ void TimelineView::paintEvent(QPaintEvent*) {
         p.drawText(QRectF(x - 40, r.bottom() + 2, 80, 12), Qt::AlignHCenter | Qt::AlignTop,
                    QString::fromStdString(formatDuration(Time::ns(t))));
     }
+    // A lesson's steps: a tick on the track's top edge and the step's number above it, every one that
+    // fits without overlapping the one before.
+    double lastLabel = -1e9;
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+        if (steps_[i].isNever()) continue;
+        const double sx = xOf(steps_[i]);
+        p.setPen(QPen(pal.color(QPalette::Text), 1));
+        p.drawLine(QPointF(sx, r.top() - 5), QPointF(sx, r.top() + 4));
+        const QString label = QString::number(i + 1);
+        const double w = p.fontMetrics().horizontalAdvance(label) + 4;
+        if (sx - w / 2 < lastLabel) continue;
+        p.drawText(QRectF(sx - w / 2, 0, w, r.top() - 4), Qt::AlignHCenter | Qt::AlignBottom, label);
+        lastLabel = sx + w / 2;
+    }
     // The playhead.
     const double x = xOf(playhead_);
     p.setPen(QPen(pal.color(QPalette::Highlight), 2));
     p.drawLine(QPointF(x, r.top() - 2), QPointF(x, r.bottom() + 2));
+}
+
+void TimelineView::setStepTimes(std::vector<Time> times) {
+    steps_ = std::move(times);
+    update();
 }
 
 void TimelineView::mousePressEvent(QMouseEvent* event) {

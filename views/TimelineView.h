@@ -29,12 +29,16 @@ public:
     void setSimulation(const Simulation* sim); // recomputes the marks
     void setPlayhead(Time t);
     Time playhead() const { return playhead_; }
+    // A lesson's steps, marked above the track as numbered ticks (Time::never(): not reached; empty:
+    // no lesson).
+    void setStepTimes(std::vector<Time> times);
+    const std::vector<Time>& stepTimes() const { return steps_; }
     const TimelineMarks& marks() const { return marks_; }
     // Where on the widget a time is drawn, and back.
     double xOf(Time t) const;
     Time timeAt(double x) const;
-    QSize sizeHint() const override { return {600, 48}; }
-    QSize minimumSizeHint() const override { return {200, 40}; }
+    QSize sizeHint() const override { return {600, steps_.empty() ? 48 : 60}; }
+    QSize minimumSizeHint() const override { return {200, steps_.empty() ? 40 : 52}; }
 
 signals:
     void seekRequested(backlog::Time t);
@@ -49,6 +53,7 @@ private:
     const Simulation* sim_ = nullptr;
     TimelineMarks marks_;
     Time playhead_;
+    std::vector<Time> steps_;
 };
 
 } // namespace backlog::views

@@ -132,6 +132,13 @@ void TestLessonPlayer::skipShowsTheAnswer() {
     lesson.goToStep(2);
     QVERIFY(lesson.isWaitingForAnswer());
     QCOMPARE(view.choiceButtons()->buttons().size(), 3);
+    // A click on a choice's (wrapped) text picks it, as on the radio button itself.
+    QLabel* second = view.choiceButtons()->button(1)->parentWidget()->findChild<QLabel*>();
+    QVERIFY(second);
+    QVERIFY(second->text().contains(QStringLiteral("Nothing: it waits")));
+    QTest::mouseClick(second, Qt::LeftButton);
+    QCOMPARE(view.choiceButtons()->checkedId(), 1);
+    QVERIFY(view.answerButton()->isEnabled());
     QTest::mouseClick(view.skipButton(), Qt::LeftButton);
     QCOMPARE(lesson.answer(2), LessonPlayer::Answer::Skipped);
     QVERIFY(view.verdictLabel()->text().contains(QStringLiteral("Nothing: it waits")));

@@ -24,6 +24,7 @@ private slots:
     void marksCountEveryDropAndCookie_data();
     void marksCountEveryDropAndCookie();
     void clickAndDragSeek();
+    void lessonStepsAreMarkedAboveTheTrack();
 };
 
 void TestTimeline::marksCountEveryDropAndCookie_data() {
@@ -67,6 +68,29 @@ void TestTimeline::clickAndDragSeek() {
     QVERIFY(std::abs(view.xOf(view.timeAt(333.0)) - 333.0) < 1.0);
     view.setPlayhead(got);
     QCOMPARE(view.playhead(), got);
+}
+
+// A lesson's steps: a tick at each step's moment above the track, none for a step that never came,
+// and the times on the track stay where they were.
+void TestTimeline::lessonStepsAreMarkedAboveTheTrack() {
+    const auto sim = runLesson("e2-burst.yaml");
+    QVERIFY(sim);
+    TimelineView view;
+    view.resize(600, 60);
+    view.setSimulation(sim.get());
+    const Time step = Time::ns(sim->history().end.count() / 2);
+    view.setStepTimes({Time(), step, Time::never()});
+    QCOMPARE(view.stepTimes().size(), std::size_t(3));
+    QCOMPARE(view.sizeHint().height(), 60);
+    QImage image(view.size(), QImage::Format_ARGB32);
+    image.fill(Qt::white);
+    view.render(&image);
+    const int x = static_cast<int>(std::lround(view.xOf(step)));
+    // The tick spans the track's top edge (15 px down); the row above it is blank a few pixels away.
+    const auto dark = [&](int px, int py) { return qGray(image.pixel(px, py)) < 128; };
+    QVERIFY(dark(x, 12));
+    QVERIFY(!dark(x + 6, 12));
+    QCOMPARE(view.timeAt(view.xOf(step)).count() / 1'000'000, step.count() / 1'000'000);
 }
 
 QTEST_MAIN(TestTimeline)
