@@ -140,6 +140,23 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
     return std::nullopt;
 }
 
+TrafficEntry Simulation::trafficAsRun(std::size_t index) const {
+    TrafficEntry e = scenario_.traffic.at(index);
+    if (!e.held) return e;
+    Time start = Time::never();
+    for (const Intervention& iv : scenario_.events)
+        if (iv.key == "start-traffic" && iv.value == trafficEntryName(e)) start = std::min(start, iv.at);
+    e.held = false;
+    if (e.kind == TrafficEntry::Kind::Clients) {
+        e.clients.at = start;
+    } else {
+        const Time length = e.flood.to - e.flood.from;
+        e.flood.from = start;
+        e.flood.to = start.isNever() ? start : start + length;
+    }
+    return e;
+}
+
 std::string Simulation::serverAddress() const { return "10.0.0.1"; }
 
 std::string Simulation::clientAddress(std::uint32_t c) const { return formatIpv4(history_.clients[c].address); }

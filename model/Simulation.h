@@ -44,6 +44,9 @@ public:
     std::optional<std::string> changeAt(Time t, const std::string& key, const std::string& value);
 
     const Scenario& scenario() const { return scenario_; }
+    // A traffic entry as it runs: a held one (a lesson's `start:`) begins at its start-traffic change,
+    // a flood keeping its length; one never started has from = to = Time::never().
+    TrafficEntry trafficAsRun(std::size_t index) const;
     const History& history() const { return history_; }
     const std::vector<KernelLogLine>& kernelLog() const { return kernelLog_; }
     std::uint64_t eventsProcessed() const { return events_; }

@@ -1130,8 +1130,9 @@ void paintClients(const Ctx& c, Time maxFlight) {
     if (g.attackers.isValid()) {
         const QRectF a = g.attackers;
         double y = a.top() + 32 * u;
-        for (const TrafficEntry& e : c.sc.traffic) {
-            if (e.kind != TrafficEntry::Kind::Flood) continue;
+        for (std::size_t i = 0; i < c.sc.traffic.size(); ++i) {
+            if (c.sc.traffic[i].kind != TrafficEntry::Kind::Flood) continue;
+            const TrafficEntry e = c.sim.trafficAsRun(i); // a lesson may start it later than written
             const FloodTraffic& f = e.flood;
             const bool on = t >= f.from && t < f.to;
             c.text(QRectF(a.left() + 10 * u, y, a.width() - 20 * u, 18 * u), Qt::AlignLeft | Qt::AlignVCenter,
@@ -1139,8 +1140,9 @@ void paintClients(const Ctx& c, Time maxFlight) {
                    c.fBodyBold, on ? th.text : th.mutedText);
             y += 19 * u;
             c.text(QRectF(a.left() + 10 * u, y, a.width() - 20 * u, 18 * u), Qt::AlignLeft | Qt::AlignVCenter,
-                   QStringLiteral("from %1 to %2%3").arg(formatSpan(f.from), formatSpan(f.to),
-                                                         f.routable ? QString() : QStringLiteral(", unroutable")),
+                   f.from.isNever() ? QStringLiteral("not started")
+                                    : QStringLiteral("from %1 to %2%3").arg(formatSpan(f.from), formatSpan(f.to),
+                                                                            f.routable ? QString() : QStringLiteral(", unroutable")),
                    c.fSmall, th.mutedText);
             y += 20 * u;
             if (y > a.bottom() - 18 * u) break;

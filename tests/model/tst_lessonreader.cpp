@@ -1704,6 +1704,13 @@ void TestLessonReader::heldFloodKeepsItsLength() {
     QCOMPARE(syns.front(), Time::ms(300));
     QVERIFY2(syns.back() < Time::ms(400), qPrintable(test::show(syns.back())));
     QVERIFY2(syns.back() >= Time::ms(399), qPrintable(test::show(syns.back())));
+    // What the stage says of it: the flood as it ran, not as written.
+    for (std::size_t i = 0; i < run.simulation().scenario().traffic.size(); ++i) {
+        const TrafficEntry e = run.simulation().trafficAsRun(i);
+        if (e.kind != TrafficEntry::Kind::Flood) continue;
+        QCOMPARE(e.flood.from, Time::ms(300));
+        QCOMPARE(e.flood.to, Time::ms(400));
+    }
 }
 
 void TestLessonReader::expectations_data() {
