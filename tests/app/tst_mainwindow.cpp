@@ -11,6 +11,7 @@
 #include "StageView.h"
 
 #include <QAction>
+#include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QTemporaryDir>
@@ -35,6 +36,7 @@ private slots:
     void clickingTheStageInspects();
     void pageDownAndPageUpStepThroughALesson();
     void startPageListsTheLessonsInOrder();
+    void startPageListsAddedFolders();
     void progressIsRememberedPerLesson();
     void lessonReloadsWhenItsFileChanges();
 };
@@ -190,6 +192,29 @@ void TestMainWindow::startPageListsTheLessonsInOrder() {
     QTRY_VERIFY(!w.isStartPageShown());
     QVERIFY(w.lessonPlayer()->isActive());
     QCOMPARE(w.document()->path(), list->topLevelItem(1)->data(0, Qt::UserRole).toString());
+}
+
+void TestMainWindow::startPageListsAddedFolders() {
+    QTemporaryDir dir;
+    QVERIFY(writeAll(dir.filePath(QStringLiteral("mine.yaml")), readAll(kExample)));
+    QVERIFY(writeAll(dir.filePath(QStringLiteral("broken.yaml")), "format: backlog-lesson/1\ntitle: Broken\n"));
+    QVERIFY(writeAll(dir.filePath(QStringLiteral("scenario.yaml")), "title: not a lesson\n"));
+    app::settings::lessonFolders.set({dir.path()});
+    app::StartPage page;
+    QTreeWidget* list = page.list();
+    QStringList titles;
+    QString brokenTip;
+    for (int i = 0; i < list->topLevelItemCount(); ++i) {
+        const QTreeWidgetItem* item = list->topLevelItem(i);
+        titles << item->text(0) + QLatin1Char('|') + item->text(1);
+        if (item->text(1) == QLatin1String("broken")) brokenTip = item->toolTip(1);
+    }
+    // The folder's own section: its lessons (not the scenario), a broken one saying why.
+    QVERIFY2(titles.contains(QDir::toNativeSeparators(dir.path()) + QLatin1Char('|')), qPrintable(titles.join(QLatin1Char('\n'))));
+    QVERIFY(titles.contains(QStringLiteral("|A queue of five")));
+    QVERIFY(!titles.join(QLatin1Char(' ')).contains(QStringLiteral("not a lesson")));
+    QVERIFY2(brokenTip.contains(QStringLiteral("expected scenario")), qPrintable(brokenTip));
+    app::settings::lessonFolders.set({});
 }
 
 void TestMainWindow::progressIsRememberedPerLesson() {
