@@ -3,6 +3,7 @@
 // hashed to, why it was dropped). Everything is read from the History at t.
 #pragma once
 
+#include "SelectionModel.h"
 #include "Simulation.h"
 
 #include <QWidget>
@@ -10,12 +11,6 @@
 class QTextBrowser;
 
 namespace backlog::views {
-
-struct Selection {
-    enum class Kind { None, Packet, Client, Worker, Listener } kind = Kind::None;
-    std::uint32_t index = 0; // packet, client (flow) or worker index; listener index for Listener
-    bool operator==(const Selection&) const = default;
-};
 
 // The details as HTML, for the inspector and for tests.
 QString describeSelection(const Simulation& sim, const Selection& s, Time t);
