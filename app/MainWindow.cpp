@@ -5,6 +5,8 @@
 #include "InspectorView.h"
 #include "ParametersView.h"
 #include "KernelToolsView.h"
+#include "LadderView.h"
+#include "SelectionModel.h"
 #include "LessonLibrary.h"
 #include "LessonPlayer.h"
 #include "NarrationView.h"
@@ -66,6 +68,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     timeLabel_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     modeLabel_ = new QLabel(this);
     lesson_ = new views::LessonPlayer(doc_, player_, this);
+    selection_ = new views::SelectionModel(this);
+    ladder_ = new views::LadderView(this);
+    ladder_->setDocument(doc_);
+    ladder_->setSelectionModel(selection_);
     narration_ = new views::NarrationView(doc_, lesson_, this);
     startPage_ = new StartPage(this);
     watcher_ = new QFileSystemWatcher(this);
@@ -104,6 +110,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(timeline_, &views::TimelineView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(log_, &views::EventLogView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(stage_, &views::StageView::selected, this, &MainWindow::select);
+    connect(selection_, &views::SelectionModel::changed, this, [this] { inspector_->setSelection(selection_->current()); });
+    connect(doc_, &views::SimulationDocument::loaded, selection_, &views::SelectionModel::clear);
+    connect(ladder_, &views::LadderView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(doc_, &views::SimulationDocument::historyChanged, this,
             [this] { timeline_->setSimulation(&doc_->simulation()); });
     connect(player_, &views::Player::playingChanged, this, &MainWindow::updatePlaybackStatus);
@@ -217,6 +226,10 @@ void MainWindow::createDocks() {
     QDockWidget* parameters = dock(parameters_, tr("Parameters"), "ParametersDock", Qt::RightDockWidgetArea);
     QDockWidget* log = dock(log_, tr("Event Log"), "EventLogDock", Qt::RightDockWidgetArea);
     QDockWidget* tools = dock(tools_, tr("Kernel Tools"), "KernelToolsDock", Qt::RightDockWidgetArea);
+    QDockWidget* ladder = dock(ladder_, tr("Ladder"), "LadderDock", Qt::RightDockWidgetArea);
+    tabifyDockWidget(log, ladder);
+    log->raise();
+    ladderDock_ = ladder;
     inspectorDock_ = inspector;
     parametersDock_ = parameters;
     logDock_ = log;
@@ -390,6 +403,7 @@ void MainWindow::applyTheme(const QString& name) {
     settings::theme.set(name);
     const views::Theme theme = views::Theme::byName(name);
     stage_->setTheme(theme);
+    ladder_->setTheme(theme);
     // The whole window follows the stage: the docks and the timeline take the theme's colours, and the
     // projector theme its larger type.
     QPalette palette = QApplication::style()->standardPalette();
@@ -451,7 +465,17 @@ void MainWindow::select(const views::StageHit& hit) {
     case Kind::Clients:
     case Kind::Attackers: s = {views::Selection::Kind::Listener, 0}; break;
     }
-    inspector_->setSelection(s);
+    // The connection it concerns, if a real client's: the ladder and the state diagram follow it.
+    std::optional<std::uint32_t> connection;
+    if (s.kind == views::Selection::Kind::Client) connection = s.index;
+    if (s.kind == views::Selection::Kind::Packet) {
+        const FlowId flow = doc_->simulation().history().packet(s.index).flow;
+        if (!isSpoofed(flow)) connection = flow;
+    }
+    if (connection && (QApplication::keyboardModifiers() & Qt::ControlModifier))
+        selection_->toggleConnection(*connection); // Ctrl+click: several connections side by side
+    else
+        selection_->select(s, connection);
 }
 
 void MainWindow::showEvent(QShowEvent* event) {

@@ -23,6 +23,8 @@ class InspectorView;
 class ParametersView;
 class LessonPlayer;
 class NarrationView;
+class LadderView;
+class SelectionModel;
 struct StageHit;
 } // namespace backlog::views
 
@@ -42,6 +44,8 @@ public:
     views::NarrationView* narration() const { return narration_; }
     StartPage* startPage() const { return startPage_; }
     views::StageView* stage() const { return stage_; }
+    views::SelectionModel* selection() const { return selection_; }
+    views::LadderView* ladder() const { return ladder_; }
     // The start page in the centre instead of the stage (Lessons › Start Page); opening a file leaves it.
     void showStartPage();
     bool isStartPageShown() const;
@@ -78,6 +82,8 @@ private:
     views::TimelineView* timeline_;
     QPlainTextEdit* summary_;
     views::LessonPlayer* lesson_;
+    views::SelectionModel* selection_;
+    views::LadderView* ladder_;
     views::NarrationView* narration_;
     StartPage* startPage_;
     QStackedWidget* centre_;
@@ -86,6 +92,7 @@ private:
     QDockWidget* inspectorDock_ = nullptr;
     QDockWidget* parametersDock_ = nullptr;
     QDockWidget* logDock_ = nullptr;
+    QDockWidget* ladderDock_ = nullptr;
     QDockWidget* toolsDock_ = nullptr;
     QFileSystemWatcher* watcher_;
     bool reloading_ = false;

@@ -1,0 +1,64 @@
+#include "LadderView.h"
+
+#include "SelectionModel.h"
+#include "SimulationDocument.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+
+namespace backlog::views {
+
+LadderView::LadderView(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("LadderView"));
+    setAttribute(Qt::WA_OpaquePaintEvent);
+}
+
+void LadderView::setDocument(SimulationDocument* document) {
+    doc_ = document;
+    const auto repaint = [this] { update(); };
+    connect(document, &SimulationDocument::loaded, this, repaint);
+    connect(document, &SimulationDocument::historyChanged, this, repaint);
+    connect(document, &SimulationDocument::playheadChanged, this, repaint);
+    update();
+}
+
+void LadderView::setSelectionModel(SelectionModel* selection) {
+    selection_ = selection;
+    connect(selection, &SelectionModel::changed, this, [this] { update(); });
+    update();
+}
+
+void LadderView::setTheme(const Theme& theme) {
+    theme_ = theme;
+    update();
+}
+
+std::vector<std::uint32_t> LadderView::connections() const {
+    const SimulationDocument* d = doc_.data();
+    const SelectionModel* s = selection_.data();
+    if (!s || !d || !d->isLoaded()) return {};
+    std::vector<std::uint32_t> out;
+    for (std::uint32_t c : s->connections())
+        if (c < d->simulation().history().clients.size()) out.push_back(c);
+    return out;
+}
+
+void LadderView::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    const SimulationDocument* d = doc_.data();
+    if (!d || !d->isLoaded()) {
+        p.fillRect(rect(), theme_.background);
+        return;
+    }
+    renderer_.paint(p, QRectF(rect()), d->simulation(), d->playhead(), theme_, connections());
+}
+
+void LadderView::mousePressEvent(QMouseEvent* event) {
+    const SimulationDocument* d = doc_.data();
+    if (event->button() != Qt::LeftButton || !d || !d->isLoaded()) return;
+    const auto g = renderer_.layout(QRectF(rect()), d->simulation(), d->playhead(), connections());
+    if (g.rows.empty() || event->position().y() < g.header.bottom()) return;
+    emit seekRequested(renderer_.timeAt(event->position().y(), g));
+}
+
+} // namespace backlog::views
