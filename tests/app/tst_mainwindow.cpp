@@ -1,7 +1,9 @@
 // The main window as a user drives it: open a file, the playback keys, the timeline and the docks all
 // show the same playhead.
 #include "AppSettings.h"
+#include "LadderView.h"
 #include "LessonPlayer.h"
+#include "SelectionModel.h"
 #include "MainWindow.h"
 #include "NarrationView.h"
 #include "Player.h"
@@ -34,6 +36,7 @@ private slots:
     void badFileKeepsTheCurrentOne();
     void themesRestyleTheWholeWindow();
     void clickingTheStageInspects();
+    void aSelectedConnectionIsSelectedEverywhere();
     void pageDownAndPageUpStepThroughALesson();
     void startPageListsTheLessonsInOrder();
     void startPageListsAddedFolders();
@@ -148,6 +151,38 @@ void TestMainWindow::clickingTheStageInspects() {
     // It follows the worker as time moves.
     w.document()->setPlayhead(Time::s(70));
     QTRY_VERIFY(inspector->html().contains(QStringLiteral("blocked in accept()")));
+}
+
+void TestMainWindow::aSelectedConnectionIsSelectedEverywhere() {
+    app::MainWindow w;
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    auto* stage = w.stage();
+    const Time t = Time::ms(400);
+    w.document()->setPlayhead(t);
+    const auto g = stage->renderer().layout(QRectF(stage->rect()), w.document()->simulation(), t);
+    QVERIFY(g.clients.size() > 3);
+    // A click on client 2's row: the inspector, the selection and the ladder all show client 2.
+    QTest::mouseClick(stage, Qt::LeftButton, {}, g.clients[2].row.center().toPoint());
+    QTRY_COMPARE(w.selection()->connections(), std::vector<std::uint32_t>{2});
+    QCOMPARE(w.findChild<views::InspectorView*>()->selection(), (views::Selection{views::Selection::Kind::Client, 2}));
+    QCOMPARE(w.ladder()->connections(), std::vector<std::uint32_t>{2});
+    // Ctrl+click adds client 3 to the ladder.
+    QTest::mouseClick(stage, Qt::LeftButton, Qt::ControlModifier, g.clients[3].row.center().toPoint());
+    QTRY_COMPARE(w.ladder()->connections(), (std::vector<std::uint32_t>{2, 3}));
+    // A click in the ladder moves the playhead.
+    w.findChild<QDockWidget*>(QStringLiteral("LadderDock"))->show();
+    w.findChild<QDockWidget*>(QStringLiteral("LadderDock"))->raise();
+    QTRY_VERIFY(w.ladder()->isVisible());
+    const auto lg = w.ladder()->renderer().layout(QRectF(w.ladder()->rect()), w.document()->simulation(), t,
+                                                  w.ladder()->connections());
+    QVERIFY(lg.rows.size() > 2);
+    QTest::mouseClick(w.ladder(), Qt::LeftButton, {}, QPoint(w.ladder()->width() / 2, static_cast<int>(lg.rows[1].y)));
+    QTRY_VERIFY(std::abs((w.document()->playhead() - lg.rows[1].at).count()) < 1'000'000);
+    // Opening another file clears the selection.
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/e2-burst.yaml")));
+    QVERIFY(w.selection()->connections().empty());
 }
 
 void TestMainWindow::pageDownAndPageUpStepThroughALesson() {
