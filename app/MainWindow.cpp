@@ -6,6 +6,8 @@
 #include "ParametersView.h"
 #include "KernelToolsView.h"
 #include "LadderView.h"
+#include "ChartsView.h"
+#include "StateDiagramView.h"
 #include "SelectionModel.h"
 #include "LessonLibrary.h"
 #include "LessonPlayer.h"
@@ -55,6 +57,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     stage_ = new views::StageView(this);
     stage_->setDocument(doc_);
     tools_ = new views::KernelToolsView(this);
+    tools_->setDocument(doc_); // nstat since the previous lesson step
     log_ = new views::EventLogView(this);
     inspector_ = new views::InspectorView(this);
     parameters_ = new views::ParametersView(doc_, this);
@@ -72,6 +75,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     ladder_ = new views::LadderView(this);
     ladder_->setDocument(doc_);
     ladder_->setSelectionModel(selection_);
+    states_ = new views::StateDiagramView(this);
+    states_->setDocument(doc_);
+    states_->setSelectionModel(selection_);
+    charts_ = new views::ChartsView(this);
+    charts_->setDocument(doc_);
     narration_ = new views::NarrationView(doc_, lesson_, this);
     startPage_ = new StartPage(this);
     watcher_ = new QFileSystemWatcher(this);
@@ -113,6 +121,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(selection_, &views::SelectionModel::changed, this, [this] { inspector_->setSelection(selection_->current()); });
     connect(doc_, &views::SimulationDocument::loaded, selection_, &views::SelectionModel::clear);
     connect(ladder_, &views::LadderView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
+    connect(charts_, &views::ChartsView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(doc_, &views::SimulationDocument::historyChanged, this,
             [this] { timeline_->setSimulation(&doc_->simulation()); });
     connect(player_, &views::Player::playingChanged, this, &MainWindow::updatePlaybackStatus);
@@ -228,8 +237,15 @@ void MainWindow::createDocks() {
     QDockWidget* tools = dock(tools_, tr("Kernel Tools"), "KernelToolsDock", Qt::RightDockWidgetArea);
     QDockWidget* ladder = dock(ladder_, tr("Ladder"), "LadderDock", Qt::RightDockWidgetArea);
     tabifyDockWidget(log, ladder);
+    QDockWidget* states = dock(states_, tr("TCP States"), "StatesDock", Qt::RightDockWidgetArea);
+    tabifyDockWidget(inspector, states);
+    inspector->raise();
     log->raise();
     ladderDock_ = ladder;
+    statesDock_ = states;
+    // The charts below the stage: they share its time axis.
+    chartsDock_ = dock(charts_, tr("Charts"), "ChartsDock", Qt::BottomDockWidgetArea);
+    chartsDock_->hide();
     inspectorDock_ = inspector;
     parametersDock_ = parameters;
     logDock_ = log;
@@ -311,6 +327,11 @@ void MainWindow::showLessonStep(int step) {
             case LessonView::KernelTools: toolsDock_->show(), toolsDock_->raise(); break;
             case LessonView::Inspector: inspectorDock_->show(), inspectorDock_->raise(); break;
             case LessonView::Parameters: parametersDock_->show(), parametersDock_->raise(); break;
+            case LessonView::Ladder: ladderDock_->show(), ladderDock_->raise(); break;
+            case LessonView::States: statesDock_->show(), statesDock_->raise(); break;
+            case LessonView::Charts:
+                if (chartsDock_) chartsDock_->show(), chartsDock_->raise();
+                break;
             }
             refresh(); // a dock just raised shows the playhead's moment at once
         }
@@ -404,6 +425,8 @@ void MainWindow::applyTheme(const QString& name) {
     const views::Theme theme = views::Theme::byName(name);
     stage_->setTheme(theme);
     ladder_->setTheme(theme);
+    states_->setTheme(theme);
+    charts_->setTheme(theme);
     // The whole window follows the stage: the docks and the timeline take the theme's colours, and the
     // projector theme its larger type.
     QPalette palette = QApplication::style()->standardPalette();

@@ -24,6 +24,8 @@ class ParametersView;
 class LessonPlayer;
 class NarrationView;
 class LadderView;
+class StateDiagramView;
+class ChartsView;
 class SelectionModel;
 struct StageHit;
 } // namespace backlog::views
@@ -84,6 +86,8 @@ private:
     views::LessonPlayer* lesson_;
     views::SelectionModel* selection_;
     views::LadderView* ladder_;
+    views::StateDiagramView* states_;
+    views::ChartsView* charts_;
     views::NarrationView* narration_;
     StartPage* startPage_;
     QStackedWidget* centre_;
@@ -93,6 +97,8 @@ private:
     QDockWidget* parametersDock_ = nullptr;
     QDockWidget* logDock_ = nullptr;
     QDockWidget* ladderDock_ = nullptr;
+    QDockWidget* statesDock_ = nullptr;
+    QDockWidget* chartsDock_ = nullptr;
     QDockWidget* toolsDock_ = nullptr;
     QFileSystemWatcher* watcher_;
     bool reloading_ = false;

@@ -34,7 +34,7 @@ struct Target {
 };
 
 // The views a step can bring to the front.
-enum class LessonView { Stage, EventLog, KernelTools, Inspector, Parameters };
+enum class LessonView { Stage, EventLog, KernelTools, Inspector, Parameters, Ladder, Charts, States };
 std::string_view lessonViewName(LessonView v); // "stage", "event-log" …
 
 struct Question {

@@ -25,14 +25,18 @@ std::string_view lessonViewName(LessonView v) {
     case LessonView::KernelTools: return "kernel-tools";
     case LessonView::Inspector: return "inspector";
     case LessonView::Parameters: return "parameters";
+    case LessonView::Ladder: return "ladder";
+    case LessonView::Charts: return "charts";
+    case LessonView::States: return "states";
     }
     return "?";
 }
 
 namespace {
 
-constexpr std::array<LessonView, 5> lessonViews{LessonView::Stage, LessonView::EventLog, LessonView::KernelTools,
-                                                LessonView::Inspector, LessonView::Parameters};
+constexpr std::array<LessonView, 8> lessonViews{LessonView::Stage,      LessonView::EventLog, LessonView::KernelTools,
+                                                LessonView::Inspector,  LessonView::Parameters, LessonView::Ladder,
+                                                LessonView::Charts,     LessonView::States};
 
 // The upgrade chain: upgrades[v - 1] turns a version-v document into a version v+1 one, so that a file
 // written for any earlier format is read by the current code alone. Version 1 is the first format, so

@@ -1,12 +1,21 @@
-// What the kernel's own tools would print at the playhead: ss -lnt, ss -tan, nstat -az (KernelTools.h).
+// What the kernel's own tools would print at the playhead (KernelTools.h): ss -lnt, ss -tan, nstat -az on
+// the server and on a client, dmesg, the TCP line of ss -s with the states counted, nstat's change since the
+// previous lesson step, the sysctls in force, and a kprobe log of the queues. The text is selectable and
+// can be copied; it follows the playhead through show().
 #pragma once
 
 #include "Time.h"
 
+#include <QString>
 #include <QWidget>
+
+#include <string>
+#include <utility>
+#include <vector>
 
 class QPlainTextEdit;
 class QComboBox;
+class QToolButton;
 
 namespace backlog {
 class Simulation;
@@ -14,17 +23,62 @@ class Simulation;
 
 namespace backlog::views {
 
+class SimulationDocument;
+
 class KernelToolsView : public QWidget {
     Q_OBJECT
-public:
+  public:
+    // In the selector's order (the first five keep their places).
+    enum class Tool {
+        SsListening,    // ss -lnt
+        SsAll,          // ss -tan
+        Nstat,          // nstat -az, the server
+        NstatClient,    // nstat -az, a client machine
+        Dmesg,          // the server's kernel log
+        SsSummary,      // ss -s's TCP line and the states of ss -tan counted
+        NstatSinceStep, // nstat: the change since the previous lesson step (or the run's start)
+        Sysctl,         // the kernel settings in force
+        Kprobes, // trace_pipe of kprobes on tcp_conn_request, inet_csk_reqsk_queue_add, inet_csk_accept
+    };
+
     explicit KernelToolsView(QWidget* parent = nullptr);
+
     void show(const Simulation& sim, Time t);
+    // The document whose lesson steps nstat's change is counted from. Without one, the view uses the
+    // SimulationDocument among its ancestors' children that holds the simulation it is shown; without a
+    // lesson, the change is counted from the run's start (and the command line says so).
+    void setDocument(const SimulationDocument* doc);
+
+    void setTool(Tool tool);
+    Tool tool() const;
     QString text() const;
 
-private:
+    // The moment nstat's change is counted from at t, and how the command line names it ("step 3 …").
+    struct Since {
+        Time at;
+        QString label;
+    };
+    Since nstatSince(const Simulation& sim, Time t) const;
+
+  public slots:
+    // Copies the selection to the clipboard, or all the text when nothing is selected.
+    void copy();
+
+  private:
+    using Command = std::pair<QString, std::string>; // what is typed, what it prints
+    std::vector<Command> commands(const Simulation& sim, Time t) const;
+    const SimulationDocument* documentFor(const Simulation& sim) const;
+    // Forgets the simulation when the document replaces it (a new file) before the view is shown the new
+    // one, so that choosing another tool never reads a simulation that is gone.
+    void watch(const SimulationDocument* doc);
+    void refresh();
+
     QComboBox* tool_;
+    QToolButton* copy_;
     QPlainTextEdit* text_;
     const Simulation* sim_ = nullptr;
+    const SimulationDocument* doc_ = nullptr;
+    std::vector<const SimulationDocument*> watched_;
     Time t_;
 };
 

@@ -655,7 +655,7 @@ void TestLessonReader::invalidLesson_data() {
     refused("zoom: worker x", lesson("  - say: x\n    zoom: worker x\n"), 12, 11,
             "worker: expected a number from 0, got x");
     refused("view: unknown", lesson("  - say: x\n    view: log\n"), 12, 11,
-            "view: expected one of stage, event-log, kernel-tools, inspector, parameters, got log");
+            "view: expected one of stage, event-log, kernel-tools, inspector, parameters, ladder, charts, states, got log");
     refused("view: a list", lesson("  - say: x\n    view: [stage]\n"), 12, 11,
             "view: expected a view, got a list");
 

@@ -1,52 +1,269 @@
 // The Kernel Tools dock: each tool prints what it would on the machine at the playhead, byte for byte
-// what KernelTools formats (ss, nstat on the server and on a client), and dmesg with printk's timestamps.
+// what KernelTools formats (ss, the TCP line of ss -s and the states counted, nstat on the server and on
+// a client, nstat's change since the previous lesson step, sysctl, the kprobe log), and dmesg with printk's
+// timestamps. It follows the playhead both ways, takes its steps from the document that holds the
+// simulation, and copies what is selected, or everything.
 #include "KernelTools.h"
 #include "KernelToolsView.h"
+#include "SimulationDocument.h"
 #include "ViewTest.h"
 
+#include <QApplication>
+#include <QClipboard>
 #include <QComboBox>
+#include <QPlainTextEdit>
 #include <QRegularExpression>
+#include <QScrollBar>
 #include <QTest>
+#include <QTextCursor>
+#include <QToolButton>
 
 using namespace backlog;
+using Tool = backlog::views::KernelToolsView::Tool;
+
+Q_DECLARE_METATYPE(backlog::Time)
+
+namespace {
+
+const QString kLesson02 = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/02-the-backlog.yaml");
+
+QString q(const std::string& s) {
+    return QString::fromStdString(s);
+}
+
+const Lesson& lessonOf(const views::SimulationDocument& doc) {
+    const Lesson* lesson = doc.lesson();
+    if (!lesson) qFatal("the document holds no lesson");
+    return *lesson;
+}
+
+QString printk(const KernelLogLine& line) {
+    const std::int64_t us = line.at.count() / 1000;
+    return QStringLiteral("[%1.%2] ").arg(us / 1'000'000, 5).arg(us % 1'000'000, 6, 10, QLatin1Char('0')) +
+           q(line.text) + QLatin1Char('\n');
+}
+
+// What each tool must show at t, written out from the model's functions. `since` and `label` are where
+// nstat's change is counted from (the run's start without a lesson).
+QString expectedText(Tool tool, const Simulation& sim, Time t, Time since = Time(),
+                     const QString& label = QStringLiteral("the run's start")) {
+    const History& h = sim.history();
+    switch (tool) {
+    case Tool::SsListening:
+        return "$ ss -lnt\n" + q(formatSsListening(sim.ssListening(t)));
+    case Tool::SsAll:
+        return "$ ss -tan\n" + q(formatSsAll(sim.ssAll(t)));
+    case Tool::Nstat:
+        return "$ nstat -az\n" + q(formatNstat(h.countersAt(Host::Server, t)));
+    case Tool::NstatClient:
+        return "$ nstat -az\n" + q(formatNstat(h.countersAt(Host::Clients, t)));
+    case Tool::Dmesg: {
+        QString out = QStringLiteral("$ dmesg\n");
+        for (const KernelLogLine& line : sim.kernelLog())
+            if (line.at <= t) out += printk(line);
+        return out;
+    }
+    case Tool::SsSummary:
+        return "$ ss -s | grep '^TCP:'\n" + q(formatSsSummaryTcp(tcpSockstatAt(sim, t))) +
+               "$ ss -tan | awk 'NR>1 {print $1}' | sort | uniq -c\n" + q(formatStateCounts(sim.ssAll(t)));
+    case Tool::NstatSinceStep:
+        return "$ nstat   # since " + label + ", " + q(formatDuration(t - since)) +
+               " ago (rate: per second)\n" +
+               q(formatNstatIncrements(h.countersAt(Host::Server, t), h.countersAt(Host::Server, since),
+                                       t - since));
+    case Tool::Sysctl: {
+        const std::vector<SysctlValue> values = sysctlValues(kernelSettingsAt(sim.scenario(), t));
+        return "$ " + q(sysctlCommand(values)) + "\n" + q(formatSysctl(values));
+    }
+    case Tool::Kprobes:
+        return "$ sudo python3 observe.py   # the last 200 lines\n" +
+               q(formatTracePipe(probeHitsAt(sim, t), h.listeners.size() > 1));
+    }
+    return {};
+}
+
+} // namespace
 
 class TestKernelToolsView : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
+    void theSelectorKeepsTheFirstFiveTools();
     void eachToolPrintsItsOutput_data();
     void eachToolPrintsItsOutput();
+    void followsThePlayhead_data();
+    void followsThePlayhead();
+    void nstatCountsFromThePreviousStep_data();
+    void nstatCountsFromThePreviousStep();
+    void nstatFindsTheDocumentThatHoldsTheSimulation();
+    void sysctlFollowsTheLessonStep();
     void dmesgShowsOnlyWhatWasLogged();
+    void forgetsASimulationItsDocumentReplaced();
+    void copyTakesTheSelectionOrEverything();
+    void logsShowTheNewestLine();
 };
+
+void TestKernelToolsView::theSelectorKeepsTheFirstFiveTools() {
+    views::KernelToolsView view;
+    auto* combo = view.findChild<QComboBox*>();
+    QCOMPARE(combo->count(), 9);
+    const QStringList first{QStringLiteral("ss -lnt"), QStringLiteral("ss -tan"), QStringLiteral("nstat -az"),
+                            QStringLiteral("nstat -az   (on a client)"), QStringLiteral("dmesg")};
+    for (int i = 0; i < first.size(); ++i)
+        QCOMPARE(combo->itemText(i), first[i]);
+    view.setTool(Tool::Kprobes);
+    QCOMPARE(combo->currentIndex(), 8);
+    QCOMPARE(view.tool(), Tool::Kprobes);
+}
 
 void TestKernelToolsView::eachToolPrintsItsOutput_data() {
     QTest::addColumn<int>("tool");
-    QTest::addColumn<QString>("command");
-    QTest::newRow("ss -lnt") << 0 << "ss -lnt";
-    QTest::newRow("ss -tan") << 1 << "ss -tan";
-    QTest::newRow("nstat, server") << 2 << "nstat -az";
-    QTest::newRow("nstat, a client") << 3 << "nstat -az";
+    QTest::newRow("ss -lnt") << 0;
+    QTest::newRow("ss -tan") << 1;
+    QTest::newRow("nstat, server") << 2;
+    QTest::newRow("nstat, a client") << 3;
+    QTest::newRow("dmesg") << 4;
+    QTest::newRow("ss -s and the states") << 5;
+    QTest::newRow("nstat since the run's start") << 6;
+    QTest::newRow("sysctl") << 7;
+    QTest::newRow("kprobes") << 8;
 }
 
 void TestKernelToolsView::eachToolPrintsItsOutput() {
     QFETCH(int, tool);
-    QFETCH(QString, command);
     const auto sim = test::runLesson("e2-burst.yaml");
     QVERIFY(sim);
     views::KernelToolsView view;
     view.findChild<QComboBox*>()->setCurrentIndex(tool);
     const Time t = Time::ms(500);
     view.show(*sim, t);
-    std::string expected;
-    switch (tool) {
-    case 0: expected = formatSsListening(sim->ssListening(t)); break;
-    case 1: expected = formatSsAll(sim->ssAll(t)); break;
-    case 2: expected = formatNstat(sim->history().countersAt(Host::Server, t)); break;
-    default: expected = formatNstat(sim->history().countersAt(Host::Clients, t)); break;
-    }
-    QCOMPARE(view.text(), QStringLiteral("$ ") + command + QLatin1Char('\n') + QString::fromStdString(expected));
+    QCOMPARE(view.text(), expectedText(static_cast<Tool>(tool), *sim, t));
     // The two hosts really differ: the clients opened the connections, the server took them in.
     if (tool == 3) QVERIFY(view.text().contains(QRegularExpression(QStringLiteral("TcpActiveOpens +200 "))));
     if (tool == 2) QVERIFY(view.text().contains(QRegularExpression(QStringLiteral("TcpActiveOpens +0 "))));
+    // Not empty where the burst leaves something to see.
+    if (tool == 5) QVERIFY(view.text().contains(QStringLiteral("      1 LISTEN\n")));
+    if (tool == 6)
+        QVERIFY(view.text().contains(QRegularExpression(QStringLiteral("\nTcpPassiveOpens +129 "))));
+    if (tool == 7) QVERIFY(view.text().contains(QStringLiteral("\nnet.core.somaxconn = ")));
+    if (tool == 8) QCOMPARE(view.text().count(QStringLiteral(": bpf_trace_printk: ")), 200);
+}
+
+// Moving the playhead forwards and back again shows each tool's output at the new moment.
+void TestKernelToolsView::followsThePlayhead_data() {
+    QTest::addColumn<int>("tool");
+    for (int tool = 0; tool <= 8; ++tool)
+        QTest::newRow(qPrintable(QString::number(tool))) << tool;
+}
+
+void TestKernelToolsView::followsThePlayhead() {
+    QFETCH(int, tool);
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kLesson02).isEmpty());
+    views::KernelToolsView view;
+    view.setDocument(&doc);
+    view.setTool(static_cast<Tool>(tool));
+    QStringList seen;
+    for (const Time t : {Time::ms(150), Time::ms(1600), Time::ms(4200), Time::ms(150)}) {
+        doc.setPlayhead(t);
+        view.show(doc.simulation(), doc.playhead());
+        const views::KernelToolsView::Since since = view.nstatSince(doc.simulation(), t);
+        QCOMPARE(view.text(),
+                 expectedText(static_cast<Tool>(tool), doc.simulation(), t, since.at, since.label));
+        seen << view.text();
+    }
+    QCOMPARE(seen[3], seen[0]); // back where it started: the same text
+    if (tool != static_cast<int>(Tool::Dmesg)) QVERIFY(seen[1] != seen[0]);
+}
+
+// The change is counted from the latest step that began before the playhead; at a step's own moment,
+// from the one before it; before any step has passed, from the run's start.
+void TestKernelToolsView::nstatCountsFromThePreviousStep_data() {
+    QTest::addColumn<int>("stepOfPlayhead"); // the step whose moment the playhead is placed by (0-based)
+    QTest::addColumn<Time>("offset");        // added to that moment
+    QTest::addColumn<int>("countedFrom");    // the step counted from, or -1 for the run's start
+    QTest::newRow("at the first step (0s)") << 0 << Time() << -1;
+    QTest::newRow("just after the first step") << 0 << Time::ms(1) << 0;
+    QTest::newRow("between two steps") << 2 << Time::ms(10) << 2;
+    QTest::newRow("exactly at a step") << 5 << Time() << 4;
+    QTest::newRow("after the last step") << 8 << Time::s(1) << 8;
+}
+
+void TestKernelToolsView::nstatCountsFromThePreviousStep() {
+    QFETCH(int, stepOfPlayhead);
+    QFETCH(Time, offset);
+    QFETCH(int, countedFrom);
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kLesson02).isEmpty());
+    const Lesson& lesson = lessonOf(doc);
+    const std::vector<Time>& steps = doc.stepTimes();
+    QCOMPARE(steps.size(), std::size_t{9});
+    for (std::size_t i = 1; i < steps.size(); ++i)
+        QVERIFY(!steps[i].isNever() && steps[i - 1] < steps[i]);
+    const Time t = steps[static_cast<std::size_t>(stepOfPlayhead)] + offset;
+    views::KernelToolsView view;
+    view.setDocument(&doc);
+    view.setTool(Tool::NstatSinceStep);
+    view.show(doc.simulation(), t);
+    Time since;
+    QString label = QStringLiteral("the run's start");
+    if (countedFrom >= 0) {
+        since = steps[static_cast<std::size_t>(countedFrom)];
+        label =
+            QStringLiteral("step %1 \"%2\" at %3")
+                .arg(countedFrom + 1)
+                .arg(q(lesson.steps[static_cast<std::size_t>(countedFrom)].title), q(formatDuration(since)));
+    }
+    QCOMPARE(view.text(), expectedText(Tool::NstatSinceStep, doc.simulation(), t, since, label));
+    // The increments are the counters' differences: ListenOverflows as an example.
+    const CounterValues now = doc.simulation().history().countersAt(Host::Server, t);
+    const CounterValues then = doc.simulation().history().countersAt(Host::Server, since);
+    const std::int64_t overflows =
+        get(now, Counter::TcpExtListenOverflows) - get(then, Counter::TcpExtListenOverflows);
+    QCOMPARE(view.text().contains(
+                 QRegularExpression(QStringLiteral("\nTcpExtListenOverflows +%1 ").arg(overflows))),
+             overflows > 0);
+}
+
+// Without setDocument(), the main window's document (a sibling of the dock) is found by the simulation
+// it holds; a simulation no document holds counts from the run's start.
+void TestKernelToolsView::nstatFindsTheDocumentThatHoldsTheSimulation() {
+    QWidget window;
+    auto* doc = new views::SimulationDocument(&window);
+    QVERIFY(doc->load(kLesson02).isEmpty());
+    auto* holder = new QWidget(&window); // the dock's own widgets sit between the window and the view
+    auto* view = new views::KernelToolsView(holder);
+    view->setTool(Tool::NstatSinceStep);
+    const Time t = doc->stepTimes()[3] + (doc->stepTimes()[4] - doc->stepTimes()[3]) / 2;
+    view->show(doc->simulation(), t);
+    QVERIFY2(view->text().startsWith(
+                 QStringLiteral("$ nstat   # since step 4 \"%1\" at ").arg(q(lessonOf(*doc).steps[3].title))),
+             qPrintable(view->text()));
+    const auto other = test::runLesson("e2-burst.yaml");
+    QVERIFY(other);
+    view->show(*other, Time::ms(500));
+    QVERIFY(view->text().startsWith(QStringLiteral("$ nstat   # since the run's start, 500ms ago")));
+}
+
+// Lesson 02 runs a 4.15 kernel (somaxconn 128, no tcp_syn_linear_timeouts, no tcp_migrate_req) and raises
+// somaxconn in a step: sysctl shows the new value from that step's moment on.
+void TestKernelToolsView::sysctlFollowsTheLessonStep() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kLesson02).isEmpty());
+    std::optional<Time> change;
+    const Lesson& lesson = lessonOf(doc);
+    for (std::size_t i = 0; i < lesson.steps.size(); ++i)
+        for (const auto& [key, value] : lesson.steps[i].set)
+            if (key == "net.core.somaxconn") change = doc.stepTimes()[i];
+    QVERIFY(change);
+    views::KernelToolsView view;
+    view.setTool(Tool::Sysctl);
+    view.show(doc.simulation(), *change - Time::ns(1));
+    QVERIFY(view.text().contains(QStringLiteral("\nnet.core.somaxconn = 128\n")));
+    QVERIFY(view.text().contains(QStringLiteral(
+        "\nsysctl: cannot stat /proc/sys/net/ipv4/tcp_syn_linear_timeouts: No such file or directory\n")));
+    view.show(doc.simulation(), *change);
+    QVERIFY(view.text().contains(QStringLiteral("\nnet.core.somaxconn = 4096\n")));
+    QCOMPARE(view.text(), expectedText(Tool::Sysctl, doc.simulation(), *change));
 }
 
 void TestKernelToolsView::dmesgShowsOnlyWhatWasLogged() {
@@ -59,10 +276,85 @@ void TestKernelToolsView::dmesgShowsOnlyWhatWasLogged() {
     view.show(*sim, first.at - Time::ns(1));
     QCOMPARE(view.text(), QStringLiteral("$ dmesg\n"));
     view.show(*sim, first.at);
-    const std::int64_t us = first.at.count() / 1000;
-    const QString stamp = QStringLiteral("[%1.%2] ").arg(us / 1'000'000, 5).arg(us % 1'000'000, 6, 10, QLatin1Char('0'));
-    QCOMPARE(view.text(), QStringLiteral("$ dmesg\n") + stamp + QString::fromStdString(first.text) + QLatin1Char('\n'));
+    QCOMPARE(view.text(), QStringLiteral("$ dmesg\n") + printk(first));
     QVERIFY(view.text().contains(QStringLiteral("Possible SYN flooding")));
+}
+
+// A new file replaces the document's simulation while the dock is hidden (nobody shows it the new one):
+// choosing another tool must not read the old one, and its text goes. Shown the new one, all is back.
+void TestKernelToolsView::forgetsASimulationItsDocumentReplaced() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kLesson02).isEmpty());
+    views::KernelToolsView view;
+    view.setDocument(&doc);
+    view.setTool(Tool::SsAll);
+    view.show(doc.simulation(), Time::ms(150));
+    QVERIFY(!view.text().isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/e2-burst.yaml")).isEmpty());
+    QVERIFY(view.text().isEmpty());
+    view.setTool(Tool::Kprobes);
+    QVERIFY(view.text().isEmpty());
+    view.show(doc.simulation(), Time::ms(500));
+    QCOMPARE(view.text(), expectedText(Tool::Kprobes, doc.simulation(), Time::ms(500)));
+    // Shown the new simulation first (as the main window does on loading), the view keeps it.
+    QVERIFY(doc.load(kLesson02).isEmpty());
+    view.show(doc.simulation(), Time::ms(150));
+    QVERIFY(doc.load(kLesson02).isEmpty());
+    view.show(doc.simulation(), Time::ms(150));
+    view.setTool(Tool::Sysctl);
+    QCOMPARE(view.text(), expectedText(Tool::Sysctl, doc.simulation(), Time::ms(150)));
+}
+
+void TestKernelToolsView::copyTakesTheSelectionOrEverything() {
+    const auto sim = test::runLesson("e2-burst.yaml");
+    QVERIFY(sim);
+    views::KernelToolsView view;
+    view.setTool(Tool::SsSummary);
+    view.show(*sim, Time::ms(500));
+    QApplication::clipboard()->clear();
+    view.findChild<QToolButton*>()->click();
+    QCOMPARE(QApplication::clipboard()->text(), view.text());
+    // Select the second line (the TCP line of ss -s): only it is copied.
+    auto* edit = view.findChild<QPlainTextEdit*>();
+    QTextCursor cursor = edit->textCursor();
+    cursor.movePosition(QTextCursor::Start);
+    cursor.movePosition(QTextCursor::NextBlock);
+    cursor.movePosition(QTextCursor::EndOfBlock, QTextCursor::KeepAnchor);
+    edit->setTextCursor(cursor);
+    view.copy();
+    QCOMPARE(QApplication::clipboard()->text(),
+             q(formatSsSummaryTcp(tcpSockstatAt(*sim, Time::ms(500)))).trimmed());
+    // A refresh at the same moment keeps the selection.
+    view.show(*sim, Time::ms(500));
+    QVERIFY(edit->textCursor().hasSelection());
+}
+
+// The kprobe log reads like a terminal: when new lines come, the newest is in view. Other tools keep the
+// place the reader scrolled to.
+void TestKernelToolsView::logsShowTheNewestLine() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kLesson02).isEmpty());
+    const Simulation* sim = &doc.simulation();
+    views::KernelToolsView view;
+    view.resize(600, 300);
+    view.setVisible(true);
+    auto* edit = view.findChild<QPlainTextEdit*>();
+    QScrollBar* scroll = edit->verticalScrollBar();
+    view.setTool(Tool::Kprobes);
+    view.show(*sim, Time::ms(500));
+    QTRY_VERIFY(scroll->maximum() > 0);
+    scroll->setValue(0);
+    const QString before = view.text();
+    view.show(*sim, Time::ms(1500)); // more SYNs have come
+    QVERIFY(view.text() != before);
+    QCOMPARE(scroll->value(), scroll->maximum());
+
+    view.setTool(Tool::SsAll);
+    view.show(*sim, Time::ms(500));
+    QTRY_VERIFY(scroll->maximum() > 10);
+    scroll->setValue(10);
+    view.show(*sim, Time::ms(1500));
+    QCOMPARE(scroll->value(), 10);
 }
 
 QTEST_MAIN(TestKernelToolsView)

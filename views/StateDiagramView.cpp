@@ -1,0 +1,80 @@
+#include "StateDiagramView.h"
+
+#include "Fonts.h"
+#include "SelectionModel.h"
+#include "SimulationDocument.h"
+
+#include <QPainter>
+
+#include <algorithm>
+
+namespace backlog::views {
+
+StateDiagramView::StateDiagramView(QWidget* parent) : QWidget(parent) {
+    loadBundledFonts();                    // the diagram draws with the bundled families only
+    setAttribute(Qt::WA_OpaquePaintEvent); // the renderer fills every pixel
+}
+
+void StateDiagramView::setDocument(SimulationDocument* document) {
+    if (doc_ == document) return;
+    if (doc_) disconnect(doc_, nullptr, this, nullptr);
+    doc_ = document;
+    if (document) {
+        connect(document, &SimulationDocument::loaded, this, [this] { update(); });
+        connect(document, &SimulationDocument::historyChanged, this, [this] { update(); });
+        connect(document, &SimulationDocument::playheadChanged, this, [this] { update(); });
+        connect(document, &QObject::destroyed, this, [this] { update(); });
+    }
+    update();
+}
+
+void StateDiagramView::setSelectionModel(SelectionModel* selection) {
+    if (selection_ == selection) return;
+    if (selection_) disconnect(selection_, nullptr, this, nullptr);
+    selection_ = selection;
+    if (selection) {
+        connect(selection, &SelectionModel::changed, this, [this] { update(); });
+        connect(selection, &QObject::destroyed, this, [this] { update(); });
+    }
+    update();
+}
+
+void StateDiagramView::setTheme(const Theme& theme) {
+    theme_ = theme;
+    update();
+}
+
+const SimulationDocument* StateDiagramView::loadedDocument() const {
+    const SimulationDocument* d = doc_.data();
+    return d && d->isLoaded() ? d : nullptr;
+}
+
+std::optional<std::uint32_t> StateDiagramView::connection() const {
+    const SimulationDocument* d = loadedDocument();
+    const SelectionModel* s = selection_.data();
+    if (!d || !s) return std::nullopt;
+    const std::vector<std::uint32_t>& connections = s->connections();
+    if (connections.empty()) return std::nullopt;
+    const std::uint32_t client = connections.front();
+    if (client >= d->simulation().history().clients.size()) return std::nullopt;
+    return client;
+}
+
+void StateDiagramView::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    const QRectF target = rect();
+    const SimulationDocument* d = loadedDocument();
+    if (!d) {
+        p.fillRect(target, theme_.background);
+        QFont f(theme_.sansFamily);
+        f.setPixelSize(std::max(12, height() / 24));
+        p.setFont(f);
+        p.setPen(theme_.mutedText);
+        p.drawText(target, Qt::AlignCenter | Qt::TextWordWrap,
+                   tr("Open a lesson or a scenario to see the TCP state diagram."));
+        return;
+    }
+    renderer_.paint(p, target, d->simulation(), d->playhead(), theme_, connection());
+}
+
+} // namespace backlog::views
