@@ -246,6 +246,13 @@ void MainWindow::createDocks() {
     // The charts below the stage: they share its time axis.
     chartsDock_ = dock(charts_, tr("Charts"), "ChartsDock", Qt::BottomDockWidgetArea);
     chartsDock_->hide();
+    // Shown, a chart needs the height of its axes and legend: a quarter of the window at least.
+    connect(chartsDock_, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (!visible || chartsDock_->height() >= 220) return;
+        QTimer::singleShot(0, this, [this] {
+            resizeDocks({chartsDock_}, {std::max(260, height() / 4)}, Qt::Vertical);
+        });
+    });
     inspectorDock_ = inspector;
     parametersDock_ = parameters;
     logDock_ = log;
