@@ -117,6 +117,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(timeline_, &views::TimelineView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(log_, &views::EventLogView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
+    connect(log_, &views::EventLogView::packetActivated, this, [this](std::uint32_t packet) {
+        const FlowId flow = doc_->simulation().history().packet(packet).flow;
+        std::optional<std::uint32_t> connection;
+        if (!isSpoofed(flow)) connection = flow;
+        selection_->select({views::Selection::Kind::Packet, packet}, connection);
+    });
     connect(stage_, &views::StageView::selected, this, &MainWindow::select);
     connect(selection_, &views::SelectionModel::changed, this, [this] { inspector_->setSelection(selection_->current()); });
     connect(doc_, &views::SimulationDocument::loaded, selection_, &views::SelectionModel::clear);

@@ -144,7 +144,11 @@ EventLogView::EventLogView(QWidget* parent) : QWidget(parent) {
         if (sim_) show(*sim_, t_);
     });
     connect(table_, &QTableView::clicked, this,
-            [this](const QModelIndex& index) { emit seekRequested(model_->event(index.row()).at); });
+            [this](const QModelIndex& index) {
+                const LogEvent e = model_->event(index.row()); // a copy: seeking rebuilds the rows
+                emit packetActivated(e.packet);
+                emit seekRequested(e.at);
+            });
 }
 
 void EventLogView::setFilter(LogFilter f) { filter_->setCurrentIndex(static_cast<int>(f)); }

@@ -58,6 +58,8 @@ public:
 
 signals:
     void seekRequested(backlog::Time t);
+    // A row was clicked: its packet (a History index), so that its connection is selected everywhere.
+    void packetActivated(std::uint32_t packet);
 
 private:
     QComboBox* filter_;

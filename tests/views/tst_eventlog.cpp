@@ -102,6 +102,7 @@ void TestEventLog::clickingARowSeeks() {
     view.QWidget::show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     QSignalSpy seek(&view, &EventLogView::seekRequested);
+    QSignalSpy activated(&view, &EventLogView::packetActivated);
     auto* table = view.findChild<QTableView*>();
     QVERIFY(table);
     QTRY_VERIFY(view.model()->rowCount() > 3);
@@ -109,8 +110,12 @@ void TestEventLog::clickingARowSeeks() {
     table->scrollTo(view.model()->index(row, 0));
     const QRect cell = table->visualRect(view.model()->index(row, 0));
     QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, cell.center());
+    const LogEvent expected = view.model()->event(row);
     QTRY_COMPARE(seek.count(), 1);
-    QCOMPARE(seek.front().front().value<Time>(), view.model()->event(row).at);
+    QCOMPARE(seek.front().front().value<Time>(), expected.at);
+    // The row's packet is announced too: the main window selects its connection in every view.
+    QCOMPARE(activated.count(), 1);
+    QCOMPARE(activated.front().front().value<std::uint32_t>(), expected.packet);
 }
 
 QTEST_MAIN(TestEventLog)
