@@ -128,6 +128,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(doc_, &views::SimulationDocument::loaded, selection_, &views::SelectionModel::clear);
     connect(ladder_, &views::LadderView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(charts_, &views::ChartsView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
+    connect(states_, &views::StateDiagramView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(doc_, &views::SimulationDocument::historyChanged, this,
             [this] { timeline_->setSimulation(&doc_->simulation()); });
     connect(player_, &views::Player::playingChanged, this, &MainWindow::updatePlaybackStatus);

@@ -4,6 +4,7 @@
 #include "SelectionModel.h"
 #include "SimulationDocument.h"
 
+#include <QMouseEvent>
 #include <QPainter>
 
 #include <algorithm>
@@ -75,6 +76,27 @@ void StateDiagramView::paintEvent(QPaintEvent*) {
         return;
     }
     renderer_.paint(p, target, d->simulation(), d->playhead(), theme_, connection());
+}
+
+void StateDiagramView::mousePressEvent(QMouseEvent* event) {
+    const SimulationDocument* d = loadedDocument();
+    const std::optional<std::uint32_t> client = connection();
+    if (event->button() != Qt::LeftButton || !d || !client) return;
+    const StateDiagramRenderer::Geometry g = renderer_.layout(QRectF(rect()));
+    for (const StateDiagramRenderer::Side side : {StateDiagramRenderer::Side::Client, StateDiagramRenderer::Side::Server}) {
+        for (const StateDiagramRenderer::StateGeometry& state : g.machine(side).states) {
+            if (!state.rect.contains(event->position())) continue;
+            std::optional<Time> before;
+            std::optional<Time> after;
+            for (const auto& tr : renderer_.transitions(d->simulation(), d->end(), *client, side)) {
+                if (!(tr.toKey() == state.key)) continue;
+                if (tr.at <= d->playhead()) before = tr.at;
+                else if (!after) after = tr.at;
+            }
+            if (before || after) emit seekRequested(before ? *before : *after);
+            return;
+        }
+    }
 }
 
 } // namespace backlog::views

@@ -42,8 +42,14 @@ class StateDiagramView : public QWidget {
     QSize sizeHint() const override { return {640, 360}; }
     QSize minimumSizeHint() const override { return {320, 180}; }
 
+  signals:
+    // A click on a state the connection passed through: the moment it entered it (the latest entry at
+    // or before the playhead, else the next one).
+    void seekRequested(backlog::Time t);
+
   protected:
     void paintEvent(QPaintEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
 
   private:
     const SimulationDocument* loadedDocument() const; // the document, when it holds a run

@@ -22,6 +22,7 @@
 #include <QImage>
 #include <QPainter>
 #include <QRegularExpression>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <algorithm>
@@ -123,6 +124,7 @@ class TestStateDiagram : public QObject {
     void withoutAClientNothingIsLit();
     void everyThemePaintsEveryPixel();
     void viewFollowsSelectionAndPlayhead();
+    void clickingAStateSeeksToItsEntry();
     void golden_data();
     void golden();
 };
@@ -520,6 +522,32 @@ void TestStateDiagram::golden() {
                              .arg(allowed)
                              .arg(out)));
     }
+}
+
+// A click on a state the connection went through moves the playhead to when it entered it.
+void TestStateDiagram::clickingAStateSeeksToItsEntry() {
+    SimulationDocument doc;
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    SelectionModel selection;
+    StateDiagramView view;
+    view.setDocument(&doc);
+    view.setSelectionModel(&selection);
+    view.resize(960, 540);
+    selection.select({Selection::Kind::Client, 2}, 2u);
+    doc.setPlayhead(doc.end());
+    QSignalSpy seek(&view, &StateDiagramView::seekRequested);
+    const auto g = view.renderer().layout(QRectF(view.rect()));
+    const auto* established = g.state({StateDiagramRenderer::Side::Client, TcpState::Established, false});
+    QVERIFY(established);
+    QTest::mouseClick(&view, Qt::LeftButton, {}, established->rect.center().toPoint());
+    QCOMPARE(seek.count(), 1);
+    QCOMPARE(seek.front().front().value<Time>(), doc.simulation().history().clients[2].connectedAt);
+    // The server's SYN-RECV: when the SYN arrived and the request socket was made.
+    const auto* synRecv = g.state({StateDiagramRenderer::Side::Server, TcpState::SynRecv, false});
+    QVERIFY(synRecv);
+    QTest::mouseClick(&view, Qt::LeftButton, {}, synRecv->rect.center().toPoint());
+    QCOMPARE(seek.count(), 2);
+    QCOMPARE(seek.back().front().value<Time>(), doc.simulation().history().clients[2].serverStates.front().first);
 }
 
 QTEST_MAIN(TestStateDiagram)
