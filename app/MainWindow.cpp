@@ -334,6 +334,16 @@ void MainWindow::showLessonStep(int step) {
         const Step& s = lesson->steps[static_cast<std::size_t>(step)];
         emphasis.highlight = s.highlight;
         emphasis.zoom = s.zoom;
+        // A step about one client selects its connection, so the ladder and the state diagram show it.
+        std::vector<Target> targets = s.highlight;
+        if (s.zoom) targets.push_back(*s.zoom);
+        for (const Target& target : targets) {
+            if (target.kind != Target::Kind::Client) continue;
+            const auto client = static_cast<std::uint32_t>(target.index);
+            if (client < doc_->simulation().history().clients.size())
+                selection_->select({views::Selection::Kind::Client, client}, client);
+            break;
+        }
         if (s.view) {
             switch (*s.view) {
             case LessonView::Stage: leaveStartPage(); break;
