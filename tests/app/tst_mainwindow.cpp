@@ -37,6 +37,7 @@ private slots:
     void themesRestyleTheWholeWindow();
     void clickingTheStageInspects();
     void aSelectedConnectionIsSelectedEverywhere();
+    void aStepAboutAClientSelectsIt();
     void pageDownAndPageUpStepThroughALesson();
     void startPageListsTheLessonsInOrder();
     void startPageListsAddedFolders();
@@ -183,6 +184,18 @@ void TestMainWindow::aSelectedConnectionIsSelectedEverywhere() {
     // Opening another file clears the selection.
     QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/e2-burst.yaml")));
     QVERIFY(w.selection()->connections().empty());
+}
+
+void TestMainWindow::aStepAboutAClientSelectsIt() {
+    app::MainWindow w;
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/05-lost-final-ack.yaml")));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    // Step 8 highlights client 3 and brings the ladder forward.
+    w.lessonPlayer()->goToStep(7);
+    QCOMPARE(w.selection()->connections(), std::vector<std::uint32_t>{3});
+    QTRY_VERIFY(w.ladder()->isVisible());
+    QCOMPARE(w.ladder()->connections(), std::vector<std::uint32_t>{3});
 }
 
 void TestMainWindow::pageDownAndPageUpStepThroughALesson() {
