@@ -14,6 +14,7 @@
 #include "NarrationView.h"
 #include "Player.h"
 #include "Report.h"
+#include "PresenterWindow.h"
 #include "SimulationDocument.h"
 #include "StageView.h"
 #include "StartPage.h"
@@ -212,6 +213,11 @@ void MainWindow::createActions() {
         connect(doc_, &views::SimulationDocument::loaded, a, [this, a] { a->setEnabled(lesson_->isActive()); });
     }
 
+    lessons->addSeparator();
+    QAction* present = lessons->addAction(tr("&Present"), this, &MainWindow::present);
+    present->setShortcut(Qt::Key_F5);
+    present->setToolTip(tr("The stage full screen with the narration as a caption (Escape leaves)"));
+
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     QMenu* themes = viewMenu_->addMenu(tr("&Theme"));
     auto* group = new QActionGroup(this);
@@ -322,6 +328,20 @@ void MainWindow::leaveStartPage() {
     if (!isStartPageShown()) return;
     centre_->setCurrentWidget(stagePage_);
     restoreState(dockStateBeforeStartPage_);
+}
+
+PresenterWindow* MainWindow::presenter() const { return presenter_.data(); }
+
+void MainWindow::present() {
+    if (!doc_->isLoaded()) return;
+    if (presenter_) {
+        presenter_->activateWindow();
+        return;
+    }
+    leaveStartPage();
+    presenter_ = new PresenterWindow(doc_, player_, lesson_);
+    connect(presenter_, &PresenterWindow::closed, this, [this] { activateWindow(); });
+    presenter_->present(screen());
 }
 
 bool MainWindow::isStartPageShown() const { return centre_->currentWidget() == startPage_; }

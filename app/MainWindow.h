@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QPointer>
 
 class QAction;
 class QDockWidget;
@@ -33,6 +34,7 @@ struct StageHit;
 namespace backlog::app {
 
 class StartPage;
+class PresenterWindow;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -50,6 +52,9 @@ public:
     views::LadderView* ladder() const { return ladder_; }
     // The start page in the centre instead of the stage (Lessons › Start Page); opening a file leaves it.
     void showStartPage();
+    // Presenter mode (F5): the stage full screen, the narration as a caption.
+    void present();
+    PresenterWindow* presenter() const;
     bool isStartPageShown() const;
 
 protected:
@@ -103,6 +108,7 @@ private:
     QFileSystemWatcher* watcher_;
     bool reloading_ = false;
     QByteArray dockStateBeforeStartPage_;
+    QPointer<PresenterWindow> presenter_;
     QLabel* timeLabel_;
     QLabel* modeLabel_;
     QMenu* recentMenu_ = nullptr;

@@ -7,6 +7,7 @@
 #include "MainWindow.h"
 #include "NarrationView.h"
 #include "Player.h"
+#include "PresenterWindow.h"
 #include "StartPage.h"
 #include "InspectorView.h"
 #include "SimulationDocument.h"
@@ -17,6 +18,7 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QTemporaryDir>
+#include <QLabel>
 #include <QTextBrowser>
 #include <QTreeWidget>
 #include <QSettings>
@@ -38,6 +40,7 @@ private slots:
     void clickingTheStageInspects();
     void aSelectedConnectionIsSelectedEverywhere();
     void aStepAboutAClientSelectsIt();
+    void presenterMode();
     void pageDownAndPageUpStepThroughALesson();
     void startPageListsTheLessonsInOrder();
     void startPageListsAddedFolders();
@@ -198,7 +201,46 @@ void TestMainWindow::aStepAboutAClientSelectsIt() {
     QCOMPARE(w.ladder()->connections(), std::vector<std::uint32_t>{3});
 }
 
+void TestMainWindow::presenterMode() {
+    QSettings().clear();
+    app::MainWindow w;
+    QVERIFY(w.openFile(kExample));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QTest::keyClick(&w, Qt::Key_F5);
+    QTRY_VERIFY(w.presenter() && w.presenter()->isVisible());
+    app::PresenterWindow* p = w.presenter();
+    QVERIFY(p->isFullScreen());
+    // The caption is the step's narration; the stage is the projector theme's.
+    QTRY_VERIFY(p->caption()->text().contains(QStringLiteral("Ten clients call")));
+    QCOMPARE(p->stage()->theme().background, views::Theme::projector().background);
+    // A clicker: PageDown and the arrow keys move between steps; the caption and the emphasis follow.
+    QTest::keyClick(p, Qt::Key_PageDown);
+    QCOMPARE(w.lessonPlayer()->currentStep(), 1);
+    QVERIFY(p->caption()->text().contains(QStringLiteral("five")));
+    QVERIFY(p->stage()->emphasis().zoom.has_value());
+    QTest::keyClick(p, Qt::Key_Right);
+    QCOMPARE(w.lessonPlayer()->currentStep(), 2);
+    QTest::keyClick(p, Qt::Key_Left);
+    QCOMPARE(w.lessonPlayer()->currentStep(), 1);
+    // B blacks the screen and brings it back; S turns the mouse spotlight on.
+    QTest::keyClick(p, Qt::Key_B);
+    QVERIFY(p->isBlacked());
+    QVERIFY(!p->stage()->isVisible());
+    QTest::keyClick(p, Qt::Key_B);
+    QVERIFY(!p->isBlacked());
+    QVERIFY(p->stage()->isVisible());
+    QTest::keyClick(p, Qt::Key_S);
+    QVERIFY(p->hasSpotlight());
+    QVERIFY(p->stage()->findChild<QWidget*>(QStringLiteral("spotlight"))->isVisible());
+    // Escape leaves presenter mode; the window is still there, at the same step.
+    QTest::keyClick(p, Qt::Key_Escape);
+    QTRY_VERIFY(!w.presenter());
+    QCOMPARE(w.lessonPlayer()->currentStep(), 1);
+}
+
 void TestMainWindow::pageDownAndPageUpStepThroughALesson() {
+    QSettings().clear(); // no remembered progress: the lesson starts at its first step
     app::MainWindow w;
     QVERIFY(w.openFile(kExample));
     w.show();
