@@ -1,5 +1,6 @@
 #include "CommandLine.h"
 
+#include "Export.h"
 #include "LessonReader.h"
 #include "LessonRun.h"
 #include "Report.h"
@@ -12,6 +13,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <cstdio>
@@ -220,16 +222,107 @@ int simulate(const QStringList& arguments) {
     return 0;
 }
 
+// `backlog export`: the arguments become ExportOptions; exportFrames() checks and does the rest.
+int exportCommand(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "Writes frames of a scenario or lesson without a display, painted as the window paints them: one frame "
+        "(--at), a numbered sequence into a new folder (--from/--to/--fps: OUT/frame-00001.png …), or one frame "
+        "per lesson step with its highlight and zoom (--steps: OUT/step-01.png …). A PDF is one file with a "
+        "page per frame. Exit status 0 when everything was written, 2 on bad input or when writing failed "
+        "(nothing half-written is left behind).");
+    parser.addHelpOption();
+    parser.addPositionalArgument("export", "The command.");
+    parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
+    const QCommandLineOption out("out", "Where to write: a file for one frame or a PDF, else a new or empty folder.",
+                                 "PATH");
+    const QCommandLineOption at("at", "One frame at this time (e.g. 1.5s).", "T");
+    const QCommandLineOption from("from", "A sequence from this time…", "T");
+    const QCommandLineOption to("to", "…to this time (included when a frame falls on it).", "T");
+    const QCommandLineOption fps("fps", "Frames per simulated second of a sequence (1 to 240; default 30).", "N");
+    const QCommandLineOption steps("steps", "One frame per step of a lesson, at the step's moment.");
+    const QCommandLineOption size("size", "Frame size in pixels (default 1920x1080; at most 8192 a side).", "WxH");
+    const QCommandLineOption format("format", "png, svg or pdf (default: from the extension of --out, else png).",
+                                    "FORMAT");
+    const QCommandLineOption view("view", "stage (default) or ladder.", "VIEW");
+    const QCommandLineOption theme("theme", "light (default), dark or projector.", "THEME");
+    const QCommandLineOption client("client", "A connection the ladder shows (from 0; default 0). May be repeated.",
+                                    "N");
+    parser.addOptions({out, at, from, to, fps, steps, size, format, view, theme, client});
+    if (!parser.parse(arguments)) {
+        printErr("backlog export: " + parser.errorText().toStdString());
+        return 2;
+    }
+    if (parser.isSet("help")) {
+        printOut(parser.helpText().toStdString());
+        return 0;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2) {
+        printErr("backlog export: expected one scenario or lesson file (backlog export FILE --out PATH [--at T | "
+                 "--from T --to T [--fps N] | --steps] …; see backlog export --help)");
+        return 2;
+    }
+    ExportOptions options;
+    options.file = positional[1];
+    options.out = parser.value(out);
+    const auto time = [&](const QCommandLineOption& option, std::optional<Time>& into) {
+        if (!parser.isSet(option)) return true;
+        const QString text = parser.value(option);
+        const Parsed<Time> t = parseRunTime(text.toStdString());
+        if (!t) printErr("--" + option.names().front().toStdString() + " " + text.toStdString() + ": " + t.error);
+        into = t.value;
+        return bool(t);
+    };
+    if (!time(at, options.at) || !time(from, options.from) || !time(to, options.to)) return 2;
+    if (parser.isSet(fps)) {
+        bool ok = false;
+        options.fps = parser.value(fps).toInt(&ok);
+        if (!ok) {
+            printErr("--fps " + parser.value(fps).toStdString() + ": expected a whole number of frames per second");
+            return 2;
+        }
+    }
+    options.steps = parser.isSet(steps);
+    if (parser.isSet(size)) {
+        static const QRegularExpression wxh(QStringLiteral("^(\\d{1,9})x(\\d{1,9})$"));
+        const QRegularExpressionMatch m = wxh.match(parser.value(size));
+        if (!m.hasMatch()) {
+            printErr("--size " + parser.value(size).toStdString() + ": expected WIDTHxHEIGHT in pixels, as in 1920x1080");
+            return 2;
+        }
+        options.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
+    }
+    if (parser.isSet(format)) options.format = parser.value(format);
+    if (parser.isSet(view)) options.view = parser.value(view);
+    if (parser.isSet(theme)) options.theme = parser.value(theme);
+    for (const QString& c : parser.values(client)) {
+        bool ok = false;
+        const qlonglong n = c.toLongLong(&ok);
+        if (!ok) {
+            printErr("--client " + c.toStdString() + ": expected a client's number (from 0)");
+            return 2;
+        }
+        options.clients.push_back(n);
+    }
+    options.progress = [](const QString& line) { printErr(line.toStdString()); };
+    const ExportResult result = exportFrames(options);
+    for (const QString& e : result.errors) printErr(e.toStdString());
+    return result.ok() ? 0 : 2;
+}
+
 } // namespace
 
 bool isCommand(const QStringList& arguments) {
     return arguments.size() > 1 &&
-           (arguments[1] == QLatin1String("simulate") || arguments[1] == QLatin1String("check"));
+           (arguments[1] == QLatin1String("simulate") || arguments[1] == QLatin1String("check") ||
+            arguments[1] == QLatin1String("export"));
 }
 
 int runCommand(const QStringList& arguments) {
     if (arguments.value(1) == QLatin1String("simulate")) return simulate(arguments);
     if (arguments.value(1) == QLatin1String("check")) return check(arguments);
+    if (arguments.value(1) == QLatin1String("export")) return exportCommand(arguments);
     printErr("backlog: unknown command " + arguments.value(1).toStdString());
     return 2;
 }

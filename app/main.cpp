@@ -10,6 +10,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QGuiApplication>
 
 #include <cstdio>
 #include <memory>
@@ -32,10 +33,32 @@ bool displayAvailable() {
 #endif
 }
 
+// Qt notes on stderr that XDG_RUNTIME_DIR is unset (containers, CI) while it sets up the platform. A
+// command's stderr is its one line of result, so that notice alone is dropped during the set-up.
+QtMessageHandler setUpHandler = nullptr;
+void quietSetUp(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+    if (message.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR not set"))) return;
+    if (setUpHandler) setUpHandler(type, context, message);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     const QStringList args = rawArguments(argc, argv);
+    if (args.value(1) == QLatin1String("export")) {
+        // Painting text needs a QGuiApplication; without a display, Qt's offscreen platform serves.
+#if defined(Q_OS_LINUX) || defined(Q_OS_FREEBSD)
+        if (!qEnvironmentVariableIsSet("DISPLAY") && !qEnvironmentVariableIsSet("WAYLAND_DISPLAY") &&
+            !qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+#endif
+        setUpHandler = qInstallMessageHandler(quietSetUp);
+        QGuiApplication gui(argc, argv);
+        qInstallMessageHandler(setUpHandler);
+        QGuiApplication::setApplicationName(QStringLiteral("backlog"));
+        QGuiApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
+        return backlog::app::runCommand(args);
+    }
     if (backlog::app::isCommand(args)) {
         QCoreApplication core(argc, argv);
         QCoreApplication::setApplicationName(QStringLiteral("backlog"));
