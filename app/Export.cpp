@@ -209,9 +209,9 @@ QString writePdf(const ExportOptions& o, const Job& job, Progress& progress) {
 // PNG or SVG frames into a new folder: painted in parallel into PATH.partial-XXXXXX, which becomes PATH
 // only when every frame is written.
 QString writeSequence(const ExportOptions& o, const Job& job, Progress& progress) {
-    const QFileInfo info(o.out);
-    const QString target = info.absoluteFilePath();
-    const bool emptyFolderThere = info.isDir();
+    // Cleaned, so that "frames/" gets a sibling "frames.partial-…", not a folder inside itself.
+    const QString target = QDir::cleanPath(QFileInfo(o.out).absoluteFilePath());
+    const bool emptyFolderThere = QFileInfo(target).isDir();
     QTemporaryDir partial(target + QStringLiteral(".partial-XXXXXX"));
     if (!partial.isValid()) return cannotWrite(o.out, partial.errorString());
     const QDir folder(partial.path());
@@ -230,16 +230,17 @@ QString writeSequence(const ExportOptions& o, const Job& job, Progress& progress
             const std::size_t i = next.fetch_add(1);
             if (i >= total || failed.load()) return;
             const Frame& frame = job.frames[i];
-            const QString path = folder.filePath(frame.name);
-            QFile file(path);
+            QFile file(folder.filePath(frame.name));
             QString problem;
-            if (!file.open(QIODevice::WriteOnly))
-                problem = cannotWrite(path, file.errorString());
-            else if (QString e = writeFrame(file, r, job, frame); !e.isEmpty())
-                problem = cannotWrite(path, e);
-            else if (!file.flush() || file.error() != QFileDevice::NoError)
-                problem = cannotWrite(path, file.errorString());
-            file.close();
+            if (!file.open(QIODevice::WriteOnly)) {
+                problem = file.errorString();
+            } else if (QString e = writeFrame(file, r, job, frame); !e.isEmpty()) {
+                problem = e;
+            } else {
+                file.close();
+                if (file.error() != QFileDevice::NoError) problem = file.errorString();
+            }
+            if (!problem.isEmpty()) problem = cannotWrite(o.out, frame.name + QStringLiteral(": ") + problem);
             {
                 const std::lock_guard lock(mutex);
                 if (!problem.isEmpty() && error.isEmpty()) {
@@ -251,8 +252,9 @@ QString writeSequence(const ExportOptions& o, const Job& job, Progress& progress
             changed.notify_one();
         }
     };
-    const int ideal = std::max(1, o.threads > 0 ? o.threads : QThread::idealThreadCount());
-    const auto count = std::min(static_cast<std::size_t>(ideal), total);
+    const int ideal = std::max(1, QThread::idealThreadCount());
+    const int wanted = o.threads > 0 ? std::min(o.threads, ideal) : ideal;
+    const auto count = std::min(static_cast<std::size_t>(wanted), total);
     {
         std::vector<std::jthread> threads;
         threads.reserve(count);
@@ -354,7 +356,7 @@ ExportResult exportFrames(const ExportOptions& o) {
                         .arg(o.clients.front()));
 
     const bool sequence = !o.at && *format != Format::Pdf;
-    if (const QFileInfo parent(QFileInfo(o.out).absolutePath()); !parent.isDir())
+    if (const QFileInfo parent(QFileInfo(QDir::cleanPath(QFileInfo(o.out).absoluteFilePath())).absolutePath()); !parent.isDir())
         return fail(cannotWrite(o.out, QStringLiteral("the folder %1 does not exist").arg(QDir::toNativeSeparators(parent.filePath()))));
     if (sequence) {
         const QFileInfo info(o.out);

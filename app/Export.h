@@ -44,7 +44,7 @@ struct ExportOptions {
     QString theme = QStringLiteral("light"); // a Theme::names() entry
     std::vector<std::int64_t> clients;       // the ladder's connections; empty: client 0
 
-    int threads = 0; // 0: QThread::idealThreadCount()
+    int threads = 0; // painting threads, at most QThread::idealThreadCount(); 0: that many
     // Lines of progress for a sequence (at most one a second, then a summary), on the calling thread.
     std::function<void(const QString&)> progress;
 };

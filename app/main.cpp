@@ -84,7 +84,9 @@ int main(int argc, char** argv) {
             "Commands (no display needed):\n"
             "  simulate FILE [--until DURATION] [--set KEY=VALUE]... [--json]\n"
             "                      run a scenario or a lesson and print a report (backlog simulate --help)\n"
-            "  check FILE...         validate lessons and run their expectations (backlog check --help)\n\n"
+            "  check FILE...         validate lessons and run their expectations (backlog check --help)\n"
+            "  export FILE --out PATH ...\n"
+            "                      write frames as PNG, SVG or PDF (backlog export --help)\n\n"
             "Without a command, opens the window on FILE (or on the default scenario).");
         parser.addHelpOption();
         parser.addVersionOption();
