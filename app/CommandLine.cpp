@@ -31,6 +31,20 @@ void printErr(const std::string& line) {
 
 void printOut(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
+// Parses a command's arguments; prints its help, or the error on one line. Returns the exit status when the
+// command stops there (0 after --help, 2 for bad arguments).
+std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& arguments, const char* command) {
+    if (!parser.parse(arguments)) {
+        printErr(std::string("backlog ") + command + ": " + parser.errorText().toStdString());
+        return 2;
+    }
+    if (parser.isSet("help")) {
+        printOut(parser.helpText().toStdString());
+        return 0;
+    }
+    return std::nullopt;
+}
+
 bool isLessonFile(const QString& path) {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) return false;
@@ -38,7 +52,7 @@ bool isLessonFile(const QString& path) {
 }
 
 // A lesson's run, with its steps' changes applied where they fall, reported at its end (or at --until).
-int simulateLesson(const std::string& path, const std::vector<std::string>& sets, const QString& until, bool json) {
+int simulateLesson(const std::string& path, const std::vector<std::string>& sets, std::optional<Time> until, bool json) {
     LessonReadResult read = readLessonFile(path);
     if (!read.lesson) {
         for (const ReadError& e : read.errors) printErr(e.text());
@@ -46,10 +60,9 @@ int simulateLesson(const std::string& path, const std::vector<std::string>& sets
     }
     SettingsEditor editor(read.lesson->scenario);
     for (const std::string& item : sets) {
-        const std::size_t equals = item.find('=');
-        const std::optional<std::string> problem =
-            equals == std::string::npos ? std::optional<std::string>("expected KEY=VALUE")
-                                        : editor.apply(item.substr(0, equals), item.substr(equals + 1));
+        const auto assignment = splitAssignment(item);
+        const std::optional<std::string> problem = assignment ? editor.apply(assignment->first, assignment->second)
+                                                              : std::optional<std::string>("expected KEY=VALUE");
         if (problem) {
             printErr("--set " + item + ": " + *problem);
             return 2;
@@ -57,26 +70,13 @@ int simulateLesson(const std::string& path, const std::vector<std::string>& sets
     }
     const LessonRun run(*read.lesson);
     for (const LessonProblem& p : run.problems()) printErr(ReadError{path, p.place.line, p.place.column, p.message}.text());
-    Time at = run.end();
-    if (!until.isEmpty()) {
-        const Parsed<Time> t = parseDuration(until.toStdString());
-        if (!t || *t.value < Time()) {
-            printErr("--until " + until.toStdString() + ": " + (t ? std::string("expected a duration of 0s or more") : t.error));
-            return 2;
-        }
-        at = std::min(at, *t.value);
-    }
+    const Time at = until ? std::min(run.end(), *until) : run.end();
     printOut(json ? jsonReport(run.simulation(), at) : textReport(run.simulation(), at));
     return 0;
 }
 
 // "4.19915 s": seconds, as the timeline and the event log show them, without trailing zeros.
-std::string seconds(Time t) {
-    std::string s = formatSeconds(t);
-    while (s.size() > 1 && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-    return s + " s";
-}
+std::string seconds(Time t) { return formatSecondsTrimmed(t) + " s"; }
 
 // The lesson files a `check` argument names: the file itself, or the *.yaml files of a folder.
 QStringList lessonFiles(const QString& argument) {
@@ -140,14 +140,7 @@ int check(const QStringList& arguments) {
     parser.addPositionalArgument("FILE", "Lesson files, or folders of them.", "FILE...");
     const QCommandLineOption steps("steps", "Also print the moment each step begins.");
     parser.addOption(steps);
-    if (!parser.parse(arguments)) {
-        printErr("backlog check: " + parser.errorText().toStdString());
-        return 2;
-    }
-    if (parser.isSet("help")) {
-        printOut(parser.helpText().toStdString());
-        return 0;
-    }
+    if (const std::optional<int> status = parseCommand(parser, arguments, "check")) return *status;
     const QStringList positional = parser.positionalArguments().mid(1);
     if (positional.isEmpty()) {
         printErr("backlog check: expected one or more lesson files (backlog check FILE...)");
@@ -180,14 +173,7 @@ int simulate(const QStringList& arguments) {
                                  "KEY=VALUE");
     const QCommandLineOption json("json", "Print the report as JSON.");
     parser.addOptions({until, set, json});
-    if (!parser.parse(arguments)) {
-        printErr("backlog simulate: " + parser.errorText().toStdString());
-        return 2;
-    }
-    if (parser.isSet("help")) {
-        printOut(parser.helpText().toStdString());
-        return 0;
-    }
+    if (const std::optional<int> status = parseCommand(parser, arguments, "simulate")) return *status;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {
         printErr("backlog simulate: expected one scenario file (backlog simulate FILE [--until DURATION] "
@@ -196,15 +182,7 @@ int simulate(const QStringList& arguments) {
     }
     std::vector<std::string> sets;
     for (const QString& s : parser.values(set)) sets.push_back(s.toStdString());
-    const std::string path = positional[1].toStdString();
-    if (isLessonFile(positional[1])) return simulateLesson(path, sets, parser.isSet(until) ? parser.value(until) : QString(),
-                                                           parser.isSet(json));
-    const ReadResult read = readScenarioFile(path, sets);
-    if (!read.scenario) {
-        for (const ReadError& e : read.errors) printErr(e.text());
-        return 2;
-    }
-    Scenario scenario = *read.scenario;
+    std::optional<Time> untilTime;
     if (parser.isSet(until)) {
         const Parsed<Time> t = parseDuration(parser.value(until).toStdString());
         if (!t || *t.value < Time()) {
@@ -212,8 +190,17 @@ int simulate(const QStringList& arguments) {
                      (t ? std::string("expected a duration of 0s or more") : t.error));
             return 2;
         }
-        scenario.until = *t.value;
+        untilTime = *t.value;
     }
+    const std::string path = positional[1].toStdString();
+    if (isLessonFile(positional[1])) return simulateLesson(path, sets, untilTime, parser.isSet(json));
+    const ReadResult read = readScenarioFile(path, sets);
+    if (!read.scenario) {
+        for (const ReadError& e : read.errors) printErr(e.text());
+        return 2;
+    }
+    Scenario scenario = *read.scenario;
+    if (untilTime) scenario.until = *untilTime;
     Simulation sim(scenario);
     sim.setCheckpointInterval(Time::never()); // a one-way run: no cut will ever be asked for
     sim.run();
@@ -249,14 +236,7 @@ int exportCommand(const QStringList& arguments) {
     const QCommandLineOption client("client", "A connection the ladder shows (from 0; default 0). May be repeated.",
                                     "N");
     parser.addOptions({out, at, from, to, fps, steps, size, format, view, theme, client});
-    if (!parser.parse(arguments)) {
-        printErr("backlog export: " + parser.errorText().toStdString());
-        return 2;
-    }
-    if (parser.isSet("help")) {
-        printOut(parser.helpText().toStdString());
-        return 0;
-    }
+    if (const std::optional<int> status = parseCommand(parser, arguments, "export")) return *status;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {
         printErr("backlog export: expected one scenario or lesson file (backlog export FILE --out PATH [--at T | "

@@ -56,12 +56,7 @@ QString suffixOf(Format f) {
 
 // "300s", "0.0015s": seconds without trailing zeros, as a user would write the option (formatDuration's
 // "5min" would not echo what was typed).
-QString duration(Time t) {
-    std::string s = formatSeconds(t);
-    while (s.size() > 1 && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-    return QString::fromStdString(s) + QLatin1Char('s');
-}
+QString duration(Time t) { return QString::fromStdString(formatSecondsTrimmed(t)) + QLatin1Char('s'); }
 
 // One picture to make: its moment, its file name in a sequence, and (a lesson step) its emphasis.
 struct Frame {

@@ -7,12 +7,7 @@
 
 namespace backlog {
 
-std::string jsonSeconds(Time t) {
-    std::string s = formatSeconds(t);
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-    return s;
-}
+std::string jsonSeconds(Time t) { return formatSecondsTrimmed(t); }
 
 std::string jsonString(std::string_view s) {
     std::string out = "\"";

@@ -576,23 +576,15 @@ void ScenarioBuilder::readEventSettings(const KeyValue& set, std::vector<Pending
 
 // ---- --set ---------------------------------------------------------------------------------------
 
-std::string_view trimmed(std::string_view s) {
-    const std::size_t begin = s.find_first_not_of(" \t");
-    if (begin == std::string_view::npos) return {};
-    return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
-}
-
 void ScenarioBuilder::readSets(const std::vector<std::string>& sets) {
     for (const std::string& item : sets) {
         const Origin origin{0, 0, "--set " + item};
-        const std::size_t equals = item.find('=');
-        if (equals == std::string::npos) {
+        const auto assignment = splitAssignment(item);
+        if (!assignment) {
             error(origin, "expected KEY=VALUE");
             continue;
         }
-        const std::string_view text = item;
-        assignments_.push_back({std::string(trimmed(text.substr(0, equals))),
-                                std::string(trimmed(text.substr(equals + 1))), origin});
+        assignments_.push_back({assignment->first, assignment->second, origin});
     }
 }
 

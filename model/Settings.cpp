@@ -815,4 +815,15 @@ bool isFixedDuringRun(std::string_view key) {
                          *canonical == "until");
 }
 
+std::optional<std::pair<std::string, std::string>> splitAssignment(std::string_view item) {
+    const std::size_t equals = item.find('=');
+    if (equals == std::string_view::npos) return std::nullopt;
+    const auto trimmed = [](std::string_view s) {
+        const std::size_t begin = s.find_first_not_of(" \t");
+        if (begin == std::string_view::npos) return std::string();
+        return std::string(s.substr(begin, s.find_last_not_of(" \t") - begin + 1));
+    };
+    return std::pair{trimmed(item.substr(0, equals)), trimmed(item.substr(equals + 1))};
+}
+
 } // namespace backlog

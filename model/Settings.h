@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace backlog {
@@ -60,6 +61,10 @@ class SettingsEditor {
     Scenario& scenario_;
     std::set<std::string, std::less<>> explicitKernelKeys_;
 };
+
+// "KEY=VALUE" (as --set takes it) split at the first '=', each side without surrounding blanks; nullopt
+// without an '='.
+std::optional<std::pair<std::string, std::string>> splitAssignment(std::string_view item);
 
 // One setting on its own: SettingsEditor(s).apply(key, value).
 std::optional<std::string> applySetting(Scenario& s, std::string_view key, std::string_view value);

@@ -36,4 +36,11 @@ std::string formatSeconds(Time t) {
     return (v < 0 ? "-" : "") + std::to_string(a / 1'000'000'000) + "." + frac;
 }
 
+std::string formatSecondsTrimmed(Time t) {
+    std::string s = formatSeconds(t); // always has a '.', so trimming stops there
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+    return s;
+}
+
 } // namespace backlog

@@ -39,5 +39,7 @@ private:
 std::string formatDuration(Time t);
 // Seconds with nine decimals ("1.034000000"), computed from integers so every compiler agrees.
 std::string formatSeconds(Time t);
+// The same without trailing zeros ("1.034", "0", "300"): for JSON, messages and labels.
+std::string formatSecondsTrimmed(Time t);
 
 } // namespace backlog

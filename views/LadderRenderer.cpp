@@ -22,12 +22,7 @@ constexpr double kHeader = 46;
 constexpr double kTimeColumn = 92;
 constexpr double kBarWidth = 10;
 
-QString seconds(Time t) {
-    std::string s = formatSeconds(t);
-    while (s.size() > 1 && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-    return QString::fromStdString(s) + QStringLiteral(" s");
-}
+QString seconds(Time t) { return QString::fromStdString(formatSecondsTrimmed(t)) + QStringLiteral(" s"); }
 
 } // namespace
 
