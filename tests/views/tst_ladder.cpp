@@ -20,10 +20,6 @@ using backlog::test::runLesson;
 
 namespace {
 
-int distance(QRgb a, QRgb b) {
-    return std::max({std::abs(qRed(a) - qRed(b)), std::abs(qGreen(a) - qGreen(b)), std::abs(qBlue(a) - qBlue(b))});
-}
-
 QImage render(const LadderRenderer& r, const Simulation& sim, Time t, const Theme& theme,
               const std::vector<std::uint32_t>& clients, QSize size) {
     QImage image(size, QImage::Format_ARGB32_Premultiplied);
@@ -182,24 +178,8 @@ void TestLadder::golden() {
     for (const QString& c : clients.split(QLatin1Char(' '))) selected.push_back(c.toUInt());
     LadderRenderer r;
     const QImage actual = render(r, *sim, Time::us(atUs), Theme::byName(theme), selected, {960, 540});
-    const QString dir = QStringLiteral(BACKLOG_SOURCE_DIR "/tests/views/golden");
-    const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".png");
-    if (qEnvironmentVariableIntValue("BACKLOG_UPDATE_GOLDEN") == 1) {
-        QVERIFY(actual.save(path));
-        return;
-    }
-    QImage golden(path);
-    QVERIFY2(!golden.isNull(), qPrintable(path + QStringLiteral(" is missing: run with BACKLOG_UPDATE_GOLDEN=1")));
-    golden = golden.convertToFormat(QImage::Format_RGB32);
-    QCOMPARE(golden.size(), actual.size());
-    // The same tolerance as the stage's: at most 0.5% of the pixels off by more than 16 levels.
-    qint64 off = 0;
-    for (int y = 0; y < actual.height(); ++y)
-        for (int x = 0; x < actual.width(); ++x) off += distance(actual.pixel(x, y), golden.pixel(x, y)) > 16;
-    if (off > actual.width() * actual.height() / 200) {
-        actual.save(QDir::temp().filePath(name + QStringLiteral("-actual.png")));
-        QFAIL(qPrintable(QStringLiteral("%1 pixels differ; see %2-actual.png in the temp folder").arg(off).arg(name)));
-    }
+    const QString problem = backlog::test::checkGolden(name, actual);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }
 
 QTEST_MAIN(TestLadder)

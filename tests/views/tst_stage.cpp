@@ -33,6 +33,8 @@
 using namespace backlog;
 using namespace backlog::views;
 
+using backlog::test::colourDistance;
+
 namespace {
 
 std::unique_ptr<Simulation> simulate(const ReadResult& read) {
@@ -61,20 +63,14 @@ QImage render(const StageRenderer& r, const Simulation& sim, Time t, const Theme
     return image;
 }
 
-int distance(QRgb a, QRgb b) {
-    return std::max({std::abs(qRed(a) - qRed(b)), std::abs(qGreen(a) - qGreen(b)), std::abs(qBlue(a) - qBlue(b))});
-}
-
 // A point inside a slot that its text never covers: left of the centred label, halfway down.
 QPoint probe(const QRectF& slot) {
     return QPointF(slot.left() + slot.width() * 0.08 + 2, slot.center().y()).toPoint();
 }
 
 bool filledAt(const QImage& image, const QRectF& slot, const Theme& theme) {
-    return distance(image.pixel(probe(slot)), theme.slotEmpty.rgb()) > 30;
+    return colourDistance(image.pixel(probe(slot)), theme.slotEmpty.rgb()) > 30;
 }
-
-QString goldenDir() { return QStringLiteral(BACKLOG_SOURCE_DIR "/tests/views/golden"); }
 
 } // namespace
 
@@ -121,7 +117,7 @@ void TestStage::themes() {
             colours.insert(th.packetColor(k, false).rgb());
         colours.insert(th.packetColor(PacketKind::Syn, true).rgb());
         QCOMPARE(colours.size(), std::size_t{7});
-        QVERIFY(distance(th.background.rgb(), th.text.rgb()) > 180);
+        QVERIFY(colourDistance(th.background.rgb(), th.text.rgb()) > 180);
     }
     QVERIFY(Theme::projector().fontScale > Theme::light().fontScale);
     QVERIFY(Theme::projector().lineScale > Theme::light().lineScale);
@@ -173,7 +169,7 @@ void TestStage::filledSlotsMatchQueueLengths() {
             QCOMPARE(filled, expected);
             // An established child waits in the accept queue in the accept-entry colour.
             if (!syn && expected > 0)
-                QVERIFY(distance(image.pixel(probe(q->slotRects[0])), theme.acceptEntry.rgb()) <= 8);
+                QVERIFY(colourDistance(image.pixel(probe(q->slotRects[0])), theme.acceptEntry.rgb()) <= 8);
         }
     }
 }
@@ -528,38 +524,8 @@ void TestStage::golden() {
     }
     const QImage actual =
         render(r, *sim, Time::us(atUs), Theme::byName(theme), {960, 540}, e).convertToFormat(QImage::Format_RGB32);
-    const QString path = goldenDir() + QLatin1Char('/') + name + QStringLiteral(".png");
-    if (qEnvironmentVariableIntValue("BACKLOG_UPDATE_GOLDEN") == 1) {
-        QDir().mkpath(goldenDir());
-        QVERIFY(actual.save(path));
-        qInfo("wrote %s", qPrintable(path));
-        return;
-    }
-    QImage golden(path);
-    QVERIFY2(!golden.isNull(), qPrintable(path + QStringLiteral(" is missing: run with BACKLOG_UPDATE_GOLDEN=1")));
-    golden = golden.convertToFormat(QImage::Format_RGB32);
-    QCOMPARE(golden.size(), actual.size());
-    // Small differences (a FreeType or rasteriser release) pass: at most 0.5% of the pixels may differ
-    // by more than 16 levels in a channel.
-    qint64 off = 0;
-    QImage diff(actual.size(), QImage::Format_RGB32);
-    diff.fill(Qt::white);
-    for (int y = 0; y < actual.height(); ++y)
-        for (int x = 0; x < actual.width(); ++x)
-            if (distance(actual.pixel(x, y), golden.pixel(x, y)) > 16) {
-                ++off;
-                diff.setPixel(x, y, qRgb(255, 0, 0));
-            }
-    const qint64 allowed = static_cast<qint64>(actual.width()) * actual.height() / 200;
-    if (off > allowed) {
-        const QString out = QDir::temp().filePath(QStringLiteral("stage-") + name);
-        actual.save(out + QStringLiteral("-actual.png"));
-        diff.save(out + QStringLiteral("-diff.png"));
-        QFAIL(qPrintable(QStringLiteral("%1 pixels differ (%2 allowed); see %3-actual.png and -diff.png")
-                             .arg(off)
-                             .arg(allowed)
-                             .arg(out)));
-    }
+    const QString problem = backlog::test::checkGolden(name, actual);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }
 
 QTEST_MAIN(TestStage)

@@ -17,6 +17,7 @@
 #include "StateDiagramRenderer.h"
 #include "StateDiagramView.h"
 #include "Theme.h"
+#include "ViewTest.h"
 
 #include <QDir>
 #include <QImage>
@@ -36,6 +37,8 @@ using namespace backlog::views;
 
 using Side = StateDiagramRenderer::Side;
 using StateKey = StateDiagramRenderer::StateKey;
+
+using backlog::test::colourDistance;
 
 namespace {
 
@@ -75,11 +78,6 @@ QImage render(const StateDiagramRenderer& r, const Simulation& sim, Time t, cons
     return image;
 }
 
-int distance(QRgb a, QRgb b) {
-    return std::max(
-        {std::abs(qRed(a) - qRed(b)), std::abs(qGreen(a) - qGreen(b)), std::abs(qBlue(a) - qBlue(b))});
-}
-
 // A point of a box its name and its outline never cover: right of the middle, near the top.
 QPoint probe(const QRectF& box) {
     return QPointF(box.left() + box.width() * 0.8, box.top() + box.height() * 0.2).toPoint();
@@ -103,10 +101,6 @@ QString noteName(StateDiagramRenderer::QueueNote::Kind k) {
         return QStringLiteral("accepted");
     }
     return {};
-}
-
-QString goldenDir() {
-    return QStringLiteral(BACKLOG_SOURCE_DIR "/tests/views/golden");
 }
 
 } // namespace
@@ -247,7 +241,7 @@ void TestStateDiagram::litStatesFollowTheHistory() {
             for (const StateDiagramRenderer::StateGeometry& s : m->states) {
                 const bool isLit = s.key == lit.clientBox || s.key == lit.serverBox;
                 const QRgb expected = isLit ? theme.synEntry.rgb() : theme.listenerFill.rgb();
-                QVERIFY2(distance(image.pixel(probe(s.rect)), expected) <= 8,
+                QVERIFY2(colourDistance(image.pixel(probe(s.rect)), expected) <= 8,
                          qPrintable(name + QLatin1Char(' ') + boxName(s.key) + (isLit ? " lit" : " unlit")));
             }
         }
@@ -266,7 +260,7 @@ void TestStateDiagram::litStatesFollowTheHistory() {
             for (int dy = -1; dy <= 1; ++dy)
                 for (int dx = -1; dx <= 1; ++dx)
                     best = std::min(
-                        best, distance(image.pixel(at.toPoint() + QPoint(dx, dy)), theme.spotlight.rgb()));
+                        best, colourDistance(image.pixel(at.toPoint() + QPoint(dx, dy)), theme.spotlight.rgb()));
             QVERIFY2(best <= 40, qPrintable(name + QStringLiteral(": the highlighted arrow")));
         }
     }
@@ -386,7 +380,7 @@ void TestStateDiagram::withoutAClientNothingIsLit() {
     const StateDiagramRenderer::Geometry g = r.layout(QRectF(0, 0, 960, 540));
     for (const auto* m : {&g.client, &g.server})
         for (const auto& s : m->states)
-            QVERIFY(distance(none.pixel(probe(s.rect)), theme.listenerFill.rgb()) <= 8);
+            QVERIFY(colourDistance(none.pixel(probe(s.rect)), theme.listenerFill.rgb()) <= 8);
     // A client the run does not have is no client; a real one changes the picture.
     QCOMPARE(render(r, *sim, t, theme, {960, 540}, 1'000'000u), none);
     QVERIFY(render(r, *sim, t, theme, {960, 540}, 0u) != none);
@@ -489,39 +483,8 @@ void TestStateDiagram::golden() {
     const StateDiagramRenderer r;
     const QImage actual = render(r, *sim, Time::us(atUs), Theme::byName(theme), {960, 540}, client)
                               .convertToFormat(QImage::Format_RGB32);
-    const QString path = goldenDir() + QLatin1Char('/') + name + QStringLiteral(".png");
-    if (qEnvironmentVariableIntValue("BACKLOG_UPDATE_GOLDEN") == 1) {
-        QDir().mkpath(goldenDir());
-        QVERIFY(actual.save(path));
-        qInfo("wrote %s", qPrintable(path));
-        return;
-    }
-    QImage golden(path);
-    QVERIFY2(!golden.isNull(),
-             qPrintable(path + QStringLiteral(" is missing: run with BACKLOG_UPDATE_GOLDEN=1")));
-    golden = golden.convertToFormat(QImage::Format_RGB32);
-    QCOMPARE(golden.size(), actual.size());
-    // The same tolerance as the stage's (tst_stage): at most 0.5% of the pixels may differ by more than
-    // 16 levels in a channel (a FreeType or rasteriser release).
-    qint64 off = 0;
-    QImage diff(actual.size(), QImage::Format_RGB32);
-    diff.fill(Qt::white);
-    for (int y = 0; y < actual.height(); ++y)
-        for (int x = 0; x < actual.width(); ++x)
-            if (distance(actual.pixel(x, y), golden.pixel(x, y)) > 16) {
-                ++off;
-                diff.setPixel(x, y, qRgb(255, 0, 0));
-            }
-    const qint64 allowed = static_cast<qint64>(actual.width()) * actual.height() / 200;
-    if (off > allowed) {
-        const QString out = QDir::temp().filePath(QStringLiteral("statediagram-") + name);
-        actual.save(out + QStringLiteral("-actual.png"));
-        diff.save(out + QStringLiteral("-diff.png"));
-        QFAIL(qPrintable(QStringLiteral("%1 pixels differ (%2 allowed); see %3-actual.png and -diff.png")
-                             .arg(off)
-                             .arg(allowed)
-                             .arg(out)));
-    }
+    const QString problem = backlog::test::checkGolden(name, actual);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }
 
 // A click on a state the connection went through moves the playhead to when it entered it.
