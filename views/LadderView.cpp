@@ -14,17 +14,18 @@ LadderView::LadderView(QWidget* parent) : QWidget(parent) {
 }
 
 void LadderView::setDocument(SimulationDocument* document) {
+    if (doc_ == document) return;
+    if (doc_) disconnect(doc_, nullptr, this, nullptr);
     doc_ = document;
-    const auto repaint = [this] { update(); };
-    connect(document, &SimulationDocument::loaded, this, repaint);
-    connect(document, &SimulationDocument::historyChanged, this, repaint);
-    connect(document, &SimulationDocument::playheadChanged, this, repaint);
+    if (document) repaintOnChange(this, document);
     update();
 }
 
 void LadderView::setSelectionModel(SelectionModel* selection) {
+    if (selection_ == selection) return;
+    if (selection_) disconnect(selection_, nullptr, this, nullptr);
     selection_ = selection;
-    connect(selection, &SelectionModel::changed, this, [this] { update(); });
+    if (selection) connect(selection, &SelectionModel::changed, this, [this] { update(); });
     update();
 }
 
@@ -34,9 +35,9 @@ void LadderView::setTheme(const Theme& theme) {
 }
 
 std::vector<std::uint32_t> LadderView::connections() const {
-    const SimulationDocument* d = doc_.data();
+    const SimulationDocument* d = loadedOrNull(doc_);
     const SelectionModel* s = selection_.data();
-    if (!s || !d || !d->isLoaded()) return {};
+    if (!s || !d) return {};
     std::vector<std::uint32_t> out;
     for (std::uint32_t c : s->connections())
         if (c < d->simulation().history().clients.size()) out.push_back(c);
@@ -45,8 +46,8 @@ std::vector<std::uint32_t> LadderView::connections() const {
 
 void LadderView::paintEvent(QPaintEvent*) {
     QPainter p(this);
-    const SimulationDocument* d = doc_.data();
-    if (!d || !d->isLoaded()) {
+    const SimulationDocument* d = loadedOrNull(doc_);
+    if (!d) {
         p.fillRect(rect(), theme_.background);
         return;
     }
@@ -54,8 +55,8 @@ void LadderView::paintEvent(QPaintEvent*) {
 }
 
 void LadderView::mousePressEvent(QMouseEvent* event) {
-    const SimulationDocument* d = doc_.data();
-    if (event->button() != Qt::LeftButton || !d || !d->isLoaded()) return;
+    const SimulationDocument* d = loadedOrNull(doc_);
+    if (event->button() != Qt::LeftButton || !d) return;
     const auto g = renderer_.layout(QRectF(rect()), d->simulation(), d->playhead(), connections());
     if (g.rows.empty() || event->position().y() < g.header.bottom()) return;
     emit seekRequested(renderer_.timeAt(event->position().y(), g));

@@ -5,6 +5,7 @@
 #include "ScenarioReader.h"
 
 #include <QFile>
+#include <QWidget>
 
 #include <algorithm>
 
@@ -62,6 +63,17 @@ QString SimulationDocument::change(const QString& key, const QString& value) {
     emit historyChanged();
     emit playheadChanged(playhead_);
     return {};
+}
+
+void repaintOnChange(QWidget* view, SimulationDocument* document, const std::function<void()>& newHistory) {
+    const auto fresh = [view, newHistory] {
+        if (newHistory) newHistory();
+        view->update();
+    };
+    QObject::connect(document, &SimulationDocument::loaded, view, fresh);
+    QObject::connect(document, &SimulationDocument::historyChanged, view, fresh);
+    QObject::connect(document, &SimulationDocument::playheadChanged, view, [view] { view->update(); });
+    QObject::connect(document, &QObject::destroyed, view, [view] { view->update(); });
 }
 
 Time SimulationDocument::end() const { return sim_ ? sim_->history().end : Time(); }

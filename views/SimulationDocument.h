@@ -6,9 +6,13 @@
 #include "Simulation.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QString>
 #include <QStringList>
 
+class QWidget;
+
+#include <functional>
 #include <memory>
 
 namespace backlog::views {
@@ -51,5 +55,17 @@ private:
     QString path_;
     Time playhead_;
 };
+
+// The document when it holds a run, else nullptr: what a view paints from.
+inline const SimulationDocument* loadedOrNull(const QPointer<SimulationDocument>& document) {
+    const SimulationDocument* d = document.data();
+    return d && d->isLoaded() ? d : nullptr;
+}
+
+// Keeps a view painted from a document: `view` repaints when a run is loaded, a change cuts the history,
+// the playhead moves or the document goes away; `newHistory` runs first when the history is new or cut
+// (a renderer's caches to drop). The connections end with the view; a view that changes documents
+// disconnects the old one first.
+void repaintOnChange(QWidget* view, SimulationDocument* document, const std::function<void()>& newHistory = {});
 
 } // namespace backlog::views

@@ -28,18 +28,8 @@ void StageView::setDocument(SimulationDocument* document) {
     if (doc_) disconnect(doc_, nullptr, this, nullptr);
     doc_ = document;
     renderer_.invalidate();
-    if (doc_) {
-        connect(doc_, &SimulationDocument::loaded, this, [this] {
-            renderer_.invalidate(); // a new run: the renderer's index of the old one is stale
-            update();
-        });
-        connect(doc_, &SimulationDocument::historyChanged, this, [this] {
-            renderer_.invalidate(); // a change cut the history and simulated on
-            update();
-        });
-        connect(doc_, &SimulationDocument::playheadChanged, this, [this] { update(); });
-        connect(doc_, &QObject::destroyed, this, [this] { update(); });
-    }
+    // A new or cut history: the renderer's index of the old one is stale.
+    if (doc_) repaintOnChange(this, doc_, [this] { renderer_.invalidate(); });
     update();
 }
 
@@ -48,10 +38,7 @@ void StageView::setTheme(const Theme& theme) {
     update();
 }
 
-const SimulationDocument* StageView::loadedDocument() const {
-    const SimulationDocument* d = doc_.data();
-    return d && d->isLoaded() ? d : nullptr;
-}
+const SimulationDocument* StageView::loadedDocument() const { return loadedOrNull(doc_); }
 
 void StageView::paintEvent(QPaintEvent*) {
     QPainter p(this);

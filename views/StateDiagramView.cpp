@@ -20,12 +20,7 @@ void StateDiagramView::setDocument(SimulationDocument* document) {
     if (doc_ == document) return;
     if (doc_) disconnect(doc_, nullptr, this, nullptr);
     doc_ = document;
-    if (document) {
-        connect(document, &SimulationDocument::loaded, this, [this] { update(); });
-        connect(document, &SimulationDocument::historyChanged, this, [this] { update(); });
-        connect(document, &SimulationDocument::playheadChanged, this, [this] { update(); });
-        connect(document, &QObject::destroyed, this, [this] { update(); });
-    }
+    if (document) repaintOnChange(this, document);
     update();
 }
 
@@ -45,10 +40,7 @@ void StateDiagramView::setTheme(const Theme& theme) {
     update();
 }
 
-const SimulationDocument* StateDiagramView::loadedDocument() const {
-    const SimulationDocument* d = doc_.data();
-    return d && d->isLoaded() ? d : nullptr;
-}
+const SimulationDocument* StateDiagramView::loadedDocument() const { return loadedOrNull(doc_); }
 
 std::optional<std::uint32_t> StateDiagramView::connection() const {
     const SimulationDocument* d = loadedDocument();
