@@ -119,10 +119,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(timeline_, &views::TimelineView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(log_, &views::EventLogView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(log_, &views::EventLogView::packetActivated, this, [this](std::uint32_t packet) {
-        const FlowId flow = doc_->simulation().history().packet(packet).flow;
-        std::optional<std::uint32_t> connection;
-        if (!isSpoofed(flow)) connection = flow;
-        selection_->select({views::Selection::Kind::Packet, packet}, connection);
+        const views::Selection s{views::Selection::Kind::Packet, packet};
+        selection_->select(s, views::connectionOf(doc_->simulation(), s));
     });
     connect(stage_, &views::StageView::selected, this, &MainWindow::select);
     connect(selection_, &views::SelectionModel::changed, this, [this] { inspector_->setSelection(selection_->current()); });
@@ -533,12 +531,7 @@ void MainWindow::select(const views::StageHit& hit) {
     case Kind::Attackers: s = {views::Selection::Kind::Listener, 0}; break;
     }
     // The connection it concerns, if a real client's: the ladder and the state diagram follow it.
-    std::optional<std::uint32_t> connection;
-    if (s.kind == views::Selection::Kind::Client) connection = s.index;
-    if (s.kind == views::Selection::Kind::Packet) {
-        const FlowId flow = doc_->simulation().history().packet(s.index).flow;
-        if (!isSpoofed(flow)) connection = flow;
-    }
+    const std::optional<std::uint32_t> connection = views::connectionOf(doc_->simulation(), s);
     if (connection && (QApplication::keyboardModifiers() & Qt::ControlModifier))
         selection_->toggleConnection(*connection); // Ctrl+click: several connections side by side
     else

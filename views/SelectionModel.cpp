@@ -1,8 +1,19 @@
 #include "SelectionModel.h"
 
+#include "Simulation.h"
+
 #include <algorithm>
 
 namespace backlog::views {
+
+std::optional<std::uint32_t> connectionOf(const Simulation& sim, const Selection& s) {
+    if (s.kind == Selection::Kind::Client) return s.index;
+    if (s.kind == Selection::Kind::Packet) {
+        const FlowId flow = sim.history().packet(s.index).flow;
+        if (!isSpoofed(flow)) return flow;
+    }
+    return std::nullopt;
+}
 
 bool SelectionModel::isSelected(std::uint32_t client) const {
     return std::find(connections_.begin(), connections_.end(), client) != connections_.end();

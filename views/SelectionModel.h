@@ -10,6 +10,10 @@
 #include <optional>
 #include <vector>
 
+namespace backlog {
+class Simulation;
+}
+
 namespace backlog::views {
 
 struct Selection {
@@ -17,6 +21,10 @@ struct Selection {
     std::uint32_t index = 0; // packet, client (flow) or worker index; listener index for Listener
     bool operator==(const Selection&) const = default;
 };
+
+// The connection a selection concerns: the client itself, or a real client's packet (a spoofed SYN
+// has none).
+std::optional<std::uint32_t> connectionOf(const Simulation& sim, const Selection& s);
 
 class SelectionModel : public QObject {
     Q_OBJECT
