@@ -447,7 +447,9 @@ std::optional<std::int64_t> valueIn(const Series& s, Time t) {
     return std::prev(after)->second;
 }
 
-bool compare(const Condition& c, std::optional<std::int64_t> v) {
+} // namespace
+
+bool satisfies(const Condition& c, std::optional<std::int64_t> v) {
     if (!v) return false;
     switch (c.op) {
     case Condition::Op::Eq: return *v == c.value;
@@ -459,8 +461,6 @@ bool compare(const Condition& c, std::optional<std::int64_t> v) {
     }
     return false;
 }
-
-} // namespace
 
 ParsedCondition parseCondition(std::string_view text) { return Parser(text).parse(); }
 
@@ -493,20 +493,23 @@ std::string checkCondition(const Condition& c, int clients, int listeners, int w
 }
 
 std::optional<std::int64_t> valueAt(const Condition& c, const Simulation& sim, Time t) {
+    // A counter at one moment is a direct read of its log (O(log n)); the series of every change is
+    // only worth building to search for the first moment a condition holds.
+    if (c.quantity == Condition::Quantity::Counter) return get(sim.history().countersAt(c.host, t), c.counter);
     return valueIn(seriesOf(c, sim), t);
 }
 
-bool holdsAt(const Condition& c, const Simulation& sim, Time t) { return compare(c, valueAt(c, sim, t)); }
+bool holdsAt(const Condition& c, const Simulation& sim, Time t) { return satisfies(c, valueAt(c, sim, t)); }
 
 Time firstTimeHolding(const Condition& c, const Simulation& sim, Time from) {
     const Time end = sim.history().end;
     if (from > end) return Time::never();
     const Series s = seriesOf(c, sim);
-    if (compare(c, valueIn(s, from))) return from;
+    if (satisfies(c, valueIn(s, from))) return from;
     const auto after = std::upper_bound(s.points.begin(), s.points.end(), from,
                                         [](Time x, const std::pair<Time, std::int64_t>& p) { return x < p.first; });
     for (auto it = after; it != s.points.end() && it->first <= end; ++it)
-        if (compare(c, it->second)) return it->first;
+        if (satisfies(c, it->second)) return it->first;
     return Time::never();
 }
 

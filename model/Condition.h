@@ -90,6 +90,8 @@ std::string checkCondition(const Condition& c, int clients, int listeners, int w
 // The quantity's value at t (everything recorded at or before t counted); nullopt while undefined.
 std::optional<std::int64_t> valueAt(const Condition& c, const Simulation& sim, Time t);
 bool holdsAt(const Condition& c, const Simulation& sim, Time t);
+// Whether a value read with valueAt() satisfies the comparison (an undefined one never does).
+bool satisfies(const Condition& c, std::optional<std::int64_t> value);
 // The first instant at or after `from` (and not after the run's end) at which the condition holds, or
 // Time::never().
 Time firstTimeHolding(const Condition& c, const Simulation& sim, Time from);

@@ -53,6 +53,10 @@ void LessonRun::place() {
 Time LessonRun::end() const { return sim_->history().end; }
 
 std::string describeFound(const Condition& c, const Simulation& sim, Time t) {
+    return describeFound(c, sim, t, valueAt(c, sim, t));
+}
+
+std::string describeFound(const Condition& c, const Simulation& sim, Time t, std::optional<std::int64_t> value) {
     using Q = Condition::Quantity;
     const History& h = sim.history();
     const auto index = static_cast<std::size_t>(std::max(c.index, 0));
@@ -79,7 +83,7 @@ std::string describeFound(const Condition& c, const Simulation& sim, Time t) {
         if (at != std::string::npos) name = name.substr(0, at);
     }
     while (!name.empty() && name.back() == ' ') name.pop_back();
-    return name + " was " + formatValue(c, valueAt(c, sim, t));
+    return name + " was " + formatValue(c, value);
 }
 
 std::vector<ExpectationResult> LessonRun::check() const {
@@ -88,8 +92,9 @@ std::vector<ExpectationResult> LessonRun::check() const {
         ExpectationResult r;
         r.expectation = &e;
         r.at = e.at.value_or(end());
-        r.holds = holdsAt(e.that, *sim_, r.at);
-        r.found = describeFound(e.that, *sim_, r.at);
+        const std::optional<std::int64_t> value = valueAt(e.that, *sim_, r.at); // read once: a series can be long
+        r.holds = satisfies(e.that, value);
+        r.found = describeFound(e.that, *sim_, r.at, value);
         out.push_back(std::move(r));
     }
     return out;

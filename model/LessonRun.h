@@ -55,5 +55,7 @@ class LessonRun {
 
 // "accept_queue was 12", "client 3 was SYN-SENT", "connect latency of client 3 was undefined".
 std::string describeFound(const Condition& c, const Simulation& sim, Time t);
+// The same, given the quantity's value at t already read with valueAt().
+std::string describeFound(const Condition& c, const Simulation& sim, Time t, std::optional<std::int64_t> value);
 
 } // namespace backlog
