@@ -16,6 +16,7 @@
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -209,6 +210,28 @@ int simulate(const QStringList& arguments) {
     return 0;
 }
 
+volatile std::sig_atomic_t interrupted = 0;
+
+// SIGINT and SIGTERM set `interrupted` while an export runs; the previous handlers come back after.
+class InterruptGuard {
+public:
+    InterruptGuard() {
+        interrupted = 0;
+        previousInt_ = std::signal(SIGINT, [](int s) { interrupted = s; });
+        previousTerm_ = std::signal(SIGTERM, [](int s) { interrupted = s; });
+    }
+    ~InterruptGuard() {
+        std::signal(SIGINT, previousInt_);
+        std::signal(SIGTERM, previousTerm_);
+    }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+    void (*previousInt_)(int) = SIG_DFL;
+    void (*previousTerm_)(int) = SIG_DFL;
+};
+
 // `backlog export`: the arguments become ExportOptions; exportFrames() checks and does the rest.
 int exportCommand(const QStringList& arguments) {
     QCommandLineParser parser;
@@ -216,8 +239,10 @@ int exportCommand(const QStringList& arguments) {
         "Writes frames of a scenario or lesson without a display, painted as the window paints them: one frame "
         "(--at), a numbered sequence into a new folder (--from/--to/--fps: OUT/frame-00001.png …), or one frame "
         "per lesson step with its highlight and zoom (--steps: OUT/step-01.png …). A PDF is one file with a "
-        "page per frame. Exit status 0 when everything was written, 2 on bad input or when writing failed "
-        "(nothing half-written is left behind).");
+        "page per frame; a handout is an A4 PDF with a page per lesson step, its frame and its narration; GIF, "
+        "MP4 and WebM are films of --from..--to made by ffmpeg (Debian package ffmpeg). Exit status 0 when "
+        "everything was written, 2 on bad input or when writing failed, 130 when interrupted (Ctrl+C); nothing "
+        "half-written is ever left behind.");
     parser.addHelpOption();
     parser.addPositionalArgument("export", "The command.");
     parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
@@ -228,14 +253,20 @@ int exportCommand(const QStringList& arguments) {
     const QCommandLineOption to("to", "…to this time (included when a frame falls on it).", "T");
     const QCommandLineOption fps("fps", "Frames per simulated second of a sequence (1 to 240; default 30).", "N");
     const QCommandLineOption steps("steps", "One frame per step of a lesson, at the step's moment.");
-    const QCommandLineOption size("size", "Frame size in pixels (default 1920x1080; at most 8192 a side).", "WxH");
-    const QCommandLineOption format("format", "png, svg or pdf (default: from the extension of --out, else png).",
-                                    "FORMAT");
-    const QCommandLineOption view("view", "stage (default) or ladder.", "VIEW");
+    const QCommandLineOption size("size", "Frame size in points (default 1920x1080; at most 8192 pixels a side).",
+                                  "WxH");
+    const QCommandLineOption scale("scale", "Pixels per point for PNG and video (0.25 to 4; default 1): 2 gives a "
+                                            "3840x2160 picture of a 1920x1080 layout.", "S");
+    const QCommandLineOption transparent("transparent", "PNG without a background (stage and ladder).");
+    const QCommandLineOption format("format", "png, svg, pdf, gif, mp4, webm or handout (default: from the extension "
+                                              "of --out, else png).", "FORMAT");
+    const QCommandLineOption view("view", "stage (default), ladder, charts or window.", "VIEW");
+    const QCommandLineOption chart("chart", "With --view charts: queues (default), drops, accepts, workers, sar or "
+                                            "latency.", "CHART");
     const QCommandLineOption theme("theme", "light (default), dark or projector.", "THEME");
     const QCommandLineOption client("client", "A connection the ladder shows (from 0; default 0). May be repeated.",
                                     "N");
-    parser.addOptions({out, at, from, to, fps, steps, size, format, view, theme, client});
+    parser.addOptions({out, at, from, to, fps, steps, size, scale, transparent, format, view, chart, theme, client});
     if (const std::optional<int> status = parseCommand(parser, arguments, "export")) return *status;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {
@@ -273,8 +304,18 @@ int exportCommand(const QStringList& arguments) {
         }
         options.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
     }
+    if (parser.isSet(scale)) {
+        bool ok = false;
+        options.scale = parser.value(scale).toDouble(&ok);
+        if (!ok) {
+            printErr("--scale " + parser.value(scale).toStdString() + ": expected pixels per point, as in 2 or 1.5");
+            return 2;
+        }
+    }
+    options.transparent = parser.isSet(transparent);
     if (parser.isSet(format)) options.format = parser.value(format);
     if (parser.isSet(view)) options.view = parser.value(view);
+    if (parser.isSet(chart)) options.chart = parser.value(chart);
     if (parser.isSet(theme)) options.theme = parser.value(theme);
     for (const QString& c : parser.values(client)) {
         bool ok = false;
@@ -286,8 +327,13 @@ int exportCommand(const QStringList& arguments) {
         options.clients.push_back(n);
     }
     options.progress = [](const QString& line) { printErr(line.toStdString()); };
+    // Ctrl+C (or a kill) stops the export between frames, so that nothing half-written is left behind:
+    // the handler only sets a flag that the export asks about (a signal handler may do little else).
+    const InterruptGuard interrupts;
+    options.cancelled = [] { return interrupted != 0; };
     const ExportResult result = exportFrames(options);
     for (const QString& e : result.errors) printErr(e.toStdString());
+    if (result.cancelled) return 128 + interrupted; // the shell's convention: 130 for SIGINT
     return result.ok() ? 0 : 2;
 }
 

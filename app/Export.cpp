@@ -1,47 +1,68 @@
 #include "Export.h"
 
+#include "ChartsView.h"
 #include "Fonts.h"
 #include "History.h"
 #include "LadderRenderer.h"
 #include "Lesson.h"
+#include "MainWindow.h"
+#include "Markdown.h"
+#include "PngEncoder.h"
 #include "Simulation.h"
 #include "SimulationDocument.h"
 #include "StageRenderer.h"
 #include "Theme.h"
 
+#include <QAbstractTextDocumentLayout>
+#include <QLayout>
+#include <QApplication>
+#include <QBuffer>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
-#include <QGuiApplication>
 #include <QImage>
 #include <QPageLayout>
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QProcess>
 #include <QSaveFile>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QSvgGenerator>
 #include <QTemporaryDir>
+#include <QTemporaryFile>
+#include <QTextDocument>
 #include <QThread>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
+
+#ifdef Q_OS_UNIX
+#include <sys/stat.h>
+#endif
 
 namespace backlog::app {
 
 namespace {
 
-enum class Format { Png, Svg, Pdf };
+enum class Format { Png, Svg, Pdf, Gif, Mp4, Webm, Handout };
+enum class View { Stage, Ladder, Charts, Window };
 
 std::optional<Format> formatNamed(const QString& name) {
+    static const std::pair<const char*, Format> names[] = {{"png", Format::Png},   {"svg", Format::Svg},
+                                                           {"pdf", Format::Pdf},   {"gif", Format::Gif},
+                                                           {"mp4", Format::Mp4},   {"webm", Format::Webm},
+                                                           {"handout", Format::Handout}};
     const QString n = name.toLower();
-    if (n == QLatin1String("png")) return Format::Png;
-    if (n == QLatin1String("svg")) return Format::Svg;
-    if (n == QLatin1String("pdf")) return Format::Pdf;
+    for (const auto& [text, format] : names)
+        if (n == QLatin1String(text)) return format;
     return std::nullopt;
 }
 
@@ -49,10 +70,17 @@ QString suffixOf(Format f) {
     switch (f) {
     case Format::Png: return QStringLiteral("png");
     case Format::Svg: return QStringLiteral("svg");
-    case Format::Pdf: return QStringLiteral("pdf");
+    case Format::Pdf:
+    case Format::Handout: return QStringLiteral("pdf");
+    case Format::Gif: return QStringLiteral("gif");
+    case Format::Mp4: return QStringLiteral("mp4");
+    case Format::Webm: return QStringLiteral("webm");
     }
     return {};
 }
+
+bool isVideo(Format f) { return f == Format::Gif || f == Format::Mp4 || f == Format::Webm; }
+bool isRaster(Format f) { return f == Format::Png || isVideo(f); }
 
 // "300s", "0.0015s": seconds without trailing zeros, as a user would write the option (formatDuration's
 // "5min" would not echo what was typed).
@@ -63,73 +91,155 @@ struct Frame {
     Time t;
     QString name;
     views::StageRenderer::Emphasis emphasis;
+    int step = -1; // the lesson step it shows (--steps, handout)
 };
 
 // Everything the painting threads share; read-only while they run.
 struct Job {
+    const views::SimulationDocument* doc = nullptr;
     const Simulation* sim = nullptr;
     Format format = Format::Png;
-    bool ladder = false;
+    View view = View::Stage;
+    views::ChartsView::Chart chart = views::ChartsView::Chart::Queues;
     views::Theme theme;
-    QSize size;
+    QSize size;    // points
+    double scale = 1;
+    bool transparent = false;
     std::vector<std::uint32_t> clients;
     std::vector<Frame> frames;
+    QSize pixels() const { return QSize(qRound(size.width() * scale), qRound(size.height() * scale)); }
 };
 
-// The caches of one painting thread (StageRenderer.h: one renderer per thread).
-struct Renderers {
-    views::StageRenderer stage;
-    views::LadderRenderer ladder;
+// What a frame is painted from. The stage and the ladder are renderers: one canvas per thread (they keep
+// caches: StageRenderer.h), painting in parallel. The charts and the window are widgets: one canvas, on
+// the GUI thread.
+class Canvas {
+public:
+    virtual ~Canvas() = default;
+    // Paints the frame into (0, 0, job.size) of the painter's logical coordinates.
+    virtual void paint(QPainter& p, const Frame& frame) = 0;
 };
 
-// The one painting path: what the window's stage (or ladder) shows at the frame's moment, in `size`.
-void paintFrame(QPainter& p, Renderers& r, const Job& job, const Frame& frame) {
-    const QRectF target(QPointF(0, 0), QSizeF(job.size));
-    if (job.ladder)
-        r.ladder.paint(p, target, *job.sim, frame.t, job.theme, job.clients);
-    else
-        r.stage.paint(p, target, *job.sim, frame.t, job.theme, frame.emphasis);
-}
+class RendererCanvas final : public Canvas {
+public:
+    explicit RendererCanvas(const Job& job) : job_(job) {}
+    void paint(QPainter& p, const Frame& frame) override {
+        const QRectF target(QPointF(0, 0), QSizeF(job_.size));
+        if (job_.view == View::Ladder)
+            ladder_.paint(p, target, *job_.sim, frame.t, job_.theme, job_.clients);
+        else
+            stage_.paint(p, target, *job_.sim, frame.t, job_.theme, frame.emphasis);
+    }
 
-// Writes one PNG or SVG frame to an open device. Returns the error, or an empty string.
-QString writeFrame(QIODevice& device, Renderers& r, const Job& job, const Frame& frame) {
-    if (job.format == Format::Svg) {
-        QSvgGenerator svg;
-        svg.setOutputDevice(&device);
-        svg.setSize(job.size);
-        svg.setViewBox(QRect(QPoint(0, 0), job.size));
-        QPainter p;
-        if (!p.begin(&svg)) return QStringLiteral("cannot start an SVG drawing");
-        paintFrame(p, r, job, frame);
-        p.end();
+private:
+    const Job& job_;
+    views::StageRenderer stage_;
+    views::LadderRenderer ladder_;
+};
+
+// The charts dock's chart, alone (without its selector row), at the frame's moment.
+class ChartsCanvas final : public Canvas {
+public:
+    explicit ChartsCanvas(const Job& job) : job_(job) {
+        view_.setTheme(job.theme);
+        view_.setSimulation(job.sim);
+        view_.setCurrentChart(job.chart);
+        // The chart is laid out at the frame's size (its axes and type keep their sizes, as in the dock):
+        // the widget is the chart plus the selector row above it.
+        view_.setAttribute(Qt::WA_DontShowOnScreen);
+        view_.show();
+        for (int pass = 0; pass < 2; ++pass) {
+            const QSize chart = view_.chartSize();
+            view_.resize(pass == 0 ? job.size : job.size + (view_.size() - chart));
+            if (view_.layout()) view_.layout()->activate();
+        }
+    }
+    void paint(QPainter& p, const Frame& frame) override {
+        view_.setPlayhead(frame.t);
+        view_.renderChart(p, QRectF(QPointF(0, 0), QSizeF(job_.size)));
+    }
+
+private:
+    const Job& job_;
+    views::ChartsView view_;
+};
+
+// The whole window at the frame's moment: the window's own (passed in), or one built for the export.
+class WindowCanvas final : public Canvas {
+public:
+    WindowCanvas(QWidget* window, std::function<void(Time)> seek) : window_(window), seek_(std::move(seek)) {}
+    void paint(QPainter& p, const Frame& frame) override {
+        seek_(frame.t);
+        settle();
+        window_->render(&p, QPoint(), QRegion(), QWidget::DrawWindowBackground | QWidget::DrawChildren);
+    }
+
+    // The window's views follow the playhead partly through queued calls and zero-time timers (the
+    // lesson's step, layouts): let them all run, so a frame never depends on how far they had got.
+    static void settle() {
+        for (int i = 0; i < 3; ++i) {
+            QCoreApplication::sendPostedEvents();
+            QCoreApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
+        }
+    }
+
+private:
+    QWidget* window_;
+    std::function<void(Time)> seek_;
+};
+
+// A window for `--view window` from the command line: the default layout, the chosen theme and size,
+// never shown on a screen. Its settings live in a throwaway folder, so the export neither reads the
+// user's dock layout (the frames would depend on it) nor changes the user's theme or recent files.
+class OwnWindow {
+public:
+    QString open(const Job& job, const QString& file) {
+        if (!settingsDir_.isValid()) return QStringLiteral("cannot make a folder for the window's settings");
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir_.path());
+        window_ = std::make_unique<MainWindow>();
+        window_->setAttribute(Qt::WA_DontShowOnScreen);
+        window_->applyTheme(job.theme.name, false);
+        window_->resize(job.size);
+        window_->show();
+        if (!window_->openFile(file)) return file + QStringLiteral(": cannot be opened in a window");
+        window_->resize(job.size); // opening may have restored a size
         return {};
     }
-    QImage image(job.size, QImage::Format_ARGB32_Premultiplied);
-    if (image.isNull())
-        return QStringLiteral("not enough memory for a %1x%2 frame").arg(job.size.width()).arg(job.size.height());
-    image.fill(job.theme.background);
-    QPainter p(&image);
-    paintFrame(p, r, job, frame);
-    p.end();
-    // Every pixel is opaque (the background is filled first), so the PNG is written without alpha:
-    // the same pixels, a tenth smaller, and a quarter faster to encode (encoding is nine tenths of the
-    // time of a PNG frame).
-    image.convertTo(QImage::Format_RGB32);
-    if (!image.save(&device, "PNG")) return QStringLiteral("cannot write PNG data");
-    return {};
-}
+    MainWindow* window() const { return window_.get(); }
 
-// Progress lines for a sequence: at most one a second, and a summary at the end.
+private:
+    QTemporaryDir settingsDir_;
+    std::unique_ptr<MainWindow> window_;
+};
+
+// Progress for a sequence: lines at most one a second and a summary at the end; `advanced` for a bar;
+// and whether the caller has cancelled.
 class Progress {
 public:
-    Progress(const ExportOptions& o, std::size_t total) : report_(o.progress), total_(total) { clock_.start(); }
+    Progress(const ExportOptions& o, std::size_t total)
+        : report_(o.progress), advanced_(o.advanced), cancelled_(o.cancelled), total_(total) {
+        clock_.start();
+    }
     void update(std::size_t done) {
-        if (!report_ || done >= total_ || clock_.elapsed() - last_ < 1000) return;
-        last_ = clock_.elapsed();
+        const qint64 now = clock_.elapsed();
+        if (advanced_ && (done >= total_ || now - lastBar_ >= 50)) {
+            lastBar_ = now;
+            advanced_(static_cast<int>(done), static_cast<int>(total_));
+        }
+        if (!report_ || done >= total_ || now - lastLine_ < 1000) return;
+        lastLine_ = now;
         report_(QStringLiteral("exported %1/%2 frames").arg(done).arg(total_));
     }
+    bool cancelled() {
+        if (!cancelled_ || !cancelled_()) return false;
+        wasCancelled_ = true;
+        return true;
+    }
+    bool wasCancelled() const { return wasCancelled_; }
     double seconds() const { return static_cast<double>(clock_.nsecsElapsed()) / 1e9; }
     void finish(const QString& out) {
+        if (advanced_) advanced_(static_cast<int>(total_), static_cast<int>(total_));
         if (!report_) return;
         const double s = seconds();
         report_(QStringLiteral("exported %1 frames to %2 in %3 s (%4 frames/s)")
@@ -141,58 +251,208 @@ public:
 
 private:
     std::function<void(const QString&)> report_;
+    std::function<void(int, int)> advanced_;
+    std::function<bool()> cancelled_;
     std::size_t total_;
     QElapsedTimer clock_;
-    qint64 last_ = 0;
+    qint64 lastLine_ = 0;
+    qint64 lastBar_ = -1000;
+    bool wasCancelled_ = false;
 };
+
+const QString kCancelled = QStringLiteral("cancelled; nothing was written");
+
+// QTemporaryDir and QTemporaryFile are private to their owner (0700, 0600): what is finished gets the
+// permissions anything else the user makes would have (0777 or 0666 less the umask).
+void makeOrdinary(const QString& path, bool folder) {
+#ifdef Q_OS_UNIX
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    const mode_t mode = (folder ? 0777 : 0666) & ~mask;
+    ::chmod(QFile::encodeName(path).constData(), mode);
+#else
+    Q_UNUSED(path);
+    Q_UNUSED(folder);
+#endif
+}
 
 QString cannotWrite(const QString& path, const QString& why) { return path + QStringLiteral(": cannot write: ") + why; }
 
-// One PNG or SVG frame to a file, replaced as a whole or not at all.
-QString writeSingle(const ExportOptions& o, const Job& job) {
-    if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; --at writes one file");
-    QSaveFile file(o.out);
-    if (!file.open(QIODevice::WriteOnly)) return cannotWrite(o.out, file.errorString());
-    Renderers r;
-    if (const QString error = writeFrame(file, r, job, job.frames.front()); !error.isEmpty()) {
-        file.cancelWriting();
-        return cannotWrite(o.out, error);
+// A raster frame: size × scale pixels, painted in the frame's points; transparent or the theme's
+// background underneath.
+QImage paintImage(Canvas& canvas, const Job& job, const Frame& frame) {
+    QImage image(job.pixels(), QImage::Format_ARGB32_Premultiplied);
+    if (image.isNull()) return image;
+    image.setDevicePixelRatio(job.scale);
+    image.fill(job.transparent ? QColor(Qt::transparent) : job.theme.background);
+    QPainter p(&image);
+    canvas.paint(p, frame);
+    p.end();
+    return image;
+}
+
+QString outOfMemory(const Job& job) {
+    return QStringLiteral("not enough memory for a %1x%2 frame").arg(job.pixels().width()).arg(job.pixels().height());
+}
+
+// One frame as the bytes of a PNG or SVG file. Returns the error, or an empty string.
+QString encodeFrame(QByteArray& bytes, Canvas& canvas, const Job& job, const Frame& frame) {
+    if (job.format == Format::Svg) {
+        QBuffer buffer(&bytes);
+        buffer.open(QIODevice::WriteOnly);
+        QSvgGenerator svg;
+        svg.setOutputDevice(&buffer);
+        svg.setSize(job.size);
+        svg.setViewBox(QRect(QPoint(0, 0), job.size));
+        svg.setTitle(frame.name);
+        QPainter p;
+        if (!p.begin(&svg)) return QStringLiteral("cannot start an SVG drawing");
+        canvas.paint(p, frame);
+        p.end();
+        return {};
     }
+    const QImage image = paintImage(canvas, job, frame);
+    if (image.isNull()) return outOfMemory(job);
+    // Opaque frames are written without alpha: the same pixels, smaller and faster to encode.
+    bytes = encodePng(image, job.transparent);
+    if (bytes.isEmpty()) return outOfMemory(job);
+    return {};
+}
+
+// Frames produced in order of index, possibly on several threads, handed to `consume` on the calling
+// thread in order. `produce` fills a frame's output or returns an error; the first error (or a
+// cancel) stops the others. Output is what one frame becomes (encoded bytes, or an image for a video).
+struct Output {
+    QByteArray bytes;
+    QImage image;
+};
+using Produce = std::function<QString(Canvas&, const Frame&, Output&)>;
+using Consume = std::function<QString(std::size_t, Output&&)>;
+
+QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Produce& produce, const Consume& consume,
+                  Progress& progress) {
+    const std::size_t total = job.frames.size();
+    if (canvases.size() == 1) { // a widget, or one thread: all on this one
+        for (std::size_t i = 0; i < total; ++i) {
+            if (progress.cancelled()) return kCancelled;
+            Output out;
+            if (QString e = produce(*canvases.front(), job.frames[i], out); !e.isEmpty()) return e;
+            if (QString e = consume(i, std::move(out)); !e.isEmpty()) return e;
+            progress.update(i + 1);
+        }
+        return {};
+    }
+    // Threads take the next index while it is fewer than `window` ahead of the one being consumed, so a
+    // slow consumer (a video encoder) holds at most that many finished frames in memory.
+    const std::size_t window = 4 * canvases.size();
+    std::vector<std::optional<Output>> ready(total);
+    std::vector<QString> errors(total);
+    std::mutex mutex;
+    std::condition_variable produced, consumed;
+    std::size_t next = 0, taken = 0;
+    bool stop = false;
+
+    const auto work = [&](Canvas* canvas) {
+        for (;;) {
+            std::size_t i;
+            {
+                std::unique_lock lock(mutex);
+                consumed.wait(lock, [&] { return stop || next >= total || next < taken + window; });
+                if (stop || next >= total) return;
+                i = next++;
+            }
+            Output out;
+            QString error = produce(*canvas, job.frames[i], out);
+            {
+                const std::lock_guard lock(mutex);
+                errors[i] = std::move(error);
+                ready[i] = std::move(out);
+            }
+            produced.notify_one();
+        }
+    };
+    QString error;
+    {
+        std::vector<std::jthread> threads;
+        threads.reserve(canvases.size());
+        for (Canvas* c : canvases) threads.emplace_back(work, c);
+        std::unique_lock lock(mutex);
+        while (taken < total) {
+            // Wake at least every 50 ms: the progress bar and a cancel are served from here.
+            produced.wait_for(lock, std::chrono::milliseconds(50), [&] { return ready[taken].has_value(); });
+            if (ready[taken]) {
+                Output out = std::move(*ready[taken]);
+                ready[taken].reset();
+                QString problem = std::move(errors[taken]);
+                const std::size_t i = taken++;
+                lock.unlock();
+                consumed.notify_all();
+                if (problem.isEmpty()) problem = consume(i, std::move(out));
+                progress.update(i + 1);
+                lock.lock();
+                if (!problem.isEmpty()) {
+                    error = problem;
+                    break;
+                }
+            } else {
+                lock.unlock();
+                progress.update(taken);
+                lock.lock();
+            }
+            if (progress.cancelled()) {
+                error = kCancelled;
+                break;
+            }
+        }
+        stop = true;
+        lock.unlock();
+        consumed.notify_all();
+    } // the threads are joined here
+    return error;
+}
+
+// One PNG or SVG frame to a file, replaced as a whole or not at all.
+QString writeSingle(const ExportOptions& o, const Job& job, Canvas& canvas) {
+    if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; --at writes one file");
+    QByteArray bytes;
+    if (const QString error = encodeFrame(bytes, canvas, job, job.frames.front()); !error.isEmpty())
+        return cannotWrite(o.out, error);
+    QSaveFile file(o.out);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size()) return cannotWrite(o.out, file.errorString());
     if (!file.commit()) return cannotWrite(o.out, file.errorString());
     return {};
 }
 
-// Every frame as a page of one PDF (page size: the frame's, at 72 dpi, so a pixel is a point). A PDF is
-// written in page order by one painter, so it is drawn on this thread.
-QString writePdf(const ExportOptions& o, const Job& job, Progress& progress) {
+// A PDF drawn by one painter, page after page, on this thread (a PDF is written in page order).
+// `setUp` lays out the pages; `page` draws page i. Replaced as a whole or not at all.
+QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int resolution, std::size_t pages,
+                      const std::function<void(QPainter&, QPdfWriter&, std::size_t)>& page, Progress& progress) {
     if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; a PDF is one file");
     QSaveFile file(o.out);
     if (!file.open(QIODevice::WriteOnly)) return cannotWrite(o.out, file.errorString());
     {
         QPdfWriter pdf(&file);
         pdf.setCreator(QStringLiteral("Backlog"));
-        pdf.setTitle(QFileInfo(o.file).fileName());
-        pdf.setResolution(72);
-        // ExactMatch: a size near a standard one must not be snapped to it (the aspect would change).
-        pdf.setPageLayout(QPageLayout(QPageSize(QSizeF(job.size), QPageSize::Point, QString(), QPageSize::ExactMatch),
-                                      QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
+        pdf.setTitle(QFileInfo(o.document ? o.document->path() : o.file).fileName());
+        pdf.setResolution(resolution);
+        pdf.setPageLayout(layout);
         QPainter p;
         if (!p.begin(&pdf)) {
             file.cancelWriting();
             return cannotWrite(o.out, QStringLiteral("cannot start a PDF"));
         }
-        Renderers r;
-        const double sx = pdf.width() / static_cast<double>(job.size.width());
-        const double sy = pdf.height() / static_cast<double>(job.size.height());
-        for (std::size_t i = 0; i < job.frames.size(); ++i) {
+        for (std::size_t i = 0; i < pages; ++i) {
+            if (progress.cancelled()) {
+                p.end();
+                file.cancelWriting();
+                return kCancelled;
+            }
             if (i > 0 && !pdf.newPage()) {
+                p.end();
                 file.cancelWriting();
                 return cannotWrite(o.out, QStringLiteral("cannot add a page"));
             }
-            p.save();
-            p.scale(sx, sy);
-            paintFrame(p, r, job, job.frames[i]);
-            p.restore();
+            page(p, pdf, i);
             progress.update(i + 1);
         }
         p.end();
@@ -201,9 +461,108 @@ QString writePdf(const ExportOptions& o, const Job& job, Progress& progress) {
     return {};
 }
 
-// PNG or SVG frames into a new folder: painted in parallel into PATH.partial-XXXXXX, which becomes PATH
-// only when every frame is written.
-QString writeSequence(const ExportOptions& o, const Job& job, Progress& progress) {
+// Every frame as a page of its own size (72 dpi, so a point of the frame is a point of the page).
+QString writePdf(const ExportOptions& o, const Job& job, Canvas& canvas, Progress& progress) {
+    // ExactMatch: a size near a standard one must not be snapped to it (the aspect would change).
+    const QPageLayout layout(QPageSize(QSizeF(job.size), QPageSize::Point, QString(), QPageSize::ExactMatch),
+                             QPageLayout::Portrait, QMarginsF(0, 0, 0, 0));
+    return writePdfPages(
+        o, layout, 72, job.frames.size(),
+        [&](QPainter& p, QPdfWriter& pdf, std::size_t i) {
+            p.save();
+            p.scale(pdf.width() / static_cast<double>(job.size.width()), pdf.height() / static_cast<double>(job.size.height()));
+            canvas.paint(p, job.frames[i]);
+            p.restore();
+        },
+        progress);
+}
+
+// The handout: an A4 page per lesson step with its title, its frame (vector) and its narration and
+// question, for students to take away. A teacher's notes are not on it.
+QString writeHandout(const ExportOptions& o, const Job& job, Canvas& canvas, Progress& progress) {
+    const Lesson& lesson = *job.doc->lesson();
+    const QPageLayout layout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(18, 16, 18, 16),
+                             QPageLayout::Millimeter);
+    const QString lessonTitle = QString::fromStdString(lesson.title).toHtmlEscaped();
+    const std::size_t n = job.frames.size();
+    return writePdfPages(
+        o, layout, 72, n, // 72 dpi: a unit is a point, and fonts in points come out at their size
+        [&](QPainter& p, QPdfWriter& pdf, std::size_t i) {
+            const Frame& frame = job.frames[i];
+            const Step& step = lesson.steps[static_cast<std::size_t>(frame.step)];
+            p.save();
+            const double width = pdf.width(), height = pdf.height();
+
+            QFont small(job.theme.sansFamily);
+            small.setPointSizeF(8.5);
+            p.setFont(small);
+            p.setPen(QColor(0x55, 0x55, 0x55));
+            p.drawText(QRectF(0, 0, width, 14), Qt::AlignLeft | Qt::AlignVCenter, QString::fromStdString(lesson.title));
+            p.drawText(QRectF(0, 0, width, 14), Qt::AlignRight | Qt::AlignVCenter,
+                       QStringLiteral("Step %1 of %2 · t = %3").arg(frame.step + 1).arg(lesson.steps.size()).arg(
+                           QString::fromStdString(formatDuration(frame.t))));
+
+            // The frame, scaled to the page's width, keeping its aspect; framed by a hairline.
+            const double frameHeight = std::min(height * 0.55, width * job.size.height() / job.size.width());
+            const double frameWidth = frameHeight * job.size.width() / job.size.height();
+            const QRectF box((width - frameWidth) / 2, 20, frameWidth, frameHeight);
+            p.save();
+            p.translate(box.topLeft());
+            p.scale(frameWidth / job.size.width(), frameHeight / job.size.height());
+            p.setClipRect(QRectF(QPointF(0, 0), QSizeF(job.size)));
+            p.fillRect(QRectF(QPointF(0, 0), QSizeF(job.size)), job.theme.background);
+            canvas.paint(p, frame);
+            p.restore();
+            p.setPen(QPen(QColor(0xBB, 0xBB, 0xBB), 0.5));
+            p.setBrush(Qt::NoBrush);
+            p.drawRect(box);
+
+            // The words: the step's title, its narration, its question (without the answer).
+            QString html = QStringLiteral("<h2 style='margin-bottom:4pt'>%1</h2>")
+                               .arg(QString::fromStdString(step.title.empty() ? markdownToPlain(step.say) : step.title)
+                                        .toHtmlEscaped());
+            html += QString::fromStdString(markdownToHtml(step.say).html);
+            if (step.question) {
+                const Question& q = *step.question;
+                html += QStringLiteral("<p style='margin-top:10pt'><b>Question.</b> %1</p>")
+                            .arg(QString::fromStdString(markdownToHtml(q.ask).html));
+                if (q.kind == Question::Kind::Choice) {
+                    html += QStringLiteral("<ol type='a'>");
+                    for (const std::string& c : q.choices)
+                        html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(markdownToHtml(c).html));
+                    html += QStringLiteral("</ol>");
+                } else {
+                    html += QStringLiteral("<p>Answer: ______ %1</p>").arg(QString::fromStdString(q.unit).toHtmlEscaped());
+                }
+            }
+            QTextDocument text;
+            text.documentLayout()->setPaintDevice(&pdf); // the page's metrics, not the screen's
+            QFont body(job.theme.sansFamily);
+            body.setPointSizeF(10.5);
+            text.setDefaultFont(body);
+            text.setDocumentMargin(0);
+            text.setHtml(html);
+            text.setTextWidth(width);
+            p.save();
+            p.translate(0, box.bottom() + 16);
+            const QRectF clip(0, 0, width, height - box.bottom() - 16 - 18);
+            text.drawContents(&p, clip);
+            p.restore();
+
+            p.setFont(small);
+            p.setPen(QColor(0x77, 0x77, 0x77));
+            p.drawText(QRectF(0, height - 12, width, 12), Qt::AlignRight | Qt::AlignVCenter,
+                       QStringLiteral("%1 / %2").arg(i + 1).arg(n));
+            p.drawText(QRectF(0, height - 12, width, 12), Qt::AlignLeft | Qt::AlignVCenter,
+                       QStringLiteral("Backlog · %1").arg(lessonTitle));
+            p.restore();
+        },
+        progress);
+}
+
+// PNG or SVG frames into a new folder: painted (in parallel when the canvas allows) into
+// PATH.partial-XXXXXX, which becomes PATH only when every frame is written.
+QString writeSequence(const ExportOptions& o, const Job& job, const std::vector<Canvas*>& canvases, Progress& progress) {
     // Cleaned, so that "frames/" gets a sibling "frames.partial-…", not a folder inside itself.
     const QString target = QDir::cleanPath(QFileInfo(o.out).absoluteFilePath());
     const bool emptyFolderThere = QFileInfo(target).isDir();
@@ -211,59 +570,18 @@ QString writeSequence(const ExportOptions& o, const Job& job, Progress& progress
     if (!partial.isValid()) return cannotWrite(o.out, partial.errorString());
     const QDir folder(partial.path());
 
-    const std::size_t total = job.frames.size();
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> failed{false};
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::size_t done = 0;
-    QString error;
-
-    const auto work = [&] {
-        Renderers r;
-        for (;;) {
-            const std::size_t i = next.fetch_add(1);
-            if (i >= total || failed.load()) return;
-            const Frame& frame = job.frames[i];
-            QFile file(folder.filePath(frame.name));
-            QString problem;
-            if (!file.open(QIODevice::WriteOnly)) {
-                problem = file.errorString();
-            } else if (QString e = writeFrame(file, r, job, frame); !e.isEmpty()) {
-                problem = e;
-            } else {
-                file.close();
-                if (file.error() != QFileDevice::NoError) problem = file.errorString();
-            }
-            if (!problem.isEmpty()) problem = cannotWrite(o.out, frame.name + QStringLiteral(": ") + problem);
-            {
-                const std::lock_guard lock(mutex);
-                if (!problem.isEmpty() && error.isEmpty()) {
-                    error = problem;
-                    failed = true;
-                }
-                ++done;
-            }
-            changed.notify_one();
-        }
+    const Produce produce = [&job](Canvas& canvas, const Frame& frame, Output& out) {
+        return encodeFrame(out.bytes, canvas, job, frame);
     };
-    const int ideal = std::max(1, QThread::idealThreadCount());
-    const int wanted = o.threads > 0 ? std::min(o.threads, ideal) : ideal;
-    const auto count = std::min(static_cast<std::size_t>(wanted), total);
-    {
-        std::vector<std::jthread> threads;
-        threads.reserve(count);
-        for (std::size_t k = 0; k < count; ++k) threads.emplace_back(work);
-        std::unique_lock lock(mutex);
-        while (done < total && !failed) {
-            changed.wait_for(lock, std::chrono::milliseconds(200));
-            const std::size_t now = done;
-            lock.unlock();
-            progress.update(now);
-            lock.lock();
-        }
-    } // the threads are joined here
-    if (!error.isEmpty()) return error; // `partial` removes what was written
+    const Consume consume = [&](std::size_t i, Output&& out) -> QString {
+        const QString& name = job.frames[i].name;
+        QFile file(folder.filePath(name));
+        if (!file.open(QIODevice::WriteOnly) || file.write(out.bytes) != out.bytes.size() || (file.close(), file.error() != QFileDevice::NoError))
+            return cannotWrite(o.out, name + QStringLiteral(": ") + file.errorString());
+        return {};
+    };
+    if (QString error = runFrames(job, canvases, produce, consume, progress); !error.isEmpty())
+        return error; // `partial` removes what was written
 
     // An empty folder at PATH gives way to the finished one (a rename cannot replace a folder).
     if (emptyFolderThere && !QDir().rmdir(target)) return cannotWrite(o.out, QStringLiteral("cannot replace the empty folder"));
@@ -272,6 +590,121 @@ QString writeSequence(const ExportOptions& o, const Job& job, Progress& progress
         return cannotWrite(o.out, QStringLiteral("cannot rename %1 to it").arg(QDir::toNativeSeparators(partial.path())));
     }
     partial.setAutoRemove(false);
+    makeOrdinary(target, true);
+    return {};
+}
+
+// ffmpeg's arguments for a video of raw BGRA frames on its standard input. The encoders are chosen for
+// slides: H.264 (plays everywhere) and VP9 at constant quality, and a GIF with a palette per frame
+// (a palette for the whole film would need every frame in memory first). `bitexact` keeps ffmpeg's
+// version out of the file, so the same frames give the same bytes.
+QStringList ffmpegArguments(const Job& job, int fps, const QString& out) {
+    const QSize px = job.pixels();
+    QStringList a = {QStringLiteral("-hide_banner"), QStringLiteral("-loglevel"), QStringLiteral("error"),
+                     QStringLiteral("-nostdin"),    QStringLiteral("-f"),        QStringLiteral("rawvideo"),
+                     QStringLiteral("-pix_fmt"),    QStringLiteral("bgra"),      QStringLiteral("-s"),
+                     QStringLiteral("%1x%2").arg(px.width()).arg(px.height()),
+                     QStringLiteral("-framerate"),  QString::number(fps),        QStringLiteral("-i"),
+                     QStringLiteral("pipe:0"),      QStringLiteral("-an"),       QStringLiteral("-map_metadata"),
+                     QStringLiteral("-1"),          QStringLiteral("-fflags"),   QStringLiteral("+bitexact"),
+                     QStringLiteral("-flags:v"),    QStringLiteral("+bitexact")};
+    switch (job.format) {
+    case Format::Gif:
+        a << QStringLiteral("-vf")
+          << QStringLiteral("split[a][b];[a]palettegen=stats_mode=single:reserve_transparent=0[p];[b][p]paletteuse=new=1:dither=none")
+          << QStringLiteral("-loop") << QStringLiteral("0") << QStringLiteral("-f") << QStringLiteral("gif");
+        break;
+    case Format::Mp4:
+        a << QStringLiteral("-c:v") << QStringLiteral("libx264") << QStringLiteral("-preset") << QStringLiteral("medium")
+          << QStringLiteral("-tune") << QStringLiteral("animation") << QStringLiteral("-crf") << QStringLiteral("18")
+          << QStringLiteral("-pix_fmt") << QStringLiteral("yuv420p") << QStringLiteral("-movflags")
+          << QStringLiteral("+faststart") << QStringLiteral("-f") << QStringLiteral("mp4");
+        break;
+    case Format::Webm:
+        a << QStringLiteral("-c:v") << QStringLiteral("libvpx-vp9") << QStringLiteral("-crf") << QStringLiteral("30")
+          << QStringLiteral("-b:v") << QStringLiteral("0") << QStringLiteral("-deadline") << QStringLiteral("good")
+          << QStringLiteral("-cpu-used") << QStringLiteral("4") << QStringLiteral("-row-mt") << QStringLiteral("1")
+          << QStringLiteral("-pix_fmt") << QStringLiteral("yuv420p") << QStringLiteral("-f") << QStringLiteral("webm");
+        break;
+    default: break;
+    }
+    a << QStringLiteral("-y") << out;
+    return a;
+}
+
+QString ffmpegMissing(Format f) {
+    return QStringLiteral("--format %1 needs ffmpeg, which was not found on PATH; install the package ffmpeg "
+                          "(Debian, Ubuntu: sudo apt install ffmpeg) or export PNG frames and encode them yourself")
+        .arg(suffixOf(f));
+}
+
+// A video: frames painted (in parallel when the canvas allows) and piped in order, as raw pixels, into
+// ffmpeg, which writes a temporary sibling file; renamed to PATH when ffmpeg has finished well.
+QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::vector<Canvas*>& canvases,
+                   Progress& progress) {
+    const QString ffmpeg = QStandardPaths::findExecutable(QStringLiteral("ffmpeg"));
+    if (ffmpeg.isEmpty()) return ffmpegMissing(job.format);
+    if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; a video is one file");
+    const QString target = QFileInfo(o.out).absoluteFilePath();
+    QTemporaryFile partial(target + QStringLiteral(".partial-XXXXXX"));
+    if (!partial.open()) return cannotWrite(o.out, partial.errorString());
+    partial.close(); // ffmpeg writes it; the object removes it unless it is renamed
+
+    QProcess encoder;
+    encoder.setProgram(ffmpeg);
+    encoder.setArguments(ffmpegArguments(job, fps, partial.fileName()));
+    encoder.setProcessChannelMode(QProcess::SeparateChannels);
+    encoder.start(QIODevice::ReadWrite);
+    if (!encoder.waitForStarted(10'000)) return QStringLiteral("cannot start ffmpeg: ") + encoder.errorString();
+    const auto ffmpegSaid = [&encoder] {
+        const QStringList lines = QString::fromLocal8Bit(encoder.readAllStandardError()).trimmed().split(QLatin1Char('\n'));
+        return lines.isEmpty() || lines.back().isEmpty() ? QStringLiteral("ffmpeg stopped") : QStringLiteral("ffmpeg: ") + lines.back().trimmed();
+    };
+    const auto stopEncoder = [&encoder] {
+        encoder.kill();
+        encoder.waitForFinished(10'000);
+    };
+
+    const Produce produce = [&job](Canvas& canvas, const Frame& frame, Output& out) -> QString {
+        out.image = paintImage(canvas, job, frame);
+        if (out.image.isNull()) return outOfMemory(job);
+        out.image.convertTo(QImage::Format_RGB32); // B, G, R, 255 in memory: ffmpeg's bgra
+        return {};
+    };
+    const Consume consume = [&](std::size_t, Output&& out) -> QString {
+        const QImage& image = out.image;
+        const auto rowBytes = static_cast<qsizetype>(image.width()) * 4;
+        for (int y = 0; y < image.height(); ++y)
+            encoder.write(reinterpret_cast<const char*>(image.constScanLine(y)), rowBytes);
+        // Keep at most a few frames queued for ffmpeg: the pipe is the bottleneck for slow encoders.
+        while (encoder.bytesToWrite() > 4 * rowBytes * image.height()) {
+            if (encoder.state() != QProcess::Running) return ffmpegSaid();
+            encoder.waitForBytesWritten(50);
+            if (progress.cancelled()) return kCancelled;
+        }
+        return {};
+    };
+    if (QString error = runFrames(job, canvases, produce, consume, progress); !error.isEmpty()) {
+        stopEncoder();
+        return error;
+    }
+    while (encoder.bytesToWrite() > 0 && encoder.state() == QProcess::Running) encoder.waitForBytesWritten(100);
+    encoder.closeWriteChannel();
+    // ffmpeg finishes the file after its input ends (x264's lookahead, VP9's second pass): wait, still
+    // answering a cancel.
+    while (!encoder.waitForFinished(100)) {
+        if (encoder.state() != QProcess::Running) break;
+        if (progress.cancelled()) {
+            stopEncoder();
+            return kCancelled;
+        }
+    }
+    if (encoder.exitStatus() != QProcess::NormalExit || encoder.exitCode() != 0) return cannotWrite(o.out, ffmpegSaid());
+    std::error_code ec;
+    std::filesystem::rename(partial.fileName().toStdString(), target.toStdString(), ec); // replaces PATH at once
+    if (ec) return cannotWrite(o.out, QString::fromStdString(ec.message()));
+    partial.setAutoRemove(false);
+    makeOrdinary(target, false);
     return {};
 }
 
@@ -279,6 +712,14 @@ QString writeSequence(const ExportOptions& o, const Job& job, Progress& progress
 QString numbered(const QString& stem, std::size_t n, std::size_t total, int minDigits, Format f) {
     const int digits = std::max(minDigits, static_cast<int>(QString::number(total).size()));
     return QStringLiteral("%1-%2.%3").arg(stem).arg(n, digits, 10, QLatin1Char('0')).arg(suffixOf(f));
+}
+
+std::optional<views::ChartsView::Chart> chartNamed(const QString& key) {
+    const QStringList keys = chartKeys();
+    const auto charts = views::ChartsView::charts();
+    const qsizetype i = keys.indexOf(key.toLower());
+    if (i < 0 || i >= charts.size()) return std::nullopt;
+    return charts[i];
 }
 
 } // namespace
@@ -294,20 +735,57 @@ ExportResult exportFrames(const ExportOptions& o) {
 
     // ---- the options, before anything is read or written
     if (o.out.isEmpty()) return fail(QStringLiteral("expected --out PATH"));
-    const int modes = int(o.at.has_value()) + int(o.from.has_value() || o.to.has_value()) + int(o.steps);
+    std::optional<Format> format;
+    const QString extension = QFileInfo(o.out).suffix();
+    if (!o.format.isEmpty()) {
+        format = formatNamed(o.format);
+        if (!format)
+            return fail(QStringLiteral("--format %1: unknown format; expected %2").arg(o.format, exportFormats().join(QStringLiteral(", "))));
+    } else if (!(format = formatNamed(extension)) || *format == Format::Handout) {
+        if (o.at && !extension.isEmpty())
+            return fail(QStringLiteral("--out %1: cannot tell the format from .%2; name it .png, .svg or .pdf, or give "
+                                       "--format")
+                            .arg(o.out, extension));
+        format = Format::Png;
+    }
+    const bool handout = *format == Format::Handout;
+    const bool video = isVideo(*format);
+    // A handout is one page per step: --steps is what it means, so it need not be said.
+    const bool steps = o.steps || (handout && !o.at && !o.from && !o.to);
+    const int modes = int(o.at.has_value()) + int(o.from.has_value() || o.to.has_value()) + int(steps);
     if (modes != 1) return fail(QStringLiteral("expected one of --at T, --from T --to T [--fps N], or --steps"));
+    if (handout && !steps) return fail(QStringLiteral("--format handout is one page per lesson step; it takes no --at, --from or --to"));
+    if (video && !o.from && !o.to)
+        return fail(QStringLiteral("--format %1 is a film of a span: give --from T --to T [--fps N]").arg(suffixOf(*format)));
     if (o.from.has_value() != o.to.has_value())
         return fail(o.from ? QStringLiteral("--from needs --to") : QStringLiteral("--to needs --from"));
     if (o.fps && !o.from) return fail(QStringLiteral("--fps goes with --from and --to"));
     const int fps = o.fps.value_or(ExportLimits::defaultFps);
     if (fps < 1 || fps > ExportLimits::maxFps)
         return fail(QStringLiteral("--fps %1: expected 1 to %2 frames per second").arg(fps).arg(ExportLimits::maxFps));
-    if (o.size.width() < 1 || o.size.height() < 1 || o.size.width() > ExportLimits::maxSide ||
-        o.size.height() > ExportLimits::maxSide)
-        return fail(QStringLiteral("--size %1x%2: expected 1 to %3 pixels a side")
+    // GIF delays are counted in hundredths of a second: faster than 50 frames a second players slow down.
+    if (*format == Format::Gif && fps > 50)
+        return fail(QStringLiteral("--fps %1: a GIF plays at most 50 frames per second").arg(fps));
+    if (!(o.scale >= 0.25 && o.scale <= 4))
+        return fail(QStringLiteral("--scale %1: expected 0.25 to 4 pixels per point").arg(o.scale));
+    if (o.scale != 1 && !isRaster(*format))
+        return fail(QStringLiteral("--scale is for PNG and video frames; %1 is drawn in vectors, sharp at any size").arg(suffixOf(*format).toUpper()));
+    const QSize pixels(qRound(o.size.width() * o.scale), qRound(o.size.height() * o.scale));
+    if (o.size.width() < 1 || o.size.height() < 1 || pixels.width() < 1 || pixels.height() < 1 ||
+        pixels.width() > ExportLimits::maxSide || pixels.height() > ExportLimits::maxSide)
+        return fail(QStringLiteral("--size %1x%2%3: expected 1 to %4 pixels a side")
                         .arg(o.size.width())
                         .arg(o.size.height())
+                        .arg(o.scale != 1 ? QStringLiteral(" at --scale %1").arg(o.scale) : QString())
                         .arg(ExportLimits::maxSide));
+    // H.264 and VP9 store colour at half resolution (4:2:0): both sides must be even.
+    if ((*format == Format::Mp4 || *format == Format::Webm) && (pixels.width() % 2 || pixels.height() % 2))
+        return fail(QStringLiteral("--size %1x%2: %3 needs an even number of pixels a side")
+                        .arg(pixels.width())
+                        .arg(pixels.height())
+                        .arg(suffixOf(*format).toUpper()));
+    if (o.transparent && *format != Format::Png)
+        return fail(QStringLiteral("--transparent is for PNG; %1 has no transparent background").arg(suffixOf(*format).toUpper()));
     std::int64_t sequenceFrames = 0;
     if (o.from) {
         if (*o.from < Time() || *o.from > *o.to)
@@ -328,29 +806,28 @@ ExportResult exportFrames(const ExportOptions& o) {
     }
     if (o.at && *o.at < Time()) return fail(QStringLiteral("--at %1: expected 0s or later").arg(duration(*o.at)));
 
-    std::optional<Format> format;
-    const QString extension = QFileInfo(o.out).suffix();
-    if (!o.format.isEmpty()) {
-        format = formatNamed(o.format);
-        if (!format) return fail(QStringLiteral("--format %1: unknown format; expected png, svg or pdf").arg(o.format));
-    } else if (!(format = formatNamed(extension))) {
-        if (o.at && !extension.isEmpty())
-            return fail(QStringLiteral("--out %1: cannot tell the format from .%2; name it .png, .svg or .pdf, or give "
-                                       "--format")
-                            .arg(o.out, extension));
-        format = Format::Png;
-    }
-    const QString view = o.view.toLower();
-    if (view != QLatin1String("stage") && view != QLatin1String("ladder"))
-        return fail(QStringLiteral("--view %1: unknown view; expected stage or ladder").arg(o.view));
-    const bool ladder = view == QLatin1String("ladder");
+    const qsizetype viewIndex = exportViews().indexOf(o.view.toLower());
+    if (viewIndex < 0)
+        return fail(QStringLiteral("--view %1: unknown view; expected %2").arg(o.view, exportViews().join(QStringLiteral(", "))));
+    const auto view = static_cast<View>(viewIndex);
+    const bool widget = view == View::Charts || view == View::Window;
+    if (widget && !qobject_cast<QApplication*>(QCoreApplication::instance()))
+        return fail(QStringLiteral("--view %1 needs a QApplication (it paints widgets)").arg(o.view));
+    if (!o.chart.isEmpty() && view != View::Charts)
+        return fail(QStringLiteral("--chart %1: a chart is chosen with --view charts").arg(o.chart));
+    const std::optional<views::ChartsView::Chart> chart = chartNamed(o.chart.isEmpty() ? QStringLiteral("queues") : o.chart);
+    if (!chart)
+        return fail(QStringLiteral("--chart %1: unknown chart; expected %2").arg(o.chart, chartKeys().join(QStringLiteral(", "))));
+    if (o.transparent && widget)
+        return fail(QStringLiteral("--transparent is for --view stage or ladder; the %1 paints its own background").arg(o.view));
     if (!views::Theme::names().contains(o.theme, Qt::CaseInsensitive))
         return fail(QStringLiteral("--theme %1: unknown theme; expected %2").arg(o.theme, views::Theme::names().join(QStringLiteral(", "))));
-    if (!ladder && !o.clients.empty())
+    if (view != View::Ladder && !o.clients.empty())
         return fail(QStringLiteral("--client %1: connections are drawn by --view ladder; the stage shows every client")
                         .arg(o.clients.front()));
+    if (video && !ffmpegAvailable()) return fail(ffmpegMissing(*format));
 
-    const bool sequence = !o.at && *format != Format::Pdf;
+    const bool sequence = !o.at && writesFolder(suffixOf(*format), false) && !handout;
     if (const QFileInfo parent(QFileInfo(QDir::cleanPath(QFileInfo(o.out).absoluteFilePath())).absolutePath()); !parent.isDir())
         return fail(cannotWrite(o.out, QStringLiteral("the folder %1 does not exist").arg(QDir::toNativeSeparators(parent.filePath()))));
     if (sequence) {
@@ -362,20 +839,32 @@ ExportResult exportFrames(const ExportOptions& o) {
     }
 
     // ---- the run
-    views::SimulationDocument doc;
-    if (const QStringList errors = doc.load(o.file); !errors.isEmpty()) {
-        result.errors = errors;
-        return result;
+    views::SimulationDocument ownDoc;
+    const views::SimulationDocument* doc = o.document;
+    const QString file = doc ? doc->path() : o.file;
+    if (!doc) {
+        if (const QStringList errors = ownDoc.load(o.file); !errors.isEmpty()) {
+            result.errors = errors;
+            return result;
+        }
+        doc = &ownDoc;
+    } else if (!doc->isLoaded()) {
+        return fail(QStringLiteral("nothing to export: no run is loaded"));
     }
-    const Simulation& sim = doc.simulation();
-    const Time end = doc.end();
+    const Simulation& sim = doc->simulation();
+    const Time end = doc->end();
 
     Job job;
+    job.doc = doc;
     job.sim = &sim;
     job.format = *format;
-    job.ladder = ladder;
+    job.view = view;
+    job.chart = *chart;
     job.theme = views::Theme::byName(o.theme);
     job.size = o.size;
+    job.scale = o.scale;
+    job.transparent = o.transparent;
+    if (o.transparent) job.theme.background = Qt::transparent; // nothing under the drawing (paintImage)
     const std::size_t clientCount = sim.history().clients.size();
     for (const std::int64_t c : o.clients) {
         if (c < 0 || static_cast<std::size_t>(c) >= clientCount)
@@ -386,7 +875,7 @@ ExportResult exportFrames(const ExportOptions& o) {
                                                .arg(clientCount - 1));
         job.clients.push_back(static_cast<std::uint32_t>(c));
     }
-    if (ladder && job.clients.empty() && clientCount > 0) job.clients.push_back(0);
+    if (view == View::Ladder && job.clients.empty() && clientCount > 0) job.clients.push_back(0);
 
     const auto afterEnd = [&](const char* option, Time t) {
         return QStringLiteral("%1 %2: after the end of the run (%3)").arg(QLatin1String(option), duration(t), duration(end));
@@ -401,40 +890,112 @@ ExportResult exportFrames(const ExportOptions& o) {
             job.frames.push_back({*o.from + Time::ns(static_cast<std::int64_t>(k) * 1'000'000'000 / fps),
                                   numbered(QStringLiteral("frame"), k + 1, n, 5, *format), {}});
     } else {
-        const Lesson* lesson = doc.lesson();
-        if (!lesson) return fail(o.file + QStringLiteral(": --steps needs a lesson; this is a scenario, which has no steps"));
-        if (lesson->steps.empty()) return fail(o.file + QStringLiteral(": --steps: the lesson has no steps"));
+        const Lesson* lesson = doc->lesson();
+        const char* option = handout ? "--format handout" : "--steps";
+        if (!lesson)
+            return fail(file + QStringLiteral(": %1 needs a lesson; this is a scenario, which has no steps").arg(QLatin1String(option)));
+        if (lesson->steps.empty()) return fail(file + QStringLiteral(": %1: the lesson has no steps").arg(QLatin1String(option)));
         const std::size_t n = lesson->steps.size();
         for (std::size_t i = 0; i < n; ++i) {
             const Step& step = lesson->steps[i];
-            const Time t = doc.stepTimes()[i];
+            const Time t = doc->stepTimes()[i];
             if (t.isNever())
                 return fail(QStringLiteral("%1:%2: step %3 never begins (its condition never holds), so it has no frame")
-                                .arg(o.file)
+                                .arg(file)
                                 .arg(step.place.line)
                                 .arg(i + 1));
-            Frame frame{t, numbered(QStringLiteral("step"), i + 1, n, 2, *format), {}};
+            Frame frame{t, numbered(QStringLiteral("step"), i + 1, n, 2, *format), {}, static_cast<int>(i)};
             frame.emphasis.highlight = step.highlight;
             frame.emphasis.zoom = step.zoom;
             job.frames.push_back(std::move(frame));
         }
     }
-
     // The stays' interval index is built on first use: build it here, before threads read it together.
     for (const auto& queues : sim.history().queues)
         for (const StayTrack& track : queues) (void)track.at(Time());
     views::loadBundledFonts(); // the same pixels on every machine (Fonts.h)
 
+    // ---- what the frames are painted from
+    std::vector<std::unique_ptr<Canvas>> owned;
+    OwnWindow ownWindow;
+    std::function<void()> restoreWindow;
+    if (view == View::Charts) {
+        owned.push_back(std::make_unique<ChartsCanvas>(job));
+    } else if (view == View::Window) {
+        if (o.window) {
+            // The window as it is: its size is the frame's, and its playhead goes back where it was.
+            job.size = o.window->size();
+            const Time before = doc->playhead();
+            restoreWindow = [&o, before] { if (o.seekWindow) o.seekWindow(before); };
+            owned.push_back(std::make_unique<WindowCanvas>(o.window, o.seekWindow ? o.seekWindow : [](Time) {}));
+        } else {
+            if (const QString error = ownWindow.open(job, file); !error.isEmpty()) return fail(error);
+            MainWindow* w = ownWindow.window();
+            owned.push_back(std::make_unique<WindowCanvas>(w, [w](Time t) { w->document()->setPlayhead(t); }));
+        }
+    } else {
+        // The stage and ladder paint in parallel: one renderer per thread, all reading the one history.
+        const int ideal = std::max(1, QThread::idealThreadCount());
+        const int wanted = o.threads > 0 ? std::min(o.threads, ideal) : ideal;
+        const bool parallel = !o.at && (sequence || video);
+        const std::size_t count = parallel ? std::min<std::size_t>(static_cast<std::size_t>(wanted), job.frames.size()) : 1;
+        for (std::size_t k = 0; k < std::max<std::size_t>(count, 1); ++k) owned.push_back(std::make_unique<RendererCanvas>(job));
+    }
+    std::vector<Canvas*> canvases;
+    for (const auto& c : owned) canvases.push_back(c.get());
+
     // ---- the frames
     Progress progress(o, job.frames.size());
-    const QString error = *format == Format::Pdf ? writePdf(o, job, progress)
-                          : sequence            ? writeSequence(o, job, progress)
-                                                : writeSingle(o, job);
-    if (!error.isEmpty()) return fail(error);
+    QString error;
+    if (handout)
+        error = writeHandout(o, job, *canvases.front(), progress);
+    else if (*format == Format::Pdf)
+        error = writePdf(o, job, *canvases.front(), progress);
+    else if (video)
+        error = writeVideo(o, job, fps, canvases, progress);
+    else if (sequence)
+        error = writeSequence(o, job, canvases, progress);
+    else
+        error = writeSingle(o, job, *canvases.front());
+    if (restoreWindow) restoreWindow();
+    if (!error.isEmpty()) {
+        result.cancelled = progress.wasCancelled() || error == kCancelled;
+        return fail(error);
+    }
     result.frames = static_cast<int>(job.frames.size());
     result.seconds = progress.seconds();
     if (!o.at) progress.finish(o.out);
     return result;
+}
+
+} // namespace backlog::app
+
+namespace backlog::app {
+
+QStringList exportFormats() {
+    return {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf"), QStringLiteral("gif"),
+            QStringLiteral("mp4"), QStringLiteral("webm"), QStringLiteral("handout")};
+}
+
+QStringList exportViews() {
+    return {QStringLiteral("stage"), QStringLiteral("ladder"), QStringLiteral("charts"), QStringLiteral("window")};
+}
+
+QStringList chartKeys() {
+    return {QStringLiteral("queues"), QStringLiteral("drops"), QStringLiteral("accepts"),
+            QStringLiteral("workers"), QStringLiteral("sar"), QStringLiteral("latency")};
+}
+
+bool needsFfmpeg(const QString& format) {
+    const QString f = format.toLower();
+    return f == QLatin1String("gif") || f == QLatin1String("mp4") || f == QLatin1String("webm");
+}
+
+bool ffmpegAvailable() { return !QStandardPaths::findExecutable(QStringLiteral("ffmpeg")).isEmpty(); }
+
+bool writesFolder(const QString& format, bool oneFrame) {
+    const QString f = format.toLower();
+    return !oneFrame && (f == QLatin1String("png") || f == QLatin1String("svg"));
 }
 
 } // namespace backlog::app

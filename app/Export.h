@@ -1,5 +1,6 @@
-// `backlog export`: frames of a scenario or lesson as PNG, SVG or PDF, painted by the same renderers as
-// the window (DESIGN.md point 5), so an exported frame is exactly what the class saw.
+// `backlog export` and the window's export dialog: frames of a scenario or lesson as PNG, SVG or PDF,
+// a video (GIF, MP4, WebM through ffmpeg), or a PDF handout with one page per lesson step, painted by the
+// same renderers as the window (DESIGN.md point 5), so an exported frame is exactly what the class saw.
 //
 // One function does the work for the command line and the tests: exportFrames() takes the options as
 // values (times, sizes) and returns what went wrong as messages. Checking the options is its job too,
@@ -9,7 +10,11 @@
 // renderers keep caches: StageRenderer.h). A PDF is one file drawn page after page, so it is painted on
 // the calling thread. Output never appears half-written: a single file goes through QSaveFile, and a
 // sequence is written into a temporary sibling folder (PATH.partial-XXXXXX) that is renamed to PATH
-// once every frame is on disk.
+// once every frame is on disk. A video is encoded into a temporary sibling file that is renamed at the
+// end. Cancelling (ExportOptions::cancelled) leaves nothing behind either.
+//
+// The stage and the ladder are painted by renderers, in parallel. The charts and the whole window are
+// widgets: they are painted on the calling thread, which must then be a QApplication's GUI thread.
 #pragma once
 
 #include "Time.h"
@@ -23,11 +28,20 @@
 #include <optional>
 #include <vector>
 
+class QWidget;
+
+namespace backlog::views {
+class SimulationDocument;
+}
+
 namespace backlog::app {
 
 struct ExportOptions {
     QString file; // a scenario or a lesson (lessons run with their steps' changes, as in the window)
-    QString out;  // a file for one frame or a PDF; a folder for a PNG or SVG sequence
+    // Or the window's run as it is (with the changes made in the window): then `file` is not read.
+    // Not owned; must outlive the export and not change during it.
+    const views::SimulationDocument* document = nullptr;
+    QString out;  // a file for one frame, a PDF, a handout or a video; a folder for a PNG or SVG sequence
 
     // Exactly one of: `at` (one frame); `from` and `to` with `fps` (frames from..to, `fps` per
     // simulated second, both ends included when they fall on a frame); `steps` (a lesson: one frame
@@ -38,21 +52,37 @@ struct ExportOptions {
     std::optional<int> fps; // unset: 30
     bool steps = false;
 
-    QSize size{1920, 1080};
-    QString format; // "png", "svg" or "pdf"; empty: from the extension of `out`, else png
-    QString view = QStringLiteral("stage"); // "stage" or "ladder"
+    QSize size{1920, 1080}; // in points: the layout; a PNG or video frame has size × scale pixels
+    double scale = 1;       // pixels per point (PNG, video): 2 gives a sharp 3840×2160 frame of a 1920×1080 layout
+    bool transparent = false; // PNG only: no background, for slides with their own
+    // "png", "svg", "pdf", "gif", "mp4", "webm" or "handout" (a PDF: one page per lesson step with its
+    // narration); empty: from the extension of `out` (.gif, .mp4, .webm too), else png.
+    QString format;
+    QString view = QStringLiteral("stage"); // "stage", "ladder", "charts" or "window"
+    QString chart;                           // --view charts: a chart's key (chartKeys()); empty: queues
     QString theme = QStringLiteral("light"); // a Theme::names() entry
     std::vector<std::int64_t> clients;       // the ladder's connections; empty: client 0
+    // --view window from the window itself: that window, and how to move its playhead (the export
+    // puts it back where it was). Unset: the export builds its own window (needs a QApplication).
+    QWidget* window = nullptr;
+    std::function<void(Time)> seekWindow;
 
     int threads = 0; // painting threads, at most QThread::idealThreadCount(); 0: that many
     // Lines of progress for a sequence (at most one a second, then a summary), on the calling thread.
     std::function<void(const QString&)> progress;
+    // After frames are done (done of total), on the calling thread, at most every 50 ms and at the end:
+    // for a progress bar.
+    std::function<void(int done, int total)> advanced;
+    // Asked on the calling thread at least every 100 ms; true stops the export, which then leaves
+    // nothing behind and reports ExportResult::cancelled.
+    std::function<bool()> cancelled;
 };
 
 struct ExportResult {
     QStringList errors; // empty on success; each one line (a file's errors: FILE:LINE:COL: …)
     int frames = 0;     // frames written
     double seconds = 0; // wall time spent painting and writing them
+    bool cancelled = false; // stopped by ExportOptions::cancelled (errors then says so too)
     bool ok() const { return errors.isEmpty(); }
 };
 
@@ -64,7 +94,19 @@ struct ExportLimits {
     static constexpr int defaultFps = 30;
 };
 
-// Needs a QGuiApplication (text is painted); loads the bundled fonts itself.
+// Needs a QGuiApplication (text is painted), a QApplication for --view charts and window; loads the
+// bundled fonts itself.
 ExportResult exportFrames(const ExportOptions& options);
+
+// What the options accept, for help texts and the dialog's choices.
+QStringList exportFormats(); // png, svg, pdf, gif, mp4, webm, handout
+QStringList exportViews();   // stage, ladder, charts, window
+QStringList chartKeys();     // queues, drops, accepts, workers, sar, latency
+// Whether a format needs ffmpeg, and whether ffmpeg is there (found on PATH).
+bool needsFfmpeg(const QString& format);
+bool ffmpegAvailable();
+// What an export of `format` and `view` writes: true for a folder of numbered frames (a PNG or SVG range
+// or steps), false for a single file.
+bool writesFolder(const QString& format, bool oneFrame);
 
 } // namespace backlog::app

@@ -56,6 +56,9 @@ public:
     void present();
     PresenterWindow* presenter() const;
     bool isStartPageShown() const;
+    // Paints every view in a theme (Theme::names()); `remember`: also the theme the next start uses
+    // (an export's own window does not touch the user's choice).
+    void applyTheme(const QString& name, bool remember = true);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -69,7 +72,6 @@ private:
     void refresh();
     void chooseFile();
     void rebuildRecentMenu();
-    void applyTheme(const QString& name);
     void updatePlaybackStatus();
     void select(const views::StageHit& hit);
     void showLessonStep(int step);

@@ -10,7 +10,6 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
-#include <QGuiApplication>
 
 #include <cstdio>
 #include <memory>
@@ -33,11 +32,14 @@ bool displayAvailable() {
 #endif
 }
 
-// Qt notes on stderr that XDG_RUNTIME_DIR is unset (containers, CI) while it sets up the platform. A
-// command's stderr is its one line of result, so that notice alone is dropped during the set-up.
+// Qt notes on stderr that XDG_RUNTIME_DIR is unset (containers, CI) while it sets up the platform, and
+// the offscreen platform that it cannot pass a window's size hints on (an export's window is never
+// shown). A command's stderr is its result and its progress, so those notices alone are dropped.
 QtMessageHandler setUpHandler = nullptr;
 void quietSetUp(QtMsgType type, const QMessageLogContext& context, const QString& message) {
-    if (message.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR not set"))) return;
+    if (message.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR not set")) ||
+        message == QLatin1String("This plugin does not support propagateSizeHints()"))
+        return;
     if (setUpHandler) setUpHandler(type, context, message);
 }
 
@@ -46,17 +48,17 @@ void quietSetUp(QtMsgType type, const QMessageLogContext& context, const QString
 int main(int argc, char** argv) {
     const QStringList args = rawArguments(argc, argv);
     if (args.value(1) == QLatin1String("export")) {
-        // Painting text needs a QGuiApplication; without a display, Qt's offscreen platform serves.
+        // Painting needs a QApplication (the charts and the window are widgets); without a display, Qt's
+        // offscreen platform serves.
 #if defined(Q_OS_LINUX) || defined(Q_OS_FREEBSD)
         if (!qEnvironmentVariableIsSet("DISPLAY") && !qEnvironmentVariableIsSet("WAYLAND_DISPLAY") &&
             !qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
 #endif
         setUpHandler = qInstallMessageHandler(quietSetUp);
-        QGuiApplication gui(argc, argv);
-        qInstallMessageHandler(setUpHandler);
-        QGuiApplication::setApplicationName(QStringLiteral("backlog"));
-        QGuiApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
+        QApplication gui(argc, argv);
+        QApplication::setApplicationName(QStringLiteral("backlog"));
+        QApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
         return backlog::app::runCommand(args);
     }
     if (backlog::app::isCommand(args)) {
@@ -86,7 +88,10 @@ int main(int argc, char** argv) {
             "                      run a scenario or a lesson and print a report (backlog simulate --help)\n"
             "  check FILE...         validate lessons and run their expectations (backlog check --help)\n"
             "  export FILE --out PATH ...\n"
-            "                      write frames as PNG, SVG or PDF (backlog export --help)\n\n"
+            "                      write frames (PNG, SVG, PDF), films (GIF, MP4, WebM) or a lesson's\n"
+            "                      handout (backlog export --help)\n"
+            "  present FILE          open FILE straight in presenter mode: the stage full screen, the\n"
+            "                      narration as a caption (Escape returns to the window)\n\n"
             "Without a command, opens the window on FILE (or on the default scenario).");
         parser.addHelpOption();
         parser.addVersionOption();
@@ -100,11 +105,18 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName(QStringLiteral("Backlog"));
     QApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
     backlog::views::loadBundledFonts(); // the stage draws with these, so every machine shows the same pixels
-    const QString file = args.size() > 1 ? args[1] : backlog::app::defaultScenarioPath();
+    // `backlog present FILE`: the window opens behind presenter mode, so Escape lands somewhere useful.
+    const bool present = args.value(1) == QLatin1String("present");
+    if (present && args.size() != 3) {
+        std::fputs("backlog present: expected one scenario or lesson file (backlog present FILE)\n", stderr);
+        return 2;
+    }
+    const QString file = present ? args[2] : args.size() > 1 ? args[1] : backlog::app::defaultScenarioPath();
     backlog::app::MainWindow window;
     window.show();
     window.activateWindow(); // without a window manager (a projector PC's kiosk session) nobody else does
-    window.openFile(file);
+    const bool opened = window.openFile(file);
     if (args.size() <= 1) window.showStartPage(); // no file named: offer the lessons first
+    if (present && opened) window.present();      // a file that did not open shows its errors instead
     return QApplication::exec();
 }

@@ -4,7 +4,11 @@
 // export leaves nothing behind.
 #include "Export.h"
 
+#include "ChartsView.h"
 #include "LadderRenderer.h"
+#include "Lesson.h"
+#include "Markdown.h"
+#include "PngEncoder.h"
 #include "SimulationDocument.h"
 #include "StageRenderer.h"
 #include "Theme.h"
@@ -13,7 +17,11 @@
 #include <QFile>
 #include <QImage>
 #include <QPainter>
+#include <QProcess>
+#include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QStandardPaths>
+#include <QSettings>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
@@ -36,6 +44,21 @@ private slots:
     void aFailedExportLeavesNothingBehind();
     void badOptionsAreRefused_data();
     void badOptionsAreRefused();
+
+    // Issue 6, second part: what slides need beyond a plain frame.
+    void thePngEncoderKeepsEveryPixel_data();
+    void thePngEncoderKeepsEveryPixel();
+    void aTransparentFrameHasOnlyTheDrawing();
+    void aScaledFrameIsTheSameLayoutInMorePixels();
+    void theWindowsOwnRunIsExported();
+    void theChartsAndTheWindowAreExported();
+    void aHandoutHasAPagePerStepWithItsWords();
+    void videosAreMadeByFfmpeg_data();
+    void videosAreMadeByFfmpeg();
+    void withoutFfmpegTheMessageNamesThePackage();
+    void progressCountsUpToTheTotal();
+    void cancellingLeavesNothingBehind_data();
+    void cancellingLeavesNothingBehind();
 };
 
 namespace {
@@ -58,12 +81,14 @@ ExportOptions options(const QString& file, const QString& out) {
 
 // What the window's stage paints at t into an image of `size`.
 QImage stage(const views::SimulationDocument& doc, Time t, QSize size, const views::Theme& theme,
-             const views::StageRenderer::Emphasis& emphasis = {}) {
-    QImage image(size, QImage::Format_ARGB32_Premultiplied);
+             const views::StageRenderer::Emphasis& emphasis = {}, double scale = 1) {
+    QImage image(size * scale, QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(scale);
     image.fill(theme.background);
     QPainter p(&image);
     views::StageRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(size)), doc.simulation(), t, theme, emphasis);
     p.end();
+    image.setDevicePixelRatio(1);
     return image.convertToFormat(QImage::Format_ARGB32);
 }
 
@@ -76,6 +101,53 @@ int pageCount(const QByteArray& pdf) {
 }
 
 QImage loaded(const QString& path) { return QImage(path).convertToFormat(QImage::Format_ARGB32); }
+
+// A video's frames, size and codec as ffprobe (which comes with ffmpeg) reads them; empty when it cannot.
+struct Probe {
+    QString codec;
+    int width = 0, height = 0, frames = 0;
+};
+Probe probe(const QString& path) {
+    QProcess p;
+    p.start(QStringLiteral("ffprobe"), {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("-count_frames"),
+                                        QStringLiteral("-select_streams"), QStringLiteral("v:0"), QStringLiteral("-show_entries"),
+                                        QStringLiteral("stream=codec_name,width,height,nb_read_frames"), QStringLiteral("-of"),
+                                        QStringLiteral("default=noprint_wrappers=1"), path});
+    if (!p.waitForFinished(60'000) || p.exitCode() != 0) return {};
+    Probe r;
+    for (const QString& line : QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\n'))) {
+        const QString key = line.section(QLatin1Char('='), 0, 0), value = line.section(QLatin1Char('='), 1).trimmed();
+        if (key == QLatin1String("codec_name")) r.codec = value;
+        else if (key == QLatin1String("width")) r.width = value.toInt();
+        else if (key == QLatin1String("height")) r.height = value.toInt();
+        else if (key == QLatin1String("nb_read_frames")) r.frames = value.toInt();
+    }
+    return r;
+}
+
+// The text of a PDF's pages, as pdftotext (poppler-utils) reads it, a page per entry; empty without it.
+QStringList pdfText(const QString& path) {
+    QProcess p;
+    p.start(QStringLiteral("pdftotext"), {QStringLiteral("-raw"), path, QStringLiteral("-")}); // in drawing order
+    if (!p.waitForFinished(60'000) || p.exitCode() != 0) return {};
+    QStringList pages = QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\f'));
+    if (!pages.isEmpty() && pages.back().trimmed().isEmpty()) pages.removeLast();
+    return pages;
+}
+
+// Sets an environment variable for a scope.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const QByteArray& value) : name_(name), had_(qEnvironmentVariableIsSet(name)), old_(qgetenv(name)) {
+        qputenv(name, value);
+    }
+    ~ScopedEnv() { had_ ? qputenv(name_, old_) : qunsetenv(name_); }
+
+private:
+    const char* name_;
+    bool had_;
+    QByteArray old_;
+};
 
 // Everything in `folder` whose name starts with `prefix` (the partial folders an export may leave).
 QStringList entriesStartingWith(const QString& folder, const QString& prefix) {
@@ -314,9 +386,25 @@ void TestExport::badOptionsAreRefused_data() {
     QTest::newRow("from > to") << kBurst << "from=2s to=1s" << "--from 2s --to 1s: expected 0s <= --from <= --to";
     QTest::newRow("too many frames") << kBurst << "from=0s to=500s fps=240"
                                      << "--from 0s --to 500s at 240 frames/s: more than 100000 frames";
-    QTest::newRow("format") << kBurst << "at=1ms format=jpg" << "--format jpg: unknown format; expected png, svg or pdf";
+    QTest::newRow("format") << kBurst << "at=1ms format=jpg"
+                            << "--format jpg: unknown format; expected png, svg, pdf, gif, mp4, webm, handout";
     QTest::newRow("extension") << kBurst << "at=1ms out=frame.jpg" << "cannot tell the format from .jpg";
-    QTest::newRow("view") << kBurst << "at=1ms view=charts" << "--view charts: unknown view; expected stage or ladder";
+    QTest::newRow("view") << kBurst << "at=1ms view=timeline" << "--view timeline: unknown view; expected stage, ladder, charts, window";
+    QTest::newRow("chart without charts") << kBurst << "at=1ms chart=drops" << "--chart drops: a chart is chosen with --view charts";
+    QTest::newRow("unknown chart") << kBurst << "at=1ms view=charts chart=pie" << "--chart pie: unknown chart; expected queues, drops";
+    QTest::newRow("scale 0") << kBurst << "at=1ms scale=0" << "--scale 0: expected 0.25 to 4 pixels per point";
+    QTest::newRow("scale 5") << kBurst << "at=1ms scale=5" << "--scale 5: expected 0.25 to 4";
+    QTest::newRow("scale svg") << kBurst << "at=1ms format=svg scale=2" << "--scale is for PNG and video frames; SVG is drawn in vectors";
+    QTest::newRow("scaled too big") << kBurst << "at=1ms size=4096x2160 scale=4" << "--size 4096x2160 at --scale 4: expected 1 to 8192 pixels a side";
+    QTest::newRow("transparent svg") << kBurst << "at=1ms format=svg transparent" << "--transparent is for PNG; SVG has no transparent";
+    QTest::newRow("transparent window") << kBurst << "at=1ms view=window transparent" << "--transparent is for --view stage or ladder";
+    QTest::newRow("video at a moment") << kBurst << "at=1ms format=mp4" << "--format mp4 is a film of a span: give --from T --to T";
+    QTest::newRow("video of steps") << kTwoQueues << "steps format=webm" << "--format webm is a film of a span";
+    QTest::newRow("gif too fast") << kBurst << "from=0s to=1s fps=60 format=gif" << "--fps 60: a GIF plays at most 50 frames per second";
+    QTest::newRow("odd mp4") << kBurst << "from=0s to=1s size=641x360 format=mp4" << "--size 641x360: MP4 needs an even number of pixels a side";
+    QTest::newRow("odd scaled webm") << kBurst << "from=0s to=1s size=642x362 scale=1.5 format=webm" << "--size 963x543: WEBM needs an even";
+    QTest::newRow("handout at a moment") << kTwoQueues << "at=1ms format=handout" << "--format handout is one page per lesson step; it takes no --at";
+    QTest::newRow("handout of a scenario") << scenario << "format=handout" << "--format handout needs a lesson; this is a scenario";
     QTest::newRow("theme") << kBurst << "at=1ms theme=solarized" << "--theme solarized: unknown theme";
     QTest::newRow("client on the stage") << kBurst << "at=1ms client=3" << "--client 3: connections are drawn by --view ladder";
     QTest::newRow("client out of range") << kBurst << "at=1ms view=ladder client=200" << "--client 200: the run has 200 clients (0 to 199)";
@@ -351,6 +439,9 @@ void TestExport::badOptionsAreRefused() {
         else if (key == QLatin1String("view")) o.view = value;
         else if (key == QLatin1String("theme")) o.theme = value;
         else if (key == QLatin1String("client")) o.clients.push_back(value.toLongLong());
+        else if (key == QLatin1String("chart")) o.chart = value;
+        else if (key == QLatin1String("scale")) o.scale = value.toDouble();
+        else if (key == QLatin1String("transparent")) o.transparent = true;
         else QFAIL(qPrintable(QStringLiteral("unknown key in the test table: ") + key));
     }
     const ExportResult r = exportFrames(o);
@@ -358,6 +449,304 @@ void TestExport::badOptionsAreRefused() {
     QCOMPARE(r.errors.size(), 1);
     QVERIFY2(r.errors.front().contains(message), qPrintable(r.errors.front()));
     QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList());
+}
+
+void TestExport::thePngEncoderKeepsEveryPixel_data() {
+    QTest::addColumn<QSize>("size");
+    QTest::addColumn<bool>("alpha");
+    QTest::newRow("1x1 opaque") << QSize(1, 1) << false;
+    QTest::newRow("odd opaque") << QSize(333, 77) << false;
+    QTest::newRow("odd alpha") << QSize(97, 131) << true;
+    QTest::newRow("wide alpha") << QSize(2000, 3) << true;
+}
+
+void TestExport::thePngEncoderKeepsEveryPixel() {
+    QFETCH(QSize, size);
+    QFETCH(bool, alpha);
+    // Noise (the worst case for deflate) with straight alpha values of every kind, and a drawn frame.
+    QImage noise(size, QImage::Format_ARGB32);
+    QRandomGenerator random(42);
+    for (int y = 0; y < size.height(); ++y)
+        for (int x = 0; x < size.width(); ++x) {
+            const quint32 v = random.generate();
+            noise.setPixel(x, y, alpha ? v : (v | 0xFF000000u));
+        }
+    const QByteArray png = app::encodePng(noise, alpha);
+    QVERIFY(png.startsWith("\x89PNG\r\n\x1a\n"));
+    QImage back;
+    QVERIFY(back.loadFromData(png, "PNG"));
+    QCOMPARE(back.size(), size);
+    QCOMPARE(back.hasAlphaChannel(), alpha);
+    QVERIFY(back.convertToFormat(QImage::Format_ARGB32) == noise);
+    QCOMPARE(app::encodePng(noise, alpha), png); // the same bytes every time
+}
+
+void TestExport::aTransparentFrameHasOnlyTheDrawing() {
+    QTemporaryDir dir;
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kBurst).isEmpty());
+    ExportOptions o = options(kBurst, dir.filePath(QStringLiteral("clear.png")));
+    o.at = Time::us(1500);
+    o.transparent = true;
+    const ExportResult r = exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    const QImage written(o.out);
+    QVERIFY(written.hasAlphaChannel());
+    const QImage clear = written.convertToFormat(QImage::Format_ARGB32);
+    QCOMPARE(qAlpha(clear.pixel(0, 0)), 0); // where the background was
+    // The drawing is the stage's, painted on nothing instead of on the theme's background.
+    views::Theme theme = views::Theme::light();
+    theme.background = Qt::transparent;
+    QImage expected(o.size, QImage::Format_ARGB32_Premultiplied);
+    expected.fill(Qt::transparent);
+    QPainter p(&expected);
+    views::StageRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), doc.simulation(), *o.at, theme, {});
+    p.end();
+    // PNG keeps straight alpha: compare after the same conversion, within a level for the rounding.
+    const QImage straight = expected.convertToFormat(QImage::Format_ARGB32);
+    int opaque = 0, off = 0;
+    for (int y = 0; y < o.size.height(); ++y)
+        for (int x = 0; x < o.size.width(); ++x) {
+            const QRgb a = clear.pixel(x, y), b = straight.pixel(x, y);
+            if (qAlpha(b) == 255) ++opaque;
+            if (std::abs(qAlpha(a) - qAlpha(b)) > 1 || (qAlpha(b) > 0 && (std::abs(qRed(a) - qRed(b)) > 1 || std::abs(qGreen(a) - qGreen(b)) > 1 || std::abs(qBlue(a) - qBlue(b)) > 1)))
+                ++off;
+        }
+    QCOMPARE(off, 0);
+    QVERIFY(opaque > 1000); // there is a drawing
+}
+
+void TestExport::aScaledFrameIsTheSameLayoutInMorePixels() {
+    QTemporaryDir dir;
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kBurst).isEmpty());
+    ExportOptions o = options(kBurst, dir.filePath(QStringLiteral("sharp.png")));
+    o.at = Time::us(1500);
+    o.scale = 2;
+    QVERIFY(exportFrames(o).ok());
+    const QImage written = loaded(o.out);
+    QCOMPARE(written.size(), QSize(1600, 900));
+    QVERIFY(written == stage(doc, *o.at, o.size, views::Theme::light(), {}, 2));
+}
+
+void TestExport::theWindowsOwnRunIsExported() {
+    // The window passes its document: what was changed there is what is exported, not the file.
+    QTemporaryDir dir;
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kBurst).isEmpty());
+    doc.setPlayhead(Time::ms(1));
+    QCOMPARE(doc.change(QStringLiteral("server.backlog"), QStringLiteral("8")), QString());
+    ExportOptions o = options(QString(), dir.filePath(QStringLiteral("changed.png")));
+    o.document = &doc;
+    o.at = Time::ms(50);
+    const ExportResult r = exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    QVERIFY(loaded(o.out) == stage(doc, *o.at, o.size, views::Theme::light()));
+    views::SimulationDocument file;
+    QVERIFY(file.load(kBurst).isEmpty());
+    QVERIFY(loaded(o.out) != stage(file, *o.at, o.size, views::Theme::light()));
+}
+
+void TestExport::theChartsAndTheWindowAreExported() {
+    QTemporaryDir dir;
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kBurst).isEmpty());
+    // A chart: the dock's chart alone, at the frame's size, with the cursor at the moment.
+    ExportOptions chart = options(kBurst, dir.filePath(QStringLiteral("drops.png")));
+    chart.at = Time::s(2);
+    chart.view = QStringLiteral("charts");
+    chart.chart = QStringLiteral("drops");
+    ExportResult r = exportFrames(chart);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    QImage written = loaded(chart.out);
+    QCOMPARE(written.size(), chart.size);
+    views::ChartsView view;
+    view.setSimulation(&doc.simulation());
+    view.setCurrentChart(views::ChartsView::Chart::Drops);
+    view.setAttribute(Qt::WA_DontShowOnScreen);
+    view.show();
+    view.resize(chart.size);
+    view.resize(chart.size + (view.size() - view.chartSize()));
+    QTRY_COMPARE(view.chartSize(), chart.size);
+    view.setPlayhead(*chart.at);
+    QImage expected(chart.size, QImage::Format_ARGB32_Premultiplied);
+    expected.fill(views::Theme::light().background);
+    QPainter p(&expected);
+    view.renderChart(p, QRectF(QPointF(0, 0), QSizeF(chart.size)));
+    p.end();
+    QVERIFY(written == expected.convertToFormat(QImage::Format_ARGB32));
+    // The same in SVG: vectors a browser can read.
+    chart.out = dir.filePath(QStringLiteral("drops.svg"));
+    QVERIFY(exportFrames(chart).ok());
+    QVERIFY(QSvgRenderer(chart.out).isValid());
+
+    // The whole window: its default layout at the frame's size, the same bytes every time, and the
+    // user's settings untouched (the export's window keeps its settings elsewhere).
+    const QString themeBefore = QSettings().value(QStringLiteral("view/theme")).toString();
+    ExportOptions window = options(kTwoQueues, dir.filePath(QStringLiteral("w1.png")));
+    window.at = Time::ms(10);
+    window.view = QStringLiteral("window");
+    window.theme = QStringLiteral("dark");
+    window.size = QSize(1280, 720);
+    r = exportFrames(window);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    written = loaded(window.out);
+    QCOMPARE(written.size(), QSize(1280, 720));
+    ExportOptions again = window;
+    again.out = dir.filePath(QStringLiteral("w2.png"));
+    QVERIFY(exportFrames(again).ok());
+    QCOMPARE(readAll(again.out), readAll(window.out));
+    QCOMPARE(QSettings().value(QStringLiteral("view/theme")).toString(), themeBefore);
+    // Dark: the window's background is the dark theme's panel colour, not the light default.
+    QVERIFY(qGray(written.pixel(written.width() / 2, written.height() - 5)) < 128);
+}
+
+void TestExport::aHandoutHasAPagePerStepWithItsWords() {
+    QTemporaryDir dir;
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kTwoQueues).isEmpty());
+    const Lesson& lesson = *doc.lesson();
+    ExportOptions o = options(kTwoQueues, dir.filePath(QStringLiteral("handout.pdf")));
+    o.format = QStringLiteral("handout"); // a page per step: --steps need not be said
+    const ExportResult r = exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    QCOMPARE(r.frames, static_cast<int>(lesson.steps.size()));
+    const QByteArray pdf = readAll(o.out);
+    QVERIFY(pdf.startsWith("%PDF"));
+    QCOMPARE(pageCount(pdf), static_cast<int>(lesson.steps.size()));
+    // A4 portrait: 595 × 842 points.
+    QVERIFY(QString::fromLatin1(pdf).contains(QRegularExpression(QStringLiteral("/MediaBox \\[0 0 595(\\.\\d*)? 842(\\.\\d*)?\\]"))));
+    const QStringList pages = pdfText(o.out);
+    if (pages.isEmpty()) QSKIP("pdftotext (poppler-utils) is not installed: the pages' words are not read");
+    QCOMPARE(pages.size(), static_cast<int>(lesson.steps.size()));
+    // Words on one line each; the PDF's ligatures (ﬁ, ﬂ) read back as their letters.
+    const auto words = [](QString text) {
+        return text.replace(QChar(0xFB01), QStringLiteral("fi")).replace(QChar(0xFB02), QStringLiteral("fl")).simplified();
+    };
+    for (std::size_t i = 0; i < lesson.steps.size(); ++i) {
+        const Step& step = lesson.steps[i];
+        const QString page = words(pages[static_cast<int>(i)]);
+        QVERIFY2(page.contains(QStringLiteral("Step %1 of %2").arg(i + 1).arg(lesson.steps.size())), qPrintable(page));
+        // The narration's first words, as plain text.
+        const QString said = words(QString::fromStdString(markdownToPlain(step.say))).left(40);
+        QVERIFY2(page.contains(said.section(QLatin1Char(' '), 0, 4)), qPrintable(QStringLiteral("step %1: %2 | %3").arg(i + 1).arg(said, page)));
+        if (step.question) QVERIFY(page.contains(QStringLiteral("Question.")));
+    }
+}
+
+void TestExport::videosAreMadeByFfmpeg_data() {
+    QTest::addColumn<QString>("format");
+    QTest::addColumn<QString>("codec");
+    QTest::newRow("mp4") << "mp4" << "h264";
+    QTest::newRow("webm") << "webm" << "vp9";
+    QTest::newRow("gif") << "gif" << "gif";
+}
+
+void TestExport::videosAreMadeByFfmpeg() {
+    QFETCH(QString, format);
+    QFETCH(QString, codec);
+    if (!app::ffmpegAvailable()) QSKIP("ffmpeg is not installed (the Debian package ffmpeg); CI installs it");
+    QTemporaryDir dir;
+    ExportOptions o = options(kBurst, dir.filePath(QStringLiteral("film.") + format));
+    o.size = QSize(320, 180);
+    o.scale = 2;
+    o.from = Time();
+    o.to = Time::ms(500);
+    o.fps = 20; // 0, 50, … 500 ms: 11 frames
+    const ExportResult r = exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    QCOMPARE(r.frames, 11);
+    const Probe p = probe(o.out);
+    QCOMPARE(p.codec, codec);
+    QCOMPARE(p.width, 640);
+    QCOMPARE(p.height, 360);
+    QCOMPARE(p.frames, 11);
+    QCOMPARE(QFileInfo(o.out).permissions() & QFileDevice::ReadOther, QFileDevice::ReadOther); // not left private
+    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList{QStringLiteral("film.") + format});
+}
+
+void TestExport::withoutFfmpegTheMessageNamesThePackage() {
+    QTemporaryDir dir, empty;
+    const ScopedEnv path("PATH", QFile::encodeName(empty.path()));
+    QVERIFY(!app::ffmpegAvailable());
+    ExportOptions o = options(kBurst, dir.filePath(QStringLiteral("film.mp4")));
+    o.from = Time();
+    o.to = Time::ms(100);
+    const ExportResult r = exportFrames(o);
+    QCOMPARE(r.errors.size(), 1);
+    QVERIFY2(r.errors.front().startsWith(QStringLiteral("--format mp4 needs ffmpeg")), qPrintable(r.errors.front()));
+    QVERIFY(r.errors.front().contains(QStringLiteral("install the package ffmpeg")));
+    QVERIFY(QDir(dir.path()).isEmpty());
+}
+
+void TestExport::progressCountsUpToTheTotal() {
+    QTemporaryDir dir;
+    ExportOptions o = options(kBurst, dir.filePath(QStringLiteral("frames")));
+    o.from = Time();
+    o.to = Time::ms(200);
+    o.fps = 100; // 21 frames
+    std::vector<std::pair<int, int>> calls;
+    o.advanced = [&calls](int done, int total) { calls.emplace_back(done, total); };
+    QVERIFY(exportFrames(o).ok());
+    QVERIFY(!calls.empty());
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        QCOMPARE(calls[i].second, 21);
+        if (i > 0) QVERIFY(calls[i].first >= calls[i - 1].first);
+    }
+    QCOMPARE(calls.back().first, 21);
+}
+
+void TestExport::cancellingLeavesNothingBehind_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("out");
+    QTest::addColumn<QString>("format");
+    QTest::addColumn<QString>("view");
+    QTest::newRow("png frames") << kBurst << "frames" << "png" << "stage";
+    QTest::newRow("svg frames") << kBurst << "frames" << "svg" << "ladder";
+    QTest::newRow("pdf") << kBurst << "frames.pdf" << "pdf" << "stage";
+    QTest::newRow("chart frames") << kBurst << "frames" << "png" << "charts";
+    QTest::newRow("handout") << kTwoQueues << "handout.pdf" << "handout" << "stage";
+    QTest::newRow("mp4") << kBurst << "film.mp4" << "mp4" << "stage";
+}
+
+void TestExport::cancellingLeavesNothingBehind() {
+    QFETCH(QString, file);
+    QFETCH(QString, out);
+    QFETCH(QString, format);
+    QFETCH(QString, view);
+    if (app::needsFfmpeg(format) && !app::ffmpegAvailable()) QSKIP("ffmpeg is not installed");
+    QTemporaryDir dir;
+    // A file that was there before is kept as it was.
+    const QString target = dir.filePath(out);
+    if (out.contains(QLatin1Char('.'))) {
+        QFile before(target);
+        QVERIFY(before.open(QIODevice::WriteOnly) && before.write("before") == 6);
+    }
+    ExportOptions o = options(file, target);
+    o.format = format;
+    o.view = view;
+    o.size = QSize(320, 180);
+    if (format != QLatin1String("handout")) {
+        o.from = Time();
+        o.to = Time::s(2);
+        o.fps = 30;
+    }
+    // Cancel once some frames are done (the window's Cancel button, Ctrl+C on the command line).
+    int asked = 0;
+    bool sawProgress = false;
+    o.advanced = [&](int done, int) { sawProgress = sawProgress || done > 0; };
+    o.cancelled = [&] { return ++asked > 3 && sawProgress; };
+    const ExportResult r = exportFrames(o);
+    QVERIFY(!r.ok());
+    QVERIFY(r.cancelled);
+    QCOMPARE(r.errors, QStringList{QStringLiteral("cancelled; nothing was written")});
+    const QStringList left = QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+    if (out.contains(QLatin1Char('.'))) {
+        QCOMPARE(left, QStringList{out});
+        QCOMPARE(readAll(target), QByteArray("before"));
+    } else {
+        QCOMPARE(left, QStringList());
+    }
 }
 
 QTEST_MAIN(TestExport)
