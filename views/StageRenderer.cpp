@@ -771,6 +771,15 @@ struct Ctx {
                                                              QFont::NoFontMerging));
         return f;
     }
+    // `f`, made smaller when `s` is wider than `width` (the projector theme's larger type in a label
+    // whose width the layout fixed): a whole word reads better than a clipped one.
+    QFont fitted(const QFont& f, const QString& s, double width) const {
+        const double wide = QFontMetricsF(f).horizontalAdvance(s);
+        if (wide <= width || wide <= 0) return f;
+        QFont smaller = f;
+        smaller.setPixelSize(std::max(1, static_cast<int>(std::floor(f.pixelSize() * width / wide))));
+        return smaller;
+    }
     double line(double w) const { return std::max(0.5, w * u * th.lineScale); }
     QPen pen(const QColor& c, double w, Qt::PenStyle style = Qt::SolidLine) const {
         return QPen(c, line(w), style, Qt::FlatCap, Qt::MiterJoin);
@@ -949,7 +958,7 @@ void paintStatic(const Ctx& c) {
             const QString title = synQ ? QStringLiteral("SYN queue") : QStringLiteral("accept queue");
             if (big)
                 c.text(QRectF(q->label.left(), q->label.center().y() - 24 * u, q->label.width(), 22 * u),
-                       Qt::AlignLeft | Qt::AlignBottom, title, c.fBodyBold, th.text);
+                       Qt::AlignLeft | Qt::AlignBottom, title, c.fitted(c.fBodyBold, title, q->label.width()), th.text);
             const double radius = slotRadius(*q);
             for (std::size_t s = 0; s < q->slotRects.size(); ++s) {
                 const bool extra = static_cast<std::int64_t>(s) >= q->limit;
