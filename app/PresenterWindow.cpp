@@ -263,6 +263,8 @@ void PresenterNotes::refresh() {
         html += QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Question:"), htmlOf(s.question->ask));
         html += QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Explanation:"), htmlOf(s.question->explain));
     }
+    // Last, under their own heading, so that the teacher does not read them out as narration.
+    if (!s.notes.empty()) html += QStringLiteral("<h3>%1</h3>").arg(tr("Notes")) + htmlOf(s.notes);
     now_->setText(html);
     const int n = i + 1;
     next_->setText(n < lesson_->stepCount()

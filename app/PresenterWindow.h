@@ -2,7 +2,7 @@
 // current step's narration as a caption, no chrome. A clicker's PageDown/PageUp and the arrow keys move
 // between lesson steps (Space plays and pauses, as in the window), B blacks the screen, S turns on a
 // spotlight that follows the mouse, Escape or F5 leaves. With a second screen, a presenter's view
-// there shows the narration, the next step and a clock.
+// there shows the narration, the step's notes for the teacher, the next step and a clock.
 #pragma once
 
 #include <QPointer>
@@ -63,12 +63,14 @@ private:
     QPoint mouse_;
 };
 
-// The presenter's own screen: the step's narration, what comes next, the time and the lesson's clock.
+// The presenter's own screen: the step's narration, its notes: (never on the projector), what comes
+// next, the time and the lesson's clock.
 class PresenterNotes : public QWidget {
     Q_OBJECT
 public:
     PresenterNotes(views::SimulationDocument* document, views::LessonPlayer* lesson, QWidget* parent = nullptr);
     void refresh();
+    // What the presenter reads, as rich text: the step, its question, its notes, and the next step.
     QString text() const;
 
 private:

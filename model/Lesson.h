@@ -57,6 +57,9 @@ struct Step {
     SourcePlace whenPlace;
     std::string title;  // a few words for the step list; empty: the first line of the narration
     std::string say;    // Markdown subset (Markdown.h)
+    // For the teacher's eyes only (presenter's view), never on the class's screen: what to ask, the
+    // pitfall to expect. Markdown subset, like say; empty when the step has none.
+    std::string notes;
     // Changes to the run, applied at the step's moment (the --set vocabulary).
     std::vector<std::pair<std::string, std::string>> set;
     std::vector<SourcePlace> setPlaces;
@@ -96,7 +99,7 @@ struct LessonLimits {
     static constexpr std::size_t maxFileBytes = 1 << 20;
     static constexpr std::size_t maxSteps = 500;
     static constexpr std::size_t maxExpectations = 1000;
-    static constexpr std::size_t maxTextBytes = 20'000; // one narration, question or explanation
+    static constexpr std::size_t maxTextBytes = 20'000; // one narration, note, question or explanation
     static constexpr std::size_t maxChoices = 8;
     static constexpr std::size_t maxTargets = 16;
     static constexpr double minSpeed = 1e-4; // DESIGN.md "Playback": 1/10,000× to 100×

@@ -430,6 +430,9 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
         if (const auto t = scalar(f, "a few words")) step.title = *t;
     } else if (f.name == "say") {
         step.say = readText(f);
+    } else if (f.name == "notes") {
+        // Checked like the narration: a presenter reads them rendered, so stray markup would show.
+        step.notes = readText(f);
     } else if (f.name == "set") {
         if (!f.value.IsMap()) {
             error(f.value.IsNull() ? f.key : f.value,
@@ -749,8 +752,9 @@ const std::vector<std::string>& lessonKeys() {
 }
 
 const std::vector<std::string>& stepKeys() {
-    static const std::vector<std::string> keys{"at",    "when",      "title", "say",  "set",  "start",   "close-listener",
-                                               "pause", "speed", "highlight", "zoom", "view", "question"};
+    static const std::vector<std::string> keys{"at", "when", "title", "say", "notes", "set", "start",
+                                               "close-listener", "pause", "speed", "highlight", "zoom", "view",
+                                               "question"};
     return keys;
 }
 

@@ -41,6 +41,7 @@ private slots:
     void aSelectedConnectionIsSelectedEverywhere();
     void aStepAboutAClientSelectsIt();
     void presenterMode();
+    void presenterViewShowsTheStepsNotes();
     void pageDownAndPageUpStepThroughALesson();
     void startPageListsTheLessonsInOrder();
     void startPageListsAddedFolders();
@@ -237,6 +238,65 @@ void TestMainWindow::presenterMode() {
     QTest::keyClick(p, Qt::Key_Escape);
     QTRY_VERIFY(!w.presenter());
     QCOMPARE(w.lessonPlayer()->currentStep(), 1);
+}
+
+void TestMainWindow::presenterViewShowsTheStepsNotes() {
+    QSettings().clear();
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("notes.yaml"));
+    QVERIFY(writeAll(path, "format: backlog-lesson/1\n"
+                           "title: Notes for the teacher\n"
+                           "scenario:\n"
+                           "  network: { rtt: 1ms }\n"
+                           "  server: { backlog: 4, workers: { count: 0 } }\n"
+                           "  traffic:\n"
+                           "    - { clients: 10, spacing: 10ms }\n"
+                           "  until: 2s\n"
+                           "steps:\n"
+                           "  - at: 0s\n"
+                           "    title: Ten clients\n"
+                           "    say: Ten clients call `connect()`.\n"
+                           "    notes: Ask who has seen **Recv-Q** in `ss -lnt`.\n"
+                           "  - at: 500ms\n"
+                           "    title: Full\n"
+                           "    say: The accept queue holds five.\n"
+                           "    notes: |\n"
+                           "      Many will say *four*.\n"
+                           "  - at: 1s\n"
+                           "    title: Quiet\n"
+                           "    say: Nothing more happens.\n"));
+    app::MainWindow w;
+    QVERIFY(w.openFile(path));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QTest::keyClick(&w, Qt::Key_F5);
+    QTRY_VERIFY(w.presenter() && w.presenter()->isVisible());
+    app::PresenterWindow* p = w.presenter();
+    // The offscreen platform has one screen, so present() puts no presenter's view anywhere: this is the
+    // one it would put on a second screen, following the same lesson player.
+    app::PresenterNotes notes(w.document(), w.lessonPlayer());
+    notes.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&notes));
+    const QString heading = QStringLiteral("<h3>Notes</h3>");
+    QTRY_VERIFY2(notes.text().contains(heading), qPrintable(notes.text()));
+    QVERIFY(notes.text().contains(QStringLiteral("Ask who has seen <b>Recv-Q</b> in <code>ss -lnt</code>.")));
+    // The class never sees them: the projector's caption is the narration alone.
+    QVERIFY(p->caption()->text().contains(QStringLiteral("Ten clients call")));
+    QVERIFY(!p->caption()->text().contains(QStringLiteral("Recv-Q")));
+    // The clicker's next step brings that step's notes.
+    QTest::keyClick(p, Qt::Key_PageDown);
+    QCOMPARE(w.lessonPlayer()->currentStep(), 1);
+    QTRY_VERIFY2(notes.text().contains(QStringLiteral("Many will say <i>four</i>.")), qPrintable(notes.text()));
+    QVERIFY(!notes.text().contains(QStringLiteral("Recv-Q")));
+    QVERIFY(!p->caption()->text().contains(QStringLiteral("four")));
+    // A step without notes has no Notes heading.
+    QTest::keyClick(p, Qt::Key_PageDown);
+    QCOMPARE(w.lessonPlayer()->currentStep(), 2);
+    QTRY_VERIFY2(notes.text().contains(QStringLiteral("Nothing more happens.")), qPrintable(notes.text()));
+    QVERIFY(!notes.text().contains(heading));
+    QTest::keyClick(p, Qt::Key_Escape);
+    QTRY_VERIFY(!w.presenter());
 }
 
 void TestMainWindow::pageDownAndPageUpStepThroughALesson() {

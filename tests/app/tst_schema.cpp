@@ -175,6 +175,7 @@ void TestSchema::limits() {
     QCOMPARE(at(QStringLiteral("#/properties/expect"))["maxItems"].toInteger(), qint64(LessonLimits::maxExpectations));
     const QString step = QStringLiteral("#/properties/steps/items/properties/");
     QCOMPARE(at(step + QStringLiteral("say"))["maxLength"].toInteger(), qint64(LessonLimits::maxTextBytes));
+    QCOMPARE(at(step + QStringLiteral("notes"))["maxLength"].toInteger(), qint64(LessonLimits::maxTextBytes));
     QCOMPARE(at(step + QStringLiteral("question/properties/ask"))["maxLength"].toInteger(), qint64(LessonLimits::maxTextBytes));
     QCOMPARE(at(step + QStringLiteral("question/properties/explain"))["maxLength"].toInteger(), qint64(LessonLimits::maxTextBytes));
     QCOMPARE(at(QStringLiteral("#/properties/summary"))["maxLength"].toInteger(), qint64(LessonLimits::maxTextBytes));

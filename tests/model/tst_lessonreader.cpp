@@ -145,6 +145,7 @@ const std::map<QString, std::function<QString(const Lesson&)>>& fields() {
          }},
         {"step.title", [](L l) { return q(last(l).title); }},
         {"step.say", [](L l) { return q(last(l).say); }},
+        {"step.notes", [](L l) { return q(last(l).notes); }},
         {"step.set",
          [](L l) {
              QStringList set;
@@ -318,6 +319,12 @@ void TestLessonReader::validLesson_data() {
     // What a step says and does.
     reads("title", lesson("  - title: Ten clients\n    say: x\n"), "step.title", "Ten clients");
     reads("say", lesson("  - say: The queue holds **five**.\n"), "step.say", "The queue holds **five**.");
+    reads("notes", lesson("  - say: x\n    notes: Ask who has run `ss -lnt` on a **busy** server.\n"),
+          "step.notes", "Ask who has run `ss -lnt` on a **busy** server.");
+    reads("notes, a block", lesson("  - say: x\n    notes: |\n      Ask first.\n\n      - a pitfall\n"),
+          "step.notes", "Ask first.\n\n- a pitfall\n");
+    reads("notes are not the narration", lesson("  - say: x\n    notes: y\n"), "step.say", "x");
+    reads("no notes", lesson(first), "step.notes", "");
     reads("say, a block", lesson("  - say: |\n      One line,\n      and `two`.\n"), "step.say",
           "One line,\nand `two`.\n");
     reads("set",
@@ -564,6 +571,18 @@ void TestLessonReader::invalidLesson_data() {
     refused("say: blank", lesson("  - say: \"  \"\n"), 11, 10, "say: expected text, got nothing", 2);
     refused("title: a map", lesson("  - say: x\n    title: { a: b }\n"), 12, 12,
             "title: expected a few words, got a map");
+    // Notes for the teacher: checked like say:, but they do not stand in for it.
+    refused("notes: a map", lesson("  - say: x\n    notes: { ask: why }\n"), 12, 12,
+            "notes: expected text, got a map");
+    refused("notes: a list", lesson("  - say: x\n    notes: [a, b]\n"), 12, 12, "notes: expected text, got a list");
+    refused("notes: empty", lesson("  - say: x\n    notes:\n"), 12, 5, "notes: expected text, got nothing");
+    refused("notes: blank", lesson("  - say: x\n    notes: \"  \"\n"), 12, 12, "notes: expected text, got nothing");
+    refused("notes without say", lesson("  - notes: Ask about Recv-Q.\n"), 11, 5,
+            "step 1: expected say: (every step tells the class something)");
+    refused("unknown step key, note", lesson("  - say: x\n    note: y\n"), 12, 5,
+            "unknown key note in a step; did you mean notes?");
+    refused("duplicate notes", lesson("  - say: x\n    notes: a\n    notes: b\n"), 13, 5,
+            "duplicate key notes (first given on line 12)");
 
     // Questions.
     refused("question without explain", lesson("  - say: x\n    question:\n      ask: q\n      number: 3\n"),
@@ -778,6 +797,14 @@ void TestLessonReader::invalidLesson_data() {
             "say: a code span opened with ` is not closed");
     refused("say: |- block", lesson("  - say: |-\n      Call `connect() now.\n"), 12, 12,
             "say: a code span opened");
+    refused("notes: unclosed strong", lesson("  - say: x\n    notes: |\n      Ask first.\n      A **strong word.\n"),
+            14, 9, "notes: ** (strong) is opened here and not closed");
+    refused("notes: a heading", lesson("  - say: x\n    notes: |\n      # Ask\n"), 13, 7,
+            "notes: headings are not part of the narration subset");
+    refused("notes: plain scalar", lesson("  - say: x\n    notes: Call `connect() now.\n"), 12, 17,
+            "notes: a code span opened with ` is not closed");
+    refused("notes: double-quoted", lesson("  - say: x\n    notes: \"Run `ss -lnt\"\n"), 12, 17,
+            "notes: a code span opened with ` is not closed");
     refused("ask: unclosed strong",
             lesson("  - say: x\n    question:\n      ask: What **now?\n      number: 1\n      explain: e\n"),
             13, 17, "ask: ** (strong) is opened here and not closed");
@@ -935,6 +962,10 @@ void TestLessonReader::limits_data() {
     QTest::newRow("a say of 20,000 bytes") << q(lesson("  - say: " + longText + "\n")) << 0 << 0 << QString();
     QTest::newRow("a say of 20,001 bytes") << q(lesson("  - say: " + longText + "b\n")) << 11 << 10
                                            << QStringLiteral("say: longer than the limit of 20000 bytes");
+    QTest::newRow("notes of 20,000 bytes")
+        << q(lesson("  - say: x\n    notes: " + longText + "\n")) << 0 << 0 << QString();
+    QTest::newRow("notes of 20,001 bytes") << q(lesson("  - say: x\n    notes: " + longText + "b\n")) << 12 << 12
+                                           << QStringLiteral("notes: longer than the limit of 20000 bytes");
     QTest::newRow("an explain of 20,001 bytes")
         << q(lesson("  - say: x\n    question:\n      ask: a\n      number: 1\n      explain: " + longText +
                     "b\n"))
