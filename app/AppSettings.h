@@ -3,6 +3,7 @@
 
 #include <QByteArray>
 #include <QSettings>
+#include <QSize>
 #include <QString>
 #include <QStringList>
 #include <QVariant>
@@ -24,6 +25,16 @@ inline const Setting<QString> theme{"view/theme", QStringLiteral("light")};
 inline const Setting<QStringList> recentFiles{"files/recent", {}};
 inline const Setting<QStringList> lessonFolders{"lessons/folders", {}}; // added on the start page
 inline constexpr int kMaxRecentFiles = 8;
+// The export dialog's last choices (the output path is not kept: it goes next to each lesson file).
+inline const Setting<QString> exportWhat{"export/what", QStringLiteral("moment")}; // moment, range, steps
+inline const Setting<QString> exportFormat{"export/format", QStringLiteral("png")};
+inline const Setting<QString> exportView{"export/view", QStringLiteral("stage")};
+inline const Setting<QString> exportChart{"export/chart", QStringLiteral("queues")};
+inline const Setting<QString> exportTheme{"export/theme", {}}; // empty: the window's theme
+inline const Setting<QSize> exportSize{"export/size", QSize(1920, 1080)};
+inline const Setting<double> exportScale{"export/scale", 1.0};
+inline const Setting<bool> exportTransparent{"export/transparent", false};
+inline const Setting<int> exportFps{"export/fps", 30};
 } // namespace settings
 
 // How far a student got in one lesson, remembered per lesson file.

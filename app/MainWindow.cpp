@@ -2,6 +2,7 @@
 
 #include "AppSettings.h"
 #include "EventLogView.h"
+#include "ExportDialog.h"
 #include "InspectorView.h"
 #include "ParametersView.h"
 #include "KernelToolsView.h"
@@ -155,6 +156,13 @@ void MainWindow::createActions() {
     open->setShortcut(QKeySequence::Open);
     recentMenu_ = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
+    file->addSeparator();
+    QAction* exportAction = file->addAction(tr("&Export…"), this, &MainWindow::showExportDialog);
+    exportAction->setObjectName(QStringLiteral("actionExport"));
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    exportAction->setToolTip(tr("Frames, a video or a handout of the run as it is in the window"));
+    exportAction->setEnabled(false); // nothing to export until a run is loaded
+    connect(doc_, &views::SimulationDocument::loaded, exportAction, [exportAction] { exportAction->setEnabled(true); });
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
@@ -340,6 +348,28 @@ void MainWindow::present() {
     presenter_ = new PresenterWindow(doc_, player_, lesson_);
     connect(presenter_, &PresenterWindow::closed, this, [this] { activateWindow(); });
     presenter_->present(screen());
+}
+
+ExportDialog* MainWindow::exportDialog() const { return exportDialog_.data(); }
+
+void MainWindow::showExportDialog() {
+    if (!doc_->isLoaded()) return;
+    if (exportDialog_) {
+        exportDialog_->raise();
+        exportDialog_->activateWindow();
+        return;
+    }
+    // The export reads the run as it is: the playhead must not move under it (the dialog is
+    // window-modal, so nothing else in the window can move it meanwhile).
+    player_->pause();
+    auto* dialog = new ExportDialog(doc_, this, [this](Time t) { doc_->setPlayhead(t); }, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    // The ladder exports the connections the window's ladder shows.
+    const std::vector<std::uint32_t>& connections = selection_->connections();
+    dialog->setLadderConnections(std::vector<std::int64_t>(connections.begin(), connections.end()));
+    exportDialog_ = dialog;
+    dialog->open();
 }
 
 bool MainWindow::isStartPageShown() const { return centre_->currentWidget() == startPage_; }

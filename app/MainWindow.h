@@ -35,6 +35,7 @@ namespace backlog::app {
 
 class StartPage;
 class PresenterWindow;
+class ExportDialog;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -55,6 +56,9 @@ public:
     // Presenter mode (F5): the stage full screen, the narration as a caption.
     void present();
     PresenterWindow* presenter() const;
+    // File › Export… (Ctrl+E): the export dialog for the run as it is in the window; nullptr when closed.
+    void showExportDialog();
+    ExportDialog* exportDialog() const;
     bool isStartPageShown() const;
     // Paints every view in a theme (Theme::names()); `remember`: also the theme the next start uses
     // (an export's own window does not touch the user's choice).
@@ -111,6 +115,7 @@ private:
     bool reloading_ = false;
     QByteArray dockStateBeforeStartPage_;
     QPointer<PresenterWindow> presenter_;
+    QPointer<ExportDialog> exportDialog_;
     QLabel* timeLabel_;
     QLabel* modeLabel_;
     QMenu* recentMenu_ = nullptr;

@@ -1,0 +1,586 @@
+// File › Export… as a user drives it (offscreen): the dialog writes what its form says through the
+// export engine, shows progress and can be cancelled from inside the export, keeps its options when an
+// export fails, offers only what the run and the machine can do, and previews the first frame.
+#include "AppSettings.h"
+#include "Export.h"
+#include "ExportDialog.h"
+#include "MainWindow.h"
+#include "SimulationDocument.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QDoubleSpinBox>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+using namespace backlog;
+using app::ExportDialog;
+
+class TestExportDialog : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void onePngHasTheChosenSize();
+    void aScaledPngHasTwiceThePixels();
+    void aTransparentPngHasNoBackground();
+    void everyViewExportsAFrame_data();
+    void everyViewExportsAFrame();
+    void aRangeIntoAFolderHasItsFrameCount();
+    void theRangeDefaultsToThePlayheadToTheEnd();
+    void cancelFromProgressLeavesNothingBehind();
+    void closingWhileExportingCancels();
+    void anUnwritablePathShowsAnErrorAndKeepsTheOptions();
+    void handoutAndStepsNeedALesson();
+    void aFormatAndTheChoiceFollowEachOther();
+    void videosNeedFfmpeg();
+    void thePreviewShowsTheFirstFrame();
+    void thePreviewIsTheWholeFrameShrunk();
+    void theOptionsAreRemembered();
+    void ctrlEOpensTheDialogForTheWindowsRun();
+};
+
+namespace {
+
+const QString kScenario = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml");
+const QString kLesson = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/01-two-queues.yaml");
+
+// The dialog's controls, by object name.
+template <class T>
+T* child(const ExportDialog& d, const char* name) {
+    T* w = d.findChild<T*>(QLatin1String(name));
+    if (!w) qFatal("no %s in the export dialog", name);
+    return w;
+}
+
+void chooseData(QComboBox* combo, const QVariant& data) {
+    const int i = combo->findData(data);
+    QVERIFY2(i >= 0, qPrintable(data.toString()));
+    combo->setCurrentIndex(i);
+}
+
+// Typed, as a user would: the dialog then keeps the path through later changes of the form.
+void typePath(const ExportDialog& d, const QString& path) {
+    auto* out = child<QLineEdit>(d, "out");
+    out->selectAll();
+    QTest::keyClick(out, Qt::Key_Delete);
+    QTest::keyClicks(out, path);
+    QCOMPARE(out->text(), path);
+}
+
+bool itemEnabled(QComboBox* combo, const QString& data) {
+    const auto* model = qobject_cast<QStandardItemModel*>(combo->model());
+    return model && model->item(combo->findData(data))->isEnabled();
+}
+
+void setSize(const ExportDialog& d, int width, int height) {
+    child<QSpinBox>(d, "width")->setValue(width);
+    child<QSpinBox>(d, "height")->setValue(height);
+}
+
+void clickExport(const ExportDialog& d) {
+    auto* button = child<QPushButton>(d, "export");
+    QVERIFY(button->isEnabled());
+    QTest::mouseClick(button, Qt::LeftButton); // returns when the export is over
+}
+
+QStringList entries(const QString& folder) {
+    return QDir(folder).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+}
+
+// A range of many small frames: long enough that the engine reports progress before the end.
+void chooseLongRange(const ExportDialog& d, const views::SimulationDocument& doc) {
+    child<QRadioButton>(d, "whatRange")->setChecked(true);
+    chooseData(child<QComboBox>(d, "format"), QStringLiteral("png"));
+    setSize(d, 320, 180);
+    child<QDoubleSpinBox>(d, "from")->setValue(0);
+    auto* to = child<QDoubleSpinBox>(d, "to");
+    to->setValue(std::min(to->maximum(), 10.0));
+    child<QSpinBox>(d, "fps")->setValue(std::min(60, app::ExportLimits::maxFps));
+    QVERIFY(doc.end() > Time::s(2)); // hundreds of frames
+}
+
+} // namespace
+
+void TestExportDialog::initTestCase() {
+    QCoreApplication::setOrganizationName(QStringLiteral("BacklogTests"));
+    QSettings().clear();
+}
+
+void TestExportDialog::init() {
+    QSettings().clear(); // every case starts from the dialog's defaults
+}
+
+void TestExportDialog::onePngHasTheChosenSize() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    doc.setPlayhead(Time::ms(500));
+    ExportDialog d(&doc, nullptr, {});
+    QVERIFY(child<QRadioButton>(d, "whatMoment")->isChecked()); // the default: this moment
+    chooseData(child<QComboBox>(d, "format"), QStringLiteral("png"));
+    setSize(d, 640, 360);
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("frame.png"));
+    typePath(d, out);
+    QCOMPARE(*d.options().at, Time::ms(500));
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    QVERIFY(QFileInfo::exists(out));
+    QCOMPARE(QImage(out).size(), QSize(640, 360));
+    QCOMPARE(d.lastResult().frames, 1);
+    QVERIFY(child<QLabel>(d, "status")->text().startsWith(QStringLiteral("Exported 1 frame to ")));
+    QVERIFY(child<QLabel>(d, "status")->text().contains(QDir::toNativeSeparators(out)));
+    QVERIFY(child<QLabel>(d, "error")->isHidden());
+    QVERIFY(!child<QPushButton>(d, "openFolder")->isHidden());
+}
+
+// Engine work: needs ExportOptions::scale (pixels per point).
+void TestExportDialog::aScaledPngHasTwiceThePixels() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    setSize(d, 320, 180);
+    chooseData(child<QComboBox>(d, "scale"), 2.0);
+    QCOMPARE(d.options().scale, 2.0);
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("sharp.png"));
+    typePath(d, out);
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    QCOMPARE(QImage(out).size(), QSize(640, 360));
+}
+
+void TestExportDialog::aTransparentPngHasNoBackground() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    setSize(d, 320, 180);
+    auto* transparent = child<QCheckBox>(d, "transparent");
+    QVERIFY(transparent->isEnabled());
+    transparent->setChecked(true);
+    QVERIFY(d.options().transparent);
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("clear.png"));
+    typePath(d, out);
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    const QImage image(out);
+    QVERIFY(image.hasAlphaChannel());
+    QCOMPARE(qAlpha(image.pixel(0, 0)), 0);
+    // The charts paint their own background: no transparency there.
+    chooseData(child<QComboBox>(d, "view"), QStringLiteral("charts"));
+    QVERIFY(!transparent->isEnabled());
+    QVERIFY(!d.options().transparent);
+}
+
+void TestExportDialog::everyViewExportsAFrame_data() {
+    QTest::addColumn<QString>("view");
+    QTest::addColumn<QString>("format");
+    for (const QString& view : {QStringLiteral("stage"), QStringLiteral("ladder"), QStringLiteral("charts")})
+        for (const QString& format : {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf")})
+            QTest::newRow(qPrintable(view + QLatin1Char(' ') + format)) << view << format;
+}
+
+void TestExportDialog::everyViewExportsAFrame() {
+    QFETCH(QString, view);
+    QFETCH(QString, format);
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    doc.setPlayhead(Time::s(1));
+    ExportDialog d(&doc, nullptr, {});
+    d.setLadderConnections({1, 2});
+    chooseData(child<QComboBox>(d, "view"), view);
+    chooseData(child<QComboBox>(d, "format"), format);
+    setSize(d, 640, 360);
+    if (view == QLatin1String("ladder")) QCOMPARE(d.options().clients, (std::vector<std::int64_t>{1, 2}));
+    else QVERIFY(d.options().clients.empty());
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("frame.") + format);
+    typePath(d, out);
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    QVERIFY(QFileInfo(out).size() > 0);
+    if (format == QLatin1String("png")) QCOMPARE(QImage(out).size(), QSize(640, 360));
+}
+
+void TestExportDialog::aRangeIntoAFolderHasItsFrameCount() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    child<QRadioButton>(d, "whatRange")->setChecked(true);
+    chooseData(child<QComboBox>(d, "format"), QStringLiteral("png"));
+    setSize(d, 320, 180);
+    child<QDoubleSpinBox>(d, "from")->setValue(0);
+    child<QDoubleSpinBox>(d, "to")->setValue(0.1);
+    child<QSpinBox>(d, "fps")->setValue(30);
+    // 0, 33.3, 66.6 and 100 ms: both ends fall on a frame.
+    QCOMPARE(child<QLabel>(d, "frameCount")->text(), QStringLiteral("(4 frames)"));
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("frames"));
+    typePath(d, out);
+    QVERIFY(app::writesFolder(d.options().format, false));
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    QCOMPARE(d.lastResult().frames, 4);
+    const QStringList frames = QDir(out).entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name);
+    QCOMPARE(frames.size(), 4);
+    QCOMPARE(QImage(QDir(out).filePath(frames.front())).size(), QSize(320, 180));
+    QCOMPARE(entries(tmp.path()), QStringList{QStringLiteral("frames")}); // no partial folder left
+    QVERIFY(child<QLabel>(d, "status")->text().startsWith(QStringLiteral("Exported 4 frames to ")));
+    auto* progress = child<QProgressBar>(d, "progress");
+    QCOMPARE(progress->value(), progress->maximum());
+}
+
+void TestExportDialog::theRangeDefaultsToThePlayheadToTheEnd() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    {
+        // At the start: the whole run.
+        ExportDialog d(&doc, nullptr, {});
+        child<QRadioButton>(d, "whatRange")->setChecked(true);
+        QCOMPARE(*d.options().from, Time());
+        QCOMPARE(*d.options().to, doc.end()); // exactly: no rounding past the end
+    }
+    doc.setPlayhead(Time::ms(1500));
+    ExportDialog d(&doc, nullptr, {});
+    child<QRadioButton>(d, "whatRange")->setChecked(true);
+    QCOMPARE(*d.options().from, Time::ms(1500));
+    QCOMPARE(*d.options().to, doc.end());
+    QCOMPARE(*d.options().fps, app::ExportLimits::defaultFps);
+}
+
+// Engine work: needs ExportOptions::advanced and ExportOptions::cancelled.
+void TestExportDialog::cancelFromProgressLeavesNothingBehind() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    d.show();
+    chooseLongRange(d, doc);
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("frames"));
+    typePath(d, out);
+    int updates = 0;
+    bool formDisabled = false;
+    bool cancelEnabled = false;
+    connect(&d, &ExportDialog::progressed, &d, [&](int done, int total) {
+        if (updates++ > 0 || done >= total) return;
+        formDisabled = !child<QComboBox>(d, "format")->isEnabled() && !child<QPushButton>(d, "export")->isEnabled();
+        cancelEnabled = child<QPushButton>(d, "cancel")->isEnabled();
+        // Clicked from the event loop the export spins, as a user's click arrives.
+        QTimer::singleShot(0, &d, [&d] { QTest::mouseClick(child<QPushButton>(d, "cancel"), Qt::LeftButton); });
+    });
+    clickExport(d);
+    QVERIFY(updates > 0);
+    QVERIFY(formDisabled);
+    QVERIFY(cancelEnabled);
+    QVERIFY(d.lastResult().cancelled);
+    QVERIFY(!QFileInfo::exists(out));
+    QCOMPARE(entries(tmp.path()), QStringList()); // no partial folder either
+    QVERIFY(child<QLabel>(d, "status")->text().contains(QStringLiteral("Cancelled")));
+    // The form is back, with the options as they were.
+    QVERIFY(child<QComboBox>(d, "format")->isEnabled());
+    QVERIFY(child<QRadioButton>(d, "whatRange")->isChecked());
+    QCOMPARE(child<QLineEdit>(d, "out")->text(), out);
+    QVERIFY(!child<QPushButton>(d, "cancel")->isEnabled());
+    QVERIFY(d.isVisible());
+}
+
+// Engine work: needs ExportOptions::advanced and ExportOptions::cancelled.
+void TestExportDialog::closingWhileExportingCancels() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    auto* d = new ExportDialog(&doc, nullptr, {});
+    QPointer<ExportDialog> guard(d);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    d->show();
+    chooseLongRange(*d, doc);
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("frames"));
+    typePath(*d, out);
+    bool stillThere = false;
+    connect(d, &ExportDialog::progressed, d, [&, d](int done, int total) {
+        if (done >= total || stillThere) return;
+        QTimer::singleShot(0, d, [&, d] {
+            d->close();                  // ignored while the engine is on the stack...
+            stillThere = d->isVisible(); // ...which then stops
+        });
+    });
+    clickExport(*d);
+    QVERIFY(stillThere);
+    QTRY_VERIFY(!guard); // closed (and deleted) once the export had returned
+    QVERIFY(!QFileInfo::exists(out));
+    QCOMPARE(entries(tmp.path()), QStringList());
+}
+
+void TestExportDialog::anUnwritablePathShowsAnErrorAndKeepsTheOptions() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    d.show();
+    chooseData(child<QComboBox>(d, "format"), QStringLiteral("svg"));
+    chooseData(child<QComboBox>(d, "theme"), QStringLiteral("dark"));
+    setSize(d, 1280, 720);
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("missing/frame.svg")); // a folder that does not exist
+    typePath(d, out);
+    clickExport(d);
+    QVERIFY(!d.lastResult().ok());
+    auto* error = child<QLabel>(d, "error");
+    QVERIFY(error->isVisible());
+    QVERIFY2(error->text().contains(QStringLiteral("cannot write")), qPrintable(error->text()));
+    QVERIFY(child<QPushButton>(d, "openFolder")->isHidden());
+    QVERIFY(d.isVisible());
+    // Everything chosen is still there, ready for a corrected path.
+    QCOMPARE(child<QComboBox>(d, "format")->currentData().toString(), QStringLiteral("svg"));
+    QCOMPARE(child<QComboBox>(d, "theme")->currentData().toString(), QStringLiteral("dark"));
+    QCOMPARE(child<QSpinBox>(d, "width")->value(), 1280);
+    QCOMPARE(child<QSpinBox>(d, "height")->value(), 720);
+    QCOMPARE(child<QLineEdit>(d, "out")->text(), out);
+    QVERIFY(child<QComboBox>(d, "format")->isEnabled());
+    QVERIFY(child<QPushButton>(d, "export")->isEnabled());
+    QCOMPARE(entries(tmp.path()), QStringList());
+}
+
+void TestExportDialog::handoutAndStepsNeedALesson() {
+    views::SimulationDocument scenario;
+    QVERIFY(scenario.load(kScenario).isEmpty());
+    {
+        ExportDialog d(&scenario, nullptr, {});
+        auto* format = child<QComboBox>(d, "format");
+        QVERIFY(!itemEnabled(format, QStringLiteral("handout")));
+        const int handout = format->findData(QStringLiteral("handout"));
+        QVERIFY(!format->itemData(handout, Qt::ToolTipRole).toString().isEmpty());
+        QVERIFY(!child<QRadioButton>(d, "whatSteps")->isEnabled());
+    }
+    views::SimulationDocument lesson;
+    QVERIFY(lesson.load(kLesson).isEmpty());
+    QVERIFY(lesson.lesson());
+    ExportDialog d(&lesson, nullptr, {});
+    QVERIFY(itemEnabled(child<QComboBox>(d, "format"), QStringLiteral("handout")));
+    QVERIFY(child<QRadioButton>(d, "whatSteps")->isEnabled());
+    // A handout is one page per step: choosing it chooses the steps.
+    chooseData(child<QComboBox>(d, "format"), QStringLiteral("handout"));
+    QVERIFY(child<QRadioButton>(d, "whatSteps")->isChecked());
+    QVERIFY(d.options().steps);
+    QVERIFY(child<QLineEdit>(d, "out")->text().endsWith(QStringLiteral("-handout.pdf")));
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("handout.pdf"));
+    typePath(d, out);
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    QCOMPARE(d.lastResult().frames, static_cast<int>(lesson.lesson()->steps.size()));
+    QFile pdf(out);
+    QVERIFY(pdf.open(QIODevice::ReadOnly));
+    QVERIFY(pdf.read(5) == "%PDF-");
+}
+
+void TestExportDialog::aFormatAndTheChoiceFollowEachOther() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kLesson).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    auto* format = child<QComboBox>(d, "format");
+    auto* out = child<QLineEdit>(d, "out");
+    // The default name sits next to the lesson file and follows the format and the choice.
+    QCOMPARE(QFileInfo(out->text()).absolutePath(), QFileInfo(kLesson).absolutePath());
+    QVERIFY(out->text().endsWith(QStringLiteral("01-two-queues.png")));
+    chooseData(format, QStringLiteral("pdf"));
+    QVERIFY(out->text().endsWith(QStringLiteral(".pdf")));
+    child<QRadioButton>(d, "whatRange")->setChecked(true);
+    chooseData(format, QStringLiteral("png"));
+    QVERIFY(!out->text().endsWith(QStringLiteral(".png"))); // a folder of frames
+    // A handout chosen, then "This moment": a single PDF instead.
+    chooseData(format, QStringLiteral("handout"));
+    child<QRadioButton>(d, "whatMoment")->setChecked(true);
+    QCOMPARE(format->currentData().toString(), QStringLiteral("pdf"));
+    // Transparency is for PNG only; the scale for pixels only.
+    QVERIFY(!child<QCheckBox>(d, "transparent")->isEnabled());
+    QVERIFY(!child<QComboBox>(d, "scale")->isEnabled());
+    chooseData(format, QStringLiteral("png"));
+    QVERIFY(child<QCheckBox>(d, "transparent")->isEnabled());
+    QVERIFY(child<QComboBox>(d, "scale")->isEnabled());
+    // A typed path keeps its name; only its extension follows the format.
+    QTemporaryDir tmp;
+    typePath(d, tmp.filePath(QStringLiteral("talk.png")));
+    chooseData(format, QStringLiteral("svg"));
+    QCOMPARE(out->text(), tmp.filePath(QStringLiteral("talk.svg")));
+    // The chart selector shows with the charts only.
+    auto* chart = child<QComboBox>(d, "chart");
+    QVERIFY(chart->isHidden());
+    chooseData(child<QComboBox>(d, "view"), QStringLiteral("charts"));
+    QVERIFY(!chart->isHidden());
+    chooseData(chart, QStringLiteral("drops"));
+    QCOMPARE(d.options().view, QStringLiteral("charts"));
+    QCOMPARE(d.options().chart, QStringLiteral("drops"));
+    // The size presets fill in the boxes; odd sizes are "Custom".
+    auto* preset = child<QComboBox>(d, "sizePreset");
+    preset->setCurrentIndex(preset->findData(QSize(3840, 2160)));
+    emit preset->activated(preset->currentIndex());
+    QCOMPARE(d.options().size, QSize(3840, 2160));
+    setSize(d, 1000, 700);
+    QVERIFY(!preset->currentData().toSize().isValid());
+}
+
+void TestExportDialog::videosNeedFfmpeg() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    auto* format = child<QComboBox>(d, "format");
+    for (const QString& video : {QStringLiteral("gif"), QStringLiteral("mp4"), QStringLiteral("webm")}) {
+        QCOMPARE(itemEnabled(format, video), app::ffmpegAvailable());
+        const QString tip = format->itemData(format->findData(video), Qt::ToolTipRole).toString();
+        if (!app::ffmpegAvailable()) QCOMPARE(tip, QStringLiteral("needs ffmpeg (Debian package ffmpeg)"));
+    }
+    if (!app::ffmpegAvailable()) return;
+    // A video is of a range: choosing one at "This moment" chooses the range.
+    QVERIFY(child<QRadioButton>(d, "whatMoment")->isChecked());
+    chooseData(format, QStringLiteral("gif"));
+    QVERIFY(child<QRadioButton>(d, "whatRange")->isChecked());
+    QVERIFY(child<QLineEdit>(d, "out")->text().endsWith(QStringLiteral(".gif")));
+    // GIF frame delays are hundredths of a second: the dialog offers at most 50 frames a second.
+    QCOMPARE(child<QSpinBox>(d, "fps")->maximum(), 50);
+    setSize(d, 320, 180);
+    child<QDoubleSpinBox>(d, "from")->setValue(0);
+    child<QDoubleSpinBox>(d, "to")->setValue(0.5);
+    child<QSpinBox>(d, "fps")->setValue(10);
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("film.gif"));
+    typePath(d, out);
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    QCOMPARE(d.lastResult().frames, 6);
+    QFile gif(out);
+    QVERIFY(gif.open(QIODevice::ReadOnly));
+    QVERIFY(gif.read(4) == "GIF8");
+    QCOMPARE(entries(tmp.path()), QStringList{QStringLiteral("film.gif")});
+}
+
+void TestExportDialog::thePreviewShowsTheFirstFrame() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    QTRY_VERIFY(!d.preview().isNull());
+    // Another shape of frame gives another shape of preview (the debounced repaint follows the form).
+    setSize(d, 1000, 1000);
+    QTRY_COMPARE(d.preview().width(), d.preview().height());
+    setSize(d, 1920, 1080);
+    QTRY_VERIFY(d.preview().width() > d.preview().height());
+    chooseData(child<QComboBox>(d, "theme"), QStringLiteral("dark"));
+    QSignalSpy spy(&d, &ExportDialog::previewUpdated);
+    QVERIFY(spy.wait());
+    QVERIFY(!d.preview().isNull());
+}
+
+// The preview is the whole first frame, shrunk (not its top-left corner, as a frame painted at a
+// fraction of a pixel per point would be today).
+void TestExportDialog::thePreviewIsTheWholeFrameShrunk() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    doc.setPlayhead(Time::s(1));
+    ExportDialog d(&doc, nullptr, {});
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    QTRY_VERIFY(!d.preview().isNull());
+    const QImage preview = d.preview().toImage().convertToFormat(QImage::Format_RGB32);
+    // The same frame at one pixel per point, shrunk here to the preview's size.
+    app::ExportOptions o = d.options();
+    QTemporaryDir tmp;
+    o.out = tmp.filePath(QStringLiteral("full.png"));
+    const app::ExportResult r = app::exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join(QLatin1Char('\n'))));
+    const QImage full = QImage(o.out)
+                            .scaled(preview.size(), Qt::IgnoreAspectRatio, Qt::SmoothTransformation)
+                            .convertToFormat(QImage::Format_RGB32);
+    // Painted small and shrunk differ in anti-aliasing and text hinting only: a small mean difference.
+    double difference = 0;
+    for (int y = 0; y < preview.height(); ++y)
+        for (int x = 0; x < preview.width(); ++x) {
+            const QRgb a = preview.pixel(x, y);
+            const QRgb b = full.pixel(x, y);
+            difference += std::abs(qRed(a) - qRed(b)) + std::abs(qGreen(a) - qGreen(b)) + std::abs(qBlue(a) - qBlue(b));
+        }
+    difference /= 3.0 * preview.width() * preview.height();
+    QVERIFY2(difference < 8, qPrintable(QStringLiteral("mean difference %1 of 255").arg(difference)));
+}
+
+void TestExportDialog::theOptionsAreRemembered() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    QTemporaryDir tmp;
+    {
+        ExportDialog d(&doc, nullptr, {});
+        chooseData(child<QComboBox>(d, "format"), QStringLiteral("svg"));
+        chooseData(child<QComboBox>(d, "view"), QStringLiteral("ladder"));
+        chooseData(child<QComboBox>(d, "theme"), QStringLiteral("projector"));
+        setSize(d, 1280, 720);
+        typePath(d, tmp.filePath(QStringLiteral("ladder.svg")));
+        clickExport(d);
+        QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    }
+    ExportDialog d(&doc, nullptr, {});
+    QCOMPARE(child<QComboBox>(d, "format")->currentData().toString(), QStringLiteral("svg"));
+    QCOMPARE(child<QComboBox>(d, "view")->currentData().toString(), QStringLiteral("ladder"));
+    QCOMPARE(child<QComboBox>(d, "theme")->currentData().toString(), QStringLiteral("projector"));
+    QCOMPARE(d.options().size, QSize(1280, 720));
+    QCOMPARE(app::settings::exportFormat.get(), QStringLiteral("svg"));
+}
+
+void TestExportDialog::ctrlEOpensTheDialogForTheWindowsRun() {
+    app::MainWindow w;
+    auto* action = w.findChild<QAction*>(QStringLiteral("actionExport"));
+    QVERIFY(action);
+    QVERIFY(!action->isEnabled()); // nothing loaded yet
+    QVERIFY(w.openFile(kLesson));
+    QVERIFY(action->isEnabled());
+    w.show();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(&w, Qt::Key_E, Qt::ControlModifier);
+    QTRY_VERIFY(w.exportDialog() && w.exportDialog()->isVisible());
+    ExportDialog& d = *w.exportDialog();
+    QVERIFY(d.options().document == w.document()); // the window's run, not the file read again
+    QVERIFY(child<QRadioButton>(d, "whatSteps")->isEnabled());
+    // The window as it stands, at its own size, through a range of moments; its playhead goes back where
+    // it was afterwards.
+    const Time before = w.document()->playhead();
+    chooseData(child<QComboBox>(d, "view"), QStringLiteral("window"));
+    chooseData(child<QComboBox>(d, "format"), QStringLiteral("png"));
+    QVERIFY(!child<QSpinBox>(d, "width")->isEnabled());
+    child<QRadioButton>(d, "whatRange")->setChecked(true);
+    // The lesson is 16 ms of a LAN: 0, 4.2, 8.3 and 12.5 ms at 240 frames a simulated second.
+    QCOMPARE(w.document()->end(), Time::ms(16));
+    child<QDoubleSpinBox>(d, "from")->setValue(0);
+    auto* to = child<QDoubleSpinBox>(d, "to");
+    to->setValue(to->maximum());
+    child<QSpinBox>(d, "fps")->setValue(240);
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("window"));
+    typePath(d, out);
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    const QStringList frames = QDir(out).entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name);
+    QCOMPARE(frames.size(), 4);
+    QCOMPARE(QImage(QDir(out).filePath(frames.back())).size(), w.size());
+    QCOMPARE(w.document()->playhead(), before);
+    QPointer<ExportDialog> guard(&d);
+    QTest::keyClick(&d, Qt::Key_Escape);
+    QTRY_VERIFY(!guard);
+}
+
+QTEST_MAIN(TestExportDialog)
+#include "tst_exportdialog.moc"
