@@ -251,7 +251,12 @@ int exportCommand(const QStringList& arguments) {
     const QCommandLineOption at("at", "One frame at this time (e.g. 1.5s).", "T");
     const QCommandLineOption from("from", "A sequence from this time…", "T");
     const QCommandLineOption to("to", "…to this time (included when a frame falls on it).", "T");
-    const QCommandLineOption fps("fps", "Frames per simulated second of a sequence (1 to 240; default 30).", "N");
+    const QCommandLineOption fps("fps", "Frames per second of film (1 to 240; default 30); at --speed 1, per "
+                                        "simulated second.", "N");
+    const QCommandLineOption speed("speed", "Simulated seconds per second of film (1/1000000 to 1000, as 1/1000 or "
+                                            "0.001; default 1): 1/1000 shows a 10 ms handshake in 10 s.", "S");
+    const QCommandLineOption paced("paced", "Play the film on the window's paced clock instead: every packet's flight "
+                                            "at least 0.8 s, every quiet gap at most 0.6 s (as a class sees a lesson).");
     const QCommandLineOption steps("steps", "One frame per step of a lesson, at the step's moment.");
     const QCommandLineOption size("size", "Frame size in points (default 1920x1080; at most 8192 pixels a side).",
                                   "WxH");
@@ -266,7 +271,7 @@ int exportCommand(const QStringList& arguments) {
     const QCommandLineOption theme("theme", "light (default), dark or projector.", "THEME");
     const QCommandLineOption client("client", "A connection the ladder shows (from 0; default 0). May be repeated.",
                                     "N");
-    parser.addOptions({out, at, from, to, fps, steps, size, scale, transparent, format, view, chart, theme, client});
+    parser.addOptions({out, at, from, to, fps, speed, paced, steps, size, scale, transparent, format, view, chart, theme, client});
     if (const std::optional<int> status = parseCommand(parser, arguments, "export")) return *status;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {
@@ -294,6 +299,16 @@ int exportCommand(const QStringList& arguments) {
             return 2;
         }
     }
+    if (parser.isSet(speed)) {
+        const std::optional<views::PlaybackClock::Factor> factor = parseSpeed(parser.value(speed));
+        if (!factor) {
+            printErr("--speed " + parser.value(speed).toStdString() +
+                     ": expected simulated seconds per second of film, as 1/1000, 0.001 or 2");
+            return 2;
+        }
+        options.speed = *factor;
+    }
+    options.paced = parser.isSet(paced);
     options.steps = parser.isSet(steps);
     if (parser.isSet(size)) {
         static const QRegularExpression wxh(QStringLiteral("^(\\d{1,9})x(\\d{1,9})$"));

@@ -27,6 +27,7 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QSettings>
 #include <QStandardPaths>
@@ -51,6 +52,9 @@
 namespace backlog::app {
 
 namespace {
+
+// Frame moments multiply a frame number by 1e9 and a speed's numerator: more than 63 bits can need.
+__extension__ typedef __int128 Wide;
 
 enum class Format { Png, Svg, Pdf, Gif, Mp4, Webm, Handout };
 enum class View { Stage, Ladder, Charts, Window };
@@ -766,8 +770,9 @@ ExportResult exportFrames(const ExportOptions& o) {
     // GIF delays are counted in hundredths of a second: faster than 50 frames a second players slow down.
     if (*format == Format::Gif && fps > 50)
         return fail(QStringLiteral("--fps %1: a GIF plays at most 50 frames per second").arg(fps));
-    if (!(o.scale >= 0.25 && o.scale <= 4))
-        return fail(QStringLiteral("--scale %1: expected 0.25 to 4 pixels per point").arg(o.scale));
+    // A smaller picture is a smaller --size: the layout adapts to it, where scaling it down would not.
+    if (!(o.scale >= 1 && o.scale <= 4))
+        return fail(QStringLiteral("--scale %1: expected 1 to 4 pixels per point (for a smaller picture, give a smaller --size)").arg(o.scale));
     if (o.scale != 1 && !isRaster(*format))
         return fail(QStringLiteral("--scale is for PNG and video frames; %1 is drawn in vectors, sharp at any size").arg(suffixOf(*format).toUpper()));
     const QSize pixels(qRound(o.size.width() * o.scale), qRound(o.size.height() * o.scale));
@@ -786,23 +791,31 @@ ExportResult exportFrames(const ExportOptions& o) {
                         .arg(suffixOf(*format).toUpper()));
     if (o.transparent && *format != Format::Png)
         return fail(QStringLiteral("--transparent is for PNG; %1 has no transparent background").arg(suffixOf(*format).toUpper()));
-    std::int64_t sequenceFrames = 0;
+    using Factor = views::PlaybackClock::Factor;
+    const auto below = [](Factor a, Factor b) { return static_cast<Wide>(a.num) * b.den < static_cast<Wide>(b.num) * a.den; };
+    if (o.speed.num <= 0 || o.speed.den <= 0 || below(o.speed, ExportLimits::minSpeed) || below(ExportLimits::maxSpeed, o.speed))
+        return fail(QStringLiteral("--speed %1: expected 1/1000000 to 1000 simulated seconds per second of film")
+                        .arg(views::PlaybackClock::factorText(o.speed).mid(1)));
+    if ((o.paced || !(o.speed == Factor{1, 1})) && !o.from)
+        return fail(o.paced ? QStringLiteral("--paced goes with --from and --to") : QStringLiteral("--speed goes with --from and --to"));
+    if (o.paced && !(o.speed == Factor{1, 1}))
+        return fail(QStringLiteral("--paced and --speed: a film is either paced or played at one speed"));
+    const auto tooMany = [&] {
+        return QStringLiteral("--from %1 --to %2 at %3 frames/s: more than %4 frames; export a shorter span, fewer frames "
+                              "per second or a faster --speed")
+            .arg(duration(*o.from), duration(*o.to))
+            .arg(fps)
+            .arg(ExportLimits::maxFrames);
+    };
     if (o.from) {
         if (*o.from < Time() || *o.from > *o.to)
             return fail(QStringLiteral("--from %1 --to %2: expected 0s <= --from <= --to").arg(duration(*o.from), duration(*o.to)));
-        // Frame k is at from + k/fps: integer nanoseconds, so every machine picks the same moments.
-        // Frames are k = 0, 1, … while floor(k * 1e9 / fps) <= to - from.
-        // (A span of more than maxFrames seconds is too many frames at any rate: no overflow below.)
-        const std::int64_t span = (*o.to - *o.from).count();
-        sequenceFrames = span > std::int64_t{ExportLimits::maxFrames} * 1'000'000'000
-                             ? std::int64_t{ExportLimits::maxFrames} + 1
-                             : ((span + 1) * fps - 1) / 1'000'000'000 + 1;
-        if (sequenceFrames > ExportLimits::maxFrames)
-            return fail(QStringLiteral("--from %1 --to %2 at %3 frames/s: more than %4 frames; export a shorter span or "
-                                       "fewer frames per second")
-                            .arg(duration(*o.from), duration(*o.to))
-                            .arg(fps)
-                            .arg(ExportLimits::maxFrames));
+        // Linear: refused before the run is made when there would be too many frames (rangeMoments).
+        if (!o.paced) {
+            const Wide a = static_cast<Wide>(1'000'000'000) * o.speed.num, b = static_cast<Wide>(fps) * o.speed.den;
+            const Wide count = ((static_cast<Wide>((*o.to - *o.from).count()) + 1) * b + a - 1) / a;
+            if (count > ExportLimits::maxFrames) return fail(tooMany());
+        }
     }
     if (o.at && *o.at < Time()) return fail(QStringLiteral("--at %1: expected 0s or later").arg(duration(*o.at)));
 
@@ -885,10 +898,12 @@ ExportResult exportFrames(const ExportOptions& o) {
         job.frames.push_back({*o.at, {}, {}});
     } else if (o.from) {
         if (*o.to > end) return fail(afterEnd("--to", *o.to));
-        const auto n = static_cast<std::size_t>(sequenceFrames);
+        const std::vector<Time> moments =
+            rangeMoments(*o.from, *o.to, fps, o.speed, o.paced, sim.history(), ExportLimits::maxFrames + 1);
+        if (moments.size() > ExportLimits::maxFrames) return fail(tooMany());
+        const std::size_t n = moments.size();
         for (std::size_t k = 0; k < n; ++k)
-            job.frames.push_back({*o.from + Time::ns(static_cast<std::int64_t>(k) * 1'000'000'000 / fps),
-                                  numbered(QStringLiteral("frame"), k + 1, n, 5, *format), {}});
+            job.frames.push_back({moments[k], numbered(QStringLiteral("frame"), k + 1, n, 5, *format), {}});
     } else {
         const Lesson* lesson = doc->lesson();
         const char* option = handout ? "--format handout" : "--steps";
@@ -971,6 +986,50 @@ ExportResult exportFrames(const ExportOptions& o) {
 } // namespace backlog::app
 
 namespace backlog::app {
+
+std::vector<Time> rangeMoments(Time from, Time to, int fps, views::PlaybackClock::Factor speed, bool paced,
+                               const History& history, std::size_t limit) {
+    std::vector<Time> moments;
+    if (fps < 1 || from > to || limit == 0) return moments;
+    if (!paced) {
+        // floor(k × 1e9 × num / (fps × den)) ns after `from`; 128 bits, as k × 1e9 × num can pass 2^63.
+        const Wide a = static_cast<Wide>(1'000'000'000) * speed.num, b = static_cast<Wide>(fps) * speed.den;
+        const std::int64_t span = (to - from).count();
+        for (std::size_t k = 0; moments.size() < limit; ++k) {
+            const Wide dt = static_cast<Wide>(k) * a / b;
+            if (dt > span) break;
+            moments.push_back(from + Time::ns(static_cast<std::int64_t>(dt)));
+        }
+        return moments;
+    }
+    views::PlaybackClock clock; // paced at tempo 1: the window's default for a lesson
+    Time t = from;
+    moments.push_back(t);
+    for (std::int64_t k = 1; t < to && moments.size() < limit; ++k) {
+        // The wall time between frames k-1 and k, whole nanoseconds that add up to exactly k/fps.
+        const std::int64_t wall = k * 1'000'000'000 / fps - (k - 1) * 1'000'000'000 / fps;
+        t = std::min(clock.advance(t, wall, history), to);
+        moments.push_back(t);
+    }
+    return moments;
+}
+
+std::optional<views::PlaybackClock::Factor> parseSpeed(const QString& text) {
+    static const QRegularExpression fraction(QStringLiteral("^\\s*(\\d{1,9})\\s*/\\s*(\\d{1,9})\\s*$"));
+    static const QRegularExpression decimal(QStringLiteral("^\\s*(\\d{1,9})(?:\\.(\\d{1,6}))?\\s*$"));
+    if (const QRegularExpressionMatch m = fraction.match(text); m.hasMatch()) {
+        const std::int64_t num = m.captured(1).toLongLong(), den = m.captured(2).toLongLong();
+        if (den == 0) return std::nullopt;
+        return views::PlaybackClock::Factor{num, den};
+    }
+    if (const QRegularExpressionMatch m = decimal.match(text); m.hasMatch()) {
+        const QString digits = m.captured(2);
+        std::int64_t den = 1;
+        for (qsizetype i = 0; i < digits.size(); ++i) den *= 10;
+        return views::PlaybackClock::Factor{m.captured(1).toLongLong() * den + (digits.isEmpty() ? 0 : digits.toLongLong()), den};
+    }
+    return std::nullopt;
+}
 
 QStringList exportFormats() {
     return {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf"), QStringLiteral("gif"),

@@ -17,6 +17,7 @@
 // widgets: they are painted on the calling thread, which must then be a QApplication's GUI thread.
 #pragma once
 
+#include "PlaybackClock.h"
 #include "Time.h"
 
 #include <QSize>
@@ -29,6 +30,10 @@
 #include <vector>
 
 class QWidget;
+
+namespace backlog {
+class History;
+}
 
 namespace backlog::views {
 class SimulationDocument;
@@ -43,13 +48,18 @@ struct ExportOptions {
     const views::SimulationDocument* document = nullptr;
     QString out;  // a file for one frame, a PDF, a handout or a video; a folder for a PNG or SVG sequence
 
-    // Exactly one of: `at` (one frame); `from` and `to` with `fps` (frames from..to, `fps` per
-    // simulated second, both ends included when they fall on a frame); `steps` (a lesson: one frame
-    // per step at its moment, with the step's highlight and zoom).
+    // Exactly one of: `at` (one frame); `from` and `to` with `fps` (a film of from..to at `fps`
+    // frames per second of film, played at `speed` or paced: rangeMoments()); `steps` (a lesson: one
+    // frame per step at its moment, with the step's highlight and zoom).
     std::optional<Time> at;
     std::optional<Time> from;
     std::optional<Time> to;
     std::optional<int> fps; // unset: 30
+    // Simulated seconds per second of film, from 1/1,000,000 to 1,000: ×1/1000 shows a 10 ms
+    // handshake in 10 s. Or `paced`: the window's paced clock, every packet's flight at least 0.8 s
+    // and every quiet gap at most 0.6 s (PlaybackClock.h), as a class sees a lesson.
+    views::PlaybackClock::Factor speed{1, 1};
+    bool paced = false;
     bool steps = false;
 
     QSize size{1920, 1080}; // in points: the layout; a PNG or video frame has size × scale pixels
@@ -92,7 +102,18 @@ struct ExportLimits {
     static constexpr int maxFps = 240;
     static constexpr int maxFrames = 100'000; // in one sequence
     static constexpr int defaultFps = 30;
+    static constexpr views::PlaybackClock::Factor minSpeed{1, 1'000'000};
+    static constexpr views::PlaybackClock::Factor maxSpeed{1'000, 1};
 };
+
+// The moments of a range's frames, frame k shown k/fps seconds into the film. Linear: from + k × speed
+// / fps, in whole nanoseconds (every machine picks the same moments), while at or before `to`. Paced:
+// where the window's paced clock has got to after k/fps seconds of playback from `from`, then `to`
+// itself, so the film ends on it. At most `limit` moments (the caller sees that it hit the limit).
+std::vector<Time> rangeMoments(Time from, Time to, int fps, views::PlaybackClock::Factor speed, bool paced,
+                               const History& history, std::size_t limit);
+// "1/1000", "0.001", "2": a speed as the command line takes it; nullopt when it is not one.
+std::optional<views::PlaybackClock::Factor> parseSpeed(const QString& text);
 
 // Needs a QGuiApplication (text is painted), a QApplication for --view charts and window; loads the
 // bundled fonts itself.

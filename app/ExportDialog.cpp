@@ -72,13 +72,6 @@ bool fits(const QString& format, ExportDialog::What what) {
 
 QString seconds(Time t) { return QString::fromStdString(formatSecondsTrimmed(t)); }
 
-// Frames in from..to at fps: the engine's count (Export.cpp), so the label agrees with what is written.
-std::int64_t frameCount(Time from, Time to, int fps) {
-    const std::int64_t span = (to - from).count();
-    if (span < 0) return 0;
-    if (span > std::int64_t{ExportLimits::maxFrames} * 1'000'000'000) return std::int64_t{ExportLimits::maxFrames} + 1;
-    return ((span + 1) * fps - 1) / 1'000'000'000 + 1;
-}
 
 // A light and dark checkerboard under a transparent preview, as image editors show "no background".
 QPixmap overCheckerboard(const QImage& image) {
@@ -165,8 +158,18 @@ void ExportDialog::buildForm() {
     fps_->setObjectName(QStringLiteral("fps"));
     fps_->setRange(1, ExportLimits::maxFps);
     fps_->setSuffix(tr(" fps"));
-    fps_->setAccessibleName(tr("Frames per simulated second"));
-    fps_->setToolTip(tr("Frames per second of simulated time"));
+    fps_->setAccessibleName(tr("Frames per second of film"));
+    fps_->setToolTip(tr("Frames per second of film (at ×1, per second of the run)"));
+    // How the film's time runs through the run: the window's paced clock, or one speed (slow motion
+    // for a handshake that is over in microseconds).
+    clock_ = new QComboBox(what);
+    clock_->setObjectName(QStringLiteral("clock"));
+    clock_->setAccessibleName(tr("Speed of the film"));
+    clock_->addItem(tr("paced, as a lesson plays"), QStringLiteral("paced"));
+    for (const char* speed : {"1", "1/10", "1/100", "1/1000", "1/10000", "10"})
+        clock_->addItem(QStringLiteral("×") + QString::fromLatin1(speed), QString::fromLatin1(speed));
+    clock_->setToolTip(tr("Paced: every packet's flight takes at least 0.8 s of film and a quiet gap at most 0.6 s, "
+                          "as in the window. ×1/1000: a millisecond of the run is a second of film."));
     frameCount_ = new QLabel(what);
     frameCount_->setObjectName(QStringLiteral("frameCount"));
     // Room for the longest count, so the dialog does not widen when the range is chosen.
@@ -178,6 +181,7 @@ void ExportDialog::buildForm() {
     rangeRow->addWidget(to_);
     rangeRow->addWidget(new QLabel(tr("at"), what));
     rangeRow->addWidget(fps_);
+    rangeRow->addWidget(clock_);
     rangeRow->addWidget(frameCount_);
     rangeRow->addStretch(1);
     whatLayout->addWidget(moment_, 0, 0, 1, 2);
@@ -397,6 +401,7 @@ void ExportDialog::buildForm() {
     connect(from_, &QDoubleSpinBox::valueChanged, this, rangeChanged);
     connect(to_, &QDoubleSpinBox::valueChanged, this, rangeChanged);
     connect(fps_, &QSpinBox::valueChanged, this, rangeChanged);
+    connect(clock_, &QComboBox::currentIndexChanged, this, rangeChanged);
     connect(out_, &QLineEdit::textEdited, this, [this] {
         // Cleared, it takes the default name again at the next change of the form (not at once: the
         // user is about to type another).
@@ -431,6 +436,12 @@ void ExportDialog::restoreSettings() {
     select(scale_, settings::exportScale.get());
     transparent_->setChecked(settings::exportTransparent.get());
     fps_->setValue(std::clamp(settings::exportFps.get(), 1, ExportLimits::maxFps));
+    // A lesson is seen paced in the window, so its film is paced unless another speed was chosen.
+    const QString clock = settings::exportClock.get();
+    const views::SimulationDocument* doc = run();
+    const bool lesson = doc != nullptr && doc->lesson() != nullptr;
+    const int clockIndex = clock_->findData(!clock.isEmpty() ? clock : lesson ? QStringLiteral("paced") : QStringLiteral("1"));
+    clock_->setCurrentIndex(std::max(0, clockIndex));
     const QString what = settings::exportWhat.get();
     (what == QLatin1String("range") ? range_ : what == QLatin1String("steps") ? steps_ : moment_)->setChecked(true);
     for (int i = 0; i < sizePreset_->count(); ++i)
@@ -453,6 +464,7 @@ void ExportDialog::saveSettings() const {
     settings::exportScale.set(scale_->currentData().toDouble());
     settings::exportTransparent.set(transparent_->isChecked());
     settings::exportFps.set(fps_->value());
+    settings::exportClock.set(clock_->currentData().toString());
 }
 
 // A run was loaded or cut: what the form offers follows it (the span of the run, whether it has steps).
@@ -554,6 +566,7 @@ void ExportDialog::updateForm() {
     from_->setEnabled(range);
     to_->setEnabled(range);
     fps_->setEnabled(range);
+    clock_->setEnabled(range);
     frameCount_->setEnabled(range);
     const bool charts = view_->currentData().toString() == QLatin1String("charts");
     chartLabel_->setVisible(charts);
@@ -590,7 +603,12 @@ void ExportDialog::updateFrameCount() {
         frameCount_->setText(tr("(from is after to)"));
         return;
     }
-    const std::int64_t n = frameCount(from, to, fps_->value());
+    // The engine's own moments, so the label agrees with what is written.
+    const views::SimulationDocument* doc = run();
+    if (!doc) return;
+    const ExportOptions o = options();
+    const auto n = static_cast<std::int64_t>(
+        rangeMoments(from, to, fps_->value(), o.speed, o.paced, doc->simulation().history(), ExportLimits::maxFrames + 1).size());
     frameCount_->setText(n > ExportLimits::maxFrames ? tr("(more than %1 frames)").arg(ExportLimits::maxFrames)
                          : n == 1                    ? tr("(1 frame)")
                                                      : tr("(%1 frames)").arg(n));
@@ -628,6 +646,10 @@ ExportOptions ExportDialog::options() const {
         o.from = fromTime();
         o.to = toTime();
         o.fps = fps_->value();
+        if (clock_->currentData().toString() == QLatin1String("paced"))
+            o.paced = true;
+        else if (const auto speed = parseSpeed(clock_->currentData().toString()))
+            o.speed = *speed;
         break;
     case What::Steps: o.steps = true; break;
     }

@@ -111,6 +111,7 @@ private:
     QDoubleSpinBox* from_;
     QDoubleSpinBox* to_;
     QSpinBox* fps_;
+    QComboBox* clock_;
     QLabel* frameCount_;
     QComboBox* format_;
     QComboBox* view_;

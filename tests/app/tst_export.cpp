@@ -5,6 +5,7 @@
 #include "Export.h"
 
 #include "ChartsView.h"
+#include "History.h"
 #include "LadderRenderer.h"
 #include "Lesson.h"
 #include "Markdown.h"
@@ -57,6 +58,9 @@ private slots:
     void videosAreMadeByFfmpeg();
     void withoutFfmpegTheMessageNamesThePackage();
     void progressCountsUpToTheTotal();
+    void aFilmPlaysAtItsSpeedOrPaced();
+    void speedsAreReadAsTyped_data();
+    void speedsAreReadAsTyped();
     void cancellingLeavesNothingBehind_data();
     void cancellingLeavesNothingBehind();
 };
@@ -392,8 +396,16 @@ void TestExport::badOptionsAreRefused_data() {
     QTest::newRow("view") << kBurst << "at=1ms view=timeline" << "--view timeline: unknown view; expected stage, ladder, charts, window";
     QTest::newRow("chart without charts") << kBurst << "at=1ms chart=drops" << "--chart drops: a chart is chosen with --view charts";
     QTest::newRow("unknown chart") << kBurst << "at=1ms view=charts chart=pie" << "--chart pie: unknown chart; expected queues, drops";
-    QTest::newRow("scale 0") << kBurst << "at=1ms scale=0" << "--scale 0: expected 0.25 to 4 pixels per point";
-    QTest::newRow("scale 5") << kBurst << "at=1ms scale=5" << "--scale 5: expected 0.25 to 4";
+    QTest::newRow("scale 0") << kBurst << "at=1ms scale=0" << "--scale 0: expected 1 to 4 pixels per point";
+    QTest::newRow("scale 0.5") << kBurst << "at=1ms scale=0.5" << "--scale 0.5: expected 1 to 4 pixels per point (for a smaller picture, give a smaller --size)";
+    QTest::newRow("scale 5") << kBurst << "at=1ms scale=5" << "--scale 5: expected 1 to 4";
+    QTest::newRow("speed 0") << kBurst << "from=0s to=1s speed=0/1" << "--speed 0: expected 1/1000000 to 1000 simulated seconds";
+    QTest::newRow("speed too slow") << kBurst << "from=0s to=1s speed=1/10000000" << "--speed 1/10000000: expected 1/1000000 to 1000";
+    QTest::newRow("speed too fast") << kBurst << "from=0s to=1s speed=2000/1" << "--speed 2000: expected 1/1000000 to 1000";
+    QTest::newRow("speed at a moment") << kBurst << "at=1ms speed=1/10" << "--speed goes with --from and --to";
+    QTest::newRow("paced at a moment") << kBurst << "at=1ms paced" << "--paced goes with --from and --to";
+    QTest::newRow("paced and speed") << kBurst << "from=0s to=1s paced speed=1/10" << "--paced and --speed: a film is either paced";
+    QTest::newRow("slow motion, too many") << kBurst << "from=0s to=10s speed=1/1000" << "more than 100000 frames; export a shorter span, fewer frames per second or a faster --speed";
     QTest::newRow("scale svg") << kBurst << "at=1ms format=svg scale=2" << "--scale is for PNG and video frames; SVG is drawn in vectors";
     QTest::newRow("scaled too big") << kBurst << "at=1ms size=4096x2160 scale=4" << "--size 4096x2160 at --scale 4: expected 1 to 8192 pixels a side";
     QTest::newRow("transparent svg") << kBurst << "at=1ms format=svg transparent" << "--transparent is for PNG; SVG has no transparent";
@@ -442,6 +454,8 @@ void TestExport::badOptionsAreRefused() {
         else if (key == QLatin1String("chart")) o.chart = value;
         else if (key == QLatin1String("scale")) o.scale = value.toDouble();
         else if (key == QLatin1String("transparent")) o.transparent = true;
+        else if (key == QLatin1String("paced")) o.paced = true;
+        else if (key == QLatin1String("speed")) o.speed = {value.section('/', 0, 0).toLongLong(), value.section('/', 1).toLongLong()};
         else QFAIL(qPrintable(QStringLiteral("unknown key in the test table: ") + key));
     }
     const ExportResult r = exportFrames(o);
@@ -694,6 +708,79 @@ void TestExport::progressCountsUpToTheTotal() {
         if (i > 0) QVERIFY(calls[i].first >= calls[i - 1].first);
     }
     QCOMPARE(calls.back().first, 21);
+}
+
+void TestExport::aFilmPlaysAtItsSpeedOrPaced() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kTwoQueues).isEmpty()); // a 16 ms lesson: a film of it needs slow motion
+    const History& h = doc.simulation().history();
+    const Time end = doc.end();
+
+    // Linear at ×1/1000: 30 frames a second of film, 33.333 µs of the run apart, to the nanosecond.
+    const std::vector<Time> slow = app::rangeMoments(Time(), end, 30, {1, 1000}, false, h, 1'000'000);
+    QCOMPARE(slow.front(), Time());
+    QCOMPARE(slow[1], Time::ns(33'333));
+    QCOMPARE(slow[3], Time::ns(100'000));
+    QVERIFY(slow.back() <= end && end - slow.back() < Time::ns(33'334));
+    QCOMPARE(static_cast<std::int64_t>(slow.size()), end.count() * 30 / 1'000'000 + 1);
+    QCOMPARE(app::rangeMoments(Time(), end, 30, {1, 1000}, false, h, 10).size(), std::size_t{10}); // the limit
+
+    // Paced: the window's clock, frame by frame; it begins at --from, ends on --to, never goes back,
+    // and every packet's flight lasts at least 0.8 s of film (24 frames at 30 per second).
+    const std::vector<Time> paced = app::rangeMoments(Time(), end, 30, {1, 1}, true, h, 100'000);
+    QCOMPARE(paced.front(), Time());
+    QCOMPARE(paced.back(), end);
+    for (std::size_t i = 1; i < paced.size(); ++i) QVERIFY(paced[i] > paced[i - 1]);
+    views::PlaybackClock clock;
+    Time t;
+    for (std::size_t i = 1; i + 1 < paced.size(); ++i) {
+        const auto k = static_cast<std::int64_t>(i);
+        t = clock.advance(t, k * 1'000'000'000 / 30 - (k - 1) * 1'000'000'000 / 30, h);
+        QCOMPARE(paced[i], t);
+    }
+    QVERIFY(paced.size() > 24 * 10); // ten-odd flights at least 0.8 s each (a handshake is three)
+
+    // The export writes those moments: frame count and names.
+    QTemporaryDir dir;
+    ExportOptions o = options(kTwoQueues, dir.filePath(QStringLiteral("paced")));
+    o.size = QSize(320, 180);
+    o.from = Time();
+    o.to = end;
+    o.paced = true;
+    const ExportResult r = exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    QCOMPARE(static_cast<std::size_t>(r.frames), paced.size());
+    const QStringList files = QDir(o.out).entryList(QDir::Files, QDir::Name);
+    QCOMPARE(static_cast<std::size_t>(files.size()), paced.size());
+    QCOMPARE(files.front(), QStringLiteral("frame-00001.png"));
+}
+
+void TestExport::speedsAreReadAsTyped_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<qint64>("num");
+    QTest::addColumn<qint64>("den");
+    QTest::newRow("whole") << "2" << qint64(2) << qint64(1);
+    QTest::newRow("fraction") << "1/1000" << qint64(1) << qint64(1000);
+    QTest::newRow("fraction, blanks") << " 1 / 250 " << qint64(1) << qint64(250);
+    QTest::newRow("decimal") << "0.001" << qint64(1) << qint64(1000);
+    QTest::newRow("decimal 2.5") << "2.5" << qint64(25) << qint64(10);
+    QTest::newRow("zero denominator") << "1/0" << qint64(0) << qint64(0);
+    QTest::newRow("negative") << "-1" << qint64(0) << qint64(0);
+    QTest::newRow("words") << "slow" << qint64(0) << qint64(0);
+    QTest::newRow("too many decimals") << "0.0000001" << qint64(0) << qint64(0);
+}
+
+void TestExport::speedsAreReadAsTyped() {
+    QFETCH(QString, text);
+    QFETCH(qint64, num);
+    QFETCH(qint64, den);
+    const auto speed = app::parseSpeed(text);
+    if (den == 0) {
+        QVERIFY(!speed);
+        return;
+    }
+    QVERIFY(speed);
+    QVERIFY((*speed == views::PlaybackClock::Factor{num, den}));
 }
 
 void TestExport::cancellingLeavesNothingBehind_data() {

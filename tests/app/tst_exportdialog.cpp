@@ -43,6 +43,7 @@ private slots:
     void everyViewExportsAFrame();
     void aRangeIntoAFolderHasItsFrameCount();
     void theRangeDefaultsToThePlayheadToTheEnd();
+    void aLessonsFilmIsPacedAndTheCountSaysSo();
     void cancelFromProgressLeavesNothingBehind();
     void closingWhileExportingCancels();
     void anUnwritablePathShowsAnErrorAndKeepsTheOptions();
@@ -262,6 +263,34 @@ void TestExportDialog::theRangeDefaultsToThePlayheadToTheEnd() {
     QCOMPARE(*d.options().from, Time::ms(1500));
     QCOMPARE(*d.options().to, doc.end());
     QCOMPARE(*d.options().fps, app::ExportLimits::defaultFps);
+}
+
+void TestExportDialog::aLessonsFilmIsPacedAndTheCountSaysSo() {
+    // A lesson plays paced in the window, so its film does too; a scenario's plays at ×1. The frame
+    // count beside the range is the engine's (rangeMoments), whichever clock is chosen.
+    views::SimulationDocument lesson;
+    QVERIFY(lesson.load(kLesson).isEmpty());
+    ExportDialog d(&lesson, nullptr, {});
+    child<QRadioButton>(d, "whatRange")->setChecked(true);
+    auto* clock = child<QComboBox>(d, "clock");
+    QCOMPARE(clock->currentData().toString(), QStringLiteral("paced"));
+    QVERIFY(d.options().paced);
+    const auto count = [&](const app::ExportOptions& o) {
+        return app::rangeMoments(*o.from, *o.to, *o.fps, o.speed, o.paced, lesson.simulation().history(), 1'000'000).size();
+    };
+    auto* label = child<QLabel>(d, "frameCount");
+    QCOMPARE(label->text(), QStringLiteral("(%1 frames)").arg(count(d.options())));
+    chooseData(clock, QStringLiteral("1/1000"));
+    QVERIFY(!d.options().paced);
+    QVERIFY((d.options().speed == views::PlaybackClock::Factor{1, 1000}));
+    QCOMPARE(label->text(), QStringLiteral("(%1 frames)").arg(count(d.options())));
+    QCOMPARE(count(d.options()), std::size_t{16 * 30 + 1}); // 16 ms at a millisecond a second, 30 a second
+
+    views::SimulationDocument scenario;
+    QVERIFY(scenario.load(kScenario).isEmpty());
+    QSettings().remove(QStringLiteral("export/clock"));
+    ExportDialog plain(&scenario, nullptr, {});
+    QCOMPARE(child<QComboBox>(plain, "clock")->currentData().toString(), QStringLiteral("1"));
 }
 
 // Engine work: needs ExportOptions::advanced and ExportOptions::cancelled.
@@ -568,6 +597,7 @@ void TestExportDialog::ctrlEOpensTheDialogForTheWindowsRun() {
     auto* to = child<QDoubleSpinBox>(d, "to");
     to->setValue(to->maximum());
     child<QSpinBox>(d, "fps")->setValue(240);
+    chooseData(child<QComboBox>(d, "clock"), QStringLiteral("1")); // a lesson's film is paced unless told
     QTemporaryDir tmp;
     const QString out = tmp.filePath(QStringLiteral("window"));
     typePath(d, out);
