@@ -13,6 +13,7 @@
 #include "SimulationDocument.h"
 #include "StageRenderer.h"
 #include "Theme.h"
+#include "ViewTest.h"
 
 #include <QDir>
 #include <QFile>
@@ -63,6 +64,8 @@ private slots:
     void speedsAreReadAsTyped();
     void cancellingLeavesNothingBehind_data();
     void cancellingLeavesNothingBehind();
+    void exportedFramesMatchTheirGoldenImages_data();
+    void exportedFramesMatchTheirGoldenImages();
 };
 
 namespace {
@@ -834,6 +837,43 @@ void TestExport::cancellingLeavesNothingBehind() {
     } else {
         QCOMPARE(left, QStringList());
     }
+}
+
+// What the charts and the window look like exported (the stage's and the ladder's pictures have their
+// goldens in tests/views; these are the export's other views, and a film's frame in the paced clock).
+void TestExport::exportedFramesMatchTheirGoldenImages_data() {
+    QTest::addColumn<QString>("golden");
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("view");
+    QTest::addColumn<QString>("chart");
+    QTest::addColumn<QString>("theme");
+    QTest::addColumn<qint64>("atMs");
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("queue chart") << "export-chart-queues" << kBurst << "charts" << "queues" << "light" << qint64(2000) << QSize(960, 540);
+    QTest::newRow("drops chart, dark") << "export-chart-drops" << kBurst << "charts" << "drops" << "dark" << qint64(60000) << QSize(960, 540);
+    QTest::newRow("latency histogram") << "export-chart-latency" << kBurst << "charts" << "latency" << "light" << qint64(200000) << QSize(960, 540);
+    QTest::newRow("window, projector") << "export-window" << kTwoQueues << "window" << "" << "projector" << qint64(2) << QSize(1280, 720);
+}
+
+void TestExport::exportedFramesMatchTheirGoldenImages() {
+    QFETCH(QString, golden);
+    QFETCH(QString, file);
+    QFETCH(QString, view);
+    QFETCH(QString, chart);
+    QFETCH(QString, theme);
+    QFETCH(qint64, atMs);
+    QFETCH(QSize, size);
+    QTemporaryDir dir;
+    ExportOptions o = options(file, dir.filePath(QStringLiteral("frame.png")));
+    o.at = Time::ms(atMs);
+    o.view = view;
+    o.chart = chart;
+    o.theme = theme;
+    o.size = size;
+    const ExportResult r = exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    const QString why = test::checkGolden(golden, QImage(o.out));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
 }
 
 QTEST_MAIN(TestExport)
