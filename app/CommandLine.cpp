@@ -265,11 +265,14 @@ int exportCommand(const QStringList& arguments) {
     const QCommandLineOption transparent("transparent", "PNG without a background (stage and ladder).");
     const QCommandLineOption format("format", "png, svg, pdf, gif, mp4, webm or handout (default: from the extension "
                                               "of --out, else png).", "FORMAT");
-    const QCommandLineOption view("view", "stage (default), ladder, charts or window.", "VIEW");
+    const QCommandLineOption view("view", "stage (default), ladder, states (TCP state diagram), charts or window.",
+                                  "VIEW");
     const QCommandLineOption chart("chart", "With --view charts: queues (default), drops, accepts, workers, sar or "
                                             "latency.", "CHART");
     const QCommandLineOption theme("theme", "light (default), dark or projector.", "THEME");
-    const QCommandLineOption client("client", "A connection the ladder shows (from 0; default 0). May be repeated.",
+    const QCommandLineOption client("client",
+                                    "A connection the ladder (may be repeated) or the state diagram shows (from 0; "
+                                    "default 0).",
                                     "N");
     parser.addOptions({out, at, from, to, fps, speed, paced, steps, size, scale, transparent, format, view, chart, theme, client});
     if (const std::optional<int> status = parseCommand(parser, arguments, "export")) return *status;

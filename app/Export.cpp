@@ -11,6 +11,7 @@
 #include "Simulation.h"
 #include "SimulationDocument.h"
 #include "StageRenderer.h"
+#include "StateDiagramRenderer.h"
 #include "Theme.h"
 
 #include <QAbstractTextDocumentLayout>
@@ -57,7 +58,7 @@ namespace {
 __extension__ typedef __int128 Wide;
 
 enum class Format { Png, Svg, Pdf, Gif, Mp4, Webm, Handout };
-enum class View { Stage, Ladder, Charts, Window };
+enum class View { Stage, Ladder, States, Charts, Window }; // exportViews() in this order
 
 std::optional<Format> formatNamed(const QString& name) {
     static const std::pair<const char*, Format> names[] = {{"png", Format::Png},   {"svg", Format::Svg},
@@ -131,6 +132,9 @@ public:
         const QRectF target(QPointF(0, 0), QSizeF(job_.size));
         if (job_.view == View::Ladder)
             ladder_.paint(p, target, *job_.sim, frame.t, job_.theme, job_.clients);
+        else if (job_.view == View::States)
+            states_.paint(p, target, *job_.sim, frame.t, job_.theme,
+                          job_.clients.empty() ? std::nullopt : std::optional<std::uint32_t>(job_.clients.front()));
         else
             stage_.paint(p, target, *job_.sim, frame.t, job_.theme, frame.emphasis);
     }
@@ -139,6 +143,7 @@ private:
     const Job& job_;
     views::StageRenderer stage_;
     views::LadderRenderer ladder_;
+    views::StateDiagramRenderer states_;
 };
 
 // The charts dock's chart, alone (without its selector row), at the frame's moment.
@@ -832,12 +837,15 @@ ExportResult exportFrames(const ExportOptions& o) {
     if (!chart)
         return fail(QStringLiteral("--chart %1: unknown chart; expected %2").arg(o.chart, chartKeys().join(QStringLiteral(", "))));
     if (o.transparent && widget)
-        return fail(QStringLiteral("--transparent is for --view stage or ladder; the %1 paints its own background").arg(o.view));
+        return fail(QStringLiteral("--transparent is for --view stage, ladder or states; the %1 paints its own background").arg(o.view));
     if (!views::Theme::names().contains(o.theme, Qt::CaseInsensitive))
         return fail(QStringLiteral("--theme %1: unknown theme; expected %2").arg(o.theme, views::Theme::names().join(QStringLiteral(", "))));
-    if (view != View::Ladder && !o.clients.empty())
-        return fail(QStringLiteral("--client %1: connections are drawn by --view ladder; the stage shows every client")
-                        .arg(o.clients.front()));
+    if (view != View::Ladder && view != View::States && !o.clients.empty())
+        return fail(QStringLiteral("--client %1: connections are drawn by --view ladder or states; the %2 shows every client")
+                        .arg(o.clients.front())
+                        .arg(o.view));
+    if (view == View::States && o.clients.size() > 1)
+        return fail(QStringLiteral("--client %1: the state diagram follows one connection").arg(o.clients[1]));
     if (video && !ffmpegAvailable()) return fail(ffmpegMissing(*format));
 
     const bool sequence = !o.at && writesFolder(suffixOf(*format), false) && !handout;
@@ -888,7 +896,7 @@ ExportResult exportFrames(const ExportOptions& o) {
                                                .arg(clientCount - 1));
         job.clients.push_back(static_cast<std::uint32_t>(c));
     }
-    if (view == View::Ladder && job.clients.empty() && clientCount > 0) job.clients.push_back(0);
+    if ((view == View::Ladder || view == View::States) && job.clients.empty() && clientCount > 0) job.clients.push_back(0);
 
     const auto afterEnd = [&](const char* option, Time t) {
         return QStringLiteral("%1 %2: after the end of the run (%3)").arg(QLatin1String(option), duration(t), duration(end));
@@ -1037,7 +1045,8 @@ QStringList exportFormats() {
 }
 
 QStringList exportViews() {
-    return {QStringLiteral("stage"), QStringLiteral("ladder"), QStringLiteral("charts"), QStringLiteral("window")};
+    return {QStringLiteral("stage"), QStringLiteral("ladder"), QStringLiteral("states"), QStringLiteral("charts"),
+            QStringLiteral("window")};
 }
 
 QStringList chartKeys() {

@@ -68,10 +68,10 @@ struct ExportOptions {
     // "png", "svg", "pdf", "gif", "mp4", "webm" or "handout" (a PDF: one page per lesson step with its
     // narration); empty: from the extension of `out` (.gif, .mp4, .webm too), else png.
     QString format;
-    QString view = QStringLiteral("stage"); // "stage", "ladder", "charts" or "window"
+    QString view = QStringLiteral("stage"); // "stage", "ladder", "states" (TCP states), "charts" or "window"
     QString chart;                           // --view charts: a chart's key (chartKeys()); empty: queues
     QString theme = QStringLiteral("light"); // a Theme::names() entry
-    std::vector<std::int64_t> clients;       // the ladder's connections; empty: client 0
+    std::vector<std::int64_t> clients;       // the ladder's connections, the state diagram's one; empty: client 0
     // --view window from the window itself: that window, and how to move its playhead (the export
     // puts it back where it was). Unset: the export builds its own window (needs a QApplication).
     QWidget* window = nullptr;
@@ -121,7 +121,7 @@ ExportResult exportFrames(const ExportOptions& options);
 
 // What the options accept, for help texts and the dialog's choices.
 QStringList exportFormats(); // png, svg, pdf, gif, mp4, webm, handout
-QStringList exportViews();   // stage, ladder, charts, window
+QStringList exportViews();   // stage, ladder, states, charts, window
 QStringList chartKeys();     // queues, drops, accepts, workers, sar, latency
 // Whether a format needs ffmpeg, and whether ffmpeg is there (found on PATH).
 bool needsFfmpeg(const QString& format);

@@ -211,6 +211,7 @@ void ExportDialog::buildForm() {
     const auto viewLabel = [this](const QString& v) {
         if (v == QLatin1String("stage")) return tr("Stage");
         if (v == QLatin1String("ladder")) return tr("Ladder diagram");
+        if (v == QLatin1String("states")) return tr("TCP states (the selected connection)");
         if (v == QLatin1String("charts")) return tr("Charts");
         if (v == QLatin1String("window")) return tr("Window (as on screen)");
         return v;
@@ -498,7 +499,8 @@ void ExportDialog::documentChanged() {
 
 bool ExportDialog::canBeTransparent() const {
     const QString view = view_->currentData().toString();
-    return format() == QLatin1String("png") && (view == QLatin1String("stage") || view == QLatin1String("ladder"));
+    return format() == QLatin1String("png") &&
+           (view == QLatin1String("stage") || view == QLatin1String("ladder") || view == QLatin1String("states"));
 }
 
 // The frame in points: the form's size, or the window's own when the window paints itself.
@@ -661,6 +663,7 @@ ExportOptions ExportDialog::options() const {
     if (o.view == QLatin1String("charts")) o.chart = chart_->currentData().toString();
     o.theme = theme_->currentData().toString();
     if (o.view == QLatin1String("ladder")) o.clients = clients_;
+    if (o.view == QLatin1String("states") && !clients_.empty()) o.clients = {clients_.front()};
     if (o.view == QLatin1String("window") && window_) {
         o.window = window_;
         o.seekWindow = seekWindow_;

@@ -12,6 +12,7 @@
 #include "PngEncoder.h"
 #include "SimulationDocument.h"
 #include "StageRenderer.h"
+#include "StateDiagramRenderer.h"
 #include "Theme.h"
 #include "ViewTest.h"
 
@@ -38,6 +39,7 @@ class TestExport : public QObject {
 private slots:
     void aFrameIsWhatTheStageRendererPaints();
     void aLadderFrameIsWhatTheLadderRendererPaints();
+    void aStatesFrameIsWhatTheStateDiagramPaints();
     void stepsGiveOneFramePerStepWithItsEmphasis();
     void aSequenceIsNumberedInOrder();
     void svgAndPdfAreValid();
@@ -196,6 +198,27 @@ void TestExport::aLadderFrameIsWhatTheLadderRendererPaints() {
     expected.fill(theme.background);
     QPainter p(&expected);
     views::LadderRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), doc.simulation(), *o.at, theme, {0, 150});
+    p.end();
+    QVERIFY(loaded(o.out) == expected.convertToFormat(QImage::Format_ARGB32));
+}
+
+void TestExport::aStatesFrameIsWhatTheStateDiagramPaints() {
+    QTemporaryDir dir;
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kBurst).isEmpty());
+    ExportOptions o = options(kBurst, dir.filePath(QStringLiteral("states.svg")));
+    o.at = Time::ms(3);
+    o.view = QStringLiteral("states");
+    o.clients = {150};
+    QVERIFY(exportFrames(o).ok());
+    QVERIFY(QSvgRenderer(o.out).isValid());
+    o.out = dir.filePath(QStringLiteral("states.png"));
+    QVERIFY(exportFrames(o).ok());
+    const views::Theme theme = views::Theme::light();
+    QImage expected(o.size, QImage::Format_ARGB32_Premultiplied);
+    expected.fill(theme.background);
+    QPainter p(&expected);
+    views::StateDiagramRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), doc.simulation(), *o.at, theme, 150);
     p.end();
     QVERIFY(loaded(o.out) == expected.convertToFormat(QImage::Format_ARGB32));
 }
@@ -396,7 +419,7 @@ void TestExport::badOptionsAreRefused_data() {
     QTest::newRow("format") << kBurst << "at=1ms format=jpg"
                             << "--format jpg: unknown format; expected png, svg, pdf, gif, mp4, webm, handout";
     QTest::newRow("extension") << kBurst << "at=1ms out=frame.jpg" << "cannot tell the format from .jpg";
-    QTest::newRow("view") << kBurst << "at=1ms view=timeline" << "--view timeline: unknown view; expected stage, ladder, charts, window";
+    QTest::newRow("view") << kBurst << "at=1ms view=timeline" << "--view timeline: unknown view; expected stage, ladder, states, charts, window";
     QTest::newRow("chart without charts") << kBurst << "at=1ms chart=drops" << "--chart drops: a chart is chosen with --view charts";
     QTest::newRow("unknown chart") << kBurst << "at=1ms view=charts chart=pie" << "--chart pie: unknown chart; expected queues, drops";
     QTest::newRow("scale 0") << kBurst << "at=1ms scale=0" << "--scale 0: expected 1 to 4 pixels per point";
@@ -412,7 +435,7 @@ void TestExport::badOptionsAreRefused_data() {
     QTest::newRow("scale svg") << kBurst << "at=1ms format=svg scale=2" << "--scale is for PNG and video frames; SVG is drawn in vectors";
     QTest::newRow("scaled too big") << kBurst << "at=1ms size=4096x2160 scale=4" << "--size 4096x2160 at --scale 4: expected 1 to 8192 pixels a side";
     QTest::newRow("transparent svg") << kBurst << "at=1ms format=svg transparent" << "--transparent is for PNG; SVG has no transparent";
-    QTest::newRow("transparent window") << kBurst << "at=1ms view=window transparent" << "--transparent is for --view stage or ladder";
+    QTest::newRow("transparent window") << kBurst << "at=1ms view=window transparent" << "--transparent is for --view stage, ladder or states";
     QTest::newRow("video at a moment") << kBurst << "at=1ms format=mp4" << "--format mp4 is a film of a span: give --from T --to T";
     QTest::newRow("video of steps") << kTwoQueues << "steps format=webm" << "--format webm is a film of a span";
     QTest::newRow("gif too fast") << kBurst << "from=0s to=1s fps=60 format=gif" << "--fps 60: a GIF plays at most 50 frames per second";
@@ -421,7 +444,8 @@ void TestExport::badOptionsAreRefused_data() {
     QTest::newRow("handout at a moment") << kTwoQueues << "at=1ms format=handout" << "--format handout is one page per lesson step; it takes no --at";
     QTest::newRow("handout of a scenario") << scenario << "format=handout" << "--format handout needs a lesson; this is a scenario";
     QTest::newRow("theme") << kBurst << "at=1ms theme=solarized" << "--theme solarized: unknown theme";
-    QTest::newRow("client on the stage") << kBurst << "at=1ms client=3" << "--client 3: connections are drawn by --view ladder";
+    QTest::newRow("client on the stage") << kBurst << "at=1ms client=3" << "--client 3: connections are drawn by --view ladder or states; the stage shows every client";
+    QTest::newRow("two clients' states") << kBurst << "at=1ms view=states client=3 client=4" << "--client 4: the state diagram follows one connection";
     QTest::newRow("client out of range") << kBurst << "at=1ms view=ladder client=200" << "--client 200: the run has 200 clients (0 to 199)";
     QTest::newRow("client negative") << kBurst << "at=1ms view=ladder client=-1" << "--client -1: the run has 200 clients";
     QTest::newRow("steps on a scenario") << scenario << "steps" << "--steps needs a lesson; this is a scenario";
