@@ -67,6 +67,12 @@ int main(int argc, char** argv) {
         QCoreApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
         return backlog::app::runCommand(args);
     }
+    // `backlog present FILE`: the window opens behind presenter mode, so Escape lands somewhere useful.
+    const bool present = args.value(1) == QLatin1String("present");
+    if (present && (args.size() != 3 || args[2].startsWith(QLatin1Char('-')))) {
+        std::fputs("backlog present: expected one scenario or lesson file (backlog present FILE)\n", stderr);
+        return 2;
+    }
     const bool wantsHelp = args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h")) ||
                            args.contains(QStringLiteral("--version")) || args.contains(QStringLiteral("-v"));
     if (!wantsHelp && !displayAvailable()) {
@@ -105,12 +111,6 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName(QStringLiteral("Backlog"));
     QApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
     backlog::views::loadBundledFonts(); // the stage draws with these, so every machine shows the same pixels
-    // `backlog present FILE`: the window opens behind presenter mode, so Escape lands somewhere useful.
-    const bool present = args.value(1) == QLatin1String("present");
-    if (present && args.size() != 3) {
-        std::fputs("backlog present: expected one scenario or lesson file (backlog present FILE)\n", stderr);
-        return 2;
-    }
     const QString file = present ? args[2] : args.size() > 1 ? args[1] : backlog::app::defaultScenarioPath();
     backlog::app::MainWindow window;
     window.show();
