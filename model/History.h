@@ -87,27 +87,33 @@ struct ListenerRecord {
     std::vector<Change> changes; // one per change of either length, of the backlog, or of open
 };
 
-// Stays in one queue of one listener, in order of entry, with a stabbing index built on demand.
+// Stays in one queue of one listener, in order of entry, with a stabbing index that the writers keep
+// current: enter(), leave() and truncate() update it, so every const member only reads, and one track
+// may be read from many threads at once (the export paints frames in parallel) while nobody writes.
 class StayTrack {
 public:
-    std::uint32_t enter(FlowId flow, Time at);
-    void leave(std::uint32_t stay, Time at, LeaveReason why);
+    std::uint32_t enter(FlowId flow, Time at);               // amortised O(1)
+    void leave(std::uint32_t stay, Time at, LeaveReason why); // O(log n) at worst, O(1) mostly
     std::size_t size() const { return flow_.size(); }
     QueueEntry entry(std::uint32_t stay) const;
     // Entries present at t (entered ≤ t < left), in order of entry: O(log n + k log n).
     std::vector<std::uint32_t> at(Time t) const;
-    void truncate(Time t); // forget everything that happened at or after t
+    void truncate(Time t); // forget everything that happened at or after t: O(n)
     std::size_t bytes() const;
 
 private:
-    void build() const;
+    static constexpr std::size_t kStaysPerLeaf = 8;
+    inline Time leafMax(std::size_t leaf) const;
+    void reindex(std::size_t leaves);
     void collect(std::size_t node, std::size_t lo, std::size_t hi, std::size_t limit, Time t,
                  std::vector<std::uint32_t>& out) const;
     std::vector<Time> enter_, left_;
     std::vector<FlowId> flow_;
     std::vector<LeaveReason> reason_;
-    mutable std::vector<Time> maxLeft_; // segment tree over stays: the latest `left` below each node
-    mutable bool dirty_ = true;
+    // Segment tree over runs of kStaysPerLeaf stays: the latest `left` below each node. Node 1 is the
+    // root and leaf i (stays 8i … 8i + 7) is node leaves + i, for a power of two `leaves` with room for
+    // every stay; a leaf with no stay holds a time before any t. Empty until the first enter().
+    std::vector<Time> maxLeft_;
 };
 
 // Counter changes, chunked: a full snapshot per chunk and 8 bytes per change inside it.
