@@ -933,9 +933,6 @@ ExportResult exportFrames(const ExportOptions& o) {
             job.frames.push_back(std::move(frame));
         }
     }
-    // The stays' interval index is built on first use: build it here, before threads read it together.
-    for (const auto& queues : sim.history().queues)
-        for (const StayTrack& track : queues) (void)track.at(Time());
     views::loadBundledFonts(); // the same pixels on every machine (Fonts.h)
 
     // ---- what the frames are painted from
