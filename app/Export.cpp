@@ -293,6 +293,10 @@ QImage paintImage(Canvas& canvas, const Job& job, const Frame& frame) {
     QImage image(job.pixels(), QImage::Format_ARGB32_Premultiplied);
     if (image.isNull()) return image;
     image.setDevicePixelRatio(job.scale);
+    // 96 dpi per point of the layout (encodePng writes it): the frame's size on a slide is its layout's.
+    const int dotsPerMetre = qRound(96.0 / 0.0254 * job.scale);
+    image.setDotsPerMeterX(dotsPerMetre);
+    image.setDotsPerMeterY(dotsPerMetre);
     image.fill(job.transparent ? QColor(Qt::transparent) : job.theme.background);
     QPainter p(&image);
     canvas.paint(p, frame);
@@ -978,6 +982,8 @@ ExportResult exportFrames(const ExportOptions& o) {
     else
         error = writeSingle(o, job, *canvases.front());
     if (restoreWindow) restoreWindow();
+    // Ctrl+C reaches ffmpeg too, which may stop first: the cause is still the cancel, not ffmpeg.
+    if (!error.isEmpty() && error != kCancelled && progress.cancelled()) error = kCancelled;
     if (!error.isEmpty()) {
         result.cancelled = progress.wasCancelled() || error == kCancelled;
         return fail(error);

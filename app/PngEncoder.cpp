@@ -4,6 +4,7 @@
 
 #include <libdeflate.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -81,7 +82,7 @@ QByteArray encodePng(const QImage& source, bool withAlpha, int level) {
     if (compressed == 0) return {}; // cannot happen with a buffer of the bound's size
 
     QByteArray png;
-    png.reserve(static_cast<qsizetype>(8 + 25 + 12 + compressed + 12));
+    png.reserve(static_cast<qsizetype>(8 + 25 + 21 + 12 + compressed + 12));
     png.append("\x89PNG\r\n\x1a\n", 8);
     std::uint8_t ihdr[13];
     putBigEndian(ihdr, static_cast<std::uint32_t>(width));
@@ -92,6 +93,11 @@ QByteArray encodePng(const QImage& source, bool withAlpha, int level) {
     ihdr[11] = 0;                  // filtering: adaptive (with every row None)
     ihdr[12] = 0;                  // no interlace
     appendChunk(png, "IHDR", ihdr, sizeof ihdr);
+    std::uint8_t phys[9];
+    putBigEndian(phys, static_cast<std::uint32_t>(std::max(1, source.dotsPerMeterX())));
+    putBigEndian(phys + 4, static_cast<std::uint32_t>(std::max(1, source.dotsPerMeterY())));
+    phys[8] = 1; // the unit is the metre
+    appendChunk(png, "pHYs", phys, sizeof phys);
     appendChunk(png, "IDAT", idat.data(), compressed);
     appendChunk(png, "IEND", nullptr, 0);
     return png;

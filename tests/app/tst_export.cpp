@@ -512,12 +512,16 @@ void TestExport::thePngEncoderKeepsEveryPixel() {
             const quint32 v = random.generate();
             noise.setPixel(x, y, alpha ? v : (v | 0xFF000000u));
         }
+    noise.setDotsPerMeterX(7559); // 192 dpi across, 96 down: kept as written
+    noise.setDotsPerMeterY(3780);
     const QByteArray png = app::encodePng(noise, alpha);
     QVERIFY(png.startsWith("\x89PNG\r\n\x1a\n"));
     QImage back;
     QVERIFY(back.loadFromData(png, "PNG"));
     QCOMPARE(back.size(), size);
     QCOMPARE(back.hasAlphaChannel(), alpha);
+    QCOMPARE(back.dotsPerMeterX(), 7559);
+    QCOMPARE(back.dotsPerMeterY(), 3780);
     QVERIFY(back.convertToFormat(QImage::Format_ARGB32) == noise);
     QCOMPARE(app::encodePng(noise, alpha), png); // the same bytes every time
 }
@@ -568,6 +572,12 @@ void TestExport::aScaledFrameIsTheSameLayoutInMorePixels() {
     const QImage written = loaded(o.out);
     QCOMPARE(written.size(), QSize(1600, 900));
     QVERIFY(written == stage(doc, *o.at, o.size, views::Theme::light(), {}, 2));
+    // 192 dpi: slide software places it at the size of the 96-dpi frame of --scale 1, sharper.
+    QCOMPARE(QImage(o.out).dotsPerMeterX(), qRound(2 * 96 / 0.0254));
+    o.scale = 1;
+    o.out = dir.filePath(QStringLiteral("plain.png"));
+    QVERIFY(exportFrames(o).ok());
+    QCOMPARE(QImage(o.out).dotsPerMeterX(), qRound(96 / 0.0254));
 }
 
 void TestExport::theWindowsOwnRunIsExported() {
