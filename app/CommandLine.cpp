@@ -246,10 +246,11 @@ int exportCommand(const QStringList& arguments) {
     parser.addHelpOption();
     parser.addPositionalArgument("export", "The command.");
     parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
-    const QCommandLineOption out("out", "Where to write: a file for one frame or a PDF, else a new or empty folder.",
+    const QCommandLineOption out("out", "Where to write: a file for one frame, a PDF, a handout or a film; a new or "
+                                        "empty folder for PNG or SVG frames.",
                                  "PATH");
     const QCommandLineOption at("at", "One frame at this time (e.g. 1.5s).", "T");
-    const QCommandLineOption from("from", "A sequence from this time…", "T");
+    const QCommandLineOption from("from", "A sequence or film from this time…", "T");
     const QCommandLineOption to("to", "…to this time (included when a frame falls on it).", "T");
     const QCommandLineOption fps("fps", "Frames per second of film (1 to 240; default 30); at --speed 1, per "
                                         "simulated second.", "N");
@@ -260,9 +261,9 @@ int exportCommand(const QStringList& arguments) {
     const QCommandLineOption steps("steps", "One frame per step of a lesson, at the step's moment.");
     const QCommandLineOption size("size", "Frame size in points (default 1920x1080; at most 8192 pixels a side).",
                                   "WxH");
-    const QCommandLineOption scale("scale", "Pixels per point for PNG and video (0.25 to 4; default 1): 2 gives a "
+    const QCommandLineOption scale("scale", "Pixels per point for PNG and video (1 to 4; default 1): 2 gives a "
                                             "3840x2160 picture of a 1920x1080 layout.", "S");
-    const QCommandLineOption transparent("transparent", "PNG without a background (stage and ladder).");
+    const QCommandLineOption transparent("transparent", "PNG without a background (stage, ladder and states).");
     const QCommandLineOption format("format", "png, svg, pdf, gif, mp4, webm or handout (default: from the extension "
                                               "of --out, else png).", "FORMAT");
     const QCommandLineOption view("view", "stage (default), ladder, states (TCP state diagram), charts or window.",
