@@ -16,6 +16,7 @@
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -210,26 +211,41 @@ int simulate(const QStringList& arguments) {
     return 0;
 }
 
-volatile std::sig_atomic_t interrupted = 0;
+// The signal that interrupted an export (0: none). A lock-free atomic: written by a signal handler,
+// which may run on any thread, and read on the main thread.
+std::atomic<int> interrupted{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
-// SIGINT and SIGTERM set `interrupted` while an export runs; the previous handlers come back after.
+// SIGINT, SIGTERM and SIGHUP (the terminal closed) set `interrupted` while an export runs, and SIGPIPE
+// (stderr read by a pipe that has gone, as in `| head -1`) is ignored: each of them would otherwise
+// end the process before the partial files are removed. The previous handlers come back after.
 class InterruptGuard {
 public:
     InterruptGuard() {
         interrupted = 0;
-        previousInt_ = std::signal(SIGINT, [](int s) { interrupted = s; });
-        previousTerm_ = std::signal(SIGTERM, [](int s) { interrupted = s; });
+        for (std::size_t i = 0; i < std::size(kStopping); ++i)
+            previous_[i] = std::signal(kStopping[i], [](int s) { interrupted = s; });
+#ifdef SIGPIPE
+        previousPipe_ = std::signal(SIGPIPE, SIG_IGN);
+#endif
     }
     ~InterruptGuard() {
-        std::signal(SIGINT, previousInt_);
-        std::signal(SIGTERM, previousTerm_);
+        for (std::size_t i = 0; i < std::size(kStopping); ++i) std::signal(kStopping[i], previous_[i]);
+#ifdef SIGPIPE
+        std::signal(SIGPIPE, previousPipe_);
+#endif
     }
     InterruptGuard(const InterruptGuard&) = delete;
     InterruptGuard& operator=(const InterruptGuard&) = delete;
 
 private:
-    void (*previousInt_)(int) = SIG_DFL;
-    void (*previousTerm_)(int) = SIG_DFL;
+#ifdef SIGHUP
+    static constexpr int kStopping[] = {SIGINT, SIGTERM, SIGHUP};
+#else
+    static constexpr int kStopping[] = {SIGINT, SIGTERM}; // Windows has no SIGHUP or SIGPIPE
+#endif
+    void (*previous_[std::size(kStopping)])(int) = {};
+    void (*previousPipe_)(int) = SIG_DFL;
 };
 
 // `backlog export`: the arguments become ExportOptions; exportFrames() checks and does the rest.
@@ -349,10 +365,10 @@ int exportCommand(const QStringList& arguments) {
     // Ctrl+C (or a kill) stops the export between frames, so that nothing half-written is left behind:
     // the handler only sets a flag that the export asks about (a signal handler may do little else).
     const InterruptGuard interrupts;
-    options.cancelled = [] { return interrupted != 0; };
+    options.cancelled = [] { return interrupted.load() != 0; };
     const ExportResult result = exportFrames(options);
     for (const QString& e : result.errors) printErr(e.toStdString());
-    if (result.cancelled) return 128 + interrupted; // the shell's convention: 130 for SIGINT
+    if (result.cancelled) return 128 + interrupted.load(); // the shell's convention: 130 for SIGINT
     return result.ok() ? 0 : 2;
 }
 

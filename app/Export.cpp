@@ -202,10 +202,24 @@ private:
 // user's dock layout (the frames would depend on it) nor changes the user's theme or recent files.
 class OwnWindow {
 public:
+    OwnWindow() = default;
+    OwnWindow(const OwnWindow&) = delete;
+    OwnWindow& operator=(const OwnWindow&) = delete;
+    // The settings go back to Qt's own place (QSettings' default, the generic config folder), so that a
+    // program that exported a window keeps its settings where they were.
+    ~OwnWindow() {
+        window_.reset();
+        if (!redirected_) return;
+        const QString standard = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, standard);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, standard);
+    }
+
     QString open(const Job& job, const QString& file) {
         if (!settingsDir_.isValid()) return QStringLiteral("cannot make a folder for the window's settings");
         QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
         QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir_.path());
+        redirected_ = true;
         window_ = std::make_unique<MainWindow>();
         window_->setAttribute(Qt::WA_DontShowOnScreen);
         window_->applyTheme(job.theme.name, false);
@@ -213,6 +227,15 @@ public:
         window_->show();
         if (!window_->openFile(file)) return file + QStringLiteral(": cannot be opened in a window");
         window_->resize(job.size); // opening may have restored a size
+        // A window has a least size (its docks and toolbar): a smaller frame would cut it off.
+        if (window_->size() != job.size) {
+            const QSize least = window_->minimumSizeHint().expandedTo(window_->minimumSize());
+            return QStringLiteral("--size %1x%2: the window is at least %3x%4; give a larger --size")
+                .arg(job.size.width())
+                .arg(job.size.height())
+                .arg(std::max(least.width(), window_->width()))
+                .arg(std::max(least.height(), window_->height()));
+        }
         return {};
     }
     MainWindow* window() const { return window_.get(); }
@@ -220,6 +243,7 @@ public:
 private:
     QTemporaryDir settingsDir_;
     std::unique_ptr<MainWindow> window_;
+    bool redirected_ = false;
 };
 
 // Progress for a sequence: lines at most one a second and a summary at the end; `advanced` for a bar;
@@ -275,8 +299,12 @@ const QString kCancelled = QStringLiteral("cancelled; nothing was written");
 // permissions anything else the user makes would have (0777 or 0666 less the umask).
 void makeOrdinary(const QString& path, bool folder) {
 #ifdef Q_OS_UNIX
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
+    // umask() can only be read by setting it: done once, the first time, not around every export.
+    static const mode_t mask = [] {
+        const mode_t m = ::umask(0);
+        ::umask(m);
+        return m;
+    }();
     const mode_t mode = (folder ? 0777 : 0666) & ~mask;
     ::chmod(QFile::encodeName(path).constData(), mode);
 #else
@@ -342,6 +370,17 @@ struct Output {
 using Produce = std::function<QString(Canvas&, const Frame&, Output&)>;
 using Consume = std::function<QString(std::size_t, Output&&)>;
 
+// `produce` and `consume` as one call that turns running out of memory into a message: a frame of a
+// large export is tens of megabytes, and a worker thread must not end the program.
+template <class F>
+QString guarded(const Job& job, F&& f) {
+    try {
+        return f();
+    } catch (const std::bad_alloc&) {
+        return outOfMemory(job);
+    }
+}
+
 QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Produce& produce, const Consume& consume,
                   Progress& progress) {
     const std::size_t total = job.frames.size();
@@ -349,15 +388,19 @@ QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Pr
         for (std::size_t i = 0; i < total; ++i) {
             if (progress.cancelled()) return kCancelled;
             Output out;
-            if (QString e = produce(*canvases.front(), job.frames[i], out); !e.isEmpty()) return e;
-            if (QString e = consume(i, std::move(out)); !e.isEmpty()) return e;
+            if (QString e = guarded(job, [&] { return produce(*canvases.front(), job.frames[i], out); }); !e.isEmpty()) return e;
+            if (QString e = guarded(job, [&] { return consume(i, std::move(out)); }); !e.isEmpty()) return e;
             progress.update(i + 1);
         }
         return {};
     }
     // Threads take the next index while it is fewer than `window` ahead of the one being consumed, so a
-    // slow consumer (a video encoder) holds at most that many finished frames in memory.
-    const std::size_t window = 4 * canvases.size();
+    // slow consumer (a video encoder) holds at most that many finished frames in memory: four a thread,
+    // fewer when frames are large (raw video frames: 33 MB at 3840×2160), within about 512 MB.
+    const auto frameBytes = static_cast<std::size_t>(job.pixels().width()) * static_cast<std::size_t>(job.pixels().height()) * 4;
+    const std::size_t window =
+        std::clamp<std::size_t>((std::size_t{512} << 20) / std::max<std::size_t>(frameBytes, 1), canvases.size() + 1,
+                                4 * canvases.size());
     std::vector<std::optional<Output>> ready(total);
     std::vector<QString> errors(total);
     std::mutex mutex;
@@ -375,7 +418,7 @@ QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Pr
                 i = next++;
             }
             Output out;
-            QString error = produce(*canvas, job.frames[i], out);
+            QString error = guarded(job, [&] { return produce(*canvas, job.frames[i], out); });
             {
                 const std::lock_guard lock(mutex);
                 errors[i] = std::move(error);
@@ -385,42 +428,52 @@ QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Pr
         }
     };
     QString error;
-    {
-        std::vector<std::jthread> threads;
-        threads.reserve(canvases.size());
-        for (Canvas* c : canvases) threads.emplace_back(work, c);
-        std::unique_lock lock(mutex);
-        while (taken < total) {
-            // Wake at least every 50 ms: the progress bar and a cancel are served from here.
-            produced.wait_for(lock, std::chrono::milliseconds(50), [&] { return ready[taken].has_value(); });
-            if (ready[taken]) {
-                Output out = std::move(*ready[taken]);
-                ready[taken].reset();
-                QString problem = std::move(errors[taken]);
-                const std::size_t i = taken++;
-                lock.unlock();
-                consumed.notify_all();
-                if (problem.isEmpty()) problem = consume(i, std::move(out));
-                progress.update(i + 1);
-                lock.lock();
-                if (!problem.isEmpty()) {
-                    error = problem;
-                    break;
-                }
-            } else {
-                lock.unlock();
-                progress.update(taken);
-                lock.lock();
-            }
-            if (progress.cancelled()) {
-                error = kCancelled;
-                break;
-            }
+    std::vector<std::jthread> threads;
+    // However this function is left (an error, a cancel, an exception), the workers are told to stop
+    // before they are joined: otherwise a worker waiting for room would be waited for forever.
+    const auto stopWorkers = [&] {
+        {
+            const std::lock_guard lock(mutex);
+            stop = true;
         }
-        stop = true;
+        consumed.notify_all();
+        threads.clear(); // joins
+    };
+    struct Finally {
+        std::function<void()> f;
+        ~Finally() { f(); }
+    } finally{stopWorkers};
+    threads.reserve(canvases.size());
+    for (Canvas* c : canvases) threads.emplace_back(work, c);
+    std::unique_lock lock(mutex);
+    while (taken < total) {
+        // Wake at least every 50 ms: the progress bar and a cancel are served from here, without the
+        // lock (asking about a cancel runs the dialog's events, which may take a while).
+        produced.wait_for(lock, std::chrono::milliseconds(50), [&] { return ready[taken].has_value(); });
+        std::optional<Output> out;
+        QString problem;
+        std::size_t done = taken;
+        if (ready[taken]) {
+            out = std::move(ready[taken]);
+            ready[taken].reset();
+            problem = std::move(errors[taken]);
+            done = ++taken;
+        }
         lock.unlock();
         consumed.notify_all();
-    } // the threads are joined here
+        if (out && problem.isEmpty()) problem = guarded(job, [&] { return consume(done - 1, std::move(*out)); });
+        progress.update(done);
+        if (!problem.isEmpty()) {
+            error = problem;
+            break;
+        }
+        if (progress.cancelled()) {
+            error = kCancelled;
+            break;
+        }
+        lock.lock();
+    }
+    if (lock.owns_lock()) lock.unlock();
     return error;
 }
 
@@ -428,7 +481,7 @@ QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Pr
 QString writeSingle(const ExportOptions& o, const Job& job, Canvas& canvas) {
     if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; --at writes one file");
     QByteArray bytes;
-    if (const QString error = encodeFrame(bytes, canvas, job, job.frames.front()); !error.isEmpty())
+    if (const QString error = guarded(job, [&] { return encodeFrame(bytes, canvas, job, job.frames.front()); }); !error.isEmpty())
         return cannotWrite(o.out, error);
     QSaveFile file(o.out);
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size()) return cannotWrite(o.out, file.errorString());
@@ -690,8 +743,8 @@ QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::v
         for (int y = 0; y < image.height(); ++y)
             encoder.write(reinterpret_cast<const char*>(image.constScanLine(y)), rowBytes);
         // Keep at most a few frames queued for ffmpeg: the pipe is the bottleneck for slow encoders.
-        while (encoder.bytesToWrite() > 4 * rowBytes * image.height()) {
-            if (encoder.state() != QProcess::Running) return ffmpegSaid();
+        while (encoder.bytesToWrite() > 2 * rowBytes * image.height()) {
+            if (encoder.state() != QProcess::Running) return cannotWrite(o.out, ffmpegSaid());
             encoder.waitForBytesWritten(50);
             if (progress.cancelled()) return kCancelled;
         }
@@ -701,7 +754,13 @@ QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::v
         stopEncoder();
         return error;
     }
-    while (encoder.bytesToWrite() > 0 && encoder.state() == QProcess::Running) encoder.waitForBytesWritten(100);
+    while (encoder.bytesToWrite() > 0 && encoder.state() == QProcess::Running) {
+        encoder.waitForBytesWritten(100);
+        if (progress.cancelled()) {
+            stopEncoder();
+            return kCancelled;
+        }
+    }
     encoder.closeWriteChannel();
     // ffmpeg finishes the file after its input ends (x264's lookahead, VP9's second pass): wait, still
     // answering a cancel.
@@ -714,7 +773,9 @@ QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::v
     }
     if (encoder.exitStatus() != QProcess::NormalExit || encoder.exitCode() != 0) return cannotWrite(o.out, ffmpegSaid());
     std::error_code ec;
-    std::filesystem::rename(partial.fileName().toStdString(), target.toStdString(), ec); // replaces PATH at once
+    // Replaces PATH at once. UTF-16 paths: a narrow string would be read in the ANSI code page on Windows.
+    std::filesystem::rename(std::filesystem::path(partial.fileName().toStdU16String()),
+                            std::filesystem::path(target.toStdU16String()), ec);
     if (ec) return cannotWrite(o.out, QString::fromStdString(ec.message()));
     partial.setAutoRemove(false);
     makeOrdinary(target, false);
@@ -784,20 +845,27 @@ ExportResult exportFrames(const ExportOptions& o) {
         return fail(QStringLiteral("--scale %1: expected 1 to 4 pixels per point (for a smaller picture, give a smaller --size)").arg(o.scale));
     if (o.scale != 1 && !isRaster(*format))
         return fail(QStringLiteral("--scale is for PNG and video frames; %1 is drawn in vectors, sharp at any size").arg(suffixOf(*format).toUpper()));
-    const QSize pixels(qRound(o.size.width() * o.scale), qRound(o.size.height() * o.scale));
-    if (o.size.width() < 1 || o.size.height() < 1 || pixels.width() < 1 || pixels.height() < 1 ||
-        pixels.width() > ExportLimits::maxSide || pixels.height() > ExportLimits::maxSide)
-        return fail(QStringLiteral("--size %1x%2%3: expected 1 to %4 pixels a side")
-                        .arg(o.size.width())
-                        .arg(o.size.height())
+    // The window's own window is exported at its size (Export.h): that is the size to check.
+    const bool windowAsItIs = o.window && o.view.compare(QLatin1String("window"), Qt::CaseInsensitive) == 0;
+    const QSize size = windowAsItIs ? o.window->size() : o.size;
+    const QString sizeName = windowAsItIs ? QStringLiteral("the window's size %1x%2").arg(size.width()).arg(size.height())
+                                          : QStringLiteral("--size %1x%2").arg(size.width()).arg(size.height());
+    const auto side = [&o](int points) { return static_cast<std::int64_t>(std::llround(points * o.scale)); };
+    if (size.width() < 1 || size.height() < 1 || side(size.width()) > ExportLimits::maxSide ||
+        side(size.height()) > ExportLimits::maxSide)
+        return fail(QStringLiteral("%1%2: expected 1 to %3 pixels a side")
+                        .arg(sizeName)
                         .arg(o.scale != 1 ? QStringLiteral(" at --scale %1").arg(o.scale) : QString())
                         .arg(ExportLimits::maxSide));
+    const QSize pixels(static_cast<int>(side(size.width())), static_cast<int>(side(size.height())));
     // H.264 and VP9 store colour at half resolution (4:2:0): both sides must be even.
     if ((*format == Format::Mp4 || *format == Format::Webm) && (pixels.width() % 2 || pixels.height() % 2))
-        return fail(QStringLiteral("--size %1x%2: %3 needs an even number of pixels a side")
+        return fail(QStringLiteral("%1: %2 needs an even number of pixels a side (%3x%4)%5")
+                        .arg(windowAsItIs ? sizeName : QStringLiteral("--size %1x%2").arg(pixels.width()).arg(pixels.height()))
+                        .arg(suffixOf(*format).toUpper())
                         .arg(pixels.width())
                         .arg(pixels.height())
-                        .arg(suffixOf(*format).toUpper()));
+                        .arg(windowAsItIs ? QStringLiteral("; resize the window by a pixel") : QString()));
     if (o.transparent && *format != Format::Png)
         return fail(QStringLiteral("--transparent is for PNG; %1 has no transparent background").arg(suffixOf(*format).toUpper()));
     using Factor = views::PlaybackClock::Factor;
@@ -886,7 +954,7 @@ ExportResult exportFrames(const ExportOptions& o) {
     job.view = view;
     job.chart = *chart;
     job.theme = views::Theme::byName(o.theme);
-    job.size = o.size;
+    job.size = size;
     job.scale = o.scale;
     job.transparent = o.transparent;
     if (o.transparent) job.theme.background = Qt::transparent; // nothing under the drawing (paintImage)
@@ -947,8 +1015,8 @@ ExportResult exportFrames(const ExportOptions& o) {
         owned.push_back(std::make_unique<ChartsCanvas>(job));
     } else if (view == View::Window) {
         if (o.window) {
-            // The window as it is: its size is the frame's, and its playhead goes back where it was.
-            job.size = o.window->size();
+            // The window as it is: its size is the frame's (checked above), and its playhead goes back
+            // where it was.
             const Time before = doc->playhead();
             restoreWindow = [&o, before] { if (o.seekWindow) o.seekWindow(before); };
             owned.push_back(std::make_unique<WindowCanvas>(o.window, o.seekWindow ? o.seekWindow : [](Time) {}));

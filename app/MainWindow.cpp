@@ -455,6 +455,19 @@ void MainWindow::watch(const QString& path) {
 void MainWindow::lessonFileChanged() {
     const QString path = doc_->path();
     if (!lesson_->isActive() || path.isEmpty()) return;
+    // An export paints from the run that is loaded now, on other threads: a reload would free it under
+    // them. The file is read again once the export has finished.
+    if (ExportDialog* exporting = exportDialog_.data(); exporting != nullptr && exporting->isExporting()) {
+        if (!reloadAfterExport_) {
+            reloadAfterExport_ = true;
+            connect(exporting, &ExportDialog::exportFinished, this, [this] {
+                reloadAfterExport_ = false;
+                lessonFileChanged();
+            }, Qt::SingleShotConnection);
+            connect(exporting, &QObject::destroyed, this, [this] { reloadAfterExport_ = false; });
+        }
+        return;
+    }
     if (!QFileInfo::exists(path)) { // in the middle of an editor's rename: look again shortly
         QTimer::singleShot(500, this, [this, path] {
             if (doc_->path() == path && QFileInfo::exists(path)) lessonFileChanged();

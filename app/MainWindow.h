@@ -114,6 +114,7 @@ private:
     QFileSystemWatcher* watcher_;
     bool reloading_ = false;
     QByteArray dockStateBeforeStartPage_;
+    bool reloadAfterExport_ = false; // the lesson file changed while an export was running
     QPointer<PresenterWindow> presenter_;
     QPointer<ExportDialog> exportDialog_;
     QLabel* timeLabel_;

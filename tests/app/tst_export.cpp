@@ -28,6 +28,7 @@
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWidget>
 
 using namespace backlog;
 using backlog::app::ExportOptions;
@@ -66,6 +67,7 @@ private slots:
     void speedsAreReadAsTyped();
     void cancellingLeavesNothingBehind_data();
     void cancellingLeavesNothingBehind();
+    void aWindowsSizeIsCheckedLikeAnyOther();
     void exportedFramesMatchTheirGoldenImages_data();
     void exportedFramesMatchTheirGoldenImages();
 };
@@ -876,6 +878,36 @@ void TestExport::cancellingLeavesNothingBehind() {
     } else {
         QCOMPARE(left, QStringList());
     }
+}
+
+void TestExport::aWindowsSizeIsCheckedLikeAnyOther() {
+    QTemporaryDir dir;
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kBurst).isEmpty());
+    // The window's own window is exported at its size: an odd width cannot be an MP4, and says so
+    // before ffmpeg is asked.
+    QWidget window;
+    window.resize(641, 360);
+    ExportOptions o = options(QString(), dir.filePath(QStringLiteral("film.mp4")));
+    o.document = &doc;
+    o.view = QStringLiteral("window");
+    o.window = &window;
+    o.seekWindow = [](Time) {};
+    o.from = Time();
+    o.to = Time::ms(100);
+    ExportResult r = exportFrames(o);
+    QCOMPARE(r.errors, QStringList{QStringLiteral("the window's size 641x360: MP4 needs an even number of pixels a side "
+                                                  "(641x360); resize the window by a pixel")});
+    // A window built for the export cannot be smaller than its docks allow: refused, not cut off.
+    ExportOptions small = options(kTwoQueues, dir.filePath(QStringLiteral("small.png")));
+    small.view = QStringLiteral("window");
+    small.size = QSize(320, 200);
+    small.at = Time::ms(1);
+    r = exportFrames(small);
+    QCOMPARE(r.errors.size(), 1);
+    QVERIFY2(r.errors.front().startsWith(QStringLiteral("--size 320x200: the window is at least ")), qPrintable(r.errors.front()));
+    QVERIFY(r.errors.front().endsWith(QStringLiteral("; give a larger --size")));
+    QVERIFY(QDir(dir.path()).isEmpty());
 }
 
 // What the charts and the window look like exported (the stage's and the ladder's pictures have their

@@ -4,7 +4,9 @@
 #include "AppSettings.h"
 #include "Export.h"
 #include "ExportDialog.h"
+#include "Lesson.h"
 #include "MainWindow.h"
+#include "Simulation.h"
 #include "SimulationDocument.h"
 
 #include <QAction>
@@ -12,6 +14,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QDoubleSpinBox>
 #include <QImage>
@@ -54,6 +57,7 @@ private slots:
     void thePreviewIsTheWholeFrameShrunk();
     void theOptionsAreRemembered();
     void ctrlEOpensTheDialogForTheWindowsRun();
+    void aLessonChangedDuringAnExportIsReadAfterIt();
 };
 
 namespace {
@@ -610,6 +614,54 @@ void TestExportDialog::ctrlEOpensTheDialogForTheWindowsRun() {
     QPointer<ExportDialog> guard(&d);
     QTest::keyClick(&d, Qt::Key_Escape);
     QTRY_VERIFY(!guard);
+}
+
+void TestExportDialog::aLessonChangedDuringAnExportIsReadAfterIt() {
+    // The window reads a lesson file again when it changes (an editor beside it). During an export
+    // that would free the run the painting threads read: the reload waits for the export's end.
+    QTemporaryDir tmp;
+    const QString lesson = tmp.filePath(QStringLiteral("flood.yaml"));
+    QVERIFY(QFile::copy(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/06-syn-flood.yaml"), lesson));
+    app::MainWindow w;
+    QVERIFY(w.openFile(lesson));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.showExportDialog();
+    QTRY_VERIFY(w.exportDialog() && w.exportDialog()->isVisible());
+    ExportDialog& d = *w.exportDialog();
+    chooseLongRange(d, *w.document());
+    chooseData(child<QComboBox>(d, "clock"), QStringLiteral("1"));
+    typePath(d, tmp.filePath(QStringLiteral("frames")));
+
+    const Simulation* before = &w.document()->simulation();
+    QElapsedTimer sinceEdit;
+    bool sameRunThroughout = true;
+    qint64 longestAfterEdit = 0;
+    connect(&d, &ExportDialog::progressed, &d, [&](int done, int) {
+        if (done > 0 && !sinceEdit.isValid()) {
+            QFile f(lesson);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QByteArray text = f.readAll();
+            f.close();
+            text.replace("title: A SYN flood", "title: A SYN flood, edited");
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(text) == text.size());
+            f.close();
+            sinceEdit.start();
+        }
+        if (sinceEdit.isValid()) longestAfterEdit = sinceEdit.elapsed();
+        sameRunThroughout = sameRunThroughout && &w.document()->simulation() == before;
+    });
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    QVERIFY(sameRunThroughout);
+    // The export outlasted the watcher's delay (200 ms) after the edit, so the reload was asked for
+    // during it.
+    QVERIFY2(longestAfterEdit > 400, qPrintable(QString::number(longestAfterEdit)));
+    const auto title = [&w] {
+        const Lesson* l = w.document()->lesson();
+        return l != nullptr ? QString::fromStdString(l->title) : QString();
+    };
+    QTRY_COMPARE(title(), QStringLiteral("A SYN flood, edited"));
 }
 
 QTEST_MAIN(TestExportDialog)
