@@ -2,6 +2,7 @@
 
 #include "LessonPlayer.h"
 #include "Markdown.h"
+#include "NarrationView.h"
 #include "Player.h"
 #include "SimulationDocument.h"
 #include "StageView.h"
@@ -227,6 +228,12 @@ PresenterNotes::PresenterNotes(views::SimulationDocument* document, views::Lesso
     QFont text = now_->font();
     text.setPointSizeF(text.pointSizeF() * 1.4);
     now_->setFont(text);
+    now_->setAlignment(Qt::AlignTop | Qt::AlignLeft); // read from the top, however long the step is
+    QFont coming = next_->font();
+    coming.setPointSizeF(coming.pointSizeF() * 1.25);
+    next_->setFont(coming);
+    next_->setFrameShape(QFrame::StyledPanel); // apart from the step, a glance away
+    next_->setMargin(8);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(clock_);
     layout->addWidget(now_, 1);
@@ -260,8 +267,11 @@ void PresenterNotes::refresh() {
                        .arg(QString::fromStdString(s.title).toHtmlEscaped()) +
                    htmlOf(s.say);
     if (s.question) {
-        html += QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Question:"), htmlOf(s.question->ask));
-        html += QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Explanation:"), htmlOf(s.question->explain));
+        const Question& q = *s.question;
+        html += QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Question:"), htmlOf(q.ask));
+        // The answer, for the teacher's eyes: the class sees only the question.
+        html += QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Answer:"), views::answerText(q).toHtmlEscaped());
+        html += QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Explanation:"), htmlOf(q.explain));
     }
     // Last, under their own heading, so that the teacher does not read them out as narration.
     if (!s.notes.empty()) html += QStringLiteral("<h3>%1</h3>").arg(tr("Notes")) + htmlOf(s.notes);

@@ -36,6 +36,14 @@ QString formatNumber(double v) { return QLocale().toString(v, 'g', 12); }
 
 } // namespace
 
+QString answerText(const Question& q) {
+    if (q.kind == Question::Kind::Choice)
+        return q.answer >= 0 && static_cast<std::size_t>(q.answer) < q.choices.size()
+                   ? QString::fromStdString(markdownToPlain(q.choices[static_cast<std::size_t>(q.answer)]))
+                   : QString();
+    return formatNumber(q.number) + (q.unit.empty() ? QString() : QLatin1Char(' ') + QString::fromStdString(q.unit));
+}
+
 NarrationView::NarrationView(SimulationDocument* document, LessonPlayer* lesson, QWidget* parent)
     : QWidget(parent), document_(document), lesson_(lesson) {
     setObjectName(QStringLiteral("NarrationView"));
@@ -276,9 +284,7 @@ void NarrationView::showQuestion() {
     explain_->setVisible(!open);
     continue_->setVisible(!open);
     if (open) return;
-    const QString right = q.kind == Question::Kind::Choice
-                              ? QString::fromStdString(markdownToPlain(q.choices[static_cast<std::size_t>(q.answer)]))
-                              : formatNumber(q.number) + (q.unit.empty() ? QString() : QLatin1Char(' ') + QString::fromStdString(q.unit));
+    const QString right = answerText(q);
     switch (a) {
     case LessonPlayer::Answer::Right: verdict_->setText(tr("Right: %1.").arg(right)); break;
     case LessonPlayer::Answer::Wrong: verdict_->setText(tr("Not quite: the answer is %1.").arg(right)); break;

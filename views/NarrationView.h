@@ -14,10 +14,18 @@ class QPushButton;
 class QTextBrowser;
 class QVBoxLayout;
 
+namespace backlog {
+struct Question;
+}
+
 namespace backlog::views {
 
 class LessonPlayer;
 class SimulationDocument;
+
+// A question's right answer in words, as the card and the presenter's view give it: the right choice's
+// text, or the number with its unit ("129 connections").
+QString answerText(const Question& q);
 
 class NarrationView : public QWidget {
     Q_OBJECT

@@ -263,6 +263,11 @@ void TestMainWindow::presenterViewShowsTheStepsNotes() {
                            "    say: The accept queue holds five.\n"
                            "    notes: |\n"
                            "      Many will say *four*.\n"
+                           "    question:\n"
+                           "      ask: How many connections can wait?\n"
+                           "      choices: [four, backlog + 1]\n"
+                           "      answer: 2\n"
+                           "      explain: The test for full is a strict greater-than.\n"
                            "  - at: 1s\n"
                            "    title: Quiet\n"
                            "    say: Nothing more happens.\n"));
@@ -288,6 +293,9 @@ void TestMainWindow::presenterViewShowsTheStepsNotes() {
     QTest::keyClick(p, Qt::Key_PageDown);
     QCOMPARE(w.lessonPlayer()->currentStep(), 1);
     QTRY_VERIFY2(notes.text().contains(QStringLiteral("Many will say <i>four</i>.")), qPrintable(notes.text()));
+    // The question's answer is there for the teacher, as is its explanation.
+    QVERIFY2(notes.text().contains(QStringLiteral("<b>Answer:</b> backlog + 1")), qPrintable(notes.text()));
+    QVERIFY(notes.text().contains(QStringLiteral("strict greater-than")));
     QVERIFY(!notes.text().contains(QStringLiteral("Recv-Q")));
     QVERIFY(!p->caption()->text().contains(QStringLiteral("four")));
     // A step without notes has no Notes heading.
