@@ -131,6 +131,11 @@ void PresenterWindow::showStep() {
         caption_->setText(htmlOf(s.say.empty() && s.question ? s.question->ask : s.say));
         emphasis.highlight = s.highlight;
         emphasis.zoom = s.zoom;
+        // On a projector the back row cannot read a queue drawn for a laptop: when a step points at one
+        // element (and at no packets, which fly in from outside it) without a zoom of its own, presenter
+        // mode zooms to it. Z turns this off and on.
+        if (!emphasis.zoom && autoZoom_ && s.highlight.size() == 1 && s.highlight.front().kind != Target::Kind::PacketKind)
+            emphasis.zoom = s.highlight.front();
     }
     stage_->setEmphasis(emphasis);
     if (notes_) notes_->refresh();
@@ -143,7 +148,7 @@ bool PresenterWindow::event(QEvent* event) {
         switch (static_cast<QKeyEvent*>(event)->key()) {
         case Qt::Key_PageDown: case Qt::Key_PageUp: case Qt::Key_Right: case Qt::Key_Left: case Qt::Key_Up:
         case Qt::Key_Down: case Qt::Key_Space: case Qt::Key_B: case Qt::Key_Period: case Qt::Key_S:
-        case Qt::Key_Escape: case Qt::Key_F5:
+        case Qt::Key_Z: case Qt::Key_Escape: case Qt::Key_F5:
             event->accept();
             return true;
         default: break;
@@ -174,6 +179,10 @@ void PresenterWindow::keyPressEvent(QKeyEvent* event) {
         stage_->setVisible(!blacked_);
         caption_->setVisible(!blacked_ && lesson_->isActive() && lesson_->currentStep() >= 0);
         update();
+        break;
+    case Qt::Key_Z:
+        autoZoom_ = !autoZoom_;
+        showStep();
         break;
     case Qt::Key_S:
         spotlight_ = !spotlight_;

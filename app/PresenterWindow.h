@@ -1,8 +1,9 @@
 // Presenter mode (F5, or `backlog present FILE`): the stage full screen in the projector theme, the
 // current step's narration as a caption, no chrome. A clicker's PageDown/PageUp and the arrow keys move
 // between lesson steps (Space plays and pauses, as in the window), B blacks the screen, S turns on a
-// spotlight that follows the mouse, Escape or F5 leaves. With a second screen, a presenter's view
-// there shows the narration, the step's notes for the teacher, the next step and a clock.
+// spotlight that follows the mouse, Z zooms to what a step highlights (on at first), Escape or F5
+// leaves. With a second screen, a presenter's view there shows the narration, the question's answer,
+// the step's notes for the teacher, the next step and a clock.
 #pragma once
 
 #include <QPointer>
@@ -35,6 +36,8 @@ public:
 
     bool isBlacked() const { return blacked_; }
     bool hasSpotlight() const { return spotlight_; }
+    // Whether a step that highlights one element without zooming is zoomed to it (Z toggles; on).
+    bool zoomsToHighlight() const { return autoZoom_; }
     views::StageView* stage() const { return stage_; }
     QLabel* caption() const { return caption_; }
     PresenterNotes* notes() const { return notes_; }
@@ -60,6 +63,7 @@ private:
     QPointer<PresenterNotes> notes_;
     bool blacked_ = false;
     bool spotlight_ = false;
+    bool autoZoom_ = true;
     QPoint mouse_;
 };
 

@@ -258,6 +258,7 @@ void TestMainWindow::presenterViewShowsTheStepsNotes() {
                            "    title: Ten clients\n"
                            "    say: Ten clients call `connect()`.\n"
                            "    notes: Ask who has seen **Recv-Q** in `ss -lnt`.\n"
+                           "    highlight: [syn-queue, SYN]\n"
                            "  - at: 500ms\n"
                            "    title: Full\n"
                            "    say: The accept queue holds five.\n"
@@ -270,7 +271,8 @@ void TestMainWindow::presenterViewShowsTheStepsNotes() {
                            "      explain: The test for full is a strict greater-than.\n"
                            "  - at: 1s\n"
                            "    title: Quiet\n"
-                           "    say: Nothing more happens.\n"));
+                           "    say: Nothing more happens.\n"
+                           "    highlight: accept-queue\n"));
     app::MainWindow w;
     QVERIFY(w.openFile(path));
     w.show();
@@ -303,6 +305,21 @@ void TestMainWindow::presenterViewShowsTheStepsNotes() {
     QCOMPARE(w.lessonPlayer()->currentStep(), 2);
     QTRY_VERIFY2(notes.text().contains(QStringLiteral("Nothing more happens.")), qPrintable(notes.text()));
     QVERIFY(!notes.text().contains(heading));
+    // The step points at one element and has no zoom of its own: presenter mode zooms to it; Z turns
+    // that off and on. (The first step also lit packets, which fly in from outside: no zoom there.)
+    QVERIFY(p->zoomsToHighlight());
+    QVERIFY(p->stage()->emphasis().zoom.has_value());
+    QCOMPARE(p->stage()->emphasis().zoom->kind, Target::Kind::AcceptQueue);
+    QTest::keyClick(p, Qt::Key_Z);
+    QVERIFY(!p->zoomsToHighlight());
+    QVERIFY(!p->stage()->emphasis().zoom.has_value());
+    QCOMPARE(p->stage()->emphasis().highlight.size(), std::size_t{1}); // still lit
+    QTest::keyClick(p, Qt::Key_Z);
+    QVERIFY(p->stage()->emphasis().zoom.has_value());
+    QTest::keyClick(p, Qt::Key_PageUp);
+    QTest::keyClick(p, Qt::Key_PageUp);
+    QCOMPARE(w.lessonPlayer()->currentStep(), 0);
+    QVERIFY(!p->stage()->emphasis().zoom.has_value());
     QTest::keyClick(p, Qt::Key_Escape);
     QTRY_VERIFY(!w.presenter());
 }
