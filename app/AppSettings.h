@@ -34,6 +34,7 @@ inline const Setting<QString> exportTheme{"export/theme", {}}; // empty: the win
 inline const Setting<QSize> exportSize{"export/size", QSize(1920, 1080)};
 inline const Setting<double> exportScale{"export/scale", 1.0};
 inline const Setting<bool> exportTransparent{"export/transparent", false};
+inline const Setting<bool> exportEmphasis{"export/emphasis", true}; // a lesson step's highlights and zoom
 inline const Setting<int> exportFps{"export/fps", 30};
 inline const Setting<QString> exportClock{"export/clock", {}}; // "paced" or a speed; empty: paced for a lesson
 } // namespace settings

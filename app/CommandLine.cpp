@@ -275,6 +275,8 @@ int exportCommand(const QStringList& arguments) {
     const QCommandLineOption paced("paced", "Play the film on the window's paced clock instead: every packet's flight "
                                             "at least 0.8 s, every quiet gap at most 0.6 s (as a class sees a lesson).");
     const QCommandLineOption steps("steps", "One frame per step of a lesson, at the step's moment.");
+    const QCommandLineOption plain("plain", "Without a lesson step's highlights and zoom (which the stage shows by "
+                                            "default, as the window does).");
     const QCommandLineOption size("size", "Frame size in points (default 1920x1080; at most 8192 pixels a side).",
                                   "WxH");
     const QCommandLineOption scale("scale", "Pixels per point for PNG and video (1 to 4; default 1): 2 gives a "
@@ -291,7 +293,7 @@ int exportCommand(const QStringList& arguments) {
                                     "A connection the ladder (may be repeated) or the state diagram shows (from 0; "
                                     "default 0).",
                                     "N");
-    parser.addOptions({out, at, from, to, fps, speed, paced, steps, size, scale, transparent, format, view, chart, theme, client});
+    parser.addOptions({out, at, from, to, fps, speed, paced, steps, plain, size, scale, transparent, format, view, chart, theme, client});
     if (const std::optional<int> status = parseCommand(parser, arguments, "export")) return *status;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {
@@ -330,6 +332,7 @@ int exportCommand(const QStringList& arguments) {
     }
     options.paced = parser.isSet(paced);
     options.steps = parser.isSet(steps);
+    options.plain = parser.isSet(plain);
     if (parser.isSet(size)) {
         static const QRegularExpression wxh(QStringLiteral("^(\\d{1,9})x(\\d{1,9})$"));
         const QRegularExpressionMatch m = wxh.match(parser.value(size));

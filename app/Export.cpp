@@ -5,6 +5,7 @@
 #include "History.h"
 #include "LadderRenderer.h"
 #include "Lesson.h"
+#include "LessonPlayer.h"
 #include "MainWindow.h"
 #include "Markdown.h"
 #include "PngEncoder.h"
@@ -973,9 +974,19 @@ ExportResult exportFrames(const ExportOptions& o) {
     const auto afterEnd = [&](const char* option, Time t) {
         return QStringLiteral("%1 %2: after the end of the run (%3)").arg(QLatin1String(option), duration(t), duration(end));
     };
+    // The emphasis the window's stage shows at t: the highlights and zoom of the lesson's step there.
+    const Lesson* lessonShown = o.plain ? nullptr : doc->lesson();
+    const auto emphasisAt = [&](Time t) {
+        views::StageRenderer::Emphasis e;
+        if (!lessonShown || lessonShown->steps.empty()) return e;
+        const Step& step = lessonShown->steps[static_cast<std::size_t>(views::stepAtMoment(doc->stepTimes(), t))];
+        e.highlight = step.highlight;
+        e.zoom = step.zoom;
+        return e;
+    };
     if (o.at) {
         if (*o.at > end) return fail(afterEnd("--at", *o.at));
-        job.frames.push_back({*o.at, {}, {}});
+        job.frames.push_back({*o.at, {}, emphasisAt(*o.at)});
     } else if (o.from) {
         if (*o.to > end) return fail(afterEnd("--to", *o.to));
         const std::vector<Time> moments =
@@ -983,7 +994,7 @@ ExportResult exportFrames(const ExportOptions& o) {
         if (moments.size() > ExportLimits::maxFrames) return fail(tooMany());
         const std::size_t n = moments.size();
         for (std::size_t k = 0; k < n; ++k)
-            job.frames.push_back({moments[k], numbered(QStringLiteral("frame"), k + 1, n, 5, *format), {}});
+            job.frames.push_back({moments[k], numbered(QStringLiteral("frame"), k + 1, n, 5, *format), emphasisAt(moments[k])});
     } else {
         const Lesson* lesson = doc->lesson();
         const char* option = handout ? "--format handout" : "--steps";
@@ -1000,8 +1011,10 @@ ExportResult exportFrames(const ExportOptions& o) {
                                 .arg(step.place.line)
                                 .arg(i + 1));
             Frame frame{t, numbered(QStringLiteral("step"), i + 1, n, 2, *format), {}, static_cast<int>(i)};
-            frame.emphasis.highlight = step.highlight;
-            frame.emphasis.zoom = step.zoom;
+            if (!o.plain) {
+                frame.emphasis.highlight = step.highlight;
+                frame.emphasis.zoom = step.zoom;
+            }
             job.frames.push_back(std::move(frame));
         }
     }

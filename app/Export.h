@@ -61,6 +61,9 @@ struct ExportOptions {
     views::PlaybackClock::Factor speed{1, 1};
     bool paced = false;
     bool steps = false;
+    // A lesson's stage shows each moment's step as the window does: its highlights and zoom. `plain`
+    // leaves them out (the stage alone, for a slide that makes its own point).
+    bool plain = false;
 
     QSize size{1920, 1080}; // in points: the layout; a PNG or video frame has size × scale pixels
     double scale = 1;       // pixels per point (PNG, video): 2 gives a sharp 3840×2160 frame of a 1920×1080 layout

@@ -281,6 +281,9 @@ void ExportDialog::buildForm() {
     transparent_ = new QCheckBox(tr("&Transparent background (for slides with their own)"), form_);
     transparent_->setObjectName(QStringLiteral("transparent"));
     formLayout->addRow(QString(), transparent_);
+    emphasis_ = new QCheckBox(tr("The lesson step's &highlights and zoom, as the window shows them"), form_);
+    emphasis_->setObjectName(QStringLiteral("emphasis"));
+    formLayout->addRow(QString(), emphasis_);
 
     out_ = new QLineEdit(form_);
     out_->setObjectName(QStringLiteral("out"));
@@ -374,6 +377,7 @@ void ExportDialog::buildForm() {
     connect(theme_, &QComboBox::currentIndexChanged, this, changed);
     connect(scale_, &QComboBox::currentIndexChanged, this, changed);
     connect(transparent_, &QCheckBox::toggled, this, changed);
+    connect(emphasis_, &QCheckBox::toggled, this, changed);
     const auto sizeChanged = [this] {
         if (updating_) return;
         updating_ = true;
@@ -436,6 +440,7 @@ void ExportDialog::restoreSettings() {
     height_->setValue(size.isValid() ? size.height() : 1080);
     select(scale_, settings::exportScale.get());
     transparent_->setChecked(settings::exportTransparent.get());
+    emphasis_->setChecked(settings::exportEmphasis.get());
     fps_->setValue(std::clamp(settings::exportFps.get(), 1, ExportLimits::maxFps));
     // A lesson is seen paced in the window, so its film is paced unless another speed was chosen.
     const QString clock = settings::exportClock.get();
@@ -464,6 +469,7 @@ void ExportDialog::saveSettings() const {
     settings::exportSize.set(QSize(width_->value(), height_->value()));
     settings::exportScale.set(scale_->currentData().toDouble());
     settings::exportTransparent.set(transparent_->isChecked());
+    settings::exportEmphasis.set(emphasis_->isChecked());
     settings::exportFps.set(fps_->value());
     settings::exportClock.set(clock_->currentData().toString());
 }
@@ -587,6 +593,11 @@ void ExportDialog::updateForm() {
         w->setEnabled(!ownWindow);
         w->setToolTip(ownWindow ? tr("The window is exported as it is: at its size, in its theme") : QString());
     }
+    // Only the stage of a lesson has steps to show (the window shows its own).
+    const views::SimulationDocument* shown = run();
+    const bool lessonStage = shown != nullptr && shown->lesson() != nullptr && view_->currentData().toString() == QLatin1String("stage");
+    emphasis_->setEnabled(lessonStage);
+    emphasis_->setToolTip(lessonStage ? QString() : tr("A lesson's stage only"));
     transparent_->setEnabled(canBeTransparent());
     transparent_->setToolTip(canBeTransparent() ? QString() : tr("PNG of the stage or the ladder only (the charts and the window paint their own background)"));
     // GIF frame delays are hundredths of a second: players slow down past 50 frames a second.
@@ -660,6 +671,7 @@ ExportOptions ExportDialog::options() const {
     o.scale = o.format == QLatin1String("png") || isVideo(o.format) ? scale_->currentData().toDouble() : 1.0;
     o.view = view_->currentData().toString();
     o.transparent = canBeTransparent() && transparent_->isChecked();
+    o.plain = !emphasis_->isChecked();
     if (o.view == QLatin1String("charts")) o.chart = chart_->currentData().toString();
     o.theme = theme_->currentData().toString();
     if (o.view == QLatin1String("ladder")) o.clients = clients_;

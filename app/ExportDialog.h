@@ -124,6 +124,7 @@ private:
     QComboBox* scale_;
     QLabel* pixels_;
     QCheckBox* transparent_;
+    QCheckBox* emphasis_;
     QLineEdit* out_;
     QPushButton* browse_;
     QLabel* preview_;

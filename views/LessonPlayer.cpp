@@ -160,12 +160,14 @@ void LessonPlayer::onBarrier(Time t) {
     }
 }
 
-int LessonPlayer::stepAt(Time t) const {
+int stepAtMoment(const std::vector<Time>& stepTimes, Time t) {
     int found = 0;
-    for (int i = 0; i < stepCount(); ++i)
-        if (isReachable(i) && stepTime(i) <= t) found = i;
+    for (std::size_t i = 0; i < stepTimes.size(); ++i)
+        if (!stepTimes[i].isNever() && stepTimes[i] <= t) found = static_cast<int>(i);
     return found;
 }
+
+int LessonPlayer::stepAt(Time t) const { return stepAtMoment(document_->stepTimes(), t); }
 
 // A seek (the timeline, the event log, Home/End) puts the class at the step whose moment was passed
 // last; stepping through a lesson's own moments is handled by enter().

@@ -18,6 +18,11 @@ namespace backlog::views {
 class Player;
 class SimulationDocument;
 
+// The step a class is at when the playhead is at t: the last one whose moment (SimulationDocument's
+// stepTimes; never for a step whose condition never held) is at or before t, or the first. The window
+// and the export agree through this.
+int stepAtMoment(const std::vector<Time>& stepTimes, Time t);
+
 class LessonPlayer : public QObject {
     Q_OBJECT
 public:

@@ -7,6 +7,7 @@
 #include "ChartsView.h"
 #include "History.h"
 #include "LadderRenderer.h"
+#include "LessonPlayer.h"
 #include "Lesson.h"
 #include "Markdown.h"
 #include "PngEncoder.h"
@@ -41,6 +42,7 @@ private slots:
     void aFrameIsWhatTheStageRendererPaints();
     void aLadderFrameIsWhatTheLadderRendererPaints();
     void aStatesFrameIsWhatTheStateDiagramPaints();
+    void aLessonsFrameShowsItsStepLikeTheWindow();
     void stepsGiveOneFramePerStepWithItsEmphasis();
     void aSequenceIsNumberedInOrder();
     void svgAndPdfAreValid();
@@ -223,6 +225,34 @@ void TestExport::aStatesFrameIsWhatTheStateDiagramPaints() {
     views::StateDiagramRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), doc.simulation(), *o.at, theme, 150);
     p.end();
     QVERIFY(loaded(o.out) == expected.convertToFormat(QImage::Format_ARGB32));
+}
+
+void TestExport::aLessonsFrameShowsItsStepLikeTheWindow() {
+    // A moment of a lesson is drawn with the step the class is at then (its highlights and zoom), as the
+    // window's stage draws it; --plain leaves them out.
+    QTemporaryDir dir;
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kTwoQueues).isEmpty());
+    const Lesson& lesson = *doc.lesson();
+    const Time t = doc.stepTimes()[1] + Time::us(100); // inside step 2, which zooms to the SYN queue
+    const int step = views::stepAtMoment(doc.stepTimes(), t);
+    QCOMPARE(step, 1);
+    QVERIFY(lesson.steps[1].zoom.has_value());
+    views::StageRenderer::Emphasis e;
+    e.highlight = lesson.steps[1].highlight;
+    e.zoom = lesson.steps[1].zoom;
+    ExportOptions o = options(kTwoQueues, dir.filePath(QStringLiteral("step.png")));
+    o.at = t;
+    QVERIFY(exportFrames(o).ok());
+    QVERIFY(loaded(o.out) == stage(doc, t, o.size, views::Theme::light(), e));
+    o.plain = true;
+    o.out = dir.filePath(QStringLiteral("plain.png"));
+    QVERIFY(exportFrames(o).ok());
+    QVERIFY(loaded(o.out) == stage(doc, t, o.size, views::Theme::light()));
+    // In a film too: a frame before the first step's moment is the first step's, one after the last the
+    // last's.
+    QCOMPARE(views::stepAtMoment(doc.stepTimes(), Time()), 0);
+    QCOMPARE(views::stepAtMoment(doc.stepTimes(), doc.end()), static_cast<int>(lesson.steps.size()) - 1);
 }
 
 void TestExport::stepsGiveOneFramePerStepWithItsEmphasis() {

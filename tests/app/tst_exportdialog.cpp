@@ -295,6 +295,18 @@ void TestExportDialog::aLessonsFilmIsPacedAndTheCountSaysSo() {
     QSettings().remove(QStringLiteral("export/clock"));
     ExportDialog plain(&scenario, nullptr, {});
     QCOMPARE(child<QComboBox>(plain, "clock")->currentData().toString(), QStringLiteral("1"));
+
+    // A lesson's stage shows its steps' highlights and zoom unless asked not to; a scenario has none.
+    auto* emphasis = child<QCheckBox>(d, "emphasis");
+    chooseData(child<QComboBox>(d, "view"), QStringLiteral("stage"));
+    QVERIFY(emphasis->isEnabled());
+    QVERIFY(emphasis->isChecked());
+    QVERIFY(!d.options().plain);
+    emphasis->setChecked(false);
+    QVERIFY(d.options().plain);
+    chooseData(child<QComboBox>(d, "view"), QStringLiteral("ladder"));
+    QVERIFY(!emphasis->isEnabled());
+    QVERIFY(!child<QCheckBox>(plain, "emphasis")->isEnabled());
 }
 
 // Engine work: needs ExportOptions::advanced and ExportOptions::cancelled.
