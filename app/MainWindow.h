@@ -63,6 +63,8 @@ public:
     // Paints every view in a theme (Theme::names()); `remember`: also the theme the next start uses
     // (an export's own window does not touch the user's choice).
     void applyTheme(const QString& name, bool remember = true);
+    // The lesson file changed during an export and is read again when it ends.
+    bool isReloadWaitingForExport() const { return reloadAfterExport_; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
