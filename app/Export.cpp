@@ -61,13 +61,15 @@ __extension__ typedef __int128 Wide;
 enum class Format { Png, Svg, Pdf, Gif, Mp4, Webm, Handout };
 enum class View { Stage, Ladder, States, Charts, Window }; // exportViews() in this order
 
+// The formats by the names the options use, in the order help texts list them (exportFormats()).
+constexpr std::pair<const char*, Format> kFormatNames[] = {{"png", Format::Png},   {"svg", Format::Svg},
+                                                          {"pdf", Format::Pdf},   {"gif", Format::Gif},
+                                                          {"mp4", Format::Mp4},   {"webm", Format::Webm},
+                                                          {"handout", Format::Handout}};
+
 std::optional<Format> formatNamed(const QString& name) {
-    static const std::pair<const char*, Format> names[] = {{"png", Format::Png},   {"svg", Format::Svg},
-                                                           {"pdf", Format::Pdf},   {"gif", Format::Gif},
-                                                           {"mp4", Format::Mp4},   {"webm", Format::Webm},
-                                                           {"handout", Format::Handout}};
     const QString n = name.toLower();
-    for (const auto& [text, format] : names)
+    for (const auto& [text, format] : kFormatNames)
         if (n == QLatin1String(text)) return format;
     return std::nullopt;
 }
@@ -86,6 +88,7 @@ QString suffixOf(Format f) {
 }
 
 bool isVideo(Format f) { return f == Format::Gif || f == Format::Mp4 || f == Format::Webm; }
+bool isSequence(Format f) { return f == Format::Png || f == Format::Svg; } // a folder of numbered files
 bool isRaster(Format f) { return f == Format::Png || isVideo(f); }
 
 // "300s", "0.0015s": seconds without trailing zeros, as a user would write the option (formatDuration's
@@ -921,7 +924,7 @@ ExportResult exportFrames(const ExportOptions& o) {
         return fail(QStringLiteral("--client %1: the state diagram follows one connection").arg(o.clients[1]));
     if (video && !ffmpegAvailable()) return fail(ffmpegMissing(*format));
 
-    const bool sequence = !o.at && writesFolder(suffixOf(*format), false) && !handout;
+    const bool sequence = !o.at && isSequence(*format);
     if (const QFileInfo parent(QFileInfo(QDir::cleanPath(QFileInfo(o.out).absoluteFilePath())).absolutePath()); !parent.isDir())
         return fail(cannotWrite(o.out, QStringLiteral("the folder %1 does not exist").arg(QDir::toNativeSeparators(parent.filePath()))));
     if (sequence) {
@@ -977,12 +980,9 @@ ExportResult exportFrames(const ExportOptions& o) {
     // The emphasis the window's stage shows at t: the highlights and zoom of the lesson's step there.
     const Lesson* lessonShown = o.plain ? nullptr : doc->lesson();
     const auto emphasisAt = [&](Time t) {
-        views::StageRenderer::Emphasis e;
-        if (!lessonShown || lessonShown->steps.empty()) return e;
-        const Step& step = lessonShown->steps[static_cast<std::size_t>(views::stepAtMoment(doc->stepTimes(), t))];
-        e.highlight = step.highlight;
-        e.zoom = step.zoom;
-        return e;
+        if (!lessonShown || lessonShown->steps.empty()) return views::StageRenderer::Emphasis{};
+        return views::StageRenderer::Emphasis::of(
+            lessonShown->steps[static_cast<std::size_t>(views::stepAtMoment(doc->stepTimes(), t))]);
     };
     if (o.at) {
         if (*o.at > end) return fail(afterEnd("--at", *o.at));
@@ -1010,12 +1010,9 @@ ExportResult exportFrames(const ExportOptions& o) {
                                 .arg(file)
                                 .arg(step.place.line)
                                 .arg(i + 1));
-            Frame frame{t, numbered(QStringLiteral("step"), i + 1, n, 2, *format), {}, static_cast<int>(i)};
-            if (!o.plain) {
-                frame.emphasis.highlight = step.highlight;
-                frame.emphasis.zoom = step.zoom;
-            }
-            job.frames.push_back(std::move(frame));
+            job.frames.push_back({t, numbered(QStringLiteral("step"), i + 1, n, 2, *format),
+                                  o.plain ? views::StageRenderer::Emphasis{} : views::StageRenderer::Emphasis::of(step),
+                                  static_cast<int>(i)});
         }
     }
     views::loadBundledFonts(); // the same pixels on every machine (Fonts.h)
@@ -1124,8 +1121,9 @@ std::optional<views::PlaybackClock::Factor> parseSpeed(const QString& text) {
 }
 
 QStringList exportFormats() {
-    return {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf"), QStringLiteral("gif"),
-            QStringLiteral("mp4"), QStringLiteral("webm"), QStringLiteral("handout")};
+    QStringList names;
+    for (const auto& [text, format] : kFormatNames) names << QLatin1String(text);
+    return names;
 }
 
 QStringList exportViews() {
@@ -1139,15 +1137,15 @@ QStringList chartKeys() {
 }
 
 bool needsFfmpeg(const QString& format) {
-    const QString f = format.toLower();
-    return f == QLatin1String("gif") || f == QLatin1String("mp4") || f == QLatin1String("webm");
+    const std::optional<Format> f = formatNamed(format);
+    return f && isVideo(*f);
 }
 
 bool ffmpegAvailable() { return !QStandardPaths::findExecutable(QStringLiteral("ffmpeg")).isEmpty(); }
 
 bool writesFolder(const QString& format, bool oneFrame) {
-    const QString f = format.toLower();
-    return !oneFrame && (f == QLatin1String("png") || f == QLatin1String("svg"));
+    const std::optional<Format> f = formatNamed(format);
+    return !oneFrame && f && isSequence(*f);
 }
 
 } // namespace backlog::app

@@ -380,8 +380,7 @@ void MainWindow::showLessonStep(int step) {
     const Lesson* lesson = lesson_->lesson();
     if (lesson && step >= 0) {
         const Step& s = lesson->steps[static_cast<std::size_t>(step)];
-        emphasis.highlight = s.highlight;
-        emphasis.zoom = s.zoom;
+        emphasis = views::StageRenderer::Emphasis::of(s);
         // A step about one client selects its connection, so the ladder and the state diagram show it.
         std::vector<Target> targets = s.highlight;
         if (s.zoom) targets.push_back(*s.zoom);

@@ -129,8 +129,7 @@ void PresenterWindow::showStep() {
         const Step& s = lesson->steps[static_cast<std::size_t>(i)];
         caption_->setVisible(true);
         caption_->setText(htmlOf(s.say.empty() && s.question ? s.question->ask : s.say));
-        emphasis.highlight = s.highlight;
-        emphasis.zoom = s.zoom;
+        emphasis = views::StageRenderer::Emphasis::of(s);
         // On a projector the back row cannot read a queue drawn for a laptop: when a step points at one
         // element (and at no packets, which fly in from outside it) without a zoom of its own, presenter
         // mode zooms to it. Z turns this off and on.

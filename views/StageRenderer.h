@@ -185,6 +185,8 @@ public:
         std::vector<Target> highlight;
         std::optional<Target> zoom;
         bool isEmpty() const { return highlight.empty() && !zoom; }
+        // What a lesson step points at: its highlights and its zoom (the window, presenter mode, export).
+        static Emphasis of(const Step& step) { return {step.highlight, step.zoom}; }
     };
 
     StageRenderer();
