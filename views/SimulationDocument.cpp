@@ -3,8 +3,10 @@
 #include "LessonReader.h"
 #include "LessonRun.h"
 #include "ScenarioReader.h"
+#include "Theme.h"
 
 #include <QFile>
+#include <QPainter>
 #include <QWidget>
 
 #include <algorithm>
@@ -63,6 +65,15 @@ QString SimulationDocument::change(const QString& key, const QString& value) {
     emit historyChanged();
     emit playheadChanged(playhead_);
     return {};
+}
+
+void paintNothingLoaded(QPainter& p, const QRectF& target, const Theme& theme, const QString& message, int textRows) {
+    p.fillRect(target, theme.background);
+    QFont f(theme.sansFamily);
+    f.setPixelSize(std::max(12, static_cast<int>(target.height()) / textRows));
+    p.setFont(f);
+    p.setPen(theme.mutedText);
+    p.drawText(target, Qt::AlignCenter | Qt::TextWordWrap, message);
 }
 
 void repaintOnChange(QWidget* view, SimulationDocument* document, const std::function<void()>& newHistory) {

@@ -6,6 +6,9 @@
 #include "Simulation.h"
 
 #include <QObject>
+
+class QPainter;
+class QRectF;
 #include <QPointer>
 #include <QString>
 #include <QStringList>
@@ -16,6 +19,8 @@ class QWidget;
 #include <memory>
 
 namespace backlog::views {
+
+struct Theme;
 
 class SimulationDocument : public QObject {
     Q_OBJECT
@@ -67,5 +72,9 @@ inline const SimulationDocument* loadedOrNull(const QPointer<SimulationDocument>
 // (a renderer's caches to drop). The connections end with the view; a view that changes documents
 // disconnects the old one first.
 void repaintOnChange(QWidget* view, SimulationDocument* document, const std::function<void()>& newHistory = {});
+
+// What a view shows while no run is loaded: `message` centred on the theme's background, in muted type
+// a `textRows`-th of the height (at least 12 px), wrapped when the view is narrow.
+void paintNothingLoaded(QPainter& p, const QRectF& target, const Theme& theme, const QString& message, int textRows);
 
 } // namespace backlog::views

@@ -45,12 +45,7 @@ void StageView::paintEvent(QPaintEvent*) {
     const QRectF target = rect();
     const SimulationDocument* d = loadedDocument();
     if (!d) {
-        p.fillRect(target, theme_.background);
-        QFont f(theme_.sansFamily);
-        f.setPixelSize(std::max(12, height() / 30));
-        p.setFont(f);
-        p.setPen(theme_.mutedText);
-        p.drawText(target, Qt::AlignCenter, tr("Open a lesson or a scenario to see the stage."));
+        paintNothingLoaded(p, target, theme_, tr("Open a lesson or a scenario to see the stage."), 30);
         return;
     }
     renderer_.paint(p, target, d->simulation(), d->playhead(), theme_, emphasis_);

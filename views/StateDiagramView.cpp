@@ -58,13 +58,7 @@ void StateDiagramView::paintEvent(QPaintEvent*) {
     const QRectF target = rect();
     const SimulationDocument* d = loadedDocument();
     if (!d) {
-        p.fillRect(target, theme_.background);
-        QFont f(theme_.sansFamily);
-        f.setPixelSize(std::max(12, height() / 24));
-        p.setFont(f);
-        p.setPen(theme_.mutedText);
-        p.drawText(target, Qt::AlignCenter | Qt::TextWordWrap,
-                   tr("Open a lesson or a scenario to see the TCP state diagram."));
+        paintNothingLoaded(p, target, theme_, tr("Open a lesson or a scenario to see the TCP state diagram."), 24);
         return;
     }
     renderer_.paint(p, target, d->simulation(), d->playhead(), theme_, connection());
