@@ -31,6 +31,7 @@ struct Target {
     Kind kind = Kind::AcceptQueue;
     int index = 0;                  // listener, client or worker number; the packet kind for PacketKind
     std::string text;               // as written
+    SourcePlace place;              // where it was written (0:0 when made up)
 };
 
 // The views a step can bring to the front.
@@ -64,6 +65,7 @@ struct Step {
     std::vector<std::pair<std::string, std::string>> set;
     std::vector<SourcePlace> setPlaces;
     std::vector<std::string> start; // held traffic entries that begin now
+    std::vector<SourcePlace> startPlaces; // where each was named
     std::optional<int> closeListener;
     // Presentation.
     bool pause = false;

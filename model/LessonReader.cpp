@@ -3,14 +3,13 @@
 #include "Markdown.h"
 #include "Packet.h"
 #include "Settings.h"
+#include "SourceFile.h"
 #include "YamlSupport.h"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -52,7 +51,9 @@ struct Field {
 
 class LessonBuilder {
   public:
-    LessonBuilder(std::string fileName, std::string text) : fileName_(std::move(fileName)), text_(std::move(text)) {}
+    // decoded: `text` has been through decodeSourceText already (readLessonOrScenarioFile).
+    LessonBuilder(std::string fileName, std::string text, bool decoded)
+        : fileName_(std::move(fileName)), text_(std::move(text)), decoded_(decoded) {}
 
     LessonReadResult read();
 
@@ -83,15 +84,16 @@ class LessonBuilder {
         return {std::max(m.line, 0) + 1, std::max(m.column, 0) + 1};
     }
     void error(const SourcePlace& at, std::string message) {
-        errors_.push_back({fileName_, at.line, at.column, std::move(message)});
+        errors_.add({fileName_, at.line, at.column, std::move(message)});
     }
     void error(const YAML::Node& node, std::string message) { error(placeOf(node), std::move(message)); }
     void unknown(const Field& f, std::string_view where, const std::vector<std::string>& allowed);
 
     std::string fileName_;
     std::string text_;
+    bool decoded_ = false;
     Lesson lesson_;
-    std::vector<ReadError> errors_;
+    ErrorList errors_;
     std::map<std::string, SourcePlace> started_; // traffic entries steps start, where first named
     std::vector<std::pair<Condition, SourcePlace>> conditions_; // to check against the scenario
 };
@@ -228,7 +230,16 @@ std::string LessonBuilder::readText(const Field& f, bool required) {
         error(f.value.IsNull() ? f.key : f.value, f.name + ": expected text, got nothing");
         return {};
     }
-    for (const MarkdownError& e : markdownToHtml(*text).errors) error(placeInValue(f.value, e.offset), f.name + ": " + e.message);
+    const std::vector<MarkdownError> problems = markdownToHtml(*text).errors;
+    for (std::size_t i = 0; i < problems.size(); ++i) {
+        // Finding a place walks the text from its start: past the errors kept, only count the rest, or a
+        // text full of mistakes (`![![![…`) costs its length squared.
+        if (errors_.full()) {
+            errors_.count(problems.size() - i);
+            break;
+        }
+        error(placeInValue(f.value, problems[i].offset), f.name + ": " + problems[i].message);
+    }
     return *text;
 }
 
@@ -239,7 +250,8 @@ std::optional<Condition> LessonBuilder::readCondition(const YAML::Node& node, co
     }
     const ParsedCondition parsed = parseCondition(node.Scalar());
     if (!parsed.condition) {
-        error(placeInValue(node, parsed.error.offset), label + ": " + parsed.error.message);
+        if (errors_.full()) errors_.count(); // no place to find: see readText
+        else error(placeInValue(node, parsed.error.offset), label + ": " + parsed.error.message);
         return std::nullopt;
     }
     conditions_.emplace_back(*parsed.condition, textStart(node));
@@ -249,10 +261,12 @@ std::optional<Condition> LessonBuilder::readCondition(const YAML::Node& node, co
 // ---- the document ---------------------------------------------------------------------------------
 
 LessonReadResult LessonBuilder::read() {
-    if (text_.size() > LessonLimits::maxFileBytes) {
-        error(SourcePlace{1, 1}, "the file is larger than the limit of " + std::to_string(LessonLimits::maxFileBytes) +
-                                     " bytes for a lesson");
+    SourceText source;
+    if (!decoded_) source = decodeSourceText(text_, fileName_, LessonLimits::maxFileBytes, "a lesson");
+    if (source.error) {
+        errors_.add(std::move(*source.error));
     } else {
+        if (!decoded_) text_ = std::move(source.text); // what YAML's marks and placeInValue() count in
         try {
             if (const auto problem = scanDocuments(text_, "a lesson file")) {
                 error(SourcePlace{problem->first.line + 1, problem->first.column + 1}, problem->second);
@@ -263,10 +277,11 @@ LessonReadResult LessonBuilder::read() {
             error(SourcePlace{e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
         }
     }
-    std::stable_sort(errors_.begin(), errors_.end(), [](const ReadError& a, const ReadError& b) {
+    std::vector<ReadError>& errors = errors_.kept();
+    std::stable_sort(errors.begin(), errors.end(), [](const ReadError& a, const ReadError& b) {
         return std::tie(a.line, a.column) < std::tie(b.line, b.column);
     });
-    if (!errors_.empty()) return {std::nullopt, std::move(errors_)};
+    if (!errors.empty()) return {std::nullopt, std::move(errors), errors_.unlisted()};
     return {std::move(lesson_), {}};
 }
 
@@ -343,7 +358,7 @@ void LessonBuilder::readRoot(YAML::Node root) {
                 continue;
             }
             ReadResult scenario = readScenarioNode(f.value, fileName_);
-            for (ReadError& e : scenario.errors) errors_.push_back(std::move(e));
+            errors_.append(std::move(scenario.errors), scenario.moreErrors);
             if (scenario.scenario) lesson_.scenario = std::move(*scenario.scenario);
         } else if (f.name == "steps") {
             hasSteps = true;
@@ -454,6 +469,7 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
                 continue;
             }
             step.start.push_back(n.Scalar());
+            step.startPlaces.push_back(placeOf(n));
             started_.emplace(n.Scalar(), placeOf(n));
         }
         if (step.start.empty()) error(f.key, "start: expected the name of a traffic entry (or a list of names)");
@@ -531,6 +547,7 @@ std::optional<Target> LessonBuilder::readTarget(const YAML::Node& node) {
     const std::string text = node.Scalar();
     Target t;
     t.text = text;
+    t.place = placeOf(node);
     std::istringstream words(text);
     std::string word;
     std::string number;
@@ -769,22 +786,66 @@ const std::vector<std::string>& expectationKeys() {
 }
 
 LessonReadResult readLessonText(std::string_view text, const std::string& fileName) {
-    return LessonBuilder(fileName, std::string(text)).read();
+    return LessonBuilder(fileName, std::string(text), false).read();
 }
 
 LessonReadResult readLessonFile(const std::string& path) {
-    std::error_code ec;
-    const bool directory = std::filesystem::is_directory(path, ec);
-    std::ifstream in(path, std::ios::binary);
-    if (directory || !in) {
-        const std::string why = directory ? " is a directory" : !std::filesystem::exists(path, ec) ? ": no such file" : ": cannot be read";
-        return {std::nullopt, {{path, 0, 0, path + why}}};
+    SourceText source = readSourceFile(path, LessonLimits::maxFileBytes);
+    if (source.error) return {std::nullopt, {std::move(*source.error)}};
+    return readLessonText(source.text, path);
+}
+
+FileReadResult readLessonOrScenarioFile(const std::string& path, const std::vector<std::string>& sets) {
+    FileReadResult out;
+    // Read once, decoded once: what the file is is decided on its text (UTF-16 too), and the reader
+    // then parses that same text. Both kinds have the same cap (checked here on the file's bytes).
+    static_assert(LessonLimits::maxFileBytes == kScenarioMaxFileBytes);
+    SourceText source = readSourceFile(path, LessonLimits::maxFileBytes);
+    if (!source.error) source = decodeSourceText(source.text, path, LessonLimits::maxFileBytes, "a lesson or scenario");
+    if (source.error) {
+        out.errors.push_back(std::move(*source.error));
+        return out;
     }
-    std::string content(LessonLimits::maxFileBytes + 1, '\0');
-    in.read(content.data(), static_cast<std::streamsize>(content.size()));
-    content.resize(static_cast<std::size_t>(in.gcount()));
-    if (in.bad()) return {std::nullopt, {{path, 0, 0, path + ": cannot be read"}}};
-    return readLessonText(content, path);
+    out.isLesson = looksLikeLesson(source.text);
+    if (!out.isLesson) {
+        ReadResult read = readDecodedScenarioText(source.text, path, sets);
+        out.scenario = std::move(read.scenario);
+        out.errors = std::move(read.errors);
+        out.moreErrors = read.moreErrors;
+        return out;
+    }
+    LessonReadResult read = LessonBuilder(path, std::move(source.text), true).read();
+    out.errors = std::move(read.errors);
+    out.moreErrors = read.moreErrors;
+    if (!read.lesson) return out;
+    // --set changes the lesson's scenario as it changes a scenario file: each key checked as it is
+    // applied, then the rules across keys (a sum over the traffic), blamed on the --set that broke them
+    // (the scenario itself was fine).
+    Scenario& scenario = read.lesson->scenario;
+    SettingsEditor editor(scenario);
+    std::vector<std::pair<std::string, std::string>> applied; // canonical key, the --set as given
+    for (const std::string& item : sets) {
+        const auto assignment = splitAssignment(item);
+        if (!assignment) {
+            out.errors.push_back({path, 0, 0, "--set " + item + ": expected KEY=VALUE"});
+            continue;
+        }
+        if (const std::optional<std::string> problem = editor.apply(assignment->first, assignment->second))
+            out.errors.push_back({path, 0, 0, "--set " + item + ": " + *problem});
+        else
+            applied.emplace_back(canonicalSettingKey(assignment->first).value_or(assignment->first), item);
+    }
+    if (out.errors.empty() && !applied.empty()) {
+        for (const ScenarioProblem& problem : checkScenario(scenario)) {
+            std::string blamed = applied.back().second;
+            for (const auto& [key, item] : applied)
+                for (const std::string& involved : problem.keys)
+                    if (key == involved || key.starts_with(involved + ".")) blamed = item;
+            out.errors.push_back({path, 0, 0, "--set " + blamed + ": " + problem.message});
+        }
+    }
+    if (out.errors.empty()) out.lesson = std::move(read.lesson);
+    return out;
 }
 
 bool looksLikeLesson(std::string_view text) {

@@ -1,6 +1,7 @@
 #include "ScenarioReader.h"
 
 #include "Settings.h"
+#include "SourceFile.h"
 #include "YamlSupport.h"
 
 #include <yaml-cpp/eventhandler.h>
@@ -176,7 +177,7 @@ class ScenarioBuilder {
   public:
     explicit ScenarioBuilder(std::string fileName) : fileName_(std::move(fileName)) {}
 
-    void readText(std::string_view text);
+    void readText(std::string_view text, bool decoded); // decoded: already through decodeSourceText
     void readNode(const YAML::Node& root);
     void readSets(const std::vector<std::string>& sets);
     ReadResult finish();
@@ -216,7 +217,7 @@ class ScenarioBuilder {
     std::string fileName_;
     Scenario scenario_ = defaultScenario();
     SettingsEditor editor_{scenario_};
-    std::vector<ReadError> errors_;
+    ErrorList errors_;
     std::vector<Assignment> assignments_;
     std::map<std::string, Origin> origins_; // dotted key → where its value was last given
     std::vector<PendingEvent> events_;
@@ -229,14 +230,21 @@ class ScenarioBuilder {
 };
 
 void ScenarioBuilder::error(const Origin& origin, const std::string& message) {
-    errors_.push_back({fileName_, origin.line, origin.column,
+    errors_.add({fileName_, origin.line, origin.column,
                        origin.label.empty() ? message : origin.label + ": " + message});
 }
 
 // ---- The YAML document ---------------------------------------------------------------------------
 
-void ScenarioBuilder::readText(std::string_view text) {
-    const std::string content(text);
+void ScenarioBuilder::readText(std::string_view text, bool decoded) {
+    SourceText source;
+    if (decoded) source.text = text;
+    else source = decodeSourceText(text, fileName_, kScenarioMaxFileBytes, "a scenario");
+    if (source.error) {
+        error(Origin{source.error->line, source.error->column, {}}, source.error->message);
+        return;
+    }
+    const std::string content = std::move(source.text);
     try {
         if (std::optional<std::pair<YAML::Mark, std::string>> problem = scanDocuments(content, "a scenario file")) {
             error(Origin{problem->first.line + 1, problem->first.column + 1, {}}, problem->second);
@@ -673,24 +681,28 @@ ReadResult ScenarioBuilder::finish() {
     reportProblems();
     checkEvents();
     // File order; what came from the command line after the file.
-    std::stable_sort(errors_.begin(), errors_.end(), [](const ReadError& a, const ReadError& b) {
+    std::vector<ReadError>& errors = errors_.kept();
+    std::stable_sort(errors.begin(), errors.end(), [](const ReadError& a, const ReadError& b) {
         return std::tuple(a.line == 0, a.line, a.column) < std::tuple(b.line == 0, b.line, b.column);
     });
-    if (!errors_.empty()) return {std::nullopt, std::move(errors_)};
+    if (!errors.empty()) return {std::nullopt, std::move(errors), errors_.unlisted()};
     return {std::move(scenario_), {}};
 }
 
 } // namespace
 
-std::string ReadError::text() const {
-    if (line <= 0) return message;
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
-}
-
 ReadResult readScenarioText(std::string_view text, const std::string& fileName,
                             const std::vector<std::string>& sets) {
     ScenarioBuilder builder(fileName);
-    builder.readText(text);
+    builder.readText(text, false);
+    builder.readSets(sets);
+    return builder.finish();
+}
+
+ReadResult readDecodedScenarioText(std::string_view text, const std::string& fileName,
+                                   const std::vector<std::string>& sets) {
+    ScenarioBuilder builder(fileName);
+    builder.readText(text, true);
     builder.readSets(sets);
     return builder.finish();
 }
@@ -702,19 +714,9 @@ ReadResult readScenarioNode(const YAML::Node& root, const std::string& fileName)
 }
 
 ReadResult readScenarioFile(const std::string& path, const std::vector<std::string>& sets) {
-    std::error_code ec;
-    const bool directory = std::filesystem::is_directory(path, ec);
-    std::ifstream in(path, std::ios::binary);
-    if (directory || !in) {
-        const std::string why = directory                            ? " is a directory"
-                                : !std::filesystem::exists(path, ec) ? ": no such file"
-                                                                     : ": cannot be read";
-        return {std::nullopt, {{path, 0, 0, path + why}}};
-    }
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad()) return {std::nullopt, {{path, 0, 0, path + ": cannot be read"}}};
-    return readScenarioText(content.str(), path, sets);
+    SourceText source = readSourceFile(path, kScenarioMaxFileBytes);
+    if (source.error) return {std::nullopt, {std::move(*source.error)}};
+    return readScenarioText(source.text, path, sets);
 }
 
 } // namespace backlog

@@ -3,6 +3,7 @@
 // is silently defaulted, and a scenario is returned only when there is no error at all.
 #pragma once
 
+#include "ReadError.h"
 #include "Scenario.h"
 
 #include <optional>
@@ -12,25 +13,22 @@
 
 namespace backlog {
 
-struct ReadError {
-    std::string file;
-    int line = 0;   // 1-based; 0 when the error has no place in the file (--set, an unreadable file)
-    int column = 0; // 1-based
-    std::string message;
-
-    // "FILE:LINE:COL: message", or just the message when there is no place (it then says where itself,
-    // e.g. "--set server.backlog=abc: expected an integer").
-    std::string text() const;
-};
+// The largest scenario file read (as for a lesson, LessonLimits::maxFileBytes): a scenario is a page of
+// settings; anything larger is a mistake (a log, a video) and is refused before YAML sees it.
+inline constexpr std::size_t kScenarioMaxFileBytes = 1 << 20;
 
 struct ReadResult {
     std::optional<Scenario> scenario; // set exactly when `errors` is empty
-    std::vector<ReadError> errors;    // in file order, --set errors last
+    std::vector<ReadError> errors;    // in file order, --set errors last; the first kErrorsKept found
+    std::size_t moreErrors = 0;       // found beyond `errors`, counted only (errorLines() shows them)
 };
 
-// Each `sets` item is KEY=VALUE with a dotted key (see Settings.h), applied after the file.
+// Each `sets` item is KEY=VALUE with a dotted key (see Settings.h), applied after the file. The file
+// is read as SourceFile.h says: a regular file only, at most kScenarioMaxFileBytes, UTF-8 or UTF-16
+// with its byte order mark.
 ReadResult readScenarioFile(const std::string& path, const std::vector<std::string>& sets = {});
-// `fileName` only names the text in messages.
+// `fileName` only names the text in messages. The text is refused as a file would be when it is too
+// large or not UTF-8 (SourceFile.h: decodeSourceText).
 ReadResult readScenarioText(std::string_view text, const std::string& fileName,
                             const std::vector<std::string>& sets = {});
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace backlog {
 
@@ -24,5 +25,10 @@ std::optional<std::pair<YAML::Mark, std::string>> scanDocuments(const std::strin
 // Reads a scenario from an already parsed map (a lesson's `scenario:`), exactly as a scenario file's
 // top level is read; positions in errors are those of the node's file.
 ReadResult readScenarioNode(const YAML::Node& root, const std::string& fileName);
+
+// readScenarioText for a text already through decodeSourceText (readLessonOrScenarioFile decodes once
+// to see what the file is): not decoded, nor its size checked, again.
+ReadResult readDecodedScenarioText(std::string_view text, const std::string& fileName,
+                                   const std::vector<std::string>& sets);
 
 } // namespace backlog
