@@ -165,6 +165,7 @@ SourcePlace LessonBuilder::placeInValue(const YAML::Node& node, std::size_t offs
 }
 
 void LessonBuilder::unknown(const Field& f, std::string_view where, const std::vector<std::string>& allowed) {
+    if (errors_.full()) return errors_.count(); // no suggestion sought for a mistake only counted
     std::string message = "unknown key " + f.name + std::string(where);
     if (const std::optional<std::string> close = suggestKey(f.name, allowed)) message += "; did you mean " + *close + "?";
     else message += "; expected one of " + joined(allowed);

@@ -317,6 +317,9 @@ void ScenarioBuilder::readSetting(const KeyValue& entry, const std::string& pref
             error(entry.value, entry.name + ": expected a map of settings, got " + describeNode(entry.value));
         return;
     }
+    // Past the errors kept, a key that is not one is only counted: finding the keys it might have meant
+    // costs a pass over the vocabulary, too much to spend on each of 100,000 mistakes.
+    if (errors_.full()) return errors_.count();
     unknownKey(entry, prefix.empty() ? "" : " in " + prefix, keysIn(prefix));
 }
 

@@ -9,23 +9,34 @@
 
 #include "Condition.h"
 #include "Lesson.h"
+#include "LessonAudit.h"
 #include "LessonReader.h"
 #include "LessonRun.h"
 #include "Markdown.h"
 #include "Settings.h"
 #endif
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 #include <string>
 #include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>    // the test makes a FIFO and, if a reader ever waits on one, opens its other end
+#include <sys/stat.h>
+#include <unistd.h>
+#define BACKLOG_TEST_FIFO 1
+#endif
 
 using namespace backlog;
 using backlog::test::fill;
@@ -234,6 +245,12 @@ class TestLessonReader : public QObject {
     void limits();
     void readmeExampleReads();
     void readLessonFileErrors();
+    void fileGuards_data();
+    void fileGuards();
+    void readLessonOrScenario_data();
+    void readLessonOrScenario();
+    void manyErrorsAreBounded_data();
+    void manyErrorsAreBounded();
     void looksLikeLesson_data();
     void looksLikeLesson();
     void keyListsMatchTheReadme();
@@ -258,6 +275,8 @@ class TestLessonReader : public QObject {
     void expectations();
     void describeFound_data();
     void describeFound();
+    void audit_data();
+    void audit();
 };
 
 // ---- Valid lessons -----------------------------------------------------------------------------------
@@ -1069,6 +1088,236 @@ void TestLessonReader::readLessonFileErrors() {
     QVERIFY2(read.lesson, qPrintable(allErrors(read)));
 }
 
+// ---- What a file must be before YAML sees it (SourceFile.h; tst_scenarioreader has every row) ------
+
+namespace {
+
+QByteArray utf16(const std::string& utf8, bool bigEndian) {
+    QByteArray out = bigEndian ? QByteArray("\xFE\xFF", 2) : QByteArray("\xFF\xFE", 2);
+    for (const QChar c : QString::fromStdString(utf8)) {
+        const char hi = static_cast<char>(c.unicode() >> 8);
+        const char lo = static_cast<char>(c.unicode() & 0xFF);
+        out.append(bigEndian ? hi : lo).append(bigEndian ? lo : hi);
+    }
+    return out;
+}
+
+QByteArray bytesOf(const std::string& text) { return QByteArray::fromStdString(text); }
+
+// Where a row's file is: written from `bytes`, made a FIFO, a folder, missing, or a device's own path.
+std::string placeFile(const QTemporaryDir& dir, const QString& kind, const QByteArray& bytes) {
+    std::string path = dir.filePath(QStringLiteral("lesson.yaml")).toStdString();
+    if (kind == QLatin1String("file")) {
+        std::ofstream out(path, std::ios::binary);
+        out.write(bytes.constData(), bytes.size());
+    } else if (kind == QLatin1String("fifo")) {
+#ifdef BACKLOG_TEST_FIFO
+        if (::mkfifo(path.c_str(), 0600) != 0) return {};
+#endif
+    } else if (kind != QLatin1String("missing")) {
+        path = kind.toStdString();
+    }
+    return path;
+}
+
+// Reads on a thread. A reader that opened a FIFO would wait there for a writer for ever: after 10 s a
+// writer comes and goes (so that the reader returns) and `waited` says the guard failed, so the test
+// fails instead of hanging.
+template <typename Read> auto withoutWaiting(const std::string& path, Read read, bool& waited) {
+    auto reading = std::async(std::launch::async, read);
+    waited = reading.wait_for(std::chrono::seconds(10)) == std::future_status::timeout;
+#ifdef BACKLOG_TEST_FIFO
+    if (waited) {
+        const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
+        if (fd >= 0) ::close(fd);
+    }
+#else
+    (void)path;
+#endif
+    return reading.get();
+}
+
+// A lesson whose title is not ASCII, to see it decoded.
+std::string titledLesson() {
+    return fill(lesson("  - say: x\n"), {{"title: Test", "title: Caf\u00e9 \U0001F600"}});
+}
+
+} // namespace
+
+void TestLessonReader::fileGuards_data() {
+    QTest::addColumn<QString>("kind");   // file (with `bytes`), fifo, missing, or a device's path
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<int>("line");       // 0: the error has no place (it names the path)
+    QTest::addColumn<int>("column");
+    QTest::addColumn<QString>("message"); // empty: the lesson is read, and its title is Café 😀
+
+    const std::string titled = titledLesson();
+    QTest::newRow("UTF-8") << "file" << bytesOf(titled) << 0 << 0 << QString();
+    QTest::newRow("UTF-16 LE with its BOM: decoded") << "file" << utf16(titled, false) << 0 << 0 << QString();
+    QTest::newRow("UTF-16 BE with its BOM: decoded") << "file" << utf16(titled, true) << 0 << 0 << QString();
+    QTest::newRow("UTF-8 with its BOM") << "file" << QByteArray("\xEF\xBB\xBF") + bytesOf(titled) << 0 << 0
+                                        << QString();
+    // Line 11 is `  - say: x é` and then the bad byte, the 13th character (é is one, in two bytes).
+    QTest::newRow("a bad byte in the narration")
+        << "file" << bytesOf(lesson("  - say: x \xC3\xA9\xFF\n")) << 11 << 13
+        << QStringLiteral("not valid UTF-8 (byte 0xFF); save the file as UTF-8");
+    QTest::newRow("a NUL in the narration") << "file" << bytesOf(lesson(std::string("  - say: x\0y\n", 14))) << 11
+                                            << 11 << QStringLiteral("a NUL character; expected text (UTF-8)");
+    QTest::newRow("UTF-16 LE, a lone surrogate")
+        << "file" << utf16(titled, false).append("\x00\xDC", 2) << 12 << 1
+        << QStringLiteral("not valid UTF-16 LE: a lone surrogate");
+    std::string big = lesson("  - say: x\n");
+    big += "#" + std::string(LessonLimits::maxFileBytes - big.size() - 2, 'x') + "\n";
+    QTest::newRow("1 MiB and a byte") << "file" << bytesOf(big + "\n") << 1 << 1
+                                      << QStringLiteral("the file is larger than the limit of 1048576 bytes for a lesson");
+    QTest::newRow("no such file") << "missing" << QByteArray() << 0 << 0 << QStringLiteral(": no such file");
+#ifdef BACKLOG_TEST_FIFO
+    QTest::newRow("a FIFO") << "fifo" << QByteArray() << 0 << 0
+                            << QStringLiteral(" is a FIFO (a named pipe), not a file; expected a scenario or lesson file");
+    QTest::newRow("/dev/null") << "/dev/null" << QByteArray() << 0 << 0
+                               << QStringLiteral(" is a device, not a file; expected a scenario or lesson file");
+    QTest::newRow("/dev/zero") << "/dev/zero" << QByteArray() << 0 << 0 << QStringLiteral(" is a device, not a file");
+#endif
+}
+
+// readLessonFile and readLessonOrScenarioFile guard alike (the window and `simulate` use the second).
+void TestLessonReader::fileGuards() {
+    QFETCH(QString, kind);
+    QFETCH(QByteArray, bytes);
+    QFETCH(int, line);
+    QFETCH(int, column);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string path = placeFile(dir, kind, bytes);
+    QVERIFY(!path.empty());
+    bool waited = false;
+    const LessonReadResult read = withoutWaiting(path, [&] { return readLessonFile(path); }, waited);
+    QVERIFY2(!waited, "readLessonFile opened the FIFO and waited for a writer");
+    const FileReadResult opened = withoutWaiting(path, [&] { return readLessonOrScenarioFile(path); }, waited);
+    QVERIFY2(!waited, "readLessonOrScenarioFile opened the FIFO and waited for a writer");
+    if (message.isEmpty()) {
+        QVERIFY2(read.lesson, qPrintable(allErrors(read)));
+        QCOMPARE(q(read.lesson->title), QStringLiteral("Caf\u00e9 \U0001F600"));
+        QVERIFY(opened.isLesson && opened.lesson && !opened.scenario && opened.errors.empty());
+        QCOMPARE(opened.lesson->title, read.lesson->title);
+        return;
+    }
+    QVERIFY(!read.lesson && !opened.lesson && !opened.scenario);
+    QCOMPARE(read.errors.size(), std::size_t{1});
+    const ReadError& e = read.errors.front();
+    QVERIFY2(e.line == line && e.column == column && q(e.message).contains(message), qPrintable(q(e.text())));
+    QCOMPARE(q(e.file), q(path));
+    // The one entry point says the same, except that it does not yet know what the file is.
+    QCOMPARE(opened.errors.size(), std::size_t{1});
+    QCOMPARE(opened.errors.front().line, e.line);
+    QCOMPARE(opened.errors.front().column, e.column);
+    QCOMPARE(q(opened.errors.front().message),
+             q(e.message).replace(QLatin1String("for a lesson"), QLatin1String("for a lesson or scenario")));
+}
+
+void TestLessonReader::readLessonOrScenario_data() {
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QStringList>("sets");
+    QTest::addColumn<QString>("expected"); // "lesson: backlog N", "scenario: backlog N", or "errors (lesson): …"
+                                           // (how the first error begins)
+
+    const std::string aLesson = lesson("  - say: x\n");
+    const std::string aScenario = "title: S\nserver: { backlog: 3 }\n";
+    QTest::newRow("a lesson") << bytesOf(aLesson) << QStringList() << "lesson: backlog 2";
+    QTest::newRow("a scenario") << bytesOf(aScenario) << QStringList() << "scenario: backlog 3";
+    QTest::newRow("a UTF-16 LE lesson") << utf16(aLesson, false) << QStringList() << "lesson: backlog 2";
+    QTest::newRow("a UTF-16 BE scenario") << utf16(aScenario, true) << QStringList() << "scenario: backlog 3";
+    QTest::newRow("a lesson, --set") << bytesOf(aLesson) << QStringList{"server.backlog=7"} << "lesson: backlog 7";
+    QTest::newRow("a scenario, --set") << bytesOf(aScenario) << QStringList{"server.backlog=7"}
+                                       << "scenario: backlog 7";
+    QTest::newRow("a lesson, a bad --set") << bytesOf(aLesson) << QStringList{"server.backlog=abc"}
+                                           << "errors (lesson): --set server.backlog=abc: expected an integer";
+    QTest::newRow("a lesson, --set without =") << bytesOf(aLesson) << QStringList{"server.backlog"}
+                                               << "errors (lesson): --set server.backlog: expected KEY=VALUE";
+    // Each key within its limit, the clients of all entries beyond theirs: blamed on the --set.
+    QTest::newRow("a lesson, --set breaking a rule across keys")
+        << bytesOf(aLesson) << QStringList{"server.backlog=5", "traffic.early.clients=999999"}
+        << "errors (lesson): --set traffic.early.clients=999999: the traffic entries start ";
+    QTest::newRow("a lesson with an error") << bytesOf(fill(aLesson, {{"title: Test\n", "title: Test\nlevel: expert\n"}}))
+                                            << QStringList()
+                                            << "errors (lesson): lesson.yaml:3:8: level: expected beginner, "
+                                               "intermediate or advanced, got expert";
+    QTest::newRow("a scenario with an error") << bytesOf("serverr: {}\n") << QStringList()
+                                              << "errors (scenario): lesson.yaml:1:1: unknown key serverr; did you "
+                                                 "mean server?";
+}
+
+void TestLessonReader::readLessonOrScenario() {
+    QFETCH(QByteArray, bytes);
+    QFETCH(QStringList, sets);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string path = placeFile(dir, QStringLiteral("file"), bytes);
+    std::vector<std::string> items;
+    for (const QString& set : sets) items.push_back(set.toStdString());
+    const FileReadResult read = readLessonOrScenarioFile(path, items);
+    QString found;
+    if (!read.errors.empty()) {
+        QVERIFY(!read.lesson && !read.scenario);
+        found = QStringLiteral("errors (%1): ").arg(read.isLesson ? "lesson" : "scenario") +
+                q(read.errors.front().text()).replace(q(path), QStringLiteral("lesson.yaml"));
+    } else if (read.lesson) {
+        QVERIFY(read.isLesson && !read.scenario);
+        found = QStringLiteral("lesson: backlog %1").arg(read.lesson->scenario.server.backlog);
+    } else {
+        QVERIFY(read.scenario && !read.isLesson);
+        found = QStringLiteral("scenario: backlog %1").arg(read.scenario->server.backlog);
+    }
+    QVERIFY2(found.startsWith(expected), qPrintable(found));
+    if (read.errors.empty()) QCOMPARE(found, expected);
+}
+
+void TestLessonReader::manyErrorsAreBounded_data() {
+    QTest::addColumn<QString>("yaml");
+    QTest::addColumn<int>("total");     // errors found
+    QTest::addColumn<QString>("first"); // the first one shown
+
+    std::string keys = "format: backlog-lesson/1\n";
+    for (int i = 0; i < 100'000; ++i) keys += "k" + std::to_string(i) + ": 1\n";
+    // 100,000 unknown keys, and no title, scenario or steps: those three are found after the keys, and
+    // only counted.
+    QTest::newRow("100,000 unknown keys") << q(keys) << 100'003
+                                          << QStringLiteral("big.yaml:2:1: unknown key k0 in a lesson; expected one of "
+                                                            "format, title, summary, level, minutes, speed, scenario, "
+                                                            "steps, expect");
+    std::string images;
+    for (int i = 0; i < 10; ++i) images += "  - at: 1s\n    say: |-\n      " + fill("$$$$$$$$$$", {{"$", std::string(2'000, '!')}}) + "\n";
+    images = fill(images, {{"!!", "!["}});
+    QTest::newRow("100,000 images in the narration")
+        << q(lesson(images)) << 100'000
+        << QStringLiteral("big.yaml:13:7: say: images are not part of the narration subset");
+}
+
+// A lesson with a mistake every few bytes is refused with the first errors and the count of the rest,
+// without the reader finding the place of each (which walked the text each time: its length squared).
+void TestLessonReader::manyErrorsAreBounded() {
+    QFETCH(QString, yaml);
+    QFETCH(int, total);
+    QFETCH(QString, first);
+    const std::string text = yaml.toStdString();
+    QVERIFY(text.size() <= LessonLimits::maxFileBytes);
+    QElapsedTimer clock;
+    clock.start();
+    const LessonReadResult read = readLessonSafely(text, "big.yaml");
+    const qint64 ms = clock.elapsed();
+    qInfo("%d errors in %lld ms", total, ms);
+    QVERIFY(!read.lesson);
+    QCOMPARE(read.errors.size(), kErrorsKept);
+    QCOMPARE(static_cast<int>(read.errors.size() + read.moreErrors), total);
+    const std::vector<std::string> lines = errorLines(read.errors, read.moreErrors);
+    QCOMPARE(lines.size(), kErrorsShown + 1);
+    QCOMPARE(q(lines.front()), first);
+    QCOMPARE(q(lines.back()), QStringLiteral("… and %1 more errors").arg(q(groupedCount(static_cast<std::size_t>(total) - kErrorsShown))));
+    QVERIFY2(ms < 10'000, "reading took longer than 10 s");
+}
+
 void TestLessonReader::looksLikeLesson_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<bool>("lesson");
@@ -1839,6 +2088,79 @@ void TestLessonReader::describeFound() {
     const ParsedCondition parsed = parseCondition(condition.toStdString());
     QVERIFY2(parsed.condition, parsed.error.message.c_str());
     QCOMPARE(q(backlog::describeFound(*parsed.condition, run->simulation(), Time::ns(atNs))), found);
+}
+
+// ---- What can never happen (LessonAudit.h) ---------------------------------------------------------
+
+void TestLessonReader::audit_data() {
+    QTest::addColumn<QString>("yaml");
+    QTest::addColumn<QString>("findings"); // "LINE:COL: message", one a line
+
+    // With kHeldTraffic: `steps:` is line 11, the first step line 12; 4 clients (0–3) until a step starts
+    // `late` (4 and 5), one listener, no worker; the run ends at `until: 2s`.
+    const std::string first = "  - say: Start.\n";
+    const auto run = [](const std::string& steps, const std::string& expect = {}) {
+        return q(runLesson(steps, expect, kHeldTraffic));
+    };
+    // An entry that starts after `until`: its clients are in the scenario (the reader counts them), never in
+    // the run. `steps:` is line 10, the first step line 11.
+    const auto later = [](const std::string& steps, const std::string& expect = {}) {
+        return q(runLesson(steps, expect, "    - { name: later, clients: 2, at: 3s }\n"));
+    };
+    QTest::newRow("what exists")
+        << run("  - say: Start.\n    highlight: [client 3, listener 0, accept-queue, syn-queue 0, clients, SYN]\n"
+               "  - when: client 3 is ESTABLISHED\n    say: x\n",
+               "  - at: 2s\n    that:\n      - client 0 is ESTABLISHED\n      - accept_queue[0] >= 0\n")
+        << "";
+    QTest::newRow("highlight: a client of an entry that starts after until")
+        << later("  - say: Start.\n    highlight: client 5\n")
+        << "12:16: highlight: client 5: client 5 never exists: the run has 4 clients (0 to 3)";
+    QTest::newRow("highlight: a client a step starts") << run("  - say: Start.\n    start: late\n    highlight: client 5\n")
+                                                      << "";
+    QTest::newRow("zoom: a worker the run never has")
+        << run(first + "  - at: 1s\n    say: x\n    zoom: worker 0\n")
+        << "15:11: zoom: worker 0: worker 0 never exists: the run has no worker";
+    QTest::newRow("a worker a step adds")
+        << run(first + "  - at: 1s\n    say: x\n    set: { server.workers.count: 2 }\n  - at: 1.5s\n    say: y\n"
+                       "    highlight: worker 1\n")
+        << "";
+    QTest::newRow("highlight: a queue of a listener the run never has")
+        << run("  - say: Start.\n    highlight: [syn-queue 1, listener 2]\n")
+        << "13:17: highlight: syn-queue 1: listener 1 never exists: the run has one listener (listener 0)\n"
+           "13:30: highlight: listener 2: listener 2 never exists: the run has one listener (listener 0)";
+    QTest::newRow("when: a client of an entry that starts after until")
+        << later(first + "  - when: client 4 is ESTABLISHED\n    say: x\n")
+        << "12:11: when: `client 4 is ESTABLISHED` can never hold: client 4 never exists: the run has 4 clients (0 "
+           "to 3)";
+    QTest::newRow("that: a client of an entry that starts after until")
+        << later(first, "  - { at: 1s, that: client 5 is SYN-SENT }\n")
+        << "13:21: that: `client 5 is SYN-SENT` can never hold: client 5 never exists: the run has 4 clients (0 to 3)";
+    QTest::newRow("a step after until") << run(first + "  - at: 3s\n    say: x\n")
+                                        << "13:5: step 2 is at 3s, after the run ends (until: 2s); the class never "
+                                           "reaches it";
+    QTest::newRow("a step at until") << run(first + "  - at: 2s\n    say: x\n") << "";
+    QTest::newRow("an expectation after until")
+        << run(first, "  - { at: 2.5s, that: accept_queue >= 0 }\n")
+        << "14:23: `accept_queue >= 0` is expected at 2.5s, after the run ends (until: 2s): the run never gets there";
+    QTest::newRow("an expectation at the end") << run(first, "  - { at: end, that: accept_queue >= 0 }\n") << "";
+    QTest::newRow("a held entry started twice")
+        << run("  - say: Start.\n    start: late\n  - at: 1s\n    say: x\n    start: [f, late]\n")
+        << "16:16: start: late is already started (line 13); a held traffic entry starts once";
+    QTest::newRow("a held entry started twice by one step")
+        << run("  - say: Start.\n    start: [late, late]\n")
+        << "13:19: start: late is already started (line 13); a held traffic entry starts once";
+}
+
+void TestLessonReader::audit() {
+    QFETCH(QString, yaml);
+    QFETCH(QString, findings);
+    const std::optional<Lesson> l = lessonOf(yaml.toStdString());
+    QVERIFY(l);
+    const LessonRun run(*l);
+    QStringList found;
+    for (const LessonProblem& p : auditLesson(run))
+        found << QStringLiteral("%1:%2: %3").arg(p.place.line).arg(p.place.column).arg(q(p.message));
+    QCOMPARE(found.join(QLatin1Char('\n')), findings);
 }
 
 QTEST_APPLESS_MAIN(TestLessonReader)

@@ -8,14 +8,26 @@
 #include "Settings.h"
 #endif
 
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <sstream>
 #include <fstream>
 #include <functional>
 #include <map>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>    // the test makes a FIFO and, if a reader ever waits on one, opens its other end
+#include <sys/stat.h>
+#include <unistd.h>
+#define BACKLOG_TEST_FIFO 1
+#endif
 
 using namespace backlog;
 
@@ -134,6 +146,11 @@ class TestScenarioReader : public QObject {
     void reportsEveryError();
     void errorText();
     void missingFile();
+    void fileGuards_data();
+    void fileGuards();
+    void manyErrorsAreBounded();
+    void errorLinesShowAScreenful_data();
+    void errorLinesShowAScreenful();
     void shippedLessons_data();
     void shippedLessons();
 };
@@ -731,6 +748,196 @@ void TestScenarioReader::missingFile() {
     const ReadResult directory = readScenarioFile(std::string(BACKLOG_SOURCE_DIR) + "/lessons");
     QVERIFY(!directory.errors.empty());
     QVERIFY(directory.errors[0].message.find("is a directory") != std::string::npos);
+}
+
+// ---- What a file must be before YAML sees it (SourceFile.h) ------------------------------------------
+
+namespace {
+
+QByteArray utf16(const QString& text, bool bigEndian) {
+    QByteArray out = bigEndian ? QByteArray("\xFE\xFF", 2) : QByteArray("\xFF\xFE", 2);
+    for (const QChar c : text) {
+        const char hi = static_cast<char>(c.unicode() >> 8);
+        const char lo = static_cast<char>(c.unicode() & 0xFF);
+        out.append(bigEndian ? hi : lo).append(bigEndian ? lo : hi);
+    }
+    return out;
+}
+
+// A scenario with a title that is not ASCII, to see it decoded.
+const QString kTitled = QStringLiteral("title: Caf\u00e9 \U0001F600\nserver: { backlog: 4 }\n");
+
+// Reads `path` on a thread. A reader that opened a FIFO would wait there for a writer for ever: after
+// 10 s a writer comes and goes (so that the reader returns) and `waited` says the guard failed, so the
+// test fails instead of hanging.
+template <typename Read> auto withoutWaiting(const std::string& path, Read read, bool& waited) {
+    auto reading = std::async(std::launch::async, read);
+    waited = reading.wait_for(std::chrono::seconds(10)) == std::future_status::timeout;
+#ifdef BACKLOG_TEST_FIFO
+    if (waited) {
+        const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
+        if (fd >= 0) ::close(fd);
+    }
+#else
+    (void)path;
+#endif
+    return reading.get();
+}
+
+} // namespace
+
+void TestScenarioReader::fileGuards_data() {
+    QTest::addColumn<QString>("kind");   // file (with `bytes`), fifo, folder, missing, or a device's path
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<int>("line");       // 0: the error has no place (it names the path)
+    QTest::addColumn<int>("column");
+    QTest::addColumn<QString>("message"); // empty: the file is read, and its title is Café 😀
+
+    const QByteArray titled = kTitled.toUtf8();
+    QTest::newRow("UTF-8") << "file" << titled << 0 << 0 << QString();
+    QTest::newRow("UTF-8 with a byte order mark") << "file" << QByteArray("\xEF\xBB\xBF") + titled << 0 << 0
+                                                  << QString();
+    QTest::newRow("UTF-16 LE with its BOM: decoded") << "file" << utf16(kTitled, false) << 0 << 0 << QString();
+    QTest::newRow("UTF-16 BE with its BOM: decoded") << "file" << utf16(kTitled, true) << 0 << 0 << QString();
+    QTest::newRow("UTF-16 LE, a lone surrogate")
+        << "file" << utf16(QStringLiteral("title: x\nseed: ") + QChar(0xD800) + QStringLiteral("1\n"), false)
+        << 2 << 7 << QStringLiteral("not valid UTF-16 LE: a lone surrogate; save the file as UTF-8");
+    QTest::newRow("UTF-16 BE, an odd number of bytes")
+        << "file" << utf16(QStringLiteral("title: x\n"), true) + QByteArray("a") << 2 << 1
+        << QStringLiteral("the UTF-16 BE text ends in the middle of a character (an odd number of bytes)");
+    QTest::newRow("UTF-16 LE, a NUL") << "file" << utf16(QStringLiteral("title: x") + QChar(0) + QStringLiteral("\n"), false)
+                                      << 1 << 9 << QStringLiteral("a NUL character; expected text (UTF-8)");
+    QTest::newRow("UTF-32 LE") << "file" << QByteArray("\xFF\xFE\0\0t\0\0\0", 8) << 1 << 1
+                               << QStringLiteral("the file is UTF-32 text; save it as UTF-8");
+    // Columns count characters, as an editor shows them: `title: Tüü` is ten.
+    QTest::newRow("a Latin-1 byte") << "file" << QByteArray("title: x\n# caf\xE9\n") << 2 << 6
+                                    << QStringLiteral("not valid UTF-8 (byte 0xE9); save the file as UTF-8");
+    QTest::newRow("a bad byte after two-byte characters") << "file" << QByteArray("title: T\xC3\xBC\xC3\xBC\xFF\n")
+                                                          << 1 << 11 << QStringLiteral("not valid UTF-8 (byte 0xFF)");
+    QTest::newRow("an overlong /") << "file" << QByteArray("title: \xC0\xAF\n") << 1 << 8
+                                   << QStringLiteral("not valid UTF-8 (byte 0xC0)");
+    QTest::newRow("a surrogate in UTF-8") << "file" << QByteArray("\n\n  title: \xED\xA0\x80\n") << 3 << 10
+                                          << QStringLiteral("not valid UTF-8 (byte 0xED)");
+    QTest::newRow("beyond U+10FFFF") << "file" << QByteArray("title: \xF4\x90\x80\x80\n") << 1 << 8
+                                     << QStringLiteral("not valid UTF-8 (byte 0xF4)");
+    QTest::newRow("a character cut short at the end") << "file" << QByteArray("title: x\xE2\x82") << 1 << 9
+                                                      << QStringLiteral("not valid UTF-8 (byte 0xE2)");
+    QTest::newRow("a stray continuation byte") << "file" << QByteArray("title: \x80\n") << 1 << 8
+                                               << QStringLiteral("not valid UTF-8 (byte 0x80)");
+    QTest::newRow("a NUL") << "file" << QByteArray("title: x\nseed: 1\0\n", 18) << 2 << 8
+                           << QStringLiteral("a NUL character; expected text (UTF-8)");
+    QByteArray atTheCap = titled + "#";
+    atTheCap += QByteArray(static_cast<qsizetype>(kScenarioMaxFileBytes) - atTheCap.size() - 1, 'x') + "\n";
+    QTest::newRow("1 MiB") << "file" << atTheCap << 0 << 0 << QString();
+    QTest::newRow("1 MiB and a byte") << "file" << atTheCap + "\n" << 1 << 1
+                                      << QStringLiteral("the file is larger than the limit of 1048576 bytes for a scenario");
+    QTest::newRow("a folder") << "folder" << QByteArray() << 0 << 0 << QStringLiteral(" is a directory");
+    QTest::newRow("no such file") << "missing" << QByteArray() << 0 << 0 << QStringLiteral(": no such file");
+#ifdef BACKLOG_TEST_FIFO
+    QTest::newRow("a FIFO") << "fifo" << QByteArray() << 0 << 0
+                            << QStringLiteral(" is a FIFO (a named pipe), not a file; expected a scenario or lesson file");
+    QTest::newRow("/dev/null") << "/dev/null" << QByteArray() << 0 << 0
+                               << QStringLiteral(" is a device, not a file; expected a scenario or lesson file");
+    QTest::newRow("/dev/zero") << "/dev/zero" << QByteArray() << 0 << 0
+                               << QStringLiteral(" is a device, not a file");
+#endif
+}
+
+void TestScenarioReader::fileGuards() {
+    QFETCH(QString, kind);
+    QFETCH(QByteArray, bytes);
+    QFETCH(int, line);
+    QFETCH(int, column);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    std::string path = dir.filePath(QStringLiteral("scenario.yaml")).toStdString();
+    if (kind == QLatin1String("file")) {
+        std::ofstream out(path, std::ios::binary);
+        out.write(bytes.constData(), bytes.size());
+    } else if (kind == QLatin1String("folder")) {
+        path = dir.path().toStdString();
+    } else if (kind == QLatin1String("fifo")) {
+#ifdef BACKLOG_TEST_FIFO
+        QVERIFY(::mkfifo(path.c_str(), 0600) == 0);
+#endif
+    } else if (kind != QLatin1String("missing")) {
+        path = kind.toStdString();
+    }
+    bool waited = false;
+    const ReadResult read = withoutWaiting(path, [&] { return readScenarioFile(path); }, waited);
+    QVERIFY2(!waited, "the reader opened the FIFO and waited for a writer");
+    if (message.isEmpty()) {
+        QVERIFY2(read.scenario, qPrintable(allErrors(read)));
+        QCOMPARE(QString::fromStdString(read.scenario->title), QStringLiteral("Caf\u00e9 \U0001F600"));
+        QCOMPARE(read.scenario->server.backlog, 4);
+    } else {
+        QVERIFY(!read.scenario);
+        QCOMPARE(read.errors.size(), std::size_t(1));
+        const ReadError& e = read.errors.front();
+        QVERIFY2(e.line == line && e.column == column && QString::fromStdString(e.message).contains(message),
+                 qPrintable(QString::fromStdString(e.text())));
+        QCOMPARE(QString::fromStdString(e.file), QString::fromStdString(path));
+        if (line == 0) QVERIFY(e.message.starts_with(path)); // a message without a place names the file
+    }
+    // The same bytes as text: the same verdict (a file's kind is the file reader's alone).
+    if (kind == QLatin1String("file")) {
+        const ReadResult text = readScenarioText(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())), path);
+        QCOMPARE(text.scenario.has_value(), read.scenario.has_value());
+        QCOMPARE(allErrors(text), allErrors(read));
+    }
+}
+
+// A file with a mistake on every line is refused with the first errors and the count of the rest, and
+// without the reader building a message for each.
+void TestScenarioReader::manyErrorsAreBounded() {
+    std::string yaml;
+    for (int i = 0; i < 100'000; ++i) yaml += "k" + std::to_string(i) + ": 1\n";
+    QVERIFY(yaml.size() <= kScenarioMaxFileBytes);
+    QElapsedTimer clock;
+    clock.start();
+    const ReadResult read = readScenarioText(yaml, fileName, {"server.backlog=x"});
+    const qint64 ms = clock.elapsed();
+    qInfo("100,000 unknown keys refused in %lld ms", ms);
+    QVERIFY(!read.scenario);
+    QCOMPARE(read.errors.size(), kErrorsKept);
+    QCOMPARE(read.errors.size() + read.moreErrors, std::size_t(100'001)); // and the --set
+    QVERIFY2(read.errors.front().text().starts_with("test.yaml:1:1: unknown key k0"), read.errors.front().text().c_str());
+    QVERIFY(std::is_sorted(read.errors.begin(), read.errors.end(),
+                           [](const ReadError& a, const ReadError& b) { return a.line < b.line; }));
+    const std::vector<std::string> lines = errorLines(read.errors, read.moreErrors);
+    QCOMPARE(lines.size(), kErrorsShown + 1);
+    QCOMPARE(lines.back(), std::string("… and 99,981 more errors"));
+    QVERIFY2(ms < 10'000, "reading took longer than 10 s");
+}
+
+void TestScenarioReader::errorLinesShowAScreenful_data() {
+    QTest::addColumn<int>("kept");
+    QTest::addColumn<int>("unlisted");
+    QTest::addColumn<QString>("last"); // the last line shown
+    QTest::addColumn<int>("lines");
+    QTest::newRow("none") << 0 << 0 << QString() << 0;
+    QTest::newRow("one") << 1 << 0 << QStringLiteral("f.yaml:1:1: e1") << 1;
+    QTest::newRow("20") << 20 << 0 << QStringLiteral("f.yaml:20:1: e20") << 20;
+    // One more than a screenful: shown, not replaced by "… and 1 more error".
+    QTest::newRow("21") << 21 << 0 << QStringLiteral("f.yaml:21:1: e21") << 21;
+    QTest::newRow("22") << 22 << 0 << QStringLiteral("… and 2 more errors") << 21;
+    QTest::newRow("21 kept, 1 counted") << 21 << 1 << QStringLiteral("… and 2 more errors") << 21;
+    QTest::newRow("100 kept, 499,900 counted") << 100 << 499'900 << QStringLiteral("… and 499,980 more errors") << 21;
+    QTest::newRow("20 kept, 1 counted") << 20 << 1 << QStringLiteral("… and 1 more error") << 21;
+}
+
+void TestScenarioReader::errorLinesShowAScreenful() {
+    QFETCH(int, kept);
+    QFETCH(int, unlisted);
+    QFETCH(QString, last);
+    QFETCH(int, lines);
+    std::vector<ReadError> errors;
+    for (int i = 1; i <= kept; ++i) errors.push_back({"f.yaml", i, 1, "e" + std::to_string(i)});
+    const std::vector<std::string> shown = errorLines(errors, static_cast<std::size_t>(unlisted));
+    QCOMPARE(static_cast<int>(shown.size()), lines);
+    if (lines > 0) QCOMPARE(QString::fromStdString(shown.back()), last);
+    for (std::size_t i = 0; i + 1 < shown.size(); ++i) QCOMPARE(shown[i], errors[i].text());
 }
 
 // ---- Shipped scenarios (the lesson files among them are read by tst_shippedlessons) ---------------
