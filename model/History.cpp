@@ -443,9 +443,13 @@ void History::truncate(Time t) {
     flight_.resize(keep);
     flow_.resize(keep);
     meta_.resize(keep);
-    maxFlight_ = Time();
-    for (std::size_t i = 0; i < keep; ++i) {
-        maxFlight_ = std::max(maxFlight_, Time::ns(flight_[i]));
+    // Only a packet sent within the longest flight before t can arrive at or after t. maxFlight_ stays
+    // as it was: it only bounds the searches of packetsInFlight() and the moments, and a bound that is
+    // too long finds the same packets. Scanning every kept packet instead made each cut O(packets): a
+    // lesson of 500 steps during a flood spent its time here.
+    const auto first = static_cast<std::size_t>(
+        std::lower_bound(sent_.begin(), sent_.end(), t.count() - maxFlight_.count()) - sent_.begin());
+    for (std::size_t i = first; i < keep; ++i) {
         // A fate decided on arrival is forgotten; one decided when it was sent (lost, or sent to a
         // spoofed address: no arrival will decide it again) stays.
         const auto fate = static_cast<PacketFate>((meta_[i] >> 18) & 0x1Fu);
@@ -471,6 +475,16 @@ void History::truncate(Time t) {
     for (CounterLog& c : counters) c.truncate(t);
     for (auto& w : wastedWakeups) dropFrom(w, t, [](Time x) { return x; });
     end = std::min(end, t);
+}
+
+std::size_t History::bytesHeld() const {
+    std::size_t b = bytes();
+    for (const ClientRecord& c : clients)
+        b += sizeof(ClientRecord) + c.synTimes.size() * sizeof(Time) +
+             (c.states.size() + c.serverStates.size()) * sizeof(std::pair<Time, TcpState>);
+    for (const WorkerRecord& w : workers) b += sizeof(WorkerRecord) + w.changes.size() * sizeof(WorkerRecord::Change);
+    for (const auto& w : wastedWakeups) b += w.size() * sizeof(Time);
+    return b;
 }
 
 std::size_t History::bytes() const {

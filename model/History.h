@@ -180,6 +180,9 @@ public:
     void truncate(Time t);
     // Bytes held by the per-packet records (packets, counter changes, queue stays, lengths).
     std::size_t bytes() const;
+    // bytes() and every other record too (clients, workers, wasted wake-ups): what Limits::maxHistoryBytes
+    // bounds. O(clients + workers + listeners).
+    std::size_t bytesHeld() const;
 
 private:
     // Packets are stored as columns: 20 bytes each (DESIGN.md scale: millions of SYNs in a flood).

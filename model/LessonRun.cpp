@@ -3,8 +3,10 @@
 namespace backlog {
 
 LessonRun::LessonRun(const Lesson& lesson) : lesson_(lesson), sim_(std::make_unique<Simulation>(lesson.scenario)) {
-    sim_->run();
     place();
+    sim_->run();
+    // A run refused whole (a scenario beyond the limits, e.g. after --set) or stopped by its budget.
+    if (sim_->stopped() && !stoppedReported_) problems_.push_back({SourcePlace{}, *sim_->stopped()});
 }
 
 void LessonRun::place() {
@@ -21,6 +23,7 @@ void LessonRun::place() {
                                                      " which began at " + formatDuration(previous) +
                                                      "; steps go forward in time"});
         } else {
+            sim_->run(); // the condition is looked for in the whole run
             t = firstTimeHolding(*step.when, *sim_, previous);
             if (t.isNever()) {
                 problems_.push_back({step.whenPlace, "step " + std::to_string(i + 1) + ": `" + step.when->text +
@@ -31,20 +34,27 @@ void LessonRun::place() {
             }
         }
         stepTimes_.push_back(t);
-        bool changed = false;
         // A `when:` step's changes follow what made its condition true: they apply one nanosecond after
         // that instant, so the overflow (or state) the class is told about stays in the history.
         const Time applyAt = step.when ? t + Time::ns(1) : t;
+        // The run is simulated only up to the change (not to its end and cut back): a lesson of many
+        // `at:` steps then simulates each stretch about once (Limits::maxEvents counts every re-simulation).
+        // The same history either way: a change at t restores the state before any event at t.
+        if (applyAt > Time()) sim_->runUntil(applyAt - Time::ns(1));
         const auto change = [&](const std::string& key, const std::string& value, const SourcePlace& where) {
-            if (const std::optional<std::string> problem = sim_->changeAt(applyAt, key, value))
+            if (stoppedReported_) return; // one message for a stopped run, not one per change after it
+            const bool wasStopped = sim_->stopped().has_value();
+            if (const std::optional<std::string> problem = sim_->changeAt(applyAt, key, value)) {
                 problems_.push_back({where, "step " + std::to_string(i + 1) + ": " + *problem});
-            else
-                changed = true;
+                stoppedReported_ = wasStopped || sim_->stopped().has_value();
+            } else if (sim_->stopped()) {
+                problems_.push_back({where, "step " + std::to_string(i + 1) + ": " + *sim_->stopped()});
+                stoppedReported_ = true;
+            }
         };
         for (std::size_t k = 0; k < step.set.size(); ++k) change(step.set[k].first, step.set[k].second, step.setPlaces[k]);
         for (const std::string& name : step.start) change("start-traffic", name, step.place);
         if (step.closeListener) change("close-listener", std::to_string(*step.closeListener), step.place);
-        if (changed) sim_->run(); // what the change sets off may reach past where the run had ended
         previous = t;
         previousIndex = i;
     }

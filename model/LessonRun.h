@@ -37,7 +37,9 @@ class LessonRun {
 
     // Each step's moment; Time::never() for a step whose condition never held (see problems()).
     const std::vector<Time>& stepTimes() const { return stepTimes_; }
-    // Steps that could not be placed, changes the run refused: each with where it was written.
+    // Steps that could not be placed, changes the run refused: each with where it was written. A run
+    // that stopped short (Simulation::stopped()) says so once: at the step whose change stopped it, or
+    // without a place when the scenario itself was refused or the run's end was out of budget.
     const std::vector<LessonProblem>& problems() const { return problems_; }
     // Every expectation, in file order, read from the run.
     std::vector<ExpectationResult> check() const;
@@ -51,6 +53,7 @@ class LessonRun {
     std::unique_ptr<Simulation> sim_;
     std::vector<Time> stepTimes_;
     std::vector<LessonProblem> problems_;
+    bool stoppedReported_ = false; // a problem already says the run stopped (Simulation::stopped())
 };
 
 // "accept_queue was 12", "client 3 was SYN-SENT", "connect latency of client 3 was undefined".

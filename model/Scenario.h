@@ -153,6 +153,27 @@ struct Limits {
     static constexpr Time maxRtt = Time::s(4);
     static constexpr Time maxDuration = Time::s(24 * 3600);
     static constexpr int maxTrafficEntries = 1000;
+
+    // The thundering herd (P3, M20): without EPOLLEXCLUSIVE every idle event loop on a listener is woken
+    // for every connection that reaches its accept queue, so the wake-ups of a run grow as
+    // connections × event loops per listener (100,000 loops × 10,000 clients would be 10^9 wake-ups, each
+    // an event and two worker-state records). checkScenario() refuses the estimate beyond this, before
+    // anything runs; a lesson teaches the herd with a handful of loops.
+    static constexpr std::int64_t maxHerdWakeups = 20'000'000;
+
+    // The work of one run, as the run goes (Simulation::stopped()). The per-key limits above bound the
+    // scenario; these bound what the run does with it, whatever changes a lesson or the window makes.
+    // Events simulated in all, re-simulations after a change included (DESIGN.md point 4): the largest
+    // scenario within the limits above (a 50,000,000-SYN flood, a million clients) needs about
+    // 120,000,000; lessons/flood-bench.yaml needs 12,000,000 (about 1.5 s). At about 8 million events a
+    // second, a run that goes beyond is stopped within 20 s.
+    static constexpr std::uint64_t maxEvents = 150'000'000;
+    // Bytes the history holds (packets, queue stays, counters, clients, workers, wake-ups): the largest
+    // flood above records about 2.3 GB.
+    static constexpr std::uint64_t maxHistoryBytes = 4'000'000'000;
+    // Bytes of the checkpoints kept for changes; beyond it every other checkpoint is dropped (a change
+    // then simulates a longer stretch again; the results are the same).
+    static constexpr std::uint64_t maxCheckpointBytes = 512'000'000;
 };
 
 } // namespace backlog

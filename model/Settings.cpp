@@ -520,7 +520,8 @@ void checkClientTotal(const Scenario& s, std::vector<ScenarioProblem>& problems)
         if (total > Limits::maxClients) {
             problems.push_back({{"traffic." + entry.clients.name + ".clients"},
                                 "the traffic entries start " + show(total) +
-                                    " clients in all, more than the limit of " + show(Limits::maxClients)});
+                                    " clients in all, more than the limit of " + show(Limits::maxClients),
+                                true});
             return;
         }
     }
@@ -534,7 +535,8 @@ void checkClientSpan(const ClientTraffic& c, std::vector<ScenarioProblem>& probl
         problems.push_back({{"traffic." + c.name + ".spacing", "traffic." + c.name + ".clients",
                              "traffic." + c.name + ".at"},
                             "the last of " + show(c.clients) + " clients, one every " + show(c.spacing) +
-                                ", would start later than the limit of " + show(Limits::maxDuration)});
+                                ", would start later than the limit of " + show(Limits::maxDuration),
+                            true});
 }
 
 // SYNs a flood sends: rate × (to − from), split so that the product cannot overflow.
@@ -561,10 +563,34 @@ void checkFloods(const Scenario& s, std::vector<ScenarioProblem>& problems) {
             problems.push_back({{entryKey, entryKey + ".rate", entryKey + ".from", entryKey + ".to"},
                                 "the floods send " + show(total) +
                                     " SYNs in all (rate × (to − from)), more than the limit of " +
-                                    show(Limits::maxFloodSyns)});
+                                    show(Limits::maxFloodSyns),
+                                true});
             reported = true;
         }
     }
+}
+
+// P3 without EPOLLEXCLUSIVE: each connection that reaches an accept queue wakes every idle event loop on
+// that listener. At most every client's connection does, and a listener has at most ⌈workers / listeners⌉
+// loops, so connections × that is an upper bound of the wake-ups; each is an event and two state records,
+// so the bound is what a run could cost (Limits::maxHerdWakeups). Spoofed SYNs never complete: no wake-up.
+void checkHerd(const Scenario& s, std::vector<ScenarioProblem>& problems) {
+    const WorkerSettings& w = s.server.workers;
+    if (w.accept != AcceptMode::Epoll || w.count <= 0) return;
+    std::int64_t connections = 0;
+    for (const TrafficEntry& entry : s.traffic)
+        if (entry.kind == TrafficEntry::Kind::Clients) connections += std::max(0, entry.clients.clients);
+    const std::int64_t listeners = std::max(1, s.server.listeners);
+    const std::int64_t loops = (w.count + listeners - 1) / listeners;
+    // Both factors are at most a few million (Limits::maxClients, maxWorkers): the product fits.
+    const std::int64_t wakeups = connections * loops;
+    if (wakeups <= Limits::maxHerdWakeups) return;
+    problems.push_back({{"server.workers.count", "server.workers.accept", "server.listeners"},
+                        show(loops) + " event loops per listener without EPOLLEXCLUSIVE, each woken for every one of " +
+                            show(connections) + " connections, could be woken " + show(wakeups) +
+                            " times (the thundering herd, P3), more than the limit of " + show(Limits::maxHerdWakeups) +
+                            "; use epoll-exclusive or fewer workers",
+                        true});
 }
 
 void checkFaults(const Scenario& s, std::vector<ScenarioProblem>& problems) {
@@ -800,12 +826,14 @@ std::vector<ScenarioProblem> checkScenario(const Scenario& s) {
         problems.push_back({{"traffic"},
                             show(static_cast<std::int64_t>(s.traffic.size())) +
                                 " traffic entries is more than the limit of " +
-                                show(Limits::maxTrafficEntries)});
+                                show(Limits::maxTrafficEntries),
+                            true});
     checkClientTotal(s, problems);
     for (const TrafficEntry& entry : s.traffic)
         if (entry.kind == TrafficEntry::Kind::Clients) checkClientSpan(entry.clients, problems);
     checkFloods(s, problems);
     checkFaults(s, problems);
+    checkHerd(s, problems);
     return problems;
 }
 

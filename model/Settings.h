@@ -93,6 +93,9 @@ std::optional<std::string> suggestKey(std::string_view key, const std::vector<st
 struct ScenarioProblem {
     std::vector<std::string> keys;
     std::string message;
+    // A size beyond one of Limits ("… more than the limit of 1000000"), rather than settings that do not
+    // fit together: a Simulation refuses to run such a scenario, however it was made (Simulation.h).
+    bool overLimit = false;
 };
 std::vector<ScenarioProblem> checkScenario(const Scenario& s);
 

@@ -41,7 +41,32 @@ public:
 
     // Applies `key = value` (the --set vocabulary, "close-listener" or "start-traffic") from time t on. The history is
     // cut at t and simulated again up to where it had reached. Returns an error message, or nothing.
+    // A change is held to the same limits as a scenario file (Limits, checkScenario()): the scenario as it
+    // will be in force from t on, with every later change applied after it, must stay within them, and so
+    // must the listeners and workers the run starts in all (a raise of a count starts new ones); a change
+    // later than Limits::maxDuration is refused. The message names the limit ("… more than the limit of
+    // 50000000"). A stopped run refuses every change, with stopped() as the message.
     std::optional<std::string> changeAt(Time t, const std::string& key, const std::string& value);
+
+    // Why the run stopped short, or nothing while it is whole. Set when
+    //  - the scenario is beyond one of Limits (checkScenario(): a scenario built in code, or a lesson's
+    //    scenario after `--set`): the run is refused whole, and its history holds only time 0;
+    //  - the run's work reached a limit as it went: Limits::maxEvents (events simulated in all,
+    //    re-simulations after changes included) or Limits::maxHistoryBytes.
+    // The message names the limit and says when the run stopped ("the run stopped at 12.5 s: it has
+    // simulated 250000001 events …, more than the limit of 250000000"). Once stopped, the Simulation
+    // simulates no further: run() and runUntil() return at once and changeAt() refuses; the history up to
+    // history().end stays valid and may be shown, with this message beside it. Nothing is thrown.
+    const std::optional<std::string>& stopped() const { return stopped_; }
+    // Events simulated since the Simulation was made, re-simulations after changes included
+    // (eventsProcessed() counts only the events of the history as it is).
+    std::uint64_t eventsSimulated() const { return work_; }
+    // Limits::maxEvents bounds the events simulated since the Simulation was made or since the last
+    // renewBudget(). A lesson's run (LessonRun: the scenario and every step's change) is one piece of
+    // work. The window calls renewBudget() before each change a person makes at the playhead, so that
+    // a session of many changes is not stopped for their sum; a run stopped by its budget then goes on
+    // from where it stopped (a refused scenario stays refused).
+    void renewBudget();
 
     const Scenario& scenario() const { return scenario_; }
     // A traffic entry as it runs: a held one (a lesson's `start:`) begins at its start-traffic change,
@@ -67,6 +92,10 @@ public:
 private:
     struct Checkpoint;
     void takeCheckpoint(Time at);
+    void dropLastCheckpoint();
+    void thinCheckpoints();
+    std::optional<std::string> checkChange(Time t, const std::string& key, const std::string& value) const;
+    bool overBudget(); // sets stopped_ when the run's work is beyond Limits
 
     Scenario scenario_;
     History history_;
@@ -76,6 +105,12 @@ private:
     Time checkpointEvery_ = Time::s(1);
     Time nextCheckpoint_;
     std::uint64_t events_ = 0;
+    std::uint64_t work_ = 0;              // events simulated in all (never restored by a cut)
+    std::uint64_t nextBytesCheck_ = 0;    // when work_ reaches it, the history's bytes are measured
+    std::size_t checkpointBytes_ = 0;     // the checkpoints' states, estimated
+    std::uint64_t workAtRenewal_ = 0;     // work_ at the last renewBudget()
+    std::optional<std::string> stopped_;
+    bool refused_ = false;                // stopped_ says the scenario is beyond the limits
 };
 
 } // namespace backlog
