@@ -41,6 +41,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -319,6 +320,105 @@ void makeOrdinary(const QString& path, bool folder) {
 
 QString cannotWrite(const QString& path, const QString& why) { return path + QStringLiteral(": cannot write: ") + why; }
 
+// ---- Writes that are checked, with the system's reason when they fail.
+//
+// Qt's file devices do not say reliably that a write failed. A write that the disk takes only part of
+// (it fills up) returns the part, with no error; QSaveFile::commit() then renames the truncated file
+// over the good one and returns true; and the error text, when there is one, may be "Unknown error"
+// while errno says ENOSPC. So every file here is opened unbuffered (nothing waits in Qt's buffer for a
+// flush whose failure nobody reads), every byte is written by writeAll() (a short write is tried again
+// with the rest, which then fails with the reason), and the reason is the device's or else errno's.
+
+// The system's words for why `file` could not be written: the device's text when it has one, else
+// errno's as it was just after the failed call (`error`).
+QString reasonOf(const QFileDevice& file, int error) {
+    if (file.error() != QFileDevice::NoError) {
+        const QString said = file.errorString();
+        if (!said.isEmpty() && said != QLatin1String("Unknown error")) return said;
+    }
+    if (error != 0) return qt_error_string(error);
+    return QStringLiteral("the write stopped short");
+}
+
+// All of data[0, size) to `file`, or the reason it could not be.
+QString writeAll(QFileDevice& file, const char* data, qint64 size) {
+    while (size > 0) {
+        errno = 0;
+        const qint64 n = file.write(data, size);
+        const int error = errno;
+        if (n <= 0) return reasonOf(file, error);
+        data += n;
+        size -= n;
+    }
+    return {};
+}
+QString writeAll(QFileDevice& file, const QByteArray& bytes) { return writeAll(file, bytes.constData(), bytes.size()); }
+
+// A file that replaces PATH as a whole when committed, or not at all: a QSaveFile whose every write and
+// whose commit are checked. Not committed, it is removed (QSaveFile's destructor).
+class SafeFile {
+public:
+    explicit SafeFile(const QString& path) : file_(path) {}
+    // The reason it cannot be opened, or an empty string.
+    QString open() {
+        errno = 0;
+        if (file_.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) return {};
+        return reasonOf(file_, errno);
+    }
+    QString write(const char* data, qint64 size) {
+        if (!failure_.isEmpty()) return failure_;
+        failure_ = writeAll(file_, data, size);
+        return failure_;
+    }
+    QString write(const QByteArray& bytes) { return write(bytes.constData(), bytes.size()); }
+    // Renames the written file to PATH (after an earlier failure: removes it and gives that reason).
+    QString commit() {
+        if (!failure_.isEmpty()) {
+            file_.cancelWriting();
+            return failure_;
+        }
+        errno = 0;
+        if (file_.commit()) return {};
+        return reasonOf(file_, errno);
+    }
+    void cancel() { file_.cancelWriting(); }
+
+private:
+    QSaveFile file_;
+    QString failure_;
+};
+
+// What a QPdfWriter writes into: its many small writes gathered into large ones to a SafeFile, each
+// checked; the first failure is kept, and everything after it refused.
+class CheckedSink final : public QIODevice {
+public:
+    explicit CheckedSink(SafeFile& file) : file_(file) { open(QIODevice::WriteOnly); }
+    ~CheckedSink() override { QIODevice::close(); }
+    bool failed() const { return !failure_.isEmpty(); }
+    const QString& failure() const { return failure_; }
+    // Writes what is gathered; the reason it could not be, or an empty string.
+    QString drain() {
+        if (failure_.isEmpty() && !pending_.isEmpty()) failure_ = file_.write(pending_);
+        pending_.clear();
+        return failure_;
+    }
+
+protected:
+    qint64 readData(char*, qint64) override { return -1; }
+    qint64 writeData(const char* data, qint64 size) override {
+        if (failed()) return -1;
+        pending_.append(data, size);
+        if (pending_.size() >= kChunk && !drain().isEmpty()) return -1;
+        return size;
+    }
+
+private:
+    static constexpr qsizetype kChunk = 1 << 20;
+    SafeFile& file_;
+    QByteArray pending_;
+    QString failure_;
+};
+
 // A raster frame: size × scale pixels, painted in the frame's points; transparent or the theme's
 // background underneath.
 QImage paintImage(Canvas& canvas, const Job& job, const Frame& frame) {
@@ -487,47 +587,54 @@ QString writeSingle(const ExportOptions& o, const Job& job, Canvas& canvas) {
     QByteArray bytes;
     if (const QString error = guarded(job, [&] { return encodeFrame(bytes, canvas, job, job.frames.front()); }); !error.isEmpty())
         return cannotWrite(o.out, error);
-    QSaveFile file(o.out);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size()) return cannotWrite(o.out, file.errorString());
-    if (!file.commit()) return cannotWrite(o.out, file.errorString());
+    SafeFile file(o.out);
+    if (QString why = file.open(); !why.isEmpty()) return cannotWrite(o.out, why);
+    file.write(bytes);
+    if (QString why = file.commit(); !why.isEmpty()) return cannotWrite(o.out, why);
     return {};
 }
 
 // A PDF drawn by one painter, page after page, on this thread (a PDF is written in page order).
-// `setUp` lays out the pages; `page` draws page i. Replaced as a whole or not at all.
+// `setUp` lays out the pages; `page` draws page i. Replaced as a whole or not at all: every write is
+// checked (CheckedSink), the painter's end (the PDF's trailer) and the commit too, and the first
+// failure stops the pages.
 QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int resolution, std::size_t pages,
                       const std::function<void(QPainter&, QPdfWriter&, std::size_t)>& page, Progress& progress) {
     if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; a PDF is one file");
-    QSaveFile file(o.out);
-    if (!file.open(QIODevice::WriteOnly)) return cannotWrite(o.out, file.errorString());
-    {
-        QPdfWriter pdf(&file);
+    SafeFile file(o.out);
+    if (QString why = file.open(); !why.isEmpty()) return cannotWrite(o.out, why);
+    CheckedSink sink(file);
+    const QString error = [&]() -> QString {
+        QPdfWriter pdf(&sink);
         pdf.setCreator(QStringLiteral("Backlog"));
         pdf.setTitle(QFileInfo(o.document ? o.document->path() : o.file).fileName());
         pdf.setResolution(resolution);
         pdf.setPageLayout(layout);
         QPainter p;
-        if (!p.begin(&pdf)) {
-            file.cancelWriting();
-            return cannotWrite(o.out, QStringLiteral("cannot start a PDF"));
-        }
+        if (!p.begin(&pdf)) return cannotWrite(o.out, sink.failed() ? sink.failure() : QStringLiteral("cannot start a PDF"));
         for (std::size_t i = 0; i < pages; ++i) {
             if (progress.cancelled()) {
                 p.end();
-                file.cancelWriting();
                 return kCancelled;
             }
+            if (sink.failed()) break; // the disk is full: no point drawing the rest
             if (i > 0 && !pdf.newPage()) {
                 p.end();
-                file.cancelWriting();
-                return cannotWrite(o.out, QStringLiteral("cannot add a page"));
+                return cannotWrite(o.out, sink.failed() ? sink.failure() : QStringLiteral("cannot add a page"));
             }
             page(p, pdf, i);
             progress.update(i + 1);
         }
-        p.end();
+        const bool ended = p.end();
+        if (!sink.drain().isEmpty()) return cannotWrite(o.out, sink.failure());
+        if (!ended) return cannotWrite(o.out, QStringLiteral("cannot finish the PDF"));
+        return {};
+    }();
+    if (!error.isEmpty()) {
+        file.cancel();
+        return error;
     }
-    if (!file.commit()) return cannotWrite(o.out, file.errorString());
+    if (QString why = file.commit(); !why.isEmpty()) return cannotWrite(o.out, why);
     return {};
 }
 
@@ -646,8 +753,13 @@ QString writeSequence(const ExportOptions& o, const Job& job, const std::vector<
     const Consume consume = [&](std::size_t i, Output&& out) -> QString {
         const QString& name = job.frames[i].name;
         QFile file(folder.filePath(name));
-        if (!file.open(QIODevice::WriteOnly) || file.write(out.bytes) != out.bytes.size() || (file.close(), file.error() != QFileDevice::NoError))
-            return cannotWrite(o.out, name + QStringLiteral(": ") + file.errorString());
+        const auto failed = [&](const QString& why) { return cannotWrite(o.out, name + QStringLiteral(": ") + why); };
+        errno = 0;
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) return failed(reasonOf(file, errno));
+        if (const QString why = writeAll(file, out.bytes); !why.isEmpty()) return failed(why);
+        errno = 0;
+        file.close();
+        if (file.error() != QFileDevice::NoError) return failed(reasonOf(file, errno));
         return {};
     };
     if (QString error = runFrames(job, canvases, produce, consume, progress); !error.isEmpty())
@@ -655,9 +767,12 @@ QString writeSequence(const ExportOptions& o, const Job& job, const std::vector<
 
     // An empty folder at PATH gives way to the finished one (a rename cannot replace a folder).
     if (emptyFolderThere && !QDir().rmdir(target)) return cannotWrite(o.out, QStringLiteral("cannot replace the empty folder"));
-    if (!QDir().rename(partial.path(), target)) {
+    std::error_code ec; // the system's reason when the rename fails (UTF-16 paths, as for a video)
+    std::filesystem::rename(std::filesystem::path(partial.path().toStdU16String()), std::filesystem::path(target.toStdU16String()), ec);
+    if (ec) {
         if (emptyFolderThere) QDir().mkdir(target);
-        return cannotWrite(o.out, QStringLiteral("cannot rename %1 to it").arg(QDir::toNativeSeparators(partial.path())));
+        return cannotWrite(o.out, QStringLiteral("cannot rename %1 to it: %2")
+                                      .arg(QDir::toNativeSeparators(partial.path()), QString::fromStdString(ec.message())));
     }
     partial.setAutoRemove(false);
     makeOrdinary(target, true);
@@ -717,18 +832,46 @@ QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::v
     if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; a video is one file");
     const QString target = QFileInfo(o.out).absoluteFilePath();
     QTemporaryFile partial(target + QStringLiteral(".partial-XXXXXX"));
-    if (!partial.open()) return cannotWrite(o.out, partial.errorString());
+    errno = 0;
+    if (!partial.open()) return cannotWrite(o.out, reasonOf(partial, errno));
     partial.close(); // ffmpeg writes it; the object removes it unless it is renamed
 
     QProcess encoder;
     encoder.setProgram(ffmpeg);
     encoder.setArguments(ffmpegArguments(job, fps, partial.fileName()));
     encoder.setProcessChannelMode(QProcess::SeparateChannels);
+    // What ffmpeg says (at -loglevel error, only errors), gathered as it comes: the first 64 KB.
+    QByteArray said;
+    const auto listen = [&] {
+        const QByteArray more = encoder.readAllStandardError();
+        if (said.size() < 65536) said += more.left(65536 - said.size());
+    };
+    QObject::connect(&encoder, &QProcess::readyReadStandardError, &encoder, listen);
     encoder.start(QIODevice::ReadWrite);
     if (!encoder.waitForStarted(10'000)) return QStringLiteral("cannot start ffmpeg: ") + encoder.errorString();
-    const auto ffmpegSaid = [&encoder] {
-        const QStringList lines = QString::fromLocal8Bit(encoder.readAllStandardError()).trimmed().split(QLatin1Char('\n'));
-        return lines.isEmpty() || lines.back().isEmpty() ? QStringLiteral("ffmpeg stopped") : QStringLiteral("ffmpeg: ") + lines.back().trimmed();
+    // A failed write of the film in what ffmpeg says. Some versions report one ("Error writing trailer of
+    // F: No space left on device") and still exit with status 0, so its words are read, not only its status.
+    static const QRegularExpression writeFailure(
+        QStringLiteral("error (writing|closing|opening)|write_frame|write_packet|no space left|quota|input/output error|"
+                       "file too large|read-only file system"),
+        QRegularExpression::CaseInsensitiveOption);
+    // One line of it: the one that says a write failed (it names the system's reason), else its last;
+    // the temporary file's name in it is PATH's.
+    const auto ffmpegSaid = [&] {
+        listen();
+        QStringList lines;
+        for (const QString& line : QString::fromLocal8Bit(said).split(QLatin1Char('\n')))
+            if (!line.trimmed().isEmpty()) lines << line.trimmed();
+        QString line = lines.isEmpty() ? QString() : lines.back();
+        for (const QString& l : lines)
+            if (writeFailure.match(l).hasMatch()) {
+                line = l;
+                break;
+            }
+        if (line.isEmpty()) return QStringLiteral("ffmpeg stopped");
+        line.replace(partial.fileName(), QDir::toNativeSeparators(o.out));
+        line.replace(QDir::toNativeSeparators(partial.fileName()), QDir::toNativeSeparators(o.out));
+        return QStringLiteral("ffmpeg: ") + line;
     };
     const auto stopEncoder = [&encoder] {
         encoder.kill();
@@ -775,7 +918,10 @@ QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::v
             return kCancelled;
         }
     }
-    if (encoder.exitStatus() != QProcess::NormalExit || encoder.exitCode() != 0) return cannotWrite(o.out, ffmpegSaid());
+    listen();
+    if (encoder.exitStatus() != QProcess::NormalExit || encoder.exitCode() != 0 ||
+        writeFailure.match(QString::fromLocal8Bit(said)).hasMatch())
+        return cannotWrite(o.out, ffmpegSaid());
     std::error_code ec;
     // Replaces PATH at once. UTF-16 paths: a narrow string would be read in the ANSI code page on Windows.
     std::filesystem::rename(std::filesystem::path(partial.fileName().toStdU16String()),
@@ -813,6 +959,8 @@ ExportResult exportFrames(const ExportOptions& o) {
 
     // ---- the options, before anything is read or written
     if (o.out.isEmpty()) return fail(QStringLiteral("expected --out PATH"));
+    if (const QString refused = outIsTheInput(o.out, o.document ? o.document->path() : o.file); !refused.isEmpty())
+        return fail(refused);
     std::optional<Format> format;
     const QString extension = QFileInfo(o.out).suffix();
     if (!o.format.isEmpty()) {
@@ -1118,6 +1266,18 @@ std::optional<views::PlaybackClock::Factor> parseSpeed(const QString& text) {
         return views::PlaybackClock::Factor{m.captured(1).toLongLong() * den + (digits.isEmpty() ? 0 : digits.toLongLong()), den};
     }
     return std::nullopt;
+}
+
+QString outIsTheInput(const QString& out, const QString& input) {
+    if (out.isEmpty() || input.isEmpty()) return {};
+    // UTF-16 paths, as for the video's rename: a narrow string would be read in the ANSI code page on Windows.
+    std::error_code ec;
+    if (!std::filesystem::equivalent(std::filesystem::path(out.toStdU16String()), std::filesystem::path(input.toStdU16String()), ec) || ec)
+        return {};
+    const bool sameSpelling = QDir::cleanPath(QFileInfo(out).absoluteFilePath()) == QDir::cleanPath(QFileInfo(input).absoluteFilePath());
+    return QStringLiteral("--out %1: that is the file being exported%2; choose another path")
+        .arg(QDir::toNativeSeparators(out),
+             sameSpelling ? QString() : QStringLiteral(" (%1)").arg(QDir::toNativeSeparators(input)));
 }
 
 QStringList exportFormats() {

@@ -120,7 +120,16 @@ std::optional<views::PlaybackClock::Factor> parseSpeed(const QString& text);
 
 // Needs a QGuiApplication (text is painted), a QApplication for --view charts and window; loads the
 // bundled fonts itself.
+//
+// A write that fails (a full disk, a quota, an I/O error) is an error that names the system's reason
+// ("PATH: cannot write: No space left on device"): every write, the PDF's end, every commit and ffmpeg's
+// exit status and words are checked, and what was at PATH before is left as it was.
 ExportResult exportFrames(const ExportOptions& options);
+
+// The refusal of an `out` that is the file being exported (`input`), by the same or another spelling,
+// a symbolic link or a hard link: writing there would replace the lesson with its picture. Empty when
+// they are different files (or either does not exist).
+QString outIsTheInput(const QString& out, const QString& input);
 
 // What the options accept, for help texts and the dialog's choices.
 QStringList exportFormats(); // png, svg, pdf, gif, mp4, webm, handout

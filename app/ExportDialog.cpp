@@ -783,9 +783,13 @@ void ExportDialog::paintPreview() {
                            ? doc->stepTimes().front()
                            : o.at.value_or(doc->playhead());
     o.at = std::min(first, doc->end());
+    // One frame has no clock: a range's pace or speed (which go with --from and --to only) is left out,
+    // or the engine refuses the preview of a paced or slowed film.
     o.from.reset();
     o.to.reset();
     o.fps.reset();
+    o.paced = false;
+    o.speed = {1, 1};
     o.steps = false;
     o.threads = 1;
     // One pixel per point, shrunk here: the engine's fractional scales (below 1) do not shrink the
@@ -836,6 +840,15 @@ void ExportDialog::startExport() {
         status_->clear();
         error_->setText(tr("Choose where to save the export."));
         error_->show();
+        out_->setFocus();
+        return;
+    }
+    // Never over the file being exported (by any spelling or link): refused before asking to replace it.
+    if (const QString refused = outIsTheInput(o.out, o.document != nullptr ? o.document->path() : QString()); !refused.isEmpty()) {
+        ExportResult result;
+        result.errors << refused;
+        lastResult_ = result;
+        showResult(result, o.out);
         out_->setFocus();
         return;
     }
