@@ -31,10 +31,14 @@
 #include <QTest>
 #include <QWidget>
 
+#include <memory>
+
 using namespace backlog;
 using backlog::app::ExportOptions;
 using backlog::app::ExportResult;
 using backlog::app::exportFrames;
+
+class TinyDisk;
 
 class TestExport : public QObject {
     Q_OBJECT
@@ -72,6 +76,18 @@ private slots:
     void aWindowsSizeIsCheckedLikeAnyOther();
     void exportedFramesMatchTheirGoldenImages_data();
     void exportedFramesMatchTheirGoldenImages();
+
+    // Issue 11: files are never lost.
+    void aFullDiskIsAnErrorAndKeepsWhatWasThere_data();
+    void aFullDiskIsAnErrorAndKeepsWhatWasThere();
+    void aFullDiskFailsTheCommandLine_data();
+    void aFullDiskFailsTheCommandLine();
+    void theOutputIsNeverTheInput_data();
+    void theOutputIsNeverTheInput();
+    void cleanup();
+
+private:
+    std::unique_ptr<TinyDisk> disk_; // a row's small tmpfs, unmounted in cleanup()
 };
 
 namespace {
@@ -162,12 +178,78 @@ private:
     QByteArray old_;
 };
 
+// Everything in `folder`, hidden entries too, sorted by name.
+QStringList entries(const QString& folder) {
+    return QDir(folder).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System, QDir::Name);
+}
+
 // Everything in `folder` whose name starts with `prefix` (the partial folders an export may leave).
 QStringList entriesStartingWith(const QString& folder, const QString& prefix) {
     return QDir(folder).entryList({prefix + QLatin1Char('*')}, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
 }
 
 } // namespace
+
+// A small disk that fills up (64 KB unless asked): a tmpfs of its own, mounted on a temporary folder. Only root can mount
+// one (CI runs the tests as root), and only on Linux; otherwise why() says what is missing. Unmounted
+// when destroyed (the test's cleanup()), whatever the test did.
+class TinyDisk {
+public:
+    explicit TinyDisk(qint64 kilobytes = 64) {
+#ifdef Q_OS_LINUX
+        if (!dir_.isValid()) {
+            why_ = QStringLiteral("cannot make a folder to mount on: ") + dir_.errorString();
+            return;
+        }
+        QProcess mount;
+        mount.start(QStringLiteral("mount"), {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
+                                              QStringLiteral("size=%1k").arg(kilobytes), QStringLiteral("tmpfs"), dir_.path()});
+        if (!mount.waitForFinished(20'000) || mount.exitStatus() != QProcess::NormalExit || mount.exitCode() != 0) {
+            why_ = QStringLiteral("mount -t tmpfs -o size=%1k failed (it needs root; CI runs the tests as root): %2")
+                       .arg(kilobytes)
+                       .arg(QString::fromLocal8Bit(mount.readAllStandardError()).trimmed() + mount.errorString());
+            return;
+        }
+        mounted_ = true;
+#else
+        Q_UNUSED(kilobytes);
+        why_ = QStringLiteral("a small tmpfs to fill is mounted on Linux only");
+#endif
+    }
+    ~TinyDisk() { unmount(); }
+    TinyDisk(const TinyDisk&) = delete;
+    TinyDisk& operator=(const TinyDisk&) = delete;
+
+    bool isMounted() const { return mounted_; }
+    const QString& why() const { return why_; }
+    QString filePath(const QString& name) const { return QDir(dir_.path()).filePath(name); }
+    QString path() const { return dir_.path(); }
+
+    // Fills the disk up with a file of `name`, then gives back `room` bytes of it.
+    bool fill(const QString& name, qint64 room) {
+        QFile filler(filePath(name));
+        if (!filler.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) return false;
+        const QByteArray block(4096, 'f');
+        while (filler.write(block) > 0) {
+        }
+        filler.close();
+        return QFile::resize(filler.fileName(), std::max<qint64>(0, QFileInfo(filler.fileName()).size() - room));
+    }
+
+    void unmount() {
+        if (!mounted_) return;
+        // A lazy unmount when something still holds a file there (a process the test could not stop).
+        if (QProcess::execute(QStringLiteral("umount"), {dir_.path()}) != 0)
+            QProcess::execute(QStringLiteral("umount"), {QStringLiteral("-l"), dir_.path()});
+        mounted_ = false;
+    }
+
+private:
+    QTemporaryDir dir_;
+    bool mounted_ = false;
+    QString why_;
+};
+
 
 void TestExport::aFrameIsWhatTheStageRendererPaints() {
     QTemporaryDir dir;
@@ -975,6 +1057,270 @@ void TestExport::exportedFramesMatchTheirGoldenImages() {
     QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
     const QString why = test::checkGolden(golden, QImage(o.out));
     QVERIFY2(why.isEmpty(), qPrintable(why));
+}
+
+void TestExport::cleanup() { disk_.reset(); } // unmounts a row's tiny disk, whether the row passed or not
+
+// A full disk (or a quota, an I/O error) is an error that names the system's reason, leaves no partial
+// file or folder, and keeps what was at the path before byte for byte. The disk is filled to leave a
+// page, so every export takes part of what it writes and then fails (a short write, which Qt's devices
+// report as success or as "Unknown error"); or to leave all but the last page of what the export writes,
+// so that only its end fails (the PDF's last bytes at the commit, a film's trailer: ffmpeg then says so
+// and still exits with 0).
+void TestExport::aFullDiskIsAnErrorAndKeepsWhatWasThere_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("out"); // a name with an extension: a file that was there; without: an empty folder
+    QTest::addColumn<QString>("format");
+    QTest::addColumn<QString>("what"); // at, range or steps
+    QTest::addColumn<int>("room");     // bytes left on the disk when the export starts; -1: all but its last page
+    const struct {
+        const char* name;
+        QString file;
+        const char* out;
+        const char* format;
+        const char* what;
+    } exports[] = {{"png frame", kBurst, "frame.png", "png", "at"},
+                   {"png sequence", kBurst, "frames", "png", "range"},
+                   {"svg frame", kBurst, "frame.svg", "svg", "at"},
+                   {"svg sequence", kBurst, "frames", "svg", "range"},
+                   {"pdf", kBurst, "frames.pdf", "pdf", "range"},
+                   {"pdf of steps", kTwoQueues, "steps.pdf", "pdf", "steps"},
+                   {"handout", kTwoQueues, "handout.pdf", "handout", "steps"},
+                   {"mp4", kBurst, "film.mp4", "mp4", "range"},
+                   {"webm", kBurst, "film.webm", "webm", "range"},
+                   {"gif", kBurst, "film.gif", "gif", "range"}};
+    for (const auto& e : exports)
+        for (const int room : {4096, -1})
+            QTest::addRow("%s, %s", e.name, room < 0 ? "all but its end" : "a page left")
+                << e.file << e.out << e.format << e.what << room;
+}
+
+void TestExport::aFullDiskIsAnErrorAndKeepsWhatWasThere() {
+    QFETCH(QString, file);
+    QFETCH(QString, out);
+    QFETCH(QString, format);
+    QFETCH(QString, what);
+    QFETCH(int, room);
+    if (app::needsFfmpeg(format) && !app::ffmpegAvailable()) QSKIP("ffmpeg is not installed (the Debian package ffmpeg); CI installs it");
+    const auto make = [&](const QString& path) {
+        ExportOptions o = options(file, path);
+        o.format = format;
+        o.size = QSize(1280, 720);
+        if (what == QLatin1String("at")) {
+            o.at = Time::ms(2);
+        } else if (what == QLatin1String("range")) {
+            o.from = Time();
+            o.to = Time::ms(500);
+            o.fps = 20;
+        } else {
+            o.steps = true;
+        }
+        return o;
+    };
+    // The pages (tmpfs counts 4 KB pages) the export takes on a disk with room for it.
+    const auto pages = [](qint64 bytes) { return (bytes + 4095) / 4096 * 4096; };
+    qint64 needs = 0;
+    {
+        QTemporaryDir roomy;
+        const ExportOptions o = make(roomy.filePath(out));
+        const ExportResult r = exportFrames(o);
+        QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+        const QFileInfo written(o.out);
+        if (written.isDir()) {
+            for (const QFileInfo& f : QDir(o.out).entryInfoList(QDir::Files)) needs += pages(f.size());
+        } else {
+            needs = pages(written.size());
+        }
+    }
+    if (room < 0) room = static_cast<int>(needs - 4096);
+    QVERIFY(room < needs);
+    // 64 KB, or more for an export that needs more: what was there, the export's room, and some.
+    disk_ = std::make_unique<TinyDisk>(std::max<qint64>(64, (needs + 65536) / 1024 + 64));
+    if (!disk_->isMounted()) QSKIP(qPrintable(disk_->why()));
+
+    // What was there before: a good file at the path (or the empty folder frames go into), and another
+    // file beside it.
+    const bool folder = !out.contains(QLatin1Char('.'));
+    const QString target = disk_->filePath(out);
+    const QString beside = disk_->filePath(QStringLiteral("keep.pdf"));
+    QByteArray good("%PDF-1.4 a good file, written before the disk filled up\n");
+    good = good.repeated(100);
+    for (const QString& path : folder ? QStringList{beside} : QStringList{target, beside}) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QCOMPARE(f.write(good), good.size());
+    }
+    if (folder) QVERIFY(QDir().mkdir(target));
+    QVERIFY(disk_->fill(QStringLiteral("filler"), room));
+    const QStringList before = entries(disk_->path());
+
+    const ExportResult r = exportFrames(make(target));
+    QVERIFY(!r.ok());
+    QVERIFY(!r.cancelled);
+    QCOMPARE(r.errors.size(), 1);
+    const QString& error = r.errors.front();
+    QVERIFY2(error.startsWith(target + QStringLiteral(": cannot write: ")), qPrintable(error));
+    QVERIFY2(error.contains(QStringLiteral("No space left on device")), qPrintable(error));
+    QVERIFY2(!error.contains(QStringLiteral("partial")), qPrintable(error)); // the temporary file's name is not shown
+    // Nothing half-written, and what was there is as it was.
+    QCOMPARE(entries(disk_->path()), before);
+    QCOMPARE(readAll(beside), good);
+    if (folder)
+        QCOMPARE(entries(target), QStringList());
+    else
+        QCOMPARE(readAll(target), good);
+}
+
+// The same through `backlog export` as a user runs it: exit status 2 and the reason on the last line
+// (the issue's case: a handout onto a disk with room for all but its end said "exported" and left a
+// truncated PDF in place of the good one).
+void TestExport::aFullDiskFailsTheCommandLine_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("out");
+    QTest::addColumn<int>("room"); // as in aFullDiskIsAnErrorAndKeepsWhatWasThere
+    const QStringList handout{kTwoQueues, QStringLiteral("--format"), QStringLiteral("handout")};
+    const QStringList range{kBurst, QStringLiteral("--from"), QStringLiteral("0s"), QStringLiteral("--to"), QStringLiteral("1s"),
+                            QStringLiteral("--fps"), QStringLiteral("10")};
+    QTest::newRow("handout, a page left") << handout << "handout.pdf" << 4096;
+    QTest::newRow("handout, all but its end") << handout << "handout.pdf" << -1;
+    QTest::newRow("pdf, all but its end") << range << "frames.pdf" << -1;
+    QTest::newRow("png sequence, a page left") << range << "frames" << 4096;
+}
+
+void TestExport::aFullDiskFailsTheCommandLine() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, out);
+    QFETCH(int, room);
+    const QString backlog = QStringLiteral(BACKLOG_EXECUTABLE);
+    QVERIFY2(QFileInfo(backlog).isExecutable(), qPrintable(backlog));
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    const auto run = [&](const QString& path) {
+        p.start(backlog, QStringList{QStringLiteral("export")} + arguments + QStringList{QStringLiteral("--out"), path});
+        return p.waitForFinished(120'000) && p.exitStatus() == QProcess::NormalExit;
+    };
+    // What it writes on a disk with room for it (in 4 KB pages, as tmpfs counts).
+    qint64 needs = 0;
+    {
+        QTemporaryDir roomy;
+        QVERIFY(run(roomy.filePath(out)));
+        QCOMPARE(p.exitCode(), 0);
+        const QFileInfo written(roomy.filePath(out));
+        const QFileInfoList files = written.isDir() ? QDir(written.filePath()).entryInfoList(QDir::Files) : QFileInfoList{written};
+        for (const QFileInfo& f : files) needs += (f.size() + 4095) / 4096 * 4096;
+    }
+    if (room < 0) room = static_cast<int>(needs - 4096);
+    disk_ = std::make_unique<TinyDisk>(std::max<qint64>(64, (needs + 65536) / 1024 + 64));
+    if (!disk_->isMounted()) QSKIP(qPrintable(disk_->why()));
+    const QString target = disk_->filePath(out);
+    const QByteArray good = QByteArray("%PDF-1.4 the handout from last term\n").repeated(100);
+    if (out.contains(QLatin1Char('.'))) {
+        QFile f(target);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QCOMPARE(f.write(good), good.size());
+    }
+    QVERIFY(disk_->fill(QStringLiteral("filler"), room));
+    const QStringList before = entries(disk_->path());
+
+    QVERIFY(run(target));
+    const QString said = QString::fromLocal8Bit(p.readAllStandardOutput() + p.readAllStandardError());
+    QVERIFY2(p.exitCode() == 2, qPrintable(QStringLiteral("exit %1: %2").arg(p.exitCode()).arg(said)));
+    // Progress lines may come first; the last line is the error, and nothing says "exported".
+    QVERIFY2(said.trimmed().section(QLatin1Char('\n'), -1).startsWith(target + QStringLiteral(": cannot write: ")), qPrintable(said));
+    QVERIFY2(said.contains(QStringLiteral("No space left on device")), qPrintable(said));
+    QVERIFY2(!said.contains(QStringLiteral("exported")), qPrintable(said));
+    QCOMPARE(entries(disk_->path()), before);
+    if (out.contains(QLatin1Char('.'))) QCOMPARE(readAll(target), good);
+}
+
+// `out` naming the file being exported is refused whatever the format, by any spelling or link, and the
+// file is left as it was.
+void TestExport::theOutputIsNeverTheInput_data() {
+    QTest::addColumn<QString>("spelling"); // same, dotted, relative, symlink, hardlink
+    QTest::addColumn<QString>("set");
+    QTest::addColumn<bool>("document"); // the window's run (the dialog's way) instead of the file
+    QTest::newRow("handout, same path") << "same" << "format=handout" << false;
+    QTest::newRow("handout, ./ and ..") << "dotted" << "format=handout" << false;
+    QTest::newRow("handout, relative") << "relative" << "format=handout" << false;
+    QTest::newRow("handout, symbolic link") << "symlink" << "format=handout" << false;
+    QTest::newRow("handout, hard link") << "hardlink" << "format=handout" << false;
+    QTest::newRow("pdf of steps, symbolic link") << "symlink" << "format=pdf steps" << false;
+    QTest::newRow("png frame") << "same" << "format=png at" << false;
+    QTest::newRow("png without a format") << "same" << "at" << false;
+    QTest::newRow("svg sequence") << "dotted" << "format=svg range" << false;
+    QTest::newRow("mp4") << "symlink" << "format=mp4 range" << false;
+    QTest::newRow("the window's run, handout") << "symlink" << "format=handout" << true;
+    QTest::newRow("the window's run, png") << "same" << "format=png at" << true;
+}
+
+void TestExport::theOutputIsNeverTheInput() {
+    QFETCH(QString, spelling);
+    QFETCH(QString, set);
+    QFETCH(bool, document);
+    QTemporaryDir dir;
+    QVERIFY(QDir().mkdir(dir.filePath(QStringLiteral("lessons"))));
+    const QString lesson = dir.filePath(QStringLiteral("lessons/lesson.yaml"));
+    QVERIFY(QFile::copy(kTwoQueues, lesson));
+    const QByteArray original = readAll(lesson);
+    QString out = lesson;
+    if (spelling == QLatin1String("dotted")) {
+        out = dir.filePath(QStringLiteral("lessons/./../lessons/lesson.yaml"));
+    } else if (spelling == QLatin1String("relative")) {
+        out = QDir::current().relativeFilePath(lesson);
+        QVERIFY(!QFileInfo(out).isAbsolute());
+    } else if (spelling == QLatin1String("symlink")) {
+        out = dir.filePath(QStringLiteral("link.yaml"));
+        QVERIFY(QFile::link(lesson, out));
+    } else if (spelling == QLatin1String("hardlink")) {
+#ifdef Q_OS_UNIX
+        out = dir.filePath(QStringLiteral("hard.yaml"));
+        QCOMPARE(QProcess::execute(QStringLiteral("ln"), {lesson, out}), 0);
+#else
+        QSKIP("hard links are made with ln here");
+#endif
+    }
+    const QStringList before = entries(dir.path());
+
+    views::SimulationDocument doc;
+    ExportOptions o = options(lesson, out);
+    if (document) {
+        QVERIFY(doc.load(lesson).isEmpty());
+        o.file.clear();
+        o.document = &doc;
+    }
+    for (const QString& item : set.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        if (item.startsWith(QLatin1String("format="))) {
+            o.format = item.section(QLatin1Char('='), 1);
+        } else if (item == QLatin1String("at")) {
+            o.at = Time::ms(1);
+        } else if (item == QLatin1String("steps")) {
+            o.steps = true;
+        } else if (item == QLatin1String("range")) {
+            o.from = Time();
+            o.to = Time::ms(10);
+        }
+    }
+    const ExportResult r = exportFrames(o);
+    QCOMPARE(r.errors.size(), 1);
+    const QString expected = QStringLiteral("--out %1: that is the file being exported").arg(QDir::toNativeSeparators(out));
+    QVERIFY2(r.errors.front().startsWith(expected), qPrintable(r.errors.front()));
+    QVERIFY2(r.errors.front().endsWith(QStringLiteral("; choose another path")), qPrintable(r.errors.front()));
+    // Through a link, the message names the file it leads to.
+    if (spelling.endsWith(QLatin1String("link")))
+        QVERIFY2(r.errors.front().contains(QStringLiteral("(%1)").arg(QDir::toNativeSeparators(lesson))), qPrintable(r.errors.front()));
+    QCOMPARE(readAll(lesson), original);
+    QCOMPARE(entries(dir.path()), before);
+    QCOMPARE(entries(dir.filePath(QStringLiteral("lessons"))), QStringList{QStringLiteral("lesson.yaml")});
+
+    // Another file beside it is written as usual: the check is about the same file, not the same name.
+    if (spelling == QLatin1String("same") && !document) {
+        ExportOptions other = options(lesson, dir.filePath(QStringLiteral("lesson.png")));
+        other.at = Time::ms(1);
+        const ExportResult ok = exportFrames(other);
+        QVERIFY2(ok.ok(), qPrintable(ok.errors.join('\n')));
+    }
 }
 
 QTEST_MAIN(TestExport)

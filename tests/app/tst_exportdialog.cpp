@@ -19,7 +19,9 @@
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QProgressBar>
+#include <QProcess>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
@@ -57,6 +59,12 @@ private slots:
     void theOptionsAreRemembered();
     void ctrlEOpensTheDialogForTheWindowsRun();
     void aLessonChangedDuringAnExportIsReadAfterIt();
+
+    // Issue 11.
+    void thePreviewOfAPacedOrSlowRangeIsItsFirstFrame_data();
+    void thePreviewOfAPacedOrSlowRangeIsItsFirstFrame();
+    void theLessonIsNeverTheOutput();
+    void aFullDiskShowsTheSystemsReasonAndKeepsTheFile();
 };
 
 namespace {
@@ -671,6 +679,164 @@ void TestExportDialog::aLessonChangedDuringAnExportIsReadAfterIt() {
         return l != nullptr ? QString::fromStdString(l->title) : QString();
     };
     QTRY_COMPARE(title(), QStringLiteral("A SYN flood, edited"));
+}
+
+// The preview of a range is its first frame, whatever its clock: paced (a lesson's default) and slowed
+// films too, which the engine refuses as one frame unless the preview leaves their clock out.
+void TestExportDialog::thePreviewOfAPacedOrSlowRangeIsItsFirstFrame_data() {
+    QTest::addColumn<QString>("clock");
+    QTest::newRow("paced") << "paced";
+    QTest::newRow("1/1000") << "1/1000";
+    QTest::newRow("x1") << "1";
+}
+
+void TestExportDialog::thePreviewOfAPacedOrSlowRangeIsItsFirstFrame() {
+    QFETCH(QString, clock);
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kLesson).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    child<QRadioButton>(d, "whatRange")->setChecked(true);
+    chooseData(child<QComboBox>(d, "format"), QStringLiteral("mp4"));
+    chooseData(child<QComboBox>(d, "clock"), clock);
+    setSize(d, 640, 360);
+    child<QDoubleSpinBox>(d, "from")->setValue(0.002);
+    child<QDoubleSpinBox>(d, "to")->setValue(0.5);
+    QCOMPARE(d.options().paced, clock == QLatin1String("paced"));
+    QSignalSpy spy(&d, &ExportDialog::previewUpdated);
+    QVERIFY(spy.wait());
+    auto* preview = child<QLabel>(d, "preview");
+    QVERIFY2(!d.preview().isNull(), qPrintable(preview->text()));
+    QCOMPARE(preview->text(), QString());
+
+    // The first frame of that range, at one pixel per point, shrunk as the preview is.
+    app::ExportOptions o = d.options();
+    QTemporaryDir tmp;
+    o.out = tmp.filePath(QStringLiteral("frame.png"));
+    o.format = QStringLiteral("png");
+    o.at = *o.from;
+    o.from.reset();
+    o.to.reset();
+    o.fps.reset();
+    o.paced = false;
+    o.speed = {1, 1};
+    const app::ExportResult r = app::exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join(QLatin1Char('\n'))));
+    const QImage shown = d.preview().toImage().convertToFormat(QImage::Format_RGB32);
+    const QImage first = QImage(o.out).scaled(shown.size(), Qt::IgnoreAspectRatio, Qt::SmoothTransformation).convertToFormat(QImage::Format_RGB32);
+    QCOMPARE(shown, first);
+}
+
+// The path of the lesson itself (here by a symbolic link) is refused with the engine's words, before
+// any question about replacing it, and the lesson is left as it was.
+void TestExportDialog::theLessonIsNeverTheOutput() {
+    QTemporaryDir tmp;
+    const QString lesson = tmp.filePath(QStringLiteral("lesson.yaml"));
+    QVERIFY(QFile::copy(kLesson, lesson));
+    const QString link = tmp.filePath(QStringLiteral("link.yaml"));
+    QVERIFY(QFile::link(lesson, link));
+    QFile f(lesson);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray original = f.readAll();
+    f.close();
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(lesson).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    chooseData(child<QComboBox>(d, "format"), QStringLiteral("handout"));
+    // Typed with the lesson's own extension: the dialog keeps a typed path.
+    auto* out = child<QLineEdit>(d, "out");
+    out->setText(link);
+    // A question about replacing the file would be a failure here: answered No, if one came.
+    bool asked = false;
+    QTimer::singleShot(2000, &d, [&asked] {
+        if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+            asked = true;
+            box->reject();
+        }
+    });
+    clickExport(d);
+    QVERIFY(!asked);
+    QVERIFY(!d.lastResult().ok());
+    auto* error = child<QLabel>(d, "error");
+    QVERIFY(error->isVisible());
+    QCOMPARE(error->text(), app::outIsTheInput(link, lesson));
+    QVERIFY2(error->text().startsWith(QStringLiteral("--out %1: that is the file being exported").arg(QDir::toNativeSeparators(link))),
+             qPrintable(error->text()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), original);
+    f.close();
+    QCOMPARE(entries(tmp.path()), (QStringList{QStringLiteral("lesson.yaml"), QStringLiteral("link.yaml")}));
+    QVERIFY(child<QPushButton>(d, "export")->isEnabled());
+}
+
+// A PDF onto a full disk: the dialog shows the engine's error with the system's reason, and the PDF
+// that was there is kept. A 64 KB tmpfs, mounted as root (CI runs the tests as root); skipped otherwise.
+void TestExportDialog::aFullDiskShowsTheSystemsReasonAndKeepsTheFile() {
+#ifndef Q_OS_LINUX
+    QSKIP("a small tmpfs to fill is mounted on Linux only");
+#else
+    QTemporaryDir mountPoint;
+    QProcess mount;
+    mount.start(QStringLiteral("mount"), {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
+                                          QStringLiteral("size=64k"), QStringLiteral("tmpfs"), mountPoint.path()});
+    if (!mount.waitForFinished(20'000) || mount.exitStatus() != QProcess::NormalExit || mount.exitCode() != 0)
+        QSKIP(qPrintable(QStringLiteral("mount -t tmpfs -o size=64k failed (it needs root; CI runs the tests as root): %1")
+                             .arg(QString::fromLocal8Bit(mount.readAllStandardError()).trimmed() + mount.errorString())));
+    // Unmounted however the test ends.
+    struct Unmount {
+        QString path;
+        ~Unmount() {
+            if (QProcess::execute(QStringLiteral("umount"), {path}) != 0)
+                QProcess::execute(QStringLiteral("umount"), {QStringLiteral("-l"), path});
+        }
+    } unmount{mountPoint.path()};
+    const QDir disk(mountPoint.path());
+    const QString target = disk.filePath(QStringLiteral("handout.pdf"));
+    const QByteArray good = QByteArray("%PDF-1.4 the handout from last term\n").repeated(100);
+    {
+        QFile f(target);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QCOMPARE(f.write(good), good.size());
+    }
+    {
+        // Full, but for one page.
+        QFile filler(disk.filePath(QStringLiteral("filler")));
+        QVERIFY(filler.open(QIODevice::WriteOnly | QIODevice::Unbuffered));
+        const QByteArray block(4096, 'f');
+        while (filler.write(block) > 0) {
+        }
+        filler.close();
+        QVERIFY(filler.resize(filler.size() - 4096));
+    }
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kLesson).isEmpty());
+    ExportDialog d(&doc, nullptr, {});
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    chooseData(child<QComboBox>(d, "format"), QStringLiteral("handout"));
+    child<QLineEdit>(d, "out")->setText(target);
+    // The file that is there is to be replaced: the question is answered Yes.
+    QTimer answer;
+    connect(&answer, &QTimer::timeout, &d, [] {
+        if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) box->button(QMessageBox::Yes)->click();
+    });
+    answer.start(50);
+    clickExport(d);
+    answer.stop();
+    QVERIFY(!d.lastResult().ok());
+    auto* error = child<QLabel>(d, "error");
+    QVERIFY(error->isVisible());
+    QCOMPARE(error->text(), d.lastResult().errors.join(QLatin1Char('\n')));
+    QVERIFY2(error->text().startsWith(target + QStringLiteral(": cannot write: No space left on device")), qPrintable(error->text()));
+    QVERIFY(child<QPushButton>(d, "openFolder")->isHidden());
+    QFile kept(target);
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    QCOMPARE(kept.readAll(), good);
+    QCOMPARE(entries(mountPoint.path()), (QStringList{QStringLiteral("filler"), QStringLiteral("handout.pdf")}));
+#endif
 }
 
 QTEST_MAIN(TestExportDialog)
