@@ -1,22 +1,24 @@
 #include "CommandLine.h"
 
 #include "Export.h"
+#include "LessonAudit.h"
 #include "LessonReader.h"
 #include "LessonRun.h"
 #include "Report.h"
 #include "ScenarioReader.h"
 #include "Settings.h"
 #include "Simulation.h"
+#include "SourceFile.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
 
 #include <algorithm>
 #include <atomic>
+#include <tuple>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -33,6 +35,16 @@ void printErr(const std::string& line) {
 
 void printOut(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
+// A screenful of errors at most, and one line counting the rest (ReadError.h): a file with a mistake
+// every two bytes must not print half a million lines.
+void printErrors(const std::vector<ReadError>& errors, std::size_t unlisted = 0) {
+    for (const std::string& line : errorLines(errors, unlisted)) printErr(line);
+}
+
+ReadError problemAt(const std::string& path, const LessonProblem& p) {
+    return {path, p.place.line, p.place.column, p.message};
+}
+
 // Parses a command's arguments; prints its help, or the error on one line. Returns the exit status when the
 // command stops there (0 after --help, 2 for bad arguments).
 std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& arguments, const char* command) {
@@ -47,34 +59,26 @@ std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& a
     return std::nullopt;
 }
 
+// Whether a file in a folder given to `check` is a lesson. Read with the readers' guards (a FIFO
+// among the files is passed over, not waited on); one that cannot be read is not a lesson.
 bool isLessonFile(const QString& path) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) return false;
-    return looksLikeLesson(file.read(64 * 1024).toStdString());
+    const SourceText bytes = readSourceFile(path.toStdString(), LessonLimits::maxFileBytes);
+    if (bytes.error) return false;
+    const SourceText text = decodeSourceText(bytes.text, path.toStdString(), LessonLimits::maxFileBytes, "a lesson");
+    return !text.error && looksLikeLesson(text.text);
 }
 
 // A lesson's run, with its steps' changes applied where they fall, reported at its end (or at --until).
-int simulateLesson(const std::string& path, const std::vector<std::string>& sets, std::optional<Time> until, bool json) {
-    LessonReadResult read = readLessonFile(path);
-    if (!read.lesson) {
-        for (const ReadError& e : read.errors) printErr(e.text());
-        return 2;
-    }
-    SettingsEditor editor(read.lesson->scenario);
-    for (const std::string& item : sets) {
-        const auto assignment = splitAssignment(item);
-        const std::optional<std::string> problem = assignment ? editor.apply(assignment->first, assignment->second)
-                                                              : std::optional<std::string>("expected KEY=VALUE");
-        if (problem) {
-            printErr("--set " + item + ": " + *problem);
-            return 2;
-        }
-    }
-    const LessonRun run(*read.lesson);
-    for (const LessonProblem& p : run.problems()) printErr(ReadError{path, p.place.line, p.place.column, p.message}.text());
+// The report is printed even when a step could not be placed (what the run did is still worth seeing),
+// but the exit status then says the lesson is not what it claims: 1, as `check` says.
+int simulateLesson(const std::string& path, const Lesson& lesson, std::optional<Time> until, bool json) {
+    const LessonRun run(lesson);
+    std::vector<ReadError> problems;
+    for (const LessonProblem& p : run.problems()) problems.push_back(problemAt(path, p));
+    printErrors(problems);
     const Time at = until ? std::min(run.end(), *until) : run.end();
     printOut(json ? jsonReport(run.simulation(), at) : textReport(run.simulation(), at));
-    return 0;
+    return problems.empty() ? 0 : 1;
 }
 
 // "4.19915 s": seconds, as the timeline and the event log show them, without trailing zeros.
@@ -96,7 +100,7 @@ QStringList lessonFiles(const QString& argument) {
 int checkLesson(const std::string& path, bool listSteps) {
     const LessonReadResult read = readLessonFile(path);
     if (!read.lesson) {
-        for (const ReadError& e : read.errors) printErr(e.text());
+        printErrors(read.errors, read.moreErrors);
         return 2;
     }
     const LessonRun run(*read.lesson);
@@ -109,27 +113,31 @@ int checkLesson(const std::string& path, bool listSteps) {
                      (step.when ? " (when " + step.when->text + ")" : "") + "\n");
         }
     }
-    int failures = 0;
-    for (const LessonProblem& p : run.problems()) {
-        printErr(ReadError{path, p.place.line, p.place.column, p.message}.text());
-        ++failures;
-    }
+    // Steps that could not be placed and what can never happen, in file order; then the expectations
+    // that do not hold. All of them count as failures; a screenful is printed.
+    std::vector<LessonProblem> problems = run.problems();
+    const std::vector<LessonProblem> never = auditLesson(run);
+    problems.insert(problems.end(), never.begin(), never.end());
+    std::stable_sort(problems.begin(), problems.end(), [](const LessonProblem& a, const LessonProblem& b) {
+        return std::tie(a.place.line, a.place.column) < std::tie(b.place.line, b.place.column);
+    });
+    std::vector<ReadError> failures;
+    for (const LessonProblem& p : problems) failures.push_back(problemAt(path, p));
     const std::vector<ExpectationResult> results = run.check();
     for (const ExpectationResult& r : results) {
         if (r.holds) continue;
-        ++failures;
         const Expectation& e = *r.expectation;
-        printErr(ReadError{path, e.place.line, e.place.column,
-                           "expected `" + e.that.text + "` at " + (e.at ? seconds(*e.at) : "the end (" + seconds(r.at) + ")") +
-                               "; " + r.found}
-                     .text());
+        failures.push_back({path, e.place.line, e.place.column,
+                            "expected `" + e.that.text + "` at " + (e.at ? seconds(*e.at) : "the end (" + seconds(r.at) + ")") +
+                                "; " + r.found});
     }
+    printErrors(failures);
     const std::size_t held = results.size() - static_cast<std::size_t>(std::count_if(
                                                   results.begin(), results.end(), [](const ExpectationResult& r) { return !r.holds; }));
-    printOut(path + ": " + (failures ? "FAILED" : "ok") + " — " + std::to_string(held) + " of " +
+    printOut(path + ": " + (failures.empty() ? "ok" : "FAILED") + " — " + std::to_string(held) + " of " +
              std::to_string(results.size()) + " expectations hold, " + std::to_string(read.lesson->steps.size()) +
              " steps, run ends at " + seconds(run.end()) + "\n");
-    return failures ? 1 : 0;
+    return failures.empty() ? 0 : 1;
 }
 
 int check(const QStringList& arguments) {
@@ -195,12 +203,12 @@ int simulate(const QStringList& arguments) {
         untilTime = *t.value;
     }
     const std::string path = positional[1].toStdString();
-    if (isLessonFile(positional[1])) return simulateLesson(path, sets, untilTime, parser.isSet(json));
-    const ReadResult read = readScenarioFile(path, sets);
-    if (!read.scenario) {
-        for (const ReadError& e : read.errors) printErr(e.text());
+    const FileReadResult read = readLessonOrScenarioFile(path, sets);
+    if (!read.errors.empty()) {
+        printErrors(read.errors, read.moreErrors);
         return 2;
     }
+    if (read.lesson) return simulateLesson(path, *read.lesson, untilTime, parser.isSet(json));
     Scenario scenario = *read.scenario;
     if (untilTime) scenario.until = *untilTime;
     Simulation sim(scenario);
@@ -301,6 +309,12 @@ int exportCommand(const QStringList& arguments) {
                  "--from T --to T [--fps N] | --steps] …; see backlog export --help)");
         return 2;
     }
+    // The file first, read as `simulate` reads it: a FIFO or device refused without waiting on it, and
+    // a file full of mistakes shown a screenful at a time. The export reads it again for its run.
+    if (const FileReadResult read = readLessonOrScenarioFile(positional[1].toStdString()); !read.errors.empty()) {
+        printErrors(read.errors, read.moreErrors);
+        return 2;
+    }
     ExportOptions options;
     options.file = positional[1];
     options.out = parser.value(out);
@@ -370,12 +384,28 @@ int exportCommand(const QStringList& arguments) {
     const InterruptGuard interrupts;
     options.cancelled = [] { return interrupted.load() != 0; };
     const ExportResult result = exportFrames(options);
-    for (const QString& e : result.errors) printErr(e.toStdString());
+    std::vector<ReadError> errors; // messages that already say where (no place of their own)
+    for (const QString& e : result.errors) errors.push_back({{}, 0, 0, e.toStdString()});
+    printErrors(errors);
     if (result.cancelled) return 128 + interrupted.load(); // the shell's convention: 130 for SIGINT
     return result.ok() ? 0 : 2;
 }
 
 } // namespace
+
+int presentHelp(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "Opens FILE straight in presenter mode: the stage full screen in the projector theme, the narration "
+        "as a caption; with a second screen, the presenter's view there (the step's notes, the answer, the "
+        "next step, a clock). PageDown/PageUp (what clickers send) and the arrow keys move between a lesson's "
+        "steps, Space plays and pauses, B blacks the screen, S turns on a spotlight, Z zooms to what a step "
+        "highlights, Escape or F5 returns to the window. Needs a display.");
+    parser.addHelpOption();
+    parser.addPositionalArgument("present", "The command.");
+    parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
+    return parseCommand(parser, arguments, "present").value_or(0);
+}
 
 bool isCommand(const QStringList& arguments) {
     return arguments.size() > 1 &&

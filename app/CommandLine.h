@@ -9,5 +9,9 @@ namespace backlog::app {
 // True if the arguments name a headless command (simulate …): then runCommand() handles them.
 bool isCommand(const QStringList& arguments);
 int runCommand(const QStringList& arguments);
+// `backlog present --help`: prints the command's help and returns 0 (2 for an unknown option). The
+// window's own command needs no parsing otherwise; a QCoreApplication must exist (the help names the
+// program).
+int presentHelp(const QStringList& arguments);
 
 } // namespace backlog::app

@@ -69,6 +69,12 @@ int main(int argc, char** argv) {
     }
     // `backlog present FILE`: the window opens behind presenter mode, so Escape lands somewhere useful.
     const bool present = args.value(1) == QLatin1String("present");
+    if (present && (args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h")))) {
+        QCoreApplication core(argc, argv); // no display needed to say how the command is used
+        QCoreApplication::setApplicationName(QStringLiteral("backlog"));
+        QCoreApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
+        return backlog::app::presentHelp(args);
+    }
     if (present && (args.size() != 3 || args[2].startsWith(QLatin1Char('-')))) {
         std::fputs("backlog present: expected one scenario or lesson file (backlog present FILE)\n", stderr);
         return 2;
