@@ -123,9 +123,11 @@ LadderRenderer::Geometry LadderRenderer::layout(const QRectF& target, const Simu
     g.timeColumn = target.left() + kTimeColumn * u;
     // Client lines spread over the left part, the server line on the right.
     const double left = g.timeColumn + 40 * u;
-    const double right = target.right() - 140 * u; // room on the right for the bars and their names
-    g.serverX = right;
+    // Room on the right for the bars (three per connection, side by side) and their names.
     const std::size_t n = std::max<std::size_t>(1, clients.size());
+    const double bars = (8 + static_cast<double>(3 * n) * (kBarWidth + 2)) * u;
+    const double right = target.right() - std::max(140 * u, bars + 60 * u);
+    g.serverX = right;
     const double span = (right - left) * (clients.size() > 1 ? 0.45 : 0.0);
     for (std::size_t i = 0; i < clients.size(); ++i)
         g.clientX.push_back(left + (clients.size() > 1 ? span * static_cast<double>(i) / static_cast<double>(n - 1) : 0));
@@ -202,7 +204,7 @@ Time LadderRenderer::timeAt(double y, const Geometry& g) const {
 }
 
 void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& th,
-                           const std::vector<std::uint32_t>& clients) const {
+                           const std::vector<std::uint32_t>& clients, LabelOverflows* overflows) const {
     const Geometry g = layout(target, sim, t, clients);
     const double u = g.unit;
     const auto font = [&](double px, bool bold = false, bool mono = false) {
@@ -211,16 +213,24 @@ void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& 
         f.setBold(bold);
         return f;
     };
+    // Every label, in its box within the picture (`scrolled`: in the rows, where the top and the bottom
+    // only scroll out of view).
+    const auto label = [&](const QRectF& box, int flags, const QString& text, const QFont& f, const QColor& colour,
+                           bool scrolled = false) {
+        const QRectF within = p.transform().inverted().mapRect(target);
+        QRectF room = box.intersected(within);
+        if (scrolled) room = QRectF(room.left(), box.top(), room.width(), box.height());
+        return drawLabel(p, room, flags, text, f, colour, {}, overflows, u"ladder");
+    };
     p.save();
     p.setClipRect(target, Qt::IntersectClip);
     p.setRenderHint(QPainter::Antialiasing, true);
     p.fillRect(target, th.background);
     if (clients.empty()) {
-        p.setPen(th.mutedText);
-        p.setFont(font(14));
-        p.drawText(target, Qt::AlignCenter | Qt::TextWordWrap,
-                   QStringLiteral("Select a connection (click a client, a queue slot or a packet) to see its ladder. "
-                                  "Ctrl+click adds more."));
+        label(target.adjusted(8 * u, 8 * u, -8 * u, -8 * u), Qt::AlignCenter | Qt::TextWordWrap,
+              QStringLiteral("Select a connection (click a client, a queue slot or a packet) to see its ladder. "
+                             "Ctrl+click adds more."),
+              font(14), th.mutedText);
         p.restore();
         return;
     }
@@ -230,35 +240,41 @@ void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& 
     p.setPen(QPen(th.panelBorder, 1.5 * u));
     for (double x : g.clientX) p.drawLine(QPointF(x, body), QPointF(x, target.bottom()));
     p.drawLine(QPointF(g.serverX, body), QPointF(g.serverX, target.bottom()));
-    p.setFont(font(12, true));
-    p.setPen(th.text);
+    // Each line's name as wide as the room between it and its neighbours.
+    std::vector<double> lines = g.clientX;
+    lines.push_back(g.serverX);
+    double nameW = 160 * u;
+    for (std::size_t i = 1; i < lines.size(); ++i) nameW = std::min(nameW, lines[i] - lines[i - 1] - 6 * u);
     for (std::size_t i = 0; i < clients.size(); ++i) {
         const QString name = QStringLiteral("client %1\n%2")
                                  .arg(clients[i])
                                  .arg(clients[i] < sim.history().clients.size()
                                           ? QString::fromStdString(sim.peerAddress(clients[i]))
                                           : QString());
-        p.drawText(QRectF(g.clientX[i] - 80 * u, g.header.top() + 4 * u, 160 * u, g.header.height() - 6 * u),
-                   Qt::AlignHCenter | Qt::AlignBottom, name);
+        label(QRectF(g.clientX[i] - nameW / 2, g.header.top() + 4 * u, nameW, g.header.height() - 6 * u),
+              Qt::AlignHCenter | Qt::AlignBottom, name, font(12, true), th.text);
     }
-    p.drawText(QRectF(g.serverX - 110 * u, g.header.top() + 4 * u, 160 * u, g.header.height() - 6 * u),
-               Qt::AlignHCenter | Qt::AlignBottom,
-               QStringLiteral("server\n%1:%2").arg(QString::fromStdString(sim.serverAddress())).arg(sim.scenario().server.port));
+    // The server's name clear of the last client's.
+    const double serverLeft =
+        std::max(g.serverX - 110 * u, clients.empty() ? target.left() : g.clientX.back() + nameW / 2 + 4 * u);
+    label(QRectF(serverLeft, g.header.top() + 4 * u, g.serverX + 50 * u - serverLeft, g.header.height() - 6 * u),
+          Qt::AlignHCenter | Qt::AlignBottom,
+          QStringLiteral("server\n%1:%2").arg(QString::fromStdString(sim.serverAddress())).arg(sim.scenario().server.port),
+          font(12, true), th.text);
     p.save();
     p.setClipRect(QRectF(target.left(), body, target.width(), target.bottom() - body), Qt::IntersectClip);
 
     // Moments: a faint rule and the time in the left column.
-    p.setFont(font(10, false, true));
+    const QFont fTime = font(10, false, true);
     for (const Row& r : g.rows) {
         if (r.y < body - 20 * u || r.y > target.bottom() + 20 * u) continue;
         p.setPen(QPen(th.wire, 0.6 * u, Qt::DotLine));
         p.drawLine(QPointF(g.timeColumn + 4 * u, r.y), QPointF(target.right(), r.y));
-        p.setPen(r.at > t ? faint : th.text);
-        p.drawText(QRectF(target.left(), r.y - 8 * u, g.timeColumn - target.left(), 16 * u), Qt::AlignRight | Qt::AlignVCenter,
-                   seconds(r.at));
+        label(QRectF(target.left(), r.y - 8 * u, g.timeColumn - target.left(), 16 * u), Qt::AlignRight | Qt::AlignVCenter,
+              seconds(r.at), fTime, r.at > t ? faint : th.text, true);
     }
     // Bars on the server line: how long the connection waited where.
-    p.setFont(font(10));
+    const QFont fBar = font(10);
     for (const Bar& b : g.bars) {
         QColor fill = b.kind == Bar::Kind::SynQueue ? th.synEntry : b.kind == Bar::Kind::AcceptQueue ? th.acceptEntry : th.workerServing;
         p.setPen(QPen(th.slotBorder, 0.8 * u));
@@ -266,8 +282,15 @@ void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& 
         p.drawRect(b.rect);
         p.save();
         p.translate(b.rect.right() + 3 * u, b.rect.top());
-        p.setPen(th.mutedText);
-        p.drawText(QRectF(0, 0, 90 * u, 14 * u), Qt::AlignLeft | Qt::AlignTop, b.label);
+        // The name, or its short form where the picture ends before it ("SYN", "accept", "w3").
+        QRectF room = QRectF(0, 0, 90 * u, 14 * u).intersected(p.transform().inverted().mapRect(target));
+        room = QRectF(room.left(), 0, room.width(), 14 * u);
+        QString brief = b.label;
+        brief.replace(QLatin1String("SYN queue"), QLatin1String("SYN"))
+            .replace(QLatin1String("accept queue"), QLatin1String("accept"))
+            .replace(QLatin1String("worker "), QLatin1String("w"));
+        const QString shown = fitLabel(room, Qt::AlignLeft | Qt::AlignTop, b.label, fBar).complete ? b.label : brief;
+        label(room, Qt::AlignLeft | Qt::AlignTop, shown, fBar, th.mutedText, true);
         p.restore();
     }
     // Arrows, with their labels; a drop ends in a cross with its reason. Segments sent at the same
@@ -297,27 +320,24 @@ void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& 
             const double s = 5 * u;
             p.drawLine(a.to + QPointF(-s, -s), a.to + QPointF(s, s));
             p.drawLine(a.to + QPointF(-s, s), a.to + QPointF(s, -s));
-            p.setFont(font(9.5));
             const bool atServer = pk.toServer;
             const QRectF box = atServer ? QRectF(a.to.x() - 210 * u, a.to.y() + 3 * u, 200 * u, 14 * u)
                                         : QRectF(a.to.x() + 8 * u, a.to.y() + 3 * u, 200 * u, 14 * u);
-            if (atServer) p.drawText(box, Qt::AlignRight | Qt::AlignVCenter, a.fate);
-            else p.drawText(box, Qt::AlignLeft | Qt::AlignVCenter, a.fate);
+            label(box, static_cast<int>((atServer ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter), a.fate, font(9.5),
+                  alert, true);
         }
         // The label sits above the middle of the arrow.
-        p.setPen(a.future ? faint : th.text);
-        p.setFont(font(11, true));
         const int k = sameMoment[{std::llround(a.from.y() * 8), a.from.x() < a.to.x() ? 1 : 0}]++;
         const QPointF mid = line.pointAt(std::clamp(0.5 - 0.22 * k, 0.12, 0.5));
-        p.drawText(QRectF(mid.x() - 90 * u, mid.y() - 17 * u, 180 * u, 14 * u), Qt::AlignCenter, a.label);
+        label(QRectF(mid.x() - 90 * u, mid.y() - 17 * u, 180 * u, 14 * u), Qt::AlignCenter, a.label, font(11, true),
+              a.future ? faint : th.text, true);
     }
     // The playhead.
     p.setPen(QPen(th.syn, 1.6 * u));
     p.drawLine(QPointF(target.left(), g.playheadY), QPointF(target.right(), g.playheadY));
-    p.setFont(font(10, true, true));
     const QRectF tag(target.left(), g.playheadY - 8 * u, g.timeColumn - target.left(), 16 * u);
     p.fillRect(tag, th.background); // over the moments' times, which it would otherwise cross
-    p.drawText(tag, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("▶ ") + seconds(t));
+    label(tag, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("▶ ") + seconds(t), font(10, true, true), th.syn);
     p.restore();
     p.restore();
 }

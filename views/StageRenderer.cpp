@@ -1,5 +1,7 @@
 #include "StageRenderer.h"
 
+#include "Fonts.h"
+#include "Settings.h"
 #include "Simulation.h"
 
 #include <QFont>
@@ -39,6 +41,12 @@ std::uint64_t mix(std::uint64_t x) {
 double unitHash(std::uint64_t x) { return dbl(static_cast<std::int64_t>(mix(x) >> 11)) / 9007199254740992.0; }
 
 QPointF lerp(QPointF a, QPointF b, double f) { return a + (b - a) * f; }
+
+// A label drawn shortened (TextFit::elide): where, in layout coordinates, and its whole text.
+struct ElidedLabel {
+    QRectF box;
+    QString text;
+};
 
 bool isDrop(PacketFate f) { return f != PacketFate::InFlight && f != PacketFate::Delivered; }
 
@@ -239,6 +247,10 @@ struct StageRenderer::RunIndex {
     Packet last{};
     Time maxFlight;
     std::vector<std::pair<FlowId, std::int64_t>> synAckRetrans; // (flow, sent), sorted
+    std::size_t changes = 0;             // the scenario's changes (lesson steps, --set) it was built for
+    std::vector<Time> clientKnownFrom;   // per client: from when the stage shows it
+    std::vector<Time> workerBornAt;      // per worker: from when it exists
+    std::vector<Time> listenerBornAt;    // per listener: its listen()
 
     bool matches(const History& h) const {
         if (history != &h || packets != h.packetCount() || end != h.end) return false;
@@ -262,6 +274,86 @@ struct StageRenderer::RunIndex {
     }
 };
 
+namespace {
+
+// A flood is shown from the start as the scenario writes it, or — held for a lesson step — from the step
+// that starts it.
+bool floodShown(const Simulation& sim, std::size_t entry, Time t) {
+    const TrafficEntry& e = sim.scenario().traffic[entry];
+    if (e.kind != TrafficEntry::Kind::Flood) return false;
+    return !e.held || sim.trafficAsRun(entry).flood.from <= t;
+}
+
+// From when the stage shows each client, worker and listener. The History records a client at its
+// connect(), a listener at its listen() and a worker only once it changes state; the scenario says the
+// rest. Replayed here in the engine's order (Engine::start and Engine::intervene): the scenario as
+// written, then its changes in time order — a change that raises server.workers.count appends workers at
+// its moment, a start-traffic starts a held traffic entry, traffic.NAME.clients plans more clients. A
+// client is shown from the first moment the scenario in force plans it (its entry started, asking for
+// at least that many), or from its connect() if that comes first.
+void whenThingsExist(const Simulation& sim, std::vector<Time>& clientKnownFrom, std::vector<Time>& workerBornAt,
+                     std::vector<Time>& listenerBornAt) {
+    const History& h = sim.history();
+    Scenario live = sim.scenario();
+    std::vector<const Intervention*> changes;
+    for (const Intervention& iv : sim.scenario().events) changes.push_back(&iv);
+    std::stable_sort(changes.begin(), changes.end(), [](const Intervention* a, const Intervention* b) { return a->at < b->at; });
+
+    const std::size_t entries = live.traffic.size();
+    std::vector<bool> started(entries);
+    for (std::size_t e = 0; e < entries; ++e) started[e] = !live.traffic[e].held;
+    const auto planned = [&](std::size_t e) -> std::int64_t {
+        const TrafficEntry& te = live.traffic[e];
+        return te.kind == TrafficEntry::Kind::Clients && started[e] ? te.clients.clients : 0;
+    };
+    // Per entry: (from, how many clients are planned), the count only ever rising (a client once
+    // shown stays: it may have connected).
+    std::vector<std::vector<std::pair<Time, std::int64_t>>> plans(entries);
+    const auto note = [&](Time at) {
+        for (std::size_t e = 0; e < entries; ++e) {
+            const std::int64_t n = planned(e);
+            if (plans[e].empty() ? n > 0 : n > plans[e].back().second) plans[e].emplace_back(at, n);
+        }
+    };
+    note(Time());
+    workerBornAt.assign(static_cast<std::size_t>(std::max(0, live.server.workers.count)), Time());
+    for (const Intervention* iv : changes) {
+        if (iv->key == "close-listener") continue;
+        if (iv->key == "start-traffic") {
+            for (std::size_t e = 0; e < entries; ++e)
+                if (live.traffic[e].held && trafficEntryName(live.traffic[e]) == iv->value) started[e] = true;
+        } else {
+            const int before = live.server.workers.count;
+            if (applySetting(live, iv->key, iv->value)) continue; // refused: the engine skips it too
+            for (int w = before; w < live.server.workers.count; ++w) workerBornAt.push_back(iv->at);
+        }
+        note(iv->at);
+    }
+    // What the history has beyond the replay (it should have nothing): from its first record on.
+    workerBornAt.resize(h.workers.size(), Time());
+    for (std::size_t w = 0; w < h.workers.size(); ++w)
+        if (!h.workers[w].changes.empty()) workerBornAt[w] = std::min(workerBornAt[w], h.workers[w].changes.front().at);
+    listenerBornAt.assign(h.listeners.size(), Time::never());
+    for (std::size_t l = 0; l < h.listeners.size(); ++l)
+        if (!h.listeners[l].changes.empty()) listenerBornAt[l] = h.listeners[l].changes.front().at;
+
+    clientKnownFrom.resize(h.clients.size());
+    std::vector<std::int64_t> ordinal(entries, 0);
+    for (std::size_t c = 0; c < h.clients.size(); ++c) {
+        const ClientRecord& rec = h.clients[c];
+        Time from = rec.connectAt;
+        if (rec.traffic < entries) {
+            const std::int64_t k = ordinal[rec.traffic]++;
+            const auto& plan = plans[rec.traffic];
+            const auto it = std::find_if(plan.begin(), plan.end(), [k](const auto& p) { return p.second > k; });
+            if (it != plan.end()) from = std::min(from, it->first);
+        }
+        clientKnownFrom[c] = from;
+    }
+}
+
+} // namespace
+
 StageRenderer::StageRenderer() : cache_(std::make_unique<FrameCache>()) {}
 StageRenderer::~StageRenderer() = default;
 
@@ -269,11 +361,16 @@ void StageRenderer::invalidate() const { index_.reset(); }
 
 const StageRenderer::RunIndex& StageRenderer::index(const Simulation& sim) const {
     const History& h = sim.history();
-    if (index_ && index_->matches(h)) return *index_;
+    if (index_ && index_->matches(h) && index_->changes == sim.scenario().events.size() &&
+        index_->clientKnownFrom.size() == h.clients.size() && index_->workerBornAt.size() == h.workers.size() &&
+        index_->listenerBornAt.size() == h.listeners.size())
+        return *index_;
     auto idx = std::make_unique<RunIndex>();
     idx->history = &h;
     idx->packets = h.packetCount();
     idx->end = h.end;
+    idx->changes = sim.scenario().events.size();
+    whenThingsExist(sim, idx->clientKnownFrom, idx->workerBornAt, idx->listenerBornAt);
     for (std::uint32_t i = 0; i < h.packetCount(); ++i) {
         const Packet p = h.packet(i);
         idx->maxFlight = std::max(idx->maxFlight, p.arrives - p.sent);
@@ -321,7 +418,10 @@ StageRenderer::Geometry StageRenderer::layout(const QRectF& target, const Simula
     g.countersStrip = QRectF(sp.left() + 12 * u, sp.bottom() - 46 * u, sp.width() - 24 * u, 40 * u);
     const QRectF area(sp.left() + 12 * u, g.serverTitle.bottom() + 6 * u, sp.width() - 24 * u,
                       g.countersStrip.top() - 8 * u - (g.serverTitle.bottom() + 6 * u));
-    const int nl = static_cast<int>(h.listeners.size());
+    // Listeners are only ever appended: the ones that exist at t are the first nl.
+    int nl = 0;
+    while (static_cast<std::size_t>(nl) < idx.listenerBornAt.size() && idx.listenerBornAt[static_cast<std::size_t>(nl)] <= t)
+        ++nl;
     if (nl > 0) {
         const double gap = std::min(12 * u, area.height() * 0.15 / nl);
         const double lh = std::min(520 * u, (area.height() - gap * (nl - 1)) / nl);
@@ -372,14 +472,17 @@ StageRenderer::Geometry StageRenderer::layout(const QRectF& target, const Simula
     // ---- clients and attackers
     const QRectF cp = g.clientsPanel;
     bool flood = false;
-    for (const TrafficEntry& e : sc.traffic) flood = flood || e.kind == TrafficEntry::Kind::Flood;
+    for (std::size_t i = 0; i < sc.traffic.size(); ++i) flood = flood || floodShown(sim, i, t);
     QRectF rowsArea(cp.left() + 8 * u, cp.top() + 40 * u, cp.width() - 8 * u, cp.height() - 48 * u);
     if (flood) {
         const double ah = std::min(150 * u, rowsArea.height() * 0.3);
         g.attackers = QRectF(cp.left() + 8 * u, cp.bottom() - 8 * u - ah, cp.width() - 16 * u, ah);
         rowsArea.setBottom(g.attackers.top() - 12 * u);
     }
-    const auto nc = static_cast<std::uint32_t>(h.clients.size());
+    for (std::uint32_t c = 0; c < h.clients.size(); ++c)
+        if (idx.clientKnownFrom[c] <= t) g.clientsShown.push_back(c);
+    const auto nc = static_cast<std::uint32_t>(g.clientsShown.size());
+    std::vector<int> rowOf(h.clients.size(), -1); // a client's row in g.clients
     g.clientsAggregated = nc > static_cast<std::uint32_t>(std::max(0, options_.clientRowsMax));
     if (g.clientsAggregated) {
         g.clientsBlock = rowsArea.adjusted(0, 0, -8 * u, 0);
@@ -387,23 +490,27 @@ StageRenderer::Geometry StageRenderer::layout(const QRectF& target, const Simula
         const double rh = std::min(48 * u, rowsArea.height() / nc);
         const double top = rowsArea.center().y() - rh * nc / 2;
         g.clientsBlock = QRectF(rowsArea.left(), top, rowsArea.width(), rh * nc);
-        for (std::uint32_t c = 0; c < nc; ++c) {
+        for (std::uint32_t k = 0; k < nc; ++k) {
+            const std::uint32_t c = g.clientsShown[k];
             ClientGeometry cg;
             cg.index = c;
-            cg.row = QRectF(rowsArea.left(), top + c * rh, rowsArea.width() - 8 * u, rh);
+            cg.row = QRectF(rowsArea.left(), top + k * rh, rowsArea.width() - 8 * u, rh);
             cg.anchor = QPointF(cp.right(), cg.row.center().y());
             cg.ghost = clientStatus(h, c, t, idx.maxFlight).look == ClientLook::Ghost;
+            rowOf[c] = static_cast<int>(k);
             g.clients.push_back(cg);
         }
     }
 
     // ---- workers, beside their listener
     const QRectF wp = g.workersPanel;
-    const auto nw = static_cast<std::uint32_t>(h.workers.size());
-    g.workersAggregated = nw > static_cast<std::uint32_t>(std::max(0, options_.workerBoxesMax));
     std::vector<std::vector<std::uint32_t>> byListener(static_cast<std::size_t>(std::max(nl, 1)));
-    for (std::uint32_t w = 0; w < nw; ++w)
+    for (std::uint32_t w = 0; w < h.workers.size(); ++w) {
+        if (idx.workerBornAt[w] > t) continue; // added by a later change
         byListener[static_cast<std::size_t>(std::clamp(h.workers[w].listener, 0, std::max(nl, 1) - 1))].push_back(w);
+        ++g.workersShown;
+    }
+    g.workersAggregated = g.workersShown > std::max(0, options_.workerBoxesMax);
     const auto spanOf = [&](int l) {
         if (l < static_cast<int>(g.listeners.size())) {
             const QRectF f = g.listeners[static_cast<std::size_t>(l)].frame;
@@ -448,9 +555,11 @@ StageRenderer::Geometry StageRenderer::layout(const QRectF& target, const Simula
             const QRectF a = g.attackers.isEmpty() ? g.clientsBlock : g.attackers;
             return QPointF(g.clientsPanel.right(), a.top() + 10 * u + unitHash(flow) * std::max(0.0, a.height() - 20 * u));
         }
-        if (flow < g.clients.size()) return g.clients[flow].anchor;
+        if (flow < rowOf.size() && rowOf[flow] >= 0) return g.clients[static_cast<std::size_t>(rowOf[flow])].anchor;
         const QRectF b = g.clientsBlock;
-        return QPointF(g.clientsPanel.right(), b.top() + (dbl(static_cast<std::int64_t>(flow)) + 0.5) / dbl(static_cast<std::int64_t>(std::max(1u, nc))) * b.height());
+        const auto rank = std::lower_bound(g.clientsShown.begin(), g.clientsShown.end(), flow) - g.clientsShown.begin();
+        return QPointF(g.clientsPanel.right(),
+                       b.top() + (dbl(static_cast<std::int64_t>(rank)) + 0.5) / dbl(static_cast<std::int64_t>(std::max(1u, nc))) * b.height());
     };
     // Positions along a path: packets to the server ride above the line, answers below it.
     const auto along = [&](QPointF from, QPointF to, double f, bool toServer) {
@@ -742,12 +851,15 @@ struct Ctx {
     double u;
     SpriteCache* sprites = nullptr; // set on a pixel-aligned raster target
     double dpr = 1;
+    LabelOverflows* overflows = nullptr;        // labels that did not fit (Options::overflows)
+    std::vector<ElidedLabel>* elided = nullptr; // labels shortened: their whole text is the tooltip
     QFont fTitle, fClock, fPanel, fBody, fBodyBold, fSmall, fMono, fMonoBold, fBig, fLabel;
 
     Ctx(QPainter& painter, const Theme& theme, const StageRenderer::Geometry& geometry, const Simulation& simulation,
-        Time at, SpriteCache* spriteCache = nullptr, double pixelRatio = 1)
+        Time at, SpriteCache* spriteCache = nullptr, double pixelRatio = 1, LabelOverflows* overflowSink = nullptr,
+        std::vector<ElidedLabel>* elidedSink = nullptr)
         : p(painter), th(theme), g(geometry), sim(simulation), h(simulation.history()), sc(simulation.scenario()), t(at),
-          u(geometry.unit), sprites(spriteCache), dpr(pixelRatio) {
+          u(geometry.unit), sprites(spriteCache), dpr(pixelRatio), overflows(overflowSink), elided(elidedSink) {
         fTitle = font(20, true);
         fClock = font(22, true, true);
         fPanel = font(15, true);
@@ -771,23 +883,28 @@ struct Ctx {
                                                              QFont::NoFontMerging));
         return f;
     }
-    // `f`, made smaller when `s` is wider than `width` (the projector theme's larger type in a label
-    // whose width the layout fixed): a whole word reads better than a clipped one.
-    QFont fitted(const QFont& f, const QString& s, double width) const {
-        const double wide = QFontMetricsF(f).horizontalAdvance(s);
-        if (wide <= width || wide <= 0) return f;
-        QFont smaller = f;
-        smaller.setPixelSize(std::max(1, static_cast<int>(std::floor(f.pixelSize() * width / wide))));
-        return smaller;
-    }
     double line(double w) const { return std::max(0.5, w * u * th.lineScale); }
     QPen pen(const QColor& c, double w, Qt::PenStyle style = Qt::SolidLine) const {
         return QPen(c, line(w), style, Qt::FlatCap, Qt::MiterJoin);
     }
-    void text(const QRectF& r, int flags, const QString& s, const QFont& f, const QColor& c) const {
-        p.setFont(f);
-        p.setPen(c);
-        p.drawText(r, flags, s);
+    // Every label of the stage: fitted into `r` (Fonts.h drawLabel: smaller, wrapped, or — with
+    // fit.elide, where the widget's tooltip shows it whole — elided), and reported when it does not fit.
+    FittedLabel text(const QRectF& r, int flags, const QString& s, const QFont& f, const QColor& c,
+                     const TextFit& fit = {}) const {
+        const FittedLabel out = drawLabel(p, r.intersected(g.target), flags, s, f, c, fit, overflows, u"stage");
+        if (!out.complete && elided) elided->push_back({r, s});
+        return out;
+    }
+    // Whether `s` fits `r` in `f` (smaller by at most fit.minScale, or wrapped), without drawing it.
+    bool fits(const QRectF& r, int flags, const QString& s, const QFont& f, const TextFit& fit = {}) const {
+        return fitLabel(r, flags, s, f, fit).complete;
+    }
+    // The first of `candidates` (longest first) that fits `r`; the last one when none does.
+    FittedLabel firstFitting(const QRectF& r, int flags, const QStringList& candidates, const QFont& f,
+                             const QColor& c, const TextFit& fit = {}) const {
+        for (qsizetype k = 0; k + 1 < candidates.size(); ++k)
+            if (fits(r, flags, candidates[k], f, fit)) return text(r, flags, candidates[k], f, c, fit);
+        return text(r, flags, candidates.isEmpty() ? QString() : candidates.last(), f, c, fit);
     }
     void panel(const QRectF& r, const QString& title) const {
         p.setPen(pen(th.panelBorder, 1));
@@ -853,6 +970,15 @@ double slotRadius(const StageRenderer::QueueGeometry& q) {
     return std::min(q.slotRects[0].width(), q.slotRects[0].height()) * 0.12;
 }
 
+// A listener's header holds its name on the left and what `ss -lnt` says on the right: each its own part.
+QRectF headerLeft(const StageRenderer::ListenerGeometry& L, double u) {
+    return {L.header.left(), L.header.top(), L.header.width() * 0.55 - 4 * u, L.header.height()};
+}
+QRectF headerRight(const StageRenderer::ListenerGeometry& L, double u) {
+    return {L.header.left() + L.header.width() * 0.55 + 4 * u, L.header.top(), L.header.width() * 0.45 - 4 * u,
+            L.header.height()};
+}
+
 // ---- the static layer: everything that does not change while the playhead moves (for a raster
 // target it is drawn once and copied in every frame).
 
@@ -862,7 +988,10 @@ void paintStatic(const Ctx& c) {
     const StageRenderer::Geometry& g = c.g;
     const double u = c.u;
     p.fillRect(g.target, th.background);
-    c.text(g.header, Qt::AlignLeft | Qt::AlignVCenter, QString::fromStdString(c.sc.title), c.fTitle, th.text);
+    // The title, left of the room the clock takes (its widest reading: "t = 999.999999 s").
+    const double clockW = QFontMetricsF(c.fClock).horizontalAdvance(QStringLiteral("t = 999.999999 s")) + 16 * u;
+    c.text(g.header.adjusted(0, 0, -clockW, 0), Qt::AlignLeft | Qt::AlignVCenter, QString::fromStdString(c.sc.title),
+           c.fTitle, th.text, TextFit{0.6, true, true});
 
     // The network: its round trip and the paths.
     const QRectF n = g.network;
@@ -874,7 +1003,7 @@ void paintStatic(const Ctx& c) {
     if (wires > 0 && wires <= 160) {
         for (const StageRenderer::ClientGeometry& cg : g.clients)
             for (const StageRenderer::ListenerGeometry& L : g.listeners) p.drawLine(cg.anchor, L.door);
-    } else if (!g.listeners.empty() && g.clientsBlock.isValid() && !c.h.clients.empty()) {
+    } else if (!g.listeners.empty() && g.clientsBlock.isValid() && !g.clientsShown.empty()) {
         // Too many clients for a wire each: a few wires from across the block stand for them all.
         const int perListener = std::max(2, 8 / static_cast<int>(g.listeners.size()));
         for (const StageRenderer::ListenerGeometry& L : g.listeners)
@@ -891,7 +1020,7 @@ void paintStatic(const Ctx& c) {
     }
 
     // Panels.
-    c.panel(g.clientsPanel, QStringLiteral("Clients · %1").arg(thousands(static_cast<std::int64_t>(c.h.clients.size()))));
+    c.panel(g.clientsPanel, QStringLiteral("Clients · %1").arg(thousands(static_cast<std::int64_t>(g.clientsShown.size()))));
     if (g.attackers.isValid()) {
         const QRectF a = g.attackers;
         p.setPen(c.pen(th.spoofed, 1.5));
@@ -922,15 +1051,12 @@ void paintStatic(const Ctx& c) {
             .arg(k.tcpSyncookies)
             .arg(k.tcpAbortOnOverflow);
     // The whole line, in smaller type if need be (large-type themes): every value matters.
-    QFont fSysctls = c.fSmall;
-    for (double px = 11; px > 7 && QFontMetricsF(fSysctls).horizontalAdvance(sysctls) > g.serverTitle.width(); px -= 0.5)
-        fSysctls = c.font(px);
     c.text(QRectF(g.serverTitle.left(), g.serverTitle.top() + 24 * u, g.serverTitle.width(), 20 * u),
-           Qt::AlignLeft | Qt::AlignVCenter, sysctls, fSysctls, th.mutedText);
-    c.panel(g.workersPanel, QStringLiteral("Workers · %1").arg(c.h.workers.size()));
+           Qt::AlignLeft | Qt::AlignVCenter, sysctls, c.fSmall, th.mutedText, TextFit{0.6, false, true});
+    c.panel(g.workersPanel, QStringLiteral("Workers · %1").arg(thousands(g.workersShown)));
     c.text(c.panelSubtitle(g.workersPanel), Qt::AlignLeft | Qt::AlignVCenter,
            QString::fromLatin1(acceptModeName(c.sc.server.workers.accept)), c.fSmall, th.mutedText);
-    if (c.h.workers.empty()) {
+    if (g.workersShown == 0) {
         const QRectF r = g.listeners.empty() ? g.workersPanel
                                              : QRectF(g.workersPanel.left() + 8 * u, g.listeners.front().frame.top(),
                                                       g.workersPanel.width() - 16 * u, 80 * u);
@@ -948,17 +1074,18 @@ void paintStatic(const Ctx& c) {
         const QString name = g.listeners.size() > 1
                                  ? QStringLiteral("listener %1 (SO_REUSEPORT) · 0.0.0.0:%2").arg(L.index).arg(c.sc.server.port)
                                  : QStringLiteral("listening socket · 0.0.0.0:%1").arg(c.sc.server.port);
-        c.text(L.header, Qt::AlignLeft | Qt::AlignVCenter, name, L.header.height() >= 24 * u ? c.fBodyBold : c.fSmall,
-               L.open ? th.text : th.mutedText);
+        // The name on the left, what ss says (or "closed") on the right: each in its own part of the header.
+        c.text(headerLeft(L, u), Qt::AlignLeft | Qt::AlignVCenter, name,
+               L.header.height() >= 24 * u ? c.fBodyBold : c.fSmall, L.open ? th.text : th.mutedText);
         if (!L.open)
-            c.text(L.header, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("closed"), c.fMonoBold, th.alert);
+            c.text(headerRight(L, u), Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("closed"), c.fMonoBold, th.alert);
         for (const StageRenderer::QueueGeometry* q : {&L.syn, &L.accept}) {
             const bool synQ = q->kind == QueueKind::Syn;
             const bool big = q->label.height() >= 44 * u;
             const QString title = synQ ? QStringLiteral("SYN queue") : QStringLiteral("accept queue");
             if (big)
                 c.text(QRectF(q->label.left(), q->label.center().y() - 24 * u, q->label.width(), 22 * u),
-                       Qt::AlignLeft | Qt::AlignBottom, title, c.fitted(c.fBodyBold, title, q->label.width()), th.text);
+                       Qt::AlignLeft | Qt::AlignBottom, title, c.fBodyBold, th.text);
             const double radius = slotRadius(*q);
             for (std::size_t s = 0; s < q->slotRects.size(); ++s) {
                 const bool extra = static_cast<std::int64_t>(s) >= q->limit;
@@ -980,7 +1107,7 @@ void paintStatic(const Ctx& c) {
                                                             : QStringLiteral("backlog %1").arg(q->limit);
                 const bool roomAbove = q->limitLine.y1() - q->frame.top() >= 16 * u;
                 if ((oneRow || q->gauge) && roomAbove) {
-                    const QRectF lr(q->limitLine.x1() - 160 * u, q->limitLine.y1() - 16 * u, 156 * u, 14 * u);
+                    const QRectF lr(q->limitLine.x1() - 160 * u, q->limitLine.y1() - 18 * u, 156 * u, 16 * u);
                     c.text(lr, Qt::AlignRight | Qt::AlignBottom, what, c.fSmall, th.mutedText);
                 } else if (q->label.height() >= 76 * u) {
                     c.text(QRectF(q->label.left(), q->label.center().y() + 26 * u, q->label.width(), 16 * u),
@@ -1032,7 +1159,8 @@ void paintStatic(const Ctx& c) {
         x += 24 * u + w + 20 * u;
     }
     c.text(QRectF(x, g.footer.top(), g.footer.right() - x, g.footer.height()), Qt::AlignRight | Qt::AlignVCenter,
-           QStringLiteral("#n: n-th retransmission · drops fall out, labelled with the rule"), c.fSmall, th.mutedText);
+           QStringLiteral("#n: n-th retransmission · drops fall out, labelled with the rule"), c.fSmall, th.mutedText,
+           TextFit{0.6, true, false});
 }
 
 // ---- the dynamic layer: what t changes
@@ -1043,7 +1171,7 @@ void paintClients(const Ctx& c, Time maxFlight) {
     const StageRenderer::Geometry& g = c.g;
     const double u = c.u;
     const Time t = c.t;
-    const auto nc = h.clients.size();
+    const auto nc = g.clientsShown.size();
     if (!g.clientsAggregated) {
         for (const StageRenderer::ClientGeometry& cg : g.clients) {
             const ClientRecord& rec = h.clients[cg.index];
@@ -1087,25 +1215,26 @@ void paintClients(const Ctx& c, Time maxFlight) {
             if (rh >= 38 * u) {
                 const QRectF top(textR.left(), r.center().y() - 17 * u, textR.width(), 17 * u);
                 const QRectF bottom(textR.left(), r.center().y(), textR.width(), 17 * u);
-                c.text(top, Qt::AlignLeft | Qt::AlignBottom, name, c.fBodyBold, nameColour);
-                const double nw = QFontMetricsF(c.fBodyBold).horizontalAdvance(name) + 8 * u;
-                c.text(top.adjusted(nw, 0, 0, 0), Qt::AlignLeft | Qt::AlignBottom, state, c.fMono, nameColour);
-                c.text(bottom, Qt::AlignLeft | Qt::AlignTop, detail, c.fSmall, detailColour);
+                const FittedLabel n = c.text(top, Qt::AlignLeft | Qt::AlignBottom, name, c.fBodyBold, nameColour);
+                const double nw = QFontMetricsF(n.font).horizontalAdvance(name) + 8 * u;
+                c.text(top.adjusted(nw, 0, 0, 0), Qt::AlignLeft | Qt::AlignBottom, state, c.fMono, nameColour,
+                       TextFit{0.6, false, true});
+                c.text(bottom, Qt::AlignLeft | Qt::AlignTop, detail, c.fSmall, detailColour, TextFit{0.6, false, true});
             } else {
                 const QFont& fn = rh >= 22 * u ? c.fBodyBold : c.fSmall;
-                c.text(textR, Qt::AlignLeft | Qt::AlignVCenter, name, fn, nameColour);
-                const double nw = QFontMetricsF(fn).horizontalAdvance(name) + 6 * u;
+                const FittedLabel n = c.text(textR, Qt::AlignLeft | Qt::AlignVCenter, name, fn, nameColour);
+                const double nw = QFontMetricsF(n.font).horizontalAdvance(name) + 6 * u;
                 const bool loud = st.look == ClientLook::Ghost || st.look == ClientLook::Failed;
                 const QString rest = st.look == ClientLook::NotYet ? QString()
                                      : (loud || st.look == ClientLook::Retrying) ? detail
                                                                                  : state;
                 c.text(textR.adjusted(nw, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, rest, c.fSmall,
-                       loud ? th.alert : nameColour);
+                       loud ? th.alert : nameColour, TextFit{0.6, false, true});
             }
         }
     } else {
         std::array<std::int64_t, kClientLooks> counts{};
-        for (std::uint32_t k = 0; k < nc; ++k) ++counts[lookIndex(clientStatus(h, k, t, maxFlight).look)];
+        for (std::uint32_t k : g.clientsShown) ++counts[lookIndex(clientStatus(h, k, t, maxFlight).look)];
         const QRectF b = g.clientsBlock;
         // A stacked bar of all clients, then one line per state with its count.
         const QRectF bar(b.left(), b.top(), b.width(), std::min(26 * u, b.height() * 0.1));
@@ -1131,16 +1260,19 @@ void paintClients(const Ctx& c, Time maxFlight) {
             clientMarker(c, QPointF(row.left() + 10 * u, row.center().y()), std::min(9 * u, lh * 0.3), look);
             const QColor colour = zero ? th.mutedText
                                        : (look == ClientLook::Ghost || look == ClientLook::Failed ? th.alert : th.text);
-            c.text(row.adjusted(26 * u, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, QString::fromLatin1(lookName(look)),
-                   zero ? c.fSmall : c.fBody, colour);
-            c.text(row, Qt::AlignRight | Qt::AlignVCenter, thousands(counts[k]), zero ? c.fMono : c.fMonoBold, colour);
+            const QString count = thousands(counts[k]);
+            const QFont& fCount = zero ? c.fMono : c.fMonoBold;
+            const double cw = std::min(row.width() * 0.4, QFontMetricsF(fCount).horizontalAdvance(count) + 2 * u);
+            c.text(row.adjusted(26 * u, 0, -cw - 6 * u, 0), Qt::AlignLeft | Qt::AlignVCenter,
+                   QString::fromLatin1(lookName(look)), zero ? c.fSmall : c.fBody, colour);
+            c.text(row.adjusted(row.width() - cw, 0, 0, 0), Qt::AlignRight | Qt::AlignVCenter, count, fCount, colour);
         }
     }
     if (g.attackers.isValid()) {
         const QRectF a = g.attackers;
         double y = a.top() + 32 * u;
         for (std::size_t i = 0; i < c.sc.traffic.size(); ++i) {
-            if (c.sc.traffic[i].kind != TrafficEntry::Kind::Flood) continue;
+            if (!floodShown(c.sim, i, t)) continue;
             const TrafficEntry e = c.sim.trafficAsRun(i); // a lesson may start it later than written
             const FloodTraffic& f = e.flood;
             const bool on = t >= f.from && t < f.to;
@@ -1169,7 +1301,7 @@ void paintQueues(const Ctx& c) {
     for (const StageRenderer::ListenerGeometry& L : c.g.listeners) {
         if (L.open && ssAt < ss.size()) {
             const SsSocket& s = ss[ssAt++];
-            c.text(L.header, Qt::AlignRight | Qt::AlignVCenter,
+            c.text(headerRight(L, u), Qt::AlignRight | Qt::AlignVCenter,
                    QStringLiteral("ss -lnt: Recv-Q %1  Send-Q %2").arg(s.recvQ).arg(s.sendQ),
                    L.header.height() >= 24 * u ? c.fMonoBold : c.fMono, th.text);
         }
@@ -1180,9 +1312,10 @@ void paintQueues(const Ctx& c) {
             const bool full = q->length >= q->capacity;
             if (big) {
                 // Big figures, smaller when "769 / 4,097" would not fit the label column.
-                const bool fits = QFontMetricsF(c.fBig).horizontalAdvance(fill) <= q->label.width() - 4 * u;
-                c.text(QRectF(q->label.left(), q->label.center().y(), q->label.width(), 26 * u), Qt::AlignLeft | Qt::AlignTop,
-                       fill, fits ? c.fBig : c.fMonoBold, full ? th.alert : th.text);
+                const QRectF figures(q->label.left(), q->label.center().y(), q->label.width(), 26 * u);
+                const bool fits = c.fits(figures.adjusted(0, 0, -4 * u, 0), Qt::AlignLeft | Qt::AlignTop, fill, c.fBig,
+                                         TextFit{1.0, false, false});
+                c.text(figures, Qt::AlignLeft | Qt::AlignTop, fill, fits ? c.fBig : c.fMonoBold, full ? th.alert : th.text);
             } else {
                 c.text(q->label, Qt::AlignLeft | Qt::AlignVCenter,
                        (synQ ? QStringLiteral("SYN queue ") : QStringLiteral("accept queue ")) + fill, c.fSmall,
@@ -1230,37 +1363,45 @@ void paintQueues(const Ctx& c) {
                     const int retrans = s < q->retransmissions.size() ? q->retransmissions[s] : 0;
                     if (showText) {
                         const QColor tc = textOn(fillColour, th);
-                        QString main, sub, shortSub, third;
+                        QString main, shortMain, sub, shortSub, third;
+                        // The slot's own tooltip names the entry: its text may be elided as a last resort.
+                        const TextFit inSlot{0.6, false, true};
+                        const QRectF inner = r.adjusted(2 * u, 0, -2 * u, 0);
                         if (synQ) {
                             main = spoofed ? QStringLiteral("spoofed") : QStringLiteral("c%1").arg(e.flow);
+                            shortMain = spoofed ? QStringLiteral("spf") : main;
                             sub = retrans > 0 ? QStringLiteral("SYN-ACK #%1").arg(retrans) : QStringLiteral("SYN-RECV");
                             shortSub = retrans > 0 ? QStringLiteral("#%1").arg(retrans) : QString();
                             // T1: the time to the request's next SYN-ACK, on a third line when the slot has room.
                             const Time next = s < q->nextSynAck.size() ? q->nextSynAck[s] : Time::never();
                             const QString nextText = QStringLiteral("next ") + formatSpan(next - c.t);
                             if (!next.isNever() && r.height() >= 3.6 * QFontMetricsF(fSlotSmall).height() &&
-                                QFontMetricsF(fSlotSmall).horizontalAdvance(nextText) <= r.width() - 4 * u)
+                                c.fits(QRectF(inner.left(), r.top(), inner.width(), r.height() / 3.0),
+                                       Qt::AlignHCenter | Qt::AlignVCenter, nextText, fSlotSmall, TextFit{1.0, false, false}))
                                 third = nextText;
                         } else {
                             main = QStringLiteral("c%1").arg(e.flow);
+                            shortMain = main;
                             sub = formatSpan(c.t - e.entered);
                             shortSub = sub;
                         }
-                        // The long form when it fits the slot, else the short one ("#2").
-                        if (QFontMetricsF(fSlotSmall).horizontalAdvance(sub) > r.width() - 4 * u) sub = shortSub;
+                        const QFont& fMain = spoofed ? fSlotSmall : fSlot;
+                        const int centred = Qt::AlignHCenter | Qt::AlignVCenter;
+                        const auto lines = [&](const QRectF& mainBox, const QRectF& subBox) {
+                            c.firstFitting(mainBox, centred, {main, shortMain}, fMain, tc, inSlot);
+                            // The long form when it fits the slot, else the short one ("#2"), or none.
+                            const bool longFits = c.fits(subBox, centred, sub, fSlotSmall, TextFit{0.85, false, false});
+                            c.text(subBox, centred, longFits ? sub : shortSub, fSlotSmall, tc, inSlot);
+                        };
                         if (third.isEmpty()) {
-                            c.text(QRectF(r.left(), r.top() + r.height() * 0.08, r.width(), r.height() * 0.5),
-                                   Qt::AlignHCenter | Qt::AlignVCenter, main, spoofed ? fSlotSmall : fSlot, tc);
-                            c.text(QRectF(r.left(), r.center().y(), r.width(), r.height() * 0.45),
-                                   Qt::AlignHCenter | Qt::AlignVCenter, sub, fSlotSmall, tc);
+                            lines(QRectF(inner.left(), r.top() + r.height() * 0.08, inner.width(), r.height() * 0.5),
+                                  QRectF(inner.left(), r.center().y(), inner.width(), r.height() * 0.45));
                         } else {
                             const double h3 = r.height() / 3.0;
-                            c.text(QRectF(r.left(), r.top() + 0.1 * h3, r.width(), h3),
-                                   Qt::AlignHCenter | Qt::AlignVCenter, main, spoofed ? fSlotSmall : fSlot, tc);
-                            c.text(QRectF(r.left(), r.top() + h3, r.width(), h3), Qt::AlignHCenter | Qt::AlignVCenter,
-                                   sub, fSlotSmall, tc);
-                            c.text(QRectF(r.left(), r.top() + 1.9 * h3, r.width(), h3),
-                                   Qt::AlignHCenter | Qt::AlignVCenter, third, fSlotSmall, tc);
+                            lines(QRectF(inner.left(), r.top() + 0.1 * h3, inner.width(), h3),
+                                  QRectF(inner.left(), r.top() + h3, inner.width(), h3));
+                            c.text(QRectF(inner.left(), r.top() + 1.9 * h3, inner.width(), h3), centred, third,
+                                   fSlotSmall, tc, inSlot);
                         }
                     } else if (retrans > 0 && sw >= 10 * u) {
                         // Too small for text: one pip per SYN-ACK retransmission.
@@ -1311,26 +1452,49 @@ void paintQueues(const Ctx& c) {
         }
     }
 
-    // The counters a lesson is about, as nstat names them, flowing over two lines.
+    // The counters a lesson is about, as nstat names them, flowing over two lines — or, in smaller type
+    // when they would not fit (the projector's larger type during a flood), over three.
     const CounterValues cv = c.h.countersAt(Host::Server, c.t);
     const QRectF cs = c.g.countersStrip;
-    const QFontMetricsF fm(c.fMono);
-    const double lineH = cs.height() / 2;
-    const double x0 = cs.left() + QFontMetricsF(c.fMonoBold).horizontalAdvance(QStringLiteral("nstat")) + 18 * u;
-    double cx = x0, cy = cs.top();
+    QStringList items;
     for (Counter counter : kStageCounters) {
         const std::int64_t v = get(cv, counter);
         if (v == 0 && counter != Counter::TcpExtListenOverflows && counter != Counter::TcpExtListenDrops) continue;
-        const QString item = latin1(counterName(counter)) + QLatin1Char(' ') + thousands(v);
-        const double w = fm.horizontalAdvance(item);
-        if (cx + w > cs.right() && cx > x0) {
-            cx = x0;
-            cy += lineH;
-            if (cy + lineH > cs.bottom() + 1) break;
-        }
-        c.text(QRectF(cx, cy, w + 2 * u, lineH), Qt::AlignLeft | Qt::AlignVCenter, item, c.fMono, th.text);
-        cx += w + 18 * u;
+        items << latin1(counterName(counter)) + QLatin1Char(' ') + thousands(v);
     }
+    const double x0 = cs.left() + QFontMetricsF(c.fMonoBold).horizontalAdvance(QStringLiteral("nstat")) + 18 * u;
+    struct Item {
+        QRectF r;
+        QString s;
+    };
+    std::vector<Item> placed;
+    QFont fCounters = c.fMono;
+    const int asked = c.fMono.pixelSize();
+    const int least = std::max(1, static_cast<int>(std::ceil(asked * 0.6)));
+    for (int px = asked; px >= least; --px) {
+        QFont f = c.fMono;
+        f.setPixelSize(px);
+        const QFontMetricsF fm(f);
+        const int rows = std::max(2, static_cast<int>(std::floor(cs.height() / fm.height() + 0.1)));
+        const double lineH = cs.height() / rows;
+        placed.clear();
+        fCounters = f;
+        double cx = x0, cy = cs.top();
+        for (const QString& item : items) {
+            const double w = fm.horizontalAdvance(item);
+            if (cx + w > cs.right() && cx > x0) {
+                cx = x0;
+                cy += lineH;
+                if (cy + lineH > cs.bottom() + 1) break;
+            }
+            placed.push_back({QRectF(cx, cy, w + 2 * u, lineH), item});
+            cx += w + 18 * u;
+        }
+        if (placed.size() == static_cast<std::size_t>(items.size())) break;
+    }
+    for (const Item& item : placed) c.text(item.r, Qt::AlignLeft | Qt::AlignVCenter, item.s, fCounters, th.text);
+    for (qsizetype left = static_cast<qsizetype>(placed.size()); left < items.size(); ++left)
+        reportOverflow(c.overflows, u"stage", items[left], cs, fCounters);
 }
 
 void paintWorkers(const Ctx& c) {
@@ -1359,10 +1523,10 @@ void paintWorkers(const Ctx& c) {
             c.text(QRectF(r.left() + 8 * u, r.top(), r.width() - 16 * u, r.height() / 2 + 2 * u),
                    Qt::AlignLeft | Qt::AlignBottom, QStringLiteral("w%1").arg(wg.index), c.fBodyBold, tc);
             c.text(QRectF(r.left() + 8 * u, r.center().y() + 1 * u, r.width() - 16 * u, r.height() / 2),
-                   Qt::AlignLeft | Qt::AlignTop, what, c.fSmall, tc);
+                   Qt::AlignLeft | Qt::AlignTop, what, c.fSmall, tc, TextFit{0.6, false, true});
         } else {
             c.text(r.adjusted(6 * u, 0, -4 * u, 0), Qt::AlignLeft | Qt::AlignVCenter,
-                   QStringLiteral("w%1 %2").arg(wg.index).arg(what), c.fSmall, tc);
+                   QStringLiteral("w%1 %2").arg(wg.index).arg(what), c.fSmall, tc, TextFit{0.6, false, true});
         }
     }
     constexpr std::array<WorkerState, 6> order{WorkerState::Serving,     WorkerState::BlockedInAccept,
@@ -1402,11 +1566,25 @@ void paintWorkers(const Ctx& c) {
             p.setPen(c.pen(th.glyphOutline, 0.8));
             p.setBrush(workerColour(th, order[k]));
             p.drawRect(QRectF(row.left(), row.center().y() - 5 * u, 10 * u, 10 * u));
-            c.text(row.adjusted(16 * u, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, latin1(workerStateName(order[k])),
-                   c.fSmall, th.text);
-            c.text(row, Qt::AlignRight | Qt::AlignVCenter, thousands(counts[k]), c.fMono, th.text);
+            const QString count = thousands(counts[k]);
+            const double cw = std::min(row.width() * 0.4, QFontMetricsF(c.fMono).horizontalAdvance(count) + 2 * u);
+            c.text(row.adjusted(16 * u, 0, -cw - 4 * u, 0), Qt::AlignLeft | Qt::AlignVCenter,
+                   latin1(workerStateName(order[k])), c.fSmall, th.text);
+            c.text(row.adjusted(row.width() - cw, 0, 0, 0), Qt::AlignRight | Qt::AlignVCenter, count, c.fMono, th.text);
         }
     }
+}
+
+// A label placed beside what it names, moved back inside the stage's body (between the title and the
+// legend) where it would leave it.
+QRectF keepInside(QRectF r, const StageRenderer::Geometry& g) {
+    const QRectF body(g.target.left() + 2 * g.unit, g.header.bottom(), g.target.width() - 4 * g.unit,
+                      g.footer.top() - g.header.bottom());
+    if (r.right() > body.right()) r.moveRight(body.right());
+    if (r.left() < body.left()) r.moveLeft(body.left());
+    if (r.bottom() > body.bottom()) r.moveBottom(body.bottom());
+    if (r.top() < body.top()) r.moveTop(body.top());
+    return r;
 }
 
 // Label placement: a label is drawn only where it overlaps no glyph but its own and no other label.
@@ -1436,6 +1614,11 @@ struct StageRenderer::FrameCache {
     QByteArray staticKey;
     QImage staticLayer;
     SpriteCache sprites; // drawn for the static layer's size and theme: cleared with it
+    // Labels the static layer drew elided or could not fit: reported again with each frame that copies it.
+    std::vector<ElidedLabel> staticElided;
+    LabelOverflows staticOverflows;
+    std::vector<ElidedLabel> frameElided; // the last frame's own (dynamic layer, or everything uncached)
+    bool staticCopied = false;            // the last frame copied the static layer in
 };
 
 namespace {
@@ -1457,6 +1640,9 @@ QByteArray staticKeyOf(const StageRenderer::Geometry& g, const Theme& th, const 
     put(&sim.history());
     put(sim.history().clients.size());
     put(sim.history().workers.size());
+    put(g.clientsShown.size());
+    put(g.workersShown);
+    put(g.listeners.size());
     putRect(g.target);
     put(g.clientsAggregated);
     putRect(g.attackers);
@@ -1523,7 +1709,9 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
             sp.setRenderHint(QPainter::Antialiasing, true);
             sp.setRenderHint(QPainter::TextAntialiasing, true);
             sp.translate(-target.topLeft());
-            const Ctx sc(sp, th, g, sim, t);
+            fc.staticElided.clear();
+            fc.staticOverflows.clear();
+            const Ctx sc(sp, th, g, sim, t, nullptr, 1, &fc.staticOverflows, &fc.staticElided);
             paintStatic(sc);
             sp.end();
             fc.staticKey = key;
@@ -1533,12 +1721,18 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
         p.setCompositionMode(QPainter::CompositionMode_Source);
         p.drawImage(target.topLeft(), fc.staticLayer);
         p.restore();
+        if (options_.overflows)
+            options_.overflows->insert(options_.overflows->end(), fc.staticOverflows.begin(), fc.staticOverflows.end());
+        fc.staticCopied = true;
+        fc.frameElided.clear();
     } else {
-        const Ctx sc(p, th, g, sim, t);
+        cache_->staticCopied = false;
+        cache_->frameElided.clear();
+        const Ctx sc(p, th, g, sim, t, nullptr, 1, options_.overflows, &cache_->frameElided);
         paintStatic(sc);
     }
 
-    const Ctx c(p, th, g, sim, t, cacheable ? &cache_->sprites : nullptr, dpr);
+    const Ctx c(p, th, g, sim, t, cacheable ? &cache_->sprites : nullptr, dpr, options_.overflows, &cache_->frameElided);
     c.text(g.header, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("t = ") + formatClock(t), c.fClock, th.text);
     if (g.streams)
         c.text(QRectF(g.network.left(), g.network.top() + 28 * u, g.network.width(), 22 * u),
@@ -1635,6 +1829,7 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
         const QSizeF sz(fm.horizontalAdvance(label) + 12 * u, fm.height() + 4 * u);
         QRectF lr(mid.x() - sz.width() / 2, mid.y() + (s.toServer ? -sz.height() - 8 * u : 8 * u), sz.width(), sz.height());
         for (int tries = 0; tries < 6 && !space.free(lr); ++tries) lr.translate(0, s.toServer ? -sz.height() : sz.height());
+        lr = keepInside(lr, g);
         space.take(lr);
         p.setPen(c.pen(th.packetColor(s.kind, s.spoofed), 1.2));
         p.setBrush(withAlpha(th.background, 0.9));
@@ -1655,6 +1850,7 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
         QRectF lr = d.atServer ? QRectF(d.anchor.x() - 30 * u - w, d.anchor.y() + 16 * u + n * (lh + 2 * u), w, lh)
                                : QRectF(d.anchor.x() + 16 * u, d.anchor.y() + 16 * u + n * (lh + 2 * u), w, lh);
         for (int tries = 0; tries < 8 && !space.free(lr); ++tries) lr.translate(0, lh + 2 * u);
+        lr = keepInside(lr, g);
         space.take(lr);
         p.setPen(c.pen(th.alert, 1));
         p.setBrush(withAlpha(th.background, 0.92));
@@ -1855,6 +2051,19 @@ std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target
     if (!target.contains(pos)) return std::nullopt;
     const QTransform zoom = zoomTransform(target, sim, t, emphasis);
     return hitTest(zoom.inverted().map(pos), target, sim, t);
+}
+
+QString StageRenderer::elidedLabelAt(QPointF pos, const QRectF& target, const Simulation& sim, Time t,
+                                     const Emphasis& emphasis) const {
+    if (!target.contains(pos)) return {};
+    const QPointF at = zoomTransform(target, sim, t, emphasis).inverted().map(pos);
+    const FrameCache& fc = *cache_;
+    for (const ElidedLabel& e : fc.frameElided)
+        if (e.box.contains(at)) return e.text;
+    if (fc.staticCopied)
+        for (const ElidedLabel& e : fc.staticElided)
+            if (e.box.contains(at)) return e.text;
+    return {};
 }
 
 } // namespace backlog::views

@@ -15,6 +15,7 @@
 // gives each worker thread its own renderer.
 #pragma once
 
+#include "Fonts.h"
 #include "History.h"
 #include "Lesson.h"
 #include "Theme.h"
@@ -81,6 +82,10 @@ public:
         int clientRowsMax = 40;
         // More workers than this (or too little room): one block with counts per state per listener.
         int workerBoxesMax = 32;
+        // When set, every label that does not fit its box is added here (Fonts.h LabelOverflow: Cut, or
+        // Elided where the widget's tooltip has the whole text) by paint(). For tests and debugging;
+        // the vector must outlive the paint() calls and belong to the painting thread.
+        LabelOverflows* overflows = nullptr;
     };
 
     // ---- the layout at t: shared by paint(), hitTest() and the tests ----
@@ -159,6 +164,10 @@ public:
         std::int64_t count = 0;   // connections (distinct flows)
         std::int64_t packets = 0;
     };
+    // What exists at t (DESIGN.md: the picture is a function of (history, t)): listeners from their
+    // listen(), workers from the start of the run or the change that added them, clients once the
+    // scenario in force at t has them (their traffic entry started and asking for them) or they have
+    // connected. Nothing that a later lesson step brings is drawn or counted before that step.
     struct Geometry {
         QRectF target;
         double unit = 1; // pixels per unit of the 1600 × 900 reference stage
@@ -166,9 +175,11 @@ public:
         QRectF serverTitle, countersStrip;
         bool clientsAggregated = false;
         QRectF clientsBlock; // the rows' area, or the aggregated block
-        std::vector<ClientGeometry> clients; // one per client when not aggregated
+        std::vector<std::uint32_t> clientsShown; // the clients that exist at t, in index order
+        std::vector<ClientGeometry> clients; // one per client shown, when not aggregated
         QRectF attackers; // empty when the scenario has no flood
         std::vector<ListenerGeometry> listeners;
+        std::int64_t workersShown = 0; // the workers that exist at t (the title's count)
         bool workersAggregated = false;
         std::vector<WorkerGeometry> workers;
         std::vector<WorkerGroupGeometry> workerGroups; // when aggregated: one per listener
@@ -210,6 +221,11 @@ public:
     std::vector<QRectF> rectsOf(const Target& target, const Geometry& g, const Simulation& sim) const;
     // The transform that shows the emphasis' zoom target filling `target` (identity without one).
     QTransform zoomTransform(const QRectF& target, const Simulation& sim, Time t, const Emphasis& emphasis) const;
+
+    // The whole text of a label that the last paint() drew shortened (elided) under `pos` — for the
+    // widget's tooltip — or an empty string. `pos`, `target` and `emphasis` as for hitTest().
+    QString elidedLabelAt(QPointF pos, const QRectF& target, const Simulation& sim, Time t,
+                          const Emphasis& emphasis = {}) const;
 
     // Forget what was cached about a simulation (call after it changed: changeAt, a new load). The
     // cache also notices a different history by itself; this makes it certain.

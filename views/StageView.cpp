@@ -70,7 +70,13 @@ bool StageView::event(QEvent* event) {
     if (event->type() == QEvent::ToolTip) {
         auto* help = static_cast<QHelpEvent*>(event);
         const std::optional<StageHit> hit = hitAt(help->pos());
-        const QString text = hit ? describe(*hit) : QString();
+        QString text = hit ? describe(*hit) : QString();
+        // A label drawn shortened there (a narrow stage, large type): its whole text first.
+        if (const SimulationDocument* d = loadedDocument()) {
+            const QString whole = renderer_.elidedLabelAt(help->pos(), rect(), d->simulation(), d->playhead(), emphasis_);
+            if (!whole.isEmpty() && !text.contains(whole))
+                text = text.isEmpty() ? whole : whole + QLatin1Char('\n') + text;
+        }
         if (text.isEmpty()) QToolTip::hideText();
         else QToolTip::showText(help->globalPos(), text, this);
         return true;

@@ -247,6 +247,7 @@ struct Ctx {
     const Theme& th;
     double u;
     double tu;
+    LabelOverflows* overflows = nullptr;
 
     QFont font(double px, bool bold = false) const {
         QFont f(th.sansFamily);
@@ -268,52 +269,32 @@ struct Ctx {
         return blend(th.panel, c);
     }
 
-    // Draws `text` in `rect` at `wanted` pixels, or smaller so that every line fits; nothing when it would
-    // take less than `smallest`. Returns the text's bounding rectangle (empty when nothing was drawn).
+    // Draws `text` in `rect` at `wanted` pixels, or smaller so that every line fits (Fonts.h fitLabel);
+    // nothing when it would take less than `smallest`. Returns the text's bounding rectangle (empty when
+    // nothing was drawn). `report`: a text left out is reported to `overflows` (false where the caller
+    // has a shorter text to try next).
     QRectF fitted(const QRectF& rect, int align, const QString& text, double wanted, bool bold,
-                  const QColor& colour, double smallest, const QColor* knockout = nullptr) const {
-        if (text.isEmpty() || rect.width() <= 0 || rect.height() <= 0) return {};
-        const QStringList lines = text.split(QLatin1Char('\n'));
-        const auto measure = [&](const QFont& f) {
-            const QFontMetricsF fm(f);
-            double w = 0;
-            for (const QString& l : lines)
-                w = std::max(w, fm.horizontalAdvance(l));
-            return QSizeF(w, fm.height() * static_cast<double>(lines.size()));
-        };
-        int size = std::max(1, static_cast<int>(std::lround(wanted)));
-        QFont f = font(size, bold);
-        QSizeF need = measure(f);
-        if (need.width() > rect.width() || need.height() > rect.height()) {
-            const double k = std::min(rect.width() / need.width(), rect.height() / need.height());
-            size = std::min(size - 1, static_cast<int>(std::floor(size * k)));
-            for (; size >= 1; --size) {
-                f = font(size, bold);
-                need = measure(f);
-                if (need.width() <= rect.width() && need.height() <= rect.height()) break;
-            }
+                  const QColor& colour, double smallest, const QColor* knockout = nullptr, bool report = true) const {
+        if (text.isEmpty()) return {};
+        const QFont asked = font(wanted, bold);
+        if (rect.width() <= 0 || rect.height() <= 0) {
+            if (report) reportOverflow(overflows, u"states", text, rect, asked);
+            return {};
         }
-        if (size < smallest) return {};
-        QRectF box(QPointF(), need);
-        if (align & Qt::AlignRight)
-            box.moveRight(rect.right());
-        else if (align & Qt::AlignHCenter)
-            box.moveLeft(rect.center().x() - need.width() / 2);
-        else
-            box.moveLeft(rect.left());
-        if (align & Qt::AlignBottom)
-            box.moveBottom(rect.bottom());
-        else if (align & Qt::AlignTop)
-            box.moveTop(rect.top());
-        else
-            box.moveTop(rect.center().y() - need.height() / 2);
+        const double scale = std::min(1.0, smallest / static_cast<double>(asked.pixelSize()));
+        const FittedLabel f = fitLabel(rect, align, text, asked, TextFit{scale, false, false});
+        if (!f.complete) {
+            if (report) reportOverflow(overflows, u"states", text, rect, f.font);
+            return {};
+        }
+        const QRectF box = f.bounds;
         if (knockout) {
             const double m = 2 * u;
             p.fillRect(box.adjusted(-m, 0, m, 0), *knockout);
         }
-        p.setFont(f);
+        p.setFont(f.font);
         p.setPen(colour);
-        p.drawText(box, static_cast<int>((align & Qt::AlignHorizontal_Mask) | Qt::AlignVCenter), text);
+        p.drawText(box, static_cast<int>((align & Qt::AlignHorizontal_Mask) | Qt::AlignVCenter), f.shown);
         return box;
     }
 };
@@ -636,7 +617,8 @@ bool StateDiagramRenderer::isGhost(const Simulation& sim, Time t, std::uint32_t 
 }
 
 void StateDiagramRenderer::paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t,
-                                 const Theme& theme, std::optional<std::uint32_t> client) const {
+                                 const Theme& theme, std::optional<std::uint32_t> client,
+                                 LabelOverflows* overflows) const {
     const Geometry g = layout(target);
     // A plain index and a flag from here on (GCC 12 cannot follow an optional through the branches).
     const bool selected = client.has_value() && validClient(sim, *client);
@@ -646,7 +628,7 @@ void StateDiagramRenderer::paint(QPainter& p, const QRectF& target, const Simula
     p.setRenderHint(QPainter::Antialiasing, true);
     p.setRenderHint(QPainter::TextAntialiasing, true);
     p.fillRect(target, theme.background);
-    const Ctx c{p, theme, g.unit, g.textUnit};
+    const Ctx c{p, theme, g.unit, g.textUnit, overflows};
     const History& h = sim.history();
 
     SideState sides[2];
@@ -767,7 +749,7 @@ void StateDiagramRenderer::paint(QPainter& p, const QRectF& target, const Simula
                                  at;
             // Where even the smallest type cannot take the time too, the label alone (the caption
             // below the machine has the time).
-            if (c.fitted(e->labelRect, align, text, c.px(10.5), true, theme.text, 5, &ground).isEmpty())
+            if (c.fitted(e->labelRect, align, text, c.px(10.5), true, theme.text, 5, &ground, false).isEmpty())
                 c.fitted(e->labelRect, align, e->label, c.px(10.5), true, theme.text, 5, &ground);
         }
 

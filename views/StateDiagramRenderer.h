@@ -20,6 +20,7 @@
 // short). Nothing is cached: one renderer may serve any number of threads.
 #pragma once
 
+#include "Fonts.h"
 #include "History.h"
 #include "Theme.h"
 
@@ -131,8 +132,10 @@ class StateDiagramRenderer {
     bool isGhost(const Simulation& sim, Time t, std::uint32_t client) const;
 
     // Without a client (or with one the run does not have), the machines are drawn unlit with a hint.
+    // A label that cannot be set whole at the smallest size allowed is added to `overflows` when given
+    // (Fonts.h LabelOverflow; tests/views/tst_labelsfit).
     void paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& theme,
-               std::optional<std::uint32_t> client) const;
+               std::optional<std::uint32_t> client, LabelOverflows* overflows = nullptr) const;
 
     // The box that stands for `state` on `side`; `opened`: the socket has had a state change by then.
     static StateKey boxOf(Side side, TcpState state, bool opened);
