@@ -2,11 +2,29 @@
 
 namespace backlog {
 
-LessonRun::LessonRun(const Lesson& lesson) : lesson_(lesson), sim_(std::make_unique<Simulation>(lesson.scenario)) {
+LessonRun::LessonRun(const Lesson& lesson, std::uint64_t maxEvents)
+    : lesson_(lesson), sim_(std::make_unique<Simulation>(lesson.scenario)) {
+    sim_->setEventLimit(maxEvents);
+    // A scenario beyond the limits (e.g. after --set) is refused whole; that is no step's doing.
+    if (sim_->stopped()) {
+        problems_.push_back({SourcePlace{}, *sim_->stopped()});
+        stoppedReported_ = true;
+    }
     place();
     sim_->run();
-    // A run refused whole (a scenario beyond the limits, e.g. after --set) or stopped by its budget.
+    // Out of budget after the last step's change.
     if (sim_->stopped() && !stoppedReported_) problems_.push_back({SourcePlace{}, *sim_->stopped()});
+}
+
+// Once the run has stopped nothing more is simulated: the step that finds it so says it, once, and
+// the steps from there on get their `at:` (a `when:` cannot be looked for) and make no change.
+bool LessonRun::stoppedAt(std::size_t i) {
+    if (!sim_->stopped()) return false;
+    if (!stoppedReported_)
+        problems_.push_back({lesson_.steps[i].place, "step " + std::to_string(i + 1) + ": " + *sim_->stopped()});
+    stoppedReported_ = true;
+    stepTimes_.push_back(lesson_.steps[i].at.value_or(Time::never()));
+    return true;
 }
 
 void LessonRun::place() {
@@ -14,6 +32,7 @@ void LessonRun::place() {
     std::size_t previousIndex = 0;
     for (std::size_t i = 0; i < lesson_.steps.size(); ++i) {
         const Step& step = lesson_.steps[i];
+        if (stoppedAt(i)) continue;
         Time t;
         if (step.at) {
             t = *step.at;
@@ -24,6 +43,7 @@ void LessonRun::place() {
                                                      "; steps go forward in time"});
         } else {
             sim_->run(); // the condition is looked for in the whole run
+            if (stoppedAt(i)) continue;
             t = firstTimeHolding(*step.when, *sim_, previous);
             if (t.isNever()) {
                 problems_.push_back({step.whenPlace, "step " + std::to_string(i + 1) + ": `" + step.when->text +
@@ -43,10 +63,9 @@ void LessonRun::place() {
         if (applyAt > Time()) sim_->runUntil(applyAt - Time::ns(1));
         const auto change = [&](const std::string& key, const std::string& value, const SourcePlace& where) {
             if (stoppedReported_) return; // one message for a stopped run, not one per change after it
-            const bool wasStopped = sim_->stopped().has_value();
             if (const std::optional<std::string> problem = sim_->changeAt(applyAt, key, value)) {
                 problems_.push_back({where, "step " + std::to_string(i + 1) + ": " + *problem});
-                stoppedReported_ = wasStopped || sim_->stopped().has_value();
+                stoppedReported_ = sim_->stopped().has_value();
             } else if (sim_->stopped()) {
                 problems_.push_back({where, "step " + std::to_string(i + 1) + ": " + *sim_->stopped()});
                 stoppedReported_ = true;

@@ -28,7 +28,8 @@ struct ExpectationResult {
 
 class LessonRun {
   public:
-    explicit LessonRun(const Lesson& lesson);
+    // `maxEvents`: the run's budget (Simulation::setEventLimit), Limits::maxEvents unless a test lowers it.
+    explicit LessonRun(const Lesson& lesson, std::uint64_t maxEvents = Limits::maxEvents);
 
     const Lesson& lesson() const { return lesson_; }
     Simulation& simulation() { return *sim_; }
@@ -48,6 +49,7 @@ class LessonRun {
 
   private:
     void place();
+    bool stoppedAt(std::size_t step);
 
     Lesson lesson_;
     std::unique_ptr<Simulation> sim_;

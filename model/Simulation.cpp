@@ -174,11 +174,11 @@ void Simulation::renewBudget() {
 }
 
 bool Simulation::overBudget() {
-    if (work_ - workAtRenewal_ > Limits::maxEvents) {
+    if (work_ - workAtRenewal_ > eventLimit_) {
         stopped_ = "the run stopped at " + seconds(state_->now) + ": it has simulated " +
                    std::to_string(work_ - workAtRenewal_) +
                    " events (re-simulations after changes included), more than the limit of " +
-                   std::to_string(Limits::maxEvents);
+                   std::to_string(eventLimit_);
         return true;
     }
     // Measuring the history visits every client and worker: about once every million events.
@@ -199,9 +199,12 @@ void Simulation::runUntil(Time t) {
     SimState& s = *state_;
     Engine engine(s, history_, kernelLog_);
     Event e{};
-    // The budget is looked at between events, every 4096 of them and at the end: a single event does a
-    // bounded amount of work (the one that was not, the herd's wake-ups, is bounded by checkScenario()).
-    std::uint64_t nextLook = work_ + 4096;
+    // The budget is looked at between events, every 4096 of them and right after the last one allowed:
+    // a single event does a bounded amount of work (the one that did not, the herd's wake-ups, is
+    // bounded by checkScenario()).
+    const std::uint64_t pastLimit = workAtRenewal_ + eventLimit_ + 1;
+    const auto nextLookFrom = [pastLimit](std::uint64_t work) { return std::min(work + 4096, pastLimit); };
+    std::uint64_t nextLook = nextLookFrom(work_);
     while (!s.queue.empty()) {
         // A checkpoint holds the state before any event at or after its time (History::truncate).
         const Time next = s.queue.top().at;
@@ -215,7 +218,7 @@ void Simulation::runUntil(Time t) {
             engine.process(e);
             ++events_;
             if (++work_ >= nextLook) {
-                nextLook = work_ + 4096;
+                nextLook = nextLookFrom(work_);
                 if (overBudget()) {
                     // Stopped cleanly between two events: the history is whole up to now.
                     history_.end = std::max(history_.end, s.now);
@@ -355,7 +358,8 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
     Engine engine(*state_, history_, kernelLog_);
     for (std::size_t i = known; i < scenario_.events.size(); ++i) engine.pushIntervention(i);
     runUntil(std::max(reached, t));
-    if (scenario_.until && reached >= *scenario_.until) history_.end = std::max(history_.end, *scenario_.until);
+    if (scenario_.until && reached >= *scenario_.until && !stopped_)
+        history_.end = std::max(history_.end, *scenario_.until);
     return std::nullopt;
 }
 

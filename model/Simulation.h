@@ -8,6 +8,7 @@
 #include "KernelTools.h"
 #include "Scenario.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -67,6 +68,10 @@ public:
     // a session of many changes is not stopped for their sum; a run stopped by its budget then goes on
     // from where it stopped (a refused scenario stays refused).
     void renewBudget();
+    // The events a budget allows: Limits::maxEvents unless lowered (tests and benchmarks reach a stop
+    // without simulating 150,000,000 events); never above Limits::maxEvents.
+    void setEventLimit(std::uint64_t maxEvents) { eventLimit_ = std::min(maxEvents, Limits::maxEvents); }
+    std::uint64_t eventLimit() const { return eventLimit_; }
 
     const Scenario& scenario() const { return scenario_; }
     // A traffic entry as it runs: a held one (a lesson's `start:`) begins at its start-traffic change,
@@ -109,6 +114,7 @@ private:
     std::uint64_t nextBytesCheck_ = 0;    // when work_ reaches it, the history's bytes are measured
     std::size_t checkpointBytes_ = 0;     // the checkpoints' states, estimated
     std::uint64_t workAtRenewal_ = 0;     // work_ at the last renewBudget()
+    std::uint64_t eventLimit_ = Limits::maxEvents;
     std::optional<std::string> stopped_;
     bool refused_ = false;                // stopped_ says the scenario is beyond the limits
 };
