@@ -836,12 +836,13 @@ QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::v
     if (!partial.open()) return cannotWrite(o.out, reasonOf(partial, errno));
     partial.close(); // ffmpeg writes it; the object removes it unless it is renamed
 
+    // What ffmpeg says (at -loglevel error, only errors), gathered as it comes: the first 64 KB. Made
+    // before the process, so that it outlives anything the process's destructor may still deliver.
+    QByteArray said;
     QProcess encoder;
     encoder.setProgram(ffmpeg);
     encoder.setArguments(ffmpegArguments(job, fps, partial.fileName()));
     encoder.setProcessChannelMode(QProcess::SeparateChannels);
-    // What ffmpeg says (at -loglevel error, only errors), gathered as it comes: the first 64 KB.
-    QByteArray said;
     const auto listen = [&] {
         const QByteArray more = encoder.readAllStandardError();
         if (said.size() < 65536) said += more.left(65536 - said.size());
