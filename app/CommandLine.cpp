@@ -60,12 +60,13 @@ std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& a
 }
 
 // Whether a file in a folder given to `check` is a lesson. Read with the readers' guards (a FIFO
-// among the files is passed over, not waited on); one that cannot be read is not a lesson.
+// among the files is passed over, not waited on); one that cannot be read is not a lesson. One that is
+// too large or not UTF-8 is checked (and refused, saying why) when its bytes say it is a lesson.
 bool isLessonFile(const QString& path) {
     const SourceText bytes = readSourceFile(path.toStdString(), LessonLimits::maxFileBytes);
     if (bytes.error) return false;
     const SourceText text = decodeSourceText(bytes.text, path.toStdString(), LessonLimits::maxFileBytes, "a lesson");
-    return !text.error && looksLikeLesson(text.text);
+    return looksLikeLesson(text.error ? std::string_view(bytes.text).substr(0, 64 * 1024) : std::string_view(text.text));
 }
 
 // A lesson's run, with its steps' changes applied where they fall, reported at its end (or at --until).
@@ -143,8 +144,11 @@ int checkLesson(const std::string& path, bool listSteps) {
 int check(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription("Validates lesson files and runs their expectations without a display. Exit "
-                                     "status 0 when every expectation of every file holds, 1 when one does not, 2 "
-                                     "when a file is not a valid lesson; each problem is printed as FILE:LINE:COL.");
+                                     "status 0 when every expectation of every file holds; 1 when one does not, a "
+                                     "step cannot be placed, or a step or expectation asks for what can never happen "
+                                     "(a client, listener or worker the run never has, a moment after until, a held "
+                                     "entry started twice); 2 when a file is not a valid lesson. Each problem is "
+                                     "printed as FILE:LINE:COL, at most 20 a file and then how many more.");
     parser.addHelpOption();
     parser.addPositionalArgument("check", "The command.");
     parser.addPositionalArgument("FILE", "Lesson files, or folders of them.", "FILE...");
@@ -171,8 +175,9 @@ int check(const QStringList& arguments) {
 int simulate(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        "Runs a scenario without a display and prints a report: the listeners' queues, the clients, the "
-        "kernel log, `ss -lnt` and `nstat`.");
+        "Runs a scenario or a lesson without a display and prints a report: the listeners' queues, the clients, "
+        "the kernel log, `ss -lnt` and `nstat`. Exit status 0; 1 when a lesson's step could not be placed (the "
+        "report is still printed); 2 on bad input, printed as FILE:LINE:COL (at most 20 lines and how many more).");
     parser.addHelpOption();
     parser.addPositionalArgument("simulate", "The command.");
     parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");

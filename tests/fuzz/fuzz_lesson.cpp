@@ -1,7 +1,9 @@
 // libFuzzer target for the lesson loader (how to build and run it: tests/fuzz/CMakeLists.txt): any bytes
 // given to readLessonText come back as a lesson or as errors with a place, never as a crash, a hang, a leak
 // or undefined behaviour. When a lesson comes back, its texts go through the Markdown converter too, which
-// must then find nothing wrong (the reader has already checked them). The simulation is not run here:
+// must then find nothing wrong (the reader has already checked them); the errors stay within their bound.
+// The bytes may be anything: UTF-16 with a byte order mark is decoded, other text that is not UTF-8 (or
+// has a NUL) is refused with its place (SourceFile.h). The simulation is not run here:
 // a lesson's scenario may legitimately ask for minutes of work.
 #include "Condition.h"
 #include "Lesson.h"
@@ -40,6 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (e.message.empty()) broken("an error without a message", e.text());
         if (e.line < 1 || e.column < 1) broken("an error without a place", e.text());
     }
+    // Errors are bounded (ReadError.h): the first kErrorsKept kept, the others only counted, and a
+    // person is shown a screenful of them and one line for the rest.
+    if (result.errors.size() > backlog::kErrorsKept) broken("more errors kept than the bound", "");
+    if (result.moreErrors > 0 && result.errors.size() != backlog::kErrorsKept)
+        broken("errors counted while there was room to keep them", "");
+    if (backlog::errorLines(result.errors, result.moreErrors).size() > backlog::kErrorsShown + 1)
+        broken("more lines of errors than a screenful and one", "");
     if (result.lesson) {
         const backlog::Lesson& lesson = *result.lesson;
         convert(lesson.summary);
