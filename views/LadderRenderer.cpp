@@ -128,9 +128,11 @@ LadderRenderer::Geometry LadderRenderer::layout(const QRectF& target, const Simu
     const double bars = (8 + static_cast<double>(3 * n) * (kBarWidth + 2)) * u;
     const double right = target.right() - std::max(140 * u, bars + 60 * u);
     g.serverX = right;
-    const double span = (right - left) * (clients.size() > 1 ? 0.45 : 0.0);
-    for (std::size_t i = 0; i < clients.size(); ++i)
-        g.clientX.push_back(left + (clients.size() > 1 ? span * static_cast<double>(i) / static_cast<double>(n - 1) : 0));
+    // Several clients: over the left part, or — where that leaves less than a name's width between
+    // them (a narrow dock) — evenly over the whole width, the server's line included.
+    double step = clients.size() > 1 ? (right - left) * 0.45 / static_cast<double>(n - 1) : 0.0;
+    if (clients.size() > 1 && step < 160 * u) step = (right - left) / static_cast<double>(n);
+    for (std::size_t i = 0; i < clients.size(); ++i) g.clientX.push_back(left + step * static_cast<double>(i));
 
     // Rows: the moment k sits k rows down; the playhead, interpolated between its neighbours, is kept
     // in the middle of the visible area while the content allows.
@@ -218,9 +220,11 @@ void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& 
     const auto label = [&](const QRectF& box, int flags, const QString& text, const QFont& f, const QColor& colour,
                            bool scrolled = false) {
         const QRectF within = p.transform().inverted().mapRect(target);
-        QRectF room = box.intersected(within);
-        if (scrolled) room = QRectF(room.left(), box.top(), room.width(), box.height());
-        return drawLabel(p, room, flags, text, f, colour, {}, overflows, u"ladder");
+        if (scrolled && (box.bottom() < within.top() || box.top() > within.bottom())) return; // out of view
+        const double left = std::max(box.left(), within.left()), right = std::min(box.right(), within.right());
+        const QRectF room = scrolled ? QRectF(left, box.top(), std::max(0.0, right - left), box.height())
+                                     : box.intersected(within);
+        drawLabel(p, room, flags, text, f, colour, {}, overflows, u"ladder");
     };
     p.save();
     p.setClipRect(target, Qt::IntersectClip);
@@ -251,8 +255,15 @@ void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& 
                                  .arg(clients[i] < sim.history().clients.size()
                                           ? QString::fromStdString(sim.peerAddress(clients[i]))
                                           : QString());
-        label(QRectF(g.clientX[i] - nameW / 2, g.header.top() + 4 * u, nameW, g.header.height() - 6 * u),
-              Qt::AlignHCenter | Qt::AlignBottom, name, font(12, true), th.text);
+        // Shorter where the room is narrow: "c3" as the stage names it, then the port alone (a traffic
+        // entry's clients share their address).
+        const QRectF room(g.clientX[i] - nameW / 2, g.header.top() + 4 * u, nameW, g.header.height() - 6 * u);
+        const QString address = name.section(QLatin1Char('\n'), 1);
+        QStringList names{name, QStringLiteral("c%1\n%2").arg(clients[i]).arg(address),
+                          QStringLiteral("c%1\n:%2").arg(clients[i]).arg(address.section(QLatin1Char(':'), -1))};
+        while (names.size() > 1 && !fitLabel(room, Qt::AlignHCenter | Qt::AlignBottom, names.front(), font(12, true)).complete)
+            names.removeFirst();
+        label(room, Qt::AlignHCenter | Qt::AlignBottom, names.front(), font(12, true), th.text);
     }
     // The server's name clear of the last client's.
     const double serverLeft =

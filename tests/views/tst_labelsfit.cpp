@@ -28,6 +28,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -172,7 +173,7 @@ const Simulation& simOf(const Source& s) { return s.run ? s.run->simulation() : 
 
 // Paints one frame of one view into `device`, collecting what the renderers report.
 void paintFrame(QPaintDevice& device, const QRectF& target, const Source& src, const Moment& m, View view,
-                const Theme& theme, StageRenderer& stage, const LadderRenderer& ladder,
+                const Theme& theme, StageRenderer& stage, const LadderRenderer& ladder, const LadderRenderer& ladder3,
                 const StateDiagramRenderer& states, LabelOverflows* overflows) {
     QPainter p(&device);
     const Simulation& sim = simOf(src);
@@ -193,7 +194,7 @@ void paintFrame(QPaintDevice& device, const QRectF& target, const Source& src, c
         // Three connections side by side, as Ctrl+click selects them.
         if (sim.history().clients.size() >= 3) {
             p.fillRect(target, Qt::white);
-            ladder.paint(p, target, sim, m.t, theme, {0, 1, 2}, overflows);
+            ladder3.paint(p, target, sim, m.t, theme, {0, 1, 2}, overflows);
         }
         break;
     }
@@ -246,21 +247,25 @@ void TestLabelsFit::everyLabelFits() {
     std::mutex lock;
     QStringList failures, elided;
     int frames = 0;
+    std::array<qint64, 3> perView{}; // ms painting each view
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
         StageRenderer stage;
-        LadderRenderer ladder;
+        LadderRenderer ladder, ladder3; // each keeps its trace of one selection
         StateDiagramRenderer states;
         QStringList myFailures, myElided;
         int myFrames = 0;
+        std::array<qint64, 3> myPerView{};
+        QElapsedTimer jobClock;
         for (std::size_t j = next++; j < jobs.size(); j = next++) {
             const Job& job = jobs[j];
             const QRectF target(QPointF(0, 0), QSizeF(job.size.size));
             stage.invalidate();
+            jobClock.start();
             for (const Moment& m : job.source->moments) {
                 LabelOverflows overflows;
                 QPicture picture;
-                paintFrame(picture, target, *job.source, m, job.size.view, job.theme, stage, ladder, states, &overflows);
+                paintFrame(picture, target, *job.source, m, job.size.view, job.theme, stage, ladder, ladder3, states, &overflows);
                 ++myFrames;
                 bool cut = false;
                 for (const LabelOverflow& o : overflows) {
@@ -287,18 +292,22 @@ void TestLabelsFit::everyLabelFits() {
                 if (!pngDir.isEmpty() && (cut || !overflows.empty() || (!pngAll.isEmpty() && png.contains(pngAll)))) {
                     QImage image(job.size.size, QImage::Format_ARGB32_Premultiplied);
                     image.fill(Qt::white);
-                    paintFrame(image, target, *job.source, m, job.size.view, job.theme, stage, ladder, states, nullptr);
+                    paintFrame(image, target, *job.source, m, job.size.view, job.theme, stage, ladder, ladder3, states, nullptr);
                     QDir().mkpath(pngDir);
                     image.save(pngDir + QLatin1Char('/') + png);
                 }
             }
+            myPerView[static_cast<std::size_t>(job.size.view)] += jobClock.elapsed();
         }
         const std::lock_guard<std::mutex> guard(lock);
         failures << myFailures;
         elided << myElided;
         frames += myFrames;
+        for (std::size_t v = 0; v < perView.size(); ++v) perView[v] += myPerView[v];
     };
-    const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+    const unsigned threads = qEnvironmentVariableIsSet("BACKLOG_LABELS_THREADS")
+                                 ? static_cast<unsigned>(std::max(1, qEnvironmentVariableIntValue("BACKLOG_LABELS_THREADS")))
+                                 : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
     std::vector<std::thread> pool;
     for (unsigned k = 1; k < threads; ++k) pool.emplace_back(work);
     work();
@@ -310,6 +319,8 @@ void TestLabelsFit::everyLabelFits() {
           "%lld labels elided where a tooltip has them",
           frames, sources.size(), jobs.size(), threads, static_cast<long long>(clock.elapsed()),
           static_cast<long long>(loading), static_cast<long long>(elided.size()));
+    qInfo("painting: stage %lld ms, ladder %lld ms, state diagram %lld ms (all threads)", static_cast<long long>(perView[0]),
+          static_cast<long long>(perView[1]), static_cast<long long>(perView[2]));
     for (const QString& e : elided) qDebug("elided: %s", qPrintable(e));
     if (!failures.isEmpty()) {
         std::sort(failures.begin(), failures.end());

@@ -87,6 +87,7 @@ private slots:
     void dropsFallWithTheirRule();
     void floodIsDrawnAsStreams();
     void manyClientsAreAggregated();
+    void onlyWhatExistsAtTIsDrawn();
     void hitTestFindsWhatIsDrawn();
     void framesAreDeterministic();
     void everyThemeRenders();
@@ -333,6 +334,79 @@ void TestStage::manyClientsAreAggregated() {
     const auto b = r.layout(QRectF(0, 0, 1600, 900), *burst, Time::ms(1));
     QVERIFY(b.clientsAggregated);
     QVERIFY(b.clients.empty());
+}
+
+// Issue 11: workers, listeners and clients that a later change brings (a lesson step's set: or start:)
+// are neither drawn nor counted before it.
+void TestStage::onlyWhatExistsAtTIsDrawn() {
+    ReadResult read = readScenarioText(R"(
+server: { backlog: 8, workers: { count: 2 } }
+traffic:
+  - { name: early, clients: 2, at: 0s, spacing: 100ms, send: true }
+  - { name: later, clients: 3, at: 0s, spacing: 10ms, send: true }
+  - { name: planned, clients: 1, at: 3s, send: true }
+)",
+                                       "later");
+    QVERIFY(read.scenario);
+    read.scenario->traffic[1].held = true; // as a lesson holds it for its step's start:
+    auto sim = std::make_unique<Simulation>(*read.scenario);
+    sim->run();
+    QVERIFY(!sim->changeAt(Time::s(1), "server.workers.count", "6"));
+    QVERIFY(!sim->changeAt(Time::s(1), "server.listeners", "2"));
+    QVERIFY(!sim->changeAt(Time::s(2), "start-traffic", "later"));
+    sim->runUntil(Time::s(5));
+    const History& h = sim->history();
+    QCOMPARE(h.workers.size(), std::size_t{6});
+    QCOMPARE(h.listeners.size(), std::size_t{2});
+    QCOMPARE(h.clients.size(), std::size_t{6});
+
+    StageRenderer r;
+    const QRectF target(0, 0, 1600, 900);
+    const auto svgText = [&](Time t) {
+        QBuffer svg;
+        svg.open(QIODevice::WriteOnly);
+        QSvgGenerator gen;
+        gen.setOutputDevice(&svg);
+        gen.setSize(QSize(1600, 900));
+        QPainter p(&gen);
+        r.paint(p, target, *sim, t, Theme::light());
+        p.end();
+        return QString::fromUtf8(svg.data());
+    };
+    const auto shown = [](const StageRenderer::Geometry& g) {
+        std::vector<std::uint32_t> out;
+        for (const auto& c : g.clients) out.push_back(c.index);
+        return out;
+    };
+    // Before the changes: two workers, one listener, the clients of `early` and the one `planned` at 3 s
+    // (the scenario in force plans it); not those of the held entry.
+    const auto before = r.layout(target, *sim, Time::ms(500));
+    QCOMPARE(before.workersShown, std::int64_t{2});
+    QCOMPARE(before.workers.size(), std::size_t{2});
+    QCOMPARE(before.listeners.size(), std::size_t{1});
+    std::vector<std::uint32_t> expected;
+    for (std::uint32_t c = 0; c < h.clients.size(); ++c)
+        if (h.clients[c].traffic != 1) expected.push_back(c);
+    QCOMPARE(shown(before), expected);
+    QCOMPARE(before.clientsShown, expected);
+    const QString early = svgText(Time::ms(500));
+    QVERIFY2(early.contains(QStringLiteral("Workers · 2")), "the title counts the workers that exist");
+    QVERIFY(early.contains(QStringLiteral("Clients · 3")));
+    QVERIFY(!early.contains(QStringLiteral("listener 1")));
+    // The step at 1 s: six workers, two listeners (SO_REUSEPORT).
+    const auto raised = r.layout(target, *sim, Time::ms(1500));
+    QCOMPARE(raised.workersShown, std::int64_t{6});
+    QCOMPARE(raised.listeners.size(), std::size_t{2});
+    QCOMPARE(shown(raised), expected);
+    const QString later = svgText(Time::ms(1500));
+    QVERIFY(later.contains(QStringLiteral("Workers · 6")));
+    QVERIFY(later.contains(QStringLiteral("listener 1")));
+    // The held entry started at 2 s: its clients from then on.
+    const auto started = r.layout(target, *sim, Time::ms(2500));
+    QCOMPARE(started.clientsShown.size(), h.clients.size());
+    QVERIFY(svgText(Time::ms(2500)).contains(QStringLiteral("Clients · 6")));
+    // What is not drawn is not hit either.
+    for (const auto& w : before.workers) QVERIFY(w.index < 2);
 }
 
 void TestStage::hitTestFindsWhatIsDrawn() {
