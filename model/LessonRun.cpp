@@ -27,6 +27,25 @@ bool LessonRun::stoppedAt(std::size_t i) {
     return true;
 }
 
+// The first instant at or after `from` at which `c` holds, simulating only as far as it takes: what has
+// been simulated first, then a second further, two, four … and, if it never holds, the whole run. What
+// a condition reads at t is in the history up to t, so the answer is the whole run's; a lesson of many
+// `when:` steps during a flood then re-simulates about a second per step, not the rest of the run.
+Time LessonRun::firstHolding(const Condition& c, Time from) {
+    const Time last = lesson_.scenario.until.value_or(Limits::maxDuration);
+    Time window = Time::s(1);
+    for (;;) {
+        const Time t = firstTimeHolding(c, *sim_, from);
+        if (!t.isNever() || sim_->stopped()) return t;
+        const Time reached = sim_->history().end;
+        if (sim_->idle() || reached >= last) break;
+        sim_->runUntil(std::min(last, std::max(reached, from) + window));
+        window = window * 2;
+    }
+    sim_->run(); // to the run's end (its `until`), as a condition that never holds is looked for there
+    return sim_->stopped() ? Time::never() : firstTimeHolding(c, *sim_, from);
+}
+
 void LessonRun::place() {
     Time previous;
     std::size_t previousIndex = 0;
@@ -42,9 +61,8 @@ void LessonRun::place() {
                                                      " which began at " + formatDuration(previous) +
                                                      "; steps go forward in time"});
         } else {
-            sim_->run(); // the condition is looked for in the whole run
+            t = firstHolding(*step.when, previous);
             if (stoppedAt(i)) continue;
-            t = firstTimeHolding(*step.when, *sim_, previous);
             if (t.isNever()) {
                 problems_.push_back({step.whenPlace, "step " + std::to_string(i + 1) + ": `" + step.when->text +
                                                          "` never holds between " + formatDuration(previous) +

@@ -50,6 +50,7 @@ class LessonRun {
   private:
     void place();
     bool stoppedAt(std::size_t step);
+    Time firstHolding(const Condition& c, Time from);
 
     Lesson lesson_;
     std::unique_ptr<Simulation> sim_;
