@@ -106,6 +106,29 @@ std::optional<std::string> applyToRun(Scenario& s, SettingsEditor& editor, const
     }
     return editor.apply(iv.key, iv.value);
 }
+// A scenario's own timed changes (a scenario file's `events`, a scenario made in code) taken in time
+// order: the first that takes the run beyond a limit, or nothing. The reader checks each change's keys
+// and the rules across keys; the listeners and workers started in all are checked here too.
+std::optional<std::string> changesBeyondLimits(const Scenario& scenario) {
+    std::vector<const Intervention*> order;
+    for (const Intervention& iv : scenario.events) order.push_back(&iv);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const Intervention* a, const Intervention* b) { return a->at < b->at; });
+    Scenario run = scenario;
+    run.events.clear();
+    SettingsEditor editor(run);
+    Started started(run);
+    for (const Intervention* iv : order) {
+        const ServerSettings was = run.server;
+        if (applyToRun(run, editor, *iv)) continue; // the engine skips it too
+        started.follow(was, run.server, *iv);
+        const std::string where = " (with the change of " + iv->key + " at " + formatDuration(iv->at) + ")";
+        if (const std::optional<std::string> problem = started.problem()) return *problem + where;
+        for (const ScenarioProblem& p : checkScenario(run))
+            if (p.overLimit) return p.keys.front() + ": " + p.message + where;
+    }
+    return std::nullopt;
+}
 } // namespace
 
 Simulation::Simulation(Scenario scenario)
@@ -116,6 +139,8 @@ Simulation::Simulation(Scenario scenario)
     for (const ScenarioProblem& p : checkScenario(scenario_))
         if (p.overLimit) over.push_back(p.keys.front() + ": " + p.message);
     if (const std::optional<std::string> started = Started(scenario_).problem()) over.push_back(*started);
+    if (over.empty())
+        if (const std::optional<std::string> changed = changesBeyondLimits(scenario_)) over.push_back(*changed);
     if (!over.empty()) {
         std::string message = "the run was refused: " + over.front();
         for (std::size_t i = 1; i < over.size(); ++i) message += "; " + over[i];

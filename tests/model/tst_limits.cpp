@@ -324,6 +324,23 @@ void tst_limits::refusedScenario() {
     QCOMPARE(sim.changeAt(Time::s(1), "server.backlog", "64"), sim.stopped());
     sim.renewBudget(); // a refusal is not a budget: it stays
     QVERIFY(sim.stopped());
+
+    // The scenario's own timed changes (a scenario file's events) are held to the limits in all too.
+    std::optional<Scenario> changing = scenarioOf(kScenario);
+    QVERIFY(changing);
+    for (const auto& [at, count] : {std::pair{1, "1"}, {2, "60000"}, {3, "1"}, {4, "60000"}}) {
+        Intervention iv;
+        iv.at = Time::s(at);
+        iv.key = "server.workers.count";
+        iv.value = count;
+        changing->events.push_back(iv);
+    }
+    Simulation changed(*changing);
+    QVERIFY(changed.stopped());
+    QCOMPARE(QString::fromStdString(*changed.stopped()),
+             QStringLiteral("the run was refused: the run would start 120000 workers in all (a raise of "
+                            "server.workers.count starts new ones), more than the limit of 100000 (with the change of "
+                            "server.workers.count at 4s)"));
 }
 
 // ------------------------------------------------------------------------------------------------ budget
