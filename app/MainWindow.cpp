@@ -61,13 +61,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     tools_ = new views::KernelToolsView(this);
     tools_->setDocument(doc_); // nstat since the previous lesson step
     log_ = new views::EventLogView(this);
+    log_->setDocument(doc_);
     inspector_ = new views::InspectorView(this);
+    inspector_->setDocument(doc_);
     parameters_ = new views::ParametersView(doc_, this);
     timeline_ = new views::TimelineView(this);
     summary_ = new QPlainTextEdit(this);
     summary_->setReadOnly(true);
     summary_->setLineWrapMode(QPlainTextEdit::NoWrap);
     summary_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    views::followDocument(
+        summary_, doc_, [this] { summary_->clear(); },
+        [this] {
+            if (const views::SimulationDocument* d = views::loadedOrNull(doc_))
+                summary_->setPlainText(QString::fromStdString(textReport(d->simulation(), d->playhead())));
+        });
     timeLabel_ = new QLabel(this);
     timeLabel_->setMinimumWidth(150);
     timeLabel_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
@@ -115,6 +123,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         statusBar()->showMessage(tr("%1 events simulated, %2 packets recorded")
                                      .arg(doc_->simulation().eventsProcessed())
                                      .arg(doc_->simulation().history().packetCount()));
+        showIfStopped();
         refresh();
     });
     connect(timeline_, &views::TimelineView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
@@ -129,8 +138,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(ladder_, &views::LadderView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(charts_, &views::ChartsView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(states_, &views::StateDiagramView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
-    connect(doc_, &views::SimulationDocument::historyChanged, this,
-            [this] { timeline_->setSimulation(&doc_->simulation()); });
+    connect(doc_, &views::SimulationDocument::historyChanged, this, [this] {
+        timeline_->setSimulation(&doc_->simulation());
+        showIfStopped();
+    });
     connect(player_, &views::Player::playingChanged, this, &MainWindow::updatePlaybackStatus);
     connect(player_, &views::Player::modeChanged, this, &MainWindow::updatePlaybackStatus);
     connect(lesson_, &views::LessonPlayer::stepChanged, this, &MainWindow::showLessonStep);
@@ -140,6 +151,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(watcher_, &QFileSystemWatcher::fileChanged, this, [this] {
         // Editors save by writing a new file and renaming it over the old one; wait for the dust to settle.
         QTimer::singleShot(200, this, &MainWindow::lessonFileChanged);
+    });
+    // While the lesson's file is missing its folder is watched: the file coming back is read again.
+    connect(watcher_, &QFileSystemWatcher::directoryChanged, this, [this] {
+        if (lessonFileMissing_ && QFileInfo::exists(doc_->path()))
+            QTimer::singleShot(200, this, &MainWindow::lessonFileChanged);
     });
 
     setWindowTitle(QStringLiteral("Backlog"));
@@ -444,9 +460,30 @@ void MainWindow::restoreLessonProgress() {
     reloading_ = false;
 }
 
+// A run that reached a limit of the work a run may do (Simulation.h) is shown up to where it stopped, and
+// the status bar says why until something else is said.
+void MainWindow::showIfStopped() {
+    if (const std::optional<QString> why = doc_->stopped()) statusBar()->showMessage(*why);
+}
+
 void MainWindow::watch(const QString& path) {
     if (!watcher_->files().isEmpty()) watcher_->removePaths(watcher_->files());
+    if (!watcher_->directories().isEmpty()) watcher_->removePaths(watcher_->directories());
+    setLessonFileMissing(false);
     if (!path.isEmpty()) watcher_->addPath(path);
+}
+
+void MainWindow::setLessonFileMissing(bool missing) {
+    if (missing == lessonFileMissing_) return;
+    lessonFileMissing_ = missing;
+    const QString name = QFileInfo(doc_->path()).fileName();
+    setWindowTitle(name + (missing ? tr(" (file missing)") : QString()) + QStringLiteral(" — Backlog"));
+    if (missing) {
+        statusBar()->showMessage(tr("%1 was deleted or moved: the lesson stays open, and is read again if the "
+                                    "file comes back")
+                                     .arg(name));
+        watcher_->addPath(QFileInfo(doc_->path()).absolutePath());
+    }
 }
 
 // An author saved the lesson: read it again and stay at the same step. A file that no longer reads keeps
@@ -467,9 +504,12 @@ void MainWindow::lessonFileChanged() {
         }
         return;
     }
-    if (!QFileInfo::exists(path)) { // in the middle of an editor's rename: look again shortly
+    if (!QFileInfo::exists(path)) {
+        // In the middle of an editor's rename, or deleted: look again shortly, then say so and wait for it.
         QTimer::singleShot(500, this, [this, path] {
-            if (doc_->path() == path && QFileInfo::exists(path)) lessonFileChanged();
+            if (doc_->path() != path) return;
+            if (QFileInfo::exists(path)) lessonFileChanged();
+            else setLessonFileMissing(true);
         });
         return;
     }
@@ -543,11 +583,7 @@ void MainWindow::refresh() {
     const Time t = doc_->playhead();
     timeLabel_->setText(QString::fromStdString(formatSeconds(t)) + QStringLiteral(" s"));
     timeline_->setPlayhead(t);
-    // The text docks are rebuilt only while they are visible: a playing stage must not pay for them.
-    if (tools_->isVisible()) tools_->show(doc_->simulation(), t);
-    if (inspector_->isVisible()) inspector_->show(doc_->simulation(), t);
-    if (log_->isVisible()) log_->show(doc_->simulation(), t);
-    if (summary_->isVisible()) summary_->setPlainText(QString::fromStdString(textReport(doc_->simulation(), t)));
+    // The text docks follow the document themselves (views::followDocument), while they are visible.
 }
 
 void MainWindow::select(const views::StageHit& hit) {

@@ -65,6 +65,8 @@ public:
     void applyTheme(const QString& name, bool remember = true);
     // The lesson file changed during an export and is read again when it ends.
     bool isReloadWaitingForExport() const { return reloadAfterExport_; }
+    // The open lesson's file was deleted or moved away: the lesson stays, and comes back with the file.
+    bool isLessonFileMissing() const { return lessonFileMissing_; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -85,6 +87,11 @@ private:
     void restoreLessonProgress();
     void lessonFileChanged();
     void watch(const QString& path);
+    // The open lesson's file is gone (deleted, moved): the title and status bar say so, and its folder is
+    // watched for its return.
+    void setLessonFileMissing(bool missing);
+    void showIfStopped();
+
     void leaveStartPage();
 
     views::SimulationDocument* doc_;
@@ -115,6 +122,7 @@ private:
     QDockWidget* toolsDock_ = nullptr;
     QFileSystemWatcher* watcher_;
     bool reloading_ = false;
+    bool lessonFileMissing_ = false;
     QByteArray dockStateBeforeStartPage_;
     bool reloadAfterExport_ = false; // the lesson file changed while an export was running
     QPointer<PresenterWindow> presenter_;

@@ -445,15 +445,17 @@ bool isSettingChange(const Intervention& e) {
 
 } // namespace
 
-KernelSettings kernelSettingsAt(const Scenario& scenario, Time t) {
+Scenario settingsAt(const Scenario& scenario, Time t) {
     Scenario live = scenario;
     for (const Intervention* e : eventsInOrder(scenario)) {
         if (e->at > t) break;
         // Engine::intervene() applies the same way; a change the run refused changes nothing here either.
         if (isSettingChange(*e)) static_cast<void>(applySetting(live, e->key, e->value));
     }
-    return live.kernel;
+    return live;
 }
+
+KernelSettings kernelSettingsAt(const Scenario& scenario, Time t) { return settingsAt(scenario, t).kernel; }
 
 std::vector<SysctlValue> sysctlValues(const KernelSettings& kernel) {
     std::vector<SysctlValue> out;

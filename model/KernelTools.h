@@ -78,7 +78,10 @@ struct SysctlValue {
     std::optional<std::int64_t> value;
 };
 
-// The kernel settings in force at t: the scenario's, changed by every `set` event at or before t, in order.
+// The scenario's settings in force at t: as written, changed by every `set` event at or before t, in order
+// (a lesson step's `set:`, a change made at the playhead).
+Scenario settingsAt(const Scenario& scenario, Time t);
+// Their kernel part.
 KernelSettings kernelSettingsAt(const Scenario& scenario, Time t);
 // Every sysctl the scenario vocabulary has (the net.* keys of settingKeys(), in that order).
 std::vector<SysctlValue> sysctlValues(const KernelSettings& kernel);

@@ -243,13 +243,18 @@ MarkdownResult convert(std::string_view text, bool plain) {
     if (!plain && inList) result.html += inList == 'u' ? "</ul>" : "</ol>";
     // Offsets → lines and columns of the narration, in order of place.
     std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) { return a.offset < b.offset; });
+    // One walk through the text for all of them (a narration full of mistakes must not cost one walk each).
+    std::size_t k = 0;
+    int line = 1, column = 1;
     for (const Problem& p : problems) {
+        for (; k < p.offset && k < text.size(); ++k) {
+            if (text[k] == '\n') ++line, column = 1;
+            else ++column;
+        }
         MarkdownError e;
         e.offset = p.offset;
-        for (std::size_t k = 0; k < p.offset && k < text.size(); ++k) {
-            if (text[k] == '\n') ++e.line, e.column = 1;
-            else ++e.column;
-        }
+        e.line = line;
+        e.column = column;
         e.message = p.message;
         result.errors.push_back(std::move(e));
     }

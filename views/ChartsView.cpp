@@ -293,7 +293,7 @@ struct ChartsView::Impl {
     void build(Page& p) {
         clear(p);
         p.dirty = false;
-        const Simulation* sim = q->sim_;
+        const Simulation* sim = q->run();
         if (!sim) {
             p.chart->setTitle(tr("Nothing is open"));
             return;
@@ -642,7 +642,7 @@ struct ChartsView::Impl {
         if (!p.cursor) return;
         const QRectF plot = p.chart->plotArea();
         const double t = seconds(q->playhead_);
-        if (!q->sim_ || !p.timeAxis || !p.x || plot.isEmpty() || t < p.x->min() || t > p.x->max()) {
+        if (!q->run() || !p.timeAxis || !p.x || plot.isEmpty() || t < p.x->min() || t > p.x->max()) {
             p.cursor->hide();
             return;
         }
@@ -666,7 +666,7 @@ struct ChartsView::Impl {
     }
 
     void click(Page& p, QPointF viewportPos) {
-        if (!q->sim_ || !p.timeAxis || !p.x) return;
+        if (!q->run() || !p.timeAxis || !p.x) return;
         const QPointF widgetPos = viewportPos + QPointF(p.view->viewport()->mapTo(q, QPoint(0, 0)));
         if (const std::optional<Time> t = q->timeAt(widgetPos)) emit q->seekRequested(*t);
     }
@@ -774,29 +774,40 @@ QString ChartsView::chartName(Chart chart) {
 void ChartsView::setDocument(SimulationDocument* document) {
     for (QMetaObject::Connection& c : d_->docConnections) disconnect(c);
     document_ = document;
+    direct_ = nullptr;
     if (!document) {
-        setSimulation(nullptr);
+        runChanged();
         return;
     }
-    d_->docConnections[0] = connect(document, &SimulationDocument::loaded, this, [this] {
-        setSimulation(&document_->simulation());
-        setPlayhead(document_->playhead());
+    d_->docConnections[0] = connect(document, &SimulationDocument::loaded, this, [this, document] {
+        runChanged();
+        setPlayhead(document->playhead());
     });
     d_->docConnections[1] =
         connect(document, &SimulationDocument::historyChanged, this, &ChartsView::rebuild);
     d_->docConnections[2] =
         connect(document, &SimulationDocument::playheadChanged, this, &ChartsView::setPlayhead);
-    // The run belongs to the document: never keep a pointer into one that is gone.
-    d_->docConnections[3] = connect(document, &QObject::destroyed, this, [this] {
-        document_ = nullptr;
-        setSimulation(nullptr);
-    });
-    setSimulation(document->isLoaded() ? &document->simulation() : nullptr);
+    // The run belongs to the document: when it goes, the charts are emptied at once.
+    d_->docConnections[3] = connect(document, &QObject::destroyed, this, [this] { runChanged(); });
+    runChanged();
     setPlayhead(document->isLoaded() ? document->playhead() : Time());
 }
 
+const Simulation* ChartsView::run() const {
+    if (!document_) return direct_;
+    const SimulationDocument* d = loadedOrNull(document_);
+    return d ? &d->simulation() : nullptr;
+}
+
 void ChartsView::setSimulation(const Simulation* sim) {
-    sim_ = sim;
+    for (QMetaObject::Connection& c : d_->docConnections) disconnect(c);
+    document_ = nullptr;
+    direct_ = sim;
+    runChanged();
+}
+
+void ChartsView::runChanged() {
+    const Simulation* sim = run();
     // The listener selector: one entry per listener of an SO_REUSEPORT group.
     const int listeners = sim ? static_cast<int>(sim->history().listeners.size()) : 0;
     {
@@ -847,7 +858,7 @@ void ChartsView::setCurrentChart(Chart chart) {
 }
 
 void ChartsView::setListener(int listener) {
-    const int listeners = sim_ ? static_cast<int>(sim_->history().listeners.size()) : 0;
+    const int listeners = run() ? static_cast<int>(run()->history().listeners.size()) : 0;
     listener = std::clamp(listener, 0, std::max(0, listeners - 1));
     if (listener == listener_) return;
     listener_ = listener;
@@ -881,14 +892,15 @@ QPointF ChartsView::positionOf(Time t) const {
 
 std::optional<Time> ChartsView::timeAt(QPointF position) const {
     const Impl::Page& p = d_->current();
-    if (!sim_ || !p.timeAxis || !p.x) return std::nullopt;
+    const Simulation* sim = run();
+    if (!sim || !p.timeAxis || !p.x) return std::nullopt;
     const QPointF c = d_->toChart(p, position);
     const QRectF plot = p.chart->plotArea();
     if (!plot.adjusted(-1, -1, 1, 1).contains(c) || plot.width() <= 0) return std::nullopt;
     const double f = std::clamp((c.x() - plot.left()) / plot.width(), 0.0, 1.0);
     const double s = p.x->min() + f * (p.x->max() - p.x->min());
     const std::int64_t ns = std::llround(s * 1e9);
-    return std::clamp(Time::ns(ns), Time(), sim_->history().end);
+    return std::clamp(Time::ns(ns), Time(), sim->history().end);
 }
 
 std::optional<double> ChartsView::cursorX() const {

@@ -16,6 +16,7 @@
 
 #include <QList>
 #include <QStringList>
+#include <QPointer>
 #include <QWidget>
 
 #include <memory>
@@ -45,7 +46,9 @@ public:
     // playheadChanged(). Does not seek by itself: connect seekRequested() to whatever moves the
     // playhead (the player, or SimulationDocument::setPlayhead).
     void setDocument(SimulationDocument* document);
-    // Or drive it directly (tests, export): the run (not owned; nullptr clears) and the playhead.
+    // Or drive it directly (export, benchmarks): the run, which the caller keeps alive and unchanged for
+    // as long as the view shows it (nullptr clears), and the playhead. A view that follows a document
+    // reads the run from it every time instead.
     void setSimulation(const Simulation* sim);
     // Recomputes every chart's series from the run (the history changed); keeps the zoom if it fits.
     void rebuild();
@@ -95,8 +98,10 @@ signals:
 private:
     struct Impl;
     std::unique_ptr<Impl> d_;
-    const Simulation* sim_ = nullptr;
-    SimulationDocument* document_ = nullptr;
+    const Simulation* run() const; // the document's run, else the one given to setSimulation()
+    void runChanged();              // the listener selector and every chart, for the run now shown
+    const Simulation* direct_ = nullptr;
+    QPointer<SimulationDocument> document_;
     Theme theme_ = Theme::light();
     Time playhead_;
     int listener_ = 0;

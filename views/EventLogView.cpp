@@ -79,10 +79,16 @@ EventLogModel::EventLogModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 void EventLogModel::show(const Simulation* sim, Time t, LogFilter filter) {
     beginResetModel();
-    sim_ = sim;
     events_ = sim ? eventsAround(sim->history(), t, filter) : std::vector<LogEvent>{};
+    rows_.clear();
+    rows_.reserve(events_.size());
     current_ = -1;
-    for (std::size_t i = 0; i < events_.size() && events_[i].at <= t; ++i) current_ = static_cast<int>(i);
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+        const LogEvent& e = events_[i];
+        const Packet p = sim->history().packet(e.packet);
+        rows_.push_back({QString::fromStdString(formatSeconds(e.at)), eventWho(*sim, p), eventWhat(p, e.arrival)});
+        if (e.at <= t) current_ = static_cast<int>(i);
+    }
     endResetModel();
 }
 
@@ -93,19 +99,18 @@ int EventLogModel::rowCount(const QModelIndex& parent) const {
 int EventLogModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : 3; }
 
 QVariant EventLogModel::data(const QModelIndex& index, int role) const {
-    if (!sim_ || !index.isValid()) return {};
-    const LogEvent& e = events_[static_cast<std::size_t>(index.row())];
+    if (!index.isValid() || static_cast<std::size_t>(index.row()) >= rows_.size()) return {};
     if (role == Qt::FontRole && index.row() == current_) {
         QFont bold;
         bold.setBold(true);
         return bold;
     }
     if (role != Qt::DisplayRole) return {};
-    const Packet p = sim_->history().packet(e.packet);
+    const Row& r = rows_[static_cast<std::size_t>(index.row())];
     switch (index.column()) {
-    case 0: return QString::fromStdString(formatSeconds(e.at));
-    case 1: return eventWho(*sim_, p);
-    default: return eventWhat(p, e.arrival);
+    case 0: return r.time;
+    case 1: return r.who;
+    default: return r.what;
     }
 }
 
@@ -140,9 +145,7 @@ EventLogView::EventLogView(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(filter_);
     layout->addWidget(table_);
-    connect(filter_, &QComboBox::currentIndexChanged, this, [this] {
-        if (sim_) show(*sim_, t_);
-    });
+    connect(filter_, &QComboBox::currentIndexChanged, this, [this] { rebuildWhenVisible(this); });
     connect(table_, &QTableView::clicked, this,
             [this](const QModelIndex& index) {
                 const LogEvent e = model_->event(index.row()); // a copy: seeking rebuilds the rows
@@ -153,10 +156,17 @@ EventLogView::EventLogView(QWidget* parent) : QWidget(parent) {
 
 void EventLogView::setFilter(LogFilter f) { filter_->setCurrentIndex(static_cast<int>(f)); }
 
-void EventLogView::show(const Simulation& sim, Time t) {
-    sim_ = &sim;
-    t_ = t;
-    model_->show(&sim, t, static_cast<LogFilter>(filter_->currentIndex()));
+void EventLogView::setDocument(SimulationDocument* document) {
+    doc_ = document;
+    followDocument(
+        this, document,
+        [this] { model_->show(nullptr, Time(), static_cast<LogFilter>(filter_->currentIndex())); },
+        [this] { refresh(); });
+}
+
+void EventLogView::refresh() {
+    const SimulationDocument* d = loadedOrNull(doc_);
+    model_->show(d ? &d->simulation() : nullptr, d ? d->playhead() : Time(), static_cast<LogFilter>(filter_->currentIndex()));
     if (model_->currentRow() >= 0)
         table_->scrollTo(model_->index(model_->currentRow(), 0), QAbstractItemView::PositionAtCenter);
 }

@@ -2,9 +2,10 @@
 // a row moves the playhead there, as Packet Tracer's event list does. Read from the History only.
 #pragma once
 
-#include "Simulation.h"
+#include "SimulationDocument.h"
 
 #include <QAbstractTableModel>
+#include <QPointer>
 #include <QWidget>
 
 #include <vector>
@@ -30,10 +31,13 @@ QString eventWho(const Simulation& sim, const Packet& p);
 // "SYN #2 sent", "SYN-ACK (cookie) arrived", "ACK dropped: accept queue full"
 QString eventWhat(const Packet& p, bool arrival);
 
+// The rows are built in full when shown (a few hundred), so the model keeps nothing of the run: a row
+// painted or clicked after the run has gone is still the text it was built with, never a read of it.
 class EventLogModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     explicit EventLogModel(QObject* parent = nullptr);
+    // The events around t in `sim`; nullptr: no rows.
     void show(const Simulation* sim, Time t, LogFilter filter);
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -43,8 +47,11 @@ public:
     int currentRow() const { return current_; } // the last event at or before the playhead
 
 private:
-    const Simulation* sim_ = nullptr;
+    struct Row {
+        QString time, who, what;
+    };
     std::vector<LogEvent> events_;
+    std::vector<Row> rows_;
     int current_ = -1;
 };
 
@@ -52,7 +59,9 @@ class EventLogView : public QWidget {
     Q_OBJECT
 public:
     explicit EventLogView(QWidget* parent = nullptr);
-    void show(const Simulation& sim, Time t);
+    // The document whose run is listed around its playhead: followed while the log is visible, and
+    // emptied at once when the run is replaced or cut.
+    void setDocument(SimulationDocument* document);
     EventLogModel* model() const { return model_; }
     void setFilter(LogFilter f);
 
@@ -62,11 +71,11 @@ signals:
     void packetActivated(std::uint32_t packet);
 
 private:
+    void refresh(); // the rows around the document's playhead, or none
     QComboBox* filter_;
     QTableView* table_;
     EventLogModel* model_;
-    const Simulation* sim_ = nullptr;
-    Time t_;
+    QPointer<SimulationDocument> doc_;
 };
 
 } // namespace backlog::views

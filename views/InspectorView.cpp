@@ -188,15 +188,23 @@ InspectorView::InspectorView(QWidget* parent) : QWidget(parent) {
     layout->addWidget(text_);
 }
 
-void InspectorView::setSelection(const Selection& s) {
-    selection_ = s;
-    if (sim_) show(*sim_, t_);
+void InspectorView::setDocument(SimulationDocument* document) {
+    if (doc_) disconnect(doc_, nullptr, this, nullptr);
+    doc_ = document;
+    // Before the follower's own connection, so that the new run is never described with the old selection.
+    if (document) connect(document, &SimulationDocument::loaded, this, [this] { selection_ = {}; });
+    followDocument(this, document, [this] { text_->clear(); }, [this] { refresh(); });
 }
 
-void InspectorView::show(const Simulation& sim, Time t) {
-    sim_ = &sim;
-    t_ = t;
-    text_->setHtml(describeSelection(sim, selection_, t));
+void InspectorView::setSelection(const Selection& s) {
+    selection_ = s;
+    rebuildWhenVisible(this);
+}
+
+void InspectorView::refresh() {
+    const SimulationDocument* d = loadedOrNull(doc_);
+    if (d) text_->setHtml(describeSelection(d->simulation(), selection_, d->playhead()));
+    else text_->clear();
 }
 
 QString InspectorView::html() const { return text_->toHtml(); }

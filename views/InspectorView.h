@@ -5,7 +5,9 @@
 
 #include "SelectionModel.h"
 #include "Simulation.h"
+#include "SimulationDocument.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QTextBrowser;
@@ -24,16 +26,18 @@ class InspectorView : public QWidget {
     Q_OBJECT
 public:
     explicit InspectorView(QWidget* parent = nullptr);
+    // The document whose run is described at its playhead: followed while the inspector is visible;
+    // a new run empties it and forgets the selection (it named something of the old run).
+    void setDocument(SimulationDocument* document);
     void setSelection(const Selection& s);
     const Selection& selection() const { return selection_; }
-    void show(const Simulation& sim, Time t);
     QString html() const;
 
 private:
+    void refresh();
     QTextBrowser* text_;
     Selection selection_;
-    const Simulation* sim_ = nullptr;
-    Time t_;
+    QPointer<SimulationDocument> doc_;
 };
 
 } // namespace backlog::views

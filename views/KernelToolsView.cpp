@@ -78,24 +78,17 @@ KernelToolsView::KernelToolsView(QWidget* parent) : QWidget(parent) {
     connect(copy_, &QToolButton::clicked, this, &KernelToolsView::copy);
 }
 
-void KernelToolsView::setDocument(const SimulationDocument* doc) {
+void KernelToolsView::setDocument(SimulationDocument* doc) {
     doc_ = doc;
-    if (doc_) watch(doc_);
-    refresh();
-}
-
-void KernelToolsView::watch(const SimulationDocument* doc) {
-    if (std::find(watched_.begin(), watched_.end(), doc) != watched_.end()) return;
-    watched_.push_back(doc);
-    connect(doc, &SimulationDocument::loaded, this, [this, doc] {
-        if (sim_ == &doc->simulation()) return; // only compared, never read: it may be gone
-        sim_ = nullptr;
-        text_->clear();
-    });
-    connect(doc, &QObject::destroyed, this, [this, doc] {
-        watched_.erase(std::find(watched_.begin(), watched_.end(), doc));
-        if (doc_ == doc) doc_ = nullptr;
-    });
+    followDocument(
+        this, doc,
+        [this] {
+            shown_ = {};
+            text_->clear();
+        },
+        [this] {
+            if (const SimulationDocument* d = loadedOrNull(doc_)) show(d->simulation(), d->playhead());
+        });
 }
 
 void KernelToolsView::setTool(Tool tool) {
@@ -117,14 +110,14 @@ void KernelToolsView::copy() {
         QApplication::clipboard()->setText(text());
 }
 
-const SimulationDocument* KernelToolsView::documentFor(const Simulation& sim) const {
+SimulationDocument* KernelToolsView::documentFor(const Simulation& sim) const {
     const auto holds = [&sim](const SimulationDocument* d) {
         return d->isLoaded() && &d->simulation() == &sim;
     };
-    if (doc_) return holds(doc_) ? doc_ : nullptr;
+    if (SimulationDocument* d = doc_.data()) return holds(d) ? d : nullptr;
     // The main window owns both this dock and the document; a test may put them under any parent.
     for (const QObject* o = parent(); o; o = o->parent()) {
-        for (const SimulationDocument* d : o->findChildren<SimulationDocument*>(Qt::FindDirectChildrenOnly))
+        for (SimulationDocument* d : o->findChildren<SimulationDocument*>(Qt::FindDirectChildrenOnly))
             if (holds(d)) return d;
     }
     return nullptr;
@@ -186,16 +179,22 @@ std::vector<KernelToolsView::Command> KernelToolsView::commands(const Simulation
 }
 
 void KernelToolsView::show(const Simulation& sim, Time t) {
-    sim_ = &sim;
-    t_ = t;
-    refresh();
+    SimulationDocument* doc = documentFor(sim);
+    shown_ = {doc, doc ? doc->revision() : 0, t};
+    print(sim, t);
 }
 
 void KernelToolsView::refresh() {
-    if (!sim_) return;
-    if (const SimulationDocument* doc = documentFor(*sim_)) watch(doc);
+    const SimulationDocument* doc = loadedOrNull(shown_.doc);
+    if (doc && doc->revision() == shown_.revision)
+        print(doc->simulation(), shown_.t);
+    else
+        text_->clear(); // nothing printed, or a run that has gone: nothing to print again
+}
+
+void KernelToolsView::print(const Simulation& sim, Time t) {
     QString out;
-    for (const auto& [command, printed] : commands(*sim_, t_))
+    for (const auto& [command, printed] : commands(sim, t))
         out += QStringLiteral("$ ") + command + QLatin1Char('\n') + QString::fromStdString(printed);
     // Unchanged text is left alone, so a selection survives a refresh at the same moment.
     if (out == text_->toPlainText()) return;

@@ -6,6 +6,7 @@
 
 #include "Time.h"
 
+#include <QPointer>
 #include <QString>
 #include <QWidget>
 
@@ -43,11 +44,16 @@ class KernelToolsView : public QWidget {
 
     explicit KernelToolsView(QWidget* parent = nullptr);
 
+    // Prints the tools' output for `sim` at t now. The view keeps no hold on `sim`: choosing another tool
+    // prints again only while the document that holds it (found as for nstatSince) holds it still;
+    // otherwise the text goes.
     void show(const Simulation& sim, Time t);
-    // The document whose lesson steps nstat's change is counted from. Without one, the view uses the
-    // SimulationDocument among its ancestors' children that holds the simulation it is shown; without a
-    // lesson, the change is counted from the run's start (and the command line says so).
-    void setDocument(const SimulationDocument* doc);
+    // The document the view follows: printed at its playhead while the view is visible, emptied at once
+    // when the run is replaced or cut, and the lesson whose steps nstat's change is counted from. Without
+    // one, the view uses the SimulationDocument among its ancestors' children that holds the simulation
+    // it is shown; without a lesson, the change is counted from the run's start (and the command line
+    // says so).
+    void setDocument(SimulationDocument* doc);
 
     void setTool(Tool tool);
     Tool tool() const;
@@ -67,19 +73,21 @@ class KernelToolsView : public QWidget {
   private:
     using Command = std::pair<QString, std::string>; // what is typed, what it prints
     std::vector<Command> commands(const Simulation& sim, Time t) const;
-    const SimulationDocument* documentFor(const Simulation& sim) const;
-    // Forgets the simulation when the document replaces it (a new file) before the view is shown the new
-    // one, so that choosing another tool never reads a simulation that is gone.
-    void watch(const SimulationDocument* doc);
-    void refresh();
+    SimulationDocument* documentFor(const Simulation& sim) const;
+    void print(const Simulation& sim, Time t);
+    void refresh(); // prints again what was last shown, if its document still holds that run
+
 
     QComboBox* tool_;
     QToolButton* copy_;
     QPlainTextEdit* text_;
-    const Simulation* sim_ = nullptr;
-    const SimulationDocument* doc_ = nullptr;
-    std::vector<const SimulationDocument*> watched_;
-    Time t_;
+    QPointer<SimulationDocument> doc_;
+    // What was printed last: a run known by its document and revision (never by a pointer into it).
+    struct Shown {
+        QPointer<SimulationDocument> doc;
+        std::uint64_t revision = 0;
+        Time t;
+    } shown_;
 };
 
 } // namespace backlog::views

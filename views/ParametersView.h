@@ -3,7 +3,11 @@
 // the document cuts the history there and simulates again (DESIGN.md point 4).
 #pragma once
 
+#include <QPointer>
 #include <QWidget>
+
+#include <functional>
+#include <vector>
 
 class QFormLayout;
 class QLabel;
@@ -11,6 +15,11 @@ class QLabel;
 namespace backlog::views {
 
 class SimulationDocument;
+}
+namespace backlog {
+struct Scenario;
+}
+namespace backlog::views {
 
 class ParametersView : public QWidget {
     Q_OBJECT
@@ -20,10 +29,17 @@ public:
     QString apply(const QString& key, const QString& value);
 
 private:
-    void rebuild(); // the fields for the loaded scenario
-    SimulationDocument* doc_;
+    void rebuildFields(); // the fields for the loaded scenario (its traffic entries)
+    void showValues();    // what is in force at the playhead: as written, or as a step or a change set it
+    QPointer<SimulationDocument> doc_;
     QFormLayout* form_;
     QLabel* status_;
+    // Each field's widget and how it shows its value from the settings in force.
+    struct Field {
+        QPointer<QWidget> widget;
+        std::function<void(const Scenario&)> show;
+    };
+    std::vector<Field> fields_;
 };
 
 } // namespace backlog::views

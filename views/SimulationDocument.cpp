@@ -1,12 +1,13 @@
 #include "SimulationDocument.h"
 
+#include "LessonAudit.h"
 #include "LessonReader.h"
 #include "LessonRun.h"
 #include "ScenarioReader.h"
 #include "Theme.h"
 
-#include <QFile>
 #include <QPainter>
+#include <QEvent>
 #include <QWidget>
 
 #include <algorithm>
@@ -17,51 +18,66 @@ SimulationDocument::SimulationDocument(QObject* parent) : QObject(parent) {}
 SimulationDocument::~SimulationDocument() = default;
 
 namespace {
-QStringList messages(const std::vector<ReadError>& errors) {
+QStringList lines(const std::vector<std::string>& text) {
     QStringList out;
-    for (const ReadError& e : errors) out << QString::fromStdString(e.text());
+    for (const std::string& line : text) out << QString::fromStdString(line);
     return out;
 }
 } // namespace
 
 QStringList SimulationDocument::load(const QString& path) {
-    QFile file(path);
-    if (file.open(QIODevice::ReadOnly) && looksLikeLesson(file.read(64 * 1024).toStdString())) {
-        const LessonReadResult read = readLessonFile(path.toStdString());
-        if (!read.lesson) return messages(read.errors);
+    // The one guarded way in (a FIFO or a device refused unread, UTF-16 decoded, a screenful of errors).
+    const FileReadResult read = readLessonOrScenarioFile(path.toStdString());
+    if (!read.errors.empty()) return lines(read.errorLines());
+    if (read.lesson) {
         LessonRun run(*read.lesson);
         lessonProblems_.clear();
-        for (const LessonProblem& p : run.problems())
-            lessonProblems_ << QString::fromStdString(ReadError{path.toStdString(), p.place.line, p.place.column, p.message}.text());
+        std::vector<LessonProblem> problems = run.problems();
+        for (LessonProblem& p : auditLesson(run)) problems.push_back(std::move(p));
+        // A screenful at most, as for a file's errors (ReadError.h), with a count of the rest.
+        std::vector<ReadError> errors;
+        for (const LessonProblem& p : problems) errors.push_back({path.toStdString(), p.place.line, p.place.column, p.message});
+        lessonProblems_ = lines(errorLines(errors));
         stepTimes_ = run.stepTimes();
         lesson_ = run.lesson();
         sim_ = run.takeSimulation();
         path_ = path;
         playhead_ = Time();
+        ++revision_;
         emit loaded();
         emit playheadChanged(playhead_);
         return {};
     }
-    const ReadResult read = readScenarioFile(path.toStdString());
-    if (!read.scenario) return messages(read.errors);
     auto sim = std::make_unique<Simulation>(*read.scenario);
     sim->run();
+    adopt(std::move(sim), path);
+    return {};
+}
+
+void SimulationDocument::adopt(std::unique_ptr<Simulation> sim, const QString& path) {
     sim_ = std::move(sim);
     lesson_.reset();
     stepTimes_.clear();
     lessonProblems_.clear();
     path_ = path;
     playhead_ = Time();
+    ++revision_;
     emit loaded();
     emit playheadChanged(playhead_);
-    return {};
+}
+
+std::optional<QString> SimulationDocument::stopped() const {
+    if (!sim_ || !sim_->stopped()) return std::nullopt;
+    return QString::fromStdString(*sim_->stopped());
 }
 
 QString SimulationDocument::change(const QString& key, const QString& value) {
     if (!sim_) return tr("nothing is open");
+    sim_->renewBudget(); // each change a person makes is a piece of work of its own (Simulation.h)
     if (auto err = sim_->changeAt(playhead_, key.toStdString(), value.toStdString()))
         return QString::fromStdString(*err);
     sim_->run(); // on to the end, as a fresh run would go
+    ++revision_;
     emit historyChanged();
     emit playheadChanged(playhead_);
     return {};
@@ -85,6 +101,77 @@ void repaintOnChange(QWidget* view, SimulationDocument* document, const std::fun
     QObject::connect(document, &SimulationDocument::historyChanged, view, fresh);
     QObject::connect(document, &SimulationDocument::playheadChanged, view, [view] { view->update(); });
     QObject::connect(document, &QObject::destroyed, view, [view] { view->update(); });
+}
+
+namespace {
+
+// The state behind followDocument(): a child of the view, so that its connections and the event filter
+// end with it.
+class DocumentFollower : public QObject {
+  public:
+    DocumentFollower(QWidget* view, std::function<void()> forget, std::function<void()> rebuild)
+        : QObject(view), view_(view), forget_(std::move(forget)), rebuild_(std::move(rebuild)) {
+        setObjectName(QStringLiteral("backlog-document-follower"));
+        view->installEventFilter(this);
+    }
+
+    void follow(SimulationDocument* document) {
+        if (document_) disconnect(document_, nullptr, this, nullptr);
+        document_ = document;
+        newRun();
+        if (!document) return;
+        connect(document, &SimulationDocument::loaded, this, &DocumentFollower::newRun);
+        connect(document, &SimulationDocument::historyChanged, this, &DocumentFollower::newRun);
+        connect(document, &SimulationDocument::playheadChanged, this, &DocumentFollower::moved);
+        connect(document, &QObject::destroyed, this, [this] { forget_(); });
+    }
+
+    void moved() {
+        if (view_->isVisible()) {
+            stale_ = false;
+            rebuild_();
+        } else {
+            stale_ = true;
+        }
+    }
+
+  protected:
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (watched == view_ && event->type() == QEvent::Show && stale_) {
+            stale_ = false;
+            rebuild_();
+        }
+        return false;
+    }
+
+  private:
+    void newRun() {
+        forget_();
+        moved();
+    }
+
+    QWidget* view_;
+    QPointer<SimulationDocument> document_;
+    std::function<void()> forget_;
+    std::function<void()> rebuild_;
+    bool stale_ = true;
+};
+
+DocumentFollower* followerOf(QWidget* view) {
+    return view->findChild<DocumentFollower*>(QStringLiteral("backlog-document-follower"), Qt::FindDirectChildrenOnly);
+}
+
+} // namespace
+
+void followDocument(QWidget* view, SimulationDocument* document, std::function<void()> forget,
+                    std::function<void()> rebuild) {
+    DocumentFollower* follower = followerOf(view);
+    if (!follower) follower = new DocumentFollower(view, std::move(forget), std::move(rebuild));
+    follower->follow(document);
+}
+
+void rebuildWhenVisible(QWidget* view) {
+    if (DocumentFollower* follower = followerOf(view)) follower->moved();
 }
 
 Time SimulationDocument::end() const { return sim_ ? sim_->history().end : Time(); }

@@ -16,6 +16,7 @@ class QRectF;
 class QWidget;
 
 #include <functional>
+#include <optional>
 #include <memory>
 
 namespace backlog::views {
@@ -31,8 +32,14 @@ public:
     // Reads and simulates a scenario or lesson file (a lesson: its steps placed on the run, their changes
     // applied). On failure the current document is kept and the errors (FILE:LINE:COL: …) are returned.
     QStringList load(const QString& path);
+    // Takes a run that is already simulated (a test's, an export's): as load() does for a file, without
+    // a lesson. `path` names it in titles; it is not read.
+    void adopt(std::unique_ptr<Simulation> sim, const QString& path = {});
 
     bool isLoaded() const { return sim_ != nullptr; }
+    // Why the run stopped short of its end (it reached a limit of the work a run may do: Simulation.h),
+    // or nothing while it is whole. The window says so; the run up to there is shown as it is.
+    std::optional<QString> stopped() const;
     // The lesson, when a lesson file is open; its steps' moments on the run (Time::never(): the step's
     // condition never held), and what could not be placed.
     const Lesson* lesson() const { return lesson_ ? &*lesson_ : nullptr; }
@@ -43,6 +50,9 @@ public:
     Time end() const;
     Time playhead() const { return playhead_; }
     void setPlayhead(Time t);
+    // Goes up each time the run is replaced (load, adopt) or its history cut (change): what a view built
+    // from the run at one revision says nothing about another.
+    std::uint64_t revision() const { return revision_; }
     // Changes a setting from the playhead on (the --set vocabulary, or "close-listener"): the history is
     // cut there and simulated again. Returns the error, or an empty string.
     QString change(const QString& key, const QString& value);
@@ -59,6 +69,7 @@ private:
     QStringList lessonProblems_;
     QString path_;
     Time playhead_;
+    std::uint64_t revision_ = 0;
 };
 
 // The document when it holds a run, else nullptr: what a view paints from.
@@ -72,6 +83,19 @@ inline const SimulationDocument* loadedOrNull(const QPointer<SimulationDocument>
 // (a renderer's caches to drop). The connections end with the view; a view that changes documents
 // disconnects the old one first.
 void repaintOnChange(QWidget* view, SimulationDocument* document, const std::function<void()>& newHistory = {});
+
+// Keeps a view whose content is built from the run (rows, text) in step with a document, paying for it
+// only while the view is visible:
+// - `forget` runs at once whenever the run is replaced or its history cut, or the document goes away, on
+//   every such view, shown or hidden: nothing built from another run is left to paint or to click;
+// - `rebuild` runs then, and on every move of the playhead, while the view is visible, and when the view
+//   is shown again after changes it missed.
+// The connections end with the view. Calling it again for the same view replaces the earlier document.
+void followDocument(QWidget* view, SimulationDocument* document, std::function<void()> forget,
+                    std::function<void()> rebuild);
+// Something else the view shows from changed (a selection, a filter): `rebuild` now if the view is
+// visible, else when it is shown. For a view given to followDocument().
+void rebuildWhenVisible(QWidget* view);
 
 // What a view shows while no run is loaded: `message` centred on the theme's background, in muted type
 // a `textRows`-th of the height (at least 12 px), wrapped when the view is narrow.

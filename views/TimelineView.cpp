@@ -60,7 +60,7 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
 }
 
 void TimelineView::setSimulation(const Simulation* sim) {
-    sim_ = sim;
+    hasRun_ = sim != nullptr;
     marks_ = sim ? TimelineMarks::of(sim->history()) : TimelineMarks{};
     update();
 }
@@ -94,7 +94,7 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.fillRect(r, pal.color(QPalette::Base));
     p.setPen(pal.color(QPalette::Mid));
     p.drawRect(r);
-    if (!sim_) return;
+    if (!hasRun_) return;
 
     // Marks: one bar per pixel column, the height scaled to the busiest bin (square root, so that a few
     // drops next to a flood of them are still visible).

@@ -26,7 +26,8 @@ class TimelineView : public QWidget {
     Q_OBJECT
 public:
     explicit TimelineView(QWidget* parent = nullptr);
-    void setSimulation(const Simulation* sim); // recomputes the marks
+    // Recomputes the marks from the run (nullptr: none); the view keeps nothing else of it.
+    void setSimulation(const Simulation* sim);
     void setPlayhead(Time t);
     Time playhead() const { return playhead_; }
     // A lesson's steps, marked above the track as numbered ticks (Time::never(): not reached; empty:
@@ -50,7 +51,7 @@ protected:
 
 private:
     QRectF track() const;
-    const Simulation* sim_ = nullptr;
+    bool hasRun_ = false;
     TimelineMarks marks_;
     Time playhead_;
     std::vector<Time> steps_;

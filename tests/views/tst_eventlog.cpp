@@ -1,6 +1,7 @@
 // The event log lists what the History holds around the playhead, filters by kind, and a click on a row
 // asks to move the playhead to that event.
 #include "EventLogView.h"
+#include "SimulationDocument.h"
 #include "ScenarioReader.h"
 #include "ViewTest.h"
 #include "Simulation.h"
@@ -26,6 +27,7 @@ private slots:
     void filterKeepsOneKind();
     void dropsNameTheirReason();
     void clickingARowSeeks();
+    void aNewRunReachesTheHiddenLog();
 };
 
 void TestEventLog::eventsAroundArePlayheadCentredAndOrdered_data() {
@@ -96,10 +98,13 @@ void TestEventLog::dropsNameTheirReason() {
 void TestEventLog::clickingARowSeeks() {
     auto sim = runLesson("00-default.yaml");
     QVERIFY(sim);
+    SimulationDocument doc;
+    doc.adopt(std::move(sim));
+    doc.setPlayhead(Time::s(1));
     EventLogView view;
     view.resize(600, 400);
-    view.show(*sim, Time::s(1));
-    view.QWidget::show();
+    view.setDocument(&doc);
+    view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     QSignalSpy seek(&view, &EventLogView::seekRequested);
     QSignalSpy activated(&view, &EventLogView::packetActivated);
@@ -116,6 +121,44 @@ void TestEventLog::clickingARowSeeks() {
     // The row's packet is announced too: the main window selects its connection in every view.
     QCOMPARE(activated.count(), 1);
     QCOMPARE(activated.front().front().value<std::uint32_t>(), expected.packet);
+}
+
+// The rows are text built from one run: when the document takes another while the log is hidden (a
+// lesson opened from the start page, a reload), the rows go at once, and the log shown again lists the
+// new run — never rows read from the run that was freed.
+void TestEventLog::aNewRunReachesTheHiddenLog() {
+    SimulationDocument doc;
+    doc.adopt(runLesson("e2-burst.yaml"));
+    doc.setPlayhead(Time::ms(500));
+    EventLogView view;
+    view.resize(600, 400);
+    view.setDocument(&doc);
+    view.show();
+    QVERIFY(view.model()->rowCount() > 100);
+    view.hide();
+    doc.adopt(runLesson("00-default.yaml"));
+    QCOMPARE(view.model()->rowCount(), 0);
+    doc.setPlayhead(Time::s(1));
+    QCOMPARE(view.model()->rowCount(), 0); // hidden: nothing is built
+    view.show();
+    const std::vector<LogEvent> expected = eventsAround(doc.simulation().history(), Time::s(1), LogFilter::All);
+    QCOMPARE(view.model()->rowCount(), static_cast<int>(expected.size()));
+    for (int row = 0; row < view.model()->rowCount(); ++row) {
+        const LogEvent& e = expected[static_cast<std::size_t>(row)];
+        const Packet p = doc.simulation().history().packet(e.packet);
+        QCOMPARE(view.model()->data(view.model()->index(row, 1), Qt::DisplayRole).toString(), eventWho(doc.simulation(), p));
+        QCOMPARE(view.model()->data(view.model()->index(row, 2), Qt::DisplayRole).toString(), eventWhat(p, e.arrival));
+    }
+    // The document gone: no rows, and nothing read from it.
+    view.hide();
+    {
+        SimulationDocument other;
+        other.adopt(runLesson("e1-never-accept.yaml"));
+        view.setDocument(&other);
+        view.show();
+        QVERIFY(view.model()->rowCount() > 0);
+    }
+    QCOMPARE(view.model()->rowCount(), 0);
 }
 
 QTEST_MAIN(TestEventLog)

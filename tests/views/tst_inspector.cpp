@@ -1,5 +1,6 @@
 // The inspector describes the selected element at the playhead and follows it as time moves.
 #include "InspectorView.h"
+#include "SimulationDocument.h"
 #include "ScenarioReader.h"
 #include "ViewTest.h"
 #include "Simulation.h"
@@ -18,6 +19,7 @@ private slots:
     void describesAtThePlayhead_data();
     void describesAtThePlayhead();
     void followsTheSelectionAsTimeMoves();
+    void aNewRunReachesTheHiddenInspector();
     void marksGhostConnections();
     void handshakeSequenceNumbersFit();
 };
@@ -63,12 +65,38 @@ void TestInspector::followsTheSelectionAsTimeMoves() {
             break;
         }
     const Packet p = sim->history().packet(dropped);
+    SimulationDocument doc;
+    doc.adopt(std::move(sim));
     InspectorView view;
+    view.setDocument(&doc);
+    view.show();
     view.setSelection({Selection::Kind::Packet, dropped});
-    view.show(*sim, p.sent + (p.arrives - p.sent) / 2);
+    doc.setPlayhead(p.sent + (p.arrives - p.sent) / 2);
     QVERIFY(view.html().contains(QStringLiteral("in flight")));
-    view.show(*sim, p.arrives);
+    doc.setPlayhead(p.arrives);
     QVERIFY(view.html().contains(QStringLiteral("accept queue full")));
+}
+
+// Hidden, the inspector builds nothing; a new run empties it at once and forgets the selection (it named
+// something of the old run); shown again, it describes the new run at its playhead.
+void TestInspector::aNewRunReachesTheHiddenInspector() {
+    SimulationDocument doc;
+    doc.adopt(runLesson("e1-never-accept.yaml"));
+    InspectorView view;
+    view.setDocument(&doc);
+    view.show();
+    view.setSelection({Selection::Kind::Client, 3});
+    doc.setPlayhead(Time::ms(100));
+    QVERIFY(view.html().contains(QStringLiteral("Client 3")));
+    view.hide();
+    doc.adopt(runLesson("e2-burst.yaml"));
+    QVERIFY(!view.html().contains(QStringLiteral("Client 3")));
+    QCOMPARE(view.selection().kind, Selection::Kind::None);
+    view.setSelection({Selection::Kind::Client, 7}); // a step that selects a client while the dock is hidden
+    doc.setPlayhead(Time::ms(500));
+    QVERIFY(!view.html().contains(QStringLiteral("Client 7")));
+    view.show();
+    QVERIFY(view.html().contains(QStringLiteral("Client 7")));
 }
 
 void TestInspector::marksGhostConnections() {

@@ -3,6 +3,7 @@
 #include "SimulationDocument.h"
 
 #include <QSignalSpy>
+#include <QLabel>
 #include <QSpinBox>
 #include <QTest>
 
@@ -15,6 +16,7 @@ private slots:
     void changeAppliesFromThePlayhead_data();
     void changeAppliesFromThePlayhead();
     void badValueIsRefusedAndNothingIsLost();
+    void showsWhatIsInForceAtThePlayhead();
 };
 
 void TestParameters::changeAppliesFromThePlayhead_data() {
@@ -55,6 +57,47 @@ void TestParameters::badValueIsRefusedAndNothingIsLost() {
     const QString error = view.apply(QStringLiteral("server.workers.service"), QStringLiteral("3 seconds"));
     QVERIFY(!error.isEmpty());
     QCOMPARE(doc.simulation().history().packetCount(), packets);
+}
+
+// The form shows what is in force at the playhead: lesson 02 raises somaxconn from 128 to 4096 in a step,
+// so the field reads 128 before that step's moment and 4096 from it on. Another file opened: its own
+// values, and nothing said about the last one.
+void TestParameters::showsWhatIsInForceAtThePlayhead() {
+    SimulationDocument doc;
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/02-the-backlog.yaml")).isEmpty());
+    std::optional<Time> raised;
+    const Lesson* lesson = doc.lesson();
+    QVERIFY(lesson);
+    for (std::size_t i = 0; i < lesson->steps.size(); ++i)
+        for (const auto& [key, value] : lesson->steps[i].set)
+            if (key == "net.core.somaxconn" && value == "4096") raised = doc.stepTimes()[i];
+    QVERIFY(raised);
+    ParametersView view(&doc);
+    view.show();
+    auto* somaxconn = view.findChild<QSpinBox*>(QStringLiteral("net.core.somaxconn"));
+    QVERIFY(somaxconn);
+    doc.setPlayhead(*raised - Time::ns(1));
+    QCOMPARE(somaxconn->value(), 128);
+    doc.setPlayhead(*raised);
+    QCOMPARE(somaxconn->value(), 4096);
+    doc.setPlayhead(Time());
+    QCOMPARE(somaxconn->value(), 128);
+
+    // Hidden while the playhead moves: shown again, the value of the new moment.
+    view.hide();
+    doc.setPlayhead(doc.end());
+    view.show();
+    QCOMPARE(somaxconn->value(), 4096);
+
+    QVERIFY(view.apply(QStringLiteral("server.backlog"), QStringLiteral("7")).isEmpty());
+    auto* status = view.findChild<QLabel*>(QStringLiteral("status"));
+    QVERIFY(status);
+    QVERIFY(!status->text().isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(status->text().isEmpty());
+    auto* backlog = view.findChild<QSpinBox*>(QStringLiteral("server.backlog"));
+    QVERIFY(backlog);
+    QCOMPARE(backlog->value(), 4); // 00-default listens with backlog 4
 }
 
 QTEST_MAIN(TestParameters)
