@@ -42,6 +42,12 @@ std::uint32_t jhash3(std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uin
 
 std::size_t idx(int i) { return static_cast<std::size_t>(i); }
 
+// When the n-th SYN of a flood of `rate` per second leaves, after its start: n/rate seconds, exactly.
+Time floodOffset(std::int64_t n, std::int64_t rate) {
+    constexpr std::int64_t second = 1'000'000'000;
+    return Time::ns(n / rate * second + (n % rate) * second / rate);
+}
+
 } // namespace
 
 // ------------------------------------------------------------------------------------ state
@@ -157,9 +163,9 @@ void Engine::process(const Event& e) {
         const FlowId flow = kSpoofedFlow | (f.routable ? 0 : kUnroutableFlow) | s_.spoofedCount++;
         send(flow, PacketKind::Syn, true);
         ++n;
-        // The n-th SYN leaves at from + n/rate, computed exactly in integers.
-        const std::int64_t gap = 1'000'000'000;
-        const Time next = f.from + Time::ns(n / f.ratePerSecond * gap + (n % f.ratePerSecond) * gap / f.ratePerSecond);
+        // The n-th SYN leaves at from + n/rate, computed exactly in integers; never before now (a change of
+        // the flood's `from` during it must not send time backwards: the SYNs it would owe leave now).
+        const Time next = std::max(s_.now, f.from + floodOffset(n, f.ratePerSecond));
         if (next < f.to) push(next, EventType::FloodNext, e.target);
         break;
     }
@@ -1128,6 +1134,18 @@ void Engine::intervene(std::size_t index) {
     }
     const Scenario before = s_.live;
     if (applySetting(s_.live, iv.key, iv.value)) return; // validated when it was added
+    // A flood whose rate changes while it sends goes on at the new rate from now: its start is moved to
+    // where the new rate would have had to begin to have sent as many SYNs by now. Kept where it was,
+    // the next SYN (from + n/rate) fell before now: time went backwards and, for a raised rate, every
+    // SYN the new rate "owed" since the start was sent at once.
+    for (std::size_t t = 0; t < s_.live.traffic.size(); ++t) {
+        FloodTraffic& f = s_.live.traffic[t].flood;
+        const std::int64_t sent = s_.floodSent[t];
+        if (s_.live.traffic[t].kind != TrafficEntry::Kind::Flood || f.ratePerSecond == before.traffic[t].flood.ratePerSecond ||
+            f.ratePerSecond <= 0 || sent == 0 || s_.now >= f.to)
+            continue;
+        f.from = s_.now - floodOffset(sent, f.ratePerSecond);
+    }
     const ServerSettings& was = before.server;
     ServerSettings& is = s_.live.server;
     if (is.backlog != was.backlog)

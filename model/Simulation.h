@@ -50,12 +50,13 @@ public:
     std::optional<std::string> changeAt(Time t, const std::string& key, const std::string& value);
 
     // Why the run stopped short, or nothing while it is whole. Set when
-    //  - the scenario is beyond one of Limits (checkScenario(): a scenario built in code, or a lesson's
-    //    scenario after `--set`): the run is refused whole, and its history holds only time 0;
+    //  - the scenario is beyond one of Limits (checkScenario(), Limits::maxHerdWakeups included, or its
+    //    own timed changes take it there: a scenario built in code, or a lesson's scenario after `--set`):
+    //    the run is refused whole ("the run was refused: …"), and its history holds only time 0;
     //  - the run's work reached a limit as it went: Limits::maxEvents (events simulated in all,
     //    re-simulations after changes included) or Limits::maxHistoryBytes.
     // The message names the limit and says when the run stopped ("the run stopped at 12.5 s: it has
-    // simulated 250000001 events …, more than the limit of 250000000"). Once stopped, the Simulation
+    // simulated 150000001 events …, more than the limit of 150000000"). Once stopped, the Simulation
     // simulates no further: run() and runUntil() return at once and changeAt() refuses; the history up to
     // history().end stays valid and may be shown, with this message beside it. Nothing is thrown.
     const std::optional<std::string>& stopped() const { return stopped_; }

@@ -20,6 +20,8 @@
 #include <QFile>
 #include <QTest>
 
+#include <cstdlib>
+
 using namespace backlog;
 using namespace backlog::test;
 
@@ -113,6 +115,10 @@ private slots:
     // 500 lesson steps that each change a setting during a flood.
     void manySteps_data();
     void manySteps();
+    // A flood's rate changed while it sends: it goes on at the new rate from then (the next SYN once fell
+    // before now: time went backwards, and a raised rate sent every SYN it "owed" since the start at once).
+    void floodRateChangedDuringIt_data();
+    void floodRateChangedDuringIt();
     // The shipped lessons are far inside every limit: none stops.
     void shippedLessonsUnaffected();
 };
@@ -553,6 +559,47 @@ void tst_limits::manySteps() {
         QCOMPARE(sim.history().end, Time::s(20));
     }
     if (!when) QVERIFY(!sim.stopped()); // each stretch is simulated about once
+}
+
+void tst_limits::floodRateChangedDuringIt_data() {
+    QTest::addColumn<QString>("rate"); // from 5 s on; 1000/s before, the flood lasting 10 s
+    QTest::addColumn<int>("syns");     // spoofed SYNs sent in all
+    QTest::newRow("raised") << "3000/s" << 5'000 + 15'000;
+    QTest::newRow("lowered") << "200/s" << 5'000 + 1'000;
+    QTest::newRow("the same") << "1000/s" << 10'000;
+}
+
+void tst_limits::floodRateChangedDuringIt() {
+    QFETCH(QString, rate);
+    QFETCH(int, syns);
+    const std::optional<Scenario> s = scenarioOf(kScenario);
+    QVERIFY(s);
+    // Cut back to it after the whole run, and reached from before it: the same history either way.
+    Simulation cut(*s);
+    cut.run();
+    QVERIFY(!cut.changeAt(Time::s(5), "traffic.attack.rate", rate.toStdString()));
+    cut.run();
+    Simulation ahead(*s);
+    ahead.runUntil(Time::s(5) - Time::ns(1));
+    QVERIFY(!ahead.changeAt(Time::s(5), "traffic.attack.rate", rate.toStdString()));
+    ahead.run();
+    for (const Simulation* sim : {&cut, &ahead}) {
+        const History& h = sim->history();
+        int spoofed = 0;
+        Time last;
+        for (std::uint32_t i = 0; i < h.packetCount(); ++i) {
+            const Packet p = h.packet(i);
+            QVERIFY2(p.sent >= last, "a packet sent before the one recorded before it");
+            last = p.sent;
+            if (p.toServer && isSpoofed(p.flow)) {
+                ++spoofed;
+                QVERIFY(p.sent < Time::s(10));
+            }
+        }
+        // ± one SYN where the rates meet (the one already scheduled at the old rate).
+        QVERIFY2(std::abs(spoofed - syns) <= 1, QByteArray::number(spoofed));
+    }
+    QVERIFY(jsonReport(cut, cut.history().end) == jsonReport(ahead, ahead.history().end));
 }
 
 void tst_limits::shippedLessonsUnaffected() {
