@@ -221,6 +221,12 @@ int simulate(const QStringList& arguments) {
     sim.run();
     const Time at = sim.history().end;
     printOut(parser.isSet(json) ? jsonReport(sim, at) : textReport(sim, at));
+    // A run that reached a limit of the work a run may do is reported up to where it stopped, and the
+    // exit status says it is not the whole run.
+    if (sim.stopped()) {
+        printErr(path + ": " + *sim.stopped());
+        return 1;
+    }
     return 0;
 }
 
