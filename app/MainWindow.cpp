@@ -70,11 +70,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     summary_->setReadOnly(true);
     summary_->setLineWrapMode(QPlainTextEdit::NoWrap);
     summary_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    // The summary and the document by value, not `this`: the document's destroyed() reaches these while
+    // QWidget's destructor deletes the children, when this is no longer a MainWindow.
     views::followDocument(
-        summary_, doc_, [this] { summary_->clear(); },
-        [this] {
-            if (const views::SimulationDocument* d = views::loadedOrNull(doc_))
-                summary_->setPlainText(QString::fromStdString(textReport(d->simulation(), d->playhead())));
+        summary_, doc_, [summary = summary_] { summary->clear(); },
+        [summary = summary_, doc = QPointer<views::SimulationDocument>(doc_)] {
+            if (const views::SimulationDocument* d = views::loadedOrNull(doc))
+                summary->setPlainText(QString::fromStdString(textReport(d->simulation(), d->playhead())));
         });
     timeLabel_ = new QLabel(this);
     timeLabel_->setMinimumWidth(150);
@@ -364,6 +366,12 @@ void MainWindow::present() {
     presenter_ = new PresenterWindow(doc_, player_, lesson_);
     connect(presenter_, &PresenterWindow::closed, this, [this] { activateWindow(); });
     presenter_->present(screen());
+}
+
+MainWindow::~MainWindow() {
+    // The export dialog is a child whose destroyed() is connected to this window (lessonFileChanged):
+    // deleted here, while this is still a MainWindow, not later from QWidget's destructor.
+    delete exportDialog_.data();
 }
 
 ExportDialog* MainWindow::exportDialog() const { return exportDialog_.data(); }

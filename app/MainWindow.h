@@ -41,6 +41,7 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
     // Opens a scenario; on failure the errors are shown in the window and the current one is kept.
     bool openFile(const QString& path);
     views::SimulationDocument* document() const { return doc_; }
