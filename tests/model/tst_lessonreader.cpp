@@ -6,6 +6,7 @@
 // includes it first); moc only needs the test class below.
 #ifndef Q_MOC_RUN
 #include "ModelTest.h"
+#include "SourceFileTest.h"
 
 #include "Condition.h"
 #include "Lesson.h"
@@ -31,14 +32,10 @@
 #include <string>
 #include <vector>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <fcntl.h>    // the test makes a FIFO and, if a reader ever waits on one, opens its other end
-#include <sys/stat.h>
-#include <unistd.h>
-#define BACKLOG_TEST_FIFO 1
-#endif
 
 using namespace backlog;
+using backlog::test::utf16;
+using backlog::test::withoutWaiting;
 using backlog::test::fill;
 using backlog::test::readLessonSafely;
 
@@ -1092,15 +1089,6 @@ void TestLessonReader::readLessonFileErrors() {
 
 namespace {
 
-QByteArray utf16(const std::string& utf8, bool bigEndian) {
-    QByteArray out = bigEndian ? QByteArray("\xFE\xFF", 2) : QByteArray("\xFF\xFE", 2);
-    for (const QChar c : QString::fromStdString(utf8)) {
-        const char hi = static_cast<char>(c.unicode() >> 8);
-        const char lo = static_cast<char>(c.unicode() & 0xFF);
-        out.append(bigEndian ? hi : lo).append(bigEndian ? lo : hi);
-    }
-    return out;
-}
 
 QByteArray bytesOf(const std::string& text) { return QByteArray::fromStdString(text); }
 
@@ -1120,22 +1108,6 @@ std::string placeFile(const QTemporaryDir& dir, const QString& kind, const QByte
     return path;
 }
 
-// Reads on a thread. A reader that opened a FIFO would wait there for a writer for ever: after 10 s a
-// writer comes and goes (so that the reader returns) and `waited` says the guard failed, so the test
-// fails instead of hanging.
-template <typename Read> auto withoutWaiting(const std::string& path, Read read, bool& waited) {
-    auto reading = std::async(std::launch::async, read);
-    waited = reading.wait_for(std::chrono::seconds(10)) == std::future_status::timeout;
-#ifdef BACKLOG_TEST_FIFO
-    if (waited) {
-        const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
-        if (fd >= 0) ::close(fd);
-    }
-#else
-    (void)path;
-#endif
-    return reading.get();
-}
 
 // A lesson whose title is not ASCII, to see it decoded.
 std::string titledLesson() {

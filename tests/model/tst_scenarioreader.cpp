@@ -6,6 +6,7 @@
 #include "LessonReader.h"
 #include "ScenarioReader.h"
 #include "Settings.h"
+#include "SourceFileTest.h"
 #endif
 
 #include <QByteArray>
@@ -22,14 +23,10 @@
 #include <functional>
 #include <map>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <fcntl.h>    // the test makes a FIFO and, if a reader ever waits on one, opens its other end
-#include <sys/stat.h>
-#include <unistd.h>
-#define BACKLOG_TEST_FIFO 1
-#endif
 
 using namespace backlog;
+using backlog::test::utf16;
+using backlog::test::withoutWaiting;
 
 namespace {
 
@@ -754,35 +751,10 @@ void TestScenarioReader::missingFile() {
 
 namespace {
 
-QByteArray utf16(const QString& text, bool bigEndian) {
-    QByteArray out = bigEndian ? QByteArray("\xFE\xFF", 2) : QByteArray("\xFF\xFE", 2);
-    for (const QChar c : text) {
-        const char hi = static_cast<char>(c.unicode() >> 8);
-        const char lo = static_cast<char>(c.unicode() & 0xFF);
-        out.append(bigEndian ? hi : lo).append(bigEndian ? lo : hi);
-    }
-    return out;
-}
 
 // A scenario with a title that is not ASCII, to see it decoded.
 const QString kTitled = QStringLiteral("title: Caf\u00e9 \U0001F600\nserver: { backlog: 4 }\n");
 
-// Reads `path` on a thread. A reader that opened a FIFO would wait there for a writer for ever: after
-// 10 s a writer comes and goes (so that the reader returns) and `waited` says the guard failed, so the
-// test fails instead of hanging.
-template <typename Read> auto withoutWaiting(const std::string& path, Read read, bool& waited) {
-    auto reading = std::async(std::launch::async, read);
-    waited = reading.wait_for(std::chrono::seconds(10)) == std::future_status::timeout;
-#ifdef BACKLOG_TEST_FIFO
-    if (waited) {
-        const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
-        if (fd >= 0) ::close(fd);
-    }
-#else
-    (void)path;
-#endif
-    return reading.get();
-}
 
 } // namespace
 
