@@ -1,11 +1,13 @@
 // What the readers' file-guard tests share (tst_lessonreader, tst_scenarioreader): text as UTF-16 with
-// its byte order mark, and a read that must not wait on a FIFO.
+// its byte order mark, a row's file put in place, and a read that must not wait on a FIFO.
 #pragma once
 
 #include <QByteArray>
 #include <QString>
+#include <QTemporaryDir>
 
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <string>
 
@@ -30,6 +32,26 @@ inline QByteArray utf16(const QString& text, bool bigEndian) {
 }
 
 inline QByteArray utf16(const std::string& utf8, bool bigEndian) { return utf16(QString::fromStdString(utf8), bigEndian); }
+
+// Where a row's file is, in `dir` under `name`: written from `bytes` ("file"), made a FIFO ("fifo"), the
+// folder itself ("folder"), not there ("missing"), or else `kind` is a device's own path ("/dev/null").
+// Empty when the FIFO could not be made.
+inline std::string placeFile(const QTemporaryDir& dir, const QString& name, const QString& kind, const QByteArray& bytes) {
+    std::string path = dir.filePath(name).toStdString();
+    if (kind == QLatin1String("file")) {
+        std::ofstream out(path, std::ios::binary);
+        out.write(bytes.constData(), bytes.size());
+    } else if (kind == QLatin1String("folder")) {
+        path = dir.path().toStdString();
+    } else if (kind == QLatin1String("fifo")) {
+#ifdef BACKLOG_TEST_FIFO
+        if (::mkfifo(path.c_str(), 0600) != 0) return {};
+#endif
+    } else if (kind != QLatin1String("missing")) {
+        path = kind.toStdString();
+    }
+    return path;
+}
 
 // Reads `path` on a thread. A reader that opened a FIFO would wait there for a writer for ever: after
 // 10 s a writer comes and goes (so that the reader returns) and `waited` says the guard failed, so the

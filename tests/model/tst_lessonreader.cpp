@@ -35,6 +35,7 @@
 
 using namespace backlog;
 using backlog::test::utf16;
+using backlog::test::placeFile;
 using backlog::test::withoutWaiting;
 using backlog::test::fill;
 using backlog::test::readLessonSafely;
@@ -1089,25 +1090,7 @@ void TestLessonReader::readLessonFileErrors() {
 
 namespace {
 
-
 QByteArray bytesOf(const std::string& text) { return QByteArray::fromStdString(text); }
-
-// Where a row's file is: written from `bytes`, made a FIFO, a folder, missing, or a device's own path.
-std::string placeFile(const QTemporaryDir& dir, const QString& kind, const QByteArray& bytes) {
-    std::string path = dir.filePath(QStringLiteral("lesson.yaml")).toStdString();
-    if (kind == QLatin1String("file")) {
-        std::ofstream out(path, std::ios::binary);
-        out.write(bytes.constData(), bytes.size());
-    } else if (kind == QLatin1String("fifo")) {
-#ifdef BACKLOG_TEST_FIFO
-        if (::mkfifo(path.c_str(), 0600) != 0) return {};
-#endif
-    } else if (kind != QLatin1String("missing")) {
-        path = kind.toStdString();
-    }
-    return path;
-}
-
 
 // A lesson whose title is not ASCII, to see it decoded.
 std::string titledLesson() {
@@ -1161,7 +1144,7 @@ void TestLessonReader::fileGuards() {
     QFETCH(QString, message);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const std::string path = placeFile(dir, kind, bytes);
+    const std::string path = placeFile(dir, QStringLiteral("lesson.yaml"), kind, bytes);
     QVERIFY(!path.empty());
     bool waited = false;
     const LessonReadResult read = withoutWaiting(path, [&] { return readLessonFile(path); }, waited);
@@ -1226,7 +1209,7 @@ void TestLessonReader::readLessonOrScenario() {
     QFETCH(QString, expected);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const std::string path = placeFile(dir, QStringLiteral("file"), bytes);
+    const std::string path = placeFile(dir, QStringLiteral("lesson.yaml"), QStringLiteral("file"), bytes);
     std::vector<std::string> items;
     for (const QString& set : sets) items.push_back(set.toStdString());
     const FileReadResult read = readLessonOrScenarioFile(path, items);

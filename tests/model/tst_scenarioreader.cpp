@@ -26,6 +26,7 @@
 
 using namespace backlog;
 using backlog::test::utf16;
+using backlog::test::placeFile;
 using backlog::test::withoutWaiting;
 
 namespace {
@@ -823,19 +824,8 @@ void TestScenarioReader::fileGuards() {
     QFETCH(QString, message);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    std::string path = dir.filePath(QStringLiteral("scenario.yaml")).toStdString();
-    if (kind == QLatin1String("file")) {
-        std::ofstream out(path, std::ios::binary);
-        out.write(bytes.constData(), bytes.size());
-    } else if (kind == QLatin1String("folder")) {
-        path = dir.path().toStdString();
-    } else if (kind == QLatin1String("fifo")) {
-#ifdef BACKLOG_TEST_FIFO
-        QVERIFY(::mkfifo(path.c_str(), 0600) == 0);
-#endif
-    } else if (kind != QLatin1String("missing")) {
-        path = kind.toStdString();
-    }
+    const std::string path = placeFile(dir, QStringLiteral("scenario.yaml"), kind, bytes);
+    QVERIFY(!path.empty());
     bool waited = false;
     const ReadResult read = withoutWaiting(path, [&] { return readScenarioFile(path); }, waited);
     QVERIFY2(!waited, "the reader opened the FIFO and waited for a writer");
