@@ -31,7 +31,6 @@ QStringList SimulationDocument::load(const QString& path) {
     if (!read.errors.empty()) return lines(read.errorLines());
     if (read.lesson) {
         LessonRun run(*read.lesson);
-        lessonProblems_.clear();
         std::vector<LessonProblem> problems = run.problems();
         for (LessonProblem& p : auditLesson(run)) problems.push_back(std::move(p));
         // A screenful at most, as for a file's errors (ReadError.h), with a count of the rest.
@@ -40,12 +39,7 @@ QStringList SimulationDocument::load(const QString& path) {
         lessonProblems_ = lines(errorLines(errors));
         stepTimes_ = run.stepTimes();
         lesson_ = run.lesson();
-        sim_ = run.takeSimulation();
-        path_ = path;
-        playhead_ = Time();
-        ++revision_;
-        emit loaded();
-        emit playheadChanged(playhead_);
+        install(run.takeSimulation(), path);
         return {};
     }
     auto sim = std::make_unique<Simulation>(*read.scenario);
@@ -55,10 +49,14 @@ QStringList SimulationDocument::load(const QString& path) {
 }
 
 void SimulationDocument::adopt(std::unique_ptr<Simulation> sim, const QString& path) {
-    sim_ = std::move(sim);
     lesson_.reset();
     stepTimes_.clear();
     lessonProblems_.clear();
+    install(std::move(sim), path);
+}
+
+void SimulationDocument::install(std::unique_ptr<Simulation> sim, const QString& path) {
+    sim_ = std::move(sim);
     path_ = path;
     playhead_ = Time();
     ++revision_;

@@ -63,6 +63,9 @@ signals:
     void historyChanged(); // a change cut the history and simulated on
 
 private:
+    // The run in place of the last, at time 0 (the lesson's fields already set): every view is told.
+    void install(std::unique_ptr<Simulation> sim, const QString& path);
+
     std::unique_ptr<Simulation> sim_;
     std::optional<Lesson> lesson_;
     std::vector<Time> stepTimes_;
