@@ -2,20 +2,20 @@
 // paint, lesson steps carry their emphasis, SVG and PDF are valid, the same options give the same bytes
 // (whatever the number of threads), bad options are refused before anything is written, and a failed
 // export leaves nothing behind.
-#include "Export.h"
+#include "app/export/Export.h"
 
-#include "ChartsView.h"
-#include "History.h"
-#include "LadderRenderer.h"
-#include "LessonPlayer.h"
-#include "Lesson.h"
-#include "Markdown.h"
-#include "PngEncoder.h"
-#include "SimulationDocument.h"
-#include "StageRenderer.h"
-#include "StateDiagramRenderer.h"
-#include "Theme.h"
-#include "ViewTest.h"
+#include "views/widgets/ChartsView.h"
+#include "model/history/History.h"
+#include "views/render/LadderRenderer.h"
+#include "views/document/LessonPlayer.h"
+#include "model/lesson/Lesson.h"
+#include "model/lesson/Markdown.h"
+#include "app/export/PngEncoder.h"
+#include "views/document/SimulationDocument.h"
+#include "views/render/StageRenderer.h"
+#include "views/render/StateDiagramRenderer.h"
+#include "views/render/Theme.h"
+#include "tests/common/ViewTest.h"
 
 #include <QDir>
 #include <QFile>

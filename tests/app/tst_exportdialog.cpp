@@ -1,13 +1,13 @@
 // File › Export… as a user drives it (offscreen): the dialog writes what its form says through the
 // export engine, shows progress and can be cancelled from inside the export, keeps its options when an
 // export fails, offers only what the run and the machine can do, and previews the first frame.
-#include "AppSettings.h"
-#include "Export.h"
-#include "ExportDialog.h"
-#include "Lesson.h"
-#include "MainWindow.h"
-#include "Simulation.h"
-#include "SimulationDocument.h"
+#include "app/ui/AppSettings.h"
+#include "app/export/Export.h"
+#include "app/ui/ExportDialog.h"
+#include "model/lesson/Lesson.h"
+#include "app/ui/MainWindow.h"
+#include "model/kernel/Simulation.h"
+#include "views/document/SimulationDocument.h"
 
 #include <QAction>
 #include <QApplication>

@@ -1,17 +1,17 @@
 // The main window as a user drives it: open a file, the playback keys, the timeline and the docks all
 // show the same playhead.
-#include "AppSettings.h"
-#include "LadderView.h"
-#include "LessonPlayer.h"
-#include "SelectionModel.h"
-#include "MainWindow.h"
-#include "NarrationView.h"
-#include "Player.h"
-#include "PresenterWindow.h"
-#include "StartPage.h"
-#include "InspectorView.h"
-#include "SimulationDocument.h"
-#include "StageView.h"
+#include "app/ui/AppSettings.h"
+#include "views/widgets/LadderView.h"
+#include "views/document/LessonPlayer.h"
+#include "views/document/SelectionModel.h"
+#include "app/ui/MainWindow.h"
+#include "views/widgets/NarrationView.h"
+#include "views/document/Player.h"
+#include "app/ui/PresenterWindow.h"
+#include "app/ui/StartPage.h"
+#include "views/widgets/InspectorView.h"
+#include "views/document/SimulationDocument.h"
+#include "views/widgets/StageView.h"
 
 #include <QAction>
 #include <QDir>

@@ -3,12 +3,12 @@
 // and setting keys, and its patterns for conditions and stage targets accept what the readers accept.
 // (Validating the lessons themselves against the schema needs a JSON Schema validator; this test keeps
 // the schema from drifting away from the code.)
-#include "Condition.h"
-#include "Counters.h"
-#include "Lesson.h"
-#include "LessonReader.h"
-#include "Scenario.h"
-#include "Settings.h"
+#include "model/lesson/Condition.h"
+#include "model/core/Counters.h"
+#include "model/lesson/Lesson.h"
+#include "model/lesson/LessonReader.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/Settings.h"
 
 #include <QFile>
 #include <QJsonArray>

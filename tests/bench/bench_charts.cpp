@@ -13,11 +13,11 @@
 //
 //   bench_charts [frames]     (default 240 frames per chart; 7 rebuilds)
 //   BACKLOG_CHARTS_PNG=/tmp/charts bench_charts    also writes each chart's last frame there
-#include "ChartsView.h"
-#include "Fonts.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
-#include "Theme.h"
+#include "views/widgets/ChartsView.h"
+#include "views/render/Fonts.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
+#include "views/render/Theme.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

@@ -12,12 +12,12 @@
 // Figures only: a benchmark never fails.
 //
 //   bench_export [repetitions]     (default 5)
-#include "Export.h"
-#include "Fonts.h"
-#include "PngEncoder.h"
-#include "SimulationDocument.h"
-#include "StageRenderer.h"
-#include "Theme.h"
+#include "app/export/Export.h"
+#include "views/render/Fonts.h"
+#include "app/export/PngEncoder.h"
+#include "views/document/SimulationDocument.h"
+#include "views/render/StageRenderer.h"
+#include "views/render/Theme.h"
 
 #include <QApplication>
 #include <QBuffer>

@@ -1,8 +1,8 @@
 // The model's benchmark (issue 2): a 100,000 SYN/s spoofed flood against 150 blocking workers for 60
 // simulated seconds (lessons/flood-bench.yaml). Prints simulated events per second, history bytes per
 // packet and the wall time of the run, best of --repeat runs and their median. A figure, never a test.
-#include "ScenarioReader.h"
-#include "Simulation.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,10 +1,10 @@
 // How fast the History answers "what is true at t" as it grows (DESIGN.md: O(log n), backwards as fast
 // as forwards). Runs floods of growing length and times queries at random times, in random order.
 // Prints nanoseconds per query; a figure, never a test.
-#include "History.h"
-#include "Rng.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
+#include "model/history/History.h"
+#include "model/core/Rng.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
 
 #include <algorithm>
 #include <chrono>

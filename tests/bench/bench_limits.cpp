@@ -2,10 +2,10 @@
 // with their wall times, events simulated (re-simulations included) and history bytes. Each either
 // finishes or is refused or stopped with the limit named (Simulation::stopped()). Figures, never a test:
 // tests/model/tst_limits checks the same cases at a size the sanitizers can run.
-#include "LessonReader.h"
-#include "LessonRun.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
+#include "model/lesson/LessonReader.h"
+#include "model/lesson/LessonRun.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
 
 #include <chrono>
 #include <cstdio>

@@ -5,12 +5,12 @@
 // ≤ 12 ms flood. Figures only: a benchmark never fails.
 //
 //   bench_view_stage [frames]     (default 240 frames per scenario)
-#include "Fonts.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
-#include "StageRenderer.h"
-#include "Theme.h"
-#include "../views/ViewTest.h"
+#include "views/render/Fonts.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
+#include "views/render/StageRenderer.h"
+#include "views/render/Theme.h"
+#include "tests/common/ViewTest.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

@@ -5,10 +5,10 @@
 // The bytes may be anything: UTF-16 with a byte order mark is decoded, other text that is not UTF-8 (or
 // has a NUL) is refused with its place (SourceFile.h). The simulation is not run here:
 // a lesson's scenario may legitimately ask for minutes of work.
-#include "Condition.h"
-#include "Lesson.h"
-#include "LessonReader.h"
-#include "Markdown.h"
+#include "model/lesson/Condition.h"
+#include "model/lesson/Lesson.h"
+#include "model/lesson/LessonReader.h"
+#include "model/lesson/Markdown.h"
 
 #include <cstddef>
 #include <cstdint>

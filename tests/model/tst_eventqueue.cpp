@@ -1,8 +1,8 @@
 // The event queue hands out events in (time, order) order whatever lane they were pushed to, and
 // interleaved pushes and pops never go back in time (STYLE.md: total, deterministic event order).
-#include "Engine.h" // the model's EventType
-#include "EventQueue.h"
-#include "Rng.h"
+#include "model/kernel/Engine.h" // the model's EventType
+#include "model/core/EventQueue.h"
+#include "model/core/Rng.h"
 
 #include <QTest>
 

@@ -6,11 +6,11 @@
 // the trace_pipe lines follow trace_print_context(). Then the "at t" readers against the history: sysctl
 // values after a timed `set`, nstat increments equal to counter differences, and kprobe lines equal to the
 // queue changes.
-#include "Counters.h"
-#include "KernelTools.h"
-#include "ModelTest.h"
-#include "Settings.h"
-#include "Tcp.h"
+#include "model/core/Counters.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/ModelTest.h"
+#include "model/scenario/Settings.h"
+#include "model/core/Tcp.h"
 
 #include <QStringList>
 #include <QTest>

@@ -5,16 +5,16 @@
 // moc (Qt 6.4) fails on libstdc++'s <compare> when it is the first standard header it meets (Time.h
 // includes it first); moc only needs the test class below.
 #ifndef Q_MOC_RUN
-#include "ModelTest.h"
-#include "SourceFileTest.h"
+#include "tests/common/ModelTest.h"
+#include "tests/common/SourceFileTest.h"
 
-#include "Condition.h"
-#include "Lesson.h"
-#include "LessonAudit.h"
-#include "LessonReader.h"
-#include "LessonRun.h"
-#include "Markdown.h"
-#include "Settings.h"
+#include "model/lesson/Condition.h"
+#include "model/lesson/Lesson.h"
+#include "model/lesson/LessonAudit.h"
+#include "model/lesson/LessonReader.h"
+#include "model/lesson/LessonRun.h"
+#include "model/lesson/Markdown.h"
+#include "model/scenario/Settings.h"
 #endif
 
 #include <QElapsedTimer>

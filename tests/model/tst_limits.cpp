@@ -8,11 +8,11 @@
 // moc (Qt 6.4) fails on libstdc++'s <compare> when it is the first standard header it meets (Time.h
 // includes it first); moc only needs the test class below.
 #ifndef Q_MOC_RUN
-#include "ModelTest.h"
+#include "tests/common/ModelTest.h"
 
-#include "LessonRun.h"
-#include "Report.h"
-#include "Settings.h"
+#include "model/lesson/LessonRun.h"
+#include "model/tools/Report.h"
+#include "model/scenario/Settings.h"
 #endif
 
 #include <QDir>

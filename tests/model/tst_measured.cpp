@@ -3,15 +3,15 @@
 // named after it. Times are never compared exactly: every timer of the model goes through the kernel's timer
 // wheel (M11), so a time is checked against [nominal, nominal + the wheel's granularity for each timer on the
 // way], computed here from M11 itself and not from model/TimerWheel.
-#include "ModelTest.h"
-#include "Counters.h"
-#include "History.h"
-#include "Packet.h"
-#include "Scenario.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
-#include "Time.h"
-#include "TimerWheel.h"
+#include "tests/common/ModelTest.h"
+#include "model/core/Counters.h"
+#include "model/history/History.h"
+#include "model/core/Packet.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
+#include "model/core/Time.h"
+#include "model/core/TimerWheel.h"
 
 #include <QFile>
 #include <QTest>

@@ -4,16 +4,16 @@
 // the scenario and its seed (fingerprints); a change at t cuts the history at t and the result is the same as
 // a fresh run that had the change from the start; a queue's stay index answers like a brute-force scan after
 // any interleaving of enter, leave and truncate, and from several threads at once.
-#include "ModelTest.h"
-#include "Counters.h"
-#include "History.h"
-#include "Packet.h"
-#include "Report.h"
-#include "Rng.h"
-#include "Scenario.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
-#include "Time.h"
+#include "tests/common/ModelTest.h"
+#include "model/core/Counters.h"
+#include "model/history/History.h"
+#include "model/core/Packet.h"
+#include "model/tools/Report.h"
+#include "model/core/Rng.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
+#include "model/core/Time.h"
 
 #include <QFile>
 #include <QTest>

@@ -6,16 +6,16 @@
 // Timing: kernel timers fire late (M11). Every timer-driven time is checked against a window
 // [nominal, nominal + the largest lateness M11 allows, summed over the chain of timers]; see
 // timerSlack(). Network delays are exact (no jitter), so times that follow from one packet are exact.
-#include "ModelTest.h"
-#include "Counters.h"
-#include "History.h"
-#include "KernelTools.h"
-#include "Packet.h"
-#include "Scenario.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
-#include "Tcp.h"
-#include "Time.h"
+#include "tests/common/ModelTest.h"
+#include "model/core/Counters.h"
+#include "model/history/History.h"
+#include "model/tools/KernelTools.h"
+#include "model/core/Packet.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
+#include "model/core/Tcp.h"
+#include "model/core/Time.h"
 
 #include <QTest>
 

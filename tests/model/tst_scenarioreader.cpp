@@ -3,10 +3,10 @@
 // moc (Qt 6.4) fails on libstdc++'s <compare> when it is the first standard header it meets (Time.h
 // includes it first); moc only needs the test class below.
 #ifndef Q_MOC_RUN
-#include "LessonReader.h"
-#include "ScenarioReader.h"
-#include "Settings.h"
-#include "SourceFileTest.h"
+#include "model/lesson/LessonReader.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/scenario/Settings.h"
+#include "tests/common/SourceFileTest.h"
 #endif
 
 #include <QByteArray>

@@ -5,10 +5,10 @@
 // moc (Qt 6.4) fails on libstdc++'s <compare> when it is the first standard header it meets (Time.h
 // includes it first); moc only needs the test class below.
 #ifndef Q_MOC_RUN
-#include "ModelTest.h"
+#include "tests/common/ModelTest.h"
 
-#include "Lesson.h"
-#include "LessonReader.h"
+#include "model/lesson/Lesson.h"
+#include "model/lesson/LessonReader.h"
 #endif
 
 #include <QDir>

@@ -1,14 +1,14 @@
 // The charts (issue 5): the series builders against the model, the level of detail, and the view's
 // cursor, seeking, zoom, pan and chart switching. Every chart is rendered once per theme; with
 // BACKLOG_CHARTS_PNG=<dir> in the environment the pictures are also written there to be looked at.
-#include "ChartSeries.h"
-#include "ChartsView.h"
-#include "Fonts.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
-#include "SimulationDocument.h"
-#include "Theme.h"
-#include "ViewTest.h"
+#include "views/render/ChartSeries.h"
+#include "views/widgets/ChartsView.h"
+#include "views/render/Fonts.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
+#include "views/document/SimulationDocument.h"
+#include "views/render/Theme.h"
+#include "tests/common/ViewTest.h"
 
 #include <QApplication>
 #include <QComboBox>

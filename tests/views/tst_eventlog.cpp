@@ -1,10 +1,10 @@
 // The event log lists what the History holds around the playhead, filters by kind, and a click on a row
 // asks to move the playhead to that event.
-#include "EventLogView.h"
-#include "SimulationDocument.h"
-#include "ScenarioReader.h"
-#include "ViewTest.h"
-#include "Simulation.h"
+#include "views/widgets/EventLogView.h"
+#include "views/document/SimulationDocument.h"
+#include "model/scenario/ScenarioReader.h"
+#include "tests/common/ViewTest.h"
+#include "model/kernel/Simulation.h"
 
 #include <QHeaderView>
 #include <QSignalSpy>

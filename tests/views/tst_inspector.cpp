@@ -1,9 +1,9 @@
 // The inspector describes the selected element at the playhead and follows it as time moves.
-#include "InspectorView.h"
-#include "SimulationDocument.h"
-#include "ScenarioReader.h"
-#include "ViewTest.h"
-#include "Simulation.h"
+#include "views/widgets/InspectorView.h"
+#include "views/document/SimulationDocument.h"
+#include "model/scenario/ScenarioReader.h"
+#include "tests/common/ViewTest.h"
+#include "model/kernel/Simulation.h"
 
 #include <QTest>
 

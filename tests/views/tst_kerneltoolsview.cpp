@@ -3,10 +3,10 @@
 // a client, nstat's change since the previous lesson step, sysctl, the kprobe log), and dmesg with printk's
 // timestamps. It follows the playhead both ways, takes its steps from the document that holds the
 // simulation, and copies what is selected, or everything.
-#include "KernelTools.h"
-#include "KernelToolsView.h"
-#include "SimulationDocument.h"
-#include "ViewTest.h"
+#include "model/tools/KernelTools.h"
+#include "views/widgets/KernelToolsView.h"
+#include "views/document/SimulationDocument.h"
+#include "tests/common/ViewTest.h"
 
 #include <QApplication>
 #include <QClipboard>

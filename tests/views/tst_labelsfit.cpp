@@ -9,16 +9,16 @@
 // The frames are recorded into QPictures (the renderers' text fitting is the same on any paint device,
 // and nothing needs rasterising), on two threads with a renderer each. BACKLOG_LABELS_PNG=DIR also
 // writes every frame that reports a label to DIR as a PNG, to look at (BACKLOG_LABELS_PNG_ALL: more).
-#include "Fonts.h"
-#include "LadderRenderer.h"
-#include "LessonPlayer.h"
-#include "LessonReader.h"
-#include "LessonRun.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
-#include "StageRenderer.h"
-#include "StateDiagramRenderer.h"
-#include "Theme.h"
+#include "views/render/Fonts.h"
+#include "views/render/LadderRenderer.h"
+#include "views/document/LessonPlayer.h"
+#include "model/lesson/LessonReader.h"
+#include "model/lesson/LessonRun.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
+#include "views/render/StageRenderer.h"
+#include "views/render/StateDiagramRenderer.h"
+#include "views/render/Theme.h"
 
 #include <QDir>
 #include <QElapsedTimer>

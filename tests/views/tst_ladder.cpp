@@ -2,11 +2,11 @@
 // arrival (or to the ✕ of its drop, naming the rule), the server line carries the stays in the queues
 // and with a worker as the history recorded them, a click seeks to the time under it, the view follows
 // the shared selection, and golden images guard the picture.
-#include "LadderRenderer.h"
-#include "LadderView.h"
-#include "SelectionModel.h"
-#include "SimulationDocument.h"
-#include "ViewTest.h"
+#include "views/render/LadderRenderer.h"
+#include "views/widgets/LadderView.h"
+#include "views/document/SelectionModel.h"
+#include "views/document/SimulationDocument.h"
+#include "tests/common/ViewTest.h"
 
 #include <QDir>
 #include <QImage>

@@ -2,10 +2,10 @@
 // stops the playhead exactly there, a question holds playback until it is answered or skipped, the
 // explanation comes after, PageDown/PageUp move between steps, a seek moves the current step, and the
 // score counts right answers. Time is driven with Player::tick(), so nothing here waits on a clock.
-#include "LessonPlayer.h"
-#include "NarrationView.h"
-#include "Player.h"
-#include "SimulationDocument.h"
+#include "views/document/LessonPlayer.h"
+#include "views/widgets/NarrationView.h"
+#include "views/document/Player.h"
+#include "views/document/SimulationDocument.h"
 
 #include <QAbstractButton>
 #include <QButtonGroup>

@@ -1,6 +1,6 @@
 // Changing a setting in the window applies it from the playhead on and keeps what came before.
-#include "ParametersView.h"
-#include "SimulationDocument.h"
+#include "views/widgets/ParametersView.h"
+#include "views/document/SimulationDocument.h"
 
 #include <QSignalSpy>
 #include <QLabel>

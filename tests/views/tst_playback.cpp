@@ -1,12 +1,12 @@
 // The two playback clocks (DESIGN.md "Playback: two clocks") and the Player that drives the playhead.
 // Time is stepped explicitly, frame by frame: only one test lets the real frame timer run, and it waits
 // with QTRY_* for the end, never with a fixed sleep.
-#include "History.h"
-#include "PlaybackClock.h"
-#include "Player.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
-#include "SimulationDocument.h"
+#include "model/history/History.h"
+#include "views/document/PlaybackClock.h"
+#include "views/document/Player.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
+#include "views/document/SimulationDocument.h"
 
 #include <QFile>
 #include <QSignalSpy>

@@ -6,14 +6,14 @@
 // Golden images live in tests/views/golden/. After an intended change of the picture, regenerate them
 // with BACKLOG_UPDATE_GOLDEN=1 and look at every one before committing. On a mismatch the rendered
 // frame and a difference image are written to the temporary directory (the failure names them).
-#include "Fonts.h"
-#include "ScenarioReader.h"
-#include "Simulation.h"
-#include "SimulationDocument.h"
-#include "ViewTest.h"
-#include "StageRenderer.h"
-#include "StageView.h"
-#include "Theme.h"
+#include "views/render/Fonts.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/kernel/Simulation.h"
+#include "views/document/SimulationDocument.h"
+#include "tests/common/ViewTest.h"
+#include "views/render/StageRenderer.h"
+#include "views/widgets/StageView.h"
+#include "views/render/Theme.h"
 
 #include <QBuffer>
 #include <QDir>

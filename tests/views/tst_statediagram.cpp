@@ -7,17 +7,17 @@
 // Golden images live in tests/views/golden/state-*.png. After an intended change of the picture,
 // regenerate them with BACKLOG_UPDATE_GOLDEN=1 and look at every one before committing. On a mismatch
 // the rendered frame and a difference image are written to the temporary directory.
-#include "Fonts.h"
-#include "LessonReader.h"
-#include "LessonRun.h"
-#include "ScenarioReader.h"
-#include "SelectionModel.h"
-#include "Simulation.h"
-#include "SimulationDocument.h"
-#include "StateDiagramRenderer.h"
-#include "StateDiagramView.h"
-#include "Theme.h"
-#include "ViewTest.h"
+#include "views/render/Fonts.h"
+#include "model/lesson/LessonReader.h"
+#include "model/lesson/LessonRun.h"
+#include "model/scenario/ScenarioReader.h"
+#include "views/document/SelectionModel.h"
+#include "model/kernel/Simulation.h"
+#include "views/document/SimulationDocument.h"
+#include "views/render/StateDiagramRenderer.h"
+#include "views/widgets/StateDiagramView.h"
+#include "views/render/Theme.h"
+#include "tests/common/ViewTest.h"
 
 #include <QDir>
 #include <QImage>

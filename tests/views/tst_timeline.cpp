@@ -1,8 +1,8 @@
 // The timeline marks every drop and cookie of the run in its bins and scrubs by click and drag.
-#include "ScenarioReader.h"
-#include "ViewTest.h"
-#include "Simulation.h"
-#include "TimelineView.h"
+#include "model/scenario/ScenarioReader.h"
+#include "tests/common/ViewTest.h"
+#include "model/kernel/Simulation.h"
+#include "views/widgets/TimelineView.h"
 
 #include <QSignalSpy>
 #include <QTest>

@@ -1,0 +1,435 @@
+#include "app/cli/CommandLine.h"
+
+#include "app/export/Export.h"
+#include "model/lesson/LessonAudit.h"
+#include "model/lesson/LessonReader.h"
+#include "model/lesson/LessonRun.h"
+#include "model/tools/Report.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/scenario/Settings.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/SourceFile.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QRegularExpression>
+
+#include <algorithm>
+#include <atomic>
+#include <tuple>
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+namespace backlog::app {
+
+namespace {
+
+void printErr(const std::string& line) {
+    std::fflush(stdout); // what was printed before stays before, when both go to one terminal or pipe
+    std::fputs(line.c_str(), stderr);
+    std::fputc('\n', stderr);
+}
+
+void printOut(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+// A screenful of errors at most, and one line counting the rest (ReadError.h): a file with a mistake
+// every two bytes must not print half a million lines.
+void printErrors(const std::vector<ReadError>& errors, std::size_t unlisted = 0) {
+    for (const std::string& line : errorLines(errors, unlisted)) printErr(line);
+}
+
+ReadError problemAt(const std::string& path, const LessonProblem& p) {
+    return {path, p.place.line, p.place.column, p.message};
+}
+
+// Parses a command's arguments; prints its help, or the error on one line. Returns the exit status when the
+// command stops there (0 after --help, 2 for bad arguments).
+std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& arguments, const char* command) {
+    if (!parser.parse(arguments)) {
+        printErr(std::string("backlog ") + command + ": " + parser.errorText().toStdString());
+        return 2;
+    }
+    if (parser.isSet("help")) {
+        printOut(parser.helpText().toStdString());
+        return 0;
+    }
+    return std::nullopt;
+}
+
+// Whether a file in a folder given to `check` is a lesson. Read with the readers' guards (a FIFO
+// among the files is passed over, not waited on); one that cannot be read is not a lesson. One that is
+// too large or not UTF-8 is checked (and refused, saying why) when its bytes say it is a lesson.
+bool isLessonFile(const QString& path) {
+    const SourceText bytes = readSourceFile(path.toStdString(), LessonLimits::maxFileBytes);
+    if (bytes.error) return false;
+    const SourceText text = decodeSourceText(bytes.text, path.toStdString(), LessonLimits::maxFileBytes, "a lesson");
+    return looksLikeLesson(text.error ? std::string_view(bytes.text).substr(0, 64 * 1024) : std::string_view(text.text));
+}
+
+// A lesson's run, with its steps' changes applied where they fall, reported at its end (or at --until).
+// The report is printed even when a step could not be placed (what the run did is still worth seeing),
+// but the exit status then says the lesson is not what it claims: 1, as `check` says.
+int simulateLesson(const std::string& path, const Lesson& lesson, std::optional<Time> until, bool json) {
+    const LessonRun run(lesson);
+    std::vector<ReadError> problems;
+    for (const LessonProblem& p : run.problems()) problems.push_back(problemAt(path, p));
+    printErrors(problems);
+    const Time at = until ? std::min(run.end(), *until) : run.end();
+    printOut(json ? jsonReport(run.simulation(), at) : textReport(run.simulation(), at));
+    return problems.empty() ? 0 : 1;
+}
+
+// "4.19915 s": seconds, as the timeline and the event log show them, without trailing zeros.
+std::string seconds(Time t) { return formatSecondsTrimmed(t) + " s"; }
+
+// The lesson files a `check` argument names: the file itself, or the *.yaml files of a folder.
+QStringList lessonFiles(const QString& argument) {
+    const QFileInfo info(argument);
+    if (!info.isDir()) return {argument};
+    QStringList files;
+    for (const QFileInfo& f : QDir(argument).entryInfoList({QStringLiteral("*.yaml"), QStringLiteral("*.yml")},
+                                                           QDir::Files, QDir::Name))
+        if (isLessonFile(f.filePath())) files << f.filePath();
+    return files;
+}
+
+// Reads one lesson, places its steps on a run and checks its expectations. 0: all hold; 1: some do not
+// or a step could not be placed; 2: the file is not a valid lesson.
+int checkLesson(const std::string& path, bool listSteps) {
+    const LessonReadResult read = readLessonFile(path);
+    if (!read.lesson) {
+        printErrors(read.errors, read.moreErrors);
+        return 2;
+    }
+    const LessonRun run(*read.lesson);
+    if (listSteps) {
+        for (std::size_t i = 0; i < run.stepTimes().size(); ++i) {
+            const Step& step = read.lesson->steps[i];
+            const Time t = run.stepTimes()[i];
+            printOut(path + ":" + std::to_string(step.place.line) + ": step " + std::to_string(i + 1) + " at " +
+                     (t.isNever() ? std::string("never") : seconds(t)) +
+                     (step.when ? " (when " + step.when->text + ")" : "") + "\n");
+        }
+    }
+    // Steps that could not be placed and what can never happen, in file order; then the expectations
+    // that do not hold. All of them count as failures; a screenful is printed.
+    std::vector<LessonProblem> problems = run.problems();
+    const std::vector<LessonProblem> never = auditLesson(run);
+    problems.insert(problems.end(), never.begin(), never.end());
+    std::stable_sort(problems.begin(), problems.end(), [](const LessonProblem& a, const LessonProblem& b) {
+        return std::tie(a.place.line, a.place.column) < std::tie(b.place.line, b.place.column);
+    });
+    std::vector<ReadError> failures;
+    for (const LessonProblem& p : problems) failures.push_back(problemAt(path, p));
+    const std::vector<ExpectationResult> results = run.check();
+    for (const ExpectationResult& r : results) {
+        if (r.holds) continue;
+        const Expectation& e = *r.expectation;
+        failures.push_back({path, e.place.line, e.place.column,
+                            "expected `" + e.that.text + "` at " + (e.at ? seconds(*e.at) : "the end (" + seconds(r.at) + ")") +
+                                "; " + r.found});
+    }
+    printErrors(failures);
+    const std::size_t held = results.size() - static_cast<std::size_t>(std::count_if(
+                                                  results.begin(), results.end(), [](const ExpectationResult& r) { return !r.holds; }));
+    printOut(path + ": " + (failures.empty() ? "ok" : "FAILED") + " — " + std::to_string(held) + " of " +
+             std::to_string(results.size()) + " expectations hold, " + std::to_string(read.lesson->steps.size()) +
+             " steps, run ends at " + seconds(run.end()) + "\n");
+    return failures.empty() ? 0 : 1;
+}
+
+int check(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Validates lesson files and runs their expectations without a display. Exit "
+                                     "status 0 when every expectation of every file holds; 1 when one does not, a "
+                                     "step cannot be placed, or a step or expectation asks for what can never happen "
+                                     "(a client, listener or worker the run never has, a moment after until, a held "
+                                     "entry started twice); 2 when a file is not a valid lesson. Each problem is "
+                                     "printed as FILE:LINE:COL, at most 20 a file and then how many more.");
+    parser.addHelpOption();
+    parser.addPositionalArgument("check", "The command.");
+    parser.addPositionalArgument("FILE", "Lesson files, or folders of them.", "FILE...");
+    const QCommandLineOption steps("steps", "Also print the moment each step begins.");
+    parser.addOption(steps);
+    if (const std::optional<int> status = parseCommand(parser, arguments, "check")) return *status;
+    const QStringList positional = parser.positionalArguments().mid(1);
+    if (positional.isEmpty()) {
+        printErr("backlog check: expected one or more lesson files (backlog check FILE...)");
+        return 2;
+    }
+    int status = 0;
+    for (const QString& argument : positional) {
+        const QStringList files = lessonFiles(argument);
+        if (files.isEmpty()) {
+            printErr(argument.toStdString() + ": no lesson files in this folder");
+            status = 2;
+        }
+        for (const QString& file : files) status = std::max(status, checkLesson(file.toStdString(), parser.isSet(steps)));
+    }
+    return status;
+}
+
+int simulate(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "Runs a scenario or a lesson without a display and prints a report: the listeners' queues, the clients, "
+        "the kernel log, `ss -lnt` and `nstat`. Exit status 0; 1 when a lesson's step could not be placed (the "
+        "report is still printed); 2 on bad input, printed as FILE:LINE:COL (at most 20 lines and how many more).");
+    parser.addHelpOption();
+    parser.addPositionalArgument("simulate", "The command.");
+    parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
+    const QCommandLineOption until("until", "Simulate up to this time (e.g. 30s, 2min), not to the end.",
+                                   "DURATION");
+    const QCommandLineOption set("set", "Override a setting, e.g. server.backlog=4 or net.ipv4.tcp_syncookies=0. "
+                                        "May be repeated.",
+                                 "KEY=VALUE");
+    const QCommandLineOption json("json", "Print the report as JSON.");
+    parser.addOptions({until, set, json});
+    if (const std::optional<int> status = parseCommand(parser, arguments, "simulate")) return *status;
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2) {
+        printErr("backlog simulate: expected one scenario file (backlog simulate FILE [--until DURATION] "
+                 "[--set KEY=VALUE]... [--json])");
+        return 2;
+    }
+    std::vector<std::string> sets;
+    for (const QString& s : parser.values(set)) sets.push_back(s.toStdString());
+    std::optional<Time> untilTime;
+    if (parser.isSet(until)) {
+        const Parsed<Time> t = parseDuration(parser.value(until).toStdString());
+        if (!t || *t.value < Time()) {
+            printErr("--until " + parser.value(until).toStdString() + ": " +
+                     (t ? std::string("expected a duration of 0s or more") : t.error));
+            return 2;
+        }
+        untilTime = *t.value;
+    }
+    const std::string path = positional[1].toStdString();
+    const FileReadResult read = readLessonOrScenarioFile(path, sets);
+    if (!read.errors.empty()) {
+        printErrors(read.errors, read.moreErrors);
+        return 2;
+    }
+    if (read.lesson) return simulateLesson(path, *read.lesson, untilTime, parser.isSet(json));
+    Scenario scenario = *read.scenario;
+    if (untilTime) scenario.until = *untilTime;
+    Simulation sim(scenario);
+    sim.setCheckpointInterval(Time::never()); // a one-way run: no cut will ever be asked for
+    sim.run();
+    const Time at = sim.history().end;
+    printOut(parser.isSet(json) ? jsonReport(sim, at) : textReport(sim, at));
+    // A run that reached a limit of the work a run may do is reported up to where it stopped, and the
+    // exit status says it is not the whole run.
+    if (sim.stopped()) {
+        printErr(path + ": " + *sim.stopped());
+        return 1;
+    }
+    return 0;
+}
+
+// The signal that interrupted an export (0: none). A lock-free atomic: written by a signal handler,
+// which may run on any thread, and read on the main thread.
+std::atomic<int> interrupted{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+// SIGINT, SIGTERM and SIGHUP (the terminal closed) set `interrupted` while an export runs, and SIGPIPE
+// (stderr read by a pipe that has gone, as in `| head -1`) is ignored: each of them would otherwise
+// end the process before the partial files are removed. The previous handlers come back after.
+class InterruptGuard {
+public:
+    InterruptGuard() {
+        interrupted = 0;
+        for (std::size_t i = 0; i < std::size(kStopping); ++i)
+            previous_[i] = std::signal(kStopping[i], [](int s) { interrupted = s; });
+#ifdef SIGPIPE
+        previousPipe_ = std::signal(SIGPIPE, SIG_IGN);
+#endif
+    }
+    ~InterruptGuard() {
+        for (std::size_t i = 0; i < std::size(kStopping); ++i) std::signal(kStopping[i], previous_[i]);
+#ifdef SIGPIPE
+        std::signal(SIGPIPE, previousPipe_);
+#endif
+    }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+#ifdef SIGHUP
+    static constexpr int kStopping[] = {SIGINT, SIGTERM, SIGHUP};
+#else
+    static constexpr int kStopping[] = {SIGINT, SIGTERM}; // Windows has no SIGHUP or SIGPIPE
+#endif
+    void (*previous_[std::size(kStopping)])(int) = {};
+    void (*previousPipe_)(int) = SIG_DFL;
+};
+
+// `backlog export`: the arguments become ExportOptions; exportFrames() checks and does the rest.
+int exportCommand(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "Writes frames of a scenario or lesson without a display, painted as the window paints them: one frame "
+        "(--at), a numbered sequence into a new folder (--from/--to/--fps: OUT/frame-00001.png …), or one frame "
+        "per lesson step with its highlight and zoom (--steps: OUT/step-01.png …). A PDF is one file with a "
+        "page per frame; a handout is an A4 PDF with a page per lesson step, its frame and its narration; GIF, "
+        "MP4 and WebM are films of --from..--to made by ffmpeg (Debian package ffmpeg). Exit status 0 when "
+        "everything was written, 2 on bad input or when writing failed, 130 when interrupted (Ctrl+C); nothing "
+        "half-written is ever left behind.");
+    parser.addHelpOption();
+    parser.addPositionalArgument("export", "The command.");
+    parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
+    const QCommandLineOption out("out", "Where to write: a file for one frame, a PDF, a handout or a film; a new or "
+                                        "empty folder for PNG or SVG frames.",
+                                 "PATH");
+    const QCommandLineOption at("at", "One frame at this time (e.g. 1.5s).", "T");
+    const QCommandLineOption from("from", "A sequence or film from this time…", "T");
+    const QCommandLineOption to("to", "…to this time (included when a frame falls on it).", "T");
+    const QCommandLineOption fps("fps", "Frames per second of film (1 to 240; default 30); at --speed 1, per "
+                                        "simulated second.", "N");
+    const QCommandLineOption speed("speed", "Simulated seconds per second of film (1/1000000 to 1000, as 1/1000 or "
+                                            "0.001; default 1): 1/1000 shows a 10 ms handshake in 10 s.", "S");
+    const QCommandLineOption paced("paced", "Play the film on the window's paced clock instead: every packet's flight "
+                                            "at least 0.8 s, every quiet gap at most 0.6 s (as a class sees a lesson).");
+    const QCommandLineOption steps("steps", "One frame per step of a lesson, at the step's moment.");
+    const QCommandLineOption plain("plain", "Without a lesson step's highlights and zoom (which the stage shows by "
+                                            "default, as the window does).");
+    const QCommandLineOption size("size", "Frame size in points (default 1920x1080; at most 8192 pixels a side).",
+                                  "WxH");
+    const QCommandLineOption scale("scale", "Pixels per point for PNG and video (1 to 4; default 1): 2 gives a "
+                                            "3840x2160 picture of a 1920x1080 layout.", "S");
+    const QCommandLineOption transparent("transparent", "PNG without a background (stage, ladder and states).");
+    const QCommandLineOption format("format", "png, svg, pdf, gif, mp4, webm or handout (default: from the extension "
+                                              "of --out, else png).", "FORMAT");
+    const QCommandLineOption view("view", "stage (default), ladder, states (TCP state diagram), charts or window.",
+                                  "VIEW");
+    const QCommandLineOption chart("chart", "With --view charts: queues (default), drops, accepts, workers, sar or "
+                                            "latency.", "CHART");
+    const QCommandLineOption theme("theme", "light (default), dark or projector.", "THEME");
+    const QCommandLineOption client("client",
+                                    "A connection the ladder (may be repeated) or the state diagram shows (from 0; "
+                                    "default 0).",
+                                    "N");
+    parser.addOptions({out, at, from, to, fps, speed, paced, steps, plain, size, scale, transparent, format, view, chart, theme, client});
+    if (const std::optional<int> status = parseCommand(parser, arguments, "export")) return *status;
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2) {
+        printErr("backlog export: expected one scenario or lesson file (backlog export FILE --out PATH [--at T | "
+                 "--from T --to T [--fps N] | --steps] …; see backlog export --help)");
+        return 2;
+    }
+    // The file first, read as `simulate` reads it: a FIFO or device refused without waiting on it, and
+    // a file full of mistakes shown a screenful at a time. The export reads it again for its run.
+    if (const FileReadResult read = readLessonOrScenarioFile(positional[1].toStdString()); !read.errors.empty()) {
+        printErrors(read.errors, read.moreErrors);
+        return 2;
+    }
+    ExportOptions options;
+    options.file = positional[1];
+    options.out = parser.value(out);
+    const auto time = [&](const QCommandLineOption& option, std::optional<Time>& into) {
+        if (!parser.isSet(option)) return true;
+        const QString text = parser.value(option);
+        const Parsed<Time> t = parseRunTime(text.toStdString());
+        if (!t) printErr("--" + option.names().front().toStdString() + " " + text.toStdString() + ": " + t.error);
+        into = t.value;
+        return bool(t);
+    };
+    if (!time(at, options.at) || !time(from, options.from) || !time(to, options.to)) return 2;
+    if (parser.isSet(fps)) {
+        bool ok = false;
+        options.fps = parser.value(fps).toInt(&ok);
+        if (!ok) {
+            printErr("--fps " + parser.value(fps).toStdString() + ": expected a whole number of frames per second");
+            return 2;
+        }
+    }
+    if (parser.isSet(speed)) {
+        const std::optional<views::PlaybackClock::Factor> factor = parseSpeed(parser.value(speed));
+        if (!factor) {
+            printErr("--speed " + parser.value(speed).toStdString() +
+                     ": expected simulated seconds per second of film, as 1/1000, 0.001 or 2");
+            return 2;
+        }
+        options.speed = *factor;
+    }
+    options.paced = parser.isSet(paced);
+    options.steps = parser.isSet(steps);
+    options.plain = parser.isSet(plain);
+    if (parser.isSet(size)) {
+        static const QRegularExpression wxh(QStringLiteral("^(\\d{1,9})x(\\d{1,9})$"));
+        const QRegularExpressionMatch m = wxh.match(parser.value(size));
+        if (!m.hasMatch()) {
+            printErr("--size " + parser.value(size).toStdString() + ": expected WIDTHxHEIGHT in pixels, as in 1920x1080");
+            return 2;
+        }
+        options.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
+    }
+    if (parser.isSet(scale)) {
+        bool ok = false;
+        options.scale = parser.value(scale).toDouble(&ok);
+        if (!ok) {
+            printErr("--scale " + parser.value(scale).toStdString() + ": expected pixels per point, as in 2 or 1.5");
+            return 2;
+        }
+    }
+    options.transparent = parser.isSet(transparent);
+    if (parser.isSet(format)) options.format = parser.value(format);
+    if (parser.isSet(view)) options.view = parser.value(view);
+    if (parser.isSet(chart)) options.chart = parser.value(chart);
+    if (parser.isSet(theme)) options.theme = parser.value(theme);
+    for (const QString& c : parser.values(client)) {
+        bool ok = false;
+        const qlonglong n = c.toLongLong(&ok);
+        if (!ok) {
+            printErr("--client " + c.toStdString() + ": expected a client's number (from 0)");
+            return 2;
+        }
+        options.clients.push_back(n);
+    }
+    options.progress = [](const QString& line) { printErr(line.toStdString()); };
+    // Ctrl+C (or a kill) stops the export between frames, so that nothing half-written is left behind:
+    // the handler only sets a flag that the export asks about (a signal handler may do little else).
+    const InterruptGuard interrupts;
+    options.cancelled = [] { return interrupted.load() != 0; };
+    const ExportResult result = exportFrames(options);
+    std::vector<ReadError> errors; // messages that already say where (no place of their own)
+    for (const QString& e : result.errors) errors.push_back({{}, 0, 0, e.toStdString()});
+    printErrors(errors);
+    if (result.cancelled) return 128 + interrupted.load(); // the shell's convention: 130 for SIGINT
+    return result.ok() ? 0 : 2;
+}
+
+} // namespace
+
+int presentHelp(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "Opens FILE straight in presenter mode: the stage full screen in the projector theme, the narration "
+        "as a caption; with a second screen, the presenter's view there (the step's notes, the answer, the "
+        "next step, a clock). PageDown/PageUp (what clickers send) and the arrow keys move between a lesson's "
+        "steps, Space plays and pauses, B blacks the screen, S turns on a spotlight, Z zooms to what a step "
+        "highlights, Escape or F5 returns to the window. Needs a display.");
+    parser.addHelpOption();
+    parser.addPositionalArgument("present", "The command.");
+    parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
+    return parseCommand(parser, arguments, "present").value_or(0);
+}
+
+bool isCommand(const QStringList& arguments) {
+    return arguments.size() > 1 &&
+           (arguments[1] == QLatin1String("simulate") || arguments[1] == QLatin1String("check") ||
+            arguments[1] == QLatin1String("export"));
+}
+
+int runCommand(const QStringList& arguments) {
+    if (arguments.value(1) == QLatin1String("simulate")) return simulate(arguments);
+    if (arguments.value(1) == QLatin1String("check")) return check(arguments);
+    if (arguments.value(1) == QLatin1String("export")) return exportCommand(arguments);
+    printErr("backlog: unknown command " + arguments.value(1).toStdString());
+    return 2;
+}
+
+} // namespace backlog::app

@@ -1,0 +1,1312 @@
+#include "app/export/Export.h"
+
+#include "views/widgets/ChartsView.h"
+#include "views/render/Fonts.h"
+#include "model/history/History.h"
+#include "views/render/LadderRenderer.h"
+#include "model/lesson/Lesson.h"
+#include "views/document/LessonPlayer.h"
+#include "app/ui/MainWindow.h"
+#include "model/lesson/Markdown.h"
+#include "app/export/PngEncoder.h"
+#include "model/kernel/Simulation.h"
+#include "views/document/SimulationDocument.h"
+#include "views/render/StageRenderer.h"
+#include "views/render/StateDiagramRenderer.h"
+#include "views/render/Theme.h"
+
+#include <QAbstractTextDocumentLayout>
+#include <QLayout>
+#include <QApplication>
+#include <QBuffer>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QImage>
+#include <QPageLayout>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QSvgGenerator>
+#include <QTemporaryDir>
+#include <QTemporaryFile>
+#include <QTextDocument>
+#include <QThread>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#ifdef Q_OS_UNIX
+#include <sys/stat.h>
+#endif
+
+namespace backlog::app {
+
+namespace {
+
+// Frame moments multiply a frame number by 1e9 and a speed's numerator: more than 63 bits can need.
+__extension__ typedef __int128 Wide;
+
+enum class Format { Png, Svg, Pdf, Gif, Mp4, Webm, Handout };
+enum class View { Stage, Ladder, States, Charts, Window }; // exportViews() in this order
+
+// The formats by the names the options use, in the order help texts list them (exportFormats()).
+constexpr std::pair<const char*, Format> kFormatNames[] = {{"png", Format::Png},   {"svg", Format::Svg},
+                                                          {"pdf", Format::Pdf},   {"gif", Format::Gif},
+                                                          {"mp4", Format::Mp4},   {"webm", Format::Webm},
+                                                          {"handout", Format::Handout}};
+
+std::optional<Format> formatNamed(const QString& name) {
+    const QString n = name.toLower();
+    for (const auto& [text, format] : kFormatNames)
+        if (n == QLatin1String(text)) return format;
+    return std::nullopt;
+}
+
+QString suffixOf(Format f) {
+    switch (f) {
+    case Format::Png: return QStringLiteral("png");
+    case Format::Svg: return QStringLiteral("svg");
+    case Format::Pdf:
+    case Format::Handout: return QStringLiteral("pdf");
+    case Format::Gif: return QStringLiteral("gif");
+    case Format::Mp4: return QStringLiteral("mp4");
+    case Format::Webm: return QStringLiteral("webm");
+    }
+    return {};
+}
+
+bool isVideo(Format f) { return f == Format::Gif || f == Format::Mp4 || f == Format::Webm; }
+bool isSequence(Format f) { return f == Format::Png || f == Format::Svg; } // a folder of numbered files
+bool isRaster(Format f) { return f == Format::Png || isVideo(f); }
+
+// "300s", "0.0015s": seconds without trailing zeros, as a user would write the option (formatDuration's
+// "5min" would not echo what was typed).
+QString duration(Time t) { return QString::fromStdString(formatSecondsTrimmed(t)) + QLatin1Char('s'); }
+
+// One picture to make: its moment, its file name in a sequence, and (a lesson step) its emphasis.
+struct Frame {
+    Time t;
+    QString name;
+    views::StageRenderer::Emphasis emphasis;
+    int step = -1; // the lesson step it shows (--steps, handout)
+};
+
+// Everything the painting threads share; read-only while they run.
+struct Job {
+    const views::SimulationDocument* doc = nullptr;
+    const Simulation* sim = nullptr;
+    Format format = Format::Png;
+    View view = View::Stage;
+    views::ChartsView::Chart chart = views::ChartsView::Chart::Queues;
+    views::Theme theme;
+    QSize size;    // points
+    double scale = 1;
+    bool transparent = false;
+    std::vector<std::uint32_t> clients;
+    std::vector<Frame> frames;
+    QSize pixels() const { return QSize(qRound(size.width() * scale), qRound(size.height() * scale)); }
+};
+
+// What a frame is painted from. The stage and the ladder are renderers: one canvas per thread (they keep
+// caches: StageRenderer.h), painting in parallel. The charts and the window are widgets: one canvas, on
+// the GUI thread.
+class Canvas {
+public:
+    virtual ~Canvas() = default;
+    // Paints the frame into (0, 0, job.size) of the painter's logical coordinates.
+    virtual void paint(QPainter& p, const Frame& frame) = 0;
+};
+
+class RendererCanvas final : public Canvas {
+public:
+    explicit RendererCanvas(const Job& job) : job_(job) {}
+    void paint(QPainter& p, const Frame& frame) override {
+        const QRectF target(QPointF(0, 0), QSizeF(job_.size));
+        if (job_.view == View::Ladder)
+            ladder_.paint(p, target, *job_.sim, frame.t, job_.theme, job_.clients);
+        else if (job_.view == View::States)
+            states_.paint(p, target, *job_.sim, frame.t, job_.theme,
+                          job_.clients.empty() ? std::nullopt : std::optional<std::uint32_t>(job_.clients.front()));
+        else
+            stage_.paint(p, target, *job_.sim, frame.t, job_.theme, frame.emphasis);
+    }
+
+private:
+    const Job& job_;
+    views::StageRenderer stage_;
+    views::LadderRenderer ladder_;
+    views::StateDiagramRenderer states_;
+};
+
+// The charts dock's chart, alone (without its selector row), at the frame's moment.
+class ChartsCanvas final : public Canvas {
+public:
+    explicit ChartsCanvas(const Job& job) : job_(job) {
+        view_.setTheme(job.theme);
+        view_.setSimulation(job.sim);
+        view_.setCurrentChart(job.chart);
+        // The chart is laid out at the frame's size (its axes and type keep their sizes, as in the dock):
+        // the widget is the chart plus the selector row above it.
+        view_.setAttribute(Qt::WA_DontShowOnScreen);
+        view_.show();
+        for (int pass = 0; pass < 2; ++pass) {
+            const QSize chart = view_.chartSize();
+            view_.resize(pass == 0 ? job.size : job.size + (view_.size() - chart));
+            if (view_.layout()) view_.layout()->activate();
+        }
+    }
+    void paint(QPainter& p, const Frame& frame) override {
+        view_.setPlayhead(frame.t);
+        view_.renderChart(p, QRectF(QPointF(0, 0), QSizeF(job_.size)));
+    }
+
+private:
+    const Job& job_;
+    views::ChartsView view_;
+};
+
+// The whole window at the frame's moment: the window's own (passed in), or one built for the export.
+class WindowCanvas final : public Canvas {
+public:
+    WindowCanvas(QWidget* window, std::function<void(Time)> seek) : window_(window), seek_(std::move(seek)) {}
+    void paint(QPainter& p, const Frame& frame) override {
+        seek_(frame.t);
+        settle();
+        window_->render(&p, QPoint(), QRegion(), QWidget::DrawWindowBackground | QWidget::DrawChildren);
+    }
+
+    // The window's views follow the playhead partly through queued calls and zero-time timers (the
+    // lesson's step, layouts): let them all run, so a frame never depends on how far they had got.
+    static void settle() {
+        for (int i = 0; i < 3; ++i) {
+            QCoreApplication::sendPostedEvents();
+            QCoreApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
+        }
+    }
+
+private:
+    QWidget* window_;
+    std::function<void(Time)> seek_;
+};
+
+// A window for `--view window` from the command line: the default layout, the chosen theme and size,
+// never shown on a screen. Its settings live in a throwaway folder, so the export neither reads the
+// user's dock layout (the frames would depend on it) nor changes the user's theme or recent files.
+class OwnWindow {
+public:
+    OwnWindow() = default;
+    OwnWindow(const OwnWindow&) = delete;
+    OwnWindow& operator=(const OwnWindow&) = delete;
+    // The settings go back to Qt's own place (QSettings' default, the generic config folder), so that a
+    // program that exported a window keeps its settings where they were.
+    ~OwnWindow() {
+        window_.reset();
+        if (!redirected_) return;
+        const QString standard = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, standard);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, standard);
+    }
+
+    QString open(const Job& job, const QString& file) {
+        if (!settingsDir_.isValid()) return QStringLiteral("cannot make a folder for the window's settings");
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir_.path());
+        redirected_ = true;
+        window_ = std::make_unique<MainWindow>();
+        window_->setAttribute(Qt::WA_DontShowOnScreen);
+        window_->applyTheme(job.theme.name, false);
+        window_->resize(job.size);
+        window_->show();
+        if (!window_->openFile(file)) return file + QStringLiteral(": cannot be opened in a window");
+        window_->resize(job.size); // opening may have restored a size
+        // A window has a least size (its docks and toolbar): a smaller frame would cut it off.
+        if (window_->size() != job.size) {
+            const QSize least = window_->minimumSizeHint().expandedTo(window_->minimumSize());
+            return QStringLiteral("--size %1x%2: the window is at least %3x%4; give a larger --size")
+                .arg(job.size.width())
+                .arg(job.size.height())
+                .arg(std::max(least.width(), window_->width()))
+                .arg(std::max(least.height(), window_->height()));
+        }
+        return {};
+    }
+    MainWindow* window() const { return window_.get(); }
+
+private:
+    QTemporaryDir settingsDir_;
+    std::unique_ptr<MainWindow> window_;
+    bool redirected_ = false;
+};
+
+// Progress for a sequence: lines at most one a second and a summary at the end; `advanced` for a bar;
+// and whether the caller has cancelled.
+class Progress {
+public:
+    Progress(const ExportOptions& o, std::size_t total)
+        : report_(o.progress), advanced_(o.advanced), cancelled_(o.cancelled), total_(total) {
+        clock_.start();
+    }
+    void update(std::size_t done) {
+        const qint64 now = clock_.elapsed();
+        if (advanced_ && (done >= total_ || now - lastBar_ >= 50)) {
+            lastBar_ = now;
+            advanced_(static_cast<int>(done), static_cast<int>(total_));
+        }
+        if (!report_ || done >= total_ || now - lastLine_ < 1000) return;
+        lastLine_ = now;
+        report_(QStringLiteral("exported %1/%2 frames").arg(done).arg(total_));
+    }
+    bool cancelled() {
+        if (!cancelled_ || !cancelled_()) return false;
+        wasCancelled_ = true;
+        return true;
+    }
+    bool wasCancelled() const { return wasCancelled_; }
+    double seconds() const { return static_cast<double>(clock_.nsecsElapsed()) / 1e9; }
+    void finish(const QString& out) {
+        if (advanced_) advanced_(static_cast<int>(total_), static_cast<int>(total_));
+        if (!report_) return;
+        const double s = seconds();
+        report_(QStringLiteral("exported %1 frames to %2 in %3 s (%4 frames/s)")
+                    .arg(total_)
+                    .arg(out)
+                    .arg(s, 0, 'f', 2)
+                    .arg(s > 0 ? static_cast<double>(total_) / s : 0.0, 0, 'f', 1));
+    }
+
+private:
+    std::function<void(const QString&)> report_;
+    std::function<void(int, int)> advanced_;
+    std::function<bool()> cancelled_;
+    std::size_t total_;
+    QElapsedTimer clock_;
+    qint64 lastLine_ = 0;
+    qint64 lastBar_ = -1000;
+    bool wasCancelled_ = false;
+};
+
+const QString kCancelled = QStringLiteral("cancelled; nothing was written");
+
+// QTemporaryDir and QTemporaryFile are private to their owner (0700, 0600): what is finished gets the
+// permissions anything else the user makes would have (0777 or 0666 less the umask).
+void makeOrdinary(const QString& path, bool folder) {
+#ifdef Q_OS_UNIX
+    // umask() can only be read by setting it: done once, the first time, not around every export.
+    static const mode_t mask = [] {
+        const mode_t m = ::umask(0);
+        ::umask(m);
+        return m;
+    }();
+    const mode_t mode = (folder ? 0777 : 0666) & ~mask;
+    ::chmod(QFile::encodeName(path).constData(), mode);
+#else
+    Q_UNUSED(path);
+    Q_UNUSED(folder);
+#endif
+}
+
+QString cannotWrite(const QString& path, const QString& why) { return path + QStringLiteral(": cannot write: ") + why; }
+
+// ---- Writes that are checked, with the system's reason when they fail.
+//
+// Qt's file devices do not say reliably that a write failed. A write that the disk takes only part of
+// (it fills up) returns the part, with no error; QSaveFile::commit() then renames the truncated file
+// over the good one and returns true; and the error text, when there is one, may be "Unknown error"
+// while errno says ENOSPC. So every file here is opened unbuffered (nothing waits in Qt's buffer for a
+// flush whose failure nobody reads), every byte is written by writeAll() (a short write is tried again
+// with the rest, which then fails with the reason), and the reason is the device's or else errno's.
+
+// The system's words for why `file` could not be written: the device's text when it has one, else
+// errno's as it was just after the failed call (`error`).
+QString reasonOf(const QFileDevice& file, int error) {
+    if (file.error() != QFileDevice::NoError) {
+        const QString said = file.errorString();
+        if (!said.isEmpty() && said != QLatin1String("Unknown error")) return said;
+    }
+    if (error != 0) return qt_error_string(error);
+    return QStringLiteral("the write stopped short");
+}
+
+// All of data[0, size) to `file`, or the reason it could not be.
+QString writeAll(QFileDevice& file, const char* data, qint64 size) {
+    while (size > 0) {
+        errno = 0;
+        const qint64 n = file.write(data, size);
+        const int error = errno;
+        if (n <= 0) return reasonOf(file, error);
+        data += n;
+        size -= n;
+    }
+    return {};
+}
+QString writeAll(QFileDevice& file, const QByteArray& bytes) { return writeAll(file, bytes.constData(), bytes.size()); }
+
+// A file that replaces PATH as a whole when committed, or not at all: a QSaveFile whose every write and
+// whose commit are checked. Not committed, it is removed (QSaveFile's destructor).
+class SafeFile {
+public:
+    explicit SafeFile(const QString& path) : file_(path) {}
+    // The reason it cannot be opened, or an empty string.
+    QString open() {
+        errno = 0;
+        if (file_.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) return {};
+        return reasonOf(file_, errno);
+    }
+    QString write(const char* data, qint64 size) {
+        if (!failure_.isEmpty()) return failure_;
+        failure_ = writeAll(file_, data, size);
+        return failure_;
+    }
+    QString write(const QByteArray& bytes) { return write(bytes.constData(), bytes.size()); }
+    // Renames the written file to PATH (after an earlier failure: removes it and gives that reason).
+    QString commit() {
+        if (!failure_.isEmpty()) {
+            file_.cancelWriting();
+            return failure_;
+        }
+        errno = 0;
+        if (file_.commit()) return {};
+        return reasonOf(file_, errno);
+    }
+    void cancel() { file_.cancelWriting(); }
+
+private:
+    QSaveFile file_;
+    QString failure_;
+};
+
+// What a QPdfWriter writes into: its many small writes gathered into large ones to a SafeFile, each
+// checked; the first failure is kept, and everything after it refused.
+class CheckedSink final : public QIODevice {
+public:
+    explicit CheckedSink(SafeFile& file) : file_(file) { open(QIODevice::WriteOnly); }
+    ~CheckedSink() override { QIODevice::close(); }
+    bool failed() const { return !failure_.isEmpty(); }
+    const QString& failure() const { return failure_; }
+    // Writes what is gathered; the reason it could not be, or an empty string.
+    QString drain() {
+        if (failure_.isEmpty() && !pending_.isEmpty()) failure_ = file_.write(pending_);
+        pending_.clear();
+        return failure_;
+    }
+
+protected:
+    qint64 readData(char*, qint64) override { return -1; }
+    qint64 writeData(const char* data, qint64 size) override {
+        if (failed()) return -1;
+        pending_.append(data, size);
+        if (pending_.size() >= kChunk && !drain().isEmpty()) return -1;
+        return size;
+    }
+
+private:
+    static constexpr qsizetype kChunk = 1 << 20;
+    SafeFile& file_;
+    QByteArray pending_;
+    QString failure_;
+};
+
+// A raster frame: size × scale pixels, painted in the frame's points; transparent or the theme's
+// background underneath.
+QImage paintImage(Canvas& canvas, const Job& job, const Frame& frame) {
+    QImage image(job.pixels(), QImage::Format_ARGB32_Premultiplied);
+    if (image.isNull()) return image;
+    image.setDevicePixelRatio(job.scale);
+    // 96 dpi per point of the layout (encodePng writes it): the frame's size on a slide is its layout's.
+    const int dotsPerMetre = qRound(96.0 / 0.0254 * job.scale);
+    image.setDotsPerMeterX(dotsPerMetre);
+    image.setDotsPerMeterY(dotsPerMetre);
+    image.fill(job.transparent ? QColor(Qt::transparent) : job.theme.background);
+    QPainter p(&image);
+    canvas.paint(p, frame);
+    p.end();
+    return image;
+}
+
+QString outOfMemory(const Job& job) {
+    return QStringLiteral("not enough memory for a %1x%2 frame").arg(job.pixels().width()).arg(job.pixels().height());
+}
+
+// One frame as the bytes of a PNG or SVG file. Returns the error, or an empty string.
+QString encodeFrame(QByteArray& bytes, Canvas& canvas, const Job& job, const Frame& frame) {
+    if (job.format == Format::Svg) {
+        QBuffer buffer(&bytes);
+        buffer.open(QIODevice::WriteOnly);
+        QSvgGenerator svg;
+        svg.setOutputDevice(&buffer);
+        svg.setSize(job.size);
+        svg.setViewBox(QRect(QPoint(0, 0), job.size));
+        svg.setTitle(frame.name);
+        QPainter p;
+        if (!p.begin(&svg)) return QStringLiteral("cannot start an SVG drawing");
+        canvas.paint(p, frame);
+        p.end();
+        return {};
+    }
+    const QImage image = paintImage(canvas, job, frame);
+    if (image.isNull()) return outOfMemory(job);
+    // Opaque frames are written without alpha: the same pixels, smaller and faster to encode.
+    bytes = encodePng(image, job.transparent);
+    if (bytes.isEmpty()) return outOfMemory(job);
+    return {};
+}
+
+// Frames produced in order of index, possibly on several threads, handed to `consume` on the calling
+// thread in order. `produce` fills a frame's output or returns an error; the first error (or a
+// cancel) stops the others. Output is what one frame becomes (encoded bytes, or an image for a video).
+struct Output {
+    QByteArray bytes;
+    QImage image;
+};
+using Produce = std::function<QString(Canvas&, const Frame&, Output&)>;
+using Consume = std::function<QString(std::size_t, Output&&)>;
+
+// `produce` and `consume` as one call that turns running out of memory into a message: a frame of a
+// large export is tens of megabytes, and a worker thread must not end the program.
+template <class F>
+QString guarded(const Job& job, F&& f) {
+    try {
+        return f();
+    } catch (const std::bad_alloc&) {
+        return outOfMemory(job);
+    }
+}
+
+QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Produce& produce, const Consume& consume,
+                  Progress& progress) {
+    const std::size_t total = job.frames.size();
+    if (canvases.size() == 1) { // a widget, or one thread: all on this one
+        for (std::size_t i = 0; i < total; ++i) {
+            if (progress.cancelled()) return kCancelled;
+            Output out;
+            if (QString e = guarded(job, [&] { return produce(*canvases.front(), job.frames[i], out); }); !e.isEmpty()) return e;
+            if (QString e = guarded(job, [&] { return consume(i, std::move(out)); }); !e.isEmpty()) return e;
+            progress.update(i + 1);
+        }
+        return {};
+    }
+    // Threads take the next index while it is fewer than `window` ahead of the one being consumed, so a
+    // slow consumer (a video encoder) holds at most that many finished frames in memory: four a thread,
+    // fewer when frames are large (raw video frames: 33 MB at 3840×2160), within about 512 MB.
+    const auto frameBytes = static_cast<std::size_t>(job.pixels().width()) * static_cast<std::size_t>(job.pixels().height()) * 4;
+    const std::size_t window =
+        std::clamp<std::size_t>((std::size_t{512} << 20) / std::max<std::size_t>(frameBytes, 1), canvases.size() + 1,
+                                4 * canvases.size());
+    std::vector<std::optional<Output>> ready(total);
+    std::vector<QString> errors(total);
+    std::mutex mutex;
+    std::condition_variable produced, consumed;
+    std::size_t next = 0, taken = 0;
+    bool stop = false;
+
+    const auto work = [&](Canvas* canvas) {
+        for (;;) {
+            std::size_t i;
+            {
+                std::unique_lock lock(mutex);
+                consumed.wait(lock, [&] { return stop || next >= total || next < taken + window; });
+                if (stop || next >= total) return;
+                i = next++;
+            }
+            Output out;
+            QString error = guarded(job, [&] { return produce(*canvas, job.frames[i], out); });
+            {
+                const std::lock_guard lock(mutex);
+                errors[i] = std::move(error);
+                ready[i] = std::move(out);
+            }
+            produced.notify_one();
+        }
+    };
+    QString error;
+    std::vector<std::jthread> threads;
+    // However this function is left (an error, a cancel, an exception), the workers are told to stop
+    // before they are joined: otherwise a worker waiting for room would be waited for forever.
+    const auto stopWorkers = [&] {
+        {
+            const std::lock_guard lock(mutex);
+            stop = true;
+        }
+        consumed.notify_all();
+        threads.clear(); // joins
+    };
+    struct Finally {
+        std::function<void()> f;
+        ~Finally() { f(); }
+    } finally{stopWorkers};
+    threads.reserve(canvases.size());
+    for (Canvas* c : canvases) threads.emplace_back(work, c);
+    std::unique_lock lock(mutex);
+    while (taken < total) {
+        // Wake at least every 50 ms: the progress bar and a cancel are served from here, without the
+        // lock (asking about a cancel runs the dialog's events, which may take a while).
+        produced.wait_for(lock, std::chrono::milliseconds(50), [&] { return ready[taken].has_value(); });
+        std::optional<Output> out;
+        QString problem;
+        std::size_t done = taken;
+        if (ready[taken]) {
+            out = std::move(ready[taken]);
+            ready[taken].reset();
+            problem = std::move(errors[taken]);
+            done = ++taken;
+        }
+        lock.unlock();
+        consumed.notify_all();
+        if (out && problem.isEmpty()) problem = guarded(job, [&] { return consume(done - 1, std::move(*out)); });
+        progress.update(done);
+        if (!problem.isEmpty()) {
+            error = problem;
+            break;
+        }
+        if (progress.cancelled()) {
+            error = kCancelled;
+            break;
+        }
+        lock.lock();
+    }
+    if (lock.owns_lock()) lock.unlock();
+    return error;
+}
+
+// One PNG or SVG frame to a file, replaced as a whole or not at all.
+QString writeSingle(const ExportOptions& o, const Job& job, Canvas& canvas) {
+    if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; --at writes one file");
+    QByteArray bytes;
+    if (const QString error = guarded(job, [&] { return encodeFrame(bytes, canvas, job, job.frames.front()); }); !error.isEmpty())
+        return cannotWrite(o.out, error);
+    SafeFile file(o.out);
+    if (QString why = file.open(); !why.isEmpty()) return cannotWrite(o.out, why);
+    file.write(bytes);
+    if (QString why = file.commit(); !why.isEmpty()) return cannotWrite(o.out, why);
+    return {};
+}
+
+// A PDF drawn by one painter, page after page, on this thread (a PDF is written in page order).
+// `setUp` lays out the pages; `page` draws page i. Replaced as a whole or not at all: every write is
+// checked (CheckedSink), the painter's end (the PDF's trailer) and the commit too, and the first
+// failure stops the pages.
+QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int resolution, std::size_t pages,
+                      const std::function<void(QPainter&, QPdfWriter&, std::size_t)>& page, Progress& progress) {
+    if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; a PDF is one file");
+    SafeFile file(o.out);
+    if (QString why = file.open(); !why.isEmpty()) return cannotWrite(o.out, why);
+    CheckedSink sink(file);
+    const QString error = [&]() -> QString {
+        QPdfWriter pdf(&sink);
+        pdf.setCreator(QStringLiteral("Backlog"));
+        pdf.setTitle(QFileInfo(o.document ? o.document->path() : o.file).fileName());
+        pdf.setResolution(resolution);
+        pdf.setPageLayout(layout);
+        QPainter p;
+        if (!p.begin(&pdf)) return cannotWrite(o.out, sink.failed() ? sink.failure() : QStringLiteral("cannot start a PDF"));
+        for (std::size_t i = 0; i < pages; ++i) {
+            if (progress.cancelled()) {
+                p.end();
+                return kCancelled;
+            }
+            if (sink.failed()) break; // the disk is full: no point drawing the rest
+            if (i > 0 && !pdf.newPage()) {
+                p.end();
+                return cannotWrite(o.out, sink.failed() ? sink.failure() : QStringLiteral("cannot add a page"));
+            }
+            page(p, pdf, i);
+            progress.update(i + 1);
+        }
+        const bool ended = p.end();
+        if (!sink.drain().isEmpty()) return cannotWrite(o.out, sink.failure());
+        if (!ended) return cannotWrite(o.out, QStringLiteral("cannot finish the PDF"));
+        return {};
+    }();
+    if (!error.isEmpty()) {
+        file.cancel();
+        return error;
+    }
+    if (QString why = file.commit(); !why.isEmpty()) return cannotWrite(o.out, why);
+    return {};
+}
+
+// Every frame as a page of its own size (72 dpi, so a point of the frame is a point of the page).
+QString writePdf(const ExportOptions& o, const Job& job, Canvas& canvas, Progress& progress) {
+    // ExactMatch: a size near a standard one must not be snapped to it (the aspect would change).
+    const QPageLayout layout(QPageSize(QSizeF(job.size), QPageSize::Point, QString(), QPageSize::ExactMatch),
+                             QPageLayout::Portrait, QMarginsF(0, 0, 0, 0));
+    return writePdfPages(
+        o, layout, 72, job.frames.size(),
+        [&](QPainter& p, QPdfWriter& pdf, std::size_t i) {
+            p.save();
+            p.scale(pdf.width() / static_cast<double>(job.size.width()), pdf.height() / static_cast<double>(job.size.height()));
+            canvas.paint(p, job.frames[i]);
+            p.restore();
+        },
+        progress);
+}
+
+// The handout: an A4 page per lesson step with its title, its frame (vector) and its narration and
+// question, for students to take away. A teacher's notes are not on it.
+QString writeHandout(const ExportOptions& o, const Job& job, Canvas& canvas, Progress& progress) {
+    const Lesson& lesson = *job.doc->lesson();
+    const QPageLayout layout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(18, 16, 18, 16),
+                             QPageLayout::Millimeter);
+    const QString lessonTitle = QString::fromStdString(lesson.title).toHtmlEscaped();
+    const std::size_t n = job.frames.size();
+    return writePdfPages(
+        o, layout, 72, n, // 72 dpi: a unit is a point, and fonts in points come out at their size
+        [&](QPainter& p, QPdfWriter& pdf, std::size_t i) {
+            const Frame& frame = job.frames[i];
+            const Step& step = lesson.steps[static_cast<std::size_t>(frame.step)];
+            p.save();
+            const double width = pdf.width(), height = pdf.height();
+
+            QFont small(job.theme.sansFamily);
+            small.setPointSizeF(8.5);
+            p.setFont(small);
+            p.setPen(QColor(0x55, 0x55, 0x55));
+            p.drawText(QRectF(0, 0, width, 14), Qt::AlignLeft | Qt::AlignVCenter, QString::fromStdString(lesson.title));
+            p.drawText(QRectF(0, 0, width, 14), Qt::AlignRight | Qt::AlignVCenter,
+                       QStringLiteral("Step %1 of %2 · t = %3").arg(frame.step + 1).arg(lesson.steps.size()).arg(
+                           QString::fromStdString(formatDuration(frame.t))));
+
+            // The frame, scaled to the page's width, keeping its aspect; framed by a hairline.
+            const double frameHeight = std::min(height * 0.55, width * job.size.height() / job.size.width());
+            const double frameWidth = frameHeight * job.size.width() / job.size.height();
+            const QRectF box((width - frameWidth) / 2, 20, frameWidth, frameHeight);
+            p.save();
+            p.translate(box.topLeft());
+            p.scale(frameWidth / job.size.width(), frameHeight / job.size.height());
+            p.setClipRect(QRectF(QPointF(0, 0), QSizeF(job.size)));
+            p.fillRect(QRectF(QPointF(0, 0), QSizeF(job.size)), job.theme.background);
+            canvas.paint(p, frame);
+            p.restore();
+            p.setPen(QPen(QColor(0xBB, 0xBB, 0xBB), 0.5));
+            p.setBrush(Qt::NoBrush);
+            p.drawRect(box);
+
+            // The words: the step's title, its narration, its question (without the answer).
+            QString html = QStringLiteral("<h2 style='margin-bottom:4pt'>%1</h2>")
+                               .arg(QString::fromStdString(step.title.empty() ? markdownToPlain(step.say) : step.title)
+                                        .toHtmlEscaped());
+            html += QString::fromStdString(markdownToHtml(step.say).html);
+            if (step.question) {
+                const Question& q = *step.question;
+                html += QStringLiteral("<p style='margin-top:10pt'><b>Question.</b> %1</p>")
+                            .arg(QString::fromStdString(markdownToHtml(q.ask).html));
+                if (q.kind == Question::Kind::Choice) {
+                    html += QStringLiteral("<ol type='a'>");
+                    for (const std::string& c : q.choices)
+                        html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(markdownToHtml(c).html));
+                    html += QStringLiteral("</ol>");
+                } else {
+                    html += QStringLiteral("<p>Answer: ______ %1</p>").arg(QString::fromStdString(q.unit).toHtmlEscaped());
+                }
+            }
+            QTextDocument text;
+            text.documentLayout()->setPaintDevice(&pdf); // the page's metrics, not the screen's
+            QFont body(job.theme.sansFamily);
+            body.setPointSizeF(10.5);
+            text.setDefaultFont(body);
+            text.setDocumentMargin(0);
+            text.setHtml(html);
+            text.setTextWidth(width);
+            p.save();
+            p.translate(0, box.bottom() + 16);
+            const QRectF clip(0, 0, width, height - box.bottom() - 16 - 18);
+            text.drawContents(&p, clip);
+            p.restore();
+
+            p.setFont(small);
+            p.setPen(QColor(0x77, 0x77, 0x77));
+            p.drawText(QRectF(0, height - 12, width, 12), Qt::AlignRight | Qt::AlignVCenter,
+                       QStringLiteral("%1 / %2").arg(i + 1).arg(n));
+            p.drawText(QRectF(0, height - 12, width, 12), Qt::AlignLeft | Qt::AlignVCenter,
+                       QStringLiteral("Backlog · %1").arg(lessonTitle));
+            p.restore();
+        },
+        progress);
+}
+
+// PNG or SVG frames into a new folder: painted (in parallel when the canvas allows) into
+// PATH.partial-XXXXXX, which becomes PATH only when every frame is written.
+QString writeSequence(const ExportOptions& o, const Job& job, const std::vector<Canvas*>& canvases, Progress& progress) {
+    // Cleaned, so that "frames/" gets a sibling "frames.partial-…", not a folder inside itself.
+    const QString target = QDir::cleanPath(QFileInfo(o.out).absoluteFilePath());
+    const bool emptyFolderThere = QFileInfo(target).isDir();
+    QTemporaryDir partial(target + QStringLiteral(".partial-XXXXXX"));
+    if (!partial.isValid()) return cannotWrite(o.out, partial.errorString());
+    const QDir folder(partial.path());
+
+    const Produce produce = [&job](Canvas& canvas, const Frame& frame, Output& out) {
+        return encodeFrame(out.bytes, canvas, job, frame);
+    };
+    const Consume consume = [&](std::size_t i, Output&& out) -> QString {
+        const QString& name = job.frames[i].name;
+        QFile file(folder.filePath(name));
+        const auto failed = [&](const QString& why) { return cannotWrite(o.out, name + QStringLiteral(": ") + why); };
+        errno = 0;
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) return failed(reasonOf(file, errno));
+        if (const QString why = writeAll(file, out.bytes); !why.isEmpty()) return failed(why);
+        errno = 0;
+        file.close();
+        if (file.error() != QFileDevice::NoError) return failed(reasonOf(file, errno));
+        return {};
+    };
+    if (QString error = runFrames(job, canvases, produce, consume, progress); !error.isEmpty())
+        return error; // `partial` removes what was written
+
+    // An empty folder at PATH gives way to the finished one (a rename cannot replace a folder).
+    if (emptyFolderThere && !QDir().rmdir(target)) return cannotWrite(o.out, QStringLiteral("cannot replace the empty folder"));
+    std::error_code ec; // the system's reason when the rename fails (UTF-16 paths, as for a video)
+    std::filesystem::rename(std::filesystem::path(partial.path().toStdU16String()), std::filesystem::path(target.toStdU16String()), ec);
+    if (ec) {
+        if (emptyFolderThere) QDir().mkdir(target);
+        return cannotWrite(o.out, QStringLiteral("cannot rename %1 to it: %2")
+                                      .arg(QDir::toNativeSeparators(partial.path()), QString::fromStdString(ec.message())));
+    }
+    partial.setAutoRemove(false);
+    makeOrdinary(target, true);
+    return {};
+}
+
+// ffmpeg's arguments for a video of raw BGRA frames on its standard input. The encoders are chosen for
+// slides: H.264 (plays everywhere) and VP9 at constant quality, and a GIF with a palette per frame
+// (a palette for the whole film would need every frame in memory first). `bitexact` keeps ffmpeg's
+// version out of the file, so the same frames give the same bytes.
+QStringList ffmpegArguments(const Job& job, int fps, const QString& out) {
+    const QSize px = job.pixels();
+    QStringList a = {QStringLiteral("-hide_banner"), QStringLiteral("-loglevel"), QStringLiteral("error"),
+                     QStringLiteral("-nostdin"),    QStringLiteral("-f"),        QStringLiteral("rawvideo"),
+                     QStringLiteral("-pix_fmt"),    QStringLiteral("bgra"),      QStringLiteral("-s"),
+                     QStringLiteral("%1x%2").arg(px.width()).arg(px.height()),
+                     QStringLiteral("-framerate"),  QString::number(fps),        QStringLiteral("-i"),
+                     QStringLiteral("pipe:0"),      QStringLiteral("-an"),       QStringLiteral("-map_metadata"),
+                     QStringLiteral("-1"),          QStringLiteral("-fflags"),   QStringLiteral("+bitexact"),
+                     QStringLiteral("-flags:v"),    QStringLiteral("+bitexact")};
+    switch (job.format) {
+    case Format::Gif:
+        a << QStringLiteral("-vf")
+          << QStringLiteral("split[a][b];[a]palettegen=stats_mode=single:reserve_transparent=0[p];[b][p]paletteuse=new=1:dither=none")
+          << QStringLiteral("-loop") << QStringLiteral("0") << QStringLiteral("-f") << QStringLiteral("gif");
+        break;
+    case Format::Mp4:
+        a << QStringLiteral("-c:v") << QStringLiteral("libx264") << QStringLiteral("-preset") << QStringLiteral("medium")
+          << QStringLiteral("-tune") << QStringLiteral("animation") << QStringLiteral("-crf") << QStringLiteral("18")
+          << QStringLiteral("-pix_fmt") << QStringLiteral("yuv420p") << QStringLiteral("-movflags")
+          << QStringLiteral("+faststart") << QStringLiteral("-f") << QStringLiteral("mp4");
+        break;
+    case Format::Webm:
+        a << QStringLiteral("-c:v") << QStringLiteral("libvpx-vp9") << QStringLiteral("-crf") << QStringLiteral("30")
+          << QStringLiteral("-b:v") << QStringLiteral("0") << QStringLiteral("-deadline") << QStringLiteral("good")
+          << QStringLiteral("-cpu-used") << QStringLiteral("4") << QStringLiteral("-row-mt") << QStringLiteral("1")
+          << QStringLiteral("-pix_fmt") << QStringLiteral("yuv420p") << QStringLiteral("-f") << QStringLiteral("webm");
+        break;
+    default: break;
+    }
+    a << QStringLiteral("-y") << out;
+    return a;
+}
+
+QString ffmpegMissing(Format f) {
+    return QStringLiteral("--format %1 needs ffmpeg, which was not found on PATH; install the package ffmpeg "
+                          "(Debian, Ubuntu: sudo apt install ffmpeg) or export PNG frames and encode them yourself")
+        .arg(suffixOf(f));
+}
+
+// A video: frames painted (in parallel when the canvas allows) and piped in order, as raw pixels, into
+// ffmpeg, which writes a temporary sibling file; renamed to PATH when ffmpeg has finished well.
+QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::vector<Canvas*>& canvases,
+                   Progress& progress) {
+    const QString ffmpeg = QStandardPaths::findExecutable(QStringLiteral("ffmpeg"));
+    if (ffmpeg.isEmpty()) return ffmpegMissing(job.format);
+    if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; a video is one file");
+    const QString target = QFileInfo(o.out).absoluteFilePath();
+    QTemporaryFile partial(target + QStringLiteral(".partial-XXXXXX"));
+    errno = 0;
+    if (!partial.open()) return cannotWrite(o.out, reasonOf(partial, errno));
+    partial.close(); // ffmpeg writes it; the object removes it unless it is renamed
+
+    // What ffmpeg says (at -loglevel error, only errors), gathered as it comes: the first 64 KB. Made
+    // before the process, so that it outlives anything the process's destructor may still deliver.
+    QByteArray said;
+    QProcess encoder;
+    encoder.setProgram(ffmpeg);
+    encoder.setArguments(ffmpegArguments(job, fps, partial.fileName()));
+    encoder.setProcessChannelMode(QProcess::SeparateChannels);
+    const auto listen = [&] {
+        const QByteArray more = encoder.readAllStandardError();
+        if (said.size() < 65536) said += more.left(65536 - said.size());
+    };
+    QObject::connect(&encoder, &QProcess::readyReadStandardError, &encoder, listen);
+    encoder.start(QIODevice::ReadWrite);
+    if (!encoder.waitForStarted(10'000)) return QStringLiteral("cannot start ffmpeg: ") + encoder.errorString();
+    // A failed write of the film in what ffmpeg says. Some versions report one ("Error writing trailer of
+    // F: No space left on device") and still exit with status 0, so its words are read, not only its status.
+    static const QRegularExpression writeFailure(
+        QStringLiteral("error (writing|closing|opening)|write_frame|write_packet|no space left|quota|input/output error|"
+                       "file too large|read-only file system"),
+        QRegularExpression::CaseInsensitiveOption);
+    // One line of it: the one that says a write failed (it names the system's reason), else its last;
+    // the temporary file's name in it is PATH's.
+    const auto ffmpegSaid = [&] {
+        listen();
+        QStringList lines;
+        for (const QString& line : QString::fromLocal8Bit(said).split(QLatin1Char('\n')))
+            if (!line.trimmed().isEmpty()) lines << line.trimmed();
+        QString line = lines.isEmpty() ? QString() : lines.back();
+        for (const QString& l : lines)
+            if (writeFailure.match(l).hasMatch()) {
+                line = l;
+                break;
+            }
+        if (line.isEmpty()) return QStringLiteral("ffmpeg stopped");
+        line.replace(partial.fileName(), QDir::toNativeSeparators(o.out));
+        line.replace(QDir::toNativeSeparators(partial.fileName()), QDir::toNativeSeparators(o.out));
+        return QStringLiteral("ffmpeg: ") + line;
+    };
+    const auto stopEncoder = [&encoder] {
+        encoder.kill();
+        encoder.waitForFinished(10'000);
+    };
+
+    const Produce produce = [&job](Canvas& canvas, const Frame& frame, Output& out) -> QString {
+        out.image = paintImage(canvas, job, frame);
+        if (out.image.isNull()) return outOfMemory(job);
+        out.image.convertTo(QImage::Format_RGB32); // B, G, R, 255 in memory: ffmpeg's bgra
+        return {};
+    };
+    const Consume consume = [&](std::size_t, Output&& out) -> QString {
+        const QImage& image = out.image;
+        const auto rowBytes = static_cast<qsizetype>(image.width()) * 4;
+        for (int y = 0; y < image.height(); ++y)
+            encoder.write(reinterpret_cast<const char*>(image.constScanLine(y)), rowBytes);
+        // Keep at most a few frames queued for ffmpeg: the pipe is the bottleneck for slow encoders.
+        while (encoder.bytesToWrite() > 2 * rowBytes * image.height()) {
+            if (encoder.state() != QProcess::Running) return cannotWrite(o.out, ffmpegSaid());
+            encoder.waitForBytesWritten(50);
+            if (progress.cancelled()) return kCancelled;
+        }
+        return {};
+    };
+    if (QString error = runFrames(job, canvases, produce, consume, progress); !error.isEmpty()) {
+        stopEncoder();
+        return error;
+    }
+    while (encoder.bytesToWrite() > 0 && encoder.state() == QProcess::Running) {
+        encoder.waitForBytesWritten(100);
+        if (progress.cancelled()) {
+            stopEncoder();
+            return kCancelled;
+        }
+    }
+    encoder.closeWriteChannel();
+    // ffmpeg finishes the file after its input ends (x264's lookahead, VP9's second pass): wait, still
+    // answering a cancel.
+    while (!encoder.waitForFinished(100)) {
+        if (encoder.state() != QProcess::Running) break;
+        if (progress.cancelled()) {
+            stopEncoder();
+            return kCancelled;
+        }
+    }
+    listen();
+    if (encoder.exitStatus() != QProcess::NormalExit || encoder.exitCode() != 0 ||
+        writeFailure.match(QString::fromLocal8Bit(said)).hasMatch())
+        return cannotWrite(o.out, ffmpegSaid());
+    std::error_code ec;
+    // Replaces PATH at once. UTF-16 paths: a narrow string would be read in the ANSI code page on Windows.
+    std::filesystem::rename(std::filesystem::path(partial.fileName().toStdU16String()),
+                            std::filesystem::path(target.toStdU16String()), ec);
+    if (ec) return cannotWrite(o.out, QString::fromStdString(ec.message()));
+    partial.setAutoRemove(false);
+    makeOrdinary(target, false);
+    return {};
+}
+
+// "frame-00001.png": numbered from 1, with enough digits that the names sort in order.
+QString numbered(const QString& stem, std::size_t n, std::size_t total, int minDigits, Format f) {
+    const int digits = std::max(minDigits, static_cast<int>(QString::number(total).size()));
+    return QStringLiteral("%1-%2.%3").arg(stem).arg(n, digits, 10, QLatin1Char('0')).arg(suffixOf(f));
+}
+
+std::optional<views::ChartsView::Chart> chartNamed(const QString& key) {
+    const QStringList keys = chartKeys();
+    const auto charts = views::ChartsView::charts();
+    const qsizetype i = keys.indexOf(key.toLower());
+    if (i < 0 || i >= charts.size()) return std::nullopt;
+    return charts[i];
+}
+
+} // namespace
+
+ExportResult exportFrames(const ExportOptions& o) {
+    ExportResult result;
+    const auto fail = [&result](const QString& message) {
+        result.errors << message;
+        return result;
+    };
+    if (!qobject_cast<QGuiApplication*>(QCoreApplication::instance()))
+        return fail(QStringLiteral("export needs a QGuiApplication (painting text needs one)"));
+
+    // ---- the options, before anything is read or written
+    if (o.out.isEmpty()) return fail(QStringLiteral("expected --out PATH"));
+    if (const QString refused = outIsTheInput(o.out, o.document ? o.document->path() : o.file); !refused.isEmpty())
+        return fail(refused);
+    std::optional<Format> format;
+    const QString extension = QFileInfo(o.out).suffix();
+    if (!o.format.isEmpty()) {
+        format = formatNamed(o.format);
+        if (!format)
+            return fail(QStringLiteral("--format %1: unknown format; expected %2").arg(o.format, exportFormats().join(QStringLiteral(", "))));
+    } else if (!(format = formatNamed(extension)) || *format == Format::Handout) {
+        if (o.at && !extension.isEmpty())
+            return fail(QStringLiteral("--out %1: cannot tell the format from .%2; name it .png, .svg or .pdf, or give "
+                                       "--format")
+                            .arg(o.out, extension));
+        format = Format::Png;
+    }
+    const bool handout = *format == Format::Handout;
+    const bool video = isVideo(*format);
+    // A handout is one page per step: --steps is what it means, so it need not be said.
+    const bool steps = o.steps || (handout && !o.at && !o.from && !o.to);
+    const int modes = int(o.at.has_value()) + int(o.from.has_value() || o.to.has_value()) + int(steps);
+    if (modes != 1) return fail(QStringLiteral("expected one of --at T, --from T --to T [--fps N], or --steps"));
+    if (handout && !steps) return fail(QStringLiteral("--format handout is one page per lesson step; it takes no --at, --from or --to"));
+    if (video && !o.from && !o.to)
+        return fail(QStringLiteral("--format %1 is a film of a span: give --from T --to T [--fps N]").arg(suffixOf(*format)));
+    if (o.from.has_value() != o.to.has_value())
+        return fail(o.from ? QStringLiteral("--from needs --to") : QStringLiteral("--to needs --from"));
+    if (o.fps && !o.from) return fail(QStringLiteral("--fps goes with --from and --to"));
+    const int fps = o.fps.value_or(ExportLimits::defaultFps);
+    if (fps < 1 || fps > ExportLimits::maxFps)
+        return fail(QStringLiteral("--fps %1: expected 1 to %2 frames per second").arg(fps).arg(ExportLimits::maxFps));
+    // GIF delays are counted in hundredths of a second: faster than 50 frames a second players slow down.
+    if (*format == Format::Gif && fps > 50)
+        return fail(QStringLiteral("--fps %1: a GIF plays at most 50 frames per second").arg(fps));
+    // A smaller picture is a smaller --size: the layout adapts to it, where scaling it down would not.
+    if (!(o.scale >= 1 && o.scale <= 4))
+        return fail(QStringLiteral("--scale %1: expected 1 to 4 pixels per point (for a smaller picture, give a smaller --size)").arg(o.scale));
+    if (o.scale != 1 && !isRaster(*format))
+        return fail(QStringLiteral("--scale is for PNG and video frames; %1 is drawn in vectors, sharp at any size").arg(suffixOf(*format).toUpper()));
+    // The window's own window is exported at its size (Export.h): that is the size to check.
+    const bool windowAsItIs = o.window && o.view.compare(QLatin1String("window"), Qt::CaseInsensitive) == 0;
+    const QSize size = windowAsItIs ? o.window->size() : o.size;
+    const QString sizeName = windowAsItIs ? QStringLiteral("the window's size %1x%2").arg(size.width()).arg(size.height())
+                                          : QStringLiteral("--size %1x%2").arg(size.width()).arg(size.height());
+    const auto side = [&o](int points) { return static_cast<std::int64_t>(std::llround(points * o.scale)); };
+    if (size.width() < 1 || size.height() < 1 || side(size.width()) > ExportLimits::maxSide ||
+        side(size.height()) > ExportLimits::maxSide)
+        return fail(QStringLiteral("%1%2: expected 1 to %3 pixels a side")
+                        .arg(sizeName)
+                        .arg(o.scale != 1 ? QStringLiteral(" at --scale %1").arg(o.scale) : QString())
+                        .arg(ExportLimits::maxSide));
+    const QSize pixels(static_cast<int>(side(size.width())), static_cast<int>(side(size.height())));
+    // H.264 and VP9 store colour at half resolution (4:2:0): both sides must be even.
+    if ((*format == Format::Mp4 || *format == Format::Webm) && (pixels.width() % 2 || pixels.height() % 2))
+        return fail(QStringLiteral("%1: %2 needs an even number of pixels a side (%3x%4)%5")
+                        .arg(windowAsItIs ? sizeName : QStringLiteral("--size %1x%2").arg(pixels.width()).arg(pixels.height()))
+                        .arg(suffixOf(*format).toUpper())
+                        .arg(pixels.width())
+                        .arg(pixels.height())
+                        .arg(windowAsItIs ? QStringLiteral("; resize the window by a pixel") : QString()));
+    if (o.transparent && *format != Format::Png)
+        return fail(QStringLiteral("--transparent is for PNG; %1 has no transparent background").arg(suffixOf(*format).toUpper()));
+    using Factor = views::PlaybackClock::Factor;
+    const auto below = [](Factor a, Factor b) { return static_cast<Wide>(a.num) * b.den < static_cast<Wide>(b.num) * a.den; };
+    if (o.speed.num <= 0 || o.speed.den <= 0 || below(o.speed, ExportLimits::minSpeed) || below(ExportLimits::maxSpeed, o.speed))
+        return fail(QStringLiteral("--speed %1: expected 1/1000000 to 1000 simulated seconds per second of film")
+                        .arg(views::PlaybackClock::factorText(o.speed).mid(1)));
+    if ((o.paced || !(o.speed == Factor{1, 1})) && !o.from)
+        return fail(o.paced ? QStringLiteral("--paced goes with --from and --to") : QStringLiteral("--speed goes with --from and --to"));
+    if (o.paced && !(o.speed == Factor{1, 1}))
+        return fail(QStringLiteral("--paced and --speed: a film is either paced or played at one speed"));
+    const auto tooMany = [&] {
+        return QStringLiteral("--from %1 --to %2 at %3 frames/s: more than %4 frames; export a shorter span, fewer frames "
+                              "per second or a faster --speed")
+            .arg(duration(*o.from), duration(*o.to))
+            .arg(fps)
+            .arg(ExportLimits::maxFrames);
+    };
+    if (o.from) {
+        if (*o.from < Time() || *o.from > *o.to)
+            return fail(QStringLiteral("--from %1 --to %2: expected 0s <= --from <= --to").arg(duration(*o.from), duration(*o.to)));
+        // Linear: refused before the run is made when there would be too many frames (rangeMoments).
+        if (!o.paced) {
+            const Wide a = static_cast<Wide>(1'000'000'000) * o.speed.num, b = static_cast<Wide>(fps) * o.speed.den;
+            const Wide count = ((static_cast<Wide>((*o.to - *o.from).count()) + 1) * b + a - 1) / a;
+            if (count > ExportLimits::maxFrames) return fail(tooMany());
+        }
+    }
+    if (o.at && *o.at < Time()) return fail(QStringLiteral("--at %1: expected 0s or later").arg(duration(*o.at)));
+
+    const qsizetype viewIndex = exportViews().indexOf(o.view.toLower());
+    if (viewIndex < 0)
+        return fail(QStringLiteral("--view %1: unknown view; expected %2").arg(o.view, exportViews().join(QStringLiteral(", "))));
+    const auto view = static_cast<View>(viewIndex);
+    const bool widget = view == View::Charts || view == View::Window;
+    if (widget && !qobject_cast<QApplication*>(QCoreApplication::instance()))
+        return fail(QStringLiteral("--view %1 needs a QApplication (it paints widgets)").arg(o.view));
+    if (!o.chart.isEmpty() && view != View::Charts)
+        return fail(QStringLiteral("--chart %1: a chart is chosen with --view charts").arg(o.chart));
+    const std::optional<views::ChartsView::Chart> chart = chartNamed(o.chart.isEmpty() ? QStringLiteral("queues") : o.chart);
+    if (!chart)
+        return fail(QStringLiteral("--chart %1: unknown chart; expected %2").arg(o.chart, chartKeys().join(QStringLiteral(", "))));
+    if (o.transparent && widget)
+        return fail(QStringLiteral("--transparent is for --view stage, ladder or states; the %1 paints its own background").arg(o.view));
+    if (!views::Theme::names().contains(o.theme, Qt::CaseInsensitive))
+        return fail(QStringLiteral("--theme %1: unknown theme; expected %2").arg(o.theme, views::Theme::names().join(QStringLiteral(", "))));
+    if (view != View::Ladder && view != View::States && !o.clients.empty())
+        return fail(QStringLiteral("--client %1: connections are drawn by --view ladder or states; the %2 shows every client")
+                        .arg(o.clients.front())
+                        .arg(o.view));
+    if (view == View::States && o.clients.size() > 1)
+        return fail(QStringLiteral("--client %1: the state diagram follows one connection").arg(o.clients[1]));
+    if (video && !ffmpegAvailable()) return fail(ffmpegMissing(*format));
+
+    const bool sequence = !o.at && isSequence(*format);
+    if (const QFileInfo parent(QFileInfo(QDir::cleanPath(QFileInfo(o.out).absoluteFilePath())).absolutePath()); !parent.isDir())
+        return fail(cannotWrite(o.out, QStringLiteral("the folder %1 does not exist").arg(QDir::toNativeSeparators(parent.filePath()))));
+    if (sequence) {
+        const QFileInfo info(o.out);
+        if (info.exists() && !info.isDir())
+            return fail(o.out + QStringLiteral(": exists and is not a folder; frames go into a new or empty folder"));
+        if (info.isDir() && !QDir(o.out).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
+            return fail(o.out + QStringLiteral(": the folder is not empty; frames go into a new or empty folder"));
+    }
+
+    // ---- the run
+    views::SimulationDocument ownDoc;
+    const views::SimulationDocument* doc = o.document;
+    const QString file = doc ? doc->path() : o.file;
+    if (!doc) {
+        if (const QStringList errors = ownDoc.load(o.file); !errors.isEmpty()) {
+            result.errors = errors;
+            return result;
+        }
+        doc = &ownDoc;
+    } else if (!doc->isLoaded()) {
+        return fail(QStringLiteral("nothing to export: no run is loaded"));
+    }
+    const Simulation& sim = doc->simulation();
+    const Time end = doc->end();
+
+    Job job;
+    job.doc = doc;
+    job.sim = &sim;
+    job.format = *format;
+    job.view = view;
+    job.chart = *chart;
+    job.theme = views::Theme::byName(o.theme);
+    job.size = size;
+    job.scale = o.scale;
+    job.transparent = o.transparent;
+    if (o.transparent) job.theme.background = Qt::transparent; // nothing under the drawing (paintImage)
+    const std::size_t clientCount = sim.history().clients.size();
+    for (const std::int64_t c : o.clients) {
+        if (c < 0 || static_cast<std::size_t>(c) >= clientCount)
+            return fail(clientCount == 0 ? QStringLiteral("--client %1: the run has no clients").arg(c)
+                                         : QStringLiteral("--client %1: the run has %2 clients (0 to %3)")
+                                               .arg(c)
+                                               .arg(clientCount)
+                                               .arg(clientCount - 1));
+        job.clients.push_back(static_cast<std::uint32_t>(c));
+    }
+    if ((view == View::Ladder || view == View::States) && job.clients.empty() && clientCount > 0) job.clients.push_back(0);
+
+    const auto afterEnd = [&](const char* option, Time t) {
+        return QStringLiteral("%1 %2: after the end of the run (%3)").arg(QLatin1String(option), duration(t), duration(end));
+    };
+    // The emphasis the window's stage shows at t: the highlights and zoom of the lesson's step there.
+    const Lesson* lessonShown = o.plain ? nullptr : doc->lesson();
+    const auto emphasisAt = [&](Time t) {
+        if (!lessonShown || lessonShown->steps.empty()) return views::StageRenderer::Emphasis{};
+        return views::StageRenderer::Emphasis::of(
+            lessonShown->steps[static_cast<std::size_t>(views::stepAtMoment(doc->stepTimes(), t))]);
+    };
+    if (o.at) {
+        if (*o.at > end) return fail(afterEnd("--at", *o.at));
+        job.frames.push_back({*o.at, {}, emphasisAt(*o.at)});
+    } else if (o.from) {
+        if (*o.to > end) return fail(afterEnd("--to", *o.to));
+        const std::vector<Time> moments =
+            rangeMoments(*o.from, *o.to, fps, o.speed, o.paced, sim.history(), ExportLimits::maxFrames + 1);
+        if (moments.size() > ExportLimits::maxFrames) return fail(tooMany());
+        const std::size_t n = moments.size();
+        for (std::size_t k = 0; k < n; ++k)
+            job.frames.push_back({moments[k], numbered(QStringLiteral("frame"), k + 1, n, 5, *format), emphasisAt(moments[k])});
+    } else {
+        const Lesson* lesson = doc->lesson();
+        const char* option = handout ? "--format handout" : "--steps";
+        if (!lesson)
+            return fail(file + QStringLiteral(": %1 needs a lesson; this is a scenario, which has no steps").arg(QLatin1String(option)));
+        if (lesson->steps.empty()) return fail(file + QStringLiteral(": %1: the lesson has no steps").arg(QLatin1String(option)));
+        const std::size_t n = lesson->steps.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            const Step& step = lesson->steps[i];
+            const Time t = doc->stepTimes()[i];
+            if (t.isNever())
+                return fail(QStringLiteral("%1:%2: step %3 never begins (its condition never holds), so it has no frame")
+                                .arg(file)
+                                .arg(step.place.line)
+                                .arg(i + 1));
+            job.frames.push_back({t, numbered(QStringLiteral("step"), i + 1, n, 2, *format),
+                                  o.plain ? views::StageRenderer::Emphasis{} : views::StageRenderer::Emphasis::of(step),
+                                  static_cast<int>(i)});
+        }
+    }
+    views::loadBundledFonts(); // the same pixels on every machine (Fonts.h)
+
+    // ---- what the frames are painted from
+    std::vector<std::unique_ptr<Canvas>> owned;
+    OwnWindow ownWindow;
+    std::function<void()> restoreWindow;
+    if (view == View::Charts) {
+        owned.push_back(std::make_unique<ChartsCanvas>(job));
+    } else if (view == View::Window) {
+        if (o.window) {
+            // The window as it is: its size is the frame's (checked above), and its playhead goes back
+            // where it was.
+            const Time before = doc->playhead();
+            restoreWindow = [&o, before] { if (o.seekWindow) o.seekWindow(before); };
+            owned.push_back(std::make_unique<WindowCanvas>(o.window, o.seekWindow ? o.seekWindow : [](Time) {}));
+        } else {
+            if (const QString error = ownWindow.open(job, file); !error.isEmpty()) return fail(error);
+            MainWindow* w = ownWindow.window();
+            owned.push_back(std::make_unique<WindowCanvas>(w, [w](Time t) { w->document()->setPlayhead(t); }));
+        }
+    } else {
+        // The stage and ladder paint in parallel: one renderer per thread, all reading the one history.
+        const int ideal = std::max(1, QThread::idealThreadCount());
+        const int wanted = o.threads > 0 ? std::min(o.threads, ideal) : ideal;
+        const bool parallel = !o.at && (sequence || video);
+        const std::size_t count = parallel ? std::min<std::size_t>(static_cast<std::size_t>(wanted), job.frames.size()) : 1;
+        for (std::size_t k = 0; k < std::max<std::size_t>(count, 1); ++k) owned.push_back(std::make_unique<RendererCanvas>(job));
+    }
+    std::vector<Canvas*> canvases;
+    for (const auto& c : owned) canvases.push_back(c.get());
+
+    // ---- the frames
+    Progress progress(o, job.frames.size());
+    QString error;
+    if (handout)
+        error = writeHandout(o, job, *canvases.front(), progress);
+    else if (*format == Format::Pdf)
+        error = writePdf(o, job, *canvases.front(), progress);
+    else if (video)
+        error = writeVideo(o, job, fps, canvases, progress);
+    else if (sequence)
+        error = writeSequence(o, job, canvases, progress);
+    else
+        error = writeSingle(o, job, *canvases.front());
+    if (restoreWindow) restoreWindow();
+    // Ctrl+C reaches ffmpeg too, which may stop first: the cause is still the cancel, not ffmpeg.
+    if (!error.isEmpty() && error != kCancelled && progress.cancelled()) error = kCancelled;
+    if (!error.isEmpty()) {
+        result.cancelled = progress.wasCancelled() || error == kCancelled;
+        return fail(error);
+    }
+    result.frames = static_cast<int>(job.frames.size());
+    result.seconds = progress.seconds();
+    if (!o.at) progress.finish(o.out);
+    return result;
+}
+
+} // namespace backlog::app
+
+namespace backlog::app {
+
+std::vector<Time> rangeMoments(Time from, Time to, int fps, views::PlaybackClock::Factor speed, bool paced,
+                               const History& history, std::size_t limit) {
+    std::vector<Time> moments;
+    if (fps < 1 || from > to || limit == 0) return moments;
+    if (!paced) {
+        // floor(k × 1e9 × num / (fps × den)) ns after `from`; 128 bits, as k × 1e9 × num can pass 2^63.
+        const Wide a = static_cast<Wide>(1'000'000'000) * speed.num, b = static_cast<Wide>(fps) * speed.den;
+        const std::int64_t span = (to - from).count();
+        for (std::size_t k = 0; moments.size() < limit; ++k) {
+            const Wide dt = static_cast<Wide>(k) * a / b;
+            if (dt > span) break;
+            moments.push_back(from + Time::ns(static_cast<std::int64_t>(dt)));
+        }
+        return moments;
+    }
+    views::PlaybackClock clock; // paced at tempo 1: the window's default for a lesson
+    Time t = from;
+    moments.push_back(t);
+    for (std::int64_t k = 1; t < to && moments.size() < limit; ++k) {
+        // The wall time between frames k-1 and k, whole nanoseconds that add up to exactly k/fps.
+        const std::int64_t wall = k * 1'000'000'000 / fps - (k - 1) * 1'000'000'000 / fps;
+        t = std::min(clock.advance(t, wall, history), to);
+        moments.push_back(t);
+    }
+    return moments;
+}
+
+std::optional<views::PlaybackClock::Factor> parseSpeed(const QString& text) {
+    static const QRegularExpression fraction(QStringLiteral("^\\s*(\\d{1,9})\\s*/\\s*(\\d{1,9})\\s*$"));
+    static const QRegularExpression decimal(QStringLiteral("^\\s*(\\d{1,9})(?:\\.(\\d{1,6}))?\\s*$"));
+    if (const QRegularExpressionMatch m = fraction.match(text); m.hasMatch()) {
+        const std::int64_t num = m.captured(1).toLongLong(), den = m.captured(2).toLongLong();
+        if (den == 0) return std::nullopt;
+        return views::PlaybackClock::Factor{num, den};
+    }
+    if (const QRegularExpressionMatch m = decimal.match(text); m.hasMatch()) {
+        const QString digits = m.captured(2);
+        std::int64_t den = 1;
+        for (qsizetype i = 0; i < digits.size(); ++i) den *= 10;
+        return views::PlaybackClock::Factor{m.captured(1).toLongLong() * den + (digits.isEmpty() ? 0 : digits.toLongLong()), den};
+    }
+    return std::nullopt;
+}
+
+QString outIsTheInput(const QString& out, const QString& input) {
+    if (out.isEmpty() || input.isEmpty()) return {};
+    // UTF-16 paths, as for the video's rename: a narrow string would be read in the ANSI code page on Windows.
+    std::error_code ec;
+    if (!std::filesystem::equivalent(std::filesystem::path(out.toStdU16String()), std::filesystem::path(input.toStdU16String()), ec) || ec)
+        return {};
+    const bool sameSpelling = QDir::cleanPath(QFileInfo(out).absoluteFilePath()) == QDir::cleanPath(QFileInfo(input).absoluteFilePath());
+    return QStringLiteral("--out %1: that is the file being exported%2; choose another path")
+        .arg(QDir::toNativeSeparators(out),
+             sameSpelling ? QString() : QStringLiteral(" (%1)").arg(QDir::toNativeSeparators(input)));
+}
+
+QStringList exportFormats() {
+    QStringList names;
+    for (const auto& [text, format] : kFormatNames) names << QLatin1String(text);
+    return names;
+}
+
+QStringList exportViews() {
+    return {QStringLiteral("stage"), QStringLiteral("ladder"), QStringLiteral("states"), QStringLiteral("charts"),
+            QStringLiteral("window")};
+}
+
+QStringList chartKeys() {
+    return {QStringLiteral("queues"), QStringLiteral("drops"), QStringLiteral("accepts"),
+            QStringLiteral("workers"), QStringLiteral("sar"), QStringLiteral("latency")};
+}
+
+bool needsFfmpeg(const QString& format) {
+    const std::optional<Format> f = formatNamed(format);
+    return f && isVideo(*f);
+}
+
+bool ffmpegAvailable() { return !QStandardPaths::findExecutable(QStringLiteral("ffmpeg")).isEmpty(); }
+
+bool writesFolder(const QString& format, bool oneFrame) {
+    const std::optional<Format> f = formatNamed(format);
+    return !oneFrame && f && isSequence(*f);
+}
+
+} // namespace backlog::app

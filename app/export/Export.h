@@ -1,0 +1,145 @@
+// `backlog export` and the window's export dialog: frames of a scenario or lesson as PNG, SVG or PDF,
+// a video (GIF, MP4, WebM through ffmpeg), or a PDF handout with one page per lesson step, painted by the
+// same renderers as the window (DESIGN.md point 5), so an exported frame is exactly what the class saw.
+//
+// One function does the work for the command line and the tests: exportFrames() takes the options as
+// values (times, sizes) and returns what went wrong as messages. Checking the options is its job too,
+// so every caller refuses the same bad input with the same words.
+//
+// Frames are independent, so PNG and SVG frames are painted in parallel, one renderer per thread (the
+// renderers keep caches: StageRenderer.h). A PDF is one file drawn page after page, so it is painted on
+// the calling thread. Output never appears half-written: a single file goes through QSaveFile, and a
+// sequence is written into a temporary sibling folder (PATH.partial-XXXXXX) that is renamed to PATH
+// once every frame is on disk. A video is encoded into a temporary sibling file that is renamed at the
+// end. Cancelling (ExportOptions::cancelled) leaves nothing behind either.
+//
+// The stage and the ladder are painted by renderers, in parallel. The charts and the whole window are
+// widgets: they are painted on the calling thread, which must then be a QApplication's GUI thread.
+#pragma once
+
+#include "views/document/PlaybackClock.h"
+#include "model/core/Time.h"
+
+#include <QSize>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+class QWidget;
+
+namespace backlog {
+class History;
+}
+
+namespace backlog::views {
+class SimulationDocument;
+}
+
+namespace backlog::app {
+
+struct ExportOptions {
+    QString file; // a scenario or a lesson (lessons run with their steps' changes, as in the window)
+    // Or the window's run as it is (with the changes made in the window): then `file` is not read.
+    // Not owned; must outlive the export and not change during it.
+    const views::SimulationDocument* document = nullptr;
+    QString out;  // a file for one frame, a PDF, a handout or a video; a folder for a PNG or SVG sequence
+
+    // Exactly one of: `at` (one frame); `from` and `to` with `fps` (a film of from..to at `fps`
+    // frames per second of film, played at `speed` or paced: rangeMoments()); `steps` (a lesson: one
+    // frame per step at its moment, with the step's highlight and zoom).
+    std::optional<Time> at;
+    std::optional<Time> from;
+    std::optional<Time> to;
+    std::optional<int> fps; // unset: 30
+    // Simulated seconds per second of film, from 1/1,000,000 to 1,000: ×1/1000 shows a 10 ms
+    // handshake in 10 s. Or `paced`: the window's paced clock, every packet's flight at least 0.8 s
+    // and every quiet gap at most 0.6 s (PlaybackClock.h), as a class sees a lesson.
+    views::PlaybackClock::Factor speed{1, 1};
+    bool paced = false;
+    bool steps = false;
+    // A lesson's stage shows each moment's step as the window does: its highlights and zoom. `plain`
+    // leaves them out (the stage alone, for a slide that makes its own point).
+    bool plain = false;
+
+    QSize size{1920, 1080}; // in points: the layout; a PNG or video frame has size × scale pixels
+    double scale = 1;       // pixels per point (PNG, video): 2 gives a sharp 3840×2160 frame of a 1920×1080 layout
+    bool transparent = false; // PNG only: no background, for slides with their own
+    // "png", "svg", "pdf", "gif", "mp4", "webm" or "handout" (a PDF: one page per lesson step with its
+    // narration); empty: from the extension of `out` (.gif, .mp4, .webm too), else png.
+    QString format;
+    QString view = QStringLiteral("stage"); // "stage", "ladder", "states" (TCP states), "charts" or "window"
+    QString chart;                           // --view charts: a chart's key (chartKeys()); empty: queues
+    QString theme = QStringLiteral("light"); // a Theme::names() entry
+    std::vector<std::int64_t> clients;       // the ladder's connections, the state diagram's one; empty: client 0
+    // --view window from the window itself: that window, and how to move its playhead (the export
+    // puts it back where it was). Unset: the export builds its own window (needs a QApplication).
+    QWidget* window = nullptr;
+    std::function<void(Time)> seekWindow;
+
+    int threads = 0; // painting threads, at most QThread::idealThreadCount(); 0: that many
+    // Lines of progress for a sequence (at most one a second, then a summary), on the calling thread.
+    std::function<void(const QString&)> progress;
+    // After frames are done (done of total), on the calling thread, at most every 50 ms and at the end:
+    // for a progress bar.
+    std::function<void(int done, int total)> advanced;
+    // Asked on the calling thread at least every 100 ms; true stops the export, which then leaves
+    // nothing behind and reports ExportResult::cancelled.
+    std::function<bool()> cancelled;
+};
+
+struct ExportResult {
+    QStringList errors; // empty on success; each one line (a file's errors: FILE:LINE:COL: …)
+    int frames = 0;     // frames written
+    double seconds = 0; // wall time spent painting and writing them
+    bool cancelled = false; // stopped by ExportOptions::cancelled (errors then says so too)
+    bool ok() const { return errors.isEmpty(); }
+};
+
+// Limits on what one export may ask for: beyond them the options are refused, naming the limit.
+struct ExportLimits {
+    static constexpr int maxSide = 8192;      // pixels, either side of a frame
+    static constexpr int maxFps = 240;
+    static constexpr int maxFrames = 100'000; // in one sequence
+    static constexpr int defaultFps = 30;
+    static constexpr views::PlaybackClock::Factor minSpeed{1, 1'000'000};
+    static constexpr views::PlaybackClock::Factor maxSpeed{1'000, 1};
+};
+
+// The moments of a range's frames, frame k shown k/fps seconds into the film. Linear: from + k × speed
+// / fps, in whole nanoseconds (every machine picks the same moments), while at or before `to`. Paced:
+// where the window's paced clock has got to after k/fps seconds of playback from `from`, then `to`
+// itself, so the film ends on it. At most `limit` moments (the caller sees that it hit the limit).
+std::vector<Time> rangeMoments(Time from, Time to, int fps, views::PlaybackClock::Factor speed, bool paced,
+                               const History& history, std::size_t limit);
+// "1/1000", "0.001", "2": a speed as the command line takes it; nullopt when it is not one.
+std::optional<views::PlaybackClock::Factor> parseSpeed(const QString& text);
+
+// Needs a QGuiApplication (text is painted), a QApplication for --view charts and window; loads the
+// bundled fonts itself.
+//
+// A write that fails (a full disk, a quota, an I/O error) is an error that names the system's reason
+// ("PATH: cannot write: No space left on device"): every write, the PDF's end, every commit and ffmpeg's
+// exit status and words are checked, and what was at PATH before is left as it was.
+ExportResult exportFrames(const ExportOptions& options);
+
+// The refusal of an `out` that is the file being exported (`input`), by the same or another spelling,
+// a symbolic link or a hard link: writing there would replace the lesson with its picture. Empty when
+// they are different files (or either does not exist).
+QString outIsTheInput(const QString& out, const QString& input);
+
+// What the options accept, for help texts and the dialog's choices.
+QStringList exportFormats(); // png, svg, pdf, gif, mp4, webm, handout
+QStringList exportViews();   // stage, ladder, states, charts, window
+QStringList chartKeys();     // queues, drops, accepts, workers, sar, latency
+// Whether a format needs ffmpeg, and whether ffmpeg is there (found on PATH).
+bool needsFfmpeg(const QString& format);
+bool ffmpegAvailable();
+// What an export of `format` and `view` writes: true for a folder of numbered frames (a PNG or SVG range
+// or steps), false for a single file.
+bool writesFolder(const QString& format, bool oneFrame);
+
+} // namespace backlog::app

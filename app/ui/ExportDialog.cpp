@@ -1,0 +1,949 @@
+#include "app/ui/ExportDialog.h"
+
+#include "app/ui/AppSettings.h"
+#include "views/widgets/ChartsView.h"
+#include "model/lesson/Lesson.h"
+#include "views/document/SimulationDocument.h"
+#include "views/render/Theme.h"
+
+#include <QButtonGroup>
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QDesktopServices>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QUrl>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace backlog::app {
+
+namespace {
+
+// The preview's box: a 16:9 thumbnail, big enough to judge a layout, small enough to paint at once.
+constexpr QSize kPreviewBox(400, 225);
+
+struct SizePreset {
+    QSize size;
+    const char* label;
+};
+constexpr SizePreset kSizePresets[] = {
+    {QSize(1280, 720), QT_TRANSLATE_NOOP("ExportDialog", "1280 × 720 (720p)")},
+    {QSize(1920, 1080), QT_TRANSLATE_NOOP("ExportDialog", "1920 × 1080 (1080p)")},
+    {QSize(3840, 2160), QT_TRANSLATE_NOOP("ExportDialog", "3840 × 2160 (4K)")},
+};
+
+bool isVideo(const QString& format) { return needsFfmpeg(format); }
+bool isHandout(const QString& format) { return format == QLatin1String("handout"); }
+
+// The file name's extension for a format (a handout is a PDF).
+QString suffixFor(const QString& format) { return isHandout(format) ? QStringLiteral("pdf") : format; }
+
+// Which "what" a format can be written for: a video shows a span of the run, a handout is one page per
+// lesson step; single pictures and PDFs go with anything.
+bool fits(const QString& format, ExportDialog::What what) {
+    if (isVideo(format)) return what == ExportDialog::What::Range;
+    if (isHandout(format)) return what == ExportDialog::What::Steps;
+    return true;
+}
+
+QString seconds(Time t) { return QString::fromStdString(formatSecondsTrimmed(t)); }
+
+
+// A light and dark checkerboard under a transparent preview, as image editors show "no background".
+QPixmap overCheckerboard(const QImage& image) {
+    QPixmap out(image.size());
+    out.setDevicePixelRatio(image.devicePixelRatio());
+    QPainter p(&out);
+    const int cell = 8;
+    for (int y = 0; y < image.height(); y += cell)
+        for (int x = 0; x < image.width(); x += cell)
+            p.fillRect(QRect(x, y, cell, cell), ((x / cell + y / cell) % 2) ? QColor(0xcc, 0xcc, 0xcc) : Qt::white);
+    p.drawImage(0, 0, image);
+    return out;
+}
+
+void enableItem(QComboBox* combo, int index, bool enabled, const QString& whyNot) {
+    auto* model = qobject_cast<QStandardItemModel*>(combo->model());
+    if (!model) return;
+    QStandardItem* item = model->item(index);
+    item->setEnabled(enabled);
+    item->setToolTip(enabled ? QString() : whyNot);
+}
+
+bool itemEnabled(const QComboBox* combo, int index) {
+    const auto* model = qobject_cast<const QStandardItemModel*>(combo->model());
+    return !model || (model->item(index) && model->item(index)->isEnabled());
+}
+
+} // namespace
+
+ExportDialog::ExportDialog(views::SimulationDocument* document, QWidget* window, std::function<void(Time)> seekWindow,
+                           QWidget* parent)
+    : QDialog(parent), doc_(document), window_(window), seekWindow_(std::move(seekWindow)) {
+    setObjectName(QStringLiteral("ExportDialog"));
+    setWindowTitle(tr("Export"));
+    previewTimer_ = new QTimer(this);
+    previewTimer_->setSingleShot(true);
+    previewTimer_->setInterval(150); // typing a size or spinning a value repaints once, when it settles
+    connect(previewTimer_, &QTimer::timeout, this, &ExportDialog::paintPreview);
+    buildForm();
+    restoreSettings();
+    documentChanged();
+    if (doc_) {
+        // A lesson saved in an editor is read again by the window: the range and the steps follow it.
+        connect(doc_, &views::SimulationDocument::loaded, this, &ExportDialog::documentChanged);
+        connect(doc_, &views::SimulationDocument::historyChanged, this, &ExportDialog::documentChanged);
+    }
+}
+
+ExportDialog::~ExportDialog() = default;
+
+void ExportDialog::buildForm() {
+    form_ = new QWidget(this);
+    auto* formLayout = new QFormLayout(form_);
+    formLayout->setContentsMargins(0, 0, 0, 0);
+    formLayout->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+
+    // What: the moment at the playhead, a span of the run, or the lesson's steps.
+    auto* what = new QWidget(form_);
+    auto* whatLayout = new QGridLayout(what);
+    whatLayout->setContentsMargins(0, 0, 0, 0);
+    whatGroup_ = new QButtonGroup(this);
+    moment_ = new QRadioButton(what);
+    moment_->setObjectName(QStringLiteral("whatMoment"));
+    range_ = new QRadioButton(tr("A &range"), what);
+    range_->setObjectName(QStringLiteral("whatRange"));
+    steps_ = new QRadioButton(what);
+    steps_->setObjectName(QStringLiteral("whatSteps"));
+    whatGroup_->addButton(moment_, int(What::Moment));
+    whatGroup_->addButton(range_, int(What::Range));
+    whatGroup_->addButton(steps_, int(What::Steps));
+    from_ = new QDoubleSpinBox(what);
+    from_->setObjectName(QStringLiteral("from"));
+    to_ = new QDoubleSpinBox(what);
+    to_->setObjectName(QStringLiteral("to"));
+    for (QDoubleSpinBox* box : {from_, to_}) {
+        box->setDecimals(6); // microseconds: a handshake on a LAN is over in a few of them
+        box->setSuffix(tr(" s"));
+        box->setSingleStep(0.1);
+        box->setAccelerated(true);
+    }
+    from_->setAccessibleName(tr("From"));
+    to_->setAccessibleName(tr("To"));
+    fps_ = new QSpinBox(what);
+    fps_->setObjectName(QStringLiteral("fps"));
+    fps_->setRange(1, ExportLimits::maxFps);
+    fps_->setSuffix(tr(" fps"));
+    fps_->setAccessibleName(tr("Frames per second of film"));
+    fps_->setToolTip(tr("Frames per second of film (at ×1, per second of the run)"));
+    // How the film's time runs through the run: the window's paced clock, or one speed (slow motion
+    // for a handshake that is over in microseconds).
+    clock_ = new QComboBox(what);
+    clock_->setObjectName(QStringLiteral("clock"));
+    clock_->setAccessibleName(tr("Speed of the film"));
+    clock_->addItem(tr("paced, as a lesson plays"), QStringLiteral("paced"));
+    for (const char* speed : {"1", "1/10", "1/100", "1/1000", "1/10000", "10"})
+        clock_->addItem(QStringLiteral("×") + QString::fromLatin1(speed), QString::fromLatin1(speed));
+    clock_->setToolTip(tr("Paced: every packet's flight takes at least 0.8 s of film and a quiet gap at most 0.6 s, "
+                          "as in the window. ×1/1000: a millisecond of the run is a second of film."));
+    frameCount_ = new QLabel(what);
+    frameCount_->setObjectName(QStringLiteral("frameCount"));
+    // Room for the longest count, so the dialog does not widen when the range is chosen.
+    frameCount_->setMinimumWidth(frameCount_->fontMetrics().horizontalAdvance(tr("(more than %1 frames)").arg(ExportLimits::maxFrames)));
+    auto* rangeRow = new QHBoxLayout;
+    rangeRow->addWidget(new QLabel(tr("from"), what));
+    rangeRow->addWidget(from_);
+    rangeRow->addWidget(new QLabel(tr("to"), what));
+    rangeRow->addWidget(to_);
+    rangeRow->addWidget(new QLabel(tr("at"), what));
+    rangeRow->addWidget(fps_);
+    rangeRow->addWidget(clock_);
+    rangeRow->addWidget(frameCount_);
+    rangeRow->addStretch(1);
+    whatLayout->addWidget(moment_, 0, 0, 1, 2);
+    whatLayout->addWidget(range_, 1, 0);
+    whatLayout->addLayout(rangeRow, 1, 1);
+    whatLayout->addWidget(steps_, 2, 0, 1, 2);
+    whatLayout->setColumnStretch(1, 1);
+    formLayout->addRow(tr("What:"), what);
+
+    format_ = new QComboBox(form_);
+    format_->setObjectName(QStringLiteral("format"));
+    const auto formatLabel = [this](const QString& f) {
+        if (f == QLatin1String("png")) return tr("PNG image");
+        if (f == QLatin1String("svg")) return tr("SVG drawing");
+        if (f == QLatin1String("pdf")) return tr("PDF");
+        if (f == QLatin1String("gif")) return tr("GIF animation");
+        if (f == QLatin1String("mp4")) return tr("MP4 video");
+        if (f == QLatin1String("webm")) return tr("WebM video");
+        if (f == QLatin1String("handout")) return tr("PDF handout (one page per step, with its narration)");
+        return f.toUpper();
+    };
+    for (const QString& f : exportFormats()) format_->addItem(formatLabel(f), f);
+    formLayout->addRow(tr("&Format:"), format_);
+
+    view_ = new QComboBox(form_);
+    view_->setObjectName(QStringLiteral("view"));
+    const auto viewLabel = [this](const QString& v) {
+        if (v == QLatin1String("stage")) return tr("Stage");
+        if (v == QLatin1String("ladder")) return tr("Ladder diagram");
+        if (v == QLatin1String("states")) return tr("TCP states (the selected connection)");
+        if (v == QLatin1String("charts")) return tr("Charts");
+        if (v == QLatin1String("window")) return tr("Window (as on screen)");
+        return v;
+    };
+    for (const QString& v : exportViews()) view_->addItem(viewLabel(v), v);
+    chart_ = new QComboBox(form_);
+    chart_->setObjectName(QStringLiteral("chart"));
+    // The engine's keys in the charts dock's order, under the names the dock's selector shows.
+    const QStringList keys = chartKeys();
+    const QList<views::ChartsView::Chart> charts = views::ChartsView::charts();
+    for (int i = 0; i < keys.size(); ++i)
+        chart_->addItem(keys.size() == charts.size() ? views::ChartsView::chartName(charts[i]) : keys[i], keys[i]);
+    auto* viewRow = new QHBoxLayout;
+    viewRow->addWidget(view_);
+    chartLabel_ = new QLabel(tr("&Chart:"), form_);
+    chartLabel_->setBuddy(chart_);
+    viewRow->addWidget(chartLabel_);
+    viewRow->addWidget(chart_, 1);
+    // A row that is a layout gets no buddy from the form: its label is given one, so Alt+letter works.
+    const auto labelFor = [this](const QString& text, QWidget* buddy) {
+        auto* label = new QLabel(text, form_);
+        label->setBuddy(buddy);
+        return label;
+    };
+    formLayout->addRow(labelFor(tr("&View:"), view_), viewRow);
+
+    theme_ = new QComboBox(form_);
+    theme_->setObjectName(QStringLiteral("theme"));
+    for (const QString& name : views::Theme::names()) {
+        QString label = name;
+        if (!label.isEmpty()) label[0] = label[0].toUpper();
+        theme_->addItem(label, name);
+    }
+    formLayout->addRow(tr("T&heme:"), theme_);
+
+    width_ = new QSpinBox(form_);
+    width_->setObjectName(QStringLiteral("width"));
+    height_ = new QSpinBox(form_);
+    height_->setObjectName(QStringLiteral("height"));
+    for (QSpinBox* box : {width_, height_}) box->setRange(16, ExportLimits::maxSide);
+    width_->setAccessibleName(tr("Width"));
+    height_->setAccessibleName(tr("Height"));
+    sizePreset_ = new QComboBox(form_);
+    sizePreset_->setObjectName(QStringLiteral("sizePreset"));
+    for (const SizePreset& p : kSizePresets) sizePreset_->addItem(tr(p.label), p.size);
+    sizePreset_->addItem(tr("Custom"));
+    scale_ = new QComboBox(form_);
+    scale_->setObjectName(QStringLiteral("scale"));
+    scale_->addItem(tr("1×"), 1.0);
+    scale_->addItem(tr("2× (sharp on high-density screens)"), 2.0);
+    scale_->setToolTip(tr("Pixels per point: 2× paints the same layout with twice the pixels each way"));
+    pixels_ = new QLabel(form_);
+    pixels_->setObjectName(QStringLiteral("pixels"));
+    auto* sizeRow = new QHBoxLayout;
+    sizeRow->addWidget(width_);
+    sizeRow->addWidget(new QLabel(QStringLiteral("×"), form_));
+    sizeRow->addWidget(height_);
+    sizeRow->addWidget(sizePreset_);
+    sizeRow->addStretch(1);
+    formLayout->addRow(labelFor(tr("Si&ze:"), width_), sizeRow);
+    auto* scaleRow = new QHBoxLayout;
+    scaleRow->addWidget(scale_);
+    scaleRow->addWidget(pixels_);
+    scaleRow->addStretch(1);
+    formLayout->addRow(labelFor(tr("Sc&ale:"), scale_), scaleRow);
+
+    transparent_ = new QCheckBox(tr("&Transparent background (for slides with their own)"), form_);
+    transparent_->setObjectName(QStringLiteral("transparent"));
+    formLayout->addRow(QString(), transparent_);
+    emphasis_ = new QCheckBox(tr("The lesson step's &highlights and zoom, as the window shows them"), form_);
+    emphasis_->setObjectName(QStringLiteral("emphasis"));
+    formLayout->addRow(QString(), emphasis_);
+
+    out_ = new QLineEdit(form_);
+    out_->setObjectName(QStringLiteral("out"));
+    out_->setClearButtonEnabled(true);
+    browse_ = new QPushButton(tr("&Browse…"), form_);
+    browse_->setObjectName(QStringLiteral("browse"));
+    auto* outRow = new QHBoxLayout;
+    outRow->addWidget(out_, 1);
+    outRow->addWidget(browse_);
+    formLayout->addRow(labelFor(tr("Save t&o:"), out_), outRow);
+
+    // The preview beside the form: the first frame, as the engine paints it.
+    preview_ = new QLabel(this);
+    preview_->setObjectName(QStringLiteral("preview"));
+    preview_->setFixedSize(kPreviewBox + QSize(2, 2));
+    preview_->setFrameShape(QFrame::StyledPanel);
+    preview_->setAlignment(Qt::AlignCenter);
+    preview_->setWordWrap(true);
+    auto* previewColumn = new QVBoxLayout;
+    previewColumn->addWidget(preview_);
+    auto* previewCaption = new QLabel(tr("The first frame"), this);
+    previewCaption->setAlignment(Qt::AlignCenter);
+    previewCaption->setForegroundRole(QPalette::PlaceholderText);
+    previewColumn->addWidget(previewCaption);
+    previewColumn->addStretch(1);
+
+    progress_ = new QProgressBar(this);
+    progress_->setObjectName(QStringLiteral("progress"));
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setFormat(QString()); // no count until there is an export to count
+    cancel_ = new QPushButton(tr("Cancel"), this);
+    cancel_->setObjectName(QStringLiteral("cancel"));
+    cancel_->setEnabled(false);
+    auto* progressRow = new QHBoxLayout;
+    progressRow->addWidget(progress_, 1);
+    progressRow->addWidget(cancel_);
+
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("status"));
+    status_->setWordWrap(true);
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    error_ = new QLabel(this);
+    error_->setObjectName(QStringLiteral("error"));
+    error_->setWordWrap(true);
+    error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // The alert colour of the window's theme: red that reads on light and dark panels alike.
+    QPalette errorPalette = error_->palette();
+    errorPalette.setColor(QPalette::WindowText, views::Theme::byName(settings::theme.get()).alert);
+    error_->setPalette(errorPalette);
+    error_->hide();
+
+    openFolder_ = new QPushButton(tr("Open Fol&der"), this);
+    openFolder_->setObjectName(QStringLiteral("openFolder"));
+    openFolder_->hide();
+    auto* buttons = new QDialogButtonBox(this);
+    export_ = buttons->addButton(tr("&Export"), QDialogButtonBox::ActionRole);
+    export_->setObjectName(QStringLiteral("export"));
+    export_->setDefault(true);
+    close_ = buttons->addButton(QDialogButtonBox::Close);
+    close_->setObjectName(QStringLiteral("close"));
+    auto* buttonRow = new QHBoxLayout;
+    buttonRow->addWidget(openFolder_);
+    buttonRow->addStretch(1);
+    buttonRow->addWidget(buttons);
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(form_, 1);
+    top->addSpacing(12);
+    top->addLayout(previewColumn);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addSpacing(8);
+    layout->addLayout(progressRow);
+    layout->addWidget(status_);
+    layout->addWidget(error_);
+    layout->addLayout(buttonRow);
+
+    connect(whatGroup_, &QButtonGroup::idToggled, this, [this](int, bool checked) {
+        if (checked) whatChanged();
+    });
+    connect(format_, &QComboBox::currentIndexChanged, this, &ExportDialog::formatChanged);
+    const auto changed = [this] {
+        if (updating_) return;
+        updateForm();
+        updateDefaultPath();
+        schedulePreview();
+    };
+    connect(view_, &QComboBox::currentIndexChanged, this, changed);
+    connect(chart_, &QComboBox::currentIndexChanged, this, changed);
+    connect(theme_, &QComboBox::currentIndexChanged, this, changed);
+    connect(scale_, &QComboBox::currentIndexChanged, this, changed);
+    connect(transparent_, &QCheckBox::toggled, this, changed);
+    connect(emphasis_, &QCheckBox::toggled, this, changed);
+    const auto sizeChanged = [this] {
+        if (updating_) return;
+        updating_ = true;
+        const QSize size(width_->value(), height_->value());
+        int preset = sizePreset_->count() - 1; // Custom
+        for (int i = 0; i < sizePreset_->count() - 1; ++i)
+            if (sizePreset_->itemData(i).toSize() == size) preset = i;
+        sizePreset_->setCurrentIndex(preset);
+        updating_ = false;
+        updateForm();
+        schedulePreview();
+    };
+    connect(width_, &QSpinBox::valueChanged, this, sizeChanged);
+    connect(height_, &QSpinBox::valueChanged, this, sizeChanged);
+    connect(sizePreset_, &QComboBox::activated, this, [this](int index) {
+        const QSize size = sizePreset_->itemData(index).toSize();
+        if (!size.isValid()) return; // Custom: the boxes keep what they have
+        width_->setValue(size.width());
+        height_->setValue(size.height());
+    });
+    const auto rangeChanged = [this] {
+        if (updating_) return;
+        updateFrameCount();
+        schedulePreview(); // the first frame is at `from`
+    };
+    connect(from_, &QDoubleSpinBox::valueChanged, this, rangeChanged);
+    connect(to_, &QDoubleSpinBox::valueChanged, this, rangeChanged);
+    connect(fps_, &QSpinBox::valueChanged, this, rangeChanged);
+    connect(clock_, &QComboBox::currentIndexChanged, this, rangeChanged);
+    connect(out_, &QLineEdit::textEdited, this, [this] {
+        // Cleared, it takes the default name again at the next change of the form (not at once: the
+        // user is about to type another).
+        pathEdited_ = !out_->text().isEmpty();
+        pathConfirmed_ = false;
+    });
+    connect(browse_, &QPushButton::clicked, this, &ExportDialog::browse);
+    connect(export_, &QPushButton::clicked, this, &ExportDialog::startExport);
+    connect(cancel_, &QPushButton::clicked, this, &ExportDialog::cancelExport);
+    connect(close_, &QPushButton::clicked, this, &ExportDialog::reject);
+    connect(openFolder_, &QPushButton::clicked, this, [this] {
+        const QFileInfo info(lastOut_);
+        const QString folder = info.isDir() ? info.absoluteFilePath() : info.absolutePath();
+        QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
+    });
+}
+
+void ExportDialog::restoreSettings() {
+    updating_ = true;
+    const auto select = [](QComboBox* combo, const QVariant& value) {
+        const int i = combo->findData(value);
+        if (i >= 0) combo->setCurrentIndex(i);
+    };
+    select(format_, settings::exportFormat.get());
+    select(view_, settings::exportView.get());
+    select(chart_, settings::exportChart.get());
+    const QString theme = settings::exportTheme.get();
+    select(theme_, theme.isEmpty() ? settings::theme.get() : theme);
+    const QSize size = settings::exportSize.get();
+    width_->setValue(size.isValid() ? size.width() : 1920);
+    height_->setValue(size.isValid() ? size.height() : 1080);
+    select(scale_, settings::exportScale.get());
+    transparent_->setChecked(settings::exportTransparent.get());
+    emphasis_->setChecked(settings::exportEmphasis.get());
+    fps_->setValue(std::clamp(settings::exportFps.get(), 1, ExportLimits::maxFps));
+    // A lesson is seen paced in the window, so its film is paced unless another speed was chosen.
+    const QString clock = settings::exportClock.get();
+    const views::SimulationDocument* doc = run();
+    const bool lesson = doc != nullptr && doc->lesson() != nullptr;
+    const int clockIndex = clock_->findData(!clock.isEmpty() ? clock : lesson ? QStringLiteral("paced") : QStringLiteral("1"));
+    clock_->setCurrentIndex(std::max(0, clockIndex));
+    const QString what = settings::exportWhat.get();
+    (what == QLatin1String("range") ? range_ : what == QLatin1String("steps") ? steps_ : moment_)->setChecked(true);
+    for (int i = 0; i < sizePreset_->count(); ++i)
+        if (sizePreset_->itemData(i).toSize() == QSize(width_->value(), height_->value()) || i == sizePreset_->count() - 1) {
+            sizePreset_->setCurrentIndex(i);
+            break;
+        }
+    updating_ = false;
+}
+
+void ExportDialog::saveSettings() const {
+    settings::exportWhat.set(what() == What::Range   ? QStringLiteral("range")
+                             : what() == What::Steps ? QStringLiteral("steps")
+                                                     : QStringLiteral("moment"));
+    settings::exportFormat.set(format());
+    settings::exportView.set(view_->currentData().toString());
+    settings::exportChart.set(chart_->currentData().toString());
+    settings::exportTheme.set(theme_->currentData().toString());
+    settings::exportSize.set(QSize(width_->value(), height_->value()));
+    settings::exportScale.set(scale_->currentData().toDouble());
+    settings::exportTransparent.set(transparent_->isChecked());
+    settings::exportEmphasis.set(emphasis_->isChecked());
+    settings::exportFps.set(fps_->value());
+    settings::exportClock.set(clock_->currentData().toString());
+}
+
+// A run was loaded or cut: what the form offers follows it (the span of the run, whether it has steps).
+void ExportDialog::documentChanged() {
+    if (exporting_) return; // the window's export moving the playhead is no change of run
+    const views::SimulationDocument* doc = run();
+    const Lesson* lesson = doc ? doc->lesson() : nullptr;
+    const Time end = doc ? doc->end() : Time();
+    const Time playhead = doc ? std::min(doc->playhead(), end) : Time();
+    updating_ = true;
+    moment_->setText(tr("This &moment (at %1 s, the playhead)").arg(seconds(playhead)));
+    const double endSeconds = static_cast<double>(end.count()) / 1e9;
+    for (QDoubleSpinBox* box : {from_, to_}) box->setRange(0, endSeconds);
+    // From the playhead to the end, or the whole run when the playhead is at either end of it.
+    const Time from = playhead > Time() && playhead < end ? playhead : Time();
+    from_->setValue(static_cast<double>(from.count()) / 1e9);
+    to_->setValue(endSeconds);
+    if (lesson) {
+        const auto n = static_cast<int>(lesson->steps.size());
+        steps_->setText(n == 1 ? tr("One frame per lesson &step (1 step)") : tr("One frame per lesson &step (%1 steps)").arg(n));
+        steps_->setToolTip({});
+    } else {
+        steps_->setText(tr("One frame per lesson &step"));
+        steps_->setToolTip(tr("Only a lesson has steps; this is a scenario"));
+    }
+    steps_->setEnabled(lesson != nullptr);
+    if (!lesson && steps_->isChecked()) moment_->setChecked(true);
+    updating_ = false;
+    whatChanged();
+}
+
+bool ExportDialog::canBeTransparent() const {
+    const QString view = view_->currentData().toString();
+    return format() == QLatin1String("png") &&
+           (view == QLatin1String("stage") || view == QLatin1String("ladder") || view == QLatin1String("states"));
+}
+
+// The frame in points: the form's size, or the window's own when the window paints itself.
+QSize ExportDialog::frameSize() const {
+    const QWidget* window = window_.data();
+    if (window && view_->currentData().toString() == QLatin1String("window")) return window->size();
+    return QSize(width_->value(), height_->value());
+}
+
+ExportDialog::What ExportDialog::what() const {
+    const int id = whatGroup_->checkedId();
+    return id < 0 ? What::Moment : static_cast<What>(id);
+}
+
+QString ExportDialog::format() const { return format_->currentData().toString(); }
+
+// A format that cannot be written for the new choice gives way to the nearest one that can: a handout
+// to a PDF, a video to single PNG frames.
+void ExportDialog::whatChanged() {
+    if (updating_) return;
+    const QString f = format();
+    if (!fits(f, what())) {
+        updating_ = true;
+        format_->setCurrentIndex(format_->findData(isHandout(f) ? QStringLiteral("pdf") : QStringLiteral("png")));
+        updating_ = false;
+    }
+    updateForm();
+    updateFrameCount();
+    updateDefaultPath();
+    schedulePreview();
+}
+
+// The other way round: a video is of a range, a handout of the steps; the choice above follows.
+void ExportDialog::formatChanged() {
+    if (updating_) return;
+    const QString f = format();
+    if (!fits(f, what())) {
+        updating_ = true;
+        (isVideo(f) ? range_ : steps_)->setChecked(true);
+        updating_ = false;
+    }
+    updateForm();
+    updateFrameCount();
+    updateDefaultPath();
+    schedulePreview();
+}
+
+void ExportDialog::updateForm() {
+    const views::SimulationDocument* doc = run();
+    const bool loaded = doc != nullptr;
+    const bool lesson = doc && doc->lesson();
+    const bool ffmpeg = ffmpegAvailable();
+    for (int i = 0; i < format_->count(); ++i) {
+        const QString f = format_->itemData(i).toString();
+        if (isVideo(f))
+            enableItem(format_, i, ffmpeg, tr("needs ffmpeg (Debian package ffmpeg)"));
+        else if (isHandout(f))
+            enableItem(format_, i, lesson, tr("needs a lesson: a handout has one page per lesson step"));
+    }
+    // The remembered format may be one this machine or this run cannot write.
+    if (!itemEnabled(format_, format_->currentIndex())) format_->setCurrentIndex(format_->findData(QStringLiteral("png")));
+
+    const QString f = format();
+    const bool range = what() == What::Range;
+    from_->setEnabled(range);
+    to_->setEnabled(range);
+    fps_->setEnabled(range);
+    clock_->setEnabled(range);
+    frameCount_->setEnabled(range);
+    const bool charts = view_->currentData().toString() == QLatin1String("charts");
+    chartLabel_->setVisible(charts);
+    chart_->setVisible(charts);
+    const bool pixels = f == QLatin1String("png") || isVideo(f);
+    scale_->setEnabled(pixels);
+    scale_->setToolTip(pixels ? tr("Pixels per point: 2× paints the same layout with twice the pixels each way")
+                              : tr("SVG and PDF are drawn in points and stay sharp at any size"));
+    const double scale = scale_->currentData().toDouble();
+    const QSize frame = frameSize();
+    pixels_->setText(pixels ? tr("= %1 × %2 pixels").arg(std::lround(frame.width() * scale)).arg(std::lround(frame.height() * scale))
+                            : tr("(drawn in points)"));
+    // The window's own view is painted as it stands: its size and its theme.
+    const bool ownWindow = view_->currentData().toString() == QLatin1String("window") && window_;
+    for (QWidget* w : std::initializer_list<QWidget*>{width_, height_, sizePreset_, theme_}) {
+        w->setEnabled(!ownWindow);
+        w->setToolTip(ownWindow ? tr("The window is exported as it is: at its size, in its theme") : QString());
+    }
+    // Only the stage of a lesson has steps to show (the window shows its own).
+    const views::SimulationDocument* shown = run();
+    const bool lessonStage = shown != nullptr && shown->lesson() != nullptr && view_->currentData().toString() == QLatin1String("stage");
+    emphasis_->setEnabled(lessonStage);
+    emphasis_->setToolTip(lessonStage ? QString() : tr("A lesson's stage only"));
+    transparent_->setEnabled(canBeTransparent());
+    transparent_->setToolTip(canBeTransparent() ? QString() : tr("PNG of the stage or the ladder only (the charts and the window paint their own background)"));
+    // GIF frame delays are hundredths of a second: players slow down past 50 frames a second.
+    fps_->setMaximum(f == QLatin1String("gif") ? 50 : ExportLimits::maxFps);
+    export_->setEnabled(loaded && !exporting_);
+}
+
+void ExportDialog::updateFrameCount() {
+    if (what() != What::Range) {
+        frameCount_->clear();
+        return;
+    }
+    const Time from = fromTime();
+    const Time to = toTime();
+    if (from > to) {
+        frameCount_->setText(tr("(from is after to)"));
+        return;
+    }
+    // The engine's own moments, so the label agrees with what is written.
+    const views::SimulationDocument* doc = run();
+    if (!doc) return;
+    const ExportOptions o = options();
+    const auto n = static_cast<std::int64_t>(
+        rangeMoments(from, to, fps_->value(), o.speed, o.paced, doc->simulation().history(), ExportLimits::maxFrames + 1).size());
+    frameCount_->setText(n > ExportLimits::maxFrames ? tr("(more than %1 frames)").arg(ExportLimits::maxFrames)
+                         : n == 1                    ? tr("(1 frame)")
+                                                     : tr("(%1 frames)").arg(n));
+}
+
+// The boxes hold seconds as doubles; the run's end is an exact count of nanoseconds. The box at its
+// maximum means the end itself, so a default range never lands a rounding error past the end.
+Time ExportDialog::fromTime() const {
+    const views::SimulationDocument* doc = run();
+    const Time end = doc ? doc->end() : Time();
+    if (from_->value() >= from_->maximum()) return end;
+    return std::clamp(Time::ns(std::llround(from_->value() * 1e9)), Time(), end);
+}
+
+Time ExportDialog::toTime() const {
+    const views::SimulationDocument* doc = run();
+    const Time end = doc ? doc->end() : Time();
+    if (to_->value() >= to_->maximum()) return end;
+    return std::clamp(Time::ns(std::llround(to_->value() * 1e9)), Time(), end);
+}
+
+void ExportDialog::setLadderConnections(std::vector<std::int64_t> clients) {
+    clients_ = std::move(clients);
+    schedulePreview();
+}
+
+ExportOptions ExportDialog::options() const {
+    ExportOptions o;
+    const views::SimulationDocument* doc = run();
+    o.document = doc;
+    o.out = out_->text().trimmed();
+    switch (what()) {
+    case What::Moment: o.at = doc ? std::min(doc->playhead(), doc->end()) : Time(); break;
+    case What::Range:
+        o.from = fromTime();
+        o.to = toTime();
+        o.fps = fps_->value();
+        if (clock_->currentData().toString() == QLatin1String("paced"))
+            o.paced = true;
+        else if (const auto speed = parseSpeed(clock_->currentData().toString()))
+            o.speed = *speed;
+        break;
+    case What::Steps: o.steps = true; break;
+    }
+    o.size = QSize(width_->value(), height_->value());
+    o.format = format();
+    o.scale = o.format == QLatin1String("png") || isVideo(o.format) ? scale_->currentData().toDouble() : 1.0;
+    o.view = view_->currentData().toString();
+    o.transparent = canBeTransparent() && transparent_->isChecked();
+    o.plain = !emphasis_->isChecked();
+    if (o.view == QLatin1String("charts")) o.chart = chart_->currentData().toString();
+    o.theme = theme_->currentData().toString();
+    if (o.view == QLatin1String("ladder")) o.clients = clients_;
+    if (o.view == QLatin1String("states") && !clients_.empty()) o.clients = {clients_.front()};
+    if (o.view == QLatin1String("window") && window_) {
+        o.window = window_;
+        o.seekWindow = seekWindow_;
+    }
+    return o;
+}
+
+// Next to the lesson file, named after it and what is exported; a folder of frames gets a name not yet
+// taken, so exporting twice does not trip over the first export's frames.
+QString ExportDialog::defaultPath() const {
+    const views::SimulationDocument* doc = run();
+    const QFileInfo lesson(doc ? doc->path() : QString());
+    QString dir = lesson.absolutePath();
+    if (lesson.fileName().isEmpty() || !QFileInfo(dir).isWritable()) {
+        // Shipped lessons may sit in a read-only install folder.
+        dir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+        if (dir.isEmpty() || !QFileInfo(dir).isDir()) dir = QDir::homePath();
+    }
+    QString stem = lesson.completeBaseName().isEmpty() ? QStringLiteral("backlog") : lesson.completeBaseName();
+    const QString view = view_->currentData().toString();
+    if (view == QLatin1String("charts")) stem += QLatin1Char('-') + chart_->currentData().toString();
+    else if (view != QLatin1String("stage")) stem += QLatin1Char('-') + view;
+    const QString f = format();
+    if (isHandout(f)) stem += QStringLiteral("-handout");
+    else if (what() == What::Steps) stem += QStringLiteral("-steps");
+    else if (what() == What::Range && !isVideo(f)) stem += QStringLiteral("-frames");
+    const QDir folder(dir);
+    if (!writesFolder(f, what() == What::Moment)) return QDir::toNativeSeparators(folder.filePath(stem + QLatin1Char('.') + suffixFor(f)));
+    QString name = stem;
+    for (int n = 2; QFileInfo(folder.filePath(name)).exists() && !QDir(folder.filePath(name)).isEmpty(); ++n)
+        name = stem + QLatin1Char('-') + QString::number(n);
+    return QDir::toNativeSeparators(folder.filePath(name));
+}
+
+void ExportDialog::updateDefaultPath() {
+    if (pathEdited_) {
+        // A path the user chose keeps its folder and name; only whether it is a file or a folder follows.
+        out_->setText(retargeted(out_->text()));
+        return;
+    }
+    out_->setText(defaultPath());
+}
+
+// `path` with the extension the current format and choice want: "talk.png" becomes "talk.gif", or
+// "talk" for a folder of frames, and "frames" becomes "frames.pdf".
+QString ExportDialog::retargeted(const QString& path) const {
+    if (path.isEmpty()) return path;
+    QString base = path;
+    static const QStringList known{QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf"),
+                                   QStringLiteral("gif"), QStringLiteral("mp4"), QStringLiteral("webm")};
+    const QString suffix = QFileInfo(path).suffix();
+    if (known.contains(suffix, Qt::CaseInsensitive)) base.chop(suffix.size() + 1);
+    const QString f = format();
+    if (writesFolder(f, what() == What::Moment)) return base;
+    return base + QLatin1Char('.') + suffixFor(f);
+}
+
+void ExportDialog::browse() {
+    const QString f = format();
+    const QString current = out_->text().trimmed();
+    if (writesFolder(f, what() == What::Moment)) {
+        const QString start = QFileInfo(current).absolutePath();
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Export frames into a folder"), start);
+        if (dir.isEmpty()) return;
+        // The frames go into a new or empty folder: a chosen folder that holds files gets one inside it.
+        QString target = dir;
+        if (!QDir(dir).isEmpty()) target = QDir(dir).filePath(QFileInfo(defaultPath()).fileName());
+        out_->setText(QDir::toNativeSeparators(target));
+        pathConfirmed_ = false;
+    } else {
+        QString filter;
+        if (f == QLatin1String("png")) filter = tr("PNG images (*.png)");
+        else if (f == QLatin1String("svg")) filter = tr("SVG drawings (*.svg)");
+        else if (f == QLatin1String("gif")) filter = tr("GIF animations (*.gif)");
+        else if (f == QLatin1String("mp4")) filter = tr("MP4 videos (*.mp4)");
+        else if (f == QLatin1String("webm")) filter = tr("WebM videos (*.webm)");
+        else filter = tr("PDF documents (*.pdf)");
+        const QString file = QFileDialog::getSaveFileName(this, tr("Export to"), current, filter);
+        if (file.isEmpty()) return;
+        out_->setText(QDir::toNativeSeparators(retargeted(file)));
+        pathConfirmed_ = QFileInfo(file).suffix().compare(suffixFor(f), Qt::CaseInsensitive) == 0;
+    }
+    pathEdited_ = true;
+}
+
+void ExportDialog::schedulePreview() {
+    if (exporting_ || updating_) return;
+    previewTimer_->start();
+}
+
+// The first frame through the engine itself (a one-frame PNG in a temporary folder), so the preview
+// cannot drift from what is exported.
+void ExportDialog::paintPreview() {
+    const views::SimulationDocument* doc = run();
+    if (exporting_ || !doc) return;
+    QTemporaryDir dir;
+    if (!dir.isValid()) return;
+    ExportOptions o = options();
+    const QString path = dir.filePath(QStringLiteral("preview.png"));
+    o.out = path;
+    o.format = QStringLiteral("png");
+    o.transparent = canBeTransparent() && transparent_->isChecked();
+    const Time first = what() == What::Range ? fromTime()
+                       : what() == What::Steps && !doc->stepTimes().empty() && !doc->stepTimes().front().isNever()
+                           ? doc->stepTimes().front()
+                           : o.at.value_or(doc->playhead());
+    o.at = std::min(first, doc->end());
+    // One frame has no clock: a range's pace or speed (which go with --from and --to only) is left out,
+    // or the engine refuses the preview of a paced or slowed film.
+    o.from.reset();
+    o.to.reset();
+    o.fps.reset();
+    o.paced = false;
+    o.speed = {1, 1};
+    o.steps = false;
+    o.threads = 1;
+    // One pixel per point, shrunk here: the engine's fractional scales (below 1) do not shrink the
+    // frame yet, they crop it. A 1920×1080 frame costs a few tens of milliseconds, once the form settles.
+    o.scale = 1.0;
+    const qreal dpr = devicePixelRatioF();
+    const QSizeF box = QSizeF(kPreviewBox) * dpr;
+    const ExportResult r = exportFrames(o);
+    QImage image;
+    if (r.ok()) image.load(path);
+    if (image.isNull()) {
+        preview_->setPixmap({});
+        preview_->setText(r.ok() ? tr("No preview") : tr("No preview: %1").arg(r.errors.value(0)));
+        emit previewUpdated();
+        return;
+    }
+    if (image.width() > box.width() || image.height() > box.height())
+        image = image.scaled(box.toSize(), Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    image.setDevicePixelRatio(dpr);
+    preview_->setText({});
+    preview_->setPixmap(o.transparent ? overCheckerboard(image) : QPixmap::fromImage(image));
+    emit previewUpdated();
+}
+
+QPixmap ExportDialog::preview() const { return preview_->pixmap(); }
+
+void ExportDialog::setExporting(bool on) {
+    exporting_ = on;
+    form_->setEnabled(!on);
+    export_->setEnabled(!on && run());
+    cancel_->setEnabled(on);
+    if (on) {
+        previewTimer_->stop();
+        cancelRequested_ = false;
+        progress_->setRange(0, 0); // busy until the engine says how many frames there are
+        progress_->setFormat(tr("%v of %m frames"));
+        status_->setText(tr("Exporting…"));
+        error_->hide();
+        openFolder_->hide();
+        cancel_->setFocus();
+    }
+}
+
+void ExportDialog::startExport() {
+    if (exporting_ || !run()) return;
+    ExportOptions o = options();
+    if (o.out.isEmpty()) {
+        status_->clear();
+        error_->setText(tr("Choose where to save the export."));
+        error_->show();
+        out_->setFocus();
+        return;
+    }
+    // Never over the file being exported (by any spelling or link): refused before asking to replace it.
+    if (const QString refused = outIsTheInput(o.out, o.document != nullptr ? o.document->path() : QString()); !refused.isEmpty()) {
+        ExportResult result;
+        result.errors << refused;
+        lastResult_ = result;
+        showResult(result, o.out);
+        out_->setFocus();
+        return;
+    }
+    // A file dialog has asked already; a typed or default name that is taken is asked about here.
+    const QFileInfo target(o.out);
+    if (!writesFolder(o.format, o.at.has_value()) && target.isFile() && !pathConfirmed_) {
+        const auto answer = QMessageBox::question(this, tr("Replace %1?").arg(target.fileName()),
+                                                  tr("%1 already exists. Replace it?").arg(QDir::toNativeSeparators(o.out)),
+                                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        if (answer != QMessageBox::Yes) return;
+    }
+    saveSettings();
+    // The engine runs here, on the GUI thread, and calls back at least every 100 ms: processing events
+    // there keeps the dialog painted and lets Cancel (or closing the dialog) be heard.
+    o.advanced = [this](int done, int total) {
+        progress_->setRange(0, std::max(1, total));
+        progress_->setValue(std::min(done, std::max(1, total)));
+        emit progressed(done, total);
+        QCoreApplication::processEvents();
+    };
+    o.cancelled = [this] {
+        QCoreApplication::processEvents();
+        return cancelRequested_;
+    };
+    setExporting(true);
+    const ExportResult result = exportFrames(o);
+    setExporting(false);
+    lastResult_ = result;
+    showResult(result, o.out);
+    if (closeAfterExport_) {
+        closeAfterExport_ = false;
+        QDialog::reject();
+    }
+}
+
+void ExportDialog::cancelExport() {
+    if (!exporting_) return;
+    cancelRequested_ = true;
+    cancel_->setEnabled(false);
+    status_->setText(tr("Cancelling…"));
+}
+
+void ExportDialog::showResult(const ExportResult& result, const QString& out) {
+    if (progress_->maximum() == 0) progress_->setRange(0, 1); // the engine never reported: not busy any more
+    if (result.cancelled) {
+        progress_->setValue(0);
+        progress_->setFormat(QString());
+        status_->setText(tr("Cancelled; nothing was written."));
+        error_->hide();
+        openFolder_->hide();
+    } else if (!result.ok()) {
+        progress_->setValue(0);
+        progress_->setFormat(QString());
+        status_->clear();
+        error_->setText(result.errors.join(QLatin1Char('\n')));
+        error_->show();
+        openFolder_->hide();
+    } else {
+        progress_->setRange(0, std::max(1, result.frames));
+        progress_->setValue(result.frames);
+        lastOut_ = QFileInfo(out).absoluteFilePath();
+        const QString frames = result.frames == 1 ? tr("1 frame") : tr("%1 frames").arg(result.frames);
+        status_->setText(tr("Exported %1 to %2 in %3 s")
+                             .arg(frames, QDir::toNativeSeparators(lastOut_))
+                             .arg(result.seconds, 0, 'f', result.seconds < 10 ? 2 : 1));
+        error_->hide();
+        openFolder_->show();
+        // The next export should not silently replace this one: a folder gets a new default name, and
+        // a file is asked about.
+        pathConfirmed_ = false;
+        if (!pathEdited_) updateDefaultPath();
+    }
+    emit exportFinished(result.ok());
+    schedulePreview();
+}
+
+// Closing while the engine is on the stack would delete what it calls back into: it cancels instead,
+// and the dialog closes once the engine has returned.
+void ExportDialog::closeEvent(QCloseEvent* event) {
+    if (exporting_) {
+        closeAfterExport_ = true;
+        cancelExport();
+        event->ignore();
+        return;
+    }
+    QDialog::closeEvent(event);
+}
+
+void ExportDialog::reject() {
+    if (exporting_) {
+        closeAfterExport_ = true;
+        cancelExport();
+        return;
+    }
+    QDialog::reject();
+}
+
+} // namespace backlog::app

@@ -1,0 +1,649 @@
+#include "app/ui/MainWindow.h"
+#include "views/widgets/DocumentFollower.h"
+
+#include "app/ui/AppSettings.h"
+#include "views/widgets/EventLogView.h"
+#include "app/ui/ExportDialog.h"
+#include "views/widgets/InspectorView.h"
+#include "views/widgets/ParametersView.h"
+#include "views/widgets/KernelToolsView.h"
+#include "views/widgets/LadderView.h"
+#include "views/widgets/ChartsView.h"
+#include "views/widgets/StateDiagramView.h"
+#include "views/document/SelectionModel.h"
+#include "app/ui/LessonLibrary.h"
+#include "views/document/LessonPlayer.h"
+#include "views/widgets/NarrationView.h"
+#include "views/document/Player.h"
+#include "model/tools/Report.h"
+#include "app/ui/PresenterWindow.h"
+#include "views/document/SimulationDocument.h"
+#include "views/widgets/StageView.h"
+#include "app/ui/StartPage.h"
+#include "views/render/Theme.h"
+#include "views/widgets/TimelineView.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileSystemWatcher>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QScreen>
+#include <QStackedWidget>
+#include <QTimer>
+#include <QTreeWidget>
+#include <QStatusBar>
+#include <QStyle>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace backlog::app {
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setObjectName(QStringLiteral("MainWindow"));
+    setAcceptDrops(true);
+    doc_ = new views::SimulationDocument(this);
+    player_ = new views::Player(doc_, this);
+    stage_ = new views::StageView(this);
+    stage_->setDocument(doc_);
+    tools_ = new views::KernelToolsView(this);
+    tools_->setDocument(doc_); // nstat since the previous lesson step
+    log_ = new views::EventLogView(this);
+    log_->setDocument(doc_);
+    inspector_ = new views::InspectorView(this);
+    inspector_->setDocument(doc_);
+    parameters_ = new views::ParametersView(doc_, this);
+    timeline_ = new views::TimelineView(this);
+    summary_ = new QPlainTextEdit(this);
+    summary_->setReadOnly(true);
+    summary_->setLineWrapMode(QPlainTextEdit::NoWrap);
+    summary_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    // The summary and the document by value, not `this`: the document's destroyed() reaches these while
+    // QWidget's destructor deletes the children, when this is no longer a MainWindow.
+    views::followDocument(
+        summary_, doc_, [summary = summary_] { summary->clear(); },
+        [summary = summary_, doc = QPointer<views::SimulationDocument>(doc_)] {
+            if (const views::SimulationDocument* d = views::loadedOrNull(doc))
+                summary->setPlainText(QString::fromStdString(textReport(d->simulation(), d->playhead())));
+        });
+    timeLabel_ = new QLabel(this);
+    timeLabel_->setMinimumWidth(150);
+    timeLabel_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    modeLabel_ = new QLabel(this);
+    lesson_ = new views::LessonPlayer(doc_, player_, this);
+    selection_ = new views::SelectionModel(this);
+    ladder_ = new views::LadderView(this);
+    ladder_->setDocument(doc_);
+    ladder_->setSelectionModel(selection_);
+    states_ = new views::StateDiagramView(this);
+    states_->setDocument(doc_);
+    states_->setSelectionModel(selection_);
+    charts_ = new views::ChartsView(this);
+    charts_->setDocument(doc_);
+    narration_ = new views::NarrationView(doc_, lesson_, this);
+    startPage_ = new StartPage(this);
+    watcher_ = new QFileSystemWatcher(this);
+
+    // The stage over the timeline; the timeline always shows simulated time. The start page takes the
+    // centre instead when asked for.
+    centre_ = new QStackedWidget(this);
+    auto* central = new QWidget(centre_);
+    stagePage_ = central;
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(stage_, 1);
+    auto* bottom = new QHBoxLayout;
+    bottom->addWidget(timeline_, 1);
+    bottom->addWidget(timeLabel_);
+    layout->addLayout(bottom);
+    centre_->addWidget(central);
+    centre_->addWidget(startPage_);
+    setCentralWidget(centre_);
+
+    createActions();
+    createDocks();
+    statusBar()->addPermanentWidget(modeLabel_);
+
+    connect(doc_, &views::SimulationDocument::playheadChanged, this, &MainWindow::refresh);
+    connect(doc_, &views::SimulationDocument::loaded, this, [this] {
+        timeline_->setSimulation(&doc_->simulation());
+        timeline_->setStepTimes(doc_->stepTimes());
+        timeline_->updateGeometry();
+        setWindowTitle(QFileInfo(doc_->path()).fileName() + QStringLiteral(" — Backlog"));
+        statusBar()->showMessage(tr("%1 events simulated, %2 packets recorded")
+                                     .arg(doc_->simulation().eventsProcessed())
+                                     .arg(doc_->simulation().history().packetCount()));
+        showIfStopped();
+        refresh();
+    });
+    connect(timeline_, &views::TimelineView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
+    connect(log_, &views::EventLogView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
+    connect(log_, &views::EventLogView::packetActivated, this, [this](std::uint32_t packet) {
+        const views::Selection s{views::Selection::Kind::Packet, packet};
+        selection_->select(s, views::connectionOf(doc_->simulation(), s));
+    });
+    connect(stage_, &views::StageView::selected, this, &MainWindow::select);
+    connect(selection_, &views::SelectionModel::changed, this, [this] { inspector_->setSelection(selection_->current()); });
+    connect(doc_, &views::SimulationDocument::loaded, selection_, &views::SelectionModel::clear);
+    connect(ladder_, &views::LadderView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
+    connect(charts_, &views::ChartsView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
+    connect(states_, &views::StateDiagramView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
+    connect(doc_, &views::SimulationDocument::historyChanged, this, [this] {
+        timeline_->setSimulation(&doc_->simulation());
+        showIfStopped();
+    });
+    connect(player_, &views::Player::playingChanged, this, &MainWindow::updatePlaybackStatus);
+    connect(player_, &views::Player::modeChanged, this, &MainWindow::updatePlaybackStatus);
+    connect(lesson_, &views::LessonPlayer::stepChanged, this, &MainWindow::showLessonStep);
+    connect(lesson_, &views::LessonPlayer::answerChanged, this, &MainWindow::saveLessonProgress);
+    connect(lesson_, &views::LessonPlayer::finishedChanged, this, &MainWindow::saveLessonProgress);
+    connect(startPage_, &StartPage::openRequested, this, &MainWindow::openFile);
+    connect(watcher_, &QFileSystemWatcher::fileChanged, this, [this] {
+        // Editors save by writing a new file and renaming it over the old one; wait for the dust to settle.
+        QTimer::singleShot(200, this, &MainWindow::lessonFileChanged);
+    });
+    // While the lesson's file is missing its folder is watched: the file coming back is read again.
+    connect(watcher_, &QFileSystemWatcher::directoryChanged, this, [this] {
+        if (lessonFileMissing_ && QFileInfo::exists(doc_->path()))
+            QTimer::singleShot(200, this, &MainWindow::lessonFileChanged);
+    });
+
+    setWindowTitle(QStringLiteral("Backlog"));
+    if (!restoreGeometry(settings::windowGeometry.get())) resize(screen()->availableSize());
+    restoreState(settings::windowState.get());
+    applyTheme(settings::theme.get());
+    updatePlaybackStatus();
+    stage_->setFocus();
+}
+
+void MainWindow::createActions() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::chooseFile);
+    open->setShortcut(QKeySequence::Open);
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    QAction* exportAction = file->addAction(tr("&Export…"), this, &MainWindow::showExportDialog);
+    exportAction->setObjectName(QStringLiteral("actionExport"));
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    exportAction->setToolTip(tr("Frames, a video or a handout of the run as it is in the window"));
+    exportAction->setEnabled(false); // nothing to export until a run is loaded
+    connect(doc_, &views::SimulationDocument::loaded, exportAction, [exportAction] { exportAction->setEnabled(true); });
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
+    quit->setShortcut(QKeySequence::Quit);
+
+    // Playback: Space plays and pauses, Left/Right step between events, Home/End jump (DESIGN.md).
+    QMenu* play = menuBar()->addMenu(tr("&Playback"));
+    QToolBar* bar = addToolBar(tr("Playback"));
+    bar->setObjectName(QStringLiteral("PlaybackToolBar"));
+    const auto add = [&](const QString& text, QKeySequence key, auto slot) {
+        QAction* a = play->addAction(text, player_, slot);
+        a->setShortcut(key);
+        a->setShortcutContext(Qt::WindowShortcut);
+        bar->addAction(a);
+        return a;
+    };
+    add(tr("Jump to Start"), Qt::Key_Home, &views::Player::jumpToStart);
+    add(tr("Step Back"), Qt::Key_Left, &views::Player::stepBackward);
+    playAction_ = add(tr("Play"), Qt::Key_Space, &views::Player::toggle);
+    add(tr("Step Forward"), Qt::Key_Right, &views::Player::stepForward);
+    add(tr("Jump to End"), Qt::Key_End, &views::Player::jumpToEnd);
+    play->addSeparator();
+    bar->addSeparator();
+    add(tr("Slower"), Qt::Key_BracketLeft, &views::Player::slower);
+    add(tr("Faster"), Qt::Key_BracketRight, &views::Player::faster);
+    QAction* paced = play->addAction(tr("Paced Playback"));
+    paced->setCheckable(true);
+    paced->setChecked(player_->clock().mode() == views::PlaybackClock::Mode::Paced);
+    paced->setShortcut(Qt::Key_P);
+    paced->setToolTip(tr("Paced: quiet stretches are compressed and bursts stretched so every packet can be "
+                         "followed. Off: linear speed."));
+    connect(paced, &QAction::toggled, this, [this](bool on) {
+        player_->setMode(on ? views::PlaybackClock::Mode::Paced : views::PlaybackClock::Mode::Linear);
+    });
+    bar->addAction(paced);
+
+    // Lessons: PageDown/PageUp are what presentation clickers send (DESIGN.md).
+    QMenu* lessons = menuBar()->addMenu(tr("&Lessons"));
+    QAction* start = lessons->addAction(tr("&Start Page"), this, &MainWindow::showStartPage);
+    start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    lessons->addSeparator();
+    QAction* next = lessons->addAction(tr("&Next Step"), lesson_, &views::LessonPlayer::nextStep);
+    next->setShortcuts({QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::Key_N)});
+    next->setShortcutContext(Qt::WindowShortcut);
+    QAction* previous = lessons->addAction(tr("&Previous Step"), lesson_, &views::LessonPlayer::previousStep);
+    previous->setShortcuts({QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::Key_B)});
+    previous->setShortcutContext(Qt::WindowShortcut);
+    QAction* restart = lessons->addAction(tr("&Restart Lesson"), this, [this] {
+        if (!lesson_->isActive()) return;
+        lesson_->goToStep(0);
+    });
+    restart->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Home));
+    for (QAction* a : {next, previous, restart}) {
+        a->setEnabled(false);
+        connect(doc_, &views::SimulationDocument::loaded, a, [this, a] { a->setEnabled(lesson_->isActive()); });
+    }
+
+    lessons->addSeparator();
+    QAction* present = lessons->addAction(tr("&Present"), this, &MainWindow::present);
+    present->setShortcut(Qt::Key_F5);
+    present->setToolTip(tr("The stage full screen with the narration as a caption (Escape leaves)"));
+
+    viewMenu_ = menuBar()->addMenu(tr("&View"));
+    QMenu* themes = viewMenu_->addMenu(tr("&Theme"));
+    auto* group = new QActionGroup(this);
+    for (const auto& [name, label] : {std::pair{QStringLiteral("light"), tr("&Light")},
+                                      std::pair{QStringLiteral("dark"), tr("&Dark")},
+                                      std::pair{QStringLiteral("projector"), tr("&Projector (high contrast)")}}) {
+        QAction* a = themes->addAction(label, this, [this, name = name] { applyTheme(name); });
+        a->setCheckable(true);
+        a->setData(name);
+        a->setChecked(name == settings::theme.get());
+        group->addAction(a);
+    }
+    viewMenu_->addSeparator();
+}
+
+void MainWindow::createDocks() {
+    const auto dock = [&](QWidget* w, const QString& title, const char* name, Qt::DockWidgetArea area) {
+        auto* d = new QDockWidget(title, this);
+        d->setObjectName(QLatin1String(name));
+        d->setWidget(w);
+        addDockWidget(area, d);
+        viewMenu_->addAction(d->toggleViewAction());
+        return d;
+    };
+    // One column on the right, so the stage keeps most of the window: what is selected and what can be
+    // changed above, what happened and what the tools print below.
+    QDockWidget* inspector = dock(inspector_, tr("Inspector"), "InspectorDock", Qt::RightDockWidgetArea);
+    QDockWidget* parameters = dock(parameters_, tr("Parameters"), "ParametersDock", Qt::RightDockWidgetArea);
+    QDockWidget* log = dock(log_, tr("Event Log"), "EventLogDock", Qt::RightDockWidgetArea);
+    QDockWidget* tools = dock(tools_, tr("Kernel Tools"), "KernelToolsDock", Qt::RightDockWidgetArea);
+    QDockWidget* ladder = dock(ladder_, tr("Ladder"), "LadderDock", Qt::RightDockWidgetArea);
+    tabifyDockWidget(log, ladder);
+    QDockWidget* states = dock(states_, tr("TCP States"), "StatesDock", Qt::RightDockWidgetArea);
+    tabifyDockWidget(inspector, states);
+    inspector->raise();
+    log->raise();
+    ladderDock_ = ladder;
+    statesDock_ = states;
+    // The charts below the stage: they share its time axis.
+    chartsDock_ = dock(charts_, tr("Charts"), "ChartsDock", Qt::BottomDockWidgetArea);
+    chartsDock_->hide();
+    // Shown, a chart needs the height of its axes and legend: a quarter of the window at least.
+    connect(chartsDock_, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (!visible || chartsDock_->height() >= 220) return;
+        QTimer::singleShot(0, this, [this] {
+            resizeDocks({chartsDock_}, {std::max(260, height() / 4)}, Qt::Vertical);
+        });
+    });
+    inspectorDock_ = inspector;
+    parametersDock_ = parameters;
+    logDock_ = log;
+    toolsDock_ = tools;
+    // The lesson's narration on the left: read from left to right, then the stage, then the details.
+    narrationDock_ = dock(narration_, tr("Lesson"), "NarrationDock", Qt::LeftDockWidgetArea);
+    resizeDocks({narrationDock_}, {380}, Qt::Horizontal);
+    narrationDock_->hide();
+    tabifyDockWidget(inspector, parameters);
+    tabifyDockWidget(log, tools);
+    inspector->raise();
+    log->raise();
+    resizeDocks({inspector}, {420}, Qt::Horizontal);
+    QDockWidget* summary = dock(summary_, tr("Summary"), "SummaryDock", Qt::BottomDockWidgetArea);
+    summary->hide();
+}
+
+bool MainWindow::openFile(const QString& path) {
+    player_->pause();
+    if (lesson_->isActive()) saveLessonProgress();
+    reloading_ = true; // the new lesson enters its first step: that must not overwrite its saved progress
+    const QStringList errors = doc_->load(path);
+    reloading_ = false;
+    if (errors.isEmpty()) {
+        rememberRecentFile(path);
+        rebuildRecentMenu();
+        leaveStartPage();
+        const bool narrationShown = narrationDock_->isVisible();
+        narrationDock_->setVisible(lesson_->isActive());
+        // Appearing, the dock takes a reading column's width, not half of what the stage had.
+        if (!narrationShown && lesson_->isActive())
+            QTimer::singleShot(0, this, [this] { // once the layout has made room for it
+                resizeDocks({narrationDock_}, {std::clamp(width() / 5, 320, 440)}, Qt::Horizontal);
+            });
+        watch(lesson_->isActive() ? path : QString());
+        if (lesson_->isActive()) restoreLessonProgress();
+        stage_->setFocus();
+        return true;
+    }
+    QMessageBox box(QMessageBox::Warning, tr("Cannot open %1").arg(QFileInfo(path).fileName()),
+                    errors.join(QLatin1Char('\n')), QMessageBox::Ok, this);
+    box.exec();
+    return false;
+}
+
+void MainWindow::showStartPage() {
+    player_->pause();
+    if (lesson_->isActive()) saveLessonProgress();
+    startPage_->refresh();
+    if (!isStartPageShown()) {
+        // The start page has the window to itself: the docks come back as they were when a file opens.
+        dockStateBeforeStartPage_ = saveState();
+        for (QDockWidget* d : findChildren<QDockWidget*>()) d->hide();
+    }
+    centre_->setCurrentWidget(startPage_);
+    startPage_->list()->setFocus();
+}
+
+void MainWindow::leaveStartPage() {
+    if (!isStartPageShown()) return;
+    centre_->setCurrentWidget(stagePage_);
+    restoreState(dockStateBeforeStartPage_);
+}
+
+PresenterWindow* MainWindow::presenter() const { return presenter_.data(); }
+
+void MainWindow::present() {
+    if (!doc_->isLoaded()) return;
+    if (presenter_) {
+        presenter_->activateWindow();
+        return;
+    }
+    leaveStartPage();
+    presenter_ = new PresenterWindow(doc_, player_, lesson_);
+    connect(presenter_, &PresenterWindow::closed, this, [this] { activateWindow(); });
+    presenter_->present(screen());
+}
+
+MainWindow::~MainWindow() {
+    // The export dialog is a child whose destroyed() is connected to this window (lessonFileChanged):
+    // deleted here, while this is still a MainWindow, not later from QWidget's destructor.
+    delete exportDialog_.data();
+}
+
+ExportDialog* MainWindow::exportDialog() const { return exportDialog_.data(); }
+
+void MainWindow::showExportDialog() {
+    if (!doc_->isLoaded()) return;
+    if (exportDialog_) {
+        exportDialog_->raise();
+        exportDialog_->activateWindow();
+        return;
+    }
+    // The export reads the run as it is: the playhead must not move under it (the dialog is
+    // window-modal, so nothing else in the window can move it meanwhile).
+    player_->pause();
+    auto* dialog = new ExportDialog(doc_, this, [this](Time t) { doc_->setPlayhead(t); }, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    // The ladder exports the connections the window's ladder shows.
+    const std::vector<std::uint32_t>& connections = selection_->connections();
+    dialog->setLadderConnections(std::vector<std::int64_t>(connections.begin(), connections.end()));
+    exportDialog_ = dialog;
+    dialog->open();
+}
+
+bool MainWindow::isStartPageShown() const { return centre_->currentWidget() == startPage_; }
+
+// What a lesson step asks of the window: the stage's highlights and zoom, and the view to bring forward.
+void MainWindow::showLessonStep(int step) {
+    views::StageRenderer::Emphasis emphasis;
+    const Lesson* lesson = lesson_->lesson();
+    if (lesson && step >= 0) {
+        const Step& s = lesson->steps[static_cast<std::size_t>(step)];
+        emphasis = views::StageRenderer::Emphasis::of(s);
+        // A step about one client selects its connection, so the ladder and the state diagram show it.
+        std::vector<Target> targets = s.highlight;
+        if (s.zoom) targets.push_back(*s.zoom);
+        for (const Target& target : targets) {
+            if (target.kind != Target::Kind::Client) continue;
+            const auto client = static_cast<std::uint32_t>(target.index);
+            if (client < doc_->simulation().history().clients.size())
+                selection_->select({views::Selection::Kind::Client, client}, client);
+            break;
+        }
+        if (s.view) {
+            switch (*s.view) {
+            case LessonView::Stage: leaveStartPage(); break;
+            case LessonView::EventLog: logDock_->show(), logDock_->raise(); break;
+            case LessonView::KernelTools: toolsDock_->show(), toolsDock_->raise(); break;
+            case LessonView::Inspector: inspectorDock_->show(), inspectorDock_->raise(); break;
+            case LessonView::Parameters: parametersDock_->show(), parametersDock_->raise(); break;
+            case LessonView::Ladder: ladderDock_->show(), ladderDock_->raise(); break;
+            case LessonView::States: statesDock_->show(), statesDock_->raise(); break;
+            case LessonView::Charts:
+                if (chartsDock_) chartsDock_->show(), chartsDock_->raise();
+                break;
+            }
+            refresh(); // a dock just raised shows the playhead's moment at once
+        }
+    }
+    stage_->setEmphasis(emphasis);
+    if (lesson && !reloading_) saveLessonProgress();
+}
+
+void MainWindow::saveLessonProgress() {
+    if (!lesson_->isActive() || reloading_) return;
+    LessonProgress p;
+    p.step = lesson_->currentStep();
+    p.steps = lesson_->stepCount();
+    for (int i = 0; i < lesson_->stepCount(); ++i) {
+        switch (lesson_->answer(i)) {
+        case views::LessonPlayer::Answer::Right: p.answers += QLatin1Char('R'); break;
+        case views::LessonPlayer::Answer::Wrong: p.answers += QLatin1Char('W'); break;
+        case views::LessonPlayer::Answer::Skipped: p.answers += QLatin1Char('S'); break;
+        case views::LessonPlayer::Answer::None: p.answers += QLatin1Char('-'); break;
+        }
+    }
+    p.finished = lesson_->isFinished() || lessonProgress(doc_->path()).finished;
+    setLessonProgress(doc_->path(), p);
+}
+
+// Back where the student left off: the answers given, and the step (when the lesson has not changed
+// its number of steps since).
+void MainWindow::restoreLessonProgress() {
+    const LessonProgress p = lessonProgress(doc_->path());
+    if (p.step < 0 || p.steps != lesson_->stepCount()) return;
+    reloading_ = true;
+    for (int i = 0; i < p.answers.size() && i < lesson_->stepCount(); ++i) {
+        const QChar c = p.answers[i];
+        if (c == QLatin1Char('R')) lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Right);
+        else if (c == QLatin1Char('W')) lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Wrong);
+        else if (c == QLatin1Char('S')) lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Skipped);
+    }
+    if (p.step > 0 && p.step < lesson_->stepCount() && !p.finished) lesson_->goToStep(p.step);
+    reloading_ = false;
+}
+
+// A run that reached a limit of the work a run may do (Simulation.h) is shown up to where it stopped, and
+// the status bar says why until something else is said.
+void MainWindow::showIfStopped() {
+    if (const std::optional<QString> why = doc_->stopped()) statusBar()->showMessage(*why);
+}
+
+void MainWindow::watch(const QString& path) {
+    if (!watcher_->files().isEmpty()) watcher_->removePaths(watcher_->files());
+    if (!watcher_->directories().isEmpty()) watcher_->removePaths(watcher_->directories());
+    setLessonFileMissing(false);
+    if (!path.isEmpty()) watcher_->addPath(path);
+}
+
+void MainWindow::setLessonFileMissing(bool missing) {
+    if (missing == lessonFileMissing_) return;
+    lessonFileMissing_ = missing;
+    const QString name = QFileInfo(doc_->path()).fileName();
+    setWindowTitle(name + (missing ? tr(" (file missing)") : QString()) + QStringLiteral(" — Backlog"));
+    if (missing) {
+        statusBar()->showMessage(tr("%1 was deleted or moved: the lesson stays open, and is read again if the "
+                                    "file comes back")
+                                     .arg(name));
+        watcher_->addPath(QFileInfo(doc_->path()).absolutePath());
+    }
+}
+
+// An author saved the lesson: read it again and stay at the same step. A file that no longer reads keeps
+// the lesson as it was and says why in the status bar.
+void MainWindow::lessonFileChanged() {
+    const QString path = doc_->path();
+    if (!lesson_->isActive() || path.isEmpty()) return;
+    // An export paints from the run that is loaded now, on other threads: a reload would free it under
+    // them. The file is read again once the export has finished.
+    if (ExportDialog* exporting = exportDialog_.data(); exporting != nullptr && exporting->isExporting()) {
+        if (!reloadAfterExport_) {
+            reloadAfterExport_ = true;
+            connect(exporting, &ExportDialog::exportFinished, this, [this] {
+                reloadAfterExport_ = false;
+                lessonFileChanged();
+            }, Qt::SingleShotConnection);
+            connect(exporting, &QObject::destroyed, this, [this] { reloadAfterExport_ = false; });
+        }
+        return;
+    }
+    if (!QFileInfo::exists(path)) {
+        // In the middle of an editor's rename, or deleted: look again shortly, then say so and wait for it.
+        QTimer::singleShot(500, this, [this, path] {
+            if (doc_->path() != path) return;
+            if (QFileInfo::exists(path)) lessonFileChanged();
+            else setLessonFileMissing(true);
+        });
+        return;
+    }
+    watch(path);                          // a rename replaced the watched file: watch the new one
+    const int step = lesson_->currentStep();
+    const bool playing = player_->isPlaying();
+    player_->pause();
+    reloading_ = true;
+    const QStringList errors = doc_->load(path);
+    if (!errors.isEmpty()) {
+        reloading_ = false;
+        statusBar()->showMessage(tr("Not reloaded: %1").arg(errors.front()));
+        return;
+    }
+    lesson_->goToStep(std::clamp(step, 0, lesson_->stepCount() - 1));
+    reloading_ = false;
+    statusBar()->showMessage(tr("Reloaded %1 at step %2").arg(QFileInfo(path).fileName()).arg(lesson_->currentStep() + 1), 4000);
+    if (playing) player_->play();
+}
+
+void MainWindow::chooseFile() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a scenario or lesson"), QString(),
+                                                      tr("Lessons and scenarios (*.yaml *.yml)"));
+    if (!path.isEmpty()) openFile(path);
+}
+
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    const QStringList files = settings::recentFiles.get();
+    for (const QString& f : files)
+        recentMenu_->addAction(QFileInfo(f).fileName(), this, [this, f] { openFile(f); })->setToolTip(f);
+    recentMenu_->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::applyTheme(const QString& name, bool remember) {
+    if (remember) settings::theme.set(name);
+    const views::Theme theme = views::Theme::byName(name);
+    stage_->setTheme(theme);
+    ladder_->setTheme(theme);
+    states_->setTheme(theme);
+    charts_->setTheme(theme);
+    // The whole window follows the stage: the docks and the timeline take the theme's colours, and the
+    // projector theme its larger type.
+    QPalette palette = QApplication::style()->standardPalette();
+    if (name != QLatin1String("light")) {
+        palette.setColor(QPalette::Window, theme.panel);
+        palette.setColor(QPalette::Base, theme.background);
+        palette.setColor(QPalette::AlternateBase, theme.panel);
+        palette.setColor(QPalette::Button, theme.panel);
+        for (QPalette::ColorRole role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText, QPalette::ToolTipText})
+            palette.setColor(role, theme.text);
+        palette.setColor(QPalette::PlaceholderText, theme.mutedText);
+        palette.setColor(QPalette::Mid, theme.panelBorder);
+        palette.setColor(QPalette::Highlight, theme.syn);
+        palette.setColor(QPalette::HighlightedText, theme.entryText);
+    }
+    QApplication::setPalette(palette);
+    QFont font = QApplication::font();
+    if (defaultPointSize_ <= 0) defaultPointSize_ = font.pointSizeF();
+    font.setPointSizeF(defaultPointSize_ * theme.fontScale);
+    QApplication::setFont(font);
+}
+
+void MainWindow::updatePlaybackStatus() {
+    playAction_->setText(player_->isPlaying() ? tr("Pause") : tr("Play"));
+    modeLabel_->setText(player_->clock().description());
+}
+
+void MainWindow::refresh() {
+    if (!doc_->isLoaded()) return;
+    const Time t = doc_->playhead();
+    timeLabel_->setText(QString::fromStdString(formatSeconds(t)) + QStringLiteral(" s"));
+    timeline_->setPlayhead(t);
+    // The text docks follow the document themselves (views::followDocument), while they are visible.
+}
+
+void MainWindow::select(const views::StageHit& hit) {
+    using Kind = views::StageHit::Kind;
+    views::Selection s;
+    switch (hit.kind) {
+    case Kind::Packet: s = {views::Selection::Kind::Packet, hit.packet}; break;
+    case Kind::Client: s = {views::Selection::Kind::Client, hit.client}; break;
+    case Kind::Worker: s = {views::Selection::Kind::Worker, hit.worker}; break;
+    case Kind::QueueSlot: {
+        // The connection in that slot, if it is a real client's; otherwise its listener.
+        const auto entries = doc_->simulation().history().queueAt(hit.listener, hit.queue, doc_->playhead());
+        const auto slot = static_cast<std::size_t>(hit.slot);
+        if (hit.slot >= 0 && slot < entries.size() && !isSpoofed(entries[slot].flow))
+            s = {views::Selection::Kind::Client, entries[slot].flow};
+        else
+            s = {views::Selection::Kind::Listener, static_cast<std::uint32_t>(std::max(0, hit.listener))};
+        break;
+    }
+    case Kind::Listener:
+    case Kind::Workers: s = {views::Selection::Kind::Listener, static_cast<std::uint32_t>(std::max(0, hit.listener))}; break;
+    case Kind::Clients:
+    case Kind::Attackers: s = {views::Selection::Kind::Listener, 0}; break;
+    }
+    // The connection it concerns, if a real client's: the ladder and the state diagram follow it.
+    const std::optional<std::uint32_t> connection = views::connectionOf(doc_->simulation(), s);
+    if (connection && (QApplication::keyboardModifiers() & Qt::ControlModifier))
+        selection_->toggleConnection(*connection); // Ctrl+click: several connections side by side
+    else
+        selection_->select(s, connection);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    stage_->setFocus(); // the playback keys (Space, arrows, Home, End) go to the stage, not to a dock's field
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (lesson_->isActive()) saveLessonProgress();
+    settings::windowGeometry.set(saveGeometry());
+    settings::windowState.set(isStartPageShown() ? dockStateBeforeStartPage_ : saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.front().isLocalFile()) openFile(urls.front().toLocalFile());
+}
+
+} // namespace backlog::app

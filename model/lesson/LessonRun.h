@@ -1,0 +1,67 @@
+// A lesson placed on a run: the scenario simulated, each step given its moment (its `at:`, or the first
+// instant its `when:` holds, at or after the step before), the step's changes applied there (which cuts
+// the history and simulates on, DESIGN.md point 4), and the expectations read from the result. The
+// command line's `check` and the window's lesson player both use it, so a lesson behaves the same in
+// both.
+#pragma once
+
+#include "model/lesson/Lesson.h"
+#include "model/kernel/Simulation.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace backlog {
+
+struct LessonProblem {
+    SourcePlace place;
+    std::string message;
+};
+
+struct ExpectationResult {
+    const Expectation* expectation = nullptr;
+    Time at;          // when it was read (the end of the run for `at: end`)
+    bool holds = false;
+    std::string found; // what the run had there ("accept_queue was 12", "client 3 was SYN-SENT")
+};
+
+class LessonRun {
+  public:
+    // `maxEvents`: the run's budget (Simulation::setEventLimit), Limits::maxEvents unless a test lowers it.
+    explicit LessonRun(const Lesson& lesson, std::uint64_t maxEvents = Limits::maxEvents);
+
+    const Lesson& lesson() const { return lesson_; }
+    Simulation& simulation() { return *sim_; }
+    const Simulation& simulation() const { return *sim_; }
+    std::unique_ptr<Simulation> takeSimulation() { return std::move(sim_); }
+
+    // Each step's moment; Time::never() for a step whose condition never held (see problems()).
+    const std::vector<Time>& stepTimes() const { return stepTimes_; }
+    // Steps that could not be placed, changes the run refused: each with where it was written. A run
+    // that stopped short (Simulation::stopped()) says so once: at the step whose change stopped it, or
+    // without a place when the scenario itself was refused or the run's end was out of budget.
+    const std::vector<LessonProblem>& problems() const { return problems_; }
+    // Every expectation, in file order, read from the run.
+    std::vector<ExpectationResult> check() const;
+    // Where the run ends: the last thing that happened, or the scenario's `until`.
+    Time end() const;
+
+  private:
+    void place();
+    bool stoppedAt(std::size_t step);
+    Time firstHolding(const Condition& c, Time from);
+
+    Lesson lesson_;
+    std::unique_ptr<Simulation> sim_;
+    std::vector<Time> stepTimes_;
+    std::vector<LessonProblem> problems_;
+    bool stoppedReported_ = false; // a problem already says the run stopped (Simulation::stopped())
+};
+
+// "accept_queue was 12", "client 3 was SYN-SENT", "connect latency of client 3 was undefined".
+std::string describeFound(const Condition& c, const Simulation& sim, Time t);
+// The same, given the quantity's value at t already read with valueAt().
+std::string describeFound(const Condition& c, const Simulation& sim, Time t, std::optional<std::int64_t> value);
+
+} // namespace backlog

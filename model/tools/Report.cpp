@@ -1,0 +1,194 @@
+#include "model/tools/Report.h"
+#include "model/tools/KernelTools.h"
+
+#include "model/scenario/Settings.h"
+
+#include <map>
+#include <sstream>
+
+namespace backlog {
+
+std::string jsonSeconds(Time t) { return formatSecondsTrimmed(t); }
+
+std::string jsonString(std::string_view s) {
+    std::string out = "\"";
+    for (char ch : s) {
+        switch (ch) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (static_cast<unsigned char>(ch) < 0x20) {
+                static const char* hex = "0123456789abcdef";
+                out += "\\u00";
+                out += hex[(ch >> 4) & 0xF];
+                out += hex[ch & 0xF];
+            } else {
+                out += ch;
+            }
+        }
+    }
+    return out + "\"";
+}
+
+namespace {
+
+struct ListenerSummary {
+    std::int64_t sendQ = 0, recvQ = 0, maxRecvQ = 0, synRecv = 0, maxSynRecv = 0, accepted = 0, wasted = 0;
+    bool open = true;
+};
+
+ListenerSummary summarise(const History& h, int l, Time t) {
+    ListenerSummary s;
+    const QueueLengths q = h.queueLengthsAt(l, t);
+    s.recvQ = q.accept;
+    s.synRecv = q.syn;
+    s.sendQ = h.maxBacklogAt(l, t);
+    s.open = h.listenerOpenAt(l, t);
+    for (const ListenerRecord::Change& c : h.listeners[static_cast<std::size_t>(l)].changes) {
+        if (c.at > t) break;
+        s.maxRecvQ = std::max<std::int64_t>(s.maxRecvQ, c.accept);
+        s.maxSynRecv = std::max<std::int64_t>(s.maxSynRecv, c.syn);
+    }
+    const StayTrack& accept = h.queues[static_cast<std::size_t>(l)][1];
+    for (std::uint32_t i = 0; i < accept.size(); ++i) {
+        const QueueEntry e = accept.entry(i);
+        if (e.reason == LeaveReason::Accepted && e.left <= t) ++s.accepted;
+    }
+    s.wasted = h.wastedWakeupsUntil(l, t);
+    return s;
+}
+
+std::string nullableSeconds(Time at, Time t) { return (at.isNever() || at > t) ? "null" : jsonSeconds(at); }
+
+// Lines of `nstat -az` whose value is not zero: what plain `nstat -a` shows.
+std::string nonZeroNstat(const CounterValues& v) {
+    std::istringstream in(formatNstat(v));
+    std::string line, out;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string name, value;
+        fields >> name >> value;
+        if (name == "#kernel" || value != "0") out += line + "\n";
+    }
+    return out;
+}
+
+} // namespace
+
+std::string textReport(const Simulation& sim, Time t) {
+    const History& h = sim.history();
+    const Scenario& sc = sim.scenario();
+    std::ostringstream out;
+    out << (sc.title.empty() ? "Backlog simulation" : sc.title) << "\n";
+    out << "kernel " << sc.kernel.profile.name << ", HZ " << sc.kernel.hz << ", seed " << sc.seed << ", at "
+        << jsonSeconds(t) << " s (" << sim.eventsProcessed() << " events)\n\n";
+
+    out << "Listeners\n";
+    for (std::size_t l = 0; l < h.listeners.size(); ++l) {
+        const ListenerSummary s = summarise(h, static_cast<int>(l), t);
+        out << "  #" << l << (s.open ? "" : " (closed)") << ": backlog (Send-Q) " << s.sendQ << ", accept queue "
+            << s.recvQ << " (max " << s.maxRecvQ << "), SYN queue " << s.synRecv << " (max " << s.maxSynRecv
+            << "), accepted " << s.accepted;
+        if (sc.server.workers.accept == AcceptMode::Epoll || sc.server.workers.accept == AcceptMode::EpollExclusive)
+            out << ", wasted wake-ups " << s.wasted;
+        out << "\n";
+    }
+
+    std::size_t started = 0, connected = 0, accepted = 0, answered = 0;
+    std::map<std::string, std::size_t> errors;
+    std::map<std::size_t, std::size_t> byRetransmissions;
+    for (const ClientRecord& c : h.clients) {
+        if (c.connectAt > t) continue;
+        ++started;
+        if (c.connectedAt <= t) {
+            ++connected;
+            std::size_t syns = 0;
+            for (Time s : c.synTimes) syns += s <= c.connectedAt ? 1u : 0u;
+            ++byRetransmissions[syns - 1];
+        }
+        if (c.acceptedAt <= t) ++accepted;
+        if (c.respondedAt <= t) ++answered;
+        if (c.errorAt <= t) ++errors[std::string(clientErrorName(c.error))];
+    }
+    out << "\nClients: " << started << " connect() calls, " << connected << " connected, " << accepted
+        << " accepted, " << answered << " answered";
+    for (const auto& [name, n] : errors) out << ", " << n << " " << name;
+    out << "\n";
+    for (const auto& [retrans, n] : byRetransmissions)
+        out << "  connected after " << retrans << " SYN retransmission" << (retrans == 1 ? "" : "s") << ": " << n
+            << "\n";
+
+    if (!sim.kernelLog().empty() && sim.kernelLog().front().at <= t) {
+        out << "\nKernel log\n";
+        for (const KernelLogLine& line : sim.kernelLog())
+            if (line.at <= t) out << "  [" << formatSeconds(line.at) << "] " << line.text << "\n";
+    }
+    out << "\n$ ss -lnt\n" << formatSsListening(sim.ssListening(t));
+    out << "\n$ nstat -a   (server)\n" << nonZeroNstat(h.countersAt(Host::Server, t));
+    return out.str();
+}
+
+std::string jsonReport(const Simulation& sim, Time t) {
+    const History& h = sim.history();
+    const Scenario& sc = sim.scenario();
+    std::ostringstream out;
+    out << "{\n  \"title\": " << jsonString(sc.title) << ",\n  \"kernel\": " << jsonString(sc.kernel.profile.name)
+        << ",\n  \"seed\": " << sc.seed << ",\n  \"at\": " << jsonSeconds(t) << ",\n  \"events\": "
+        << sim.eventsProcessed() << ",\n";
+
+    const auto counters = [&](const char* key, Host host) {
+        const CounterValues v = h.countersAt(host, t);
+        out << "  " << jsonString(key) << ": {";
+        for (std::size_t c = 0; c < kCounterCount; ++c)
+            out << (c ? ", " : "") << jsonString(counterName(static_cast<Counter>(c))) << ": " << v[c];
+        out << "},\n";
+    };
+    counters("counters", Host::Server);
+    counters("client_counters", Host::Clients);
+
+    out << "  \"listeners\": [";
+    for (std::size_t l = 0; l < h.listeners.size(); ++l) {
+        const ListenerSummary s = summarise(h, static_cast<int>(l), t);
+        out << (l ? "," : "") << "\n    {\"index\": " << l << ", \"open\": " << (s.open ? "true" : "false")
+            << ", \"send_q\": " << s.sendQ << ", \"recv_q\": " << s.recvQ << ", \"max_recv_q\": " << s.maxRecvQ
+            << ", \"syn_recv\": " << s.synRecv << ", \"max_syn_recv\": " << s.maxSynRecv
+            << ", \"accepted\": " << s.accepted << ", \"wasted_wakeups\": " << s.wasted << "}";
+    }
+    out << "\n  ],\n  \"clients\": [";
+    bool first = true;
+    for (std::uint32_t c = 0; c < h.clients.size(); ++c) {
+        const ClientRecord& r = h.clients[c];
+        if (r.connectAt > t) continue;
+        out << (first ? "" : ",") << "\n    {\"id\": " << c << ", \"traffic\": "
+            << jsonString(trafficEntryName(sc.traffic[r.traffic])) << ", \"connect_at\": " << jsonSeconds(r.connectAt)
+            << ", \"connected_at\": " << nullableSeconds(r.connectedAt, t)
+            << ", \"accepted_at\": " << nullableSeconds(r.acceptedAt, t)
+            << ", \"responded_at\": " << nullableSeconds(r.respondedAt, t) << ", \"state\": "
+            << jsonString(ssStateName(h.clientStateAt(c, t))) << ", \"error\": "
+            << (r.errorAt <= t ? jsonString(clientErrorName(r.error)) : std::string("null")) << ", \"syn_times\": [";
+        bool firstSyn = true;
+        for (Time s : r.synTimes) {
+            if (s > t) break;
+            out << (firstSyn ? "" : ", ") << jsonSeconds(s);
+            firstSyn = false;
+        }
+        out << "]}";
+        first = false;
+    }
+    out << "\n  ],\n  \"kernel_log\": [";
+    first = true;
+    for (const KernelLogLine& line : sim.kernelLog()) {
+        if (line.at > t) break;
+        out << (first ? "" : ",") << "\n    {\"at\": " << jsonSeconds(line.at) << ", \"text\": " << jsonString(line.text)
+            << "}";
+        first = false;
+    }
+    out << "\n  ],\n  \"ss\": " << jsonString(formatSsListening(sim.ssListening(t)))
+        << ",\n  \"ss_all\": " << jsonString(formatSsAll(sim.ssAll(t)))
+        << ",\n  \"nstat\": " << jsonString(formatNstat(h.countersAt(Host::Server, t))) << "\n}\n";
+    return out.str();
+}
+
+} // namespace backlog

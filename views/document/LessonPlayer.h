@@ -1,0 +1,91 @@
+// Plays a lesson on top of the document and the player: it knows which step the class is at, stops the
+// playhead exactly at each step's moment (Player barriers), applies what a step asks of playback (pause,
+// speed), holds playback while a question waits for an answer or a skip, and keeps the score. What a
+// step shows (narration, highlights, zoom, the view to bring forward) is read by the views from
+// currentStep(); nothing here draws. PageDown/PageUp (what presentation clickers send) are nextStep()
+// and previousStep().
+#pragma once
+
+#include "model/lesson/Lesson.h"
+#include "model/core/Time.h"
+
+#include <QObject>
+
+#include <vector>
+
+namespace backlog::views {
+
+class Player;
+class SimulationDocument;
+
+// The step a class is at when the playhead is at t: the last one whose moment (SimulationDocument's
+// stepTimes; never for a step whose condition never held) is at or before t, or the first. The window
+// and the export agree through this.
+int stepAtMoment(const std::vector<Time>& stepTimes, Time t);
+
+class LessonPlayer : public QObject {
+    Q_OBJECT
+public:
+    enum class Answer { None, Right, Wrong, Skipped };
+
+    LessonPlayer(SimulationDocument* document, Player* player, QObject* parent = nullptr);
+
+    bool isActive() const; // a lesson is open
+    const Lesson* lesson() const;
+    int stepCount() const;
+    int currentStep() const { return current_; } // -1: no lesson
+    Time stepTime(int step) const;               // Time::never(): the step never comes in this run
+    bool isReachable(int step) const { return !stepTime(step).isNever(); }
+
+    // Questions: the current step's, when it has one and it has not been answered or skipped.
+    bool isWaitingForAnswer() const;
+    Answer answer(int step) const;
+    std::optional<int> chosen(int step) const; // the choice picked (multiple choice)
+    std::optional<double> given(int step) const; // the number entered
+    int questionCount() const;
+    int rightAnswers() const;
+    int answeredQuestions() const; // right or wrong, not skipped
+    int skippedQuestions() const;
+    bool isFinished() const { return finished_; } // the last step was reached and the run played out
+
+    // Answers from a saved session (progress remembered per lesson): the step's answer without playing.
+    void restoreAnswer(int step, Answer a);
+
+public slots:
+    void nextStep();
+    void previousStep();
+    // Moves the playhead to the step's moment and enters it, paused. nextStep() plays on from the step
+    // (unless it pauses or asks): a clicker's PageDown shows what comes next; previousStep() pauses.
+    void goToStep(int step);
+    // Answers the current question; returns through answerChanged (the explanation is shown then).
+    void answerChoice(int choice);
+    void answerNumber(double value);
+    void skipQuestion();
+    // After an answer: on with the lesson (plays unless the step also pauses).
+    void resume();
+
+signals:
+    void stepChanged(int step);
+    void answerChanged(int step);
+    void finishedChanged(bool finished);
+
+private:
+    void reset();
+    void enter(int step, bool play);
+    void followPlayhead(Time t);
+    void onBarrier(Time t);
+    void armBarrier();
+    int stepAt(Time t) const; // the last reachable step at or before t, or 0
+    void setFinished(bool finished);
+
+    SimulationDocument* document_;
+    Player* player_;
+    int current_ = -1;
+    bool entering_ = false; // the playhead moves because a step is entered, not because of a seek
+    bool finished_ = false;
+    std::vector<Answer> answers_;
+    std::vector<std::optional<int>> chosen_;
+    std::vector<std::optional<double>> given_;
+};
+
+} // namespace backlog::views
