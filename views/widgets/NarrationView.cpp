@@ -75,7 +75,35 @@ NarrationView::NarrationView(SimulationDocument* document, LessonPlayer* lesson,
     problems_->setStyleSheet(QStringLiteral("color: #D55E00;"));
     problems_->hide();
 
-    // The question card.
+    buildQuestionCard(bold);
+
+    score_ = new QLabel(this);
+    score_->setObjectName(QStringLiteral("score"));
+    score_->setWordWrap(true);
+    score_->setFont(bold);
+
+    QHBoxLayout* navigation = buildNavigation();
+
+    steps_ = new QListWidget(this);
+    steps_->setObjectName(QStringLiteral("stepList"));
+    steps_->setFocusPolicy(Qt::NoFocus);
+
+    layout->addWidget(lessonTitle_);
+    layout->addLayout(navigation);
+    layout->addWidget(stepTitle_);
+    layout->addWidget(text_, 3);
+    layout->addWidget(problems_);
+    layout->addWidget(card_);
+    layout->addWidget(score_);
+    layout->addWidget(steps_, 2);
+
+    connectActions();
+    rebuild();
+}
+
+// The question card: the question, its choices or a number field, Answer and Skip, then the verdict,
+// the explanation and Continue.
+void NarrationView::buildQuestionCard(const QFont& bold) {
     card_ = new QFrame(this);
     card_->setObjectName(QStringLiteral("questionCard"));
     card_->setFrameShape(QFrame::StyledPanel);
@@ -126,11 +154,10 @@ NarrationView::NarrationView(SimulationDocument* document, LessonPlayer* lesson,
     cardLayout->addWidget(explain_);
     cardLayout->addWidget(continue_, 0, Qt::AlignLeft);
 
-    score_ = new QLabel(this);
-    score_->setObjectName(QStringLiteral("score"));
-    score_->setWordWrap(true);
-    score_->setFont(bold);
+}
 
+// ◀ Previous, "step 3 of 9", Next ▶: the buttons take no focus, so PageUp/PageDown stay the lesson's.
+QHBoxLayout* NarrationView::buildNavigation() {
     auto* navigation = new QHBoxLayout;
     previous_ = new QPushButton(tr("◀ Previous"), this);
     previous_->setToolTip(tr("The previous step (Page Up)"));
@@ -144,19 +171,10 @@ NarrationView::NarrationView(SimulationDocument* document, LessonPlayer* lesson,
     navigation->addStretch(1);
     navigation->addWidget(next_);
 
-    steps_ = new QListWidget(this);
-    steps_->setObjectName(QStringLiteral("stepList"));
-    steps_->setFocusPolicy(Qt::NoFocus);
+    return navigation;
+}
 
-    layout->addWidget(lessonTitle_);
-    layout->addLayout(navigation);
-    layout->addWidget(stepTitle_);
-    layout->addWidget(text_, 3);
-    layout->addWidget(problems_);
-    layout->addWidget(card_);
-    layout->addWidget(score_);
-    layout->addWidget(steps_, 2);
-
+void NarrationView::connectActions() {
     connect(previous_, &QPushButton::clicked, lesson_, &LessonPlayer::previousStep);
     connect(next_, &QPushButton::clicked, lesson_, &LessonPlayer::nextStep);
     connect(steps_, &QListWidget::itemActivated, this,
@@ -177,7 +195,6 @@ NarrationView::NarrationView(SimulationDocument* document, LessonPlayer* lesson,
         showScore();
     });
     connect(lesson_, &LessonPlayer::finishedChanged, this, &NarrationView::showScore);
-    rebuild();
 }
 
 void NarrationView::rebuild() {

@@ -7,6 +7,8 @@
 #include <QWidget>
 
 class QButtonGroup;
+class QFont;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -48,6 +50,9 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    void buildQuestionCard(const QFont& bold);
+    QHBoxLayout* buildNavigation();
+    void connectActions();
     void rebuild();    // a lesson was opened: the step list
     void showStep();   // the current step
     void showQuestion();
