@@ -761,6 +761,7 @@ void TestHistory::truncate_data() {
     QTest::newRow("exactly at two counter records") << qint64(350) << 0;
     QTest::newRow("exactly when flow 0 is accepted") << qint64(400) << 0;
     QTest::newRow("in a quiet stretch") << qint64(450) << 0;
+    QTest::newRow("while a lost packet is in flight (it stays lost)") << qint64(620) << 0;
     QTest::newRow("exactly when flow 1 expires (it is queued again)") << qint64(700) << 0;
     QTest::newRow("exactly at the close") << qint64(900) << 0;
     QTest::newRow("after everything") << qint64(2'000) << 0;

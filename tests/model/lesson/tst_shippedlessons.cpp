@@ -29,7 +29,8 @@ QString lessonsDir() {
     return QStringLiteral(BACKLOG_SOURCE_DIR "/lessons");
 }
 
-// Every numbered lesson file, by its number (00, the default scenario, left out).
+// Every numbered lesson file, by its number (a 00 left out: that was the default scenario, now
+// lessons/scenarios/sandbox.yaml).
 std::map<int, QStringList> numberedLessons() {
     std::map<int, QStringList> found;
     static const QRegularExpression name(QStringLiteral("^([0-9][0-9])-.*\\.yaml$"));
