@@ -1,7 +1,8 @@
 // The shipped lessons (lessons/NN-*.yaml, README "Lesson files"): lessons 01 to 11 all exist, and each
 // reads without an error, narrates every step, asks at least two questions and has at least one
 // expectation. Whether the expectations hold is `backlog check`'s to say (tests/lessons, label lessons).
-// lessons/00-default.yaml is the scenario the app opens without a file, not a lesson.
+// The scenarios in lessons/scenarios/ (sandbox.yaml, the one the app opens without a file, and the worked
+// scenarios) are not lessons.
 // moc (Qt 6.4) fails on libstdc++'s <compare> when it is the first standard header it meets (Time.h
 // includes it first); moc only needs the test class below.
 #ifndef Q_MOC_RUN
@@ -28,7 +29,8 @@ QString lessonsDir() {
     return QStringLiteral(BACKLOG_SOURCE_DIR "/lessons");
 }
 
-// Every numbered lesson file, by its number (00, the default scenario, left out).
+// Every numbered lesson file, by its number (a 00 left out: that was the default scenario, now
+// lessons/scenarios/sandbox.yaml).
 std::map<int, QStringList> numberedLessons() {
     std::map<int, QStringList> found;
     static const QRegularExpression name(QStringLiteral("^([0-9][0-9])-.*\\.yaml$"));
