@@ -43,8 +43,8 @@ std::size_t stateBytes(const SimState& s) {
                     s.floodSent.size() * sizeof(std::int64_t) + s.group.size() * sizeof(int) +
                     (s.spoofedRequests.size() + s.proven.size()) * kHashNode +
                     s.live.traffic.size() * sizeof(TrafficEntry) + s.live.events.size() * sizeof(Intervention);
-    for (const Listener& l : s.listeners)
-        b += sizeof(Listener) + l.acceptQueue.size() * sizeof(std::uint32_t) +
+    for (const ListenSock& l : s.listeners)
+        b += sizeof(ListenSock) + l.acceptQueue.size() * sizeof(std::uint32_t) +
              (l.waiters.size() + l.watchers.size()) * sizeof(int);
     return b;
 }
