@@ -16,6 +16,7 @@
 #include "model/kernel/Workers.h"
 #include "model/scenario/Scenario.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <unordered_map>
 #include <unordered_set>
@@ -24,11 +25,10 @@
 namespace backlog {
 
 struct SimState {
-    explicit SimState(const Scenario& scenario)
-        : live(scenario), rng(scenario.seed), wheel(scenario.kernel.hz, mix64(scenario.seed ^ 0x6a09e667ULL) & 0xFFFFF) {
-        hashSecret = static_cast<std::uint32_t>(mix64(scenario.seed ^ 0xbb67ae85ULL));
-        cookiePhase = static_cast<std::int64_t>(mix64(scenario.seed ^ 0x3c6ef372ULL) % 60'000'000'000ULL);
-    }
+    explicit SimState(const Scenario& scenario);
+
+    // The bytes a copy of the state takes (a checkpoint), estimated from its containers' sizes.
+    std::size_t bytes() const;
 
     Scenario live; // settings in force now (interventions change them)
     Time now;
