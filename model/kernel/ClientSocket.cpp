@@ -132,8 +132,9 @@ void clientSynTimer(Kernel& k, std::uint32_t c) {
     const int maxRetransmits = ks.tcpSynRetries + ks.tcpSynLinearTimeouts;
     const int boundary = ks.tcpSynRetries;
     const int thresh = 6; // ilog2(TCP_RTO_MAX / TCP_TIMEOUT_INIT) = ilog2(120)
-    const Time modelTimeout = boundary <= thresh ? kTimeoutInit * ((2LL << boundary) - 1)
-                                                 : kTimeoutInit * ((2LL << thresh) - 1) + kRtoMax * (boundary - thresh);
+    const Time modelTimeout = boundary <= thresh
+                                  ? kTimeoutInit * ((2LL << boundary) - 1)
+                                  : kTimeoutInit * ((2LL << thresh) - 1) + kRtoMax * (boundary - thresh);
     const bool expired = cs.synRetransmits >= maxRetransmits ||
                          (cs.synRetransmits > 0 && s.now - cs.firstSyn >= modelTimeout);
     if (expired) {
@@ -215,7 +216,8 @@ void clientReceives(Kernel& k, std::uint32_t i, const Packet& p) {
         break;
     case PacketKind::Rst:
         // T6: an RST in SYN_SENT refuses the connection; A7b/K2 on an established one resets it.
-        clientFails(k, c, cs.state == TcpState::SynSent ? ClientError::ConnectionRefused : ClientError::ConnectionReset);
+        clientFails(k, c, cs.state == TcpState::SynSent ? ClientError::ConnectionRefused
+                                                        : ClientError::ConnectionReset);
         break;
     case PacketKind::Ack:
         if (cs.dataOutstanding) {

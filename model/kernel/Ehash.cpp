@@ -35,7 +35,8 @@ void serverReceives(Kernel& k, std::uint32_t i, const Packet& p) {
     k.count(Host::Server, Counter::TcpInSegs);
     // The ehash first: established children and request sockets (section S, lookup). A spoofed SYN
     // opens a flow of its own (spoofers never retransmit), so it can have no entry yet.
-    const ServerRef ref = (isSpoofed(p.flow) && p.kind == PacketKind::Syn) ? ServerRef{} : serverRef(k, p.flow);
+    const bool freshSpoofedSyn = isSpoofed(p.flow) && p.kind == PacketKind::Syn;
+    const ServerRef ref = freshSpoofedSyn ? ServerRef{} : serverRef(k, p.flow);
     if (ref.type == ServerRef::Type::Child) {
         childSegment(k, i, p, ref.index);
         return;

@@ -1,7 +1,19 @@
 // Internal to the kernel target: the room the rules of shared/KERNEL.md act in. Each kernel concept
-// (ListenSocket, RequestSock, SynCookies, ChildSocket, ClientSocket, Workers, ReuseportGroup,
-// Network) is a set of free functions on a Kernel: the state they change, the history they record
-// into and the kernel's log. Engine dispatches events to them. Simulation.h is the API.
+// is a set of free functions on a Kernel (the state they change, the history they record into, the
+// kernel's log), so that one concept calls another directly, with no dispatch of its own:
+//   ListenSocket    listen() and the backlog, the two queues, the SYN at the listener (L, Q, S, K2, R6 a)
+//   RequestSock     request sockets, the final ACK, the SYN-ACK timer (S8, A, T1, R6 b/c)
+//   SynCookies      cookies sent and checked (S1, S6, K1)
+//   ChildSocket     children before and after accept() (A8, D)
+//   ClientSocket    connect(), the SYN schedule, the request and what the client sees (S9, T2, T5, T6, M17)
+//   Workers         blocking accept(), epoll, EPOLLEXCLUSIVE (P, M20)
+//   ReuseportGroup  the SO_REUSEPORT group (R)
+//   Ehash           the lookup every segment meets first (section S)
+//   Network         the path: delay, jitter, loss, faults
+//   SynFlood        the attacker's spoofed SYNs (M19)
+//   Intervention    a change the lesson makes while the run goes
+// Engine dispatches each event to one of them. SimState is what a checkpoint copies. Simulation.h is
+// the API.
 #pragma once
 
 #ifndef BACKLOG_INSIDE_MODEL_KERNEL
@@ -60,7 +72,8 @@ struct Kernel {
     void armTimer(Time delay, EventType type, std::uint32_t target, std::uint32_t gen) {
         const TimerWheel::Expiry e = s.wheel.arm(s.now, s.wheel.jiffiesFor(delay));
         const std::uint64_t newestFirst = (1ULL << 54) - 1 - (s.seq++ & ((1ULL << 54) - 1));
-        const std::uint64_t order = (1ULL << 62) | (static_cast<std::uint64_t>(15 - e.level) << 54) | newestFirst;
+        const std::uint64_t level = static_cast<std::uint64_t>(15 - e.level) << 54;
+        const std::uint64_t order = (1ULL << 62) | level | newestFirst;
         s.queue.push({e.at, order, target, gen, type}, EventQueue::kNoLane);
     }
 

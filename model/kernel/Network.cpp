@@ -41,7 +41,10 @@ void send(Kernel& k, FlowId flow, PacketKind kind, bool toServer, bool cookie, i
     SimState& s = k.s;
     const NetworkSettings& net = s.live.network;
     Time delay = net.rtt / 2;
-    if (net.jitter.count() > 0) delay += Time::ns(static_cast<std::int64_t>(s.rng.below(static_cast<std::uint64_t>(net.jitter.count()) + 1)));
+    if (net.jitter.count() > 0) {
+        const std::uint64_t spread = static_cast<std::uint64_t>(net.jitter.count()) + 1;
+        delay += Time::ns(static_cast<std::int64_t>(s.rng.below(spread)));
+    }
     Packet p;
     p.sent = s.now;
     p.arrives = s.now + delay;
@@ -70,7 +73,9 @@ void send(Kernel& k, FlowId flow, PacketKind kind, bool toServer, bool cookie, i
     k.push(p.arrives, EventType::Arrival, i);
 }
 
-void resetFlow(Kernel& k, FlowId flow, int listener) { send(k, flow, PacketKind::Rst, false, false, 0, listener); }
+void resetFlow(Kernel& k, FlowId flow, int listener) {
+    send(k, flow, PacketKind::Rst, false, false, 0, listener);
+}
 
 void arrive(Kernel& k, std::uint32_t i) {
     const Packet p = k.h.packet(i);

@@ -17,7 +17,8 @@ namespace {
 // T1 step 5 / A1: the request timer, re-armed at now + min(timeout << num_timeout, TCP_RTO_MAX).
 void armRequestTimer(Kernel& k, std::uint32_t r) {
     const RequestSock& req = k.s.requests[r];
-    k.armTimer(std::min(kTimeoutInit * (std::int64_t{1} << req.numTimeout), kRtoMax), EventType::RequestTimer, r, req.gen);
+    const Time timeout = std::min(kTimeoutInit * (std::int64_t{1} << req.numTimeout), kRtoMax);
+    k.armTimer(timeout, EventType::RequestTimer, r, req.gen);
 }
 
 // T1 steps 2-3: tcp_synack_retries, lowered for old requests when the SYN queue is more than half full.
@@ -60,8 +61,9 @@ std::uint32_t newRequest(Kernel& k, FlowId flow, int l) {
     ++L.young;
     setServerRef(k, flow, {ServerRef::Type::Request, r});
     if (!isSpoofed(flow)) {
-        if (k.h.clients[flow].serverStates.empty() || k.h.clients[flow].serverStates.back().second != TcpState::SynRecv)
-            k.h.clients[flow].serverStates.emplace_back(s.now, TcpState::SynRecv);
+        auto& states = k.h.clients[flow].serverStates;
+        if (states.empty() || states.back().second != TcpState::SynRecv)
+            states.emplace_back(s.now, TcpState::SynRecv);
     }
     recordLengths(k, l);
     return r;

@@ -51,7 +51,8 @@ int selectListener(const Kernel& k, FlowId f) {
     const SimState& s = k.s;
     if (s.group.empty()) return -1;
     if (s.group.size() == 1) return s.group.front();
-    const Endpoint peer = isSpoofed(f) ? spoofedSource(s.live.seed, f) : Endpoint{k.h.clients[f].address, k.h.clients[f].port};
+    const Endpoint peer =
+        isSpoofed(f) ? spoofedSource(s.live.seed, f) : Endpoint{k.h.clients[f].address, k.h.clients[f].port};
     const std::uint32_t lport = static_cast<std::uint32_t>(s.live.server.port) & 0xFFFFu;
     const std::uint32_t hash = jhash3(kServerAddress, peer.address, (lport << 16) | peer.port, s.hashSecret);
     const auto i = static_cast<std::size_t>((static_cast<std::uint64_t>(hash) * s.group.size()) >> 32);

@@ -3,7 +3,8 @@
 namespace backlog {
 
 SimState::SimState(const Scenario& scenario)
-    : live(scenario), rng(scenario.seed), wheel(scenario.kernel.hz, mix64(scenario.seed ^ 0x6a09e667ULL) & 0xFFFFF) {
+    : live(scenario), rng(scenario.seed),
+      wheel(scenario.kernel.hz, mix64(scenario.seed ^ 0x6a09e667ULL) & 0xFFFFF) {
     hashSecret = static_cast<std::uint32_t>(mix64(scenario.seed ^ 0xbb67ae85ULL));
     cookiePhase = static_cast<std::int64_t>(mix64(scenario.seed ^ 0x3c6ef372ULL) % 60'000'000'000ULL);
 }

@@ -43,8 +43,9 @@ void floodRatesChanged(Kernel& k, const Scenario& before) {
     for (std::size_t t = 0; t < s.live.traffic.size(); ++t) {
         FloodTraffic& f = s.live.traffic[t].flood;
         const std::int64_t sent = s.floodSent[t];
-        if (s.live.traffic[t].kind != TrafficEntry::Kind::Flood || f.ratePerSecond == before.traffic[t].flood.ratePerSecond ||
-            f.ratePerSecond <= 0 || sent == 0 || s.now >= f.to)
+        if (s.live.traffic[t].kind != TrafficEntry::Kind::Flood ||
+            f.ratePerSecond == before.traffic[t].flood.ratePerSecond || f.ratePerSecond <= 0 || sent == 0 ||
+            s.now >= f.to)
             continue;
         f.from = s.now - floodOffset(sent, f.ratePerSecond);
     }

@@ -55,7 +55,8 @@ void acceptOne(Kernel& k, int w) {
         // done (not the loop of M20 that stays busy for the whole service time).
         ++wk.connections;
         k.push(s.now + service, EventType::ConnectionDone, c);
-        k.push(s.now + s.live.server.workers.acceptCost, EventType::WorkerRun, static_cast<std::uint32_t>(w), ++wk.gen);
+        const Time back = s.now + s.live.server.workers.acceptCost;
+        k.push(back, EventType::WorkerRun, static_cast<std::uint32_t>(w), ++wk.gen);
     }
 }
 
@@ -133,8 +134,8 @@ void stopWaiters(Kernel& k, int l) {
     s.listeners[idx(l)].waiters.clear();
     for (std::size_t w = 0; w < s.workers.size(); ++w) {
         Worker& wk = s.workers[w];
-        if (wk.listener == l && (wk.state == WorkerState::BlockedInAccept || wk.state == WorkerState::InEpollWait))
-            setWorker(k, static_cast<int>(w), WorkerState::Stopped);
+        const bool waiting = wk.state == WorkerState::BlockedInAccept || wk.state == WorkerState::InEpollWait;
+        if (wk.listener == l && waiting) setWorker(k, static_cast<int>(w), WorkerState::Stopped);
     }
 }
 
