@@ -60,7 +60,7 @@ void childSegment(Kernel& k, std::uint32_t i, const Packet& p, std::uint32_t c) 
         break;
     case PacketKind::Fin:
         if (ch.state == TcpState::Established) {
-            setChildState(k, c, TcpState::CloseWait); // D3: stays in the accept queue
+            setChildState(k, c, TcpState::CloseWait); // D3, D5: stays in the accept queue, still counted
             send(k, ch.flow, PacketKind::Ack, false, false, 0, ch.listener);
         } else if (ch.state == TcpState::FinWait1 || ch.state == TcpState::FinWait2) {
             // Both sides closed: TIME-WAIT on the server, which closed first.
@@ -71,7 +71,7 @@ void childSegment(Kernel& k, std::uint32_t i, const Packet& p, std::uint32_t c) 
         }
         break;
     case PacketKind::Rst:
-        // D4: a reset child stays in the accept queue; accept() still returns it.
+        // D4: a reset child stays in the accept queue, still counted (D5); accept() still returns it.
         setChildState(k, c, TcpState::Closed);
         break;
     case PacketKind::Ack:

@@ -58,7 +58,8 @@ void serverReceives(Kernel& k, std::uint32_t i, const Packet& p) {
     }
     const int l = selectListener(k, p.flow);
     if (l < 0 || !s.listeners[idx(l)].open) {
-        // No listening socket: a SYN is refused, anything else is reset (tcp_v4_send_reset).
+        // No listening socket (the group is empty: R4, R6): a SYN is refused, anything else is reset
+        // (tcp_v4_send_reset).
         k.h.setFate(i, PacketFate::DroppedNoSocket, std::max(l, 0));
         if (p.kind != PacketKind::Rst) resetFlow(k, p.flow, std::max(l, 0));
         return;
