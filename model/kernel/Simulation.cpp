@@ -14,7 +14,7 @@ struct Simulation::Checkpoint {
     std::size_t workers;
     std::size_t listeners;
     std::uint64_t events;
-    std::size_t bytes; // stateBytes(state)
+    std::size_t bytes; // state.bytes()
 };
 
 namespace {
@@ -31,28 +31,10 @@ std::size_t expectedPackets(const Scenario& s) {
     return static_cast<std::size_t>(std::clamp<std::int64_t>(n, 0, 64'000'000));
 }
 
-// The bytes a copy of the state takes (a checkpoint), estimated from its containers' sizes. A million
-// clients make a state of about 100 MB; one copy a simulated second would exhaust memory long before
-// the run's end, so Limits::maxCheckpointBytes bounds their sum.
-std::size_t stateBytes(const SimState& s) {
-    constexpr std::size_t kHashNode = 4 * sizeof(void*); // an unordered container's node and bucket, about
-    std::size_t b = sizeof(SimState) + s.queue.size() * sizeof(Event) +
-                    s.clients.size() * sizeof(ClientSock) + s.requests.size() * sizeof(RequestSock) +
-                    s.freeRequests.size() * sizeof(std::uint32_t) + s.children.size() * sizeof(ChildSock) +
-                    s.workers.size() * sizeof(Worker) + s.traffic.size() * sizeof(TrafficGen) +
-                    s.floodSent.size() * sizeof(std::int64_t) + s.group.size() * sizeof(int) +
-                    (s.spoofedRequests.size() + s.proven.size()) * kHashNode +
-                    s.live.traffic.size() * sizeof(TrafficEntry) + s.live.events.size() * sizeof(Intervention);
-    for (const Listener& l : s.listeners)
-        b += sizeof(Listener) + l.acceptQueue.size() * sizeof(std::uint32_t) +
-             (l.waiters.size() + l.watchers.size()) * sizeof(int);
-    return b;
-}
-
 std::string seconds(Time t) { return formatSecondsTrimmed(t) + " s"; }
 
 // What the run has started in all, as the changes go: a raise of server.listeners opens new listeners
-// after the old ones, and a raise of server.workers.count starts new workers after the old (Engine::intervene);
+// after the old ones, and a raise of server.workers.count starts new workers after the old (intervene(), Intervention.cpp);
 // closed or retired ones stay in the history. Their numbers are bounded as the counts are (Limits), and a
 // packet records its listener in 8 bits (History: meta_).
 struct Started {
@@ -165,7 +147,7 @@ bool Simulation::idle() const { return state_->queue.empty(); }
 Time Simulation::now() const { return state_->now; }
 
 void Simulation::takeCheckpoint(Time at) {
-    const std::size_t bytes = stateBytes(*state_);
+    const std::size_t bytes = state_->bytes();
     while (!checkpoints_.empty() && checkpointBytes_ + bytes > Limits::maxCheckpointBytes) thinCheckpoints();
     // A state larger than the whole allowance is not kept: a change before the next kept checkpoint
     // simulates again from an earlier one, or from the start.
