@@ -10,7 +10,7 @@ namespace backlog {
 namespace {
 
 // How many of each thing the run ever has: listeners and workers that a step adds are numbered after
-// the first ones (Engine::intervene), and the history keeps one record for every one that existed.
+// the first ones (intervene, model/kernel/Intervention.cpp), and the history keeps one record for every one that existed.
 struct RunCounts {
     std::size_t clients = 0;
     std::size_t listeners = 0;

@@ -428,7 +428,7 @@ const std::array<SysctlField, 8>& sysctlFields() {
 }
 
 // The scenario's timed changes in the order the run applies them: by time, then as they were added
-// (Engine::pushIntervention numbers them in that order).
+// (pushIntervention in model/kernel/Engine.cpp numbers them in that order).
 std::vector<const Intervention*> eventsInOrder(const Scenario& scenario) {
     std::vector<const Intervention*> events;
     events.reserve(scenario.events.size());
@@ -449,7 +449,7 @@ Scenario settingsAt(const Scenario& scenario, Time t) {
     Scenario live = scenario;
     for (const Intervention* e : eventsInOrder(scenario)) {
         if (e->at > t) break;
-        // Engine::intervene() applies the same way; a change the run refused changes nothing here either.
+        // intervene() (model/kernel/Intervention.cpp) applies the same way; a change the run refused changes nothing here either.
         if (isSettingChange(*e)) static_cast<void>(applySetting(live, e->key, e->value));
     }
     return live;
@@ -507,7 +507,7 @@ std::string_view kernelProbeName(KernelProbe p) {
 
 namespace {
 
-// The fates of a SYN that tcp_conn_request() handled (Engine::connRequest): answered (a request or a
+// The fates of a SYN that tcp_conn_request() handled (connRequest, model/kernel/ListenSocket.cpp): answered (a request or a
 // cookie), or dropped by one of its checks (S1, S2, S4/M19, S5). A SYN for an existing request or child
 // (A1) and a SYN with no listener never get there.
 bool reachedConnRequest(PacketFate f) {
@@ -523,7 +523,7 @@ bool reachedConnRequest(PacketFate f) {
     }
 }
 
-// The longest one-way flight a packet of the run can have: rtt/2 plus the whole jitter (Engine::send()),
+// The longest one-way flight a packet of the run can have: rtt/2 plus the whole jitter (send(), model/kernel/Network.cpp),
 // under every network setting the run passes through.
 Time longestFlight(const Scenario& scenario) {
     Scenario live = scenario;
