@@ -39,7 +39,7 @@ struct StateDiagramMetrics {
     struct Machine {
         double pad = 8;
         double titleTop = 4;
-        double titleHeight = 22; // × tu
+        double titleHeight = 22;  // × tu
         double statusHeight = 18; // × tu
         double captionBottom = 4;
         double captionHeight = 20; // × tu
@@ -113,7 +113,7 @@ struct StateDiagramMetrics {
         double nameInset = 4;
         double markerShare = 0.4; // of the box's height
         double markerMin = 5.0;
-        double markerOut = 0.15; // the marker's centre inside the box's left edge, in diameters
+        double markerOut = 0.15;    // the marker's centre inside the box's left edge, in diameters
         double markerBehind = 0.65; // the room a name leaves for the marker, in diameters
         double markerGap = 2;
         double hintInset = 8;
@@ -165,11 +165,13 @@ struct MachineFrame {
     double gapTop(int row) const { return y(row) + boxHeight / 2; }
     double gapBottom(int row) const { return y(row + 1) - boxHeight / 2; }
     QRectF box(double column, int row) const {
-        return {x(column - kGrid.boxWidth / 2), y(row) - boxHeight / 2, kGrid.boxWidth * d.width(), boxHeight};
+        return {x(column - kGrid.boxWidth / 2), y(row) - boxHeight / 2, kGrid.boxWidth * d.width(),
+                boxHeight};
     }
     // The room between two rows, from x0 to x1 (fractions).
     QRectF gap(int row, double x0, double x1) const {
-        return QRectF(QPointF(x(x0), gapTop(row) + kGrid.gapMargin * u), QPointF(x(x1), gapBottom(row) - kGrid.gapMargin * u));
+        return QRectF(QPointF(x(x0), gapTop(row) + kGrid.gapMargin * u),
+                      QPointF(x(x1), gapBottom(row) - kGrid.gapMargin * u));
     }
     // A band as high as a box, centred on a row.
     QRectF band(int row, double x0, double x1) const {
@@ -245,7 +247,8 @@ void openingEdges(StateDiagramRenderer::MachineGeometry& m, const MachineFrame& 
     const int rightV = Qt::AlignRight | Qt::AlignVCenter;
     const double mid = f.x(kGrid.middle);
     const bool client = b.client;
-    addEdge(m, b.initial, b.opening, client ? QStringLiteral("connect() / SYN") : QStringLiteral("SYN / SYN-ACK"),
+    addEdge(m, b.initial, b.opening,
+            client ? QStringLiteral("connect() / SYN") : QStringLiteral("SYN / SYN-ACK"),
             down(mid, b.rInitial, b.rOpening), f.gap(0, kGrid.middle + e.besideLine, e.outer), leftV);
     addEdge(m, b.opening, b.est, client ? QStringLiteral("SYN-ACK / ACK") : QStringLiteral("ACK"),
             down(mid, b.rOpening, b.rEst), f.gap(1, kGrid.middle + e.besideLine, e.outer), leftV);
@@ -270,21 +273,23 @@ void openingEdges(StateDiagramRenderer::MachineGeometry& m, const MachineFrame& 
     // The client's resets: an RST (ECONNRESET), its data retries running out (ETIMEDOUT), or its own
     // close() with SO_LINGER 0 (an RST, lesson 11's aborters). The server's: an RST (D4) or the
     // listener closing under it (R6).
-    addEdge(m, b.est, b.closed, client ? QStringLiteral("RST, timeout\nor close() / RST") : QStringLiteral("RST"),
+    addEdge(m, b.est, b.closed,
+            client ? QStringLiteral("RST, timeout\nor close() / RST") : QStringLiteral("RST"),
             down(mid, b.rEst, b.rClosed), f.band(5, 0.35, 0.65), Qt::AlignCenter, true);
 }
 
 // A reset from a closing state (row `row`, box `from`) along its row into the bus down the middle.
-void resetToBus(StateDiagramRenderer::MachineGeometry& m, const MachineFrame& f, const Boxes& b, const StateKey& key,
-                const QRectF& from, int row, const QString& label) {
+void resetToBus(StateDiagramRenderer::MachineGeometry& m, const MachineFrame& f, const Boxes& b,
+                const StateKey& key, const QRectF& from, int row, const QString& label) {
     const auto& e = kStates.edgeLabels;
     const double u = f.u;
     const double mid = f.x(kGrid.middle);
-    addEdge(m, key, b.closed, label,
-            QPolygonF({QPointF(from.right(), f.y(row)), QPointF(mid, f.y(row)), QPointF(mid, b.rClosed.top())}),
-            QRectF(QPointF(from.right() + e.stubLeft * u, f.y(row) - f.boxHeight / 2),
-                   QPointF(mid - e.stubRight * u, f.y(row) - e.stubLift * u)),
-            Qt::AlignHCenter | Qt::AlignBottom);
+    addEdge(
+        m, key, b.closed, label,
+        QPolygonF({QPointF(from.right(), f.y(row)), QPointF(mid, f.y(row)), QPointF(mid, b.rClosed.top())}),
+        QRectF(QPointF(from.right() + e.stubLeft * u, f.y(row) - f.boxHeight / 2),
+               QPointF(mid - e.stubRight * u, f.y(row) - e.stubLift * u)),
+        Qt::AlignHCenter | Qt::AlignBottom);
 }
 
 // The active close, on the left, and TIME-WAIT's end.
@@ -327,11 +332,12 @@ void passiveCloseEdges(StateDiagramRenderer::MachineGeometry& m, const MachineFr
             f.band(5, 0.67, 0.96), Qt::AlignCenter, true);
     if (b.client) return;
     // D4 after D3: an RST at a child that took the client's FIN while it waited for accept().
-    addEdge(m, b.cw, b.closed, QStringLiteral("RST"),
-            QPolygonF({QPointF(f.x(0.70), b.rCw.bottom()), QPointF(mid, f.y(4)), QPointF(mid, b.rClosed.top())}),
-            QRectF(QPointF(mid + e.resetLeft * u, f.y(4) + e.resetDrop * u),
-                   QPointF(b.rLa.left() - e.stubRight * u, f.y(4) + f.boxHeight / 2)),
-            Qt::AlignLeft | Qt::AlignTop);
+    addEdge(
+        m, b.cw, b.closed, QStringLiteral("RST"),
+        QPolygonF({QPointF(f.x(0.70), b.rCw.bottom()), QPointF(mid, f.y(4)), QPointF(mid, b.rClosed.top())}),
+        QRectF(QPointF(mid + e.resetLeft * u, f.y(4) + e.resetDrop * u),
+               QPointF(b.rLa.left() - e.stubRight * u, f.y(4) + f.boxHeight / 2)),
+        Qt::AlignLeft | Qt::AlignTop);
 }
 
 StateDiagramRenderer::MachineGeometry layoutMachine(Side side, const QRectF& frame, double u, double tu) {
@@ -340,10 +346,11 @@ StateDiagramRenderer::MachineGeometry layoutMachine(Side side, const QRectF& fra
     m.side = side;
     m.frame = frame;
     const double pad = k.pad * u;
-    m.title = QRectF(frame.left() + pad, frame.top() + k.titleTop * u, frame.width() - 2 * pad, k.titleHeight * tu);
+    m.title =
+        QRectF(frame.left() + pad, frame.top() + k.titleTop * u, frame.width() - 2 * pad, k.titleHeight * tu);
     m.status = QRectF(m.title.left(), m.title.bottom(), m.title.width(), k.statusHeight * tu);
-    m.caption = QRectF(m.title.left(), frame.bottom() - k.captionBottom * u - k.captionHeight * tu, m.title.width(),
-                       k.captionHeight * tu);
+    m.caption = QRectF(m.title.left(), frame.bottom() - k.captionBottom * u - k.captionHeight * tu,
+                       m.title.width(), k.captionHeight * tu);
     const double top = m.status.bottom() + k.diagramTop * u;
     m.diagram = QRectF(frame.left() + k.diagramInset * u, top, frame.width() - 2 * k.diagramInset * u,
                        std::max(0.0, m.caption.top() - k.diagramBottom * u - top));
@@ -451,7 +458,8 @@ void drawArrow(const Ctx& c, const QPolygonF& path, EdgeLook look) {
     const QPointF base = tip - dir * head;
     c.p.setPen(Qt::NoPen);
     c.p.setBrush(colour);
-    c.p.drawPolygon(QPolygonF({tip, base + normal * head * k.headHalfShare, base - normal * head * k.headHalfShare}));
+    c.p.drawPolygon(
+        QPolygonF({tip, base + normal * head * k.headHalfShare, base - normal * head * k.headHalfShare}));
 }
 
 // The diameter of the "now" marker on a lit box's border.
@@ -465,7 +473,8 @@ int stateNameSize(const Ctx& c, const StateDiagramRenderer::MachineGeometry& m) 
     if (m.states.empty()) return 1;
     const QRectF box = m.states.front().rect;
     const auto& k = kStates.marks;
-    const double room = box.width() - markerSize(box) * k.markerBehind - k.markerGap * c.u - k.nameInset * c.u;
+    const double room =
+        box.width() - markerSize(box) * k.markerBehind - k.markerGap * c.u - k.nameInset * c.u;
     int size = std::max(1, static_cast<int>(std::lround(c.px(kStates.type.state))));
     for (; size > kStates.type.stateLeast; --size) {
         const QFontMetricsF fm(c.font(size, true));
@@ -481,7 +490,8 @@ void drawBox(const Ctx& c, const StateDiagramRenderer::StateGeometry& s, bool li
     const QRectF r = s.rect;
     const auto& k = kStates.marks;
     const double radius = std::min(r.height() * k.boxRadiusShare, k.boxRadius * c.u);
-    c.p.setPen(QPen(lit ? c.th.text : c.th.slotBorder, c.line(lit ? kStates.lines.boxLit : kStates.lines.box)));
+    c.p.setPen(
+        QPen(lit ? c.th.text : c.th.slotBorder, c.line(lit ? kStates.lines.boxLit : kStates.lines.box)));
     c.p.setBrush(lit ? c.th.synEntry : c.th.listenerFill);
     c.p.drawRoundedRect(r, radius, radius);
     double left = r.left() + k.nameInset * c.u;
@@ -495,7 +505,8 @@ void drawBox(const Ctx& c, const StateDiagramRenderer::StateGeometry& s, bool li
         left = centre.x() + d / 2 + k.markerGap * c.u;
     }
     const QRectF text(QPointF(left, r.top()), QPointF(r.right() - k.nameInset * c.u, r.bottom()));
-    c.fitted(text, Qt::AlignCenter, s.name, nameSize, lit, lit ? c.th.entryText : c.th.text, kStates.type.stateLeast);
+    c.fitted(text, Qt::AlignCenter, s.name, nameSize, lit, lit ? c.th.entryText : c.th.text,
+             kStates.type.stateLeast);
 }
 
 struct SideState {
@@ -756,14 +767,18 @@ struct Note {
 // The client's note: how connect() is going.
 Note clientNote(const Ctx& c, const ClientRecord& rec, Time t) {
     if (rec.error != ClientError::None && rec.errorAt <= t)
-        return {QStringLiteral("%1 at %2").arg(latin1(clientErrorName(rec.error)), Renderer::formatAt(rec.errorAt)),
+        return {QStringLiteral("%1 at %2")
+                    .arg(latin1(clientErrorName(rec.error)), Renderer::formatAt(rec.errorAt)),
                 c.th.alert, true};
     if (rec.connectedAt <= t)
-        return {QStringLiteral("connect() returned at %1").arg(Renderer::formatAt(rec.connectedAt)), c.th.mutedText};
+        return {QStringLiteral("connect() returned at %1").arg(Renderer::formatAt(rec.connectedAt)),
+                c.th.mutedText};
     if (rec.connectAt <= t)
-        return {QStringLiteral("in connect() since %1").arg(Renderer::formatAt(rec.connectAt)), c.th.mutedText};
+        return {QStringLiteral("in connect() since %1").arg(Renderer::formatAt(rec.connectAt)),
+                c.th.mutedText};
     if (!rec.connectAt.isNever())
-        return {QStringLiteral("calls connect() at %1").arg(Renderer::formatAt(rec.connectAt)), c.th.mutedText};
+        return {QStringLiteral("calls connect() at %1").arg(Renderer::formatAt(rec.connectAt)),
+                c.th.mutedText};
     return {QString(), c.th.mutedText};
 }
 
@@ -771,7 +786,8 @@ Note clientNote(const Ctx& c, const ClientRecord& rec, Time t) {
 Note serverNote(const Ctx& c, const Renderer& r, const Simulation& sim, Time t, std::uint32_t who) {
     const History& h = sim.history();
     if (r.isGhost(sim, t, who))
-        return {QStringLiteral("ghost: no socket here, the client believes it is connected"), c.th.alert, true};
+        return {QStringLiteral("ghost: no socket here, the client believes it is connected"), c.th.alert,
+                true};
     const Renderer::QueueNote q = r.queueNote(sim, t, who);
     const QString of = h.listeners.size() > 1 ? QStringLiteral(" of listener %1").arg(q.listener) : QString();
     Note note{QString(), c.th.mutedText, q.kind != Renderer::QueueNote::Kind::None};
@@ -786,7 +802,8 @@ Note serverNote(const Ctx& c, const Renderer& r, const Simulation& sim, Time t, 
         note.text = QStringLiteral("accepted at %1").arg(Renderer::formatAt(q.since));
         break;
     case Renderer::QueueNote::Kind::None:
-        if (!openedBy(h.clients[who].serverStates, t)) note.text = QStringLiteral("no socket for it yet (only the listener)");
+        if (!openedBy(h.clients[who].serverStates, t))
+            note.text = QStringLiteral("no socket for it yet (only the listener)");
         break;
     }
     if (note.bold) note.colour = c.th.text;
@@ -794,8 +811,8 @@ Note serverNote(const Ctx& c, const Renderer& r, const Simulation& sim, Time t, 
 }
 
 // A machine's panel, its title and its note.
-void machineHeader(const Ctx& c, const Renderer& r, const Renderer::MachineGeometry& m, const Simulation& sim, Time t,
-                   bool selected, std::uint32_t who) {
+void machineHeader(const Ctx& c, const Renderer& r, const Renderer::MachineGeometry& m, const Simulation& sim,
+                   Time t, bool selected, std::uint32_t who) {
     const Theme& theme = c.th;
     const History& h = sim.history();
     const bool isClient = m.side == Side::Client;
@@ -804,8 +821,10 @@ void machineHeader(const Ctx& c, const Renderer& r, const Renderer::MachineGeome
     c.p.drawRoundedRect(m.frame, kStates.panels.radius * c.u, kStates.panels.radius * c.u);
     QString title;
     if (isClient)
-        title = selected ? QStringLiteral("client %1 (%2)").arg(who).arg(QString::fromStdString(sim.peerAddress(who)))
-                         : QStringLiteral("client");
+        title =
+            selected
+                ? QStringLiteral("client %1 (%2)").arg(who).arg(QString::fromStdString(sim.peerAddress(who)))
+                : QStringLiteral("client");
     else
         title = QStringLiteral("server %1:%2")
                     .arg(QString::fromStdString(sim.serverAddress()))
@@ -814,8 +833,8 @@ void machineHeader(const Ctx& c, const Renderer& r, const Renderer::MachineGeome
              kStates.type.least);
     Note note{QString(), theme.mutedText};
     if (selected) note = isClient ? clientNote(c, h.clients[who], t) : serverNote(c, r, sim, t, who);
-    c.fitted(m.status, Qt::AlignLeft | Qt::AlignVCenter, note.text, c.px(kStates.type.note), note.bold, note.colour,
-             kStates.type.least);
+    c.fitted(m.status, Qt::AlignLeft | Qt::AlignVCenter, note.text, c.px(kStates.type.note), note.bold,
+             note.colour, kStates.type.least);
 }
 
 using LookedEdges = std::vector<std::pair<const Renderer::EdgeGeometry*, EdgeLook>>;
@@ -831,16 +850,19 @@ void lastEdgeLabel(const Ctx& c, const Renderer::EdgeGeometry& e, int align, Tim
     const QPointF first = e.path.size() > 1 ? e.path[1] - e.path[0] : QPointF();
     const bool slanted = std::abs(first.x()) > 1e-6 && std::abs(first.y()) > 1e-6;
     const QFontMetricsF fm(c.font(c.px(type.edge), true));
-    const bool ownLine = !e.knockout && !slanted &&
-                         e.labelRect.height() >= fm.height() * static_cast<double>(e.label.count(QLatin1Char('\n')) + 2);
+    const bool ownLine =
+        !e.knockout && !slanted &&
+        e.labelRect.height() >= fm.height() * static_cast<double>(e.label.count(QLatin1Char('\n')) + 2);
     QColor tint = theme.spotlight;
     tint.setAlphaF(0.3f);
     const QColor ground = blend(theme.panel, tint);
     const QString text =
-        e.label + (ownLine || e.label.contains(QLatin1Char('\n')) ? QStringLiteral("\n") : QStringLiteral("  ")) + when;
+        e.label +
+        (ownLine || e.label.contains(QLatin1Char('\n')) ? QStringLiteral("\n") : QStringLiteral("  ")) + when;
     // Where even the smallest type cannot take the time too, the label alone (the caption
     // below the machine has the time).
-    if (c.fitted(e.labelRect, align, text, c.px(type.edge), true, theme.text, type.least, &ground, false).isEmpty())
+    if (c.fitted(e.labelRect, align, text, c.px(type.edge), true, theme.text, type.least, &ground, false)
+            .isEmpty())
         c.fitted(e.labelRect, align, e.label, c.px(type.edge), true, theme.text, type.least, &ground);
 }
 
@@ -864,8 +886,8 @@ void edgeLabels(const Ctx& c, const LookedEdges& edges, const std::vector<Render
 }
 
 // The last transition, spelled out under the machine.
-void machineCaption(const Ctx& c, const Renderer::MachineGeometry& m, const Simulation& sim, Time t, std::uint32_t who,
-                    const std::vector<Renderer::Transition>& last) {
+void machineCaption(const Ctx& c, const Renderer::MachineGeometry& m, const Simulation& sim, Time t,
+                    std::uint32_t who, const std::vector<Renderer::Transition>& last) {
     QString caption;
     QColor colour = c.th.mutedText;
     if (last.empty()) {
@@ -894,7 +916,8 @@ void hintCard(const Ctx& c, const Renderer::Geometry& g) {
         --size;
         fm = QFontMetricsF(c.font(size, true));
     }
-    QRectF card(0, 0, fm.horizontalAdvance(hint) + k.hintPadX * c.u, std::min(room.height(), fm.height() + k.hintPadY * c.u));
+    QRectF card(0, 0, fm.horizontalAdvance(hint) + k.hintPadX * c.u,
+                std::min(room.height(), fm.height() + k.hintPadY * c.u));
     card.moveCenter(room.center());
     c.p.setPen(QPen(c.th.panelBorder, c.line(kStates.lines.panel)));
     c.p.setBrush(c.th.listenerFill);
