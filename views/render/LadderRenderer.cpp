@@ -16,11 +16,93 @@ namespace backlog::views {
 
 namespace {
 
-// Reference sizes, in units of `u` (the target's width / 900, within reason).
-constexpr double kRow = 26;
-constexpr double kHeader = 46;
-constexpr double kTimeColumn = 92;
-constexpr double kBarWidth = 10;
+// The ladder's sizes, in one place: lengths in units of `u` (the target's width over refWidth, within
+// bounds), `share`s fractions of the room they are taken from. Type sizes are scaled by the theme's
+// fontScale where fonts are made (Painting::font); the rest is geometry and follows the target only.
+struct LadderMetrics {
+    double refWidth = 900.0;
+    double unitMin = 0.6;
+    double unitMax = 3.0;
+
+    // The header with the lines' names, the time column on the left, the lines.
+    struct Columns {
+        double header = 46;
+        double timeColumn = 92; // right edge of the time labels
+        double firstClient = 40; // the first client's line, right of the time column
+        double serverRoomMin = 140; // right of the server's line, at least
+        double barsRoom = 60;       // right of its bars, for their names
+        double spreadShare = 0.45;  // several clients: over this share of the room left of the server
+        double spreadMin = 160;     // closer than this: evenly over the whole width instead
+    } columns;
+
+    // Rows: one per moment.
+    struct Rows {
+        double pitch = 26;
+        double firstShare = 0.6; // the first row below the header, in rows
+    } rows;
+
+    // Bars beside the server's line: three per connection (SYN queue, accept queue, worker).
+    struct Bars {
+        double left = 8; // from the server's line
+        double width = 10;
+        double gap = 2;
+        double openMin = 4; // the least height of a bar still going, and of one that ended
+        double closedMin = 2;
+    } bars;
+
+    // Pixel sizes of the type on the reference (× Theme::fontScale).
+    struct Type {
+        double empty = 14; // "Select a connection …"
+        double name = 12;
+        double time = 10;
+        double bar = 10;
+        double fate = 9.5;
+        double arrow = 11;
+        double playhead = 10;
+    } type;
+
+    // Lines, labels and marks as painted.
+    struct Paint {
+        double emptyInset = 8;
+        double lifeline = 1.5;
+        double nameMax = 160; // a line's name, narrower where the lines are closer
+        double nameGap = 6;
+        double nameTop = 4;
+        double nameBottom = 2; // the header's room below the names
+        double serverNameLeft = 110;
+        double serverNameRight = 50;
+        double serverNameGap = 4; // clear of the last client's name
+        double rowCull = 20;      // rows this far outside the view are skipped
+        double rule = 0.6;
+        double ruleLeft = 4;
+        double timeHalf = 8; // a time label's half height
+        double barOutline = 0.8;
+        double barLabelGap = 3;
+        double barLabelWidth = 90;
+        double barLabelHeight = 14;
+        double arrowPast = 2.0;
+        double arrowFuture = 1.2;
+        double headLength = 9;
+        double headAngle = 0.4; // radians either side of the shaft
+        double cross = 2.2;
+        double crossHalf = 5;
+        double fateWidth = 200;
+        double fateGap = 10; // at the server: right of the box, to the cross
+        double fateLeft = 8; // at the client: from the cross
+        double fateDrop = 3;
+        double fateHeight = 14;
+        double labelHalfWidth = 90;
+        double labelRise = 17;
+        double labelHeight = 14;
+        double labelStep = 0.22; // segments sent at the same moment: their labels this far apart, along
+        double labelFirst = 0.5;
+        double labelLast = 0.12;
+        double playhead = 1.6;
+        double tagHalf = 8;
+    } paint;
+};
+
+constexpr LadderMetrics kLadder{};
 
 QString seconds(Time t) { return QString::fromStdString(formatSecondsTrimmed(t)) + QStringLiteral(" s"); }
 
@@ -117,27 +199,29 @@ LadderRenderer::Geometry LadderRenderer::layout(const QRectF& target, const Simu
     const History& h = sim.history();
     Geometry g;
     g.target = target;
-    const double u = std::clamp(target.width() / 900.0, 0.6, 3.0);
+    const auto& mc = kLadder.columns;
+    const auto& mb = kLadder.bars;
+    const double u = std::clamp(target.width() / kLadder.refWidth, kLadder.unitMin, kLadder.unitMax);
     g.unit = u;
-    g.header = QRectF(target.left(), target.top(), target.width(), kHeader * u);
-    g.timeColumn = target.left() + kTimeColumn * u;
+    g.header = QRectF(target.left(), target.top(), target.width(), mc.header * u);
+    g.timeColumn = target.left() + mc.timeColumn * u;
     // Client lines spread over the left part, the server line on the right.
-    const double left = g.timeColumn + 40 * u;
+    const double left = g.timeColumn + mc.firstClient * u;
     // Room on the right for the bars (three per connection, side by side) and their names.
     const std::size_t n = std::max<std::size_t>(1, clients.size());
-    const double bars = (8 + static_cast<double>(3 * n) * (kBarWidth + 2)) * u;
-    const double right = target.right() - std::max(140 * u, bars + 60 * u);
+    const double bars = (mb.left + static_cast<double>(3 * n) * (mb.width + mb.gap)) * u;
+    const double right = target.right() - std::max(mc.serverRoomMin * u, bars + mc.barsRoom * u);
     g.serverX = right;
     // Several clients: over the left part, or — where that leaves less than a name's width between
     // them (a narrow dock) — evenly over the whole width, the server's line included.
-    double step = clients.size() > 1 ? (right - left) * 0.45 / static_cast<double>(n - 1) : 0.0;
-    if (clients.size() > 1 && step < 160 * u) step = (right - left) / static_cast<double>(n);
+    double step = clients.size() > 1 ? (right - left) * mc.spreadShare / static_cast<double>(n - 1) : 0.0;
+    if (clients.size() > 1 && step < mc.spreadMin * u) step = (right - left) / static_cast<double>(n);
     for (std::size_t i = 0; i < clients.size(); ++i) g.clientX.push_back(left + step * static_cast<double>(i));
 
     // Rows: the moment k sits k rows down; the playhead, interpolated between its neighbours, is kept
     // in the middle of the visible area while the content allows.
-    const double row = kRow * u;
-    const double top = g.header.bottom() + row * 0.6;
+    const double row = kLadder.rows.pitch * u;
+    const double top = g.header.bottom() + row * kLadder.rows.firstShare;
     const auto rowOf = [&](Time x) -> double {
         const auto& m = tr.moments;
         if (m.empty()) return 0;
@@ -182,11 +266,11 @@ LadderRenderer::Geometry LadderRenderer::layout(const QRectF& target, const Simu
         b.column = s.column;
         b.label = s.label;
         b.open = s.to.isNever();
-        const double offset = (static_cast<double>(s.column) * 3 + static_cast<double>(s.kind)) * (kBarWidth + 2) * u;
-        const double x = g.serverX + 8 * u + offset;
+        const double offset = (static_cast<double>(s.column) * 3 + static_cast<double>(s.kind)) * (mb.width + mb.gap) * u;
+        const double x = g.serverX + mb.left * u + offset;
         const double y0 = yOf(s.from);
-        const double y1 = s.to.isNever() ? std::max(yOf(h.end), y0 + 4 * u) : std::max(yOf(s.to), y0 + 2 * u);
-        b.rect = QRectF(x, y0, kBarWidth * u, y1 - y0);
+        const double y1 = s.to.isNever() ? std::max(yOf(h.end), y0 + mb.openMin * u) : std::max(yOf(s.to), y0 + mb.closedMin * u);
+        b.rect = QRectF(x, y0, mb.width * u, y1 - y0);
         g.bars.push_back(b);
     }
     return g;
@@ -205,50 +289,54 @@ Time LadderRenderer::timeAt(double y, const Geometry& g) const {
     return g.rows.back().at;
 }
 
-void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& th,
-                           const std::vector<std::uint32_t>& clients, LabelOverflows* overflows) const {
-    const Geometry g = layout(target, sim, t, clients);
-    const double u = g.unit;
-    const auto font = [&](double px, bool bold = false, bool mono = false) {
+namespace {
+
+// Everything painting needs: the painter, the theme, the target, and where labels that do not fit go.
+struct Painting {
+    QPainter& p;
+    const Theme& th;
+    const QRectF& target;
+    double u;
+    LabelOverflows* overflows;
+
+    // `px` on the reference, scaled by the target and the theme's type.
+    QFont font(double px, bool bold = false, bool mono = false) const {
         QFont f(mono ? th.monoFamily : th.sansFamily);
         f.setPixelSize(std::max(1, static_cast<int>(std::lround(px * u * th.fontScale))));
         f.setBold(bold);
         return f;
-    };
+    }
     // Every label, in its box within the picture (`scrolled`: in the rows, where the top and the bottom
     // only scroll out of view).
-    const auto label = [&](const QRectF& box, int flags, const QString& text, const QFont& f, const QColor& colour,
-                           bool scrolled = false) {
+    void label(const QRectF& box, int flags, const QString& text, const QFont& f, const QColor& colour,
+               bool scrolled = false) const {
         const QRectF within = p.transform().inverted().mapRect(target);
         if (scrolled && (box.bottom() < within.top() || box.top() > within.bottom())) return; // out of view
         const double left = std::max(box.left(), within.left()), right = std::min(box.right(), within.right());
         const QRectF room = scrolled ? QRectF(left, box.top(), std::max(0.0, right - left), box.height())
                                      : box.intersected(within);
         drawLabel(p, room, flags, text, f, colour, {}, overflows, u"ladder");
-    };
-    p.save();
-    p.setClipRect(target, Qt::IntersectClip);
-    p.setRenderHint(QPainter::Antialiasing, true);
-    p.fillRect(target, th.background);
-    if (clients.empty()) {
-        label(target.adjusted(8 * u, 8 * u, -8 * u, -8 * u), Qt::AlignCenter | Qt::TextWordWrap,
-              QStringLiteral("Select a connection (click a client, a queue slot or a packet) to see its ladder. "
-                             "Ctrl+click adds more."),
-              font(14), th.mutedText);
-        p.restore();
-        return;
     }
-    const QColor faint = th.mutedText;
-    // Lines and their names.
+};
+
+// The lines and their names: each client's, and the server's clear of the last client's.
+void lineNames(const Painting& c, const LadderRenderer::Geometry& g, const Simulation& sim,
+               const std::vector<std::uint32_t>& clients) {
+    const auto& m = kLadder.paint;
+    const auto& type = kLadder.type;
+    QPainter& p = c.p;
+    const double u = c.u;
     const double body = g.header.bottom();
-    p.setPen(QPen(th.panelBorder, 1.5 * u));
-    for (double x : g.clientX) p.drawLine(QPointF(x, body), QPointF(x, target.bottom()));
-    p.drawLine(QPointF(g.serverX, body), QPointF(g.serverX, target.bottom()));
+    p.setPen(QPen(c.th.panelBorder, m.lifeline * u));
+    for (double x : g.clientX) p.drawLine(QPointF(x, body), QPointF(x, c.target.bottom()));
+    p.drawLine(QPointF(g.serverX, body), QPointF(g.serverX, c.target.bottom()));
     // Each line's name as wide as the room between it and its neighbours.
     std::vector<double> lines = g.clientX;
     lines.push_back(g.serverX);
-    double nameW = 160 * u;
-    for (std::size_t i = 1; i < lines.size(); ++i) nameW = std::min(nameW, lines[i] - lines[i - 1] - 6 * u);
+    double nameW = m.nameMax * u;
+    for (std::size_t i = 1; i < lines.size(); ++i) nameW = std::min(nameW, lines[i] - lines[i - 1] - m.nameGap * u);
+    const double nameTop = g.header.top() + m.nameTop * u;
+    const double nameHeight = g.header.height() - (m.nameTop + m.nameBottom) * u;
     for (std::size_t i = 0; i < clients.size(); ++i) {
         const QString name = QStringLiteral("client %1\n%2")
                                  .arg(clients[i])
@@ -257,98 +345,158 @@ void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& 
                                           : QString());
         // Shorter where the room is narrow: "c3" as the stage names it, then the port alone (a traffic
         // entry's clients share their address).
-        const QRectF room(g.clientX[i] - nameW / 2, g.header.top() + 4 * u, nameW, g.header.height() - 6 * u);
+        const QRectF room(g.clientX[i] - nameW / 2, nameTop, nameW, nameHeight);
         const QString address = name.section(QLatin1Char('\n'), 1);
         QStringList names{name, QStringLiteral("c%1\n%2").arg(clients[i]).arg(address),
                           QStringLiteral("c%1\n:%2").arg(clients[i]).arg(address.section(QLatin1Char(':'), -1))};
-        while (names.size() > 1 && !fitLabel(room, Qt::AlignHCenter | Qt::AlignBottom, names.front(), font(12, true)).complete)
+        while (names.size() > 1 &&
+               !fitLabel(room, Qt::AlignHCenter | Qt::AlignBottom, names.front(), c.font(type.name, true)).complete)
             names.removeFirst();
-        label(room, Qt::AlignHCenter | Qt::AlignBottom, names.front(), font(12, true), th.text);
+        c.label(room, Qt::AlignHCenter | Qt::AlignBottom, names.front(), c.font(type.name, true), c.th.text);
     }
-    // The server's name clear of the last client's.
-    const double serverLeft =
-        std::max(g.serverX - 110 * u, clients.empty() ? target.left() : g.clientX.back() + nameW / 2 + 4 * u);
-    label(QRectF(serverLeft, g.header.top() + 4 * u, g.serverX + 50 * u - serverLeft, g.header.height() - 6 * u),
-          Qt::AlignHCenter | Qt::AlignBottom,
-          QStringLiteral("server\n%1:%2").arg(QString::fromStdString(sim.serverAddress())).arg(sim.scenario().server.port),
-          font(12, true), th.text);
-    p.save();
-    p.setClipRect(QRectF(target.left(), body, target.width(), target.bottom() - body), Qt::IntersectClip);
+    const double serverLeft = std::max(g.serverX - m.serverNameLeft * u,
+                                       clients.empty() ? c.target.left() : g.clientX.back() + nameW / 2 + m.serverNameGap * u);
+    c.label(QRectF(serverLeft, nameTop, g.serverX + m.serverNameRight * u - serverLeft, nameHeight),
+            Qt::AlignHCenter | Qt::AlignBottom,
+            QStringLiteral("server\n%1:%2").arg(QString::fromStdString(sim.serverAddress())).arg(sim.scenario().server.port),
+            c.font(type.name, true), c.th.text);
+}
 
-    // Moments: a faint rule and the time in the left column.
-    const QFont fTime = font(10, false, true);
-    for (const Row& r : g.rows) {
-        if (r.y < body - 20 * u || r.y > target.bottom() + 20 * u) continue;
-        p.setPen(QPen(th.wire, 0.6 * u, Qt::DotLine));
-        p.drawLine(QPointF(g.timeColumn + 4 * u, r.y), QPointF(target.right(), r.y));
-        label(QRectF(target.left(), r.y - 8 * u, g.timeColumn - target.left(), 16 * u), Qt::AlignRight | Qt::AlignVCenter,
-              seconds(r.at), fTime, r.at > t ? faint : th.text, true);
+// Moments: a faint rule and the time in the left column.
+void moments(const Painting& c, const LadderRenderer::Geometry& g, Time t) {
+    const auto& m = kLadder.paint;
+    const double u = c.u;
+    const double body = g.header.bottom();
+    const QFont fTime = c.font(kLadder.type.time, false, true);
+    for (const LadderRenderer::Row& r : g.rows) {
+        if (r.y < body - m.rowCull * u || r.y > c.target.bottom() + m.rowCull * u) continue;
+        c.p.setPen(QPen(c.th.wire, m.rule * u, Qt::DotLine));
+        c.p.drawLine(QPointF(g.timeColumn + m.ruleLeft * u, r.y), QPointF(c.target.right(), r.y));
+        c.label(QRectF(c.target.left(), r.y - m.timeHalf * u, g.timeColumn - c.target.left(), 2 * m.timeHalf * u),
+                Qt::AlignRight | Qt::AlignVCenter, seconds(r.at), fTime, r.at > t ? c.th.mutedText : c.th.text, true);
     }
-    // Bars on the server line: how long the connection waited where.
-    const QFont fBar = font(10);
+}
+
+// Bars on the server line: how long the connection waited where.
+void bars(const Painting& c, const LadderRenderer::Geometry& g) {
+    using Bar = LadderRenderer::Bar;
+    const auto& m = kLadder.paint;
+    QPainter& p = c.p;
+    const Theme& th = c.th;
+    const double u = c.u;
+    const QFont fBar = c.font(kLadder.type.bar);
     for (const Bar& b : g.bars) {
         QColor fill = b.kind == Bar::Kind::SynQueue ? th.synEntry : b.kind == Bar::Kind::AcceptQueue ? th.acceptEntry : th.workerServing;
-        p.setPen(QPen(th.slotBorder, 0.8 * u));
+        p.setPen(QPen(th.slotBorder, m.barOutline * u));
         p.setBrush(fill);
         p.drawRect(b.rect);
         p.save();
-        p.translate(b.rect.right() + 3 * u, b.rect.top());
+        p.translate(b.rect.right() + m.barLabelGap * u, b.rect.top());
         // The name, or its short form where the picture ends before it ("SYN", "accept", "w3").
-        QRectF room = QRectF(0, 0, 90 * u, 14 * u).intersected(p.transform().inverted().mapRect(target));
-        room = QRectF(room.left(), 0, room.width(), 14 * u);
+        QRectF room = QRectF(0, 0, m.barLabelWidth * u, m.barLabelHeight * u).intersected(p.transform().inverted().mapRect(c.target));
+        room = QRectF(room.left(), 0, room.width(), m.barLabelHeight * u);
         QString brief = b.label;
         brief.replace(QLatin1String("SYN queue"), QLatin1String("SYN"))
             .replace(QLatin1String("accept queue"), QLatin1String("accept"))
             .replace(QLatin1String("worker "), QLatin1String("w"));
         const QString shown = fitLabel(room, Qt::AlignLeft | Qt::AlignTop, b.label, fBar).complete ? b.label : brief;
-        label(room, Qt::AlignLeft | Qt::AlignTop, shown, fBar, th.mutedText, true);
+        c.label(room, Qt::AlignLeft | Qt::AlignTop, shown, fBar, th.mutedText, true);
         p.restore();
     }
-    // Arrows, with their labels; a drop ends in a cross with its reason. Segments sent at the same
-    // moment (an ACK and the request right behind it) have their labels spread along the arrow.
+}
+
+// A drop: a cross where it ended, with its reason beside it.
+void dropMark(const Painting& c, const LadderRenderer::Arrow& a, bool atServer) {
+    const auto& m = kLadder.paint;
+    const double u = c.u;
+    QColor alert = c.th.alert;
+    if (a.future) alert.setAlpha(80);
+    c.p.setPen(QPen(alert, m.cross * u));
+    const double s = m.crossHalf * u;
+    c.p.drawLine(a.to + QPointF(-s, -s), a.to + QPointF(s, s));
+    c.p.drawLine(a.to + QPointF(-s, s), a.to + QPointF(s, -s));
+    const QRectF box = atServer ? QRectF(a.to.x() - (m.fateWidth + m.fateGap) * u, a.to.y() + m.fateDrop * u,
+                                         m.fateWidth * u, m.fateHeight * u)
+                                : QRectF(a.to.x() + m.fateLeft * u, a.to.y() + m.fateDrop * u, m.fateWidth * u,
+                                         m.fateHeight * u);
+    c.label(box, static_cast<int>((atServer ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter), a.fate,
+            c.font(kLadder.type.fate), alert, true);
+}
+
+// Arrows, with their labels; a drop ends in a cross with its reason. Segments sent at the same
+// moment (an ACK and the request right behind it) have their labels spread along the arrow.
+void arrows(const Painting& c, const LadderRenderer::Geometry& g, const Simulation& sim) {
+    const auto& m = kLadder.paint;
+    QPainter& p = c.p;
+    const double u = c.u;
     std::map<std::pair<std::int64_t, int>, int> sameMoment;
-    for (const Arrow& a : g.arrows) {
+    for (const LadderRenderer::Arrow& a : g.arrows) {
         const Packet pk = sim.history().packet(a.packet);
-        QColor c = th.packetColor(pk.kind, false);
-        if (a.future) c.setAlpha(60);
-        p.setPen(QPen(c, (a.future ? 1.2 : 2.0) * u, pk.retrans > 0 ? Qt::DashLine : Qt::SolidLine));
+        QColor colour = c.th.packetColor(pk.kind, false);
+        if (a.future) colour.setAlpha(60);
+        p.setPen(QPen(colour, (a.future ? m.arrowFuture : m.arrowPast) * u, pk.retrans > 0 ? Qt::DashLine : Qt::SolidLine));
         p.drawLine(a.from, a.to);
         const QLineF line(a.from, a.to);
         if (a.fate.isEmpty()) {
-            // Arrowhead.
             const double angle = std::atan2(a.to.y() - a.from.y(), a.to.x() - a.from.x());
-            const double len = 9 * u;
+            const double len = m.headLength * u;
             QPainterPath head;
             head.moveTo(a.to);
-            head.lineTo(a.to - QPointF(std::cos(angle - 0.4) * len, std::sin(angle - 0.4) * len));
-            head.lineTo(a.to - QPointF(std::cos(angle + 0.4) * len, std::sin(angle + 0.4) * len));
+            head.lineTo(a.to - QPointF(std::cos(angle - m.headAngle) * len, std::sin(angle - m.headAngle) * len));
+            head.lineTo(a.to - QPointF(std::cos(angle + m.headAngle) * len, std::sin(angle + m.headAngle) * len));
             head.closeSubpath();
-            p.fillPath(head, c);
+            p.fillPath(head, colour);
         } else {
-            QColor alert = th.alert;
-            if (a.future) alert.setAlpha(80);
-            p.setPen(QPen(alert, 2.2 * u));
-            const double s = 5 * u;
-            p.drawLine(a.to + QPointF(-s, -s), a.to + QPointF(s, s));
-            p.drawLine(a.to + QPointF(-s, s), a.to + QPointF(s, -s));
-            const bool atServer = pk.toServer;
-            const QRectF box = atServer ? QRectF(a.to.x() - 210 * u, a.to.y() + 3 * u, 200 * u, 14 * u)
-                                        : QRectF(a.to.x() + 8 * u, a.to.y() + 3 * u, 200 * u, 14 * u);
-            label(box, static_cast<int>((atServer ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter), a.fate, font(9.5),
-                  alert, true);
+            dropMark(c, a, pk.toServer);
         }
         // The label sits above the middle of the arrow.
         const int k = sameMoment[{std::llround(a.from.y() * 8), a.from.x() < a.to.x() ? 1 : 0}]++;
-        const QPointF mid = line.pointAt(std::clamp(0.5 - 0.22 * k, 0.12, 0.5));
-        label(QRectF(mid.x() - 90 * u, mid.y() - 17 * u, 180 * u, 14 * u), Qt::AlignCenter, a.label, font(11, true),
-              a.future ? faint : th.text, true);
+        const QPointF mid = line.pointAt(std::clamp(m.labelFirst - m.labelStep * k, m.labelLast, m.labelFirst));
+        c.label(QRectF(mid.x() - m.labelHalfWidth * u, mid.y() - m.labelRise * u, 2 * m.labelHalfWidth * u,
+                       m.labelHeight * u),
+                Qt::AlignCenter, a.label, c.font(kLadder.type.arrow, true), a.future ? c.th.mutedText : c.th.text, true);
     }
-    // The playhead.
-    p.setPen(QPen(th.syn, 1.6 * u));
-    p.drawLine(QPointF(target.left(), g.playheadY), QPointF(target.right(), g.playheadY));
-    const QRectF tag(target.left(), g.playheadY - 8 * u, g.timeColumn - target.left(), 16 * u);
-    p.fillRect(tag, th.background); // over the moments' times, which it would otherwise cross
-    label(tag, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("▶ ") + seconds(t), font(10, true, true), th.syn);
+}
+
+void playhead(const Painting& c, const LadderRenderer::Geometry& g, Time t) {
+    const auto& m = kLadder.paint;
+    const double u = c.u;
+    c.p.setPen(QPen(c.th.syn, m.playhead * u));
+    c.p.drawLine(QPointF(c.target.left(), g.playheadY), QPointF(c.target.right(), g.playheadY));
+    const QRectF tag(c.target.left(), g.playheadY - m.tagHalf * u, g.timeColumn - c.target.left(), 2 * m.tagHalf * u);
+    c.p.fillRect(tag, c.th.background); // over the moments' times, which it would otherwise cross
+    c.label(tag, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("▶ ") + seconds(t),
+            c.font(kLadder.type.playhead, true, true), c.th.syn);
+}
+
+} // namespace
+
+void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& th,
+                           const std::vector<std::uint32_t>& clients, LabelOverflows* overflows) const {
+    const Geometry g = layout(target, sim, t, clients);
+    const double u = g.unit;
+    const Painting c{p, th, target, u, overflows};
+    p.save();
+    p.setClipRect(target, Qt::IntersectClip);
+    p.setRenderHint(QPainter::Antialiasing, true);
+    p.fillRect(target, th.background);
+    if (clients.empty()) {
+        const double inset = kLadder.paint.emptyInset * u;
+        c.label(target.adjusted(inset, inset, -inset, -inset), Qt::AlignCenter | Qt::TextWordWrap,
+                QStringLiteral("Select a connection (click a client, a queue slot or a packet) to see its ladder. "
+                               "Ctrl+click adds more."),
+                c.font(kLadder.type.empty), th.mutedText);
+        p.restore();
+        return;
+    }
+    lineNames(c, g, sim, clients);
+    p.save();
+    const double body = g.header.bottom();
+    p.setClipRect(QRectF(target.left(), body, target.width(), target.bottom() - body), Qt::IntersectClip);
+    moments(c, g, t);
+    bars(c, g);
+    arrows(c, g, sim);
+    playhead(c, g, t);
     p.restore();
     p.restore();
 }

@@ -39,6 +39,13 @@ class Simulation;
 
 namespace backlog::views {
 
+// The layout (StageLayout.h) and the painters (StagePainters.h) behind StageRenderer: private to
+// views/render.
+namespace stage {
+struct RunIndex;
+struct FrameCache;
+} // namespace stage
+
 // What is under a point of the stage.
 struct StageHit {
     enum class Kind : std::uint8_t {
@@ -235,13 +242,11 @@ public:
     Time dropLinger(const Simulation& sim) const;
 
 private:
-    struct RunIndex;
-    struct FrameCache;
-    const RunIndex& index(const Simulation& sim) const;
+    const stage::RunIndex& index(const Simulation& sim) const;
 
     Options options_;
-    mutable std::unique_ptr<RunIndex> index_;
-    mutable std::unique_ptr<FrameCache> cache_;
+    mutable std::unique_ptr<stage::RunIndex> index_;
+    mutable std::unique_ptr<stage::FrameCache> cache_;
 };
 
 } // namespace backlog::views
