@@ -102,7 +102,7 @@ namespace {
 
 // From when the stage shows each client, worker and listener. The History records a client at its
 // connect(), a listener at its listen() and a worker only once it changes state; the scenario says the
-// rest. Replayed here in the engine's order (Engine::start and Engine::intervene): the scenario as
+// rest. Replayed here in the engine's order (start() in model/kernel/Engine.cpp, intervene() in Intervention.cpp): the scenario as
 // written, then its changes in time order — a change that raises server.workers.count appends workers at
 // its moment, a start-traffic starts a held traffic entry, traffic.NAME.clients plans more clients. A
 // client is shown from the first moment the scenario in force plans it (its entry started, asking for
