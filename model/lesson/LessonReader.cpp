@@ -267,8 +267,10 @@ LessonReadResult LessonBuilder::read() {
     } else {
         if (!decoded_) text_ = std::move(source.text); // what the marks and placeInValue() count in
         ParsedSource parsed = parseSource(text_, "a lesson file");
-        if (parsed.problem) error(SourcePlace{parsed.problem->line, parsed.problem->column}, parsed.problem->message);
-        else readRoot(std::move(parsed.root));
+        if (const std::optional<SourceProblem>& problem = parsed.problem)
+            error(SourcePlace{problem->line, problem->column}, problem->message);
+        else
+            readRoot(std::move(parsed.root));
     }
     std::vector<ReadError>& errors = errors_.kept();
     std::stable_sort(errors.begin(), errors.end(), [](const ReadError& a, const ReadError& b) {
