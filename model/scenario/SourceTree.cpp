@@ -53,8 +53,9 @@ std::size_t SourceNode::size() const {
 }
 
 SourceNode SourceNode::operator[](std::string_view key) const {
-    // Walked here rather than with yaml-cpp's own lookup, which throws on a scalar and makes a node of
-    // every key it compares; the first match, as that lookup gives it.
+    // The entries walked here rather than yaml-cpp's lookup, whose answer for an absent key is an invalid
+    // node that throws when asked anything (and which throws outright on a scalar); the first match, as
+    // that lookup finds it.
     if (!isMap()) return {};
     for (auto it = impl_->node.begin(); it != impl_->node.end(); ++it)
         if (it->first.IsScalar() && it->first.Scalar() == key) return YamlNodes::wrap(it->second);
