@@ -4,7 +4,7 @@
 #include "model/core/Packet.h"
 #include "model/scenario/Settings.h"
 #include "model/scenario/SourceFile.h"
-#include "model/scenario/YamlSupport.h"
+#include "model/scenario/SourceTree.h"
 
 #include <algorithm>
 #include <array>
@@ -39,14 +39,15 @@ constexpr std::array<LessonView, 8> lessonViews{LessonView::Stage,      LessonVi
 
 // The upgrade chain: upgrades[v - 1] turns a version-v document into a version v+1 one, so that a file
 // written for any earlier format is read by the current code alone. Version 1 is the first format, so
-// the chain is empty; a format change adds its link here and raises kLessonFormatVersion.
-using Upgrade = void (*)(YAML::Node& root);
+// the chain is empty; a format change adds its link here and raises kLessonFormatVersion (SourceNode is
+// read-only so far: the first link adds to SourceTree.h what it needs to change a node).
+using Upgrade = void (*)(SourceNode& root);
 const std::vector<Upgrade> upgrades{}; // size kLessonFormatVersion - 1
 
 struct Field {
-    YAML::Node key;
+    SourceNode key;
     std::string name;
-    YAML::Node value;
+    SourceNode value;
 };
 
 class LessonBuilder {
@@ -58,35 +59,35 @@ class LessonBuilder {
     LessonReadResult read();
 
   private:
-    void readRoot(YAML::Node root);
-    bool readFormat(const YAML::Node& root);
-    void readStep(const YAML::Node& node, std::size_t index);
+    void readRoot(SourceNode root);
+    bool readFormat(const SourceNode& root);
+    void readStep(const SourceNode& node, std::size_t index);
     void readStepField(Step& step, const Field& f);
-    void readExpectation(const YAML::Node& node);
+    void readExpectation(const SourceNode& node);
     std::optional<Question> readQuestion(const Field& f);
-    std::optional<Target> readTarget(const YAML::Node& node);
+    std::optional<Target> readTarget(const SourceNode& node);
     std::optional<double> readSpeed(const Field& f, bool& paced);
-    std::optional<Condition> readCondition(const YAML::Node& node, const std::string& label);
+    std::optional<Condition> readCondition(const SourceNode& node, const std::string& label);
     std::string readText(const Field& f, bool required = true);
     std::optional<std::string> scalar(const Field& f, std::string_view expects);
     std::optional<Time> runTime(const Field& f);
-    std::vector<Field> fields(const YAML::Node& map, std::string_view where, const std::vector<std::string>& allowed);
-    std::vector<YAML::Node> items(const YAML::Node& node); // a list, or one item on its own
+    std::vector<Field> fields(const SourceNode& map, std::string_view where, const std::vector<std::string>& allowed);
+    std::vector<SourceNode> items(const SourceNode& node); // a list, or one item on its own
     void checkAgainstScenario();
 
     // Where the text of a scalar begins: after a quote, or on the line after a block scalar's | or >.
-    SourcePlace textStart(const YAML::Node& node) const { return placeInValue(node, 0); }
+    SourcePlace textStart(const SourceNode& node) const { return placeInValue(node, 0); }
     // Where the character at `offset` of a scalar's value was written: block scalars drop their
     // indentation, folding turns line breaks into spaces, quotes have escapes.
-    SourcePlace placeInValue(const YAML::Node& node, std::size_t offset) const;
-    SourcePlace placeOf(const YAML::Node& node) const {
-        const YAML::Mark m = node.Mark();
+    SourcePlace placeInValue(const SourceNode& node, std::size_t offset) const;
+    SourcePlace placeOf(const SourceNode& node) const {
+        const SourceMark m = node.mark();
         return {std::max(m.line, 0) + 1, std::max(m.column, 0) + 1};
     }
     void error(const SourcePlace& at, std::string message) {
         errors_.add({fileName_, at.line, at.column, std::move(message)});
     }
-    void error(const YAML::Node& node, std::string message) { error(placeOf(node), std::move(message)); }
+    void error(const SourceNode& node, std::string message) { error(placeOf(node), std::move(message)); }
     void unknown(const Field& f, std::string_view where, const std::vector<std::string>& allowed);
 
     std::string fileName_;
@@ -104,12 +105,12 @@ std::string joined(const std::vector<std::string>& items) {
     return out;
 }
 
-SourcePlace LessonBuilder::placeInValue(const YAML::Node& node, std::size_t offset) const {
-    const YAML::Mark m = node.Mark();
-    if (!node.IsScalar() || m.pos < 0 || static_cast<std::size_t>(m.pos) >= text_.size()) return placeOf(node);
-    const std::string& value = node.Scalar();
+SourcePlace LessonBuilder::placeInValue(const SourceNode& node, std::size_t offset) const {
+    const SourceMark m = node.mark();
+    if (!node.isScalar() || m.offset < 0 || static_cast<std::size_t>(m.offset) >= text_.size()) return placeOf(node);
+    const std::string& value = node.scalar();
     const std::string& src = text_;
-    std::size_t p = static_cast<std::size_t>(m.pos);
+    std::size_t p = static_cast<std::size_t>(m.offset);
     const char style = src[p];
     const bool block = style == '|' || style == '>';
     std::size_t indent = 0;
@@ -157,7 +158,7 @@ SourcePlace LessonBuilder::placeInValue(const YAML::Node& node, std::size_t offs
         ++p;
     }
     SourcePlace place = placeOf(node);
-    for (std::size_t k = static_cast<std::size_t>(m.pos); k < p && k < src.size(); ++k) {
+    for (std::size_t k = static_cast<std::size_t>(m.offset); k < p && k < src.size(); ++k) {
         if (src[k] == '\n') ++place.line, place.column = 1;
         else ++place.column;
     }
@@ -172,16 +173,16 @@ void LessonBuilder::unknown(const Field& f, std::string_view where, const std::v
     error(f.key, message);
 }
 
-std::vector<Field> LessonBuilder::fields(const YAML::Node& map, std::string_view where,
+std::vector<Field> LessonBuilder::fields(const SourceNode& map, std::string_view where,
                                          const std::vector<std::string>& allowed) {
     std::vector<Field> out;
     std::map<std::string, int> seen;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-        if (!it->first.IsScalar()) {
-            error(it->first, "expected a key name, got " + describeNode(it->first));
+    for (const SourceEntry& entry : map.entries()) {
+        if (!entry.key.isScalar()) {
+            error(entry.key, "expected a key name, got " + entry.key.describe());
             continue;
         }
-        const Field f{it->first, it->first.Scalar(), it->second};
+        const Field f{entry.key, entry.key.scalar(), entry.value};
         if (std::find(allowed.begin(), allowed.end(), f.name) == allowed.end()) {
             unknown(f, where, allowed);
             continue;
@@ -195,19 +196,16 @@ std::vector<Field> LessonBuilder::fields(const YAML::Node& map, std::string_view
     return out;
 }
 
-std::vector<YAML::Node> LessonBuilder::items(const YAML::Node& node) {
-    std::vector<YAML::Node> out;
-    if (node.IsSequence())
-        for (const YAML::Node& item : node) out.push_back(item);
-    else if (!node.IsNull())
-        out.push_back(node);
-    return out;
+std::vector<SourceNode> LessonBuilder::items(const SourceNode& node) {
+    if (node.isList()) return node.items();
+    if (node.isNull()) return {};
+    return {node};
 }
 
 std::optional<std::string> LessonBuilder::scalar(const Field& f, std::string_view expects) {
-    if (f.value.IsScalar()) return f.value.Scalar();
-    error(f.value.IsNull() ? f.key : f.value,
-          f.name + ": expected " + std::string(expects) + ", got " + describeNode(f.value));
+    if (f.value.isScalar()) return f.value.scalar();
+    error(f.value.isNull() ? f.key : f.value,
+          f.name + ": expected " + std::string(expects) + ", got " + f.value.describe());
     return std::nullopt;
 }
 
@@ -228,7 +226,7 @@ std::string LessonBuilder::readText(const Field& f, bool required) {
         return {};
     }
     if (required && text->find_first_not_of(" \t\n") == std::string::npos) {
-        error(f.value.IsNull() ? f.key : f.value, f.name + ": expected text, got nothing");
+        error(f.value.isNull() ? f.key : f.value, f.name + ": expected text, got nothing");
         return {};
     }
     const std::vector<MarkdownError> problems = markdownToHtml(*text).errors;
@@ -244,12 +242,12 @@ std::string LessonBuilder::readText(const Field& f, bool required) {
     return *text;
 }
 
-std::optional<Condition> LessonBuilder::readCondition(const YAML::Node& node, const std::string& label) {
-    if (!node.IsScalar()) {
-        error(node, label + ": expected a condition such as TcpExtListenOverflows >= 1, got " + describeNode(node));
+std::optional<Condition> LessonBuilder::readCondition(const SourceNode& node, const std::string& label) {
+    if (!node.isScalar()) {
+        error(node, label + ": expected a condition such as TcpExtListenOverflows >= 1, got " + node.describe());
         return std::nullopt;
     }
-    const ParsedCondition parsed = parseCondition(node.Scalar());
+    const ParsedCondition parsed = parseCondition(node.scalar());
     if (!parsed.condition) {
         if (errors_.full()) errors_.count(); // no place to find: see readText
         else error(placeInValue(node, parsed.error.offset), label + ": " + parsed.error.message);
@@ -267,16 +265,12 @@ LessonReadResult LessonBuilder::read() {
     if (source.error) {
         errors_.add(std::move(*source.error));
     } else {
-        if (!decoded_) text_ = std::move(source.text); // what YAML's marks and placeInValue() count in
-        try {
-            if (const auto problem = scanDocuments(text_, "a lesson file")) {
-                error(SourcePlace{problem->first.line + 1, problem->first.column + 1}, problem->second);
-            } else {
-                readRoot(YAML::Load(text_));
-            }
-        } catch (const YAML::Exception& e) {
-            error(SourcePlace{e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
-        }
+        if (!decoded_) text_ = std::move(source.text); // what the marks and placeInValue() count in
+        ParsedSource parsed = parseSource(text_, "a lesson file");
+        if (const std::optional<SourceProblem>& problem = parsed.problem)
+            error(SourcePlace{problem->line, problem->column}, problem->message);
+        else
+            readRoot(std::move(parsed.root));
     }
     std::vector<ReadError>& errors = errors_.kept();
     std::stable_sort(errors.begin(), errors.end(), [](const ReadError& a, const ReadError& b) {
@@ -286,19 +280,19 @@ LessonReadResult LessonBuilder::read() {
     return {std::move(lesson_), {}};
 }
 
-bool LessonBuilder::readFormat(const YAML::Node& root) {
-    const YAML::Node format = root["format"];
+bool LessonBuilder::readFormat(const SourceNode& root) {
+    const SourceNode format = root["format"];
     const std::string example = std::string(kLessonFormatName) + "/" + std::to_string(kLessonFormatVersion);
-    if (!format) {
+    if (format.isMissing()) {
         error(root, "expected format: " + example + " (a lesson file says which format it is written in)");
         return false;
     }
     const std::string prefix = std::string(kLessonFormatName) + "/";
-    if (!format.IsScalar() || !format.Scalar().starts_with(prefix)) {
-        error(format, "format: expected " + example + ", got " + describeNode(format));
+    if (!format.isScalar() || !format.scalar().starts_with(prefix)) {
+        error(format, "format: expected " + example + ", got " + format.describe());
         return false;
     }
-    const Parsed<std::int64_t> version = parseInteger(format.Scalar().substr(prefix.size()), 1, 1'000'000);
+    const Parsed<std::int64_t> version = parseInteger(format.scalar().substr(prefix.size()), 1, 1'000'000);
     if (!version) {
         error(format, "format: expected a version number after " + prefix + ", as in " + example);
         return false;
@@ -313,13 +307,13 @@ bool LessonBuilder::readFormat(const YAML::Node& root) {
     return true;
 }
 
-void LessonBuilder::readRoot(YAML::Node root) {
-    if (root.IsNull()) {
+void LessonBuilder::readRoot(SourceNode root) {
+    if (root.isNull()) {
         error(SourcePlace{1, 1}, "the file is empty; expected a lesson (format, title, scenario, steps, expect)");
         return;
     }
-    if (!root.IsMap()) {
-        error(root, "expected a lesson: a map with format, title, scenario, steps and expect, got " + describeNode(root));
+    if (!root.isMap()) {
+        error(root, "expected a lesson: a map with format, title, scenario, steps and expect, got " + root.describe());
         return;
     }
     if (!readFormat(root)) return;
@@ -328,9 +322,9 @@ void LessonBuilder::readRoot(YAML::Node root) {
     const std::vector<std::string>& allowed = lessonKeys();
     bool hasScenario = false;
     bool hasSteps = false;
-    YAML::Node stepsNode;
-    YAML::Node stepsKey;
-    YAML::Node expectNode;
+    SourceNode stepsNode;
+    SourceNode stepsKey;
+    SourceNode expectNode;
     for (const Field& f : fields(root, " in a lesson", allowed)) {
         if (f.name == "title") {
             if (const auto t = scalar(f, "a title")) lesson_.title = *t;
@@ -353,9 +347,9 @@ void LessonBuilder::readRoot(YAML::Node root) {
             lesson_.speed = readSpeed(f, paced);
         } else if (f.name == "scenario") {
             hasScenario = true;
-            if (!f.value.IsMap()) {
-                error(f.value.IsNull() ? f.key : f.value,
-                      "scenario: expected a map of kernel, network, server and traffic settings, got " + describeNode(f.value));
+            if (!f.value.isMap()) {
+                error(f.value.isNull() ? f.key : f.value,
+                      "scenario: expected a map of kernel, network, server and traffic settings, got " + f.value.describe());
                 continue;
             }
             ReadResult scenario = readScenarioNode(f.value, fileName_);
@@ -373,11 +367,11 @@ void LessonBuilder::readRoot(YAML::Node root) {
     if (!hasScenario) error(root, "expected scenario: (the kernel, network, server and traffic of the lesson)");
     if (!hasSteps) error(root, "expected steps: (what the class sees and hears, in order)");
 
-    if (hasSteps && !stepsNode.IsSequence()) {
-        error(stepsNode.IsNull() ? stepsKey : stepsNode, "steps: expected a list of steps such as - { at: 0s, say: … }");
+    if (hasSteps && !stepsNode.isList()) {
+        error(stepsNode.isNull() ? stepsKey : stepsNode, "steps: expected a list of steps such as - { at: 0s, say: … }");
     } else if (hasSteps) {
         std::size_t index = 0;
-        for (const YAML::Node& step : stepsNode) {
+        for (const SourceNode& step : stepsNode.items()) {
             if (index == LessonLimits::maxSteps) {
                 error(step, "steps: more than the limit of " + std::to_string(LessonLimits::maxSteps) + " steps");
                 break;
@@ -386,11 +380,11 @@ void LessonBuilder::readRoot(YAML::Node root) {
         }
         if (index == 0) error(stepsNode, "steps: expected at least one step");
     }
-    if (expectNode && !expectNode.IsNull()) {
-        if (!expectNode.IsSequence()) {
+    if (!expectNode.isMissing() && !expectNode.isNull()) {
+        if (!expectNode.isList()) {
             error(expectNode, "expect: expected a list such as - { at: 5s, that: accept_queue == 129 }");
         } else {
-            for (const YAML::Node& e : expectNode) {
+            for (const SourceNode& e : expectNode.items()) {
                 if (lesson_.expect.size() >= LessonLimits::maxExpectations) {
                     error(e, "expect: more than the limit of " + std::to_string(LessonLimits::maxExpectations) +
                                  " expectations");
@@ -405,17 +399,17 @@ void LessonBuilder::readRoot(YAML::Node root) {
 
 // ---- steps -----------------------------------------------------------------------------------------
 
-void LessonBuilder::readStep(const YAML::Node& node, std::size_t index) {
-    if (!node.IsMap()) {
-        error(node, "expected a step such as { at: 0s, say: \"…\" }, got " + describeNode(node));
+void LessonBuilder::readStep(const SourceNode& node, std::size_t index) {
+    if (!node.isMap()) {
+        error(node, "expected a step such as { at: 0s, say: \"…\" }, got " + node.describe());
         return;
     }
     Step step;
     step.place = placeOf(node);
     for (const Field& f : fields(node, " in a step", stepKeys())) readStepField(step, f);
     // Whether the keys were written, not whether their values read: a bad value has its own message.
-    const bool atGiven = node["at"].IsDefined();
-    const bool whenGiven = node["when"].IsDefined();
+    const bool atGiven = !node["at"].isMissing();
+    const bool whenGiven = !node["when"].isMissing();
     if (atGiven && whenGiven) error(node, "a step starts either at: a time or when: a condition, not both");
     if (!atGiven && !whenGiven) {
         if (index == 0) step.at = Time();
@@ -450,28 +444,28 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
         // Checked like the narration: a presenter reads them rendered, so stray markup would show.
         step.notes = readText(f);
     } else if (f.name == "set") {
-        if (!f.value.IsMap()) {
-            error(f.value.IsNull() ? f.key : f.value,
-                  "set: expected a map of settings such as { server.backlog: 4 }, got " + describeNode(f.value));
+        if (!f.value.isMap()) {
+            error(f.value.isNull() ? f.key : f.value,
+                  "set: expected a map of settings such as { server.backlog: 4 }, got " + f.value.describe());
             return;
         }
-        for (auto it = f.value.begin(); it != f.value.end(); ++it) {
-            if (!it->first.IsScalar() || !it->second.IsScalar()) {
-                error(it->first, "set: expected KEY: VALUE with a dotted key and a plain value");
+        for (const SourceEntry& entry : f.value.entries()) {
+            if (!entry.key.isScalar() || !entry.value.isScalar()) {
+                error(entry.key, "set: expected KEY: VALUE with a dotted key and a plain value");
                 continue;
             }
-            step.set.emplace_back(it->first.Scalar(), it->second.Scalar());
-            step.setPlaces.push_back(placeOf(it->first));
+            step.set.emplace_back(entry.key.scalar(), entry.value.scalar());
+            step.setPlaces.push_back(placeOf(entry.key));
         }
     } else if (f.name == "start") {
-        for (const YAML::Node& n : items(f.value)) {
-            if (!n.IsScalar()) {
-                error(n, "start: expected the name of a traffic entry, got " + describeNode(n));
+        for (const SourceNode& n : items(f.value)) {
+            if (!n.isScalar()) {
+                error(n, "start: expected the name of a traffic entry, got " + n.describe());
                 continue;
             }
-            step.start.push_back(n.Scalar());
+            step.start.push_back(n.scalar());
             step.startPlaces.push_back(placeOf(n));
-            started_.emplace(n.Scalar(), placeOf(n));
+            started_.emplace(n.scalar(), placeOf(n));
         }
         if (step.start.empty()) error(f.key, "start: expected the name of a traffic entry (or a list of names)");
     } else if (f.name == "close-listener") {
@@ -489,16 +483,16 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
     } else if (f.name == "speed") {
         step.speed = readSpeed(f, step.paced);
     } else if (f.name == "highlight") {
-        std::vector<YAML::Node> targets = items(f.value);
+        std::vector<SourceNode> targets = items(f.value);
         if (targets.size() > LessonLimits::maxTargets) {
             error(f.value, "highlight: more than the limit of " + std::to_string(LessonLimits::maxTargets) + " targets");
             return;
         }
         if (targets.empty()) error(f.key, "highlight: expected what to highlight (accept-queue, client 3, SYN …)");
-        for (const YAML::Node& n : targets)
+        for (const SourceNode& n : targets)
             if (auto t = readTarget(n)) step.highlight.push_back(*t);
     } else if (f.name == "zoom") {
-        if (f.value.IsSequence()) error(f.value, "zoom: expected one target (the stage zooms to one thing)");
+        if (f.value.isList()) error(f.value, "zoom: expected one target (the stage zooms to one thing)");
         else step.zoom = readTarget(f.value);
     } else if (f.name == "view") {
         if (const auto v = scalar(f, "a view")) {
@@ -538,14 +532,14 @@ std::optional<double> LessonBuilder::readSpeed(const Field& f, bool& paced) {
 
 // accept-queue, syn-queue (each optionally with a listener number), listener N, client N, worker N,
 // clients, workers, or a packet kind (SYN, SYN-ACK, ACK, data, FIN, RST).
-std::optional<Target> LessonBuilder::readTarget(const YAML::Node& node) {
+std::optional<Target> LessonBuilder::readTarget(const SourceNode& node) {
     const std::string expected = "accept-queue, syn-queue, listener N, client N, worker N, clients, workers or a "
                                  "packet kind (SYN, SYN-ACK, ACK, data, FIN, RST)";
-    if (!node.IsScalar()) {
-        error(node, "expected " + expected + ", got " + describeNode(node));
+    if (!node.isScalar()) {
+        error(node, "expected " + expected + ", got " + node.describe());
         return std::nullopt;
     }
-    const std::string text = node.Scalar();
+    const std::string text = node.scalar();
     Target t;
     t.text = text;
     t.place = placeOf(node);
@@ -594,15 +588,15 @@ std::optional<Target> LessonBuilder::readTarget(const YAML::Node& node) {
 }
 
 std::optional<Question> LessonBuilder::readQuestion(const Field& f) {
-    if (!f.value.IsMap()) {
-        error(f.value.IsNull() ? f.key : f.value,
+    if (!f.value.isMap()) {
+        error(f.value.isNull() ? f.key : f.value,
               "question: expected a map with ask:, choices: and answer: (or number:), and explain:, got " +
-                  describeNode(f.value));
+                  f.value.describe());
         return std::nullopt;
     }
     Question q;
     bool hasAsk = false, hasAnswer = false, hasNumber = false, hasChoices = false, hasExplain = false;
-    YAML::Node answerNode;
+    SourceNode answerNode;
     for (const Field& qf : fields(f.value, " in a question", questionKeys())) {
         if (qf.name == "ask") {
             hasAsk = true;
@@ -614,17 +608,17 @@ std::optional<Question> LessonBuilder::readQuestion(const Field& f) {
             if (const auto u = scalar(qf, "a unit such as connections")) q.unit = *u;
         } else if (qf.name == "choices") {
             hasChoices = true;
-            if (!qf.value.IsSequence() || qf.value.size() < 2) {
-                error(qf.value.IsNull() ? qf.key : qf.value, "choices: expected a list of at least two answers");
+            if (!qf.value.isList() || qf.value.size() < 2) {
+                error(qf.value.isNull() ? qf.key : qf.value, "choices: expected a list of at least two answers");
                 continue;
             }
             if (qf.value.size() > LessonLimits::maxChoices) {
                 error(qf.value, "choices: more than the limit of " + std::to_string(LessonLimits::maxChoices) + " choices");
                 continue;
             }
-            for (const YAML::Node& c : qf.value) {
-                if (!c.IsScalar()) {
-                    error(c, "choices: expected text, got " + describeNode(c));
+            for (const SourceNode& c : qf.value.items()) {
+                if (!c.isScalar()) {
+                    error(c, "choices: expected text, got " + c.describe());
                     continue;
                 }
                 q.choices.push_back(readText(Field{c, "choice", c}));
@@ -653,16 +647,16 @@ std::optional<Question> LessonBuilder::readQuestion(const Field& f) {
         q.kind = Question::Kind::Choice;
         if (!hasAnswer) {
             error(f.value, "question: expected answer: (the number of the right choice, from 1)");
-        } else if (answerNode.IsScalar()) {
+        } else if (answerNode.isScalar()) {
             const Parsed<std::int64_t> n =
-                parseInteger(answerNode.Scalar(), 1, static_cast<std::int64_t>(std::max<std::size_t>(q.choices.size(), 1)));
+                parseInteger(answerNode.scalar(), 1, static_cast<std::int64_t>(std::max<std::size_t>(q.choices.size(), 1)));
             if (!n)
                 error(answerNode, "answer: expected the number of the right choice, from 1 to " +
                                       std::to_string(std::max<std::size_t>(q.choices.size(), 1)) + ", got " +
-                                      answerNode.Scalar());
+                                      answerNode.scalar());
             else q.answer = static_cast<int>(*n.value) - 1;
         } else {
-            error(answerNode, "answer: expected the number of the right choice, got " + describeNode(answerNode));
+            error(answerNode, "answer: expected the number of the right choice, got " + answerNode.describe());
         }
     } else if (hasNumber) {
         q.kind = Question::Kind::Number;
@@ -673,9 +667,9 @@ std::optional<Question> LessonBuilder::readQuestion(const Field& f) {
 
 // ---- expectations ---------------------------------------------------------------------------------
 
-void LessonBuilder::readExpectation(const YAML::Node& node) {
-    if (!node.IsMap()) {
-        error(node, "expected an expectation such as { at: 5s, that: accept_queue == 129 }, got " + describeNode(node));
+void LessonBuilder::readExpectation(const SourceNode& node) {
+    if (!node.isMap()) {
+        error(node, "expected an expectation such as { at: 5s, that: accept_queue == 129 }, got " + node.describe());
         return;
     }
     std::optional<Time> at;
@@ -686,13 +680,13 @@ void LessonBuilder::readExpectation(const YAML::Node& node) {
     for (const Field& f : fields(node, " in an expectation", expectationKeys())) {
         if (f.name == "at") {
             hasAt = true;
-            if (f.value.IsScalar() && f.value.Scalar() == "end") atEnd = true;
+            if (f.value.isScalar() && f.value.scalar() == "end") atEnd = true;
             else at = runTime(f);
         } else {
             hasThat = true;
-            const std::vector<YAML::Node> conditions = items(f.value);
+            const std::vector<SourceNode> conditions = items(f.value);
             if (conditions.empty()) error(f.key, "that: expected a condition or a list of them");
-            for (const YAML::Node& c : conditions)
+            for (const SourceNode& c : conditions)
                 if (auto cond = readCondition(c, "that")) thats.emplace_back(*cond, textStart(c));
         }
     }

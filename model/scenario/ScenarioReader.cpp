@@ -2,9 +2,9 @@
 
 #include "model/scenario/Settings.h"
 #include "model/scenario/SourceFile.h"
+#include "model/scenario/SourceTree.h"
 #include "model/scenario/YamlSupport.h"
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -13,83 +13,9 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <sstream>
 #include <tuple>
 
 namespace backlog {
-
-std::string describeNode(const YAML::Node& node) {
-    switch (node.Type()) {
-    case YAML::NodeType::Map:
-        return "a map";
-    case YAML::NodeType::Sequence:
-        return "a list";
-    case YAML::NodeType::Scalar:
-        return "\"" + node.Scalar() + "\"";
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-        break;
-    }
-    return "nothing";
-}
-
-// Notes where each document's top node starts, without building anything.
-class DocumentScan : public YAML::EventHandler {
-  public:
-    YAML::Mark start;   // of the current document's top node
-    bool isNull = true; // the document is empty
-
-    void OnDocumentStart(const YAML::Mark&) override { seenTop_ = false; }
-    void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { top(mark, true); }
-    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { top(mark, false); }
-    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
-        top(mark, false);
-    }
-    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {
-        top(mark, false);
-    }
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                    YAML::EmitterStyle::value) override {
-        top(mark, false);
-    }
-    void OnMapEnd() override {}
-
-  private:
-    void top(const YAML::Mark& mark, bool null) {
-        if (seenTop_) return;
-        seenTop_ = true;
-        start = mark;
-        isNull = null;
-    }
-
-    bool seenTop_ = false;
-};
-
-// yaml-cpp 0.7 never gets past a stray ',' outside brackets: YAML::Load returns an empty document and
-// LoadAll loops for ever, allocating (jbeder/yaml-cpp#1040, fixed after 0.7). So walk the documents
-// first, requiring each to start further on than the last, and refuse a second document that has
-// content. Returns where the text is refused, and why.
-std::optional<std::pair<YAML::Mark, std::string>> scanDocuments(const std::string& text, std::string_view what) {
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    DocumentScan scan;
-    int previous = -1;
-    for (int document = 0; parser.HandleNextDocument(scan); ++document) {
-        if (scan.start.pos <= previous) {
-            const std::size_t at = static_cast<std::size_t>(scan.start.pos);
-            return std::pair{scan.start, "YAML syntax: unexpected " +
-                                             (at < text.size() ? "'" + text.substr(at, 1) + "'" : "end")};
-        }
-        if (document > 0 && !scan.isNull)
-            return std::pair{scan.start,
-                             std::string(what) + " holds one YAML document; this is a second one"};
-        previous = scan.start.pos;
-    }
-    return std::nullopt;
-}
 
 namespace {
 
@@ -244,22 +170,17 @@ void ScenarioBuilder::readText(std::string_view text, bool decoded) {
         error(Origin{source.error->line, source.error->column, {}}, source.error->message);
         return;
     }
-    const std::string content = std::move(source.text);
-    try {
-        if (std::optional<std::pair<YAML::Mark, std::string>> problem = scanDocuments(content, "a scenario file")) {
-            error(Origin{problem->first.line + 1, problem->first.column + 1, {}}, problem->second);
-            return;
-        }
-        const YAML::Node root = YAML::Load(content);
-        if (root.IsNull()) {
-            error(Origin{1, 1, {}}, "the file is empty; expected a map of sections such as kernel, network, "
-                                    "server and traffic");
-            return;
-        }
-        readRoot(root);
-    } catch (const YAML::Exception& e) {
-        error(Origin{e.mark.line + 1, e.mark.column + 1, {}}, "YAML syntax: " + e.msg);
+    const ParsedSource parsed = parseSource(source.text, "a scenario file");
+    if (parsed.problem) {
+        error(Origin{parsed.problem->line, parsed.problem->column, {}}, parsed.problem->message);
+        return;
     }
+    if (parsed.root.isNull()) {
+        error(Origin{1, 1, {}}, "the file is empty; expected a map of sections such as kernel, network, "
+                                "server and traffic");
+        return;
+    }
+    readNode(YamlNodes::unwrap(parsed.root));
 }
 
 void ScenarioBuilder::readNode(const YAML::Node& root) {
@@ -710,9 +631,9 @@ ReadResult readDecodedScenarioText(std::string_view text, const std::string& fil
     return builder.finish();
 }
 
-ReadResult readScenarioNode(const YAML::Node& root, const std::string& fileName) {
+ReadResult readScenarioNode(const SourceNode& root, const std::string& fileName) {
     ScenarioBuilder builder(fileName);
-    builder.readNode(root);
+    builder.readNode(YamlNodes::unwrap(root));
     return builder.finish();
 }
 

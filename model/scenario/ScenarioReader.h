@@ -13,6 +13,8 @@
 
 namespace backlog {
 
+class SourceNode; // model/scenario/SourceTree.h
+
 // The largest scenario file read (as for a lesson, LessonLimits::maxFileBytes): a scenario is a page of
 // settings; anything larger is a mistake (a log, a video) and is refused before YAML sees it.
 inline constexpr std::size_t kScenarioMaxFileBytes = 1 << 20;
@@ -31,5 +33,14 @@ ReadResult readScenarioFile(const std::string& path, const std::vector<std::stri
 // large or not UTF-8 (SourceFile.h: decodeSourceText).
 ReadResult readScenarioText(std::string_view text, const std::string& fileName,
                             const std::vector<std::string>& sets = {});
+
+// Reads a scenario from an already parsed map (a lesson's `scenario:`), exactly as a scenario file's
+// top level is read; positions in errors are those of the node's file.
+ReadResult readScenarioNode(const SourceNode& root, const std::string& fileName);
+
+// readScenarioText for a text already through decodeSourceText (readLessonOrScenarioFile decodes once
+// to see what the file is): not decoded, nor its size checked, again.
+ReadResult readDecodedScenarioText(std::string_view text, const std::string& fileName,
+                                   const std::vector<std::string>& sets);
 
 } // namespace backlog
