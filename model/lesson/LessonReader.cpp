@@ -719,7 +719,7 @@ void LessonBuilder::checkAgainstScenario() {
     for (const TrafficEntry& e : s.traffic)
         if (e.kind == TrafficEntry::Kind::Clients) clients += e.clients.clients;
     // Listeners and workers are numbered in the order they start, and a step that raises their count
-    // starts new ones after the old (Engine::intervene): count every one that ever exists.
+    // starts new ones after the old (intervene(), model/kernel/Intervention.cpp): count every one that ever exists.
     int listeners = s.server.listeners;
     int workers = s.server.workers.count;
     Scenario running = s;
