@@ -221,7 +221,7 @@ void TestLabelsFit::everyLabelFits() {
     clock.start();
     std::vector<std::unique_ptr<Source>> sources;
     // The lessons and the scenarios beside them.
-    for (const QDir dir : {QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons")),
+    for (const QDir& dir : {QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons")),
                            QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios"))}) {
         for (const QString& name : dir.entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name)) {
             if (name.startsWith(QLatin1String("flood-bench"))) continue; // a benchmark, not a lesson
