@@ -59,16 +59,6 @@ std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& a
     return std::nullopt;
 }
 
-// Whether a file in a folder given to `check` is a lesson. Read with the readers' guards (a FIFO
-// among the files is passed over, not waited on); one that cannot be read is not a lesson. One that is
-// too large or not UTF-8 is checked (and refused, saying why) when its bytes say it is a lesson.
-bool isLessonFile(const QString& path) {
-    const SourceText bytes = readSourceFile(path.toStdString(), LessonLimits::maxFileBytes);
-    if (bytes.error) return false;
-    const SourceText text = decodeSourceText(bytes.text, path.toStdString(), LessonLimits::maxFileBytes, "a lesson");
-    return looksLikeLesson(text.error ? std::string_view(bytes.text).substr(0, 64 * 1024) : std::string_view(text.text));
-}
-
 // A lesson's run, with its steps' changes applied where they fall, reported at its end (or at --until).
 // The report is printed even when a step could not be placed (what the run did is still worth seeing),
 // but the exit status then says the lesson is not what it claims: 1, as `check` says.
@@ -85,29 +75,28 @@ int simulateLesson(const std::string& path, const Lesson& lesson, std::optional<
 // "4.19915 s": seconds, as the timeline and the event log show them, without trailing zeros.
 std::string seconds(Time t) { return formatSecondsTrimmed(t) + " s"; }
 
-// The lesson files a `check` argument names: the file itself, or the *.yaml files of a folder.
-QStringList lessonFiles(const QString& argument) {
+// The files a `check` argument names: the file itself, or the *.yaml files of a folder, lessons and
+// scenarios alike, but not those of its subfolders: `backlog check lessons/` checks the shipped lessons
+// (the start page's list) and `backlog check lessons/scenarios/` the shipped scenarios. A file of the
+// folder that cannot be read is passed over (a FIFO among them is not waited on, readSourceFile refuses
+// it unopened); one that can is checked, and refused saying why when it is too large or not UTF-8.
+QStringList checkedFiles(const QString& argument) {
     const QFileInfo info(argument);
     if (!info.isDir()) return {argument};
     QStringList files;
     for (const QFileInfo& f : QDir(argument).entryInfoList({QStringLiteral("*.yaml"), QStringLiteral("*.yml")},
                                                            QDir::Files, QDir::Name))
-        if (isLessonFile(f.filePath())) files << f.filePath();
+        if (!readSourceFile(f.filePath().toStdString(), LessonLimits::maxFileBytes).error) files << f.filePath();
     return files;
 }
 
-// Reads one lesson, places its steps on a run and checks its expectations. 0: all hold; 1: some do not
-// or a step could not be placed; 2: the file is not a valid lesson.
-int checkLesson(const std::string& path, bool listSteps) {
-    const LessonReadResult read = readLessonFile(path);
-    if (!read.lesson) {
-        printErrors(read.errors, read.moreErrors);
-        return 2;
-    }
-    const LessonRun run(*read.lesson);
+// Places a lesson's steps on a run and checks its expectations. 0: all hold; 1: some do not or a step
+// could not be placed.
+int checkLesson(const std::string& path, const Lesson& lesson, bool listSteps) {
+    const LessonRun run(lesson);
     if (listSteps) {
         for (std::size_t i = 0; i < run.stepTimes().size(); ++i) {
-            const Step& step = read.lesson->steps[i];
+            const Step& step = lesson.steps[i];
             const Time t = run.stepTimes()[i];
             printOut(path + ":" + std::to_string(step.place.line) + ": step " + std::to_string(i + 1) + " at " +
                      (t.isNever() ? std::string("never") : seconds(t)) +
@@ -136,22 +125,47 @@ int checkLesson(const std::string& path, bool listSteps) {
     const std::size_t held = results.size() - static_cast<std::size_t>(std::count_if(
                                                   results.begin(), results.end(), [](const ExpectationResult& r) { return !r.holds; }));
     printOut(path + ": " + (failures.empty() ? "ok" : "FAILED") + " — " + std::to_string(held) + " of " +
-             std::to_string(results.size()) + " expectations hold, " + std::to_string(read.lesson->steps.size()) +
+             std::to_string(results.size()) + " expectations hold, " + std::to_string(lesson.steps.size()) +
              " steps, run ends at " + seconds(run.end()) + "\n");
     return failures.empty() ? 0 : 1;
 }
 
+// A scenario has no steps or expectations: it is run to its end, which it must reach within the limits
+// of the work a run may do (1 when it stops at one, as `simulate` says).
+int checkScenario(const std::string& path, const Scenario& scenario) {
+    Simulation sim(scenario);
+    sim.setCheckpointInterval(Time::never()); // a one-way run: no cut will ever be asked for
+    sim.run();
+    if (sim.stopped()) printErr(path + ": " + *sim.stopped());
+    printOut(path + ": " + (sim.stopped() ? "FAILED" : "ok") + " — a scenario (no expectations), run ends at " +
+             seconds(sim.history().end) + "\n");
+    return sim.stopped() ? 1 : 0;
+}
+
+// Reads one file as what it says it is (as `simulate`, `export` and the window do) and checks it: a
+// lesson's expectations, a scenario's run. 2: the file is not a valid lesson or scenario.
+int checkFile(const std::string& path, bool listSteps) {
+    const FileReadResult read = readLessonOrScenarioFile(path);
+    if (!read.errors.empty()) {
+        printErrors(read.errors, read.moreErrors);
+        return 2;
+    }
+    return read.lesson ? checkLesson(path, *read.lesson, listSteps) : checkScenario(path, *read.scenario);
+}
+
 int check(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription("Validates lesson files and runs their expectations without a display. Exit "
-                                     "status 0 when every expectation of every file holds; 1 when one does not, a "
-                                     "step cannot be placed, or a step or expectation asks for what can never happen "
-                                     "(a client, listener or worker the run never has, a moment after until, a held "
-                                     "entry started twice); 2 when a file is not a valid lesson. Each problem is "
-                                     "printed as FILE:LINE:COL, at most 20 a file and then how many more.");
+    parser.setApplicationDescription("Validates lesson files and runs their expectations without a display; a "
+                                     "scenario file is read and run to its end. A folder's *.yaml files are checked, "
+                                     "not its subfolders'. Exit status 0 when every expectation of every file holds; "
+                                     "1 when one does not, a step cannot be placed, a step or expectation asks for "
+                                     "what can never happen (a client, listener or worker the run never has, a moment "
+                                     "after until, a held entry started twice), or a run stops at a limit of its "
+                                     "work; 2 when a file is not a valid lesson or scenario. Each problem is printed "
+                                     "as FILE:LINE:COL, at most 20 a file and then how many more.");
     parser.addHelpOption();
     parser.addPositionalArgument("check", "The command.");
-    parser.addPositionalArgument("FILE", "Lesson files, or folders of them.", "FILE...");
+    parser.addPositionalArgument("FILE", "Lesson or scenario files, or folders of them.", "FILE...");
     const QCommandLineOption steps("steps", "Also print the moment each step begins.");
     parser.addOption(steps);
     if (const std::optional<int> status = parseCommand(parser, arguments, "check")) return *status;
@@ -162,12 +176,12 @@ int check(const QStringList& arguments) {
     }
     int status = 0;
     for (const QString& argument : positional) {
-        const QStringList files = lessonFiles(argument);
+        const QStringList files = checkedFiles(argument);
         if (files.isEmpty()) {
-            printErr(argument.toStdString() + ": no lesson files in this folder");
+            printErr(argument.toStdString() + ": no lesson or scenario files in this folder");
             status = 2;
         }
-        for (const QString& file : files) status = std::max(status, checkLesson(file.toStdString(), parser.isSet(steps)));
+        for (const QString& file : files) status = std::max(status, checkFile(file.toStdString(), parser.isSet(steps)));
     }
     return status;
 }

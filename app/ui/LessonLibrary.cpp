@@ -12,14 +12,19 @@
 
 namespace backlog::app {
 
+namespace {
+// Where the sandbox lies inside a lessons folder: the scenarios are kept apart from the lessons.
+const QLatin1String kSandbox("/scenarios/sandbox.yaml");
+} // namespace
+
 QString shippedLessonsDir() {
-    // Installed next to the binary, or the source tree's lessons/ in a build.
+    // Installed next to the binary (lessons/ with its scenarios/), or the source tree's lessons/ in a build.
     const QString beside = QCoreApplication::applicationDirPath() + QStringLiteral("/lessons");
-    if (QFileInfo::exists(beside + QStringLiteral("/00-default.yaml"))) return beside;
+    if (QFileInfo::exists(beside + kSandbox)) return beside;
     return QStringLiteral(BACKLOG_LESSONS_DIR);
 }
 
-QString defaultScenarioPath() { return shippedLessonsDir() + QStringLiteral("/00-default.yaml"); }
+QString defaultScenarioPath() { return shippedLessonsDir() + kSandbox; }
 
 QVector<LessonEntry> lessonsIn(const QString& folder) {
     QVector<LessonEntry> out;

@@ -1,6 +1,7 @@
 // Where lessons are found: the shipped ones (lessons/ beside the executable, or the source tree's in a
 // build) and folders the user added; and what the start page shows of each. Reading a lesson here only
-// parses it (no simulation), so listing a folder stays quick.
+// parses it (no simulation), so listing a folder stays quick. The shipped scenarios (the sandbox, the
+// worked examples, the benchmark) are in lessons/scenarios/, which the start page does not list.
 #pragma once
 
 #include <QString>
@@ -21,7 +22,7 @@ struct LessonEntry {
 };
 
 QString shippedLessonsDir();
-QString defaultScenarioPath(); // lessons/00-default.yaml: the sandbox the window opens without a file
+QString defaultScenarioPath(); // lessons/scenarios/sandbox.yaml: the sandbox the window opens without a file
 // The lessons of a folder (files with format: backlog-lesson…), in teaching order: by number, then name.
 QVector<LessonEntry> lessonsIn(const QString& folder);
 

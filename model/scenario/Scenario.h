@@ -165,8 +165,8 @@ struct Limits {
     // scenario; these bound what the run does with it, whatever changes a lesson or the window makes.
     // Events simulated in all, re-simulations after a change included (DESIGN.md point 4): the largest
     // scenario within the limits above (a 50,000,000-SYN flood, a million clients) needs about
-    // 120,000,000; lessons/flood-bench.yaml needs 12,000,000 (about 1.5 s). At about 8 million events a
-    // second, a run that goes beyond is stopped within 20 s.
+    // 120,000,000; lessons/scenarios/flood-bench.yaml needs 12,000,000 (about 1.5 s). At about 8 million
+    // events a second, a run that goes beyond is stopped within 20 s.
     static constexpr std::uint64_t maxEvents = 150'000'000;
     // Bytes the history holds (packets, queue stays, counters, clients, workers, wake-ups): the largest
     // flood above records about 2.3 GB.

@@ -1,6 +1,7 @@
 // The main window as a user drives it: open a file, the playback keys, the timeline and the docks all
 // show the same playhead.
 #include "app/ui/AppSettings.h"
+#include "app/ui/LessonLibrary.h"
 #include "views/widgets/LadderView.h"
 #include "views/document/LessonPlayer.h"
 #include "views/document/SelectionModel.h"
@@ -17,6 +18,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QLabel>
 #include <QTextBrowser>
@@ -70,7 +72,7 @@ void TestMainWindow::initTestCase() {
 
 void TestMainWindow::keysMoveThePlayhead() {
     app::MainWindow w;
-    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")));
     w.show();
     QVERIFY(QTest::qWaitForWindowActive(&w));
     views::SimulationDocument* doc = w.document();
@@ -91,7 +93,7 @@ void TestMainWindow::keysMoveThePlayhead() {
 
 void TestMainWindow::spacePlaysAndPauses() {
     app::MainWindow w;
-    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")));
     w.show();
     QVERIFY(QTest::qWaitForWindowActive(&w));
     QTest::keyClick(&w, Qt::Key_Space);
@@ -106,7 +108,7 @@ void TestMainWindow::spacePlaysAndPauses() {
 
 void TestMainWindow::badFileKeepsTheCurrentOne() {
     app::MainWindow w;
-    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")));
     const std::size_t packets = w.document()->simulation().history().packetCount();
     // The error box is modal: close it as soon as it appears.
     QTimer::singleShot(0, [] {
@@ -119,7 +121,7 @@ void TestMainWindow::badFileKeepsTheCurrentOne() {
 
 void TestMainWindow::themesRestyleTheWholeWindow() {
     app::MainWindow w;
-    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")));
     const auto theme = [&](const char* name) {
         for (QAction* a : w.findChildren<QAction*>())
             if (a->data().toString() == QLatin1String(name)) return a;
@@ -141,7 +143,7 @@ void TestMainWindow::themesRestyleTheWholeWindow() {
 
 void TestMainWindow::clickingTheStageInspects() {
     app::MainWindow w;
-    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")));
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     auto* stage = w.findChild<views::StageView*>();
@@ -160,7 +162,7 @@ void TestMainWindow::clickingTheStageInspects() {
 
 void TestMainWindow::aSelectedConnectionIsSelectedEverywhere() {
     app::MainWindow w;
-    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")));
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     auto* stage = w.stage();
@@ -186,7 +188,7 @@ void TestMainWindow::aSelectedConnectionIsSelectedEverywhere() {
     QTest::mouseClick(w.ladder(), Qt::LeftButton, {}, QPoint(w.ladder()->width() / 2, static_cast<int>(lg.rows[1].y)));
     QTRY_VERIFY(std::abs((w.document()->playhead() - lg.rows[1].at).count()) < 1'000'000);
     // Opening another file clears the selection.
-    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/e2-burst.yaml")));
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/e2-burst.yaml")));
     QVERIFY(w.selection()->connections().empty());
 }
 
@@ -351,7 +353,7 @@ void TestMainWindow::pageDownAndPageUpStepThroughALesson() {
 
 void TestMainWindow::startPageListsTheLessonsInOrder() {
     app::MainWindow w;
-    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")));
+    QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")));
     w.show();
     QVERIFY(QTest::qWaitForWindowActive(&w));
     QTest::keyClick(&w, Qt::Key_L, Qt::ControlModifier);
@@ -362,6 +364,20 @@ void TestMainWindow::startPageListsTheLessonsInOrder() {
         if (!list->topLevelItem(i)->text(0).isEmpty()) numbers << list->topLevelItem(i)->text(0);
     QVERIFY2(numbers.size() >= 1, qPrintable(numbers.join(QLatin1Char(' '))));
     for (int i = 1; i < numbers.size(); ++i) QVERIFY(numbers[i - 1].toInt() < numbers[i].toInt());
+    // The shipped section is lessons/ and nothing else: every lesson there, no scenario of lessons/scenarios/.
+    const QDir shipped(app::shippedLessonsDir());
+    QStringList listed;
+    for (int i = 0; i < list->topLevelItemCount(); ++i)
+        if (const QString path = list->topLevelItem(i)->data(0, Qt::UserRole).toString(); !path.isEmpty())
+            listed << QFileInfo(path).canonicalFilePath();
+    QStringList lessons;
+    for (const QFileInfo& f : shipped.entryInfoList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name))
+        lessons << f.canonicalFilePath();
+    QCOMPARE(lessons.size(), 11);
+    QCOMPARE(listed, lessons);
+    QVERIFY(QFileInfo(app::defaultScenarioPath()).isFile());
+    QCOMPARE(QFileInfo(app::defaultScenarioPath()).canonicalFilePath(),
+             QFileInfo(shipped.filePath(QStringLiteral("scenarios/sandbox.yaml"))).canonicalFilePath());
     // Enter opens the selected lesson (the first), and the stage comes back.
     QTest::keyClick(list, Qt::Key_Return);
     QTRY_VERIFY(!w.isStartPageShown());

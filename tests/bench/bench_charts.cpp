@@ -1,5 +1,5 @@
 // The charts' benchmark (issue 5: "a benchmark of chart updates per frame with 500,000 points, aim
-// ≤ 4 ms"). The run: lessons/flood-bench.yaml's 100,000 SYN/s flood with the backlog raised to
+// ≤ 4 ms"). The run: lessons/scenarios/flood-bench.yaml's 100,000 SYN/s flood with the backlog raised to
 // 1,000,000 and cut at 5 s, so that every spoofed SYN stays in the SYN queue: 500,000 queue changes
 // (the shipped flood-bench fills a 129-entry queue and then sends cookies: a few thousand changes).
 //
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     QElapsedTimer clock;
     clock.start();
     const ReadResult read =
-        readScenarioFile(BACKLOG_SOURCE_DIR "/lessons/flood-bench.yaml",
+        readScenarioFile(BACKLOG_SOURCE_DIR "/lessons/scenarios/flood-bench.yaml",
                          {"server.backlog=1000000", "net.core.somaxconn=1000000", "until=5s"});
     if (!read.scenario) {
         for (const ReadError& e : read.errors) std::fprintf(stderr, "%s\n", e.text().c_str());

@@ -1,7 +1,7 @@
 // The export's benchmark (issue 6: "1920×1080 PNG frames at ≥ 30 per second on a 2-core machine, and an
 // SVG frame in ≤ 50 ms; a benchmark prints frames per second").
 //
-// The run is lessons/e2-burst.yaml (200 connections arriving at once, the queues full, clients
+// The run is lessons/scenarios/e2-burst.yaml (200 connections arriving at once, the queues full, clients
 // retrying): a busy stage. Prints medians over several repetitions of:
 //   (a) exportFrames() writing 1920×1080 PNG frames of 0–5 s at 30 frames/s (151 frames) into a new
 //       folder, with 1 thread and with every core: frames per second, as `backlog export` does it;
@@ -45,7 +45,7 @@ double median(std::vector<double> v) {
 
 double since(const QElapsedTimer& t) { return static_cast<double>(t.nsecsElapsed()) / 1e6; }
 
-const QString kBurst = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/e2-burst.yaml");
+const QString kBurst = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/e2-burst.yaml");
 
 // One export into a fresh folder; its frames per second (0 when it failed, with the reason printed).
 double exportRate(const QString& format, int threads, Time to, int* frames = nullptr) {
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
     views::loadBundledFonts();
     const int reps = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
     const int cores = std::max(1, QThread::idealThreadCount());
-    std::printf("bench_export: lessons/e2-burst.yaml, 1920x1080, median of %d, %d core(s)\n", reps, cores);
+    std::printf("bench_export: lessons/scenarios/e2-burst.yaml, 1920x1080, median of %d, %d core(s)\n", reps, cores);
 
     // (a) PNG sequences.
     for (const int threads : {1, cores}) {

@@ -1,5 +1,5 @@
 // The model's benchmark (issue 2): a 100,000 SYN/s spoofed flood against 150 blocking workers for 60
-// simulated seconds (lessons/flood-bench.yaml). Prints simulated events per second, history bytes per
+// simulated seconds (lessons/scenarios/flood-bench.yaml). Prints simulated events per second, history bytes per
 // packet and the wall time of the run, best of --repeat runs and their median. A figure, never a test.
 #include "model/scenario/ScenarioReader.h"
 #include "model/kernel/Simulation.h"
@@ -12,7 +12,7 @@
 #include <vector>
 
 int main(int argc, char** argv) {
-    std::string file = BACKLOG_SOURCE_DIR "/lessons/flood-bench.yaml";
+    std::string file = BACKLOG_SOURCE_DIR "/lessons/scenarios/flood-bench.yaml";
     int repeat = 3;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];

@@ -72,7 +72,7 @@ std::string workers(const char* accept) {
 } // namespace
 
 int main() {
-    std::ifstream in(BACKLOG_SOURCE_DIR "/lessons/flood-bench.yaml");
+    std::ifstream in(BACKLOG_SOURCE_DIR "/lessons/scenarios/flood-bench.yaml");
     std::stringstream floodBench;
     floodBench << in.rdbuf();
     scenario("flood-bench (6,000,000 SYNs)", floodBench.str());

@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     loadBundledFonts();
     const int frames = argc > 1 ? std::max(1, std::atoi(argv[1])) : 240;
 
-    const auto quiet = simulate(readScenarioFile(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml"));
+    const auto quiet = simulate(readScenarioFile(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml"));
     const auto flood = simulate(readScenarioText(kStageFlood, "flood"));
     if (!quiet || !flood) return 1;
 
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     for (const Theme& theme : {Theme::light(), Theme::projector()}) {
         // Quiet: the first two seconds of the default lesson (handshakes, the queue filling, a drop).
         const Figures q = measure(*quiet, Time(), Time::s(2), frames, theme);
-        std::printf("  quiet handshake (00-default)  %-9s median %6.2f ms  p90 %6.2f ms  (%.1f packets in flight)\n",
+        std::printf("  quiet handshake (sandbox)    %-9s median %6.2f ms  p90 %6.2f ms  (%.1f packets in flight)\n",
                     qPrintable(theme.name), q.median, q.p90, q.inFlight);
         // Flood: one to two seconds into a 100,000 SYN/s flood with a 40 ms round trip.
         const Figures f = measure(*flood, Time::s(1), Time::s(2), frames, theme);

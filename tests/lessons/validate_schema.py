@@ -3,8 +3,8 @@
 
     validate_schema.py [--schema SCHEMA] [FILE...]
 
-Without FILE, checks every shipped lesson (lessons/NN-*.yaml but 00-default.yaml, which is a scenario)
-and tests/lessons/readme-example.yaml. Prints one line per violation, FILE:LINE:COL: PATH: message, and
+Without FILE, checks every shipped lesson (lessons/*.yaml; the scenarios in lessons/scenarios/ are not
+lessons) and tests/lessons/readme-example.yaml. Prints one line per violation, FILE:LINE:COL: PATH: message, and
 exits 1 when there is any, 2 when a file or the schema cannot be read. Needs Debian's python3-jsonschema
 and python3-yaml.
 
@@ -54,7 +54,7 @@ CoreLoader.add_constructor("tag:yaml.org,2002:int", construct_int)
 
 
 def default_files():
-    lessons = sorted(p for p in (ROOT / "lessons").glob("[0-9][0-9]-*.yaml") if not p.name.startswith("00-"))
+    lessons = sorted((ROOT / "lessons").glob("*.yaml"))
     return lessons + [ROOT / "tests" / "lessons" / "readme-example.yaml"]
 
 

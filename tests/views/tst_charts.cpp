@@ -102,10 +102,10 @@ void TestCharts::initTestCase() { loadBundledFonts(); }
 void TestCharts::queueSeriesIsTheHistorysStepFunction_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<int>("listener");
-    QTest::newRow("00: a handshake and a full queue") << "00-default.yaml" << 0;
+    QTest::newRow("sandbox: a handshake and a full queue") << "scenarios/sandbox.yaml" << 0;
     QTest::newRow("03: 4.15, SYN queue holds backlog") << "03-slow-workers.yaml" << 0;
-    QTest::newRow("e2: a burst into cookies") << "e2-burst.yaml" << 0;
-    QTest::newRow("e5: reuseport, listener 2") << "e5-reuseport.yaml" << 2;
+    QTest::newRow("e2: a burst into cookies") << "scenarios/e2-burst.yaml" << 0;
+    QTest::newRow("e5: reuseport, listener 2") << "scenarios/e5-reuseport.yaml" << 2;
     QTest::newRow("08: a listener closed mid-run") << "08-reuseport.yaml" << 1;
 }
 
@@ -147,8 +147,8 @@ void TestCharts::ratesPerBinAreTheCountersDifferences_data() {
     QTest::newRow("03 ListenOverflows")
         << "03-slow-workers.yaml" << Host::Server << Counter::TcpExtListenOverflows;
     QTest::newRow("e2 TCPReqQFullDoCookies")
-        << "e2-burst.yaml" << Host::Server << Counter::TcpExtTCPReqQFullDoCookies;
-    QTest::newRow("e4 ListenDrops") << "e4-flood-no-cookies.yaml" << Host::Server
+        << "scenarios/e2-burst.yaml" << Host::Server << Counter::TcpExtTCPReqQFullDoCookies;
+    QTest::newRow("e4 ListenDrops") << "scenarios/e4-flood-no-cookies.yaml" << Host::Server
                                     << Counter::TcpExtListenDrops;
     QTest::newRow("02: 9 s, 100 ms bins")
         << "02-the-backlog.yaml" << Host::Server << Counter::TcpPassiveOpens;
@@ -199,10 +199,10 @@ void TestCharts::ratesPerBinAreTheCountersDifferences() {
 
 void TestCharts::overflowDropsAreListenOverflows_data() {
     QTest::addColumn<QString>("file");
-    QTest::newRow("e1: SYNs to a full accept queue") << "e1-never-accept.yaml";
-    QTest::newRow("e2: cookie ACKs to a full queue") << "e2-burst.yaml";
-    QTest::newRow("e3: abort_on_overflow") << "e3-abort-on-overflow.yaml";
-    QTest::newRow("e4: the 3/4 rule under a flood") << "e4-flood-no-cookies.yaml";
+    QTest::newRow("e1: SYNs to a full accept queue") << "scenarios/e1-never-accept.yaml";
+    QTest::newRow("e2: cookie ACKs to a full queue") << "scenarios/e2-burst.yaml";
+    QTest::newRow("e3: abort_on_overflow") << "scenarios/e3-abort-on-overflow.yaml";
+    QTest::newRow("e4: the 3/4 rule under a flood") << "scenarios/e4-flood-no-cookies.yaml";
     QTest::newRow("03: SYNs, ACKs and cookie ACKs") << "03-slow-workers.yaml";
 }
 
@@ -277,8 +277,8 @@ void TestCharts::latencyHistogramClustersAtRetransmissions_data() {
                                                << QList<double>{1, 2, 3, 4, 5, 7, 11, 15, 19, 31, 35, 63, 67}
                                                << QList<double>{11};
     QTest::newRow("e1: nobody accepts")
-        << "e1-never-accept.yaml" << QList<double>{1, 2, 3, 4, 5, 7, 11, 19, 35, 67} << QList<double>{};
-    QTest::newRow("flood-bench: 1000 clients in a flood") << "flood-bench.yaml"
+        << "scenarios/e1-never-accept.yaml" << QList<double>{1, 2, 3, 4, 5, 7, 11, 19, 35, 67} << QList<double>{};
+    QTest::newRow("flood-bench: 1000 clients in a flood") << "scenarios/flood-bench.yaml"
                                                           << QList<double>{1, 2, 3, 4, 5, 7, 11, 19, 35, 67}
                                                           << QList<double>{1, 2, 3, 4};
 }
@@ -301,7 +301,7 @@ void TestCharts::latencyHistogramClustersAtRetransmissions() {
     std::uint32_t sum = 0;
     for (std::uint32_t c : hist.counts) sum += c;
     QCOMPARE(sum, connected);
-    if (file.startsWith(QLatin1String("e1")))
+    if (file.startsWith(QLatin1String("scenarios/e1")))
         QVERIFY(connected < sim.history().clients.size()); // one times out
 
     // How late a retransmission can be (M11, HZ=250): each timer up to one granule of its wheel level
@@ -346,7 +346,7 @@ void TestCharts::latencyHistogramClustersAtRetransmissions() {
 // Utilisation and saturation at random instants, counted from the workers' and queues' records.
 void TestCharts::utilisationAndSaturationAgainstBruteForce() {
     for (const char* file :
-         {"10-observing.yaml", "03-slow-workers.yaml", "e1-never-accept.yaml", "e5-reuseport.yaml"}) {
+         {"10-observing.yaml", "03-slow-workers.yaml", "scenarios/e1-never-accept.yaml", "scenarios/e5-reuseport.yaml"}) {
         const auto doc = open(QString::fromLatin1(file));
         QVERIFY(doc);
         const Simulation& sim = doc->simulation();
@@ -521,12 +521,12 @@ void TestCharts::cursorFollowsThePlayhead() {
     QVERIFY(view.summary().fullPoints != before);
     QTRY_VERIFY(view.cursorX() && std::abs(*view.cursorX() - view.positionOf(doc->playhead()).x()) < 1.0);
     // Loading another file puts the cursor back at 0.
-    QVERIFY(doc->load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc->load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     QTRY_VERIFY(view.cursorX() && std::abs(*view.cursorX() - view.positionOf(Time()).x()) < 1.0);
 }
 
 void TestCharts::clickSeeksToTheTimeUnderTheMouse() {
-    const auto doc = open(QStringLiteral("00-default.yaml"));
+    const auto doc = open(QStringLiteral("scenarios/sandbox.yaml"));
     QVERIFY(doc);
     ChartsView view;
     view.resize(820, 520);
@@ -679,7 +679,7 @@ void TestCharts::switchingCharts() {
 }
 
 void TestCharts::listenerSelectorForReuseport() {
-    const auto doc = open(QStringLiteral("e5-reuseport.yaml"));
+    const auto doc = open(QStringLiteral("scenarios/e5-reuseport.yaml"));
     QVERIFY(doc);
     QVERIFY(doc->simulation().history().listeners.size() > 1);
     ChartsView view;
@@ -718,7 +718,7 @@ void TestCharts::listenerSelectorForReuseport() {
 // The view holds no pointer into a document that is gone.
 void TestCharts::documentGoneClearsTheCharts() {
     ChartsView view;
-    auto doc = open(QStringLiteral("00-default.yaml"));
+    auto doc = open(QStringLiteral("scenarios/sandbox.yaml"));
     QVERIFY(doc);
     view.setDocument(doc.get());
     QVERIFY(!view.summary().series.isEmpty());
@@ -755,7 +755,7 @@ void TestCharts::levelOfDetailBoundsThePointsOfAFlood() {
 void TestCharts::everyChartRendersInEveryTheme() {
     const QString dir = qEnvironmentVariable("BACKLOG_CHARTS_PNG");
     if (!dir.isEmpty()) QDir().mkpath(dir);
-    for (const char* file : {"03-slow-workers.yaml", "e2-burst.yaml", "01-two-queues.yaml", "e4-flood-no-cookies.yaml",
+    for (const char* file : {"03-slow-workers.yaml", "scenarios/e2-burst.yaml", "01-two-queues.yaml", "scenarios/e4-flood-no-cookies.yaml",
                              "08-reuseport.yaml"}) {
         const auto doc = open(QString::fromLatin1(file));
         QVERIFY(doc);

@@ -33,10 +33,10 @@ private slots:
 void TestEventLog::eventsAroundArePlayheadCentredAndOrdered_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<qint64>("atMs");
-    QTest::newRow("default, 0 s") << "00-default.yaml" << qint64(0);
-    QTest::newRow("default, 1.2 s") << "00-default.yaml" << qint64(1200);
-    QTest::newRow("e2 burst, 5 ms") << "e2-burst.yaml" << qint64(5);
-    QTest::newRow("e4 flood, 1 s") << "e4-flood-no-cookies.yaml" << qint64(1000);
+    QTest::newRow("default, 0 s") << "scenarios/sandbox.yaml" << qint64(0);
+    QTest::newRow("default, 1.2 s") << "scenarios/sandbox.yaml" << qint64(1200);
+    QTest::newRow("e2 burst, 5 ms") << "scenarios/e2-burst.yaml" << qint64(5);
+    QTest::newRow("e4 flood, 1 s") << "scenarios/e4-flood-no-cookies.yaml" << qint64(1000);
 }
 
 void TestEventLog::eventsAroundArePlayheadCentredAndOrdered() {
@@ -72,7 +72,7 @@ void TestEventLog::filterKeepsOneKind_data() {
 void TestEventLog::filterKeepsOneKind() {
     QFETCH(int, filter);
     QFETCH(int, kind);
-    auto sim = runLesson("00-default.yaml");
+    auto sim = runLesson("scenarios/sandbox.yaml");
     QVERIFY(sim);
     const std::vector<LogEvent> events = eventsAround(sim->history(), Time::s(2), static_cast<LogFilter>(filter));
     QVERIFY(!events.empty());
@@ -81,7 +81,7 @@ void TestEventLog::filterKeepsOneKind() {
 
 void TestEventLog::dropsNameTheirReason() {
     // E1: the 130th client's SYNs meet a full accept queue (S2); every drop is listed with its reason.
-    auto sim = runLesson("e1-never-accept.yaml");
+    auto sim = runLesson("scenarios/e1-never-accept.yaml");
     QVERIFY(sim);
     const std::vector<LogEvent> drops = eventsAround(sim->history(), Time::s(20), LogFilter::Drops);
     QVERIFY(!drops.empty());
@@ -96,7 +96,7 @@ void TestEventLog::dropsNameTheirReason() {
 }
 
 void TestEventLog::clickingARowSeeks() {
-    auto sim = runLesson("00-default.yaml");
+    auto sim = runLesson("scenarios/sandbox.yaml");
     QVERIFY(sim);
     SimulationDocument doc;
     doc.adopt(std::move(sim));
@@ -128,7 +128,7 @@ void TestEventLog::clickingARowSeeks() {
 // new run — never rows read from the run that was freed.
 void TestEventLog::aNewRunReachesTheHiddenLog() {
     SimulationDocument doc;
-    doc.adopt(runLesson("e2-burst.yaml"));
+    doc.adopt(runLesson("scenarios/e2-burst.yaml"));
     doc.setPlayhead(Time::ms(500));
     EventLogView view;
     view.resize(600, 400);
@@ -136,7 +136,7 @@ void TestEventLog::aNewRunReachesTheHiddenLog() {
     view.show();
     QVERIFY(view.model()->rowCount() > 100);
     view.hide();
-    doc.adopt(runLesson("00-default.yaml"));
+    doc.adopt(runLesson("scenarios/sandbox.yaml"));
     QCOMPARE(view.model()->rowCount(), 0);
     doc.setPlayhead(Time::s(1));
     QCOMPARE(view.model()->rowCount(), 0); // hidden: nothing is built
@@ -153,7 +153,7 @@ void TestEventLog::aNewRunReachesTheHiddenLog() {
     view.hide();
     {
         SimulationDocument other;
-        other.adopt(runLesson("e1-never-accept.yaml"));
+        other.adopt(runLesson("scenarios/e1-never-accept.yaml"));
         view.setDocument(&other);
         view.show();
         QVERIFY(view.model()->rowCount() > 0);

@@ -31,13 +31,13 @@ void TestInspector::describesAtThePlayhead_data() {
     QTest::addColumn<qint64>("atMs");
     QTest::addColumn<QStringList>("expected");
     // E1: the 130th client (index 129) finds the accept queue full and retransmits its SYN (T6).
-    QTest::newRow("e1 client 129 at 5 s") << "e1-never-accept.yaml" << int(Selection::Kind::Client) << 129
+    QTest::newRow("e1 client 129 at 5 s") << "scenarios/e1-never-accept.yaml" << int(Selection::Kind::Client) << 129
                                           << qint64(5000) << QStringList{"SYN-SENT", "Next SYN in", "not yet"};
-    QTest::newRow("e1 client 129 at 140 s") << "e1-never-accept.yaml" << int(Selection::Kind::Client) << 129
+    QTest::newRow("e1 client 129 at 140 s") << "scenarios/e1-never-accept.yaml" << int(Selection::Kind::Client) << 129
                                             << qint64(140000) << QStringList{"ETIMEDOUT"};
-    QTest::newRow("e1 listener full") << "e1-never-accept.yaml" << int(Selection::Kind::Listener) << 0 << qint64(5000)
+    QTest::newRow("e1 listener full") << "scenarios/e1-never-accept.yaml" << int(Selection::Kind::Listener) << 0 << qint64(5000)
                                       << QStringList{"129 of 129", "Backlog (Send-Q)", "ESTAB"};
-    QTest::newRow("default worker") << "00-default.yaml" << int(Selection::Kind::Worker) << 0 << qint64(1000)
+    QTest::newRow("default worker") << "scenarios/sandbox.yaml" << int(Selection::Kind::Worker) << 0 << qint64(1000)
                                     << QStringList{"serving", "Accepted so far"};
 }
 
@@ -55,7 +55,7 @@ void TestInspector::describesAtThePlayhead() {
 }
 
 void TestInspector::followsTheSelectionAsTimeMoves() {
-    auto sim = runLesson("e1-never-accept.yaml");
+    auto sim = runLesson("scenarios/e1-never-accept.yaml");
     QVERIFY(sim);
     // A dropped SYN of client 129: in flight just after it left, then its fate.
     std::uint32_t dropped = 0;
@@ -81,7 +81,7 @@ void TestInspector::followsTheSelectionAsTimeMoves() {
 // something of the old run); shown again, it describes the new run at its playhead.
 void TestInspector::aNewRunReachesTheHiddenInspector() {
     SimulationDocument doc;
-    doc.adopt(runLesson("e1-never-accept.yaml"));
+    doc.adopt(runLesson("scenarios/e1-never-accept.yaml"));
     InspectorView view;
     view.setDocument(&doc);
     view.show();
@@ -89,7 +89,7 @@ void TestInspector::aNewRunReachesTheHiddenInspector() {
     doc.setPlayhead(Time::ms(100));
     QVERIFY(view.html().contains(QStringLiteral("Client 3")));
     view.hide();
-    doc.adopt(runLesson("e2-burst.yaml"));
+    doc.adopt(runLesson("scenarios/e2-burst.yaml"));
     QVERIFY(!view.html().contains(QStringLiteral("Client 3")));
     QCOMPARE(view.selection().kind, Selection::Kind::None);
     view.setSelection({Selection::Kind::Client, 7}); // a step that selects a client while the dock is hidden
@@ -102,7 +102,7 @@ void TestInspector::aNewRunReachesTheHiddenInspector() {
 void TestInspector::marksGhostConnections() {
     // E2 with idle clients: cookie ACKs that meet the full queue leave clients connected with no server
     // socket (M9).
-    auto sim = runLesson("e2-burst.yaml", {"traffic.burst.send=false"});
+    auto sim = runLesson("scenarios/e2-burst.yaml", {"traffic.burst.send=false"});
     QVERIFY(sim);
     const History& h = sim->history();
     int ghosts = 0;
@@ -112,7 +112,7 @@ void TestInspector::marksGhostConnections() {
 }
 
 void TestInspector::handshakeSequenceNumbersFit() {
-    auto sim = runLesson("00-default.yaml");
+    auto sim = runLesson("scenarios/sandbox.yaml");
     QVERIFY(sim);
     // The SYN-ACK acknowledges the client's ISN + 1; the ACK acknowledges the server's ISN + 1.
     const std::uint32_t c = clientIsn(*sim, 0);

@@ -130,7 +130,7 @@ void TestKernelToolsView::eachToolPrintsItsOutput_data() {
 
 void TestKernelToolsView::eachToolPrintsItsOutput() {
     QFETCH(int, tool);
-    const auto sim = test::runLesson("e2-burst.yaml");
+    const auto sim = test::runLesson("scenarios/e2-burst.yaml");
     QVERIFY(sim);
     views::KernelToolsView view;
     view.findChild<QComboBox*>()->setCurrentIndex(tool);
@@ -238,7 +238,7 @@ void TestKernelToolsView::nstatFindsTheDocumentThatHoldsTheSimulation() {
     QVERIFY2(view->text().startsWith(
                  QStringLiteral("$ nstat   # since step 4 \"%1\" at ").arg(q(lessonOf(*doc).steps[3].title))),
              qPrintable(view->text()));
-    const auto other = test::runLesson("e2-burst.yaml");
+    const auto other = test::runLesson("scenarios/e2-burst.yaml");
     QVERIFY(other);
     view->show(*other, Time::ms(500));
     QVERIFY(view->text().startsWith(QStringLiteral("$ nstat   # since the run's start, 500ms ago")));
@@ -267,7 +267,7 @@ void TestKernelToolsView::sysctlFollowsTheLessonStep() {
 }
 
 void TestKernelToolsView::dmesgShowsOnlyWhatWasLogged() {
-    const auto sim = test::runLesson("e2-burst.yaml");
+    const auto sim = test::runLesson("scenarios/e2-burst.yaml");
     QVERIFY(sim);
     QVERIFY(!sim->kernelLog().empty());
     const KernelLogLine& first = sim->kernelLog().front();
@@ -290,7 +290,7 @@ void TestKernelToolsView::forgetsASimulationItsDocumentReplaced() {
     view.setTool(Tool::SsAll);
     view.show(doc.simulation(), Time::ms(150));
     QVERIFY(!view.text().isEmpty());
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/e2-burst.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/e2-burst.yaml")).isEmpty());
     QVERIFY(view.text().isEmpty());
     view.setTool(Tool::Kprobes);
     QVERIFY(view.text().isEmpty());
@@ -306,7 +306,7 @@ void TestKernelToolsView::forgetsASimulationItsDocumentReplaced() {
 }
 
 void TestKernelToolsView::copyTakesTheSelectionOrEverything() {
-    const auto sim = test::runLesson("e2-burst.yaml");
+    const auto sim = test::runLesson("scenarios/e2-burst.yaml");
     QVERIFY(sim);
     views::KernelToolsView view;
     view.setTool(Tool::SsSummary);

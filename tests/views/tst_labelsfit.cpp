@@ -220,12 +220,15 @@ void TestLabelsFit::everyLabelFits() {
     QElapsedTimer clock;
     clock.start();
     std::vector<std::unique_ptr<Source>> sources;
-    const QDir dir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons"));
-    for (const QString& name : dir.entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name)) {
-        if (name.startsWith(QLatin1String("flood-bench"))) continue; // a benchmark, not a lesson
-        auto src = load(dir.filePath(name));
-        QVERIFY2(src, qPrintable(name + QStringLiteral(" does not load")));
-        sources.push_back(std::move(src));
+    // The lessons and the scenarios beside them.
+    for (const QDir& dir : {QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons")),
+                           QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios"))}) {
+        for (const QString& name : dir.entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name)) {
+            if (name.startsWith(QLatin1String("flood-bench"))) continue; // a benchmark, not a lesson
+            auto src = load(dir.filePath(name));
+            QVERIFY2(src, qPrintable(name + QStringLiteral(" does not load")));
+            sources.push_back(std::move(src));
+        }
     }
     QVERIFY(sources.size() >= 12);
     const qint64 loading = clock.elapsed();

@@ -47,10 +47,10 @@ private slots:
 void TestLadder::arrowsAreTheConnectionsSegments_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<int>("client");
-    QTest::newRow("a plain handshake and request") << "00-default.yaml" << 2;
-    QTest::newRow("SYNs dropped at a full accept queue, retransmitted") << "e1-never-accept.yaml" << 129;
-    QTest::newRow("a cookie ACK meeting a full queue (ghost)") << "e2-burst.yaml" << 150;
-    QTest::newRow("tcp_abort_on_overflow: an RST") << "e3-abort-on-overflow.yaml" << 5;
+    QTest::newRow("a plain handshake and request") << "scenarios/sandbox.yaml" << 2;
+    QTest::newRow("SYNs dropped at a full accept queue, retransmitted") << "scenarios/e1-never-accept.yaml" << 129;
+    QTest::newRow("a cookie ACK meeting a full queue (ghost)") << "scenarios/e2-burst.yaml" << 150;
+    QTest::newRow("tcp_abort_on_overflow: an RST") << "scenarios/e3-abort-on-overflow.yaml" << 5;
 }
 
 void TestLadder::arrowsAreTheConnectionsSegments() {
@@ -83,11 +83,11 @@ void TestLadder::arrowsAreTheConnectionsSegments() {
         drops += dropped;
         QVERIFY(!a.future); // everything was sent by the end
     }
-    if (file.startsWith(QLatin1String("e1"))) QVERIFY(drops > 0);
+    if (file.startsWith(QLatin1String("scenarios/e1"))) QVERIFY(drops > 0);
 }
 
 void TestLadder::barsAreTheStays() {
-    const auto sim = runLesson("00-default.yaml");
+    const auto sim = runLesson("scenarios/sandbox.yaml");
     QVERIFY(sim);
     const History& h = sim->history();
     const std::uint32_t c = 2;
@@ -112,7 +112,7 @@ void TestLadder::barsAreTheStays() {
 }
 
 void TestLadder::rowsAndClicksMapToTime() {
-    const auto sim = runLesson("e1-never-accept.yaml");
+    const auto sim = runLesson("scenarios/e1-never-accept.yaml");
     QVERIFY(sim);
     LadderRenderer r;
     const Time t = Time::s(4);
@@ -131,7 +131,7 @@ void TestLadder::rowsAndClicksMapToTime() {
 
 void TestLadder::viewFollowsTheSelection() {
     SimulationDocument doc;
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     SelectionModel selection;
     LadderView view;
     view.setDocument(&doc);
@@ -161,8 +161,8 @@ void TestLadder::golden_data() {
     QTest::addColumn<qint64>("atUs");
     QTest::addColumn<QString>("theme");
     QTest::addColumn<QString>("clients");
-    QTest::newRow("handshake and service") << "ladder-handshake" << "00-default.yaml" << qint64(400'000) << "light" << "2";
-    QTest::newRow("retransmitted SYNs, two connections") << "ladder-retransmissions" << "e1-never-accept.yaml"
+    QTest::newRow("handshake and service") << "ladder-handshake" << "scenarios/sandbox.yaml" << qint64(400'000) << "light" << "2";
+    QTest::newRow("retransmitted SYNs, two connections") << "ladder-retransmissions" << "scenarios/e1-never-accept.yaml"
                                                         << qint64(4'000'000) << "projector" << "128 129";
 }
 

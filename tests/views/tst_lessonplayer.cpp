@@ -217,7 +217,7 @@ void TestLessonPlayer::scenarioFileHasNoLesson() {
     Player player(&doc);
     LessonPlayer lesson(&doc, &player);
     NarrationView view(&doc, &lesson);
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/e2-burst.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/e2-burst.yaml")).isEmpty());
     QVERIFY(!lesson.isActive());
     QCOMPARE(lesson.currentStep(), -1);
     lesson.nextStep(); // nothing to do, nothing breaks

@@ -29,7 +29,7 @@ void TestParameters::changeAppliesFromThePlayhead_data() {
 void TestParameters::changeAppliesFromThePlayhead() {
     QFETCH(qint64, atMs);
     SimulationDocument doc;
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     ParametersView view(&doc);
     doc.setPlayhead(Time::ms(atMs));
     const std::size_t packetsBefore = doc.simulation().history().packetsSentIn(Time(), Time::ms(atMs) - Time::ns(1)).second;
@@ -37,7 +37,7 @@ void TestParameters::changeAppliesFromThePlayhead() {
     // Through the form, as a teacher would: the backlog field.
     QSpinBox* backlog = nullptr;
     for (QSpinBox* box : view.findChildren<QSpinBox*>())
-        if (box->value() == 4) backlog = box; // 00-default listens with backlog 4
+        if (box->value() == 4) backlog = box; // the sandbox listens with backlog 4
     QVERIFY(backlog);
     backlog->setValue(1);
     QTRY_COMPARE(changed.count(), 1);
@@ -51,7 +51,7 @@ void TestParameters::changeAppliesFromThePlayhead() {
 
 void TestParameters::badValueIsRefusedAndNothingIsLost() {
     SimulationDocument doc;
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     ParametersView view(&doc);
     const std::size_t packets = doc.simulation().history().packetCount();
     const QString error = view.apply(QStringLiteral("server.workers.service"), QStringLiteral("3 seconds"));
@@ -93,11 +93,11 @@ void TestParameters::showsWhatIsInForceAtThePlayhead() {
     auto* status = view.findChild<QLabel*>(QStringLiteral("status"));
     QVERIFY(status);
     QVERIFY(!status->text().isEmpty());
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     QVERIFY(status->text().isEmpty());
     auto* backlog = view.findChild<QSpinBox*>(QStringLiteral("server.backlog"));
     QVERIFY(backlog);
-    QCOMPARE(backlog->value(), 4); // 00-default listens with backlog 4
+    QCOMPARE(backlog->value(), 4); // the sandbox listens with backlog 4
 }
 
 QTEST_MAIN(TestParameters)

@@ -58,7 +58,8 @@ seed: 1
 
 constexpr std::int64_t kFrame60 = 16'666'667; // one frame at 60 fps, in ns
 
-// Simulated once per program: "00-default", "e1-never-accept" (lessons/) or "lan-20us" (above).
+// Simulated once per program: "scenarios/sandbox", "scenarios/e1-never-accept" (in lessons/) or
+// "lan-20us" (above).
 const Simulation& simulation(const QString& name) {
     static std::map<QString, std::unique_ptr<Simulation>> cache;
     auto& slot = cache[name];
@@ -200,7 +201,7 @@ void TestPlayback::linearAdvanceIsExact() {
     QFETCH(Factor, speed);
     QFETCH(qint64, wall);
     QFETCH(qint64, expected);
-    const History& h = simulation(QStringLiteral("e1-never-accept")).history();
+    const History& h = simulation(QStringLiteral("scenarios/e1-never-accept")).history();
     QVERIFY2(h.end > Time::s(110), "e1 runs past its 131 s timeout");
 
     PlaybackClock clock;
@@ -214,7 +215,7 @@ void TestPlayback::linearAdvanceIsExact() {
 }
 
 void TestPlayback::linearStopsAtTheEnd() {
-    const History& h = simulation(QStringLiteral("00-default")).history();
+    const History& h = simulation(QStringLiteral("scenarios/sandbox")).history();
     PlaybackClock clock;
     clock.setMode(Mode::Linear);
     clock.setLinearSpeed({100, 1});
@@ -299,7 +300,7 @@ void TestPlayback::quietGapWallTime() {
 void TestPlayback::pacedPlayback_data() {
     QTest::addColumn<QString>("scenario");
     QTest::addColumn<QString>("ticks");
-    for (const char* scenario : {"00-default", "e1-never-accept", "lan-20us"}) {
+    for (const char* scenario : {"scenarios/sandbox", "scenarios/e1-never-accept", "lan-20us"}) {
         for (const char* ticks : {"60fps", "jitter"})
             QTest::addRow("%s, %s", scenario, ticks)
                 << QString::fromLatin1(scenario) << QString::fromLatin1(ticks);
@@ -385,7 +386,7 @@ void TestPlayback::pacedPlayback() {
 }
 
 void TestPlayback::pacedDependsOnlyOnItsInputs() {
-    const History& h = simulation(QStringLiteral("00-default")).history();
+    const History& h = simulation(QStringLiteral("scenarios/sandbox")).history();
     const PlaybackClock a, b;
     const Playback first = play(a, h, QStringLiteral("jitter"), 2'000'000);
     const Playback second = play(b, h, QStringLiteral("jitter"), 2'000'000);
@@ -404,7 +405,7 @@ void TestPlayback::pacedDependsOnlyOnItsInputs() {
 
 void TestPlayback::stepping_data() {
     QTest::addColumn<QString>("scenario");
-    for (const char* scenario : {"00-default", "e1-never-accept", "lan-20us"})
+    for (const char* scenario : {"scenarios/sandbox", "scenarios/e1-never-accept", "lan-20us"})
         QTest::newRow(scenario) << QString::fromLatin1(scenario);
 }
 
@@ -446,7 +447,7 @@ void TestPlayback::stepping() {
 
 void TestPlayback::playerTimerRunsOnlyWhilePlaying() {
     SimulationDocument doc;
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     Player player(&doc);
     auto* timer = player.findChild<QTimer*>(QStringLiteral("frameTimer"));
     QVERIFY(timer);
@@ -478,7 +479,7 @@ void TestPlayback::playerTimerRunsOnlyWhilePlaying() {
 
     // Loading another history pauses.
     player.play();
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/e1-never-accept.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/e1-never-accept.yaml")).isEmpty());
     QVERIFY(!player.isPlaying());
     QVERIFY(!timer->isActive());
     QCOMPARE(doc.playhead(), Time());
@@ -516,7 +517,7 @@ void TestPlayback::playerReachesTheEndInRealTime() {
 void TestPlayback::playerTicksAndStopsAtTheEnd() {
     // Ticks stepped by hand follow the clock exactly, frame for frame, and stop at the end.
     SimulationDocument doc;
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     Player player(&doc);
     QCOMPARE(player.mode(), Mode::Paced);
     QSignalSpy playing(&player, &Player::playingChanged);
@@ -549,7 +550,7 @@ void TestPlayback::playerPlayAtTheEndStartsOver() {
     player.play(); // nothing loaded: nothing to play
     QVERIFY(!player.isPlaying());
 
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     player.jumpToEnd();
     QCOMPARE(doc.playhead(), doc.end());
     player.play();
@@ -561,7 +562,7 @@ void TestPlayback::playerPlayAtTheEndStartsOver() {
 
 void TestPlayback::playerStepsAndJumps() {
     SimulationDocument doc;
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     const History& h = doc.simulation().history();
     const std::vector<Time> moments = momentsOf(h);
     Player player(&doc);

@@ -127,14 +127,14 @@ void TestStage::themes() {
 void TestStage::filledSlotsMatchQueueLengths_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<qint64>("atUs");
-    QTest::newRow("00-default: first SYN-ACK in flight") << "00-default.yaml" << qint64(30'000);
-    QTest::newRow("00-default: accept queue filling") << "00-default.yaml" << qint64(700'000);
-    QTest::newRow("00-default: accept queue full") << "00-default.yaml" << qint64(1'070'000);
-    QTest::newRow("00-default: draining") << "00-default.yaml" << qint64(5'000'000);
-    QTest::newRow("e2: SYN queue full, cookies out") << "e2-burst.yaml" << qint64(1'000);
-    QTest::newRow("e2: accept queue full") << "e2-burst.yaml" << qint64(1'600);
-    QTest::newRow("e2: SYN-ACK retransmissions") << "e2-burst.yaml" << qint64(1'200'000);
-    QTest::newRow("e5: four listeners") << "e5-reuseport.yaml" << qint64(150'000);
+    QTest::newRow("sandbox: first SYN-ACK in flight") << "scenarios/sandbox.yaml" << qint64(30'000);
+    QTest::newRow("sandbox: accept queue filling") << "scenarios/sandbox.yaml" << qint64(700'000);
+    QTest::newRow("sandbox: accept queue full") << "scenarios/sandbox.yaml" << qint64(1'070'000);
+    QTest::newRow("sandbox: draining") << "scenarios/sandbox.yaml" << qint64(5'000'000);
+    QTest::newRow("e2: SYN queue full, cookies out") << "scenarios/e2-burst.yaml" << qint64(1'000);
+    QTest::newRow("e2: accept queue full") << "scenarios/e2-burst.yaml" << qint64(1'600);
+    QTest::newRow("e2: SYN-ACK retransmissions") << "scenarios/e2-burst.yaml" << qint64(1'200'000);
+    QTest::newRow("e5: four listeners") << "scenarios/e5-reuseport.yaml" << qint64(150'000);
 }
 
 void TestStage::filledSlotsMatchQueueLengths() {
@@ -255,8 +255,8 @@ traffic: [ { name: burst, clients: 10, spacing: 0s } ]
 }
 
 void TestStage::dropsFallWithTheirRule() {
-    // 00-default: c7's SYN reaches a full accept queue at about 1.07 s (S2) and falls out there.
-    const auto sim = lesson("00-default.yaml");
+    // The sandbox: c7's SYN reaches a full accept queue at about 1.07 s (S2) and falls out there.
+    const auto sim = lesson("scenarios/sandbox.yaml");
     QVERIFY(sim);
     StageRenderer r;
     const Time linger = r.dropLinger(*sim);
@@ -319,14 +319,14 @@ void TestStage::floodIsDrawnAsStreams() {
     for (std::uint32_t i : before) kept += after.count(i);
     QVERIFY2(kept * 2 >= before.size(), "most sampled packets stay sampled from one frame to the next");
     // The quiet lesson is drawn packet by packet.
-    const auto quiet = lesson("00-default.yaml");
+    const auto quiet = lesson("scenarios/sandbox.yaml");
     QVERIFY(!r.layout(QRectF(0, 0, 1920, 1080), *quiet, Time::ms(30)).streams);
 }
 
 void TestStage::manyClientsAreAggregated() {
     StageRenderer r;
-    const auto quiet = lesson("00-default.yaml");
-    const auto burst = lesson("e2-burst.yaml");
+    const auto quiet = lesson("scenarios/sandbox.yaml");
+    const auto burst = lesson("scenarios/e2-burst.yaml");
     QVERIFY(quiet && burst);
     const auto a = r.layout(QRectF(0, 0, 1600, 900), *quiet, Time::ms(30));
     QVERIFY(!a.clientsAggregated);
@@ -412,7 +412,7 @@ traffic:
 void TestStage::hitTestFindsWhatIsDrawn() {
     StageRenderer r;
     const QRectF target(0, 0, 1600, 900);
-    const auto burst = lesson("e2-burst.yaml");
+    const auto burst = lesson("scenarios/e2-burst.yaml");
     QVERIFY(burst);
     const Time t = Time::us(1600);
     const auto g = r.layout(target, *burst, t);
@@ -430,7 +430,7 @@ void TestStage::hitTestFindsWhatIsDrawn() {
     QVERIFY(listener && listener->kind == StageHit::Kind::Listener);
     QVERIFY(!r.hitTest(QPointF(-5, -5), target, *burst, t));
 
-    const auto quiet = lesson("00-default.yaml");
+    const auto quiet = lesson("scenarios/sandbox.yaml");
     const Time q = Time::ms(1200);
     const auto gq = r.layout(target, *quiet, q);
     QVERIFY(!gq.workers.empty());
@@ -452,7 +452,7 @@ void TestStage::hitTestFindsWhatIsDrawn() {
 }
 
 void TestStage::framesAreDeterministic() {
-    const auto sim = lesson("e2-burst.yaml");
+    const auto sim = lesson("scenarios/e2-burst.yaml");
     const auto big = flood();
     QVERIFY(sim && big);
     for (const Simulation* s : {sim.get(), big.get()}) {
@@ -469,7 +469,7 @@ void TestStage::framesAreDeterministic() {
 }
 
 void TestStage::everyThemeRenders() {
-    const auto sim = lesson("e2-burst.yaml");
+    const auto sim = lesson("scenarios/e2-burst.yaml");
     QVERIFY(sim);
     StageRenderer r;
     QSet<QRgb> previous;
@@ -488,7 +488,7 @@ void TestStage::everyThemeRenders() {
 }
 
 void TestStage::svgAndPdfUseTheSamePath() {
-    const auto sim = lesson("00-default.yaml");
+    const auto sim = lesson("scenarios/sandbox.yaml");
     QVERIFY(sim);
     StageRenderer r;
     QBuffer svg;
@@ -523,7 +523,7 @@ void TestStage::svgAndPdfUseTheSamePath() {
 
 void TestStage::widgetPaintsThePlayheadAndReportsClicks() {
     SimulationDocument doc;
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     StageView view;
     view.setDocument(&doc);
     view.resize(1280, 720);
@@ -562,16 +562,16 @@ void TestStage::golden_data() {
     QTest::addColumn<qint64>("atUs");
     QTest::addColumn<QString>("theme");
     QTest::addColumn<QString>("emphasis"); // "zoom TARGET" and/or "highlight TARGET", ';'-separated
-    QTest::newRow("quiet handshake") << "quiet-handshake" << "00-default.yaml" << qint64(30'000) << "light" << "";
-    QTest::newRow("full accept queue, a SYN falls") << "full-accept-queue" << "00-default.yaml" << qint64(1'075'000)
+    QTest::newRow("quiet handshake") << "quiet-handshake" << "scenarios/sandbox.yaml" << qint64(30'000) << "light" << "";
+    QTest::newRow("full accept queue, a SYN falls") << "full-accept-queue" << "scenarios/sandbox.yaml" << qint64(1'075'000)
                                                      << "projector" << "";
-    QTest::newRow("burst: cookies, ghosts") << "burst-ghosts" << "e2-burst.yaml" << qint64(1'700) << "light" << "";
+    QTest::newRow("burst: cookies, ghosts") << "burst-ghosts" << "scenarios/e2-burst.yaml" << qint64(1'700) << "light" << "";
     QTest::newRow("flood, level of detail") << "flood-lod" << "flood" << qint64(1'000'000) << "dark" << "";
     // A lesson step's emphasis: the SYN queue and client 2 spotlit, the rest dimmed.
-    QTest::newRow("lesson: spotlight") << "spotlight" << "00-default.yaml" << qint64(30'000) << "light"
+    QTest::newRow("lesson: spotlight") << "spotlight" << "scenarios/sandbox.yaml" << qint64(30'000) << "light"
                                        << "highlight syn-queue;highlight client 2;highlight SYN";
     // Zoomed to the accept queue of a burst, in the projector theme.
-    QTest::newRow("lesson: zoom") << "zoom-accept-queue" << "e2-burst.yaml" << qint64(1'700) << "projector"
+    QTest::newRow("lesson: zoom") << "zoom-accept-queue" << "scenarios/e2-burst.yaml" << qint64(1'700) << "projector"
                                   << "zoom accept-queue;highlight accept-queue";
 }
 

@@ -149,26 +149,26 @@ void TestStateDiagram::litStatesFollowTheHistory_data() {
         QTest::newRow(name) << QString::fromUtf8(file) << client << atUs << QString::fromUtf8(clientBox)
                             << QString::fromUtf8(serverBox) << QString::fromUtf8(queue) << ghost;
     };
-    // 00-default: ordinary handshakes (rtt 40 ms); the server closes first after its service time.
-    const char* d = "00-default.yaml";
-    row("00: before connect()", d, 2, 100'000, "CLOSED (start)", "LISTEN", "none", false);
-    row("00: SYN in flight", d, 0, 10'000, "SYN-SENT", "LISTEN", "none", false);
-    row("00: SYN-ACK in flight", d, 0, 30'000, "SYN-SENT", "SYN-RECV", "syn", false);
-    row("00: final ACK in flight", d, 0, 50'000, "ESTABLISHED", "SYN-RECV", "syn", false);
-    row("00: in the accept queue", d, 0, 60'005, "ESTABLISHED", "ESTABLISHED", "accept", false);
-    row("00: accepted", d, 0, 70'000, "ESTABLISHED", "ESTABLISHED", "accepted", false);
-    row("00: server closed first", d, 0, 2'070'000, "ESTABLISHED", "FIN-WAIT-1", "accepted", false);
-    row("00: CLOSE-WAIT for no time", d, 0, 2'090'000, "LAST-ACK", "FIN-WAIT-1", "accepted", false);
-    row("00: TIME-WAIT", d, 0, 2'110'000, "LAST-ACK", "TIME-WAIT", "accepted", false);
-    row("00: client closed", d, 0, 3'000'000, "CLOSED", "TIME-WAIT", "accepted", false);
-    row("00: both closed", d, 0, 63'000'000, "CLOSED", "CLOSED", "accepted", false);
+    // The sandbox: ordinary handshakes (rtt 40 ms); the server closes first after its service time.
+    const char* d = "scenarios/sandbox.yaml";
+    row("sandbox: before connect()", d, 2, 100'000, "CLOSED (start)", "LISTEN", "none", false);
+    row("sandbox: SYN in flight", d, 0, 10'000, "SYN-SENT", "LISTEN", "none", false);
+    row("sandbox: SYN-ACK in flight", d, 0, 30'000, "SYN-SENT", "SYN-RECV", "syn", false);
+    row("sandbox: final ACK in flight", d, 0, 50'000, "ESTABLISHED", "SYN-RECV", "syn", false);
+    row("sandbox: in the accept queue", d, 0, 60'005, "ESTABLISHED", "ESTABLISHED", "accept", false);
+    row("sandbox: accepted", d, 0, 70'000, "ESTABLISHED", "ESTABLISHED", "accepted", false);
+    row("sandbox: server closed first", d, 0, 2'070'000, "ESTABLISHED", "FIN-WAIT-1", "accepted", false);
+    row("sandbox: CLOSE-WAIT for no time", d, 0, 2'090'000, "LAST-ACK", "FIN-WAIT-1", "accepted", false);
+    row("sandbox: TIME-WAIT", d, 0, 2'110'000, "LAST-ACK", "TIME-WAIT", "accepted", false);
+    row("sandbox: client closed", d, 0, 3'000'000, "CLOSED", "TIME-WAIT", "accepted", false);
+    row("sandbox: both closed", d, 0, 63'000'000, "CLOSED", "CLOSED", "accepted", false);
     // e2: a burst; clients from 129 on got SYN cookies, and their ACKs found the accept queue full.
-    const char* e2 = "e2-burst.yaml";
+    const char* e2 = "scenarios/e2-burst.yaml";
     row("e2: queued child", e2, 0, 1'700, "ESTABLISHED", "ESTABLISHED", "accept", false);
     row("e2: ghost", e2, 150, 1'700, "ESTABLISHED", "LISTEN", "none", true);
     row("e2: ghost reset", e2, 150, 108'000'000, "CLOSED", "LISTEN", "none", false);
     // e3: tcp_abort_on_overflow; the cookie leftovers are still dropped silently, then reset (K2).
-    const char* e3 = "e3-abort-on-overflow.yaml";
+    const char* e3 = "scenarios/e3-abort-on-overflow.yaml";
     row("e3: at the reset", e3, 129, 107'349'000, "CLOSED", "LISTEN", "none", false);
     row("e3: last queued child", e3, 128, 50'000'000, "ESTABLISHED", "ESTABLISHED", "accept", false);
     // 11: data, FINs and RSTs before accept(): the child changes state inside the accept queue (D3, D4).
@@ -271,9 +271,13 @@ void TestStateDiagram::everyRecordedTransitionHasAnEdge() {
     // state it reaches as a box): the diagram is the model's, not the textbook's.
     const StateDiagramRenderer r;
     const StateDiagramRenderer::Geometry g = r.layout(QRectF(0, 0, 960, 540));
-    const QStringList files = QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons"))
-                                  .entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name)
-                                  .filter(QRegularExpression(QStringLiteral("^(?!flood-bench)")));
+    // The lessons, and the scenarios in lessons/scenarios/ but the benchmark.
+    QStringList files =
+        QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons")).entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name);
+    for (const QString& name : QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios"))
+                                   .entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name)
+                                   .filter(QRegularExpression(QStringLiteral("^(?!flood-bench)"))))
+        files << QStringLiteral("scenarios/") + name;
     QVERIFY(files.size() >= 15);
     std::map<QString, int> seen;
     for (const QString& file : files) {
@@ -371,7 +375,7 @@ void TestStateDiagram::layoutScalesWithoutCollisions() {
 }
 
 void TestStateDiagram::withoutAClientNothingIsLit() {
-    const Simulation* sim = cached(QStringLiteral("00-default.yaml"));
+    const Simulation* sim = cached(QStringLiteral("scenarios/sandbox.yaml"));
     QVERIFY(sim);
     const StateDiagramRenderer r;
     const Theme theme = Theme::light();
@@ -410,7 +414,7 @@ void TestStateDiagram::everyThemePaintsEveryPixel() {
 
 void TestStateDiagram::viewFollowsSelectionAndPlayhead() {
     SimulationDocument doc;
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     SelectionModel selection;
     StateDiagramView view;
     QCOMPARE(view.sizeHint(), QSize(640, 360));
@@ -467,9 +471,9 @@ void TestStateDiagram::golden_data() {
                             << QString::fromUtf8(theme);
     };
     // Client 0's SYN-ACK on its way: SYN-SENT against SYN-RECV, the request in the SYN queue.
-    row("handshake mid-way", "state-handshake", "00-default.yaml", 0, 30'000, "light");
+    row("handshake mid-way", "state-handshake", "scenarios/sandbox.yaml", 0, 30'000, "light");
     // A cookie client whose ACK found the accept queue full: ESTABLISHED against no socket at all.
-    row("ghost", "state-ghost", "e2-burst.yaml", 150, 1'700, "projector");
+    row("ghost", "state-ghost", "scenarios/e2-burst.yaml", 150, 1'700, "projector");
 }
 
 void TestStateDiagram::golden() {
@@ -490,7 +494,7 @@ void TestStateDiagram::golden() {
 // A click on a state the connection went through moves the playhead to when it entered it.
 void TestStateDiagram::clickingAStateSeeksToItsEntry() {
     SimulationDocument doc;
-    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml")).isEmpty());
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     SelectionModel selection;
     StateDiagramView view;
     view.setDocument(&doc);

@@ -29,9 +29,9 @@ private slots:
 
 void TestTimeline::marksCountEveryDropAndCookie_data() {
     QTest::addColumn<QString>("file");
-    QTest::newRow("e1: SYNs to a full accept queue") << "e1-never-accept.yaml";
-    QTest::newRow("e2: cookies and cookie ACKs to a full queue") << "e2-burst.yaml";
-    QTest::newRow("e4: the 3/4 rule under a flood") << "e4-flood-no-cookies.yaml";
+    QTest::newRow("e1: SYNs to a full accept queue") << "scenarios/e1-never-accept.yaml";
+    QTest::newRow("e2: cookies and cookie ACKs to a full queue") << "scenarios/e2-burst.yaml";
+    QTest::newRow("e4: the 3/4 rule under a flood") << "scenarios/e4-flood-no-cookies.yaml";
 }
 
 void TestTimeline::marksCountEveryDropAndCookie() {
@@ -49,7 +49,7 @@ void TestTimeline::marksCountEveryDropAndCookie() {
 }
 
 void TestTimeline::clickAndDragSeek() {
-    auto sim = runLesson("00-default.yaml");
+    auto sim = runLesson("scenarios/sandbox.yaml");
     QVERIFY(sim);
     TimelineView view;
     view.resize(800, 60);
@@ -73,7 +73,7 @@ void TestTimeline::clickAndDragSeek() {
 // A lesson's steps: a tick at each step's moment above the track, none for a step that never came,
 // and the times on the track stay where they were.
 void TestTimeline::lessonStepsAreMarkedAboveTheTrack() {
-    const auto sim = runLesson("e2-burst.yaml");
+    const auto sim = runLesson("scenarios/e2-burst.yaml");
     QVERIFY(sim);
     TimelineView view;
     view.resize(600, 60);
