@@ -32,7 +32,7 @@ QStringList bundledFontFamilies();
 // TextFit::minScale of that size), else wrapped at spaces onto more lines when the box is tall enough,
 // else — only where the widget's tooltip shows the whole text — elided. A label that still does not fit
 // is drawn elided all the same (never cut in the middle of a glyph) and reported to the caller's
-// collector, so that a test can paint every lesson step and fail on it (tests/views/tst_labelsfit).
+// collector, so that a test can paint every lesson step and fail on it (tests/views/render/tst_labelsfit).
 
 // A label that did not fit its box.
 struct LabelOverflow {

@@ -72,7 +72,7 @@ public:
     // The layout at t, scrolled so that the playhead sits in the middle of the target when it can.
     Geometry layout(const QRectF& target, const Simulation& sim, Time t, const std::vector<std::uint32_t>& clients) const;
     // Every label is fitted into its box (Fonts.h drawLabel); one that does not fit is added to
-    // `overflows` when given (tests/views/tst_labelsfit).
+    // `overflows` when given (tests/views/render/tst_labelsfit).
     void paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& theme,
                const std::vector<std::uint32_t>& clients, LabelOverflows* overflows = nullptr) const;
     // The simulated time at a height of the target (a click seeks there): interpolated between rows.

@@ -133,7 +133,7 @@ class StateDiagramRenderer {
 
     // Without a client (or with one the run does not have), the machines are drawn unlit with a hint.
     // A label that cannot be set whole at the smallest size allowed is added to `overflows` when given
-    // (Fonts.h LabelOverflow; tests/views/tst_labelsfit).
+    // (Fonts.h LabelOverflow; tests/views/render/tst_labelsfit).
     void paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& theme,
                std::optional<std::uint32_t> client, LabelOverflows* overflows = nullptr) const;
 
