@@ -303,7 +303,8 @@ int exportCommand(const QStringList& arguments) {
     const QCommandLineOption transparent("transparent", "PNG without a background (stage, ladder and states).");
     const QCommandLineOption format("format", "png, svg, pdf, gif, mp4, webm or handout (default: from the extension "
                                               "of --out, else png).", "FORMAT");
-    const QCommandLineOption view("view", "stage (default), ladder, states (TCP state diagram), charts or window.",
+    const QCommandLineOption view("view", "stage (default), ladder, states (TCP state diagram) or charts (the whole "
+                                          "window is exported from the window: File › Export…).",
                                   "VIEW");
     const QCommandLineOption chart("chart", "With --view charts: queues (default), drops, accepts, workers, sar or "
                                             "latency.", "CHART");
