@@ -146,8 +146,9 @@ struct ExportOptions {
     // After frames are done (done of total), on the calling thread, at most every 50 ms and at the end:
     // for a progress bar.
     std::function<void(int done, int total)> advanced;
-    // Asked on the calling thread, or a painting thread waiting for the GUI thread, at least every 100 ms;
-    // true stops the export, which then leaves nothing behind and reports ExportResult::cancelled.
+    // Asked on the calling thread at least every 100 ms, also while it waits for the GUI thread to paint
+    // a chart or the window; true stops the export, which then leaves nothing behind and reports
+    // ExportResult::cancelled.
     std::function<bool()> cancelled;
 };
 

@@ -54,7 +54,8 @@ public:
     // The connections the ladder view draws (the window's selected ones); empty: the engine's default.
     void setLadderConnections(std::vector<std::int64_t> clients);
 
-    // What the form asks for, as the engine's options (without the callbacks).
+    // What the form asks for, as the engine's options: the copy of the window's run for its present
+    // state, and for the window view the window's own painter (without the progress callbacks).
     ExportOptions options() const;
     bool isExporting() const { return exporting_; }
     // The result of the last export (empty before the first).
