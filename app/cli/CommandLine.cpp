@@ -281,6 +281,75 @@ private:
     void (*previousPipe_)(int) = SIG_DFL;
 };
 
+// The export's arguments as ExportOptions (all but the file): false, with the reason printed, when one
+// cannot be read.
+bool readExportOptions(const QCommandLineParser& parser, ExportOptions& options) {
+    options.out = parser.value(QStringLiteral("out"));
+    const auto time = [&](const QString& option, std::optional<Time>& into) {
+        if (!parser.isSet(option)) return true;
+        const QString text = parser.value(option);
+        const Parsed<Time> t = parseRunTime(text.toStdString());
+        if (!t) printErr("--" + option.toStdString() + " " + text.toStdString() + ": " + t.error);
+        into = t.value;
+        return bool(t);
+    };
+    if (!time(QStringLiteral("at"), options.at) || !time(QStringLiteral("from"), options.from) ||
+        !time(QStringLiteral("to"), options.to))
+        return false;
+    if (parser.isSet(QStringLiteral("fps"))) {
+        bool ok = false;
+        options.fps = parser.value(QStringLiteral("fps")).toInt(&ok);
+        if (!ok) {
+            printErr("--fps " + parser.value(QStringLiteral("fps")).toStdString() + ": expected a whole number of frames per second");
+            return false;
+        }
+    }
+    if (parser.isSet(QStringLiteral("speed"))) {
+        const std::optional<views::PlaybackClock::Factor> factor = parseSpeed(parser.value(QStringLiteral("speed")));
+        if (!factor) {
+            printErr("--speed " + parser.value(QStringLiteral("speed")).toStdString() +
+                     ": expected simulated seconds per second of film, as 1/1000, 0.001 or 2");
+            return false;
+        }
+        options.speed = *factor;
+    }
+    options.paced = parser.isSet(QStringLiteral("paced"));
+    options.steps = parser.isSet(QStringLiteral("steps"));
+    options.plain = parser.isSet(QStringLiteral("plain"));
+    if (parser.isSet(QStringLiteral("size"))) {
+        static const QRegularExpression wxh(QStringLiteral("^(\\d{1,9})x(\\d{1,9})$"));
+        const QRegularExpressionMatch m = wxh.match(parser.value(QStringLiteral("size")));
+        if (!m.hasMatch()) {
+            printErr("--size " + parser.value(QStringLiteral("size")).toStdString() + ": expected WIDTHxHEIGHT in pixels, as in 1920x1080");
+            return false;
+        }
+        options.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
+    }
+    if (parser.isSet(QStringLiteral("scale"))) {
+        bool ok = false;
+        options.scale = parser.value(QStringLiteral("scale")).toDouble(&ok);
+        if (!ok) {
+            printErr("--scale " + parser.value(QStringLiteral("scale")).toStdString() + ": expected pixels per point, as in 2 or 1.5");
+            return false;
+        }
+    }
+    options.transparent = parser.isSet(QStringLiteral("transparent"));
+    if (parser.isSet(QStringLiteral("format"))) options.format = parser.value(QStringLiteral("format"));
+    if (parser.isSet(QStringLiteral("view"))) options.view = parser.value(QStringLiteral("view"));
+    if (parser.isSet(QStringLiteral("chart"))) options.chart = parser.value(QStringLiteral("chart"));
+    if (parser.isSet(QStringLiteral("theme"))) options.theme = parser.value(QStringLiteral("theme"));
+    for (const QString& c : parser.values(QStringLiteral("client"))) {
+        bool ok = false;
+        const qlonglong n = c.toLongLong(&ok);
+        if (!ok) {
+            printErr("--client " + c.toStdString() + ": expected a client's number (from 0)");
+            return false;
+        }
+        options.clients.push_back(n);
+    }
+    return true;
+}
+
 // `backlog export`: the arguments become ExportOptions; exportFrames() checks and does the rest.
 int exportCommand(const QStringList& arguments) {
     QCommandLineParser parser;
@@ -317,7 +386,8 @@ int exportCommand(const QStringList& arguments) {
     const QCommandLineOption transparent("transparent", "PNG without a background (stage, ladder and states).");
     const QCommandLineOption format("format", "png, svg, pdf, gif, mp4, webm or handout (default: from the extension "
                                               "of --out, else png).", "FORMAT");
-    const QCommandLineOption view("view", "stage (default), ladder, states (TCP state diagram), charts or window.",
+    const QCommandLineOption view("view", "stage (default), ladder, states (TCP state diagram) or charts (the whole "
+                                          "window is exported from the window: File › Export…).",
                                   "VIEW");
     const QCommandLineOption chart("chart", "With --view charts: queues (default), drops, accepts, workers, sar or "
                                             "latency.", "CHART");
@@ -342,67 +412,7 @@ int exportCommand(const QStringList& arguments) {
     }
     ExportOptions options;
     options.file = positional[1];
-    options.out = parser.value(out);
-    const auto time = [&](const QCommandLineOption& option, std::optional<Time>& into) {
-        if (!parser.isSet(option)) return true;
-        const QString text = parser.value(option);
-        const Parsed<Time> t = parseRunTime(text.toStdString());
-        if (!t) printErr("--" + option.names().front().toStdString() + " " + text.toStdString() + ": " + t.error);
-        into = t.value;
-        return bool(t);
-    };
-    if (!time(at, options.at) || !time(from, options.from) || !time(to, options.to)) return 2;
-    if (parser.isSet(fps)) {
-        bool ok = false;
-        options.fps = parser.value(fps).toInt(&ok);
-        if (!ok) {
-            printErr("--fps " + parser.value(fps).toStdString() + ": expected a whole number of frames per second");
-            return 2;
-        }
-    }
-    if (parser.isSet(speed)) {
-        const std::optional<views::PlaybackClock::Factor> factor = parseSpeed(parser.value(speed));
-        if (!factor) {
-            printErr("--speed " + parser.value(speed).toStdString() +
-                     ": expected simulated seconds per second of film, as 1/1000, 0.001 or 2");
-            return 2;
-        }
-        options.speed = *factor;
-    }
-    options.paced = parser.isSet(paced);
-    options.steps = parser.isSet(steps);
-    options.plain = parser.isSet(plain);
-    if (parser.isSet(size)) {
-        static const QRegularExpression wxh(QStringLiteral("^(\\d{1,9})x(\\d{1,9})$"));
-        const QRegularExpressionMatch m = wxh.match(parser.value(size));
-        if (!m.hasMatch()) {
-            printErr("--size " + parser.value(size).toStdString() + ": expected WIDTHxHEIGHT in pixels, as in 1920x1080");
-            return 2;
-        }
-        options.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
-    }
-    if (parser.isSet(scale)) {
-        bool ok = false;
-        options.scale = parser.value(scale).toDouble(&ok);
-        if (!ok) {
-            printErr("--scale " + parser.value(scale).toStdString() + ": expected pixels per point, as in 2 or 1.5");
-            return 2;
-        }
-    }
-    options.transparent = parser.isSet(transparent);
-    if (parser.isSet(format)) options.format = parser.value(format);
-    if (parser.isSet(view)) options.view = parser.value(view);
-    if (parser.isSet(chart)) options.chart = parser.value(chart);
-    if (parser.isSet(theme)) options.theme = parser.value(theme);
-    for (const QString& c : parser.values(client)) {
-        bool ok = false;
-        const qlonglong n = c.toLongLong(&ok);
-        if (!ok) {
-            printErr("--client " + c.toStdString() + ": expected a client's number (from 0)");
-            return 2;
-        }
-        options.clients.push_back(n);
-    }
+    if (!readExportOptions(parser, options)) return 2;
     options.progress = [](const QString& line) { printErr(line.toStdString()); };
     // Ctrl+C (or a kill) stops the export between frames, so that nothing half-written is left behind:
     // the handler only sets a flag that the export asks about (a signal handler may do little else).

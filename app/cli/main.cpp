@@ -48,8 +48,8 @@ void quietSetUp(QtMsgType type, const QMessageLogContext& context, const QString
 int main(int argc, char** argv) {
     const QStringList args = rawArguments(argc, argv);
     if (args.value(1) == QLatin1String("export")) {
-        // Painting needs a QApplication (the charts and the window are widgets); without a display, Qt's
-        // offscreen platform serves.
+        // Painting needs a QApplication (the charts are widgets, painted without a window); without a
+        // display, Qt's offscreen platform serves.
 #if defined(Q_OS_LINUX) || defined(Q_OS_FREEBSD)
         if (!qEnvironmentVariableIsSet("DISPLAY") && !qEnvironmentVariableIsSet("WAYLAND_DISPLAY") &&
             !qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))

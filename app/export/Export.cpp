@@ -5,8 +5,9 @@
 #include "model/history/History.h"
 #include "views/render/LadderRenderer.h"
 #include "model/lesson/Lesson.h"
+#include "model/lesson/LessonReader.h"
+#include "model/lesson/LessonRun.h"
 #include "views/document/LessonPlayer.h"
-#include "app/ui/MainWindow.h"
 #include "model/lesson/Markdown.h"
 #include "app/export/PngEncoder.h"
 #include "model/kernel/Simulation.h"
@@ -16,8 +17,9 @@
 #include "views/render/Theme.h"
 
 #include <QAbstractTextDocumentLayout>
-#include <QLayout>
 #include <QApplication>
+#include <QLayout>
+#include <QMetaObject>
 #include <QBuffer>
 #include <QDir>
 #include <QElapsedTimer>
@@ -31,7 +33,6 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSaveFile>
-#include <QSettings>
 #include <QStandardPaths>
 #include <QSvgGenerator>
 #include <QTemporaryDir>
@@ -104,10 +105,11 @@ struct Frame {
     int step = -1; // the lesson step it shows (--steps, handout)
 };
 
-// Everything the painting threads share; read-only while they run.
+// Everything the painting threads share; read-only while they run. The run is shared with whoever
+// made it (the window's copy), so it outlives every thread and widget that reads it here.
 struct Job {
-    const views::SimulationDocument* doc = nullptr;
-    const Simulation* sim = nullptr;
+    std::shared_ptr<const ExportRun> run;
+    const Simulation* sim = nullptr; // run->simulation()
     Format format = Format::Png;
     View view = View::Stage;
     views::ChartsView::Chart chart = views::ChartsView::Chart::Queues;
@@ -118,137 +120,6 @@ struct Job {
     std::vector<std::uint32_t> clients;
     std::vector<Frame> frames;
     QSize pixels() const { return QSize(qRound(size.width() * scale), qRound(size.height() * scale)); }
-};
-
-// What a frame is painted from. The stage and the ladder are renderers: one canvas per thread (they keep
-// caches: StageRenderer.h), painting in parallel. The charts and the window are widgets: one canvas, on
-// the GUI thread.
-class Canvas {
-public:
-    virtual ~Canvas() = default;
-    // Paints the frame into (0, 0, job.size) of the painter's logical coordinates.
-    virtual void paint(QPainter& p, const Frame& frame) = 0;
-};
-
-class RendererCanvas final : public Canvas {
-public:
-    explicit RendererCanvas(const Job& job) : job_(job) {}
-    void paint(QPainter& p, const Frame& frame) override {
-        const QRectF target(QPointF(0, 0), QSizeF(job_.size));
-        if (job_.view == View::Ladder)
-            ladder_.paint(p, target, *job_.sim, frame.t, job_.theme, job_.clients);
-        else if (job_.view == View::States)
-            states_.paint(p, target, *job_.sim, frame.t, job_.theme,
-                          job_.clients.empty() ? std::nullopt : std::optional<std::uint32_t>(job_.clients.front()));
-        else
-            stage_.paint(p, target, *job_.sim, frame.t, job_.theme, frame.emphasis);
-    }
-
-private:
-    const Job& job_;
-    views::StageRenderer stage_;
-    views::LadderRenderer ladder_;
-    views::StateDiagramRenderer states_;
-};
-
-// The charts dock's chart, alone (without its selector row), at the frame's moment.
-class ChartsCanvas final : public Canvas {
-public:
-    explicit ChartsCanvas(const Job& job) : job_(job) {
-        view_.setTheme(job.theme);
-        view_.setSimulation(job.sim);
-        view_.setCurrentChart(job.chart);
-        // The chart is laid out at the frame's size (its axes and type keep their sizes, as in the dock):
-        // the widget is the chart plus the selector row above it.
-        view_.setAttribute(Qt::WA_DontShowOnScreen);
-        view_.show();
-        for (int pass = 0; pass < 2; ++pass) {
-            const QSize chart = view_.chartSize();
-            view_.resize(pass == 0 ? job.size : job.size + (view_.size() - chart));
-            if (view_.layout()) view_.layout()->activate();
-        }
-    }
-    void paint(QPainter& p, const Frame& frame) override {
-        view_.setPlayhead(frame.t);
-        view_.renderChart(p, QRectF(QPointF(0, 0), QSizeF(job_.size)));
-    }
-
-private:
-    const Job& job_;
-    views::ChartsView view_;
-};
-
-// The whole window at the frame's moment: the window's own (passed in), or one built for the export.
-class WindowCanvas final : public Canvas {
-public:
-    WindowCanvas(QWidget* window, std::function<void(Time)> seek) : window_(window), seek_(std::move(seek)) {}
-    void paint(QPainter& p, const Frame& frame) override {
-        seek_(frame.t);
-        settle();
-        window_->render(&p, QPoint(), QRegion(), QWidget::DrawWindowBackground | QWidget::DrawChildren);
-    }
-
-    // The window's views follow the playhead partly through queued calls and zero-time timers (the
-    // lesson's step, layouts): let them all run, so a frame never depends on how far they had got.
-    static void settle() {
-        for (int i = 0; i < 3; ++i) {
-            QCoreApplication::sendPostedEvents();
-            QCoreApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
-        }
-    }
-
-private:
-    QWidget* window_;
-    std::function<void(Time)> seek_;
-};
-
-// A window for `--view window` from the command line: the default layout, the chosen theme and size,
-// never shown on a screen. Its settings live in a throwaway folder, so the export neither reads the
-// user's dock layout (the frames would depend on it) nor changes the user's theme or recent files.
-class OwnWindow {
-public:
-    OwnWindow() = default;
-    OwnWindow(const OwnWindow&) = delete;
-    OwnWindow& operator=(const OwnWindow&) = delete;
-    // The settings go back to Qt's own place (QSettings' default, the generic config folder), so that a
-    // program that exported a window keeps its settings where they were.
-    ~OwnWindow() {
-        window_.reset();
-        if (!redirected_) return;
-        const QString standard = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, standard);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, standard);
-    }
-
-    QString open(const Job& job, const QString& file) {
-        if (!settingsDir_.isValid()) return QStringLiteral("cannot make a folder for the window's settings");
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir_.path());
-        redirected_ = true;
-        window_ = std::make_unique<MainWindow>();
-        window_->setAttribute(Qt::WA_DontShowOnScreen);
-        window_->applyTheme(job.theme.name, false);
-        window_->resize(job.size);
-        window_->show();
-        if (!window_->openFile(file)) return file + QStringLiteral(": cannot be opened in a window");
-        window_->resize(job.size); // opening may have restored a size
-        // A window has a least size (its docks and toolbar): a smaller frame would cut it off.
-        if (window_->size() != job.size) {
-            const QSize least = window_->minimumSizeHint().expandedTo(window_->minimumSize());
-            return QStringLiteral("--size %1x%2: the window is at least %3x%4; give a larger --size")
-                .arg(job.size.width())
-                .arg(job.size.height())
-                .arg(std::max(least.width(), window_->width()))
-                .arg(std::max(least.height(), window_->height()));
-        }
-        return {};
-    }
-    MainWindow* window() const { return window_.get(); }
-
-private:
-    QTemporaryDir settingsDir_;
-    std::unique_ptr<MainWindow> window_;
-    bool redirected_ = false;
 };
 
 // Progress for a sequence: lines at most one a second and a summary at the end; `advanced` for a bar;
@@ -299,6 +170,158 @@ private:
 };
 
 const QString kCancelled = QStringLiteral("cancelled; nothing was written");
+
+bool onGuiThread() {
+    const QCoreApplication* app = QCoreApplication::instance();
+    return app != nullptr && QThread::currentThread() == app->thread();
+}
+
+// Runs `f` on the GUI thread and returns once it has run: at once on the GUI thread itself; from another
+// thread, as a queued call that the GUI thread's event loop runs between its other events (no
+// processEvents anywhere, so nothing runs inside anything else). A cancel heard while the call waits for
+// its turn drops it, and it never runs: a GUI thread that is itself waiting for the export to end (a
+// closing dialog) is then never waited for in turn. Returns false when it was dropped.
+bool callOnGuiThread(const std::function<void()>& f, Progress& progress) {
+    if (onGuiThread()) {
+        f();
+        return true;
+    }
+    struct Call {
+        std::mutex mutex;
+        std::condition_variable ran;
+        const std::function<void()>* f = nullptr; // cleared when dropped: the caller's is gone then
+        bool started = false;
+        bool done = false;
+    };
+    const auto call = std::make_shared<Call>();
+    call->f = &f;
+    QMetaObject::invokeMethod(
+        QCoreApplication::instance(),
+        [call] {
+            std::unique_lock lock(call->mutex);
+            if (call->f == nullptr) return;
+            call->started = true;
+            lock.unlock(); // the caller waits for `done`, and cannot drop the call once it has started
+            (*call->f)();
+            lock.lock();
+            call->done = true;
+            call->ran.notify_all();
+        },
+        Qt::QueuedConnection);
+    std::unique_lock lock(call->mutex);
+    while (!call->done) {
+        if (call->ran.wait_for(lock, std::chrono::milliseconds(50), [&] { return call->done; })) break;
+        if (call->started) continue; // a frame being painted: it ends soon
+        lock.unlock();
+        const bool stop = progress.cancelled();
+        lock.lock();
+        if (stop && !call->started) {
+            call->f = nullptr;
+            return false;
+        }
+    }
+    return true;
+}
+
+// What a frame is painted from. The stage and the ladder are renderers: one canvas per thread (they keep
+// caches: StageRenderer.h), painting in parallel. The charts and the window are widgets: one canvas,
+// painting on the GUI thread.
+class Canvas {
+public:
+    virtual ~Canvas() = default;
+    // Paints the frame into (0, 0, job.size) of the painter's logical coordinates. The error, kCancelled,
+    // or an empty string.
+    virtual QString paint(QPainter& p, const Frame& frame) = 0;
+};
+
+class RendererCanvas final : public Canvas {
+public:
+    explicit RendererCanvas(const Job& job) : job_(job) {}
+    QString paint(QPainter& p, const Frame& frame) override {
+        const QRectF target(QPointF(0, 0), QSizeF(job_.size));
+        if (job_.view == View::Ladder)
+            ladder_.paint(p, target, *job_.sim, frame.t, job_.theme, job_.clients);
+        else if (job_.view == View::States)
+            states_.paint(p, target, *job_.sim, frame.t, job_.theme,
+                          job_.clients.empty() ? std::nullopt : std::optional<std::uint32_t>(job_.clients.front()));
+        else
+            stage_.paint(p, target, *job_.sim, frame.t, job_.theme, frame.emphasis);
+        return {};
+    }
+
+private:
+    const Job& job_;
+    views::StageRenderer stage_;
+    views::LadderRenderer ladder_;
+    views::StateDiagramRenderer states_;
+};
+
+// The charts dock's chart, alone (without its selector row), at the frame's moment: a Qt Charts widget,
+// made, used and deleted on the GUI thread, one frame a queued call (callOnGuiThread).
+class ChartsCanvas final : public Canvas {
+public:
+    ChartsCanvas(const Job& job, Progress& progress) : job_(job), progress_(progress) {}
+    ~ChartsCanvas() override {
+        views::ChartsView* view = view_.release();
+        if (view == nullptr) return;
+        if (onGuiThread()) {
+            delete view;
+            return;
+        }
+        // Deleted where it lives, later; the run it reads stays until then (the lambda holds it).
+        QMetaObject::invokeMethod(QCoreApplication::instance(), [view, run = job_.run] { delete view; },
+                                  Qt::QueuedConnection);
+    }
+    QString paint(QPainter& p, const Frame& frame) override {
+        const bool ran = callOnGuiThread(
+            [&] {
+                if (!view_) view_ = made();
+                view_->setPlayhead(frame.t);
+                view_->renderChart(p, QRectF(QPointF(0, 0), QSizeF(job_.size)));
+            },
+            progress_);
+        return ran ? QString() : kCancelled;
+    }
+
+private:
+    std::unique_ptr<views::ChartsView> made() const {
+        auto view = std::make_unique<views::ChartsView>();
+        view->setTheme(job_.theme);
+        view->setSimulation(job_.sim);
+        view->setCurrentChart(job_.chart);
+        // The chart is laid out at the frame's size (its axes and type keep their sizes, as in the dock):
+        // the widget is the chart plus the selector row above it.
+        view->setAttribute(Qt::WA_DontShowOnScreen);
+        view->show();
+        for (int pass = 0; pass < 2; ++pass) {
+            const QSize chart = view->chartSize();
+            view->resize(pass == 0 ? job_.size : job_.size + (view->size() - chart));
+            if (view->layout()) view->layout()->activate();
+        }
+        return view;
+    }
+
+    const Job& job_;
+    Progress& progress_;
+    std::unique_ptr<views::ChartsView> view_; // GUI thread only
+};
+
+// The whole window at the frame's moment, painted by the window (ExportOptions::paintWindow) on the GUI
+// thread.
+class WindowCanvas final : public Canvas {
+public:
+    WindowCanvas(const std::function<QString(QPainter&, Time)>& paintWindow, Progress& progress)
+        : paintWindow_(paintWindow), progress_(progress) {}
+    QString paint(QPainter& p, const Frame& frame) override {
+        QString error;
+        if (!callOnGuiThread([&] { error = paintWindow_(p, frame.t); }, progress_)) return kCancelled;
+        return error;
+    }
+
+private:
+    const std::function<QString(QPainter&, Time)>& paintWindow_;
+    Progress& progress_;
+};
 
 // QTemporaryDir and QTemporaryFile are private to their owner (0700, 0600): what is finished gets the
 // permissions anything else the user makes would have (0777 or 0666 less the umask).
@@ -421,9 +444,11 @@ private:
 
 // A raster frame: size × scale pixels, painted in the frame's points; transparent or the theme's
 // background underneath.
-QImage paintImage(Canvas& canvas, const Job& job, const Frame& frame) {
-    QImage image(job.pixels(), QImage::Format_ARGB32_Premultiplied);
-    if (image.isNull()) return image;
+// The error (out of memory, a cancel, the window's), or an empty string.
+QString outOfMemory(const Job& job);
+QString paintImage(QImage& image, Canvas& canvas, const Job& job, const Frame& frame) {
+    image = QImage(job.pixels(), QImage::Format_ARGB32_Premultiplied);
+    if (image.isNull()) return outOfMemory(job);
     image.setDevicePixelRatio(job.scale);
     // 96 dpi per point of the layout (encodePng writes it): the frame's size on a slide is its layout's.
     const int dotsPerMetre = qRound(96.0 / 0.0254 * job.scale);
@@ -431,9 +456,9 @@ QImage paintImage(Canvas& canvas, const Job& job, const Frame& frame) {
     image.setDotsPerMeterY(dotsPerMetre);
     image.fill(job.transparent ? QColor(Qt::transparent) : job.theme.background);
     QPainter p(&image);
-    canvas.paint(p, frame);
+    const QString error = canvas.paint(p, frame);
     p.end();
-    return image;
+    return error;
 }
 
 QString outOfMemory(const Job& job) {
@@ -452,12 +477,12 @@ QString encodeFrame(QByteArray& bytes, Canvas& canvas, const Job& job, const Fra
         svg.setTitle(frame.name);
         QPainter p;
         if (!p.begin(&svg)) return QStringLiteral("cannot start an SVG drawing");
-        canvas.paint(p, frame);
+        const QString error = canvas.paint(p, frame);
         p.end();
-        return {};
+        return error;
     }
-    const QImage image = paintImage(canvas, job, frame);
-    if (image.isNull()) return outOfMemory(job);
+    QImage image;
+    if (QString error = paintImage(image, canvas, job, frame); !error.isEmpty()) return error;
     // Opaque frames are written without alpha: the same pixels, smaller and faster to encode.
     bytes = encodePng(image, job.transparent);
     if (bytes.isEmpty()) return outOfMemory(job);
@@ -586,7 +611,7 @@ QString writeSingle(const ExportOptions& o, const Job& job, Canvas& canvas) {
     if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; --at writes one file");
     QByteArray bytes;
     if (const QString error = guarded(job, [&] { return encodeFrame(bytes, canvas, job, job.frames.front()); }); !error.isEmpty())
-        return cannotWrite(o.out, error);
+        return error == kCancelled || job.view == View::Window ? error : cannotWrite(o.out, error);
     SafeFile file(o.out);
     if (QString why = file.open(); !why.isEmpty()) return cannotWrite(o.out, why);
     file.write(bytes);
@@ -599,7 +624,7 @@ QString writeSingle(const ExportOptions& o, const Job& job, Canvas& canvas) {
 // checked (CheckedSink), the painter's end (the PDF's trailer) and the commit too, and the first
 // failure stops the pages.
 QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int resolution, std::size_t pages,
-                      const std::function<void(QPainter&, QPdfWriter&, std::size_t)>& page, Progress& progress) {
+                      const std::function<QString(QPainter&, QPdfWriter&, std::size_t)>& page, Progress& progress) {
     if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; a PDF is one file");
     SafeFile file(o.out);
     if (QString why = file.open(); !why.isEmpty()) return cannotWrite(o.out, why);
@@ -607,7 +632,7 @@ QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int res
     const QString error = [&]() -> QString {
         QPdfWriter pdf(&sink);
         pdf.setCreator(QStringLiteral("Backlog"));
-        pdf.setTitle(QFileInfo(o.document ? o.document->path() : o.file).fileName());
+        pdf.setTitle(QFileInfo(o.run ? o.run->path() : o.file).fileName());
         pdf.setResolution(resolution);
         pdf.setPageLayout(layout);
         QPainter p;
@@ -622,7 +647,10 @@ QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int res
                 p.end();
                 return cannotWrite(o.out, sink.failed() ? sink.failure() : QStringLiteral("cannot add a page"));
             }
-            page(p, pdf, i);
+            if (QString failed = page(p, pdf, i); !failed.isEmpty()) {
+                p.end();
+                return failed;
+            }
             progress.update(i + 1);
         }
         const bool ended = p.end();
@@ -648,8 +676,9 @@ QString writePdf(const ExportOptions& o, const Job& job, Canvas& canvas, Progres
         [&](QPainter& p, QPdfWriter& pdf, std::size_t i) {
             p.save();
             p.scale(pdf.width() / static_cast<double>(job.size.width()), pdf.height() / static_cast<double>(job.size.height()));
-            canvas.paint(p, job.frames[i]);
+            const QString error = canvas.paint(p, job.frames[i]);
             p.restore();
+            return error;
         },
         progress);
 }
@@ -657,7 +686,7 @@ QString writePdf(const ExportOptions& o, const Job& job, Canvas& canvas, Progres
 // The handout: an A4 page per lesson step with its title, its frame (vector) and its narration and
 // question, for students to take away. A teacher's notes are not on it.
 QString writeHandout(const ExportOptions& o, const Job& job, Canvas& canvas, Progress& progress) {
-    const Lesson& lesson = *job.doc->lesson();
+    const Lesson& lesson = *job.run->lesson();
     const QPageLayout layout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(18, 16, 18, 16),
                              QPageLayout::Millimeter);
     const QString lessonTitle = QString::fromStdString(lesson.title).toHtmlEscaped();
@@ -688,7 +717,11 @@ QString writeHandout(const ExportOptions& o, const Job& job, Canvas& canvas, Pro
             p.scale(frameWidth / job.size.width(), frameHeight / job.size.height());
             p.setClipRect(QRectF(QPointF(0, 0), QSizeF(job.size)));
             p.fillRect(QRectF(QPointF(0, 0), QSizeF(job.size)), job.theme.background);
-            canvas.paint(p, frame);
+            if (QString error = canvas.paint(p, frame); !error.isEmpty()) {
+                p.restore();
+                p.restore();
+                return error;
+            }
             p.restore();
             p.setPen(QPen(QColor(0xBB, 0xBB, 0xBB), 0.5));
             p.setBrush(Qt::NoBrush);
@@ -733,6 +766,7 @@ QString writeHandout(const ExportOptions& o, const Job& job, Canvas& canvas, Pro
             p.drawText(QRectF(0, height - 12, width, 12), Qt::AlignLeft | Qt::AlignVCenter,
                        QStringLiteral("Backlog · %1").arg(lessonTitle));
             p.restore();
+            return QString();
         },
         progress);
 }
@@ -880,8 +914,7 @@ QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::v
     };
 
     const Produce produce = [&job](Canvas& canvas, const Frame& frame, Output& out) -> QString {
-        out.image = paintImage(canvas, job, frame);
-        if (out.image.isNull()) return outOfMemory(job);
+        if (QString error = paintImage(out.image, canvas, job, frame); !error.isEmpty()) return error;
         out.image.convertTo(QImage::Format_RGB32); // B, G, R, 255 in memory: ffmpeg's bgra
         return {};
     };
@@ -947,6 +980,278 @@ std::optional<views::ChartsView::Chart> chartNamed(const QString& key) {
     return charts[i];
 }
 
+// What the options come to once they are checked.
+struct Plan {
+    Format format = Format::Png;
+    View view = View::Stage;
+    views::ChartsView::Chart chart = views::ChartsView::Chart::Queues;
+    bool handout = false;
+    bool video = false;
+    bool steps = false;    // one frame per lesson step
+    bool sequence = false; // a folder of numbered files
+    int fps = ExportLimits::defaultFps;
+    QSize size; // points: --size, or the window's own
+};
+
+QString tooManyFrames(const ExportOptions& o, int fps) {
+    return QStringLiteral("--from %1 --to %2 at %3 frames/s: more than %4 frames; export a shorter span, fewer frames "
+                          "per second or a faster --speed")
+        .arg(duration(*o.from), duration(*o.to))
+        .arg(fps)
+        .arg(ExportLimits::maxFrames);
+}
+
+// The format, and which of --at, --from/--to and --steps with what: the error, or an empty string.
+QString checkFormatAndMode(const ExportOptions& o, Plan& plan) {
+    const QString extension = QFileInfo(o.out).suffix();
+    std::optional<Format> format;
+    if (!o.format.isEmpty()) {
+        format = formatNamed(o.format);
+        if (!format)
+            return QStringLiteral("--format %1: unknown format; expected %2").arg(o.format, exportFormats().join(QStringLiteral(", ")));
+    } else if (!(format = formatNamed(extension)) || *format == Format::Handout) {
+        if (o.at && !extension.isEmpty())
+            return QStringLiteral("--out %1: cannot tell the format from .%2; name it .png, .svg or .pdf, or give --format")
+                .arg(o.out, extension);
+        format = Format::Png;
+    }
+    plan.format = *format;
+    plan.handout = *format == Format::Handout;
+    plan.video = isVideo(*format);
+    // A handout is one page per step: --steps is what it means, so it need not be said.
+    plan.steps = o.steps || (plan.handout && !o.at && !o.from && !o.to);
+    const int modes = int(o.at.has_value()) + int(o.from.has_value() || o.to.has_value()) + int(plan.steps);
+    if (modes != 1) return QStringLiteral("expected one of --at T, --from T --to T [--fps N], or --steps");
+    if (plan.handout && !plan.steps) return QStringLiteral("--format handout is one page per lesson step; it takes no --at, --from or --to");
+    if (plan.video && !o.from && !o.to)
+        return QStringLiteral("--format %1 is a film of a span: give --from T --to T [--fps N]").arg(suffixOf(*format));
+    if (o.from.has_value() != o.to.has_value())
+        return o.from ? QStringLiteral("--from needs --to") : QStringLiteral("--to needs --from");
+    if (o.fps && !o.from) return QStringLiteral("--fps goes with --from and --to");
+    plan.fps = o.fps.value_or(ExportLimits::defaultFps);
+    if (plan.fps < 1 || plan.fps > ExportLimits::maxFps)
+        return QStringLiteral("--fps %1: expected 1 to %2 frames per second").arg(plan.fps).arg(ExportLimits::maxFps);
+    // GIF delays are counted in hundredths of a second: faster than 50 frames a second players slow down.
+    if (*format == Format::Gif && plan.fps > 50) return QStringLiteral("--fps %1: a GIF plays at most 50 frames per second").arg(plan.fps);
+    plan.sequence = !o.at && isSequence(*format);
+    return {};
+}
+
+// The frame's size and scale: the error, or an empty string.
+QString checkSize(const ExportOptions& o, Plan& plan) {
+    // A smaller picture is a smaller --size: the layout adapts to it, where scaling it down would not.
+    if (!(o.scale >= 1 && o.scale <= 4))
+        return QStringLiteral("--scale %1: expected 1 to 4 pixels per point (for a smaller picture, give a smaller --size)").arg(o.scale);
+    if (o.scale != 1 && !isRaster(plan.format))
+        return QStringLiteral("--scale is for PNG and video frames; %1 is drawn in vectors, sharp at any size").arg(suffixOf(plan.format).toUpper());
+    // The window is exported at its own size (Export.h): that is the size to check.
+    const bool window = o.paintWindow && o.view.compare(QLatin1String("window"), Qt::CaseInsensitive) == 0;
+    const QSize size = window ? o.windowSize : o.size;
+    const QString sizeName = window ? QStringLiteral("the window's size %1x%2").arg(size.width()).arg(size.height())
+                                    : QStringLiteral("--size %1x%2").arg(size.width()).arg(size.height());
+    const auto side = [&o](int points) { return static_cast<std::int64_t>(std::llround(points * o.scale)); };
+    if (size.width() < 1 || size.height() < 1 || side(size.width()) > ExportLimits::maxSide ||
+        side(size.height()) > ExportLimits::maxSide)
+        return QStringLiteral("%1%2: expected 1 to %3 pixels a side")
+            .arg(sizeName)
+            .arg(o.scale != 1 ? QStringLiteral(" at --scale %1").arg(o.scale) : QString())
+            .arg(ExportLimits::maxSide);
+    const QSize pixels(static_cast<int>(side(size.width())), static_cast<int>(side(size.height())));
+    // H.264 and VP9 store colour at half resolution (4:2:0): both sides must be even.
+    if ((plan.format == Format::Mp4 || plan.format == Format::Webm) && (pixels.width() % 2 || pixels.height() % 2))
+        return QStringLiteral("%1: %2 needs an even number of pixels a side (%3x%4)%5")
+            .arg(window ? sizeName : QStringLiteral("--size %1x%2").arg(pixels.width()).arg(pixels.height()))
+            .arg(suffixOf(plan.format).toUpper())
+            .arg(pixels.width())
+            .arg(pixels.height())
+            .arg(window ? QStringLiteral("; resize the window by a pixel") : QString());
+    if (o.transparent && plan.format != Format::Png)
+        return QStringLiteral("--transparent is for PNG; %1 has no transparent background").arg(suffixOf(plan.format).toUpper());
+    plan.size = size;
+    return {};
+}
+
+// The film's clock and span: the error, or an empty string.
+QString checkTimes(const ExportOptions& o, const Plan& plan) {
+    using Factor = views::PlaybackClock::Factor;
+    const auto below = [](Factor a, Factor b) { return static_cast<Wide>(a.num) * b.den < static_cast<Wide>(b.num) * a.den; };
+    if (o.speed.num <= 0 || o.speed.den <= 0 || below(o.speed, ExportLimits::minSpeed) || below(ExportLimits::maxSpeed, o.speed))
+        return QStringLiteral("--speed %1: expected 1/1000000 to 1000 simulated seconds per second of film")
+            .arg(views::PlaybackClock::factorText(o.speed).mid(1));
+    if ((o.paced || !(o.speed == Factor{1, 1})) && !o.from)
+        return o.paced ? QStringLiteral("--paced goes with --from and --to") : QStringLiteral("--speed goes with --from and --to");
+    if (o.paced && !(o.speed == Factor{1, 1})) return QStringLiteral("--paced and --speed: a film is either paced or played at one speed");
+    if (o.from) {
+        if (*o.from < Time() || *o.from > *o.to)
+            return QStringLiteral("--from %1 --to %2: expected 0s <= --from <= --to").arg(duration(*o.from), duration(*o.to));
+        // Linear: refused before the run is made when there would be too many frames (rangeMoments).
+        if (!o.paced) {
+            const Wide a = static_cast<Wide>(1'000'000'000) * o.speed.num, b = static_cast<Wide>(plan.fps) * o.speed.den;
+            const Wide count = ((static_cast<Wide>((*o.to - *o.from).count()) + 1) * b + a - 1) / a;
+            if (count > ExportLimits::maxFrames) return tooManyFrames(o, plan.fps);
+        }
+    }
+    if (o.at && *o.at < Time()) return QStringLiteral("--at %1: expected 0s or later").arg(duration(*o.at));
+    return {};
+}
+
+// What is painted (view, chart, theme, clients) and where it goes: the error, or an empty string.
+QString checkViewAndOut(const ExportOptions& o, Plan& plan) {
+    const qsizetype viewIndex = exportViews().indexOf(o.view.toLower());
+    if (viewIndex < 0)
+        return QStringLiteral("--view %1: unknown view; expected %2").arg(o.view, exportViews().join(QStringLiteral(", ")));
+    plan.view = static_cast<View>(viewIndex);
+    const bool widget = plan.view == View::Charts || plan.view == View::Window;
+    if (plan.view == View::Charts && !qobject_cast<QApplication*>(QCoreApplication::instance()))
+        return QStringLiteral("--view %1 needs a QApplication (it paints widgets)").arg(o.view);
+    if (!o.chart.isEmpty() && plan.view != View::Charts)
+        return QStringLiteral("--chart %1: a chart is chosen with --view charts").arg(o.chart);
+    const std::optional<views::ChartsView::Chart> chart = chartNamed(o.chart.isEmpty() ? QStringLiteral("queues") : o.chart);
+    if (!chart) return QStringLiteral("--chart %1: unknown chart; expected %2").arg(o.chart, chartKeys().join(QStringLiteral(", ")));
+    plan.chart = *chart;
+    if (o.transparent && widget)
+        return QStringLiteral("--transparent is for --view stage, ladder or states; the %1 paints its own background").arg(o.view);
+    if (!views::Theme::names().contains(o.theme, Qt::CaseInsensitive))
+        return QStringLiteral("--theme %1: unknown theme; expected %2").arg(o.theme, views::Theme::names().join(QStringLiteral(", ")));
+    if (plan.view != View::Ladder && plan.view != View::States && !o.clients.empty())
+        return QStringLiteral("--client %1: connections are drawn by --view ladder or states; the %2 shows every client")
+            .arg(o.clients.front())
+            .arg(o.view);
+    if (plan.view == View::States && o.clients.size() > 1)
+        return QStringLiteral("--client %1: the state diagram follows one connection").arg(o.clients[1]);
+    // The window paints itself, and only a window can give the way to (ExportOptions::paintWindow): the
+    // command line opens none, and a window of its own would be a window's default layout, not the one
+    // the user sees (Export.h).
+    if (plan.view == View::Window && !o.paintWindow)
+        return QStringLiteral("--view window is the application's window as it is on screen, which the command line "
+                              "does not open; export it from the window (File › Export…), or give --view stage, ladder, "
+                              "states or charts");
+    if (plan.video && !ffmpegAvailable()) return ffmpegMissing(plan.format);
+
+    if (const QFileInfo parent(QFileInfo(QDir::cleanPath(QFileInfo(o.out).absoluteFilePath())).absolutePath()); !parent.isDir())
+        return cannotWrite(o.out, QStringLiteral("the folder %1 does not exist").arg(QDir::toNativeSeparators(parent.filePath())));
+    if (plan.sequence) {
+        const QFileInfo info(o.out);
+        if (info.exists() && !info.isDir())
+            return o.out + QStringLiteral(": exists and is not a folder; frames go into a new or empty folder");
+        if (info.isDir() && !QDir(o.out).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
+            return o.out + QStringLiteral(": the folder is not empty; frames go into a new or empty folder");
+    }
+    return {};
+}
+
+// Every option that can be checked before the run is read: the error, or an empty string.
+QString checkOptions(const ExportOptions& o, Plan& plan) {
+    if (!qobject_cast<QGuiApplication*>(QCoreApplication::instance()))
+        return QStringLiteral("export needs a QGuiApplication (painting text needs one)");
+    if (o.out.isEmpty()) return QStringLiteral("expected --out PATH");
+    if (QString refused = outIsTheInput(o.out, o.run ? o.run->path() : o.file); !refused.isEmpty()) return refused;
+    for (const auto check : {checkFormatAndMode, checkSize})
+        if (QString error = check(o, plan); !error.isEmpty()) return error;
+    if (QString error = checkTimes(o, plan); !error.isEmpty()) return error;
+    return checkViewAndOut(o, plan);
+}
+
+// The lesson's steps, one frame each at its moment (--steps, a handout): the error, or an empty string.
+QString stepFrames(const ExportOptions& o, const Plan& plan, Job& job) {
+    const ExportRun& run = *job.run;
+    const Lesson* lesson = run.lesson();
+    const char* option = plan.handout ? "--format handout" : "--steps";
+    if (!lesson) return run.path() + QStringLiteral(": %1 needs a lesson; this is a scenario, which has no steps").arg(QLatin1String(option));
+    if (lesson->steps.empty()) return run.path() + QStringLiteral(": %1: the lesson has no steps").arg(QLatin1String(option));
+    const std::size_t n = lesson->steps.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const Step& step = lesson->steps[i];
+        const Time t = run.stepTimes()[i];
+        if (t.isNever())
+            return QStringLiteral("%1:%2: step %3 never begins (its condition never holds), so it has no frame")
+                .arg(run.path())
+                .arg(step.place.line)
+                .arg(i + 1);
+        job.frames.push_back({t, numbered(QStringLiteral("step"), i + 1, n, 2, plan.format),
+                              o.plain ? views::StageRenderer::Emphasis{} : views::StageRenderer::Emphasis::of(step),
+                              static_cast<int>(i)});
+    }
+    return {};
+}
+
+// The job for a checked plan on a run that is ready: its clients and its frames. The error, or an
+// empty string.
+QString planJob(const ExportOptions& o, const Plan& plan, Job& job) {
+    const Simulation& sim = *job.sim;
+    const Time end = sim.history().end;
+    job.format = plan.format;
+    job.view = plan.view;
+    job.chart = plan.chart;
+    job.theme = views::Theme::byName(o.theme);
+    job.size = plan.size;
+    job.scale = o.scale;
+    job.transparent = o.transparent;
+    if (o.transparent) job.theme.background = Qt::transparent; // nothing under the drawing (paintImage)
+    const std::size_t clientCount = sim.history().clients.size();
+    for (const std::int64_t c : o.clients) {
+        if (c < 0 || static_cast<std::size_t>(c) >= clientCount)
+            return clientCount == 0 ? QStringLiteral("--client %1: the run has no clients").arg(c)
+                                    : QStringLiteral("--client %1: the run has %2 clients (0 to %3)").arg(c).arg(clientCount).arg(clientCount - 1);
+        job.clients.push_back(static_cast<std::uint32_t>(c));
+    }
+    if ((plan.view == View::Ladder || plan.view == View::States) && job.clients.empty() && clientCount > 0) job.clients.push_back(0);
+
+    const auto afterEnd = [&](const char* option, Time t) {
+        return QStringLiteral("%1 %2: after the end of the run (%3)").arg(QLatin1String(option), duration(t), duration(end));
+    };
+    // The emphasis the window's stage shows at t: the highlights and zoom of the lesson's step there.
+    const Lesson* lessonShown = o.plain ? nullptr : job.run->lesson();
+    const auto emphasisAt = [&](Time t) {
+        if (!lessonShown || lessonShown->steps.empty()) return views::StageRenderer::Emphasis{};
+        return views::StageRenderer::Emphasis::of(
+            lessonShown->steps[static_cast<std::size_t>(views::stepAtMoment(job.run->stepTimes(), t))]);
+    };
+    if (o.at) {
+        if (*o.at > end) return afterEnd("--at", *o.at);
+        job.frames.push_back({*o.at, {}, emphasisAt(*o.at)});
+        return {};
+    }
+    if (!o.from) return stepFrames(o, plan, job);
+    if (*o.to > end) return afterEnd("--to", *o.to);
+    const std::vector<Time> moments = rangeMoments(*o.from, *o.to, plan.fps, o.speed, o.paced, sim.history(), ExportLimits::maxFrames + 1);
+    if (moments.size() > ExportLimits::maxFrames) return tooManyFrames(o, plan.fps);
+    const std::size_t n = moments.size();
+    for (std::size_t k = 0; k < n; ++k)
+        job.frames.push_back({moments[k], numbered(QStringLiteral("frame"), k + 1, n, 5, plan.format), emphasisAt(moments[k])});
+    return {};
+}
+
+// What the frames are painted from: a chart or the window (one canvas, painting on the GUI thread), or
+// renderers (one per painting thread).
+std::vector<std::unique_ptr<Canvas>> canvasesFor(const ExportOptions& o, const Plan& plan, const Job& job, Progress& progress) {
+    std::vector<std::unique_ptr<Canvas>> canvases;
+    if (plan.view == View::Charts) {
+        canvases.push_back(std::make_unique<ChartsCanvas>(job, progress));
+    } else if (plan.view == View::Window) {
+        canvases.push_back(std::make_unique<WindowCanvas>(o.paintWindow, progress));
+    } else {
+        // The stage and ladder paint in parallel: one renderer per thread, all reading the one history.
+        const int ideal = std::max(1, QThread::idealThreadCount());
+        const int wanted = o.threads > 0 ? std::min(o.threads, ideal) : ideal;
+        const bool parallel = !o.at && (plan.sequence || plan.video);
+        const std::size_t count = parallel ? std::min<std::size_t>(static_cast<std::size_t>(wanted), job.frames.size()) : 1;
+        for (std::size_t k = 0; k < std::max<std::size_t>(count, 1); ++k) canvases.push_back(std::make_unique<RendererCanvas>(job));
+    }
+    return canvases;
+}
+
+// The run to paint: the options' (a copy simulated now, when it is not yet), or the file read. Null with
+// the errors.
+std::shared_ptr<const ExportRun> runFor(const ExportOptions& o, QStringList& errors) {
+    if (!o.run) return ExportRun::load(o.file, errors);
+    if (QString error = o.run->prepare(); !error.isEmpty()) {
+        errors << error;
+        return nullptr;
+    }
+    return o.run;
+}
+
 } // namespace
 
 ExportResult exportFrames(const ExportOptions& o) {
@@ -955,260 +1260,30 @@ ExportResult exportFrames(const ExportOptions& o) {
         result.errors << message;
         return result;
     };
-    if (!qobject_cast<QGuiApplication*>(QCoreApplication::instance()))
-        return fail(QStringLiteral("export needs a QGuiApplication (painting text needs one)"));
-
-    // ---- the options, before anything is read or written
-    if (o.out.isEmpty()) return fail(QStringLiteral("expected --out PATH"));
-    if (const QString refused = outIsTheInput(o.out, o.document ? o.document->path() : o.file); !refused.isEmpty())
-        return fail(refused);
-    std::optional<Format> format;
-    const QString extension = QFileInfo(o.out).suffix();
-    if (!o.format.isEmpty()) {
-        format = formatNamed(o.format);
-        if (!format)
-            return fail(QStringLiteral("--format %1: unknown format; expected %2").arg(o.format, exportFormats().join(QStringLiteral(", "))));
-    } else if (!(format = formatNamed(extension)) || *format == Format::Handout) {
-        if (o.at && !extension.isEmpty())
-            return fail(QStringLiteral("--out %1: cannot tell the format from .%2; name it .png, .svg or .pdf, or give "
-                                       "--format")
-                            .arg(o.out, extension));
-        format = Format::Png;
-    }
-    const bool handout = *format == Format::Handout;
-    const bool video = isVideo(*format);
-    // A handout is one page per step: --steps is what it means, so it need not be said.
-    const bool steps = o.steps || (handout && !o.at && !o.from && !o.to);
-    const int modes = int(o.at.has_value()) + int(o.from.has_value() || o.to.has_value()) + int(steps);
-    if (modes != 1) return fail(QStringLiteral("expected one of --at T, --from T --to T [--fps N], or --steps"));
-    if (handout && !steps) return fail(QStringLiteral("--format handout is one page per lesson step; it takes no --at, --from or --to"));
-    if (video && !o.from && !o.to)
-        return fail(QStringLiteral("--format %1 is a film of a span: give --from T --to T [--fps N]").arg(suffixOf(*format)));
-    if (o.from.has_value() != o.to.has_value())
-        return fail(o.from ? QStringLiteral("--from needs --to") : QStringLiteral("--to needs --from"));
-    if (o.fps && !o.from) return fail(QStringLiteral("--fps goes with --from and --to"));
-    const int fps = o.fps.value_or(ExportLimits::defaultFps);
-    if (fps < 1 || fps > ExportLimits::maxFps)
-        return fail(QStringLiteral("--fps %1: expected 1 to %2 frames per second").arg(fps).arg(ExportLimits::maxFps));
-    // GIF delays are counted in hundredths of a second: faster than 50 frames a second players slow down.
-    if (*format == Format::Gif && fps > 50)
-        return fail(QStringLiteral("--fps %1: a GIF plays at most 50 frames per second").arg(fps));
-    // A smaller picture is a smaller --size: the layout adapts to it, where scaling it down would not.
-    if (!(o.scale >= 1 && o.scale <= 4))
-        return fail(QStringLiteral("--scale %1: expected 1 to 4 pixels per point (for a smaller picture, give a smaller --size)").arg(o.scale));
-    if (o.scale != 1 && !isRaster(*format))
-        return fail(QStringLiteral("--scale is for PNG and video frames; %1 is drawn in vectors, sharp at any size").arg(suffixOf(*format).toUpper()));
-    // The window's own window is exported at its size (Export.h): that is the size to check.
-    const bool windowAsItIs = o.window && o.view.compare(QLatin1String("window"), Qt::CaseInsensitive) == 0;
-    const QSize size = windowAsItIs ? o.window->size() : o.size;
-    const QString sizeName = windowAsItIs ? QStringLiteral("the window's size %1x%2").arg(size.width()).arg(size.height())
-                                          : QStringLiteral("--size %1x%2").arg(size.width()).arg(size.height());
-    const auto side = [&o](int points) { return static_cast<std::int64_t>(std::llround(points * o.scale)); };
-    if (size.width() < 1 || size.height() < 1 || side(size.width()) > ExportLimits::maxSide ||
-        side(size.height()) > ExportLimits::maxSide)
-        return fail(QStringLiteral("%1%2: expected 1 to %3 pixels a side")
-                        .arg(sizeName)
-                        .arg(o.scale != 1 ? QStringLiteral(" at --scale %1").arg(o.scale) : QString())
-                        .arg(ExportLimits::maxSide));
-    const QSize pixels(static_cast<int>(side(size.width())), static_cast<int>(side(size.height())));
-    // H.264 and VP9 store colour at half resolution (4:2:0): both sides must be even.
-    if ((*format == Format::Mp4 || *format == Format::Webm) && (pixels.width() % 2 || pixels.height() % 2))
-        return fail(QStringLiteral("%1: %2 needs an even number of pixels a side (%3x%4)%5")
-                        .arg(windowAsItIs ? sizeName : QStringLiteral("--size %1x%2").arg(pixels.width()).arg(pixels.height()))
-                        .arg(suffixOf(*format).toUpper())
-                        .arg(pixels.width())
-                        .arg(pixels.height())
-                        .arg(windowAsItIs ? QStringLiteral("; resize the window by a pixel") : QString()));
-    if (o.transparent && *format != Format::Png)
-        return fail(QStringLiteral("--transparent is for PNG; %1 has no transparent background").arg(suffixOf(*format).toUpper()));
-    using Factor = views::PlaybackClock::Factor;
-    const auto below = [](Factor a, Factor b) { return static_cast<Wide>(a.num) * b.den < static_cast<Wide>(b.num) * a.den; };
-    if (o.speed.num <= 0 || o.speed.den <= 0 || below(o.speed, ExportLimits::minSpeed) || below(ExportLimits::maxSpeed, o.speed))
-        return fail(QStringLiteral("--speed %1: expected 1/1000000 to 1000 simulated seconds per second of film")
-                        .arg(views::PlaybackClock::factorText(o.speed).mid(1)));
-    if ((o.paced || !(o.speed == Factor{1, 1})) && !o.from)
-        return fail(o.paced ? QStringLiteral("--paced goes with --from and --to") : QStringLiteral("--speed goes with --from and --to"));
-    if (o.paced && !(o.speed == Factor{1, 1}))
-        return fail(QStringLiteral("--paced and --speed: a film is either paced or played at one speed"));
-    const auto tooMany = [&] {
-        return QStringLiteral("--from %1 --to %2 at %3 frames/s: more than %4 frames; export a shorter span, fewer frames "
-                              "per second or a faster --speed")
-            .arg(duration(*o.from), duration(*o.to))
-            .arg(fps)
-            .arg(ExportLimits::maxFrames);
-    };
-    if (o.from) {
-        if (*o.from < Time() || *o.from > *o.to)
-            return fail(QStringLiteral("--from %1 --to %2: expected 0s <= --from <= --to").arg(duration(*o.from), duration(*o.to)));
-        // Linear: refused before the run is made when there would be too many frames (rangeMoments).
-        if (!o.paced) {
-            const Wide a = static_cast<Wide>(1'000'000'000) * o.speed.num, b = static_cast<Wide>(fps) * o.speed.den;
-            const Wide count = ((static_cast<Wide>((*o.to - *o.from).count()) + 1) * b + a - 1) / a;
-            if (count > ExportLimits::maxFrames) return fail(tooMany());
-        }
-    }
-    if (o.at && *o.at < Time()) return fail(QStringLiteral("--at %1: expected 0s or later").arg(duration(*o.at)));
-
-    const qsizetype viewIndex = exportViews().indexOf(o.view.toLower());
-    if (viewIndex < 0)
-        return fail(QStringLiteral("--view %1: unknown view; expected %2").arg(o.view, exportViews().join(QStringLiteral(", "))));
-    const auto view = static_cast<View>(viewIndex);
-    const bool widget = view == View::Charts || view == View::Window;
-    if (widget && !qobject_cast<QApplication*>(QCoreApplication::instance()))
-        return fail(QStringLiteral("--view %1 needs a QApplication (it paints widgets)").arg(o.view));
-    if (!o.chart.isEmpty() && view != View::Charts)
-        return fail(QStringLiteral("--chart %1: a chart is chosen with --view charts").arg(o.chart));
-    const std::optional<views::ChartsView::Chart> chart = chartNamed(o.chart.isEmpty() ? QStringLiteral("queues") : o.chart);
-    if (!chart)
-        return fail(QStringLiteral("--chart %1: unknown chart; expected %2").arg(o.chart, chartKeys().join(QStringLiteral(", "))));
-    if (o.transparent && widget)
-        return fail(QStringLiteral("--transparent is for --view stage, ladder or states; the %1 paints its own background").arg(o.view));
-    if (!views::Theme::names().contains(o.theme, Qt::CaseInsensitive))
-        return fail(QStringLiteral("--theme %1: unknown theme; expected %2").arg(o.theme, views::Theme::names().join(QStringLiteral(", "))));
-    if (view != View::Ladder && view != View::States && !o.clients.empty())
-        return fail(QStringLiteral("--client %1: connections are drawn by --view ladder or states; the %2 shows every client")
-                        .arg(o.clients.front())
-                        .arg(o.view));
-    if (view == View::States && o.clients.size() > 1)
-        return fail(QStringLiteral("--client %1: the state diagram follows one connection").arg(o.clients[1]));
-    if (video && !ffmpegAvailable()) return fail(ffmpegMissing(*format));
-
-    const bool sequence = !o.at && isSequence(*format);
-    if (const QFileInfo parent(QFileInfo(QDir::cleanPath(QFileInfo(o.out).absoluteFilePath())).absolutePath()); !parent.isDir())
-        return fail(cannotWrite(o.out, QStringLiteral("the folder %1 does not exist").arg(QDir::toNativeSeparators(parent.filePath()))));
-    if (sequence) {
-        const QFileInfo info(o.out);
-        if (info.exists() && !info.isDir())
-            return fail(o.out + QStringLiteral(": exists and is not a folder; frames go into a new or empty folder"));
-        if (info.isDir() && !QDir(o.out).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
-            return fail(o.out + QStringLiteral(": the folder is not empty; frames go into a new or empty folder"));
-    }
-
-    // ---- the run
-    views::SimulationDocument ownDoc;
-    const views::SimulationDocument* doc = o.document;
-    const QString file = doc ? doc->path() : o.file;
-    if (!doc) {
-        if (const QStringList errors = ownDoc.load(o.file); !errors.isEmpty()) {
-            result.errors = errors;
-            return result;
-        }
-        doc = &ownDoc;
-    } else if (!doc->isLoaded()) {
-        return fail(QStringLiteral("nothing to export: no run is loaded"));
-    }
-    const Simulation& sim = doc->simulation();
-    const Time end = doc->end();
-
+    Plan plan;
+    if (QString error = checkOptions(o, plan); !error.isEmpty()) return fail(error);
     Job job;
-    job.doc = doc;
-    job.sim = &sim;
-    job.format = *format;
-    job.view = view;
-    job.chart = *chart;
-    job.theme = views::Theme::byName(o.theme);
-    job.size = size;
-    job.scale = o.scale;
-    job.transparent = o.transparent;
-    if (o.transparent) job.theme.background = Qt::transparent; // nothing under the drawing (paintImage)
-    const std::size_t clientCount = sim.history().clients.size();
-    for (const std::int64_t c : o.clients) {
-        if (c < 0 || static_cast<std::size_t>(c) >= clientCount)
-            return fail(clientCount == 0 ? QStringLiteral("--client %1: the run has no clients").arg(c)
-                                         : QStringLiteral("--client %1: the run has %2 clients (0 to %3)")
-                                               .arg(c)
-                                               .arg(clientCount)
-                                               .arg(clientCount - 1));
-        job.clients.push_back(static_cast<std::uint32_t>(c));
-    }
-    if ((view == View::Ladder || view == View::States) && job.clients.empty() && clientCount > 0) job.clients.push_back(0);
-
-    const auto afterEnd = [&](const char* option, Time t) {
-        return QStringLiteral("%1 %2: after the end of the run (%3)").arg(QLatin1String(option), duration(t), duration(end));
-    };
-    // The emphasis the window's stage shows at t: the highlights and zoom of the lesson's step there.
-    const Lesson* lessonShown = o.plain ? nullptr : doc->lesson();
-    const auto emphasisAt = [&](Time t) {
-        if (!lessonShown || lessonShown->steps.empty()) return views::StageRenderer::Emphasis{};
-        return views::StageRenderer::Emphasis::of(
-            lessonShown->steps[static_cast<std::size_t>(views::stepAtMoment(doc->stepTimes(), t))]);
-    };
-    if (o.at) {
-        if (*o.at > end) return fail(afterEnd("--at", *o.at));
-        job.frames.push_back({*o.at, {}, emphasisAt(*o.at)});
-    } else if (o.from) {
-        if (*o.to > end) return fail(afterEnd("--to", *o.to));
-        const std::vector<Time> moments =
-            rangeMoments(*o.from, *o.to, fps, o.speed, o.paced, sim.history(), ExportLimits::maxFrames + 1);
-        if (moments.size() > ExportLimits::maxFrames) return fail(tooMany());
-        const std::size_t n = moments.size();
-        for (std::size_t k = 0; k < n; ++k)
-            job.frames.push_back({moments[k], numbered(QStringLiteral("frame"), k + 1, n, 5, *format), emphasisAt(moments[k])});
-    } else {
-        const Lesson* lesson = doc->lesson();
-        const char* option = handout ? "--format handout" : "--steps";
-        if (!lesson)
-            return fail(file + QStringLiteral(": %1 needs a lesson; this is a scenario, which has no steps").arg(QLatin1String(option)));
-        if (lesson->steps.empty()) return fail(file + QStringLiteral(": %1: the lesson has no steps").arg(QLatin1String(option)));
-        const std::size_t n = lesson->steps.size();
-        for (std::size_t i = 0; i < n; ++i) {
-            const Step& step = lesson->steps[i];
-            const Time t = doc->stepTimes()[i];
-            if (t.isNever())
-                return fail(QStringLiteral("%1:%2: step %3 never begins (its condition never holds), so it has no frame")
-                                .arg(file)
-                                .arg(step.place.line)
-                                .arg(i + 1));
-            job.frames.push_back({t, numbered(QStringLiteral("step"), i + 1, n, 2, *format),
-                                  o.plain ? views::StageRenderer::Emphasis{} : views::StageRenderer::Emphasis::of(step),
-                                  static_cast<int>(i)});
-        }
-    }
+    job.run = runFor(o, result.errors);
+    if (!job.run) return result;
+    job.sim = &job.run->simulation();
+    if (QString error = planJob(o, plan, job); !error.isEmpty()) return fail(error);
     views::loadBundledFonts(); // the same pixels on every machine (Fonts.h)
 
-    // ---- what the frames are painted from
-    std::vector<std::unique_ptr<Canvas>> owned;
-    OwnWindow ownWindow;
-    std::function<void()> restoreWindow;
-    if (view == View::Charts) {
-        owned.push_back(std::make_unique<ChartsCanvas>(job));
-    } else if (view == View::Window) {
-        if (o.window) {
-            // The window as it is: its size is the frame's (checked above), and its playhead goes back
-            // where it was.
-            const Time before = doc->playhead();
-            restoreWindow = [&o, before] { if (o.seekWindow) o.seekWindow(before); };
-            owned.push_back(std::make_unique<WindowCanvas>(o.window, o.seekWindow ? o.seekWindow : [](Time) {}));
-        } else {
-            if (const QString error = ownWindow.open(job, file); !error.isEmpty()) return fail(error);
-            MainWindow* w = ownWindow.window();
-            owned.push_back(std::make_unique<WindowCanvas>(w, [w](Time t) { w->document()->setPlayhead(t); }));
-        }
-    } else {
-        // The stage and ladder paint in parallel: one renderer per thread, all reading the one history.
-        const int ideal = std::max(1, QThread::idealThreadCount());
-        const int wanted = o.threads > 0 ? std::min(o.threads, ideal) : ideal;
-        const bool parallel = !o.at && (sequence || video);
-        const std::size_t count = parallel ? std::min<std::size_t>(static_cast<std::size_t>(wanted), job.frames.size()) : 1;
-        for (std::size_t k = 0; k < std::max<std::size_t>(count, 1); ++k) owned.push_back(std::make_unique<RendererCanvas>(job));
-    }
+    Progress progress(o, job.frames.size());
+    const std::vector<std::unique_ptr<Canvas>> owned = canvasesFor(o, plan, job, progress);
     std::vector<Canvas*> canvases;
     for (const auto& c : owned) canvases.push_back(c.get());
-
-    // ---- the frames
-    Progress progress(o, job.frames.size());
     QString error;
-    if (handout)
+    if (plan.handout)
         error = writeHandout(o, job, *canvases.front(), progress);
-    else if (*format == Format::Pdf)
+    else if (plan.format == Format::Pdf)
         error = writePdf(o, job, *canvases.front(), progress);
-    else if (video)
-        error = writeVideo(o, job, fps, canvases, progress);
-    else if (sequence)
+    else if (plan.video)
+        error = writeVideo(o, job, plan.fps, canvases, progress);
+    else if (plan.sequence)
         error = writeSequence(o, job, canvases, progress);
     else
         error = writeSingle(o, job, *canvases.front());
-    if (restoreWindow) restoreWindow();
     // Ctrl+C reaches ffmpeg too, which may stop first: the cause is still the cancel, not ffmpeg.
     if (!error.isEmpty() && error != kCancelled && progress.cancelled()) error = kCancelled;
     if (!error.isEmpty()) {
@@ -1307,6 +1382,99 @@ bool ffmpegAvailable() { return !QStandardPaths::findExecutable(QStringLiteral("
 bool writesFolder(const QString& format, bool oneFrame) {
     const std::optional<Format> f = formatNamed(format);
     return !oneFrame && f && isSequence(*f);
+}
+
+// ---- the run
+
+ExportRun::~ExportRun() = default;
+
+std::shared_ptr<const ExportRun> ExportRun::load(const QString& file, QStringList& errors) {
+    // The one guarded way in, as the window's (a FIFO or a device refused unread, UTF-16 decoded, a
+    // screenful of errors).
+    const FileReadResult read = readLessonOrScenarioFile(file.toStdString());
+    if (!read.errors.empty()) {
+        for (const std::string& line : read.errorLines()) errors << QString::fromStdString(line);
+        return nullptr;
+    }
+    std::shared_ptr<ExportRun> run(new ExportRun);
+    run->path_ = file;
+    if (read.lesson) {
+        LessonRun lesson(*read.lesson);
+        run->stepTimes_ = lesson.stepTimes();
+        run->lesson_ = lesson.lesson();
+        run->sim_ = lesson.takeSimulation();
+    } else {
+        run->sim_ = std::make_unique<Simulation>(*read.scenario);
+        run->sim_->run();
+    }
+    std::call_once(run->simulated_, [] {}); // made whole: prepare() has nothing to do
+    return run;
+}
+
+std::shared_ptr<const ExportRun> ExportRun::copyOf(const views::SimulationDocument& document) {
+    if (!document.isLoaded()) return nullptr;
+    const Simulation& sim = document.simulation();
+    std::shared_ptr<ExportRun> run(new ExportRun);
+    run->path_ = document.path();
+    if (const Lesson* lesson = document.lesson()) run->lesson_ = *lesson;
+    run->stepTimes_ = document.stepTimes();
+    run->expected_ = Expected{sim.scenario(), sim.eventLimit(), sim.eventsProcessed(), sim.history().end, sim.stopped().has_value()};
+    return run;
+}
+
+QString ExportRun::prepare() const {
+    std::call_once(simulated_, [this] {
+        const Expected& e = *expected_;
+        auto sim = std::make_unique<Simulation>(e.scenario);
+        sim->setEventLimit(e.eventLimit);
+        sim->run();
+        // A run is repeatable (DESIGN.md point 1); only the budget of work, renewed in the window at
+        // each change, can end a copy elsewhere. Then the copy is not what the window shows: say so.
+        if (sim->eventsProcessed() != e.events || sim->history().end != e.end || sim->stopped().has_value() != e.stopped) {
+            error_ = QStringLiteral("the window's run could not be repeated for the export (%1); save the changes in the "
+                                    "lesson file and export that")
+                         .arg(sim->stopped() ? QString::fromStdString(*sim->stopped())
+                                             : QStringLiteral("it ended at %1, the window's at %2")
+                                                   .arg(duration(sim->history().end), duration(e.end)));
+            return;
+        }
+        sim_ = std::move(sim);
+    });
+    return error_;
+}
+
+// ---- the job on a thread of its own
+
+ExportJob::ExportJob(ExportOptions options, QObject* parent) : QObject(parent), options_(std::move(options)) {}
+
+ExportJob::~ExportJob() {
+    cancel();
+    if (thread_.joinable()) thread_.join();
+}
+
+void ExportJob::start() {
+    if (running_) return;
+    running_ = true;
+    cancelled_ = false;
+    if (thread_.joinable()) thread_.join(); // the last run's, already over
+    views::loadBundledFonts(); // here, once, before any thread paints text
+    ExportOptions o = options_;
+    // Reported on the job's thread, heard on this one: queued calls, dropped once the job is gone.
+    o.advanced = [this](int done, int total) {
+        QMetaObject::invokeMethod(this, [this, done, total] { emit advanced(done, total); }, Qt::QueuedConnection);
+    };
+    o.cancelled = [this] { return cancelled_.load(); };
+    thread_ = std::thread([this, o = std::move(o)] {
+        const ExportResult result = exportFrames(o);
+        QMetaObject::invokeMethod(
+            this,
+            [this, result] {
+                if (thread_.joinable()) thread_.join(); // it has returned from exportFrames: at once
+                running_ = false;
+                emit finished(result);
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 } // namespace backlog::app

@@ -2,9 +2,10 @@
 // a video (GIF, MP4, WebM through ffmpeg), or a PDF handout with one page per lesson step, painted by the
 // same renderers as the window (DESIGN.md point 5), so an exported frame is exactly what the class saw.
 //
-// One function does the work for the command line and the tests: exportFrames() takes the options as
-// values (times, sizes) and returns what went wrong as messages. Checking the options is its job too,
-// so every caller refuses the same bad input with the same words.
+// One function does the work for the command line, the dialog and the tests: exportFrames() takes the
+// options as values (times, sizes) and returns what went wrong as messages. Checking the options is its
+// job too, so every caller refuses the same bad input with the same words. It opens no window, runs no
+// event loop and changes no process-wide setting: it paints (history, t) from an ExportRun it shares.
 //
 // Frames are independent, so PNG and SVG frames are painted in parallel, one renderer per thread (the
 // renderers keep caches: StageRenderer.h). A PDF is one file drawn page after page, so it is painted on
@@ -13,26 +14,38 @@
 // once every frame is on disk. A video is encoded into a temporary sibling file that is renamed at the
 // end. Cancelling (ExportOptions::cancelled) leaves nothing behind either.
 //
-// The stage and the ladder are painted by renderers, in parallel. The charts and the whole window are
-// widgets: they are painted on the calling thread, which must then be a QApplication's GUI thread.
+// The charts are Qt Charts widgets, which live on the GUI thread: called from another thread, the export
+// hands each chart frame to the GUI thread as a queued call and waits for it, so the window goes on
+// answering between two frames. The whole window is painted by the window itself, through
+// ExportOptions::paintWindow (the dialog's), in the same way; the command line has no window to paint.
+//
+// ExportJob runs an export on a thread of its own, for the dialog: the window answers while it runs.
 #pragma once
 
 #include "views/document/PlaybackClock.h"
 #include "model/core/Time.h"
+#include "model/lesson/Lesson.h"
+#include "model/scenario/Scenario.h"
 
+#include <QObject>
 #include <QSize>
 #include <QString>
 #include <QStringList>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
-class QWidget;
+class QPainter;
 
 namespace backlog {
 class History;
+class Simulation;
 }
 
 namespace backlog::views {
@@ -41,11 +54,57 @@ class SimulationDocument;
 
 namespace backlog::app {
 
+// The run an export paints: a simulated run with its lesson, shared (std::shared_ptr) by every export
+// and painting thread that reads it and changed by none, so it lives as long as the last of them
+// whatever the window does meanwhile (a change at the playhead, another file opened).
+class ExportRun {
+public:
+    // Reads and simulates a scenario or lesson file (a lesson: its steps placed on the run and their
+    // changes applied, as in the window). Null, with the file's errors (FILE:LINE:COL: …), when it cannot.
+    static std::shared_ptr<const ExportRun> load(const QString& file, QStringList& errors);
+    // The window's run as it is now, with the changes made there. The document's run is the window's and
+    // changes under the user's hand, so the export gets a run of its own: the document's scenario with
+    // every change made so far, simulated again by prepare() on the export's thread (a change at t gives
+    // the run that the scenario with the change from the start gives: tst_properties,
+    // changeAt_matchesFreshRunWithEvent). Cheap: nothing is simulated here. Null when nothing is loaded.
+    static std::shared_ptr<const ExportRun> copyOf(const views::SimulationDocument& document);
+
+    ExportRun(const ExportRun&) = delete;
+    ExportRun& operator=(const ExportRun&) = delete;
+    ~ExportRun();
+
+    // Simulates a copy, once (other threads asking meanwhile wait for it and share it). The error when
+    // the copy is not the window's run (it would reach a limit of the work a run may do elsewhere).
+    QString prepare() const;
+    // After prepare() has returned no error.
+    const Simulation& simulation() const { return *sim_; }
+    const Lesson* lesson() const { return lesson_ ? &*lesson_ : nullptr; }
+    const std::vector<Time>& stepTimes() const { return stepTimes_; }
+    const QString& path() const { return path_; }
+
+private:
+    ExportRun() = default;
+    // What a copy must come to, to be the window's run.
+    struct Expected {
+        Scenario scenario;
+        std::uint64_t eventLimit = 0;
+        std::uint64_t events = 0;
+        Time end;
+        bool stopped = false;
+    };
+    std::optional<Lesson> lesson_;
+    std::vector<Time> stepTimes_;
+    QString path_;
+    std::optional<Expected> expected_; // a copy, until simulated
+    mutable std::once_flag simulated_;
+    mutable std::unique_ptr<Simulation> sim_;
+    mutable QString error_;
+};
+
 struct ExportOptions {
     QString file; // a scenario or a lesson (lessons run with their steps' changes, as in the window)
-    // Or the window's run as it is (with the changes made in the window): then `file` is not read.
-    // Not owned; must outlive the export and not change during it.
-    const views::SimulationDocument* document = nullptr;
+    // Or a run already made (the window's: ExportRun::copyOf): then `file` is not read.
+    std::shared_ptr<const ExportRun> run;
     QString out;  // a file for one frame, a PDF, a handout or a video; a folder for a PNG or SVG sequence
 
     // Exactly one of: `at` (one frame); `from` and `to` with `fps` (a film of from..to at `fps`
@@ -75,10 +134,11 @@ struct ExportOptions {
     QString chart;                           // --view charts: a chart's key (chartKeys()); empty: queues
     QString theme = QStringLiteral("light"); // a Theme::names() entry
     std::vector<std::int64_t> clients;       // the ladder's connections, the state diagram's one; empty: client 0
-    // --view window from the window itself: that window, and how to move its playhead (the export
-    // puts it back where it was). Unset: the export builds its own window (needs a QApplication).
-    QWidget* window = nullptr;
-    std::function<void(Time)> seekWindow;
+    // --view window: the window paints itself at a moment into the painter, at `windowSize` points (the
+    // frame's size), on the GUI thread; an error (it was closed, its run changed) stops the export. The
+    // window owns it (the dialog); without it --view window is refused: the command line has no window.
+    std::function<QString(QPainter&, Time)> paintWindow;
+    QSize windowSize;
 
     int threads = 0; // painting threads, at most QThread::idealThreadCount(); 0: that many
     // Lines of progress for a sequence (at most one a second, then a summary), on the calling thread.
@@ -86,8 +146,9 @@ struct ExportOptions {
     // After frames are done (done of total), on the calling thread, at most every 50 ms and at the end:
     // for a progress bar.
     std::function<void(int done, int total)> advanced;
-    // Asked on the calling thread at least every 100 ms; true stops the export, which then leaves
-    // nothing behind and reports ExportResult::cancelled.
+    // Asked on the calling thread at least every 100 ms, also while it waits for the GUI thread to paint
+    // a chart or the window; true stops the export, which then leaves nothing behind and reports
+    // ExportResult::cancelled.
     std::function<bool()> cancelled;
 };
 
@@ -118,8 +179,9 @@ std::vector<Time> rangeMoments(Time from, Time to, int fps, views::PlaybackClock
 // "1/1000", "0.001", "2": a speed as the command line takes it; nullopt when it is not one.
 std::optional<views::PlaybackClock::Factor> parseSpeed(const QString& text);
 
-// Needs a QGuiApplication (text is painted), a QApplication for --view charts and window; loads the
-// bundled fonts itself.
+// Needs a QGuiApplication (text is painted), a QApplication for --view charts; loads the bundled fonts
+// itself. May be called on any thread; --view charts and window then need the GUI thread's event loop
+// to be running (their frames are painted there, one queued call each).
 //
 // A write that fails (a full disk, a quota, an I/O error) is an error that names the system's reason
 // ("PATH: cannot write: No space left on device"): every write, the PDF's end, every commit and ffmpeg's
@@ -141,5 +203,33 @@ bool ffmpegAvailable();
 // What an export of `format` and `view` writes: true for a folder of numbered frames (a PNG or SVG range
 // or steps), false for a single file.
 bool writesFolder(const QString& format, bool oneFrame);
+
+// An export on a thread of its own (exportFrames()), for the window: the GUI thread goes on with its
+// events, and hears of the export through signals. Cancelling is heard between frames; destroying the
+// job cancels it and waits for its thread (never for the GUI thread: a frame queued for the GUI thread
+// and not yet painted is dropped by a cancel). The options' `advanced` and `cancelled` are the job's.
+class ExportJob final : public QObject {
+    Q_OBJECT
+public:
+    explicit ExportJob(ExportOptions options, QObject* parent = nullptr);
+    ~ExportJob() override;
+    ExportJob(const ExportJob&) = delete;
+    ExportJob& operator=(const ExportJob&) = delete;
+
+    void start();
+    void cancel() { cancelled_ = true; }
+    bool isRunning() const { return running_; }
+    const ExportOptions& options() const { return options_; }
+
+signals:
+    void advanced(int done, int total);
+    void finished(const backlog::app::ExportResult& result); // the thread has ended
+
+private:
+    ExportOptions options_;
+    std::thread thread_;
+    std::atomic<bool> cancelled_{false};
+    bool running_ = false;
+};
 
 } // namespace backlog::app

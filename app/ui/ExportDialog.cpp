@@ -38,6 +38,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 namespace backlog::app {
 
@@ -94,6 +95,13 @@ void enableItem(QComboBox* combo, int index, bool enabled, const QString& whyNot
     item->setToolTip(enabled ? QString() : whyNot);
 }
 
+// A row that is a layout gets no buddy from the form: its label is given one, so Alt+letter works.
+QLabel* labelFor(QWidget* parent, const QString& text, QWidget* buddy) {
+    auto* label = new QLabel(text, parent);
+    label->setBuddy(buddy);
+    return label;
+}
+
 bool itemEnabled(const QComboBox* combo, int index) {
     const auto* model = qobject_cast<const QStandardItemModel*>(combo->model());
     return !model || (model->item(index) && model->item(index)->isEnabled());
@@ -117,17 +125,31 @@ ExportDialog::ExportDialog(views::SimulationDocument* document, QWidget* window,
         // A lesson saved in an editor is read again by the window: the range and the steps follow it.
         connect(doc_, &views::SimulationDocument::loaded, this, &ExportDialog::documentChanged);
         connect(doc_, &views::SimulationDocument::historyChanged, this, &ExportDialog::documentChanged);
+        // The window answers while the dialog is open: "this moment" follows its playhead.
+        connect(doc_, &views::SimulationDocument::playheadChanged, this, &ExportDialog::playheadChanged);
     }
 }
 
-ExportDialog::~ExportDialog() = default;
+// The jobs first, while the dialog they report to is whole: each cancels and waits for its thread.
+ExportDialog::~ExportDialog() {
+    delete exportJob_.data();
+    delete previewJob_.data();
+}
 
 void ExportDialog::buildForm() {
     form_ = new QWidget(this);
     auto* formLayout = new QFormLayout(form_);
     formLayout->setContentsMargins(0, 0, 0, 0);
     formLayout->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+    buildWhat(formLayout);
+    buildFormatAndView(formLayout);
+    buildLook(formLayout);
+    buildOutput(formLayout);
+    buildBelowTheForm();
+    connectForm();
+}
 
+void ExportDialog::buildWhat(QFormLayout* formLayout) {
     // What: the moment at the playhead, a span of the run, or the lesson's steps.
     auto* what = new QWidget(form_);
     auto* whatLayout = new QGridLayout(what);
@@ -190,7 +212,9 @@ void ExportDialog::buildForm() {
     whatLayout->addWidget(steps_, 2, 0, 1, 2);
     whatLayout->setColumnStretch(1, 1);
     formLayout->addRow(tr("What:"), what);
+}
 
+void ExportDialog::buildFormatAndView(QFormLayout* formLayout) {
     format_ = new QComboBox(form_);
     format_->setObjectName(QStringLiteral("format"));
     const auto formatLabel = [this](const QString& f) {
@@ -230,14 +254,10 @@ void ExportDialog::buildForm() {
     chartLabel_->setBuddy(chart_);
     viewRow->addWidget(chartLabel_);
     viewRow->addWidget(chart_, 1);
-    // A row that is a layout gets no buddy from the form: its label is given one, so Alt+letter works.
-    const auto labelFor = [this](const QString& text, QWidget* buddy) {
-        auto* label = new QLabel(text, form_);
-        label->setBuddy(buddy);
-        return label;
-    };
-    formLayout->addRow(labelFor(tr("&View:"), view_), viewRow);
+    formLayout->addRow(labelFor(form_, tr("&View:"), view_), viewRow);
+}
 
+void ExportDialog::buildLook(QFormLayout* formLayout) {
     theme_ = new QComboBox(form_);
     theme_->setObjectName(QStringLiteral("theme"));
     for (const QString& name : views::Theme::names()) {
@@ -271,12 +291,12 @@ void ExportDialog::buildForm() {
     sizeRow->addWidget(height_);
     sizeRow->addWidget(sizePreset_);
     sizeRow->addStretch(1);
-    formLayout->addRow(labelFor(tr("Si&ze:"), width_), sizeRow);
+    formLayout->addRow(labelFor(form_, tr("Si&ze:"), width_), sizeRow);
     auto* scaleRow = new QHBoxLayout;
     scaleRow->addWidget(scale_);
     scaleRow->addWidget(pixels_);
     scaleRow->addStretch(1);
-    formLayout->addRow(labelFor(tr("Sc&ale:"), scale_), scaleRow);
+    formLayout->addRow(labelFor(form_, tr("Sc&ale:"), scale_), scaleRow);
 
     transparent_ = new QCheckBox(tr("&Transparent background (for slides with their own)"), form_);
     transparent_->setObjectName(QStringLiteral("transparent"));
@@ -284,7 +304,9 @@ void ExportDialog::buildForm() {
     emphasis_ = new QCheckBox(tr("The lesson step's &highlights and zoom, as the window shows them"), form_);
     emphasis_->setObjectName(QStringLiteral("emphasis"));
     formLayout->addRow(QString(), emphasis_);
+}
 
+void ExportDialog::buildOutput(QFormLayout* formLayout) {
     out_ = new QLineEdit(form_);
     out_->setObjectName(QStringLiteral("out"));
     out_->setClearButtonEnabled(true);
@@ -293,8 +315,11 @@ void ExportDialog::buildForm() {
     auto* outRow = new QHBoxLayout;
     outRow->addWidget(out_, 1);
     outRow->addWidget(browse_);
-    formLayout->addRow(labelFor(tr("Save t&o:"), out_), outRow);
+    formLayout->addRow(labelFor(form_, tr("Save t&o:"), out_), outRow);
+}
 
+// The preview beside the form, and under both the progress, the result and the buttons.
+void ExportDialog::buildBelowTheForm() {
     // The preview beside the form: the first frame, as the engine paints it.
     preview_ = new QLabel(this);
     preview_->setObjectName(QStringLiteral("preview"));
@@ -361,7 +386,9 @@ void ExportDialog::buildForm() {
     layout->addWidget(status_);
     layout->addWidget(error_);
     layout->addLayout(buttonRow);
+}
 
+void ExportDialog::connectForm() {
     connect(whatGroup_, &QButtonGroup::idToggled, this, [this](int, bool checked) {
         if (checked) whatChanged();
     });
@@ -476,7 +503,11 @@ void ExportDialog::saveSettings() const {
 
 // A run was loaded or cut: what the form offers follows it (the span of the run, whether it has steps).
 void ExportDialog::documentChanged() {
-    if (exporting_) return; // the window's export moving the playhead is no change of run
+    // An export paints its own copy of the run, whatever the window does; the form follows when it ends.
+    if (exporting_) {
+        documentChangedMeanwhile_ = true;
+        return;
+    }
     const views::SimulationDocument* doc = run();
     const Lesson* lesson = doc ? doc->lesson() : nullptr;
     const Time end = doc ? doc->end() : Time();
@@ -568,6 +599,11 @@ void ExportDialog::updateForm() {
     }
     // The remembered format may be one this machine or this run cannot write.
     if (!itemEnabled(format_, format_->currentIndex())) format_->setCurrentIndex(format_->findData(QStringLiteral("png")));
+    // The window view is painted by the window: a dialog without one (a test's) cannot offer it.
+    if (const int windowItem = view_->findData(QStringLiteral("window")); windowItem >= 0) {
+        enableItem(view_, windowItem, !window_.isNull(), tr("needs the window, which paints itself"));
+        if (!itemEnabled(view_, view_->currentIndex())) view_->setCurrentIndex(view_->findData(QStringLiteral("stage")));
+    }
 
     const QString f = format();
     const bool range = what() == What::Range;
@@ -648,10 +684,55 @@ void ExportDialog::setLadderConnections(std::vector<std::int64_t> clients) {
     schedulePreview();
 }
 
+void ExportDialog::playheadChanged() {
+    if (exporting_ || updating_ || !run()) return;
+    const views::SimulationDocument* doc = run();
+    moment_->setText(tr("This &moment (at %1 s, the playhead)").arg(seconds(std::min(doc->playhead(), doc->end()))));
+    if (what() == What::Moment) schedulePreview();
+}
+
+// The window's run as the export's own copy (ExportRun::copyOf), one for each state of the run: made
+// when the run has changed since the last, and shared by the previews and the exports of that state.
+std::shared_ptr<const ExportRun> ExportDialog::exportRun() const {
+    const views::SimulationDocument* doc = run();
+    if (!doc) return nullptr;
+    if (!runCopy_ || runCopyRevision_ != doc->revision()) {
+        runCopy_ = ExportRun::copyOf(*doc);
+        runCopyRevision_ = doc->revision();
+    }
+    return runCopy_;
+}
+
+// How the window view is painted: by the window itself, on the GUI thread, at the frame's moment, its
+// playhead put back before anything else happens (the user may be dragging it). The window must still
+// show the run the export started with, at the size it started with: otherwise the export stops.
+std::function<QString(QPainter&, Time)> ExportDialog::windowPainter() const {
+    const views::SimulationDocument* doc = run();
+    QWidget* window = window_.data();
+    if (!doc || !window) return {};
+    return [window = QPointer<QWidget>(window), document = doc_, seek = seekWindow_, revision = doc->revision(),
+            size = window->size()](QPainter& p, Time t) -> QString {
+        QWidget* w = window.data();
+        views::SimulationDocument* d = document.data();
+        if (!w || !d) return tr("the window was closed during the export");
+        if (d->revision() != revision)
+            return tr("the window's run changed during the export (a change or another file); export the window again");
+        if (w->size() != size) return tr("the window was resized during the export; export it again at its new size");
+        const Time before = d->playhead();
+        if (seek) seek(t);
+        // The views follow the playhead at once, but their layouts (a label's new text) are requests
+        // posted to the event queue: those alone are delivered first, so the picture is laid out.
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        w->render(&p, QPoint(), QRegion(), QWidget::DrawWindowBackground | QWidget::DrawChildren);
+        if (seek) seek(before);
+        return {};
+    };
+}
+
 ExportOptions ExportDialog::options() const {
     ExportOptions o;
     const views::SimulationDocument* doc = run();
-    o.document = doc;
+    o.run = exportRun();
     o.out = out_->text().trimmed();
     switch (what()) {
     case What::Moment: o.at = doc ? std::min(doc->playhead(), doc->end()) : Time(); break;
@@ -677,8 +758,8 @@ ExportOptions ExportDialog::options() const {
     if (o.view == QLatin1String("ladder")) o.clients = clients_;
     if (o.view == QLatin1String("states") && !clients_.empty()) o.clients = {clients_.front()};
     if (o.view == QLatin1String("window") && window_) {
-        o.window = window_;
-        o.seekWindow = seekWindow_;
+        o.paintWindow = windowPainter();
+        o.windowSize = frameSize();
     }
     return o;
 }
@@ -767,15 +848,19 @@ void ExportDialog::schedulePreview() {
 }
 
 // The first frame through the engine itself (a one-frame PNG in a temporary folder), so the preview
-// cannot drift from what is exported.
+// cannot drift from what is exported; painted on a thread of its own like an export, so the first one
+// (which simulates the run's copy) does not hold up the window.
 void ExportDialog::paintPreview() {
     const views::SimulationDocument* doc = run();
     if (exporting_ || !doc) return;
-    QTemporaryDir dir;
-    if (!dir.isValid()) return;
+    if (const ExportJob* running = previewJob_.data(); running != nullptr && running->isRunning()) {
+        previewAgain_ = true; // the form changed meanwhile: once more when this one is done
+        return;
+    }
+    auto dir = std::make_unique<QTemporaryDir>();
+    if (!dir->isValid()) return;
     ExportOptions o = options();
-    const QString path = dir.filePath(QStringLiteral("preview.png"));
-    o.out = path;
+    o.out = dir->filePath(QStringLiteral("preview.png"));
     o.format = QStringLiteral("png");
     o.transparent = canBeTransparent() && transparent_->isChecked();
     const Time first = what() == What::Range ? fromTime()
@@ -795,14 +880,31 @@ void ExportDialog::paintPreview() {
     // One pixel per point, shrunk here: the engine's fractional scales (below 1) do not shrink the
     // frame yet, they crop it. A 1920×1080 frame costs a few tens of milliseconds, once the form settles.
     o.scale = 1.0;
+    if (ExportJob* over = previewJob_.data(); over != nullptr) over->deleteLater(); // its thread has ended
+    previewDir_ = std::move(dir);
+    previewAgain_ = false;
+    auto* job = new ExportJob(std::move(o), this);
+    previewJob_ = job;
+    connect(job, &ExportJob::finished, this, &ExportDialog::previewPainted);
+    job->start();
+}
+
+void ExportDialog::previewPainted(const ExportResult& r) {
+    const ExportJob* job = previewJob_.data();
+    const QString path = job != nullptr ? job->options().out : QString();
+    const bool transparent = job != nullptr && job->options().transparent;
+    QImage image;
+    if (r.ok() && !path.isEmpty()) image.load(path);
+    previewDir_.reset();
+    if (previewAgain_ || exporting_) {
+        if (!exporting_) schedulePreview();
+        return;
+    }
     const qreal dpr = devicePixelRatioF();
     const QSizeF box = QSizeF(kPreviewBox) * dpr;
-    const ExportResult r = exportFrames(o);
-    QImage image;
-    if (r.ok()) image.load(path);
     if (image.isNull()) {
         preview_->setPixmap({});
-        preview_->setText(r.ok() ? tr("No preview") : tr("No preview: %1").arg(r.errors.value(0)));
+        preview_->setText(r.ok() || r.cancelled ? tr("No preview") : tr("No preview: %1").arg(r.errors.value(0)));
         emit previewUpdated();
         return;
     }
@@ -810,7 +912,7 @@ void ExportDialog::paintPreview() {
         image = image.scaled(box.toSize(), Qt::KeepAspectRatio, Qt::SmoothTransformation);
     image.setDevicePixelRatio(dpr);
     preview_->setText({});
-    preview_->setPixmap(o.transparent ? overCheckerboard(image) : QPixmap::fromImage(image));
+    preview_->setPixmap(transparent ? overCheckerboard(image) : QPixmap::fromImage(image));
     emit previewUpdated();
 }
 
@@ -823,7 +925,6 @@ void ExportDialog::setExporting(bool on) {
     cancel_->setEnabled(on);
     if (on) {
         previewTimer_->stop();
-        cancelRequested_ = false;
         progress_->setRange(0, 0); // busy until the engine says how many frames there are
         progress_->setFormat(tr("%v of %m frames"));
         status_->setText(tr("Exporting…"));
@@ -844,7 +945,7 @@ void ExportDialog::startExport() {
         return;
     }
     // Never over the file being exported (by any spelling or link): refused before asking to replace it.
-    if (const QString refused = outIsTheInput(o.out, o.document != nullptr ? o.document->path() : QString()); !refused.isEmpty()) {
+    if (const QString refused = outIsTheInput(o.out, o.run != nullptr ? o.run->path() : QString()); !refused.isEmpty()) {
         ExportResult result;
         result.errors << refused;
         lastResult_ = result;
@@ -861,23 +962,33 @@ void ExportDialog::startExport() {
         if (answer != QMessageBox::Yes) return;
     }
     saveSettings();
-    // The engine runs here, on the GUI thread, and calls back at least every 100 ms: processing events
-    // there keeps the dialog painted and lets Cancel (or closing the dialog) be heard.
-    o.advanced = [this](int done, int total) {
+    setExporting(true);
+    // On a thread of its own, from the run's copy: the window answers meanwhile (its playhead may move,
+    // its run may change), and the export paints the run as it was when it started.
+    // The last export's, over (its signal may still be on the stack).
+    if (ExportJob* over = exportJob_.data(); over != nullptr) over->deleteLater();
+    auto* job = new ExportJob(std::move(o), this);
+    exportJob_ = job;
+    connect(job, &ExportJob::advanced, this, [this](int done, int total) {
+        if (!exporting_) return;
         progress_->setRange(0, std::max(1, total));
         progress_->setValue(std::min(done, std::max(1, total)));
         emit progressed(done, total);
-        QCoreApplication::processEvents();
-    };
-    o.cancelled = [this] {
-        QCoreApplication::processEvents();
-        return cancelRequested_;
-    };
-    setExporting(true);
-    const ExportResult result = exportFrames(o);
+    });
+    connect(job, &ExportJob::finished, this, &ExportDialog::exportDone);
+    job->start();
+}
+
+void ExportDialog::exportDone(const ExportResult& result) {
+    const ExportJob* job = exportJob_.data();
+    const QString out = job != nullptr ? job->options().out : QString();
     setExporting(false);
     lastResult_ = result;
-    showResult(result, o.out);
+    showResult(result, out);
+    if (documentChangedMeanwhile_) {
+        documentChangedMeanwhile_ = false;
+        documentChanged();
+    }
     if (closeAfterExport_) {
         closeAfterExport_ = false;
         QDialog::reject();
@@ -886,7 +997,7 @@ void ExportDialog::startExport() {
 
 void ExportDialog::cancelExport() {
     if (!exporting_) return;
-    cancelRequested_ = true;
+    if (ExportJob* job = exportJob_.data()) job->cancel();
     cancel_->setEnabled(false);
     status_->setText(tr("Cancelling…"));
 }
@@ -925,8 +1036,8 @@ void ExportDialog::showResult(const ExportResult& result, const QString& out) {
     schedulePreview();
 }
 
-// Closing while the engine is on the stack would delete what it calls back into: it cancels instead,
-// and the dialog closes once the engine has returned.
+// Closing while exporting cancels, and the dialog closes once the export has stopped and said so (the
+// status line is not lost to a dialog that has gone).
 void ExportDialog::closeEvent(QCloseEvent* event) {
     if (exporting_) {
         closeAfterExport_ = true;

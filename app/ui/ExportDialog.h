@@ -1,11 +1,11 @@
 // File › Export…: the window's run written as frames, a video or a handout, through the same engine as
 // `backlog export` (Export.h), so a frame from the dialog is exactly what the command line would write.
 //
-// The export runs on the GUI thread (the charts and the window are widgets, and the document must not
-// change under it): the engine calls back every few tens of milliseconds, and the dialog lets Qt process
-// events there, so the progress bar moves and Cancel is heard. While it runs the form is disabled, the
-// window behind is blocked (the dialog is window-modal), and closing the dialog only cancels — the
-// dialog cannot go away with the engine still on the stack.
+// The export runs on a thread of its own (ExportJob), from a copy of the window's run (ExportRun::copyOf)
+// made when it starts: the window answers meanwhile — its playhead may be dragged, its run changed or
+// another file opened — and the export still paints the run as it was. The progress bar follows the
+// job's signals and Cancel stops it between frames. While it runs the form is disabled; closing the
+// dialog cancels, and the dialog closes once the export has stopped. The preview is painted the same way.
 #pragma once
 
 #include "app/export/Export.h"
@@ -18,11 +18,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 class QButtonGroup;
 class QCheckBox;
 class QComboBox;
+class QFormLayout;
+class QPainter;
+class QTemporaryDir;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -41,8 +45,8 @@ public:
     enum class What { Moment, Range, Steps };
 
     // `document` is the window's run (it must be loaded). `window` and `seekWindow` let the "Window"
-    // view paint the window itself at other moments (ExportOptions::window); without them that view
-    // builds its own window.
+    // view paint the window itself at other moments (ExportOptions::paintWindow); without them that view
+    // is refused, as on the command line.
     ExportDialog(views::SimulationDocument* document, QWidget* window, std::function<void(Time)> seekWindow,
                  QWidget* parent = nullptr);
     ~ExportDialog() override;
@@ -50,7 +54,8 @@ public:
     // The connections the ladder view draws (the window's selected ones); empty: the engine's default.
     void setLadderConnections(std::vector<std::int64_t> clients);
 
-    // What the form asks for, as the engine's options (without the callbacks).
+    // What the form asks for, as the engine's options: the copy of the window's run for its present
+    // state, and for the window view the window's own painter (without the progress callbacks).
     ExportOptions options() const;
     bool isExporting() const { return exporting_; }
     // The result of the last export (empty before the first).
@@ -59,13 +64,13 @@ public:
     QPixmap preview() const;
 
 public slots:
-    // Runs the export the form describes; returns when it is done, failed or cancelled.
+    // Starts the export the form describes; exportFinished() says when it is done, failed or cancelled.
     void startExport();
     // Asks a running export to stop (it then leaves nothing behind).
     void cancelExport();
 
 signals:
-    void progressed(int done, int total); // from inside the export, after the bar moved
+    void progressed(int done, int total); // while the export runs, after the bar moved
     void exportFinished(bool ok);         // after the status or error line is shown
     void previewUpdated();
 
@@ -75,9 +80,16 @@ protected:
 
 private:
     void buildForm();
+    void buildWhat(QFormLayout* formLayout);
+    void buildFormatAndView(QFormLayout* formLayout);
+    void buildLook(QFormLayout* formLayout);
+    void buildOutput(QFormLayout* formLayout);
+    void buildBelowTheForm();
+    void connectForm();
     void restoreSettings();
     void saveSettings() const;
     void documentChanged();
+    void playheadChanged();
     void whatChanged();
     void formatChanged();
     void updateForm();
@@ -86,6 +98,10 @@ private:
     void browse();
     void schedulePreview();
     void paintPreview();
+    void previewPainted(const ExportResult& result);
+    void exportDone(const ExportResult& result);
+    std::shared_ptr<const ExportRun> exportRun() const;
+    std::function<QString(QPainter&, Time)> windowPainter() const;
     void setExporting(bool on);
     void showResult(const ExportResult& result, const QString& out);
     // The window's run when it holds one, else nullptr (the document may go away with the window).
@@ -141,11 +157,18 @@ private:
     bool pathEdited_ = false;     // the user typed or chose the path: keep it, only change its extension
     bool pathConfirmed_ = false;  // chosen in the file dialog, which already asked about replacing it
     bool exporting_ = false;
-    bool cancelRequested_ = false;
     bool closeAfterExport_ = false;
+    bool documentChangedMeanwhile_ = false; // the form follows the run once the export has ended
+    bool previewAgain_ = false;             // the form changed while the preview was being painted
     bool updating_ = false;
     QString lastOut_;
     ExportResult lastResult_;
+    QPointer<ExportJob> exportJob_;
+    QPointer<ExportJob> previewJob_;
+    std::unique_ptr<QTemporaryDir> previewDir_; // where the preview job writes its frame
+    // The copy of the window's run that exports and previews paint, and the run's revision it copies.
+    mutable std::shared_ptr<const ExportRun> runCopy_;
+    mutable std::uint64_t runCopyRevision_ = 0;
 };
 
 } // namespace backlog::app

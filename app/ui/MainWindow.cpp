@@ -370,7 +370,7 @@ void MainWindow::present() {
 }
 
 MainWindow::~MainWindow() {
-    // The export dialog is a child whose destroyed() is connected to this window (lessonFileChanged):
+    // The export dialog is a child whose export paints this window (the window view) until it stops:
     // deleted here, while this is still a MainWindow, not later from QWidget's destructor.
     delete exportDialog_.data();
 }
@@ -384,17 +384,16 @@ void MainWindow::showExportDialog() {
         exportDialog_->activateWindow();
         return;
     }
-    // The export reads the run as it is: the playhead must not move under it (the dialog is
-    // window-modal, so nothing else in the window can move it meanwhile).
+    // "This moment" is where the playhead stands: it stays there unless the user moves it. The dialog is
+    // not modal: an export paints a copy of the run on a thread of its own, and the window answers.
     player_->pause();
     auto* dialog = new ExportDialog(doc_, this, [this](Time t) { doc_->setPlayhead(t); }, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setWindowModality(Qt::WindowModal);
     // The ladder exports the connections the window's ladder shows.
     const std::vector<std::uint32_t>& connections = selection_->connections();
     dialog->setLadderConnections(std::vector<std::int64_t>(connections.begin(), connections.end()));
     exportDialog_ = dialog;
-    dialog->open();
+    dialog->show();
 }
 
 bool MainWindow::isStartPageShown() const { return centre_->currentWidget() == startPage_; }
@@ -500,19 +499,6 @@ void MainWindow::setLessonFileMissing(bool missing) {
 void MainWindow::lessonFileChanged() {
     const QString path = doc_->path();
     if (!lesson_->isActive() || path.isEmpty()) return;
-    // An export paints from the run that is loaded now, on other threads: a reload would free it under
-    // them. The file is read again once the export has finished.
-    if (ExportDialog* exporting = exportDialog_.data(); exporting != nullptr && exporting->isExporting()) {
-        if (!reloadAfterExport_) {
-            reloadAfterExport_ = true;
-            connect(exporting, &ExportDialog::exportFinished, this, [this] {
-                reloadAfterExport_ = false;
-                lessonFileChanged();
-            }, Qt::SingleShotConnection);
-            connect(exporting, &QObject::destroyed, this, [this] { reloadAfterExport_ = false; });
-        }
-        return;
-    }
     if (!QFileInfo::exists(path)) {
         // In the middle of an editor's rename, or deleted: look again shortly, then say so and wait for it.
         QTimer::singleShot(500, this, [this, path] {

@@ -64,8 +64,6 @@ public:
     // Paints every view in a theme (Theme::names()); `remember`: also the theme the next start uses
     // (an export's own window does not touch the user's choice).
     void applyTheme(const QString& name, bool remember = true);
-    // The lesson file changed during an export and is read again when it ends.
-    bool isReloadWaitingForExport() const { return reloadAfterExport_; }
     // The open lesson's file was deleted or moved away: the lesson stays, and comes back with the file.
     bool isLessonFileMissing() const { return lessonFileMissing_; }
 
@@ -125,7 +123,6 @@ private:
     bool reloading_ = false;
     bool lessonFileMissing_ = false;
     QByteArray dockStateBeforeStartPage_;
-    bool reloadAfterExport_ = false; // the lesson file changed while an export was running
     QPointer<PresenterWindow> presenter_;
     QPointer<ExportDialog> exportDialog_;
     QLabel* timeLabel_;

@@ -1,8 +1,11 @@
 // `backlog export` through the function the command line calls: a frame is exactly what the renderers
 // paint, lesson steps carry their emphasis, SVG and PDF are valid, the same options give the same bytes
 // (whatever the number of threads), bad options are refused before anything is written, and a failed
-// export leaves nothing behind.
+// export leaves nothing behind. And the export without a window (issue 12): a job on its own thread
+// writes what the calling thread would, from its own copy of the window's run, and the command line
+// makes no window at all.
 #include "app/export/Export.h"
+#include "app/cli/CommandLine.h"
 
 #include "views/widgets/ChartsView.h"
 #include "model/history/History.h"
@@ -17,8 +20,12 @@
 #include "views/render/Theme.h"
 #include "tests/common/ViewTest.h"
 
+#include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QMainWindow>
+#include <QSignalSpy>
+#include <QThread>
 #include <QImage>
 #include <QPainter>
 #include <QProcess>
@@ -29,8 +36,10 @@
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QWidget>
 
+#include <algorithm>
 #include <memory>
 
 using namespace backlog;
@@ -84,6 +93,14 @@ private slots:
     void aFullDiskFailsTheCommandLine();
     void theOutputIsNeverTheInput_data();
     void theOutputIsNeverTheInput();
+
+    // Issue 12: export without the window.
+    void aCopyOfTheWindowsRunIsThatRun();
+    void aJobPaintsOnItsThreadAndTheChartsOnTheGuiThread_data();
+    void aJobPaintsOnItsThreadAndTheChartsOnTheGuiThread();
+    void aJobIsCancelledByItsDestructor();
+    void theWindowIsPaintedByTheWindowOnTheGuiThread();
+    void theCommandLineOpensNoWindow();
     void cleanup();
 
 private:
@@ -702,7 +719,7 @@ void TestExport::theWindowsOwnRunIsExported() {
     doc.setPlayhead(Time::ms(1));
     QCOMPARE(doc.change(QStringLiteral("server.backlog"), QStringLiteral("8")), QString());
     ExportOptions o = options(QString(), dir.filePath(QStringLiteral("changed.png")));
-    o.document = &doc;
+    o.run = app::ExportRun::copyOf(doc);
     o.at = Time::ms(50);
     const ExportResult r = exportFrames(o);
     QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
@@ -745,25 +762,16 @@ void TestExport::theChartsAndTheWindowAreExported() {
     QVERIFY(exportFrames(chart).ok());
     QVERIFY(QSvgRenderer(chart.out).isValid());
 
-    // The whole window: its default layout at the frame's size, the same bytes every time, and the
-    // user's settings untouched (the export's window keeps its settings elsewhere).
-    const QString themeBefore = QSettings().value(QStringLiteral("view/theme")).toString();
+    // The whole window is the window's to paint (ExportOptions::paintWindow): the command line has none,
+    // and says so instead of opening one.
     ExportOptions window = options(kTwoQueues, dir.filePath(QStringLiteral("w1.png")));
     window.at = Time::ms(10);
     window.view = QStringLiteral("window");
-    window.theme = QStringLiteral("dark");
-    window.size = QSize(1280, 720);
     r = exportFrames(window);
-    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
-    written = loaded(window.out);
-    QCOMPARE(written.size(), QSize(1280, 720));
-    ExportOptions again = window;
-    again.out = dir.filePath(QStringLiteral("w2.png"));
-    QVERIFY(exportFrames(again).ok());
-    QCOMPARE(readAll(again.out), readAll(window.out));
-    QCOMPARE(QSettings().value(QStringLiteral("view/theme")).toString(), themeBefore);
-    // Dark: the window's background is the dark theme's panel colour, not the light default.
-    QVERIFY(qGray(written.pixel(written.width() / 2, written.height() - 5)) < 128);
+    QCOMPARE(r.errors.size(), 1);
+    QVERIFY2(r.errors.front().startsWith(QStringLiteral("--view window is the application's window as it is on screen")),
+             qPrintable(r.errors.front()));
+    QVERIFY(!QFileInfo::exists(window.out));
 }
 
 void TestExport::aHandoutHasAPagePerStepWithItsWords() {
@@ -998,27 +1006,16 @@ void TestExport::aWindowsSizeIsCheckedLikeAnyOther() {
     QVERIFY(doc.load(kBurst).isEmpty());
     // The window's own window is exported at its size: an odd width cannot be an MP4, and says so
     // before ffmpeg is asked.
-    QWidget window;
-    window.resize(641, 360);
     ExportOptions o = options(QString(), dir.filePath(QStringLiteral("film.mp4")));
-    o.document = &doc;
+    o.run = app::ExportRun::copyOf(doc);
     o.view = QStringLiteral("window");
-    o.window = &window;
-    o.seekWindow = [](Time) {};
+    o.windowSize = QSize(641, 360);
+    o.paintWindow = [](QPainter&, Time) { return QString(); };
     o.from = Time();
     o.to = Time::ms(100);
     ExportResult r = exportFrames(o);
     QCOMPARE(r.errors, QStringList{QStringLiteral("the window's size 641x360: MP4 needs an even number of pixels a side "
                                                   "(641x360); resize the window by a pixel")});
-    // A window built for the export cannot be smaller than its docks allow: refused, not cut off.
-    ExportOptions small = options(kTwoQueues, dir.filePath(QStringLiteral("small.png")));
-    small.view = QStringLiteral("window");
-    small.size = QSize(320, 200);
-    small.at = Time::ms(1);
-    r = exportFrames(small);
-    QCOMPARE(r.errors.size(), 1);
-    QVERIFY2(r.errors.front().startsWith(QStringLiteral("--size 320x200: the window is at least ")), qPrintable(r.errors.front()));
-    QVERIFY(r.errors.front().endsWith(QStringLiteral("; give a larger --size")));
     QVERIFY(QDir(dir.path()).isEmpty());
 }
 
@@ -1035,7 +1032,6 @@ void TestExport::exportedFramesMatchTheirGoldenImages_data() {
     QTest::newRow("queue chart") << "export-chart-queues" << kBurst << "charts" << "queues" << "light" << qint64(2000) << QSize(960, 540);
     QTest::newRow("drops chart, dark") << "export-chart-drops" << kBurst << "charts" << "drops" << "dark" << qint64(60000) << QSize(960, 540);
     QTest::newRow("latency histogram") << "export-chart-latency" << kBurst << "charts" << "latency" << "light" << qint64(200000) << QSize(960, 540);
-    QTest::newRow("window, projector") << "export-window" << kTwoQueues << "window" << "" << "projector" << qint64(2) << QSize(1280, 720);
 }
 
 void TestExport::exportedFramesMatchTheirGoldenImages() {
@@ -1288,7 +1284,7 @@ void TestExport::theOutputIsNeverTheInput() {
     if (document) {
         QVERIFY(doc.load(lesson).isEmpty());
         o.file.clear();
-        o.document = &doc;
+        o.run = app::ExportRun::copyOf(doc);
     }
     for (const QString& item : set.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
         if (item.startsWith(QLatin1String("format="))) {
@@ -1321,6 +1317,189 @@ void TestExport::theOutputIsNeverTheInput() {
         const ExportResult ok = exportFrames(other);
         QVERIFY2(ok.ok(), qPrintable(ok.errors.join('\n')));
     }
+}
+
+// The window's run changes under the user's hand; the export's copy is the run as it was when it was
+// taken, simulated again on its own (a lesson with its steps' changes and a change made in the window).
+void TestExport::aCopyOfTheWindowsRunIsThatRun() {
+    QTemporaryDir dir;
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kTwoQueues).isEmpty());
+    doc.setPlayhead(Time::ms(3));
+    QCOMPARE(doc.change(QStringLiteral("server.backlog"), QStringLiteral("1")), QString());
+    const std::shared_ptr<const app::ExportRun> copy = app::ExportRun::copyOf(doc);
+    QVERIFY(copy);
+    QCOMPARE(copy->path(), kTwoQueues);
+    QCOMPARE(copy->stepTimes(), doc.stepTimes());
+    QVERIFY(copy->lesson() && doc.lesson() && copy->lesson()->title == doc.lesson()->title);
+    const QImage before = stage(doc, Time::ms(10), QSize(800, 450), views::Theme::light());
+    // The window goes on: another change, then another file. The copy is still the run it was.
+    doc.setPlayhead(Time::ms(1));
+    QCOMPARE(doc.change(QStringLiteral("server.backlog"), QStringLiteral("64")), QString());
+    QVERIFY(doc.load(kBurst).isEmpty());
+    QCOMPARE(copy->prepare(), QString());
+    QCOMPARE(copy->prepare(), QString()); // once
+    ExportOptions o = options(QString(), dir.filePath(QStringLiteral("copy.png")));
+    o.run = copy;
+    o.at = Time::ms(10);
+    o.plain = true;
+    const ExportResult r = exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    QVERIFY(loaded(o.out) == before);
+}
+
+void TestExport::aJobPaintsOnItsThreadAndTheChartsOnTheGuiThread_data() {
+    QTest::addColumn<QString>("view");
+    QTest::addColumn<QString>("format");
+    QTest::newRow("stage, png") << "stage" << "png";
+    QTest::newRow("charts, png") << "charts" << "png";
+    QTest::newRow("charts, pdf") << "charts" << "pdf";
+    QTest::newRow("ladder, handout") << "ladder" << "handout";
+}
+
+// An ExportJob writes the same bytes as the export on the calling thread, while this thread goes on
+// with its events (the charts' frames are among them: painted here, one queued call each).
+void TestExport::aJobPaintsOnItsThreadAndTheChartsOnTheGuiThread() {
+    QFETCH(QString, view);
+    QFETCH(QString, format);
+    QTemporaryDir dir;
+    const bool handout = format == QLatin1String("handout");
+    const QString name = handout || format == QLatin1String("pdf") ? QStringLiteral("out.pdf") : QStringLiteral("frames");
+    ExportOptions o = options(kTwoQueues, dir.filePath(QStringLiteral("here-") + name));
+    o.view = view;
+    o.format = format;
+    if (!handout) {
+        o.from = Time();
+        o.to = Time::ms(16);
+        o.fps = 240;
+    }
+    const ExportResult here = exportFrames(o);
+    QVERIFY2(here.ok(), qPrintable(here.errors.join('\n')));
+
+    o.out = dir.filePath(QStringLiteral("job-") + name);
+    app::ExportJob job(o);
+    QSignalSpy finished(&job, &app::ExportJob::finished);
+    QSignalSpy advanced(&job, &app::ExportJob::advanced);
+    int ticks = 0; // the GUI thread's own events, served during the job
+    QTimer tick;
+    connect(&tick, &QTimer::timeout, &tick, [&ticks] { ++ticks; });
+    tick.start(1);
+    job.start();
+    QVERIFY(job.isRunning());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
+    tick.stop();
+    QVERIFY(!job.isRunning());
+    const auto result = finished.front().front().value<app::ExportResult>();
+    QVERIFY2(result.ok(), qPrintable(result.errors.join('\n')));
+    QCOMPARE(result.frames, here.frames);
+    QVERIFY(!advanced.isEmpty());
+    QVERIFY(ticks > 0);
+    if (QFileInfo(o.out).isDir()) {
+        const QStringList frames = QDir(o.out).entryList(QDir::Files, QDir::Name);
+        QCOMPARE(frames, QDir(dir.filePath(QStringLiteral("here-") + name)).entryList(QDir::Files, QDir::Name));
+        for (const QString& f : frames)
+            QVERIFY2(readAll(QDir(o.out).filePath(f)) == readAll(dir.filePath(QStringLiteral("here-") + name + QLatin1Char('/') + f)),
+                     qPrintable(f));
+    } else {
+        // A PDF holds its date of making: the pages are compared, not the bytes.
+        QCOMPARE(pageCount(readAll(o.out)), pageCount(readAll(dir.filePath(QStringLiteral("here-") + name))));
+    }
+}
+
+// Destroying a running job stops it and waits for its thread, even with a chart's frame waiting for
+// this (busy) thread: nothing is left behind.
+void TestExport::aJobIsCancelledByItsDestructor() {
+    QTemporaryDir dir;
+    ExportOptions o = options(kBurst, dir.filePath(QStringLiteral("frames")));
+    o.view = QStringLiteral("charts");
+    o.from = Time();
+    o.to = Time::s(10);
+    o.fps = 30;
+    {
+        app::ExportJob job(o);
+        QSignalSpy advanced(&job, &app::ExportJob::advanced);
+        job.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!advanced.isEmpty(), 60000);
+    } // this thread is busy here: the job's next chart frame waits for it, and is dropped
+    QVERIFY(!QFileInfo::exists(o.out));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList());
+}
+
+// --view window: the window paints itself, on the GUI thread, whichever thread exports; its error stops
+// the export, which leaves nothing behind.
+void TestExport::theWindowIsPaintedByTheWindowOnTheGuiThread() {
+    QTemporaryDir dir;
+    ExportOptions o = options(kTwoQueues, dir.filePath(QStringLiteral("frames")));
+    o.view = QStringLiteral("window");
+    o.windowSize = QSize(320, 200);
+    o.from = Time();
+    o.to = Time::ms(16);
+    o.fps = 240;
+    std::vector<Time> painted;
+    bool onGuiThread = true;
+    o.paintWindow = [&](QPainter& p, Time t) {
+        onGuiThread = onGuiThread && QThread::currentThread() == qApp->thread();
+        painted.push_back(t);
+        p.fillRect(QRect(0, 0, 320, 200), QColor(0x20, 0x40, 0x60));
+        return QString();
+    };
+    app::ExportJob job(o);
+    QSignalSpy finished(&job, &app::ExportJob::finished);
+    job.start();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
+    auto result = finished.front().front().value<app::ExportResult>();
+    QVERIFY2(result.ok(), qPrintable(result.errors.join('\n')));
+    QVERIFY(onGuiThread);
+    QCOMPARE(painted.size(), std::size_t(4)); // 0, 4.2, 8.3 and 12.5 ms
+    QCOMPARE(painted.back(), Time::us(12500));
+    const QStringList frames = QDir(o.out).entryList(QDir::Files, QDir::Name);
+    QCOMPARE(frames.size(), 4);
+    QCOMPARE(QImage(QDir(o.out).filePath(frames.front())).size(), QSize(320, 200));
+    QCOMPARE(QImage(QDir(o.out).filePath(frames.front())).pixel(5, 5), qRgb(0x20, 0x40, 0x60));
+
+    // The window's error (it was closed, its run changed) is the export's.
+    o.out = dir.filePath(QStringLiteral("again"));
+    o.paintWindow = [](QPainter&, Time) { return QStringLiteral("the window was closed during the export"); };
+    app::ExportJob failing(o);
+    QSignalSpy failed(&failing, &app::ExportJob::finished);
+    failing.start();
+    QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 60000);
+    result = failed.front().front().value<app::ExportResult>();
+    QCOMPARE(result.errors, QStringList{QStringLiteral("the window was closed during the export")});
+    QVERIFY(!QFileInfo::exists(o.out));
+}
+
+// `backlog export` paints every view without a window of the application's: no QMainWindow is made
+// (each would be seen here, by its first event), and --view window is refused with what to do instead.
+void TestExport::theCommandLineOpensNoWindow() {
+    struct MainWindowWatch : QObject {
+        bool seen = false;
+        bool eventFilter(QObject* watched, QEvent* event) override {
+            if (qobject_cast<QMainWindow*>(watched)) seen = true;
+            return QObject::eventFilter(watched, event);
+        }
+    } watch;
+    qApp->installEventFilter(&watch);
+    QTemporaryDir dir;
+    for (const QString& view : {QStringLiteral("stage"), QStringLiteral("ladder"), QStringLiteral("states"), QStringLiteral("charts")}) {
+        const QString out = dir.filePath(view + QStringLiteral(".png"));
+        const int status = app::runCommand({QStringLiteral("backlog"), QStringLiteral("export"), kTwoQueues, QStringLiteral("--out"), out,
+                                            QStringLiteral("--at"), QStringLiteral("10ms"), QStringLiteral("--view"), view,
+                                            QStringLiteral("--size"), QStringLiteral("640x360")});
+        QCOMPARE(status, 0);
+        QVERIFY(QFileInfo::exists(out));
+    }
+    const QString out = dir.filePath(QStringLiteral("window.png"));
+    const int status = app::runCommand({QStringLiteral("backlog"), QStringLiteral("export"), kTwoQueues, QStringLiteral("--out"), out,
+                                        QStringLiteral("--at"), QStringLiteral("10ms"), QStringLiteral("--view"), QStringLiteral("window")});
+    QCOMPARE(status, 2);
+    QVERIFY(!QFileInfo::exists(out));
+    qApp->removeEventFilter(&watch);
+    QVERIFY(!watch.seen);
+    // Not even linked in: the export's library does not depend on the window's (app/export/CMakeLists.txt).
+    QVERIFY(QApplication::topLevelWidgets().isEmpty() ||
+            std::none_of(QApplication::topLevelWidgets().cbegin(), QApplication::topLevelWidgets().cend(),
+                         [](const QWidget* w) { return qobject_cast<const QMainWindow*>(w) != nullptr; }));
 }
 
 QTEST_MAIN(TestExport)

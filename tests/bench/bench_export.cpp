@@ -8,7 +8,9 @@
 //   (b) one frame's encoding alone, with Qt's PNG writer (libpng + zlib) and with app::encodePng
 //       (libdeflate), and what the PNG filters Sub and Up would do to the deflate stream's size;
 //   (c) SVG frames and PDF pages of the same span, in ms per frame;
-//   (d) an MP4 of 0–2 s when ffmpeg is installed (H.264 is the bound there, not the painting).
+//   (d) an MP4 of 0–2 s when ffmpeg is installed (H.264 is the bound there, not the painting);
+//   (e) the PNG sequence of (a) as the window's dialog runs it: an ExportJob on a thread of its own
+//       while this thread serves its event loop, from a copy of a document's run (simulated again).
 // Figures only: a benchmark never fails.
 //
 //   bench_export [repetitions]     (default 5)
@@ -22,6 +24,7 @@
 #include <QApplication>
 #include <QBuffer>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QImage>
 #include <QPainter>
 #include <QTemporaryDir>
@@ -66,6 +69,35 @@ double exportRate(const QString& format, int threads, Time to, int* frames = nul
     }
     if (frames) *frames = r.frames;
     return r.frames / r.seconds;
+}
+
+// (e): one export through an ExportJob, waited for in an event loop; frames per second of the whole job
+// (the run's copy simulated again included), 0 when it failed.
+double jobRate(const views::SimulationDocument& doc, int threads, Time to) {
+    QTemporaryDir dir;
+    app::ExportOptions o;
+    o.run = app::ExportRun::copyOf(doc);
+    o.out = dir.filePath(QStringLiteral("frames"));
+    o.from = Time();
+    o.to = to;
+    o.fps = 30;
+    o.threads = threads;
+    app::ExportJob job(o);
+    QEventLoop loop;
+    app::ExportResult r;
+    QElapsedTimer t;
+    QObject::connect(&job, &app::ExportJob::finished, &loop, [&](const app::ExportResult& result) {
+        r = result;
+        loop.quit();
+    });
+    t.start();
+    job.start();
+    loop.exec();
+    if (!r.ok()) {
+        std::fprintf(stderr, "export failed: %s\n", qPrintable(r.errors.join(QLatin1Char('\n'))));
+        return 0;
+    }
+    return r.frames / (static_cast<double>(t.nsecsElapsed()) / 1e9);
 }
 
 // The deflate stream of a frame's rows with one PNG filter on every row (0 None, 1 Sub, 2 Up), to see
@@ -172,6 +204,13 @@ int main(int argc, char** argv) {
         std::printf("MP4 (H.264, ffmpeg), 61 frames: %.1f frames/s\n", median(rates));
     } else {
         std::printf("MP4: ffmpeg is not installed\n");
+    }
+
+    // (e) The dialog's way.
+    {
+        std::vector<double> rates;
+        for (int i = 0; i < reps; ++i) rates.push_back(jobRate(doc, cores, Time::s(5)));
+        std::printf("PNG sequence through an ExportJob, %d thread(s): %.1f frames/s\n", cores, median(rates));
     }
     return 0;
 }
