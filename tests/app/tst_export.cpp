@@ -109,7 +109,7 @@ private:
 
 namespace {
 
-const QString kBurst = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/e2-burst.yaml");
+const QString kBurst = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/e2-burst.yaml");
 const QString kTwoQueues = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/01-two-queues.yaml");
 
 QByteArray readAll(const QString& path) {
@@ -535,7 +535,7 @@ void TestExport::badOptionsAreRefused_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<QString>("set");
     QTest::addColumn<QString>("message");
-    const QString scenario = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml");
+    const QString scenario = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml");
     QTest::newRow("no mode") << kBurst << "" << "expected one of --at T, --from T --to T [--fps N], or --steps";
     QTest::newRow("two modes") << kBurst << "at=1ms steps" << "expected one of --at T";
     QTest::newRow("from alone") << kBurst << "from=1ms" << "--from needs --to";

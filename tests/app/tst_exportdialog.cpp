@@ -75,7 +75,7 @@ private slots:
 
 namespace {
 
-const QString kScenario = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/00-default.yaml");
+const QString kScenario = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml");
 const QString kLesson = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/01-two-queues.yaml");
 
 // The dialog's controls, by object name.
