@@ -115,7 +115,7 @@ void TestMainWindow::badFileKeepsTheCurrentOne() {
         for (QWidget* top : QApplication::topLevelWidgets())
             if (top->inherits("QMessageBox")) top->close();
     });
-    QVERIFY(!w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/tests/app/data/bad-key.yaml")));
+    QVERIFY(!w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/tests/app/cli/data/bad-key.yaml")));
     QCOMPARE(w.document()->simulation().history().packetCount(), packets);
 }
 
