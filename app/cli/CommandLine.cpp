@@ -1,14 +1,14 @@
 #include "app/cli/CommandLine.h"
 
 #include "app/export/Export.h"
+#include "model/kernel/Simulation.h"
 #include "model/lesson/LessonAudit.h"
 #include "model/lesson/LessonReader.h"
 #include "model/lesson/LessonRun.h"
-#include "model/tools/Report.h"
 #include "model/scenario/ScenarioReader.h"
 #include "model/scenario/Settings.h"
-#include "model/kernel/Simulation.h"
 #include "model/scenario/SourceFile.h"
+#include "model/tools/Report.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -18,10 +18,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <tuple>
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <tuple>
 
 namespace backlog::app {
 
@@ -33,12 +33,15 @@ void printErr(const std::string& line) {
     std::fputc('\n', stderr);
 }
 
-void printOut(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+void printOut(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
 
 // A screenful of errors at most, and one line counting the rest (ReadError.h): a file with a mistake
 // every two bytes must not print half a million lines.
 void printErrors(const std::vector<ReadError>& errors, std::size_t unlisted = 0) {
-    for (const std::string& line : errorLines(errors, unlisted)) printErr(line);
+    for (const std::string& line : errorLines(errors, unlisted))
+        printErr(line);
 }
 
 ReadError problemAt(const std::string& path, const LessonProblem& p) {
@@ -47,7 +50,8 @@ ReadError problemAt(const std::string& path, const LessonProblem& p) {
 
 // Parses a command's arguments; prints its help, or the error on one line. Returns the exit status when the
 // command stops there (0 after --help, 2 for bad arguments).
-std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& arguments, const char* command) {
+std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& arguments,
+                                const char* command) {
     if (!parser.parse(arguments)) {
         printErr(std::string("backlog ") + command + ": " + parser.errorText().toStdString());
         return 2;
@@ -65,7 +69,8 @@ std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& a
 int simulateLesson(const std::string& path, const Lesson& lesson, std::optional<Time> until, bool json) {
     const LessonRun run(lesson);
     std::vector<ReadError> problems;
-    for (const LessonProblem& p : run.problems()) problems.push_back(problemAt(path, p));
+    for (const LessonProblem& p : run.problems())
+        problems.push_back(problemAt(path, p));
     printErrors(problems);
     const Time at = until ? std::min(run.end(), *until) : run.end();
     printOut(json ? jsonReport(run.simulation(), at) : textReport(run.simulation(), at));
@@ -73,7 +78,9 @@ int simulateLesson(const std::string& path, const Lesson& lesson, std::optional<
 }
 
 // "4.19915 s": seconds, as the timeline and the event log show them, without trailing zeros.
-std::string seconds(Time t) { return formatSecondsTrimmed(t) + " s"; }
+std::string seconds(Time t) {
+    return formatSecondsTrimmed(t) + " s";
+}
 
 // The files a `check` argument names: the file itself, or the *.yaml files of a folder, lessons and
 // scenarios alike, but not those of its subfolders: `backlog check lessons/` checks the shipped lessons
@@ -84,9 +91,10 @@ QStringList checkedFiles(const QString& argument) {
     const QFileInfo info(argument);
     if (!info.isDir()) return {argument};
     QStringList files;
-    for (const QFileInfo& f : QDir(argument).entryInfoList({QStringLiteral("*.yaml"), QStringLiteral("*.yml")},
-                                                           QDir::Files, QDir::Name))
-        if (!readSourceFile(f.filePath().toStdString(), LessonLimits::maxFileBytes).error) files << f.filePath();
+    for (const QFileInfo& f : QDir(argument).entryInfoList(
+             {QStringLiteral("*.yaml"), QStringLiteral("*.yml")}, QDir::Files, QDir::Name))
+        if (!readSourceFile(f.filePath().toStdString(), LessonLimits::maxFileBytes).error)
+            files << f.filePath();
     return files;
 }
 
@@ -98,8 +106,8 @@ int checkLesson(const std::string& path, const Lesson& lesson, bool listSteps) {
         for (std::size_t i = 0; i < run.stepTimes().size(); ++i) {
             const Step& step = lesson.steps[i];
             const Time t = run.stepTimes()[i];
-            printOut(path + ":" + std::to_string(step.place.line) + ": step " + std::to_string(i + 1) + " at " +
-                     (t.isNever() ? std::string("never") : seconds(t)) +
+            printOut(path + ":" + std::to_string(step.place.line) + ": step " + std::to_string(i + 1) +
+                     " at " + (t.isNever() ? std::string("never") : seconds(t)) +
                      (step.when ? " (when " + step.when->text + ")" : "") + "\n");
         }
     }
@@ -112,18 +120,22 @@ int checkLesson(const std::string& path, const Lesson& lesson, bool listSteps) {
         return std::tie(a.place.line, a.place.column) < std::tie(b.place.line, b.place.column);
     });
     std::vector<ReadError> failures;
-    for (const LessonProblem& p : problems) failures.push_back(problemAt(path, p));
+    for (const LessonProblem& p : problems)
+        failures.push_back(problemAt(path, p));
     const std::vector<ExpectationResult> results = run.check();
     for (const ExpectationResult& r : results) {
         if (r.holds) continue;
         const Expectation& e = *r.expectation;
         failures.push_back({path, e.place.line, e.place.column,
-                            "expected `" + e.that.text + "` at " + (e.at ? seconds(*e.at) : "the end (" + seconds(r.at) + ")") +
-                                "; " + r.found});
+                            "expected `" + e.that.text + "` at " +
+                                (e.at ? seconds(*e.at) : "the end (" + seconds(r.at) + ")") + "; " +
+                                r.found});
     }
     printErrors(failures);
-    const std::size_t held = results.size() - static_cast<std::size_t>(std::count_if(
-                                                  results.begin(), results.end(), [](const ExpectationResult& r) { return !r.holds; }));
+    const std::size_t held =
+        results.size() -
+        static_cast<std::size_t>(std::count_if(results.begin(), results.end(),
+                                               [](const ExpectationResult& r) { return !r.holds; }));
     printOut(path + ": " + (failures.empty() ? "ok" : "FAILED") + " — " + std::to_string(held) + " of " +
              std::to_string(results.size()) + " expectations hold, " + std::to_string(lesson.steps.size()) +
              " steps, run ends at " + seconds(run.end()) + "\n");
@@ -137,8 +149,8 @@ int checkScenario(const std::string& path, const Scenario& scenario) {
     sim.setCheckpointInterval(Time::never()); // a one-way run: no cut will ever be asked for
     sim.run();
     if (sim.stopped()) printErr(path + ": " + *sim.stopped());
-    printOut(path + ": " + (sim.stopped() ? "FAILED" : "ok") + " — a scenario (no expectations), run ends at " +
-             seconds(sim.history().end) + "\n");
+    printOut(path + ": " + (sim.stopped() ? "FAILED" : "ok") +
+             " — a scenario (no expectations), run ends at " + seconds(sim.history().end) + "\n");
     return sim.stopped() ? 1 : 0;
 }
 
@@ -155,14 +167,15 @@ int checkFile(const std::string& path, bool listSteps) {
 
 int check(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription("Validates lesson files and runs their expectations without a display; a "
-                                     "scenario file is read and run to its end. A folder's *.yaml files are checked, "
-                                     "not its subfolders'. Exit status 0 when every expectation of every file holds; "
-                                     "1 when one does not, a step cannot be placed, a step or expectation asks for "
-                                     "what can never happen (a client, listener or worker the run never has, a moment "
-                                     "after until, a held entry started twice), or a run stops at a limit of its "
-                                     "work; 2 when a file is not a valid lesson or scenario. Each problem is printed "
-                                     "as FILE:LINE:COL, at most 20 a file and then how many more.");
+    parser.setApplicationDescription(
+        "Validates lesson files and runs their expectations without a display; a "
+        "scenario file is read and run to its end. A folder's *.yaml files are checked, "
+        "not its subfolders'. Exit status 0 when every expectation of every file holds; "
+        "1 when one does not, a step cannot be placed, a step or expectation asks for "
+        "what can never happen (a client, listener or worker the run never has, a moment "
+        "after until, a held entry started twice), or a run stops at a limit of its "
+        "work; 2 when a file is not a valid lesson or scenario. Each problem is printed "
+        "as FILE:LINE:COL, at most 20 a file and then how many more.");
     parser.addHelpOption();
     parser.addPositionalArgument("check", "The command.");
     parser.addPositionalArgument("FILE", "Lesson or scenario files, or folders of them.", "FILE...");
@@ -181,24 +194,28 @@ int check(const QStringList& arguments) {
             printErr(argument.toStdString() + ": no lesson or scenario files in this folder");
             status = 2;
         }
-        for (const QString& file : files) status = std::max(status, checkFile(file.toStdString(), parser.isSet(steps)));
+        for (const QString& file : files)
+            status = std::max(status, checkFile(file.toStdString(), parser.isSet(steps)));
     }
     return status;
 }
 
 int simulate(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        "Runs a scenario or a lesson without a display and prints a report: the listeners' queues, the clients, "
-        "the kernel log, `ss -lnt` and `nstat`. Exit status 0; 1 when a lesson's step could not be placed (the "
-        "report is still printed); 2 on bad input, printed as FILE:LINE:COL (at most 20 lines and how many more).");
+    parser.setApplicationDescription("Runs a scenario or a lesson without a display and prints a report: the "
+                                     "listeners' queues, the clients, "
+                                     "the kernel log, `ss -lnt` and `nstat`. Exit status 0; 1 when a "
+                                     "lesson's step could not be placed (the "
+                                     "report is still printed); 2 on bad input, printed as FILE:LINE:COL (at "
+                                     "most 20 lines and how many more).");
     parser.addHelpOption();
     parser.addPositionalArgument("simulate", "The command.");
     parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
     const QCommandLineOption until("until", "Simulate up to this time (e.g. 30s, 2min), not to the end.",
                                    "DURATION");
-    const QCommandLineOption set("set", "Override a setting, e.g. server.backlog=4 or net.ipv4.tcp_syncookies=0. "
-                                        "May be repeated.",
+    const QCommandLineOption set("set",
+                                 "Override a setting, e.g. server.backlog=4 or net.ipv4.tcp_syncookies=0. "
+                                 "May be repeated.",
                                  "KEY=VALUE");
     const QCommandLineOption json("json", "Print the report as JSON.");
     parser.addOptions({until, set, json});
@@ -210,7 +227,8 @@ int simulate(const QStringList& arguments) {
         return 2;
     }
     std::vector<std::string> sets;
-    for (const QString& s : parser.values(set)) sets.push_back(s.toStdString());
+    for (const QString& s : parser.values(set))
+        sets.push_back(s.toStdString());
     std::optional<Time> untilTime;
     if (parser.isSet(until)) {
         const Parsed<Time> t = parseDuration(parser.value(until).toStdString());
@@ -253,7 +271,7 @@ static_assert(std::atomic<int>::is_always_lock_free);
 // (stderr read by a pipe that has gone, as in `| head -1`) is ignored: each of them would otherwise
 // end the process before the partial files are removed. The previous handlers come back after.
 class InterruptGuard {
-public:
+  public:
     InterruptGuard() {
         interrupted = 0;
         for (std::size_t i = 0; i < std::size(kStopping); ++i)
@@ -263,7 +281,8 @@ public:
 #endif
     }
     ~InterruptGuard() {
-        for (std::size_t i = 0; i < std::size(kStopping); ++i) std::signal(kStopping[i], previous_[i]);
+        for (std::size_t i = 0; i < std::size(kStopping); ++i)
+            std::signal(kStopping[i], previous_[i]);
 #ifdef SIGPIPE
         std::signal(SIGPIPE, previousPipe_);
 #endif
@@ -271,7 +290,7 @@ public:
     InterruptGuard(const InterruptGuard&) = delete;
     InterruptGuard& operator=(const InterruptGuard&) = delete;
 
-private:
+  private:
 #ifdef SIGHUP
     static constexpr int kStopping[] = {SIGINT, SIGTERM, SIGHUP};
 #else
@@ -300,12 +319,14 @@ bool readExportOptions(const QCommandLineParser& parser, ExportOptions& options)
         bool ok = false;
         options.fps = parser.value(QStringLiteral("fps")).toInt(&ok);
         if (!ok) {
-            printErr("--fps " + parser.value(QStringLiteral("fps")).toStdString() + ": expected a whole number of frames per second");
+            printErr("--fps " + parser.value(QStringLiteral("fps")).toStdString() +
+                     ": expected a whole number of frames per second");
             return false;
         }
     }
     if (parser.isSet(QStringLiteral("speed"))) {
-        const std::optional<views::PlaybackClock::Factor> factor = parseSpeed(parser.value(QStringLiteral("speed")));
+        const std::optional<views::PlaybackClock::Factor> factor =
+            parseSpeed(parser.value(QStringLiteral("speed")));
         if (!factor) {
             printErr("--speed " + parser.value(QStringLiteral("speed")).toStdString() +
                      ": expected simulated seconds per second of film, as 1/1000, 0.001 or 2");
@@ -320,7 +341,8 @@ bool readExportOptions(const QCommandLineParser& parser, ExportOptions& options)
         static const QRegularExpression wxh(QStringLiteral("^(\\d{1,9})x(\\d{1,9})$"));
         const QRegularExpressionMatch m = wxh.match(parser.value(QStringLiteral("size")));
         if (!m.hasMatch()) {
-            printErr("--size " + parser.value(QStringLiteral("size")).toStdString() + ": expected WIDTHxHEIGHT in pixels, as in 1920x1080");
+            printErr("--size " + parser.value(QStringLiteral("size")).toStdString() +
+                     ": expected WIDTHxHEIGHT in pixels, as in 1920x1080");
             return false;
         }
         options.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
@@ -329,7 +351,8 @@ bool readExportOptions(const QCommandLineParser& parser, ExportOptions& options)
         bool ok = false;
         options.scale = parser.value(QStringLiteral("scale")).toDouble(&ok);
         if (!ok) {
-            printErr("--scale " + parser.value(QStringLiteral("scale")).toStdString() + ": expected pixels per point, as in 2 or 1.5");
+            printErr("--scale " + parser.value(QStringLiteral("scale")).toStdString() +
+                     ": expected pixels per point, as in 2 or 1.5");
             return false;
         }
     }
@@ -354,59 +377,82 @@ bool readExportOptions(const QCommandLineParser& parser, ExportOptions& options)
 int exportCommand(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        "Writes frames of a scenario or lesson without a display, painted as the window paints them: one frame "
-        "(--at), a numbered sequence into a new folder (--from/--to/--fps: OUT/frame-00001.png …), or one frame "
+        "Writes frames of a scenario or lesson without a display, painted as the window paints them: one "
+        "frame "
+        "(--at), a numbered sequence into a new folder (--from/--to/--fps: OUT/frame-00001.png …), or one "
+        "frame "
         "per lesson step with its highlight and zoom (--steps: OUT/step-01.png …). A PDF is one file with a "
-        "page per frame; a handout is an A4 PDF with a page per lesson step, its frame and its narration; GIF, "
+        "page per frame; a handout is an A4 PDF with a page per lesson step, its frame and its narration; "
+        "GIF, "
         "MP4 and WebM are films of --from..--to made by ffmpeg (Debian package ffmpeg). Exit status 0 when "
-        "everything was written, 2 on bad input or when writing failed, 130 when interrupted (Ctrl+C); nothing "
+        "everything was written, 2 on bad input or when writing failed, 130 when interrupted (Ctrl+C); "
+        "nothing "
         "half-written is ever left behind.");
     parser.addHelpOption();
     parser.addPositionalArgument("export", "The command.");
     parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
-    const QCommandLineOption out("out", "Where to write: a file for one frame, a PDF, a handout or a film; a new or "
-                                        "empty folder for PNG or SVG frames.",
+    const QCommandLineOption out("out",
+                                 "Where to write: a file for one frame, a PDF, a handout or a film; a new or "
+                                 "empty folder for PNG or SVG frames.",
                                  "PATH");
     const QCommandLineOption at("at", "One frame at this time (e.g. 1.5s).", "T");
     const QCommandLineOption from("from", "A sequence or film from this time…", "T");
     const QCommandLineOption to("to", "…to this time (included when a frame falls on it).", "T");
-    const QCommandLineOption fps("fps", "Frames per second of film (1 to 240; default 30); at --speed 1, per "
-                                        "simulated second.", "N");
-    const QCommandLineOption speed("speed", "Simulated seconds per second of film (1/1000000 to 1000, as 1/1000 or "
-                                            "0.001; default 1): 1/1000 shows a 10 ms handshake in 10 s.", "S");
-    const QCommandLineOption paced("paced", "Play the film on the window's paced clock instead: every packet's flight "
-                                            "at least 0.8 s, every quiet gap at most 0.6 s (as a class sees a lesson).");
+    const QCommandLineOption fps("fps",
+                                 "Frames per second of film (1 to 240; default 30); at --speed 1, per "
+                                 "simulated second.",
+                                 "N");
+    const QCommandLineOption speed("speed",
+                                   "Simulated seconds per second of film (1/1000000 to 1000, as 1/1000 or "
+                                   "0.001; default 1): 1/1000 shows a 10 ms handshake in 10 s.",
+                                   "S");
+    const QCommandLineOption paced(
+        "paced", "Play the film on the window's paced clock instead: every packet's flight "
+                 "at least 0.8 s, every quiet gap at most 0.6 s (as a class sees a lesson).");
     const QCommandLineOption steps("steps", "One frame per step of a lesson, at the step's moment.");
-    const QCommandLineOption plain("plain", "Without a lesson step's highlights and zoom (which the stage shows by "
-                                            "default, as the window does).");
-    const QCommandLineOption size("size", "Frame size in points (default 1920x1080; at most 8192 pixels a side).",
-                                  "WxH");
-    const QCommandLineOption scale("scale", "Pixels per point for PNG and video (1 to 4; default 1): 2 gives a "
-                                            "3840x2160 picture of a 1920x1080 layout.", "S");
-    const QCommandLineOption transparent("transparent", "PNG without a background (stage, ladder and states).");
-    const QCommandLineOption format("format", "png, svg, pdf, gif, mp4, webm or handout (default: from the extension "
-                                              "of --out, else png).", "FORMAT");
-    const QCommandLineOption view("view", "stage (default), ladder, states (TCP state diagram) or charts (the whole "
-                                          "window is exported from the window: File › Export…).",
+    const QCommandLineOption plain("plain",
+                                   "Without a lesson step's highlights and zoom (which the stage shows by "
+                                   "default, as the window does).");
+    const QCommandLineOption size(
+        "size", "Frame size in points (default 1920x1080; at most 8192 pixels a side).", "WxH");
+    const QCommandLineOption scale("scale",
+                                   "Pixels per point for PNG and video (1 to 4; default 1): 2 gives a "
+                                   "3840x2160 picture of a 1920x1080 layout.",
+                                   "S");
+    const QCommandLineOption transparent("transparent",
+                                         "PNG without a background (stage, ladder and states).");
+    const QCommandLineOption format("format",
+                                    "png, svg, pdf, gif, mp4, webm or handout (default: from the extension "
+                                    "of --out, else png).",
+                                    "FORMAT");
+    const QCommandLineOption view("view",
+                                  "stage (default), ladder, states (TCP state diagram) or charts (the whole "
+                                  "window is exported from the window: File › Export…).",
                                   "VIEW");
-    const QCommandLineOption chart("chart", "With --view charts: queues (default), drops, accepts, workers, sar or "
-                                            "latency.", "CHART");
+    const QCommandLineOption chart("chart",
+                                   "With --view charts: queues (default), drops, accepts, workers, sar or "
+                                   "latency.",
+                                   "CHART");
     const QCommandLineOption theme("theme", "light (default), dark or projector.", "THEME");
-    const QCommandLineOption client("client",
-                                    "A connection the ladder (may be repeated) or the state diagram shows (from 0; "
-                                    "default 0).",
-                                    "N");
-    parser.addOptions({out, at, from, to, fps, speed, paced, steps, plain, size, scale, transparent, format, view, chart, theme, client});
+    const QCommandLineOption client(
+        "client",
+        "A connection the ladder (may be repeated) or the state diagram shows (from 0; "
+        "default 0).",
+        "N");
+    parser.addOptions({out, at, from, to, fps, speed, paced, steps, plain, size, scale, transparent, format,
+                       view, chart, theme, client});
     if (const std::optional<int> status = parseCommand(parser, arguments, "export")) return *status;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {
-        printErr("backlog export: expected one scenario or lesson file (backlog export FILE --out PATH [--at T | "
-                 "--from T --to T [--fps N] | --steps] …; see backlog export --help)");
+        printErr(
+            "backlog export: expected one scenario or lesson file (backlog export FILE --out PATH [--at T | "
+            "--from T --to T [--fps N] | --steps] …; see backlog export --help)");
         return 2;
     }
     // The file first, read as `simulate` reads it: a FIFO or device refused without waiting on it, and
     // a file full of mistakes shown a screenful at a time. The export reads it again for its run.
-    if (const FileReadResult read = readLessonOrScenarioFile(positional[1].toStdString()); !read.errors.empty()) {
+    if (const FileReadResult read = readLessonOrScenarioFile(positional[1].toStdString());
+        !read.errors.empty()) {
         printErrors(read.errors, read.moreErrors);
         return 2;
     }
@@ -420,7 +466,8 @@ int exportCommand(const QStringList& arguments) {
     options.cancelled = [] { return interrupted.load() != 0; };
     const ExportResult result = exportFrames(options);
     std::vector<ReadError> errors; // messages that already say where (no place of their own)
-    for (const QString& e : result.errors) errors.push_back({{}, 0, 0, e.toStdString()});
+    for (const QString& e : result.errors)
+        errors.push_back({{}, 0, 0, e.toStdString()});
     printErrors(errors);
     if (result.cancelled) return 128 + interrupted.load(); // the shell's convention: 130 for SIGINT
     return result.ok() ? 0 : 2;
@@ -433,7 +480,8 @@ int presentHelp(const QStringList& arguments) {
     parser.setApplicationDescription(
         "Opens FILE straight in presenter mode: the stage full screen in the projector theme, the narration "
         "as a caption; with a second screen, the presenter's view there (the step's notes, the answer, the "
-        "next step, a clock). PageDown/PageUp (what clickers send) and the arrow keys move between a lesson's "
+        "next step, a clock). PageDown/PageUp (what clickers send) and the arrow keys move between a "
+        "lesson's "
         "steps, Space plays and pauses, B blacks the screen, S turns on a spotlight, Z zooms to what a step "
         "highlights, Escape or F5 returns to the window. Needs a display.");
     parser.addHelpOption();

@@ -2,8 +2,8 @@
 // the main window on the given file, or on the default scenario.
 #include "app/cli/CommandLine.h"
 #include "app/ui/LessonLibrary.h"
-#include "views/render/Fonts.h"
 #include "app/ui/MainWindow.h"
+#include "views/render/Fonts.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -18,7 +18,8 @@ namespace {
 
 QStringList rawArguments(int argc, char** argv) {
     QStringList args;
-    for (int i = 0; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
+    for (int i = 0; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
     return args;
 }
 
@@ -82,10 +83,11 @@ int main(int argc, char** argv) {
     const bool wantsHelp = args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h")) ||
                            args.contains(QStringLiteral("--version")) || args.contains(QStringLiteral("-v"));
     if (!wantsHelp && !displayAvailable()) {
-        std::fputs("backlog: no display to open a window on.\n"
-                   "  Run it under a virtual display:  xvfb-run backlog [FILE]\n"
-                   "  or use the command line:         backlog simulate FILE [--json]   (see backlog --help)\n",
-                   stderr);
+        std::fputs(
+            "backlog: no display to open a window on.\n"
+            "  Run it under a virtual display:  xvfb-run backlog [FILE]\n"
+            "  or use the command line:         backlog simulate FILE [--json]   (see backlog --help)\n",
+            stderr);
         return 2;
     }
     if (wantsHelp) {
@@ -94,7 +96,8 @@ int main(int argc, char** argv) {
         QCoreApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
         QCommandLineParser parser;
         parser.setApplicationDescription(
-            "Backlog shows how Linux takes in TCP connections: the SYN queue, the accept queue and accept().\n\n"
+            "Backlog shows how Linux takes in TCP connections: the SYN queue, the accept queue and "
+            "accept().\n\n"
             "Commands (no display needed):\n"
             "  simulate FILE [--until DURATION] [--set KEY=VALUE]... [--json]\n"
             "                      run a scenario or a lesson and print a report (backlog simulate --help)\n"

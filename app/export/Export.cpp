@@ -1,31 +1,31 @@
 #include "app/export/Export.h"
 
-#include "views/widgets/ChartsView.h"
-#include "views/render/Fonts.h"
+#include "app/export/PngEncoder.h"
 #include "model/history/History.h"
-#include "views/render/LadderRenderer.h"
+#include "model/kernel/Simulation.h"
 #include "model/lesson/Lesson.h"
 #include "model/lesson/LessonReader.h"
 #include "model/lesson/LessonRun.h"
-#include "views/document/LessonPlayer.h"
 #include "model/lesson/Markdown.h"
-#include "app/export/PngEncoder.h"
-#include "model/kernel/Simulation.h"
+#include "views/document/LessonPlayer.h"
 #include "views/document/SimulationDocument.h"
+#include "views/render/Fonts.h"
+#include "views/render/LadderRenderer.h"
 #include "views/render/StageRenderer.h"
 #include "views/render/StateDiagramRenderer.h"
 #include "views/render/Theme.h"
+#include "views/widgets/ChartsView.h"
 
 #include <QAbstractTextDocumentLayout>
 #include <QApplication>
-#include <QLayout>
-#include <QMetaObject>
 #include <QBuffer>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QLayout>
+#include <QMetaObject>
 #include <QPageLayout>
 #include <QPageSize>
 #include <QPainter>
@@ -64,10 +64,9 @@ enum class Format { Png, Svg, Pdf, Gif, Mp4, Webm, Handout };
 enum class View { Stage, Ladder, States, Charts, Window }; // exportViews() in this order
 
 // The formats by the names the options use, in the order help texts list them (exportFormats()).
-constexpr std::pair<const char*, Format> kFormatNames[] = {{"png", Format::Png},   {"svg", Format::Svg},
-                                                          {"pdf", Format::Pdf},   {"gif", Format::Gif},
-                                                          {"mp4", Format::Mp4},   {"webm", Format::Webm},
-                                                          {"handout", Format::Handout}};
+constexpr std::pair<const char*, Format> kFormatNames[] = {
+    {"png", Format::Png}, {"svg", Format::Svg},   {"pdf", Format::Pdf},        {"gif", Format::Gif},
+    {"mp4", Format::Mp4}, {"webm", Format::Webm}, {"handout", Format::Handout}};
 
 std::optional<Format> formatNamed(const QString& name) {
     const QString n = name.toLower();
@@ -78,24 +77,38 @@ std::optional<Format> formatNamed(const QString& name) {
 
 QString suffixOf(Format f) {
     switch (f) {
-    case Format::Png: return QStringLiteral("png");
-    case Format::Svg: return QStringLiteral("svg");
+    case Format::Png:
+        return QStringLiteral("png");
+    case Format::Svg:
+        return QStringLiteral("svg");
     case Format::Pdf:
-    case Format::Handout: return QStringLiteral("pdf");
-    case Format::Gif: return QStringLiteral("gif");
-    case Format::Mp4: return QStringLiteral("mp4");
-    case Format::Webm: return QStringLiteral("webm");
+    case Format::Handout:
+        return QStringLiteral("pdf");
+    case Format::Gif:
+        return QStringLiteral("gif");
+    case Format::Mp4:
+        return QStringLiteral("mp4");
+    case Format::Webm:
+        return QStringLiteral("webm");
     }
     return {};
 }
 
-bool isVideo(Format f) { return f == Format::Gif || f == Format::Mp4 || f == Format::Webm; }
-bool isSequence(Format f) { return f == Format::Png || f == Format::Svg; } // a folder of numbered files
-bool isRaster(Format f) { return f == Format::Png || isVideo(f); }
+bool isVideo(Format f) {
+    return f == Format::Gif || f == Format::Mp4 || f == Format::Webm;
+}
+bool isSequence(Format f) {
+    return f == Format::Png || f == Format::Svg;
+} // a folder of numbered files
+bool isRaster(Format f) {
+    return f == Format::Png || isVideo(f);
+}
 
 // "300s", "0.0015s": seconds without trailing zeros, as a user would write the option (formatDuration's
 // "5min" would not echo what was typed).
-QString duration(Time t) { return QString::fromStdString(formatSecondsTrimmed(t)) + QLatin1Char('s'); }
+QString duration(Time t) {
+    return QString::fromStdString(formatSecondsTrimmed(t)) + QLatin1Char('s');
+}
 
 // One picture to make: its moment, its file name in a sequence, and (a lesson step) its emphasis.
 struct Frame {
@@ -114,7 +127,7 @@ struct Job {
     View view = View::Stage;
     views::ChartsView::Chart chart = views::ChartsView::Chart::Queues;
     views::Theme theme;
-    QSize size;    // points
+    QSize size; // points
     double scale = 1;
     bool transparent = false;
     std::vector<std::uint32_t> clients;
@@ -125,7 +138,7 @@ struct Job {
 // Progress for a sequence: lines at most one a second and a summary at the end; `advanced` for a bar;
 // and whether the caller has cancelled.
 class Progress {
-public:
+  public:
     Progress(const ExportOptions& o, std::size_t total)
         : report_(o.progress), advanced_(o.advanced), cancelled_(o.cancelled), total_(total) {
         clock_.start();
@@ -158,7 +171,7 @@ public:
                     .arg(s > 0 ? static_cast<double>(total_) / s : 0.0, 0, 'f', 1));
     }
 
-private:
+  private:
     std::function<void(const QString&)> report_;
     std::function<void(int, int)> advanced_;
     std::function<bool()> cancelled_;
@@ -227,7 +240,7 @@ bool callOnGuiThread(const std::function<void()>& f, Progress& progress) {
 // caches: StageRenderer.h), painting in parallel. The charts and the window are widgets: one canvas,
 // painting on the GUI thread.
 class Canvas {
-public:
+  public:
     virtual ~Canvas() = default;
     // Paints the frame into (0, 0, job.size) of the painter's logical coordinates. The error, kCancelled,
     // or an empty string.
@@ -235,7 +248,7 @@ public:
 };
 
 class RendererCanvas final : public Canvas {
-public:
+  public:
     explicit RendererCanvas(const Job& job) : job_(job) {}
     QString paint(QPainter& p, const Frame& frame) override {
         const QRectF target(QPointF(0, 0), QSizeF(job_.size));
@@ -243,13 +256,14 @@ public:
             ladder_.paint(p, target, *job_.sim, frame.t, job_.theme, job_.clients);
         else if (job_.view == View::States)
             states_.paint(p, target, *job_.sim, frame.t, job_.theme,
-                          job_.clients.empty() ? std::nullopt : std::optional<std::uint32_t>(job_.clients.front()));
+                          job_.clients.empty() ? std::nullopt
+                                               : std::optional<std::uint32_t>(job_.clients.front()));
         else
             stage_.paint(p, target, *job_.sim, frame.t, job_.theme, frame.emphasis);
         return {};
     }
 
-private:
+  private:
     const Job& job_;
     views::StageRenderer stage_;
     views::LadderRenderer ladder_;
@@ -259,7 +273,7 @@ private:
 // The charts dock's chart, alone (without its selector row), at the frame's moment: a Qt Charts widget,
 // made, used and deleted on the GUI thread, one frame a queued call (callOnGuiThread).
 class ChartsCanvas final : public Canvas {
-public:
+  public:
     ChartsCanvas(const Job& job, Progress& progress) : job_(job), progress_(progress) {}
     ~ChartsCanvas() override {
         views::ChartsView* view = view_.release();
@@ -269,8 +283,8 @@ public:
             return;
         }
         // Deleted where it lives, later; the run it reads stays until then (the lambda holds it).
-        QMetaObject::invokeMethod(QCoreApplication::instance(), [view, run = job_.run] { delete view; },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(), [view, run = job_.run] { delete view; }, Qt::QueuedConnection);
     }
     QString paint(QPainter& p, const Frame& frame) override {
         const bool ran = callOnGuiThread(
@@ -283,7 +297,7 @@ public:
         return ran ? QString() : kCancelled;
     }
 
-private:
+  private:
     std::unique_ptr<views::ChartsView> made() const {
         auto view = std::make_unique<views::ChartsView>();
         view->setTheme(job_.theme);
@@ -309,7 +323,7 @@ private:
 // The whole window at the frame's moment, painted by the window (ExportOptions::paintWindow) on the GUI
 // thread.
 class WindowCanvas final : public Canvas {
-public:
+  public:
     WindowCanvas(const std::function<QString(QPainter&, Time)>& paintWindow, Progress& progress)
         : paintWindow_(paintWindow), progress_(progress) {}
     QString paint(QPainter& p, const Frame& frame) override {
@@ -318,7 +332,7 @@ public:
         return error;
     }
 
-private:
+  private:
     const std::function<QString(QPainter&, Time)>& paintWindow_;
     Progress& progress_;
 };
@@ -341,7 +355,9 @@ void makeOrdinary(const QString& path, bool folder) {
 #endif
 }
 
-QString cannotWrite(const QString& path, const QString& why) { return path + QStringLiteral(": cannot write: ") + why; }
+QString cannotWrite(const QString& path, const QString& why) {
+    return path + QStringLiteral(": cannot write: ") + why;
+}
 
 // ---- Writes that are checked, with the system's reason when they fail.
 //
@@ -375,12 +391,14 @@ QString writeAll(QFileDevice& file, const char* data, qint64 size) {
     }
     return {};
 }
-QString writeAll(QFileDevice& file, const QByteArray& bytes) { return writeAll(file, bytes.constData(), bytes.size()); }
+QString writeAll(QFileDevice& file, const QByteArray& bytes) {
+    return writeAll(file, bytes.constData(), bytes.size());
+}
 
 // A file that replaces PATH as a whole when committed, or not at all: a QSaveFile whose every write and
 // whose commit are checked. Not committed, it is removed (QSaveFile's destructor).
 class SafeFile {
-public:
+  public:
     explicit SafeFile(const QString& path) : file_(path) {}
     // The reason it cannot be opened, or an empty string.
     QString open() {
@@ -406,7 +424,7 @@ public:
     }
     void cancel() { file_.cancelWriting(); }
 
-private:
+  private:
     QSaveFile file_;
     QString failure_;
 };
@@ -414,7 +432,7 @@ private:
 // What a QPdfWriter writes into: its many small writes gathered into large ones to a SafeFile, each
 // checked; the first failure is kept, and everything after it refused.
 class CheckedSink final : public QIODevice {
-public:
+  public:
     explicit CheckedSink(SafeFile& file) : file_(file) { open(QIODevice::WriteOnly); }
     ~CheckedSink() override { QIODevice::close(); }
     bool failed() const { return !failure_.isEmpty(); }
@@ -426,7 +444,7 @@ public:
         return failure_;
     }
 
-protected:
+  protected:
     qint64 readData(char*, qint64) override { return -1; }
     qint64 writeData(const char* data, qint64 size) override {
         if (failed()) return -1;
@@ -435,7 +453,7 @@ protected:
         return size;
     }
 
-private:
+  private:
     static constexpr qsizetype kChunk = 1 << 20;
     SafeFile& file_;
     QByteArray pending_;
@@ -462,7 +480,9 @@ QString paintImage(QImage& image, Canvas& canvas, const Job& job, const Frame& f
 }
 
 QString outOfMemory(const Job& job) {
-    return QStringLiteral("not enough memory for a %1x%2 frame").arg(job.pixels().width()).arg(job.pixels().height());
+    return QStringLiteral("not enough memory for a %1x%2 frame")
+        .arg(job.pixels().width())
+        .arg(job.pixels().height());
 }
 
 // One frame as the bytes of a PNG or SVG file. Returns the error, or an empty string.
@@ -501,8 +521,7 @@ using Consume = std::function<QString(std::size_t, Output&&)>;
 
 // `produce` and `consume` as one call that turns running out of memory into a message: a frame of a
 // large export is tens of megabytes, and a worker thread must not end the program.
-template <class F>
-QString guarded(const Job& job, F&& f) {
+template <class F> QString guarded(const Job& job, F&& f) {
     try {
         return f();
     } catch (const std::bad_alloc&) {
@@ -510,14 +529,16 @@ QString guarded(const Job& job, F&& f) {
     }
 }
 
-QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Produce& produce, const Consume& consume,
-                  Progress& progress) {
+QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Produce& produce,
+                  const Consume& consume, Progress& progress) {
     const std::size_t total = job.frames.size();
     if (canvases.size() == 1) { // a widget, or one thread: all on this one
         for (std::size_t i = 0; i < total; ++i) {
             if (progress.cancelled()) return kCancelled;
             Output out;
-            if (QString e = guarded(job, [&] { return produce(*canvases.front(), job.frames[i], out); }); !e.isEmpty()) return e;
+            if (QString e = guarded(job, [&] { return produce(*canvases.front(), job.frames[i], out); });
+                !e.isEmpty())
+                return e;
             if (QString e = guarded(job, [&] { return consume(i, std::move(out)); }); !e.isEmpty()) return e;
             progress.update(i + 1);
         }
@@ -526,10 +547,11 @@ QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Pr
     // Threads take the next index while it is fewer than `window` ahead of the one being consumed, so a
     // slow consumer (a video encoder) holds at most that many finished frames in memory: four a thread,
     // fewer when frames are large (raw video frames: 33 MB at 3840×2160), within about 512 MB.
-    const auto frameBytes = static_cast<std::size_t>(job.pixels().width()) * static_cast<std::size_t>(job.pixels().height()) * 4;
+    const auto frameBytes =
+        static_cast<std::size_t>(job.pixels().width()) * static_cast<std::size_t>(job.pixels().height()) * 4;
     const std::size_t window =
-        std::clamp<std::size_t>((std::size_t{512} << 20) / std::max<std::size_t>(frameBytes, 1), canvases.size() + 1,
-                                4 * canvases.size());
+        std::clamp<std::size_t>((std::size_t{512} << 20) / std::max<std::size_t>(frameBytes, 1),
+                                canvases.size() + 1, 4 * canvases.size());
     std::vector<std::optional<Output>> ready(total);
     std::vector<QString> errors(total);
     std::mutex mutex;
@@ -573,7 +595,8 @@ QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Pr
         ~Finally() { f(); }
     } finally{stopWorkers};
     threads.reserve(canvases.size());
-    for (Canvas* c : canvases) threads.emplace_back(work, c);
+    for (Canvas* c : canvases)
+        threads.emplace_back(work, c);
     std::unique_lock lock(mutex);
     while (taken < total) {
         // Wake at least every 50 ms: the progress bar and a cancel are served from here, without the
@@ -590,7 +613,8 @@ QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Pr
         }
         lock.unlock();
         consumed.notify_all();
-        if (out && problem.isEmpty()) problem = guarded(job, [&] { return consume(done - 1, std::move(*out)); });
+        if (out && problem.isEmpty())
+            problem = guarded(job, [&] { return consume(done - 1, std::move(*out)); });
         progress.update(done);
         if (!problem.isEmpty()) {
             error = problem;
@@ -610,7 +634,9 @@ QString runFrames(const Job& job, const std::vector<Canvas*>& canvases, const Pr
 QString writeSingle(const ExportOptions& o, const Job& job, Canvas& canvas) {
     if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; --at writes one file");
     QByteArray bytes;
-    if (const QString error = guarded(job, [&] { return encodeFrame(bytes, canvas, job, job.frames.front()); }); !error.isEmpty())
+    if (const QString error =
+            guarded(job, [&] { return encodeFrame(bytes, canvas, job, job.frames.front()); });
+        !error.isEmpty())
         return error == kCancelled || job.view == View::Window ? error : cannotWrite(o.out, error);
     SafeFile file(o.out);
     if (QString why = file.open(); !why.isEmpty()) return cannotWrite(o.out, why);
@@ -624,7 +650,8 @@ QString writeSingle(const ExportOptions& o, const Job& job, Canvas& canvas) {
 // checked (CheckedSink), the painter's end (the PDF's trailer) and the commit too, and the first
 // failure stops the pages.
 QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int resolution, std::size_t pages,
-                      const std::function<QString(QPainter&, QPdfWriter&, std::size_t)>& page, Progress& progress) {
+                      const std::function<QString(QPainter&, QPdfWriter&, std::size_t)>& page,
+                      Progress& progress) {
     if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; a PDF is one file");
     SafeFile file(o.out);
     if (QString why = file.open(); !why.isEmpty()) return cannotWrite(o.out, why);
@@ -636,7 +663,8 @@ QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int res
         pdf.setResolution(resolution);
         pdf.setPageLayout(layout);
         QPainter p;
-        if (!p.begin(&pdf)) return cannotWrite(o.out, sink.failed() ? sink.failure() : QStringLiteral("cannot start a PDF"));
+        if (!p.begin(&pdf))
+            return cannotWrite(o.out, sink.failed() ? sink.failure() : QStringLiteral("cannot start a PDF"));
         for (std::size_t i = 0; i < pages; ++i) {
             if (progress.cancelled()) {
                 p.end();
@@ -645,7 +673,8 @@ QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int res
             if (sink.failed()) break; // the disk is full: no point drawing the rest
             if (i > 0 && !pdf.newPage()) {
                 p.end();
-                return cannotWrite(o.out, sink.failed() ? sink.failure() : QStringLiteral("cannot add a page"));
+                return cannotWrite(o.out,
+                                   sink.failed() ? sink.failure() : QStringLiteral("cannot add a page"));
             }
             if (QString failed = page(p, pdf, i); !failed.isEmpty()) {
                 p.end();
@@ -675,7 +704,8 @@ QString writePdf(const ExportOptions& o, const Job& job, Canvas& canvas, Progres
         o, layout, 72, job.frames.size(),
         [&](QPainter& p, QPdfWriter& pdf, std::size_t i) {
             p.save();
-            p.scale(pdf.width() / static_cast<double>(job.size.width()), pdf.height() / static_cast<double>(job.size.height()));
+            p.scale(pdf.width() / static_cast<double>(job.size.width()),
+                    pdf.height() / static_cast<double>(job.size.height()));
             const QString error = canvas.paint(p, job.frames[i]);
             p.restore();
             return error;
@@ -703,10 +733,13 @@ QString writeHandout(const ExportOptions& o, const Job& job, Canvas& canvas, Pro
             small.setPointSizeF(8.5);
             p.setFont(small);
             p.setPen(QColor(0x55, 0x55, 0x55));
-            p.drawText(QRectF(0, 0, width, 14), Qt::AlignLeft | Qt::AlignVCenter, QString::fromStdString(lesson.title));
+            p.drawText(QRectF(0, 0, width, 14), Qt::AlignLeft | Qt::AlignVCenter,
+                       QString::fromStdString(lesson.title));
             p.drawText(QRectF(0, 0, width, 14), Qt::AlignRight | Qt::AlignVCenter,
-                       QStringLiteral("Step %1 of %2 · t = %3").arg(frame.step + 1).arg(lesson.steps.size()).arg(
-                           QString::fromStdString(formatDuration(frame.t))));
+                       QStringLiteral("Step %1 of %2 · t = %3")
+                           .arg(frame.step + 1)
+                           .arg(lesson.steps.size())
+                           .arg(QString::fromStdString(formatDuration(frame.t))));
 
             // The frame, scaled to the page's width, keeping its aspect; framed by a hairline.
             const double frameHeight = std::min(height * 0.55, width * job.size.height() / job.size.width());
@@ -728,9 +761,10 @@ QString writeHandout(const ExportOptions& o, const Job& job, Canvas& canvas, Pro
             p.drawRect(box);
 
             // The words: the step's title, its narration, its question (without the answer).
-            QString html = QStringLiteral("<h2 style='margin-bottom:4pt'>%1</h2>")
-                               .arg(QString::fromStdString(step.title.empty() ? markdownToPlain(step.say) : step.title)
-                                        .toHtmlEscaped());
+            QString html =
+                QStringLiteral("<h2 style='margin-bottom:4pt'>%1</h2>")
+                    .arg(QString::fromStdString(step.title.empty() ? markdownToPlain(step.say) : step.title)
+                             .toHtmlEscaped());
             html += QString::fromStdString(markdownToHtml(step.say).html);
             if (step.question) {
                 const Question& q = *step.question;
@@ -739,10 +773,12 @@ QString writeHandout(const ExportOptions& o, const Job& job, Canvas& canvas, Pro
                 if (q.kind == Question::Kind::Choice) {
                     html += QStringLiteral("<ol type='a'>");
                     for (const std::string& c : q.choices)
-                        html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(markdownToHtml(c).html));
+                        html +=
+                            QStringLiteral("<li>%1</li>").arg(QString::fromStdString(markdownToHtml(c).html));
                     html += QStringLiteral("</ol>");
                 } else {
-                    html += QStringLiteral("<p>Answer: ______ %1</p>").arg(QString::fromStdString(q.unit).toHtmlEscaped());
+                    html += QStringLiteral("<p>Answer: ______ %1</p>")
+                                .arg(QString::fromStdString(q.unit).toHtmlEscaped());
                 }
             }
             QTextDocument text;
@@ -773,7 +809,8 @@ QString writeHandout(const ExportOptions& o, const Job& job, Canvas& canvas, Pro
 
 // PNG or SVG frames into a new folder: painted (in parallel when the canvas allows) into
 // PATH.partial-XXXXXX, which becomes PATH only when every frame is written.
-QString writeSequence(const ExportOptions& o, const Job& job, const std::vector<Canvas*>& canvases, Progress& progress) {
+QString writeSequence(const ExportOptions& o, const Job& job, const std::vector<Canvas*>& canvases,
+                      Progress& progress) {
     // Cleaned, so that "frames/" gets a sibling "frames.partial-…", not a folder inside itself.
     const QString target = QDir::cleanPath(QFileInfo(o.out).absoluteFilePath());
     const bool emptyFolderThere = QFileInfo(target).isDir();
@@ -787,7 +824,9 @@ QString writeSequence(const ExportOptions& o, const Job& job, const std::vector<
     const Consume consume = [&](std::size_t i, Output&& out) -> QString {
         const QString& name = job.frames[i].name;
         QFile file(folder.filePath(name));
-        const auto failed = [&](const QString& why) { return cannotWrite(o.out, name + QStringLiteral(": ") + why); };
+        const auto failed = [&](const QString& why) {
+            return cannotWrite(o.out, name + QStringLiteral(": ") + why);
+        };
         errno = 0;
         if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) return failed(reasonOf(file, errno));
         if (const QString why = writeAll(file, out.bytes); !why.isEmpty()) return failed(why);
@@ -800,13 +839,16 @@ QString writeSequence(const ExportOptions& o, const Job& job, const std::vector<
         return error; // `partial` removes what was written
 
     // An empty folder at PATH gives way to the finished one (a rename cannot replace a folder).
-    if (emptyFolderThere && !QDir().rmdir(target)) return cannotWrite(o.out, QStringLiteral("cannot replace the empty folder"));
+    if (emptyFolderThere && !QDir().rmdir(target))
+        return cannotWrite(o.out, QStringLiteral("cannot replace the empty folder"));
     std::error_code ec; // the system's reason when the rename fails (UTF-16 paths, as for a video)
-    std::filesystem::rename(std::filesystem::path(partial.path().toStdU16String()), std::filesystem::path(target.toStdU16String()), ec);
+    std::filesystem::rename(std::filesystem::path(partial.path().toStdU16String()),
+                            std::filesystem::path(target.toStdU16String()), ec);
     if (ec) {
         if (emptyFolderThere) QDir().mkdir(target);
-        return cannotWrite(o.out, QStringLiteral("cannot rename %1 to it: %2")
-                                      .arg(QDir::toNativeSeparators(partial.path()), QString::fromStdString(ec.message())));
+        return cannotWrite(
+            o.out, QStringLiteral("cannot rename %1 to it: %2")
+                       .arg(QDir::toNativeSeparators(partial.path()), QString::fromStdString(ec.message())));
     }
     partial.setAutoRemove(false);
     makeOrdinary(target, true);
@@ -819,41 +861,50 @@ QString writeSequence(const ExportOptions& o, const Job& job, const std::vector<
 // version out of the file, so the same frames give the same bytes.
 QStringList ffmpegArguments(const Job& job, int fps, const QString& out) {
     const QSize px = job.pixels();
-    QStringList a = {QStringLiteral("-hide_banner"), QStringLiteral("-loglevel"), QStringLiteral("error"),
-                     QStringLiteral("-nostdin"),    QStringLiteral("-f"),        QStringLiteral("rawvideo"),
-                     QStringLiteral("-pix_fmt"),    QStringLiteral("bgra"),      QStringLiteral("-s"),
-                     QStringLiteral("%1x%2").arg(px.width()).arg(px.height()),
-                     QStringLiteral("-framerate"),  QString::number(fps),        QStringLiteral("-i"),
-                     QStringLiteral("pipe:0"),      QStringLiteral("-an"),       QStringLiteral("-map_metadata"),
-                     QStringLiteral("-1"),          QStringLiteral("-fflags"),   QStringLiteral("+bitexact"),
-                     QStringLiteral("-flags:v"),    QStringLiteral("+bitexact")};
+    QStringList a = {QStringLiteral("-hide_banner"), QStringLiteral("-loglevel"),
+                     QStringLiteral("error"),        QStringLiteral("-nostdin"),
+                     QStringLiteral("-f"),           QStringLiteral("rawvideo"),
+                     QStringLiteral("-pix_fmt"),     QStringLiteral("bgra"),
+                     QStringLiteral("-s"),           QStringLiteral("%1x%2").arg(px.width()).arg(px.height()),
+                     QStringLiteral("-framerate"),   QString::number(fps),
+                     QStringLiteral("-i"),           QStringLiteral("pipe:0"),
+                     QStringLiteral("-an"),          QStringLiteral("-map_metadata"),
+                     QStringLiteral("-1"),           QStringLiteral("-fflags"),
+                     QStringLiteral("+bitexact"),    QStringLiteral("-flags:v"),
+                     QStringLiteral("+bitexact")};
     switch (job.format) {
     case Format::Gif:
         a << QStringLiteral("-vf")
-          << QStringLiteral("split[a][b];[a]palettegen=stats_mode=single:reserve_transparent=0[p];[b][p]paletteuse=new=1:dither=none")
+          << QStringLiteral("split[a][b];[a]palettegen=stats_mode=single:reserve_transparent=0[p];[b][p]"
+                            "paletteuse=new=1:dither=none")
           << QStringLiteral("-loop") << QStringLiteral("0") << QStringLiteral("-f") << QStringLiteral("gif");
         break;
     case Format::Mp4:
-        a << QStringLiteral("-c:v") << QStringLiteral("libx264") << QStringLiteral("-preset") << QStringLiteral("medium")
-          << QStringLiteral("-tune") << QStringLiteral("animation") << QStringLiteral("-crf") << QStringLiteral("18")
-          << QStringLiteral("-pix_fmt") << QStringLiteral("yuv420p") << QStringLiteral("-movflags")
-          << QStringLiteral("+faststart") << QStringLiteral("-f") << QStringLiteral("mp4");
+        a << QStringLiteral("-c:v") << QStringLiteral("libx264") << QStringLiteral("-preset")
+          << QStringLiteral("medium") << QStringLiteral("-tune") << QStringLiteral("animation")
+          << QStringLiteral("-crf") << QStringLiteral("18") << QStringLiteral("-pix_fmt")
+          << QStringLiteral("yuv420p") << QStringLiteral("-movflags") << QStringLiteral("+faststart")
+          << QStringLiteral("-f") << QStringLiteral("mp4");
         break;
     case Format::Webm:
-        a << QStringLiteral("-c:v") << QStringLiteral("libvpx-vp9") << QStringLiteral("-crf") << QStringLiteral("30")
-          << QStringLiteral("-b:v") << QStringLiteral("0") << QStringLiteral("-deadline") << QStringLiteral("good")
-          << QStringLiteral("-cpu-used") << QStringLiteral("4") << QStringLiteral("-row-mt") << QStringLiteral("1")
-          << QStringLiteral("-pix_fmt") << QStringLiteral("yuv420p") << QStringLiteral("-f") << QStringLiteral("webm");
+        a << QStringLiteral("-c:v") << QStringLiteral("libvpx-vp9") << QStringLiteral("-crf")
+          << QStringLiteral("30") << QStringLiteral("-b:v") << QStringLiteral("0")
+          << QStringLiteral("-deadline") << QStringLiteral("good") << QStringLiteral("-cpu-used")
+          << QStringLiteral("4") << QStringLiteral("-row-mt") << QStringLiteral("1")
+          << QStringLiteral("-pix_fmt") << QStringLiteral("yuv420p") << QStringLiteral("-f")
+          << QStringLiteral("webm");
         break;
-    default: break;
+    default:
+        break;
     }
     a << QStringLiteral("-y") << out;
     return a;
 }
 
 QString ffmpegMissing(Format f) {
-    return QStringLiteral("--format %1 needs ffmpeg, which was not found on PATH; install the package ffmpeg "
-                          "(Debian, Ubuntu: sudo apt install ffmpeg) or export PNG frames and encode them yourself")
+    return QStringLiteral(
+               "--format %1 needs ffmpeg, which was not found on PATH; install the package ffmpeg "
+               "(Debian, Ubuntu: sudo apt install ffmpeg) or export PNG frames and encode them yourself")
         .arg(suffixOf(f));
 }
 
@@ -883,12 +934,14 @@ QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::v
     };
     QObject::connect(&encoder, &QProcess::readyReadStandardError, &encoder, listen);
     encoder.start(QIODevice::ReadWrite);
-    if (!encoder.waitForStarted(10'000)) return QStringLiteral("cannot start ffmpeg: ") + encoder.errorString();
+    if (!encoder.waitForStarted(10'000))
+        return QStringLiteral("cannot start ffmpeg: ") + encoder.errorString();
     // A failed write of the film in what ffmpeg says. Some versions report one ("Error writing trailer of
     // F: No space left on device") and still exit with status 0, so its words are read, not only its status.
     static const QRegularExpression writeFailure(
-        QStringLiteral("error (writing|closing|opening)|write_frame|write_packet|no space left|quota|input/output error|"
-                       "file too large|read-only file system"),
+        QStringLiteral(
+            "error (writing|closing|opening)|write_frame|write_packet|no space left|quota|input/output error|"
+            "file too large|read-only file system"),
         QRegularExpression::CaseInsensitiveOption);
     // One line of it: the one that says a write failed (it names the system's reason), else its last;
     // the temporary file's name in it is PATH's.
@@ -994,8 +1047,9 @@ struct Plan {
 };
 
 QString tooManyFrames(const ExportOptions& o, int fps) {
-    return QStringLiteral("--from %1 --to %2 at %3 frames/s: more than %4 frames; export a shorter span, fewer frames "
-                          "per second or a faster --speed")
+    return QStringLiteral(
+               "--from %1 --to %2 at %3 frames/s: more than %4 frames; export a shorter span, fewer frames "
+               "per second or a faster --speed")
         .arg(duration(*o.from), duration(*o.to))
         .arg(fps)
         .arg(ExportLimits::maxFrames);
@@ -1008,10 +1062,12 @@ QString checkFormatAndMode(const ExportOptions& o, Plan& plan) {
     if (!o.format.isEmpty()) {
         format = formatNamed(o.format);
         if (!format)
-            return QStringLiteral("--format %1: unknown format; expected %2").arg(o.format, exportFormats().join(QStringLiteral(", ")));
+            return QStringLiteral("--format %1: unknown format; expected %2")
+                .arg(o.format, exportFormats().join(QStringLiteral(", ")));
     } else if (!(format = formatNamed(extension)) || *format == Format::Handout) {
         if (o.at && !extension.isEmpty())
-            return QStringLiteral("--out %1: cannot tell the format from .%2; name it .png, .svg or .pdf, or give --format")
+            return QStringLiteral("--out %1: cannot tell the format from .%2; name it .png, .svg or .pdf, or "
+                                  "give --format")
                 .arg(o.out, extension);
         format = Format::Png;
     }
@@ -1022,17 +1078,23 @@ QString checkFormatAndMode(const ExportOptions& o, Plan& plan) {
     plan.steps = o.steps || (plan.handout && !o.at && !o.from && !o.to);
     const int modes = int(o.at.has_value()) + int(o.from.has_value() || o.to.has_value()) + int(plan.steps);
     if (modes != 1) return QStringLiteral("expected one of --at T, --from T --to T [--fps N], or --steps");
-    if (plan.handout && !plan.steps) return QStringLiteral("--format handout is one page per lesson step; it takes no --at, --from or --to");
+    if (plan.handout && !plan.steps)
+        return QStringLiteral(
+            "--format handout is one page per lesson step; it takes no --at, --from or --to");
     if (plan.video && !o.from && !o.to)
-        return QStringLiteral("--format %1 is a film of a span: give --from T --to T [--fps N]").arg(suffixOf(*format));
+        return QStringLiteral("--format %1 is a film of a span: give --from T --to T [--fps N]")
+            .arg(suffixOf(*format));
     if (o.from.has_value() != o.to.has_value())
         return o.from ? QStringLiteral("--from needs --to") : QStringLiteral("--to needs --from");
     if (o.fps && !o.from) return QStringLiteral("--fps goes with --from and --to");
     plan.fps = o.fps.value_or(ExportLimits::defaultFps);
     if (plan.fps < 1 || plan.fps > ExportLimits::maxFps)
-        return QStringLiteral("--fps %1: expected 1 to %2 frames per second").arg(plan.fps).arg(ExportLimits::maxFps);
+        return QStringLiteral("--fps %1: expected 1 to %2 frames per second")
+            .arg(plan.fps)
+            .arg(ExportLimits::maxFps);
     // GIF delays are counted in hundredths of a second: faster than 50 frames a second players slow down.
-    if (*format == Format::Gif && plan.fps > 50) return QStringLiteral("--fps %1: a GIF plays at most 50 frames per second").arg(plan.fps);
+    if (*format == Format::Gif && plan.fps > 50)
+        return QStringLiteral("--fps %1: a GIF plays at most 50 frames per second").arg(plan.fps);
     plan.sequence = !o.at && isSequence(*format);
     return {};
 }
@@ -1041,14 +1103,19 @@ QString checkFormatAndMode(const ExportOptions& o, Plan& plan) {
 QString checkSize(const ExportOptions& o, Plan& plan) {
     // A smaller picture is a smaller --size: the layout adapts to it, where scaling it down would not.
     if (!(o.scale >= 1 && o.scale <= 4))
-        return QStringLiteral("--scale %1: expected 1 to 4 pixels per point (for a smaller picture, give a smaller --size)").arg(o.scale);
+        return QStringLiteral("--scale %1: expected 1 to 4 pixels per point (for a smaller picture, give a "
+                              "smaller --size)")
+            .arg(o.scale);
     if (o.scale != 1 && !isRaster(plan.format))
-        return QStringLiteral("--scale is for PNG and video frames; %1 is drawn in vectors, sharp at any size").arg(suffixOf(plan.format).toUpper());
+        return QStringLiteral(
+                   "--scale is for PNG and video frames; %1 is drawn in vectors, sharp at any size")
+            .arg(suffixOf(plan.format).toUpper());
     // The window is exported at its own size (Export.h): that is the size to check.
     const bool window = o.paintWindow && o.view.compare(QLatin1String("window"), Qt::CaseInsensitive) == 0;
     const QSize size = window ? o.windowSize : o.size;
-    const QString sizeName = window ? QStringLiteral("the window's size %1x%2").arg(size.width()).arg(size.height())
-                                    : QStringLiteral("--size %1x%2").arg(size.width()).arg(size.height());
+    const QString sizeName =
+        window ? QStringLiteral("the window's size %1x%2").arg(size.width()).arg(size.height())
+               : QStringLiteral("--size %1x%2").arg(size.width()).arg(size.height());
     const auto side = [&o](int points) { return static_cast<std::int64_t>(std::llround(points * o.scale)); };
     if (size.width() < 1 || size.height() < 1 || side(size.width()) > ExportLimits::maxSide ||
         side(size.height()) > ExportLimits::maxSide)
@@ -1058,7 +1125,8 @@ QString checkSize(const ExportOptions& o, Plan& plan) {
             .arg(ExportLimits::maxSide);
     const QSize pixels(static_cast<int>(side(size.width())), static_cast<int>(side(size.height())));
     // H.264 and VP9 store colour at half resolution (4:2:0): both sides must be even.
-    if ((plan.format == Format::Mp4 || plan.format == Format::Webm) && (pixels.width() % 2 || pixels.height() % 2))
+    if ((plan.format == Format::Mp4 || plan.format == Format::Webm) &&
+        (pixels.width() % 2 || pixels.height() % 2))
         return QStringLiteral("%1: %2 needs an even number of pixels a side (%3x%4)%5")
             .arg(window ? sizeName : QStringLiteral("--size %1x%2").arg(pixels.width()).arg(pixels.height()))
             .arg(suffixOf(plan.format).toUpper())
@@ -1066,7 +1134,8 @@ QString checkSize(const ExportOptions& o, Plan& plan) {
             .arg(pixels.height())
             .arg(window ? QStringLiteral("; resize the window by a pixel") : QString());
     if (o.transparent && plan.format != Format::Png)
-        return QStringLiteral("--transparent is for PNG; %1 has no transparent background").arg(suffixOf(plan.format).toUpper());
+        return QStringLiteral("--transparent is for PNG; %1 has no transparent background")
+            .arg(suffixOf(plan.format).toUpper());
     plan.size = size;
     return {};
 }
@@ -1074,19 +1143,26 @@ QString checkSize(const ExportOptions& o, Plan& plan) {
 // The film's clock and span: the error, or an empty string.
 QString checkTimes(const ExportOptions& o, const Plan& plan) {
     using Factor = views::PlaybackClock::Factor;
-    const auto below = [](Factor a, Factor b) { return static_cast<Wide>(a.num) * b.den < static_cast<Wide>(b.num) * a.den; };
-    if (o.speed.num <= 0 || o.speed.den <= 0 || below(o.speed, ExportLimits::minSpeed) || below(ExportLimits::maxSpeed, o.speed))
+    const auto below = [](Factor a, Factor b) {
+        return static_cast<Wide>(a.num) * b.den < static_cast<Wide>(b.num) * a.den;
+    };
+    if (o.speed.num <= 0 || o.speed.den <= 0 || below(o.speed, ExportLimits::minSpeed) ||
+        below(ExportLimits::maxSpeed, o.speed))
         return QStringLiteral("--speed %1: expected 1/1000000 to 1000 simulated seconds per second of film")
             .arg(views::PlaybackClock::factorText(o.speed).mid(1));
     if ((o.paced || !(o.speed == Factor{1, 1})) && !o.from)
-        return o.paced ? QStringLiteral("--paced goes with --from and --to") : QStringLiteral("--speed goes with --from and --to");
-    if (o.paced && !(o.speed == Factor{1, 1})) return QStringLiteral("--paced and --speed: a film is either paced or played at one speed");
+        return o.paced ? QStringLiteral("--paced goes with --from and --to")
+                       : QStringLiteral("--speed goes with --from and --to");
+    if (o.paced && !(o.speed == Factor{1, 1}))
+        return QStringLiteral("--paced and --speed: a film is either paced or played at one speed");
     if (o.from) {
         if (*o.from < Time() || *o.from > *o.to)
-            return QStringLiteral("--from %1 --to %2: expected 0s <= --from <= --to").arg(duration(*o.from), duration(*o.to));
+            return QStringLiteral("--from %1 --to %2: expected 0s <= --from <= --to")
+                .arg(duration(*o.from), duration(*o.to));
         // Linear: refused before the run is made when there would be too many frames (rangeMoments).
         if (!o.paced) {
-            const Wide a = static_cast<Wide>(1'000'000'000) * o.speed.num, b = static_cast<Wide>(plan.fps) * o.speed.den;
+            const Wide a = static_cast<Wide>(1'000'000'000) * o.speed.num,
+                       b = static_cast<Wide>(plan.fps) * o.speed.den;
             const Wide count = ((static_cast<Wide>((*o.to - *o.from).count()) + 1) * b + a - 1) / a;
             if (count > ExportLimits::maxFrames) return tooManyFrames(o, plan.fps);
         }
@@ -1099,22 +1175,30 @@ QString checkTimes(const ExportOptions& o, const Plan& plan) {
 QString checkViewAndOut(const ExportOptions& o, Plan& plan) {
     const qsizetype viewIndex = exportViews().indexOf(o.view.toLower());
     if (viewIndex < 0)
-        return QStringLiteral("--view %1: unknown view; expected %2").arg(o.view, exportViews().join(QStringLiteral(", ")));
+        return QStringLiteral("--view %1: unknown view; expected %2")
+            .arg(o.view, exportViews().join(QStringLiteral(", ")));
     plan.view = static_cast<View>(viewIndex);
     const bool widget = plan.view == View::Charts || plan.view == View::Window;
     if (plan.view == View::Charts && !qobject_cast<QApplication*>(QCoreApplication::instance()))
         return QStringLiteral("--view %1 needs a QApplication (it paints widgets)").arg(o.view);
     if (!o.chart.isEmpty() && plan.view != View::Charts)
         return QStringLiteral("--chart %1: a chart is chosen with --view charts").arg(o.chart);
-    const std::optional<views::ChartsView::Chart> chart = chartNamed(o.chart.isEmpty() ? QStringLiteral("queues") : o.chart);
-    if (!chart) return QStringLiteral("--chart %1: unknown chart; expected %2").arg(o.chart, chartKeys().join(QStringLiteral(", ")));
+    const std::optional<views::ChartsView::Chart> chart =
+        chartNamed(o.chart.isEmpty() ? QStringLiteral("queues") : o.chart);
+    if (!chart)
+        return QStringLiteral("--chart %1: unknown chart; expected %2")
+            .arg(o.chart, chartKeys().join(QStringLiteral(", ")));
     plan.chart = *chart;
     if (o.transparent && widget)
-        return QStringLiteral("--transparent is for --view stage, ladder or states; the %1 paints its own background").arg(o.view);
+        return QStringLiteral(
+                   "--transparent is for --view stage, ladder or states; the %1 paints its own background")
+            .arg(o.view);
     if (!views::Theme::names().contains(o.theme, Qt::CaseInsensitive))
-        return QStringLiteral("--theme %1: unknown theme; expected %2").arg(o.theme, views::Theme::names().join(QStringLiteral(", ")));
+        return QStringLiteral("--theme %1: unknown theme; expected %2")
+            .arg(o.theme, views::Theme::names().join(QStringLiteral(", ")));
     if (plan.view != View::Ladder && plan.view != View::States && !o.clients.empty())
-        return QStringLiteral("--client %1: connections are drawn by --view ladder or states; the %2 shows every client")
+        return QStringLiteral(
+                   "--client %1: connections are drawn by --view ladder or states; the %2 shows every client")
             .arg(o.clients.front())
             .arg(o.view);
     if (plan.view == View::States && o.clients.size() > 1)
@@ -1123,18 +1207,25 @@ QString checkViewAndOut(const ExportOptions& o, Plan& plan) {
     // command line opens none, and a window of its own would be a window's default layout, not the one
     // the user sees (Export.h).
     if (plan.view == View::Window && !o.paintWindow)
-        return QStringLiteral("--view window is the application's window as it is on screen, which the command line "
-                              "does not open; export it from the window (File › Export…), or give --view stage, ladder, "
-                              "states or charts");
+        return QStringLiteral(
+            "--view window is the application's window as it is on screen, which the command line "
+            "does not open; export it from the window (File › Export…), or give --view stage, ladder, "
+            "states or charts");
     if (plan.video && !ffmpegAvailable()) return ffmpegMissing(plan.format);
 
-    if (const QFileInfo parent(QFileInfo(QDir::cleanPath(QFileInfo(o.out).absoluteFilePath())).absolutePath()); !parent.isDir())
-        return cannotWrite(o.out, QStringLiteral("the folder %1 does not exist").arg(QDir::toNativeSeparators(parent.filePath())));
+    if (const QFileInfo parent(
+            QFileInfo(QDir::cleanPath(QFileInfo(o.out).absoluteFilePath())).absolutePath());
+        !parent.isDir())
+        return cannotWrite(
+            o.out,
+            QStringLiteral("the folder %1 does not exist").arg(QDir::toNativeSeparators(parent.filePath())));
     if (plan.sequence) {
         const QFileInfo info(o.out);
         if (info.exists() && !info.isDir())
-            return o.out + QStringLiteral(": exists and is not a folder; frames go into a new or empty folder");
-        if (info.isDir() && !QDir(o.out).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
+            return o.out +
+                   QStringLiteral(": exists and is not a folder; frames go into a new or empty folder");
+        if (info.isDir() &&
+            !QDir(o.out).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
             return o.out + QStringLiteral(": the folder is not empty; frames go into a new or empty folder");
     }
     return {};
@@ -1145,7 +1236,8 @@ QString checkOptions(const ExportOptions& o, Plan& plan) {
     if (!qobject_cast<QGuiApplication*>(QCoreApplication::instance()))
         return QStringLiteral("export needs a QGuiApplication (painting text needs one)");
     if (o.out.isEmpty()) return QStringLiteral("expected --out PATH");
-    if (QString refused = outIsTheInput(o.out, o.run ? o.run->path() : o.file); !refused.isEmpty()) return refused;
+    if (QString refused = outIsTheInput(o.out, o.run ? o.run->path() : o.file); !refused.isEmpty())
+        return refused;
     for (const auto check : {checkFormatAndMode, checkSize})
         if (QString error = check(o, plan); !error.isEmpty()) return error;
     if (QString error = checkTimes(o, plan); !error.isEmpty()) return error;
@@ -1157,20 +1249,25 @@ QString stepFrames(const ExportOptions& o, const Plan& plan, Job& job) {
     const ExportRun& run = *job.run;
     const Lesson* lesson = run.lesson();
     const char* option = plan.handout ? "--format handout" : "--steps";
-    if (!lesson) return run.path() + QStringLiteral(": %1 needs a lesson; this is a scenario, which has no steps").arg(QLatin1String(option));
-    if (lesson->steps.empty()) return run.path() + QStringLiteral(": %1: the lesson has no steps").arg(QLatin1String(option));
+    if (!lesson)
+        return run.path() + QStringLiteral(": %1 needs a lesson; this is a scenario, which has no steps")
+                                .arg(QLatin1String(option));
+    if (lesson->steps.empty())
+        return run.path() + QStringLiteral(": %1: the lesson has no steps").arg(QLatin1String(option));
     const std::size_t n = lesson->steps.size();
     for (std::size_t i = 0; i < n; ++i) {
         const Step& step = lesson->steps[i];
         const Time t = run.stepTimes()[i];
         if (t.isNever())
-            return QStringLiteral("%1:%2: step %3 never begins (its condition never holds), so it has no frame")
+            return QStringLiteral(
+                       "%1:%2: step %3 never begins (its condition never holds), so it has no frame")
                 .arg(run.path())
                 .arg(step.place.line)
                 .arg(i + 1);
-        job.frames.push_back({t, numbered(QStringLiteral("step"), i + 1, n, 2, plan.format),
-                              o.plain ? views::StageRenderer::Emphasis{} : views::StageRenderer::Emphasis::of(step),
-                              static_cast<int>(i)});
+        job.frames.push_back(
+            {t, numbered(QStringLiteral("step"), i + 1, n, 2, plan.format),
+             o.plain ? views::StageRenderer::Emphasis{} : views::StageRenderer::Emphasis::of(step),
+             static_cast<int>(i)});
     }
     return {};
 }
@@ -1192,13 +1289,18 @@ QString planJob(const ExportOptions& o, const Plan& plan, Job& job) {
     for (const std::int64_t c : o.clients) {
         if (c < 0 || static_cast<std::size_t>(c) >= clientCount)
             return clientCount == 0 ? QStringLiteral("--client %1: the run has no clients").arg(c)
-                                    : QStringLiteral("--client %1: the run has %2 clients (0 to %3)").arg(c).arg(clientCount).arg(clientCount - 1);
+                                    : QStringLiteral("--client %1: the run has %2 clients (0 to %3)")
+                                          .arg(c)
+                                          .arg(clientCount)
+                                          .arg(clientCount - 1);
         job.clients.push_back(static_cast<std::uint32_t>(c));
     }
-    if ((plan.view == View::Ladder || plan.view == View::States) && job.clients.empty() && clientCount > 0) job.clients.push_back(0);
+    if ((plan.view == View::Ladder || plan.view == View::States) && job.clients.empty() && clientCount > 0)
+        job.clients.push_back(0);
 
     const auto afterEnd = [&](const char* option, Time t) {
-        return QStringLiteral("%1 %2: after the end of the run (%3)").arg(QLatin1String(option), duration(t), duration(end));
+        return QStringLiteral("%1 %2: after the end of the run (%3)")
+            .arg(QLatin1String(option), duration(t), duration(end));
     };
     // The emphasis the window's stage shows at t: the highlights and zoom of the lesson's step there.
     const Lesson* lessonShown = o.plain ? nullptr : job.run->lesson();
@@ -1214,17 +1316,20 @@ QString planJob(const ExportOptions& o, const Plan& plan, Job& job) {
     }
     if (!o.from) return stepFrames(o, plan, job);
     if (*o.to > end) return afterEnd("--to", *o.to);
-    const std::vector<Time> moments = rangeMoments(*o.from, *o.to, plan.fps, o.speed, o.paced, sim.history(), ExportLimits::maxFrames + 1);
+    const std::vector<Time> moments =
+        rangeMoments(*o.from, *o.to, plan.fps, o.speed, o.paced, sim.history(), ExportLimits::maxFrames + 1);
     if (moments.size() > ExportLimits::maxFrames) return tooManyFrames(o, plan.fps);
     const std::size_t n = moments.size();
     for (std::size_t k = 0; k < n; ++k)
-        job.frames.push_back({moments[k], numbered(QStringLiteral("frame"), k + 1, n, 5, plan.format), emphasisAt(moments[k])});
+        job.frames.push_back({moments[k], numbered(QStringLiteral("frame"), k + 1, n, 5, plan.format),
+                              emphasisAt(moments[k])});
     return {};
 }
 
 // What the frames are painted from: a chart or the window (one canvas, painting on the GUI thread), or
 // renderers (one per painting thread).
-std::vector<std::unique_ptr<Canvas>> canvasesFor(const ExportOptions& o, const Plan& plan, const Job& job, Progress& progress) {
+std::vector<std::unique_ptr<Canvas>> canvasesFor(const ExportOptions& o, const Plan& plan, const Job& job,
+                                                 Progress& progress) {
     std::vector<std::unique_ptr<Canvas>> canvases;
     if (plan.view == View::Charts) {
         canvases.push_back(std::make_unique<ChartsCanvas>(job, progress));
@@ -1235,8 +1340,10 @@ std::vector<std::unique_ptr<Canvas>> canvasesFor(const ExportOptions& o, const P
         const int ideal = std::max(1, QThread::idealThreadCount());
         const int wanted = o.threads > 0 ? std::min(o.threads, ideal) : ideal;
         const bool parallel = !o.at && (plan.sequence || plan.video);
-        const std::size_t count = parallel ? std::min<std::size_t>(static_cast<std::size_t>(wanted), job.frames.size()) : 1;
-        for (std::size_t k = 0; k < std::max<std::size_t>(count, 1); ++k) canvases.push_back(std::make_unique<RendererCanvas>(job));
+        const std::size_t count =
+            parallel ? std::min<std::size_t>(static_cast<std::size_t>(wanted), job.frames.size()) : 1;
+        for (std::size_t k = 0; k < std::max<std::size_t>(count, 1); ++k)
+            canvases.push_back(std::make_unique<RendererCanvas>(job));
     }
     return canvases;
 }
@@ -1272,7 +1379,8 @@ ExportResult exportFrames(const ExportOptions& o) {
     Progress progress(o, job.frames.size());
     const std::vector<std::unique_ptr<Canvas>> owned = canvasesFor(o, plan, job, progress);
     std::vector<Canvas*> canvases;
-    for (const auto& c : owned) canvases.push_back(c.get());
+    for (const auto& c : owned)
+        canvases.push_back(c.get());
     QString error;
     if (plan.handout)
         error = writeHandout(o, job, *canvases.front(), progress);
@@ -1338,19 +1446,25 @@ std::optional<views::PlaybackClock::Factor> parseSpeed(const QString& text) {
     if (const QRegularExpressionMatch m = decimal.match(text); m.hasMatch()) {
         const QString digits = m.captured(2);
         std::int64_t den = 1;
-        for (qsizetype i = 0; i < digits.size(); ++i) den *= 10;
-        return views::PlaybackClock::Factor{m.captured(1).toLongLong() * den + (digits.isEmpty() ? 0 : digits.toLongLong()), den};
+        for (qsizetype i = 0; i < digits.size(); ++i)
+            den *= 10;
+        return views::PlaybackClock::Factor{
+            m.captured(1).toLongLong() * den + (digits.isEmpty() ? 0 : digits.toLongLong()), den};
     }
     return std::nullopt;
 }
 
 QString outIsTheInput(const QString& out, const QString& input) {
     if (out.isEmpty() || input.isEmpty()) return {};
-    // UTF-16 paths, as for the video's rename: a narrow string would be read in the ANSI code page on Windows.
+    // UTF-16 paths, as for the video's rename: a narrow string would be read in the ANSI code page on
+    // Windows.
     std::error_code ec;
-    if (!std::filesystem::equivalent(std::filesystem::path(out.toStdU16String()), std::filesystem::path(input.toStdU16String()), ec) || ec)
+    if (!std::filesystem::equivalent(std::filesystem::path(out.toStdU16String()),
+                                     std::filesystem::path(input.toStdU16String()), ec) ||
+        ec)
         return {};
-    const bool sameSpelling = QDir::cleanPath(QFileInfo(out).absoluteFilePath()) == QDir::cleanPath(QFileInfo(input).absoluteFilePath());
+    const bool sameSpelling = QDir::cleanPath(QFileInfo(out).absoluteFilePath()) ==
+                              QDir::cleanPath(QFileInfo(input).absoluteFilePath());
     return QStringLiteral("--out %1: that is the file being exported%2; choose another path")
         .arg(QDir::toNativeSeparators(out),
              sameSpelling ? QString() : QStringLiteral(" (%1)").arg(QDir::toNativeSeparators(input)));
@@ -1358,18 +1472,19 @@ QString outIsTheInput(const QString& out, const QString& input) {
 
 QStringList exportFormats() {
     QStringList names;
-    for (const auto& [text, format] : kFormatNames) names << QLatin1String(text);
+    for (const auto& [text, format] : kFormatNames)
+        names << QLatin1String(text);
     return names;
 }
 
 QStringList exportViews() {
-    return {QStringLiteral("stage"), QStringLiteral("ladder"), QStringLiteral("states"), QStringLiteral("charts"),
-            QStringLiteral("window")};
+    return {QStringLiteral("stage"), QStringLiteral("ladder"), QStringLiteral("states"),
+            QStringLiteral("charts"), QStringLiteral("window")};
 }
 
 QStringList chartKeys() {
-    return {QStringLiteral("queues"), QStringLiteral("drops"), QStringLiteral("accepts"),
-            QStringLiteral("workers"), QStringLiteral("sar"), QStringLiteral("latency")};
+    return {QStringLiteral("queues"),  QStringLiteral("drops"), QStringLiteral("accepts"),
+            QStringLiteral("workers"), QStringLiteral("sar"),   QStringLiteral("latency")};
 }
 
 bool needsFfmpeg(const QString& format) {
@@ -1377,7 +1492,9 @@ bool needsFfmpeg(const QString& format) {
     return f && isVideo(*f);
 }
 
-bool ffmpegAvailable() { return !QStandardPaths::findExecutable(QStringLiteral("ffmpeg")).isEmpty(); }
+bool ffmpegAvailable() {
+    return !QStandardPaths::findExecutable(QStringLiteral("ffmpeg")).isEmpty();
+}
 
 bool writesFolder(const QString& format, bool oneFrame) {
     const std::optional<Format> f = formatNamed(format);
@@ -1393,7 +1510,8 @@ std::shared_ptr<const ExportRun> ExportRun::load(const QString& file, QStringLis
     // screenful of errors).
     const FileReadResult read = readLessonOrScenarioFile(file.toStdString());
     if (!read.errors.empty()) {
-        for (const std::string& line : read.errorLines()) errors << QString::fromStdString(line);
+        for (const std::string& line : read.errorLines())
+            errors << QString::fromStdString(line);
         return nullptr;
     }
     std::shared_ptr<ExportRun> run(new ExportRun);
@@ -1418,7 +1536,8 @@ std::shared_ptr<const ExportRun> ExportRun::copyOf(const views::SimulationDocume
     run->path_ = document.path();
     if (const Lesson* lesson = document.lesson()) run->lesson_ = *lesson;
     run->stepTimes_ = document.stepTimes();
-    run->expected_ = Expected{sim.scenario(), sim.eventLimit(), sim.eventsProcessed(), sim.history().end, sim.stopped().has_value()};
+    run->expected_ = Expected{sim.scenario(), sim.eventLimit(), sim.eventsProcessed(), sim.history().end,
+                              sim.stopped().has_value()};
     return run;
 }
 
@@ -1430,12 +1549,15 @@ QString ExportRun::prepare() const {
         sim->run();
         // A run is repeatable (DESIGN.md point 1); only the budget of work, renewed in the window at
         // each change, can end a copy elsewhere. Then the copy is not what the window shows: say so.
-        if (sim->eventsProcessed() != e.events || sim->history().end != e.end || sim->stopped().has_value() != e.stopped) {
-            error_ = QStringLiteral("the window's run could not be repeated for the export (%1); save the changes in the "
-                                    "lesson file and export that")
-                         .arg(sim->stopped() ? QString::fromStdString(*sim->stopped())
-                                             : QStringLiteral("it ended at %1, the window's at %2")
-                                                   .arg(duration(sim->history().end), duration(e.end)));
+        if (sim->eventsProcessed() != e.events || sim->history().end != e.end ||
+            sim->stopped().has_value() != e.stopped) {
+            error_ =
+                QStringLiteral(
+                    "the window's run could not be repeated for the export (%1); save the changes in the "
+                    "lesson file and export that")
+                    .arg(sim->stopped() ? QString::fromStdString(*sim->stopped())
+                                        : QStringLiteral("it ended at %1, the window's at %2")
+                                              .arg(duration(sim->history().end), duration(e.end)));
             return;
         }
         sim_ = std::move(sim);
@@ -1445,7 +1567,8 @@ QString ExportRun::prepare() const {
 
 // ---- the job on a thread of its own
 
-ExportJob::ExportJob(ExportOptions options, QObject* parent) : QObject(parent), options_(std::move(options)) {}
+ExportJob::ExportJob(ExportOptions options, QObject* parent) : QObject(parent), options_(std::move(options)) {
+}
 
 ExportJob::~ExportJob() {
     cancel();
@@ -1457,11 +1580,12 @@ void ExportJob::start() {
     running_ = true;
     cancelled_ = false;
     if (thread_.joinable()) thread_.join(); // the last run's, already over
-    views::loadBundledFonts(); // here, once, before any thread paints text
+    views::loadBundledFonts();              // here, once, before any thread paints text
     ExportOptions o = options_;
     // Reported on the job's thread, heard on this one: queued calls, dropped once the job is gone.
     o.advanced = [this](int done, int total) {
-        QMetaObject::invokeMethod(this, [this, done, total] { emit advanced(done, total); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, done, total] { emit advanced(done, total); }, Qt::QueuedConnection);
     };
     o.cancelled = [this] { return cancelled_.load(); };
     thread_ = std::thread([this, o = std::move(o)] {

@@ -22,10 +22,10 @@
 // ExportJob runs an export on a thread of its own, for the dialog: the window answers while it runs.
 #pragma once
 
-#include "views/document/PlaybackClock.h"
 #include "model/core/Time.h"
 #include "model/lesson/Lesson.h"
 #include "model/scenario/Scenario.h"
+#include "views/document/PlaybackClock.h"
 
 #include <QObject>
 #include <QSize>
@@ -46,7 +46,7 @@ class QPainter;
 namespace backlog {
 class History;
 class Simulation;
-}
+} // namespace backlog
 
 namespace backlog::views {
 class SimulationDocument;
@@ -58,7 +58,7 @@ namespace backlog::app {
 // and painting thread that reads it and changed by none, so it lives as long as the last of them
 // whatever the window does meanwhile (a change at the playhead, another file opened).
 class ExportRun {
-public:
+  public:
     // Reads and simulates a scenario or lesson file (a lesson: its steps placed on the run and their
     // changes applied, as in the window). Null, with the file's errors (FILE:LINE:COL: …), when it cannot.
     static std::shared_ptr<const ExportRun> load(const QString& file, QStringList& errors);
@@ -82,7 +82,7 @@ public:
     const std::vector<Time>& stepTimes() const { return stepTimes_; }
     const QString& path() const { return path_; }
 
-private:
+  private:
     ExportRun() = default;
     // What a copy must come to, to be the window's run.
     struct Expected {
@@ -105,7 +105,7 @@ struct ExportOptions {
     QString file; // a scenario or a lesson (lessons run with their steps' changes, as in the window)
     // Or a run already made (the window's: ExportRun::copyOf): then `file` is not read.
     std::shared_ptr<const ExportRun> run;
-    QString out;  // a file for one frame, a PDF, a handout or a video; a folder for a PNG or SVG sequence
+    QString out; // a file for one frame, a PDF, a handout or a video; a folder for a PNG or SVG sequence
 
     // Exactly one of: `at` (one frame); `from` and `to` with `fps` (a film of from..to at `fps`
     // frames per second of film, played at `speed` or paced: rangeMoments()); `steps` (a lesson: one
@@ -125,15 +125,15 @@ struct ExportOptions {
     bool plain = false;
 
     QSize size{1920, 1080}; // in points: the layout; a PNG or video frame has size × scale pixels
-    double scale = 1;       // pixels per point (PNG, video): 2 gives a sharp 3840×2160 frame of a 1920×1080 layout
+    double scale = 1; // pixels per point (PNG, video): 2 gives a sharp 3840×2160 frame of a 1920×1080 layout
     bool transparent = false; // PNG only: no background, for slides with their own
     // "png", "svg", "pdf", "gif", "mp4", "webm" or "handout" (a PDF: one page per lesson step with its
     // narration); empty: from the extension of `out` (.gif, .mp4, .webm too), else png.
     QString format;
-    QString view = QStringLiteral("stage"); // "stage", "ladder", "states" (TCP states), "charts" or "window"
+    QString view = QStringLiteral("stage");  // "stage", "ladder", "states" (TCP states), "charts" or "window"
     QString chart;                           // --view charts: a chart's key (chartKeys()); empty: queues
     QString theme = QStringLiteral("light"); // a Theme::names() entry
-    std::vector<std::int64_t> clients;       // the ladder's connections, the state diagram's one; empty: client 0
+    std::vector<std::int64_t> clients; // the ladder's connections, the state diagram's one; empty: client 0
     // --view window: the window paints itself at a moment into the painter, at `windowSize` points (the
     // frame's size), on the GUI thread; an error (it was closed, its run changed) stops the export. The
     // window owns it (the dialog); without it --view window is refused: the command line has no window.
@@ -153,16 +153,16 @@ struct ExportOptions {
 };
 
 struct ExportResult {
-    QStringList errors; // empty on success; each one line (a file's errors: FILE:LINE:COL: …)
-    int frames = 0;     // frames written
-    double seconds = 0; // wall time spent painting and writing them
+    QStringList errors;     // empty on success; each one line (a file's errors: FILE:LINE:COL: …)
+    int frames = 0;         // frames written
+    double seconds = 0;     // wall time spent painting and writing them
     bool cancelled = false; // stopped by ExportOptions::cancelled (errors then says so too)
     bool ok() const { return errors.isEmpty(); }
 };
 
 // Limits on what one export may ask for: beyond them the options are refused, naming the limit.
 struct ExportLimits {
-    static constexpr int maxSide = 8192;      // pixels, either side of a frame
+    static constexpr int maxSide = 8192; // pixels, either side of a frame
     static constexpr int maxFps = 240;
     static constexpr int maxFrames = 100'000; // in one sequence
     static constexpr int defaultFps = 30;
@@ -210,7 +210,7 @@ bool writesFolder(const QString& format, bool oneFrame);
 // and not yet painted is dropped by a cancel). The options' `advanced` and `cancelled` are the job's.
 class ExportJob final : public QObject {
     Q_OBJECT
-public:
+  public:
     explicit ExportJob(ExportOptions options, QObject* parent = nullptr);
     ~ExportJob() override;
     ExportJob(const ExportJob&) = delete;
@@ -221,11 +221,11 @@ public:
     bool isRunning() const { return running_; }
     const ExportOptions& options() const { return options_; }
 
-signals:
+  signals:
     void advanced(int done, int total);
     void finished(const backlog::app::ExportResult& result); // the thread has ended
 
-private:
+  private:
     ExportOptions options_;
     std::thread thread_;
     std::atomic<bool> cancelled_{false};

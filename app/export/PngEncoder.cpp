@@ -69,7 +69,8 @@ QByteArray encodePng(const QImage& source, bool withAlpha, int level) {
         }
     }
 
-    const std::unique_ptr<libdeflate_compressor, FreeCompressor> compressor(libdeflate_alloc_compressor(level));
+    const std::unique_ptr<libdeflate_compressor, FreeCompressor> compressor(
+        libdeflate_alloc_compressor(level));
     if (!compressor) return {};
     std::vector<std::uint8_t> idat;
     try {
@@ -87,11 +88,11 @@ QByteArray encodePng(const QImage& source, bool withAlpha, int level) {
     std::uint8_t ihdr[13];
     putBigEndian(ihdr, static_cast<std::uint32_t>(width));
     putBigEndian(ihdr + 4, static_cast<std::uint32_t>(height));
-    ihdr[8] = 8;                   // bits per channel
-    ihdr[9] = withAlpha ? 6 : 2;   // colour type: truecolour with alpha, or truecolour
-    ihdr[10] = 0;                  // compression: deflate
-    ihdr[11] = 0;                  // filtering: adaptive (with every row None)
-    ihdr[12] = 0;                  // no interlace
+    ihdr[8] = 8;                 // bits per channel
+    ihdr[9] = withAlpha ? 6 : 2; // colour type: truecolour with alpha, or truecolour
+    ihdr[10] = 0;                // compression: deflate
+    ihdr[11] = 0;                // filtering: adaptive (with every row None)
+    ihdr[12] = 0;                // no interlace
     appendChunk(png, "IHDR", ihdr, sizeof ihdr);
     std::uint8_t phys[9];
     putBigEndian(phys, static_cast<std::uint32_t>(std::max(1, source.dotsPerMeterX())));

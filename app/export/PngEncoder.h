@@ -3,9 +3,9 @@
 // PNG encoding (nine tenths of a frame's time with Qt's writer), so this is what lets 1920×1080 frames
 // go out at more than 30 a second on two cores.
 //
-// The file is a plain PNG: IHDR, pHYs, one IDAT, IEND; 8-bit RGB, or RGBA for a transparent frame; filter type 0 on every row (on the flat colours of a diagram, Sub and Up filters make the
-// deflate stream larger, measured in tests/bench/bench_export.cpp). Given the same pixels the bytes are
-// the same on every run.
+// The file is a plain PNG: IHDR, pHYs, one IDAT, IEND; 8-bit RGB, or RGBA for a transparent frame; filter
+// type 0 on every row (on the flat colours of a diagram, Sub and Up filters make the deflate stream larger,
+// measured in tests/bench/bench_export.cpp). Given the same pixels the bytes are the same on every run.
 #pragma once
 
 #include <QByteArray>

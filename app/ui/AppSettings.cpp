@@ -10,14 +10,16 @@ void rememberRecentFile(const QString& path) {
     QStringList files = settings::recentFiles.get();
     files.removeAll(absolute);
     files.prepend(absolute);
-    while (files.size() > settings::kMaxRecentFiles) files.removeLast();
+    while (files.size() > settings::kMaxRecentFiles)
+        files.removeLast();
     settings::recentFiles.set(files);
 }
 
 namespace {
 // One group per lesson file, named by a hash of its absolute path (a path is not a valid settings key).
 QString progressGroup(const QString& path) {
-    const QByteArray id = QCryptographicHash::hash(QFileInfo(path).absoluteFilePath().toUtf8(), QCryptographicHash::Sha1);
+    const QByteArray id =
+        QCryptographicHash::hash(QFileInfo(path).absoluteFilePath().toUtf8(), QCryptographicHash::Sha1);
     return QStringLiteral("lessons/progress/") + QString::fromLatin1(id.toHex().left(16));
 }
 } // namespace

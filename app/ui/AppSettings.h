@@ -10,11 +10,12 @@
 
 namespace backlog::app {
 
-template <class T>
-struct Setting {
+template <class T> struct Setting {
     const char* key;
     T fallback;
-    T get() const { return QSettings().value(QLatin1String(key), QVariant::fromValue(fallback)).template value<T>(); }
+    T get() const {
+        return QSettings().value(QLatin1String(key), QVariant::fromValue(fallback)).template value<T>();
+    }
     void set(const T& v) const { QSettings().setValue(QLatin1String(key), QVariant::fromValue(v)); }
 };
 
@@ -36,14 +37,15 @@ inline const Setting<double> exportScale{"export/scale", 1.0};
 inline const Setting<bool> exportTransparent{"export/transparent", false};
 inline const Setting<bool> exportEmphasis{"export/emphasis", true}; // a lesson step's highlights and zoom
 inline const Setting<int> exportFps{"export/fps", 30};
-inline const Setting<QString> exportClock{"export/clock", {}}; // "paced" or a speed; empty: paced for a lesson
+inline const Setting<QString> exportClock{"export/clock",
+                                          {}}; // "paced" or a speed; empty: paced for a lesson
 } // namespace settings
 
 // How far a student got in one lesson, remembered per lesson file.
 struct LessonProgress {
-    int step = -1;    // the step last shown; -1: never opened
-    int steps = 0;    // how many steps the lesson had then
-    QString answers;  // one letter per step: R right, W wrong, S skipped, - none
+    int step = -1;   // the step last shown; -1: never opened
+    int steps = 0;   // how many steps the lesson had then
+    QString answers; // one letter per step: R right, W wrong, S skipped, - none
     bool finished = false;
 };
 LessonProgress lessonProgress(const QString& path);

@@ -1,10 +1,10 @@
 #include "app/ui/ExportDialog.h"
 
 #include "app/ui/AppSettings.h"
-#include "views/widgets/ChartsView.h"
 #include "model/lesson/Lesson.h"
 #include "views/document/SimulationDocument.h"
 #include "views/render/Theme.h"
+#include "views/widgets/ChartsView.h"
 
 #include <QButtonGroup>
 #include <QCheckBox>
@@ -57,11 +57,17 @@ constexpr SizePreset kSizePresets[] = {
     {QSize(3840, 2160), QT_TRANSLATE_NOOP("ExportDialog", "3840 × 2160 (4K)")},
 };
 
-bool isVideo(const QString& format) { return needsFfmpeg(format); }
-bool isHandout(const QString& format) { return format == QLatin1String("handout"); }
+bool isVideo(const QString& format) {
+    return needsFfmpeg(format);
+}
+bool isHandout(const QString& format) {
+    return format == QLatin1String("handout");
+}
 
 // The file name's extension for a format (a handout is a PDF).
-QString suffixFor(const QString& format) { return isHandout(format) ? QStringLiteral("pdf") : format; }
+QString suffixFor(const QString& format) {
+    return isHandout(format) ? QStringLiteral("pdf") : format;
+}
 
 // Which "what" a format can be written for: a video shows a span of the run, a handout is one page per
 // lesson step; single pictures and PDFs go with anything.
@@ -71,8 +77,9 @@ bool fits(const QString& format, ExportDialog::What what) {
     return true;
 }
 
-QString seconds(Time t) { return QString::fromStdString(formatSecondsTrimmed(t)); }
-
+QString seconds(Time t) {
+    return QString::fromStdString(formatSecondsTrimmed(t));
+}
 
 // A light and dark checkerboard under a transparent preview, as image editors show "no background".
 QPixmap overCheckerboard(const QImage& image) {
@@ -82,7 +89,8 @@ QPixmap overCheckerboard(const QImage& image) {
     const int cell = 8;
     for (int y = 0; y < image.height(); y += cell)
         for (int x = 0; x < image.width(); x += cell)
-            p.fillRect(QRect(x, y, cell, cell), ((x / cell + y / cell) % 2) ? QColor(0xcc, 0xcc, 0xcc) : Qt::white);
+            p.fillRect(QRect(x, y, cell, cell),
+                       ((x / cell + y / cell) % 2) ? QColor(0xcc, 0xcc, 0xcc) : Qt::white);
     p.drawImage(0, 0, image);
     return out;
 }
@@ -109,8 +117,8 @@ bool itemEnabled(const QComboBox* combo, int index) {
 
 } // namespace
 
-ExportDialog::ExportDialog(views::SimulationDocument* document, QWidget* window, std::function<void(Time)> seekWindow,
-                           QWidget* parent)
+ExportDialog::ExportDialog(views::SimulationDocument* document, QWidget* window,
+                           std::function<void(Time)> seekWindow, QWidget* parent)
     : QDialog(parent), doc_(document), window_(window), seekWindow_(std::move(seekWindow)) {
     setObjectName(QStringLiteral("ExportDialog"));
     setWindowTitle(tr("Export"));
@@ -190,12 +198,14 @@ void ExportDialog::buildWhat(QFormLayout* formLayout) {
     clock_->addItem(tr("paced, as a lesson plays"), QStringLiteral("paced"));
     for (const char* speed : {"1", "1/10", "1/100", "1/1000", "1/10000", "10"})
         clock_->addItem(QStringLiteral("×") + QString::fromLatin1(speed), QString::fromLatin1(speed));
-    clock_->setToolTip(tr("Paced: every packet's flight takes at least 0.8 s of film and a quiet gap at most 0.6 s, "
-                          "as in the window. ×1/1000: a millisecond of the run is a second of film."));
+    clock_->setToolTip(
+        tr("Paced: every packet's flight takes at least 0.8 s of film and a quiet gap at most 0.6 s, "
+           "as in the window. ×1/1000: a millisecond of the run is a second of film."));
     frameCount_ = new QLabel(what);
     frameCount_->setObjectName(QStringLiteral("frameCount"));
     // Room for the longest count, so the dialog does not widen when the range is chosen.
-    frameCount_->setMinimumWidth(frameCount_->fontMetrics().horizontalAdvance(tr("(more than %1 frames)").arg(ExportLimits::maxFrames)));
+    frameCount_->setMinimumWidth(frameCount_->fontMetrics().horizontalAdvance(
+        tr("(more than %1 frames)").arg(ExportLimits::maxFrames)));
     auto* rangeRow = new QHBoxLayout;
     rangeRow->addWidget(new QLabel(tr("from"), what));
     rangeRow->addWidget(from_);
@@ -227,7 +237,8 @@ void ExportDialog::buildFormatAndView(QFormLayout* formLayout) {
         if (f == QLatin1String("handout")) return tr("PDF handout (one page per step, with its narration)");
         return f.toUpper();
     };
-    for (const QString& f : exportFormats()) format_->addItem(formatLabel(f), f);
+    for (const QString& f : exportFormats())
+        format_->addItem(formatLabel(f), f);
     formLayout->addRow(tr("&Format:"), format_);
 
     view_ = new QComboBox(form_);
@@ -240,14 +251,16 @@ void ExportDialog::buildFormatAndView(QFormLayout* formLayout) {
         if (v == QLatin1String("window")) return tr("Window (as on screen)");
         return v;
     };
-    for (const QString& v : exportViews()) view_->addItem(viewLabel(v), v);
+    for (const QString& v : exportViews())
+        view_->addItem(viewLabel(v), v);
     chart_ = new QComboBox(form_);
     chart_->setObjectName(QStringLiteral("chart"));
     // The engine's keys in the charts dock's order, under the names the dock's selector shows.
     const QStringList keys = chartKeys();
     const QList<views::ChartsView::Chart> charts = views::ChartsView::charts();
     for (int i = 0; i < keys.size(); ++i)
-        chart_->addItem(keys.size() == charts.size() ? views::ChartsView::chartName(charts[i]) : keys[i], keys[i]);
+        chart_->addItem(keys.size() == charts.size() ? views::ChartsView::chartName(charts[i]) : keys[i],
+                        keys[i]);
     auto* viewRow = new QHBoxLayout;
     viewRow->addWidget(view_);
     chartLabel_ = new QLabel(tr("&Chart:"), form_);
@@ -271,12 +284,14 @@ void ExportDialog::buildLook(QFormLayout* formLayout) {
     width_->setObjectName(QStringLiteral("width"));
     height_ = new QSpinBox(form_);
     height_->setObjectName(QStringLiteral("height"));
-    for (QSpinBox* box : {width_, height_}) box->setRange(16, ExportLimits::maxSide);
+    for (QSpinBox* box : {width_, height_})
+        box->setRange(16, ExportLimits::maxSide);
     width_->setAccessibleName(tr("Width"));
     height_->setAccessibleName(tr("Height"));
     sizePreset_ = new QComboBox(form_);
     sizePreset_->setObjectName(QStringLiteral("sizePreset"));
-    for (const SizePreset& p : kSizePresets) sizePreset_->addItem(tr(p.label), p.size);
+    for (const SizePreset& p : kSizePresets)
+        sizePreset_->addItem(tr(p.label), p.size);
     sizePreset_->addItem(tr("Custom"));
     scale_ = new QComboBox(form_);
     scale_->setObjectName(QStringLiteral("scale"));
@@ -473,12 +488,18 @@ void ExportDialog::restoreSettings() {
     const QString clock = settings::exportClock.get();
     const views::SimulationDocument* doc = run();
     const bool lesson = doc != nullptr && doc->lesson() != nullptr;
-    const int clockIndex = clock_->findData(!clock.isEmpty() ? clock : lesson ? QStringLiteral("paced") : QStringLiteral("1"));
+    const int clockIndex = clock_->findData(!clock.isEmpty() ? clock
+                                            : lesson         ? QStringLiteral("paced")
+                                                             : QStringLiteral("1"));
     clock_->setCurrentIndex(std::max(0, clockIndex));
     const QString what = settings::exportWhat.get();
-    (what == QLatin1String("range") ? range_ : what == QLatin1String("steps") ? steps_ : moment_)->setChecked(true);
+    (what == QLatin1String("range")   ? range_
+     : what == QLatin1String("steps") ? steps_
+                                      : moment_)
+        ->setChecked(true);
     for (int i = 0; i < sizePreset_->count(); ++i)
-        if (sizePreset_->itemData(i).toSize() == QSize(width_->value(), height_->value()) || i == sizePreset_->count() - 1) {
+        if (sizePreset_->itemData(i).toSize() == QSize(width_->value(), height_->value()) ||
+            i == sizePreset_->count() - 1) {
             sizePreset_->setCurrentIndex(i);
             break;
         }
@@ -515,14 +536,16 @@ void ExportDialog::documentChanged() {
     updating_ = true;
     moment_->setText(tr("This &moment (at %1 s, the playhead)").arg(seconds(playhead)));
     const double endSeconds = static_cast<double>(end.count()) / 1e9;
-    for (QDoubleSpinBox* box : {from_, to_}) box->setRange(0, endSeconds);
+    for (QDoubleSpinBox* box : {from_, to_})
+        box->setRange(0, endSeconds);
     // From the playhead to the end, or the whole run when the playhead is at either end of it.
     const Time from = playhead > Time() && playhead < end ? playhead : Time();
     from_->setValue(static_cast<double>(from.count()) / 1e9);
     to_->setValue(endSeconds);
     if (lesson) {
         const auto n = static_cast<int>(lesson->steps.size());
-        steps_->setText(n == 1 ? tr("One frame per lesson &step (1 step)") : tr("One frame per lesson &step (%1 steps)").arg(n));
+        steps_->setText(n == 1 ? tr("One frame per lesson &step (1 step)")
+                               : tr("One frame per lesson &step (%1 steps)").arg(n));
         steps_->setToolTip({});
     } else {
         steps_->setText(tr("One frame per lesson &step"));
@@ -537,7 +560,8 @@ void ExportDialog::documentChanged() {
 bool ExportDialog::canBeTransparent() const {
     const QString view = view_->currentData().toString();
     return format() == QLatin1String("png") &&
-           (view == QLatin1String("stage") || view == QLatin1String("ladder") || view == QLatin1String("states"));
+           (view == QLatin1String("stage") || view == QLatin1String("ladder") ||
+            view == QLatin1String("states"));
 }
 
 // The frame in points: the form's size, or the window's own when the window paints itself.
@@ -552,7 +576,9 @@ ExportDialog::What ExportDialog::what() const {
     return id < 0 ? What::Moment : static_cast<What>(id);
 }
 
-QString ExportDialog::format() const { return format_->currentData().toString(); }
+QString ExportDialog::format() const {
+    return format_->currentData().toString();
+}
 
 // A format that cannot be written for the new choice gives way to the nearest one that can: a handout
 // to a PDF, a video to single PNG frames.
@@ -561,7 +587,8 @@ void ExportDialog::whatChanged() {
     const QString f = format();
     if (!fits(f, what())) {
         updating_ = true;
-        format_->setCurrentIndex(format_->findData(isHandout(f) ? QStringLiteral("pdf") : QStringLiteral("png")));
+        format_->setCurrentIndex(
+            format_->findData(isHandout(f) ? QStringLiteral("pdf") : QStringLiteral("png")));
         updating_ = false;
     }
     updateForm();
@@ -598,11 +625,13 @@ void ExportDialog::updateForm() {
             enableItem(format_, i, lesson, tr("needs a lesson: a handout has one page per lesson step"));
     }
     // The remembered format may be one this machine or this run cannot write.
-    if (!itemEnabled(format_, format_->currentIndex())) format_->setCurrentIndex(format_->findData(QStringLiteral("png")));
+    if (!itemEnabled(format_, format_->currentIndex()))
+        format_->setCurrentIndex(format_->findData(QStringLiteral("png")));
     // The window view is painted by the window: a dialog without one (a test's) cannot offer it.
     if (const int windowItem = view_->findData(QStringLiteral("window")); windowItem >= 0) {
         enableItem(view_, windowItem, !window_.isNull(), tr("needs the window, which paints itself"));
-        if (!itemEnabled(view_, view_->currentIndex())) view_->setCurrentIndex(view_->findData(QStringLiteral("stage")));
+        if (!itemEnabled(view_, view_->currentIndex()))
+            view_->setCurrentIndex(view_->findData(QStringLiteral("stage")));
     }
 
     const QString f = format();
@@ -617,25 +646,32 @@ void ExportDialog::updateForm() {
     chart_->setVisible(charts);
     const bool pixels = f == QLatin1String("png") || isVideo(f);
     scale_->setEnabled(pixels);
-    scale_->setToolTip(pixels ? tr("Pixels per point: 2× paints the same layout with twice the pixels each way")
-                              : tr("SVG and PDF are drawn in points and stay sharp at any size"));
+    scale_->setToolTip(pixels
+                           ? tr("Pixels per point: 2× paints the same layout with twice the pixels each way")
+                           : tr("SVG and PDF are drawn in points and stay sharp at any size"));
     const double scale = scale_->currentData().toDouble();
     const QSize frame = frameSize();
-    pixels_->setText(pixels ? tr("= %1 × %2 pixels").arg(std::lround(frame.width() * scale)).arg(std::lround(frame.height() * scale))
+    pixels_->setText(pixels ? tr("= %1 × %2 pixels")
+                                  .arg(std::lround(frame.width() * scale))
+                                  .arg(std::lround(frame.height() * scale))
                             : tr("(drawn in points)"));
     // The window's own view is painted as it stands: its size and its theme.
     const bool ownWindow = view_->currentData().toString() == QLatin1String("window") && window_;
     for (QWidget* w : std::initializer_list<QWidget*>{width_, height_, sizePreset_, theme_}) {
         w->setEnabled(!ownWindow);
-        w->setToolTip(ownWindow ? tr("The window is exported as it is: at its size, in its theme") : QString());
+        w->setToolTip(ownWindow ? tr("The window is exported as it is: at its size, in its theme")
+                                : QString());
     }
     // Only the stage of a lesson has steps to show (the window shows its own).
     const views::SimulationDocument* shown = run();
-    const bool lessonStage = shown != nullptr && shown->lesson() != nullptr && view_->currentData().toString() == QLatin1String("stage");
+    const bool lessonStage = shown != nullptr && shown->lesson() != nullptr &&
+                             view_->currentData().toString() == QLatin1String("stage");
     emphasis_->setEnabled(lessonStage);
     emphasis_->setToolTip(lessonStage ? QString() : tr("A lesson's stage only"));
     transparent_->setEnabled(canBeTransparent());
-    transparent_->setToolTip(canBeTransparent() ? QString() : tr("PNG of the stage or the ladder only (the charts and the window paint their own background)"));
+    transparent_->setToolTip(canBeTransparent() ? QString()
+                                                : tr("PNG of the stage or the ladder only (the charts and "
+                                                     "the window paint their own background)"));
     // GIF frame delays are hundredths of a second: players slow down past 50 frames a second.
     fps_->setMaximum(f == QLatin1String("gif") ? 50 : ExportLimits::maxFps);
     export_->setEnabled(loaded && !exporting_);
@@ -656,11 +692,14 @@ void ExportDialog::updateFrameCount() {
     const views::SimulationDocument* doc = run();
     if (!doc) return;
     const ExportOptions o = options();
-    const auto n = static_cast<std::int64_t>(
-        rangeMoments(from, to, fps_->value(), o.speed, o.paced, doc->simulation().history(), ExportLimits::maxFrames + 1).size());
-    frameCount_->setText(n > ExportLimits::maxFrames ? tr("(more than %1 frames)").arg(ExportLimits::maxFrames)
-                         : n == 1                    ? tr("(1 frame)")
-                                                     : tr("(%1 frames)").arg(n));
+    const auto n =
+        static_cast<std::int64_t>(rangeMoments(from, to, fps_->value(), o.speed, o.paced,
+                                               doc->simulation().history(), ExportLimits::maxFrames + 1)
+                                      .size());
+    frameCount_->setText(n > ExportLimits::maxFrames
+                             ? tr("(more than %1 frames)").arg(ExportLimits::maxFrames)
+                         : n == 1 ? tr("(1 frame)")
+                                  : tr("(%1 frames)").arg(n));
 }
 
 // The boxes hold seconds as doubles; the run's end is an exact count of nanoseconds. The box at its
@@ -687,7 +726,8 @@ void ExportDialog::setLadderConnections(std::vector<std::int64_t> clients) {
 void ExportDialog::playheadChanged() {
     if (exporting_ || updating_ || !run()) return;
     const views::SimulationDocument* doc = run();
-    moment_->setText(tr("This &moment (at %1 s, the playhead)").arg(seconds(std::min(doc->playhead(), doc->end()))));
+    moment_->setText(
+        tr("This &moment (at %1 s, the playhead)").arg(seconds(std::min(doc->playhead(), doc->end()))));
     if (what() == What::Moment) schedulePreview();
 }
 
@@ -710,14 +750,16 @@ std::function<QString(QPainter&, Time)> ExportDialog::windowPainter() const {
     const views::SimulationDocument* doc = run();
     QWidget* window = window_.data();
     if (!doc || !window) return {};
-    return [window = QPointer<QWidget>(window), document = doc_, seek = seekWindow_, revision = doc->revision(),
-            size = window->size()](QPainter& p, Time t) -> QString {
+    return [window = QPointer<QWidget>(window), document = doc_, seek = seekWindow_,
+            revision = doc->revision(), size = window->size()](QPainter& p, Time t) -> QString {
         QWidget* w = window.data();
         views::SimulationDocument* d = document.data();
         if (!w || !d) return tr("the window was closed during the export");
         if (d->revision() != revision)
-            return tr("the window's run changed during the export (a change or another file); export the window again");
-        if (w->size() != size) return tr("the window was resized during the export; export it again at its new size");
+            return tr("the window's run changed during the export (a change or another file); export the "
+                      "window again");
+        if (w->size() != size)
+            return tr("the window was resized during the export; export it again at its new size");
         const Time before = d->playhead();
         if (seek) seek(t);
         // The views follow the playhead at once, but their layouts (a label's new text) are requests
@@ -735,7 +777,9 @@ ExportOptions ExportDialog::options() const {
     o.run = exportRun();
     o.out = out_->text().trimmed();
     switch (what()) {
-    case What::Moment: o.at = doc ? std::min(doc->playhead(), doc->end()) : Time(); break;
+    case What::Moment:
+        o.at = doc ? std::min(doc->playhead(), doc->end()) : Time();
+        break;
     case What::Range:
         o.from = fromTime();
         o.to = toTime();
@@ -745,7 +789,9 @@ ExportOptions ExportDialog::options() const {
         else if (const auto speed = parseSpeed(clock_->currentData().toString()))
             o.speed = *speed;
         break;
-    case What::Steps: o.steps = true; break;
+    case What::Steps:
+        o.steps = true;
+        break;
     }
     o.size = QSize(width_->value(), height_->value());
     o.format = format();
@@ -775,16 +821,23 @@ QString ExportDialog::defaultPath() const {
         dir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
         if (dir.isEmpty() || !QFileInfo(dir).isDir()) dir = QDir::homePath();
     }
-    QString stem = lesson.completeBaseName().isEmpty() ? QStringLiteral("backlog") : lesson.completeBaseName();
+    QString stem =
+        lesson.completeBaseName().isEmpty() ? QStringLiteral("backlog") : lesson.completeBaseName();
     const QString view = view_->currentData().toString();
-    if (view == QLatin1String("charts")) stem += QLatin1Char('-') + chart_->currentData().toString();
-    else if (view != QLatin1String("stage")) stem += QLatin1Char('-') + view;
+    if (view == QLatin1String("charts"))
+        stem += QLatin1Char('-') + chart_->currentData().toString();
+    else if (view != QLatin1String("stage"))
+        stem += QLatin1Char('-') + view;
     const QString f = format();
-    if (isHandout(f)) stem += QStringLiteral("-handout");
-    else if (what() == What::Steps) stem += QStringLiteral("-steps");
-    else if (what() == What::Range && !isVideo(f)) stem += QStringLiteral("-frames");
+    if (isHandout(f))
+        stem += QStringLiteral("-handout");
+    else if (what() == What::Steps)
+        stem += QStringLiteral("-steps");
+    else if (what() == What::Range && !isVideo(f))
+        stem += QStringLiteral("-frames");
     const QDir folder(dir);
-    if (!writesFolder(f, what() == What::Moment)) return QDir::toNativeSeparators(folder.filePath(stem + QLatin1Char('.') + suffixFor(f)));
+    if (!writesFolder(f, what() == What::Moment))
+        return QDir::toNativeSeparators(folder.filePath(stem + QLatin1Char('.') + suffixFor(f)));
     QString name = stem;
     for (int n = 2; QFileInfo(folder.filePath(name)).exists() && !QDir(folder.filePath(name)).isEmpty(); ++n)
         name = stem + QLatin1Char('-') + QString::number(n);
@@ -828,12 +881,18 @@ void ExportDialog::browse() {
         pathConfirmed_ = false;
     } else {
         QString filter;
-        if (f == QLatin1String("png")) filter = tr("PNG images (*.png)");
-        else if (f == QLatin1String("svg")) filter = tr("SVG drawings (*.svg)");
-        else if (f == QLatin1String("gif")) filter = tr("GIF animations (*.gif)");
-        else if (f == QLatin1String("mp4")) filter = tr("MP4 videos (*.mp4)");
-        else if (f == QLatin1String("webm")) filter = tr("WebM videos (*.webm)");
-        else filter = tr("PDF documents (*.pdf)");
+        if (f == QLatin1String("png"))
+            filter = tr("PNG images (*.png)");
+        else if (f == QLatin1String("svg"))
+            filter = tr("SVG drawings (*.svg)");
+        else if (f == QLatin1String("gif"))
+            filter = tr("GIF animations (*.gif)");
+        else if (f == QLatin1String("mp4"))
+            filter = tr("MP4 videos (*.mp4)");
+        else if (f == QLatin1String("webm"))
+            filter = tr("WebM videos (*.webm)");
+        else
+            filter = tr("PDF documents (*.pdf)");
         const QString file = QFileDialog::getSaveFileName(this, tr("Export to"), current, filter);
         if (file.isEmpty()) return;
         out_->setText(QDir::toNativeSeparators(retargeted(file)));
@@ -863,10 +922,11 @@ void ExportDialog::paintPreview() {
     o.out = dir->filePath(QStringLiteral("preview.png"));
     o.format = QStringLiteral("png");
     o.transparent = canBeTransparent() && transparent_->isChecked();
-    const Time first = what() == What::Range ? fromTime()
-                       : what() == What::Steps && !doc->stepTimes().empty() && !doc->stepTimes().front().isNever()
-                           ? doc->stepTimes().front()
-                           : o.at.value_or(doc->playhead());
+    const Time first =
+        what() == What::Range ? fromTime()
+        : what() == What::Steps && !doc->stepTimes().empty() && !doc->stepTimes().front().isNever()
+            ? doc->stepTimes().front()
+            : o.at.value_or(doc->playhead());
     o.at = std::min(first, doc->end());
     // One frame has no clock: a range's pace or speed (which go with --from and --to only) is left out,
     // or the engine refuses the preview of a paced or slowed film.
@@ -904,7 +964,8 @@ void ExportDialog::previewPainted(const ExportResult& r) {
     const QSizeF box = QSizeF(kPreviewBox) * dpr;
     if (image.isNull()) {
         preview_->setPixmap({});
-        preview_->setText(r.ok() || r.cancelled ? tr("No preview") : tr("No preview: %1").arg(r.errors.value(0)));
+        preview_->setText(r.ok() || r.cancelled ? tr("No preview")
+                                                : tr("No preview: %1").arg(r.errors.value(0)));
         emit previewUpdated();
         return;
     }
@@ -916,7 +977,9 @@ void ExportDialog::previewPainted(const ExportResult& r) {
     emit previewUpdated();
 }
 
-QPixmap ExportDialog::preview() const { return preview_->pixmap(); }
+QPixmap ExportDialog::preview() const {
+    return preview_->pixmap();
+}
 
 void ExportDialog::setExporting(bool on) {
     exporting_ = on;
@@ -945,7 +1008,8 @@ void ExportDialog::startExport() {
         return;
     }
     // Never over the file being exported (by any spelling or link): refused before asking to replace it.
-    if (const QString refused = outIsTheInput(o.out, o.run != nullptr ? o.run->path() : QString()); !refused.isEmpty()) {
+    if (const QString refused = outIsTheInput(o.out, o.run != nullptr ? o.run->path() : QString());
+        !refused.isEmpty()) {
         ExportResult result;
         result.errors << refused;
         lastResult_ = result;
@@ -956,9 +1020,10 @@ void ExportDialog::startExport() {
     // A file dialog has asked already; a typed or default name that is taken is asked about here.
     const QFileInfo target(o.out);
     if (!writesFolder(o.format, o.at.has_value()) && target.isFile() && !pathConfirmed_) {
-        const auto answer = QMessageBox::question(this, tr("Replace %1?").arg(target.fileName()),
-                                                  tr("%1 already exists. Replace it?").arg(QDir::toNativeSeparators(o.out)),
-                                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        const auto answer =
+            QMessageBox::question(this, tr("Replace %1?").arg(target.fileName()),
+                                  tr("%1 already exists. Replace it?").arg(QDir::toNativeSeparators(o.out)),
+                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
         if (answer != QMessageBox::Yes) return;
     }
     saveSettings();

@@ -36,12 +36,11 @@ class QRadioButton;
 class QSpinBox;
 class QTimer;
 
-
 namespace backlog::app {
 
 class ExportDialog : public QDialog {
     Q_OBJECT
-public:
+  public:
     enum class What { Moment, Range, Steps };
 
     // `document` is the window's run (it must be loaded). `window` and `seekWindow` let the "Window"
@@ -63,22 +62,22 @@ public:
     // The picture of the first frame, once a preview has been painted.
     QPixmap preview() const;
 
-public slots:
+  public slots:
     // Starts the export the form describes; exportFinished() says when it is done, failed or cancelled.
     void startExport();
     // Asks a running export to stop (it then leaves nothing behind).
     void cancelExport();
 
-signals:
+  signals:
     void progressed(int done, int total); // while the export runs, after the bar moved
     void exportFinished(bool ok);         // after the status or error line is shown
     void previewUpdated();
 
-protected:
+  protected:
     void closeEvent(QCloseEvent* event) override;
     void reject() override;
 
-private:
+  private:
     void buildForm();
     void buildWhat(QFormLayout* formLayout);
     void buildFormatAndView(QFormLayout* formLayout);
@@ -154,8 +153,8 @@ private:
     QWidget* form_;
     QTimer* previewTimer_;
 
-    bool pathEdited_ = false;     // the user typed or chose the path: keep it, only change its extension
-    bool pathConfirmed_ = false;  // chosen in the file dialog, which already asked about replacing it
+    bool pathEdited_ = false;    // the user typed or chose the path: keep it, only change its extension
+    bool pathConfirmed_ = false; // chosen in the file dialog, which already asked about replacing it
     bool exporting_ = false;
     bool closeAfterExport_ = false;
     bool documentChangedMeanwhile_ = false; // the form follows the run once the export has ended

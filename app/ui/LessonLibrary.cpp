@@ -24,12 +24,14 @@ QString shippedLessonsDir() {
     return QStringLiteral(BACKLOG_LESSONS_DIR);
 }
 
-QString defaultScenarioPath() { return shippedLessonsDir() + kSandbox; }
+QString defaultScenarioPath() {
+    return shippedLessonsDir() + kSandbox;
+}
 
 QVector<LessonEntry> lessonsIn(const QString& folder) {
     QVector<LessonEntry> out;
-    const QFileInfoList files =
-        QDir(folder).entryInfoList({QStringLiteral("*.yaml"), QStringLiteral("*.yml")}, QDir::Files, QDir::Name);
+    const QFileInfoList files = QDir(folder).entryInfoList(
+        {QStringLiteral("*.yaml"), QStringLiteral("*.yml")}, QDir::Files, QDir::Name);
     for (const QFileInfo& info : files) {
         QFile file(info.filePath());
         if (!file.open(QIODevice::ReadOnly) || !looksLikeLesson(file.read(64 * 1024).toStdString())) continue;
@@ -37,7 +39,8 @@ QVector<LessonEntry> lessonsIn(const QString& folder) {
         e.path = info.absoluteFilePath();
         const QString name = info.fileName();
         int digits = 0;
-        while (digits < name.size() && name[digits].isDigit()) ++digits;
+        while (digits < name.size() && name[digits].isDigit())
+            ++digits;
         e.number = digits > 0 ? name.left(digits).toInt() : 0;
         const LessonReadResult read = readLessonFile(e.path.toStdString());
         if (read.lesson) {

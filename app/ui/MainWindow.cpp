@@ -2,25 +2,25 @@
 #include "views/widgets/DocumentFollower.h"
 
 #include "app/ui/AppSettings.h"
-#include "views/widgets/EventLogView.h"
 #include "app/ui/ExportDialog.h"
+#include "app/ui/LessonLibrary.h"
+#include "app/ui/PresenterWindow.h"
+#include "app/ui/StartPage.h"
+#include "model/tools/Report.h"
+#include "views/document/LessonPlayer.h"
+#include "views/document/Player.h"
+#include "views/document/SelectionModel.h"
+#include "views/document/SimulationDocument.h"
+#include "views/render/Theme.h"
+#include "views/widgets/ChartsView.h"
+#include "views/widgets/EventLogView.h"
 #include "views/widgets/InspectorView.h"
-#include "views/widgets/ParametersView.h"
 #include "views/widgets/KernelToolsView.h"
 #include "views/widgets/LadderView.h"
-#include "views/widgets/ChartsView.h"
-#include "views/widgets/StateDiagramView.h"
-#include "views/document/SelectionModel.h"
-#include "app/ui/LessonLibrary.h"
-#include "views/document/LessonPlayer.h"
 #include "views/widgets/NarrationView.h"
-#include "views/document/Player.h"
-#include "model/tools/Report.h"
-#include "app/ui/PresenterWindow.h"
-#include "views/document/SimulationDocument.h"
+#include "views/widgets/ParametersView.h"
 #include "views/widgets/StageView.h"
-#include "app/ui/StartPage.h"
-#include "views/render/Theme.h"
+#include "views/widgets/StateDiagramView.h"
 #include "views/widgets/TimelineView.h"
 
 #include <QAction>
@@ -31,8 +31,8 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
-#include <QFileSystemWatcher>
 #include <QFileInfo>
+#include <QFileSystemWatcher>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QKeySequence>
@@ -43,11 +43,11 @@
 #include <QPlainTextEdit>
 #include <QScreen>
 #include <QStackedWidget>
-#include <QTimer>
-#include <QTreeWidget>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTimer>
 #include <QToolBar>
+#include <QTreeWidget>
 #include <QVBoxLayout>
 
 namespace backlog::app {
@@ -136,7 +136,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         selection_->select(s, views::connectionOf(doc_->simulation(), s));
     });
     connect(stage_, &views::StageView::selected, this, &MainWindow::select);
-    connect(selection_, &views::SelectionModel::changed, this, [this] { inspector_->setSelection(selection_->current()); });
+    connect(selection_, &views::SelectionModel::changed, this,
+            [this] { inspector_->setSelection(selection_->current()); });
     connect(doc_, &views::SimulationDocument::loaded, selection_, &views::SelectionModel::clear);
     connect(ladder_, &views::LadderView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(charts_, &views::ChartsView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
@@ -181,7 +182,8 @@ void MainWindow::createActions() {
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     exportAction->setToolTip(tr("Frames, a video or a handout of the run as it is in the window"));
     exportAction->setEnabled(false); // nothing to export until a run is loaded
-    connect(doc_, &views::SimulationDocument::loaded, exportAction, [exportAction] { exportAction->setEnabled(true); });
+    connect(doc_, &views::SimulationDocument::loaded, exportAction,
+            [exportAction] { exportAction->setEnabled(true); });
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
@@ -235,7 +237,8 @@ void MainWindow::createActions() {
     restart->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Home));
     for (QAction* a : {next, previous, restart}) {
         a->setEnabled(false);
-        connect(doc_, &views::SimulationDocument::loaded, a, [this, a] { a->setEnabled(lesson_->isActive()); });
+        connect(doc_, &views::SimulationDocument::loaded, a,
+                [this, a] { a->setEnabled(lesson_->isActive()); });
     }
 
     lessons->addSeparator();
@@ -246,9 +249,9 @@ void MainWindow::createActions() {
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     QMenu* themes = viewMenu_->addMenu(tr("&Theme"));
     auto* group = new QActionGroup(this);
-    for (const auto& [name, label] : {std::pair{QStringLiteral("light"), tr("&Light")},
-                                      std::pair{QStringLiteral("dark"), tr("&Dark")},
-                                      std::pair{QStringLiteral("projector"), tr("&Projector (high contrast)")}}) {
+    for (const auto& [name, label] :
+         {std::pair{QStringLiteral("light"), tr("&Light")}, std::pair{QStringLiteral("dark"), tr("&Dark")},
+          std::pair{QStringLiteral("projector"), tr("&Projector (high contrast)")}}) {
         QAction* a = themes->addAction(label, this, [this, name = name] { applyTheme(name); });
         a->setCheckable(true);
         a->setData(name);
@@ -287,9 +290,8 @@ void MainWindow::createDocks() {
     // Shown, a chart needs the height of its axes and legend: a quarter of the window at least.
     connect(chartsDock_, &QDockWidget::visibilityChanged, this, [this](bool visible) {
         if (!visible || chartsDock_->height() >= 220) return;
-        QTimer::singleShot(0, this, [this] {
-            resizeDocks({chartsDock_}, {std::max(260, height() / 4)}, Qt::Vertical);
-        });
+        QTimer::singleShot(
+            0, this, [this] { resizeDocks({chartsDock_}, {std::max(260, height() / 4)}, Qt::Vertical); });
     });
     inspectorDock_ = inspector;
     parametersDock_ = parameters;
@@ -343,7 +345,8 @@ void MainWindow::showStartPage() {
     if (!isStartPageShown()) {
         // The start page has the window to itself: the docks come back as they were when a file opens.
         dockStateBeforeStartPage_ = saveState();
-        for (QDockWidget* d : findChildren<QDockWidget*>()) d->hide();
+        for (QDockWidget* d : findChildren<QDockWidget*>())
+            d->hide();
     }
     centre_->setCurrentWidget(startPage_);
     startPage_->list()->setFocus();
@@ -355,7 +358,9 @@ void MainWindow::leaveStartPage() {
     restoreState(dockStateBeforeStartPage_);
 }
 
-PresenterWindow* MainWindow::presenter() const { return presenter_.data(); }
+PresenterWindow* MainWindow::presenter() const {
+    return presenter_.data();
+}
 
 void MainWindow::present() {
     if (!doc_->isLoaded()) return;
@@ -375,7 +380,9 @@ MainWindow::~MainWindow() {
     delete exportDialog_.data();
 }
 
-ExportDialog* MainWindow::exportDialog() const { return exportDialog_.data(); }
+ExportDialog* MainWindow::exportDialog() const {
+    return exportDialog_.data();
+}
 
 void MainWindow::showExportDialog() {
     if (!doc_->isLoaded()) return;
@@ -387,7 +394,8 @@ void MainWindow::showExportDialog() {
     // "This moment" is where the playhead stands: it stays there unless the user moves it. The dialog is
     // not modal: an export paints a copy of the run on a thread of its own, and the window answers.
     player_->pause();
-    auto* dialog = new ExportDialog(doc_, this, [this](Time t) { doc_->setPlayhead(t); }, this);
+    auto* dialog = new ExportDialog(
+        doc_, this, [this](Time t) { doc_->setPlayhead(t); }, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     // The ladder exports the connections the window's ladder shows.
     const std::vector<std::uint32_t>& connections = selection_->connections();
@@ -396,7 +404,9 @@ void MainWindow::showExportDialog() {
     dialog->show();
 }
 
-bool MainWindow::isStartPageShown() const { return centre_->currentWidget() == startPage_; }
+bool MainWindow::isStartPageShown() const {
+    return centre_->currentWidget() == startPage_;
+}
 
 // What a lesson step asks of the window: the stage's highlights and zoom, and the view to bring forward.
 void MainWindow::showLessonStep(int step) {
@@ -417,13 +427,27 @@ void MainWindow::showLessonStep(int step) {
         }
         if (s.view) {
             switch (*s.view) {
-            case LessonView::Stage: leaveStartPage(); break;
-            case LessonView::EventLog: logDock_->show(), logDock_->raise(); break;
-            case LessonView::KernelTools: toolsDock_->show(), toolsDock_->raise(); break;
-            case LessonView::Inspector: inspectorDock_->show(), inspectorDock_->raise(); break;
-            case LessonView::Parameters: parametersDock_->show(), parametersDock_->raise(); break;
-            case LessonView::Ladder: ladderDock_->show(), ladderDock_->raise(); break;
-            case LessonView::States: statesDock_->show(), statesDock_->raise(); break;
+            case LessonView::Stage:
+                leaveStartPage();
+                break;
+            case LessonView::EventLog:
+                logDock_->show(), logDock_->raise();
+                break;
+            case LessonView::KernelTools:
+                toolsDock_->show(), toolsDock_->raise();
+                break;
+            case LessonView::Inspector:
+                inspectorDock_->show(), inspectorDock_->raise();
+                break;
+            case LessonView::Parameters:
+                parametersDock_->show(), parametersDock_->raise();
+                break;
+            case LessonView::Ladder:
+                ladderDock_->show(), ladderDock_->raise();
+                break;
+            case LessonView::States:
+                statesDock_->show(), statesDock_->raise();
+                break;
             case LessonView::Charts:
                 if (chartsDock_) chartsDock_->show(), chartsDock_->raise();
                 break;
@@ -442,10 +466,18 @@ void MainWindow::saveLessonProgress() {
     p.steps = lesson_->stepCount();
     for (int i = 0; i < lesson_->stepCount(); ++i) {
         switch (lesson_->answer(i)) {
-        case views::LessonPlayer::Answer::Right: p.answers += QLatin1Char('R'); break;
-        case views::LessonPlayer::Answer::Wrong: p.answers += QLatin1Char('W'); break;
-        case views::LessonPlayer::Answer::Skipped: p.answers += QLatin1Char('S'); break;
-        case views::LessonPlayer::Answer::None: p.answers += QLatin1Char('-'); break;
+        case views::LessonPlayer::Answer::Right:
+            p.answers += QLatin1Char('R');
+            break;
+        case views::LessonPlayer::Answer::Wrong:
+            p.answers += QLatin1Char('W');
+            break;
+        case views::LessonPlayer::Answer::Skipped:
+            p.answers += QLatin1Char('S');
+            break;
+        case views::LessonPlayer::Answer::None:
+            p.answers += QLatin1Char('-');
+            break;
         }
     }
     p.finished = lesson_->isFinished() || lessonProgress(doc_->path()).finished;
@@ -460,9 +492,12 @@ void MainWindow::restoreLessonProgress() {
     reloading_ = true;
     for (int i = 0; i < p.answers.size() && i < lesson_->stepCount(); ++i) {
         const QChar c = p.answers[i];
-        if (c == QLatin1Char('R')) lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Right);
-        else if (c == QLatin1Char('W')) lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Wrong);
-        else if (c == QLatin1Char('S')) lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Skipped);
+        if (c == QLatin1Char('R'))
+            lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Right);
+        else if (c == QLatin1Char('W'))
+            lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Wrong);
+        else if (c == QLatin1Char('S'))
+            lesson_->restoreAnswer(i, views::LessonPlayer::Answer::Skipped);
     }
     if (p.step > 0 && p.step < lesson_->stepCount() && !p.finished) lesson_->goToStep(p.step);
     reloading_ = false;
@@ -487,9 +522,10 @@ void MainWindow::setLessonFileMissing(bool missing) {
     const QString name = QFileInfo(doc_->path()).fileName();
     setWindowTitle(name + (missing ? tr(" (file missing)") : QString()) + QStringLiteral(" — Backlog"));
     if (missing) {
-        statusBar()->showMessage(tr("%1 was deleted or moved: the lesson stays open, and is read again if the "
-                                    "file comes back")
-                                     .arg(name));
+        statusBar()->showMessage(
+            tr("%1 was deleted or moved: the lesson stays open, and is read again if the "
+               "file comes back")
+                .arg(name));
         watcher_->addPath(QFileInfo(doc_->path()).absolutePath());
     }
 }
@@ -503,12 +539,14 @@ void MainWindow::lessonFileChanged() {
         // In the middle of an editor's rename, or deleted: look again shortly, then say so and wait for it.
         QTimer::singleShot(500, this, [this, path] {
             if (doc_->path() != path) return;
-            if (QFileInfo::exists(path)) lessonFileChanged();
-            else setLessonFileMissing(true);
+            if (QFileInfo::exists(path))
+                lessonFileChanged();
+            else
+                setLessonFileMissing(true);
         });
         return;
     }
-    watch(path);                          // a rename replaced the watched file: watch the new one
+    watch(path); // a rename replaced the watched file: watch the new one
     const int step = lesson_->currentStep();
     const bool playing = player_->isPlaying();
     player_->pause();
@@ -521,7 +559,8 @@ void MainWindow::lessonFileChanged() {
     }
     lesson_->goToStep(std::clamp(step, 0, lesson_->stepCount() - 1));
     reloading_ = false;
-    statusBar()->showMessage(tr("Reloaded %1 at step %2").arg(QFileInfo(path).fileName()).arg(lesson_->currentStep() + 1), 4000);
+    statusBar()->showMessage(
+        tr("Reloaded %1 at step %2").arg(QFileInfo(path).fileName()).arg(lesson_->currentStep() + 1), 4000);
     if (playing) player_->play();
 }
 
@@ -554,7 +593,8 @@ void MainWindow::applyTheme(const QString& name, bool remember) {
         palette.setColor(QPalette::Base, theme.background);
         palette.setColor(QPalette::AlternateBase, theme.panel);
         palette.setColor(QPalette::Button, theme.panel);
-        for (QPalette::ColorRole role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText, QPalette::ToolTipText})
+        for (QPalette::ColorRole role :
+             {QPalette::WindowText, QPalette::Text, QPalette::ButtonText, QPalette::ToolTipText})
             palette.setColor(role, theme.text);
         palette.setColor(QPalette::PlaceholderText, theme.mutedText);
         palette.setColor(QPalette::Mid, theme.panelBorder);
@@ -585,9 +625,15 @@ void MainWindow::select(const views::StageHit& hit) {
     using Kind = views::StageHit::Kind;
     views::Selection s;
     switch (hit.kind) {
-    case Kind::Packet: s = {views::Selection::Kind::Packet, hit.packet}; break;
-    case Kind::Client: s = {views::Selection::Kind::Client, hit.client}; break;
-    case Kind::Worker: s = {views::Selection::Kind::Worker, hit.worker}; break;
+    case Kind::Packet:
+        s = {views::Selection::Kind::Packet, hit.packet};
+        break;
+    case Kind::Client:
+        s = {views::Selection::Kind::Client, hit.client};
+        break;
+    case Kind::Worker:
+        s = {views::Selection::Kind::Worker, hit.worker};
+        break;
     case Kind::QueueSlot: {
         // The connection in that slot, if it is a real client's; otherwise its listener.
         const auto entries = doc_->simulation().history().queueAt(hit.listener, hit.queue, doc_->playhead());
@@ -599,9 +645,13 @@ void MainWindow::select(const views::StageHit& hit) {
         break;
     }
     case Kind::Listener:
-    case Kind::Workers: s = {views::Selection::Kind::Listener, static_cast<std::uint32_t>(std::max(0, hit.listener))}; break;
+    case Kind::Workers:
+        s = {views::Selection::Kind::Listener, static_cast<std::uint32_t>(std::max(0, hit.listener))};
+        break;
     case Kind::Clients:
-    case Kind::Attackers: s = {views::Selection::Kind::Listener, 0}; break;
+    case Kind::Attackers:
+        s = {views::Selection::Kind::Listener, 0};
+        break;
     }
     // The connection it concerns, if a real client's: the ladder and the state diagram follow it.
     const std::optional<std::uint32_t> connection = views::connectionOf(doc_->simulation(), s);

@@ -39,7 +39,7 @@ class ExportDialog;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
-public:
+  public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
     // Opens a scenario; on failure the errors are shown in the window and the current one is kept.
@@ -67,13 +67,13 @@ public:
     // The open lesson's file was deleted or moved away: the lesson stays, and comes back with the file.
     bool isLessonFileMissing() const { return lessonFileMissing_; }
 
-protected:
+  protected:
     void closeEvent(QCloseEvent* event) override;
     void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
-private:
+  private:
     void createActions();
     void createDocks();
     void refresh();

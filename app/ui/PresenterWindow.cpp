@@ -1,12 +1,12 @@
 #include "app/ui/PresenterWindow.h"
 
-#include "views/document/LessonPlayer.h"
 #include "model/lesson/Markdown.h"
-#include "views/widgets/NarrationView.h"
+#include "views/document/LessonPlayer.h"
 #include "views/document/Player.h"
 #include "views/document/SimulationDocument.h"
-#include "views/widgets/StageView.h"
 #include "views/render/Theme.h"
+#include "views/widgets/NarrationView.h"
+#include "views/widgets/StageView.h"
 
 #include <QCloseEvent>
 #include <QDateTime>
@@ -26,7 +26,7 @@ namespace {
 
 // Over the stage: everything dimmed but a circle around the mouse (the teacher's pointer).
 class SpotlightOverlay : public QWidget {
-public:
+  public:
     explicit SpotlightOverlay(QWidget* parent) : QWidget(parent) {
         setAttribute(Qt::WA_TransparentForMouseEvents);
         setAttribute(Qt::WA_NoSystemBackground);
@@ -36,7 +36,7 @@ public:
         update();
     }
 
-protected:
+  protected:
     void paintEvent(QPaintEvent*) override {
         QPainter p(this);
         p.setRenderHint(QPainter::Antialiasing, true);
@@ -48,11 +48,13 @@ protected:
         p.fillPath(dim.subtracted(hole), QColor(0, 0, 0, 150));
     }
 
-private:
+  private:
     QPoint centre_;
 };
 
-QString htmlOf(const std::string& markdown) { return QString::fromStdString(markdownToHtml(markdown).html); }
+QString htmlOf(const std::string& markdown) {
+    return QString::fromStdString(markdownToHtml(markdown).html);
+}
 
 } // namespace
 
@@ -133,7 +135,8 @@ void PresenterWindow::showStep() {
         // On a projector the back row cannot read a queue drawn for a laptop: when a step points at one
         // element (and at no packets, which fly in from outside it) without a zoom of its own, presenter
         // mode zooms to it. Z turns this off and on.
-        if (!emphasis.zoom && autoZoom_ && s.highlight.size() == 1 && s.highlight.front().kind != Target::Kind::PacketKind)
+        if (!emphasis.zoom && autoZoom_ && s.highlight.size() == 1 &&
+            s.highlight.front().kind != Target::Kind::PacketKind)
             emphasis.zoom = s.highlight.front();
     }
     stage_->setEmphasis(emphasis);
@@ -145,12 +148,23 @@ void PresenterWindow::showStep() {
 bool PresenterWindow::event(QEvent* event) {
     if (event->type() == QEvent::ShortcutOverride) {
         switch (static_cast<QKeyEvent*>(event)->key()) {
-        case Qt::Key_PageDown: case Qt::Key_PageUp: case Qt::Key_Right: case Qt::Key_Left: case Qt::Key_Up:
-        case Qt::Key_Down: case Qt::Key_Space: case Qt::Key_B: case Qt::Key_Period: case Qt::Key_S:
-        case Qt::Key_Z: case Qt::Key_Escape: case Qt::Key_F5:
+        case Qt::Key_PageDown:
+        case Qt::Key_PageUp:
+        case Qt::Key_Right:
+        case Qt::Key_Left:
+        case Qt::Key_Up:
+        case Qt::Key_Down:
+        case Qt::Key_Space:
+        case Qt::Key_B:
+        case Qt::Key_Period:
+        case Qt::Key_S:
+        case Qt::Key_Z:
+        case Qt::Key_Escape:
+        case Qt::Key_F5:
             event->accept();
             return true;
-        default: break;
+        default:
+            break;
         }
     }
     return QWidget::event(event);
@@ -162,16 +176,22 @@ void PresenterWindow::keyPressEvent(QKeyEvent* event) {
     case Qt::Key_Right:
     case Qt::Key_Down:
         // A clicker sends PageDown (some send the arrows): the next step, or a step in time without a lesson.
-        if (lesson_->isActive()) lesson_->nextStep();
-        else player_->stepForward();
+        if (lesson_->isActive())
+            lesson_->nextStep();
+        else
+            player_->stepForward();
         break;
     case Qt::Key_PageUp:
     case Qt::Key_Left:
     case Qt::Key_Up:
-        if (lesson_->isActive()) lesson_->previousStep();
-        else player_->stepBackward();
+        if (lesson_->isActive())
+            lesson_->previousStep();
+        else
+            player_->stepBackward();
         break;
-    case Qt::Key_Space: player_->toggle(); break;
+    case Qt::Key_Space:
+        player_->toggle();
+        break;
     case Qt::Key_B:
     case Qt::Key_Period: // what many clickers send for "black screen"
         blacked_ = !blacked_;
@@ -192,16 +212,21 @@ void PresenterWindow::keyPressEvent(QKeyEvent* event) {
         }
         break;
     case Qt::Key_Escape:
-    case Qt::Key_F5: close(); break;
-    default: QWidget::keyPressEvent(event);
+    case Qt::Key_F5:
+        close();
+        break;
+    default:
+        QWidget::keyPressEvent(event);
     }
 }
 
 bool PresenterWindow::eventFilter(QObject* watched, QEvent* event) {
     if (watched == stage_ && (event->type() == QEvent::MouseMove || event->type() == QEvent::Resize)) {
-        if (auto* overlay = static_cast<SpotlightOverlay*>(stage_->findChild<QWidget*>(QStringLiteral("spotlight")))) {
+        if (auto* overlay =
+                static_cast<SpotlightOverlay*>(stage_->findChild<QWidget*>(QStringLiteral("spotlight")))) {
             overlay->setGeometry(stage_->rect());
-            if (event->type() == QEvent::MouseMove) overlay->moveTo(static_cast<QMouseEvent*>(event)->position().toPoint());
+            if (event->type() == QEvent::MouseMove)
+                overlay->moveTo(static_cast<QMouseEvent*>(event)->position().toPoint());
         }
     }
     return QWidget::eventFilter(watched, event);
@@ -220,7 +245,8 @@ void PresenterWindow::closeEvent(QCloseEvent* event) {
 
 // ---- the presenter's screen ----------------------------------------------------------------------------
 
-PresenterNotes::PresenterNotes(views::SimulationDocument* document, views::LessonPlayer* lesson, QWidget* parent)
+PresenterNotes::PresenterNotes(views::SimulationDocument* document, views::LessonPlayer* lesson,
+                               QWidget* parent)
     : QWidget(parent, Qt::Window), doc_(document), lesson_(lesson) {
     setObjectName(QStringLiteral("PresenterNotes"));
     setWindowTitle(tr("Backlog — presenter's view"));
@@ -278,7 +304,8 @@ void PresenterNotes::refresh() {
         const Question& q = *s.question;
         html += QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Question:"), htmlOf(q.ask));
         // The answer, for the teacher's eyes: the class sees only the question.
-        html += QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Answer:"), views::answerText(q).toHtmlEscaped());
+        html +=
+            QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Answer:"), views::answerText(q).toHtmlEscaped());
         html += QStringLiteral("<p><b>%1</b> %2</p>").arg(tr("Explanation:"), htmlOf(q.explain));
     }
     // Last, under their own heading, so that the teacher does not read them out as narration.
@@ -286,10 +313,14 @@ void PresenterNotes::refresh() {
     now_->setText(html);
     const int n = i + 1;
     next_->setText(n < lesson_->stepCount()
-                       ? tr("Next: %1. %2").arg(n + 1).arg(QString::fromStdString(lesson->steps[static_cast<std::size_t>(n)].title))
+                       ? tr("Next: %1. %2")
+                             .arg(n + 1)
+                             .arg(QString::fromStdString(lesson->steps[static_cast<std::size_t>(n)].title))
                        : tr("This is the last step."));
 }
 
-QString PresenterNotes::text() const { return now_->text() + QLatin1Char('\n') + next_->text(); }
+QString PresenterNotes::text() const {
+    return now_->text() + QLatin1Char('\n') + next_->text();
+}
 
 } // namespace backlog::app

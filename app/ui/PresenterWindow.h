@@ -25,7 +25,7 @@ class PresenterNotes;
 
 class PresenterWindow : public QWidget {
     Q_OBJECT
-public:
+  public:
     PresenterWindow(views::SimulationDocument* document, views::Player* player, views::LessonPlayer* lesson,
                     QWidget* parent = nullptr);
     ~PresenterWindow() override;
@@ -42,17 +42,17 @@ public:
     QLabel* caption() const { return caption_; }
     PresenterNotes* notes() const { return notes_; }
 
-signals:
+  signals:
     void closed();
 
-protected:
+  protected:
     bool event(QEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
     void paintEvent(QPaintEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
 
-private:
+  private:
     void showStep();
 
     views::SimulationDocument* doc_;
@@ -71,13 +71,14 @@ private:
 // next, the time and the lesson's clock.
 class PresenterNotes : public QWidget {
     Q_OBJECT
-public:
-    PresenterNotes(views::SimulationDocument* document, views::LessonPlayer* lesson, QWidget* parent = nullptr);
+  public:
+    PresenterNotes(views::SimulationDocument* document, views::LessonPlayer* lesson,
+                   QWidget* parent = nullptr);
     void refresh();
     // What the presenter reads, as rich text: the step, its question, its notes, and the next step.
     QString text() const;
 
-private:
+  private:
     views::SimulationDocument* doc_;
     views::LessonPlayer* lesson_;
     QLabel* now_;

@@ -23,8 +23,9 @@ QString progressText(const LessonEntry& e) {
     if (!e.error.isEmpty()) return StartPage::tr("cannot be read");
     if (p.finished) {
         const int right = static_cast<int>(p.answers.count(QLatin1Char('R')));
-        const int asked = static_cast<int>(p.answers.count(QLatin1Char('R')) + p.answers.count(QLatin1Char('W')) +
-                                           p.answers.count(QLatin1Char('S')));
+        const int asked =
+            static_cast<int>(p.answers.count(QLatin1Char('R')) + p.answers.count(QLatin1Char('W')) +
+                             p.answers.count(QLatin1Char('S')));
         return asked > 0 ? StartPage::tr("done · %1/%2 right").arg(right).arg(asked) : StartPage::tr("done");
     }
     if (p.step < 0) return StartPage::tr("not started");
@@ -41,10 +42,11 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent) {
     f.setPointSizeF(f.pointSizeF() * 1.8);
     f.setBold(true);
     heading->setFont(f);
-    auto* intro = new QLabel(tr("How Linux takes in TCP connections, one lesson at a time. Open a lesson to follow "
-                                "it step by step: Page Down moves on (a presentation clicker sends it), Space plays "
-                                "and pauses."),
-                             this);
+    auto* intro =
+        new QLabel(tr("How Linux takes in TCP connections, one lesson at a time. Open a lesson to follow "
+                      "it step by step: Page Down moves on (a presentation clicker sends it), Space plays "
+                      "and pauses."),
+                   this);
     intro->setWordWrap(true);
     list_ = new QTreeWidget(this);
     list_->setObjectName(QStringLiteral("lessonList"));
@@ -56,7 +58,8 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent) {
     list_->setUniformRowHeights(false);
     list_->header()->setSectionResizeMode(1, QHeaderView::Stretch);
     list_->header()->setStretchLastSection(false);
-    for (int c : {0, 2, 3, 4}) list_->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    for (int c : {0, 2, 3, 4})
+        list_->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
 
     auto* buttons = new QHBoxLayout;
     open_ = new QPushButton(tr("Open Lesson"), this);
@@ -93,9 +96,10 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent) {
         remove_->setEnabled(item && !item->data(0, kFolderRole).toString().isEmpty());
         // The selected lesson's summary under the list.
         const QString summary = item ? item->data(1, Qt::UserRole).toString() : QString();
-        details_->setText(summary.isEmpty() ? QString()
-                                            : QStringLiteral("<b>%1</b> — %2").arg(item->text(1).toHtmlEscaped(),
-                                                                                  summary.toHtmlEscaped()));
+        details_->setText(summary.isEmpty()
+                              ? QString()
+                              : QStringLiteral("<b>%1</b> — %2")
+                                    .arg(item->text(1).toHtmlEscaped(), summary.toHtmlEscaped()));
     });
     refresh();
 }
@@ -129,10 +133,12 @@ void StartPage::addSection(const QString& title, const QString& folder, bool rem
 }
 
 void StartPage::refresh() {
-    const QString selected = list_->currentItem() ? list_->currentItem()->data(0, kPathRole).toString() : QString();
+    const QString selected =
+        list_->currentItem() ? list_->currentItem()->data(0, kPathRole).toString() : QString();
     list_->clear();
     addSection(tr("Shipped lessons"), shippedLessonsDir(), false);
-    for (const QString& folder : settings::lessonFolders.get()) addSection(QDir::toNativeSeparators(folder), folder, true);
+    for (const QString& folder : settings::lessonFolders.get())
+        addSection(QDir::toNativeSeparators(folder), folder, true);
     // Keep the selection, or select the first lesson, so Enter opens something.
     QTreeWidgetItem* first = nullptr;
     for (int i = 0; i < list_->topLevelItemCount(); ++i) {

@@ -13,17 +13,17 @@ namespace backlog::app {
 
 class StartPage : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit StartPage(QWidget* parent = nullptr);
 
     QTreeWidget* list() const { return list_; }
     // Reads the folders again (after a lesson was played: its progress changed).
     void refresh();
 
-signals:
+  signals:
     void openRequested(const QString& path);
 
-private:
+  private:
     void addFolder();
     void removeFolder();
     void openSelected();

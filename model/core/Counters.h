@@ -45,6 +45,8 @@ std::string_view counterName(Counter c);
 
 using CounterValues = std::array<std::int64_t, kCounterCount>;
 
-inline std::int64_t get(const CounterValues& v, Counter c) { return v[static_cast<std::size_t>(c)]; }
+inline std::int64_t get(const CounterValues& v, Counter c) {
+    return v[static_cast<std::size_t>(c)];
+}
 
 } // namespace backlog

@@ -23,14 +23,14 @@ struct Event {
     Time at;
     std::uint64_t order; // within one instant: interventions, then kernel timers (M11), then the rest
     std::uint32_t target;
-    std::uint32_t gen;   // lazily cancelled: stale when it no longer matches its target's generation
+    std::uint32_t gen; // lazily cancelled: stale when it no longer matches its target's generation
     EventType type;
     bool operator>(const Event& o) const { return at != o.at ? at > o.at : order > o.order; }
 };
 
 // A FIFO of events in a power-of-two ring: no allocation per push once grown, and copyable.
 class EventRing {
-public:
+  public:
     bool empty() const { return size_ == 0; }
     std::size_t size() const { return size_; }
     const Event& front() const { return buf_[head_]; }
@@ -45,10 +45,11 @@ public:
         ++size_;
     }
 
-private:
+  private:
     void grow() {
         std::vector<Event> bigger(buf_.empty() ? 64 : buf_.size() * 2);
-        for (std::size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
+        for (std::size_t i = 0; i < size_; ++i)
+            bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
         buf_.swap(bigger);
         head_ = 0;
     }
@@ -58,7 +59,7 @@ private:
 };
 
 class EventQueue {
-public:
+  public:
     // `lane`: the event's kind (an index below kLanes); kNoLane sends it to the heap.
     static constexpr std::size_t kLanes = 16;
     static constexpr std::size_t kNoLane = kLanes;
@@ -95,7 +96,7 @@ public:
         return true;
     }
 
-private:
+  private:
     // The smallest front, looking only at the lanes that hold something.
     const Event* front(std::size_t* lane = nullptr) const {
         const Event* best = heap_.empty() ? nullptr : &heap_.top();

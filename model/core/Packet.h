@@ -11,10 +11,14 @@ namespace backlog {
 
 // A flow is one connection attempt: a client's connect(), or one spoofed SYN of a flood.
 using FlowId = std::uint32_t;
-inline constexpr FlowId kSpoofedFlow = 0x8000'0000u; // high bit: a flood's spoofed source
+inline constexpr FlowId kSpoofedFlow = 0x8000'0000u;    // high bit: a flood's spoofed source
 inline constexpr FlowId kUnroutableFlow = 0x4000'0000u; // spoofed from an address with no route back
-inline bool isSpoofed(FlowId f) { return (f & kSpoofedFlow) != 0; }
-inline bool isUnroutable(FlowId f) { return (f & (kSpoofedFlow | kUnroutableFlow)) == (kSpoofedFlow | kUnroutableFlow); }
+inline bool isSpoofed(FlowId f) {
+    return (f & kSpoofedFlow) != 0;
+}
+inline bool isUnroutable(FlowId f) {
+    return (f & (kSpoofedFlow | kUnroutableFlow)) == (kSpoofedFlow | kUnroutableFlow);
+}
 
 // An IPv4 address and port, host order.
 struct Endpoint {

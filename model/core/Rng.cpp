@@ -17,7 +17,9 @@ Rng::Rng(std::uint64_t seed) {
     }
 }
 
-static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static std::uint64_t rotl(std::uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 
 std::uint64_t Rng::next() {
     const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
@@ -48,14 +50,19 @@ std::uint64_t Rng::below(std::uint64_t n) {
     multiply(next(), n, hi, lo);
     if (lo < n) {
         const std::uint64_t threshold = (0 - n) % n;
-        while (lo < threshold) multiply(next(), n, hi, lo);
+        while (lo < threshold)
+            multiply(next(), n, hi, lo);
     }
     return hi;
 }
 
-double Rng::unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+double Rng::unit() {
+    return static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
 
-bool Rng::chancePpm(std::uint32_t ppm) { return ppm != 0 && below(1'000'000) < ppm; }
+bool Rng::chancePpm(std::uint32_t ppm) {
+    return ppm != 0 && below(1'000'000) < ppm;
+}
 
 Time Rng::exponential(Time mean) {
     const double u = 1.0 - unit(); // (0, 1]
@@ -67,8 +74,14 @@ double portableLog(double x) {
     if (!(x > 0.0)) return 0.0;
     // x = m · 2^e with m in [1, 2): scaling by powers of two is exact.
     int e = 0;
-    while (x >= 2.0) { x *= 0.5; ++e; }
-    while (x < 1.0) { x *= 2.0; --e; }
+    while (x >= 2.0) {
+        x *= 0.5;
+        ++e;
+    }
+    while (x < 1.0) {
+        x *= 2.0;
+        --e;
+    }
     // ln m = 2·atanh(z), z = (m − 1)/(m + 1) ≤ 1/3: the series converges fast.
     const double z = (x - 1.0) / (x + 1.0);
     const double z2 = z * z;

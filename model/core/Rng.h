@@ -11,7 +11,7 @@
 namespace backlog {
 
 class Rng {
-public:
+  public:
     explicit Rng(std::uint64_t seed = 1);
 
     std::uint64_t next();
@@ -24,7 +24,7 @@ public:
     // Exponentially distributed duration with the given mean, rounded to whole nanoseconds.
     Time exponential(Time mean);
 
-private:
+  private:
     std::array<std::uint64_t, 4> s_{};
 };
 

@@ -6,9 +6,12 @@
 namespace backlog {
 
 std::string formatDuration(Time t) {
-    struct Unit { std::int64_t ns; const char* name; };
-    static constexpr std::array<Unit, 5> units{{
-        {60'000'000'000, "min"}, {1'000'000'000, "s"}, {1'000'000, "ms"}, {1'000, "us"}, {1, "ns"}}};
+    struct Unit {
+        std::int64_t ns;
+        const char* name;
+    };
+    static constexpr std::array<Unit, 5> units{
+        {{60'000'000'000, "min"}, {1'000'000'000, "s"}, {1'000'000, "ms"}, {1'000, "us"}, {1, "ns"}}};
     const std::int64_t v = t.count();
     if (v == 0) return "0s";
     const std::string sign = v < 0 ? "-" : "";
@@ -21,7 +24,8 @@ std::string formatDuration(Time t) {
             const std::int64_t milli = a * 1000 / u.ns;
             std::string frac = std::to_string(milli % 1000);
             frac.insert(0, 3 - frac.size(), '0');
-            while (frac.back() == '0') frac.pop_back();
+            while (frac.back() == '0')
+                frac.pop_back();
             return sign + std::to_string(milli / 1000) + "." + frac + u.name;
         }
     }
@@ -38,7 +42,8 @@ std::string formatSeconds(Time t) {
 
 std::string formatSecondsTrimmed(Time t) {
     std::string s = formatSeconds(t); // always has a '.', so trimming stops there
-    while (s.back() == '0') s.pop_back();
+    while (s.back() == '0')
+        s.pop_back();
     if (s.back() == '.') s.pop_back();
     return s;
 }

@@ -11,7 +11,7 @@
 namespace backlog {
 
 class Time {
-public:
+  public:
     constexpr Time() = default;
     static constexpr Time ns(std::int64_t v) { return Time(v); }
     static constexpr Time us(std::int64_t v) { return Time(v * 1'000); }
@@ -25,12 +25,18 @@ public:
     constexpr auto operator<=>(const Time&) const = default;
     constexpr Time operator+(Time o) const { return Time(v_ + o.v_); }
     constexpr Time operator-(Time o) const { return Time(v_ - o.v_); }
-    constexpr Time& operator+=(Time o) { v_ += o.v_; return *this; }
-    constexpr Time& operator-=(Time o) { v_ -= o.v_; return *this; }
+    constexpr Time& operator+=(Time o) {
+        v_ += o.v_;
+        return *this;
+    }
+    constexpr Time& operator-=(Time o) {
+        v_ -= o.v_;
+        return *this;
+    }
     constexpr Time operator*(std::int64_t k) const { return Time(v_ * k); }
     constexpr Time operator/(std::int64_t k) const { return Time(v_ / k); }
 
-private:
+  private:
     constexpr explicit Time(std::int64_t v) : v_(v) {}
     std::int64_t v_ = 0;
 };

@@ -6,15 +6,19 @@ namespace {
 // kernel/time/timer.c: LVL_CLK_SHIFT 3, LVL_SIZE 64; 9 levels when HZ > 100, else 8.
 constexpr unsigned kClkShift = 3;
 constexpr std::uint64_t kLevelSize = 64;
-constexpr std::uint64_t levelStart(unsigned n) { return (kLevelSize - 1) << ((n - 1) * kClkShift); }
+constexpr std::uint64_t levelStart(unsigned n) {
+    return (kLevelSize - 1) << ((n - 1) * kClkShift);
+}
 } // namespace
 
-TimerWheel::TimerWheel(int hz, std::uint64_t jiffiesAtZero) : hz_(hz), j0_(jiffiesAtZero) {}
+TimerWheel::TimerWheel(int hz, std::uint64_t jiffiesAtZero) : hz_(hz), j0_(jiffiesAtZero) {
+}
 
 std::uint64_t TimerWheel::jiffiesAt(Time t) const {
     // floor(t · hz / 10^9), split so that no run length can overflow 64 bits.
     const std::int64_t ns = t.count();
-    return j0_ + static_cast<std::uint64_t>(ns / 1'000'000'000 * hz_ + (ns % 1'000'000'000) * hz_ / 1'000'000'000);
+    return j0_ +
+           static_cast<std::uint64_t>(ns / 1'000'000'000 * hz_ + (ns % 1'000'000'000) * hz_ / 1'000'000'000);
 }
 
 Time TimerWheel::timeOfJiffy(std::uint64_t j) const {
@@ -39,7 +43,8 @@ TimerWheel::Expiry TimerWheel::arm(Time now, std::uint64_t delay) const {
     const std::uint64_t expires = clk + delay;
     const unsigned depth = hz_ > 100 ? 9 : 8;
     unsigned level = 0;
-    while (level + 1 < depth && delay >= levelStart(level + 1)) ++level;
+    while (level + 1 < depth && delay >= levelStart(level + 1))
+        ++level;
     const unsigned shift = level * kClkShift;
     const std::uint64_t bucket = ((expires >> shift) + 1) << shift;
     return {timeOfJiffy(bucket), static_cast<int>(level)};

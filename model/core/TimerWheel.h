@@ -10,7 +10,7 @@
 namespace backlog {
 
 class TimerWheel {
-public:
+  public:
     // `jiffiesAtZero`: the jiffies counter at simulated time 0 (the machine's uptime, seeded).
     TimerWheel(int hz, std::uint64_t jiffiesAtZero);
 
@@ -26,7 +26,7 @@ public:
     std::uint64_t jiffiesFor(Time d) const;  // a duration in jiffies, rounded up (msecs_to_jiffies)
     int hz() const { return hz_; }
 
-private:
+  private:
     int hz_;
     std::uint64_t j0_;
 };

@@ -9,34 +9,50 @@ namespace backlog {
 
 std::string_view leaveReasonName(LeaveReason r) {
     switch (r) {
-    case LeaveReason::Still: return "still queued";
-    case LeaveReason::Completed: return "handshake completed";
-    case LeaveReason::Accepted: return "accepted";
-    case LeaveReason::Expired: return "expired";
-    case LeaveReason::Reset: return "reset";
-    case LeaveReason::Migrated: return "migrated";
+    case LeaveReason::Still:
+        return "still queued";
+    case LeaveReason::Completed:
+        return "handshake completed";
+    case LeaveReason::Accepted:
+        return "accepted";
+    case LeaveReason::Expired:
+        return "expired";
+    case LeaveReason::Reset:
+        return "reset";
+    case LeaveReason::Migrated:
+        return "migrated";
     }
     return "?";
 }
 
 std::string_view workerStateName(WorkerState s) {
     switch (s) {
-    case WorkerState::NotStarted: return "not started";
-    case WorkerState::BlockedInAccept: return "blocked in accept()";
-    case WorkerState::InEpollWait: return "in epoll_wait()";
-    case WorkerState::Serving: return "serving";
-    case WorkerState::WokenForNothing: return "woken for nothing";
-    case WorkerState::Stopped: return "stopped";
+    case WorkerState::NotStarted:
+        return "not started";
+    case WorkerState::BlockedInAccept:
+        return "blocked in accept()";
+    case WorkerState::InEpollWait:
+        return "in epoll_wait()";
+    case WorkerState::Serving:
+        return "serving";
+    case WorkerState::WokenForNothing:
+        return "woken for nothing";
+    case WorkerState::Stopped:
+        return "stopped";
     }
     return "?";
 }
 
 std::string_view clientErrorName(ClientError e) {
     switch (e) {
-    case ClientError::None: return "";
-    case ClientError::TimedOut: return "ETIMEDOUT";
-    case ClientError::ConnectionReset: return "ECONNRESET";
-    case ClientError::ConnectionRefused: return "ECONNREFUSED";
+    case ClientError::None:
+        return "";
+    case ClientError::TimedOut:
+        return "ETIMEDOUT";
+    case ClientError::ConnectionReset:
+        return "ECONNRESET";
+    case ClientError::ConnectionRefused:
+        return "ECONNREFUSED";
     }
     return "?";
 }
@@ -72,9 +88,11 @@ Time StayTrack::leafMax(std::size_t leaf) const {
     const Time* l = left_.data() + first;
     std::int64_t m = kBeforeAll.count();
     if (first + kStaysPerLeaf <= left_.size()) {
-        for (std::size_t i = 0; i < kStaysPerLeaf; ++i) m = std::max(m, l[i].count());
+        for (std::size_t i = 0; i < kStaysPerLeaf; ++i)
+            m = std::max(m, l[i].count());
     } else {
-        for (std::size_t i = 0; first + i < left_.size(); ++i) m = std::max(m, l[i].count());
+        for (std::size_t i = 0; first + i < left_.size(); ++i)
+            m = std::max(m, l[i].count());
     }
     return Time::ns(m);
 }
@@ -87,8 +105,10 @@ void StayTrack::reindex(std::size_t leaves) {
     }
     maxLeft_.assign(2 * leaves, kBeforeAll);
     const std::size_t used = (enter_.size() + kStaysPerLeaf - 1) / kStaysPerLeaf;
-    for (std::size_t leaf = 0; leaf < used; ++leaf) maxLeft_[leaves + leaf] = leafMax(leaf);
-    for (std::size_t i = leaves - 1; i >= 1; --i) maxLeft_[i] = std::max(maxLeft_[2 * i], maxLeft_[2 * i + 1]);
+    for (std::size_t leaf = 0; leaf < used; ++leaf)
+        maxLeft_[leaves + leaf] = leafMax(leaf);
+    for (std::size_t i = leaves - 1; i >= 1; --i)
+        maxLeft_[i] = std::max(maxLeft_[2 * i], maxLeft_[2 * i + 1]);
 }
 
 std::uint32_t StayTrack::enter(FlowId flow, Time at) {
@@ -147,13 +167,15 @@ std::vector<std::uint32_t> StayTrack::at(Time t) const {
     std::vector<std::uint32_t> out;
     if (enter_.empty()) return out;
     // Only stays that entered at or before t can be present; among them, those that leave after t.
-    const auto limit = static_cast<std::size_t>(std::upper_bound(enter_.begin(), enter_.end(), t) - enter_.begin());
+    const auto limit =
+        static_cast<std::size_t>(std::upper_bound(enter_.begin(), enter_.end(), t) - enter_.begin());
     collect(1, 0, maxLeft_.size() / 2, limit, t, out);
     return out;
 }
 
 void StayTrack::truncate(Time t) {
-    const auto keep = static_cast<std::size_t>(std::lower_bound(enter_.begin(), enter_.end(), t) - enter_.begin());
+    const auto keep =
+        static_cast<std::size_t>(std::lower_bound(enter_.begin(), enter_.end(), t) - enter_.begin());
     enter_.resize(keep);
     left_.resize(keep);
     flow_.resize(keep);
@@ -170,7 +192,8 @@ void StayTrack::truncate(Time t) {
 
 std::size_t StayTrack::bytes() const {
     // The index too: the writers keep it, so it is always held (≤ 4 bytes per stay).
-    return enter_.size() * (2 * sizeof(Time) + sizeof(FlowId) + sizeof(LeaveReason)) + maxLeft_.size() * sizeof(Time);
+    return enter_.size() * (2 * sizeof(Time) + sizeof(FlowId) + sizeof(LeaveReason)) +
+           maxLeft_.size() * sizeof(Time);
 }
 
 // ---------------------------------------------------------------- CounterLog
@@ -206,7 +229,8 @@ void CounterLog::append(Time t, std::array<std::uint8_t, 4> slots) {
 void CounterLog::bump(Time t, const Counter* counters, std::size_t n) {
     for (std::size_t i = 0; i < n; i += 4) {
         std::array<std::uint8_t, 4> slots{kEmptySlot, kEmptySlot, kEmptySlot, kEmptySlot};
-        for (std::size_t k = 0; k < 4 && i + k < n; ++k) slots[k] = static_cast<std::uint8_t>(counters[i + k]);
+        for (std::size_t k = 0; k < 4 && i + k < n; ++k)
+            slots[k] = static_cast<std::uint8_t>(counters[i + k]);
         append(t, slots);
     }
 }
@@ -224,7 +248,8 @@ CounterValues CounterLog::at(Time t) const {
     CounterValues v = c.before;
     const std::size_t last = (std::next(std::prev(it)) == chunks_.end()) ? records_.size() : it->first;
     const std::int64_t limit = (t - c.base).count();
-    for (std::size_t i = c.first; i < last && records_[i].dt <= limit; ++i) apply(v, records_[i]);
+    for (std::size_t i = c.first; i < last && records_[i].dt <= limit; ++i)
+        apply(v, records_[i]);
     return v;
 }
 
@@ -243,7 +268,8 @@ void CounterLog::truncate(Time t) {
     const std::int64_t limit = (t - c.base).count();
     std::size_t keep = c.first;
     CounterValues v = c.before;
-    while (keep < records_.size() && records_[keep].dt < limit) apply(v, records_[keep++]);
+    while (keep < records_.size() && records_[keep].dt < limit)
+        apply(v, records_[keep++]);
     records_.resize(keep);
     latest_ = v;
 }
@@ -324,7 +350,8 @@ Packet History::packet(std::uint32_t i) const {
 std::pair<std::uint32_t, std::uint32_t> History::packetsSentIn(Time from, Time to) const {
     const auto first = std::lower_bound(sent_.begin(), sent_.end(), from.count());
     const auto last = std::upper_bound(first, sent_.end(), to.count());
-    return {static_cast<std::uint32_t>(first - sent_.begin()), static_cast<std::uint32_t>(last - sent_.begin())};
+    return {static_cast<std::uint32_t>(first - sent_.begin()),
+            static_cast<std::uint32_t>(last - sent_.begin())};
 }
 
 std::vector<std::uint32_t> History::packetsInFlight(Time t) const {
@@ -335,7 +362,8 @@ std::vector<std::uint32_t> History::packetsInFlight(Time t) const {
     auto last = std::upper_bound(sent_.begin(), sent_.end(), t.count());
     for (auto it = first; it != last; ++it) {
         const auto i = static_cast<std::size_t>(it - sent_.begin());
-        if (*it + static_cast<std::int64_t>(flight_[i]) > t.count()) out.push_back(static_cast<std::uint32_t>(i));
+        if (*it + static_cast<std::int64_t>(flight_[i]) > t.count())
+            out.push_back(static_cast<std::uint32_t>(i));
     }
     return out;
 }
@@ -349,7 +377,8 @@ Time History::nextMoment(Time t) const {
     auto next = std::upper_bound(sent_.begin(), sent_.end(), t.count());
     if (next != sent_.end()) best = *next;
     for (auto it = std::lower_bound(sent_.begin(), next, t.count() - maxFlight_.count()); it != next; ++it) {
-        const std::int64_t arrives = *it + static_cast<std::int64_t>(flight_[static_cast<std::size_t>(it - sent_.begin())]);
+        const std::int64_t arrives =
+            *it + static_cast<std::int64_t>(flight_[static_cast<std::size_t>(it - sent_.begin())]);
         if (arrives > t.count()) best = std::min(best, arrives);
     }
     return best == std::numeric_limits<std::int64_t>::max() ? Time::never() : Time::ns(best);
@@ -362,7 +391,8 @@ Time History::previousMoment(Time t) const {
     if (stop == sent_.begin()) return t;
     std::int64_t best = *std::prev(stop);
     for (auto it = std::lower_bound(sent_.begin(), stop, best - maxFlight_.count()); it != stop; ++it) {
-        const std::int64_t arrives = *it + static_cast<std::int64_t>(flight_[static_cast<std::size_t>(it - sent_.begin())]);
+        const std::int64_t arrives =
+            *it + static_cast<std::int64_t>(flight_[static_cast<std::size_t>(it - sent_.begin())]);
         if (arrives < t.count()) best = std::max(best, arrives);
     }
     return Time::ns(best);
@@ -371,13 +401,13 @@ Time History::previousMoment(Time t) const {
 std::vector<QueueEntry> History::queueAt(int listener, QueueKind q, Time t) const {
     const StayTrack& track = queues[static_cast<std::size_t>(listener)][static_cast<std::size_t>(q)];
     std::vector<QueueEntry> out;
-    for (std::uint32_t s : track.at(t)) out.push_back(track.entry(s));
+    for (std::uint32_t s : track.at(t))
+        out.push_back(track.entry(s));
     return out;
 }
 
 namespace {
-template <class Vec, class Key>
-auto lastAtOrBefore(const Vec& v, Time t, Key key) {
+template <class Vec, class Key> auto lastAtOrBefore(const Vec& v, Time t, Key key) {
     auto it = std::upper_bound(v.begin(), v.end(), t, [&](Time x, const auto& e) { return x < key(e); });
     return it == v.begin() ? v.end() : std::prev(it);
 }
@@ -428,9 +458,9 @@ std::int64_t History::wastedWakeupsUntil(int listener, Time t) const {
 // ---------------------------------------------------------------- History: truncation
 
 namespace {
-template <class Vec, class Key>
-void dropFrom(Vec& v, Time t, Key key) {
-    while (!v.empty() && key(v.back()) >= t) v.pop_back();
+template <class Vec, class Key> void dropFrom(Vec& v, Time t, Key key) {
+    while (!v.empty() && key(v.back()) >= t)
+        v.pop_back();
 }
 void forgetAfter(Time& at, Time t) {
     if (!at.isNever() && at >= t) at = Time::never();
@@ -438,7 +468,8 @@ void forgetAfter(Time& at, Time t) {
 } // namespace
 
 void History::truncate(Time t) {
-    const auto keep = static_cast<std::size_t>(std::lower_bound(sent_.begin(), sent_.end(), t.count()) - sent_.begin());
+    const auto keep =
+        static_cast<std::size_t>(std::lower_bound(sent_.begin(), sent_.end(), t.count()) - sent_.begin());
     sent_.resize(keep);
     flight_.resize(keep);
     flow_.resize(keep);
@@ -453,13 +484,14 @@ void History::truncate(Time t) {
         // A fate decided on arrival is forgotten; one decided when it was sent (lost, or sent to a
         // spoofed address: no arrival will decide it again) stays.
         const auto fate = static_cast<PacketFate>((meta_[i] >> 18) & 0x1Fu);
-        if (sent_[i] + static_cast<std::int64_t>(flight_[i]) >= t.count() && fate != PacketFate::LostInNetwork &&
-            fate != PacketFate::Unanswered)
+        if (sent_[i] + static_cast<std::int64_t>(flight_[i]) >= t.count() &&
+            fate != PacketFate::LostInNetwork && fate != PacketFate::Unanswered)
             meta_[i] = (meta_[i] & ~kFateMask) | (static_cast<std::uint32_t>(PacketFate::InFlight) << 18);
     }
     dropFrom(clients, t, [](const ClientRecord& c) { return c.connectAt; });
     for (ClientRecord& c : clients) {
-        for (Time* at : {&c.connectedAt, &c.acceptedAt, &c.respondedAt, &c.dataQueuedAt}) forgetAfter(*at, t);
+        for (Time* at : {&c.connectedAt, &c.acceptedAt, &c.respondedAt, &c.dataQueuedAt})
+            forgetAfter(*at, t);
         if (!c.errorAt.isNever() && c.errorAt >= t) {
             c.errorAt = Time::never();
             c.error = ClientError::None;
@@ -468,12 +500,17 @@ void History::truncate(Time t) {
         dropFrom(c.states, t, [](const std::pair<Time, TcpState>& s) { return s.first; });
         dropFrom(c.serverStates, t, [](const std::pair<Time, TcpState>& s) { return s.first; });
     }
-    for (WorkerRecord& w : workers) dropFrom(w.changes, t, [](const WorkerRecord::Change& c) { return c.at; });
-    for (ListenerRecord& l : listeners) dropFrom(l.changes, t, [](const ListenerRecord::Change& c) { return c.at; });
+    for (WorkerRecord& w : workers)
+        dropFrom(w.changes, t, [](const WorkerRecord::Change& c) { return c.at; });
+    for (ListenerRecord& l : listeners)
+        dropFrom(l.changes, t, [](const ListenerRecord::Change& c) { return c.at; });
     for (auto& q : queues)
-        for (StayTrack& s : q) s.truncate(t);
-    for (CounterLog& c : counters) c.truncate(t);
-    for (auto& w : wastedWakeups) dropFrom(w, t, [](Time x) { return x; });
+        for (StayTrack& s : q)
+            s.truncate(t);
+    for (CounterLog& c : counters)
+        c.truncate(t);
+    for (auto& w : wastedWakeups)
+        dropFrom(w, t, [](Time x) { return x; });
     end = std::min(end, t);
 }
 
@@ -482,17 +519,22 @@ std::size_t History::bytesHeld() const {
     for (const ClientRecord& c : clients)
         b += sizeof(ClientRecord) + c.synTimes.size() * sizeof(Time) +
              (c.states.size() + c.serverStates.size()) * sizeof(std::pair<Time, TcpState>);
-    for (const WorkerRecord& w : workers) b += sizeof(WorkerRecord) + w.changes.size() * sizeof(WorkerRecord::Change);
-    for (const auto& w : wastedWakeups) b += w.size() * sizeof(Time);
+    for (const WorkerRecord& w : workers)
+        b += sizeof(WorkerRecord) + w.changes.size() * sizeof(WorkerRecord::Change);
+    for (const auto& w : wastedWakeups)
+        b += w.size() * sizeof(Time);
     return b;
 }
 
 std::size_t History::bytes() const {
     std::size_t b = sent_.size() * (sizeof(std::int64_t) + 2 * sizeof(std::uint32_t) + sizeof(FlowId));
-    for (const CounterLog& c : counters) b += c.bytes();
+    for (const CounterLog& c : counters)
+        b += c.bytes();
     for (const auto& q : queues)
-        for (const StayTrack& s : q) b += s.bytes();
-    for (const ListenerRecord& l : listeners) b += l.changes.size() * sizeof(ListenerRecord::Change);
+        for (const StayTrack& s : q)
+            b += s.bytes();
+    for (const ListenerRecord& l : listeners)
+        b += l.changes.size() * sizeof(ListenerRecord::Change);
     return b;
 }
 

@@ -23,16 +23,16 @@ enum class QueueKind : std::uint8_t { Syn, Accept };
 
 // Why an entry left a queue.
 enum class LeaveReason : std::uint8_t {
-    Still,          // has not left (yet)
-    Completed,      // SYN queue → accept queue (A8)
-    Accepted,       // accept() took it (P1)
-    Expired,        // SYN-ACK retries exhausted (T1), possibly shortened by pruning
-    Reset,          // embryonic reset (A4, A7b) or listener closed without migration (R6)
-    Migrated,       // moved to another listener (R6)
+    Still,     // has not left (yet)
+    Completed, // SYN queue → accept queue (A8)
+    Accepted,  // accept() took it (P1)
+    Expired,   // SYN-ACK retries exhausted (T1), possibly shortened by pruning
+    Reset,     // embryonic reset (A4, A7b) or listener closed without migration (R6)
+    Migrated,  // moved to another listener (R6)
 };
 
 enum class WorkerState : std::uint8_t {
-    NotStarted,    // the application has not called accept() yet
+    NotStarted, // the application has not called accept() yet
     BlockedInAccept,
     InEpollWait,
     Serving,
@@ -65,14 +65,18 @@ struct ClientRecord {
     Time errorAt = Time::never();
     Time dataQueuedAt = Time::never(); // the request reached the server's child socket (D1)
     ClientError error = ClientError::None;
-    std::vector<Time> synTimes; // when each SYN left
+    std::vector<Time> synTimes;                          // when each SYN left
     std::vector<std::pair<Time, TcpState>> states;       // the client's socket
     std::vector<std::pair<Time, TcpState>> serverStates; // the server's socket for this connection
 };
 
 struct WorkerRecord {
     int listener = 0;
-    struct Change { Time at; WorkerState state; FlowId flow; };
+    struct Change {
+        Time at;
+        WorkerState state;
+        FlowId flow;
+    };
     std::vector<Change> changes;
 };
 
@@ -83,7 +87,13 @@ struct QueueLengths {
 
 struct ListenerRecord {
     std::uint16_t port = 80;
-    struct Change { Time at; std::int32_t accept; std::int32_t syn; std::int64_t maxBacklog; bool open; };
+    struct Change {
+        Time at;
+        std::int32_t accept;
+        std::int32_t syn;
+        std::int64_t maxBacklog;
+        bool open;
+    };
     std::vector<Change> changes; // one per change of either length, of the backlog, or of open
 };
 
@@ -91,8 +101,8 @@ struct ListenerRecord {
 // current: enter(), leave() and truncate() update it, so every const member only reads, and one track
 // may be read from many threads at once (the export paints frames in parallel) while nobody writes.
 class StayTrack {
-public:
-    std::uint32_t enter(FlowId flow, Time at);               // amortised O(1)
+  public:
+    std::uint32_t enter(FlowId flow, Time at);                // amortised O(1)
     void leave(std::uint32_t stay, Time at, LeaveReason why); // O(log n) at worst, O(1) mostly
     std::size_t size() const { return flow_.size(); }
     QueueEntry entry(std::uint32_t stay) const;
@@ -101,7 +111,7 @@ public:
     void truncate(Time t); // forget everything that happened at or after t: O(n)
     std::size_t bytes() const;
 
-private:
+  private:
     static constexpr std::size_t kStaysPerLeaf = 8;
     inline Time leafMax(std::size_t leaf) const;
     void reindex(std::size_t leaves);
@@ -118,7 +128,7 @@ private:
 
 // Counter changes, chunked: a full snapshot per chunk and 8 bytes per change inside it.
 class CounterLog {
-public:
+  public:
     CounterLog();
     void drop(Time t, Counter gauge); // a gauge (TcpCurrEstab) goes down by one
     // Bumps `n` counters by one at t, four to a record (a counter may appear twice).
@@ -130,9 +140,16 @@ public:
     // Every change of one counter, as (time, value after) pairs: for charts and tests.
     std::vector<std::pair<Time, std::int64_t>> series(Counter c) const;
 
-private:
-    struct Record { std::uint32_t dt; std::array<std::uint8_t, 4> slot; };
-    struct Chunk { Time base; std::size_t first; CounterValues before; };
+  private:
+    struct Record {
+        std::uint32_t dt;
+        std::array<std::uint8_t, 4> slot;
+    };
+    struct Chunk {
+        Time base;
+        std::size_t first;
+        CounterValues before;
+    };
     void append(Time t, std::array<std::uint8_t, 4> slots);
     static void apply(CounterValues& v, const Record& r);
     std::vector<Chunk> chunks_;
@@ -141,7 +158,7 @@ private:
 };
 
 class History {
-public:
+  public:
     // ---- written by the simulation, in time order ----
     std::uint32_t addPacket(const Packet& p);
     void reservePackets(std::size_t n);
@@ -150,7 +167,7 @@ public:
     std::vector<WorkerRecord> workers;
     std::vector<ListenerRecord> listeners;
     std::vector<std::array<StayTrack, 2>> queues; // per listener: [Syn, Accept]
-    std::array<CounterLog, 2> counters;          // per Host
+    std::array<CounterLog, 2> counters;           // per Host
     // Thundering herd: wake-ups that found the accept queue empty (P3), per listener.
     std::vector<std::vector<Time>> wastedWakeups;
     Time end; // how far the run has been simulated
@@ -184,12 +201,12 @@ public:
     // bounds. O(clients + workers + listeners).
     std::size_t bytesHeld() const;
 
-private:
+  private:
     // Packets are stored as columns: 20 bytes each (DESIGN.md scale: millions of SYNs in a flood).
     std::vector<std::int64_t> sent_;
     std::vector<std::uint32_t> flight_; // ns from sent to arrival (network.rtt ≤ 4 s)
     std::vector<FlowId> flow_;
-    std::vector<std::uint32_t> meta_;   // kind, direction, cookie, retrans, listener, fate
+    std::vector<std::uint32_t> meta_; // kind, direction, cookie, retrans, listener, fate
     Time maxFlight_;
 };
 

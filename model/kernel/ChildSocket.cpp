@@ -80,7 +80,8 @@ void childSegment(Kernel& k, std::uint32_t i, const Packet& p, std::uint32_t c) 
     case PacketKind::Syn:
         k.h.setFate(i, PacketFate::DroppedDuplicateSyn, ch.listener);
         break;
-    default: break;
+    default:
+        break;
     }
 }
 

@@ -116,8 +116,10 @@ void connect(Kernel& k, std::uint32_t t) {
 
     // The next connect(): on schedule, or (closed loop, M18) at once while below the concurrency.
     if (gen.started < ct.clients) {
-        if (!closedLoop) k.push(ct.at + ct.spacing * gen.started, EventType::TrafficNext, t);
-        else if (gen.active < ct.concurrency) k.push(s.now + ct.spacing, EventType::TrafficNext, t);
+        if (!closedLoop)
+            k.push(ct.at + ct.spacing * gen.started, EventType::TrafficNext, t);
+        else if (gen.active < ct.concurrency)
+            k.push(s.now + ct.spacing, EventType::TrafficNext, t);
     }
 }
 
@@ -135,8 +137,8 @@ void clientSynTimer(Kernel& k, std::uint32_t c) {
     const Time modelTimeout = boundary <= thresh
                                   ? kTimeoutInit * ((2LL << boundary) - 1)
                                   : kTimeoutInit * ((2LL << thresh) - 1) + kRtoMax * (boundary - thresh);
-    const bool expired = cs.synRetransmits >= maxRetransmits ||
-                         (cs.synRetransmits > 0 && s.now - cs.firstSyn >= modelTimeout);
+    const bool expired =
+        cs.synRetransmits >= maxRetransmits || (cs.synRetransmits > 0 && s.now - cs.firstSyn >= modelTimeout);
     if (expired) {
         clientFails(k, c, ClientError::TimedOut);
         return;
@@ -216,8 +218,9 @@ void clientReceives(Kernel& k, std::uint32_t i, const Packet& p) {
         break;
     case PacketKind::Rst:
         // T6: an RST in SYN_SENT refuses the connection; A7b/K2 on an established one resets it.
-        clientFails(k, c, cs.state == TcpState::SynSent ? ClientError::ConnectionRefused
-                                                        : ClientError::ConnectionReset);
+        clientFails(k, c,
+                    cs.state == TcpState::SynSent ? ClientError::ConnectionRefused
+                                                  : ClientError::ConnectionReset);
         break;
     case PacketKind::Ack:
         if (cs.dataOutstanding) {
@@ -259,7 +262,8 @@ void clientReceives(Kernel& k, std::uint32_t i, const Packet& p) {
         send(k, c, PacketKind::Fin, true);
         setClientState(k, c, TcpState::LastAck);
         break;
-    case PacketKind::Syn: break;
+    case PacketKind::Syn:
+        break;
     }
 }
 

@@ -27,7 +27,7 @@ struct ClientSock {
     Time synRto;
     Time firstSyn;
     std::uint32_t synGen = 0;
-    bool cookie = false;      // the SYN-ACK it answered carried a SYN cookie
+    bool cookie = false; // the SYN-ACK it answered carried a SYN cookie
     std::int64_t cookieMinute = 0;
     bool handshakeRetransmitted = false; // T5: no RTT sample, data RTO falls back to 3 s
     bool dataOutstanding = false;

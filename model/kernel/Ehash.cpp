@@ -26,8 +26,10 @@ void setServerRef(Kernel& k, FlowId f, ServerRef ref) {
         k.s.clients[f].server = ref;
         return;
     }
-    if (ref.type == ServerRef::Type::None) k.s.spoofedRequests.erase(f);
-    else k.s.spoofedRequests[f] = ref.index;
+    if (ref.type == ServerRef::Type::None)
+        k.s.spoofedRequests.erase(f);
+    else
+        k.s.spoofedRequests[f] = ref.index;
 }
 
 void serverReceives(Kernel& k, std::uint32_t i, const Packet& p) {
@@ -64,8 +66,10 @@ void serverReceives(Kernel& k, std::uint32_t i, const Packet& p) {
         if (p.kind != PacketKind::Rst) resetFlow(k, p.flow, std::max(l, 0));
         return;
     }
-    if (p.kind == PacketKind::Syn) connRequest(k, i, p, l);
-    else listenerSegment(k, i, p, l);
+    if (p.kind == PacketKind::Syn)
+        connRequest(k, i, p, l);
+    else
+        listenerSegment(k, i, p, l);
 }
 
 } // namespace backlog

@@ -19,7 +19,8 @@ void Engine::start() {
     SimState& s = k_.s;
     const Scenario& sc = s.live;
     const int n = sc.server.listeners;
-    for (int i = 0; i < n; ++i) addListener(k_);
+    for (int i = 0; i < n; ++i)
+        addListener(k_);
     for (std::size_t t = 0; t < sc.traffic.size(); ++t) {
         s.traffic.emplace_back();
         s.floodSent.push_back(0);
@@ -35,7 +36,8 @@ void Engine::start() {
         k_.h.workers.push_back({w % n, {}});
     }
     k_.push(sc.server.workers.start, EventType::WorkersStart, 0);
-    for (std::size_t i = 0; i < sc.events.size(); ++i) pushIntervention(i);
+    for (std::size_t i = 0; i < sc.events.size(); ++i)
+        pushIntervention(i);
 }
 
 void Engine::pushIntervention(std::size_t index) {
@@ -51,10 +53,18 @@ void Engine::process(const Event& e) {
     s.now = e.at;
     // An event whose generation no longer matches its target's was cancelled (EventQueue.h).
     switch (e.type) {
-    case EventType::Intervention: intervene(k_, e.target); break;
-    case EventType::TrafficNext: connect(k_, e.target); break;
-    case EventType::FloodNext: floodNext(k_, e.target); break;
-    case EventType::Arrival: arrive(k_, e.target); break;
+    case EventType::Intervention:
+        intervene(k_, e.target);
+        break;
+    case EventType::TrafficNext:
+        connect(k_, e.target);
+        break;
+    case EventType::FloodNext:
+        floodNext(k_, e.target);
+        break;
+    case EventType::Arrival:
+        arrive(k_, e.target);
+        break;
     case EventType::ClientSynTimer:
         if (s.clients[e.target].synGen == e.gen) clientSynTimer(k_, e.target);
         break;
@@ -64,18 +74,26 @@ void Engine::process(const Event& e) {
     case EventType::RequestTimer:
         if (s.requests[e.target].live && s.requests[e.target].gen == e.gen) requestTimer(k_, e.target);
         break;
-    case EventType::WorkersStart: startWorkers(k_, 0); break;
+    case EventType::WorkersStart:
+        startWorkers(k_, 0);
+        break;
     case EventType::WorkerRun:
         if (s.workers[e.target].gen == e.gen) workerRun(k_, e.target);
         break;
     case EventType::ServiceDone:
         if (s.workers[e.target].gen == e.gen) serviceDone(k_, e.target);
         break;
-    case EventType::ConnectionDone: connectionDone(k_, e.target); break;
-    case EventType::ClientClose: clientCloses(k_, e.target); break;
+    case EventType::ConnectionDone:
+        connectionDone(k_, e.target);
+        break;
+    case EventType::ClientClose:
+        clientCloses(k_, e.target);
+        break;
     case EventType::TimeWaitDone:
-        if (e.target & kClientTimeWait) setClientState(k_, e.target & ~kClientTimeWait, TcpState::Closed);
-        else if (s.children[e.target].gen == e.gen) setChildState(k_, e.target, TcpState::Closed);
+        if (e.target & kClientTimeWait)
+            setClientState(k_, e.target & ~kClientTimeWait, TcpState::Closed);
+        else if (s.children[e.target].gen == e.gen)
+            setChildState(k_, e.target, TcpState::Closed);
         break;
     }
     k_.flushCounters();

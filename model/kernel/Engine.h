@@ -16,7 +16,7 @@ namespace backlog {
 
 // One step of the model: dispatches one event. Holds references only.
 class Engine {
-public:
+  public:
     Engine(SimState& s, History& h, std::vector<KernelLogLine>& log) : k_(s, h, log) {}
 
     void start(); // schedules the scenario's traffic, workers and interventions
@@ -24,7 +24,7 @@ public:
     void pushIntervention(std::size_t index);
     void flushCounters() { k_.flushCounters(); }
 
-private:
+  private:
     Kernel k_;
 };
 

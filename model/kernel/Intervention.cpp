@@ -70,8 +70,10 @@ void intervene(Kernel& k, std::size_t index) {
         for (std::size_t l = 0; l < s.listeners.size(); ++l)
             if (s.listeners[l].open) listen(k, static_cast<int>(l)); // L3
     if (is.listeners != was.listeners) setListenerCount(k, is.listeners);
-    if (is.workers.count > was.workers.count) addWorkers(k, was.workers.count);
-    else if (is.workers.count < was.workers.count) retireWorkers(k);
+    if (is.workers.count > was.workers.count)
+        addWorkers(k, was.workers.count);
+    else if (is.workers.count < was.workers.count)
+        retireWorkers(k);
     if (is.workers.start != was.workers.start && is.workers.start <= s.now) startWorkers(k, 0);
     if (is.workers.accept != was.workers.accept) switchAcceptMode(k, was.workers.accept);
 }

@@ -36,18 +36,18 @@ namespace backlog {
 // The events the kernel schedules; the value is also the event's lane in the EventQueue.
 enum class EventType : std::uint8_t {
     Intervention,
-    TrafficNext,   // a traffic entry's next connect()
-    FloodNext,     // a flood's next spoofed SYN
-    Arrival,       // a packet reaches its destination host
+    TrafficNext, // a traffic entry's next connect()
+    FloodNext,   // a flood's next spoofed SYN
+    Arrival,     // a packet reaches its destination host
     ClientSynTimer,
     ClientDataTimer,
-    RequestTimer,  // a request socket's SYN-ACK timer (T1)
-    WorkersStart,  // the application starts calling accept()
-    WorkerRun,     // a worker runs after a wake-up (or after finishing a piece of work)
-    ServiceDone,   // a blocking worker's connection is finished: close()
-    ConnectionDone,// an event-loop worker's connection is finished
+    RequestTimer,   // a request socket's SYN-ACK timer (T1)
+    WorkersStart,   // the application starts calling accept()
+    WorkerRun,      // a worker runs after a wake-up (or after finishing a piece of work)
+    ServiceDone,    // a blocking worker's connection is finished: close()
+    ConnectionDone, // an event-loop worker's connection is finished
     TimeWaitDone,
-    ClientClose,   // the client application calls close() (or aborts)
+    ClientClose, // the client application calls close() (or aborts)
 };
 
 // Constants more than one concept uses.
@@ -56,7 +56,9 @@ inline constexpr Time kTimeWait = Time::s(60);           // TCP_TIMEWAIT_LEN
 inline constexpr Time kTimeoutInit = Time::s(1);         // TCP_TIMEOUT_INIT (T1, T6)
 inline constexpr Time kRtoMax = Time::s(120);            // TCP_RTO_MAX
 
-inline std::size_t idx(int i) { return static_cast<std::size_t>(i); }
+inline std::size_t idx(int i) {
+    return static_cast<std::size_t>(i);
+}
 
 struct Kernel {
     Kernel(SimState& state, History& history, std::vector<KernelLogLine>& kernelLog)

@@ -36,8 +36,10 @@ void recordLengths(Kernel& k, int l) {
     auto& ch = k.h.listeners[idx(l)].changes;
     const ListenerRecord::Change c{k.s.now, static_cast<std::int32_t>(L.acceptQueue.size()),
                                    static_cast<std::int32_t>(L.qlen), L.maxBacklog, L.open};
-    if (!ch.empty() && ch.back().at == k.s.now) ch.back() = c;
-    else ch.push_back(c);
+    if (!ch.empty() && ch.back().at == k.s.now)
+        ch.back() = c;
+    else
+        ch.push_back(c);
 }
 
 void connRequest(Kernel& k, std::uint32_t i, const Packet& p, int l) {
@@ -64,8 +66,7 @@ void connRequest(Kernel& k, std::uint32_t i, const Packet& p, int l) {
         return;
     }
     // S5: without cookies, unproven peers are refused once qlen > max_syn_backlog − max_syn_backlog/4.
-    if (ks.tcpSyncookies == 0 && !wantCookie &&
-        ks.tcpMaxSynBacklog - L.qlen < (ks.tcpMaxSynBacklog >> 2)) {
+    if (ks.tcpSyncookies == 0 && !wantCookie && ks.tcpMaxSynBacklog - L.qlen < (ks.tcpMaxSynBacklog >> 2)) {
         const bool proven = !isSpoofed(p.flow) && s.proven.count(k.h.clients[p.flow].address) != 0;
         if (!proven) {
             k.count(Host::Server, Counter::TcpExtListenDrops);

@@ -19,10 +19,10 @@ struct Kernel;
 
 struct ListenSock {
     bool open = true;
-    std::int64_t maxBacklog = 0; // sk_max_ack_backlog
+    std::int64_t maxBacklog = 0;           // sk_max_ack_backlog
     std::deque<std::uint32_t> acceptQueue; // children, FIFO (P1)
-    std::int64_t qlen = 0;  // request sockets (Q2)
-    std::int64_t young = 0; // requests whose timer has not fired yet
+    std::int64_t qlen = 0;                 // request sockets (Q2)
+    std::int64_t young = 0;                // requests whose timer has not fired yet
     // Workers blocked in accept(): exclusive, FIFO (P2). A deque: each wake-up takes the head, which a
     // vector paid with a move of every other waiter (100,000 workers × a million clients).
     std::deque<int> waiters;

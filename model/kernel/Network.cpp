@@ -25,11 +25,20 @@ bool faultDrops(const Kernel& k, FlowId flow, PacketKind kind, bool toServer) {
                 continue;
         }
         switch (f.drop) {
-        case SegmentKind::All: return true;
-        case SegmentKind::Syn: if (kind == PacketKind::Syn) return true; break;
-        case SegmentKind::SynAck: if (kind == PacketKind::SynAck) return true; break;
-        case SegmentKind::ClientAcks: if (toServer && kind == PacketKind::Ack) return true; break;
-        case SegmentKind::Data: if (kind == PacketKind::Data) return true; break;
+        case SegmentKind::All:
+            return true;
+        case SegmentKind::Syn:
+            if (kind == PacketKind::Syn) return true;
+            break;
+        case SegmentKind::SynAck:
+            if (kind == PacketKind::SynAck) return true;
+            break;
+        case SegmentKind::ClientAcks:
+            if (toServer && kind == PacketKind::Ack) return true;
+            break;
+        case SegmentKind::Data:
+            if (kind == PacketKind::Data) return true;
+            break;
         }
     }
     return false;
@@ -79,8 +88,10 @@ void resetFlow(Kernel& k, FlowId flow, int listener) {
 
 void arrive(Kernel& k, std::uint32_t i) {
     const Packet p = k.h.packet(i);
-    if (p.toServer) serverReceives(k, i, p);
-    else clientReceives(k, i, p);
+    if (p.toServer)
+        serverReceives(k, i, p);
+    else
+        clientReceives(k, i, p);
 }
 
 } // namespace backlog

@@ -131,7 +131,8 @@ void requestSegment(Kernel& k, std::uint32_t i, const Packet& p, std::uint32_t r
         k.h.setFate(i, PacketFate::Delivered, l);
         unlinkRequest(k, r, LeaveReason::Reset);
         return;
-    default: break;
+    default:
+        break;
     }
     // A7: the final ACK (or data, or a FIN) tries to create the child; Q1 is checked first.
     if (acceptQueueFull(s.listeners[idx(l)])) {

@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::uint32_t kServerAddress = 0x0A00'0001; // 10.0.0.1
 
-std::uint32_t rol32(std::uint32_t w, int s) { return (w << s) | (w >> (32 - s)); }
+std::uint32_t rol32(std::uint32_t w, int s) {
+    return (w << s) | (w >> (32 - s));
+}
 
 // include/linux/jhash.h: jhash_3words(), the keyed hash behind inet_ehashfn() (R2).
 std::uint32_t jhash3(std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uint32_t initval) {
@@ -19,13 +21,20 @@ std::uint32_t jhash3(std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uin
     a += init;
     b += init;
     c += init;
-    c ^= b; c -= rol32(b, 14);
-    a ^= c; a -= rol32(c, 11);
-    b ^= a; b -= rol32(a, 25);
-    c ^= b; c -= rol32(b, 16);
-    a ^= c; a -= rol32(c, 4);
-    b ^= a; b -= rol32(a, 14);
-    c ^= b; c -= rol32(b, 24);
+    c ^= b;
+    c -= rol32(b, 14);
+    a ^= c;
+    a -= rol32(c, 11);
+    b ^= a;
+    b -= rol32(a, 25);
+    c ^= b;
+    c -= rol32(b, 16);
+    a ^= c;
+    a -= rol32(c, 4);
+    b ^= a;
+    b -= rol32(a, 14);
+    c ^= b;
+    c -= rol32(b, 24);
     return c;
 }
 

@@ -13,12 +13,11 @@ SimState::SimState(const Scenario& scenario)
 // long before the run's end, so Limits::maxCheckpointBytes bounds the checkpoints' sum (Simulation).
 std::size_t SimState::bytes() const {
     constexpr std::size_t kHashNode = 4 * sizeof(void*); // an unordered container's node and bucket, about
-    std::size_t b = sizeof(SimState) + queue.size() * sizeof(Event) +
-                    clients.size() * sizeof(ClientSock) + requests.size() * sizeof(RequestSock) +
-                    freeRequests.size() * sizeof(std::uint32_t) + children.size() * sizeof(ChildSock) +
-                    workers.size() * sizeof(Worker) + traffic.size() * sizeof(TrafficGen) +
-                    floodSent.size() * sizeof(std::int64_t) + group.size() * sizeof(int) +
-                    (spoofedRequests.size() + proven.size()) * kHashNode +
+    std::size_t b = sizeof(SimState) + queue.size() * sizeof(Event) + clients.size() * sizeof(ClientSock) +
+                    requests.size() * sizeof(RequestSock) + freeRequests.size() * sizeof(std::uint32_t) +
+                    children.size() * sizeof(ChildSock) + workers.size() * sizeof(Worker) +
+                    traffic.size() * sizeof(TrafficGen) + floodSent.size() * sizeof(std::int64_t) +
+                    group.size() * sizeof(int) + (spoofedRequests.size() + proven.size()) * kHashNode +
                     live.traffic.size() * sizeof(TrafficEntry) + live.events.size() * sizeof(Intervention);
     for (const ListenSock& l : listeners)
         b += sizeof(ListenSock) + l.acceptQueue.size() * sizeof(std::uint32_t) +

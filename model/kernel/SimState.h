@@ -36,10 +36,10 @@ struct SimState {
     EventQueue queue;
     Rng rng;
     TimerWheel wheel;
-    std::uint32_t hashSecret = 0;  // inet_ehashfn()'s secret (R2)
-    std::int64_t cookiePhase = 0;  // where the cookie minute counter stands at time 0 (K1)
+    std::uint32_t hashSecret = 0; // inet_ehashfn()'s secret (R2)
+    std::int64_t cookiePhase = 0; // where the cookie minute counter stands at time 0 (K1)
     std::vector<ListenSock> listeners;
-    std::vector<int> group; // SO_REUSEPORT socks[] in join order (R4)
+    std::vector<int> group;                                   // SO_REUSEPORT socks[] in join order (R4)
     Time lastSynqOverflow = Time::ns(-1'000'000'000'000'000); // shared by the group (R4)
     bool everOverflowed = false;
     std::vector<ClientSock> clients;

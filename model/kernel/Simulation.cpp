@@ -24,19 +24,22 @@ std::size_t expectedPackets(const Scenario& s) {
     std::int64_t n = 0;
     for (const TrafficEntry& e : s.traffic) {
         if (e.kind == TrafficEntry::Kind::Flood)
-            n += 2 * e.flood.ratePerSecond * std::max<std::int64_t>(0, (e.flood.to - e.flood.from).count() / 1'000'000) / 1000;
+            n += 2 * e.flood.ratePerSecond *
+                 std::max<std::int64_t>(0, (e.flood.to - e.flood.from).count() / 1'000'000) / 1000;
         else
             n += 12LL * e.clients.clients;
     }
     return static_cast<std::size_t>(std::clamp<std::int64_t>(n, 0, 64'000'000));
 }
 
-std::string seconds(Time t) { return formatSecondsTrimmed(t) + " s"; }
+std::string seconds(Time t) {
+    return formatSecondsTrimmed(t) + " s";
+}
 
 // What the run has started in all, as the changes go: a raise of server.listeners opens new listeners
-// after the old ones, and a raise of server.workers.count starts new workers after the old (intervene(), Intervention.cpp);
-// closed or retired ones stay in the history. Their numbers are bounded as the counts are (Limits), and a
-// packet records its listener in 8 bits (History: meta_).
+// after the old ones, and a raise of server.workers.count starts new workers after the old (intervene(),
+// Intervention.cpp); closed or retired ones stay in the history. Their numbers are bounded as the counts are
+// (Limits), and a packet records its listener in 8 bits (History: meta_).
 struct Started {
     std::int64_t listeners = 0;
     std::int64_t openListeners = 0;
@@ -62,7 +65,8 @@ struct Started {
                    std::to_string(Limits::maxListeners);
         if (workers > Limits::maxWorkers)
             return "the run would start " + std::to_string(workers) +
-                   " workers in all (a raise of server.workers.count starts new ones), more than the limit of " +
+                   " workers in all (a raise of server.workers.count starts new ones), more than the limit "
+                   "of " +
                    std::to_string(Limits::maxWorkers);
         return std::nullopt;
     }
@@ -93,7 +97,8 @@ std::optional<std::string> applyToRun(Scenario& s, SettingsEditor& editor, const
 // and the rules across keys; the listeners and workers started in all are checked here too.
 std::optional<std::string> changesBeyondLimits(const Scenario& scenario) {
     std::vector<const Intervention*> order;
-    for (const Intervention& iv : scenario.events) order.push_back(&iv);
+    for (const Intervention& iv : scenario.events)
+        order.push_back(&iv);
     std::stable_sort(order.begin(), order.end(),
                      [](const Intervention* a, const Intervention* b) { return a->at < b->at; });
     Scenario run = scenario;
@@ -122,10 +127,12 @@ Simulation::Simulation(Scenario scenario)
         if (p.overLimit) over.push_back(p.keys.front() + ": " + p.message);
     if (const std::optional<std::string> started = Started(scenario_).problem()) over.push_back(*started);
     if (over.empty())
-        if (const std::optional<std::string> changed = changesBeyondLimits(scenario_)) over.push_back(*changed);
+        if (const std::optional<std::string> changed = changesBeyondLimits(scenario_))
+            over.push_back(*changed);
     if (!over.empty()) {
         std::string message = "the run was refused: " + over.front();
-        for (std::size_t i = 1; i < over.size(); ++i) message += "; " + over[i];
+        for (std::size_t i = 1; i < over.size(); ++i)
+            message += "; " + over[i];
         stopped_ = std::move(message);
         refused_ = true;
     } else {
@@ -143,12 +150,17 @@ Simulation::Simulation(Scenario scenario)
 
 Simulation::~Simulation() = default;
 
-bool Simulation::idle() const { return state_->queue.empty(); }
-Time Simulation::now() const { return state_->now; }
+bool Simulation::idle() const {
+    return state_->queue.empty();
+}
+Time Simulation::now() const {
+    return state_->now;
+}
 
 void Simulation::takeCheckpoint(Time at) {
     const std::size_t bytes = state_->bytes();
-    while (!checkpoints_.empty() && checkpointBytes_ + bytes > Limits::maxCheckpointBytes) thinCheckpoints();
+    while (!checkpoints_.empty() && checkpointBytes_ + bytes > Limits::maxCheckpointBytes)
+        thinCheckpoints();
     // A state larger than the whole allowance is not kept: a change before the next kept checkpoint
     // simulates again from an earlier one, or from the start.
     if (checkpointBytes_ + bytes > Limits::maxCheckpointBytes) return;
@@ -193,8 +205,9 @@ bool Simulation::overBudget() {
         nextBytesCheck_ = work_ + (1u << 20);
         const std::size_t bytes = history_.bytesHeld();
         if (bytes > Limits::maxHistoryBytes) {
-            stopped_ = "the run stopped at " + seconds(state_->now) + ": its history holds " + std::to_string(bytes) +
-                       " bytes, more than the limit of " + std::to_string(Limits::maxHistoryBytes);
+            stopped_ = "the run stopped at " + seconds(state_->now) + ": its history holds " +
+                       std::to_string(bytes) + " bytes, more than the limit of " +
+                       std::to_string(Limits::maxHistoryBytes);
             return true;
         }
     }
@@ -217,8 +230,10 @@ void Simulation::runUntil(Time t) {
         const Time next = s.queue.top().at;
         if (next > t) break;
         if (next >= nextCheckpoint_) {
-            if (checkpoints_.empty() || checkpoints_.back().at < nextCheckpoint_) takeCheckpoint(nextCheckpoint_);
-            while (nextCheckpoint_ <= next) nextCheckpoint_ += checkpointEvery_;
+            if (checkpoints_.empty() || checkpoints_.back().at < nextCheckpoint_)
+                takeCheckpoint(nextCheckpoint_);
+            while (nextCheckpoint_ <= next)
+                nextCheckpoint_ += checkpointEvery_;
         }
         // Between checkpoints, events are taken without looking at the checkpoint time again.
         while (s.queue.popIfNotAfter(std::min(t, nextCheckpoint_ - Time::ns(1)), e)) {
@@ -247,15 +262,18 @@ void Simulation::run() {
 
 // The run's settings from the start, with the changes applied in time order (a new one after those
 // already at its moment, as the engine will apply it), must stay within the limits from the new change on.
-std::optional<std::string> Simulation::checkChange(Time t, const std::string& key, const std::string& value) const {
+std::optional<std::string> Simulation::checkChange(Time t, const std::string& key,
+                                                   const std::string& value) const {
     if (t > Limits::maxDuration)
-        return "a change at " + formatDuration(t) + " is later than the limit of " + formatDuration(Limits::maxDuration);
+        return "a change at " + formatDuration(t) + " is later than the limit of " +
+               formatDuration(Limits::maxDuration);
     Intervention added;
     added.at = t;
     added.key = key;
     added.value = value;
     std::vector<const Intervention*> order;
-    for (const Intervention& iv : scenario_.events) order.push_back(&iv);
+    for (const Intervention& iv : scenario_.events)
+        order.push_back(&iv);
     order.push_back(&added);
     std::stable_sort(order.begin(), order.end(),
                      [](const Intervention* a, const Intervention* b) { return a->at < b->at; });
@@ -281,11 +299,13 @@ std::optional<std::string> Simulation::checkChange(Time t, const std::string& ke
         const std::string what = key == "start-traffic" ? "start-traffic " + value : key;
         if (const std::optional<std::string> problem = started.problem()) return what + ": " + *problem;
         for (const ScenarioProblem& p : checkScenario(run)) {
-            const bool isNew = std::none_of(before.begin(), before.end(),
-                                            [&](const ScenarioProblem& old) { return old.message == p.message; });
+            const bool isNew = std::none_of(before.begin(), before.end(), [&](const ScenarioProblem& old) {
+                return old.message == p.message;
+            });
             if (!isNew) continue;
-            const std::string later = iv == &added ? std::string() : " (with the change of " + iv->key + " at " +
-                                                                         formatDuration(iv->at) + ")";
+            const std::string later =
+                iv == &added ? std::string()
+                             : " (with the change of " + iv->key + " at " + formatDuration(iv->at) + ")";
             return what + ": " + p.message + later;
         }
     }
@@ -305,9 +325,9 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
         if (l < 0 || l >= static_cast<int>(history_.listeners.size()))
             return "close-listener: there is no listener " + value;
     } else if (key == "start-traffic") {
-        const bool held = std::any_of(scenario_.traffic.begin(), scenario_.traffic.end(), [&](const TrafficEntry& e) {
-            return e.held && trafficEntryName(e) == value;
-        });
+        const bool held =
+            std::any_of(scenario_.traffic.begin(), scenario_.traffic.end(),
+                        [&](const TrafficEntry& e) { return e.held && trafficEntryName(e) == value; });
         if (!held) return "start-traffic: no traffic entry named " + value + " waits to be started";
     } else {
         Scenario probe = state_->live;
@@ -330,7 +350,8 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
         return std::nullopt;
     }
     // Cut: the latest checkpoint at or before t, everything after it forgotten, then forward again.
-    while (!checkpoints_.empty() && checkpoints_.back().at > t) dropLastCheckpoint();
+    while (!checkpoints_.empty() && checkpoints_.back().at > t)
+        dropLastCheckpoint();
     if (checkpoints_.empty()) {
         *state_ = SimState(scenario_);
         history_ = History();
@@ -363,7 +384,8 @@ std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, 
     const std::size_t known = state_->live.events.size();
     state_->live.events = scenario_.events;
     Engine engine(*state_, history_, kernelLog_);
-    for (std::size_t i = known; i < scenario_.events.size(); ++i) engine.pushIntervention(i);
+    for (std::size_t i = known; i < scenario_.events.size(); ++i)
+        engine.pushIntervention(i);
     runUntil(std::max(reached, t));
     if (scenario_.until && reached >= *scenario_.until && !stopped_)
         history_.end = std::max(history_.end, *scenario_.until);
@@ -387,9 +409,13 @@ TrafficEntry Simulation::trafficAsRun(std::size_t index) const {
     return e;
 }
 
-std::string Simulation::serverAddress() const { return "10.0.0.1"; }
+std::string Simulation::serverAddress() const {
+    return "10.0.0.1";
+}
 
-std::string Simulation::clientAddress(std::uint32_t c) const { return formatIpv4(history_.clients[c].address); }
+std::string Simulation::clientAddress(std::uint32_t c) const {
+    return formatIpv4(history_.clients[c].address);
+}
 
 std::string Simulation::peerAddress(FlowId flow) const {
     if (isSpoofed(flow)) return formatEndpoint(spoofedSource(scenario_.seed, flow));
@@ -427,7 +453,8 @@ std::vector<SsSocket> Simulation::ssAll(Time t) const {
         const ClientRecord& rec = history_.clients[c];
         SsSocket s;
         s.state = st;
-        const bool unread = !rec.dataQueuedAt.isNever() && rec.dataQueuedAt <= t && (rec.acceptedAt.isNever() || t < rec.acceptedAt);
+        const bool unread = !rec.dataQueuedAt.isNever() && rec.dataQueuedAt <= t &&
+                            (rec.acceptedAt.isNever() || t < rec.acceptedAt);
         s.recvQ = unread ? kRequestBytes : 0; // D1: the request waits, unread, until accept() + read()
         s.local = local;
         s.peer = peerAddress(c);

@@ -4,8 +4,8 @@
 // the nearest checkpoint before it (DESIGN.md points 2-4).
 #pragma once
 
-#include "model/history/History.h"
 #include "model/core/Tcp.h"
+#include "model/history/History.h"
 #include "model/scenario/Scenario.h"
 
 #include <algorithm>
@@ -26,7 +26,7 @@ struct KernelLogLine {
 };
 
 class Simulation {
-public:
+  public:
     explicit Simulation(Scenario scenario);
     ~Simulation();
     Simulation(const Simulation&) = delete;
@@ -40,11 +40,11 @@ public:
     bool idle() const;
     Time now() const;
 
-    // Applies `key = value` (the --set vocabulary, "close-listener" or "start-traffic") from time t on. The history is
-    // cut at t and simulated again up to where it had reached. Returns an error message, or nothing.
-    // A change is held to the same limits as a scenario file (Limits, checkScenario()): the scenario as it
-    // will be in force from t on, with every later change applied after it, must stay within them, and so
-    // must the listeners and workers the run starts in all (a raise of a count starts new ones); a change
+    // Applies `key = value` (the --set vocabulary, "close-listener" or "start-traffic") from time t on. The
+    // history is cut at t and simulated again up to where it had reached. Returns an error message, or
+    // nothing. A change is held to the same limits as a scenario file (Limits, checkScenario()): the scenario
+    // as it will be in force from t on, with every later change applied after it, must stay within them, and
+    // so must the listeners and workers the run starts in all (a raise of a count starts new ones); a change
     // later than Limits::maxDuration is refused. The message names the limit ("… more than the limit of
     // 50000000"). A stopped run refuses every change, with stopped() as the message.
     std::optional<std::string> changeAt(Time t, const std::string& key, const std::string& value);
@@ -87,7 +87,8 @@ public:
     std::vector<SsSocket> ssAll(Time t) const;
     std::string serverAddress() const;
     std::string clientAddress(std::uint32_t client) const;
-    std::string peerAddress(FlowId flow) const; // "a.b.c.d:port" of a client, or a spoofed SYN's claimed source
+    std::string
+    peerAddress(FlowId flow) const; // "a.b.c.d:port" of a client, or a spoofed SYN's claimed source
 
     // How often a checkpoint is taken (simulated time). Checkpoints make changeAt cheap.
     void setCheckpointInterval(Time every) {
@@ -95,7 +96,7 @@ public:
         if (checkpoints_.empty()) nextCheckpoint_ = every;
     }
 
-private:
+  private:
     struct Checkpoint;
     void takeCheckpoint(Time at);
     void dropLastCheckpoint();
@@ -111,13 +112,13 @@ private:
     Time checkpointEvery_ = Time::s(1);
     Time nextCheckpoint_;
     std::uint64_t events_ = 0;
-    std::uint64_t work_ = 0;              // events simulated in all (never restored by a cut)
-    std::uint64_t nextBytesCheck_ = 0;    // when work_ reaches it, the history's bytes are measured
-    std::size_t checkpointBytes_ = 0;     // the checkpoints' states, estimated
-    std::uint64_t workAtRenewal_ = 0;     // work_ at the last renewBudget()
+    std::uint64_t work_ = 0;           // events simulated in all (never restored by a cut)
+    std::uint64_t nextBytesCheck_ = 0; // when work_ reaches it, the history's bytes are measured
+    std::size_t checkpointBytes_ = 0;  // the checkpoints' states, estimated
+    std::uint64_t workAtRenewal_ = 0;  // work_ at the last renewBudget()
     std::uint64_t eventLimit_ = Limits::maxEvents;
     std::optional<std::string> stopped_;
-    bool refused_ = false;                // stopped_ says the scenario is beyond the limits
+    bool refused_ = false; // stopped_ says the scenario is beyond the limits
 };
 
 } // namespace backlog

@@ -17,8 +17,10 @@ constexpr Time kWakeupLatency = Time::us(10); // from sk_data_ready() to the wok
 void setWorker(Kernel& k, int w, WorkerState st, FlowId flow = 0) {
     k.s.workers[idx(w)].state = st;
     auto& ch = k.h.workers[idx(w)].changes;
-    if (!ch.empty() && ch.back().at == k.s.now) ch.back() = {k.s.now, st, flow};
-    else ch.push_back({k.s.now, st, flow});
+    if (!ch.empty() && ch.back().at == k.s.now)
+        ch.back() = {k.s.now, st, flow};
+    else
+        ch.push_back({k.s.now, st, flow});
 }
 
 Time serviceTime(Kernel& k) {

@@ -26,7 +26,7 @@ struct Worker {
     std::uint32_t child = kNone; // the connection a blocking worker serves
     int connections = 0;         // an event loop's open connections
     bool wakePending = false;
-    bool retiring = false;       // server.workers.count went down: stop after this connection
+    bool retiring = false; // server.workers.count went down: stop after this connection
 };
 
 // Workers from `from` on that have not started begin to wait for connections.

@@ -1,7 +1,7 @@
 #include "model/lesson/Condition.h"
 
-#include "model/scenario/Settings.h"
 #include "model/kernel/Simulation.h"
+#include "model/scenario/Settings.h"
 
 #include <algorithm>
 #include <array>
@@ -17,7 +17,9 @@ struct Token {
     std::size_t offset = 0;
 };
 
-bool isOpChar(char c) { return c == '<' || c == '>' || c == '=' || c == '!'; }
+bool isOpChar(char c) {
+    return c == '<' || c == '>' || c == '=' || c == '!';
+}
 
 std::vector<Token> tokenize(std::string_view text) {
     std::vector<Token> out;
@@ -29,7 +31,9 @@ std::vector<Token> tokenize(std::string_view text) {
         }
         const std::size_t start = i;
         const bool op = isOpChar(text[i]);
-        while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])) && isOpChar(text[i]) == op) ++i;
+        while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])) &&
+               isOpChar(text[i]) == op)
+            ++i;
         out.push_back({std::string(text.substr(start, i - start)), start});
     }
     return out;
@@ -44,14 +48,15 @@ constexpr std::array<std::pair<std::string_view, WorkerState>, 6> workerStates{{
     {"stopped", WorkerState::Stopped},
 }};
 
-constexpr std::array<TcpState, 11> tcpStates{TcpState::Closed,    TcpState::Listen,    TcpState::SynSent,
-                                             TcpState::SynRecv,   TcpState::Established, TcpState::FinWait1,
-                                             TcpState::FinWait2,  TcpState::CloseWait, TcpState::LastAck,
-                                             TcpState::Closing,   TcpState::TimeWait};
+constexpr std::array<TcpState, 11> tcpStates{TcpState::Closed,   TcpState::Listen,      TcpState::SynSent,
+                                             TcpState::SynRecv,  TcpState::Established, TcpState::FinWait1,
+                                             TcpState::FinWait2, TcpState::CloseWait,   TcpState::LastAck,
+                                             TcpState::Closing,  TcpState::TimeWait};
 
 // ss's names (ESTAB, SYN-RECV, UNCONN), plus the RFC 793 spellings a lesson author is likely to write.
 std::optional<TcpState> parseTcpState(std::string text) {
-    for (char& c : text) c = c == '_' ? '-' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : text)
+        c = c == '_' ? '-' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (text == "ESTABLISHED") return TcpState::Established;
     if (text == "SYN-RECEIVED") return TcpState::SynRecv;
     if (text == "CLOSED") return TcpState::Closed;
@@ -62,7 +67,8 @@ std::optional<TcpState> parseTcpState(std::string text) {
 
 std::vector<std::string> counterNames() {
     std::vector<std::string> names;
-    for (std::size_t i = 0; i < kCounterCount; ++i) names.emplace_back(counterName(static_cast<Counter>(i)));
+    for (std::size_t i = 0; i < kCounterCount; ++i)
+        names.emplace_back(counterName(static_cast<Counter>(i)));
     return names;
 }
 
@@ -128,18 +134,24 @@ void Parser::stateAfterIs(Condition& c) {
     if (c.quantity == Condition::Quantity::WorkerState) {
         for (const auto& [name, ws] : workerStates)
             if (name == state.text) c.workerState = ws;
-        if (std::none_of(workerStates.begin(), workerStates.end(), [&](const auto& w) { return w.first == state.text; }))
-            fail(state.offset, "expected a worker state (not-started, blocked-in-accept, in-epoll-wait, serving, "
-                               "woken-for-nothing or stopped), got " + state.text);
+        if (std::none_of(workerStates.begin(), workerStates.end(),
+                         [&](const auto& w) { return w.first == state.text; }))
+            fail(state.offset,
+                 "expected a worker state (not-started, blocked-in-accept, in-epoll-wait, serving, "
+                 "woken-for-nothing or stopped), got " +
+                     state.text);
     } else if (c.quantity == Condition::Quantity::ListenerOpen) {
-        if (state.text == "closed") c.op = Condition::Op::Eq, c.value = 0;
-        else if (state.text != "open") fail(state.offset, "expected open or closed, got " + state.text);
+        if (state.text == "closed")
+            c.op = Condition::Op::Eq, c.value = 0;
+        else if (state.text != "open")
+            fail(state.offset, "expected open or closed, got " + state.text);
         return;
     } else if (const std::optional<TcpState> s = parseTcpState(state.text)) {
         c.state = *s;
     } else {
         fail(state.offset, "expected a TCP state as ss prints it (SYN-SENT, SYN-RECV, ESTAB or ESTABLISHED, "
-                           "CLOSE-WAIT …), got " + state.text);
+                           "CLOSE-WAIT …), got " +
+                               state.text);
     }
 }
 
@@ -150,10 +162,12 @@ void Parser::comparison(Condition& c) {
         {"<=", Condition::Op::Le}, {">", Condition::Op::Gt},  {">=", Condition::Op::Ge}};
     if (atEnd()) return fail(here(), "expected a comparison (==, !=, <, <=, >, >=) and a value");
     const auto op = ops.find(peek().text);
-    if (op == ops.end()) return fail(here(), "expected a comparison (==, !=, <, <=, >, >=), got " + peek().text);
+    if (op == ops.end())
+        return fail(here(), "expected a comparison (==, !=, <, <=, >, >=), got " + peek().text);
     c.op = op->second;
     ++pos_;
-    if (atEnd()) return fail(here(), c.valueIsTime() ? "expected a duration such as 3s" : "expected a number");
+    if (atEnd())
+        return fail(here(), c.valueIsTime() ? "expected a duration such as 3s" : "expected a number");
     const Token value = peek();
     ++pos_;
     if (c.valueIsTime()) {
@@ -161,7 +175,8 @@ void Parser::comparison(Condition& c) {
         if (!t) return fail(value.offset, t.error);
         c.value = t.value->count();
     } else {
-        const Parsed<std::int64_t> n = parseInteger(value.text, 0, std::numeric_limits<std::int64_t>::max() / 2);
+        const Parsed<std::int64_t> n =
+            parseInteger(value.text, 0, std::numeric_limits<std::int64_t>::max() / 2);
         if (!n) return fail(value.offset, "expected a whole number, got " + value.text);
         c.value = *n.value;
     }
@@ -171,10 +186,14 @@ void Parser::comparison(Condition& c) {
 void Parser::quantityWithIndex(Condition& c, const std::string& word, std::size_t offset) {
     const std::size_t bracket = word.find('[');
     const std::string base = word.substr(0, bracket);
-    if (base == "accept_queue") c.quantity = Condition::Quantity::AcceptQueue;
-    else if (base == "syn_queue") c.quantity = Condition::Quantity::SynQueue;
-    else if (base == "backlog") c.quantity = Condition::Quantity::Backlog;
-    else c.quantity = Condition::Quantity::AcceptQueueFull;
+    if (base == "accept_queue")
+        c.quantity = Condition::Quantity::AcceptQueue;
+    else if (base == "syn_queue")
+        c.quantity = Condition::Quantity::SynQueue;
+    else if (base == "backlog")
+        c.quantity = Condition::Quantity::Backlog;
+    else
+        c.quantity = Condition::Quantity::AcceptQueueFull;
     c.index = c.quantity == Condition::Quantity::Backlog ? 0 : -1;
     if (bracket == std::string::npos) return;
     if (word.back() != ']') return fail(offset + word.size(), "expected ] after the listener's number");
@@ -186,17 +205,19 @@ void Parser::quantityWithIndex(Condition& c, const std::string& word, std::size_
 ParsedCondition Parser::parse() {
     Condition c;
     c.text = std::string(text_);
-    if (tokens_.empty()) return {std::nullopt, {0, "expected a condition such as TcpExtListenOverflows >= 1"}};
+    if (tokens_.empty())
+        return {std::nullopt, {0, "expected a condition such as TcpExtListenOverflows >= 1"}};
     const Token first = peek();
     ++pos_;
     const std::string& w = first.text;
     bool boolean = false; // "X is Y": holds while the quantity is 1
     if (w == "client" || w == "worker" || w == "listener") {
-        c.quantity = w == "client" ? Condition::Quantity::ClientState
+        c.quantity = w == "client"   ? Condition::Quantity::ClientState
                      : w == "worker" ? Condition::Quantity::WorkerState
                                      : Condition::Quantity::ListenerOpen;
-        c.index = number(w == "client" ? "a client's number (from 0)" : w == "worker" ? "a worker's number (from 0)"
-                                                                                    : "a listener's number (from 0)");
+        c.index = number(w == "client"   ? "a client's number (from 0)"
+                         : w == "worker" ? "a worker's number (from 0)"
+                                         : "a listener's number (from 0)");
         boolean = true;
         c.op = Condition::Op::Eq;
         c.value = 1;
@@ -212,15 +233,20 @@ ParsedCondition Parser::parse() {
         c.value = 1;
         stateAfterIs(c);
     } else if (w == "clients") {
-        if (atEnd()) return {std::nullopt, {here(), "expected in STATE, connected, accepted, timed out, reset, refused "
-                                                    "or slower than DURATION after clients"}};
+        if (atEnd())
+            return {std::nullopt,
+                    {here(), "expected in STATE, connected, accepted, timed out, reset, refused "
+                             "or slower than DURATION after clients"}};
         const Token what = peek();
         ++pos_;
         if (what.text == "in") {
             c.quantity = Condition::Quantity::ClientsIn;
-            if (atEnd()) fail(here(), "expected a TCP state after in");
-            else if (const auto s = parseTcpState(peek().text)) c.state = *s, ++pos_;
-            else fail(here(), "expected a TCP state as ss prints it (SYN-SENT, ESTAB …), got " + peek().text);
+            if (atEnd())
+                fail(here(), "expected a TCP state after in");
+            else if (const auto s = parseTcpState(peek().text))
+                c.state = *s, ++pos_;
+            else
+                fail(here(), "expected a TCP state as ss prints it (SYN-SENT, ESTAB …), got " + peek().text);
         } else if (what.text == "connected") {
             c.quantity = Condition::Quantity::ClientsConnected;
         } else if (what.text == "accepted") {
@@ -238,12 +264,16 @@ ParsedCondition Parser::parse() {
             if (!failed_ && atEnd()) fail(here(), "expected a duration such as 2s");
             if (!failed_) {
                 const Parsed<Time> d = parseRunTime(peek().text);
-                if (!d) fail(here(), d.error);
-                else c.duration = *d.value, ++pos_;
+                if (!d)
+                    fail(here(), d.error);
+                else
+                    c.duration = *d.value, ++pos_;
             }
         } else {
-            fail(what.offset, "expected in STATE, connected, accepted, timed out, reset, refused or slower than "
-                              "DURATION after clients, got " + what.text);
+            fail(what.offset,
+                 "expected in STATE, connected, accepted, timed out, reset, refused or slower than "
+                 "DURATION after clients, got " +
+                     what.text);
         }
         comparison(c);
     } else if (w == "connect") {
@@ -260,10 +290,12 @@ ParsedCondition Parser::parse() {
     } else if (w.starts_with("accept_queue") || w.starts_with("syn_queue") || w.starts_with("backlog")) {
         const std::string base = w.substr(0, w.find('['));
         if (base != "accept_queue" && base != "syn_queue" && base != "backlog" && base != "accept_queue_full")
-            return {std::nullopt, {first.offset, "unknown quantity " + base + "; did you mean " +
-                                                     suggestKey(base, {"accept_queue", "syn_queue", "backlog",
-                                                                       "accept_queue_full"})
-                                                         .value_or("accept_queue") + "?"}};
+            return {std::nullopt,
+                    {first.offset,
+                     "unknown quantity " + base + "; did you mean " +
+                         suggestKey(base, {"accept_queue", "syn_queue", "backlog", "accept_queue_full"})
+                             .value_or("accept_queue") +
+                         "?"}};
         quantityWithIndex(c, w, first.offset);
         if (c.quantity == Condition::Quantity::AcceptQueueFull) {
             boolean = true;
@@ -274,19 +306,24 @@ ParsedCondition Parser::parse() {
         }
     } else {
         std::string name = w;
-        if (name.starts_with("clients.")) c.host = Host::Clients, name = name.substr(8);
-        else if (name.starts_with("server.")) name = name.substr(7);
+        if (name.starts_with("clients."))
+            c.host = Host::Clients, name = name.substr(8);
+        else if (name.starts_with("server."))
+            name = name.substr(7);
         const std::vector<std::string> names = counterNames();
         const auto found = std::find(names.begin(), names.end(), name);
         if (found == names.end()) {
             std::vector<std::string> candidates = names;
-            for (const char* q : {"accept_queue", "accept_queue_full", "syn_queue", "backlog", "client", "clients",
-                                  "worker", "listener", "server", "connect", "wasted"})
+            for (const char* q : {"accept_queue", "accept_queue_full", "syn_queue", "backlog", "client",
+                                  "clients", "worker", "listener", "server", "connect", "wasted"})
                 candidates.emplace_back(q);
             std::string message = "unknown quantity " + w;
-            if (const auto close = suggestKey(name, candidates)) message += "; did you mean " + *close + "?";
-            else message += "; expected a counter (TcpExtListenOverflows …), accept_queue, syn_queue, backlog, "
-                            "accept_queue_full, client N is STATE, clients connected … (see the README)";
+            if (const auto close = suggestKey(name, candidates))
+                message += "; did you mean " + *close + "?";
+            else
+                message +=
+                    "; expected a counter (TcpExtListenOverflows …), accept_queue, syn_queue, backlog, "
+                    "accept_queue_full, client N is STATE, clients connected … (see the README)";
             return {std::nullopt, {first.offset, message}};
         }
         c.quantity = Condition::Quantity::Counter;
@@ -308,8 +345,10 @@ struct Series {
     std::vector<std::pair<Time, std::int64_t>> points;
 
     void add(Time t, std::int64_t v) {
-        if (!points.empty() && points.back().first == t) points.back().second = v;
-        else points.emplace_back(t, v);
+        if (!points.empty() && points.back().first == t)
+            points.back().second = v;
+        else
+            points.emplace_back(t, v);
     }
 };
 
@@ -318,20 +357,27 @@ Series cumulative(std::vector<Time> times) {
     std::sort(times.begin(), times.end());
     Series s{0, {}};
     std::int64_t n = 0;
-    for (Time t : times) s.add(t, ++n);
+    for (Time t : times)
+        s.add(t, ++n);
     return s;
 }
 
 // Sums (or, with `any`, ORs) a per-listener value over every listener, from each listener's changes.
 template <class F> Series overListeners(const History& h, int index, F value, bool any) {
     Series s{0, {}};
-    struct Change { Time at; std::size_t listener; std::int64_t v; };
+    struct Change {
+        Time at;
+        std::size_t listener;
+        std::int64_t v;
+    };
     std::vector<Change> changes;
     for (std::size_t l = 0; l < h.listeners.size(); ++l) {
         if (index >= 0 && static_cast<std::size_t>(index) != l) continue;
-        for (const ListenerRecord::Change& ch : h.listeners[l].changes) changes.push_back({ch.at, l, value(ch)});
+        for (const ListenerRecord::Change& ch : h.listeners[l].changes)
+            changes.push_back({ch.at, l, value(ch)});
     }
-    std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.at < b.at; });
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](const Change& a, const Change& b) { return a.at < b.at; });
     std::vector<std::int64_t> current(h.listeners.size(), 0);
     std::int64_t total = 0;
     std::int64_t anyCount = 0;
@@ -349,27 +395,36 @@ Series seriesOf(const Condition& c, const Simulation& sim) {
     const History& h = sim.history();
     using Q = Condition::Quantity;
     const auto client = [&]() -> const ClientRecord* {
-        return c.index >= 0 && static_cast<std::size_t>(c.index) < h.clients.size() ? &h.clients[static_cast<std::size_t>(c.index)]
-                                                                                     : nullptr;
+        return c.index >= 0 && static_cast<std::size_t>(c.index) < h.clients.size()
+                   ? &h.clients[static_cast<std::size_t>(c.index)]
+                   : nullptr;
     };
     switch (c.quantity) {
     case Q::Counter: {
         Series s{0, {}};
-        for (const auto& [t, v] : h.counters[static_cast<std::size_t>(c.host)].series(c.counter)) s.add(t, v);
+        for (const auto& [t, v] : h.counters[static_cast<std::size_t>(c.host)].series(c.counter))
+            s.add(t, v);
         return s;
     }
     case Q::AcceptQueue:
-        return overListeners(h, c.index, [](const ListenerRecord::Change& ch) { return std::int64_t{ch.accept}; }, false);
+        return overListeners(
+            h, c.index, [](const ListenerRecord::Change& ch) { return std::int64_t{ch.accept}; }, false);
     case Q::SynQueue:
-        return overListeners(h, c.index, [](const ListenerRecord::Change& ch) { return std::int64_t{ch.syn}; }, false);
+        return overListeners(
+            h, c.index, [](const ListenerRecord::Change& ch) { return std::int64_t{ch.syn}; }, false);
     case Q::Backlog:
-        return overListeners(h, c.index, [](const ListenerRecord::Change& ch) { return ch.maxBacklog; }, false);
+        return overListeners(
+            h, c.index, [](const ListenerRecord::Change& ch) { return ch.maxBacklog; }, false);
     case Q::AcceptQueueFull: // Q1: sk_acceptq_is_full() := sk_ack_backlog > sk_max_ack_backlog
         return overListeners(
-            h, c.index, [](const ListenerRecord::Change& ch) { return std::int64_t{ch.open && ch.accept > ch.maxBacklog}; },
+            h, c.index,
+            [](const ListenerRecord::Change& ch) {
+                return std::int64_t{ch.open && ch.accept > ch.maxBacklog};
+            },
             true);
     case Q::ListenerOpen:
-        return overListeners(h, c.index, [](const ListenerRecord::Change& ch) { return std::int64_t{ch.open}; }, true);
+        return overListeners(
+            h, c.index, [](const ListenerRecord::Change& ch) { return std::int64_t{ch.open}; }, true);
     case Q::ClientState:
     case Q::ServerState: {
         // Before the client's connect() there is no socket to be in any state: every comparison is false.
@@ -397,10 +452,12 @@ Series seriesOf(const Condition& c, const Simulation& sim) {
                 in = st == c.state;
             }
         }
-        std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::stable_sort(steps.begin(), steps.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
         Series s{0, {}};
         std::int64_t n = 0;
-        for (const auto& [t, d] : steps) s.add(t, n += d);
+        for (const auto& [t, d] : steps)
+            s.add(t, n += d);
         return s;
     }
     case Q::ClientsConnected:
@@ -412,13 +469,24 @@ Series seriesOf(const Condition& c, const Simulation& sim) {
         std::vector<Time> times;
         for (const ClientRecord& r : h.clients) {
             switch (c.quantity) {
-            case Q::ClientsConnected: times.push_back(r.connectedAt); break;
-            case Q::ClientsAccepted: times.push_back(r.acceptedAt); break;
-            case Q::ClientsTimedOut: if (r.error == ClientError::TimedOut) times.push_back(r.errorAt); break;
-            case Q::ClientsReset: if (r.error == ClientError::ConnectionReset) times.push_back(r.errorAt); break;
-            case Q::ClientsRefused: if (r.error == ClientError::ConnectionRefused) times.push_back(r.errorAt); break;
+            case Q::ClientsConnected:
+                times.push_back(r.connectedAt);
+                break;
+            case Q::ClientsAccepted:
+                times.push_back(r.acceptedAt);
+                break;
+            case Q::ClientsTimedOut:
+                if (r.error == ClientError::TimedOut) times.push_back(r.errorAt);
+                break;
+            case Q::ClientsReset:
+                if (r.error == ClientError::ConnectionReset) times.push_back(r.errorAt);
+                break;
+            case Q::ClientsRefused:
+                if (r.error == ClientError::ConnectionRefused) times.push_back(r.errorAt);
+                break;
             default:
-                if (!r.connectedAt.isNever() && r.connectedAt - r.connectAt > c.duration) times.push_back(r.connectedAt);
+                if (!r.connectedAt.isNever() && r.connectedAt - r.connectAt > c.duration)
+                    times.push_back(r.connectedAt);
                 break;
             }
         }
@@ -433,7 +501,8 @@ Series seriesOf(const Condition& c, const Simulation& sim) {
     }
     case Q::WastedWakeups: {
         std::vector<Time> times;
-        for (const std::vector<Time>& w : h.wastedWakeups) times.insert(times.end(), w.begin(), w.end());
+        for (const std::vector<Time>& w : h.wastedWakeups)
+            times.insert(times.end(), w.begin(), w.end());
         return cumulative(std::move(times));
     }
     }
@@ -441,8 +510,9 @@ Series seriesOf(const Condition& c, const Simulation& sim) {
 }
 
 std::optional<std::int64_t> valueIn(const Series& s, Time t) {
-    const auto after = std::upper_bound(s.points.begin(), s.points.end(), t,
-                                        [](Time x, const std::pair<Time, std::int64_t>& p) { return x < p.first; });
+    const auto after =
+        std::upper_bound(s.points.begin(), s.points.end(), t,
+                         [](Time x, const std::pair<Time, std::int64_t>& p) { return x < p.first; });
     if (after == s.points.begin()) return s.initial;
     return std::prev(after)->second;
 }
@@ -452,17 +522,25 @@ std::optional<std::int64_t> valueIn(const Series& s, Time t) {
 bool satisfies(const Condition& c, std::optional<std::int64_t> v) {
     if (!v) return false;
     switch (c.op) {
-    case Condition::Op::Eq: return *v == c.value;
-    case Condition::Op::Ne: return *v != c.value;
-    case Condition::Op::Lt: return *v < c.value;
-    case Condition::Op::Le: return *v <= c.value;
-    case Condition::Op::Gt: return *v > c.value;
-    case Condition::Op::Ge: return *v >= c.value;
+    case Condition::Op::Eq:
+        return *v == c.value;
+    case Condition::Op::Ne:
+        return *v != c.value;
+    case Condition::Op::Lt:
+        return *v < c.value;
+    case Condition::Op::Le:
+        return *v <= c.value;
+    case Condition::Op::Gt:
+        return *v > c.value;
+    case Condition::Op::Ge:
+        return *v >= c.value;
     }
     return false;
 }
 
-ParsedCondition parseCondition(std::string_view text) { return Parser(text).parse(); }
+ParsedCondition parseCondition(std::string_view text) {
+    return Parser(text).parse();
+}
 
 std::string checkCondition(const Condition& c, int clients, int listeners, int workers) {
     using Q = Condition::Quantity;
@@ -495,19 +573,23 @@ std::string checkCondition(const Condition& c, int clients, int listeners, int w
 std::optional<std::int64_t> valueAt(const Condition& c, const Simulation& sim, Time t) {
     // A counter at one moment is a direct read of its log (O(log n)); the series of every change is
     // only worth building to search for the first moment a condition holds.
-    if (c.quantity == Condition::Quantity::Counter) return get(sim.history().countersAt(c.host, t), c.counter);
+    if (c.quantity == Condition::Quantity::Counter)
+        return get(sim.history().countersAt(c.host, t), c.counter);
     return valueIn(seriesOf(c, sim), t);
 }
 
-bool holdsAt(const Condition& c, const Simulation& sim, Time t) { return satisfies(c, valueAt(c, sim, t)); }
+bool holdsAt(const Condition& c, const Simulation& sim, Time t) {
+    return satisfies(c, valueAt(c, sim, t));
+}
 
 Time firstTimeHolding(const Condition& c, const Simulation& sim, Time from) {
     const Time end = sim.history().end;
     if (from > end) return Time::never();
     const Series s = seriesOf(c, sim);
     if (satisfies(c, valueIn(s, from))) return from;
-    const auto after = std::upper_bound(s.points.begin(), s.points.end(), from,
-                                        [](Time x, const std::pair<Time, std::int64_t>& p) { return x < p.first; });
+    const auto after =
+        std::upper_bound(s.points.begin(), s.points.end(), from,
+                         [](Time x, const std::pair<Time, std::int64_t>& p) { return x < p.first; });
     for (auto it = after; it != s.points.end() && it->first <= end; ++it)
         if (satisfies(c, it->second)) return it->first;
     return Time::never();
@@ -518,7 +600,8 @@ std::string formatValue(const Condition& c, std::optional<std::int64_t> value) {
     if (c.valueIsTime()) return formatDuration(Time::ns(*value));
     using Q = Condition::Quantity;
     const bool boolean = c.quantity == Q::AcceptQueueFull || c.quantity == Q::ListenerOpen ||
-                         c.quantity == Q::ClientState || c.quantity == Q::ServerState || c.quantity == Q::WorkerState;
+                         c.quantity == Q::ClientState || c.quantity == Q::ServerState ||
+                         c.quantity == Q::WorkerState;
     if (boolean) return *value ? "true" : "false";
     return std::to_string(*value);
 }

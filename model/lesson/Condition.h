@@ -21,9 +21,9 @@
 #pragma once
 
 #include "model/core/Counters.h"
-#include "model/history/History.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
 
 #include <cstdint>
 #include <optional>
@@ -37,8 +37,8 @@ class Simulation;
 
 struct Condition {
     enum class Quantity {
-        Counter,         // counter of `host`
-        AcceptQueue,     // length, listener `index` (or every listener summed when index < 0)
+        Counter,     // counter of `host`
+        AcceptQueue, // length, listener `index` (or every listener summed when index < 0)
         SynQueue,
         Backlog,         // the effective sk_max_ack_backlog (ss Send-Q) of listener `index`
         AcceptQueueFull, // 1 while full (`index` < 0: any open listener)
@@ -66,8 +66,8 @@ struct Condition {
     WorkerState workerState = WorkerState::NotStarted;
     Time duration;
     Op op = Op::Ne;
-    std::int64_t value = 0;   // nanoseconds when the quantity is a time
-    std::string text;         // as written, for messages
+    std::int64_t value = 0; // nanoseconds when the quantity is a time
+    std::string text;       // as written, for messages
 
     bool valueIsTime() const { return quantity == Quantity::ConnectLatency; }
 };

@@ -3,9 +3,9 @@
 // LessonReader; LessonRun places the steps on a run and checks the expectations.
 #pragma once
 
+#include "model/core/Time.h"
 #include "model/lesson/Condition.h"
 #include "model/scenario/Scenario.h"
-#include "model/core/Time.h"
 
 #include <cstdint>
 #include <optional>
@@ -29,9 +29,9 @@ struct SourcePlace {
 struct Target {
     enum class Kind { SynQueue, AcceptQueue, Listener, Client, Worker, PacketKind, Workers, Clients };
     Kind kind = Kind::AcceptQueue;
-    int index = 0;                  // listener, client or worker number; the packet kind for PacketKind
-    std::string text;               // as written
-    SourcePlace place;              // where it was written (0:0 when made up)
+    int index = 0;     // listener, client or worker number; the packet kind for PacketKind
+    std::string text;  // as written
+    SourcePlace place; // where it was written (0:0 when made up)
 };
 
 // The views a step can bring to the front.
@@ -56,15 +56,15 @@ struct Step {
     std::optional<Time> at;
     std::optional<Condition> when;
     SourcePlace whenPlace;
-    std::string title;  // a few words for the step list; empty: the first line of the narration
-    std::string say;    // Markdown subset (Markdown.h)
+    std::string title; // a few words for the step list; empty: the first line of the narration
+    std::string say;   // Markdown subset (Markdown.h)
     // For the teacher's eyes only (presenter's view), never on the class's screen: what to ask, the
     // pitfall to expect. Markdown subset, like say; empty when the step has none.
     std::string notes;
     // Changes to the run, applied at the step's moment (the --set vocabulary).
     std::vector<std::pair<std::string, std::string>> set;
     std::vector<SourcePlace> setPlaces;
-    std::vector<std::string> start; // held traffic entries that begin now
+    std::vector<std::string> start;       // held traffic entries that begin now
     std::vector<SourcePlace> startPlaces; // where each was named
     std::optional<int> closeListener;
     // Presentation.

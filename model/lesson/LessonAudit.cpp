@@ -10,7 +10,8 @@ namespace backlog {
 namespace {
 
 // How many of each thing the run ever has: listeners and workers that a step adds are numbered after
-// the first ones (intervene, model/kernel/Intervention.cpp), and the history keeps one record for every one that existed.
+// the first ones (intervene, model/kernel/Intervention.cpp), and the history keeps one record for every one
+// that existed.
 struct RunCounts {
     std::size_t clients = 0;
     std::size_t listeners = 0;
@@ -83,8 +84,9 @@ std::vector<LessonProblem> auditLesson(const LessonRun& run) {
         const Step& step = lesson.steps[i];
         const std::string label = "step " + std::to_string(i + 1);
         if (step.at && until && *step.at > *until)
-            out.push_back({step.place, label + " is at " + formatDuration(*step.at) + ", after the run ends (until: " +
-                                           formatDuration(*until) + "); the class never reaches it"});
+            out.push_back({step.place, label + " is at " + formatDuration(*step.at) +
+                                           ", after the run ends (until: " + formatDuration(*until) +
+                                           "); the class never reaches it"});
         for (const Target& t : step.highlight)
             if (const std::string why = missing(t, counts); !why.empty())
                 out.push_back({t.place, "highlight: " + t.text + ": " + why});

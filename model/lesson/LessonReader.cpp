@@ -1,7 +1,7 @@
 #include "model/lesson/LessonReader.h"
 
-#include "model/lesson/Markdown.h"
 #include "model/core/Packet.h"
+#include "model/lesson/Markdown.h"
 #include "model/scenario/Settings.h"
 #include "model/scenario/SourceFile.h"
 #include "model/scenario/SourceTree.h"
@@ -19,23 +19,31 @@ namespace backlog {
 
 std::string_view lessonViewName(LessonView v) {
     switch (v) {
-    case LessonView::Stage: return "stage";
-    case LessonView::EventLog: return "event-log";
-    case LessonView::KernelTools: return "kernel-tools";
-    case LessonView::Inspector: return "inspector";
-    case LessonView::Parameters: return "parameters";
-    case LessonView::Ladder: return "ladder";
-    case LessonView::Charts: return "charts";
-    case LessonView::States: return "states";
+    case LessonView::Stage:
+        return "stage";
+    case LessonView::EventLog:
+        return "event-log";
+    case LessonView::KernelTools:
+        return "kernel-tools";
+    case LessonView::Inspector:
+        return "inspector";
+    case LessonView::Parameters:
+        return "parameters";
+    case LessonView::Ladder:
+        return "ladder";
+    case LessonView::Charts:
+        return "charts";
+    case LessonView::States:
+        return "states";
     }
     return "?";
 }
 
 namespace {
 
-constexpr std::array<LessonView, 8> lessonViews{LessonView::Stage,      LessonView::EventLog, LessonView::KernelTools,
-                                                LessonView::Inspector,  LessonView::Parameters, LessonView::Ladder,
-                                                LessonView::Charts,     LessonView::States};
+constexpr std::array<LessonView, 8> lessonViews{
+    LessonView::Stage,      LessonView::EventLog, LessonView::KernelTools, LessonView::Inspector,
+    LessonView::Parameters, LessonView::Ladder,   LessonView::Charts,      LessonView::States};
 
 // The upgrade chain: upgrades[v - 1] turns a version-v document into a version v+1 one, so that a file
 // written for any earlier format is read by the current code alone. Version 1 is the first format, so
@@ -71,7 +79,8 @@ class LessonBuilder {
     std::string readText(const Field& f, bool required = true);
     std::optional<std::string> scalar(const Field& f, std::string_view expects);
     std::optional<Time> runTime(const Field& f);
-    std::vector<Field> fields(const SourceNode& map, std::string_view where, const std::vector<std::string>& allowed);
+    std::vector<Field> fields(const SourceNode& map, std::string_view where,
+                              const std::vector<std::string>& allowed);
     std::vector<SourceNode> items(const SourceNode& node); // a list, or one item on its own
     void checkAgainstScenario();
 
@@ -101,13 +110,15 @@ class LessonBuilder {
 
 std::string joined(const std::vector<std::string>& items) {
     std::string out;
-    for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+    for (const std::string& item : items)
+        out += (out.empty() ? "" : ", ") + item;
     return out;
 }
 
 SourcePlace LessonBuilder::placeInValue(const SourceNode& node, std::size_t offset) const {
     const SourceMark m = node.mark();
-    if (!node.isScalar() || m.offset < 0 || static_cast<std::size_t>(m.offset) >= text_.size()) return placeOf(node);
+    if (!node.isScalar() || m.offset < 0 || static_cast<std::size_t>(m.offset) >= text_.size())
+        return placeOf(node);
     const std::string& value = node.scalar();
     const std::string& src = text_;
     std::size_t p = static_cast<std::size_t>(m.offset);
@@ -115,7 +126,8 @@ SourcePlace LessonBuilder::placeInValue(const SourceNode& node, std::size_t offs
     const bool block = style == '|' || style == '>';
     std::size_t indent = 0;
     const auto skipIndent = [&](std::size_t limit) {
-        for (std::size_t k = 0; k < limit && p < src.size() && src[p] == ' '; ++k) ++p;
+        for (std::size_t k = 0; k < limit && p < src.size() && src[p] == ' '; ++k)
+            ++p;
     };
     if (block) {
         p = src.find('\n', p);
@@ -124,7 +136,8 @@ SourcePlace LessonBuilder::placeInValue(const SourceNode& node, std::size_t offs
         // The block's indentation is that of its first line with text.
         for (std::size_t q = p; q < src.size();) {
             std::size_t spaces = 0;
-            while (q + spaces < src.size() && src[q + spaces] == ' ') ++spaces;
+            while (q + spaces < src.size() && src[q + spaces] == ' ')
+                ++spaces;
             if (q + spaces < src.size() && src[q + spaces] == '\n') {
                 q += spaces + 1;
                 continue;
@@ -145,7 +158,8 @@ SourcePlace LessonBuilder::placeInValue(const SourceNode& node, std::size_t offs
             continue;
         }
         if (c != ' ' && c != '\n') // folding may have dropped line breaks and indentation before it
-            while (p < src.size() && src[p] != c && (src[p] == '\n' || src[p] == ' ')) ++p;
+            while (p < src.size() && src[p] != c && (src[p] == '\n' || src[p] == ' '))
+                ++p;
         if (style == '"' && p < src.size() && src[p] == '\\' && p + 1 < src.size()) {
             const char e = src[p + 1];
             p += e == 'x' ? 4 : e == 'u' ? 6 : e == 'U' ? 10 : 2;
@@ -159,8 +173,10 @@ SourcePlace LessonBuilder::placeInValue(const SourceNode& node, std::size_t offs
     }
     SourcePlace place = placeOf(node);
     for (std::size_t k = static_cast<std::size_t>(m.offset); k < p && k < src.size(); ++k) {
-        if (src[k] == '\n') ++place.line, place.column = 1;
-        else ++place.column;
+        if (src[k] == '\n')
+            ++place.line, place.column = 1;
+        else
+            ++place.column;
     }
     return place;
 }
@@ -168,8 +184,10 @@ SourcePlace LessonBuilder::placeInValue(const SourceNode& node, std::size_t offs
 void LessonBuilder::unknown(const Field& f, std::string_view where, const std::vector<std::string>& allowed) {
     if (errors_.full()) return errors_.count(); // no suggestion sought for a mistake only counted
     std::string message = "unknown key " + f.name + std::string(where);
-    if (const std::optional<std::string> close = suggestKey(f.name, allowed)) message += "; did you mean " + *close + "?";
-    else message += "; expected one of " + joined(allowed);
+    if (const std::optional<std::string> close = suggestKey(f.name, allowed))
+        message += "; did you mean " + *close + "?";
+    else
+        message += "; expected one of " + joined(allowed);
     error(f.key, message);
 }
 
@@ -188,7 +206,8 @@ std::vector<Field> LessonBuilder::fields(const SourceNode& map, std::string_view
             continue;
         }
         if (const auto [first, isNew] = seen.emplace(f.name, placeOf(f.key).line); !isNew) {
-            error(f.key, "duplicate key " + f.name + " (first given on line " + std::to_string(first->second) + ")");
+            error(f.key,
+                  "duplicate key " + f.name + " (first given on line " + std::to_string(first->second) + ")");
             continue;
         }
         out.push_back(f);
@@ -222,7 +241,8 @@ std::string LessonBuilder::readText(const Field& f, bool required) {
     const std::optional<std::string> text = scalar(f, "text");
     if (!text) return {};
     if (text->size() > LessonLimits::maxTextBytes) {
-        error(f.value, f.name + ": longer than the limit of " + std::to_string(LessonLimits::maxTextBytes) + " bytes");
+        error(f.value,
+              f.name + ": longer than the limit of " + std::to_string(LessonLimits::maxTextBytes) + " bytes");
         return {};
     }
     if (required && text->find_first_not_of(" \t\n") == std::string::npos) {
@@ -244,13 +264,16 @@ std::string LessonBuilder::readText(const Field& f, bool required) {
 
 std::optional<Condition> LessonBuilder::readCondition(const SourceNode& node, const std::string& label) {
     if (!node.isScalar()) {
-        error(node, label + ": expected a condition such as TcpExtListenOverflows >= 1, got " + node.describe());
+        error(node,
+              label + ": expected a condition such as TcpExtListenOverflows >= 1, got " + node.describe());
         return std::nullopt;
     }
     const ParsedCondition parsed = parseCondition(node.scalar());
     if (!parsed.condition) {
-        if (errors_.full()) errors_.count(); // no place to find: see readText
-        else error(placeInValue(node, parsed.error.offset), label + ": " + parsed.error.message);
+        if (errors_.full())
+            errors_.count(); // no place to find: see readText
+        else
+            error(placeInValue(node, parsed.error.offset), label + ": " + parsed.error.message);
         return std::nullopt;
     }
     conditions_.emplace_back(*parsed.condition, textStart(node));
@@ -309,15 +332,18 @@ bool LessonBuilder::readFormat(const SourceNode& root) {
 
 void LessonBuilder::readRoot(SourceNode root) {
     if (root.isNull()) {
-        error(SourcePlace{1, 1}, "the file is empty; expected a lesson (format, title, scenario, steps, expect)");
+        error(SourcePlace{1, 1},
+              "the file is empty; expected a lesson (format, title, scenario, steps, expect)");
         return;
     }
     if (!root.isMap()) {
-        error(root, "expected a lesson: a map with format, title, scenario, steps and expect, got " + root.describe());
+        error(root, "expected a lesson: a map with format, title, scenario, steps and expect, got " +
+                        root.describe());
         return;
     }
     if (!readFormat(root)) return;
-    for (int v = lesson_.formatVersion; v < kLessonFormatVersion; ++v) upgrades.at(static_cast<std::size_t>(v - 1))(root);
+    for (int v = lesson_.formatVersion; v < kLessonFormatVersion; ++v)
+        upgrades.at(static_cast<std::size_t>(v - 1))(root);
 
     const std::vector<std::string>& allowed = lessonKeys();
     bool hasScenario = false;
@@ -339,8 +365,10 @@ void LessonBuilder::readRoot(SourceNode root) {
         } else if (f.name == "minutes") {
             if (const auto m = scalar(f, "a number of minutes")) {
                 const Parsed<std::int64_t> n = parseInteger(*m, 1, 600);
-                if (!n) error(f.value, "minutes: " + n.error);
-                else lesson_.minutes = static_cast<int>(*n.value);
+                if (!n)
+                    error(f.value, "minutes: " + n.error);
+                else
+                    lesson_.minutes = static_cast<int>(*n.value);
             }
         } else if (f.name == "speed") {
             bool paced = false;
@@ -349,7 +377,8 @@ void LessonBuilder::readRoot(SourceNode root) {
             hasScenario = true;
             if (!f.value.isMap()) {
                 error(f.value.isNull() ? f.key : f.value,
-                      "scenario: expected a map of kernel, network, server and traffic settings, got " + f.value.describe());
+                      "scenario: expected a map of kernel, network, server and traffic settings, got " +
+                          f.value.describe());
                 continue;
             }
             ReadResult scenario = readScenarioNode(f.value, fileName_);
@@ -364,16 +393,19 @@ void LessonBuilder::readRoot(SourceNode root) {
         }
     }
     if (lesson_.title.empty()) error(root, "expected title: (the lesson's title)");
-    if (!hasScenario) error(root, "expected scenario: (the kernel, network, server and traffic of the lesson)");
+    if (!hasScenario)
+        error(root, "expected scenario: (the kernel, network, server and traffic of the lesson)");
     if (!hasSteps) error(root, "expected steps: (what the class sees and hears, in order)");
 
     if (hasSteps && !stepsNode.isList()) {
-        error(stepsNode.isNull() ? stepsKey : stepsNode, "steps: expected a list of steps such as - { at: 0s, say: … }");
+        error(stepsNode.isNull() ? stepsKey : stepsNode,
+              "steps: expected a list of steps such as - { at: 0s, say: … }");
     } else if (hasSteps) {
         std::size_t index = 0;
         for (const SourceNode& step : stepsNode.items()) {
             if (index == LessonLimits::maxSteps) {
-                error(step, "steps: more than the limit of " + std::to_string(LessonLimits::maxSteps) + " steps");
+                error(step,
+                      "steps: more than the limit of " + std::to_string(LessonLimits::maxSteps) + " steps");
                 break;
             }
             readStep(step, index++);
@@ -386,8 +418,8 @@ void LessonBuilder::readRoot(SourceNode root) {
         } else {
             for (const SourceNode& e : expectNode.items()) {
                 if (lesson_.expect.size() >= LessonLimits::maxExpectations) {
-                    error(e, "expect: more than the limit of " + std::to_string(LessonLimits::maxExpectations) +
-                                 " expectations");
+                    error(e, "expect: more than the limit of " +
+                                 std::to_string(LessonLimits::maxExpectations) + " expectations");
                     break;
                 }
                 readExpectation(e);
@@ -406,17 +438,21 @@ void LessonBuilder::readStep(const SourceNode& node, std::size_t index) {
     }
     Step step;
     step.place = placeOf(node);
-    for (const Field& f : fields(node, " in a step", stepKeys())) readStepField(step, f);
+    for (const Field& f : fields(node, " in a step", stepKeys()))
+        readStepField(step, f);
     // Whether the keys were written, not whether their values read: a bad value has its own message.
     const bool atGiven = !node["at"].isMissing();
     const bool whenGiven = !node["when"].isMissing();
     if (atGiven && whenGiven) error(node, "a step starts either at: a time or when: a condition, not both");
     if (!atGiven && !whenGiven) {
-        if (index == 0) step.at = Time();
-        else error(node, "step " + std::to_string(index + 1) + ": expected at: TIME or when: CONDITION");
+        if (index == 0)
+            step.at = Time();
+        else
+            error(node, "step " + std::to_string(index + 1) + ": expected at: TIME or when: CONDITION");
     }
     if (step.say.empty() && !step.question)
-        error(node, "step " + std::to_string(index + 1) + ": expected say: (every step tells the class something)");
+        error(node,
+              "step " + std::to_string(index + 1) + ": expected say: (every step tells the class something)");
     if (step.at) {
         for (auto it = lesson_.steps.rbegin(); it != lesson_.steps.rend(); ++it) {
             if (!it->at) continue;
@@ -467,33 +503,42 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
             step.startPlaces.push_back(placeOf(n));
             started_.emplace(n.scalar(), placeOf(n));
         }
-        if (step.start.empty()) error(f.key, "start: expected the name of a traffic entry (or a list of names)");
+        if (step.start.empty())
+            error(f.key, "start: expected the name of a traffic entry (or a list of names)");
     } else if (f.name == "close-listener") {
         if (const auto v = scalar(f, "a listener's number")) {
             const Parsed<std::int64_t> n = parseInteger(*v, 0, Limits::maxListeners - 1);
-            if (!n) error(f.value, "close-listener: " + n.error);
-            else step.closeListener = static_cast<int>(*n.value);
+            if (!n)
+                error(f.value, "close-listener: " + n.error);
+            else
+                step.closeListener = static_cast<int>(*n.value);
         }
     } else if (f.name == "pause") {
         if (const auto v = scalar(f, "true or false")) {
             const Parsed<bool> b = parseBool(*v);
-            if (!b) error(f.value, "pause: " + b.error);
-            else step.pause = *b.value;
+            if (!b)
+                error(f.value, "pause: " + b.error);
+            else
+                step.pause = *b.value;
         }
     } else if (f.name == "speed") {
         step.speed = readSpeed(f, step.paced);
     } else if (f.name == "highlight") {
         std::vector<SourceNode> targets = items(f.value);
         if (targets.size() > LessonLimits::maxTargets) {
-            error(f.value, "highlight: more than the limit of " + std::to_string(LessonLimits::maxTargets) + " targets");
+            error(f.value, "highlight: more than the limit of " + std::to_string(LessonLimits::maxTargets) +
+                               " targets");
             return;
         }
-        if (targets.empty()) error(f.key, "highlight: expected what to highlight (accept-queue, client 3, SYN …)");
+        if (targets.empty())
+            error(f.key, "highlight: expected what to highlight (accept-queue, client 3, SYN …)");
         for (const SourceNode& n : targets)
             if (auto t = readTarget(n)) step.highlight.push_back(*t);
     } else if (f.name == "zoom") {
-        if (f.value.isList()) error(f.value, "zoom: expected one target (the stage zooms to one thing)");
-        else step.zoom = readTarget(f.value);
+        if (f.value.isList())
+            error(f.value, "zoom: expected one target (the stage zooms to one thing)");
+        else
+            step.zoom = readTarget(f.value);
     } else if (f.name == "view") {
         if (const auto v = scalar(f, "a view")) {
             std::vector<std::string> names;
@@ -501,8 +546,7 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
                 names.emplace_back(lessonViewName(lv));
                 if (lessonViewName(lv) == *v) step.view = lv;
             }
-            if (!step.view)
-                error(f.value, "view: expected one of " + joined(names) + ", got " + *v);
+            if (!step.view) error(f.value, "view: expected one of " + joined(names) + ", got " + *v);
         }
     } else if (f.name == "question") {
         step.question = readQuestion(f);
@@ -524,7 +568,8 @@ std::optional<double> LessonBuilder::readSpeed(const Field& f, bool& paced) {
     if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(speed) ||
         speed < LessonLimits::minSpeed || speed > LessonLimits::maxSpeed) {
         error(f.value, "speed: expected paced or a factor from 0.0001 to 100 (0.01 is a hundred times slower "
-                       "than real time), got " + *v);
+                       "than real time), got " +
+                           *v);
         return std::nullopt;
     }
     return speed;
@@ -533,8 +578,9 @@ std::optional<double> LessonBuilder::readSpeed(const Field& f, bool& paced) {
 // accept-queue, syn-queue (each optionally with a listener number), listener N, client N, worker N,
 // clients, workers, or a packet kind (SYN, SYN-ACK, ACK, data, FIN, RST).
 std::optional<Target> LessonBuilder::readTarget(const SourceNode& node) {
-    const std::string expected = "accept-queue, syn-queue, listener N, client N, worker N, clients, workers or a "
-                                 "packet kind (SYN, SYN-ACK, ACK, data, FIN, RST)";
+    const std::string expected =
+        "accept-queue, syn-queue, listener N, client N, worker N, clients, workers or a "
+        "packet kind (SYN, SYN-ACK, ACK, data, FIN, RST)";
     if (!node.isScalar()) {
         error(node, "expected " + expected + ", got " + node.describe());
         return std::nullopt;
@@ -548,13 +594,15 @@ std::optional<Target> LessonBuilder::readTarget(const SourceNode& node) {
     std::string number;
     std::string extra;
     words >> word >> number >> extra;
-    static const std::map<std::string, Target::Kind> named{
-        {"accept-queue", Target::Kind::AcceptQueue}, {"syn-queue", Target::Kind::SynQueue},
-        {"listener", Target::Kind::Listener},        {"client", Target::Kind::Client},
-        {"worker", Target::Kind::Worker},            {"clients", Target::Kind::Clients},
-        {"workers", Target::Kind::Workers}};
-    for (PacketKind k : {PacketKind::Syn, PacketKind::SynAck, PacketKind::Ack, PacketKind::Data, PacketKind::Fin,
-                         PacketKind::Rst}) {
+    static const std::map<std::string, Target::Kind> named{{"accept-queue", Target::Kind::AcceptQueue},
+                                                           {"syn-queue", Target::Kind::SynQueue},
+                                                           {"listener", Target::Kind::Listener},
+                                                           {"client", Target::Kind::Client},
+                                                           {"worker", Target::Kind::Worker},
+                                                           {"clients", Target::Kind::Clients},
+                                                           {"workers", Target::Kind::Workers}};
+    for (PacketKind k : {PacketKind::Syn, PacketKind::SynAck, PacketKind::Ack, PacketKind::Data,
+                         PacketKind::Fin, PacketKind::Rst}) {
         if (number.empty() && word == packetKindName(k)) {
             t.kind = Target::Kind::PacketKind;
             t.index = static_cast<int>(k);
@@ -567,9 +615,10 @@ std::optional<Target> LessonBuilder::readTarget(const SourceNode& node) {
         return std::nullopt;
     }
     t.kind = kind->second;
-    const bool needsNumber = t.kind == Target::Kind::Listener || t.kind == Target::Kind::Client ||
-                             t.kind == Target::Kind::Worker;
-    const bool mayHaveNumber = needsNumber || t.kind == Target::Kind::AcceptQueue || t.kind == Target::Kind::SynQueue;
+    const bool needsNumber =
+        t.kind == Target::Kind::Listener || t.kind == Target::Kind::Client || t.kind == Target::Kind::Worker;
+    const bool mayHaveNumber =
+        needsNumber || t.kind == Target::Kind::AcceptQueue || t.kind == Target::Kind::SynQueue;
     if (number.empty()) {
         if (needsNumber) {
             error(node, word + ": expected a number after it, as in " + word + " 0");
@@ -609,11 +658,13 @@ std::optional<Question> LessonBuilder::readQuestion(const Field& f) {
         } else if (qf.name == "choices") {
             hasChoices = true;
             if (!qf.value.isList() || qf.value.size() < 2) {
-                error(qf.value.isNull() ? qf.key : qf.value, "choices: expected a list of at least two answers");
+                error(qf.value.isNull() ? qf.key : qf.value,
+                      "choices: expected a list of at least two answers");
                 continue;
             }
             if (qf.value.size() > LessonLimits::maxChoices) {
-                error(qf.value, "choices: more than the limit of " + std::to_string(LessonLimits::maxChoices) + " choices");
+                error(qf.value, "choices: more than the limit of " +
+                                    std::to_string(LessonLimits::maxChoices) + " choices");
                 continue;
             }
             for (const SourceNode& c : qf.value.items()) {
@@ -632,31 +683,39 @@ std::optional<Question> LessonBuilder::readQuestion(const Field& f) {
             if (!v) continue;
             char* end = nullptr;
             const double d = std::strtod(v->c_str(), &end);
-            if (v->empty() || end != v->c_str() + v->size() || !std::isfinite(d) || (qf.name == "tolerance" && d < 0))
-                error(qf.value, qf.name + ": expected a" + std::string(qf.name == "tolerance" ? " non-negative" : "") +
+            if (v->empty() || end != v->c_str() + v->size() || !std::isfinite(d) ||
+                (qf.name == "tolerance" && d < 0))
+                error(qf.value, qf.name + ": expected a" +
+                                    std::string(qf.name == "tolerance" ? " non-negative" : "") +
                                     " number, got " + *v);
-            else (qf.name == "number" ? q.number : q.tolerance) = d;
+            else
+                (qf.name == "number" ? q.number : q.tolerance) = d;
         }
     }
     if (!hasAsk) error(f.value, "question: expected ask: (the question)");
     if (!hasExplain) error(f.value, "question: expected explain: (shown once the class has answered)");
     if (hasChoices == hasNumber)
-        error(f.value, "question: expected either choices: with answer: (multiple choice) or number: (a number to "
-                       "predict), not " + std::string(hasChoices ? "both" : "neither"));
+        error(f.value,
+              "question: expected either choices: with answer: (multiple choice) or number: (a number to "
+              "predict), not " +
+                  std::string(hasChoices ? "both" : "neither"));
     if (hasChoices) {
         q.kind = Question::Kind::Choice;
         if (!hasAnswer) {
             error(f.value, "question: expected answer: (the number of the right choice, from 1)");
         } else if (answerNode.isScalar()) {
             const Parsed<std::int64_t> n =
-                parseInteger(answerNode.scalar(), 1, static_cast<std::int64_t>(std::max<std::size_t>(q.choices.size(), 1)));
+                parseInteger(answerNode.scalar(), 1,
+                             static_cast<std::int64_t>(std::max<std::size_t>(q.choices.size(), 1)));
             if (!n)
                 error(answerNode, "answer: expected the number of the right choice, from 1 to " +
                                       std::to_string(std::max<std::size_t>(q.choices.size(), 1)) + ", got " +
                                       answerNode.scalar());
-            else q.answer = static_cast<int>(*n.value) - 1;
+            else
+                q.answer = static_cast<int>(*n.value) - 1;
         } else {
-            error(answerNode, "answer: expected the number of the right choice, got " + answerNode.describe());
+            error(answerNode,
+                  "answer: expected the number of the right choice, got " + answerNode.describe());
         }
     } else if (hasNumber) {
         q.kind = Question::Kind::Number;
@@ -669,7 +728,8 @@ std::optional<Question> LessonBuilder::readQuestion(const Field& f) {
 
 void LessonBuilder::readExpectation(const SourceNode& node) {
     if (!node.isMap()) {
-        error(node, "expected an expectation such as { at: 5s, that: accept_queue == 129 }, got " + node.describe());
+        error(node, "expected an expectation such as { at: 5s, that: accept_queue == 129 }, got " +
+                        node.describe());
         return;
     }
     std::optional<Time> at;
@@ -680,8 +740,10 @@ void LessonBuilder::readExpectation(const SourceNode& node) {
     for (const Field& f : fields(node, " in an expectation", expectationKeys())) {
         if (f.name == "at") {
             hasAt = true;
-            if (f.value.isScalar() && f.value.scalar() == "end") atEnd = true;
-            else at = runTime(f);
+            if (f.value.isScalar() && f.value.scalar() == "end")
+                atEnd = true;
+            else
+                at = runTime(f);
         } else {
             hasThat = true;
             const std::vector<SourceNode> conditions = items(f.value);
@@ -693,7 +755,8 @@ void LessonBuilder::readExpectation(const SourceNode& node) {
     if (!hasAt) error(node, "expectation: expected at: (a time, or end)");
     if (!hasThat) error(node, "expectation: expected that: (a condition such as accept_queue == 129)");
     if (!at && !atEnd) return;
-    for (auto& [c, place] : thats) lesson_.expect.push_back({place, at, c});
+    for (auto& [c, place] : thats)
+        lesson_.expect.push_back({place, at, c});
 }
 
 // ---- what needs the scenario -----------------------------------------------------------------------
@@ -707,7 +770,8 @@ void LessonBuilder::checkAgainstScenario() {
                                         [&](const TrafficEntry& e) { return trafficEntryName(e) == name; });
         if (entry == s.traffic.end()) {
             std::vector<std::string> names;
-            for (const TrafficEntry& e : s.traffic) names.push_back(trafficEntryName(e));
+            for (const TrafficEntry& e : s.traffic)
+                names.push_back(trafficEntryName(e));
             std::string message = "start: the scenario has no traffic entry named " + name;
             if (const auto close = suggestKey(name, names)) message += "; did you mean " + *close + "?";
             error(place, message);
@@ -719,14 +783,16 @@ void LessonBuilder::checkAgainstScenario() {
     for (const TrafficEntry& e : s.traffic)
         if (e.kind == TrafficEntry::Kind::Clients) clients += e.clients.clients;
     // Listeners and workers are numbered in the order they start, and a step that raises their count
-    // starts new ones after the old (intervene(), model/kernel/Intervention.cpp): count every one that ever exists.
+    // starts new ones after the old (intervene(), model/kernel/Intervention.cpp): count every one that ever
+    // exists.
     int listeners = s.server.listeners;
     int workers = s.server.workers.count;
     Scenario running = s;
     for (const Step& step : lesson_.steps) {
         const int listenersBefore = running.server.listeners;
         const int workersBefore = running.server.workers.count;
-        for (const auto& [key, value] : step.set) applySetting(running, key, value);
+        for (const auto& [key, value] : step.set)
+            applySetting(running, key, value);
         listeners += std::max(0, running.server.listeners - listenersBefore);
         workers += std::max(0, running.server.workers.count - workersBefore);
     }
@@ -741,7 +807,8 @@ void LessonBuilder::checkAgainstScenario() {
         for (std::size_t i = 0; i < step.set.size(); ++i) {
             const auto& [key, value] = step.set[i];
             if (isFixedDuringRun(key)) {
-                error(step.setPlaces[i], "set: " + key + " cannot change during a run; set it in the scenario");
+                error(step.setPlaces[i],
+                      "set: " + key + " cannot change during a run; set it in the scenario");
                 continue;
             }
             if (const std::optional<std::string> problem = applySetting(probe, key, value)) {
@@ -751,27 +818,29 @@ void LessonBuilder::checkAgainstScenario() {
         }
         if (step.closeListener && *step.closeListener >= std::max(s.server.listeners, probe.server.listeners))
             error(step.place, "close-listener: there is no listener " + std::to_string(*step.closeListener) +
-                                  " (the scenario has " + std::to_string(s.server.listeners) + ", numbered from 0)");
+                                  " (the scenario has " + std::to_string(s.server.listeners) +
+                                  ", numbered from 0)");
     }
 }
 
 } // namespace
 
 const std::vector<std::string>& lessonKeys() {
-    static const std::vector<std::string> keys{"format", "title", "summary", "level", "minutes",
-                                               "speed", "scenario", "steps", "expect"};
+    static const std::vector<std::string> keys{"format", "title",    "summary", "level", "minutes",
+                                               "speed",  "scenario", "steps",   "expect"};
     return keys;
 }
 
 const std::vector<std::string>& stepKeys() {
-    static const std::vector<std::string> keys{"at", "when", "title", "say", "notes", "set", "start",
-                                               "close-listener", "pause", "speed", "highlight", "zoom", "view",
-                                               "question"};
+    static const std::vector<std::string> keys{"at",        "when",  "title",          "say",     "notes",
+                                               "set",       "start", "close-listener", "pause",   "speed",
+                                               "highlight", "zoom",  "view",           "question"};
     return keys;
 }
 
 const std::vector<std::string>& questionKeys() {
-    static const std::vector<std::string> keys{"ask", "choices", "answer", "number", "tolerance", "unit", "explain"};
+    static const std::vector<std::string> keys{"ask",       "choices", "answer", "number",
+                                               "tolerance", "unit",    "explain"};
     return keys;
 }
 
@@ -796,7 +865,8 @@ FileReadResult readLessonOrScenarioFile(const std::string& path, const std::vect
     // then parses that same text. Both kinds have the same cap (checked here on the file's bytes).
     static_assert(LessonLimits::maxFileBytes == kScenarioMaxFileBytes);
     SourceText source = readSourceFile(path, LessonLimits::maxFileBytes);
-    if (!source.error) source = decodeSourceText(source.text, path, LessonLimits::maxFileBytes, "a lesson or scenario");
+    if (!source.error)
+        source = decodeSourceText(source.text, path, LessonLimits::maxFileBytes, "a lesson or scenario");
     if (source.error) {
         out.errors.push_back(std::move(*source.error));
         return out;
@@ -847,7 +917,8 @@ bool looksLikeLesson(std::string_view text) {
     std::size_t at = 0;
     while (at < text.size()) {
         const std::size_t nl = text.find('\n', at);
-        const std::string_view line = text.substr(at, nl == std::string_view::npos ? std::string_view::npos : nl - at);
+        const std::string_view line =
+            text.substr(at, nl == std::string_view::npos ? std::string_view::npos : nl - at);
         if (line.starts_with("format:")) return line.find(kLessonFormatName) != std::string_view::npos;
         if (nl == std::string_view::npos) break;
         at = nl + 1;

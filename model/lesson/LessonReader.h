@@ -14,7 +14,7 @@
 namespace backlog {
 
 struct LessonReadResult {
-    std::optional<Lesson> lesson; // set exactly when `errors` is empty
+    std::optional<Lesson> lesson;  // set exactly when `errors` is empty
     std::vector<ReadError> errors; // in file order; the first kErrorsKept found
     std::size_t moreErrors = 0;    // found beyond `errors`, counted only (errorLines() shows them)
 };

@@ -21,7 +21,8 @@ LessonRun::LessonRun(const Lesson& lesson, std::uint64_t maxEvents)
 bool LessonRun::stoppedAt(std::size_t i) {
     if (!sim_->stopped()) return false;
     if (!stoppedReported_)
-        problems_.push_back({lesson_.steps[i].place, "step " + std::to_string(i + 1) + ": " + *sim_->stopped()});
+        problems_.push_back(
+            {lesson_.steps[i].place, "step " + std::to_string(i + 1) + ": " + *sim_->stopped()});
     stoppedReported_ = true;
     stepTimes_.push_back(lesson_.steps[i].at.value_or(Time::never()));
     return true;
@@ -56,17 +57,19 @@ void LessonRun::place() {
         if (step.at) {
             t = *step.at;
             if (t < previous)
-                problems_.push_back({step.place, "step " + std::to_string(i + 1) + " is at " + formatDuration(t) +
-                                                     ", before step " + std::to_string(previousIndex + 1) +
-                                                     " which began at " + formatDuration(previous) +
+                problems_.push_back({step.place, "step " + std::to_string(i + 1) + " is at " +
+                                                     formatDuration(t) + ", before step " +
+                                                     std::to_string(previousIndex + 1) + " which began at " +
+                                                     formatDuration(previous) +
                                                      "; steps go forward in time"});
         } else {
             t = firstHolding(*step.when, previous);
             if (stoppedAt(i)) continue;
             if (t.isNever()) {
-                problems_.push_back({step.whenPlace, "step " + std::to_string(i + 1) + ": `" + step.when->text +
-                                                         "` never holds between " + formatDuration(previous) +
-                                                         " and the end of the run at " + formatDuration(end())});
+                problems_.push_back(
+                    {step.whenPlace, "step " + std::to_string(i + 1) + ": `" + step.when->text +
+                                         "` never holds between " + formatDuration(previous) +
+                                         " and the end of the run at " + formatDuration(end())});
                 stepTimes_.push_back(t);
                 continue;
             }
@@ -89,37 +92,45 @@ void LessonRun::place() {
                 stoppedReported_ = true;
             }
         };
-        for (std::size_t k = 0; k < step.set.size(); ++k) change(step.set[k].first, step.set[k].second, step.setPlaces[k]);
-        for (const std::string& name : step.start) change("start-traffic", name, step.place);
+        for (std::size_t k = 0; k < step.set.size(); ++k)
+            change(step.set[k].first, step.set[k].second, step.setPlaces[k]);
+        for (const std::string& name : step.start)
+            change("start-traffic", name, step.place);
         if (step.closeListener) change("close-listener", std::to_string(*step.closeListener), step.place);
         previous = t;
         previousIndex = i;
     }
 }
 
-Time LessonRun::end() const { return sim_->history().end; }
+Time LessonRun::end() const {
+    return sim_->history().end;
+}
 
 std::string describeFound(const Condition& c, const Simulation& sim, Time t) {
     return describeFound(c, sim, t, valueAt(c, sim, t));
 }
 
-std::string describeFound(const Condition& c, const Simulation& sim, Time t, std::optional<std::int64_t> value) {
+std::string describeFound(const Condition& c, const Simulation& sim, Time t,
+                          std::optional<std::int64_t> value) {
     using Q = Condition::Quantity;
     const History& h = sim.history();
     const auto index = static_cast<std::size_t>(std::max(c.index, 0));
     switch (c.quantity) {
     case Q::ClientState:
         return "client " + std::to_string(c.index) + " was " +
-               std::string(index < h.clients.size() ? ssStateName(h.clientStateAt(static_cast<std::uint32_t>(index), t))
-                                                    : "not yet started");
+               std::string(index < h.clients.size()
+                               ? ssStateName(h.clientStateAt(static_cast<std::uint32_t>(index), t))
+                               : "not yet started");
     case Q::ServerState:
         return "the server socket of client " + std::to_string(c.index) + " was " +
-               std::string(index < h.clients.size() ? ssStateName(h.serverStateAt(static_cast<std::uint32_t>(index), t))
-                                                    : "not there (the client had not started)");
+               std::string(index < h.clients.size()
+                               ? ssStateName(h.serverStateAt(static_cast<std::uint32_t>(index), t))
+                               : "not there (the client had not started)");
     case Q::WorkerState:
         return "worker " + std::to_string(c.index) + " was " +
-               std::string(index < h.workers.size() ? workerStateName(h.workerAt(static_cast<std::uint32_t>(index), t).state)
-                                                    : "not there");
+               std::string(index < h.workers.size()
+                               ? workerStateName(h.workerAt(static_cast<std::uint32_t>(index), t).state)
+                               : "not there");
     default:
         break;
     }
@@ -129,7 +140,8 @@ std::string describeFound(const Condition& c, const Simulation& sim, Time t, std
         const std::size_t at = name.find(op);
         if (at != std::string::npos) name = name.substr(0, at);
     }
-    while (!name.empty() && name.back() == ' ') name.pop_back();
+    while (!name.empty() && name.back() == ' ')
+        name.pop_back();
     return name + " was " + formatValue(c, value);
 }
 
@@ -139,7 +151,8 @@ std::vector<ExpectationResult> LessonRun::check() const {
         ExpectationResult r;
         r.expectation = &e;
         r.at = e.at.value_or(end());
-        const std::optional<std::int64_t> value = valueAt(e.that, *sim_, r.at); // read once: a series can be long
+        const std::optional<std::int64_t> value =
+            valueAt(e.that, *sim_, r.at); // read once: a series can be long
         r.holds = satisfies(e.that, value);
         r.found = describeFound(e.that, *sim_, r.at, value);
         out.push_back(std::move(r));

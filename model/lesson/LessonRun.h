@@ -5,8 +5,8 @@
 // both.
 #pragma once
 
-#include "model/lesson/Lesson.h"
 #include "model/kernel/Simulation.h"
+#include "model/lesson/Lesson.h"
 
 #include <memory>
 #include <string>
@@ -21,7 +21,7 @@ struct LessonProblem {
 
 struct ExpectationResult {
     const Expectation* expectation = nullptr;
-    Time at;          // when it was read (the end of the run for `at: end`)
+    Time at; // when it was read (the end of the run for `at: end`)
     bool holds = false;
     std::string found; // what the run had there ("accept_queue was 12", "client 3 was SYN-SENT")
 };
@@ -62,6 +62,7 @@ class LessonRun {
 // "accept_queue was 12", "client 3 was SYN-SENT", "connect latency of client 3 was undefined".
 std::string describeFound(const Condition& c, const Simulation& sim, Time t);
 // The same, given the quantity's value at t already read with valueAt().
-std::string describeFound(const Condition& c, const Simulation& sim, Time t, std::optional<std::int64_t> value);
+std::string describeFound(const Condition& c, const Simulation& sim, Time t,
+                          std::optional<std::int64_t> value);
 
 } // namespace backlog

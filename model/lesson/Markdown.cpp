@@ -10,16 +10,29 @@ namespace {
 
 void escapeInto(std::string& out, char c) {
     switch (c) {
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '&': out += "&amp;"; break;
-    case '"': out += "&quot;"; break;
-    default: out += c;
+    case '<':
+        out += "&lt;";
+        break;
+    case '>':
+        out += "&gt;";
+        break;
+    case '&':
+        out += "&amp;";
+        break;
+    case '"':
+        out += "&quot;";
+        break;
+    default:
+        out += c;
     }
 }
 
-bool isSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-bool isAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool isSpace(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+bool isAlnum(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
 
 // A piece of text with, for each of its characters, where it stands in the whole narration (blocks drop
 // indentation and list markers, so the two differ).
@@ -48,14 +61,17 @@ class Inline {
   private:
     // Plain text keeps its characters; HTML escapes the ones markup gives a meaning.
     void put(std::string& out, char c) const {
-        if (plain_) out += c;
-        else escapeInto(out, c);
+        if (plain_)
+            out += c;
+        else
+            escapeInto(out, c);
     }
     void tag(std::string& out, const char* html) const {
         if (!plain_) out += html;
     }
     void error(const Mapped& m, std::size_t i, std::string message) {
-        problems_.push_back({i < m.at.size() ? m.at[i] : (m.at.empty() ? 0 : m.at.back() + 1), std::move(message)});
+        problems_.push_back(
+            {i < m.at.size() ? m.at[i] : (m.at.empty() ? 0 : m.at.back() + 1), std::move(message)});
     }
 
     std::vector<Problem>& problems_;
@@ -84,12 +100,14 @@ std::string Inline::convert(const Mapped& m) {
                 continue;
             }
             tag(out, "<code>");
-            for (std::size_t k = i + 1; k < close; ++k) put(out, text[k] == '\n' ? ' ' : text[k]);
+            for (std::size_t k = i + 1; k < close; ++k)
+                put(out, text[k] == '\n' ? ' ' : text[k]);
             tag(out, "</code>");
             i = close;
         } else if (c == '*') {
             std::size_t run = 0;
-            while (i + run < text.size() && text[i + run] == '*') ++run;
+            while (i + run < text.size() && text[i + run] == '*')
+                ++run;
             const bool canClose = i > 0 && !isSpace(text[i - 1]);
             const bool canOpen = i + run < text.size() && !isSpace(text[i + run]);
             std::size_t k = i;
@@ -111,10 +129,14 @@ std::string Inline::convert(const Mapped& m) {
             // `_` only emphasises at a word's edge, so snake_case names stay as written.
             const bool closes = !open.empty() && open.back().mark == '_' && i > 0 && !isSpace(text[i - 1]) &&
                                 (i + 1 >= text.size() || !isAlnum(text[i + 1]));
-            const bool opens = i + 1 < text.size() && !isSpace(text[i + 1]) && (i == 0 || !isAlnum(text[i - 1]));
-            if (closes) tag(out, "</i>"), open.pop_back();
-            else if (opens) tag(out, "<i>"), open.push_back({'_', i});
-            else put(out, c);
+            const bool opens =
+                i + 1 < text.size() && !isSpace(text[i + 1]) && (i == 0 || !isAlnum(text[i - 1]));
+            if (closes)
+                tag(out, "</i>"), open.pop_back();
+            else if (opens)
+                tag(out, "<i>"), open.push_back({'_', i});
+            else
+                put(out, c);
         } else if (c == '!' && i + 1 < text.size() && text[i + 1] == '[') {
             error(m, i, "images are not part of the narration subset");
             put(out, c);
@@ -140,7 +162,8 @@ std::string Inline::convert(const Mapped& m) {
                 out += inner;
             } else {
                 out += "<a href=\"";
-                for (char u : url) escapeInto(out, u);
+                for (char u : url)
+                    escapeInto(out, u);
                 out += "\">" + inner + "</a>";
             }
             i = end;
@@ -149,10 +172,12 @@ std::string Inline::convert(const Mapped& m) {
         }
     }
     for (const Open& o : open)
-        error(m, o.at, o.mark == 'S' ? "** (strong) is opened here and not closed"
-                                     : std::string(1, o.mark) + " (emphasis) is opened here and not closed");
+        error(m, o.at,
+              o.mark == 'S' ? "** (strong) is opened here and not closed"
+                            : std::string(1, o.mark) + " (emphasis) is opened here and not closed");
     // Close what is still open, innermost first, so that the HTML stays well formed.
-    for (auto it = open.rbegin(); it != open.rend(); ++it) tag(out, it->mark == 'S' ? "</b>" : "</i>");
+    for (auto it = open.rbegin(); it != open.rend(); ++it)
+        tag(out, it->mark == 'S' ? "</b>" : "</i>");
     return out;
 }
 
@@ -163,7 +188,8 @@ char listMarker(std::string_view s, std::size_t& marker) {
         return 'u';
     }
     std::size_t d = 0;
-    while (d < s.size() && std::isdigit(static_cast<unsigned char>(s[d]))) ++d;
+    while (d < s.size() && std::isdigit(static_cast<unsigned char>(s[d])))
+        ++d;
     if (d > 0 && d < 10 && d + 1 < s.size() && s[d] == '.' && s[d + 1] == ' ') {
         marker = d + 2;
         return 'o';
@@ -174,7 +200,9 @@ char listMarker(std::string_view s, std::size_t& marker) {
 MarkdownResult convert(std::string_view text, bool plain) {
     MarkdownResult result;
     std::vector<Problem> problems;
-    const auto problem = [&](std::size_t offset, std::string message) { problems.push_back({offset, std::move(message)}); };
+    const auto problem = [&](std::size_t offset, std::string message) {
+        problems.push_back({offset, std::move(message)});
+    };
     // Blocks: a paragraph or a list item, its text mapped to the narration.
     struct Block {
         char list = 0; // 0: paragraph
@@ -188,7 +216,8 @@ MarkdownResult convert(std::string_view text, bool plain) {
         std::string_view line = text.substr(start, end - start);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         std::size_t indent = 0;
-        while (indent < line.size() && (line[indent] == ' ' || line[indent] == '\t')) ++indent;
+        while (indent < line.size() && (line[indent] == ' ' || line[indent] == '\t'))
+            ++indent;
         const std::string_view body = line.substr(indent);
         const std::size_t bodyAt = start + indent;
         const auto append = [&](Mapped& m, std::string_view s, std::size_t at) {
@@ -200,14 +229,16 @@ MarkdownResult convert(std::string_view text, bool plain) {
         bool heading = false;
         if (!body.empty() && body[0] == '#') {
             std::size_t hashes = 0;
-            while (hashes < body.size() && body[hashes] == '#') ++hashes;
+            while (hashes < body.size() && body[hashes] == '#')
+                ++hashes;
             heading = hashes <= 6 && (hashes == body.size() || body[hashes] == ' ');
         }
         std::size_t marker = 0;
         if (body.empty()) {
             open = false;
         } else if (heading) {
-            problem(bodyAt, "headings are not part of the narration subset (the step's title is the heading)");
+            problem(bodyAt,
+                    "headings are not part of the narration subset (the step's title is the heading)");
         } else if (body.starts_with("```") || body.starts_with("~~~") || (indent >= 4 && !open)) {
             problem(bodyAt, "code blocks are not part of the narration subset; use `code` within a line");
         } else if (const char list = listMarker(body, marker)) {
@@ -242,14 +273,17 @@ MarkdownResult convert(std::string_view text, bool plain) {
     }
     if (!plain && inList) result.html += inList == 'u' ? "</ul>" : "</ol>";
     // Offsets → lines and columns of the narration, in order of place.
-    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) { return a.offset < b.offset; });
+    std::stable_sort(problems.begin(), problems.end(),
+                     [](const Problem& a, const Problem& b) { return a.offset < b.offset; });
     // One walk through the text for all of them (a narration full of mistakes must not cost one walk each).
     std::size_t k = 0;
     int line = 1, column = 1;
     for (const Problem& p : problems) {
         for (; k < p.offset && k < text.size(); ++k) {
-            if (text[k] == '\n') ++line, column = 1;
-            else ++column;
+            if (text[k] == '\n')
+                ++line, column = 1;
+            else
+                ++column;
         }
         MarkdownError e;
         e.offset = p.offset;
@@ -263,8 +297,12 @@ MarkdownResult convert(std::string_view text, bool plain) {
 
 } // namespace
 
-MarkdownResult markdownToHtml(std::string_view text) { return convert(text, false); }
+MarkdownResult markdownToHtml(std::string_view text) {
+    return convert(text, false);
+}
 
-std::string markdownToPlain(std::string_view text) { return convert(text, true).html; }
+std::string markdownToPlain(std::string_view text) {
+    return convert(text, true).html;
+}
 
 } // namespace backlog

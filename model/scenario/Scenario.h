@@ -17,7 +17,7 @@ enum class KernelVersion { v4_15, v5_4, v6_1, v6_12, v6_18 };
 struct KernelProfile {
     KernelVersion version = KernelVersion::v6_18;
     const char* name = "6.18";
-    std::int64_t defaultSomaxconn = 4096;   // 128 before 5.4 (19f92a030ca6)
+    std::int64_t defaultSomaxconn = 4096;    // 128 before 5.4 (19f92a030ca6)
     bool synQueueHoldsBacklogPlusOne = true; // Q2: `>` since 3479c7549fb1 (6.13, stable ~6.12.10)
     bool hasLinearSynTimeouts = true;        // T6: tcp_syn_linear_timeouts, new in 6.5
     bool hasMigrateReq = true;               // R6: tcp_migrate_req, 5.14
@@ -57,8 +57,8 @@ struct Fault {
 
 struct NetworkSettings {
     Time rtt = Time::us(40);
-    Time jitter;                 // each one-way delay gets a uniform extra in [0, jitter]
-    std::uint32_t lossPpm = 0;   // random loss, parts per million of segments
+    Time jitter;               // each one-way delay gets a uniform extra in [0, jitter]
+    std::uint32_t lossPpm = 0; // random loss, parts per million of segments
     std::vector<Fault> faults;
 };
 
@@ -72,8 +72,8 @@ struct ServiceTime {
 struct WorkerSettings {
     int count = 1;
     AcceptMode accept = AcceptMode::Blocking;
-    Time start;           // when the application starts calling accept()
-    ServiceTime service;  // accept() to close()
+    Time start;          // when the application starts calling accept()
+    ServiceTime service; // accept() to close()
     // Event-loop workers (epoll, epoll-exclusive) serve their connections concurrently; each accept
     // costs the worker `acceptCost` of CPU before it returns to epoll_wait, and a worker holds at most
     // `connections` at once (NGINX worker_connections).

@@ -26,7 +26,6 @@ constexpr std::array<std::string_view, 5> sections{"kernel", "network", "server"
 // Keys whose values are lists or text rather than scalar settings; each has its own reader below.
 constexpr std::array<std::string_view, 4> structuredKeys{"title", "network.faults", "traffic", "events"};
 
-
 constexpr std::string_view closeListener = "close-listener";
 
 template <std::size_t N> bool contains(const std::array<std::string_view, N>& list, std::string_view item) {
@@ -157,15 +156,17 @@ class ScenarioBuilder {
 
 void ScenarioBuilder::error(const Origin& origin, const std::string& message) {
     errors_.add({fileName_, origin.line, origin.column,
-                       origin.label.empty() ? message : origin.label + ": " + message});
+                 origin.label.empty() ? message : origin.label + ": " + message});
 }
 
 // ---- The YAML document ---------------------------------------------------------------------------
 
 void ScenarioBuilder::readText(std::string_view text, bool decoded) {
     SourceText source;
-    if (decoded) source.text = text;
-    else source = decodeSourceText(text, fileName_, kScenarioMaxFileBytes, "a scenario");
+    if (decoded)
+        source.text = text;
+    else
+        source = decodeSourceText(text, fileName_, kScenarioMaxFileBytes, "a scenario");
     if (source.error) {
         error(Origin{source.error->line, source.error->column, {}}, source.error->message);
         return;

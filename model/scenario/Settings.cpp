@@ -586,10 +586,11 @@ void checkHerd(const Scenario& s, std::vector<ScenarioProblem>& problems) {
     const std::int64_t wakeups = connections * loops;
     if (wakeups <= Limits::maxHerdWakeups) return;
     problems.push_back({{"server.workers.count", "server.workers.accept", "server.listeners"},
-                        show(loops) + " event loops per listener without EPOLLEXCLUSIVE, each woken for every one of " +
+                        show(loops) +
+                            " event loops per listener without EPOLLEXCLUSIVE, each woken for every one of " +
                             show(connections) + " connections, could be woken " + show(wakeups) +
-                            " times (the thundering herd, P3), more than the limit of " + show(Limits::maxHerdWakeups) +
-                            "; use epoll-exclusive or fewer workers",
+                            " times (the thundering herd, P3), more than the limit of " +
+                            show(Limits::maxHerdWakeups) + "; use epoll-exclusive or fewer workers",
                         true});
 }
 
@@ -839,8 +840,8 @@ std::vector<ScenarioProblem> checkScenario(const Scenario& s) {
 
 bool isFixedDuringRun(std::string_view key) {
     const std::optional<std::string> canonical = canonicalSettingKey(key);
-    return canonical && (*canonical == "kernel.version" || *canonical == "kernel.hz" || *canonical == "seed" ||
-                         *canonical == "until");
+    return canonical && (*canonical == "kernel.version" || *canonical == "kernel.hz" ||
+                         *canonical == "seed" || *canonical == "until");
 }
 
 std::optional<std::pair<std::string, std::string>> splitAssignment(std::string_view item) {

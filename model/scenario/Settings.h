@@ -4,8 +4,8 @@
 // Parsers return a value or a message; nothing here throws or knows about files.
 #pragma once
 
-#include "model/scenario/Scenario.h"
 #include "model/core/Time.h"
+#include "model/scenario/Scenario.h"
 
 #include <cstdint>
 #include <optional>

@@ -13,8 +13,10 @@ struct TextPlace {
     int line = 1;
     int column = 1;
     void pass(char32_t c) {
-        if (c == U'\n') ++line, column = 1;
-        else ++column;
+        if (c == U'\n')
+            ++line, column = 1;
+        else
+            ++column;
     }
 };
 
@@ -55,15 +57,19 @@ SourceText decodeUtf16(std::string_view bytes, bool bigEndian, const std::string
     const std::string encoding = bigEndian ? "UTF-16 BE" : "UTF-16 LE";
     for (std::size_t at = 0; at < bytes.size(); at += 2) {
         if (at + 1 == bytes.size())
-            return {{}, ReadError{fileName, place.line, place.column,
-                                  "the " + encoding + " text ends in the middle of a character (an odd number of bytes)"}};
+            return {{},
+                    ReadError{fileName, place.line, place.column,
+                              "the " + encoding +
+                                  " text ends in the middle of a character (an odd number of bytes)"}};
         char32_t c = unit(at);
-        if (c >= 0xD800 && c <= 0xDBFF && at + 3 < bytes.size() && unit(at + 2) >= 0xDC00 && unit(at + 2) <= 0xDFFF) {
+        if (c >= 0xD800 && c <= 0xDBFF && at + 3 < bytes.size() && unit(at + 2) >= 0xDC00 &&
+            unit(at + 2) <= 0xDFFF) {
             c = 0x10000 + ((c - 0xD800) << 10) + (unit(at + 2) - 0xDC00);
             at += 2;
         } else if (c >= 0xD800 && c <= 0xDFFF) {
-            return {{}, ReadError{fileName, place.line, place.column,
-                                  "not valid " + encoding + ": a lone surrogate; save the file as UTF-8"}};
+            return {{},
+                    ReadError{fileName, place.line, place.column,
+                              "not valid " + encoding + ": a lone surrogate; save the file as UTF-8"}};
         }
         appendUtf8(out.text, c);
         place.pass(c);
@@ -74,7 +80,9 @@ SourceText decodeUtf16(std::string_view bytes, bool bigEndian, const std::string
 // The length of the UTF-8 sequence that starts at `at`, or 0 when it is not one (a stray continuation
 // byte, an overlong form, a surrogate, beyond U+10FFFF, cut short).
 std::size_t utf8Length(std::string_view s, std::size_t at) {
-    const auto b = [&](std::size_t k) { return at + k < s.size() ? static_cast<unsigned char>(s[at + k]) : 0u; };
+    const auto b = [&](std::size_t k) {
+        return at + k < s.size() ? static_cast<unsigned char>(s[at + k]) : 0u;
+    };
     const auto tail = [&](std::size_t k) { return (b(k) & 0xC0) == 0x80; };
     const unsigned lead = b(0);
     if (lead < 0x80) return 1;
@@ -120,7 +128,9 @@ bool startsWith(std::string_view bytes, std::initializer_list<unsigned char> pre
 } // namespace
 
 SourceText readSourceFile(const std::string& path, std::size_t maxBytes) {
-    const auto refused = [&](const std::string& why) { return SourceText{{}, ReadError{path, 0, 0, path + why}}; };
+    const auto refused = [&](const std::string& why) {
+        return SourceText{{}, ReadError{path, 0, 0, path + why}};
+    };
     // The type first, from the file system, without opening the file: opening a FIFO for reading waits
     // for a writer, and a device (/dev/zero) never ends.
     std::error_code ec;
@@ -139,7 +149,8 @@ SourceText readSourceFile(const std::string& path, std::size_t maxBytes) {
         return refused(" is a device, not a file; expected a scenario or lesson file");
     case std::filesystem::file_type::socket:
         return refused(" is a socket, not a file; expected a scenario or lesson file");
-    case std::filesystem::file_type::none: // the type could not be found out (a folder on the way is unreadable)
+    case std::filesystem::file_type::none: // the type could not be found out (a folder on the way is
+                                           // unreadable)
         return refused(": cannot be read" + (ec ? " (" + ec.message() + ")" : std::string()));
     default:
         return refused(" is not a regular file; expected a scenario or lesson file");
@@ -157,8 +168,10 @@ SourceText readSourceFile(const std::string& path, std::size_t maxBytes) {
 SourceText decodeSourceText(std::string_view bytes, const std::string& fileName, std::size_t maxBytes,
                             std::string_view what) {
     if (bytes.size() > maxBytes)
-        return {{}, ReadError{fileName, 1, 1, "the file is larger than the limit of " + std::to_string(maxBytes) +
-                                                  " bytes for " + std::string(what)}};
+        return {{},
+                ReadError{fileName, 1, 1,
+                          "the file is larger than the limit of " + std::to_string(maxBytes) + " bytes for " +
+                              std::string(what)}};
     if (startsWith(bytes, {0xFF, 0xFE, 0x00, 0x00}) || startsWith(bytes, {0x00, 0x00, 0xFE, 0xFF}))
         return {{}, ReadError{fileName, 1, 1, "the file is UTF-32 text; save it as UTF-8"}};
     SourceText out;

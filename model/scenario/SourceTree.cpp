@@ -28,11 +28,16 @@ YAML::Node YamlNodes::unwrap(const SourceNode& node) {
 SourceNode::Kind SourceNode::kind() const {
     if (!impl_) return Kind::Missing;
     switch (impl_->node.Type()) {
-    case YAML::NodeType::Map: return Kind::Map;
-    case YAML::NodeType::Sequence: return Kind::List;
-    case YAML::NodeType::Scalar: return Kind::Scalar;
-    case YAML::NodeType::Null: return Kind::Null;
-    case YAML::NodeType::Undefined: break;
+    case YAML::NodeType::Map:
+        return Kind::Map;
+    case YAML::NodeType::Sequence:
+        return Kind::List;
+    case YAML::NodeType::Scalar:
+        return Kind::Scalar;
+    case YAML::NodeType::Null:
+        return Kind::Null;
+    case YAML::NodeType::Undefined:
+        break;
     }
     return Kind::Missing;
 }
@@ -75,7 +80,8 @@ std::vector<SourceNode> SourceNode::items() const {
     std::vector<SourceNode> out;
     if (!isList()) return out;
     out.reserve(impl_->node.size());
-    for (const YAML::Node& item : impl_->node) out.push_back(YamlNodes::wrap(item));
+    for (const YAML::Node& item : impl_->node)
+        out.push_back(YamlNodes::wrap(item));
     return out;
 }
 
@@ -139,7 +145,8 @@ class DocumentScan : public YAML::EventHandler {
 // LoadAll loops for ever, allocating (jbeder/yaml-cpp#1040, fixed after 0.7). So walk the documents
 // first, requiring each to start further on than the last, and refuse a second document that has
 // content. Returns where the text is refused, and why.
-std::optional<std::pair<YAML::Mark, std::string>> scanDocuments(const std::string& text, std::string_view what) {
+std::optional<std::pair<YAML::Mark, std::string>> scanDocuments(const std::string& text,
+                                                                std::string_view what) {
     std::istringstream in(text);
     YAML::Parser parser(in);
     DocumentScan scan;

@@ -103,8 +103,8 @@
 #include "model/tools/KernelTools.h"
 
 #include "model/history/History.h"
-#include "model/scenario/Settings.h"
 #include "model/kernel/Simulation.h"
+#include "model/scenario/Settings.h"
 
 #include <algorithm>
 #include <array>
@@ -449,13 +449,16 @@ Scenario settingsAt(const Scenario& scenario, Time t) {
     Scenario live = scenario;
     for (const Intervention* e : eventsInOrder(scenario)) {
         if (e->at > t) break;
-        // intervene() (model/kernel/Intervention.cpp) applies the same way; a change the run refused changes nothing here either.
+        // intervene() (model/kernel/Intervention.cpp) applies the same way; a change the run refused changes
+        // nothing here either.
         if (isSettingChange(*e)) static_cast<void>(applySetting(live, e->key, e->value));
     }
     return live;
 }
 
-KernelSettings kernelSettingsAt(const Scenario& scenario, Time t) { return settingsAt(scenario, t).kernel; }
+KernelSettings kernelSettingsAt(const Scenario& scenario, Time t) {
+    return settingsAt(scenario, t).kernel;
+}
 
 std::vector<SysctlValue> sysctlValues(const KernelSettings& kernel) {
     std::vector<SysctlValue> out;
@@ -507,9 +510,9 @@ std::string_view kernelProbeName(KernelProbe p) {
 
 namespace {
 
-// The fates of a SYN that tcp_conn_request() handled (connRequest, model/kernel/ListenSocket.cpp): answered (a request or a
-// cookie), or dropped by one of its checks (S1, S2, S4/M19, S5). A SYN for an existing request or child
-// (A1) and a SYN with no listener never get there.
+// The fates of a SYN that tcp_conn_request() handled (connRequest, model/kernel/ListenSocket.cpp): answered
+// (a request or a cookie), or dropped by one of its checks (S1, S2, S4/M19, S5). A SYN for an existing
+// request or child (A1) and a SYN with no listener never get there.
 bool reachedConnRequest(PacketFate f) {
     switch (f) {
     case PacketFate::Delivered:
@@ -523,8 +526,8 @@ bool reachedConnRequest(PacketFate f) {
     }
 }
 
-// The longest one-way flight a packet of the run can have: rtt/2 plus the whole jitter (send(), model/kernel/Network.cpp),
-// under every network setting the run passes through.
+// The longest one-way flight a packet of the run can have: rtt/2 plus the whole jitter (send(),
+// model/kernel/Network.cpp), under every network setting the run passes through.
 Time longestFlight(const Scenario& scenario) {
     Scenario live = scenario;
     Time longest = live.network.rtt / 2 + live.network.jitter;

@@ -6,9 +6,9 @@
 #pragma once
 
 #include "model/core/Counters.h"
-#include "model/scenario/Scenario.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/scenario/Scenario.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -8,16 +8,26 @@
 
 namespace backlog {
 
-std::string jsonSeconds(Time t) { return formatSecondsTrimmed(t); }
+std::string jsonSeconds(Time t) {
+    return formatSecondsTrimmed(t);
+}
 
 std::string jsonString(std::string_view s) {
     std::string out = "\"";
     for (char ch : s) {
         switch (ch) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (static_cast<unsigned char>(ch) < 0x20) {
                 static const char* hex = "0123456789abcdef";
@@ -60,7 +70,9 @@ ListenerSummary summarise(const History& h, int l, Time t) {
     return s;
 }
 
-std::string nullableSeconds(Time at, Time t) { return (at.isNever() || at > t) ? "null" : jsonSeconds(at); }
+std::string nullableSeconds(Time at, Time t) {
+    return (at.isNever() || at > t) ? "null" : jsonSeconds(at);
+}
 
 // Lines of `nstat -az` whose value is not zero: what plain `nstat -a` shows.
 std::string nonZeroNstat(const CounterValues& v) {
@@ -88,10 +100,11 @@ std::string textReport(const Simulation& sim, Time t) {
     out << "Listeners\n";
     for (std::size_t l = 0; l < h.listeners.size(); ++l) {
         const ListenerSummary s = summarise(h, static_cast<int>(l), t);
-        out << "  #" << l << (s.open ? "" : " (closed)") << ": backlog (Send-Q) " << s.sendQ << ", accept queue "
-            << s.recvQ << " (max " << s.maxRecvQ << "), SYN queue " << s.synRecv << " (max " << s.maxSynRecv
-            << "), accepted " << s.accepted;
-        if (sc.server.workers.accept == AcceptMode::Epoll || sc.server.workers.accept == AcceptMode::EpollExclusive)
+        out << "  #" << l << (s.open ? "" : " (closed)") << ": backlog (Send-Q) " << s.sendQ
+            << ", accept queue " << s.recvQ << " (max " << s.maxRecvQ << "), SYN queue " << s.synRecv
+            << " (max " << s.maxSynRecv << "), accepted " << s.accepted;
+        if (sc.server.workers.accept == AcceptMode::Epoll ||
+            sc.server.workers.accept == AcceptMode::EpollExclusive)
             out << ", wasted wake-ups " << s.wasted;
         out << "\n";
     }
@@ -105,7 +118,8 @@ std::string textReport(const Simulation& sim, Time t) {
         if (c.connectedAt <= t) {
             ++connected;
             std::size_t syns = 0;
-            for (Time s : c.synTimes) syns += s <= c.connectedAt ? 1u : 0u;
+            for (Time s : c.synTimes)
+                syns += s <= c.connectedAt ? 1u : 0u;
             ++byRetransmissions[syns - 1];
         }
         if (c.acceptedAt <= t) ++accepted;
@@ -114,11 +128,12 @@ std::string textReport(const Simulation& sim, Time t) {
     }
     out << "\nClients: " << started << " connect() calls, " << connected << " connected, " << accepted
         << " accepted, " << answered << " answered";
-    for (const auto& [name, n] : errors) out << ", " << n << " " << name;
+    for (const auto& [name, n] : errors)
+        out << ", " << n << " " << name;
     out << "\n";
     for (const auto& [retrans, n] : byRetransmissions)
-        out << "  connected after " << retrans << " SYN retransmission" << (retrans == 1 ? "" : "s") << ": " << n
-            << "\n";
+        out << "  connected after " << retrans << " SYN retransmission" << (retrans == 1 ? "" : "s") << ": "
+            << n << "\n";
 
     if (!sim.kernelLog().empty() && sim.kernelLog().front().at <= t) {
         out << "\nKernel log\n";
@@ -134,9 +149,9 @@ std::string jsonReport(const Simulation& sim, Time t) {
     const History& h = sim.history();
     const Scenario& sc = sim.scenario();
     std::ostringstream out;
-    out << "{\n  \"title\": " << jsonString(sc.title) << ",\n  \"kernel\": " << jsonString(sc.kernel.profile.name)
-        << ",\n  \"seed\": " << sc.seed << ",\n  \"at\": " << jsonSeconds(t) << ",\n  \"events\": "
-        << sim.eventsProcessed() << ",\n";
+    out << "{\n  \"title\": " << jsonString(sc.title)
+        << ",\n  \"kernel\": " << jsonString(sc.kernel.profile.name) << ",\n  \"seed\": " << sc.seed
+        << ",\n  \"at\": " << jsonSeconds(t) << ",\n  \"events\": " << sim.eventsProcessed() << ",\n";
 
     const auto counters = [&](const char* key, Host host) {
         const CounterValues v = h.countersAt(host, t);
@@ -152,22 +167,25 @@ std::string jsonReport(const Simulation& sim, Time t) {
     for (std::size_t l = 0; l < h.listeners.size(); ++l) {
         const ListenerSummary s = summarise(h, static_cast<int>(l), t);
         out << (l ? "," : "") << "\n    {\"index\": " << l << ", \"open\": " << (s.open ? "true" : "false")
-            << ", \"send_q\": " << s.sendQ << ", \"recv_q\": " << s.recvQ << ", \"max_recv_q\": " << s.maxRecvQ
-            << ", \"syn_recv\": " << s.synRecv << ", \"max_syn_recv\": " << s.maxSynRecv
-            << ", \"accepted\": " << s.accepted << ", \"wasted_wakeups\": " << s.wasted << "}";
+            << ", \"send_q\": " << s.sendQ << ", \"recv_q\": " << s.recvQ
+            << ", \"max_recv_q\": " << s.maxRecvQ << ", \"syn_recv\": " << s.synRecv
+            << ", \"max_syn_recv\": " << s.maxSynRecv << ", \"accepted\": " << s.accepted
+            << ", \"wasted_wakeups\": " << s.wasted << "}";
     }
     out << "\n  ],\n  \"clients\": [";
     bool first = true;
     for (std::uint32_t c = 0; c < h.clients.size(); ++c) {
         const ClientRecord& r = h.clients[c];
         if (r.connectAt > t) continue;
-        out << (first ? "" : ",") << "\n    {\"id\": " << c << ", \"traffic\": "
-            << jsonString(trafficEntryName(sc.traffic[r.traffic])) << ", \"connect_at\": " << jsonSeconds(r.connectAt)
+        out << (first ? "" : ",") << "\n    {\"id\": " << c
+            << ", \"traffic\": " << jsonString(trafficEntryName(sc.traffic[r.traffic]))
+            << ", \"connect_at\": " << jsonSeconds(r.connectAt)
             << ", \"connected_at\": " << nullableSeconds(r.connectedAt, t)
             << ", \"accepted_at\": " << nullableSeconds(r.acceptedAt, t)
-            << ", \"responded_at\": " << nullableSeconds(r.respondedAt, t) << ", \"state\": "
-            << jsonString(ssStateName(h.clientStateAt(c, t))) << ", \"error\": "
-            << (r.errorAt <= t ? jsonString(clientErrorName(r.error)) : std::string("null")) << ", \"syn_times\": [";
+            << ", \"responded_at\": " << nullableSeconds(r.respondedAt, t)
+            << ", \"state\": " << jsonString(ssStateName(h.clientStateAt(c, t))) << ", \"error\": "
+            << (r.errorAt <= t ? jsonString(clientErrorName(r.error)) : std::string("null"))
+            << ", \"syn_times\": [";
         bool firstSyn = true;
         for (Time s : r.synTimes) {
             if (s > t) break;
@@ -181,8 +199,8 @@ std::string jsonReport(const Simulation& sim, Time t) {
     first = true;
     for (const KernelLogLine& line : sim.kernelLog()) {
         if (line.at > t) break;
-        out << (first ? "" : ",") << "\n    {\"at\": " << jsonSeconds(line.at) << ", \"text\": " << jsonString(line.text)
-            << "}";
+        out << (first ? "" : ",") << "\n    {\"at\": " << jsonSeconds(line.at)
+            << ", \"text\": " << jsonString(line.text) << "}";
         first = false;
     }
     out << "\n  ],\n  \"ss\": " << jsonString(formatSsListening(sim.ssListening(t)))

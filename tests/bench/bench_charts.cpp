@@ -13,11 +13,11 @@
 //
 //   bench_charts [frames]     (default 240 frames per chart; 7 rebuilds)
 //   BACKLOG_CHARTS_PNG=/tmp/charts bench_charts    also writes each chart's last frame there
-#include "views/widgets/ChartsView.h"
-#include "views/render/Fonts.h"
-#include "model/scenario/ScenarioReader.h"
 #include "model/kernel/Simulation.h"
+#include "model/scenario/ScenarioReader.h"
+#include "views/render/Fonts.h"
 #include "views/render/Theme.h"
+#include "views/widgets/ChartsView.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -44,7 +44,9 @@ Figures figures(std::vector<double> ms) {
     return {ms[ms.size() / 2], ms[std::min(ms.size() - 1, ms.size() * 9 / 10)]};
 }
 
-double since(const QElapsedTimer& t) { return static_cast<double>(t.nsecsElapsed()) / 1e6; }
+double since(const QElapsedTimer& t) {
+    return static_cast<double>(t.nsecsElapsed()) / 1e6;
+}
 
 } // namespace
 
@@ -63,7 +65,8 @@ int main(int argc, char** argv) {
         readScenarioFile(BACKLOG_SOURCE_DIR "/lessons/scenarios/flood-bench.yaml",
                          {"server.backlog=1000000", "net.core.somaxconn=1000000", "until=5s"});
     if (!read.scenario) {
-        for (const ReadError& e : read.errors) std::fprintf(stderr, "%s\n", e.text().c_str());
+        for (const ReadError& e : read.errors)
+            std::fprintf(stderr, "%s\n", e.text().c_str());
         return 1;
     }
     Simulation sim(*read.scenario);

@@ -15,9 +15,9 @@
 //
 //   bench_export [repetitions]     (default 5)
 #include "app/export/Export.h"
-#include "views/render/Fonts.h"
 #include "app/export/PngEncoder.h"
 #include "views/document/SimulationDocument.h"
+#include "views/render/Fonts.h"
 #include "views/render/StageRenderer.h"
 #include "views/render/Theme.h"
 
@@ -46,7 +46,9 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-double since(const QElapsedTimer& t) { return static_cast<double>(t.nsecsElapsed()) / 1e6; }
+double since(const QElapsedTimer& t) {
+    return static_cast<double>(t.nsecsElapsed()) / 1e6;
+}
 
 const QString kBurst = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/e2-burst.yaml");
 
@@ -55,8 +57,9 @@ double exportRate(const QString& format, int threads, Time to, int* frames = nul
     QTemporaryDir dir;
     app::ExportOptions o;
     o.file = kBurst;
-    o.out = dir.filePath(format == QLatin1String("mp4") || format == QLatin1String("pdf") ? QStringLiteral("out.") + format
-                                                                                          : QStringLiteral("frames"));
+    o.out = dir.filePath(format == QLatin1String("mp4") || format == QLatin1String("pdf")
+                             ? QStringLiteral("out.") + format
+                             : QStringLiteral("frames"));
     o.format = format;
     o.from = Time();
     o.to = to;
@@ -106,7 +109,8 @@ std::size_t deflatedSize(const QImage& rgb32, int filter) {
     const int w = rgb32.width(), h = rgb32.height();
     const std::size_t stride = 1 + 3 * static_cast<std::size_t>(w);
     std::vector<unsigned char> rows(stride * static_cast<std::size_t>(h));
-    std::vector<unsigned char> previous(3 * static_cast<std::size_t>(w), 0), line(3 * static_cast<std::size_t>(w));
+    std::vector<unsigned char> previous(3 * static_cast<std::size_t>(w), 0),
+        line(3 * static_cast<std::size_t>(w));
     for (int y = 0; y < h; ++y) {
         const auto* px = reinterpret_cast<const QRgb*>(rgb32.constScanLine(y));
         for (std::size_t x = 0; x < static_cast<std::size_t>(w); ++x) {
@@ -118,7 +122,9 @@ std::size_t deflatedSize(const QImage& rgb32, int filter) {
         out[0] = static_cast<unsigned char>(filter);
         for (std::size_t i = 0; i < line.size(); ++i) {
             const unsigned char left = i >= 3 ? line[i - 3] : 0;
-            out[1 + i] = static_cast<unsigned char>(line[i] - (filter == 1 ? left : filter == 2 ? previous[i] : 0));
+            out[1 + i] = static_cast<unsigned char>(line[i] - (filter == 1   ? left
+                                                               : filter == 2 ? previous[i]
+                                                                             : 0));
         }
         previous = line;
     }
@@ -137,14 +143,17 @@ int main(int argc, char** argv) {
     views::loadBundledFonts();
     const int reps = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
     const int cores = std::max(1, QThread::idealThreadCount());
-    std::printf("bench_export: lessons/scenarios/e2-burst.yaml, 1920x1080, median of %d, %d core(s)\n", reps, cores);
+    std::printf("bench_export: lessons/scenarios/e2-burst.yaml, 1920x1080, median of %d, %d core(s)\n", reps,
+                cores);
 
     // (a) PNG sequences.
     for (const int threads : {1, cores}) {
         std::vector<double> rates;
         int frames = 0;
-        for (int i = 0; i < reps; ++i) rates.push_back(exportRate(QStringLiteral("png"), threads, Time::s(5), &frames));
-        std::printf("PNG sequence, %d thread(s): %.1f frames/s (%d frames)\n", threads, median(rates), frames);
+        for (int i = 0; i < reps; ++i)
+            rates.push_back(exportRate(QStringLiteral("png"), threads, Time::s(5), &frames));
+        std::printf("PNG sequence, %d thread(s): %.1f frames/s (%d frames)\n", threads, median(rates),
+                    frames);
         if (threads == cores) break;
     }
 
@@ -181,7 +190,8 @@ int main(int argc, char** argv) {
         deflateBytes = app::encodePng(frame, false).size();
         deflate.push_back(since(t));
     }
-    std::printf("one frame: painting %.1f ms; PNG with Qt (libpng, zlib) %.1f ms, %lld bytes; with libdeflate %.1f ms, "
+    std::printf("one frame: painting %.1f ms; PNG with Qt (libpng, zlib) %.1f ms, %lld bytes; with "
+                "libdeflate %.1f ms, "
                 "%lld bytes\n",
                 median(paint), median(qt), static_cast<long long>(qtBytes), median(deflate),
                 static_cast<long long>(deflateBytes));
@@ -193,14 +203,16 @@ int main(int argc, char** argv) {
     for (const char* format : {"svg", "pdf"}) {
         std::vector<double> rates;
         int frames = 0;
-        for (int i = 0; i < reps; ++i) rates.push_back(exportRate(QString::fromLatin1(format), 0, Time::s(5), &frames));
+        for (int i = 0; i < reps; ++i)
+            rates.push_back(exportRate(QString::fromLatin1(format), 0, Time::s(5), &frames));
         std::printf("%s, %d frames: %.2f ms per frame\n", format, frames, 1000.0 / median(rates));
     }
 
     // (d) A film.
     if (app::ffmpegAvailable()) {
         std::vector<double> rates;
-        for (int i = 0; i < std::min(reps, 3); ++i) rates.push_back(exportRate(QStringLiteral("mp4"), 0, Time::s(2)));
+        for (int i = 0; i < std::min(reps, 3); ++i)
+            rates.push_back(exportRate(QStringLiteral("mp4"), 0, Time::s(2)));
         std::printf("MP4 (H.264, ffmpeg), 61 frames: %.1f frames/s\n", median(rates));
     } else {
         std::printf("MP4: ffmpeg is not installed\n");
@@ -209,7 +221,8 @@ int main(int argc, char** argv) {
     // (e) The dialog's way.
     {
         std::vector<double> rates;
-        for (int i = 0; i < reps; ++i) rates.push_back(jobRate(doc, cores, Time::s(5)));
+        for (int i = 0; i < reps; ++i)
+            rates.push_back(jobRate(doc, cores, Time::s(5)));
         std::printf("PNG sequence through an ExportJob, %d thread(s): %.1f frames/s\n", cores, median(rates));
     }
     return 0;

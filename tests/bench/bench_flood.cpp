@@ -1,8 +1,8 @@
 // The model's benchmark (issue 2): a 100,000 SYN/s spoofed flood against 150 blocking workers for 60
-// simulated seconds (lessons/scenarios/flood-bench.yaml). Prints simulated events per second, history bytes per
-// packet and the wall time of the run, best of --repeat runs and their median. A figure, never a test.
-#include "model/scenario/ScenarioReader.h"
+// simulated seconds (lessons/scenarios/flood-bench.yaml). Prints simulated events per second, history bytes
+// per packet and the wall time of the run, best of --repeat runs and their median. A figure, never a test.
 #include "model/kernel/Simulation.h"
+#include "model/scenario/ScenarioReader.h"
 
 #include <algorithm>
 #include <chrono>
@@ -16,12 +16,15 @@ int main(int argc, char** argv) {
     int repeat = 3;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--repeat" && i + 1 < argc) repeat = std::max(1, std::atoi(argv[++i]));
-        else file = a;
+        if (a == "--repeat" && i + 1 < argc)
+            repeat = std::max(1, std::atoi(argv[++i]));
+        else
+            file = a;
     }
     const backlog::ReadResult read = backlog::readScenarioFile(file);
     if (!read.scenario) {
-        for (const auto& e : read.errors) std::fprintf(stderr, "%s\n", e.text().c_str());
+        for (const auto& e : read.errors)
+            std::fprintf(stderr, "%s\n", e.text().c_str());
         return 2;
     }
     std::vector<double> seconds;
@@ -44,7 +47,8 @@ int main(int argc, char** argv) {
         backlog::Simulation sim(*read.scenario);
         sim.run();
         const auto start = std::chrono::steady_clock::now();
-        if (auto err = sim.changeAt(backlog::Time::s(30), "server.backlog", "64")) std::fprintf(stderr, "%s\n", err->c_str());
+        if (auto err = sim.changeAt(backlog::Time::s(30), "server.backlog", "64"))
+            std::fprintf(stderr, "%s\n", err->c_str());
         const auto stop = std::chrono::steady_clock::now();
         changeSeconds = std::chrono::duration<double>(stop - start).count();
     }

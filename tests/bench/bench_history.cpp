@@ -1,10 +1,10 @@
 // How fast the History answers "what is true at t" as it grows (DESIGN.md: O(log n), backwards as fast
 // as forwards). Runs floods of growing length and times queries at random times, in random order.
 // Prints nanoseconds per query; a figure, never a test.
-#include "model/history/History.h"
 #include "model/core/Rng.h"
-#include "model/scenario/ScenarioReader.h"
+#include "model/history/History.h"
 #include "model/kernel/Simulation.h"
+#include "model/scenario/ScenarioReader.h"
 
 #include <algorithm>
 #include <chrono>
@@ -16,10 +16,10 @@ namespace {
 
 using namespace backlog;
 
-template <class F>
-double nsPerCall(int calls, F&& f) {
+template <class F> double nsPerCall(int calls, F&& f) {
     const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < calls; ++i) f(i);
+    for (int i = 0; i < calls; ++i)
+        f(i);
     const auto stop = std::chrono::steady_clock::now();
     return std::chrono::duration<double, std::nano>(stop - start).count() / calls;
 }
@@ -55,13 +55,16 @@ TrackFigures trackRun(std::size_t stays, bool randomLeave) {
             }
         }
         const auto written = std::chrono::steady_clock::now();
-        writes.push_back(std::chrono::duration<double, std::nano>(written - start).count() / static_cast<double>(stays));
+        writes.push_back(std::chrono::duration<double, std::nano>(written - start).count() /
+                         static_cast<double>(stays));
         const std::int64_t span = static_cast<std::int64_t>(stays) * 10;
         std::size_t sink = 0;
         firsts.push_back(nsPerCall(1, [&](int) { sink += track.at(Time::ns(span / 2)).size(); }));
         std::vector<Time> times(4096);
-        for (Time& t : times) t = Time::ns(static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))));
-        ats.push_back(nsPerCall(4096, [&](int i) { sink += track.at(times[static_cast<std::size_t>(i)]).size(); }));
+        for (Time& t : times)
+            t = Time::ns(static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))));
+        ats.push_back(
+            nsPerCall(4096, [&](int i) { sink += track.at(times[static_cast<std::size_t>(i)]).size(); }));
         if (sink == 42) std::printf(" ");
     }
     const auto median = [](std::vector<double>& v) {
@@ -81,9 +84,11 @@ int main() {
                                  "server: { backlog: 128, workers: { count: 150, service: 3s } }\n"
                                  "traffic:\n"
                                  "  - { name: attack, flood: { rate: 100000/s, from: 0s, to: " +
-                                 std::to_string(seconds) + "s } }\n"
+                                 std::to_string(seconds) +
+                                 "s } }\n"
                                  "  - { name: clients, clients: 1000, spacing: 10ms }\n"
-                                 "until: " + std::to_string(seconds) + "s\n";
+                                 "until: " +
+                                 std::to_string(seconds) + "s\n";
         const ReadResult read = readScenarioText(yaml, "bench");
         if (!read.scenario) return 2;
         Simulation sim(*read.scenario);
@@ -92,19 +97,26 @@ int main() {
         // Random times (a fixed sequence), so the queries jump backwards and forwards.
         Rng rng(7);
         std::vector<Time> times(4096);
-        for (Time& t : times) t = Time::ns(static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(h.end.count()))));
+        for (Time& t : times)
+            t = Time::ns(static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(h.end.count()))));
         const int n = 20000;
         std::int64_t sink = 0;
-        const double counters = nsPerCall(n, [&](int i) { sink += h.countersAt(Host::Server, times[static_cast<std::size_t>(i % 4096)])[0]; });
-        const double lengths = nsPerCall(n, [&](int i) { sink += h.queueLengthsAt(0, times[static_cast<std::size_t>(i % 4096)]).syn; });
+        const double counters = nsPerCall(n, [&](int i) {
+            sink += h.countersAt(Host::Server, times[static_cast<std::size_t>(i % 4096)])[0];
+        });
+        const double lengths = nsPerCall(
+            n, [&](int i) { sink += h.queueLengthsAt(0, times[static_cast<std::size_t>(i % 4096)]).syn; });
         const double synQueue = nsPerCall(n / 10, [&](int i) {
-            sink += static_cast<std::int64_t>(h.queueAt(0, QueueKind::Syn, times[static_cast<std::size_t>(i % 4096)]).size());
+            sink += static_cast<std::int64_t>(
+                h.queueAt(0, QueueKind::Syn, times[static_cast<std::size_t>(i % 4096)]).size());
         });
         const double inFlight = nsPerCall(n, [&](int i) {
-            sink += static_cast<std::int64_t>(h.packetsInFlight(times[static_cast<std::size_t>(i % 4096)]).size());
+            sink += static_cast<std::int64_t>(
+                h.packetsInFlight(times[static_cast<std::size_t>(i % 4096)]).size());
         });
-        std::printf("%-10s %12zu %11.0f ns %11.0f ns %11.0f ns %11.0f ns\n", (std::to_string(seconds) + " s").c_str(),
-                    h.packetCount(), counters, lengths, synQueue, inFlight);
+        std::printf("%-10s %12zu %11.0f ns %11.0f ns %11.0f ns %11.0f ns\n",
+                    (std::to_string(seconds) + " s").c_str(), h.packetCount(), counters, lengths, synQueue,
+                    inFlight);
         if (sink == 42) std::printf(" ");
     }
     std::printf("(queueAt returns the whole SYN queue: up to 129 request sockets, each a QueueEntry)\n\n");
@@ -113,8 +125,8 @@ int main() {
     for (std::size_t stays : {std::size_t(1) << 20, std::size_t(4) << 20}) {
         for (bool randomLeave : {false, true}) {
             const TrackFigures f = trackRun(stays, randomLeave);
-            std::printf("%-10zu %-8s %13.1f ns %11.0f ns %11.0f ns\n", stays, randomLeave ? "random" : "oldest",
-                        f.writeNs, f.firstAtNs, f.atNs);
+            std::printf("%-10zu %-8s %13.1f ns %11.0f ns %11.0f ns\n", stays,
+                        randomLeave ? "random" : "oldest", f.writeNs, f.firstAtNs, f.atNs);
         }
     }
     std::printf("(one StayTrack, 129 present at a time; medians of 5 runs; at() returns the 129 present)\n");

@@ -2,10 +2,10 @@
 // with their wall times, events simulated (re-simulations included) and history bytes. Each either
 // finishes or is refused or stopped with the limit named (Simulation::stopped()). Figures, never a test:
 // tests/model/tst_limits checks the same cases at a size the sanitizers can run.
+#include "model/kernel/Simulation.h"
 #include "model/lesson/LessonReader.h"
 #include "model/lesson/LessonRun.h"
 #include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 
 #include <chrono>
 #include <cstdio>
@@ -27,8 +27,8 @@ double secondsOf(const std::function<void()>& work) {
 void print(const char* name, double seconds, const Simulation& sim, const std::string& note = {}) {
     std::printf("%-52s %8.2f s  %11llu events  %6.0f MB history  %s%s\n", name, seconds,
                 static_cast<unsigned long long>(sim.eventsSimulated()),
-                static_cast<double>(sim.history().bytesHeld()) / 1e6, sim.stopped() ? sim.stopped()->c_str() : "finished",
-                note.c_str());
+                static_cast<double>(sim.history().bytesHeld()) / 1e6,
+                sim.stopped() ? sim.stopped()->c_str() : "finished", note.c_str());
 }
 
 void scenario(const char* name, const std::string& yaml) {
@@ -46,11 +46,13 @@ void scenario(const char* name, const std::string& yaml) {
 void lesson(const char* name, const std::string& scenarioYaml, bool when) {
     std::string yaml = "format: backlog-lesson/1\ntitle: steps\nscenario:\n";
     std::istringstream lines(scenarioYaml);
-    for (std::string line; std::getline(lines, line);) yaml += "  " + line + "\n";
+    for (std::string line; std::getline(lines, line);)
+        yaml += "  " + line + "\n";
     yaml += "steps:\n";
     for (int i = 0; i < 500; ++i) {
         yaml += when ? "  - when: syn_queue > 0\n" : "  - at: " + std::to_string(100 * (i + 1)) + "ms\n";
-        yaml += "    say: change " + std::to_string(i) + "\n    set: { server.backlog: " + std::to_string(128 + i % 7) + " }\n";
+        yaml += "    say: change " + std::to_string(i) +
+                "\n    set: { server.backlog: " + std::to_string(128 + i % 7) + " }\n";
     }
     yaml += "expect: []\n";
     const LessonReadResult read = readLessonText(yaml, name);

@@ -5,12 +5,12 @@
 // ≤ 12 ms flood. Figures only: a benchmark never fails.
 //
 //   bench_view_stage [frames]     (default 240 frames per scenario)
-#include "views/render/Fonts.h"
-#include "model/scenario/ScenarioReader.h"
 #include "model/kernel/Simulation.h"
+#include "model/scenario/ScenarioReader.h"
+#include "tests/common/ViewTest.h"
+#include "views/render/Fonts.h"
 #include "views/render/StageRenderer.h"
 #include "views/render/Theme.h"
-#include "tests/common/ViewTest.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -33,7 +33,8 @@ using backlog::test::kStageFlood;
 
 std::unique_ptr<Simulation> simulate(const ReadResult& read) {
     if (!read.scenario) {
-        for (const ReadError& e : read.errors) std::fprintf(stderr, "%s\n", e.text().c_str());
+        for (const ReadError& e : read.errors)
+            std::fprintf(stderr, "%s\n", e.text().c_str());
         return nullptr;
     }
     auto sim = std::make_unique<Simulation>(*read.scenario);
@@ -94,12 +95,14 @@ int main(int argc, char** argv) {
     for (const Theme& theme : {Theme::light(), Theme::projector()}) {
         // Quiet: the first two seconds of the default lesson (handshakes, the queue filling, a drop).
         const Figures q = measure(*quiet, Time(), Time::s(2), frames, theme);
-        std::printf("  quiet handshake (sandbox)    %-9s median %6.2f ms  p90 %6.2f ms  (%.1f packets in flight)\n",
-                    qPrintable(theme.name), q.median, q.p90, q.inFlight);
+        std::printf(
+            "  quiet handshake (sandbox)    %-9s median %6.2f ms  p90 %6.2f ms  (%.1f packets in flight)\n",
+            qPrintable(theme.name), q.median, q.p90, q.inFlight);
         // Flood: one to two seconds into a 100,000 SYN/s flood with a 40 ms round trip.
         const Figures f = measure(*flood, Time::s(1), Time::s(2), frames, theme);
-        std::printf("  100,000 SYN/s flood           %-9s median %6.2f ms  p90 %6.2f ms  (%.0f packets in flight)\n",
-                    qPrintable(theme.name), f.median, f.p90, f.inFlight);
+        std::printf(
+            "  100,000 SYN/s flood           %-9s median %6.2f ms  p90 %6.2f ms  (%.0f packets in flight)\n",
+            qPrintable(theme.name), f.median, f.p90, f.inFlight);
     }
     std::printf("aims: quiet <= 4 ms, flood <= 12 ms\n");
     return 0;

@@ -7,16 +7,16 @@
 // timerSlack(). Network delays are exact (no jitter), so times that follow from one packet are exact.
 #pragma once
 
-#include "tests/common/ModelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/ModelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -37,8 +37,12 @@ namespace backlog::test::rules {
 
 using I64 = std::int64_t;
 
-constexpr Time ms(I64 v) { return Time::ms(v); }
-constexpr Time sec(I64 v) { return Time::s(v); }
+constexpr Time ms(I64 v) {
+    return Time::ms(v);
+}
+constexpr Time sec(I64 v) {
+    return Time::s(v);
+}
 inline constexpr Time kEnd = Time::s(24 * 3600); // after everything any scenario here does
 
 // ------------------------------------------------------------------------------------ scenarios
@@ -46,16 +50,31 @@ inline constexpr Time kEnd = Time::s(24 * 3600); // after everything any scenari
 // A scenario file written from a few parameters. Defaults: kernel 6.18, a 100 µs round trip
 // (loopback-like), backlog 128, one listener, no worker (nothing is ever accepted).
 class ScenarioText {
-public:
-    ScenarioText& version(std::string v) { version_ = std::move(v); return *this; }
-    ScenarioText& hz(int v) { hz_ = v; return *this; }
+  public:
+    ScenarioText& version(std::string v) {
+        version_ = std::move(v);
+        return *this;
+    }
+    ScenarioText& hz(int v) {
+        hz_ = v;
+        return *this;
+    }
     ScenarioText& sysctl(const std::string& name, I64 value) {
         kernel_.push_back(name + ": " + std::to_string(value));
         return *this;
     }
-    ScenarioText& rtt(std::string v) { rtt_ = std::move(v); return *this; }
-    ScenarioText& backlog(I64 v) { backlog_ = v; return *this; }
-    ScenarioText& listeners(int v) { listeners_ = v; return *this; }
+    ScenarioText& rtt(std::string v) {
+        rtt_ = std::move(v);
+        return *this;
+    }
+    ScenarioText& backlog(I64 v) {
+        backlog_ = v;
+        return *this;
+    }
+    ScenarioText& listeners(int v) {
+        listeners_ = v;
+        return *this;
+    }
     ScenarioText& workers(int count, std::string accept = "blocking", std::string service = "1ms",
                           std::string start = "0s") {
         workers_ = count;
@@ -72,8 +91,8 @@ public:
     }
     ScenarioText& flood(const std::string& name, const std::string& rate, const std::string& from,
                         const std::string& to, bool routable = true) {
-        traffic_.push_back("{ name: " + name + ", flood: { rate: " + rate + ", from: " + from + ", to: " + to +
-                           ", routable: " + (routable ? "true" : "false") + " } }");
+        traffic_.push_back("{ name: " + name + ", flood: { rate: " + rate + ", from: " + from +
+                           ", to: " + to + ", routable: " + (routable ? "true" : "false") + " } }");
         return *this;
     }
     // network.faults: drop one kind of segment (syn, synack, client-acks, data, all) of one traffic
@@ -92,33 +111,44 @@ public:
         events_.push_back("{ at: " + at + ", close-listener: " + std::to_string(listener) + " }");
         return *this;
     }
-    ScenarioText& until(std::string v) { until_ = std::move(v); return *this; }
-    ScenarioText& seed(int v) { seed_ = v; return *this; }
+    ScenarioText& until(std::string v) {
+        until_ = std::move(v);
+        return *this;
+    }
+    ScenarioText& seed(int v) {
+        seed_ = v;
+        return *this;
+    }
 
     std::string yaml() const {
         std::string y = "title: \"tst_rules\"\nkernel:\n  version: \"" + version_ + "\"\n";
         if (hz_ > 0) y += "  hz: " + std::to_string(hz_) + "\n";
-        for (const std::string& k : kernel_) y += "  " + k + "\n";
+        for (const std::string& k : kernel_)
+            y += "  " + k + "\n";
         y += "network:\n  rtt: " + rtt_ + "\n";
         if (!faults_.empty()) {
             y += "  faults:\n";
-            for (const std::string& f : faults_) y += "    - " + f + "\n";
+            for (const std::string& f : faults_)
+                y += "    - " + f + "\n";
         }
-        y += "server:\n  backlog: " + std::to_string(backlog_) + "\n  listeners: " + std::to_string(listeners_) +
+        y += "server:\n  backlog: " + std::to_string(backlog_) +
+             "\n  listeners: " + std::to_string(listeners_) +
              "\n  workers:\n    count: " + std::to_string(workers_) + "\n    accept: " + accept_ +
              "\n    start: " + start_ + "\n    service: " + service_ + "\n";
         y += "traffic:\n";
-        for (const std::string& t : traffic_) y += "  - " + t + "\n";
+        for (const std::string& t : traffic_)
+            y += "  - " + t + "\n";
         if (!events_.empty()) {
             y += "events:\n";
-            for (const std::string& e : events_) y += "  - " + e + "\n";
+            for (const std::string& e : events_)
+                y += "  - " + e + "\n";
         }
         y += "seed: " + std::to_string(seed_) + "\n";
         if (!until_.empty()) y += "until: " + until_ + "\n";
         return y;
     }
 
-private:
+  private:
     std::string version_ = "6.18";
     int hz_ = 0; // 0: the default (250)
     std::vector<std::string> kernel_;
@@ -141,7 +171,8 @@ inline std::unique_ptr<Simulation> simulate(const ScenarioText& text) {
     const std::string yaml = text.yaml();
     const backlog::ReadResult read = backlog::readScenarioText(yaml, "test");
     if (!read.errors.empty() || !read.scenario) {
-        for (const backlog::ReadError& e : read.errors) qWarning("%s", e.text().c_str());
+        for (const backlog::ReadError& e : read.errors)
+            qWarning("%s", e.text().c_str());
         qWarning("%s", yaml.c_str());
         return nullptr;
     }
@@ -150,14 +181,15 @@ inline std::unique_ptr<Simulation> simulate(const ScenarioText& text) {
     return sim;
 }
 
-#define SIMULATE(name, text)                                               \
-    const std::unique_ptr<Simulation> name = simulate(text);               \
+#define SIMULATE(name, text)                                                                                 \
+    const std::unique_ptr<Simulation> name = simulate(text);                                                 \
     QVERIFY2(name != nullptr, "the scenario text was refused (see above)")
 
 // The reader's verdict on a scenario text, without running it.
 inline std::vector<std::string> readErrors(const ScenarioText& text) {
     std::vector<std::string> out;
-    for (const backlog::ReadError& e : backlog::readScenarioText(text.yaml(), "test").errors) out.push_back(e.text());
+    for (const backlog::ReadError& e : backlog::readScenarioText(text.yaml(), "test").errors)
+        out.push_back(e.text());
     return out;
 }
 
@@ -189,14 +221,17 @@ inline std::vector<Packet> packets(const History& h, const std::function<bool(co
 
 // The segments of one flow, of one kind, in one direction, in the order they were sent.
 inline std::vector<Packet> flowPackets(const History& h, FlowId flow, PacketKind kind, bool toServer) {
-    return packets(h, [&](const Packet& p) { return p.flow == flow && p.kind == kind && p.toServer == toServer; });
+    return packets(
+        h, [&](const Packet& p) { return p.flow == flow && p.kind == kind && p.toServer == toServer; });
 }
 
 // Every stay a queue of a listener ever had (present, left, or migrated away).
 inline std::vector<QueueEntry> stays(const History& h, int listener, QueueKind q) {
-    const backlog::StayTrack& track = h.queues[static_cast<std::size_t>(listener)][static_cast<std::size_t>(q)];
+    const backlog::StayTrack& track =
+        h.queues[static_cast<std::size_t>(listener)][static_cast<std::size_t>(q)];
     std::vector<QueueEntry> out;
-    for (std::uint32_t i = 0; i < track.size(); ++i) out.push_back(track.entry(i));
+    for (std::uint32_t i = 0; i < track.size(); ++i)
+        out.push_back(track.entry(i));
     return out;
 }
 
@@ -247,7 +282,8 @@ inline std::map<FlowId, int> servedBy(const History& h) {
 inline Time timerSlack(Time delay, int hz) {
     const I64 jiffies = (delay.count() * hz + 999'999'999) / 1'000'000'000;
     I64 granule = 1;
-    for (I64 start = 63; jiffies >= start; start *= 8) granule *= 8;
+    for (I64 start = 63; jiffies >= start; start *= 8)
+        granule *= 8;
     return Time::ns(((granule + 1) * 1'000'000'000 + hz - 1) / hz);
 }
 
@@ -270,20 +306,24 @@ inline std::vector<Window> chainWindows(const QList<int>& cumulativeSeconds, int
     return out;
 }
 
-inline bool within(Time t, Time lo, Time hi) { return !t.isNever() && lo <= t && t <= hi; }
+inline bool within(Time t, Time lo, Time hi) {
+    return !t.isNever() && lo <= t && t <= hi;
+}
 
 inline QByteArray windowMessage(const char* what, Time t, Time lo, Time hi) {
-    return QByteArray(what) + " = " + QByteArray::fromStdString(t.isNever() ? "never" : backlog::formatSeconds(t)) +
+    return QByteArray(what) + " = " +
+           QByteArray::fromStdString(t.isNever() ? "never" : backlog::formatSeconds(t)) +
            " s, expected within [" + QByteArray::fromStdString(backlog::formatSeconds(lo)) + ", " +
            QByteArray::fromStdString(backlog::formatSeconds(hi)) + "] s";
 }
 
-#define QVERIFY_WITHIN(actual, lo, hi) \
+#define QVERIFY_WITHIN(actual, lo, hi)                                                                       \
     QVERIFY2(within((actual), (lo), (hi)), windowMessage(#actual, (actual), (lo), (hi)).constData())
 
 // Checks one request's SYN-ACKs and expiry against a schedule (seconds after its first SYN-ACK);
 // returns what is wrong, or nothing.
-inline QByteArray scheduleProblem(const History& h, FlowId flow, const QList<int>& retrans, int expiry, int hz, Time left) {
+inline QByteArray scheduleProblem(const History& h, FlowId flow, const QList<int>& retrans, int expiry,
+                                  int hz, Time left) {
     const std::vector<Packet> synAcks = flowPackets(h, flow, PacketKind::SynAck, false);
     const QByteArray who = "flow " + QByteArray::number(flow) + ": ";
     if (synAcks.size() != std::size_t(1 + retrans.size()))
@@ -299,7 +339,8 @@ inline QByteArray scheduleProblem(const History& h, FlowId flow, const QList<int
         if (!within(a.sent - first, w[k].lo, w[k].hi))
             return who + windowMessage("retransmission", a.sent - first, w[k].lo, w[k].hi);
     }
-    if (!within(left - first, w.back().lo, w.back().hi)) return who + windowMessage("expiry", left - first, w.back().lo, w.back().hi);
+    if (!within(left - first, w.back().lo, w.back().hi))
+        return who + windowMessage("expiry", left - first, w.back().lo, w.back().hi);
     return {};
 }
 

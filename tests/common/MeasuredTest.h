@@ -5,15 +5,15 @@
 // so a time is checked against [nominal, nominal + the wheel's granularity for each timer on the way].
 #pragma once
 
-#include "tests/common/ModelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Time.h"
 #include "model/core/TimerWheel.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "tests/common/ModelTest.h"
 
 #include <QByteArray>
 #include <QFile>
@@ -34,24 +34,31 @@ namespace backlog::test::measured {
 
 // ------------------------------------------------------------------------------------------------ scenarios
 
-inline std::unique_ptr<Simulation> lesson(const std::string& file, const std::vector<std::string>& sets = {}) {
+inline std::unique_ptr<Simulation> lesson(const std::string& file,
+                                          const std::vector<std::string>& sets = {}) {
     const backlog::ReadResult read =
         backlog::readScenarioFile(std::string(BACKLOG_SOURCE_DIR) + "/lessons/scenarios/" + file, sets);
-    for (const backlog::ReadError& e : read.errors) qWarning("%s", e.text().c_str());
+    for (const backlog::ReadError& e : read.errors)
+        qWarning("%s", e.text().c_str());
     if (!read.scenario) return nullptr;
     return std::make_unique<Simulation>(*read.scenario);
 }
 
 inline std::vector<std::string> toStd(const QStringList& list) {
     std::vector<std::string> out;
-    for (const QString& s : list) out.push_back(s.toStdString());
+    for (const QString& s : list)
+        out.push_back(s.toStdString());
     return out;
 }
 
 // ------------------------------------------------------------------------------------------------ time
 
-inline Time ms(std::int64_t v) { return Time::ms(v); }
-inline Time sec(std::int64_t v) { return Time::s(v); }
+inline Time ms(std::int64_t v) {
+    return Time::ms(v);
+}
+inline Time sec(std::int64_t v) {
+    return Time::s(v);
+}
 
 // A duration in jiffies, rounded up (msecs_to_jiffies).
 inline std::uint64_t toJiffies(Time d, int hz) {
@@ -79,7 +86,9 @@ inline int wheelLevel(std::uint64_t delayJiffies, int hz) {
     return level;
 }
 
-inline std::uint64_t granularityJiffies(int level) { return std::uint64_t{1} << (3 * level); }
+inline std::uint64_t granularityJiffies(int level) {
+    return std::uint64_t{1} << (3 * level);
+}
 
 // How late (at most) a timer of this delay fires: its level's granularity, plus a nanosecond of rounding.
 inline Time lateness(Time delay, int hz) {
@@ -104,12 +113,14 @@ inline Schedule chain(const std::vector<Time>& delays, int hz) {
     return s;
 }
 
-inline bool within(Time actual, Time nominal, Time slack) { return actual >= nominal && actual <= nominal + slack; }
+inline bool within(Time actual, Time nominal, Time slack) {
+    return actual >= nominal && actual <= nominal + slack;
+}
 
-#define VERIFY_TIME(actual, nominal, slack, what)                                                                  \
-    QVERIFY2(within((actual), (nominal), (slack)),                                                                 \
-             QByteArray(what) + ": " + show(actual) + " not in [" + show(nominal) + ", " +                         \
-                 show((nominal) + (slack)) + "]")
+#define VERIFY_TIME(actual, nominal, slack, what)                                                            \
+    QVERIFY2(within((actual), (nominal), (slack)), QByteArray(what) + ": " + show(actual) + " not in [" +    \
+                                                       show(nominal) + ", " + show((nominal) + (slack)) +    \
+                                                       "]")
 
 // T6: the client's RTO before each SYN retransmission and before giving up.
 inline std::vector<Time> synRtos(int synRetries, int linear) {
@@ -124,14 +135,21 @@ inline std::vector<Time> synRtos(int synRetries, int linear) {
 
 // ------------------------------------------------------------------------------------------------ history
 
-inline std::int64_t counter(const History& h, Host host, Counter c, Time t) { return backlog::get(h.countersAt(host, t), c); }
-inline std::int64_t server(const History& h, Counter c, Time t) { return counter(h, Host::Server, c, t); }
-inline std::int64_t clients(const History& h, Counter c, Time t) { return counter(h, Host::Clients, c, t); }
+inline std::int64_t counter(const History& h, Host host, Counter c, Time t) {
+    return backlog::get(h.countersAt(host, t), c);
+}
+inline std::int64_t server(const History& h, Counter c, Time t) {
+    return counter(h, Host::Server, c, t);
+}
+inline std::int64_t clients(const History& h, Counter c, Time t) {
+    return counter(h, Host::Clients, c, t);
+}
 
 inline std::vector<Packet> packets(const History& h) {
     std::vector<Packet> out;
     out.reserve(h.packetCount());
-    for (std::uint32_t i = 0; i < h.packetCount(); ++i) out.push_back(h.packet(i));
+    for (std::uint32_t i = 0; i < h.packetCount(); ++i)
+        out.push_back(h.packet(i));
     return out;
 }
 
@@ -144,8 +162,7 @@ inline std::vector<Packet> packetsOf(const History& h, FlowId flow) {
     return out;
 }
 
-template <class Pred>
-inline std::int64_t countPackets(const std::vector<Packet>& ps, Pred pred) {
+template <class Pred> inline std::int64_t countPackets(const std::vector<Packet>& ps, Pred pred) {
     return static_cast<std::int64_t>(std::count_if(ps.begin(), ps.end(), pred));
 }
 
@@ -167,7 +184,8 @@ inline Maxima maxima(const History& h, int listener, Time until = Time::never())
 // Every stay of one flow in one queue of one listener.
 inline std::vector<QueueEntry> staysOf(const History& h, int listener, QueueKind q, FlowId flow) {
     std::vector<QueueEntry> out;
-    const backlog::StayTrack& track = h.queues[static_cast<std::size_t>(listener)][static_cast<std::size_t>(q)];
+    const backlog::StayTrack& track =
+        h.queues[static_cast<std::size_t>(listener)][static_cast<std::size_t>(q)];
     for (std::uint32_t i = 0; i < track.size(); ++i)
         if (track.entry(i).flow == flow) out.push_back(track.entry(i));
     return out;
@@ -175,12 +193,16 @@ inline std::vector<QueueEntry> staysOf(const History& h, int listener, QueueKind
 
 inline std::vector<QueueEntry> allStays(const History& h, int listener, QueueKind q) {
     std::vector<QueueEntry> out;
-    const backlog::StayTrack& track = h.queues[static_cast<std::size_t>(listener)][static_cast<std::size_t>(q)];
-    for (std::uint32_t i = 0; i < track.size(); ++i) out.push_back(track.entry(i));
+    const backlog::StayTrack& track =
+        h.queues[static_cast<std::size_t>(listener)][static_cast<std::size_t>(q)];
+    for (std::uint32_t i = 0; i < track.size(); ++i)
+        out.push_back(track.entry(i));
     return out;
 }
 
-inline bool isFinalAck(const Packet& p) { return p.toServer && p.kind == PacketKind::Ack && p.retrans == 0; }
+inline bool isFinalAck(const Packet& p) {
+    return p.toServer && p.kind == PacketKind::Ack && p.retrans == 0;
+}
 
 // For each real client, the first segment to reach the server after its connect() succeeded: the final ACK,
 // or the request data sent with it if the network reordered them. (Later ACKs with retrans 0 answer
@@ -196,10 +218,13 @@ inline std::vector<Packet> finalAcksOf(const History& h) {
         if (it == first.end() || p.arrives < it->second.arrives) first[p.flow] = p;
     }
     std::vector<Packet> out;
-    for (const auto& [flow, p] : first) out.push_back(p);
+    for (const auto& [flow, p] : first)
+        out.push_back(p);
     return out;
 }
 
-inline std::string nsTime(Time t) { return std::to_string(t.count()) + "ns"; }
+inline std::string nsTime(Time t) {
+    return std::to_string(t.count()) + "ns";
+}
 
 } // namespace backlog::test::measured

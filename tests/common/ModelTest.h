@@ -2,9 +2,9 @@
 #pragma once
 
 #include "model/history/History.h"
+#include "model/kernel/Simulation.h"
 #include "model/lesson/LessonReader.h"
 #include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 
 #include <QByteArray>
 #include <QString>
@@ -18,14 +18,24 @@
 
 // QCOMPARE prints these by name.
 namespace backlog {
-inline char* toString(const Time& t) { return qstrdup((formatSeconds(t) + " s").c_str()); }
-inline char* toString(TcpState s) { return qstrdup(std::string(ssStateName(s)).c_str()); }
+inline char* toString(const Time& t) {
+    return qstrdup((formatSeconds(t) + " s").c_str());
+}
+inline char* toString(TcpState s) {
+    return qstrdup(std::string(ssStateName(s)).c_str());
+}
 inline char* toString(ClientError e) {
     return qstrdup(e == ClientError::None ? "no error" : std::string(clientErrorName(e)).c_str());
 }
-inline char* toString(PacketFate f) { return qstrdup(std::string(packetFateName(f)).c_str()); }
-inline char* toString(PacketKind k) { return qstrdup(std::string(packetKindName(k)).c_str()); }
-inline char* toString(LeaveReason r) { return qstrdup(std::string(leaveReasonName(r)).c_str()); }
+inline char* toString(PacketFate f) {
+    return qstrdup(std::string(packetFateName(f)).c_str());
+}
+inline char* toString(PacketKind k) {
+    return qstrdup(std::string(packetKindName(k)).c_str());
+}
+inline char* toString(LeaveReason r) {
+    return qstrdup(std::string(leaveReasonName(r)).c_str());
+}
 } // namespace backlog
 
 namespace backlog::test {
@@ -39,16 +49,20 @@ inline std::string fill(std::string text, const std::vector<std::pair<std::strin
     return text;
 }
 
-inline std::string str(const QString& s) { return s.toStdString(); }
+inline std::string str(const QString& s) {
+    return s.toStdString();
+}
 
 inline QByteArray show(Time t) {
     return QByteArray::fromStdString(t.isNever() ? std::string("never") : formatSeconds(t));
 }
 
 // The scenario in `yaml` (with `--set` overrides), or nothing: the reader's messages go to the log.
-inline std::optional<Scenario> scenarioOf(const std::string& yaml, const std::vector<std::string>& sets = {}) {
+inline std::optional<Scenario> scenarioOf(const std::string& yaml,
+                                          const std::vector<std::string>& sets = {}) {
     const ReadResult read = readScenarioText(yaml, "test", sets);
-    for (const ReadError& e : read.errors) qWarning("%s", e.text().c_str());
+    for (const ReadError& e : read.errors)
+        qWarning("%s", e.text().c_str());
     return read.scenario;
 }
 

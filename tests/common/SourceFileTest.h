@@ -12,7 +12,7 @@
 #include <string>
 
 #if defined(__unix__) || defined(__APPLE__)
-#include <fcntl.h>    // the tests make a FIFO and, if a reader ever waits on one, open its other end
+#include <fcntl.h> // the tests make a FIFO and, if a reader ever waits on one, open its other end
 #include <sys/stat.h>
 #include <unistd.h>
 #define BACKLOG_TEST_FIFO 1
@@ -31,12 +31,15 @@ inline QByteArray utf16(const QString& text, bool bigEndian) {
     return out;
 }
 
-inline QByteArray utf16(const std::string& utf8, bool bigEndian) { return utf16(QString::fromStdString(utf8), bigEndian); }
+inline QByteArray utf16(const std::string& utf8, bool bigEndian) {
+    return utf16(QString::fromStdString(utf8), bigEndian);
+}
 
 // Where a row's file is, in `dir` under `name`: written from `bytes` ("file"), made a FIFO ("fifo"), the
 // folder itself ("folder"), not there ("missing"), or else `kind` is a device's own path ("/dev/null").
 // Empty when the FIFO could not be made.
-inline std::string placeFile(const QTemporaryDir& dir, const QString& name, const QString& kind, const QByteArray& bytes) {
+inline std::string placeFile(const QTemporaryDir& dir, const QString& name, const QString& kind,
+                             const QByteArray& bytes) {
     std::string path = dir.filePath(name).toStdString();
     if (kind == QLatin1String("file")) {
         std::ofstream out(path, std::ios::binary);

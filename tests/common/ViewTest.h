@@ -1,8 +1,8 @@
 // What the view tests share: a shipped lesson, simulated to its end, and the golden-image comparison.
 #pragma once
 
-#include "model/scenario/ScenarioReader.h"
 #include "model/kernel/Simulation.h"
+#include "model/scenario/ScenarioReader.h"
 
 #include <QDir>
 #include <QImage>
@@ -44,7 +44,8 @@ inline std::unique_ptr<Simulation> runLesson(const char* file, const std::vector
 
 // The largest difference of a channel between two colours.
 inline int colourDistance(QRgb a, QRgb b) {
-    return std::max({std::abs(qRed(a) - qRed(b)), std::abs(qGreen(a) - qGreen(b)), std::abs(qBlue(a) - qBlue(b))});
+    return std::max(
+        {std::abs(qRed(a) - qRed(b)), std::abs(qGreen(a) - qGreen(b)), std::abs(qBlue(a) - qBlue(b))});
 }
 
 // Compares a picture with tests/views/golden/NAME.png; with BACKLOG_UPDATE_GOLDEN=1 writes it there instead.
@@ -83,7 +84,10 @@ inline QString checkGolden(const QString& name, QImage actual) {
     const QString out = QDir::temp().filePath(QStringLiteral("golden-") + name);
     actual.save(out + QStringLiteral("-actual.png"));
     diff.save(out + QStringLiteral("-diff.png"));
-    return QStringLiteral("%1 pixels differ (%2 allowed); see %3-actual.png and -diff.png").arg(off).arg(allowed).arg(out);
+    return QStringLiteral("%1 pixels differ (%2 allowed); see %3-actual.png and -diff.png")
+        .arg(off)
+        .arg(allowed)
+        .arg(out);
 }
 
 } // namespace backlog::test

@@ -5,16 +5,16 @@
 // a fresh run that had the change from the start. (The stay index behind History::queueAt, against a brute
 // force, is tests/model/history/tst_history's.) These span the model, from the scenario through the kernel
 // to the history and the report, so they sit at the top of tests/model rather than in one concern's folder.
-#include "tests/common/ModelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
 #include "model/core/Packet.h"
-#include "model/tools/Report.h"
 #include "model/core/Rng.h"
+#include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
 #include "model/scenario/Scenario.h"
 #include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
-#include "model/core/Time.h"
+#include "model/tools/Report.h"
+#include "tests/common/ModelTest.h"
 
 #include <QFile>
 #include <QTest>
@@ -62,7 +62,6 @@ std::string lessonText(const std::string& file) {
     return f.readAll().toStdString();
 }
 
-
 // Scenario shapes for the properties, each a YAML text with $SEED.
 struct Shape {
     const char* name;
@@ -81,7 +80,8 @@ traffic:
   - { name: c, clients: 150, at: 0s, spacing: 10ms, send: true }
 seed: $SEED
 until: 30s
-)", false},
+)",
+         false},
         {"flood without cookies", R"(
 kernel: { version: "6.18", net.ipv4.tcp_syncookies: 0, net.ipv4.tcp_max_syn_backlog: 128 }
 network: { rtt: 2ms, jitter: 1ms }
@@ -92,7 +92,8 @@ traffic:
   - { name: c, clients: 150, at: 0s, spacing: 10ms, send: true }
 seed: $SEED
 until: 30s
-)", false},
+)",
+         false},
         {"burst", R"(
 kernel: { version: "6.18" }
 network: { rtt: 10ms, jitter: 2ms }
@@ -102,7 +103,8 @@ traffic:
   - { name: idle, clients: 50, at: 10ms, spacing: 0s, send: false }
 seed: $SEED
 until: 150s
-)", false},
+)",
+         false},
         {"slow workers", R"(
 kernel: { version: "6.18" }
 network: { rtt: 40ms, jitter: 5ms }
@@ -111,7 +113,8 @@ traffic:
   - { name: c, clients: 60, at: 0s, spacing: 150ms, send: true }
 seed: $SEED
 until: 200s
-)", false},
+)",
+         false},
         {"reuseport", R"(
 kernel: { version: "6.18" }
 network: { rtt: 1ms, jitter: 500us }
@@ -120,7 +123,8 @@ traffic:
   - { name: c, clients: 400, at: 0s, spacing: 2ms, send: true }
 seed: $SEED
 until: 60s
-)", false},
+)",
+         false},
         {"lossy network", R"(
 kernel: { version: "6.18" }
 network: { rtt: 10ms, jitter: 5ms, loss: 5% }
@@ -129,7 +133,8 @@ traffic:
   - { name: c, clients: 200, at: 0s, spacing: 5ms, send: true }
 seed: $SEED
 until: 200s
-)", false},
+)",
+         false},
         {"abort_on_overflow, 6.12", R"(
 kernel: { version: "6.12", net.ipv4.tcp_abort_on_overflow: 1 }
 network: { rtt: 20ms, jitter: 3ms }
@@ -138,7 +143,8 @@ traffic:
   - { name: burst, clients: 80, at: 0s, spacing: 0s, send: true }
 seed: $SEED
 until: 100s
-)", false},
+)",
+         false},
         {"syncookies=2, epoll workers", R"(
 kernel: { version: "6.18", net.ipv4.tcp_syncookies: 2 }
 network: { rtt: 5ms, jitter: 2ms, loss: 1% }
@@ -147,7 +153,8 @@ traffic:
   - { name: c, clients: 200, at: 0s, spacing: 2ms, send: true }
 seed: $SEED
 until: 100s
-)", false},
+)",
+         false},
         {"reuseport, a listener closed without migration", R"(
 kernel: { version: "6.18", net.ipv4.tcp_migrate_req: 0 }
 network: { rtt: 1ms, jitter: 1ms }
@@ -158,7 +165,8 @@ events:
   - { at: 500ms, close-listener: 1 }
 seed: $SEED
 until: 100s
-)", false},
+)",
+         false},
         {"4.15, syncookies=0, listen(8)", R"(
 kernel: { version: "4.15", net.ipv4.tcp_syncookies: 0, net.ipv4.tcp_max_syn_backlog: 16 }
 network: { rtt: 5ms, jitter: 5ms }
@@ -168,7 +176,8 @@ traffic:
   - { flood: { name: f, rate: 200/s, from: 0s, to: 2s } }
 seed: $SEED
 until: 150s
-)", false},
+)",
+         false},
         {"closed loop, epoll-exclusive workers", R"(
 kernel: { version: "6.18" }
 network: { rtt: 200us, jitter: 100us }
@@ -177,7 +186,8 @@ traffic:
   - { name: ab, clients: 300, concurrency: 25, spacing: 1ms, send: true }
 seed: $SEED
 until: 200s
-)", false},
+)",
+         false},
         {"reuseport, a listener closed with migration", R"(
 kernel: { version: "6.18", net.ipv4.tcp_migrate_req: 1 }
 network: { rtt: 1ms, jitter: 1ms }
@@ -188,28 +198,35 @@ events:
   - { at: 500ms, close-listener: 1 }
 seed: $SEED
 until: 100s
-)", true},
+)",
+         true},
     };
     return all;
 }
 
-std::string shapeYaml(const Shape& s, std::uint64_t seed) { return fill(s.yaml, {{"$SEED", std::to_string(seed)}}); }
+std::string shapeYaml(const Shape& s, std::uint64_t seed) {
+    return fill(s.yaml, {{"$SEED", std::to_string(seed)}});
+}
 
 // ------------------------------------------------------------------------------------------------ history
 
-std::int64_t value(const CounterValues& v, Counter c) { return backlog::get(v, c); }
+std::int64_t value(const CounterValues& v, Counter c) {
+    return backlog::get(v, c);
+}
 
 std::vector<Packet> packets(const History& h) {
     std::vector<Packet> out;
     out.reserve(h.packetCount());
-    for (std::uint32_t i = 0; i < h.packetCount(); ++i) out.push_back(h.packet(i));
+    for (std::uint32_t i = 0; i < h.packetCount(); ++i)
+        out.push_back(h.packet(i));
     return out;
 }
 
 std::vector<QueueEntry> allStays(const History& h, std::size_t listener, QueueKind q) {
     std::vector<QueueEntry> out;
     const backlog::StayTrack& track = h.queues[listener][static_cast<std::size_t>(q)];
-    for (std::uint32_t i = 0; i < track.size(); ++i) out.push_back(track.entry(i));
+    for (std::uint32_t i = 0; i < track.size(); ++i)
+        out.push_back(track.entry(i));
     return out;
 }
 
@@ -232,16 +249,18 @@ bool isSynFate(PacketFate f) {
 
 bool synOnlyFate(PacketFate f) {
     return f == PacketFate::DroppedAcceptQueueFull || f == PacketFate::DroppedSynQueueFull ||
-           f == PacketFate::DroppedSynBacklog || f == PacketFate::DroppedNoRoute || f == PacketFate::DroppedRateLimited;
+           f == PacketFate::DroppedSynBacklog || f == PacketFate::DroppedNoRoute ||
+           f == PacketFate::DroppedRateLimited;
 }
 
 // ------------------------------------------------------------------------------------------------ equality
 
 std::string describe(const Packet& p) {
     std::ostringstream o;
-    o << backlog::formatSeconds(p.sent) << "->" << backlog::formatSeconds(p.arrives) << " flow " << p.flow << " "
-      << backlog::packetKindName(p.kind) << (p.toServer ? " C>S" : " S>C") << " cookie " << p.cookie << " retrans "
-      << int(p.retrans) << " listener " << int(p.listener) << " " << backlog::packetFateName(p.fate);
+    o << backlog::formatSeconds(p.sent) << "->" << backlog::formatSeconds(p.arrives) << " flow " << p.flow
+      << " " << backlog::packetKindName(p.kind) << (p.toServer ? " C>S" : " S>C") << " cookie " << p.cookie
+      << " retrans " << int(p.retrans) << " listener " << int(p.listener) << " "
+      << backlog::packetFateName(p.fate);
     return o.str();
 }
 
@@ -254,34 +273,45 @@ std::string firstDifference(const Simulation& sa, const Simulation& sb, Time upT
     const auto before = [&](Time t) { return t < upTo; };
     // Packets, in order.
     std::size_t na = 0, nb = 0;
-    for (std::uint32_t i = 0; i < a.packetCount(); ++i) na += before(a.packet(i).sent) ? 1u : 0u;
-    for (std::uint32_t i = 0; i < b.packetCount(); ++i) nb += before(b.packet(i).sent) ? 1u : 0u;
+    for (std::uint32_t i = 0; i < a.packetCount(); ++i)
+        na += before(a.packet(i).sent) ? 1u : 0u;
+    for (std::uint32_t i = 0; i < b.packetCount(); ++i)
+        nb += before(b.packet(i).sent) ? 1u : 0u;
     if (na != nb) return "packets sent: " + std::to_string(na) + " vs " + std::to_string(nb);
     for (std::uint32_t i = 0; i < na; ++i) {
         Packet p = a.packet(i), q = b.packet(i);
         if (!all && !before(p.arrives)) p.fate = PacketFate::InFlight;
         if (!all && !before(q.arrives)) q.fate = PacketFate::InFlight;
-        if (describe(p) != describe(q)) return "packet " + std::to_string(i) + ": " + describe(p) + " vs " + describe(q);
+        if (describe(p) != describe(q))
+            return "packet " + std::to_string(i) + ": " + describe(p) + " vs " + describe(q);
     }
     // Counters: every change of every counter on both hosts.
     for (std::size_t host = 0; host < 2; ++host) {
         for (std::size_t c = 0; c < backlog::kCounterCount; ++c) {
             auto x = a.counters[host].series(static_cast<Counter>(c));
             auto y = b.counters[host].series(static_cast<Counter>(c));
-            const auto cut = [&](auto& s) { s.erase(std::remove_if(s.begin(), s.end(), [&](const auto& e) { return !before(e.first); }), s.end()); };
+            const auto cut = [&](auto& s) {
+                s.erase(std::remove_if(s.begin(), s.end(), [&](const auto& e) { return !before(e.first); }),
+                        s.end());
+            };
             cut(x);
             cut(y);
             if (x != y)
-                return "counter " + std::string(backlog::counterName(static_cast<Counter>(c))) + " on host " + std::to_string(host);
+                return "counter " + std::string(backlog::counterName(static_cast<Counter>(c))) + " on host " +
+                       std::to_string(host);
         }
     }
     // Listeners and their queues.
     if (a.listeners.size() != b.listeners.size()) return "listener count";
     for (std::size_t l = 0; l < a.listeners.size(); ++l) {
         std::vector<backlog::ListenerRecord::Change> x, y;
-        for (const auto& c : a.listeners[l].changes) if (before(c.at)) x.push_back(c);
-        for (const auto& c : b.listeners[l].changes) if (before(c.at)) y.push_back(c);
-        if (x.size() != y.size()) return "listener " + std::to_string(l) + " change records: " + std::to_string(x.size()) + " vs " + std::to_string(y.size());
+        for (const auto& c : a.listeners[l].changes)
+            if (before(c.at)) x.push_back(c);
+        for (const auto& c : b.listeners[l].changes)
+            if (before(c.at)) y.push_back(c);
+        if (x.size() != y.size())
+            return "listener " + std::to_string(l) + " change records: " + std::to_string(x.size()) + " vs " +
+                   std::to_string(y.size());
         for (std::size_t i = 0; i < x.size(); ++i) {
             if (x[i].at != y[i].at || x[i].accept != y[i].accept || x[i].syn != y[i].syn ||
                 x[i].maxBacklog != y[i].maxBacklog || x[i].open != y[i].open)
@@ -290,41 +320,52 @@ std::string firstDifference(const Simulation& sa, const Simulation& sb, Time upT
         }
         for (std::size_t q = 0; q < 2; ++q) {
             std::vector<QueueEntry> x2, y2;
-            for (const QueueEntry& e : allStays(a, l, static_cast<QueueKind>(q))) if (before(e.entered)) x2.push_back(e);
-            for (const QueueEntry& e : allStays(b, l, static_cast<QueueKind>(q))) if (before(e.entered)) y2.push_back(e);
-            if (x2.size() != y2.size()) return "listener " + std::to_string(l) + " queue " + std::to_string(q) + " stays";
+            for (const QueueEntry& e : allStays(a, l, static_cast<QueueKind>(q)))
+                if (before(e.entered)) x2.push_back(e);
+            for (const QueueEntry& e : allStays(b, l, static_cast<QueueKind>(q)))
+                if (before(e.entered)) y2.push_back(e);
+            if (x2.size() != y2.size())
+                return "listener " + std::to_string(l) + " queue " + std::to_string(q) + " stays";
             for (std::size_t i = 0; i < x2.size(); ++i) {
                 const bool lx = before(x2[i].left), ly = before(y2[i].left);
                 if (x2[i].flow != y2[i].flow || x2[i].entered != y2[i].entered || lx != ly ||
                     (lx && (x2[i].left != y2[i].left || x2[i].reason != y2[i].reason)))
-                    return "listener " + std::to_string(l) + " queue " + std::to_string(q) + " stay " + std::to_string(i);
+                    return "listener " + std::to_string(l) + " queue " + std::to_string(q) + " stay " +
+                           std::to_string(i);
             }
         }
     }
     // Clients.
     std::size_t ca = 0, cb = 0;
-    for (const ClientRecord& c : a.clients) ca += before(c.connectAt) ? 1u : 0u;
-    for (const ClientRecord& c : b.clients) cb += before(c.connectAt) ? 1u : 0u;
+    for (const ClientRecord& c : a.clients)
+        ca += before(c.connectAt) ? 1u : 0u;
+    for (const ClientRecord& c : b.clients)
+        cb += before(c.connectAt) ? 1u : 0u;
     if (ca != cb) return "clients: " + std::to_string(ca) + " vs " + std::to_string(cb);
     for (std::size_t i = 0; i < ca; ++i) {
         const ClientRecord& x = a.clients[i];
         const ClientRecord& y = b.clients[i];
         const auto t = [&](Time v) { return before(v) ? v : Time::never(); };
-        if (x.traffic != y.traffic || x.address != y.address || x.port != y.port || x.connectAt != y.connectAt ||
-            t(x.connectedAt) != t(y.connectedAt) || t(x.acceptedAt) != t(y.acceptedAt) ||
-            t(x.respondedAt) != t(y.respondedAt) || t(x.errorAt) != t(y.errorAt) ||
-            t(x.dataQueuedAt) != t(y.dataQueuedAt) || (before(x.errorAt) && x.error != y.error))
+        if (x.traffic != y.traffic || x.address != y.address || x.port != y.port ||
+            x.connectAt != y.connectAt || t(x.connectedAt) != t(y.connectedAt) ||
+            t(x.acceptedAt) != t(y.acceptedAt) || t(x.respondedAt) != t(y.respondedAt) ||
+            t(x.errorAt) != t(y.errorAt) || t(x.dataQueuedAt) != t(y.dataQueuedAt) ||
+            (before(x.errorAt) && x.error != y.error))
             return "client " + std::to_string(i) + " record";
         std::vector<Time> sx, sy;
-        for (Time s : x.synTimes) if (before(s)) sx.push_back(s);
-        for (Time s : y.synTimes) if (before(s)) sy.push_back(s);
+        for (Time s : x.synTimes)
+            if (before(s)) sx.push_back(s);
+        for (Time s : y.synTimes)
+            if (before(s)) sy.push_back(s);
         if (sx != sy) return "client " + std::to_string(i) + " SYN times";
         for (int which = 0; which < 2; ++which) {
             const auto& vx = which ? x.serverStates : x.states;
             const auto& vy = which ? y.serverStates : y.states;
             std::vector<std::pair<Time, backlog::TcpState>> px, py;
-            for (const auto& e : vx) if (before(e.first)) px.push_back(e);
-            for (const auto& e : vy) if (before(e.first)) py.push_back(e);
+            for (const auto& e : vx)
+                if (before(e.first)) px.push_back(e);
+            for (const auto& e : vy)
+                if (before(e.first)) py.push_back(e);
             if (px != py) return "client " + std::to_string(i) + (which ? " server states" : " states");
         }
     }
@@ -332,22 +373,29 @@ std::string firstDifference(const Simulation& sa, const Simulation& sb, Time upT
     if (a.workers.size() != b.workers.size()) return "worker count";
     for (std::size_t w = 0; w < a.workers.size(); ++w) {
         std::vector<std::tuple<Time, backlog::WorkerState, FlowId>> x, y;
-        for (const auto& c : a.workers[w].changes) if (before(c.at)) x.emplace_back(c.at, c.state, c.flow);
-        for (const auto& c : b.workers[w].changes) if (before(c.at)) y.emplace_back(c.at, c.state, c.flow);
+        for (const auto& c : a.workers[w].changes)
+            if (before(c.at)) x.emplace_back(c.at, c.state, c.flow);
+        for (const auto& c : b.workers[w].changes)
+            if (before(c.at)) y.emplace_back(c.at, c.state, c.flow);
         if (x != y) return "worker " + std::to_string(w) + " changes";
     }
     for (std::size_t l = 0; l < a.wastedWakeups.size() && l < b.wastedWakeups.size(); ++l) {
         std::vector<Time> x, y;
-        for (Time t : a.wastedWakeups[l]) if (before(t)) x.push_back(t);
-        for (Time t : b.wastedWakeups[l]) if (before(t)) y.push_back(t);
+        for (Time t : a.wastedWakeups[l])
+            if (before(t)) x.push_back(t);
+        for (Time t : b.wastedWakeups[l])
+            if (before(t)) y.push_back(t);
         if (x != y) return "wasted wake-ups of listener " + std::to_string(l);
     }
     // The kernel log.
     std::vector<std::string> kx, ky;
-    for (const auto& line : sa.kernelLog()) if (before(line.at)) kx.push_back(backlog::formatSeconds(line.at) + line.text);
-    for (const auto& line : sb.kernelLog()) if (before(line.at)) ky.push_back(backlog::formatSeconds(line.at) + line.text);
+    for (const auto& line : sa.kernelLog())
+        if (before(line.at)) kx.push_back(backlog::formatSeconds(line.at) + line.text);
+    for (const auto& line : sb.kernelLog())
+        if (before(line.at)) ky.push_back(backlog::formatSeconds(line.at) + line.text);
     if (kx != ky) return "kernel log";
-    if (all && a.end != b.end) return "history end: " + backlog::formatSeconds(a.end) + " vs " + backlog::formatSeconds(b.end);
+    if (all && a.end != b.end)
+        return "history end: " + backlog::formatSeconds(a.end) + " vs " + backlog::formatSeconds(b.end);
     return {};
 }
 
@@ -373,7 +421,7 @@ std::string withoutSeedLine(const std::string& report) {
 class tst_properties : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void property_everySynAccountedFor_data();
     void property_everySynAccountedFor();
     void property_historyAnswersAtTimeInAnyOrder_data();
@@ -423,10 +471,12 @@ void tst_properties::property_everySynAccountedFor() {
         std::map<PacketFate, std::int64_t> fates;
         for (const Packet& p : ps) {
             if (p.fate == PacketFate::InFlight) {
-                QVERIFY2(p.arrives > end, where + ": in flight although it arrived: " + QByteArray::fromStdString(describe(p)));
+                QVERIFY2(p.arrives > end, where + ": in flight although it arrived: " +
+                                              QByteArray::fromStdString(describe(p)));
                 continue;
             }
-            QVERIFY2(p.arrives <= end || p.fate == PacketFate::LostInNetwork || p.fate == PacketFate::Unanswered,
+            QVERIFY2(p.arrives <= end || p.fate == PacketFate::LostInNetwork ||
+                         p.fate == PacketFate::Unanswered,
                      where + ": a fate before arrival: " + QByteArray::fromStdString(describe(p)));
             if (p.kind == PacketKind::Syn)
                 QVERIFY2(isSynFate(p.fate), where + ": " + QByteArray::fromStdString(describe(p)));
@@ -444,15 +494,17 @@ void tst_properties::property_everySynAccountedFor() {
             std::map<PacketFate, std::int64_t> upTo;
             for (const Packet& p : ps)
                 if (p.fate != PacketFate::InFlight && p.arrives <= t) ++upTo[p.fate];
-            const std::int64_t overflows = upTo[PacketFate::DroppedAcceptQueueFull] + upTo[PacketFate::DroppedAckQueueFull] +
+            const std::int64_t overflows = upTo[PacketFate::DroppedAcceptQueueFull] +
+                                           upTo[PacketFate::DroppedAckQueueFull] +
                                            upTo[PacketFate::DroppedCookieQueueFull];
             QVERIFY2(value(v, Counter::TcpExtListenOverflows) == overflows,
-                     where + " at " + show(t) + ": ListenOverflows " + QByteArray::number(qint64(value(v, Counter::TcpExtListenOverflows))) +
+                     where + " at " + show(t) + ": ListenOverflows " +
+                         QByteArray::number(qint64(value(v, Counter::TcpExtListenOverflows))) +
                          " vs dropped packets " + QByteArray::number(qint64(overflows)));
             QVERIFY(value(v, Counter::TcpExtListenOverflows) <= value(v, Counter::TcpExtListenDrops));
-            QCOMPARE(value(v, Counter::TcpExtListenDrops),
-                     overflows + upTo[PacketFate::DroppedSynQueueFull] + upTo[PacketFate::DroppedSynBacklog] +
-                         upTo[PacketFate::DroppedNoRoute]);
+            QCOMPARE(value(v, Counter::TcpExtListenDrops), overflows + upTo[PacketFate::DroppedSynQueueFull] +
+                                                               upTo[PacketFate::DroppedSynBacklog] +
+                                                               upTo[PacketFate::DroppedNoRoute]);
             QCOMPARE(value(v, Counter::TcpExtTCPReqQFullDrop), upTo[PacketFate::DroppedSynQueueFull]);
             QCOMPARE(value(v, Counter::TcpExtTCPACKSkippedSynRecv), upTo[PacketFate::DroppedRateLimited]);
             std::int64_t cookieSynAcks = 0, serverRsts = 0, clientRsts = 0;
@@ -490,32 +542,40 @@ void tst_properties::property_everySynAccountedFor() {
                 for (const QueueEntry& e : allStays(h, m, QueueKind::Accept))
                     if (e.reason == LeaveReason::Migrated) migratedIn.insert({e.flow, e.left.count()});
             for (const QueueEntry& e : allStays(h, l, QueueKind::Accept))
-                if (!completed.count({e.flow, e.entered.count()}) && !migratedIn.count({e.flow, e.entered.count()})) ++cookieChildren;
+                if (!completed.count({e.flow, e.entered.count()}) &&
+                    !migratedIn.count({e.flow, e.entered.count()}))
+                    ++cookieChildren;
         }
         QCOMPARE(value(h.countersAt(Host::Server, end), Counter::TcpExtSyncookiesRecv),
                  fates[PacketFate::DroppedCookieQueueFull] + cookieChildren);
         // EmbryonicRsts: requests reset by an RST from the client (A4) or by abort_on_overflow (A7b).
-        if (!closed) QCOMPARE(value(h.countersAt(Host::Server, end), Counter::TcpExtEmbryonicRsts), embryonic);
+        if (!closed)
+            QCOMPARE(value(h.countersAt(Host::Server, end), Counter::TcpExtEmbryonicRsts), embryonic);
         // TCPSynRetrans: SYN-ACK retransmissions on the server, SYN retransmissions on the clients.
         std::int64_t synAckRetrans = 0, synRetrans = 0;
         for (const Packet& p : ps) {
             synAckRetrans += (!p.toServer && p.kind == PacketKind::SynAck && p.retrans > 0) ? 1 : 0;
-            synRetrans += (p.toServer && p.kind == PacketKind::Syn && p.retrans > 0 && !backlog::isSpoofed(p.flow)) ? 1 : 0;
+            synRetrans +=
+                (p.toServer && p.kind == PacketKind::Syn && p.retrans > 0 && !backlog::isSpoofed(p.flow)) ? 1
+                                                                                                          : 0;
         }
         QCOMPARE(value(h.countersAt(Host::Server, end), Counter::TcpExtTCPSynRetrans), synAckRetrans);
         QCOMPARE(value(h.countersAt(Host::Clients, end), Counter::TcpExtTCPSynRetrans), synRetrans);
-        QCOMPARE(value(h.countersAt(Host::Clients, end), Counter::TcpActiveOpens), static_cast<std::int64_t>(h.clients.size()));
+        QCOMPARE(value(h.countersAt(Host::Clients, end), Counter::TcpActiveOpens),
+                 static_cast<std::int64_t>(h.clients.size()));
         // A completed request becomes an accept-queue entry of the same listener at the same instant.
         Time firstMigration = Time::never();
         for (std::size_t l = 0; l < h.queues.size(); ++l) {
             std::set<std::pair<FlowId, std::int64_t>> accepted;
-            for (const QueueEntry& e : allStays(h, l, QueueKind::Accept)) accepted.insert({e.flow, e.entered.count()});
+            for (const QueueEntry& e : allStays(h, l, QueueKind::Accept))
+                accepted.insert({e.flow, e.entered.count()});
             for (std::size_t q = 0; q < 2; ++q)
                 for (const QueueEntry& e : allStays(h, l, static_cast<QueueKind>(q)))
                     if (e.reason == LeaveReason::Migrated) firstMigration = std::min(firstMigration, e.left);
             for (const QueueEntry& e : allStays(h, l, QueueKind::Syn))
                 if (e.reason == LeaveReason::Completed)
-                    QVERIFY2(accepted.count({e.flow, e.left.count()}), where + ": completed request without a child");
+                    QVERIFY2(accepted.count({e.flow, e.left.count()}),
+                             where + ": completed request without a child");
         }
         if (!s.migrates) QVERIFY(firstMigration.isNever());
         // Queue lengths never exceed backlog+1, except after a migration; the recorded lengths are the stays.
@@ -531,17 +591,20 @@ void tst_properties::property_everySynAccountedFor() {
                 sweep[1].emplace_back(e.entered, +1);
                 if (!e.left.isNever()) sweep[1].emplace_back(e.left, -1);
             }
-            for (auto& v : sweep) std::sort(v.begin(), v.end());
+            for (auto& v : sweep)
+                std::sort(v.begin(), v.end());
             std::size_t at[2] = {0, 0};
             std::int64_t present[2] = {0, 0};
             for (const auto& c : h.listeners[l].changes) {
                 for (int k = 0; k < 2; ++k) {
-                    while (at[k] < sweep[k].size() && sweep[k][at[k]].first <= c.at) present[k] += sweep[k][at[k]++].second;
+                    while (at[k] < sweep[k].size() && sweep[k][at[k]].first <= c.at)
+                        present[k] += sweep[k][at[k]++].second;
                 }
                 QVERIFY2(c.syn == present[0] && c.accept == present[1],
-                         where + ": listener " + QByteArray::number(qulonglong(l)) + " at " + show(c.at) + " records " +
-                             QByteArray::number(c.accept) + "/" + QByteArray::number(c.syn) + ", stays " +
-                             QByteArray::number(qint64(present[1])) + "/" + QByteArray::number(qint64(present[0])));
+                         where + ": listener " + QByteArray::number(qulonglong(l)) + " at " + show(c.at) +
+                             " records " + QByteArray::number(c.accept) + "/" + QByteArray::number(c.syn) +
+                             ", stays " + QByteArray::number(qint64(present[1])) + "/" +
+                             QByteArray::number(qint64(present[0])));
                 if (c.at < firstMigration) {
                     QVERIFY2(c.accept <= c.maxBacklog + 1 && c.syn <= c.maxBacklog + 1,
                              where + ": queue beyond backlog+1 at " + show(c.at));
@@ -576,7 +639,8 @@ struct Snapshot {
 bool sameEntries(const std::vector<QueueEntry>& a, const std::vector<QueueEntry>& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (a[i].flow != b[i].flow || a[i].entered != b[i].entered || a[i].left != b[i].left || a[i].reason != b[i].reason)
+        if (a[i].flow != b[i].flow || a[i].entered != b[i].entered || a[i].left != b[i].left ||
+            a[i].reason != b[i].reason)
             return false;
     return true;
 }
@@ -586,7 +650,8 @@ std::string compareSnapshots(const Snapshot& a, const Snapshot& b) {
     for (std::size_t i = 0; i < a.queues.size(); ++i)
         if (!sameEntries(a.queues[i], b.queues[i])) return "queue contents " + std::to_string(i);
     for (std::size_t i = 0; i < a.lengths.size(); ++i)
-        if (a.lengths[i].accept != b.lengths[i].accept || a.lengths[i].syn != b.lengths[i].syn) return "queue lengths";
+        if (a.lengths[i].accept != b.lengths[i].accept || a.lengths[i].syn != b.lengths[i].syn)
+            return "queue lengths";
     if (a.backlogs != b.backlogs) return "backlogs";
     if (a.open != b.open) return "open";
     if (a.wasted != b.wasted) return "wasted wake-ups";
@@ -599,8 +664,9 @@ std::string compareSnapshots(const Snapshot& a, const Snapshot& b) {
     return {};
 }
 
-// What the history says at t. Queue entries that leave after `horizon` are reported as still queued (a history
-// cut or stopped at the horizon cannot know yet when they leave); clients are those that had started by t.
+// What the history says at t. Queue entries that leave after `horizon` are reported as still queued (a
+// history cut or stopped at the horizon cannot know yet when they leave); clients are those that had started
+// by t.
 Snapshot query(const History& h, Time t, Time horizon = Time::never()) {
     Snapshot s;
     for (std::size_t l = 0; l < h.listeners.size(); ++l) {
@@ -627,7 +693,8 @@ Snapshot query(const History& h, Time t, Time horizon = Time::never()) {
         s.clientStates.push_back(h.clientStateAt(c, t));
         s.serverStates.push_back(h.serverStateAt(c, t));
     }
-    for (std::uint32_t w = 0; w < h.workers.size(); ++w) s.workers.push_back(h.workerAt(w, t).state);
+    for (std::uint32_t w = 0; w < h.workers.size(); ++w)
+        s.workers.push_back(h.workerAt(w, t).state);
     return s;
 }
 
@@ -635,14 +702,16 @@ Snapshot query(const History& h, Time t, Time horizon = Time::never()) {
 struct BruteForce {
     explicit BruteForce(const History& h) : h_(h) {
         for (std::size_t host = 0; host < 2; ++host)
-            for (std::size_t c = 0; c < backlog::kCounterCount; ++c) series_[host][c] = h.counters[host].series(static_cast<Counter>(c));
-        for (std::uint32_t i = 0; i < h.packetCount(); ++i) packets_.push_back(h.packet(i));
+            for (std::size_t c = 0; c < backlog::kCounterCount; ++c)
+                series_[host][c] = h.counters[host].series(static_cast<Counter>(c));
+        for (std::uint32_t i = 0; i < h.packetCount(); ++i)
+            packets_.push_back(h.packet(i));
         for (std::size_t l = 0; l < h.listeners.size(); ++l)
-            for (std::size_t q = 0; q < 2; ++q) stays_.push_back(allStays(h, l, static_cast<QueueKind>(q)));
+            for (std::size_t q = 0; q < 2; ++q)
+                stays_.push_back(allStays(h, l, static_cast<QueueKind>(q)));
     }
 
-    template <class Vec, class Key>
-    static auto lastAtOrBefore(const Vec& v, Time t, Key key) {
+    template <class Vec, class Key> static auto lastAtOrBefore(const Vec& v, Time t, Key key) {
         auto found = v.end();
         for (auto it = v.begin(); it != v.end(); ++it)
             if (key(*it) <= t) found = it;
@@ -660,11 +729,13 @@ struct BruteForce {
             }
             const auto& ch = h_.listeners[l].changes;
             const auto it = lastAtOrBefore(ch, t, [](const auto& c) { return c.at; });
-            s.lengths.push_back(it == ch.end() ? backlog::QueueLengths{} : backlog::QueueLengths{it->accept, it->syn});
+            s.lengths.push_back(it == ch.end() ? backlog::QueueLengths{}
+                                               : backlog::QueueLengths{it->accept, it->syn});
             s.backlogs.push_back(it == ch.end() ? 0 : it->maxBacklog);
             s.open.push_back(it != ch.end() && it->open);
             std::int64_t wasted = 0;
-            for (Time w : h_.wastedWakeups[l]) wasted += w <= t ? 1 : 0;
+            for (Time w : h_.wastedWakeups[l])
+                wasted += w <= t ? 1 : 0;
             s.wasted.push_back(wasted);
         }
         for (std::size_t host = 0; host < 2; ++host) {
@@ -692,7 +763,7 @@ struct BruteForce {
         return s;
     }
 
-private:
+  private:
     const History& h_;
     std::vector<std::pair<Time, std::int64_t>> series_[2][backlog::kCounterCount];
     std::vector<Packet> packets_;
@@ -710,7 +781,8 @@ std::vector<Time> probeTimes(const History& h, std::uint64_t seed, std::size_t r
         return x;
     };
     const auto span = static_cast<std::uint64_t>(h.end.count()) + 1;
-    for (std::size_t i = 0; i < random; ++i) out.push_back(Time::ns(static_cast<std::int64_t>(next() % span)));
+    for (std::size_t i = 0; i < random; ++i)
+        out.push_back(Time::ns(static_cast<std::int64_t>(next() % span)));
     const std::size_t n = h.packetCount();
     for (std::size_t i = 0; i < 60 && n > 0; ++i) {
         const Packet p = h.packet(static_cast<std::uint32_t>(next() % n));
@@ -731,7 +803,8 @@ std::vector<Time> probeTimes(const History& h, std::uint64_t seed, std::size_t r
     out.push_back(h.end);
     out.push_back(h.end + Time::s(1));
     // Shuffle: any order.
-    for (std::size_t i = out.size(); i > 1; --i) std::swap(out[i - 1], out[next() % i]);
+    for (std::size_t i = out.size(); i > 1; --i)
+        std::swap(out[i - 1], out[next() % i]);
     return out;
 }
 
@@ -742,7 +815,8 @@ void tst_properties::property_historyAnswersAtTimeInAnyOrder_data() {
     QTest::addColumn<quint64>("seed");
     for (int i = 0; i < static_cast<int>(shapes().size()); ++i) {
         for (quint64 seed : {quint64(11), quint64(12)})
-            QTest::addRow("%s, seed %llu", shapes()[static_cast<std::size_t>(i)].name, static_cast<unsigned long long>(seed))
+            QTest::addRow("%s, seed %llu", shapes()[static_cast<std::size_t>(i)].name,
+                          static_cast<unsigned long long>(seed))
                 << i << seed;
     }
 }
@@ -768,17 +842,20 @@ void tst_properties::property_historyAnswersAtTimeInAnyOrder() {
         QVERIFY2(diff.empty(), "asked again at " + show(times[i]) + ": " + QByteArray::fromStdString(diff));
     }
     std::vector<std::size_t> order(times.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    for (std::size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
     for (std::size_t i : order) {
         const std::string diff = compareSnapshots(query(h, times[i]), first[i]);
-        QVERIFY2(diff.empty(), "asked in order at " + show(times[i]) + ": " + QByteArray::fromStdString(diff));
+        QVERIFY2(diff.empty(),
+                 "asked in order at " + show(times[i]) + ": " + QByteArray::fromStdString(diff));
     }
 }
 
 void tst_properties::property_momentsStepThroughEveryPacketEvent_data() {
     QTest::addColumn<int>("shape");
-    for (std::size_t i = 0; i < shapes().size(); ++i) QTest::addRow("%s", shapes()[i].name) << int(i);
+    for (std::size_t i = 0; i < shapes().size(); ++i)
+        QTest::addRow("%s", shapes()[i].name) << int(i);
 }
 
 // Stepping the playhead: nextMoment/previousMoment agree with the sorted set of every send and arrival.
@@ -800,7 +877,8 @@ void tst_properties::property_momentsStepThroughEveryPacketEvent() {
     for (int k = 0; k < 400; ++k) {
         // Half the probes sit exactly on a moment, half between.
         const Time t = k % 2 ? moments[static_cast<std::size_t>(rng.below(moments.size()))]
-                             : Time::ns(static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(moments.back().count()) + 1)));
+                             : Time::ns(static_cast<std::int64_t>(
+                                   rng.below(static_cast<std::uint64_t>(moments.back().count()) + 1)));
         const auto after = std::upper_bound(moments.begin(), moments.end(), t);
         QCOMPARE(h.nextMoment(t), after == moments.end() ? Time::never() : *after);
         const auto before = std::lower_bound(moments.begin(), moments.end(), t);
@@ -834,7 +912,8 @@ void tst_properties::property_partialRunAnswersLikeFullRun() {
     const History& h = part->history();
     for (Time t : probeTimes(h, 3, 80)) {
         if (t > stop) continue;
-        const std::string diff = compareSnapshots(query(h, t, stop + Time::ns(1)), query(full->history(), t, stop + Time::ns(1)));
+        const std::string diff =
+            compareSnapshots(query(h, t, stop + Time::ns(1)), query(full->history(), t, stop + Time::ns(1)));
         QVERIFY2(diff.empty(), "at " + show(t) + ": " + QByteArray::fromStdString(diff));
     }
     // Simulating on from there gives the full run.
@@ -849,14 +928,14 @@ void tst_properties::determinism_fingerprint_data() {
     QTest::addColumn<QString>("lesson");
     QTest::addColumn<QStringList>("sets");
     QTest::addColumn<quint64>("fingerprint");
-    // FNV-1a 64 over the bytes of jsonReport(sim, sim.history().end) after sim.run(), for the shipped scenario
-    // as it is (lessons/scenarios/sandbox.yaml, which was lessons/00-default.yaml and keeps its row name, and
-    // lessons/scenarios/e2-burst.yaml). Regenerated for e2 when server RSTs stopped being counted twice.
-    // A different value means the model's behaviour (or the JSON report format) changed. If that change is
-    // intended, regenerate: run `tst_properties determinism_fingerprint`, check the new behaviour, and copy
-    // the "fingerprint 0x…" value each failing row prints into this table.
-    // The third row draws on every random path: jitter, loss, exponential service times (portableLog),
-    // the reuseport hash and epoll wake-ups; it was checked to give the same value with GCC 12 and Clang 14.
+    // FNV-1a 64 over the bytes of jsonReport(sim, sim.history().end) after sim.run(), for the shipped
+    // scenario as it is (lessons/scenarios/sandbox.yaml, which was lessons/00-default.yaml and keeps its row
+    // name, and lessons/scenarios/e2-burst.yaml). Regenerated for e2 when server RSTs stopped being counted
+    // twice. A different value means the model's behaviour (or the JSON report format) changed. If that
+    // change is intended, regenerate: run `tst_properties determinism_fingerprint`, check the new behaviour,
+    // and copy the "fingerprint 0x…" value each failing row prints into this table. The third row draws on
+    // every random path: jitter, loss, exponential service times (portableLog), the reuseport hash and epoll
+    // wake-ups; it was checked to give the same value with GCC 12 and Clang 14.
     QTest::newRow("00-default") << "sandbox.yaml" << QStringList{} << quint64(0xc07b92bc4ad754bbULL);
     QTest::newRow("e2-burst") << "e2-burst.yaml" << QStringList{} << quint64(0x8a075fc099a4a6abULL);
     QTest::newRow("e5-reuseport, random paths")
@@ -871,15 +950,16 @@ void tst_properties::determinism_fingerprint() {
     QFETCH(QStringList, sets);
     QFETCH(quint64, fingerprint);
     std::vector<std::string> overrides;
-    for (const QString& set : sets) overrides.push_back(str(set));
+    for (const QString& set : sets)
+        overrides.push_back(str(set));
     auto sim = load(lessonText(str(lesson)), overrides);
     QVERIFY(sim);
     sim->run();
     const std::string report = backlog::jsonReport(*sim, sim->history().end);
     QVERIFY(report.size() > 1000);
     const std::uint64_t actual = fnv1a64(report);
-    QVERIFY2(actual == fingerprint, "fingerprint 0x" + QByteArray::number(qulonglong(actual), 16) + ", expected 0x" +
-                                        QByteArray::number(qulonglong(fingerprint), 16));
+    QVERIFY2(actual == fingerprint, "fingerprint 0x" + QByteArray::number(qulonglong(actual), 16) +
+                                        ", expected 0x" + QByteArray::number(qulonglong(fingerprint), 16));
 }
 
 void tst_properties::determinism_sameRunTwice_data() {
@@ -900,7 +980,8 @@ void tst_properties::determinism_sameRunTwice() {
     auto b = load(str(yaml));
     QVERIFY(b);
     b->run();
-    QCOMPARE(QByteArray::fromStdString(backlog::jsonReport(*b, b->history().end)), QByteArray::fromStdString(first));
+    QCOMPARE(QByteArray::fromStdString(backlog::jsonReport(*b, b->history().end)),
+             QByteArray::fromStdString(first));
     const std::string diff = firstDifference(*a, *b, Time::never());
     QVERIFY2(diff.empty(), QByteArray::fromStdString(diff));
     QCOMPARE(a->eventsProcessed(), b->eventsProcessed());
@@ -940,18 +1021,23 @@ struct Base {
 const std::vector<Base>& bases() {
     static const std::vector<Base> all{
         {"00-default, backlog 4 -> 1", lessonText("sandbox.yaml") + "\nuntil: 60s\n", "server.backlog", "1"},
-        {"00-default until 200 s (idle before until), workers 2 -> 1", lessonText("sandbox.yaml") + "\nuntil: 200s\n",
-         "server.workers.count", "1"},
-        {"e5-reuseport, workers 4 -> 3", lessonText("e5-reuseport.yaml") + "\nuntil: 40s\n", "server.workers.count", "3"},
-        {"lossy network, syncookies 1 -> 0", fill(shapes()[5].yaml, {{"$SEED", "9"}}), "net.ipv4.tcp_syncookies", "0"},
-        {"flood with cookies, backlog 64 -> 8", fill(shapes()[0].yaml, {{"$SEED", "4"}}), "server.backlog", "8"},
-        {"e5-reuseport, close listener 2", lessonText("e5-reuseport.yaml") + "\nuntil: 40s\n", "close-listener", "2"},
+        {"00-default until 200 s (idle before until), workers 2 -> 1",
+         lessonText("sandbox.yaml") + "\nuntil: 200s\n", "server.workers.count", "1"},
+        {"e5-reuseport, workers 4 -> 3", lessonText("e5-reuseport.yaml") + "\nuntil: 40s\n",
+         "server.workers.count", "3"},
+        {"lossy network, syncookies 1 -> 0", fill(shapes()[5].yaml, {{"$SEED", "9"}}),
+         "net.ipv4.tcp_syncookies", "0"},
+        {"flood with cookies, backlog 64 -> 8", fill(shapes()[0].yaml, {{"$SEED", "4"}}), "server.backlog",
+         "8"},
+        {"e5-reuseport, close listener 2", lessonText("e5-reuseport.yaml") + "\nuntil: 40s\n",
+         "close-listener", "2"},
         {"lossy network, loss 5% -> 30%", fill(shapes()[5].yaml, {{"$SEED", "2"}}), "network.loss", "30%"},
     };
     return all;
 }
 
-std::string withEvents(const std::string& yaml, const std::vector<std::tuple<Time, std::string, std::string>>& changes) {
+std::string withEvents(const std::string& yaml,
+                       const std::vector<std::tuple<Time, std::string, std::string>>& changes) {
     std::string out = yaml + "\nevents:\n";
     for (const auto& [at, key, value] : changes) {
         if (key == "close-listener")
@@ -971,8 +1057,9 @@ void tst_properties::changeAt_keepsHistoryBeforeTheChange_data() {
     for (int b = 0; b < static_cast<int>(bases().size()); ++b) {
         for (qint64 at : {0, 500, 1000, 1700, 3000, 20000, 29000}) {
             for (qint64 every : {1000, 100, 7000, 1000000}) {
-                QTest::addRow("%s, change at %lld ms, checkpoints every %lld ms", bases()[static_cast<std::size_t>(b)].name,
-                              static_cast<long long>(at), static_cast<long long>(every))
+                QTest::addRow("%s, change at %lld ms, checkpoints every %lld ms",
+                              bases()[static_cast<std::size_t>(b)].name, static_cast<long long>(at),
+                              static_cast<long long>(every))
                     << b << at << every;
             }
         }
@@ -998,7 +1085,8 @@ void tst_properties::changeAt_keepsHistoryBeforeTheChange() {
     QVERIFY2(diff.empty(), QByteArray::fromStdString(diff));
     for (Time t : {Time(), at / 2, at - Time::ns(1)}) {
         if (t < Time() || t >= at) continue;
-        const std::string d = compareSnapshots(query(changed->history(), t, at), query(plain->history(), t, at));
+        const std::string d =
+            compareSnapshots(query(changed->history(), t, at), query(plain->history(), t, at));
         QVERIFY2(d.empty(), "at " + show(t) + ": " + QByteArray::fromStdString(d));
     }
 }
@@ -1035,15 +1123,19 @@ void tst_properties::changeAt_successiveChanges_data() {
     QTest::addColumn<QString>("secondValue");
     QTest::addColumn<qint64>("checkpointMs");
     // Decreasing times (the second change lands before the first), increasing times, and far apart.
-    QTest::newRow("default: 20 s then 5 s") << 0 << qint64(20000) << "1" << qint64(5000) << "8" << qint64(1000);
-    QTest::newRow("default: 5 s then 20 s") << 0 << qint64(5000) << "8" << qint64(20000) << "1" << qint64(1000);
-    QTest::newRow("default: 50 s then 0.5 s") << 0 << qint64(50000) << "2" << qint64(500) << "0" << qint64(1000);
+    QTest::newRow("default: 20 s then 5 s")
+        << 0 << qint64(20000) << "1" << qint64(5000) << "8" << qint64(1000);
+    QTest::newRow("default: 5 s then 20 s")
+        << 0 << qint64(5000) << "8" << qint64(20000) << "1" << qint64(1000);
+    QTest::newRow("default: 50 s then 0.5 s")
+        << 0 << qint64(50000) << "2" << qint64(500) << "0" << qint64(1000);
     QTest::newRow("default: 50 s then 0.5 s, checkpoints every 7 s")
         << 0 << qint64(50000) << "2" << qint64(500) << "0" << qint64(7000);
     QTest::newRow("default: 3.3 s then 3.2 s, checkpoints every 100 ms")
         << 0 << qint64(3300) << "1" << qint64(3200) << "16" << qint64(100);
     QTest::newRow("default: twice at 2 s") << 0 << qint64(2000) << "1" << qint64(2000) << "3" << qint64(1000);
-    QTest::newRow("flood: 1.2 s then 0.3 s") << 4 << qint64(1200) << "4" << qint64(300) << "128" << qint64(1000);
+    QTest::newRow("flood: 1.2 s then 0.3 s")
+        << 4 << qint64(1200) << "4" << qint64(300) << "128" << qint64(1000);
     QTest::newRow("e5: 30 s then 0.2 s") << 2 << qint64(30000) << "2" << qint64(200) << "3" << qint64(1000);
 }
 
@@ -1056,7 +1148,8 @@ void tst_properties::changeAt_successiveChanges() {
     QFETCH(qint64, checkpointMs);
     const Base& b = bases()[static_cast<std::size_t>(base)];
     const Time first = Time::ms(firstMs), second = Time::ms(secondMs);
-    auto fresh = load(withEvents(b.yaml, {{first, b.key, str(firstValue)}, {second, b.key, str(secondValue)}}));
+    auto fresh =
+        load(withEvents(b.yaml, {{first, b.key, str(firstValue)}, {second, b.key, str(secondValue)}}));
     auto changed = load(b.yaml);
     QVERIFY(fresh && changed);
     changed->setCheckpointInterval(Time::ms(checkpointMs));

@@ -34,14 +34,21 @@ LessonPlayer::LessonPlayer(SimulationDocument* document, Player* player, QObject
             return;
         }
         // The run played out after the last step: the lesson is over (the score is shown).
-        if (!playing && isActive() && current_ == stepCount() - 1 && document_->playhead() >= document_->end())
+        if (!playing && isActive() && current_ == stepCount() - 1 &&
+            document_->playhead() >= document_->end())
             setFinished(true);
     });
 }
 
-bool LessonPlayer::isActive() const { return document_->lesson() != nullptr; }
-const Lesson* LessonPlayer::lesson() const { return document_->lesson(); }
-int LessonPlayer::stepCount() const { return isActive() ? static_cast<int>(lesson()->steps.size()) : 0; }
+bool LessonPlayer::isActive() const {
+    return document_->lesson() != nullptr;
+}
+const Lesson* LessonPlayer::lesson() const {
+    return document_->lesson();
+}
+int LessonPlayer::stepCount() const {
+    return isActive() ? static_cast<int>(lesson()->steps.size()) : 0;
+}
 
 Time LessonPlayer::stepTime(int step) const {
     const std::vector<Time>& times = document_->stepTimes();
@@ -50,18 +57,21 @@ Time LessonPlayer::stepTime(int step) const {
 }
 
 LessonPlayer::Answer LessonPlayer::answer(int step) const {
-    return step >= 0 && static_cast<std::size_t>(step) < answers_.size() ? answers_[static_cast<std::size_t>(step)]
-                                                                          : Answer::None;
+    return step >= 0 && static_cast<std::size_t>(step) < answers_.size()
+               ? answers_[static_cast<std::size_t>(step)]
+               : Answer::None;
 }
 
 std::optional<int> LessonPlayer::chosen(int step) const {
-    return step >= 0 && static_cast<std::size_t>(step) < chosen_.size() ? chosen_[static_cast<std::size_t>(step)]
-                                                                         : std::nullopt;
+    return step >= 0 && static_cast<std::size_t>(step) < chosen_.size()
+               ? chosen_[static_cast<std::size_t>(step)]
+               : std::nullopt;
 }
 
 std::optional<double> LessonPlayer::given(int step) const {
-    return step >= 0 && static_cast<std::size_t>(step) < given_.size() ? given_[static_cast<std::size_t>(step)]
-                                                                        : std::nullopt;
+    return step >= 0 && static_cast<std::size_t>(step) < given_.size()
+               ? given_[static_cast<std::size_t>(step)]
+               : std::nullopt;
 }
 
 bool LessonPlayer::isWaitingForAnswer() const {
@@ -75,7 +85,9 @@ int LessonPlayer::questionCount() const {
                                           [](const Step& s) { return s.question.has_value(); }));
 }
 
-int LessonPlayer::rightAnswers() const { return static_cast<int>(std::count(answers_.begin(), answers_.end(), Answer::Right)); }
+int LessonPlayer::rightAnswers() const {
+    return static_cast<int>(std::count(answers_.begin(), answers_.end(), Answer::Right));
+}
 
 int LessonPlayer::answeredQuestions() const {
     return static_cast<int>(std::count_if(answers_.begin(), answers_.end(),
@@ -135,8 +147,10 @@ void LessonPlayer::enter(int step, bool play) {
     if (!t.isNever()) document_->setPlayhead(t);
     entering_ = false;
     armBarrier();
-    if (s.pause || isWaitingForAnswer() || !play) player_->pause();
-    else player_->play();
+    if (s.pause || isWaitingForAnswer() || !play)
+        player_->pause();
+    else
+        player_->play();
     emit stepChanged(step);
 }
 
@@ -167,7 +181,9 @@ int stepAtMoment(const std::vector<Time>& stepTimes, Time t) {
     return found;
 }
 
-int LessonPlayer::stepAt(Time t) const { return stepAtMoment(document_->stepTimes(), t); }
+int LessonPlayer::stepAt(Time t) const {
+    return stepAtMoment(document_->stepTimes(), t);
+}
 
 // A seek (the timeline, the event log, Home/End) puts the class at the step whose moment was passed
 // last; stepping through a lesson's own moments is handled by enter().
@@ -175,7 +191,8 @@ void LessonPlayer::followPlayhead(Time t) {
     if (!isActive() || entering_ || current_ < 0) return;
     const Time here = stepTime(current_);
     int nextReachable = current_ + 1;
-    while (nextReachable < stepCount() && !isReachable(nextReachable)) ++nextReachable;
+    while (nextReachable < stepCount() && !isReachable(nextReachable))
+        ++nextReachable;
     const Time next = nextReachable < stepCount() ? stepTime(nextReachable) : Time::never();
     if ((here.isNever() || t >= here) && t < next) return; // still within the current step
     current_ = stepAt(t);
@@ -215,7 +232,9 @@ void LessonPlayer::goToStep(int step) {
 void LessonPlayer::answerChoice(int choice) {
     if (!isWaitingForAnswer()) return;
     const Question& q = *lesson()->steps[static_cast<std::size_t>(current_)].question;
-    if (q.kind != Question::Kind::Choice || choice < 0 || static_cast<std::size_t>(choice) >= q.choices.size()) return;
+    if (q.kind != Question::Kind::Choice || choice < 0 ||
+        static_cast<std::size_t>(choice) >= q.choices.size())
+        return;
     chosen_[static_cast<std::size_t>(current_)] = choice;
     answers_[static_cast<std::size_t>(current_)] = choice == q.answer ? Answer::Right : Answer::Wrong;
     emit answerChanged(current_);
@@ -228,7 +247,8 @@ void LessonPlayer::answerNumber(double value) {
     given_[static_cast<std::size_t>(current_)] = value;
     // A small relative slack so that 0.1 + 0.2 style decimals typed by a student still match.
     const double slack = q.tolerance + 1e-9 * std::max(1.0, std::abs(q.number));
-    answers_[static_cast<std::size_t>(current_)] = std::abs(value - q.number) <= slack ? Answer::Right : Answer::Wrong;
+    answers_[static_cast<std::size_t>(current_)] =
+        std::abs(value - q.number) <= slack ? Answer::Right : Answer::Wrong;
     emit answerChanged(current_);
 }
 

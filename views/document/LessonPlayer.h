@@ -6,8 +6,8 @@
 // and previousStep().
 #pragma once
 
-#include "model/lesson/Lesson.h"
 #include "model/core/Time.h"
+#include "model/lesson/Lesson.h"
 
 #include <QObject>
 
@@ -25,7 +25,7 @@ int stepAtMoment(const std::vector<Time>& stepTimes, Time t);
 
 class LessonPlayer : public QObject {
     Q_OBJECT
-public:
+  public:
     enum class Answer { None, Right, Wrong, Skipped };
 
     LessonPlayer(SimulationDocument* document, Player* player, QObject* parent = nullptr);
@@ -40,7 +40,7 @@ public:
     // Questions: the current step's, when it has one and it has not been answered or skipped.
     bool isWaitingForAnswer() const;
     Answer answer(int step) const;
-    std::optional<int> chosen(int step) const; // the choice picked (multiple choice)
+    std::optional<int> chosen(int step) const;   // the choice picked (multiple choice)
     std::optional<double> given(int step) const; // the number entered
     int questionCount() const;
     int rightAnswers() const;
@@ -51,7 +51,7 @@ public:
     // Answers from a saved session (progress remembered per lesson): the step's answer without playing.
     void restoreAnswer(int step, Answer a);
 
-public slots:
+  public slots:
     void nextStep();
     void previousStep();
     // Moves the playhead to the step's moment and enters it, paused. nextStep() plays on from the step
@@ -64,12 +64,12 @@ public slots:
     // After an answer: on with the lesson (plays unless the step also pauses).
     void resume();
 
-signals:
+  signals:
     void stepChanged(int step);
     void answerChanged(int step);
     void finishedChanged(bool finished);
 
-private:
+  private:
     void reset();
     void enter(int step, bool play);
     void followPlayhead(Time t);

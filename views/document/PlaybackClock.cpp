@@ -15,13 +15,25 @@ namespace {
 using Factor = PlaybackClock::Factor;
 
 constexpr std::array<Factor, 11> kLinearLadder{{
-    {1, 10'000}, {1, 1'000}, {1, 100}, {1, 10}, {1, 4}, {1, 2}, {1, 1}, {2, 1}, {5, 1}, {10, 1}, {100, 1},
+    {1, 10'000},
+    {1, 1'000},
+    {1, 100},
+    {1, 10},
+    {1, 4},
+    {1, 2},
+    {1, 1},
+    {2, 1},
+    {5, 1},
+    {10, 1},
+    {100, 1},
 }};
 constexpr std::array<Factor, 6> kPacedLadder{{{1, 4}, {1, 2}, {1, 1}, {2, 1}, {5, 1}, {10, 1}}};
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
-bool less(Factor a, Factor b) { return a.num * b.den < b.num * a.den; }
+bool less(Factor a, Factor b) {
+    return a.num * b.den < b.num * a.den;
+}
 
 // a × b / c for a, b ≥ 0 and c > 0, rounded down or up, saturated at the largest int64.
 std::int64_t mulDiv(std::int64_t a, std::int64_t b, std::int64_t c, bool roundUp) {
@@ -59,8 +71,7 @@ Time stepTo(Time from, std::int64_t step, Time limit) {
     return from + Time::ns(step);
 }
 
-template <std::size_t N>
-bool climb(const std::array<Factor, N>& ladder, Factor& current, bool up) {
+template <std::size_t N> bool climb(const std::array<Factor, N>& ladder, Factor& current, bool up) {
     if (up) {
         for (const Factor& f : ladder) {
             if (less(current, f)) {
@@ -84,7 +95,9 @@ bool climb(const std::array<Factor, N>& ladder, Factor& current, bool up) {
 void PlaybackClock::setLinearSpeed(Factor f) {
     linearSpeed_ = normalized(f, kMinLinearSpeed, kMaxLinearSpeed);
 }
-void PlaybackClock::setPacedTempo(Factor f) { pacedTempo_ = normalized(f, kMinPacedTempo, kMaxPacedTempo); }
+void PlaybackClock::setPacedTempo(Factor f) {
+    pacedTempo_ = normalized(f, kMinPacedTempo, kMaxPacedTempo);
+}
 
 bool PlaybackClock::faster() {
     return mode_ == Mode::Linear ? climb(kLinearLadder, linearSpeed_, true)
@@ -117,8 +130,8 @@ Time PlaybackClock::advancePaced(Time from, std::int64_t wall, const History& h)
     }
     if (shortestFlight != kInt64Max) {
         // rate = shortest flight × tempo / 0.8 s, rounded down: a flight never takes less than 0.8 s.
-        const std::int64_t step = mulDiv(wall, shortestFlight * pacedTempo_.num,
-                                         kPacedFlightWallNs * pacedTempo_.den, false);
+        const std::int64_t step =
+            mulDiv(wall, shortestFlight * pacedTempo_.num, kPacedFlightWallNs * pacedTempo_.den, false);
         return stepTo(from, step, stop);
     }
 

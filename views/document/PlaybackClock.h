@@ -50,7 +50,7 @@ class History;
 namespace backlog::views {
 
 class PlaybackClock {
-public:
+  public:
     enum class Mode { Linear, Paced };
 
     // A speed or tempo factor as a fraction: ×1/1000 is {1, 1000}.
@@ -103,7 +103,7 @@ public:
     QString description() const;
     static QString factorText(Factor f); // "×1/1000", "×100"
 
-private:
+  private:
     Time advancePaced(Time from, std::int64_t wall, const History& h) const;
 
     Mode mode_ = Mode::Paced;

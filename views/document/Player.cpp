@@ -20,7 +20,9 @@ Player::Player(SimulationDocument* document, QObject* parent)
 
 Player::~Player() = default;
 
-bool Player::atEnd() const { return document_->playhead() >= document_->end(); }
+bool Player::atEnd() const {
+    return document_->playhead() >= document_->end();
+}
 
 void Player::setPlaying(bool playing) {
     if (playing == playing_) return;
@@ -41,11 +43,15 @@ void Player::play() {
     setPlaying(true);
 }
 
-void Player::pause() { setPlaying(false); }
+void Player::pause() {
+    setPlaying(false);
+}
 
 void Player::toggle() {
-    if (playing_) pause();
-    else play();
+    if (playing_)
+        pause();
+    else
+        play();
 }
 
 void Player::setMode(PlaybackClock::Mode mode) {
@@ -82,7 +88,9 @@ void Player::stepBackward() {
     document_->setPlayhead(PlaybackClock::stepBackward(document_->playhead(), history));
 }
 
-void Player::jumpToStart() { document_->setPlayhead(Time()); }
+void Player::jumpToStart() {
+    document_->setPlayhead(Time());
+}
 
 void Player::jumpToEnd() {
     pause();

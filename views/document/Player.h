@@ -19,7 +19,7 @@ class SimulationDocument;
 
 class Player : public QObject {
     Q_OBJECT
-public:
+  public:
     // About 60 frames a second; a tick never accounts for more than kMaxTickWallNs of wall time, so a
     // stall (a debugger, a suspended laptop) pauses the picture instead of jumping over what it missed.
     static constexpr int kFrameIntervalMs = 16;
@@ -33,7 +33,7 @@ public:
     PlaybackClock::Mode mode() const { return clock_.mode(); }
     QString description() const { return clock_.description(); } // "paced", "linear ×1/1000"
 
-public slots:
+  public slots:
     // Plays from the playhead; at the end, from the start again. Does nothing without a history.
     void play();
     void pause();
@@ -59,12 +59,12 @@ public slots:
     void setBarrier(Time t) { barrier_ = t; }
     Time barrier() const { return barrier_; }
 
-signals:
+  signals:
     void playingChanged(bool playing);
     void barrierReached(backlog::Time t);
     void modeChanged(); // the mode, the linear speed or the paced tempo changed: description() too
 
-private:
+  private:
     void onFrame();
     void setPlaying(bool playing);
     bool atEnd() const;

@@ -30,8 +30,10 @@ void SelectionModel::select(const Selection& s, std::optional<std::uint32_t> con
 
 void SelectionModel::toggleConnection(std::uint32_t client) {
     const auto it = std::find(connections_.begin(), connections_.end(), client);
-    if (it != connections_.end()) connections_.erase(it);
-    else connections_.push_back(client);
+    if (it != connections_.end())
+        connections_.erase(it);
+    else
+        connections_.push_back(client);
     current_ = connections_.empty() ? Selection{} : Selection{Selection::Kind::Client, connections_.front()};
     emit changed();
 }

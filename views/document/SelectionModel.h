@@ -28,7 +28,7 @@ std::optional<std::uint32_t> connectionOf(const Simulation& sim, const Selection
 
 class SelectionModel : public QObject {
     Q_OBJECT
-public:
+  public:
     explicit SelectionModel(QObject* parent = nullptr) : QObject(parent) {}
 
     const Selection& current() const { return current_; }
@@ -42,10 +42,10 @@ public:
     void toggleConnection(std::uint32_t client);
     void clear();
 
-signals:
+  signals:
     void changed();
 
-private:
+  private:
     Selection current_;
     std::vector<std::uint32_t> connections_;
 };

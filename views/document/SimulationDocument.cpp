@@ -5,18 +5,19 @@
 #include "model/lesson/LessonRun.h"
 #include "model/scenario/ScenarioReader.h"
 
-
 #include <algorithm>
 
 namespace backlog::views {
 
-SimulationDocument::SimulationDocument(QObject* parent) : QObject(parent) {}
+SimulationDocument::SimulationDocument(QObject* parent) : QObject(parent) {
+}
 SimulationDocument::~SimulationDocument() = default;
 
 namespace {
 QStringList lines(const std::vector<std::string>& text) {
     QStringList out;
-    for (const std::string& line : text) out << QString::fromStdString(line);
+    for (const std::string& line : text)
+        out << QString::fromStdString(line);
     return out;
 }
 } // namespace
@@ -28,10 +29,12 @@ QStringList SimulationDocument::load(const QString& path) {
     if (read.lesson) {
         LessonRun run(*read.lesson);
         std::vector<LessonProblem> problems = run.problems();
-        for (LessonProblem& p : auditLesson(run)) problems.push_back(std::move(p));
+        for (LessonProblem& p : auditLesson(run))
+            problems.push_back(std::move(p));
         // A screenful at most, as for a file's errors (ReadError.h), with a count of the rest.
         std::vector<ReadError> errors;
-        for (const LessonProblem& p : problems) errors.push_back({path.toStdString(), p.place.line, p.place.column, p.message});
+        for (const LessonProblem& p : problems)
+            errors.push_back({path.toStdString(), p.place.line, p.place.column, p.message});
         lessonProblems_ = lines(errorLines(errors));
         stepTimes_ = run.stepTimes();
         lesson_ = run.lesson();
@@ -77,7 +80,9 @@ QString SimulationDocument::change(const QString& key, const QString& value) {
     return {};
 }
 
-Time SimulationDocument::end() const { return sim_ ? sim_->history().end : Time(); }
+Time SimulationDocument::end() const {
+    return sim_ ? sim_->history().end : Time();
+}
 
 void SimulationDocument::setPlayhead(Time t) {
     t = std::clamp(t, Time(), end());

@@ -2,8 +2,8 @@
 // changed. The model itself knows nothing of Qt (STYLE.md pattern 2).
 #pragma once
 
-#include "model/lesson/Lesson.h"
 #include "model/kernel/Simulation.h"
+#include "model/lesson/Lesson.h"
 
 #include <QObject>
 
@@ -12,14 +12,14 @@
 #include <QStringList>
 
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 
 namespace backlog::views {
 
 class SimulationDocument : public QObject {
     Q_OBJECT
-public:
+  public:
     explicit SimulationDocument(QObject* parent = nullptr);
     ~SimulationDocument() override;
 
@@ -51,12 +51,12 @@ public:
     // cut there and simulated again. Returns the error, or an empty string.
     QString change(const QString& key, const QString& value);
 
-signals:
+  signals:
     void loaded();
     void playheadChanged(backlog::Time t);
     void historyChanged(); // a change cut the history and simulated on
 
-private:
+  private:
     // The run in place of the last, at time 0 (the lesson's fields already set): every view is told.
     void install(std::unique_ptr<Simulation> sim, const QString& path);
 

@@ -50,7 +50,10 @@ std::vector<QPointF> decimateMinMax(const std::vector<QPointF>& p, double x0, do
         const auto columnOf = [&](double x) {
             return std::clamp(static_cast<int>(std::floor((x - x0) * perColumn)), 0, columns - 1);
         };
-        struct Column { int index; std::size_t first, last, min, max; };
+        struct Column {
+            int index;
+            std::size_t first, last, min, max;
+        };
         // Emits a column: its min and max in order, and its first (last) point when empty columns come
         // before (after) it, so the segment across the gap is one of the original polyline's.
         const auto keepColumn = [&](const Column& c, bool gapBefore, bool gapAfter) {
@@ -89,8 +92,10 @@ std::vector<QPointF> decimateMinMax(const std::vector<QPointF>& p, double x0, do
 namespace {
 void pushStep(std::vector<QPointF>& s, double x, double v) {
     if (!s.empty() && s.back().y() == v) return;
-    if (!s.empty() && s.back().x() == x) s.back().setY(v);
-    else s.emplace_back(x, v);
+    if (!s.empty() && s.back().x() == x)
+        s.back().setY(v);
+    else
+        s.emplace_back(x, v);
 }
 } // namespace
 
@@ -125,7 +130,8 @@ QueueSeries queueSeries(const Simulation& sim, int listener) {
 
 std::int64_t Bins::total() const {
     std::int64_t n = 0;
-    for (std::int64_t c : counts) n += c;
+    for (std::int64_t c : counts)
+        n += c;
     return n;
 }
 
@@ -146,7 +152,8 @@ std::vector<QPointF> Bins::rateSteps() const {
 Time rateBin(Time end) {
     if (end >= Time::s(10)) return Time::s(1);
     Time bin = Time::ms(100);
-    while (bin > Time::us(1) && end < bin * 10) bin = bin / 10;
+    while (bin > Time::us(1) && end < bin * 10)
+        bin = bin / 10;
     return bin;
 }
 
@@ -172,7 +179,8 @@ std::size_t binOf(const Bins& b, Time t) {
 
 Bins binTimes(const std::vector<Time>& times, Time end, Time width) {
     Bins b = emptyBins(end, width);
-    for (Time t : times) ++b.counts[binOf(b, t)];
+    for (Time t : times)
+        ++b.counts[binOf(b, t)];
     return b;
 }
 
@@ -215,11 +223,13 @@ bool isDrop(PacketFate f) {
     case PacketFate::DroppedCookieQueueFull:
     case PacketFate::DroppedRateLimited:
     case PacketFate::DroppedDuplicateSyn:
-    case PacketFate::DroppedNoSocket: return true;
+    case PacketFate::DroppedNoSocket:
+        return true;
     case PacketFate::InFlight:
     case PacketFate::Delivered:
     case PacketFate::Unanswered: // a SYN-ACK to a spoofed address: nobody there, nothing dropped
-    case PacketFate::Count_: return false;
+    case PacketFate::Count_:
+        return false;
     }
     return false;
 }
@@ -231,16 +241,26 @@ bool isListenOverflow(PacketFate f) {
 
 QString dropReasonLabel(PacketFate f) {
     switch (f) {
-    case PacketFate::DroppedAcceptQueueFull: return QStringLiteral("SYN, accept queue full (S2)");
-    case PacketFate::DroppedSynQueueFull: return QStringLiteral("SYN, SYN queue full, no cookies (S1)");
-    case PacketFate::DroppedSynBacklog: return QStringLiteral("SYN, 3/4 of tcp_max_syn_backlog (S5)");
-    case PacketFate::DroppedNoRoute: return QStringLiteral("SYN, no route to the source (S4)");
-    case PacketFate::DroppedAckQueueFull: return QStringLiteral("ACK, accept queue full (A7a)");
-    case PacketFate::DroppedCookieQueueFull: return QStringLiteral("cookie ACK, accept queue full (K1)");
-    case PacketFate::DroppedRateLimited: return QStringLiteral("duplicate SYN, rate limited (A1)");
-    case PacketFate::DroppedDuplicateSyn: return QStringLiteral("duplicate SYN, SYN-ACK resent (A1)");
-    case PacketFate::DroppedNoSocket: return QStringLiteral("no socket for it (RST)");
-    case PacketFate::LostInNetwork: return QStringLiteral("lost in the network");
+    case PacketFate::DroppedAcceptQueueFull:
+        return QStringLiteral("SYN, accept queue full (S2)");
+    case PacketFate::DroppedSynQueueFull:
+        return QStringLiteral("SYN, SYN queue full, no cookies (S1)");
+    case PacketFate::DroppedSynBacklog:
+        return QStringLiteral("SYN, 3/4 of tcp_max_syn_backlog (S5)");
+    case PacketFate::DroppedNoRoute:
+        return QStringLiteral("SYN, no route to the source (S4)");
+    case PacketFate::DroppedAckQueueFull:
+        return QStringLiteral("ACK, accept queue full (A7a)");
+    case PacketFate::DroppedCookieQueueFull:
+        return QStringLiteral("cookie ACK, accept queue full (K1)");
+    case PacketFate::DroppedRateLimited:
+        return QStringLiteral("duplicate SYN, rate limited (A1)");
+    case PacketFate::DroppedDuplicateSyn:
+        return QStringLiteral("duplicate SYN, SYN-ACK resent (A1)");
+    case PacketFate::DroppedNoSocket:
+        return QStringLiteral("no socket for it (RST)");
+    case PacketFate::LostInNetwork:
+        return QStringLiteral("lost in the network");
     default:
         return QString::fromUtf8(packetFateName(f).data(), static_cast<qsizetype>(packetFateName(f).size()));
     }
@@ -294,7 +314,9 @@ SarRates sarRates(const Simulation& sim, Time width) {
 // ---------------------------------------------------------------- workers
 
 namespace {
-bool isRunning(WorkerState s) { return s != WorkerState::NotStarted && s != WorkerState::Stopped; }
+bool isRunning(WorkerState s) {
+    return s != WorkerState::NotStarted && s != WorkerState::Stopped;
+}
 // Waiting for a connection: it would take one from the accept queue at once.
 bool isIdle(WorkerState s) {
     return s == WorkerState::BlockedInAccept || s == WorkerState::InEpollWait ||
@@ -304,10 +326,15 @@ bool isIdle(WorkerState s) {
 
 std::vector<QPointF> utilisation(const Simulation& sim) {
     const History& h = sim.history();
-    struct Event { Time at; std::uint32_t worker; WorkerState state; };
+    struct Event {
+        Time at;
+        std::uint32_t worker;
+        WorkerState state;
+    };
     std::vector<Event> events;
     for (std::uint32_t w = 0; w < h.workers.size(); ++w)
-        for (const WorkerRecord::Change& c : h.workers[w].changes) events.push_back({c.at, w, c.state});
+        for (const WorkerRecord::Change& c : h.workers[w].changes)
+            events.push_back({c.at, w, c.state});
     std::stable_sort(events.begin(), events.end(),
                      [](const Event& a, const Event& b) { return a.at < b.at; });
     std::vector<WorkerState> state(h.workers.size(), WorkerState::NotStarted);
@@ -378,16 +405,24 @@ std::vector<QPointF> saturation(const Simulation& sim, Time dropMark) {
             // Arrivals are nearly in order: extend the last span instead of adding one per drop.
             if (!spans.empty() && p.arrives >= spans.back().first && p.arrives <= spans.back().second)
                 spans.back().second = std::max(spans.back().second, p.arrives + dropMark);
-            else spans.emplace_back(p.arrives, p.arrives + dropMark);
+            else
+                spans.emplace_back(p.arrives, p.arrives + dropMark);
             break;
-        default: break;
+        default:
+            break;
         }
     }
     {
         // A connection waits for a worker: some listener's accept queue holds one while none of that
         // listener's workers is idle. (A connection sits in the queue for the microseconds it takes to
         // wake an idle worker; that is not saturation.)
-        struct Event { Time at; bool isWorker; std::uint32_t index; std::int64_t accept; WorkerState state; };
+        struct Event {
+            Time at;
+            bool isWorker;
+            std::uint32_t index;
+            std::int64_t accept;
+            WorkerState state;
+        };
         std::vector<Event> events;
         for (std::uint32_t l = 0; l < h.listeners.size(); ++l)
             for (const ListenerRecord::Change& c : h.listeners[l].changes)
@@ -458,7 +493,8 @@ std::vector<QPointF> LatencyHistogram::steps() const {
     std::vector<QPointF> out;
     const double w = seconds(binWidth);
     out.reserve(counts.size() + 1);
-    for (std::size_t i = 0; i < counts.size(); ++i) out.emplace_back(static_cast<double>(i) * w, counts[i]);
+    for (std::size_t i = 0; i < counts.size(); ++i)
+        out.emplace_back(static_cast<double>(i) * w, counts[i]);
     out.emplace_back(static_cast<double>(counts.size()) * w, 0.0);
     return out;
 }

@@ -21,7 +21,9 @@
 
 namespace backlog::views::charts {
 
-inline double seconds(Time t) { return static_cast<double>(t.count()) / 1e9; }
+inline double seconds(Time t) {
+    return static_cast<double>(t.count()) / 1e9;
+}
 
 // ---------------------------------------------------------------- step series
 
@@ -81,7 +83,7 @@ struct DropsByReason {
     Bins bins;
 };
 bool isDrop(PacketFate f);
-bool isListenOverflow(PacketFate f); // counted by TcpExtListenOverflows (S2, A7a, K1)
+bool isListenOverflow(PacketFate f);   // counted by TcpExtListenOverflows (S2, A7a, K1)
 QString dropReasonLabel(PacketFate f); // "SYN, accept queue full (S2)": what was dropped, why, the rule
 std::vector<DropsByReason> dropsByReason(const Simulation& sim, Time width);
 

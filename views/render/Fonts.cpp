@@ -3,16 +3,18 @@
 #include <QColor>
 #include <QFontDatabase>
 #include <QFontMetricsF>
-#include <QPainter>
 #include <QMutex>
 #include <QMutexLocker>
+#include <QPainter>
 
 #include <algorithm>
 #include <cmath>
 
 // The resources of a static library are not registered by themselves: the initialiser has to be
 // referenced from code that is linked in. Q_INIT_RESOURCE must be used outside any namespace.
-static void initViewsResources() { Q_INIT_RESOURCE(fonts); }
+static void initViewsResources() {
+    Q_INIT_RESOURCE(fonts);
+}
 
 namespace backlog::views {
 
@@ -36,7 +38,8 @@ void loadBundledFonts() {
     if (fontsLoaded()) return;
     fontsLoaded() = true;
     initViewsResources();
-    for (const char* file : {":/fonts/DejaVuSans.ttf", ":/fonts/DejaVuSans-Bold.ttf", ":/fonts/DejaVuSansMono.ttf"}) {
+    for (const char* file :
+         {":/fonts/DejaVuSans.ttf", ":/fonts/DejaVuSans-Bold.ttf", ":/fonts/DejaVuSansMono.ttf"}) {
         const int id = QFontDatabase::addApplicationFont(QString::fromLatin1(file));
         if (id < 0) {
             qWarning("Backlog: could not load the bundled font %s", file);
@@ -62,7 +65,9 @@ constexpr double kHeightSlack = 0.2;
 // Rounding: advances are fractional, boxes come from layouts scaled to any size.
 constexpr double kWidthSlack = 0.5;
 
-int pixelsOf(const QFont& f) { return f.pixelSize() > 0 ? f.pixelSize() : -1; }
+int pixelsOf(const QFont& f) {
+    return f.pixelSize() > 0 ? f.pixelSize() : -1;
+}
 
 QFont withPixels(const QFont& f, int px) {
     QFont g = f;
@@ -90,28 +95,37 @@ QStringList wrapLine(const QString& line, const QFontMetricsF& fm, double width)
 
 double widest(const QStringList& lines, const QFontMetricsF& fm) {
     double w = 0;
-    for (const QString& l : lines) w = std::max(w, fm.horizontalAdvance(l));
+    for (const QString& l : lines)
+        w = std::max(w, fm.horizontalAdvance(l));
     return w;
 }
 
 bool fitsIn(const QSizeF& need, const QRectF& box, const QFontMetricsF& fm) {
-    return need.width() <= box.width() + kWidthSlack && need.height() <= box.height() + kHeightSlack * fm.height() + 0.01;
+    return need.width() <= box.width() + kWidthSlack &&
+           need.height() <= box.height() + kHeightSlack * fm.height() + 0.01;
 }
 
 QRectF placed(const QRectF& box, int flags, const QSizeF& need) {
     QRectF r(QPointF(), need);
-    if (flags & Qt::AlignRight) r.moveRight(box.right());
-    else if (flags & Qt::AlignHCenter) r.moveLeft(box.center().x() - need.width() / 2);
-    else r.moveLeft(box.left());
-    if (flags & Qt::AlignBottom) r.moveBottom(box.bottom());
-    else if (flags & Qt::AlignTop) r.moveTop(box.top());
-    else r.moveTop(box.center().y() - need.height() / 2);
+    if (flags & Qt::AlignRight)
+        r.moveRight(box.right());
+    else if (flags & Qt::AlignHCenter)
+        r.moveLeft(box.center().x() - need.width() / 2);
+    else
+        r.moveLeft(box.left());
+    if (flags & Qt::AlignBottom)
+        r.moveBottom(box.bottom());
+    else if (flags & Qt::AlignTop)
+        r.moveTop(box.top());
+    else
+        r.moveTop(box.center().y() - need.height() / 2);
     return r;
 }
 
 } // namespace
 
-FittedLabel fitLabel(const QRectF& box, int flags, const QString& text, const QFont& font, const TextFit& fit) {
+FittedLabel fitLabel(const QRectF& box, int flags, const QString& text, const QFont& font,
+                     const TextFit& fit) {
     FittedLabel out;
     out.font = font;
     out.shown = text;
@@ -120,7 +134,8 @@ FittedLabel fitLabel(const QRectF& box, int flags, const QString& text, const QF
     const QStringList given = text.split(QLatin1Char('\n'));
     const bool wrap = fit.wrap || (flags & Qt::TextWordWrap) != 0;
     const int asked = pixelsOf(font);
-    const int smallest = asked > 0 ? std::max(1, static_cast<int>(std::ceil(asked * fit.minScale - 1e-9))) : asked;
+    const int smallest =
+        asked > 0 ? std::max(1, static_cast<int>(std::ceil(asked * fit.minScale - 1e-9))) : asked;
     const auto measure = [&](const QFontMetricsF& fm, const QStringList& lines) {
         return QSizeF(widest(lines, fm), fm.height() * static_cast<double>(lines.size()));
     };
@@ -128,7 +143,8 @@ FittedLabel fitLabel(const QRectF& box, int flags, const QString& text, const QF
     {
         const QFontMetricsF fm(font);
         const QSizeF need = measure(fm, given);
-        out.needed = QSizeF(fm.horizontalAdvance(QString(text).replace(QLatin1Char('\n'), QLatin1Char(' '))), fm.height());
+        out.needed = QSizeF(fm.horizontalAdvance(QString(text).replace(QLatin1Char('\n'), QLatin1Char(' '))),
+                            fm.height());
         out.bounds = placed(box, flags, need);
         if (fitsIn(need, box, fm)) return out;
     }
@@ -141,7 +157,8 @@ FittedLabel fitLabel(const QRectF& box, int flags, const QString& text, const QF
         QStringList lines = given;
         if (!fitsIn(need, box, fm) && wrap) {
             lines.clear();
-            for (const QString& l : given) lines << wrapLine(l, fm, box.width());
+            for (const QString& l : given)
+                lines << wrapLine(l, fm, box.width());
             need = measure(fm, lines);
         }
         if (fitsIn(need, box, fm)) {
@@ -156,21 +173,27 @@ FittedLabel fitLabel(const QRectF& box, int flags, const QString& text, const QF
     const QFontMetricsF fm(f);
     out.font = f;
     out.complete = false;
-    out.needed = QSizeF(fm.horizontalAdvance(QString(text).replace(QLatin1Char('\n'), QLatin1Char(' '))), fm.height());
+    out.needed =
+        QSizeF(fm.horizontalAdvance(QString(text).replace(QLatin1Char('\n'), QLatin1Char(' '))), fm.height());
     QStringList lines;
     if (wrap)
-        for (const QString& l : given) lines << wrapLine(l, fm, box.width());
+        for (const QString& l : given)
+            lines << wrapLine(l, fm, box.width());
     else
         lines = given;
-    const int room = std::max(1, static_cast<int>(std::floor((box.height() + kHeightSlack * fm.height()) / fm.height())));
+    const int room =
+        std::max(1, static_cast<int>(std::floor((box.height() + kHeightSlack * fm.height()) / fm.height())));
     if (lines.size() > room) {
         QStringList kept = lines.mid(0, room);
         kept.last() = lines.mid(room - 1).join(QLatin1Char(' '));
         lines = kept;
     }
-    for (QString& l : lines) l = fm.elidedText(l, Qt::ElideRight, std::max(0.0, box.width()));
+    for (QString& l : lines)
+        l = fm.elidedText(l, Qt::ElideRight, std::max(0.0, box.width()));
     out.shown = lines.join(QLatin1Char('\n'));
-    out.bounds = placed(box, flags, QSizeF(std::min(box.width(), widest(lines, fm)), fm.height() * static_cast<double>(lines.size())));
+    out.bounds = placed(
+        box, flags,
+        QSizeF(std::min(box.width(), widest(lines, fm)), fm.height() * static_cast<double>(lines.size())));
     return out;
 }
 
@@ -188,8 +211,8 @@ FittedLabel drawLabel(QPainter& p, const QRectF& box, int flags, const QString& 
     p.setFont(f.font);
     p.drawText(f.bounds, static_cast<int>((flags & Qt::AlignHorizontal_Mask) | Qt::AlignVCenter), f.shown);
     if (!f.complete && overflows)
-        overflows->push_back({fit.elide ? LabelOverflow::Kind::Elided : LabelOverflow::Kind::Cut, view.toString(), text,
-                              box, f.needed, static_cast<double>(pixelsOf(font))});
+        overflows->push_back({fit.elide ? LabelOverflow::Kind::Elided : LabelOverflow::Kind::Cut,
+                              view.toString(), text, box, f.needed, static_cast<double>(pixelsOf(font))});
     return f;
 }
 

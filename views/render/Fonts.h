@@ -41,10 +41,10 @@ struct LabelOverflow {
         Elided, // shortened with "…" where the widget's tooltip has the whole text (TextFit::elide)
     };
     Kind kind = Kind::Cut;
-    QString view;  // "stage", "ladder", "states"
-    QString text;  // the whole label
-    QRectF box;    // the room it had, in the painter's logical coordinates
-    QSizeF needed; // what it needed at the smallest type allowed, on one line
+    QString view;          // "stage", "ladder", "states"
+    QString text;          // the whole label
+    QRectF box;            // the room it had, in the painter's logical coordinates
+    QSizeF needed;         // what it needed at the smallest type allowed, on one line
     double fontPixels = 0; // the type size asked for
 };
 using LabelOverflows = std::vector<LabelOverflow>;
@@ -57,15 +57,16 @@ struct TextFit {
 
 struct FittedLabel {
     QFont font;
-    QString shown;  // the lines drawn, '\n'-separated (elided when !complete)
-    QRectF bounds;  // where they are drawn
-    QSizeF needed;  // the whole text on one line at the smallest size tried
+    QString shown;        // the lines drawn, '\n'-separated (elided when !complete)
+    QRectF bounds;        // where they are drawn
+    QSizeF needed;        // the whole text on one line at the smallest size tried
     bool complete = true; // the whole text is shown
     bool asked = true;    // drawn exactly as asked: the font given, one line per '\n'
 };
 
 // Where and how `text` fits `box` (nothing is drawn). `flags`: Qt alignment flags.
-FittedLabel fitLabel(const QRectF& box, int flags, const QString& text, const QFont& font, const TextFit& fit = {});
+FittedLabel fitLabel(const QRectF& box, int flags, const QString& text, const QFont& font,
+                     const TextFit& fit = {});
 
 // Draws `text` fitted into `box` (fitLabel) in `colour`. When the whole text does not fit, it is drawn
 // elided and reported to `overflows` (when given) as `view`'s: Elided when fit.elide allows it, Cut

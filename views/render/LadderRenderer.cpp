@@ -27,8 +27,8 @@ struct LadderMetrics {
     // The header with the lines' names, the time column on the left, the lines.
     struct Columns {
         double header = 46;
-        double timeColumn = 92; // right edge of the time labels
-        double firstClient = 40; // the first client's line, right of the time column
+        double timeColumn = 92;     // right edge of the time labels
+        double firstClient = 40;    // the first client's line, right of the time column
         double serverRoomMin = 140; // right of the server's line, at least
         double barsRoom = 60;       // right of its bars, for their names
         double spreadShare = 0.45;  // several clients: over this share of the room left of the server
@@ -104,7 +104,9 @@ struct LadderMetrics {
 
 constexpr LadderMetrics kLadder{};
 
-QString seconds(Time t) { return QString::fromStdString(formatSecondsTrimmed(t)) + QStringLiteral(" s"); }
+QString seconds(Time t) {
+    return QString::fromStdString(formatSecondsTrimmed(t)) + QStringLiteral(" s");
+}
 
 } // namespace
 
@@ -131,7 +133,8 @@ struct LadderRenderer::Trace {
 LadderRenderer::LadderRenderer() = default;
 LadderRenderer::~LadderRenderer() = default;
 
-const LadderRenderer::Trace& LadderRenderer::trace(const Simulation& sim, const std::vector<std::uint32_t>& clients) const {
+const LadderRenderer::Trace& LadderRenderer::trace(const Simulation& sim,
+                                                   const std::vector<std::uint32_t>& clients) const {
     const History& h = sim.history();
     if (trace_ && trace_->history == &h && trace_->packets == h.packetCount() && trace_->end == h.end &&
         trace_->clients == clients)
@@ -162,8 +165,8 @@ const LadderRenderer::Trace& LadderRenderer::trace(const Simulation& sim, const 
                     const bool syn = q == 0;
                     QString label = syn ? QStringLiteral("SYN queue") : QStringLiteral("accept queue");
                     if (h.queues.size() > 1) label += QStringLiteral(" %1").arg(l);
-                    tr->stays.push_back({syn ? Bar::Kind::SynQueue : Bar::Kind::AcceptQueue, c->second, e.entered,
-                                         e.left, label});
+                    tr->stays.push_back({syn ? Bar::Kind::SynQueue : Bar::Kind::AcceptQueue, c->second,
+                                         e.entered, e.left, label});
                 }
             }
         }
@@ -174,7 +177,8 @@ const LadderRenderer::Trace& LadderRenderer::trace(const Simulation& sim, const 
                 const auto c = column.find(changes[k].flow);
                 if (c == column.end()) continue;
                 const Time to = k + 1 < changes.size() ? changes[k + 1].at : Time::never();
-                tr->stays.push_back({Bar::Kind::Worker, c->second, changes[k].at, to, QStringLiteral("worker %1").arg(w)});
+                tr->stays.push_back(
+                    {Bar::Kind::Worker, c->second, changes[k].at, to, QStringLiteral("worker %1").arg(w)});
             }
         }
     }
@@ -216,7 +220,8 @@ LadderRenderer::Geometry LadderRenderer::layout(const QRectF& target, const Simu
     // them (a narrow dock) — evenly over the whole width, the server's line included.
     double step = clients.size() > 1 ? (right - left) * mc.spreadShare / static_cast<double>(n - 1) : 0.0;
     if (clients.size() > 1 && step < mc.spreadMin * u) step = (right - left) / static_cast<double>(n);
-    for (std::size_t i = 0; i < clients.size(); ++i) g.clientX.push_back(left + step * static_cast<double>(i));
+    for (std::size_t i = 0; i < clients.size(); ++i)
+        g.clientX.push_back(left + step * static_cast<double>(i));
 
     // Rows: the moment k sits k rows down; the playhead, interpolated between its neighbours, is kept
     // in the middle of the visible area while the content allows.
@@ -231,14 +236,16 @@ LadderRenderer::Geometry LadderRenderer::layout(const QRectF& target, const Simu
         if (after == m.end()) return k;
         const Time a = *(after - 1);
         const Time b = *after;
-        return k + static_cast<double>((x - a).count()) / static_cast<double>(std::max<std::int64_t>(1, (b - a).count()));
+        return k + static_cast<double>((x - a).count()) /
+                       static_cast<double>(std::max<std::int64_t>(1, (b - a).count()));
     };
     const double content = static_cast<double>(tr.moments.size()) * row;
     const double visible = target.bottom() - top - row;
     const double playheadRow = rowOf(t) * row;
     g.scroll = std::clamp(playheadRow - visible / 2, 0.0, std::max(0.0, content - visible));
     const auto yOf = [&](Time x) { return top + rowOf(x) * row - g.scroll; };
-    for (Time m : tr.moments) g.rows.push_back({m, yOf(m)});
+    for (Time m : tr.moments)
+        g.rows.push_back({m, yOf(m)});
     g.playheadY = yOf(t);
 
     for (std::size_t k = 0; k < tr.packetIndices.size(); ++k) {
@@ -266,10 +273,12 @@ LadderRenderer::Geometry LadderRenderer::layout(const QRectF& target, const Simu
         b.column = s.column;
         b.label = s.label;
         b.open = s.to.isNever();
-        const double offset = (static_cast<double>(s.column) * 3 + static_cast<double>(s.kind)) * (mb.width + mb.gap) * u;
+        const double offset =
+            (static_cast<double>(s.column) * 3 + static_cast<double>(s.kind)) * (mb.width + mb.gap) * u;
         const double x = g.serverX + mb.left * u + offset;
         const double y0 = yOf(s.from);
-        const double y1 = s.to.isNever() ? std::max(yOf(h.end), y0 + mb.openMin * u) : std::max(yOf(s.to), y0 + mb.closedMin * u);
+        const double y1 = s.to.isNever() ? std::max(yOf(h.end), y0 + mb.openMin * u)
+                                         : std::max(yOf(s.to), y0 + mb.closedMin * u);
         b.rect = QRectF(x, y0, mb.width * u, y1 - y0);
         g.bars.push_back(b);
     }
@@ -284,7 +293,8 @@ Time LadderRenderer::timeAt(double y, const Geometry& g) const {
         const Row& a = g.rows[k - 1];
         const Row& b = g.rows[k];
         const double f = (y - a.y) / std::max(1e-9, b.y - a.y);
-        return a.at + Time::ns(static_cast<std::int64_t>(std::llround(f * static_cast<double>((b.at - a.at).count()))));
+        return a.at + Time::ns(static_cast<std::int64_t>(
+                          std::llround(f * static_cast<double>((b.at - a.at).count()))));
     }
     return g.rows.back().at;
 }
@@ -312,7 +322,8 @@ struct Painting {
                bool scrolled = false) const {
         const QRectF within = p.transform().inverted().mapRect(target);
         if (scrolled && (box.bottom() < within.top() || box.top() > within.bottom())) return; // out of view
-        const double left = std::max(box.left(), within.left()), right = std::min(box.right(), within.right());
+        const double left = std::max(box.left(), within.left()),
+                     right = std::min(box.right(), within.right());
         const QRectF room = scrolled ? QRectF(left, box.top(), std::max(0.0, right - left), box.height())
                                      : box.intersected(within);
         drawLabel(p, room, flags, text, f, colour, {}, overflows, u"ladder");
@@ -328,13 +339,15 @@ void lineNames(const Painting& c, const LadderRenderer::Geometry& g, const Simul
     const double u = c.u;
     const double body = g.header.bottom();
     p.setPen(QPen(c.th.panelBorder, m.lifeline * u));
-    for (double x : g.clientX) p.drawLine(QPointF(x, body), QPointF(x, c.target.bottom()));
+    for (double x : g.clientX)
+        p.drawLine(QPointF(x, body), QPointF(x, c.target.bottom()));
     p.drawLine(QPointF(g.serverX, body), QPointF(g.serverX, c.target.bottom()));
     // Each line's name as wide as the room between it and its neighbours.
     std::vector<double> lines = g.clientX;
     lines.push_back(g.serverX);
     double nameW = m.nameMax * u;
-    for (std::size_t i = 1; i < lines.size(); ++i) nameW = std::min(nameW, lines[i] - lines[i - 1] - m.nameGap * u);
+    for (std::size_t i = 1; i < lines.size(); ++i)
+        nameW = std::min(nameW, lines[i] - lines[i - 1] - m.nameGap * u);
     const double nameTop = g.header.top() + m.nameTop * u;
     const double nameHeight = g.header.height() - (m.nameTop + m.nameBottom) * u;
     for (std::size_t i = 0; i < clients.size(); ++i) {
@@ -347,18 +360,23 @@ void lineNames(const Painting& c, const LadderRenderer::Geometry& g, const Simul
         // entry's clients share their address).
         const QRectF room(g.clientX[i] - nameW / 2, nameTop, nameW, nameHeight);
         const QString address = name.section(QLatin1Char('\n'), 1);
-        QStringList names{name, QStringLiteral("c%1\n%2").arg(clients[i]).arg(address),
-                          QStringLiteral("c%1\n:%2").arg(clients[i]).arg(address.section(QLatin1Char(':'), -1))};
+        QStringList names{
+            name, QStringLiteral("c%1\n%2").arg(clients[i]).arg(address),
+            QStringLiteral("c%1\n:%2").arg(clients[i]).arg(address.section(QLatin1Char(':'), -1))};
         while (names.size() > 1 &&
-               !fitLabel(room, Qt::AlignHCenter | Qt::AlignBottom, names.front(), c.font(type.name, true)).complete)
+               !fitLabel(room, Qt::AlignHCenter | Qt::AlignBottom, names.front(), c.font(type.name, true))
+                    .complete)
             names.removeFirst();
         c.label(room, Qt::AlignHCenter | Qt::AlignBottom, names.front(), c.font(type.name, true), c.th.text);
     }
-    const double serverLeft = std::max(g.serverX - m.serverNameLeft * u,
-                                       clients.empty() ? c.target.left() : g.clientX.back() + nameW / 2 + m.serverNameGap * u);
+    const double serverLeft =
+        std::max(g.serverX - m.serverNameLeft * u,
+                 clients.empty() ? c.target.left() : g.clientX.back() + nameW / 2 + m.serverNameGap * u);
     c.label(QRectF(serverLeft, nameTop, g.serverX + m.serverNameRight * u - serverLeft, nameHeight),
             Qt::AlignHCenter | Qt::AlignBottom,
-            QStringLiteral("server\n%1:%2").arg(QString::fromStdString(sim.serverAddress())).arg(sim.scenario().server.port),
+            QStringLiteral("server\n%1:%2")
+                .arg(QString::fromStdString(sim.serverAddress()))
+                .arg(sim.scenario().server.port),
             c.font(type.name, true), c.th.text);
 }
 
@@ -372,8 +390,10 @@ void moments(const Painting& c, const LadderRenderer::Geometry& g, Time t) {
         if (r.y < body - m.rowCull * u || r.y > c.target.bottom() + m.rowCull * u) continue;
         c.p.setPen(QPen(c.th.wire, m.rule * u, Qt::DotLine));
         c.p.drawLine(QPointF(g.timeColumn + m.ruleLeft * u, r.y), QPointF(c.target.right(), r.y));
-        c.label(QRectF(c.target.left(), r.y - m.timeHalf * u, g.timeColumn - c.target.left(), 2 * m.timeHalf * u),
-                Qt::AlignRight | Qt::AlignVCenter, seconds(r.at), fTime, r.at > t ? c.th.mutedText : c.th.text, true);
+        c.label(
+            QRectF(c.target.left(), r.y - m.timeHalf * u, g.timeColumn - c.target.left(), 2 * m.timeHalf * u),
+            Qt::AlignRight | Qt::AlignVCenter, seconds(r.at), fTime, r.at > t ? c.th.mutedText : c.th.text,
+            true);
     }
 }
 
@@ -386,20 +406,24 @@ void bars(const Painting& c, const LadderRenderer::Geometry& g) {
     const double u = c.u;
     const QFont fBar = c.font(kLadder.type.bar);
     for (const Bar& b : g.bars) {
-        QColor fill = b.kind == Bar::Kind::SynQueue ? th.synEntry : b.kind == Bar::Kind::AcceptQueue ? th.acceptEntry : th.workerServing;
+        QColor fill = b.kind == Bar::Kind::SynQueue      ? th.synEntry
+                      : b.kind == Bar::Kind::AcceptQueue ? th.acceptEntry
+                                                         : th.workerServing;
         p.setPen(QPen(th.slotBorder, m.barOutline * u));
         p.setBrush(fill);
         p.drawRect(b.rect);
         p.save();
         p.translate(b.rect.right() + m.barLabelGap * u, b.rect.top());
         // The name, or its short form where the picture ends before it ("SYN", "accept", "w3").
-        QRectF room = QRectF(0, 0, m.barLabelWidth * u, m.barLabelHeight * u).intersected(p.transform().inverted().mapRect(c.target));
+        QRectF room = QRectF(0, 0, m.barLabelWidth * u, m.barLabelHeight * u)
+                          .intersected(p.transform().inverted().mapRect(c.target));
         room = QRectF(room.left(), 0, room.width(), m.barLabelHeight * u);
         QString brief = b.label;
         brief.replace(QLatin1String("SYN queue"), QLatin1String("SYN"))
             .replace(QLatin1String("accept queue"), QLatin1String("accept"))
             .replace(QLatin1String("worker "), QLatin1String("w"));
-        const QString shown = fitLabel(room, Qt::AlignLeft | Qt::AlignTop, b.label, fBar).complete ? b.label : brief;
+        const QString shown =
+            fitLabel(room, Qt::AlignLeft | Qt::AlignTop, b.label, fBar).complete ? b.label : brief;
         c.label(room, Qt::AlignLeft | Qt::AlignTop, shown, fBar, th.mutedText, true);
         p.restore();
     }
@@ -417,8 +441,8 @@ void dropMark(const Painting& c, const LadderRenderer::Arrow& a, bool atServer) 
     c.p.drawLine(a.to + QPointF(-s, s), a.to + QPointF(s, -s));
     const QRectF box = atServer ? QRectF(a.to.x() - (m.fateWidth + m.fateGap) * u, a.to.y() + m.fateDrop * u,
                                          m.fateWidth * u, m.fateHeight * u)
-                                : QRectF(a.to.x() + m.fateLeft * u, a.to.y() + m.fateDrop * u, m.fateWidth * u,
-                                         m.fateHeight * u);
+                                : QRectF(a.to.x() + m.fateLeft * u, a.to.y() + m.fateDrop * u,
+                                         m.fateWidth * u, m.fateHeight * u);
     c.label(box, static_cast<int>((atServer ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter), a.fate,
             c.font(kLadder.type.fate), alert, true);
 }
@@ -434,7 +458,8 @@ void arrows(const Painting& c, const LadderRenderer::Geometry& g, const Simulati
         const Packet pk = sim.history().packet(a.packet);
         QColor colour = c.th.packetColor(pk.kind, false);
         if (a.future) colour.setAlpha(60);
-        p.setPen(QPen(colour, (a.future ? m.arrowFuture : m.arrowPast) * u, pk.retrans > 0 ? Qt::DashLine : Qt::SolidLine));
+        p.setPen(QPen(colour, (a.future ? m.arrowFuture : m.arrowPast) * u,
+                      pk.retrans > 0 ? Qt::DashLine : Qt::SolidLine));
         p.drawLine(a.from, a.to);
         const QLineF line(a.from, a.to);
         if (a.fate.isEmpty()) {
@@ -442,8 +467,10 @@ void arrows(const Painting& c, const LadderRenderer::Geometry& g, const Simulati
             const double len = m.headLength * u;
             QPainterPath head;
             head.moveTo(a.to);
-            head.lineTo(a.to - QPointF(std::cos(angle - m.headAngle) * len, std::sin(angle - m.headAngle) * len));
-            head.lineTo(a.to - QPointF(std::cos(angle + m.headAngle) * len, std::sin(angle + m.headAngle) * len));
+            head.lineTo(a.to -
+                        QPointF(std::cos(angle - m.headAngle) * len, std::sin(angle - m.headAngle) * len));
+            head.lineTo(a.to -
+                        QPointF(std::cos(angle + m.headAngle) * len, std::sin(angle + m.headAngle) * len));
             head.closeSubpath();
             p.fillPath(head, colour);
         } else {
@@ -451,10 +478,12 @@ void arrows(const Painting& c, const LadderRenderer::Geometry& g, const Simulati
         }
         // The label sits above the middle of the arrow.
         const int k = sameMoment[{std::llround(a.from.y() * 8), a.from.x() < a.to.x() ? 1 : 0}]++;
-        const QPointF mid = line.pointAt(std::clamp(m.labelFirst - m.labelStep * k, m.labelLast, m.labelFirst));
+        const QPointF mid =
+            line.pointAt(std::clamp(m.labelFirst - m.labelStep * k, m.labelLast, m.labelFirst));
         c.label(QRectF(mid.x() - m.labelHalfWidth * u, mid.y() - m.labelRise * u, 2 * m.labelHalfWidth * u,
                        m.labelHeight * u),
-                Qt::AlignCenter, a.label, c.font(kLadder.type.arrow, true), a.future ? c.th.mutedText : c.th.text, true);
+                Qt::AlignCenter, a.label, c.font(kLadder.type.arrow, true),
+                a.future ? c.th.mutedText : c.th.text, true);
     }
 }
 
@@ -463,7 +492,8 @@ void playhead(const Painting& c, const LadderRenderer::Geometry& g, Time t) {
     const double u = c.u;
     c.p.setPen(QPen(c.th.syn, m.playhead * u));
     c.p.drawLine(QPointF(c.target.left(), g.playheadY), QPointF(c.target.right(), g.playheadY));
-    const QRectF tag(c.target.left(), g.playheadY - m.tagHalf * u, g.timeColumn - c.target.left(), 2 * m.tagHalf * u);
+    const QRectF tag(c.target.left(), g.playheadY - m.tagHalf * u, g.timeColumn - c.target.left(),
+                     2 * m.tagHalf * u);
     c.p.fillRect(tag, c.th.background); // over the moments' times, which it would otherwise cross
     c.label(tag, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("▶ ") + seconds(t),
             c.font(kLadder.type.playhead, true, true), c.th.syn);
@@ -483,8 +513,9 @@ void LadderRenderer::paint(QPainter& p, const QRectF& target, const Simulation& 
     if (clients.empty()) {
         const double inset = kLadder.paint.emptyInset * u;
         c.label(target.adjusted(inset, inset, -inset, -inset), Qt::AlignCenter | Qt::TextWordWrap,
-                QStringLiteral("Select a connection (click a client, a queue slot or a packet) to see its ladder. "
-                               "Ctrl+click adds more."),
+                QStringLiteral(
+                    "Select a connection (click a client, a queue slot or a packet) to see its ladder. "
+                    "Ctrl+click adds more."),
                 c.font(kLadder.type.empty), th.mutedText);
         p.restore();
         return;

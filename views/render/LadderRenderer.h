@@ -9,8 +9,8 @@
 // widget, export and the tests draw the same picture; layout() gives the tests its geometry.
 #pragma once
 
-#include "views/render/Fonts.h"
 #include "model/history/History.h"
+#include "views/render/Fonts.h"
 #include "views/render/Theme.h"
 
 #include <QPointF>
@@ -30,13 +30,13 @@ class Simulation;
 namespace backlog::views {
 
 class LadderRenderer {
-public:
+  public:
     struct Arrow {
         std::uint32_t packet = 0;
         int column = 0; // which client's line
         QPointF from, to;
-        QString label;      // "SYN", "SYN #2", "SYN-ACK (cookie)", "data", "RST" …
-        QString fate;       // empty when delivered; else why it was dropped
+        QString label;       // "SYN", "SYN #2", "SYN-ACK (cookie)", "data", "RST" …
+        QString fate;        // empty when delivered; else why it was dropped
         bool future = false; // sent after t
     };
     struct Bar {
@@ -70,7 +70,8 @@ public:
     LadderRenderer& operator=(const LadderRenderer&) = delete;
 
     // The layout at t, scrolled so that the playhead sits in the middle of the target when it can.
-    Geometry layout(const QRectF& target, const Simulation& sim, Time t, const std::vector<std::uint32_t>& clients) const;
+    Geometry layout(const QRectF& target, const Simulation& sim, Time t,
+                    const std::vector<std::uint32_t>& clients) const;
     // Every label is fitted into its box (Fonts.h drawLabel); one that does not fit is added to
     // `overflows` when given (tests/views/render/tst_labelsfit).
     void paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& theme,
@@ -78,7 +79,7 @@ public:
     // The simulated time at a height of the target (a click seeks there): interpolated between rows.
     Time timeAt(double y, const Geometry& g) const;
 
-private:
+  private:
     struct Trace;
     const Trace& trace(const Simulation& sim, const std::vector<std::uint32_t>& clients) const;
     mutable std::unique_ptr<Trace> trace_;

@@ -6,7 +6,8 @@
 
 namespace backlog::views {
 
-void paintNothingLoaded(QPainter& p, const QRectF& target, const Theme& theme, const QString& message, int textRows) {
+void paintNothingLoaded(QPainter& p, const QRectF& target, const Theme& theme, const QString& message,
+                        int textRows) {
     p.fillRect(target, theme.background);
     QFont f(theme.sansFamily);
     f.setPixelSize(std::max(12, static_cast<int>(target.height()) / textRows));

@@ -11,6 +11,7 @@ namespace backlog::views {
 
 // What a view shows while no run is loaded: `message` centred on the theme's background, in muted type
 // a `textRows`-th of the height (at least 12 px), wrapped when the view is narrow.
-void paintNothingLoaded(QPainter& p, const QRectF& target, const Theme& theme, const QString& message, int textRows);
+void paintNothingLoaded(QPainter& p, const QRectF& target, const Theme& theme, const QString& message,
+                        int textRows);
 
 } // namespace backlog::views

@@ -62,8 +62,8 @@ void placeSlots(QueueGeometry& q, int rows, double u) {
         const QRectF cell(a.right() - dbl(col + 1) * cw, y0 + dbl(row) * ch, cw, ch);
         // Whole pixels: crisp edges, and a filled slot drawn later lands exactly on its outline.
         const QRectF r = cell.adjusted(gap / 2, gap / 2, -gap / 2, -gap / 2);
-        q.slotRects.emplace_back(std::round(r.left()), std::round(r.top()), std::max(1.0, std::round(r.width())),
-                                 std::max(1.0, std::round(r.height())));
+        q.slotRects.emplace_back(std::round(r.left()), std::round(r.top()),
+                                 std::max(1.0, std::round(r.width())), std::max(1.0, std::round(r.height())));
     }
 }
 
@@ -86,8 +86,10 @@ void layoutSlots(QueueGeometry& q, double u) {
         q.limitLine = {};
     } else if (q.gauge) {
         const QRectF bar = gaugeBar(q, u);
-        const double x = bar.right() - bar.width() * std::min(1.0, dbl(q.limit) / dbl(std::max<std::int64_t>(1, capacity)));
-        q.limitLine = QLineF(x, bar.top() - m.gaugeLimitOverhang * u, x, bar.bottom() + m.gaugeLimitOverhang * u);
+        const double x = bar.right() -
+                         bar.width() * std::min(1.0, dbl(q.limit) / dbl(std::max<std::int64_t>(1, capacity)));
+        q.limitLine =
+            QLineF(x, bar.top() - m.gaugeLimitOverhang * u, x, bar.bottom() + m.gaugeLimitOverhang * u);
     } else {
         const QRectF s = q.slotRects[static_cast<std::size_t>(std::min(q.limit, capacity) - 1)];
         const double gap = (q.slotRects.size() > 1 && q.slotRects[0].top() == q.slotRects[1].top())
@@ -110,16 +112,18 @@ struct Candidate {
 using StreamKey = std::tuple<bool, int, bool, bool, int>;
 
 StreamKey streamKey(const Packet& p) {
-    return std::make_tuple(p.toServer, static_cast<int>(p.kind), p.cookie, isSpoofed(p.flow), static_cast<int>(p.listener));
+    return std::make_tuple(p.toServer, static_cast<int>(p.kind), p.cookie, isSpoofed(p.flow),
+                           static_cast<int>(p.listener));
 }
 
 // One layout: the steps in the order they depend on each other (listeners before workers, which stand
 // beside them; clients before packets, which leave from them).
 class StageLayout {
-public:
+  public:
     StageLayout(const QRectF& target, const Simulation& sim, Time t, const StageRenderer::Options& options,
                 const RunIndex& idx, Time linger)
-        : sim_(sim), h_(sim.history()), sc_(sim.scenario()), idx_(idx), options_(options), t_(t), linger_(linger) {
+        : sim_(sim), h_(sim.history()), sc_(sim.scenario()), idx_(idx), options_(options), t_(t),
+          linger_(linger) {
         g_.target = target;
         u_ = std::max(1e-3, std::min(target.width() / kStage.refWidth, target.height() / kStage.refHeight));
         g_.unit = u_;
@@ -134,7 +138,7 @@ public:
         return std::move(g_);
     }
 
-private:
+  private:
     void bands();
     void listeners();
     ListenerGeometry listener(int l, const QRectF& frame, double lh) const;
@@ -176,8 +180,8 @@ private:
     const Time linger_;
     Geometry g_;
     double u_ = 1;
-    int nl_ = 0;               // the listeners that exist at t
-    std::vector<int> rowOf_;   // a client's row in g_.clients, or -1
+    int nl_ = 0;             // the listeners that exist at t
+    std::vector<int> rowOf_; // a client's row in g_.clients, or -1
     // Level of detail: the groups of same-kind packets on one path, and which are drawn as streams.
     std::map<StreamKey, std::size_t> streamOf_;
     std::vector<StreamGeometry> groups_;
@@ -199,17 +203,18 @@ void StageLayout::bands() {
                       g_.footer.top() - m.bodyGap * u - (g_.header.bottom() + m.bodyGap * u));
     const double bw = body.width();
     g_.clientsPanel = QRectF(body.left(), body.top(), m.clientsShare * bw, body.height());
-    g_.serverPanel = QRectF(body.left() + m.serverLeftShare * bw, body.top(), m.serverShare * bw, body.height());
+    g_.serverPanel =
+        QRectF(body.left() + m.serverLeftShare * bw, body.top(), m.serverShare * bw, body.height());
     g_.workersPanel = QRectF(body.left() + m.workersLeftShare * bw, body.top(),
                              body.right() - (body.left() + m.workersLeftShare * bw), body.height());
-    g_.network =
-        QRectF(g_.clientsPanel.right(), body.top(), g_.serverPanel.left() - g_.clientsPanel.right(), body.height());
+    g_.network = QRectF(g_.clientsPanel.right(), body.top(), g_.serverPanel.left() - g_.clientsPanel.right(),
+                        body.height());
 
     const QRectF sp = g_.serverPanel;
     g_.serverTitle = QRectF(sp.left() + s.inset * u, sp.top() + s.titleTop * u, sp.width() - 2 * s.inset * u,
                             s.titleHeight * u);
-    g_.countersStrip = QRectF(sp.left() + s.inset * u, sp.bottom() - s.countersRise * u, sp.width() - 2 * s.inset * u,
-                              s.countersHeight * u);
+    g_.countersStrip = QRectF(sp.left() + s.inset * u, sp.bottom() - s.countersRise * u,
+                              sp.width() - 2 * s.inset * u, s.countersHeight * u);
 }
 
 void StageLayout::listeners() {
@@ -217,11 +222,13 @@ void StageLayout::listeners() {
     const auto& m = kStage.listener;
     const double u = u_;
     const QRectF sp = g_.serverPanel;
-    const QRectF area(sp.left() + s.inset * u, g_.serverTitle.bottom() + s.listenersTop * u, sp.width() - 2 * s.inset * u,
-                      g_.countersStrip.top() - s.listenersBottom * u - (g_.serverTitle.bottom() + s.listenersTop * u));
+    const QRectF area(
+        sp.left() + s.inset * u, g_.serverTitle.bottom() + s.listenersTop * u, sp.width() - 2 * s.inset * u,
+        g_.countersStrip.top() - s.listenersBottom * u - (g_.serverTitle.bottom() + s.listenersTop * u));
     // Listeners are only ever appended: the ones that exist at t are the first nl.
     int nl = 0;
-    while (static_cast<std::size_t>(nl) < idx_.listenerBornAt.size() && idx_.listenerBornAt[static_cast<std::size_t>(nl)] <= t_)
+    while (static_cast<std::size_t>(nl) < idx_.listenerBornAt.size() &&
+           idx_.listenerBornAt[static_cast<std::size_t>(nl)] <= t_)
         ++nl;
     nl_ = nl;
     if (nl == 0) return;
@@ -242,12 +249,14 @@ ListenerGeometry StageLayout::listener(int l, const QRectF& frame, double lh) co
     L.backlog = h_.maxBacklogAt(l, t_);
     const double hh = std::min(m.headerMax * u, lh * m.headerShare);
     L.header = QRectF(L.frame.left() + m.inset * u, L.frame.top(), L.frame.width() - 2 * m.inset * u, hh);
-    const QRectF rows(L.frame.left() + m.inset * u, L.frame.top() + hh + m.rowsTop * u, L.frame.width() - 2 * m.inset * u,
-                      L.frame.height() - hh - m.rowsTop * u - std::min(m.rowsBottomMax * u, lh * m.rowsBottomShare));
+    const QRectF rows(
+        L.frame.left() + m.inset * u, L.frame.top() + hh + m.rowsTop * u, L.frame.width() - 2 * m.inset * u,
+        L.frame.height() - hh - m.rowsTop * u - std::min(m.rowsBottomMax * u, lh * m.rowsBottomShare));
     const double rowGap = std::min(m.rowGapMax * u, rows.height() * m.rowGapShare);
     const double rh = (rows.height() - rowGap) / 2;
     const QueueLengths len = h_.queueLengthsAt(l, t_);
-    for (QueueKind k : {QueueKind::Syn, QueueKind::Accept}) queue(L, k, rows, rh, rowGap, len);
+    for (QueueKind k : {QueueKind::Syn, QueueKind::Accept})
+        queue(L, k, rows, rh, rowGap, len);
     L.door = QPointF(L.frame.left(), L.frame.center().y());
     L.exit = QPointF(L.accept.slotsArea.right(), L.accept.frame.center().y());
     return L;
@@ -288,7 +297,8 @@ void StageLayout::clients() {
     const double u = u_;
     const QRectF cp = g_.clientsPanel;
     bool flood = false;
-    for (std::size_t i = 0; i < sc_.traffic.size(); ++i) flood = flood || floodShown(sim_, i, t_);
+    for (std::size_t i = 0; i < sc_.traffic.size(); ++i)
+        flood = flood || floodShown(sim_, i, t_);
     QRectF rowsArea(cp.left() + m.inset * u, cp.top() + m.rowsTop * u, cp.width() - m.inset * u,
                     cp.height() - (m.rowsTop + m.rowsBottom) * u);
     if (flood) {
@@ -342,7 +352,8 @@ void StageLayout::workers() {
     std::vector<std::vector<std::uint32_t>> byListener(static_cast<std::size_t>(std::max(nl, 1)));
     for (std::uint32_t w = 0; w < h_.workers.size(); ++w) {
         if (idx_.workerBornAt[w] > t_) continue; // added by a later change
-        byListener[static_cast<std::size_t>(std::clamp(h_.workers[w].listener, 0, std::max(nl, 1) - 1))].push_back(w);
+        byListener[static_cast<std::size_t>(std::clamp(h_.workers[w].listener, 0, std::max(nl, 1) - 1))]
+            .push_back(w);
         ++g_.workersShown;
     }
     g_.workersAggregated = g_.workersShown > std::max(0, options_.workerBoxesMax);
@@ -360,13 +371,15 @@ void StageLayout::workers() {
         if (ws.empty()) continue;
         const QRectF span = workerSpan(static_cast<int>(l));
         if (g_.workersAggregated) {
-            g_.workerGroups.push_back({static_cast<int>(l), span.adjusted(0, m.groupInset * u, 0, -m.groupInset * u), ws});
+            g_.workerGroups.push_back(
+                {static_cast<int>(l), span.adjusted(0, m.groupInset * u, 0, -m.groupInset * u), ws});
             continue;
         }
         const double bh = boxHeight(span, ws.size());
         const double top = span.center().y() - (bh * dbl(ws.size()) + gap * dbl(ws.size() - 1)) / 2;
         for (std::size_t k = 0; k < ws.size(); ++k)
-            g_.workers.push_back({ws[k], static_cast<int>(l), QRectF(span.left(), top + dbl(k) * (bh + gap), span.width(), bh)});
+            g_.workers.push_back({ws[k], static_cast<int>(l),
+                                  QRectF(span.left(), top + dbl(k) * (bh + gap), span.width(), bh)});
     }
 }
 
@@ -374,15 +387,19 @@ QPointF StageLayout::clientEnd(FlowId flow) const {
     const auto& m = kStage.packets;
     if (isSpoofed(flow)) {
         const QRectF a = g_.attackers.isEmpty() ? g_.clientsBlock : g_.attackers;
-        return QPointF(g_.clientsPanel.right(), a.top() + m.spoofedInset * u_ +
-                                                    unitHash(flow) * std::max(0.0, a.height() - 2 * m.spoofedInset * u_));
+        return QPointF(g_.clientsPanel.right(),
+                       a.top() + m.spoofedInset * u_ +
+                           unitHash(flow) * std::max(0.0, a.height() - 2 * m.spoofedInset * u_));
     }
-    if (flow < rowOf_.size() && rowOf_[flow] >= 0) return g_.clients[static_cast<std::size_t>(rowOf_[flow])].anchor;
+    if (flow < rowOf_.size() && rowOf_[flow] >= 0)
+        return g_.clients[static_cast<std::size_t>(rowOf_[flow])].anchor;
     const QRectF b = g_.clientsBlock;
     const auto nc = static_cast<std::uint32_t>(g_.clientsShown.size());
-    const auto rank = std::lower_bound(g_.clientsShown.begin(), g_.clientsShown.end(), flow) - g_.clientsShown.begin();
-    return QPointF(g_.clientsPanel.right(),
-                   b.top() + (dbl(static_cast<std::int64_t>(rank)) + 0.5) / dbl(static_cast<std::int64_t>(std::max(1u, nc))) * b.height());
+    const auto rank =
+        std::lower_bound(g_.clientsShown.begin(), g_.clientsShown.end(), flow) - g_.clientsShown.begin();
+    return QPointF(g_.clientsPanel.right(), b.top() + (dbl(static_cast<std::int64_t>(rank)) + 0.5) /
+                                                          dbl(static_cast<std::int64_t>(std::max(1u, nc))) *
+                                                          b.height());
 }
 
 // Everything sent within one flight and one drop animation before t: flying, or falling after a drop.
@@ -407,7 +424,9 @@ void StageLayout::gather(std::vector<Candidate>& moving, std::vector<Candidate>&
                 if (fall < 1) falling.push_back({i, p, along(from, to, 0.5, p.toServer), fall});
             } else {
                 // A segment sent together with another (ACK + data, data + FIN) rides just behind it.
-                const double behind = p.kind == PacketKind::Data ? m.dataBehind : (p.kind == PacketKind::Fin ? m.finBehind : 0.0);
+                const double behind = p.kind == PacketKind::Data
+                                          ? m.dataBehind
+                                          : (p.kind == PacketKind::Fin ? m.finBehind : 0.0);
                 const QPointF d = to - from;
                 const double len = std::max(1e-9, std::hypot(d.x(), d.y()));
                 const double back = std::min(behind * m.pitch * u, f * len);
@@ -453,10 +472,12 @@ void StageLayout::group(const std::vector<Candidate>& moving) {
         if (src.y() < s.sourceTop.y()) s.sourceTop = src;
         if (src.y() > s.sourceBottom.y()) s.sourceBottom = src;
     }
-    for (StreamGeometry& s : groups_) s.source.ry() /= dbl(s.count);
+    for (StreamGeometry& s : groups_)
+        s.source.ry() /= dbl(s.count);
     asStream_.assign(groups_.size(), false);
     for (std::size_t k = 0; k < groups_.size(); ++k) {
-        asStream_[k] = (flooded && groups_[k].count > options_.smallGroup) || groups_[k].count > options_.groupStreamThreshold;
+        asStream_[k] = (flooded && groups_[k].count > options_.smallGroup) ||
+                       groups_[k].count > options_.groupStreamThreshold;
         if (!asStream_[k]) continue;
         streamed_ += static_cast<std::size_t>(groups_[k].count);
         g_.packetStreams.push_back(groups_[k]);
@@ -471,7 +492,8 @@ void StageLayout::drops(const std::vector<Candidate>& falling) {
     std::vector<std::vector<FlowId>> dropFlows;
     for (const Candidate& c : falling) {
         const bool atServer = c.p.toServer && c.p.fate != PacketFate::LostInNetwork;
-        const int place = c.p.fate == PacketFate::LostInNetwork ? -1 : (atServer ? static_cast<int>(c.p.listener) : -2);
+        const int place =
+            c.p.fate == PacketFate::LostInNetwork ? -1 : (atServer ? static_cast<int>(c.p.listener) : -2);
         const auto key = std::make_tuple(static_cast<int>(c.p.fate), atServer, place);
         auto it = dropOf.find(key);
         if (it == dropOf.end()) {
@@ -490,13 +512,15 @@ void StageLayout::drops(const std::vector<Candidate>& falling) {
     for (std::size_t k = 0; k < g_.drops.size(); ++k) {
         std::vector<FlowId>& flows = dropFlows[k];
         std::sort(flows.begin(), flows.end());
-        g_.drops[k].count = static_cast<std::int64_t>(std::unique(flows.begin(), flows.end()) - flows.begin());
+        g_.drops[k].count =
+            static_cast<std::int64_t>(std::unique(flows.begin(), flows.end()) - flows.begin());
     }
 }
 
 std::uint64_t StageLayout::sampleMask(std::size_t n) const {
     std::uint64_t k = 1;
-    while (dbl(static_cast<std::int64_t>(k)) * std::max(1, options_.sampleTarget) < dbl(n)) k <<= 1;
+    while (dbl(static_cast<std::int64_t>(k)) * std::max(1, options_.sampleTarget) < dbl(n))
+        k <<= 1;
     return k - 1;
 }
 
@@ -518,13 +542,15 @@ void StageLayout::sample(const std::vector<Candidate>& moving, const std::vector
     const double u = u_;
     const double glyph = m.glyph * u;
     const std::uint64_t movingMask = sampleMask(streamed_);
-    const std::uint64_t fallingMask = falling.size() > static_cast<std::size_t>(options_.streamThreshold) ? sampleMask(falling.size()) : 0;
+    const std::uint64_t fallingMask =
+        falling.size() > static_cast<std::size_t>(options_.streamThreshold) ? sampleMask(falling.size()) : 0;
     for (const Candidate& c : falling) {
         const double f = std::clamp(c.fall, 0.0, 1.0);
         Candidate moved = c;
         // Falling: accelerating downwards, drifting back the way it came; each packet its own way
         // (a fixed hash of its index), so a burst of drops sprays instead of piling up.
-        const double spread = unitHash(c.index), speed = m.fallSpeedMin + m.fallSpeedSpread * unitHash(c.index ^ 0x5bd1e995u);
+        const double spread = unitHash(c.index),
+                     speed = m.fallSpeedMin + m.fallSpeedSpread * unitHash(c.index ^ 0x5bd1e995u);
         const double drift = (c.p.toServer ? -1 : 1) * (m.fallDrift * u + spread * m.fallDriftSpread * u) * f;
         moved.pos = c.pos + QPointF(drift, m.fallDepth * u * speed * f * f);
         if ((mix(c.index) & fallingMask) == 0) add(moved, false);
@@ -540,7 +566,8 @@ void StageLayout::sample(const std::vector<Candidate>& moving, const std::vector
         }
         if ((mix(c.index) & movingMask) != 0) continue;
         const bool crowded = std::any_of(kept[k].begin(), kept[k].end(), [&](QPointF q) {
-            return std::abs(q.x() - c.pos.x()) < glyph * m.crowdedShare && std::abs(q.y() - c.pos.y()) < glyph * m.crowdedShare;
+            return std::abs(q.x() - c.pos.x()) < glyph * m.crowdedShare &&
+                   std::abs(q.y() - c.pos.y()) < glyph * m.crowdedShare;
         });
         if (crowded) continue;
         kept[k].push_back(c.pos);

@@ -58,7 +58,7 @@ struct StageMetrics {
         double heightMax = 520;
         double headerMax = 32;
         double headerShare = 0.26;
-        double inset = 10; // the header and the rows inside the frame
+        double inset = 10;  // the header and the rows inside the frame
         double rowsTop = 2; // below the header
         double rowsBottomMax = 10;
         double rowsBottomShare = 0.05;
@@ -73,7 +73,7 @@ struct StageMetrics {
     struct Slots {
         double widthMax = 150;
         double heightMax = 96;
-        double cellMin = 7; // smaller cells: a gauge
+        double cellMin = 7;    // smaller cells: a gauge
         double oneRowMin = 40; // a queue reads best as one row: kept while its slots are this large
         double gapShare = 0.12;
         double gapMin = 1.0;
@@ -114,8 +114,8 @@ struct StageMetrics {
         double pitch = 18;     // a segment sent with another rides this far behind it, per place
         double dataBehind = 1.3;
         double finBehind = 2.6;
-        double spoofedInset = 10; // spoofed sources spread over the attackers' block inside this
-        double glyph = 18;        // the glyph's box, what hitTest() and the sample spacing see
+        double spoofedInset = 10;  // spoofed sources spread over the attackers' block inside this
+        double glyph = 18;         // the glyph's box, what hitTest() and the sample spacing see
         double crowdedShare = 0.9; // samples closer than this many glyphs: only the first is kept
         double fallDrift = 6;      // the least a falling packet drifts back the way it came
         double fallDriftSpread = 40;
@@ -135,7 +135,7 @@ struct StageMetrics {
         double small = 11;
         double mono = 12;
         double monoBold = 13;
-        double big = 20; // a queue's fill ("3 / 5")
+        double big = 20;   // a queue's fill ("3 / 5")
         double label = 11; // packet labels
         // A filled slot's two lines, as shares of the slot's height, within bounds.
         double slotShare = 0.3;
@@ -173,7 +173,7 @@ struct StageMetrics {
         double packet = 8;
         double legend = 7;
         double attacker = 7;
-        double labelGap = 1.2; // a packet's label from its centre, in radii
+        double labelGap = 1.2;     // a packet's label from its centre, in radii
         double spriteShare = 1.45; // the widest glyph's reach, in radii: a sprite's size
     } glyphs;
 
@@ -209,7 +209,7 @@ struct StageMetrics {
         double radius = 8;
         double doorHalfWidth = 3;
         double doorHalfHeight = 16;
-        double boldHeaderMin = 24; // lower headers are set in small type
+        double boldHeaderMin = 24;     // lower headers are set in small type
         double headerNameShare = 0.55; // the header's name part; what ss says has the rest
         double headerSsShare = 0.45;
         double headerSplitGap = 4; // between the name and what ss says
@@ -261,7 +261,7 @@ struct StageMetrics {
         double markerShare = 0.34; // of the row's height
         double markerMax = 13;
         double markerLeft = 6;
-        double textLeft = 14;  // after the marker
+        double textLeft = 14; // after the marker
         double textRight = 16;
         double twoLinesMin = 38; // a row this high has its detail on a second line
         double lineHeight = 17;

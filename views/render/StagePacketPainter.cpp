@@ -17,8 +17,8 @@ namespace {
 // legend) where it would leave it.
 QRectF keepInside(QRectF r, const StageRenderer::Geometry& g) {
     const double inset = kStage.flows.bodyInset;
-    const QRectF body(g.target.left() + inset * g.unit, g.header.bottom(), g.target.width() - 2 * inset * g.unit,
-                      g.footer.top() - g.header.bottom());
+    const QRectF body(g.target.left() + inset * g.unit, g.header.bottom(),
+                      g.target.width() - 2 * inset * g.unit, g.footer.top() - g.header.bottom());
     if (r.right() > body.right()) r.moveRight(body.right());
     if (r.left() < body.left()) r.moveLeft(body.left());
     if (r.bottom() > body.bottom()) r.moveBottom(body.bottom());
@@ -28,7 +28,7 @@ QRectF keepInside(QRectF r, const StageRenderer::Geometry& g) {
 
 // Label placement: a label is drawn only where it overlaps no glyph but its own and no other label.
 class LabelSpace {
-public:
+  public:
     void addGlyph(const QRectF& r) { glyphs_.push_back(r); }
     bool free(const QRectF& r, const QRectF& own = QRectF()) const {
         for (const QRectF& q : labels_)
@@ -39,7 +39,7 @@ public:
     }
     void take(const QRectF& r) { labels_.push_back(r); }
 
-private:
+  private:
     std::vector<QRectF> glyphs_, labels_;
 };
 
@@ -49,8 +49,10 @@ void streamBand(const Ctx& c, const StageRenderer::StreamGeometry& s) {
     const auto& m = kStage.flows;
     const double u = c.u;
     const QColor colour = c.th.packetColor(s.kind, s.spoofed);
-    const double w = std::clamp(std::log2(dbl(s.count)) * m.widthPerDoubling * u, m.widthMin * u, m.widthMax * u);
-    const double spread = std::clamp((s.sourceBottom.y() - s.sourceTop.y()) * m.spreadShare, w, m.spreadMax * u);
+    const double w =
+        std::clamp(std::log2(dbl(s.count)) * m.widthPerDoubling * u, m.widthMin * u, m.widthMax * u);
+    const double spread =
+        std::clamp((s.sourceBottom.y() - s.sourceTop.y()) * m.spreadShare, w, m.spreadMax * u);
     const double side = s.toServer ? -1 : 1;
     const std::array<QPointF, 4> band{s.source + QPointF(0, side * m.sideOffset * u - spread / 2),
                                       s.sink + QPointF(0, side * (m.sideOffset * u + w / 2) - w / 2),
@@ -70,8 +72,8 @@ const QStaticText& labelOf(FrameCache& fc, const Packet& pk, const QFont& fLabel
         fc.pixelSize = px;
         fc.family = family;
     }
-    const auto key =
-        std::make_tuple(static_cast<int>(pk.kind), pk.cookie && pk.kind == PacketKind::SynAck, static_cast<int>(pk.retrans));
+    const auto key = std::make_tuple(static_cast<int>(pk.kind), pk.cookie && pk.kind == PacketKind::SynAck,
+                                     static_cast<int>(pk.retrans));
     auto it = fc.packetLabels.find(key);
     if (it == fc.packetLabels.end()) {
         QStaticText st(packetLabelText(pk.kind, std::get<1>(key), pk.retrans));
@@ -98,10 +100,13 @@ void packetGlyphs(const Ctx& c, FrameCache& cache, LabelSpace& space, double gr,
             const bool spoofed = isSpoofed(pk.flow);
             const std::uint64_t key = (2ull << 60) | (static_cast<std::uint64_t>(pk.kind) << 8) |
                                       (static_cast<std::uint64_t>(pk.cookie) << 4) |
-                                      (static_cast<std::uint64_t>(spoofed) << 2) | static_cast<std::uint64_t>(pk.toServer);
-            c.sprites->blit(p, c.dpr, pg.centre - QPointF(side / 2, side / 2), QSizeF(side, side), key, [&](QPainter& sp) {
-                drawGlyph(sp, th, QPointF(side / 2, side / 2), gr, pk.kind, pk.cookie, spoofed, pk.toServer, outline);
-            });
+                                      (static_cast<std::uint64_t>(spoofed) << 2) |
+                                      static_cast<std::uint64_t>(pk.toServer);
+            c.sprites->blit(p, c.dpr, pg.centre - QPointF(side / 2, side / 2), QSizeF(side, side), key,
+                            [&](QPainter& sp) {
+                                drawGlyph(sp, th, QPointF(side / 2, side / 2), gr, pk.kind, pk.cookie,
+                                          spoofed, pk.toServer, outline);
+                            });
         } else {
             drawGlyph(p, th, pg.centre, gr, pk.kind, pk.cookie, isSpoofed(pk.flow), pk.toServer, outline);
         }
@@ -112,8 +117,9 @@ void packetGlyphs(const Ctx& c, FrameCache& cache, LabelSpace& space, double gr,
         if (!pg.labelled) continue;
         const QStaticText& st = labelOf(cache, pk, c.fLabel, th.sansFamily);
         const QSizeF sz = st.size();
-        const QPointF at(pg.centre.x() - sz.width() / 2,
-                         pk.toServer ? pg.centre.y() - gr * labelGap - sz.height() : pg.centre.y() + gr * labelGap);
+        const QPointF at(pg.centre.x() - sz.width() / 2, pk.toServer
+                                                             ? pg.centre.y() - gr * labelGap - sz.height()
+                                                             : pg.centre.y() + gr * labelGap);
         const QRectF lr(at, sz);
         if (space.free(lr, QRectF(pg.centre.x() - gr, pg.centre.y() - gr, 2 * gr, 2 * gr))) {
             space.take(lr);
@@ -135,9 +141,11 @@ void streamLabel(const Ctx& c, LabelSpace& space, const StageRenderer::StreamGeo
     if (s.spoofed && s.kind == PacketKind::Syn) label += QStringLiteral(" spoofed");
     const QFontMetricsF fm(c.fBodyBold);
     const QSizeF sz(fm.horizontalAdvance(label) + m.labelPadX * u, fm.height() + m.labelPadY * u);
-    QRectF lr(mid.x() - sz.width() / 2, mid.y() + (s.toServer ? -sz.height() - m.labelGap * u : m.labelGap * u),
-              sz.width(), sz.height());
-    for (int tries = 0; tries < 6 && !space.free(lr); ++tries) lr.translate(0, s.toServer ? -sz.height() : sz.height());
+    QRectF lr(mid.x() - sz.width() / 2,
+              mid.y() + (s.toServer ? -sz.height() - m.labelGap * u : m.labelGap * u), sz.width(),
+              sz.height());
+    for (int tries = 0; tries < 6 && !space.free(lr); ++tries)
+        lr.translate(0, s.toServer ? -sz.height() : sz.height());
     lr = keepInside(lr, c.g);
     space.take(lr);
     c.p.setPen(c.pen(c.th.packetColor(s.kind, s.spoofed), kStage.lines.streamLabel));
@@ -163,7 +171,8 @@ void dropLabels(const Ctx& c, LabelSpace& space) {
         const double y = d.anchor.y() + m.dropBelow * u + n * (lh + m.dropStackGap * u);
         QRectF lr = d.atServer ? QRectF(d.anchor.x() - m.dropAtServer * u - w, y, w, lh)
                                : QRectF(d.anchor.x() + m.dropAtClient * u, y, w, lh);
-        for (int tries = 0; tries < 8 && !space.free(lr); ++tries) lr.translate(0, lh + m.dropStackGap * u);
+        for (int tries = 0; tries < 8 && !space.free(lr); ++tries)
+            lr.translate(0, lh + m.dropStackGap * u);
         lr = keepInside(lr, c.g);
         space.take(lr);
         c.p.setPen(c.pen(c.th.alert, kStage.lines.dropLabel));
@@ -181,9 +190,11 @@ void paintPackets(const Ctx& c, FrameCache& cache) {
     LabelSpace space;
     for (const StageRenderer::PacketGeometry& pg : c.g.packets)
         if (pg.fall < 0) space.addGlyph(QRectF(pg.centre.x() - gr, pg.centre.y() - gr, 2 * gr, 2 * gr));
-    for (const StageRenderer::StreamGeometry& s : c.g.packetStreams) streamBand(c, s);
+    for (const StageRenderer::StreamGeometry& s : c.g.packetStreams)
+        streamBand(c, s);
     packetGlyphs(c, cache, space, gr, outline);
-    for (const StageRenderer::StreamGeometry& s : c.g.packetStreams) streamLabel(c, space, s);
+    for (const StageRenderer::StreamGeometry& s : c.g.packetStreams)
+        streamLabel(c, space, s);
     dropLabels(c, space);
 }
 

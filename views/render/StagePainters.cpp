@@ -15,7 +15,8 @@ QColor withAlpha(QColor c, double a) {
 }
 
 QColor textOn(const QColor& fill, const Theme& th) {
-    const double lum = 0.2126 * static_cast<double>(fill.redF()) + 0.7152 * static_cast<double>(fill.greenF()) +
+    const double lum = 0.2126 * static_cast<double>(fill.redF()) +
+                       0.7152 * static_cast<double>(fill.greenF()) +
                        0.0722 * static_cast<double>(fill.blueF());
     return lum > 0.55 ? QColor(0x1B, 0x1B, 0x1B) : th.entryText;
 }
@@ -46,19 +47,21 @@ void drawGlyph(QPainter& p, const Theme& th, QPointF c, double r, PacketKind kin
         }
         break;
     case PacketKind::SynAck: {
-        const std::array<QPointF, 4> pts{c + QPointF(0, -r * 1.15), c + QPointF(r * 1.15, 0), c + QPointF(0, r * 1.15),
-                                         c + QPointF(-r * 1.15, 0)};
+        const std::array<QPointF, 4> pts{c + QPointF(0, -r * 1.15), c + QPointF(r * 1.15, 0),
+                                         c + QPointF(0, r * 1.15), c + QPointF(-r * 1.15, 0)};
         if (cookie) pen.setWidthF(outline * 1.6);
         p.setPen(pen);
         p.drawPolygon(pts.data(), static_cast<int>(pts.size()));
         break;
     }
-    case PacketKind::Ack: p.drawRect(QRectF(c.x() - r * 0.9, c.y() - r * 0.9, r * 1.8, r * 1.8)); break;
+    case PacketKind::Ack:
+        p.drawRect(QRectF(c.x() - r * 0.9, c.y() - r * 0.9, r * 1.8, r * 1.8));
+        break;
     case PacketKind::Data: {
         const QRectF env(c.x() - r * 1.25, c.y() - r * 0.8, r * 2.5, r * 1.6);
         p.drawRect(env);
-        const std::array<QPointF, 3> flap{env.topLeft(), QPointF(env.center().x(), env.center().y() + r * 0.1),
-                                          env.topRight()};
+        const std::array<QPointF, 3> flap{
+            env.topLeft(), QPointF(env.center().x(), env.center().y() + r * 0.1), env.topRight()};
         p.setBrush(Qt::NoBrush);
         p.drawPolyline(flap.data(), 3);
         break;
@@ -84,11 +87,12 @@ void drawGlyph(QPainter& p, const Theme& th, QPointF c, double r, PacketKind kin
 
 // ------------------------------------------------------------------------------------------ Ctx
 
-Ctx::Ctx(QPainter& painter, const Theme& theme, const StageRenderer::Geometry& geometry, const Simulation& simulation,
-         Time at, SpriteCache* spriteCache, double pixelRatio, LabelOverflows* overflowSink,
-         std::vector<ElidedLabel>* elidedSink)
-    : p(painter), th(theme), g(geometry), sim(simulation), h(simulation.history()), sc(simulation.scenario()), t(at),
-      u(geometry.unit), sprites(spriteCache), dpr(pixelRatio), overflows(overflowSink), elided(elidedSink) {
+Ctx::Ctx(QPainter& painter, const Theme& theme, const StageRenderer::Geometry& geometry,
+         const Simulation& simulation, Time at, SpriteCache* spriteCache, double pixelRatio,
+         LabelOverflows* overflowSink, std::vector<ElidedLabel>* elidedSink)
+    : p(painter), th(theme), g(geometry), sim(simulation), h(simulation.history()), sc(simulation.scenario()),
+      t(at), u(geometry.unit), sprites(spriteCache), dpr(pixelRatio), overflows(overflowSink),
+      elided(elidedSink) {
     const auto& m = kStage.type;
     fTitle = font(m.title, true);
     fClock = font(m.clock, true, true);
@@ -170,15 +174,23 @@ namespace {
 
 QColor lookColour(const Theme& th, ClientLook l) {
     switch (l) {
-    case ClientLook::NotYet: return th.panel;
+    case ClientLook::NotYet:
+        return th.panel;
     case ClientLook::Connecting:
-    case ClientLook::Retrying: return th.syn;
-    case ClientLook::Waiting: return withAlpha(th.acceptEntry, 0.3);
-    case ClientLook::Accepted: return th.acceptEntry;
-    case ClientLook::Ghost: return withAlpha(th.alert, 0.25);
-    case ClientLook::Done: return th.clientDone;
-    case ClientLook::Failed: return th.alert;
-    case ClientLook::Count_: break;
+    case ClientLook::Retrying:
+        return th.syn;
+    case ClientLook::Waiting:
+        return withAlpha(th.acceptEntry, 0.3);
+    case ClientLook::Accepted:
+        return th.acceptEntry;
+    case ClientLook::Ghost:
+        return withAlpha(th.alert, 0.25);
+    case ClientLook::Done:
+        return th.clientDone;
+    case ClientLook::Failed:
+        return th.alert;
+    case ClientLook::Count_:
+        break;
     }
     return th.panel;
 }
@@ -198,13 +210,15 @@ void clientMarker(const Ctx& c, QPointF at, double r, ClientLook look) {
         border = th.acceptEntry;
     }
     const auto& lines = kStage.lines;
-    c.p.setPen(c.pen(border, look == ClientLook::Ghost || look == ClientLook::Waiting ? lines.clientLoud : lines.client,
-                     style));
+    c.p.setPen(c.pen(
+        border, look == ClientLook::Ghost || look == ClientLook::Waiting ? lines.clientLoud : lines.client,
+        style));
     c.p.setBrush(lookColour(th, look));
     c.p.drawRoundedRect(QRectF(at.x() - r, at.y() - r * 0.8, 2 * r, 1.6 * r), r * 0.3, r * 0.3);
     if (look == ClientLook::Ghost)
         c.text(QRectF(at.x() - r, at.y() - r, 2 * r, 2 * r), Qt::AlignCenter, QStringLiteral("?"),
-               c.font(std::max(kStage.type.ghostMarkMin, r / c.u * kStage.type.ghostMarkShare), true), th.alert);
+               c.font(std::max(kStage.type.ghostMarkMin, r / c.u * kStage.type.ghostMarkShare), true),
+               th.alert);
 }
 
 // What a client's row says under its name, and in which colour.
@@ -212,21 +226,29 @@ std::pair<QString, QColor> clientDetail(const Ctx& c, std::uint32_t client, cons
     const Theme& th = c.th;
     const ClientRecord& rec = c.h.clients[client];
     switch (st.look) {
-    case ClientLook::NotYet: return {QStringLiteral("connects at %1").arg(formatSpan(rec.connectAt)), th.mutedText};
-    case ClientLook::Connecting: return {QStringLiteral("SYN sent"), th.mutedText};
-    case ClientLook::Retrying: return {QStringLiteral("SYN #%1 sent").arg(st.syns - 1), th.text};
+    case ClientLook::NotYet:
+        return {QStringLiteral("connects at %1").arg(formatSpan(rec.connectAt)), th.mutedText};
+    case ClientLook::Connecting:
+        return {QStringLiteral("SYN sent"), th.mutedText};
+    case ClientLook::Retrying:
+        return {QStringLiteral("SYN #%1 sent").arg(st.syns - 1), th.text};
     case ClientLook::Waiting:
         return {c.h.serverStateAt(client, c.t) == TcpState::SynRecv ? QStringLiteral("server still SYN-RECV")
-                                                                     : QStringLiteral("waiting for accept()"),
+                                                                    : QStringLiteral("waiting for accept()"),
                 th.mutedText};
     case ClientLook::Accepted:
-        return {!rec.respondedAt.isNever() && rec.respondedAt <= c.t ? QStringLiteral("response received")
-                                                                     : QStringLiteral("accepted, being served"),
+        return {!rec.respondedAt.isNever() && rec.respondedAt <= c.t
+                    ? QStringLiteral("response received")
+                    : QStringLiteral("accepted, being served"),
                 th.mutedText};
-    case ClientLook::Ghost: return {QStringLiteral("ghost: no socket on the server"), th.alert};
-    case ClientLook::Done: return {QStringLiteral("done"), th.mutedText};
-    case ClientLook::Failed: return {latin1(clientErrorName(rec.error)), th.alert};
-    case ClientLook::Count_: break;
+    case ClientLook::Ghost:
+        return {QStringLiteral("ghost: no socket on the server"), th.alert};
+    case ClientLook::Done:
+        return {QStringLiteral("done"), th.mutedText};
+    case ClientLook::Failed:
+        return {latin1(clientErrorName(rec.error)), th.alert};
+    case ClientLook::Count_:
+        break;
     }
     return {QString(), th.mutedText};
 }
@@ -254,13 +276,14 @@ void clientRow(const Ctx& c, const StageRenderer::ClientGeometry& cg, Time maxFl
         const double nw = QFontMetricsF(n.font).horizontalAdvance(name) + m.nameGap * u;
         c.text(top.adjusted(nw, 0, 0, 0), Qt::AlignLeft | Qt::AlignBottom, state, c.fMono, nameColour,
                TextFit{0.6, false, true});
-        c.text(bottom, Qt::AlignLeft | Qt::AlignTop, detail, c.fSmall, detailColour, TextFit{0.6, false, true});
+        c.text(bottom, Qt::AlignLeft | Qt::AlignTop, detail, c.fSmall, detailColour,
+               TextFit{0.6, false, true});
     } else {
         const QFont& fn = rh >= m.boldMin * u ? c.fBodyBold : c.fSmall;
         const FittedLabel n = c.text(textR, Qt::AlignLeft | Qt::AlignVCenter, name, fn, nameColour);
         const double nw = QFontMetricsF(n.font).horizontalAdvance(name) + m.nameGapSmall * u;
         const bool loud = st.look == ClientLook::Ghost || st.look == ClientLook::Failed;
-        const QString rest = st.look == ClientLook::NotYet ? QString()
+        const QString rest = st.look == ClientLook::NotYet               ? QString()
                              : (loud || st.look == ClientLook::Retrying) ? detail
                                                                          : state;
         c.text(textR.adjusted(nw, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, rest, c.fSmall,
@@ -275,7 +298,8 @@ void clientsBlock(const Ctx& c, Time maxFlight) {
     const double u = c.u;
     const auto nc = c.g.clientsShown.size();
     std::array<std::int64_t, kClientLooks> counts{};
-    for (std::uint32_t k : c.g.clientsShown) ++counts[lookIndex(clientStatus(c.h, k, c.t, maxFlight).look)];
+    for (std::uint32_t k : c.g.clientsShown)
+        ++counts[lookIndex(clientStatus(c.h, k, c.t, maxFlight).look)];
     const QRectF b = c.g.clientsBlock;
     const QRectF bar(b.left(), b.top(), b.width(), std::min(m.barHeight * u, b.height() * m.barShare));
     double x = bar.left();
@@ -290,24 +314,27 @@ void clientsBlock(const Ctx& c, Time maxFlight) {
     c.p.setPen(c.pen(th.panelBorder, kStage.lines.panel));
     c.p.setBrush(Qt::NoBrush);
     c.p.drawRect(bar);
-    const double lh = std::min(m.lineMax * u, (b.height() - bar.height() - m.lineGap * u) / dbl(kClientLooks));
+    const double lh =
+        std::min(m.lineMax * u, (b.height() - bar.height() - m.lineGap * u) / dbl(kClientLooks));
     double y = bar.bottom() + m.lineGap * u;
     for (std::size_t k = 0; k < kClientLooks; ++k) {
         const auto look = static_cast<ClientLook>(k);
         const QRectF row(b.left(), y, b.width(), lh);
         y += lh;
         const bool zero = counts[k] == 0;
-        clientMarker(c, QPointF(row.left() + m.keyLeft * u, row.center().y()), std::min(m.keyMax * u, lh * m.keyShare),
-                     look);
-        const QColor colour = zero ? th.mutedText
-                                   : (look == ClientLook::Ghost || look == ClientLook::Failed ? th.alert : th.text);
+        clientMarker(c, QPointF(row.left() + m.keyLeft * u, row.center().y()),
+                     std::min(m.keyMax * u, lh * m.keyShare), look);
+        const QColor colour =
+            zero ? th.mutedText
+                 : (look == ClientLook::Ghost || look == ClientLook::Failed ? th.alert : th.text);
         const QString count = thousands(counts[k]);
         const QFont& fCount = zero ? c.fMono : c.fMonoBold;
-        const double cw =
-            std::min(row.width() * m.countShare, QFontMetricsF(fCount).horizontalAdvance(count) + m.countRoom * u);
+        const double cw = std::min(row.width() * m.countShare,
+                                   QFontMetricsF(fCount).horizontalAdvance(count) + m.countRoom * u);
         c.text(row.adjusted(m.keyTextLeft * u, 0, -cw - m.countGap * u, 0), Qt::AlignLeft | Qt::AlignVCenter,
                QString::fromLatin1(lookName(look)), zero ? c.fSmall : c.fBody, colour);
-        c.text(row.adjusted(row.width() - cw, 0, 0, 0), Qt::AlignRight | Qt::AlignVCenter, count, fCount, colour);
+        c.text(row.adjusted(row.width() - cw, 0, 0, 0), Qt::AlignRight | Qt::AlignVCenter, count, fCount,
+               colour);
     }
 }
 
@@ -323,16 +350,20 @@ void attackerLines(const Ctx& c) {
         const TrafficEntry e = c.sim.trafficAsRun(i); // a lesson may start it later than written
         const FloodTraffic& f = e.flood;
         const bool on = c.t >= f.from && c.t < f.to;
-        const QRectF line(a.left() + m.attackersInset * u, y, a.width() - 2 * m.attackersInset * u, m.attackersLine * u);
+        const QRectF line(a.left() + m.attackersInset * u, y, a.width() - 2 * m.attackersInset * u,
+                          m.attackersLine * u);
         c.text(line, Qt::AlignLeft | Qt::AlignVCenter,
-               QStringLiteral("%1 spoofed SYN/s%2").arg(thousands(f.ratePerSecond), on ? QString() : QStringLiteral(" (idle)")),
+               QStringLiteral("%1 spoofed SYN/s%2")
+                   .arg(thousands(f.ratePerSecond), on ? QString() : QStringLiteral(" (idle)")),
                c.fBodyBold, on ? th.text : th.mutedText);
         y += m.attackersRate * u;
-        c.text(QRectF(a.left() + m.attackersInset * u, y, a.width() - 2 * m.attackersInset * u, m.attackersLine * u),
+        c.text(QRectF(a.left() + m.attackersInset * u, y, a.width() - 2 * m.attackersInset * u,
+                      m.attackersLine * u),
                Qt::AlignLeft | Qt::AlignVCenter,
                f.from.isNever() ? QStringLiteral("not started")
-                                : QStringLiteral("from %1 to %2%3").arg(formatSpan(f.from), formatSpan(f.to),
-                                                                        f.routable ? QString() : QStringLiteral(", unroutable")),
+                                : QStringLiteral("from %1 to %2%3")
+                                      .arg(formatSpan(f.from), formatSpan(f.to),
+                                           f.routable ? QString() : QStringLiteral(", unroutable")),
                c.fSmall, th.mutedText);
         y += m.attackersSpan * u;
         if (y > a.bottom() - m.attackersLine * u) break;
@@ -343,7 +374,8 @@ void attackerLines(const Ctx& c) {
 
 void paintClients(const Ctx& c, Time maxFlight) {
     if (!c.g.clientsAggregated) {
-        for (const StageRenderer::ClientGeometry& cg : c.g.clients) clientRow(c, cg, maxFlight);
+        for (const StageRenderer::ClientGeometry& cg : c.g.clients)
+            clientRow(c, cg, maxFlight);
     } else {
         clientsBlock(c, maxFlight);
     }
@@ -357,23 +389,33 @@ namespace {
 QColor workerColour(const Theme& th, WorkerState s) {
     switch (s) {
     case WorkerState::BlockedInAccept:
-    case WorkerState::InEpollWait: return th.workerIdle;
-    case WorkerState::Serving: return th.workerServing;
-    case WorkerState::WokenForNothing: return th.workerWasted;
+    case WorkerState::InEpollWait:
+        return th.workerIdle;
+    case WorkerState::Serving:
+        return th.workerServing;
+    case WorkerState::WokenForNothing:
+        return th.workerWasted;
     case WorkerState::NotStarted:
-    case WorkerState::Stopped: return th.workerOff;
+    case WorkerState::Stopped:
+        return th.workerOff;
     }
     return th.workerOff;
 }
 
 QString workerDoing(const WorkerRecord::Change& ch, Time t) {
     switch (ch.state) {
-    case WorkerState::NotStarted: return QStringLiteral("not started");
-    case WorkerState::BlockedInAccept: return QStringLiteral("blocked in accept()");
-    case WorkerState::InEpollWait: return QStringLiteral("in epoll_wait()");
-    case WorkerState::Serving: return QStringLiteral("serving c%1 · %2").arg(ch.flow).arg(formatSpan(t - ch.at));
-    case WorkerState::WokenForNothing: return QStringLiteral("woken for nothing");
-    case WorkerState::Stopped: return QStringLiteral("stopped");
+    case WorkerState::NotStarted:
+        return QStringLiteral("not started");
+    case WorkerState::BlockedInAccept:
+        return QStringLiteral("blocked in accept()");
+    case WorkerState::InEpollWait:
+        return QStringLiteral("in epoll_wait()");
+    case WorkerState::Serving:
+        return QStringLiteral("serving c%1 · %2").arg(ch.flow).arg(formatSpan(t - ch.at));
+    case WorkerState::WokenForNothing:
+        return QStringLiteral("woken for nothing");
+    case WorkerState::Stopped:
+        return QStringLiteral("stopped");
     }
     return {};
 }
@@ -393,9 +435,11 @@ void workerBox(const Ctx& c, const StageRenderer::WorkerGeometry& wg) {
     const QColor tc = textOn(fill, th);
     const QString what = workerDoing(ch, c.t);
     if (r.height() >= m.twoLinesMin * u) {
-        c.text(QRectF(r.left() + m.inset * u, r.top(), r.width() - 2 * m.inset * u, r.height() / 2 + m.nameDrop * u),
+        c.text(QRectF(r.left() + m.inset * u, r.top(), r.width() - 2 * m.inset * u,
+                      r.height() / 2 + m.nameDrop * u),
                Qt::AlignLeft | Qt::AlignBottom, QStringLiteral("w%1").arg(wg.index), c.fBodyBold, tc);
-        c.text(QRectF(r.left() + m.inset * u, r.center().y() + m.stateDrop * u, r.width() - 2 * m.inset * u, r.height() / 2),
+        c.text(QRectF(r.left() + m.inset * u, r.center().y() + m.stateDrop * u, r.width() - 2 * m.inset * u,
+                      r.height() / 2),
                Qt::AlignLeft | Qt::AlignTop, what, c.fSmall, tc, TextFit{0.6, false, true});
     } else {
         c.text(r.adjusted(m.oneLineLeft * u, 0, -m.oneLineRight * u, 0), Qt::AlignLeft | Qt::AlignVCenter,
@@ -447,21 +491,25 @@ void workerGroup(const Ctx& c, const StageRenderer::WorkerGroupGeometry& grp) {
         y += lh;
         p.setPen(c.pen(th.glyphOutline, kStage.lines.swatch));
         p.setBrush(workerColour(th, order[k]));
-        p.drawRect(QRectF(row.left(), row.center().y() - m.keyHalf * u, 2 * m.keyHalf * u, 2 * m.keyHalf * u));
+        p.drawRect(
+            QRectF(row.left(), row.center().y() - m.keyHalf * u, 2 * m.keyHalf * u, 2 * m.keyHalf * u));
         const QString count = thousands(counts[k]);
-        const double cw =
-            std::min(row.width() * m.countShare, QFontMetricsF(c.fMono).horizontalAdvance(count) + m.countRoom * u);
+        const double cw = std::min(row.width() * m.countShare,
+                                   QFontMetricsF(c.fMono).horizontalAdvance(count) + m.countRoom * u);
         c.text(row.adjusted(m.keyTextLeft * u, 0, -cw - m.countGap * u, 0), Qt::AlignLeft | Qt::AlignVCenter,
                latin1(workerStateName(order[k])), c.fSmall, th.text);
-        c.text(row.adjusted(row.width() - cw, 0, 0, 0), Qt::AlignRight | Qt::AlignVCenter, count, c.fMono, th.text);
+        c.text(row.adjusted(row.width() - cw, 0, 0, 0), Qt::AlignRight | Qt::AlignVCenter, count, c.fMono,
+               th.text);
     }
 }
 
 } // namespace
 
 void paintWorkers(const Ctx& c) {
-    for (const StageRenderer::WorkerGeometry& wg : c.g.workers) workerBox(c, wg);
-    for (const StageRenderer::WorkerGroupGeometry& grp : c.g.workerGroups) workerGroup(c, grp);
+    for (const StageRenderer::WorkerGeometry& wg : c.g.workers)
+        workerBox(c, wg);
+    for (const StageRenderer::WorkerGroupGeometry& grp : c.g.workerGroups)
+        workerGroup(c, grp);
 }
 
 } // namespace backlog::views::stage

@@ -39,7 +39,7 @@ void drawGlyph(QPainter& p, const Theme& th, QPointF c, double r, PacketKind kin
 // copied in: on a raster target that is far cheaper than stroking and filling the same shape again.
 // Used only where the painter maps whole logical pixels to whole device pixels.
 class SpriteCache {
-public:
+  public:
     void clear() { sprites_.clear(); }
     // Copies in the sprite `key` (drawing it first with `draw`, in a box of `size` logical pixels) with
     // its top-left corner at `topLeft`, rounded to a device pixel.
@@ -47,7 +47,8 @@ public:
     void blit(QPainter& p, double dpr, QPointF topLeft, QSizeF size, std::uint64_t key, Draw&& draw) {
         auto it = sprites_.find(key);
         if (it == sprites_.end()) {
-            QImage image(QSize(static_cast<int>(std::ceil(size.width() * dpr)), static_cast<int>(std::ceil(size.height() * dpr))),
+            QImage image(QSize(static_cast<int>(std::ceil(size.width() * dpr)),
+                               static_cast<int>(std::ceil(size.height() * dpr))),
                          QImage::Format_ARGB32_Premultiplied);
             image.setDevicePixelRatio(dpr);
             image.fill(Qt::transparent);
@@ -57,10 +58,11 @@ public:
             sp.end();
             it = sprites_.emplace(key, std::move(image)).first;
         }
-        p.drawImage(QPointF(std::round(topLeft.x() * dpr) / dpr, std::round(topLeft.y() * dpr) / dpr), it->second);
+        p.drawImage(QPointF(std::round(topLeft.x() * dpr) / dpr, std::round(topLeft.y() * dpr) / dpr),
+                    it->second);
     }
 
-private:
+  private:
     std::map<std::uint64_t, QImage> sprites_;
 };
 
@@ -95,9 +97,9 @@ struct Ctx {
     std::vector<ElidedLabel>* elided = nullptr; // labels shortened: their whole text is the tooltip
     QFont fTitle, fClock, fPanel, fBody, fBodyBold, fSmall, fMono, fMonoBold, fBig, fLabel;
 
-    Ctx(QPainter& painter, const Theme& theme, const StageRenderer::Geometry& geometry, const Simulation& simulation,
-        Time at, SpriteCache* spriteCache = nullptr, double pixelRatio = 1, LabelOverflows* overflowSink = nullptr,
-        std::vector<ElidedLabel>* elidedSink = nullptr);
+    Ctx(QPainter& painter, const Theme& theme, const StageRenderer::Geometry& geometry,
+        const Simulation& simulation, Time at, SpriteCache* spriteCache = nullptr, double pixelRatio = 1,
+        LabelOverflows* overflowSink = nullptr, std::vector<ElidedLabel>* elidedSink = nullptr);
 
     // Only the bundled families, at pixel sizes, unhinted and without font merging: the same glyphs
     // on every machine (Fonts.h). `px` is a size on the reference, scaled by the theme's type.

@@ -26,9 +26,10 @@ void queueFigures(const Ctx& c, const StageRenderer::QueueGeometry& q) {
     if (big) {
         // Big figures, smaller when "769 / 4,097" would not fit the label column.
         const QRectF figures(q.label.left(), q.label.center().y(), q.label.width(), m.figuresHeight * u);
-        const bool fits = c.fits(figures.adjusted(0, 0, -m.figuresRoom * u, 0), Qt::AlignLeft | Qt::AlignTop, fill, c.fBig,
-                                 TextFit{1.0, false, false});
-        c.text(figures, Qt::AlignLeft | Qt::AlignTop, fill, fits ? c.fBig : c.fMonoBold, full ? th.alert : th.text);
+        const bool fits = c.fits(figures.adjusted(0, 0, -m.figuresRoom * u, 0), Qt::AlignLeft | Qt::AlignTop,
+                                 fill, c.fBig, TextFit{1.0, false, false});
+        c.text(figures, Qt::AlignLeft | Qt::AlignTop, fill, fits ? c.fBig : c.fMonoBold,
+               full ? th.alert : th.text);
     } else {
         c.text(q.label, Qt::AlignLeft | Qt::AlignVCenter,
                (synQ ? QStringLiteral("SYN queue ") : QStringLiteral("accept queue ")) + fill, c.fSmall,
@@ -70,9 +71,10 @@ void slotText(const Ctx& c, const StageRenderer::QueueGeometry& q, std::size_t s
         shortSub = retrans > 0 ? QStringLiteral("#%1").arg(retrans) : QString();
         const Time next = s < q.nextSynAck.size() ? q.nextSynAck[s] : Time::never();
         const QString nextText = QStringLiteral("next ") + formatSpan(next - c.t);
-        if (!next.isNever() && r.height() >= kStage.slotPaint.thirdLineShare * QFontMetricsF(fSlotSmall).height() &&
-            c.fits(QRectF(inner.left(), r.top(), inner.width(), r.height() / 3.0), Qt::AlignHCenter | Qt::AlignVCenter,
-                   nextText, fSlotSmall, TextFit{1.0, false, false}))
+        if (!next.isNever() &&
+            r.height() >= kStage.slotPaint.thirdLineShare * QFontMetricsF(fSlotSmall).height() &&
+            c.fits(QRectF(inner.left(), r.top(), inner.width(), r.height() / 3.0),
+                   Qt::AlignHCenter | Qt::AlignVCenter, nextText, fSlotSmall, TextFit{1.0, false, false}))
             third = nextText;
     } else {
         main = QStringLiteral("c%1").arg(e.flow);
@@ -94,8 +96,10 @@ void slotText(const Ctx& c, const StageRenderer::QueueGeometry& q, std::size_t s
               QRectF(inner.left(), r.center().y(), inner.width(), r.height() * 0.45));
     } else {
         const double h3 = r.height() / 3.0;
-        lines(QRectF(inner.left(), r.top() + 0.1 * h3, inner.width(), h3), QRectF(inner.left(), r.top() + h3, inner.width(), h3));
-        c.text(QRectF(inner.left(), r.top() + 1.9 * h3, inner.width(), h3), centred, third, fSlotSmall, tc, inSlot);
+        lines(QRectF(inner.left(), r.top() + 0.1 * h3, inner.width(), h3),
+              QRectF(inner.left(), r.top() + h3, inner.width(), h3));
+        c.text(QRectF(inner.left(), r.top() + 1.9 * h3, inner.width(), h3), centred, third, fSlotSmall, tc,
+               inSlot);
     }
 }
 
@@ -144,9 +148,12 @@ void filledSlots(const Ctx& c, const StageRenderer::QueueGeometry& q) {
         if (c.sprites) {
             const std::uint64_t key = (1ull << 60) | (static_cast<std::uint64_t>(synQ) << 59) |
                                       (static_cast<std::uint64_t>(spoofed) << 58) |
-                                      (static_cast<std::uint64_t>(r.width()) << 20) | static_cast<std::uint64_t>(r.height());
-            c.sprites->blit(p, c.dpr, r.topLeft() - QPointF(margin, margin), r.size() + QSizeF(2 * margin, 2 * margin), key,
-                            [&](QPainter& sp) { drawSlot(sp, QRectF(QPointF(margin, margin), r.size()), fillColour, spoofed); });
+                                      (static_cast<std::uint64_t>(r.width()) << 20) |
+                                      static_cast<std::uint64_t>(r.height());
+            c.sprites->blit(p, c.dpr, r.topLeft() - QPointF(margin, margin),
+                            r.size() + QSizeF(2 * margin, 2 * margin), key, [&](QPainter& sp) {
+                                drawSlot(sp, QRectF(QPointF(margin, margin), r.size()), fillColour, spoofed);
+                            });
         } else {
             drawSlot(p, r, fillColour, spoofed);
         }
@@ -169,10 +176,12 @@ void gaugeFill(const Ctx& c, const StageRenderer::QueueGeometry& q) {
     const bool synQ = q.kind == QueueKind::Syn;
     const QRectF bar = gaugeBar(q, u);
     std::int64_t spoofed = 0;
-    for (const QueueEntry& e : q.entries) spoofed += isSpoofed(e.flow) ? 1 : 0;
+    for (const QueueEntry& e : q.entries)
+        spoofed += isSpoofed(e.flow) ? 1 : 0;
     const double cap = dbl(std::max<std::int64_t>(1, q.capacity));
     const double wAll = bar.width() * std::min(1.0, dbl(q.length) / cap);
-    const double wSpoof = q.entries.empty() ? 0 : wAll * dbl(spoofed) / dbl(static_cast<std::int64_t>(q.entries.size()));
+    const double wSpoof =
+        q.entries.empty() ? 0 : wAll * dbl(spoofed) / dbl(static_cast<std::int64_t>(q.entries.size()));
     p.setPen(Qt::NoPen);
     p.setBrush(synQ ? th.synEntry : th.acceptEntry);
     p.drawRect(QRectF(bar.right() - wAll, bar.top(), wAll - wSpoof, bar.height()));
@@ -191,8 +200,10 @@ void gaugeFill(const Ctx& c, const StageRenderer::QueueGeometry& q) {
     const double x = bar.right() - bar.width() * dbl(cap34) / cap;
     p.setPen(c.pen(th.alert, kStage.lines.synBacklogCap, Qt::DashLine));
     p.drawLine(QPointF(x, bar.top() - m.capOverhang * u), QPointF(x, bar.bottom() + m.capOverhang * u));
-    c.text(QRectF(x - m.capLabelLeft * u, bar.bottom() + m.capLabelTop * u, m.capLabelWidth * u, m.capLabelHeight * u),
-           Qt::AlignRight | Qt::AlignTop, QStringLiteral("¾ of tcp_max_syn_backlog: %1").arg(cap34), c.fSmall, th.alert);
+    c.text(QRectF(x - m.capLabelLeft * u, bar.bottom() + m.capLabelTop * u, m.capLabelWidth * u,
+                  m.capLabelHeight * u),
+           Qt::AlignRight | Qt::AlignTop, QStringLiteral("¾ of tcp_max_syn_backlog: %1").arg(cap34), c.fSmall,
+           th.alert);
 }
 
 } // namespace
@@ -206,7 +217,8 @@ void paintQueues(const Ctx& c) {
             const SsSocket& s = ss[ssAt++];
             c.text(headerRight(L, u), Qt::AlignRight | Qt::AlignVCenter,
                    QStringLiteral("ss -lnt: Recv-Q %1  Send-Q %2").arg(s.recvQ).arg(s.sendQ),
-                   L.header.height() >= kStage.listenerPaint.boldHeaderMin * u ? c.fMonoBold : c.fMono, c.th.text);
+                   L.header.height() >= kStage.listenerPaint.boldHeaderMin * u ? c.fMonoBold : c.fMono,
+                   c.th.text);
         }
         for (const StageRenderer::QueueGeometry* q : {&L.syn, &L.accept}) {
             queueFigures(c, *q);
@@ -233,10 +245,12 @@ void paintCounters(const Ctx& c) {
     QStringList items;
     for (Counter counter : kStageCounters) {
         const std::int64_t v = get(cv, counter);
-        if (v == 0 && counter != Counter::TcpExtListenOverflows && counter != Counter::TcpExtListenDrops) continue;
+        if (v == 0 && counter != Counter::TcpExtListenOverflows && counter != Counter::TcpExtListenDrops)
+            continue;
         items << latin1(counterName(counter)) + QLatin1Char(' ') + thousands(v);
     }
-    const double x0 = cs.left() + QFontMetricsF(c.fMonoBold).horizontalAdvance(QStringLiteral("nstat")) + m.afterName * u;
+    const double x0 =
+        cs.left() + QFontMetricsF(c.fMonoBold).horizontalAdvance(QStringLiteral("nstat")) + m.afterName * u;
     struct Item {
         QRectF r;
         QString s;
@@ -266,7 +280,8 @@ void paintCounters(const Ctx& c) {
         }
         if (placed.size() == static_cast<std::size_t>(items.size())) break;
     }
-    for (const Item& item : placed) c.text(item.r, Qt::AlignLeft | Qt::AlignVCenter, item.s, fCounters, c.th.text);
+    for (const Item& item : placed)
+        c.text(item.r, Qt::AlignLeft | Qt::AlignVCenter, item.s, fCounters, c.th.text);
     for (qsizetype left = static_cast<qsizetype>(placed.size()); left < items.size(); ++left)
         reportOverflow(c.overflows, u"stage", items[left], cs, fCounters);
 }

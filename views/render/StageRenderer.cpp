@@ -3,10 +3,10 @@
 // read the same layout.
 #include "views/render/StageRenderer.h"
 
+#include "model/kernel/Simulation.h"
 #include "views/render/StageLayout.h"
 #include "views/render/StageMetrics.h"
 #include "views/render/StagePainters.h"
-#include "model/kernel/Simulation.h"
 
 #include <QPaintEngine>
 #include <QPainter>
@@ -20,10 +20,13 @@ namespace backlog::views {
 
 using stage::kStage;
 
-StageRenderer::StageRenderer() : cache_(std::make_unique<stage::FrameCache>()) {}
+StageRenderer::StageRenderer() : cache_(std::make_unique<stage::FrameCache>()) {
+}
 StageRenderer::~StageRenderer() = default;
 
-void StageRenderer::invalidate() const { index_.reset(); }
+void StageRenderer::invalidate() const {
+    index_.reset();
+}
 
 const stage::RunIndex& StageRenderer::index(const Simulation& sim) const {
     if (!index_ || !index_->current(sim)) index_ = stage::indexRun(sim);
@@ -58,7 +61,8 @@ bool cacheable(QPainter& p, const QRectF& target, double dpr, QSize pixels) {
     const bool integral = std::abs(origin.x() - std::round(origin.x())) < 1e-6 &&
                           std::abs(origin.y() - std::round(origin.y())) < 1e-6;
     return raster && pixelAligned && integral && pixels.width() > 0 && pixels.height() > 0 &&
-           std::abs(target.width() * dpr - pixels.width()) < 1e-6 && std::abs(target.height() * dpr - pixels.height()) < 1e-6;
+           std::abs(target.width() * dpr - pixels.width()) < 1e-6 &&
+           std::abs(target.height() * dpr - pixels.height()) < 1e-6;
 }
 
 // The static layer from the cache, drawn again into it when what it depends on changed.
@@ -93,7 +97,8 @@ void copyStaticLayer(QPainter& p, stage::FrameCache& fc, const StageRenderer::Ge
 
 } // namespace
 
-void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulation& sim, Time t, const Theme& th) const {
+void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulation& sim, Time t,
+                          const Theme& th) const {
     const Geometry g = layout(target, sim, t);
     const stage::RunIndex& idx = index(sim);
     const double u = g.unit;
@@ -106,7 +111,8 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
     p.setRenderHint(QPainter::TextAntialiasing, true);
 
     const double dpr = p.deviceTransform().m11();
-    const QSize pixels(static_cast<int>(std::lround(target.width() * dpr)), static_cast<int>(std::lround(target.height() * dpr)));
+    const QSize pixels(static_cast<int>(std::lround(target.width() * dpr)),
+                       static_cast<int>(std::lround(target.height() * dpr)));
     const bool cached = cacheable(p, target, dpr, pixels);
     if (cached) {
         copyStaticLayer(p, fc, g, th, sim, t, dpr, pixels, options_.overflows);
@@ -117,13 +123,17 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
         stage::paintStatic(sc);
     }
 
-    const stage::Ctx c(p, th, g, sim, t, cached ? &fc.sprites : nullptr, dpr, options_.overflows, &fc.frameElided);
-    c.text(g.header, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("t = ") + stage::formatClock(t), c.fClock, th.text);
+    const stage::Ctx c(p, th, g, sim, t, cached ? &fc.sprites : nullptr, dpr, options_.overflows,
+                       &fc.frameElided);
+    c.text(g.header, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("t = ") + stage::formatClock(t),
+           c.fClock, th.text);
     if (g.streams) {
         const auto& m = kStage.panels;
-        c.text(QRectF(g.network.left(), g.network.top() + m.inFlightTop * u, g.network.width(), m.inFlightHeight * u),
+        c.text(QRectF(g.network.left(), g.network.top() + m.inFlightTop * u, g.network.width(),
+                      m.inFlightHeight * u),
                Qt::AlignHCenter | Qt::AlignVCenter,
-               QStringLiteral("%1 packets in flight").arg(stage::thousands(g.packetsInFlight)), c.fSmall, th.mutedText);
+               QStringLiteral("%1 packets in flight").arg(stage::thousands(g.packetsInFlight)), c.fSmall,
+               th.mutedText);
     }
     stage::paintClients(c, idx.maxFlight);
     stage::paintQueues(c);
@@ -135,7 +145,8 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
 
 // ------------------------------------------------------------------------------------------ hit test
 
-std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target, const Simulation& sim, Time t) const {
+std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target, const Simulation& sim,
+                                               Time t) const {
     if (!target.contains(pos)) return std::nullopt;
     const Geometry g = layout(target, sim, t);
     const double u = g.unit;
@@ -168,8 +179,9 @@ std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target
                 hit.kind = StageHit::Kind::QueueSlot;
                 hit.listener = L.index;
                 hit.queue = q->kind;
-                hit.slot = static_cast<int>(std::clamp<std::int64_t>(static_cast<std::int64_t>(f * stage::dbl(q->capacity)), 0,
-                                                                     std::max<std::int64_t>(0, q->capacity - 1)));
+                hit.slot = static_cast<int>(
+                    std::clamp<std::int64_t>(static_cast<std::int64_t>(f * stage::dbl(q->capacity)), 0,
+                                             std::max<std::int64_t>(0, q->capacity - 1)));
                 return hit;
             }
         }
@@ -215,7 +227,8 @@ std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target
 
 // ---- a lesson's emphasis -------------------------------------------------------------------------------
 
-std::vector<QRectF> StageRenderer::rectsOf(const Target& target, const Geometry& g, const Simulation& sim) const {
+std::vector<QRectF> StageRenderer::rectsOf(const Target& target, const Geometry& g,
+                                           const Simulation& sim) const {
     std::vector<QRectF> out;
     // "accept-queue" on its own means every listener's; "accept-queue 1" one of them.
     const bool anyListener = target.text.find(' ') == std::string::npos;
@@ -233,7 +246,7 @@ std::vector<QRectF> StageRenderer::rectsOf(const Target& target, const Geometry&
     case Target::Kind::Listener:
         for (const ListenerGeometry& L : g.listeners) {
             if (!(anyListener && target.kind != Target::Kind::Listener) && L.index != target.index) continue;
-            out.push_back(target.kind == Target::Kind::Listener ? L.frame
+            out.push_back(target.kind == Target::Kind::Listener   ? L.frame
                           : target.kind == Target::Kind::SynQueue ? L.syn.frame
                                                                   : L.accept.frame);
         }
@@ -259,19 +272,23 @@ std::vector<QRectF> StageRenderer::rectsOf(const Target& target, const Geometry&
             if (static_cast<int>(h.packet(pg.index).kind) == target.index) out.push_back(pg.glyph);
         for (const StreamGeometry& st : g.packetStreams)
             if (static_cast<int>(st.kind) == target.index)
-                out.push_back(QRectF(st.source, st.sink).normalized().adjusted(0, -kStage.emphasis.streamSlack * g.unit, 0,
-                                                                                kStage.emphasis.streamSlack * g.unit));
+                out.push_back(QRectF(st.source, st.sink)
+                                  .normalized()
+                                  .adjusted(0, -kStage.emphasis.streamSlack * g.unit, 0,
+                                            kStage.emphasis.streamSlack * g.unit));
         break;
     }
     }
     return out;
 }
 
-QTransform StageRenderer::zoomTransform(const QRectF& target, const Simulation& sim, Time t, const Emphasis& emphasis) const {
+QTransform StageRenderer::zoomTransform(const QRectF& target, const Simulation& sim, Time t,
+                                        const Emphasis& emphasis) const {
     if (!emphasis.zoom) return {};
     const Geometry g = layout(target, sim, t);
     QRectF area;
-    for (const QRectF& r : rectsOf(*emphasis.zoom, g, sim)) area = area.isNull() ? r : area.united(r);
+    for (const QRectF& r : rectsOf(*emphasis.zoom, g, sim))
+        area = area.isNull() ? r : area.united(r);
     if (area.isNull()) return {};
     // Some room around it, the target's proportions, and never beyond the stage itself.
     const double room = kStage.emphasis.zoomRoom * g.unit;
@@ -295,8 +312,8 @@ QTransform StageRenderer::zoomTransform(const QRectF& target, const Simulation& 
     return m;
 }
 
-void StageRenderer::paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& theme,
-                          const Emphasis& emphasis) const {
+void StageRenderer::paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t,
+                          const Theme& theme, const Emphasis& emphasis) const {
     if (emphasis.isEmpty()) return paint(p, target, sim, t, theme);
     p.save();
     p.setClipRect(target, Qt::IntersectClip);
@@ -309,7 +326,8 @@ void StageRenderer::paint(QPainter& p, const QRectF& target, const Simulation& s
         QPainterPath lit;
         for (const Target& h : emphasis.highlight)
             for (const QRectF& r : rectsOf(h, g, sim))
-                lit.addRoundedRect(r.adjusted(-m.spotlightRoom * u, -m.spotlightRoom * u, m.spotlightRoom * u, m.spotlightRoom * u),
+                lit.addRoundedRect(r.adjusted(-m.spotlightRoom * u, -m.spotlightRoom * u, m.spotlightRoom * u,
+                                              m.spotlightRoom * u),
                                    m.spotlightRadius * u, m.spotlightRadius * u);
         lit.setFillRule(Qt::WindingFill);
         QPainterPath dim;
@@ -325,8 +343,8 @@ void StageRenderer::paint(QPainter& p, const QRectF& target, const Simulation& s
     p.restore();
 }
 
-std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target, const Simulation& sim, Time t,
-                                               const Emphasis& emphasis) const {
+std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target, const Simulation& sim,
+                                               Time t, const Emphasis& emphasis) const {
     if (!target.contains(pos)) return std::nullopt;
     const QTransform zoom = zoomTransform(target, sim, t, emphasis);
     return hitTest(zoom.inverted().map(pos), target, sim, t);

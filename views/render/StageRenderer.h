@@ -15,9 +15,9 @@
 // gives each worker thread its own renderer.
 #pragma once
 
-#include "views/render/Fonts.h"
 #include "model/history/History.h"
 #include "model/lesson/Lesson.h"
+#include "views/render/Fonts.h"
 #include "views/render/Theme.h"
 
 #include <QLineF>
@@ -70,7 +70,7 @@ struct StageHit {
 };
 
 class StageRenderer {
-public:
+  public:
     struct Options {
         // How long a dropped packet stays visible, falling, after it was dropped. Unset: the network's
         // one-way delay (rtt/2 + jitter), at least 20 µs: a drop stays on screen as long as a flight.
@@ -99,13 +99,13 @@ public:
     struct QueueGeometry {
         int listener = 0;
         QueueKind kind = QueueKind::Syn;
-        QRectF frame;     // the row: its label column and its slots
-        QRectF label;     // "SYN queue 3 / 5"
-        QRectF slotsArea; // where slots (or the gauge) are drawn
-        std::int64_t capacity = 0; // slots: backlog + 1 (accept queue; SYN queue on 6.13+), or backlog
-        std::int64_t limit = 0;    // the backlog: the line drawn after this many slots
-        std::int64_t length = 0;   // entries at t (queueLengthsAt)
-        bool gauge = false;        // too many slots to draw one by one: a bar with a scale
+        QRectF frame;                  // the row: its label column and its slots
+        QRectF label;                  // "SYN queue 3 / 5"
+        QRectF slotsArea;              // where slots (or the gauge) are drawn
+        std::int64_t capacity = 0;     // slots: backlog + 1 (accept queue; SYN queue on 6.13+), or backlog
+        std::int64_t limit = 0;        // the backlog: the line drawn after this many slots
+        std::int64_t length = 0;       // entries at t (queueLengthsAt)
+        bool gauge = false;            // too many slots to draw one by one: a bar with a scale
         std::vector<QRectF> slotRects; // `capacity` rectangles, slot 0 = the head; empty for a gauge
         QLineF limitLine;
         std::vector<QueueEntry> entries; // at t, oldest first: entries[k] fills slot k
@@ -129,7 +129,7 @@ public:
     struct ClientGeometry {
         std::uint32_t index = 0;
         QRectF row;
-        QPointF anchor; // where its packets leave and arrive
+        QPointF anchor;     // where its packets leave and arrive
         bool ghost = false; // ESTABLISHED here, no socket on the server: marked on its row
     };
     struct WorkerGeometry {
@@ -147,7 +147,7 @@ public:
         QPointF centre;
         QRectF glyph;
         bool toServer = true;
-        double fall = -1; // < 0: flying; 0..1: how far through its drop animation
+        double fall = -1;     // < 0: flying; 0..1: how far through its drop animation
         bool labelled = true; // false for stream samples: the stream carries the label
     };
     // Same-kind packets on one path drawn as one stream (level of detail).
@@ -166,9 +166,9 @@ public:
     struct DropGeometry {
         PacketFate fate = PacketFate::InFlight;
         PacketKind kind = PacketKind::Syn;
-        QPointF anchor;    // where they fall from
+        QPointF anchor; // where they fall from
         bool atServer = true;
-        std::int64_t count = 0;   // connections (distinct flows)
+        std::int64_t count = 0; // connections (distinct flows)
         std::int64_t packets = 0;
     };
     // What exists at t (DESIGN.md: the picture is a function of (history, t)): listeners from their
@@ -181,10 +181,10 @@ public:
         QRectF header, footer, clientsPanel, network, serverPanel, workersPanel;
         QRectF serverTitle, countersStrip;
         bool clientsAggregated = false;
-        QRectF clientsBlock; // the rows' area, or the aggregated block
+        QRectF clientsBlock;                     // the rows' area, or the aggregated block
         std::vector<std::uint32_t> clientsShown; // the clients that exist at t, in index order
-        std::vector<ClientGeometry> clients; // one per client shown, when not aggregated
-        QRectF attackers; // empty when the scenario has no flood
+        std::vector<ClientGeometry> clients;     // one per client shown, when not aggregated
+        QRectF attackers;                        // empty when the scenario has no flood
         std::vector<ListenerGeometry> listeners;
         std::int64_t workersShown = 0; // the workers that exist at t (the title's count)
         bool workersAggregated = false;
@@ -227,7 +227,8 @@ public:
     // queue); empty when it is not on the stage at that moment.
     std::vector<QRectF> rectsOf(const Target& target, const Geometry& g, const Simulation& sim) const;
     // The transform that shows the emphasis' zoom target filling `target` (identity without one).
-    QTransform zoomTransform(const QRectF& target, const Simulation& sim, Time t, const Emphasis& emphasis) const;
+    QTransform zoomTransform(const QRectF& target, const Simulation& sim, Time t,
+                             const Emphasis& emphasis) const;
 
     // The whole text of a label that the last paint() drew shortened (elided) under `pos` — for the
     // widget's tooltip — or an empty string. `pos`, `target` and `emphasis` as for hitTest().
@@ -241,7 +242,7 @@ public:
     // How long drops stay visible for this simulation (Options::dropLinger or the default).
     Time dropLinger(const Simulation& sim) const;
 
-private:
+  private:
     const stage::RunIndex& index(const Simulation& sim) const;
 
     Options options_;

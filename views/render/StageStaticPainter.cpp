@@ -19,8 +19,8 @@ namespace {
 void title(const Ctx& c) {
     const double clockW = QFontMetricsF(c.fClock).horizontalAdvance(QStringLiteral("t = 999.999999 s")) +
                           kStage.panels.clockRoom * c.u;
-    c.text(c.g.header.adjusted(0, 0, -clockW, 0), Qt::AlignLeft | Qt::AlignVCenter, QString::fromStdString(c.sc.title),
-           c.fTitle, c.th.text, TextFit{0.6, true, true});
+    c.text(c.g.header.adjusted(0, 0, -clockW, 0), Qt::AlignLeft | Qt::AlignVCenter,
+           QString::fromStdString(c.sc.title), c.fTitle, c.th.text, TextFit{0.6, true, true});
 }
 
 // The network: its round trip and the paths.
@@ -31,14 +31,16 @@ void network(const Ctx& c) {
     const StageRenderer::Geometry& g = c.g;
     const double u = c.u;
     const QRectF n = g.network;
-    c.text(QRectF(n.left(), n.top() + m.networkTop * u, n.width(), m.networkHeight * u), Qt::AlignHCenter | Qt::AlignVCenter,
+    c.text(QRectF(n.left(), n.top() + m.networkTop * u, n.width(), m.networkHeight * u),
+           Qt::AlignHCenter | Qt::AlignVCenter,
            QStringLiteral("network · RTT %1").arg(formatSpan(c.sc.network.rtt)), c.fBody, th.mutedText);
     p.setPen(c.pen(th.wire, kStage.lines.wire));
     p.setBrush(Qt::NoBrush);
     const std::size_t wires = g.clients.size() * g.listeners.size();
     if (wires > 0 && wires <= m.wiresMax) {
         for (const StageRenderer::ClientGeometry& cg : g.clients)
-            for (const StageRenderer::ListenerGeometry& L : g.listeners) p.drawLine(cg.anchor, L.door);
+            for (const StageRenderer::ListenerGeometry& L : g.listeners)
+                p.drawLine(cg.anchor, L.door);
     } else if (!g.listeners.empty() && g.clientsBlock.isValid() && !g.clientsShown.empty()) {
         // Too many clients for a wire each: a few wires from across the block stand for them all.
         const int perListener = std::max(2, 8 / static_cast<int>(g.listeners.size()));
@@ -52,7 +54,9 @@ void network(const Ctx& c) {
         p.setPen(c.pen(withAlpha(th.spoofed, 0.35), kStage.lines.wire, Qt::DashLine));
         for (const StageRenderer::ListenerGeometry& L : g.listeners)
             for (int k = 0; k < 3; ++k)
-                p.drawLine(QPointF(g.clientsPanel.right(), g.attackers.top() + g.attackers.height() * (k + 0.5) / 3), L.door);
+                p.drawLine(
+                    QPointF(g.clientsPanel.right(), g.attackers.top() + g.attackers.height() * (k + 0.5) / 3),
+                    L.door);
     }
 }
 
@@ -72,7 +76,8 @@ void attackersPanel(const Ctx& c) {
                   a.width() - 2 * m.attackersTitleInset * u, m.attackersTitleHeight * u),
            Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("Attacker"), c.fPanel, th.spoofed);
     drawGlyph(p, th, QPointF(a.right() - m.attackerGlyphRight * u, a.top() + m.attackerGlyphTop * u),
-              c.glyph(kStage.glyphs.attacker), PacketKind::Syn, false, true, true, c.line(kStage.lines.attackerGlyph));
+              c.glyph(kStage.glyphs.attacker), PacketKind::Syn, false, true, true,
+              c.line(kStage.lines.attackerGlyph));
 }
 
 // The server's title: its address and kernel, and the sysctls that size its queues.
@@ -83,14 +88,16 @@ void serverPanel(const Ctx& c) {
     const QRectF title = c.g.serverTitle;
     const KernelSettings& k = c.sc.kernel;
     c.panel(c.g.serverPanel, QString());
-    c.text(QRectF(title.left(), title.top(), title.width(), m.serverLine * u), Qt::AlignLeft | Qt::AlignVCenter,
+    c.text(QRectF(title.left(), title.top(), title.width(), m.serverLine * u),
+           Qt::AlignLeft | Qt::AlignVCenter,
            QStringLiteral("Server %1:%2 · Linux %3")
                .arg(QString::fromStdString(c.sim.serverAddress()))
                .arg(c.sc.server.port)
                .arg(QString::fromLatin1(k.profile.name)),
            c.fPanel, th.text);
     const QString sysctls =
-        QStringLiteral("listen(fd, %1) · somaxconn %2 · tcp_max_syn_backlog %3 · syncookies %4 · abort_on_overflow %5")
+        QStringLiteral(
+            "listen(fd, %1) · somaxconn %2 · tcp_max_syn_backlog %3 · syncookies %4 · abort_on_overflow %5")
             .arg(c.sc.server.backlog)
             .arg(k.somaxconn)
             .arg(k.tcpMaxSynBacklog)
@@ -105,7 +112,8 @@ void panels(const Ctx& c) {
     const StageRenderer::Geometry& g = c.g;
     const Theme& th = c.th;
     const double u = c.u;
-    c.panel(g.clientsPanel, QStringLiteral("Clients · %1").arg(thousands(static_cast<std::int64_t>(g.clientsShown.size()))));
+    c.panel(g.clientsPanel,
+            QStringLiteral("Clients · %1").arg(thousands(static_cast<std::int64_t>(g.clientsShown.size()))));
     if (g.attackers.isValid()) attackersPanel(c);
     serverPanel(c);
     c.panel(g.workersPanel, QStringLiteral("Workers · %1").arg(thousands(g.workersShown)));
@@ -113,10 +121,13 @@ void panels(const Ctx& c) {
            QString::fromLatin1(acceptModeName(c.sc.server.workers.accept)), c.fSmall, th.mutedText);
     if (g.workersShown == 0) {
         const double inset = kStage.workers.inset;
-        const QRectF r = g.listeners.empty() ? g.workersPanel
-                                             : QRectF(g.workersPanel.left() + inset * u, g.listeners.front().frame.top(),
-                                                      g.workersPanel.width() - 2 * inset * u, kStage.panels.idleNoteHeight * u);
-        c.text(r, Qt::AlignCenter | Qt::TextWordWrap, QStringLiteral("nobody calls accept()"), c.fBody, th.alert);
+        const QRectF r =
+            g.listeners.empty()
+                ? g.workersPanel
+                : QRectF(g.workersPanel.left() + inset * u, g.listeners.front().frame.top(),
+                         g.workersPanel.width() - 2 * inset * u, kStage.panels.idleNoteHeight * u);
+        c.text(r, Qt::AlignCenter | Qt::TextWordWrap, QStringLiteral("nobody calls accept()"), c.fBody,
+               th.alert);
     }
 }
 
@@ -131,8 +142,9 @@ void emptyQueue(const Ctx& c, const StageRenderer::QueueGeometry& q) {
     const bool big = q.label.height() >= m.bigLabelMin * u;
     const QString title = synQ ? QStringLiteral("SYN queue") : QStringLiteral("accept queue");
     if (big)
-        c.text(QRectF(q.label.left(), q.label.center().y() - m.nameRise * u, q.label.width(), m.nameHeight * u),
-               Qt::AlignLeft | Qt::AlignBottom, title, c.fBodyBold, th.text);
+        c.text(
+            QRectF(q.label.left(), q.label.center().y() - m.nameRise * u, q.label.width(), m.nameHeight * u),
+            Qt::AlignLeft | Qt::AlignBottom, title, c.fBodyBold, th.text);
     const double radius = slotRadius(q);
     for (std::size_t s = 0; s < q.slotRects.size(); ++s) {
         const bool extra = static_cast<std::int64_t>(s) >= q.limit;
@@ -148,7 +160,8 @@ void emptyQueue(const Ctx& c, const StageRenderer::QueueGeometry& q) {
     }
     if (q.limitLine.isNull()) return;
     // Named beside the line when the slots are one row; under the count otherwise.
-    const bool oneRow = !q.gauge && !q.slotRects.empty() && q.slotRects.front().top() == q.slotRects.back().top();
+    const bool oneRow =
+        !q.gauge && !q.slotRects.empty() && q.slotRects.front().top() == q.slotRects.back().top();
     const QString what = q.limit < q.capacity ? QStringLiteral("backlog %1 (+1)").arg(q.limit)
                                               : QStringLiteral("backlog %1").arg(q.limit);
     const bool roomAbove = q.limitLine.y1() - q.frame.top() >= m.backlogRoomAbove * u;
@@ -174,17 +187,21 @@ void listenerFrame(const Ctx& c, const StageRenderer::ListenerGeometry& L) {
     p.drawRoundedRect(L.frame, m.radius * u, m.radius * u);
     p.setPen(Qt::NoPen);
     p.setBrush(th.panelBorder);
-    p.drawRect(QRectF(L.door.x() - m.doorHalfWidth * u, L.door.y() - m.doorHalfHeight * u, 2 * m.doorHalfWidth * u,
-                      2 * m.doorHalfHeight * u));
-    const QString name = c.g.listeners.size() > 1
-                             ? QStringLiteral("listener %1 (SO_REUSEPORT) · 0.0.0.0:%2").arg(L.index).arg(c.sc.server.port)
-                             : QStringLiteral("listening socket · 0.0.0.0:%1").arg(c.sc.server.port);
+    p.drawRect(QRectF(L.door.x() - m.doorHalfWidth * u, L.door.y() - m.doorHalfHeight * u,
+                      2 * m.doorHalfWidth * u, 2 * m.doorHalfHeight * u));
+    const QString name =
+        c.g.listeners.size() > 1
+            ? QStringLiteral("listener %1 (SO_REUSEPORT) · 0.0.0.0:%2").arg(L.index).arg(c.sc.server.port)
+            : QStringLiteral("listening socket · 0.0.0.0:%1").arg(c.sc.server.port);
     // The name on the left, what ss says (or "closed") on the right: each in its own part of the header.
     c.text(headerLeft(L, u), Qt::AlignLeft | Qt::AlignVCenter, name,
-           L.header.height() >= m.boldHeaderMin * u ? c.fBodyBold : c.fSmall, L.open ? th.text : th.mutedText);
+           L.header.height() >= m.boldHeaderMin * u ? c.fBodyBold : c.fSmall,
+           L.open ? th.text : th.mutedText);
     if (!L.open)
-        c.text(headerRight(L, u), Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("closed"), c.fMonoBold, th.alert);
-    for (const StageRenderer::QueueGeometry* q : {&L.syn, &L.accept}) emptyQueue(c, *q);
+        c.text(headerRight(L, u), Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("closed"), c.fMonoBold,
+               th.alert);
+    for (const StageRenderer::QueueGeometry* q : {&L.syn, &L.accept})
+        emptyQueue(c, *q);
     // The way to the workers: accept() takes the head.
     p.setPen(c.pen(th.panelBorder, kStage.lines.acceptArrow));
     const QPointF a0 = L.exit + QPointF(m.arrowGap * u, 0);
@@ -225,17 +242,18 @@ void legend(const Ctx& c) {
     const double cy = g.footer.center().y();
     const QFontMetricsF fm(c.fBody);
     for (const Entry& e : entries) {
-        drawGlyph(c.p, th, QPointF(x + m.glyphX * u, cy), c.glyph(kStage.glyphs.legend), e.kind, e.cookie, e.spoofed,
-                  true, c.line(kStage.lines.glyph));
+        drawGlyph(c.p, th, QPointF(x + m.glyphX * u, cy), c.glyph(kStage.glyphs.legend), e.kind, e.cookie,
+                  e.spoofed, true, c.line(kStage.lines.glyph));
         const QString s = QString::fromLatin1(e.text);
         const double w = fm.horizontalAdvance(s);
         c.text(QRectF(x + m.textX * u, g.footer.top(), w + m.textRoom * u, g.footer.height()),
                Qt::AlignLeft | Qt::AlignVCenter, s, c.fBody, th.text);
         x += m.textX * u + w + m.spacing * u;
     }
-    c.text(QRectF(x, g.footer.top(), g.footer.right() - x, g.footer.height()), Qt::AlignRight | Qt::AlignVCenter,
-           QStringLiteral("#n: n-th retransmission · drops fall out, labelled with the rule"), c.fSmall, th.mutedText,
-           TextFit{0.6, true, false});
+    c.text(QRectF(x, g.footer.top(), g.footer.right() - x, g.footer.height()),
+           Qt::AlignRight | Qt::AlignVCenter,
+           QStringLiteral("#n: n-th retransmission · drops fall out, labelled with the rule"), c.fSmall,
+           th.mutedText, TextFit{0.6, true, false});
 }
 
 } // namespace
@@ -246,7 +264,8 @@ void paintStatic(const Ctx& c) {
     title(c);
     network(c);
     panels(c);
-    for (const StageRenderer::ListenerGeometry& L : g.listeners) listenerFrame(c, L);
+    for (const StageRenderer::ListenerGeometry& L : g.listeners)
+        listenerFrame(c, L);
     const QRectF cs = g.countersStrip;
     c.text(QRectF(cs.left(), cs.top(), cs.width(), cs.height() / 2), Qt::AlignLeft | Qt::AlignVCenter,
            QStringLiteral("nstat"), c.fMonoBold, c.th.mutedText);
@@ -287,11 +306,13 @@ QByteArray staticKeyOf(const StageRenderer::Geometry& g, const Theme& th, const 
     key.append(th.name.toUtf8());
     key.append(th.sansFamily.toUtf8());
     key.append(th.monoFamily.toUtf8());
-    for (const QColor* c : {&th.background, &th.panel, &th.panelBorder, &th.listenerFill, &th.text, &th.mutedText,
-                            &th.wire, &th.syn, &th.synAck, &th.ack, &th.data, &th.fin, &th.rst, &th.spoofed,
-                            &th.glyphOutline, &th.slotEmpty, &th.slotBorder, &th.synEntry, &th.spoofedEntry,
-                            &th.acceptEntry, &th.entryText, &th.limitLine, &th.alert, &th.workerIdle,
-                            &th.workerServing, &th.workerWasted, &th.workerOff, &th.clientDone})
+    for (const QColor* c :
+         {&th.background,   &th.panel,      &th.panelBorder, &th.listenerFill, &th.text,
+          &th.mutedText,    &th.wire,       &th.syn,         &th.synAck,       &th.ack,
+          &th.data,         &th.fin,        &th.rst,         &th.spoofed,      &th.glyphOutline,
+          &th.slotEmpty,    &th.slotBorder, &th.synEntry,    &th.spoofedEntry, &th.acceptEntry,
+          &th.entryText,    &th.limitLine,  &th.alert,       &th.workerIdle,   &th.workerServing,
+          &th.workerWasted, &th.workerOff,  &th.clientDone})
         put(c->rgba());
     put(th.fontScale);
     put(th.lineScale);

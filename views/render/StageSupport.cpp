@@ -7,18 +7,20 @@
 
 namespace backlog::views::stage {
 
-QString latin1(std::string_view s) { return QString::fromLatin1(s.data(), static_cast<qsizetype>(s.size())); }
+QString latin1(std::string_view s) {
+    return QString::fromLatin1(s.data(), static_cast<qsizetype>(s.size()));
+}
 
 QString thousands(std::int64_t v) {
     QString digits = QString::number(v < 0 ? -v : v);
-    for (qsizetype at = digits.size() - 3; at > 0; at -= 3) digits.insert(at, QLatin1Char(','));
+    for (qsizetype at = digits.size() - 3; at > 0; at -= 3)
+        digits.insert(at, QLatin1Char(','));
     return v < 0 ? QLatin1Char('-') + digits : digits;
 }
 
 QString formatClock(Time t) {
     const std::int64_t ns = t.count();
-    if (ns < 1'000'000'000)
-        return QStringLiteral("%1 ms").arg(dbl(ns) / 1e6, 0, 'f', 3);
+    if (ns < 1'000'000'000) return QStringLiteral("%1 ms").arg(dbl(ns) / 1e6, 0, 'f', 3);
     return QStringLiteral("%1 s").arg(dbl(ns) / 1e9, 0, 'f', 6);
 }
 
@@ -28,7 +30,8 @@ QString formatSpan(Time t) {
         const int decimals = v < 9.995 ? 2 : (v < 99.95 ? 1 : 0);
         QString s = QString::number(v, 'f', decimals);
         if (s.contains(QLatin1Char('.'))) {
-            while (s.endsWith(QLatin1Char('0'))) s.chop(1);
+            while (s.endsWith(QLatin1Char('0')))
+                s.chop(1);
             if (s.endsWith(QLatin1Char('.'))) s.chop(1);
         }
         return s + QString::fromUtf8(unit);
@@ -43,15 +46,24 @@ QString formatSpan(Time t) {
 
 const char* lookName(ClientLook l) {
     switch (l) {
-    case ClientLook::NotYet: return "not connected yet";
-    case ClientLook::Connecting: return "SYN-SENT";
-    case ClientLook::Retrying: return "SYN-SENT, retrying";
-    case ClientLook::Waiting: return "ESTAB, not accepted";
-    case ClientLook::Accepted: return "accepted";
-    case ClientLook::Ghost: return "ghost (server forgot)";
-    case ClientLook::Done: return "done";
-    case ClientLook::Failed: return "failed";
-    case ClientLook::Count_: break;
+    case ClientLook::NotYet:
+        return "not connected yet";
+    case ClientLook::Connecting:
+        return "SYN-SENT";
+    case ClientLook::Retrying:
+        return "SYN-SENT, retrying";
+    case ClientLook::Waiting:
+        return "ESTAB, not accepted";
+    case ClientLook::Accepted:
+        return "accepted";
+    case ClientLook::Ghost:
+        return "ghost (server forgot)";
+    case ClientLook::Done:
+        return "done";
+    case ClientLook::Failed:
+        return "failed";
+    case ClientLook::Count_:
+        break;
     }
     return "";
 }
@@ -61,17 +73,20 @@ ClientStatus clientStatus(const History& h, std::uint32_t c, Time t, Time maxFli
     ClientStatus s;
     if (rec.connectAt > t) return s;
     s.state = h.clientStateAt(c, t);
-    s.syns = static_cast<int>(std::upper_bound(rec.synTimes.begin(), rec.synTimes.end(), t) - rec.synTimes.begin());
+    s.syns = static_cast<int>(std::upper_bound(rec.synTimes.begin(), rec.synTimes.end(), t) -
+                              rec.synTimes.begin());
     if (rec.error != ClientError::None && rec.errorAt <= t) {
         s.look = ClientLook::Failed;
     } else if (s.state == TcpState::SynSent) {
         s.look = s.syns > 1 ? ClientLook::Retrying : ClientLook::Connecting;
     } else if (!rec.acceptedAt.isNever() && rec.acceptedAt <= t) {
-        s.look = (s.state == TcpState::Established || s.state == TcpState::FinWait1 || s.state == TcpState::FinWait2 ||
-                  s.state == TcpState::CloseWait || s.state == TcpState::LastAck)
-                     ? ClientLook::Accepted
-                     : ClientLook::Done;
-    } else if (s.state == TcpState::Established || s.state == TcpState::FinWait1 || s.state == TcpState::FinWait2) {
+        s.look =
+            (s.state == TcpState::Established || s.state == TcpState::FinWait1 ||
+             s.state == TcpState::FinWait2 || s.state == TcpState::CloseWait || s.state == TcpState::LastAck)
+                ? ClientLook::Accepted
+                : ClientLook::Done;
+    } else if (s.state == TcpState::Established || s.state == TcpState::FinWait1 ||
+               s.state == TcpState::FinWait2) {
         // A ghost: the client believes it is connected and the server has nothing — once the final
         // ACK had time to arrive (before that, a cookie handshake legitimately has no server state).
         const bool serverForgot = h.serverStateAt(c, t) == TcpState::Closed && !rec.connectedAt.isNever() &&
@@ -85,9 +100,12 @@ ClientStatus clientStatus(const History& h, std::uint32_t c, Time t, Time maxFli
 
 const char* acceptModeName(AcceptMode m) {
     switch (m) {
-    case AcceptMode::Blocking: return "blocking accept()";
-    case AcceptMode::Epoll: return "epoll";
-    case AcceptMode::EpollExclusive: return "epoll, EPOLLEXCLUSIVE";
+    case AcceptMode::Blocking:
+        return "blocking accept()";
+    case AcceptMode::Epoll:
+        return "epoll";
+    case AcceptMode::EpollExclusive:
+        return "epoll, EPOLLEXCLUSIVE";
     }
     return "";
 }
@@ -102,22 +120,25 @@ namespace {
 
 // From when the stage shows each client, worker and listener. The History records a client at its
 // connect(), a listener at its listen() and a worker only once it changes state; the scenario says the
-// rest. Replayed here in the engine's order (start() in model/kernel/Engine.cpp, intervene() in Intervention.cpp): the scenario as
-// written, then its changes in time order — a change that raises server.workers.count appends workers at
-// its moment, a start-traffic starts a held traffic entry, traffic.NAME.clients plans more clients. A
-// client is shown from the first moment the scenario in force plans it (its entry started, asking for
-// at least that many), or from its connect() if that comes first.
-void whenThingsExist(const Simulation& sim, std::vector<Time>& clientKnownFrom, std::vector<Time>& workerBornAt,
-                     std::vector<Time>& listenerBornAt) {
+// rest. Replayed here in the engine's order (start() in model/kernel/Engine.cpp, intervene() in
+// Intervention.cpp): the scenario as written, then its changes in time order — a change that raises
+// server.workers.count appends workers at its moment, a start-traffic starts a held traffic entry,
+// traffic.NAME.clients plans more clients. A client is shown from the first moment the scenario in force
+// plans it (its entry started, asking for at least that many), or from its connect() if that comes first.
+void whenThingsExist(const Simulation& sim, std::vector<Time>& clientKnownFrom,
+                     std::vector<Time>& workerBornAt, std::vector<Time>& listenerBornAt) {
     const History& h = sim.history();
     Scenario live = sim.scenario();
     std::vector<const Intervention*> changes;
-    for (const Intervention& iv : sim.scenario().events) changes.push_back(&iv);
-    std::stable_sort(changes.begin(), changes.end(), [](const Intervention* a, const Intervention* b) { return a->at < b->at; });
+    for (const Intervention& iv : sim.scenario().events)
+        changes.push_back(&iv);
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](const Intervention* a, const Intervention* b) { return a->at < b->at; });
 
     const std::size_t entries = live.traffic.size();
     std::vector<bool> started(entries);
-    for (std::size_t e = 0; e < entries; ++e) started[e] = !live.traffic[e].held;
+    for (std::size_t e = 0; e < entries; ++e)
+        started[e] = !live.traffic[e].held;
     const auto planned = [&](std::size_t e) -> std::int64_t {
         const TrafficEntry& te = live.traffic[e];
         return te.kind == TrafficEntry::Kind::Clients && started[e] ? te.clients.clients : 0;
@@ -141,14 +162,16 @@ void whenThingsExist(const Simulation& sim, std::vector<Time>& clientKnownFrom, 
         } else {
             const int before = live.server.workers.count;
             if (applySetting(live, iv->key, iv->value)) continue; // refused: the engine skips it too
-            for (int w = before; w < live.server.workers.count; ++w) workerBornAt.push_back(iv->at);
+            for (int w = before; w < live.server.workers.count; ++w)
+                workerBornAt.push_back(iv->at);
         }
         note(iv->at);
     }
     // What the history has beyond the replay (it should have nothing): from its first record on.
     workerBornAt.resize(h.workers.size(), Time());
     for (std::size_t w = 0; w < h.workers.size(); ++w)
-        if (!h.workers[w].changes.empty()) workerBornAt[w] = std::min(workerBornAt[w], h.workers[w].changes.front().at);
+        if (!h.workers[w].changes.empty())
+            workerBornAt[w] = std::min(workerBornAt[w], h.workers[w].changes.front().at);
     listenerBornAt.assign(h.listeners.size(), Time::never());
     for (std::size_t l = 0; l < h.listeners.size(); ++l)
         if (!h.listeners[l].changes.empty()) listenerBornAt[l] = h.listeners[l].changes.front().at;
@@ -161,7 +184,8 @@ void whenThingsExist(const Simulation& sim, std::vector<Time>& clientKnownFrom, 
         if (rec.traffic < entries) {
             const std::int64_t k = ordinal[rec.traffic]++;
             const auto& plan = plans[rec.traffic];
-            const auto it = std::find_if(plan.begin(), plan.end(), [k](const auto& p) { return p.second > k; });
+            const auto it =
+                std::find_if(plan.begin(), plan.end(), [k](const auto& p) { return p.second > k; });
             if (it != plan.end()) from = std::min(from, it->first);
         }
         clientKnownFrom[c] = from;
@@ -172,8 +196,9 @@ void whenThingsExist(const Simulation& sim, std::vector<Time>& clientKnownFrom, 
 
 bool RunIndex::current(const Simulation& sim) const {
     const History& h = sim.history();
-    return matches(h) && changes == sim.scenario().events.size() && clientKnownFrom.size() == h.clients.size() &&
-           workerBornAt.size() == h.workers.size() && listenerBornAt.size() == h.listeners.size();
+    return matches(h) && changes == sim.scenario().events.size() &&
+           clientKnownFrom.size() == h.clients.size() && workerBornAt.size() == h.workers.size() &&
+           listenerBornAt.size() == h.listeners.size();
 }
 
 std::unique_ptr<RunIndex> indexRun(const Simulation& sim) {
@@ -187,7 +212,8 @@ std::unique_ptr<RunIndex> indexRun(const Simulation& sim) {
     for (std::uint32_t i = 0; i < h.packetCount(); ++i) {
         const Packet p = h.packet(i);
         idx->maxFlight = std::max(idx->maxFlight, p.arrives - p.sent);
-        if (p.kind == PacketKind::SynAck && p.retrans > 0) idx->synAckRetrans.emplace_back(p.flow, p.sent.count());
+        if (p.kind == PacketKind::SynAck && p.retrans > 0)
+            idx->synAckRetrans.emplace_back(p.flow, p.sent.count());
     }
     if (idx->packets > 0) idx->last = h.packet(static_cast<std::uint32_t>(idx->packets - 1));
     std::sort(idx->synAckRetrans.begin(), idx->synAckRetrans.end());

@@ -401,7 +401,8 @@ struct Ctx {
     // nothing was drawn). `report`: a text left out is reported to `overflows` (false where the caller
     // has a shorter text to try next).
     QRectF fitted(const QRectF& rect, int align, const QString& text, double wanted, bool bold,
-                  const QColor& colour, double smallest, const QColor* knockout = nullptr, bool report = true) const {
+                  const QColor& colour, double smallest, const QColor* knockout = nullptr,
+                  bool report = true) const {
         if (text.isEmpty()) return {};
         const QFont asked = font(wanted, bold);
         if (rect.width() <= 0 || rect.height() <= 0) {

@@ -20,8 +20,8 @@
 // short). Nothing is cached: one renderer may serve any number of threads.
 #pragma once
 
-#include "views/render/Fonts.h"
 #include "model/history/History.h"
+#include "views/render/Fonts.h"
 #include "views/render/Theme.h"
 
 #include <QPointF>

@@ -17,12 +17,18 @@ const QColor reddishPurple(0xCC, 0x79, 0xA7);
 
 QColor Theme::packetColor(PacketKind kind, bool spoofedSource) const {
     switch (kind) {
-    case PacketKind::Syn: return spoofedSource ? spoofed : syn;
-    case PacketKind::SynAck: return synAck;
-    case PacketKind::Ack: return ack;
-    case PacketKind::Data: return data;
-    case PacketKind::Fin: return fin;
-    case PacketKind::Rst: return rst;
+    case PacketKind::Syn:
+        return spoofedSource ? spoofed : syn;
+    case PacketKind::SynAck:
+        return synAck;
+    case PacketKind::Ack:
+        return ack;
+    case PacketKind::Data:
+        return data;
+    case PacketKind::Fin:
+        return fin;
+    case PacketKind::Rst:
+        return rst;
     }
     return text;
 }
@@ -89,7 +95,7 @@ Theme Theme::dark() {
     t.acceptEntry = bluishGreen;
     t.entryText = QColor(0xFF, 0xFF, 0xFF);
     t.limitLine = QColor(0xF4, 0xF4, 0xF0);
-    t.alert = QColor(0xF0, 0x7A, 0x2A); // vermillion, lifted for a dark ground
+    t.alert = QColor(0xF0, 0x7A, 0x2A);     // vermillion, lifted for a dark ground
     t.spotlight = QColor(0xF0, 0xE4, 0x42); // Okabe–Ito yellow: bright on a dark ground
     t.workerIdle = QColor(0x2B, 0x4A, 0x5E);
     t.workerServing = bluishGreen;

@@ -18,7 +18,7 @@ struct Theme {
 
     // Surfaces and text.
     QColor background;
-    QColor panel;        // the client, server and worker panels
+    QColor panel; // the client, server and worker panels
     QColor panelBorder;
     QColor listenerFill; // a listening socket inside the server
     QColor text;
@@ -39,19 +39,19 @@ struct Theme {
     // Queues.
     QColor slotEmpty;
     QColor slotBorder;
-    QColor synEntry;     // a request socket of a real client (SYN-RECV)
-    QColor spoofedEntry; // a request socket of a spoofed SYN (also hatched)
-    QColor acceptEntry;  // an established child waiting for accept()
-    QColor entryText;    // text on a filled slot
-    QColor limitLine;    // the backlog line
-    QColor alert;        // drops, ghosts, overflow
+    QColor synEntry;                             // a request socket of a real client (SYN-RECV)
+    QColor spoofedEntry;                         // a request socket of a spoofed SYN (also hatched)
+    QColor acceptEntry;                          // an established child waiting for accept()
+    QColor entryText;                            // text on a filled slot
+    QColor limitLine;                            // the backlog line
+    QColor alert;                                // drops, ghosts, overflow
     QColor spotlight = QColor(0xE6, 0x9F, 0x00); // a lesson's highlight: Okabe–Ito orange
 
     // Workers and clients.
-    QColor workerIdle;    // blocked in accept() / epoll_wait()
+    QColor workerIdle; // blocked in accept() / epoll_wait()
     QColor workerServing;
-    QColor workerWasted;  // woken for nothing (EAGAIN)
-    QColor workerOff;     // not started, stopped
+    QColor workerWasted; // woken for nothing (EAGAIN)
+    QColor workerOff;    // not started, stopped
     QColor clientDone;
 
     // Type and weights, relative to the light theme; geometry never depends on them.

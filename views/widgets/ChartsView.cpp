@@ -1,7 +1,7 @@
 #include "views/widgets/ChartsView.h"
 
-#include "views/render/ChartSeries.h"
 #include "views/document/SimulationDocument.h"
+#include "views/render/ChartSeries.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -64,7 +64,9 @@ QFont chartFont(const Theme& theme, double points, bool bold = false) {
     return f;
 }
 
-QList<QPointF> toList(const std::vector<QPointF>& v) { return QList<QPointF>(v.begin(), v.end()); }
+QList<QPointF> toList(const std::vector<QPointF>& v) {
+    return QList<QPointF>(v.begin(), v.end());
+}
 
 } // namespace
 
@@ -75,7 +77,7 @@ namespace {
 // A QChartView that seeks on a click, pans on a drag, zooms on the wheel (and to a range on
 // Shift+drag) along x only, and resets on a right-click. It only reports; ChartsView decides.
 class ChartCanvas : public QChartView {
-public:
+  public:
     std::function<void(QPointF)> clicked;
     std::function<void(double dx)> panned;
     std::function<void(double x, double steps)> zoomed;
@@ -89,7 +91,7 @@ public:
                                "range. Right-click: the whole run."));
     }
 
-protected:
+  protected:
     void mousePressEvent(QMouseEvent* e) override {
         if (e->button() == Qt::LeftButton && (e->modifiers() & Qt::ShiftModifier)) {
             rubberBanding_ = true;
@@ -145,7 +147,7 @@ protected:
         e->accept();
     }
 
-private:
+  private:
     bool rubberBanding_ = false;
     bool pressed_ = false;
     bool moved_ = false;
@@ -154,12 +156,12 @@ private:
 
 // One drawn line (or filled area) and the whole polyline it is cut from.
 struct Line {
-    QXYSeries* series = nullptr;       // what replace() feeds: the line, or the area's upper line
-    QAbstractSeries* shown = nullptr;  // what the chart holds: the line, or the area
-    std::vector<QPointF> full;         // the whole polyline, sorted by x
+    QXYSeries* series = nullptr;      // what replace() feeds: the line, or the area's upper line
+    QAbstractSeries* shown = nullptr; // what the chart holds: the line, or the area
+    std::vector<QPointF> full;        // the whole polyline, sorted by x
     std::function<QPen(const Theme&)> pen;
     std::function<QBrush(const Theme&)> brush; // areas only
-    bool reduce = true;                // false: few points (markers), handed over as they are
+    bool reduce = true;                        // false: few points (markers), handed over as they are
 };
 
 } // namespace
@@ -175,7 +177,7 @@ struct ChartsView::Impl {
         bool timeAxis = true;
         bool dirty = true;
         double fullMin = 0, fullMax = 1;
-        int lodColumns = 0;           // the columns the lines were last reduced for
+        int lodColumns = 0; // the columns the lines were last reduced for
         std::pair<double, double> lodRange{0, 0};
         bool settingRange = false;
     };
@@ -301,12 +303,24 @@ struct ChartsView::Impl {
         const double end = std::max(seconds(sim->history().end), 1e-6);
         p.timeAxis = p.kind != Chart::ConnectLatency;
         switch (p.kind) {
-        case Chart::Queues: buildQueues(p, *sim, end); break;
-        case Chart::Drops: buildDrops(p, *sim, end); break;
-        case Chart::Accepts: buildAccepts(p, *sim, end); break;
-        case Chart::Workers: buildWorkers(p, *sim, end); break;
-        case Chart::SarRates: buildSar(p, *sim, end); break;
-        case Chart::ConnectLatency: buildLatency(p, *sim); break;
+        case Chart::Queues:
+            buildQueues(p, *sim, end);
+            break;
+        case Chart::Drops:
+            buildDrops(p, *sim, end);
+            break;
+        case Chart::Accepts:
+            buildAccepts(p, *sim, end);
+            break;
+        case Chart::Workers:
+            buildWorkers(p, *sim, end);
+            break;
+        case Chart::SarRates:
+            buildSar(p, *sim, end);
+            break;
+        case Chart::ConnectLatency:
+            buildLatency(p, *sim);
+            break;
         }
         applyTheme(p);
         layOut(p);
@@ -360,9 +374,11 @@ struct ChartsView::Impl {
         const Bins cookies = counterPerBin(sim, Host::Server, Counter::TcpExtTCPReqQFullDoCookies, bin);
         double peak = 0;
         const auto peakOf = [&](const Bins& b) {
-            for (std::size_t i = 0; i < b.counts.size(); ++i) peak = std::max(peak, b.perSecond(i));
+            for (std::size_t i = 0; i < b.counts.size(); ++i)
+                peak = std::max(peak, b.perSecond(i));
         };
-        for (const DropsByReason& r : drops) peakOf(r.bins);
+        for (const DropsByReason& r : drops)
+            peakOf(r.bins);
         if (cookies.total() > 0) peakOf(cookies);
         p.chart->setTitle(drops.empty() && cookies.total() == 0
                               ? tr("Drops and overflows per second: none in this run")
@@ -374,21 +390,39 @@ struct ChartsView::Impl {
         for (const DropsByReason& r : drops) {
             std::function<QPen(const Theme&)> pen;
             switch (r.fate) {
-            case PacketFate::DroppedAcceptQueueFull: pen = solid(&Theme::alert, 2.0); break;
-            case PacketFate::DroppedAckQueueFull: pen = solid(&Theme::synAck); break;
-            case PacketFate::DroppedCookieQueueFull: pen = solid(&Theme::fin); break;
-            case PacketFate::DroppedSynQueueFull: pen = solid(&Theme::syn, 2.0); break;
-            case PacketFate::DroppedSynBacklog: pen = solid(&Theme::data); break;
-            case PacketFate::DroppedRateLimited: pen = solid(&Theme::ack); break;
-            case PacketFate::DroppedNoSocket: pen = dashed(&Theme::panelBorder); break;
-            case PacketFate::LostInNetwork: pen = dashed(&Theme::mutedText); break;
-            default: pen = solid(&Theme::mutedText); break;
+            case PacketFate::DroppedAcceptQueueFull:
+                pen = solid(&Theme::alert, 2.0);
+                break;
+            case PacketFate::DroppedAckQueueFull:
+                pen = solid(&Theme::synAck);
+                break;
+            case PacketFate::DroppedCookieQueueFull:
+                pen = solid(&Theme::fin);
+                break;
+            case PacketFate::DroppedSynQueueFull:
+                pen = solid(&Theme::syn, 2.0);
+                break;
+            case PacketFate::DroppedSynBacklog:
+                pen = solid(&Theme::data);
+                break;
+            case PacketFate::DroppedRateLimited:
+                pen = solid(&Theme::ack);
+                break;
+            case PacketFate::DroppedNoSocket:
+                pen = dashed(&Theme::panelBorder);
+                break;
+            case PacketFate::LostInNetwork:
+                pen = dashed(&Theme::mutedText);
+                break;
+            default:
+                pen = solid(&Theme::mutedText);
+                break;
             }
             addLine(p, dropReasonLabel(r.fate), stairs(r.bins.rateSteps(), end), y, pen);
         }
         if (cookies.total() > 0)
-            addLine(p, tr("SYN queue full, cookie sent instead (S6)"),
-                    stairs(cookies.rateSteps(), end), y, dashed(&Theme::syn));
+            addLine(p, tr("SYN queue full, cookie sent instead (S6)"), stairs(cookies.rateSteps(), end), y,
+                    dashed(&Theme::syn));
     }
 
     void buildAccepts(Page& p, const Simulation& sim, double end) {
@@ -413,12 +447,15 @@ struct ChartsView::Impl {
     void buildWorkers(Page& p, const Simulation& sim, double end) {
         const Time bin = rateBin(sim.history().end);
         std::vector<QPointF> busy = utilisation(sim);
-        for (QPointF& pt : busy) pt.setY(pt.y() * 100.0);
+        for (QPointF& pt : busy)
+            pt.setY(pt.y() * 100.0);
         std::vector<QPointF> saturated = saturation(sim, bin);
-        for (QPointF& pt : saturated) pt.setY(pt.y() * 100.0);
+        for (QPointF& pt : saturated)
+            pt.setY(pt.y() * 100.0);
         const std::vector<QPointF> waiting = waitingForAccept(sim);
         double maxWaiting = 0;
-        for (const QPointF& pt : waiting) maxWaiting = std::max(maxWaiting, pt.y());
+        for (const QPointF& pt : waiting)
+            maxWaiting = std::max(maxWaiting, pt.y());
         p.chart->setTitle(tr("Workers: utilisation against saturation"));
         addTimeAxis(p, tr("simulated time (s)"), 0, end);
         auto* y = new QValueAxis;
@@ -451,7 +488,8 @@ struct ChartsView::Impl {
         double peak = 0;
         for (const Bins* b :
              {&r.serverPassive, &r.serverActive, &r.serverRetrans, &r.clientsActive, &r.clientsRetrans})
-            for (std::size_t i = 0; i < b->counts.size(); ++i) peak = std::max(peak, b->perSecond(i));
+            for (std::size_t i = 0; i < b->counts.size(); ++i)
+                peak = std::max(peak, b->perSecond(i));
         p.chart->setTitle(bin == Time::s(1) ? tr("sar -n TCP,ETCP 1")
                                             : tr("sar -n TCP,ETCP (finer bins: a short run)"));
         addTimeAxis(p, tr("simulated time (s)"), 0, end);
@@ -476,7 +514,8 @@ struct ChartsView::Impl {
         const Time bin = latencyBin(slowest);
         const LatencyHistogram hist = latencyHistogram(sim, bin);
         std::uint32_t tallest = 1;
-        for (std::uint32_t c : hist.counts) tallest = std::max(tallest, c);
+        for (std::uint32_t c : hist.counts)
+            tallest = std::max(tallest, c);
         p.chart->setTitle(tr("connect() latency of %1 connected clients (%2 bins)")
                               .arg(hist.total)
                               .arg(QString::fromStdString(formatDuration(bin))));
@@ -499,7 +538,8 @@ struct ChartsView::Impl {
         y->setMinorTickCount(-1);
         p.chart->addAxis(y, Qt::AlignLeft);
         std::vector<QPointF> outline = stairs(hist.steps(), xMax);
-        for (QPointF& pt : outline) pt.setY(std::max(pt.y(), bottom));
+        for (QPointF& pt : outline)
+            pt.setY(std::max(pt.y(), bottom));
         // The SYN retransmissions of the run, where clusters are expected: at the median send time of
         // each retransmission (one legend entry for all of them).
         bool first = true;
@@ -509,7 +549,8 @@ struct ChartsView::Impl {
                               {{at, bottom}, {at, y->max()}}, y, dashed(&Theme::mutedText, 1.0));
             m.reduce = false;
             if (!first)
-                for (QLegendMarker* marker : p.chart->legend()->markers(m.shown)) marker->setVisible(false);
+                for (QLegendMarker* marker : p.chart->legend()->markers(m.shown))
+                    marker->setVisible(false);
             first = false;
         }
         addArea(p, tr("clients, by connect() latency"), std::move(outline), y, bottom,
@@ -683,7 +724,8 @@ ChartsView::ChartsView(QWidget* parent) : QWidget(parent), d_(std::make_unique<I
     row->setContentsMargins(4, 2, 4, 0);
     d_->chartSelector = new QComboBox(this);
     d_->chartSelector->setAccessibleName(tr("Chart"));
-    for (Chart c : charts()) d_->chartSelector->addItem(chartName(c), QVariant::fromValue(c));
+    for (Chart c : charts())
+        d_->chartSelector->addItem(chartName(c), QVariant::fromValue(c));
     d_->listenerLabel = new QLabel(tr("Listener"), this);
     d_->listenerSelector = new QComboBox(this);
     d_->listenerSelector->setAccessibleName(tr("Listener"));
@@ -761,18 +803,25 @@ QList<ChartsView::Chart> ChartsView::charts() {
 
 QString ChartsView::chartName(Chart chart) {
     switch (chart) {
-    case Chart::Queues: return tr("Queues: accept and SYN queue");
-    case Chart::Drops: return tr("Drops and overflows per second");
-    case Chart::Accepts: return tr("accept() per second");
-    case Chart::Workers: return tr("Workers: utilisation and saturation");
-    case Chart::SarRates: return tr("sar -n TCP,ETCP 1");
-    case Chart::ConnectLatency: return tr("connect() latency histogram");
+    case Chart::Queues:
+        return tr("Queues: accept and SYN queue");
+    case Chart::Drops:
+        return tr("Drops and overflows per second");
+    case Chart::Accepts:
+        return tr("accept() per second");
+    case Chart::Workers:
+        return tr("Workers: utilisation and saturation");
+    case Chart::SarRates:
+        return tr("sar -n TCP,ETCP 1");
+    case Chart::ConnectLatency:
+        return tr("connect() latency histogram");
     }
     return {};
 }
 
 void ChartsView::setDocument(SimulationDocument* document) {
-    for (QMetaObject::Connection& c : d_->docConnections) disconnect(c);
+    for (QMetaObject::Connection& c : d_->docConnections)
+        disconnect(c);
     document_ = document;
     direct_ = nullptr;
     if (!document) {
@@ -800,7 +849,8 @@ const Simulation* ChartsView::run() const {
 }
 
 void ChartsView::setSimulation(const Simulation* sim) {
-    for (QMetaObject::Connection& c : d_->docConnections) disconnect(c);
+    for (QMetaObject::Connection& c : d_->docConnections)
+        disconnect(c);
     document_ = nullptr;
     direct_ = sim;
     runChanged();
@@ -823,7 +873,8 @@ void ChartsView::runChanged() {
     const bool queues = currentChart() == Chart::Queues && listeners > 1;
     d_->listenerLabel->setVisible(queues);
     d_->listenerSelector->setVisible(queues);
-    for (Impl::Page& p : d_->pages) p.dirty = true;
+    for (Impl::Page& p : d_->pages)
+        p.dirty = true;
     d_->build(d_->current());
 }
 
@@ -832,7 +883,8 @@ void ChartsView::rebuild() {
     Impl::Page& cur = d_->current();
     const bool zoomed = cur.x && (cur.x->min() > cur.fullMin || cur.x->max() < cur.fullMax);
     const std::pair<double, double> range = visibleRange();
-    for (Impl::Page& p : d_->pages) p.dirty = true;
+    for (Impl::Page& p : d_->pages)
+        p.dirty = true;
     d_->build(cur);
     if (zoomed) setVisibleRange(range.first, range.second);
 }
@@ -851,7 +903,9 @@ void ChartsView::setTheme(const Theme& theme) {
     }
 }
 
-ChartsView::Chart ChartsView::currentChart() const { return d_->current().kind; }
+ChartsView::Chart ChartsView::currentChart() const {
+    return d_->current().kind;
+}
 
 void ChartsView::setCurrentChart(Chart chart) {
     d_->chartSelector->setCurrentIndex(static_cast<int>(charts().indexOf(chart)));
@@ -877,7 +931,9 @@ std::pair<double, double> ChartsView::visibleRange() const {
     return {p.x->min(), p.x->max()};
 }
 
-void ChartsView::setVisibleRange(double from, double to) { d_->setRange(d_->current(), from, to); }
+void ChartsView::setVisibleRange(double from, double to) {
+    d_->setRange(d_->current(), from, to);
+}
 
 void ChartsView::resetZoom() {
     Impl::Page& p = d_->current();
@@ -909,7 +965,9 @@ std::optional<double> ChartsView::cursorX() const {
     return d_->toWidget(p, p.cursor->line().p1()).x();
 }
 
-QSize ChartsView::chartSize() const { return d_->current().view->size(); }
+QSize ChartsView::chartSize() const {
+    return d_->current().view->size();
+}
 
 ChartsView::Summary ChartsView::summary() const {
     const Impl::Page& p = d_->current();

@@ -11,12 +11,12 @@
 // zoom or a pan reduces them again for the new range. Per frame only the cursor moves.
 #pragma once
 
-#include "views/render/Theme.h"
 #include "model/core/Time.h"
+#include "views/render/Theme.h"
 
 #include <QList>
-#include <QStringList>
 #include <QPointer>
+#include <QStringList>
 #include <QWidget>
 
 #include <memory>
@@ -35,7 +35,7 @@ class SimulationDocument;
 
 class ChartsView : public QWidget {
     Q_OBJECT
-public:
+  public:
     enum class Chart { Queues, Drops, Accepts, Workers, SarRates, ConnectLatency };
     Q_ENUM(Chart)
 
@@ -83,8 +83,8 @@ public:
     // What the current chart holds, for tests and the window's status line.
     struct Summary {
         QString title;
-        QStringList series;      // legend names, in order
-        qsizetype points = 0;    // points handed to Qt Charts, all series together
+        QStringList series;         // legend names, in order
+        qsizetype points = 0;       // points handed to Qt Charts, all series together
         std::size_t fullPoints = 0; // points before the level of detail reduced them
     };
     Summary summary() const;
@@ -92,14 +92,14 @@ public:
     // Draws the current chart into `target` (export, benchmarks, golden images).
     void renderChart(QPainter& painter, const QRectF& target);
 
-signals:
+  signals:
     void seekRequested(backlog::Time t);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> d_;
     const Simulation* run() const; // the document's run, else the one given to setSimulation()
-    void runChanged();              // the listener selector and every chart, for the run now shown
+    void runChanged();             // the listener selector and every chart, for the run now shown
     const Simulation* direct_ = nullptr;
     QPointer<SimulationDocument> document_;
     Theme theme_ = Theme::light();

@@ -71,7 +71,8 @@ class DocumentFollower : public QObject {
 };
 
 DocumentFollower* followerOf(QWidget* view) {
-    return view->findChild<DocumentFollower*>(QStringLiteral("backlog-document-follower"), Qt::FindDirectChildrenOnly);
+    return view->findChild<DocumentFollower*>(QStringLiteral("backlog-document-follower"),
+                                              Qt::FindDirectChildrenOnly);
 }
 
 } // namespace

@@ -14,7 +14,8 @@ namespace backlog::views {
 // the playhead moves or the document goes away; `newHistory` runs first when the history is new or cut
 // (a renderer's caches to drop). The connections end with the view; a view that changes documents
 // disconnects the old one first.
-void repaintOnChange(QWidget* view, SimulationDocument* document, const std::function<void()>& newHistory = {});
+void repaintOnChange(QWidget* view, SimulationDocument* document,
+                     const std::function<void()>& newHistory = {});
 
 // Keeps a view whose content is built from the run (rows, text) in step with a document, paying for it
 // only while the view is visible:

@@ -19,13 +19,20 @@ bool isDrop(PacketFate f) {
 
 bool passes(const Packet& p, bool arrival, LogFilter filter) {
     switch (filter) {
-    case LogFilter::All: return true;
-    case LogFilter::Syn: return p.kind == PacketKind::Syn;
-    case LogFilter::SynAck: return p.kind == PacketKind::SynAck;
-    case LogFilter::Ack: return p.kind == PacketKind::Ack;
-    case LogFilter::Data: return p.kind == PacketKind::Data;
-    case LogFilter::FinRst: return p.kind == PacketKind::Fin || p.kind == PacketKind::Rst;
-    case LogFilter::Drops: return arrival && isDrop(p.fate);
+    case LogFilter::All:
+        return true;
+    case LogFilter::Syn:
+        return p.kind == PacketKind::Syn;
+    case LogFilter::SynAck:
+        return p.kind == PacketKind::SynAck;
+    case LogFilter::Ack:
+        return p.kind == PacketKind::Ack;
+    case LogFilter::Data:
+        return p.kind == PacketKind::Data;
+    case LogFilter::FinRst:
+        return p.kind == PacketKind::Fin || p.kind == PacketKind::Rst;
+    case LogFilter::Drops:
+        return arrival && isDrop(p.fate);
     }
     return true;
 }
@@ -49,16 +56,19 @@ std::vector<LogEvent> eventsAround(const History& h, Time t, LogFilter filter, s
             passes(p, true, filter))
             out.push_back({p.arrives, i, true});
     }
-    std::stable_sort(out.begin(), out.end(), [](const LogEvent& a, const LogEvent& b) { return a.at < b.at; });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const LogEvent& a, const LogEvent& b) { return a.at < b.at; });
     // Keep `around` events on each side of t.
-    const auto split = std::upper_bound(out.begin(), out.end(), t, [](Time x, const LogEvent& e) { return x < e.at; });
+    const auto split =
+        std::upper_bound(out.begin(), out.end(), t, [](Time x, const LogEvent& e) { return x < e.at; });
     const auto from = split - std::min<std::ptrdiff_t>(split - out.begin(), around);
     const auto to = split + std::min<std::ptrdiff_t>(out.end() - split, around);
     return {from, to};
 }
 
 QString eventWho(const Simulation& sim, const Packet& p) {
-    if (isSpoofed(p.flow)) return p.toServer ? QObject::tr("attacker → server") : QObject::tr("server → spoofed");
+    if (isSpoofed(p.flow))
+        return p.toServer ? QObject::tr("attacker → server") : QObject::tr("server → spoofed");
     const QString client = QObject::tr("client %1").arg(p.flow);
     const QString server = sim.history().listeners.size() > 1 ? QObject::tr("listener %1").arg(p.listener)
                                                               : QObject::tr("server");
@@ -68,7 +78,8 @@ QString eventWho(const Simulation& sim, const Packet& p) {
 QString eventWhat(const Packet& p, bool arrival) {
     QString what = QString::fromUtf8(packetKindName(p.kind).data());
     if (p.cookie && p.kind == PacketKind::SynAck) what += QObject::tr(" (cookie)");
-    if (p.retrans > 0) what += QStringLiteral(" #%1").arg(p.retrans); // the n-th retransmission, as on the stage
+    if (p.retrans > 0)
+        what += QStringLiteral(" #%1").arg(p.retrans); // the n-th retransmission, as on the stage
     if (!arrival) return what + QObject::tr(" sent");
     if (isDrop(p.fate)) return what + QStringLiteral(" ") + QString::fromUtf8(packetFateName(p.fate).data());
     return what + QObject::tr(" arrived");
@@ -76,7 +87,8 @@ QString eventWhat(const Packet& p, bool arrival) {
 
 // ------------------------------------------------------------------------------------ model
 
-EventLogModel::EventLogModel(QObject* parent) : QAbstractTableModel(parent) {}
+EventLogModel::EventLogModel(QObject* parent) : QAbstractTableModel(parent) {
+}
 
 void EventLogModel::show(const Simulation* sim, Time t, LogFilter filter) {
     beginResetModel();
@@ -87,7 +99,8 @@ void EventLogModel::show(const Simulation* sim, Time t, LogFilter filter) {
     for (std::size_t i = 0; i < events_.size(); ++i) {
         const LogEvent& e = events_[i];
         const Packet p = sim->history().packet(e.packet);
-        rows_.push_back({QString::fromStdString(formatSeconds(e.at)), eventWho(*sim, p), eventWhat(p, e.arrival)});
+        rows_.push_back(
+            {QString::fromStdString(formatSeconds(e.at)), eventWho(*sim, p), eventWhat(p, e.arrival)});
         if (e.at <= t) current_ = static_cast<int>(i);
     }
     endResetModel();
@@ -97,7 +110,9 @@ int EventLogModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : static_cast<int>(events_.size());
 }
 
-int EventLogModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : 3; }
+int EventLogModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : 3;
+}
 
 QVariant EventLogModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || static_cast<std::size_t>(index.row()) >= rows_.size()) return {};
@@ -109,18 +124,24 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
     if (role != Qt::DisplayRole) return {};
     const Row& r = rows_[static_cast<std::size_t>(index.row())];
     switch (index.column()) {
-    case 0: return r.time;
-    case 1: return r.who;
-    default: return r.what;
+    case 0:
+        return r.time;
+    case 1:
+        return r.who;
+    default:
+        return r.what;
     }
 }
 
 QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     switch (section) {
-    case 0: return tr("Time (s)");
-    case 1: return tr("Between");
-    default: return tr("Event");
+    case 0:
+        return tr("Time (s)");
+    case 1:
+        return tr("Between");
+    default:
+        return tr("Event");
     }
 }
 
@@ -147,15 +168,16 @@ EventLogView::EventLogView(QWidget* parent) : QWidget(parent) {
     layout->addWidget(filter_);
     layout->addWidget(table_);
     connect(filter_, &QComboBox::currentIndexChanged, this, [this] { rebuildWhenVisible(this); });
-    connect(table_, &QTableView::clicked, this,
-            [this](const QModelIndex& index) {
-                const LogEvent e = model_->event(index.row()); // a copy: seeking rebuilds the rows
-                emit packetActivated(e.packet);
-                emit seekRequested(e.at);
-            });
+    connect(table_, &QTableView::clicked, this, [this](const QModelIndex& index) {
+        const LogEvent e = model_->event(index.row()); // a copy: seeking rebuilds the rows
+        emit packetActivated(e.packet);
+        emit seekRequested(e.at);
+    });
 }
 
-void EventLogView::setFilter(LogFilter f) { filter_->setCurrentIndex(static_cast<int>(f)); }
+void EventLogView::setFilter(LogFilter f) {
+    filter_->setCurrentIndex(static_cast<int>(f));
+}
 
 void EventLogView::setDocument(SimulationDocument* document) {
     doc_ = document;
@@ -167,7 +189,8 @@ void EventLogView::setDocument(SimulationDocument* document) {
 
 void EventLogView::refresh() {
     const SimulationDocument* d = loadedOrNull(doc_);
-    model_->show(d ? &d->simulation() : nullptr, d ? d->playhead() : Time(), static_cast<LogFilter>(filter_->currentIndex()));
+    model_->show(d ? &d->simulation() : nullptr, d ? d->playhead() : Time(),
+                 static_cast<LogFilter>(filter_->currentIndex()));
     if (model_->currentRow() >= 0)
         table_->scrollTo(model_->index(model_->currentRow(), 0), QAbstractItemView::PositionAtCenter);
 }

@@ -35,7 +35,7 @@ QString eventWhat(const Packet& p, bool arrival);
 // painted or clicked after the run has gone is still the text it was built with, never a read of it.
 class EventLogModel : public QAbstractTableModel {
     Q_OBJECT
-public:
+  public:
     explicit EventLogModel(QObject* parent = nullptr);
     // The events around t in `sim`; nullptr: no rows.
     void show(const Simulation* sim, Time t, LogFilter filter);
@@ -46,7 +46,7 @@ public:
     const LogEvent& event(int row) const { return events_[static_cast<std::size_t>(row)]; }
     int currentRow() const { return current_; } // the last event at or before the playhead
 
-private:
+  private:
     struct Row {
         QString time, who, what;
     };
@@ -57,7 +57,7 @@ private:
 
 class EventLogView : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit EventLogView(QWidget* parent = nullptr);
     // The document whose run is listed around its playhead: followed while the log is visible, and
     // emptied at once when the run is replaced or cut.
@@ -65,12 +65,12 @@ public:
     EventLogModel* model() const { return model_; }
     void setFilter(LogFilter f);
 
-signals:
+  signals:
     void seekRequested(backlog::Time t);
     // A row was clicked: its packet (a History index), so that its connection is selected everywhere.
     void packetActivated(std::uint32_t packet);
 
-private:
+  private:
     void refresh(); // the rows around the document's playhead, or none
     QComboBox* filter_;
     QTableView* table_;

@@ -3,8 +3,8 @@
 // hashed to, why it was dropped). Everything is read from the History at t.
 #pragma once
 
-#include "views/document/SelectionModel.h"
 #include "model/kernel/Simulation.h"
+#include "views/document/SelectionModel.h"
 #include "views/document/SimulationDocument.h"
 
 #include <QPointer>
@@ -24,7 +24,7 @@ std::uint32_t serverIsn(const Simulation& sim, FlowId flow);
 
 class InspectorView : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit InspectorView(QWidget* parent = nullptr);
     // The document whose run is described at its playhead: followed while the inspector is visible;
     // a new run empties it and forgets the selection (it named something of the old run).
@@ -33,7 +33,7 @@ public:
     const Selection& selection() const { return selection_; }
     QString html() const;
 
-private:
+  private:
     void refresh();
     QTextBrowser* text_;
     Selection selection_;

@@ -1,9 +1,9 @@
 #include "views/widgets/KernelToolsView.h"
 #include "views/widgets/DocumentFollower.h"
 
-#include "model/tools/KernelTools.h"
-#include "model/lesson/Lesson.h"
 #include "model/kernel/Simulation.h"
+#include "model/lesson/Lesson.h"
+#include "model/tools/KernelTools.h"
 #include "views/document/SimulationDocument.h"
 
 #include <QApplication>

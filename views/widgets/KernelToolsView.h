@@ -77,7 +77,6 @@ class KernelToolsView : public QWidget {
     void print(const Simulation& sim, Time t);
     void refresh(); // prints again what was last shown, if its document still holds that run
 
-
     QComboBox* tool_;
     QToolButton* copy_;
     QPlainTextEdit* text_;

@@ -15,7 +15,7 @@ class SimulationDocument;
 
 class LadderView : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit LadderView(QWidget* parent = nullptr);
     void setDocument(SimulationDocument* document);
     void setSelectionModel(SelectionModel* selection);
@@ -24,14 +24,14 @@ public:
     std::vector<std::uint32_t> connections() const;
     QSize sizeHint() const override { return {560, 420}; }
 
-signals:
+  signals:
     void seekRequested(backlog::Time t);
 
-protected:
+  protected:
     void paintEvent(QPaintEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
 
-private:
+  private:
     QPointer<SimulationDocument> doc_;
     QPointer<SelectionModel> selection_;
     LadderRenderer renderer_;

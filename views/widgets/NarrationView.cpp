@@ -1,12 +1,12 @@
 #include "views/widgets/NarrationView.h"
 
-#include "views/document/LessonPlayer.h"
 #include "model/lesson/Markdown.h"
+#include "views/document/LessonPlayer.h"
 #include "views/document/SimulationDocument.h"
 
 #include <QButtonGroup>
-#include <QEvent>
 #include <QDoubleValidator>
+#include <QEvent>
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -22,17 +22,22 @@ namespace backlog::views {
 
 namespace {
 
-QString html(const std::string& markdown) { return QString::fromStdString(markdownToHtml(markdown).html); }
+QString html(const std::string& markdown) {
+    return QString::fromStdString(markdownToHtml(markdown).html);
+}
 
 // What the step list calls a step: its title, or the start of its narration.
 QString stepName(const Step& s) {
     if (!s.title.empty()) return QString::fromStdString(s.title);
-    QString plain = QString::fromStdString(markdownToPlain(s.say.empty() && s.question ? s.question->ask : s.say));
+    QString plain =
+        QString::fromStdString(markdownToPlain(s.say.empty() && s.question ? s.question->ask : s.say));
     if (plain.size() > 60) plain = plain.left(57) + QStringLiteral("…");
     return plain;
 }
 
-QString formatNumber(double v) { return QLocale().toString(v, 'g', 12); }
+QString formatNumber(double v) {
+    return QLocale().toString(v, 'g', 12);
+}
 
 } // namespace
 
@@ -41,7 +46,8 @@ QString answerText(const Question& q) {
         return q.answer >= 0 && static_cast<std::size_t>(q.answer) < q.choices.size()
                    ? QString::fromStdString(markdownToPlain(q.choices[static_cast<std::size_t>(q.answer)]))
                    : QString();
-    return formatNumber(q.number) + (q.unit.empty() ? QString() : QLatin1Char(' ') + QString::fromStdString(q.unit));
+    return formatNumber(q.number) +
+           (q.unit.empty() ? QString() : QLatin1Char(' ') + QString::fromStdString(q.unit));
 }
 
 NarrationView::NarrationView(SimulationDocument* document, LessonPlayer* lesson, QWidget* parent)
@@ -153,7 +159,6 @@ void NarrationView::buildQuestionCard(const QFont& bold) {
     cardLayout->addWidget(verdict_);
     cardLayout->addWidget(explain_);
     cardLayout->addWidget(continue_, 0, Qt::AlignLeft);
-
 }
 
 // ◀ Previous, "step 3 of 9", Next ▶: the buttons take no focus, so PageUp/PageDown stay the lesson's.
@@ -221,7 +226,8 @@ void NarrationView::rebuild() {
             item->setFlags(item->flags() & ~Qt::ItemIsEnabled);
             item->setToolTip(tr("This step's condition never holds in this run"));
         } else {
-            item->setToolTip(QString::fromStdString(formatSeconds(lesson_->stepTime(i))) + QStringLiteral(" s"));
+            item->setToolTip(QString::fromStdString(formatSeconds(lesson_->stepTime(i))) +
+                             QStringLiteral(" s"));
         }
     }
     const QStringList problems = document_->lessonProblems();
@@ -258,7 +264,8 @@ void NarrationView::showQuestion() {
     card_->show();
     ask_->setText(html(q.ask));
     // Rebuild the choices for this question (a different step may have had different ones).
-    for (QAbstractButton* b : choices_->buttons()) choices_->removeButton(b);
+    for (QAbstractButton* b : choices_->buttons())
+        choices_->removeButton(b);
     while (QLayoutItem* row = choiceLayout_->takeAt(0)) {
         delete row->widget();
         delete row;
@@ -291,8 +298,10 @@ void NarrationView::showQuestion() {
     } else {
         unit_->setText(QString::fromStdString(q.unit));
         number_->setEnabled(open);
-        if (open) number_->clear();
-        else if (const std::optional<double> v = lesson_->given(i)) number_->setText(formatNumber(*v));
+        if (open)
+            number_->clear();
+        else if (const std::optional<double> v = lesson_->given(i))
+            number_->setText(formatNumber(*v));
     }
     answer_->setVisible(open);
     answer_->setEnabled(false);
@@ -303,9 +312,15 @@ void NarrationView::showQuestion() {
     if (open) return;
     const QString right = answerText(q);
     switch (a) {
-    case LessonPlayer::Answer::Right: verdict_->setText(tr("Right: %1.").arg(right)); break;
-    case LessonPlayer::Answer::Wrong: verdict_->setText(tr("Not quite: the answer is %1.").arg(right)); break;
-    default: verdict_->setText(tr("The answer: %1.").arg(right)); break;
+    case LessonPlayer::Answer::Right:
+        verdict_->setText(tr("Right: %1.").arg(right));
+        break;
+    case LessonPlayer::Answer::Wrong:
+        verdict_->setText(tr("Not quite: the answer is %1.").arg(right));
+        break;
+    default:
+        verdict_->setText(tr("The answer: %1.").arg(right));
+        break;
     }
     explain_->setText(html(q.explain));
 }
@@ -313,7 +328,8 @@ void NarrationView::showQuestion() {
 // A click on a choice's text picks it, as a click on a radio button's own text would.
 bool NarrationView::eventFilter(QObject* watched, QEvent* event) {
     if (event->type() == QEvent::MouseButtonRelease && watched->property("choice").isValid()) {
-        if (QAbstractButton* b = choices_->button(watched->property("choice").toInt()); b && b->isEnabled()) b->click();
+        if (QAbstractButton* b = choices_->button(watched->property("choice").toInt()); b && b->isEnabled())
+            b->click();
         return true;
     }
     return QWidget::eventFilter(watched, event);

@@ -31,7 +31,7 @@ QString answerText(const Question& q);
 
 class NarrationView : public QWidget {
     Q_OBJECT
-public:
+  public:
     NarrationView(SimulationDocument* document, LessonPlayer* lesson, QWidget* parent = nullptr);
 
     // For tests and the screenshot tool: the parts a user reads and presses.
@@ -46,15 +46,15 @@ public:
     QLabel* verdictLabel() const { return verdict_; }
     QLabel* scoreLabel() const { return score_; }
 
-protected:
+  protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
-private:
+  private:
     void buildQuestionCard(const QFont& bold);
     QHBoxLayout* buildNavigation();
     void connectActions();
-    void rebuild();    // a lesson was opened: the step list
-    void showStep();   // the current step
+    void rebuild();  // a lesson was opened: the step list
+    void showStep(); // the current step
     void showQuestion();
     void showScore();
     void submit();

@@ -1,8 +1,8 @@
 #include "views/widgets/ParametersView.h"
 #include "views/widgets/DocumentFollower.h"
 
-#include "model/tools/KernelTools.h"
 #include "model/scenario/Settings.h"
+#include "model/tools/KernelTools.h"
 #include "views/document/SimulationDocument.h"
 
 #include <QCheckBox>
@@ -32,7 +32,8 @@ ParametersView::ParametersView(SimulationDocument* doc, QWidget* parent) : QWidg
     // the sender of the change); their values follow the playhead.
     connect(doc_, &SimulationDocument::loaded, this, &ParametersView::rebuildFields);
     rebuildFields(); // the document may already hold a scenario
-    followDocument(this, doc_, [this] { status_->clear(); }, [this] { showValues(); });
+    followDocument(
+        this, doc_, [this] { status_->clear(); }, [this] { showValues(); });
 }
 
 void ParametersView::showValues() {
@@ -50,15 +51,17 @@ void ParametersView::showValues() {
 QString ParametersView::apply(const QString& key, const QString& value) {
     if (!doc_) return tr("nothing is open");
     const QString error = doc_->change(key, value);
-    status_->setText(error.isEmpty() ? tr("%1 = %2 from %3 s").arg(key, value,
-                                                                   QString::fromStdString(formatSeconds(doc_->playhead())))
-                                     : tr("%1: %2").arg(key, error));
+    status_->setText(
+        error.isEmpty()
+            ? tr("%1 = %2 from %3 s").arg(key, value, QString::fromStdString(formatSeconds(doc_->playhead())))
+            : tr("%1: %2").arg(key, error));
     return error;
 }
 
 void ParametersView::rebuildFields() {
     fields_.clear();
-    while (form_->rowCount() > 0) form_->removeRow(0);
+    while (form_->rowCount() > 0)
+        form_->removeRow(0);
     const SimulationDocument* d = loadedOrNull(doc_);
     if (!d) return;
     const Scenario& s = d->simulation().scenario();
@@ -71,10 +74,12 @@ void ParametersView::rebuildFields() {
         connect(box, &QSpinBox::valueChanged, this, [this, key](int v) { apply(key, QString::number(v)); });
         form_->addRow(label, box);
         fields_.push_back({box, [box, read](const Scenario& now) {
-                               box->setValue(static_cast<int>(std::clamp<std::int64_t>(read(now), box->minimum(), box->maximum())));
+                               box->setValue(static_cast<int>(
+                                   std::clamp<std::int64_t>(read(now), box->minimum(), box->maximum())));
                            }});
     };
-    const auto duration = [&](const QString& label, const QString& key, const std::function<Time(const Scenario&)>& read) {
+    const auto duration = [&](const QString& label, const QString& key,
+                              const std::function<Time(const Scenario&)>& read) {
         auto* edit = new QLineEdit(this);
         edit->setObjectName(key);
         connect(edit, &QLineEdit::editingFinished, this, [this, key, edit] { apply(key, edit->text()); });
@@ -84,18 +89,27 @@ void ParametersView::rebuildFields() {
                                if (edit->text() != text) edit->setText(text);
                            }});
     };
-    integer(tr("listen() backlog"), QStringLiteral("server.backlog"), [](const Scenario& n) { return n.server.backlog; }, -1, 1 << 20);
-    integer(tr("net.core.somaxconn"), QStringLiteral("net.core.somaxconn"), [](const Scenario& n) { return n.kernel.somaxconn; }, 0, 1 << 20);
-    integer(tr("Listeners (SO_REUSEPORT)"), QStringLiteral("server.listeners"),
-            [](const Scenario& n) { return std::int64_t{n.server.listeners}; }, 1, 64);
-    integer(tr("Workers"), QStringLiteral("server.workers.count"), [](const Scenario& n) { return std::int64_t{n.server.workers.count}; }, 0, 10000);
-    duration(tr("Service time"), QStringLiteral("server.workers.service"), [](const Scenario& n) { return n.server.workers.service.mean; });
+    integer(
+        tr("listen() backlog"), QStringLiteral("server.backlog"),
+        [](const Scenario& n) { return n.server.backlog; }, -1, 1 << 20);
+    integer(
+        tr("net.core.somaxconn"), QStringLiteral("net.core.somaxconn"),
+        [](const Scenario& n) { return n.kernel.somaxconn; }, 0, 1 << 20);
+    integer(
+        tr("Listeners (SO_REUSEPORT)"), QStringLiteral("server.listeners"),
+        [](const Scenario& n) { return std::int64_t{n.server.listeners}; }, 1, 64);
+    integer(
+        tr("Workers"), QStringLiteral("server.workers.count"),
+        [](const Scenario& n) { return std::int64_t{n.server.workers.count}; }, 0, 10000);
+    duration(tr("Service time"), QStringLiteral("server.workers.service"),
+             [](const Scenario& n) { return n.server.workers.service.mean; });
     for (std::size_t i = 0; i < s.traffic.size(); ++i) {
         const TrafficEntry& e = s.traffic[i];
         if (e.kind != TrafficEntry::Kind::Clients) continue;
-        duration(tr("Spacing of “%1”").arg(QString::fromStdString(e.clients.name)),
-                 QStringLiteral("traffic.%1.spacing").arg(QString::fromStdString(e.clients.name)),
-                 [i](const Scenario& n) { return i < n.traffic.size() ? n.traffic[i].clients.spacing : Time(); });
+        duration(
+            tr("Spacing of “%1”").arg(QString::fromStdString(e.clients.name)),
+            QStringLiteral("traffic.%1.spacing").arg(QString::fromStdString(e.clients.name)),
+            [i](const Scenario& n) { return i < n.traffic.size() ? n.traffic[i].clients.spacing : Time(); });
     }
     auto* cookies = new QComboBox(this);
     cookies->setObjectName(QStringLiteral("net.ipv4.tcp_syncookies"));
@@ -103,13 +117,17 @@ void ParametersView::rebuildFields() {
     connect(cookies, &QComboBox::activated, this,
             [this](int i) { apply(QStringLiteral("net.ipv4.tcp_syncookies"), QString::number(i)); });
     form_->addRow(tr("net.ipv4.tcp_syncookies"), cookies);
-    fields_.push_back({cookies, [cookies](const Scenario& now) { cookies->setCurrentIndex(now.kernel.tcpSyncookies); }});
+    fields_.push_back(
+        {cookies, [cookies](const Scenario& now) { cookies->setCurrentIndex(now.kernel.tcpSyncookies); }});
     auto* abort = new QCheckBox(tr("reset instead of ignoring"), this);
     abort->setObjectName(QStringLiteral("net.ipv4.tcp_abort_on_overflow"));
-    connect(abort, &QCheckBox::toggled, this,
-            [this](bool on) { apply(QStringLiteral("net.ipv4.tcp_abort_on_overflow"), on ? QStringLiteral("1") : QStringLiteral("0")); });
+    connect(abort, &QCheckBox::toggled, this, [this](bool on) {
+        apply(QStringLiteral("net.ipv4.tcp_abort_on_overflow"),
+              on ? QStringLiteral("1") : QStringLiteral("0"));
+    });
     form_->addRow(tr("net.ipv4.tcp_abort_on_overflow"), abort);
-    fields_.push_back({abort, [abort](const Scenario& now) { abort->setChecked(now.kernel.tcpAbortOnOverflow != 0); }});
+    fields_.push_back(
+        {abort, [abort](const Scenario& now) { abort->setChecked(now.kernel.tcpAbortOnOverflow != 0); }});
     showValues();
 }
 

@@ -23,12 +23,12 @@ namespace backlog::views {
 
 class ParametersView : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit ParametersView(SimulationDocument* doc, QWidget* parent = nullptr);
     // Applies key = value at the playhead; shows and returns the error, if any.
     QString apply(const QString& key, const QString& value);
 
-private:
+  private:
     void rebuildFields(); // the fields for the loaded scenario (its traffic entries)
     void showValues();    // what is in force at the playhead: as written, or as a step or a change set it
     QPointer<SimulationDocument> doc_;

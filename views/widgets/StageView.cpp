@@ -1,9 +1,9 @@
 #include "views/widgets/StageView.h"
-#include "views/widgets/DocumentFollower.h"
 #include "views/render/NothingLoaded.h"
+#include "views/widgets/DocumentFollower.h"
 
-#include "views/render/Fonts.h"
 #include "views/document/SimulationDocument.h"
+#include "views/render/Fonts.h"
 
 #include <QHelpEvent>
 #include <QMouseEvent>
@@ -13,12 +13,16 @@
 namespace backlog::views {
 
 namespace {
-QString latin1(std::string_view s) { return QString::fromLatin1(s.data(), static_cast<qsizetype>(s.size())); }
-QString seconds(Time t) { return QString::fromStdString(formatSeconds(t)) + QStringLiteral(" s"); }
+QString latin1(std::string_view s) {
+    return QString::fromLatin1(s.data(), static_cast<qsizetype>(s.size()));
+}
+QString seconds(Time t) {
+    return QString::fromStdString(formatSeconds(t)) + QStringLiteral(" s");
+}
 } // namespace
 
 StageView::StageView(QWidget* parent) : QWidget(parent) {
-    loadBundledFonts(); // the stage draws with the bundled families only
+    loadBundledFonts();                    // the stage draws with the bundled families only
     setAttribute(Qt::WA_OpaquePaintEvent); // the renderer fills every pixel
     setMouseTracking(false);
     setFocusPolicy(Qt::ClickFocus);
@@ -40,7 +44,9 @@ void StageView::setTheme(const Theme& theme) {
     update();
 }
 
-const SimulationDocument* StageView::loadedDocument() const { return loadedOrNull(doc_); }
+const SimulationDocument* StageView::loadedDocument() const {
+    return loadedOrNull(doc_);
+}
 
 void StageView::paintEvent(QPaintEvent*) {
     QPainter p(this);
@@ -75,12 +81,15 @@ bool StageView::event(QEvent* event) {
         QString text = hit ? describe(*hit) : QString();
         // A label drawn shortened there (a narrow stage, large type): its whole text first.
         if (const SimulationDocument* d = loadedDocument()) {
-            const QString whole = renderer_.elidedLabelAt(help->pos(), rect(), d->simulation(), d->playhead(), emphasis_);
+            const QString whole =
+                renderer_.elidedLabelAt(help->pos(), rect(), d->simulation(), d->playhead(), emphasis_);
             if (!whole.isEmpty() && !text.contains(whole))
                 text = text.isEmpty() ? whole : whole + QLatin1Char('\n') + text;
         }
-        if (text.isEmpty()) QToolTip::hideText();
-        else QToolTip::showText(help->globalPos(), text, this);
+        if (text.isEmpty())
+            QToolTip::hideText();
+        else
+            QToolTip::showText(help->globalPos(), text, this);
         return true;
     }
     return QWidget::event(event);
@@ -105,22 +114,31 @@ QString StageView::describe(const StageHit& hit) const {
     }
     case StageHit::Kind::Client: {
         const ClientRecord& c = h.clients[hit.client];
-        QString s = tr("c%1 (%2): %3").arg(hit.client).arg(QString::fromStdString(sim.clientAddress(hit.client)))
+        QString s = tr("c%1 (%2): %3")
+                        .arg(hit.client)
+                        .arg(QString::fromStdString(sim.clientAddress(hit.client)))
                         .arg(latin1(ssStateName(h.clientStateAt(hit.client, t))));
         s += tr("; server side %1").arg(latin1(ssStateName(h.serverStateAt(hit.client, t))));
-        if (c.error != ClientError::None && c.errorAt <= t) s += QStringLiteral("; ") + latin1(clientErrorName(c.error));
+        if (c.error != ClientError::None && c.errorAt <= t)
+            s += QStringLiteral("; ") + latin1(clientErrorName(c.error));
         return s;
     }
-    case StageHit::Kind::Clients: return tr("%1 clients").arg(h.clients.size());
-    case StageHit::Kind::Attackers: return tr("spoofed SYNs: nobody answers their SYN-ACKs");
+    case StageHit::Kind::Clients:
+        return tr("%1 clients").arg(h.clients.size());
+    case StageHit::Kind::Attackers:
+        return tr("spoofed SYNs: nobody answers their SYN-ACKs");
     case StageHit::Kind::QueueSlot: {
         const bool syn = hit.queue == QueueKind::Syn;
         const std::vector<QueueEntry> entries = h.queueAt(hit.listener, hit.queue, t);
-        QString s = tr("listener %1, %2 queue, slot %3").arg(hit.listener).arg(syn ? tr("SYN") : tr("accept")).arg(hit.slot + 1);
+        QString s = tr("listener %1, %2 queue, slot %3")
+                        .arg(hit.listener)
+                        .arg(syn ? tr("SYN") : tr("accept"))
+                        .arg(hit.slot + 1);
         if (hit.slot >= 0 && static_cast<std::size_t>(hit.slot) < entries.size()) {
             const QueueEntry& e = entries[static_cast<std::size_t>(hit.slot)];
             s += tr(": %1, waiting since %2")
-                     .arg(isSpoofed(e.flow) ? tr("a spoofed request") : QStringLiteral("c%1").arg(e.flow), seconds(e.entered));
+                     .arg(isSpoofed(e.flow) ? tr("a spoofed request") : QStringLiteral("c%1").arg(e.flow),
+                          seconds(e.entered));
         } else {
             s += tr(": empty");
         }
@@ -129,14 +147,20 @@ QString StageView::describe(const StageHit& hit) const {
     case StageHit::Kind::Listener: {
         const QueueLengths q = h.queueLengthsAt(hit.listener, t);
         return tr("listener %1: %2 in the SYN queue, %3 in the accept queue, backlog %4")
-            .arg(hit.listener).arg(q.syn).arg(q.accept).arg(h.maxBacklogAt(hit.listener, t));
+            .arg(hit.listener)
+            .arg(q.syn)
+            .arg(q.accept)
+            .arg(h.maxBacklogAt(hit.listener, t));
     }
     case StageHit::Kind::Worker: {
         const WorkerRecord::Change c = h.workerAt(hit.worker, t);
         return tr("w%1 (listener %2): %3 since %4")
-            .arg(hit.worker).arg(hit.listener).arg(latin1(workerStateName(c.state)), seconds(c.at));
+            .arg(hit.worker)
+            .arg(hit.listener)
+            .arg(latin1(workerStateName(c.state)), seconds(c.at));
     }
-    case StageHit::Kind::Workers: return tr("the workers of listener %1").arg(hit.listener);
+    case StageHit::Kind::Workers:
+        return tr("the workers of listener %1").arg(hit.listener);
     }
     return {};
 }

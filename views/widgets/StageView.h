@@ -15,7 +15,7 @@ class SimulationDocument;
 
 class StageView : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit StageView(QWidget* parent = nullptr);
 
     void setDocument(SimulationDocument* document);
@@ -40,16 +40,16 @@ public:
     QSize sizeHint() const override { return {1280, 720}; }
     QSize minimumSizeHint() const override { return {480, 270}; }
 
-signals:
+  signals:
     // A click on something: a packet, a client, a queue slot, a listener, a worker.
     void selected(const backlog::views::StageHit& hit);
 
-protected:
+  protected:
     void paintEvent(QPaintEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     bool event(QEvent* event) override;
 
-private:
+  private:
     const SimulationDocument* loadedDocument() const; // the document, when it holds a run
     QPointer<SimulationDocument> doc_;
     StageRenderer renderer_;

@@ -1,10 +1,10 @@
 #include "views/widgets/StateDiagramView.h"
-#include "views/widgets/DocumentFollower.h"
 #include "views/render/NothingLoaded.h"
+#include "views/widgets/DocumentFollower.h"
 
-#include "views/render/Fonts.h"
 #include "views/document/SelectionModel.h"
 #include "views/document/SimulationDocument.h"
+#include "views/render/Fonts.h"
 
 #include <QMouseEvent>
 #include <QPainter>
@@ -42,7 +42,9 @@ void StateDiagramView::setTheme(const Theme& theme) {
     update();
 }
 
-const SimulationDocument* StateDiagramView::loadedDocument() const { return loadedOrNull(doc_); }
+const SimulationDocument* StateDiagramView::loadedDocument() const {
+    return loadedOrNull(doc_);
+}
 
 std::optional<std::uint32_t> StateDiagramView::connection() const {
     const SimulationDocument* d = loadedDocument();
@@ -60,7 +62,8 @@ void StateDiagramView::paintEvent(QPaintEvent*) {
     const QRectF target = rect();
     const SimulationDocument* d = loadedDocument();
     if (!d) {
-        paintNothingLoaded(p, target, theme_, tr("Open a lesson or a scenario to see the TCP state diagram."), 24);
+        paintNothingLoaded(p, target, theme_, tr("Open a lesson or a scenario to see the TCP state diagram."),
+                           24);
         return;
     }
     renderer_.paint(p, target, d->simulation(), d->playhead(), theme_, connection());
@@ -71,15 +74,18 @@ void StateDiagramView::mousePressEvent(QMouseEvent* event) {
     const std::optional<std::uint32_t> client = connection();
     if (event->button() != Qt::LeftButton || !d || !client) return;
     const StateDiagramRenderer::Geometry g = renderer_.layout(QRectF(rect()));
-    for (const StateDiagramRenderer::Side side : {StateDiagramRenderer::Side::Client, StateDiagramRenderer::Side::Server}) {
+    for (const StateDiagramRenderer::Side side :
+         {StateDiagramRenderer::Side::Client, StateDiagramRenderer::Side::Server}) {
         for (const StateDiagramRenderer::StateGeometry& state : g.machine(side).states) {
             if (!state.rect.contains(event->position())) continue;
             std::optional<Time> before;
             std::optional<Time> after;
             for (const auto& tr : renderer_.transitions(d->simulation(), d->end(), *client, side)) {
                 if (!(tr.toKey() == state.key)) continue;
-                if (tr.at <= d->playhead()) before = tr.at;
-                else if (!after) after = tr.at;
+                if (tr.at <= d->playhead())
+                    before = tr.at;
+                else if (!after)
+                    after = tr.at;
             }
             if (before || after) emit seekRequested(before ? *before : *after);
             return;

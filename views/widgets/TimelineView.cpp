@@ -17,7 +17,8 @@ bool isOverflow(PacketFate f) {
 
 bool isOtherDrop(PacketFate f) {
     return f == PacketFate::DroppedSynQueueFull || f == PacketFate::DroppedSynBacklog ||
-           f == PacketFate::DroppedNoRoute || f == PacketFate::DroppedRateLimited || f == PacketFate::LostInNetwork;
+           f == PacketFate::DroppedNoRoute || f == PacketFate::DroppedRateLimited ||
+           f == PacketFate::LostInNetwork;
 }
 
 // A readable step for the axis: 1, 2 or 5 × 10^k nanoseconds, giving about `ticks` labels.
@@ -38,13 +39,16 @@ TimelineMarks TimelineMarks::of(const History& h) {
     m.otherDrops.assign(kBins, 0);
     m.cookies.assign(kBins, 0);
     const auto bin = [&](Time t) {
-        const auto b = static_cast<std::int64_t>(static_cast<double>(t.count()) / static_cast<double>(m.end.count()) * kBins);
+        const auto b = static_cast<std::int64_t>(static_cast<double>(t.count()) /
+                                                 static_cast<double>(m.end.count()) * kBins);
         return static_cast<std::size_t>(std::clamp<std::int64_t>(b, 0, kBins - 1));
     };
     for (std::uint32_t i = 0; i < h.packetCount(); ++i) {
         const Packet p = h.packet(i);
-        if (isOverflow(p.fate)) ++m.overflows[bin(p.arrives)];
-        else if (isOtherDrop(p.fate)) ++m.otherDrops[bin(p.fate == PacketFate::LostInNetwork ? p.sent : p.arrives)];
+        if (isOverflow(p.fate))
+            ++m.overflows[bin(p.arrives)];
+        else if (isOtherDrop(p.fate))
+            ++m.otherDrops[bin(p.fate == PacketFate::LostInNetwork ? p.sent : p.arrives)];
         if (p.kind == PacketKind::SynAck && p.cookie) ++m.cookies[bin(p.sent)];
     }
     for (std::size_t b = 0; b < kBins; ++b)
@@ -72,7 +76,9 @@ void TimelineView::setPlayhead(Time t) {
 }
 
 // Room above the track for a lesson's step numbers.
-QRectF TimelineView::track() const { return QRectF(rect()).adjusted(8, steps_.empty() ? 4 : 15, -8, -16); }
+QRectF TimelineView::track() const {
+    return QRectF(rect()).adjusted(8, steps_.empty() ? 4 : 15, -8, -16);
+}
 
 double TimelineView::xOf(Time t) const {
     const QRectF r = track();
@@ -100,12 +106,16 @@ void TimelineView::paintEvent(QPaintEvent*) {
     // drops next to a flood of them are still visible).
     const int columns = std::max(1, static_cast<int>(r.width()));
     const double scale = marks_.peak ? std::sqrt(static_cast<double>(marks_.peak)) : 1.0;
-    const auto drawFamily = [&](const std::vector<std::uint32_t>& bins, const QColor& colour, double top, double height) {
+    const auto drawFamily = [&](const std::vector<std::uint32_t>& bins, const QColor& colour, double top,
+                                double height) {
         for (int x = 0; x < columns; ++x) {
-            const std::size_t b0 = static_cast<std::size_t>(x) * TimelineMarks::kBins / static_cast<std::size_t>(columns);
-            const std::size_t b1 = std::max(b0 + 1, static_cast<std::size_t>(x + 1) * TimelineMarks::kBins / static_cast<std::size_t>(columns));
+            const std::size_t b0 =
+                static_cast<std::size_t>(x) * TimelineMarks::kBins / static_cast<std::size_t>(columns);
+            const std::size_t b1 = std::max(b0 + 1, static_cast<std::size_t>(x + 1) * TimelineMarks::kBins /
+                                                        static_cast<std::size_t>(columns));
             std::uint32_t n = 0;
-            for (std::size_t b = b0; b < b1 && b < bins.size(); ++b) n += bins[b];
+            for (std::size_t b = b0; b < b1 && b < bins.size(); ++b)
+                n += bins[b];
             if (!n) continue;
             const double h = std::max(2.0, height * std::sqrt(static_cast<double>(n)) / scale);
             p.fillRect(QRectF(r.left() + x, top + height - h, 1.0, h), colour);

@@ -15,16 +15,16 @@ namespace backlog::views {
 struct TimelineMarks {
     static constexpr int kBins = 2048;
     Time end;
-    std::vector<std::uint32_t> overflows; // ListenOverflows drops: a full accept queue (S2, A7, K1)
+    std::vector<std::uint32_t> overflows;  // ListenOverflows drops: a full accept queue (S2, A7, K1)
     std::vector<std::uint32_t> otherDrops; // SYN queue full, 3/4 rule, no route, rate limits, lost
-    std::vector<std::uint32_t> cookies;   // cookie SYN-ACKs sent (S6)
+    std::vector<std::uint32_t> cookies;    // cookie SYN-ACKs sent (S6)
     std::uint32_t peak = 0;
     static TimelineMarks of(const History& h);
 };
 
 class TimelineView : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit TimelineView(QWidget* parent = nullptr);
     // Recomputes the marks from the run (nullptr: none); the view keeps nothing else of it.
     void setSimulation(const Simulation* sim);
@@ -41,15 +41,15 @@ public:
     QSize sizeHint() const override { return {600, steps_.empty() ? 48 : 60}; }
     QSize minimumSizeHint() const override { return {200, steps_.empty() ? 40 : 52}; }
 
-signals:
+  signals:
     void seekRequested(backlog::Time t);
 
-protected:
+  protected:
     void paintEvent(QPaintEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
 
-private:
+  private:
     QRectF track() const;
     bool hasRun_ = false;
     TimelineMarks marks_;

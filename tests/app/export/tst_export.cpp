@@ -4,38 +4,38 @@
 // export leaves nothing behind. And the export without a window (issue 12): a job on its own thread
 // writes what the calling thread would, from its own copy of the window's run, and the command line
 // makes no window at all.
-#include "app/export/Export.h"
 #include "app/cli/CommandLine.h"
+#include "app/export/Export.h"
 
-#include "views/widgets/ChartsView.h"
+#include "app/export/PngEncoder.h"
 #include "model/history/History.h"
-#include "views/render/LadderRenderer.h"
-#include "views/document/LessonPlayer.h"
 #include "model/lesson/Lesson.h"
 #include "model/lesson/Markdown.h"
-#include "app/export/PngEncoder.h"
+#include "tests/common/ViewTest.h"
+#include "views/document/LessonPlayer.h"
 #include "views/document/SimulationDocument.h"
+#include "views/render/LadderRenderer.h"
 #include "views/render/StageRenderer.h"
 #include "views/render/StateDiagramRenderer.h"
 #include "views/render/Theme.h"
-#include "tests/common/ViewTest.h"
+#include "views/widgets/ChartsView.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QFile>
-#include <QMainWindow>
-#include <QSignalSpy>
-#include <QThread>
 #include <QImage>
+#include <QMainWindow>
 #include <QPainter>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
-#include <QStandardPaths>
 #include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QTimer>
 #include <QWidget>
 
@@ -43,15 +43,15 @@
 #include <memory>
 
 using namespace backlog;
+using backlog::app::exportFrames;
 using backlog::app::ExportOptions;
 using backlog::app::ExportResult;
-using backlog::app::exportFrames;
 
 class TinyDisk;
 
 class TestExport : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void aFrameIsWhatTheStageRendererPaints();
     void aLadderFrameIsWhatTheLadderRendererPaints();
     void aStatesFrameIsWhatTheStateDiagramPaints();
@@ -103,7 +103,7 @@ private slots:
     void theCommandLineOpensNoWindow();
     void cleanup();
 
-private:
+  private:
     std::unique_ptr<TinyDisk> disk_; // a row's small tmpfs, unmounted in cleanup()
 };
 
@@ -132,7 +132,8 @@ QImage stage(const views::SimulationDocument& doc, Time t, QSize size, const vie
     image.setDevicePixelRatio(scale);
     image.fill(theme.background);
     QPainter p(&image);
-    views::StageRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(size)), doc.simulation(), t, theme, emphasis);
+    views::StageRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(size)), doc.simulation(), t, theme,
+                                 emphasis);
     p.end();
     image.setDevicePixelRatio(1);
     return image.convertToFormat(QImage::Format_ARGB32);
@@ -142,11 +143,14 @@ QImage stage(const views::SimulationDocument& doc, Time t, QSize size, const vie
 int pageCount(const QByteArray& pdf) {
     static const QRegularExpression page(QStringLiteral("/Type\\s*/Page(?!s)"));
     int n = 0;
-    for (auto it = page.globalMatch(QString::fromLatin1(pdf)); it.hasNext(); it.next()) ++n;
+    for (auto it = page.globalMatch(QString::fromLatin1(pdf)); it.hasNext(); it.next())
+        ++n;
     return n;
 }
 
-QImage loaded(const QString& path) { return QImage(path).convertToFormat(QImage::Format_ARGB32); }
+QImage loaded(const QString& path) {
+    return QImage(path).convertToFormat(QImage::Format_ARGB32);
+}
 
 // A video's frames, size and codec as ffprobe (which comes with ffmpeg) reads them; empty when it cannot.
 struct Probe {
@@ -155,18 +159,24 @@ struct Probe {
 };
 Probe probe(const QString& path) {
     QProcess p;
-    p.start(QStringLiteral("ffprobe"), {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("-count_frames"),
-                                        QStringLiteral("-select_streams"), QStringLiteral("v:0"), QStringLiteral("-show_entries"),
-                                        QStringLiteral("stream=codec_name,width,height,nb_read_frames"), QStringLiteral("-of"),
-                                        QStringLiteral("default=noprint_wrappers=1"), path});
+    p.start(QStringLiteral("ffprobe"),
+            {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("-count_frames"),
+             QStringLiteral("-select_streams"), QStringLiteral("v:0"), QStringLiteral("-show_entries"),
+             QStringLiteral("stream=codec_name,width,height,nb_read_frames"), QStringLiteral("-of"),
+             QStringLiteral("default=noprint_wrappers=1"), path});
     if (!p.waitForFinished(60'000) || p.exitCode() != 0) return {};
     Probe r;
     for (const QString& line : QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\n'))) {
-        const QString key = line.section(QLatin1Char('='), 0, 0), value = line.section(QLatin1Char('='), 1).trimmed();
-        if (key == QLatin1String("codec_name")) r.codec = value;
-        else if (key == QLatin1String("width")) r.width = value.toInt();
-        else if (key == QLatin1String("height")) r.height = value.toInt();
-        else if (key == QLatin1String("nb_read_frames")) r.frames = value.toInt();
+        const QString key = line.section(QLatin1Char('='), 0, 0),
+                      value = line.section(QLatin1Char('='), 1).trimmed();
+        if (key == QLatin1String("codec_name"))
+            r.codec = value;
+        else if (key == QLatin1String("width"))
+            r.width = value.toInt();
+        else if (key == QLatin1String("height"))
+            r.height = value.toInt();
+        else if (key == QLatin1String("nb_read_frames"))
+            r.frames = value.toInt();
     }
     return r;
 }
@@ -174,7 +184,8 @@ Probe probe(const QString& path) {
 // The text of a PDF's pages, as pdftotext (poppler-utils) reads it, a page per entry; empty without it.
 QStringList pdfText(const QString& path) {
     QProcess p;
-    p.start(QStringLiteral("pdftotext"), {QStringLiteral("-raw"), path, QStringLiteral("-")}); // in drawing order
+    p.start(QStringLiteral("pdftotext"),
+            {QStringLiteral("-raw"), path, QStringLiteral("-")}); // in drawing order
     if (!p.waitForFinished(60'000) || p.exitCode() != 0) return {};
     QStringList pages = QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\f'));
     if (!pages.isEmpty() && pages.back().trimmed().isEmpty()) pages.removeLast();
@@ -183,13 +194,14 @@ QStringList pdfText(const QString& path) {
 
 // Sets an environment variable for a scope.
 class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const QByteArray& value) : name_(name), had_(qEnvironmentVariableIsSet(name)), old_(qgetenv(name)) {
+  public:
+    ScopedEnv(const char* name, const QByteArray& value)
+        : name_(name), had_(qEnvironmentVariableIsSet(name)), old_(qgetenv(name)) {
         qputenv(name, value);
     }
     ~ScopedEnv() { had_ ? qputenv(name_, old_) : qunsetenv(name_); }
 
-private:
+  private:
     const char* name_;
     bool had_;
     QByteArray old_;
@@ -197,21 +209,23 @@ private:
 
 // Everything in `folder`, hidden entries too, sorted by name.
 QStringList entries(const QString& folder) {
-    return QDir(folder).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System, QDir::Name);
+    return QDir(folder).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System,
+                                  QDir::Name);
 }
 
 // Everything in `folder` whose name starts with `prefix` (the partial folders an export may leave).
 QStringList entriesStartingWith(const QString& folder, const QString& prefix) {
-    return QDir(folder).entryList({prefix + QLatin1Char('*')}, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+    return QDir(folder).entryList({prefix + QLatin1Char('*')},
+                                  QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
 }
 
 } // namespace
 
-// A small disk that fills up (64 KB unless asked): a tmpfs of its own, mounted on a temporary folder. Only root can mount
-// one (CI runs the tests as root), and only on Linux; otherwise why() says what is missing. Unmounted
-// when destroyed (the test's cleanup()), whatever the test did.
+// A small disk that fills up (64 KB unless asked): a tmpfs of its own, mounted on a temporary folder. Only
+// root can mount one (CI runs the tests as root), and only on Linux; otherwise why() says what is missing.
+// Unmounted when destroyed (the test's cleanup()), whatever the test did.
 class TinyDisk {
-public:
+  public:
     explicit TinyDisk(qint64 kilobytes = 64) {
 #ifdef Q_OS_LINUX
         if (!dir_.isValid()) {
@@ -219,12 +233,16 @@ public:
             return;
         }
         QProcess mount;
-        mount.start(QStringLiteral("mount"), {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
-                                              QStringLiteral("size=%1k").arg(kilobytes), QStringLiteral("tmpfs"), dir_.path()});
-        if (!mount.waitForFinished(20'000) || mount.exitStatus() != QProcess::NormalExit || mount.exitCode() != 0) {
-            why_ = QStringLiteral("mount -t tmpfs -o size=%1k failed (it needs root; CI runs the tests as root): %2")
+        mount.start(QStringLiteral("mount"),
+                    {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
+                     QStringLiteral("size=%1k").arg(kilobytes), QStringLiteral("tmpfs"), dir_.path()});
+        if (!mount.waitForFinished(20'000) || mount.exitStatus() != QProcess::NormalExit ||
+            mount.exitCode() != 0) {
+            why_ = QStringLiteral(
+                       "mount -t tmpfs -o size=%1k failed (it needs root; CI runs the tests as root): %2")
                        .arg(kilobytes)
-                       .arg(QString::fromLocal8Bit(mount.readAllStandardError()).trimmed() + mount.errorString());
+                       .arg(QString::fromLocal8Bit(mount.readAllStandardError()).trimmed() +
+                            mount.errorString());
             return;
         }
         mounted_ = true;
@@ -233,14 +251,24 @@ public:
         why_ = QStringLiteral("a small tmpfs to fill is mounted on Linux only");
 #endif
     }
-    ~TinyDisk() { unmount(); }
+    ~TinyDisk() {
+        unmount();
+    }
     TinyDisk(const TinyDisk&) = delete;
     TinyDisk& operator=(const TinyDisk&) = delete;
 
-    bool isMounted() const { return mounted_; }
-    const QString& why() const { return why_; }
-    QString filePath(const QString& name) const { return QDir(dir_.path()).filePath(name); }
-    QString path() const { return dir_.path(); }
+    bool isMounted() const {
+        return mounted_;
+    }
+    const QString& why() const {
+        return why_;
+    }
+    QString filePath(const QString& name) const {
+        return QDir(dir_.path()).filePath(name);
+    }
+    QString path() const {
+        return dir_.path();
+    }
 
     // Fills the disk up with a file of `name`, then gives back `room` bytes of it.
     bool fill(const QString& name, qint64 room) {
@@ -250,7 +278,8 @@ public:
         while (filler.write(block) > 0) {
         }
         filler.close();
-        return QFile::resize(filler.fileName(), std::max<qint64>(0, QFileInfo(filler.fileName()).size() - room));
+        return QFile::resize(filler.fileName(),
+                             std::max<qint64>(0, QFileInfo(filler.fileName()).size() - room));
     }
 
     void unmount() {
@@ -261,12 +290,11 @@ public:
         mounted_ = false;
     }
 
-private:
+  private:
     QTemporaryDir dir_;
     bool mounted_ = false;
     QString why_;
 };
-
 
 void TestExport::aFrameIsWhatTheStageRendererPaints() {
     QTemporaryDir dir;
@@ -300,7 +328,8 @@ void TestExport::aLadderFrameIsWhatTheLadderRendererPaints() {
     QImage expected(o.size, QImage::Format_ARGB32_Premultiplied);
     expected.fill(theme.background);
     QPainter p(&expected);
-    views::LadderRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), doc.simulation(), *o.at, theme, {0, 150});
+    views::LadderRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), doc.simulation(), *o.at, theme,
+                                  {0, 150});
     p.end();
     QVERIFY(loaded(o.out) == expected.convertToFormat(QImage::Format_ARGB32));
 }
@@ -321,7 +350,8 @@ void TestExport::aStatesFrameIsWhatTheStateDiagramPaints() {
     QImage expected(o.size, QImage::Format_ARGB32_Premultiplied);
     expected.fill(theme.background);
     QPainter p(&expected);
-    views::StateDiagramRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), doc.simulation(), *o.at, theme, 150);
+    views::StateDiagramRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), doc.simulation(), *o.at,
+                                        theme, 150);
     p.end();
     QVERIFY(loaded(o.out) == expected.convertToFormat(QImage::Format_ARGB32));
 }
@@ -368,7 +398,8 @@ void TestExport::stepsGiveOneFramePerStepWithItsEmphasis() {
     QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
     QCOMPARE(r.frames, static_cast<int>(steps));
     QStringList expected;
-    for (std::size_t i = 1; i <= steps; ++i) expected << QStringLiteral("step-%1.png").arg(i, 2, 10, QLatin1Char('0'));
+    for (std::size_t i = 1; i <= steps; ++i)
+        expected << QStringLiteral("step-%1.png").arg(i, 2, 10, QLatin1Char('0'));
     QCOMPARE(QDir(o.out).entryList(QDir::Files, QDir::Name), expected);
     QVERIFY(progress.last().startsWith(QStringLiteral("exported %1 frames").arg(steps)));
     QVERIFY(progress.last().contains(QLatin1String("frames/s")));
@@ -377,7 +408,8 @@ void TestExport::stepsGiveOneFramePerStepWithItsEmphasis() {
     for (std::size_t i = 0; i < steps; ++i) {
         const Step& step = doc.lesson()->steps[i];
         const QImage written = loaded(QDir(o.out).filePath(expected[static_cast<qsizetype>(i)]));
-        QVERIFY2(written == stage(doc, doc.stepTimes()[i], o.size, views::Theme::light(), {step.highlight, step.zoom}),
+        QVERIFY2(written == stage(doc, doc.stepTimes()[i], o.size, views::Theme::light(),
+                                  {step.highlight, step.zoom}),
                  qPrintable(expected[static_cast<qsizetype>(i)]));
     }
     QVERIFY(entriesStartingWith(dir.path(), QStringLiteral("steps.partial")).isEmpty());
@@ -399,7 +431,8 @@ void TestExport::aSequenceIsNumberedInOrder() {
     QCOMPARE(files.size(), 11);
     QCOMPARE(files.first(), QStringLiteral("frame-00001.png"));
     QCOMPARE(files.last(), QStringLiteral("frame-00011.png"));
-    QVERIFY(loaded(QDir(o.out).filePath(files[4])) == stage(doc, Time::ms(101), o.size, views::Theme::light()));
+    QVERIFY(loaded(QDir(o.out).filePath(files[4])) ==
+            stage(doc, Time::ms(101), o.size, views::Theme::light()));
 }
 
 void TestExport::svgAndPdfAreValid() {
@@ -428,7 +461,8 @@ void TestExport::svgAndPdfAreValid() {
     QVERIFY(pdf.startsWith("%PDF"));
     QCOMPARE(pageCount(pdf), 1);
     // The page is the frame's size (a pixel a point), not a paper size it was near.
-    QVERIFY(QString::fromLatin1(pdf).contains(QRegularExpression(QStringLiteral("/MediaBox \\[0 0 800(\\.0*)? 450(\\.0*)?\\]"))));
+    QVERIFY(QString::fromLatin1(pdf).contains(
+        QRegularExpression(QStringLiteral("/MediaBox \\[0 0 800(\\.0*)? 450(\\.0*)?\\]"))));
 
     // A sequence in PDF: one file, a page per frame.
     ExportOptions pages = options(kTwoQueues, dir.filePath(QStringLiteral("steps.pdf")));
@@ -456,7 +490,8 @@ void TestExport::theSameOptionsGiveTheSameBytes() {
     };
     const QString a = sequence(QStringLiteral("a"), 2);
     const QString b = sequence(QStringLiteral("b"), 2);
-    const QString c = sequence(QStringLiteral("c"), 1); // one thread: one renderer, its caches reused in order
+    const QString c =
+        sequence(QStringLiteral("c"), 1); // one thread: one renderer, its caches reused in order
     QVERIFY(!a.isEmpty() && !b.isEmpty() && !c.isEmpty());
     const QStringList files = QDir(a).entryList(QDir::Files, QDir::Name);
     QCOMPARE(files.size(), 5);
@@ -488,12 +523,14 @@ void TestExport::anEmptyFolderIsFilled() {
     const ExportResult r = exportFrames(o);
     QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
     QCOMPARE(QDir(out).entryList(QDir::Files).size(), 3);
-    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList{QStringLiteral("empty")});
+    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot),
+             QStringList{QStringLiteral("empty")});
 }
 
 void TestExport::aFailedExportLeavesNothingBehind() {
     // An unwritable place: one frame, a sequence, a PDF.
-    for (const QString& out : {QStringLiteral("/proc/x.png"), QStringLiteral("/proc/x"), QStringLiteral("/proc/x.pdf")}) {
+    for (const QString& out :
+         {QStringLiteral("/proc/x.png"), QStringLiteral("/proc/x"), QStringLiteral("/proc/x.pdf")}) {
         ExportOptions o = options(kBurst, out);
         if (out.endsWith(QLatin1String(".png"))) {
             o.at = Time::ms(1);
@@ -504,7 +541,8 @@ void TestExport::aFailedExportLeavesNothingBehind() {
         const ExportResult r = exportFrames(o);
         QVERIFY(!r.ok());
         QCOMPARE(r.errors.size(), 1);
-        QVERIFY2(r.errors.front().startsWith(out + QLatin1String(": cannot write")), qPrintable(r.errors.front()));
+        QVERIFY2(r.errors.front().startsWith(out + QLatin1String(": cannot write")),
+                 qPrintable(r.errors.front()));
         QVERIFY(!QFileInfo::exists(out));
         QVERIFY(entriesStartingWith(QStringLiteral("/proc"), QStringLiteral("x.")).isEmpty());
     }
@@ -520,10 +558,13 @@ void TestExport::aFailedExportLeavesNothingBehind() {
     o.from = Time();
     o.to = Time::ms(100);
     const ExportResult r = exportFrames(o);
-    QCOMPARE(r.errors, QStringList{full + QStringLiteral(": the folder is not empty; frames go into a new or empty folder")});
+    QCOMPARE(r.errors,
+             QStringList{full +
+                         QStringLiteral(": the folder is not empty; frames go into a new or empty folder")});
     QCOMPARE(QDir(full).entryList(QDir::Files), QStringList{QStringLiteral("keep.txt")});
     QCOMPARE(readAll(keep.fileName()), QByteArray("mine"));
-    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList{QStringLiteral("full")});
+    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot),
+             QStringList{QStringLiteral("full")});
 
     // A file where the folder would go.
     o.out = keep.fileName();
@@ -536,54 +577,102 @@ void TestExport::badOptionsAreRefused_data() {
     QTest::addColumn<QString>("set");
     QTest::addColumn<QString>("message");
     const QString scenario = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml");
-    QTest::newRow("no mode") << kBurst << "" << "expected one of --at T, --from T --to T [--fps N], or --steps";
-    QTest::newRow("two modes") << kBurst << "at=1ms steps" << "expected one of --at T";
-    QTest::newRow("from alone") << kBurst << "from=1ms" << "--from needs --to";
-    QTest::newRow("fps alone") << kBurst << "at=1ms fps=30" << "--fps goes with --from and --to";
-    QTest::newRow("fps 0") << kBurst << "from=0s to=1s fps=0" << "--fps 0: expected 1 to 240 frames per second";
-    QTest::newRow("fps 241") << kBurst << "from=0s to=1s fps=241" << "--fps 241: expected 1 to 240";
-    QTest::newRow("size 0x0") << kBurst << "at=1ms size=0x0" << "--size 0x0: expected 1 to 8192 pixels a side";
-    QTest::newRow("size 8193") << kBurst << "at=1ms size=8193x100" << "--size 8193x100: expected 1 to 8192";
-    QTest::newRow("from > to") << kBurst << "from=2s to=1s" << "--from 2s --to 1s: expected 0s <= --from <= --to";
+    QTest::newRow("no mode") << kBurst << ""
+                             << "expected one of --at T, --from T --to T [--fps N], or --steps";
+    QTest::newRow("two modes") << kBurst << "at=1ms steps"
+                               << "expected one of --at T";
+    QTest::newRow("from alone") << kBurst << "from=1ms"
+                                << "--from needs --to";
+    QTest::newRow("fps alone") << kBurst << "at=1ms fps=30"
+                               << "--fps goes with --from and --to";
+    QTest::newRow("fps 0") << kBurst << "from=0s to=1s fps=0"
+                           << "--fps 0: expected 1 to 240 frames per second";
+    QTest::newRow("fps 241") << kBurst << "from=0s to=1s fps=241"
+                             << "--fps 241: expected 1 to 240";
+    QTest::newRow("size 0x0") << kBurst << "at=1ms size=0x0"
+                              << "--size 0x0: expected 1 to 8192 pixels a side";
+    QTest::newRow("size 8193") << kBurst << "at=1ms size=8193x100"
+                               << "--size 8193x100: expected 1 to 8192";
+    QTest::newRow("from > to") << kBurst << "from=2s to=1s"
+                               << "--from 2s --to 1s: expected 0s <= --from <= --to";
     QTest::newRow("too many frames") << kBurst << "from=0s to=500s fps=240"
                                      << "--from 0s --to 500s at 240 frames/s: more than 100000 frames";
-    QTest::newRow("format") << kBurst << "at=1ms format=jpg"
-                            << "--format jpg: unknown format; expected png, svg, pdf, gif, mp4, webm, handout";
-    QTest::newRow("extension") << kBurst << "at=1ms out=frame.jpg" << "cannot tell the format from .jpg";
-    QTest::newRow("view") << kBurst << "at=1ms view=timeline" << "--view timeline: unknown view; expected stage, ladder, states, charts, window";
-    QTest::newRow("chart without charts") << kBurst << "at=1ms chart=drops" << "--chart drops: a chart is chosen with --view charts";
-    QTest::newRow("unknown chart") << kBurst << "at=1ms view=charts chart=pie" << "--chart pie: unknown chart; expected queues, drops";
-    QTest::newRow("scale 0") << kBurst << "at=1ms scale=0" << "--scale 0: expected 1 to 4 pixels per point";
-    QTest::newRow("scale 0.5") << kBurst << "at=1ms scale=0.5" << "--scale 0.5: expected 1 to 4 pixels per point (for a smaller picture, give a smaller --size)";
-    QTest::newRow("scale 5") << kBurst << "at=1ms scale=5" << "--scale 5: expected 1 to 4";
-    QTest::newRow("speed 0") << kBurst << "from=0s to=1s speed=0/1" << "--speed 0: expected 1/1000000 to 1000 simulated seconds";
-    QTest::newRow("speed too slow") << kBurst << "from=0s to=1s speed=1/10000000" << "--speed 1/10000000: expected 1/1000000 to 1000";
-    QTest::newRow("speed too fast") << kBurst << "from=0s to=1s speed=2000/1" << "--speed 2000: expected 1/1000000 to 1000";
-    QTest::newRow("speed at a moment") << kBurst << "at=1ms speed=1/10" << "--speed goes with --from and --to";
-    QTest::newRow("paced at a moment") << kBurst << "at=1ms paced" << "--paced goes with --from and --to";
-    QTest::newRow("paced and speed") << kBurst << "from=0s to=1s paced speed=1/10" << "--paced and --speed: a film is either paced";
-    QTest::newRow("slow motion, too many") << kBurst << "from=0s to=10s speed=1/1000" << "more than 100000 frames; export a shorter span, fewer frames per second or a faster --speed";
-    QTest::newRow("scale svg") << kBurst << "at=1ms format=svg scale=2" << "--scale is for PNG and video frames; SVG is drawn in vectors";
-    QTest::newRow("scaled too big") << kBurst << "at=1ms size=4096x2160 scale=4" << "--size 4096x2160 at --scale 4: expected 1 to 8192 pixels a side";
-    QTest::newRow("transparent svg") << kBurst << "at=1ms format=svg transparent" << "--transparent is for PNG; SVG has no transparent";
-    QTest::newRow("transparent window") << kBurst << "at=1ms view=window transparent" << "--transparent is for --view stage, ladder or states";
-    QTest::newRow("video at a moment") << kBurst << "at=1ms format=mp4" << "--format mp4 is a film of a span: give --from T --to T";
-    QTest::newRow("video of steps") << kTwoQueues << "steps format=webm" << "--format webm is a film of a span";
-    QTest::newRow("gif too fast") << kBurst << "from=0s to=1s fps=60 format=gif" << "--fps 60: a GIF plays at most 50 frames per second";
-    QTest::newRow("odd mp4") << kBurst << "from=0s to=1s size=641x360 format=mp4" << "--size 641x360: MP4 needs an even number of pixels a side";
-    QTest::newRow("odd scaled webm") << kBurst << "from=0s to=1s size=642x362 scale=1.5 format=webm" << "--size 963x543: WEBM needs an even";
-    QTest::newRow("handout at a moment") << kTwoQueues << "at=1ms format=handout" << "--format handout is one page per lesson step; it takes no --at";
-    QTest::newRow("handout of a scenario") << scenario << "format=handout" << "--format handout needs a lesson; this is a scenario";
-    QTest::newRow("theme") << kBurst << "at=1ms theme=solarized" << "--theme solarized: unknown theme";
-    QTest::newRow("client on the stage") << kBurst << "at=1ms client=3" << "--client 3: connections are drawn by --view ladder or states; the stage shows every client";
-    QTest::newRow("two clients' states") << kBurst << "at=1ms view=states client=3 client=4" << "--client 4: the state diagram follows one connection";
-    QTest::newRow("client out of range") << kBurst << "at=1ms view=ladder client=200" << "--client 200: the run has 200 clients (0 to 199)";
-    QTest::newRow("client negative") << kBurst << "at=1ms view=ladder client=-1" << "--client -1: the run has 200 clients";
-    QTest::newRow("steps on a scenario") << scenario << "steps" << "--steps needs a lesson; this is a scenario";
-    QTest::newRow("after the end") << kBurst << "at=300s" << "--at 300s: after the end of the run (211.796s)";
-    QTest::newRow("to after the end") << kBurst << "from=0s to=300s fps=1" << "--to 300s: after the end of the run";
-    QTest::newRow("missing folder") << kBurst << "at=1ms out=missing/frame.png" << "missing/frame.png: cannot write: the folder";
-    QTest::newRow("missing file") << QStringLiteral("/nonexistent.yaml") << "at=1ms" << "/nonexistent.yaml";
+    QTest::newRow("format")
+        << kBurst << "at=1ms format=jpg"
+        << "--format jpg: unknown format; expected png, svg, pdf, gif, mp4, webm, handout";
+    QTest::newRow("extension") << kBurst << "at=1ms out=frame.jpg"
+                               << "cannot tell the format from .jpg";
+    QTest::newRow("view") << kBurst << "at=1ms view=timeline"
+                          << "--view timeline: unknown view; expected stage, ladder, states, charts, window";
+    QTest::newRow("chart without charts") << kBurst << "at=1ms chart=drops"
+                                          << "--chart drops: a chart is chosen with --view charts";
+    QTest::newRow("unknown chart") << kBurst << "at=1ms view=charts chart=pie"
+                                   << "--chart pie: unknown chart; expected queues, drops";
+    QTest::newRow("scale 0") << kBurst << "at=1ms scale=0"
+                             << "--scale 0: expected 1 to 4 pixels per point";
+    QTest::newRow("scale 0.5")
+        << kBurst << "at=1ms scale=0.5"
+        << "--scale 0.5: expected 1 to 4 pixels per point (for a smaller picture, give a smaller --size)";
+    QTest::newRow("scale 5") << kBurst << "at=1ms scale=5"
+                             << "--scale 5: expected 1 to 4";
+    QTest::newRow("speed 0") << kBurst << "from=0s to=1s speed=0/1"
+                             << "--speed 0: expected 1/1000000 to 1000 simulated seconds";
+    QTest::newRow("speed too slow") << kBurst << "from=0s to=1s speed=1/10000000"
+                                    << "--speed 1/10000000: expected 1/1000000 to 1000";
+    QTest::newRow("speed too fast") << kBurst << "from=0s to=1s speed=2000/1"
+                                    << "--speed 2000: expected 1/1000000 to 1000";
+    QTest::newRow("speed at a moment") << kBurst << "at=1ms speed=1/10"
+                                       << "--speed goes with --from and --to";
+    QTest::newRow("paced at a moment") << kBurst << "at=1ms paced"
+                                       << "--paced goes with --from and --to";
+    QTest::newRow("paced and speed") << kBurst << "from=0s to=1s paced speed=1/10"
+                                     << "--paced and --speed: a film is either paced";
+    QTest::newRow("slow motion, too many")
+        << kBurst << "from=0s to=10s speed=1/1000"
+        << "more than 100000 frames; export a shorter span, fewer frames per second or a faster --speed";
+    QTest::newRow("scale svg") << kBurst << "at=1ms format=svg scale=2"
+                               << "--scale is for PNG and video frames; SVG is drawn in vectors";
+    QTest::newRow("scaled too big") << kBurst << "at=1ms size=4096x2160 scale=4"
+                                    << "--size 4096x2160 at --scale 4: expected 1 to 8192 pixels a side";
+    QTest::newRow("transparent svg") << kBurst << "at=1ms format=svg transparent"
+                                     << "--transparent is for PNG; SVG has no transparent";
+    QTest::newRow("transparent window") << kBurst << "at=1ms view=window transparent"
+                                        << "--transparent is for --view stage, ladder or states";
+    QTest::newRow("video at a moment") << kBurst << "at=1ms format=mp4"
+                                       << "--format mp4 is a film of a span: give --from T --to T";
+    QTest::newRow("video of steps") << kTwoQueues << "steps format=webm"
+                                    << "--format webm is a film of a span";
+    QTest::newRow("gif too fast") << kBurst << "from=0s to=1s fps=60 format=gif"
+                                  << "--fps 60: a GIF plays at most 50 frames per second";
+    QTest::newRow("odd mp4") << kBurst << "from=0s to=1s size=641x360 format=mp4"
+                             << "--size 641x360: MP4 needs an even number of pixels a side";
+    QTest::newRow("odd scaled webm") << kBurst << "from=0s to=1s size=642x362 scale=1.5 format=webm"
+                                     << "--size 963x543: WEBM needs an even";
+    QTest::newRow("handout at a moment") << kTwoQueues << "at=1ms format=handout"
+                                         << "--format handout is one page per lesson step; it takes no --at";
+    QTest::newRow("handout of a scenario") << scenario << "format=handout"
+                                           << "--format handout needs a lesson; this is a scenario";
+    QTest::newRow("theme") << kBurst << "at=1ms theme=solarized"
+                           << "--theme solarized: unknown theme";
+    QTest::newRow("client on the stage")
+        << kBurst << "at=1ms client=3"
+        << "--client 3: connections are drawn by --view ladder or states; the stage shows every client";
+    QTest::newRow("two clients' states") << kBurst << "at=1ms view=states client=3 client=4"
+                                         << "--client 4: the state diagram follows one connection";
+    QTest::newRow("client out of range") << kBurst << "at=1ms view=ladder client=200"
+                                         << "--client 200: the run has 200 clients (0 to 199)";
+    QTest::newRow("client negative") << kBurst << "at=1ms view=ladder client=-1"
+                                     << "--client -1: the run has 200 clients";
+    QTest::newRow("steps on a scenario") << scenario << "steps"
+                                         << "--steps needs a lesson; this is a scenario";
+    QTest::newRow("after the end") << kBurst << "at=300s"
+                                   << "--at 300s: after the end of the run (211.796s)";
+    QTest::newRow("to after the end") << kBurst << "from=0s to=300s fps=1"
+                                      << "--to 300s: after the end of the run";
+    QTest::newRow("missing folder") << kBurst << "at=1ms out=missing/frame.png"
+                                    << "missing/frame.png: cannot write: the folder";
+    QTest::newRow("missing file") << QStringLiteral("/nonexistent.yaml") << "at=1ms"
+                                  << "/nonexistent.yaml";
 }
 
 void TestExport::badOptionsAreRefused() {
@@ -593,28 +682,46 @@ void TestExport::badOptionsAreRefused() {
     QTemporaryDir dir;
     ExportOptions o = options(file, dir.filePath(QStringLiteral("out")));
     const auto time = [](const QString& v) {
-        return v.endsWith(QLatin1String("ms")) ? Time::ms(v.chopped(2).toLongLong()) : Time::s(v.chopped(1).toLongLong());
+        return v.endsWith(QLatin1String("ms")) ? Time::ms(v.chopped(2).toLongLong())
+                                               : Time::s(v.chopped(1).toLongLong());
     };
     for (const QString& item : set.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
         const QString key = item.section(QLatin1Char('='), 0, 0);
         const QString value = item.section(QLatin1Char('='), 1);
-        if (key == QLatin1String("at")) o.at = time(value);
-        else if (key == QLatin1String("from")) o.from = time(value);
-        else if (key == QLatin1String("to")) o.to = time(value);
-        else if (key == QLatin1String("fps")) o.fps = value.toInt();
-        else if (key == QLatin1String("steps")) o.steps = true;
-        else if (key == QLatin1String("size")) o.size = QSize(value.section('x', 0, 0).toInt(), value.section('x', 1).toInt());
-        else if (key == QLatin1String("format")) o.format = value;
-        else if (key == QLatin1String("out")) o.out = dir.filePath(value);
-        else if (key == QLatin1String("view")) o.view = value;
-        else if (key == QLatin1String("theme")) o.theme = value;
-        else if (key == QLatin1String("client")) o.clients.push_back(value.toLongLong());
-        else if (key == QLatin1String("chart")) o.chart = value;
-        else if (key == QLatin1String("scale")) o.scale = value.toDouble();
-        else if (key == QLatin1String("transparent")) o.transparent = true;
-        else if (key == QLatin1String("paced")) o.paced = true;
-        else if (key == QLatin1String("speed")) o.speed = {value.section('/', 0, 0).toLongLong(), value.section('/', 1).toLongLong()};
-        else QFAIL(qPrintable(QStringLiteral("unknown key in the test table: ") + key));
+        if (key == QLatin1String("at"))
+            o.at = time(value);
+        else if (key == QLatin1String("from"))
+            o.from = time(value);
+        else if (key == QLatin1String("to"))
+            o.to = time(value);
+        else if (key == QLatin1String("fps"))
+            o.fps = value.toInt();
+        else if (key == QLatin1String("steps"))
+            o.steps = true;
+        else if (key == QLatin1String("size"))
+            o.size = QSize(value.section('x', 0, 0).toInt(), value.section('x', 1).toInt());
+        else if (key == QLatin1String("format"))
+            o.format = value;
+        else if (key == QLatin1String("out"))
+            o.out = dir.filePath(value);
+        else if (key == QLatin1String("view"))
+            o.view = value;
+        else if (key == QLatin1String("theme"))
+            o.theme = value;
+        else if (key == QLatin1String("client"))
+            o.clients.push_back(value.toLongLong());
+        else if (key == QLatin1String("chart"))
+            o.chart = value;
+        else if (key == QLatin1String("scale"))
+            o.scale = value.toDouble();
+        else if (key == QLatin1String("transparent"))
+            o.transparent = true;
+        else if (key == QLatin1String("paced"))
+            o.paced = true;
+        else if (key == QLatin1String("speed"))
+            o.speed = {value.section('/', 0, 0).toLongLong(), value.section('/', 1).toLongLong()};
+        else
+            QFAIL(qPrintable(QStringLiteral("unknown key in the test table: ") + key));
     }
     const ExportResult r = exportFrames(o);
     QVERIFY(!r.ok());
@@ -676,7 +783,8 @@ void TestExport::aTransparentFrameHasOnlyTheDrawing() {
     QImage expected(o.size, QImage::Format_ARGB32_Premultiplied);
     expected.fill(Qt::transparent);
     QPainter p(&expected);
-    views::StageRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), doc.simulation(), *o.at, theme, {});
+    views::StageRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), doc.simulation(), *o.at, theme,
+                                 {});
     p.end();
     // PNG keeps straight alpha: compare after the same conversion, within a level for the rounding.
     const QImage straight = expected.convertToFormat(QImage::Format_ARGB32);
@@ -685,7 +793,9 @@ void TestExport::aTransparentFrameHasOnlyTheDrawing() {
         for (int x = 0; x < o.size.width(); ++x) {
             const QRgb a = clear.pixel(x, y), b = straight.pixel(x, y);
             if (qAlpha(b) == 255) ++opaque;
-            if (std::abs(qAlpha(a) - qAlpha(b)) > 1 || (qAlpha(b) > 0 && (std::abs(qRed(a) - qRed(b)) > 1 || std::abs(qGreen(a) - qGreen(b)) > 1 || std::abs(qBlue(a) - qBlue(b)) > 1)))
+            if (std::abs(qAlpha(a) - qAlpha(b)) > 1 ||
+                (qAlpha(b) > 0 && (std::abs(qRed(a) - qRed(b)) > 1 || std::abs(qGreen(a) - qGreen(b)) > 1 ||
+                                   std::abs(qBlue(a) - qBlue(b)) > 1)))
                 ++off;
         }
     QCOMPARE(off, 0);
@@ -769,7 +879,8 @@ void TestExport::theChartsAndTheWindowAreExported() {
     window.view = QStringLiteral("window");
     r = exportFrames(window);
     QCOMPARE(r.errors.size(), 1);
-    QVERIFY2(r.errors.front().startsWith(QStringLiteral("--view window is the application's window as it is on screen")),
+    QVERIFY2(r.errors.front().startsWith(
+                 QStringLiteral("--view window is the application's window as it is on screen")),
              qPrintable(r.errors.front()));
     QVERIFY(!QFileInfo::exists(window.out));
 }
@@ -788,21 +899,26 @@ void TestExport::aHandoutHasAPagePerStepWithItsWords() {
     QVERIFY(pdf.startsWith("%PDF"));
     QCOMPARE(pageCount(pdf), static_cast<int>(lesson.steps.size()));
     // A4 portrait: 595 × 842 points.
-    QVERIFY(QString::fromLatin1(pdf).contains(QRegularExpression(QStringLiteral("/MediaBox \\[0 0 595(\\.\\d*)? 842(\\.\\d*)?\\]"))));
+    QVERIFY(QString::fromLatin1(pdf).contains(
+        QRegularExpression(QStringLiteral("/MediaBox \\[0 0 595(\\.\\d*)? 842(\\.\\d*)?\\]"))));
     const QStringList pages = pdfText(o.out);
     if (pages.isEmpty()) QSKIP("pdftotext (poppler-utils) is not installed: the pages' words are not read");
     QCOMPARE(pages.size(), static_cast<int>(lesson.steps.size()));
     // Words on one line each; the PDF's ligatures (ﬁ, ﬂ) read back as their letters.
     const auto words = [](QString text) {
-        return text.replace(QChar(0xFB01), QStringLiteral("fi")).replace(QChar(0xFB02), QStringLiteral("fl")).simplified();
+        return text.replace(QChar(0xFB01), QStringLiteral("fi"))
+            .replace(QChar(0xFB02), QStringLiteral("fl"))
+            .simplified();
     };
     for (std::size_t i = 0; i < lesson.steps.size(); ++i) {
         const Step& step = lesson.steps[i];
         const QString page = words(pages[static_cast<int>(i)]);
-        QVERIFY2(page.contains(QStringLiteral("Step %1 of %2").arg(i + 1).arg(lesson.steps.size())), qPrintable(page));
+        QVERIFY2(page.contains(QStringLiteral("Step %1 of %2").arg(i + 1).arg(lesson.steps.size())),
+                 qPrintable(page));
         // The narration's first words, as plain text.
         const QString said = words(QString::fromStdString(markdownToPlain(step.say))).left(40);
-        QVERIFY2(page.contains(said.section(QLatin1Char(' '), 0, 4)), qPrintable(QStringLiteral("step %1: %2 | %3").arg(i + 1).arg(said, page)));
+        QVERIFY2(page.contains(said.section(QLatin1Char(' '), 0, 4)),
+                 qPrintable(QStringLiteral("step %1: %2 | %3").arg(i + 1).arg(said, page)));
         if (step.question) QVERIFY(page.contains(QStringLiteral("Question.")));
     }
 }
@@ -810,9 +926,12 @@ void TestExport::aHandoutHasAPagePerStepWithItsWords() {
 void TestExport::videosAreMadeByFfmpeg_data() {
     QTest::addColumn<QString>("format");
     QTest::addColumn<QString>("codec");
-    QTest::newRow("mp4") << "mp4" << "h264";
-    QTest::newRow("webm") << "webm" << "vp9";
-    QTest::newRow("gif") << "gif" << "gif";
+    QTest::newRow("mp4") << "mp4"
+                         << "h264";
+    QTest::newRow("webm") << "webm"
+                          << "vp9";
+    QTest::newRow("gif") << "gif"
+                         << "gif";
 }
 
 void TestExport::videosAreMadeByFfmpeg() {
@@ -834,8 +953,10 @@ void TestExport::videosAreMadeByFfmpeg() {
     QCOMPARE(p.width, 640);
     QCOMPARE(p.height, 360);
     QCOMPARE(p.frames, 11);
-    QCOMPARE(QFileInfo(o.out).permissions() & QFileDevice::ReadOther, QFileDevice::ReadOther); // not left private
-    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList{QStringLiteral("film.") + format});
+    QCOMPARE(QFileInfo(o.out).permissions() & QFileDevice::ReadOther,
+             QFileDevice::ReadOther); // not left private
+    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot),
+             QStringList{QStringLiteral("film.") + format});
     // ffmpeg's bitexact mode keeps its version and the time out of the file: the same film, the same bytes.
     ExportOptions again = o;
     again.out = dir.filePath(QStringLiteral("again.") + format);
@@ -852,7 +973,8 @@ void TestExport::withoutFfmpegTheMessageNamesThePackage() {
     o.to = Time::ms(100);
     const ExportResult r = exportFrames(o);
     QCOMPARE(r.errors.size(), 1);
-    QVERIFY2(r.errors.front().startsWith(QStringLiteral("--format mp4 needs ffmpeg")), qPrintable(r.errors.front()));
+    QVERIFY2(r.errors.front().startsWith(QStringLiteral("--format mp4 needs ffmpeg")),
+             qPrintable(r.errors.front()));
     QVERIFY(r.errors.front().contains(QStringLiteral("install the package ffmpeg")));
     QVERIFY(QDir(dir.path()).isEmpty());
 }
@@ -887,14 +1009,16 @@ void TestExport::aFilmPlaysAtItsSpeedOrPaced() {
     QCOMPARE(slow[3], Time::ns(100'000));
     QVERIFY(slow.back() <= end && end - slow.back() < Time::ns(33'334));
     QCOMPARE(static_cast<std::int64_t>(slow.size()), end.count() * 30 / 1'000'000 + 1);
-    QCOMPARE(app::rangeMoments(Time(), end, 30, {1, 1000}, false, h, 10).size(), std::size_t{10}); // the limit
+    QCOMPARE(app::rangeMoments(Time(), end, 30, {1, 1000}, false, h, 10).size(),
+             std::size_t{10}); // the limit
 
     // Paced: the window's clock, frame by frame; it begins at --from, ends on --to, never goes back,
     // and every packet's flight lasts at least 0.8 s of film (24 frames at 30 per second).
     const std::vector<Time> paced = app::rangeMoments(Time(), end, 30, {1, 1}, true, h, 100'000);
     QCOMPARE(paced.front(), Time());
     QCOMPARE(paced.back(), end);
-    for (std::size_t i = 1; i < paced.size(); ++i) QVERIFY(paced[i] > paced[i - 1]);
+    for (std::size_t i = 1; i < paced.size(); ++i)
+        QVERIFY(paced[i] > paced[i - 1]);
     views::PlaybackClock clock;
     Time t;
     for (std::size_t i = 1; i + 1 < paced.size(); ++i) {
@@ -952,12 +1076,24 @@ void TestExport::cancellingLeavesNothingBehind_data() {
     QTest::addColumn<QString>("out");
     QTest::addColumn<QString>("format");
     QTest::addColumn<QString>("view");
-    QTest::newRow("png frames") << kBurst << "frames" << "png" << "stage";
-    QTest::newRow("svg frames") << kBurst << "frames" << "svg" << "ladder";
-    QTest::newRow("pdf") << kBurst << "frames.pdf" << "pdf" << "stage";
-    QTest::newRow("chart frames") << kBurst << "frames" << "png" << "charts";
-    QTest::newRow("handout") << kTwoQueues << "handout.pdf" << "handout" << "stage";
-    QTest::newRow("mp4") << kBurst << "film.mp4" << "mp4" << "stage";
+    QTest::newRow("png frames") << kBurst << "frames"
+                                << "png"
+                                << "stage";
+    QTest::newRow("svg frames") << kBurst << "frames"
+                                << "svg"
+                                << "ladder";
+    QTest::newRow("pdf") << kBurst << "frames.pdf"
+                         << "pdf"
+                         << "stage";
+    QTest::newRow("chart frames") << kBurst << "frames"
+                                  << "png"
+                                  << "charts";
+    QTest::newRow("handout") << kTwoQueues << "handout.pdf"
+                             << "handout"
+                             << "stage";
+    QTest::newRow("mp4") << kBurst << "film.mp4"
+                         << "mp4"
+                         << "stage";
 }
 
 void TestExport::cancellingLeavesNothingBehind() {
@@ -991,7 +1127,8 @@ void TestExport::cancellingLeavesNothingBehind() {
     QVERIFY(!r.ok());
     QVERIFY(r.cancelled);
     QCOMPARE(r.errors, QStringList{QStringLiteral("cancelled; nothing was written")});
-    const QStringList left = QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+    const QStringList left =
+        QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
     if (out.contains(QLatin1Char('.'))) {
         QCOMPARE(left, QStringList{out});
         QCOMPARE(readAll(target), QByteArray("before"));
@@ -1014,8 +1151,9 @@ void TestExport::aWindowsSizeIsCheckedLikeAnyOther() {
     o.from = Time();
     o.to = Time::ms(100);
     ExportResult r = exportFrames(o);
-    QCOMPARE(r.errors, QStringList{QStringLiteral("the window's size 641x360: MP4 needs an even number of pixels a side "
-                                                  "(641x360); resize the window by a pixel")});
+    QCOMPARE(r.errors, QStringList{QStringLiteral(
+                           "the window's size 641x360: MP4 needs an even number of pixels a side "
+                           "(641x360); resize the window by a pixel")});
     QVERIFY(QDir(dir.path()).isEmpty());
 }
 
@@ -1029,9 +1167,15 @@ void TestExport::exportedFramesMatchTheirGoldenImages_data() {
     QTest::addColumn<QString>("theme");
     QTest::addColumn<qint64>("atMs");
     QTest::addColumn<QSize>("size");
-    QTest::newRow("queue chart") << "export-chart-queues" << kBurst << "charts" << "queues" << "light" << qint64(2000) << QSize(960, 540);
-    QTest::newRow("drops chart, dark") << "export-chart-drops" << kBurst << "charts" << "drops" << "dark" << qint64(60000) << QSize(960, 540);
-    QTest::newRow("latency histogram") << "export-chart-latency" << kBurst << "charts" << "latency" << "light" << qint64(200000) << QSize(960, 540);
+    QTest::newRow("queue chart") << "export-chart-queues" << kBurst << "charts"
+                                 << "queues"
+                                 << "light" << qint64(2000) << QSize(960, 540);
+    QTest::newRow("drops chart, dark") << "export-chart-drops" << kBurst << "charts"
+                                       << "drops"
+                                       << "dark" << qint64(60000) << QSize(960, 540);
+    QTest::newRow("latency histogram") << "export-chart-latency" << kBurst << "charts"
+                                       << "latency"
+                                       << "light" << qint64(200000) << QSize(960, 540);
 }
 
 void TestExport::exportedFramesMatchTheirGoldenImages() {
@@ -1055,7 +1199,9 @@ void TestExport::exportedFramesMatchTheirGoldenImages() {
     QVERIFY2(why.isEmpty(), qPrintable(why));
 }
 
-void TestExport::cleanup() { disk_.reset(); } // unmounts a row's tiny disk, whether the row passed or not
+void TestExport::cleanup() {
+    disk_.reset();
+} // unmounts a row's tiny disk, whether the row passed or not
 
 // A full disk (or a quota, an I/O error) is an error that names the system's reason, leaves no partial
 // file or folder, and keeps what was at the path before byte for byte. The disk is filled to leave a
@@ -1065,10 +1211,11 @@ void TestExport::cleanup() { disk_.reset(); } // unmounts a row's tiny disk, whe
 // and still exits with 0).
 void TestExport::aFullDiskIsAnErrorAndKeepsWhatWasThere_data() {
     QTest::addColumn<QString>("file");
-    QTest::addColumn<QString>("out"); // a name with an extension: a file that was there; without: an empty folder
+    QTest::addColumn<QString>(
+        "out"); // a name with an extension: a file that was there; without: an empty folder
     QTest::addColumn<QString>("format");
     QTest::addColumn<QString>("what"); // at, range or steps
-    QTest::addColumn<int>("room");     // bytes left on the disk when the export starts; -1: all but its last page
+    QTest::addColumn<int>("room"); // bytes left on the disk when the export starts; -1: all but its last page
     const struct {
         const char* name;
         QString file;
@@ -1097,7 +1244,8 @@ void TestExport::aFullDiskIsAnErrorAndKeepsWhatWasThere() {
     QFETCH(QString, format);
     QFETCH(QString, what);
     QFETCH(int, room);
-    if (app::needsFfmpeg(format) && !app::ffmpegAvailable()) QSKIP("ffmpeg is not installed (the Debian package ffmpeg); CI installs it");
+    if (app::needsFfmpeg(format) && !app::ffmpegAvailable())
+        QSKIP("ffmpeg is not installed (the Debian package ffmpeg); CI installs it");
     const auto make = [&](const QString& path) {
         ExportOptions o = options(file, path);
         o.format = format;
@@ -1123,7 +1271,8 @@ void TestExport::aFullDiskIsAnErrorAndKeepsWhatWasThere() {
         QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
         const QFileInfo written(o.out);
         if (written.isDir()) {
-            for (const QFileInfo& f : QDir(o.out).entryInfoList(QDir::Files)) needs += pages(f.size());
+            for (const QFileInfo& f : QDir(o.out).entryInfoList(QDir::Files))
+                needs += pages(f.size());
         } else {
             needs = pages(written.size());
         }
@@ -1157,7 +1306,8 @@ void TestExport::aFullDiskIsAnErrorAndKeepsWhatWasThere() {
     const QString& error = r.errors.front();
     QVERIFY2(error.startsWith(target + QStringLiteral(": cannot write: ")), qPrintable(error));
     QVERIFY2(error.contains(QStringLiteral("No space left on device")), qPrintable(error));
-    QVERIFY2(!error.contains(QStringLiteral("partial")), qPrintable(error)); // the temporary file's name is not shown
+    QVERIFY2(!error.contains(QStringLiteral("partial")),
+             qPrintable(error)); // the temporary file's name is not shown
     // Nothing half-written, and what was there is as it was.
     QCOMPARE(entries(disk_->path()), before);
     QCOMPARE(readAll(beside), good);
@@ -1175,8 +1325,13 @@ void TestExport::aFullDiskFailsTheCommandLine_data() {
     QTest::addColumn<QString>("out");
     QTest::addColumn<int>("room"); // as in aFullDiskIsAnErrorAndKeepsWhatWasThere
     const QStringList handout{kTwoQueues, QStringLiteral("--format"), QStringLiteral("handout")};
-    const QStringList range{kBurst, QStringLiteral("--from"), QStringLiteral("0s"), QStringLiteral("--to"), QStringLiteral("1s"),
-                            QStringLiteral("--fps"), QStringLiteral("10")};
+    const QStringList range{kBurst,
+                            QStringLiteral("--from"),
+                            QStringLiteral("0s"),
+                            QStringLiteral("--to"),
+                            QStringLiteral("1s"),
+                            QStringLiteral("--fps"),
+                            QStringLiteral("10")};
     QTest::newRow("handout, a page left") << handout << "handout.pdf" << 4096;
     QTest::newRow("handout, all but its end") << handout << "handout.pdf" << -1;
     QTest::newRow("pdf, all but its end") << range << "frames.pdf" << -1;
@@ -1194,7 +1349,8 @@ void TestExport::aFullDiskFailsTheCommandLine() {
     env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
     p.setProcessEnvironment(env);
     const auto run = [&](const QString& path) {
-        p.start(backlog, QStringList{QStringLiteral("export")} + arguments + QStringList{QStringLiteral("--out"), path});
+        p.start(backlog, QStringList{QStringLiteral("export")} + arguments +
+                             QStringList{QStringLiteral("--out"), path});
         return p.waitForFinished(120'000) && p.exitStatus() == QProcess::NormalExit;
     };
     // What it writes on a disk with room for it (in 4 KB pages, as tmpfs counts).
@@ -1204,8 +1360,10 @@ void TestExport::aFullDiskFailsTheCommandLine() {
         QVERIFY(run(roomy.filePath(out)));
         QCOMPARE(p.exitCode(), 0);
         const QFileInfo written(roomy.filePath(out));
-        const QFileInfoList files = written.isDir() ? QDir(written.filePath()).entryInfoList(QDir::Files) : QFileInfoList{written};
-        for (const QFileInfo& f : files) needs += (f.size() + 4095) / 4096 * 4096;
+        const QFileInfoList files =
+            written.isDir() ? QDir(written.filePath()).entryInfoList(QDir::Files) : QFileInfoList{written};
+        for (const QFileInfo& f : files)
+            needs += (f.size() + 4095) / 4096 * 4096;
     }
     if (room < 0) room = static_cast<int>(needs - 4096);
     disk_ = std::make_unique<TinyDisk>(std::max<qint64>(64, (needs + 65536) / 1024 + 64));
@@ -1224,7 +1382,9 @@ void TestExport::aFullDiskFailsTheCommandLine() {
     const QString said = QString::fromLocal8Bit(p.readAllStandardOutput() + p.readAllStandardError());
     QVERIFY2(p.exitCode() == 2, qPrintable(QStringLiteral("exit %1: %2").arg(p.exitCode()).arg(said)));
     // Progress lines may come first; the last line is the error, and nothing says "exported".
-    QVERIFY2(said.trimmed().section(QLatin1Char('\n'), -1).startsWith(target + QStringLiteral(": cannot write: ")), qPrintable(said));
+    QVERIFY2(
+        said.trimmed().section(QLatin1Char('\n'), -1).startsWith(target + QStringLiteral(": cannot write: ")),
+        qPrintable(said));
     QVERIFY2(said.contains(QStringLiteral("No space left on device")), qPrintable(said));
     QVERIFY2(!said.contains(QStringLiteral("exported")), qPrintable(said));
     QCOMPARE(entries(disk_->path()), before);
@@ -1237,18 +1397,30 @@ void TestExport::theOutputIsNeverTheInput_data() {
     QTest::addColumn<QString>("spelling"); // same, dotted, relative, symlink, hardlink
     QTest::addColumn<QString>("set");
     QTest::addColumn<bool>("document"); // the window's run (the dialog's way) instead of the file
-    QTest::newRow("handout, same path") << "same" << "format=handout" << false;
-    QTest::newRow("handout, ./ and ..") << "dotted" << "format=handout" << false;
-    QTest::newRow("handout, relative") << "relative" << "format=handout" << false;
-    QTest::newRow("handout, symbolic link") << "symlink" << "format=handout" << false;
-    QTest::newRow("handout, hard link") << "hardlink" << "format=handout" << false;
-    QTest::newRow("pdf of steps, symbolic link") << "symlink" << "format=pdf steps" << false;
-    QTest::newRow("png frame") << "same" << "format=png at" << false;
-    QTest::newRow("png without a format") << "same" << "at" << false;
-    QTest::newRow("svg sequence") << "dotted" << "format=svg range" << false;
-    QTest::newRow("mp4") << "symlink" << "format=mp4 range" << false;
-    QTest::newRow("the window's run, handout") << "symlink" << "format=handout" << true;
-    QTest::newRow("the window's run, png") << "same" << "format=png at" << true;
+    QTest::newRow("handout, same path") << "same"
+                                        << "format=handout" << false;
+    QTest::newRow("handout, ./ and ..") << "dotted"
+                                        << "format=handout" << false;
+    QTest::newRow("handout, relative") << "relative"
+                                       << "format=handout" << false;
+    QTest::newRow("handout, symbolic link") << "symlink"
+                                            << "format=handout" << false;
+    QTest::newRow("handout, hard link") << "hardlink"
+                                        << "format=handout" << false;
+    QTest::newRow("pdf of steps, symbolic link") << "symlink"
+                                                 << "format=pdf steps" << false;
+    QTest::newRow("png frame") << "same"
+                               << "format=png at" << false;
+    QTest::newRow("png without a format") << "same"
+                                          << "at" << false;
+    QTest::newRow("svg sequence") << "dotted"
+                                  << "format=svg range" << false;
+    QTest::newRow("mp4") << "symlink"
+                         << "format=mp4 range" << false;
+    QTest::newRow("the window's run, handout") << "symlink"
+                                               << "format=handout" << true;
+    QTest::newRow("the window's run, png") << "same"
+                                           << "format=png at" << true;
 }
 
 void TestExport::theOutputIsNeverTheInput() {
@@ -1300,12 +1472,15 @@ void TestExport::theOutputIsNeverTheInput() {
     }
     const ExportResult r = exportFrames(o);
     QCOMPARE(r.errors.size(), 1);
-    const QString expected = QStringLiteral("--out %1: that is the file being exported").arg(QDir::toNativeSeparators(out));
+    const QString expected =
+        QStringLiteral("--out %1: that is the file being exported").arg(QDir::toNativeSeparators(out));
     QVERIFY2(r.errors.front().startsWith(expected), qPrintable(r.errors.front()));
-    QVERIFY2(r.errors.front().endsWith(QStringLiteral("; choose another path")), qPrintable(r.errors.front()));
+    QVERIFY2(r.errors.front().endsWith(QStringLiteral("; choose another path")),
+             qPrintable(r.errors.front()));
     // Through a link, the message names the file it leads to.
     if (spelling.endsWith(QLatin1String("link")))
-        QVERIFY2(r.errors.front().contains(QStringLiteral("(%1)").arg(QDir::toNativeSeparators(lesson))), qPrintable(r.errors.front()));
+        QVERIFY2(r.errors.front().contains(QStringLiteral("(%1)").arg(QDir::toNativeSeparators(lesson))),
+                 qPrintable(r.errors.front()));
     QCOMPARE(readAll(lesson), original);
     QCOMPARE(entries(dir.path()), before);
     QCOMPARE(entries(dir.filePath(QStringLiteral("lessons"))), QStringList{QStringLiteral("lesson.yaml")});
@@ -1351,10 +1526,14 @@ void TestExport::aCopyOfTheWindowsRunIsThatRun() {
 void TestExport::aJobPaintsOnItsThreadAndTheChartsOnTheGuiThread_data() {
     QTest::addColumn<QString>("view");
     QTest::addColumn<QString>("format");
-    QTest::newRow("stage, png") << "stage" << "png";
-    QTest::newRow("charts, png") << "charts" << "png";
-    QTest::newRow("charts, pdf") << "charts" << "pdf";
-    QTest::newRow("ladder, handout") << "ladder" << "handout";
+    QTest::newRow("stage, png") << "stage"
+                                << "png";
+    QTest::newRow("charts, png") << "charts"
+                                 << "png";
+    QTest::newRow("charts, pdf") << "charts"
+                                 << "pdf";
+    QTest::newRow("ladder, handout") << "ladder"
+                                     << "handout";
 }
 
 // An ExportJob writes the same bytes as the export on the calling thread, while this thread goes on
@@ -1364,7 +1543,8 @@ void TestExport::aJobPaintsOnItsThreadAndTheChartsOnTheGuiThread() {
     QFETCH(QString, format);
     QTemporaryDir dir;
     const bool handout = format == QLatin1String("handout");
-    const QString name = handout || format == QLatin1String("pdf") ? QStringLiteral("out.pdf") : QStringLiteral("frames");
+    const QString name =
+        handout || format == QLatin1String("pdf") ? QStringLiteral("out.pdf") : QStringLiteral("frames");
     ExportOptions o = options(kTwoQueues, dir.filePath(QStringLiteral("here-") + name));
     o.view = view;
     o.format = format;
@@ -1396,9 +1576,11 @@ void TestExport::aJobPaintsOnItsThreadAndTheChartsOnTheGuiThread() {
     QVERIFY(ticks > 0);
     if (QFileInfo(o.out).isDir()) {
         const QStringList frames = QDir(o.out).entryList(QDir::Files, QDir::Name);
-        QCOMPARE(frames, QDir(dir.filePath(QStringLiteral("here-") + name)).entryList(QDir::Files, QDir::Name));
+        QCOMPARE(frames,
+                 QDir(dir.filePath(QStringLiteral("here-") + name)).entryList(QDir::Files, QDir::Name));
         for (const QString& f : frames)
-            QVERIFY2(readAll(QDir(o.out).filePath(f)) == readAll(dir.filePath(QStringLiteral("here-") + name + QLatin1Char('/') + f)),
+            QVERIFY2(readAll(QDir(o.out).filePath(f)) ==
+                         readAll(dir.filePath(QStringLiteral("here-") + name + QLatin1Char('/') + f)),
                      qPrintable(f));
     } else {
         // A PDF holds its date of making: the pages are compared, not the bytes.
@@ -1422,7 +1604,8 @@ void TestExport::aJobIsCancelledByItsDestructor() {
         QTRY_VERIFY_WITH_TIMEOUT(!advanced.isEmpty(), 60000);
     } // this thread is busy here: the job's next chart frame waits for it, and is dropped
     QVERIFY(!QFileInfo::exists(o.out));
-    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList());
+    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+             QStringList());
 }
 
 // --view window: the window paints itself, on the GUI thread, whichever thread exports; its error stops
@@ -1481,17 +1664,20 @@ void TestExport::theCommandLineOpensNoWindow() {
     } watch;
     qApp->installEventFilter(&watch);
     QTemporaryDir dir;
-    for (const QString& view : {QStringLiteral("stage"), QStringLiteral("ladder"), QStringLiteral("states"), QStringLiteral("charts")}) {
+    for (const QString& view : {QStringLiteral("stage"), QStringLiteral("ladder"), QStringLiteral("states"),
+                                QStringLiteral("charts")}) {
         const QString out = dir.filePath(view + QStringLiteral(".png"));
-        const int status = app::runCommand({QStringLiteral("backlog"), QStringLiteral("export"), kTwoQueues, QStringLiteral("--out"), out,
-                                            QStringLiteral("--at"), QStringLiteral("10ms"), QStringLiteral("--view"), view,
+        const int status = app::runCommand({QStringLiteral("backlog"), QStringLiteral("export"), kTwoQueues,
+                                            QStringLiteral("--out"), out, QStringLiteral("--at"),
+                                            QStringLiteral("10ms"), QStringLiteral("--view"), view,
                                             QStringLiteral("--size"), QStringLiteral("640x360")});
         QCOMPARE(status, 0);
         QVERIFY(QFileInfo::exists(out));
     }
     const QString out = dir.filePath(QStringLiteral("window.png"));
-    const int status = app::runCommand({QStringLiteral("backlog"), QStringLiteral("export"), kTwoQueues, QStringLiteral("--out"), out,
-                                        QStringLiteral("--at"), QStringLiteral("10ms"), QStringLiteral("--view"), QStringLiteral("window")});
+    const int status = app::runCommand(
+        {QStringLiteral("backlog"), QStringLiteral("export"), kTwoQueues, QStringLiteral("--out"), out,
+         QStringLiteral("--at"), QStringLiteral("10ms"), QStringLiteral("--view"), QStringLiteral("window")});
     QCOMPARE(status, 2);
     QVERIFY(!QFileInfo::exists(out));
     qApp->removeEventFilter(&watch);

@@ -2,12 +2,12 @@
 // export engine, on a thread of its own, shows progress and can be cancelled, keeps its options when an
 // export fails, offers only what the run and the machine can do, and previews the first frame; the
 // window answers during an export, and what happens to it then does not change what is exported.
-#include "app/ui/AppSettings.h"
 #include "app/export/Export.h"
+#include "app/ui/AppSettings.h"
 #include "app/ui/ExportDialog.h"
-#include "model/lesson/Lesson.h"
 #include "app/ui/MainWindow.h"
 #include "model/kernel/Simulation.h"
+#include "model/lesson/Lesson.h"
 #include "views/document/SimulationDocument.h"
 #include "views/widgets/TimelineView.h"
 
@@ -16,14 +16,14 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
-#include <QFile>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
-#include <QProgressBar>
 #include <QProcess>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
@@ -39,7 +39,7 @@ using app::ExportDialog;
 
 class TestExportDialog : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void initTestCase();
     void init();
     void onePngHasTheChosenSize();
@@ -79,8 +79,7 @@ const QString kScenario = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/
 const QString kLesson = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/01-two-queues.yaml");
 
 // The dialog's controls, by object name.
-template <class T>
-T* child(const ExportDialog& d, const char* name) {
+template <class T> T* child(const ExportDialog& d, const char* name) {
     T* w = d.findChild<T*>(QLatin1String(name));
     if (!w) qFatal("no %s in the export dialog", name);
     return w;
@@ -227,8 +226,10 @@ void TestExportDialog::everyViewExportsAFrame() {
     chooseData(child<QComboBox>(d, "view"), view);
     chooseData(child<QComboBox>(d, "format"), format);
     setSize(d, 640, 360);
-    if (view == QLatin1String("ladder")) QCOMPARE(d.options().clients, (std::vector<std::int64_t>{1, 2}));
-    else QVERIFY(d.options().clients.empty());
+    if (view == QLatin1String("ladder"))
+        QCOMPARE(d.options().clients, (std::vector<std::int64_t>{1, 2}));
+    else
+        QVERIFY(d.options().clients.empty());
     QTemporaryDir tmp;
     const QString out = tmp.filePath(QStringLiteral("frame.") + format);
     typePath(d, out);
@@ -295,7 +296,9 @@ void TestExportDialog::aLessonsFilmIsPacedAndTheCountSaysSo() {
     QCOMPARE(clock->currentData().toString(), QStringLiteral("paced"));
     QVERIFY(d.options().paced);
     const auto count = [&](const app::ExportOptions& o) {
-        return app::rangeMoments(*o.from, *o.to, *o.fps, o.speed, o.paced, lesson.simulation().history(), 1'000'000).size();
+        return app::rangeMoments(*o.from, *o.to, *o.fps, o.speed, o.paced, lesson.simulation().history(),
+                                 1'000'000)
+            .size();
     };
     auto* label = child<QLabel>(d, "frameCount");
     QCOMPARE(label->text(), QStringLiteral("(%1 frames)").arg(count(d.options())));
@@ -339,10 +342,12 @@ void TestExportDialog::cancelFromProgressLeavesNothingBehind() {
     bool cancelEnabled = false;
     connect(&d, &ExportDialog::progressed, &d, [&](int done, int total) {
         if (updates++ > 0 || done >= total) return;
-        formDisabled = !child<QComboBox>(d, "format")->isEnabled() && !child<QPushButton>(d, "export")->isEnabled();
+        formDisabled =
+            !child<QComboBox>(d, "format")->isEnabled() && !child<QPushButton>(d, "export")->isEnabled();
         cancelEnabled = child<QPushButton>(d, "cancel")->isEnabled();
         // Clicked from the event loop the export spins, as a user's click arrives.
-        QTimer::singleShot(0, &d, [&d] { QTest::mouseClick(child<QPushButton>(d, "cancel"), Qt::LeftButton); });
+        QTimer::singleShot(0, &d,
+                           [&d] { QTest::mouseClick(child<QPushButton>(d, "cancel"), Qt::LeftButton); });
     });
     clickExport(d);
     QVERIFY(updates > 0);
@@ -573,7 +578,8 @@ void TestExportDialog::thePreviewIsTheWholeFrameShrunk() {
         for (int x = 0; x < preview.width(); ++x) {
             const QRgb a = preview.pixel(x, y);
             const QRgb b = full.pixel(x, y);
-            difference += std::abs(qRed(a) - qRed(b)) + std::abs(qGreen(a) - qGreen(b)) + std::abs(qBlue(a) - qBlue(b));
+            difference +=
+                std::abs(qRed(a) - qRed(b)) + std::abs(qGreen(a) - qGreen(b)) + std::abs(qBlue(a) - qBlue(b));
         }
     difference /= 3.0 * preview.width() * preview.height();
     QVERIFY2(difference < 8, qPrintable(QStringLiteral("mean difference %1 of 255").arg(difference)));
@@ -676,14 +682,16 @@ void TestExportDialog::aLessonChangedDuringAnExportIsReadAtOnce() {
         QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(text) == text.size());
         f.close();
     });
-    connect(w.document(), &views::SimulationDocument::loaded, &d, [&] { readDuringTheExport = readDuringTheExport || d.isExporting(); });
+    connect(w.document(), &views::SimulationDocument::loaded, &d,
+            [&] { readDuringTheExport = readDuringTheExport || d.isExporting(); });
     QTest::mouseClick(child<QPushButton>(d, "export"), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(title() == QStringLiteral("A SYN flood, edited") || !d.isExporting(), 120000);
     QTRY_VERIFY_WITH_TIMEOUT(!d.isExporting(), 120000);
     QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
     QVERIFY(edited);
     QTRY_COMPARE(title(), QStringLiteral("A SYN flood, edited"));
-    if (!readDuringTheExport) qWarning("the export ended before the window read the lesson again: a weaker check");
+    if (!readDuringTheExport)
+        qWarning("the export ended before the window read the lesson again: a weaker check");
 }
 
 // The preview of a range is its first frame, whatever its clock: paced (a lesson's default) and slowed
@@ -729,7 +737,9 @@ void TestExportDialog::thePreviewOfAPacedOrSlowRangeIsItsFirstFrame() {
     const app::ExportResult r = app::exportFrames(o);
     QVERIFY2(r.ok(), qPrintable(r.errors.join(QLatin1Char('\n'))));
     const QImage shown = d.preview().toImage().convertToFormat(QImage::Format_RGB32);
-    const QImage first = QImage(o.out).scaled(shown.size(), Qt::IgnoreAspectRatio, Qt::SmoothTransformation).convertToFormat(QImage::Format_RGB32);
+    const QImage first = QImage(o.out)
+                             .scaled(shown.size(), Qt::IgnoreAspectRatio, Qt::SmoothTransformation)
+                             .convertToFormat(QImage::Format_RGB32);
     QCOMPARE(shown, first);
 }
 
@@ -768,8 +778,10 @@ void TestExportDialog::theLessonIsNeverTheOutput() {
     auto* error = child<QLabel>(d, "error");
     QVERIFY(error->isVisible());
     QCOMPARE(error->text(), app::outIsTheInput(link, lesson));
-    QVERIFY2(error->text().startsWith(QStringLiteral("--out %1: that is the file being exported").arg(QDir::toNativeSeparators(link))),
-             qPrintable(error->text()));
+    QVERIFY2(
+        error->text().startsWith(
+            QStringLiteral("--out %1: that is the file being exported").arg(QDir::toNativeSeparators(link))),
+        qPrintable(error->text()));
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(f.readAll(), original);
     f.close();
@@ -785,11 +797,13 @@ void TestExportDialog::aFullDiskShowsTheSystemsReasonAndKeepsTheFile() {
 #else
     QTemporaryDir mountPoint;
     QProcess mount;
-    mount.start(QStringLiteral("mount"), {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
-                                          QStringLiteral("size=64k"), QStringLiteral("tmpfs"), mountPoint.path()});
+    mount.start(QStringLiteral("mount"),
+                {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
+                 QStringLiteral("size=64k"), QStringLiteral("tmpfs"), mountPoint.path()});
     if (!mount.waitForFinished(20'000) || mount.exitStatus() != QProcess::NormalExit || mount.exitCode() != 0)
-        QSKIP(qPrintable(QStringLiteral("mount -t tmpfs -o size=64k failed (it needs root; CI runs the tests as root): %1")
-                             .arg(QString::fromLocal8Bit(mount.readAllStandardError()).trimmed() + mount.errorString())));
+        QSKIP(qPrintable(
+            QStringLiteral("mount -t tmpfs -o size=64k failed (it needs root; CI runs the tests as root): %1")
+                .arg(QString::fromLocal8Bit(mount.readAllStandardError()).trimmed() + mount.errorString())));
     // Unmounted however the test ends.
     struct Unmount {
         QString path;
@@ -826,7 +840,8 @@ void TestExportDialog::aFullDiskShowsTheSystemsReasonAndKeepsTheFile() {
     // The file that is there is to be replaced: the question is answered Yes.
     QTimer answer;
     connect(&answer, &QTimer::timeout, &d, [] {
-        if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) box->button(QMessageBox::Yes)->click();
+        if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget()))
+            box->button(QMessageBox::Yes)->click();
     });
     answer.start(50);
     clickExport(d);
@@ -835,12 +850,14 @@ void TestExportDialog::aFullDiskShowsTheSystemsReasonAndKeepsTheFile() {
     auto* error = child<QLabel>(d, "error");
     QVERIFY(error->isVisible());
     QCOMPARE(error->text(), d.lastResult().errors.join(QLatin1Char('\n')));
-    QVERIFY2(error->text().startsWith(target + QStringLiteral(": cannot write: No space left on device")), qPrintable(error->text()));
+    QVERIFY2(error->text().startsWith(target + QStringLiteral(": cannot write: No space left on device")),
+             qPrintable(error->text()));
     QVERIFY(child<QPushButton>(d, "openFolder")->isHidden());
     QFile kept(target);
     QVERIFY(kept.open(QIODevice::ReadOnly));
     QCOMPARE(kept.readAll(), good);
-    QCOMPARE(entries(mountPoint.path()), (QStringList{QStringLiteral("filler"), QStringLiteral("handout.pdf")}));
+    QCOMPARE(entries(mountPoint.path()),
+             (QStringList{QStringLiteral("filler"), QStringLiteral("handout.pdf")}));
 #endif
 }
 
@@ -936,7 +953,9 @@ void TestExportDialog::theWindowViewStopsWhenTheWindowsRunChanges() {
     QTRY_VERIFY_WITH_TIMEOUT(!d.isExporting(), 120000);
     if (!changed) QSKIP("the export was over before it reported progress");
     QVERIFY(!d.lastResult().ok());
-    QVERIFY2(d.lastResult().errors.join(QLatin1Char('\n')).contains(QStringLiteral("the window's run changed during the export")),
+    QVERIFY2(d.lastResult()
+                 .errors.join(QLatin1Char('\n'))
+                 .contains(QStringLiteral("the window's run changed during the export")),
              qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
     QVERIFY(!QFileInfo::exists(out));
     QCOMPARE(entries(tmp.path()), QStringList());

@@ -4,23 +4,23 @@
 // the export dialog. After every move each visible view must show the run that is open, at the playhead,
 // and nothing else; CI runs this under AddressSanitizer + UBSan, where a read of a freed run is a report.
 #include "app/ui/AppSettings.h"
-#include "views/widgets/EventLogView.h"
 #include "app/ui/ExportDialog.h"
-#include "views/widgets/InspectorView.h"
-#include "model/tools/KernelTools.h"
-#include "views/widgets/KernelToolsView.h"
-#include "model/lesson/Lesson.h"
 #include "app/ui/LessonLibrary.h"
-#include "views/document/LessonPlayer.h"
-#include "views/widgets/NarrationView.h"
 #include "app/ui/MainWindow.h"
-#include "views/document/Player.h"
 #include "app/ui/PresenterWindow.h"
+#include "app/ui/StartPage.h"
+#include "model/lesson/Lesson.h"
+#include "model/tools/KernelTools.h"
 #include "model/tools/Report.h"
+#include "views/document/LessonPlayer.h"
+#include "views/document/Player.h"
 #include "views/document/SelectionModel.h"
 #include "views/document/SimulationDocument.h"
+#include "views/widgets/EventLogView.h"
+#include "views/widgets/InspectorView.h"
+#include "views/widgets/KernelToolsView.h"
+#include "views/widgets/NarrationView.h"
 #include "views/widgets/StageView.h"
-#include "app/ui/StartPage.h"
 #include "views/widgets/TimelineView.h"
 
 #include <QApplication>
@@ -41,7 +41,7 @@ using namespace backlog;
 
 class TestJourney : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void initTestCase();
     void everyLessonFromTheStartPage_data();
     void everyLessonFromTheStartPage();
@@ -73,12 +73,14 @@ void verifyViewsShowTheRun(app::MainWindow& w, const char* where) {
     const Time t = doc->playhead();
     auto* log = w.findChild<views::EventLogView*>();
     if (log->isVisible()) {
-        const std::vector<views::LogEvent> events = views::eventsAround(sim.history(), t, views::LogFilter::All);
+        const std::vector<views::LogEvent> events =
+            views::eventsAround(sim.history(), t, views::LogFilter::All);
         QCOMPARE(log->model()->rowCount(), static_cast<int>(events.size()));
         for (int row = 0; row < log->model()->rowCount(); ++row) {
             const views::LogEvent& e = events[static_cast<std::size_t>(row)];
             const Packet p = sim.history().packet(e.packet);
-            QCOMPARE(log->model()->data(log->model()->index(row, 1), Qt::DisplayRole).toString(), views::eventWho(sim, p));
+            QCOMPARE(log->model()->data(log->model()->index(row, 1), Qt::DisplayRole).toString(),
+                     views::eventWho(sim, p));
             QCOMPARE(log->model()->data(log->model()->index(row, 2), Qt::DisplayRole).toString(),
                      views::eventWhat(p, e.arrival));
         }
@@ -89,7 +91,8 @@ void verifyViewsShowTheRun(app::MainWindow& w, const char* where) {
                  plain(views::describeSelection(sim, inspector->selection(), t)));
     auto* tools = w.findChild<views::KernelToolsView*>();
     if (tools->isVisible()) {
-        views::KernelToolsView fresh(w.centralWidget()); // finds the window's document, for nstat since a step
+        views::KernelToolsView fresh(
+            w.centralWidget()); // finds the window's document, for nstat since a step
         fresh.setTool(tools->tool());
         fresh.show(sim, t);
         QCOMPARE(tools->text(), fresh.text());
@@ -108,7 +111,8 @@ void clickAroundTheStage(app::MainWindow& w) {
     views::StageView* stage = w.stage();
     const views::SimulationDocument* doc = w.document();
     const QRectF target(stage->rect());
-    const views::StageRenderer::Geometry g = stage->renderer().layout(target, doc->simulation(), doc->playhead());
+    const views::StageRenderer::Geometry g =
+        stage->renderer().layout(target, doc->simulation(), doc->playhead());
     const QTransform zoom =
         stage->renderer().zoomTransform(target, doc->simulation(), doc->playhead(), stage->emphasis());
     std::vector<QPointF> points;
@@ -130,17 +134,27 @@ void clickAroundTheStage(app::MainWindow& w) {
         const views::Selection s = w.selection()->current();
         const History& h = doc->simulation().history();
         switch (s.kind) {
-        case views::Selection::Kind::Packet: QVERIFY(s.index < h.packetCount()); break;
-        case views::Selection::Kind::Client: QVERIFY(s.index < h.clients.size()); break;
-        case views::Selection::Kind::Worker: QVERIFY(s.index < h.workers.size()); break;
-        case views::Selection::Kind::Listener: QVERIFY(s.index < h.listeners.size()); break;
-        case views::Selection::Kind::None: break;
+        case views::Selection::Kind::Packet:
+            QVERIFY(s.index < h.packetCount());
+            break;
+        case views::Selection::Kind::Client:
+            QVERIFY(s.index < h.clients.size());
+            break;
+        case views::Selection::Kind::Worker:
+            QVERIFY(s.index < h.workers.size());
+            break;
+        case views::Selection::Kind::Listener:
+            QVERIFY(s.index < h.listeners.size());
+            break;
+        case views::Selection::Kind::None:
+            break;
         }
     }
 }
 
 void setDocksVisible(app::MainWindow& w, bool visible) {
-    for (const char* name : kDocks) dockOf(w, name)->setVisible(visible);
+    for (const char* name : kDocks)
+        dockOf(w, name)->setVisible(visible);
 }
 
 } // namespace
@@ -184,7 +198,8 @@ void TestJourney::everyLessonFromTheStartPage() {
     views::LessonPlayer* lesson = w.lessonPlayer();
     QVERIFY(lesson->isActive());
     int questions = 0;
-    for (int guard = 0; guard < 4 * lesson->stepCount() && lesson->currentStep() < lesson->stepCount() - 1; ++guard) {
+    for (int guard = 0; guard < 4 * lesson->stepCount() && lesson->currentStep() < lesson->stepCount() - 1;
+         ++guard) {
         const int before = lesson->currentStep();
         QTest::keyClick(w.stage(), Qt::Key_PageDown);
         if (lesson->isWaitingForAnswer()) {
@@ -194,13 +209,19 @@ void TestJourney::everyLessonFromTheStartPage() {
             const bool choice = step.question->kind == Question::Kind::Choice;
             switch (questions++ % 3) {
             case 0:
-                if (choice) lesson->answerChoice(0);
-                else lesson->answerNumber(step.question->number);
+                if (choice)
+                    lesson->answerChoice(0);
+                else
+                    lesson->answerNumber(step.question->number);
                 break;
-            case 1: lesson->skipQuestion(); break;
+            case 1:
+                lesson->skipQuestion();
+                break;
             default:
-                if (choice) lesson->answerChoice(static_cast<int>(step.question->choices.size()) - 1);
-                else lesson->answerNumber(step.question->number + 10 * step.question->tolerance + 1);
+                if (choice)
+                    lesson->answerChoice(static_cast<int>(step.question->choices.size()) - 1);
+                else
+                    lesson->answerNumber(step.question->number + 10 * step.question->tolerance + 1);
             }
             QVERIFY(!lesson->isWaitingForAnswer());
             lesson->resume();

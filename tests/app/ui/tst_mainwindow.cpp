@@ -2,38 +2,38 @@
 // show the same playhead.
 #include "app/ui/AppSettings.h"
 #include "app/ui/LessonLibrary.h"
-#include "views/widgets/LadderView.h"
-#include "views/document/LessonPlayer.h"
-#include "views/document/SelectionModel.h"
 #include "app/ui/MainWindow.h"
-#include "views/widgets/NarrationView.h"
-#include "views/document/Player.h"
 #include "app/ui/PresenterWindow.h"
 #include "app/ui/StartPage.h"
-#include "views/widgets/InspectorView.h"
+#include "views/document/LessonPlayer.h"
+#include "views/document/Player.h"
+#include "views/document/SelectionModel.h"
 #include "views/document/SimulationDocument.h"
+#include "views/widgets/InspectorView.h"
+#include "views/widgets/LadderView.h"
+#include "views/widgets/NarrationView.h"
 #include "views/widgets/StageView.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
-#include <QTemporaryDir>
 #include <QLabel>
-#include <QTextBrowser>
-#include <QTreeWidget>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 #include <QTimer>
-#include <QApplication>
+#include <QTreeWidget>
 
 using namespace backlog;
 
 class TestMainWindow : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void initTestCase();
     void keysMoveThePlayhead();
     void spacePlaysAndPauses();
@@ -150,7 +150,8 @@ void TestMainWindow::clickingTheStageInspects() {
     auto* inspector = w.findChild<views::InspectorView*>();
     QVERIFY(stage && inspector);
     w.document()->setPlayhead(Time::s(1));
-    const auto geometry = stage->renderer().layout(QRectF(stage->rect()), w.document()->simulation(), Time::s(1));
+    const auto geometry =
+        stage->renderer().layout(QRectF(stage->rect()), w.document()->simulation(), Time::s(1));
     QVERIFY(!geometry.workers.empty());
     QTest::mouseClick(stage, Qt::LeftButton, {}, geometry.workers.front().box.center().toPoint());
     QTRY_COMPARE(inspector->selection().kind, views::Selection::Kind::Worker);
@@ -173,7 +174,8 @@ void TestMainWindow::aSelectedConnectionIsSelectedEverywhere() {
     // A click on client 2's row: the inspector, the selection and the ladder all show client 2.
     QTest::mouseClick(stage, Qt::LeftButton, {}, g.clients[2].row.center().toPoint());
     QTRY_COMPARE(w.selection()->connections(), std::vector<std::uint32_t>{2});
-    QCOMPARE(w.findChild<views::InspectorView*>()->selection(), (views::Selection{views::Selection::Kind::Client, 2}));
+    QCOMPARE(w.findChild<views::InspectorView*>()->selection(),
+             (views::Selection{views::Selection::Kind::Client, 2}));
     QCOMPARE(w.ladder()->connections(), std::vector<std::uint32_t>{2});
     // Ctrl+click adds client 3 to the ladder.
     QTest::mouseClick(stage, Qt::LeftButton, Qt::ControlModifier, g.clients[3].row.center().toPoint());
@@ -185,7 +187,8 @@ void TestMainWindow::aSelectedConnectionIsSelectedEverywhere() {
     const auto lg = w.ladder()->renderer().layout(QRectF(w.ladder()->rect()), w.document()->simulation(), t,
                                                   w.ladder()->connections());
     QVERIFY(lg.rows.size() > 2);
-    QTest::mouseClick(w.ladder(), Qt::LeftButton, {}, QPoint(w.ladder()->width() / 2, static_cast<int>(lg.rows[1].y)));
+    QTest::mouseClick(w.ladder(), Qt::LeftButton, {},
+                      QPoint(w.ladder()->width() / 2, static_cast<int>(lg.rows[1].y)));
     QTRY_VERIFY(std::abs((w.document()->playhead() - lg.rows[1].at).count()) < 1'000'000);
     // Opening another file clears the selection.
     QVERIFY(w.openFile(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/e2-burst.yaml")));
@@ -296,7 +299,8 @@ void TestMainWindow::presenterViewShowsTheStepsNotes() {
     // The clicker's next step brings that step's notes.
     QTest::keyClick(p, Qt::Key_PageDown);
     QCOMPARE(w.lessonPlayer()->currentStep(), 1);
-    QTRY_VERIFY2(notes.text().contains(QStringLiteral("Many will say <i>four</i>.")), qPrintable(notes.text()));
+    QTRY_VERIFY2(notes.text().contains(QStringLiteral("Many will say <i>four</i>.")),
+                 qPrintable(notes.text()));
     // The question's answer is there for the teacher, as is its explanation.
     QVERIFY2(notes.text().contains(QStringLiteral("<b>Answer:</b> backlog + 1")), qPrintable(notes.text()));
     QVERIFY(notes.text().contains(QStringLiteral("strict greater-than")));
@@ -363,8 +367,10 @@ void TestMainWindow::startPageListsTheLessonsInOrder() {
     for (int i = 0; i < list->topLevelItemCount(); ++i)
         if (!list->topLevelItem(i)->text(0).isEmpty()) numbers << list->topLevelItem(i)->text(0);
     QVERIFY2(numbers.size() >= 1, qPrintable(numbers.join(QLatin1Char(' '))));
-    for (int i = 1; i < numbers.size(); ++i) QVERIFY(numbers[i - 1].toInt() < numbers[i].toInt());
-    // The shipped section is lessons/ and nothing else: every lesson there, no scenario of lessons/scenarios/.
+    for (int i = 1; i < numbers.size(); ++i)
+        QVERIFY(numbers[i - 1].toInt() < numbers[i].toInt());
+    // The shipped section is lessons/ and nothing else: every lesson there, no scenario of
+    // lessons/scenarios/.
     const QDir shipped(app::shippedLessonsDir());
     QStringList listed;
     for (int i = 0; i < list->topLevelItemCount(); ++i)
@@ -388,7 +394,8 @@ void TestMainWindow::startPageListsTheLessonsInOrder() {
 void TestMainWindow::startPageListsAddedFolders() {
     QTemporaryDir dir;
     QVERIFY(writeAll(dir.filePath(QStringLiteral("mine.yaml")), readAll(kExample)));
-    QVERIFY(writeAll(dir.filePath(QStringLiteral("broken.yaml")), "format: backlog-lesson/1\ntitle: Broken\n"));
+    QVERIFY(
+        writeAll(dir.filePath(QStringLiteral("broken.yaml")), "format: backlog-lesson/1\ntitle: Broken\n"));
     QVERIFY(writeAll(dir.filePath(QStringLiteral("scenario.yaml")), "title: not a lesson\n"));
     app::settings::lessonFolders.set({dir.path()});
     app::StartPage page;
@@ -401,7 +408,8 @@ void TestMainWindow::startPageListsAddedFolders() {
         if (item->text(1) == QLatin1String("broken")) brokenTip = item->toolTip(1);
     }
     // The folder's own section: its lessons (not the scenario), a broken one saying why.
-    QVERIFY2(titles.contains(QDir::toNativeSeparators(dir.path()) + QLatin1Char('|')), qPrintable(titles.join(QLatin1Char('\n'))));
+    QVERIFY2(titles.contains(QDir::toNativeSeparators(dir.path()) + QLatin1Char('|')),
+             qPrintable(titles.join(QLatin1Char('\n'))));
     QVERIFY(titles.contains(QStringLiteral("|A queue of five")));
     QVERIFY(!titles.join(QLatin1Char(' ')).contains(QStringLiteral("not a lesson")));
     QVERIFY2(brokenTip.contains(QStringLiteral("expected scenario")), qPrintable(brokenTip));

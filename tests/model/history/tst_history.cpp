@@ -1,13 +1,12 @@
-// model/history: the recorded run and its indexes (DESIGN.md, "the picture is a function of (history, time)").
-// A History built by hand, small enough to work out every answer on paper, asked "what is true at t" at every
-// boundary (exactly at an entry, exactly at a leave, a nanosecond either side, before and after everything):
-// the queues, their lengths and the backlog, the counters, the packets in flight and the moments around t,
-// the states of a client, of its server socket and of a worker; the same answers forwards, backwards and in
-// any order; after truncate(t), the same answers before t and the state just before t from t on. Then small
-// runs of the model, whose answers are checked against a scan of the records; several threads asking one
-// History at once, which get one reader's answers; and the queues' stay index (StayTrack) against a
-// brute-force scan after any interleaving of enter, leave and truncate, and from several threads at once.
-#include "tests/common/ModelTest.h"
+// model/history: the recorded run and its indexes (DESIGN.md, "the picture is a function of (history,
+// time)"). A History built by hand, small enough to work out every answer on paper, asked "what is true at t"
+// at every boundary (exactly at an entry, exactly at a leave, a nanosecond either side, before and after
+// everything): the queues, their lengths and the backlog, the counters, the packets in flight and the moments
+// around t, the states of a client, of its server socket and of a worker; the same answers forwards,
+// backwards and in any order; after truncate(t), the same answers before t and the state just before t from t
+// on. Then small runs of the model, whose answers are checked against a scan of the records; several threads
+// asking one History at once, which get one reader's answers; and the queues' stay index (StayTrack) against
+// a brute-force scan after any interleaving of enter, leave and truncate, and from several threads at once.
 #include "model/core/Counters.h"
 #include "model/core/Packet.h"
 #include "model/core/Rng.h"
@@ -15,6 +14,7 @@
 #include "model/core/Time.h"
 #include "model/history/History.h"
 #include "model/kernel/Simulation.h"
+#include "tests/common/ModelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -52,10 +52,13 @@ using backlog::test::show;
 
 namespace {
 
-constexpr Time us(std::int64_t v) { return Time::us(v); }
+constexpr Time us(std::int64_t v) {
+    return Time::us(v);
+}
 constexpr Time kNs = Time::ns(1);
 
-// ------------------------------------------------------------------------------------------------ the hand-built run
+// ------------------------------------------------------------------------------------------------ the
+// hand-built run
 
 // One listener (backlog 2, then 8 from 500 µs, closed at 900 µs), five flows, one worker, times in µs:
 //
@@ -68,13 +71,12 @@ constexpr Time kNs = Time::ns(1);
 //    0  SYN      f0  50 → 100   delivered                     100  InSegs
 //    1  SYN-ACK  f0 100 → 150   delivered                     200  InSegs
 //    2  SYN      f1 150 → 200   delivered                     300  InSegs PassiveOpens CurrEstab
-//    3  ACK      f0 150 → 300   delivered                     350  InSegs SyncookiesRecv PassiveOpens CurrEstab InSegs
-//    4  SYN-ACK  f1 200 → 250   delivered                          (two records at one time, InSegs twice)
-//    5  SYN      f2 250 → 300   delivered                     600  InSegs
-//    6  ACK      f4 300 → 350   delivered, a cookie ACK       900  CurrEstab down twice
-//    7  data     f0 300 → 300   delivered (no time in flight) counters (clients)
-//    8  SYN      f3 550 → 600   delivered                      50  ActiveOpens
-//    9  SYN-ACK  f3 600 → 650   lost in the network           150  ActiveOpens
+//    3  ACK      f0 150 → 300   delivered                     350  InSegs SyncookiesRecv PassiveOpens
+//    CurrEstab InSegs 4  SYN-ACK  f1 200 → 250   delivered                          (two records at one time,
+//    InSegs twice) 5  SYN      f2 250 → 300   delivered                     600  InSegs 6  ACK      f4 300 →
+//    350   delivered, a cookie ACK       900  CurrEstab down twice 7  data     f0 300 → 300   delivered (no
+//    time in flight) counters (clients) 8  SYN      f3 550 → 600   delivered                      50
+//    ActiveOpens 9  SYN-ACK  f3 600 → 650   lost in the network           150  ActiveOpens
 //   10  RST      f1 700 → 750   delivered, retransmission 3
 //
 //   client 0: SYN-SENT at 50, ESTABLISHED at 150; its server socket SYN-RECV at 100, ESTABLISHED at 300.
@@ -86,7 +88,8 @@ History handBuilt() {
     h.queues.resize(1);
     h.wastedWakeups.resize(1);
     auto& changes = h.listeners[0].changes;
-    const auto change = [&](std::int64_t at, std::int32_t accept, std::int32_t syn, std::int64_t backlog, bool open) {
+    const auto change = [&](std::int64_t at, std::int32_t accept, std::int32_t syn, std::int64_t backlog,
+                            bool open) {
         changes.push_back({us(at), accept, syn, backlog, open});
     };
     change(0, 0, 0, 2, true);
@@ -115,8 +118,8 @@ History handBuilt() {
     syn.leave(s3, us(900), LeaveReason::Reset);
     accept.leave(a1, us(900), LeaveReason::Reset);
 
-    const auto packet = [&](PacketKind kind, FlowId flow, std::int64_t sent, std::int64_t arrives, bool toServer,
-                            PacketFate fate, bool cookie = false, std::uint8_t retrans = 0) {
+    const auto packet = [&](PacketKind kind, FlowId flow, std::int64_t sent, std::int64_t arrives,
+                            bool toServer, PacketFate fate, bool cookie = false, std::uint8_t retrans = 0) {
         Packet p;
         p.kind = kind;
         p.flow = flow;
@@ -141,12 +144,14 @@ History handBuilt() {
     packet(PacketKind::Rst, 1, 700, 750, true, PacketFate::Delivered, false, 3);
 
     auto& server = h.counters[static_cast<std::size_t>(Host::Server)];
-    const auto bump = [&](std::int64_t at, std::vector<Counter> cs) { server.bump(us(at), cs.data(), cs.size()); };
+    const auto bump = [&](std::int64_t at, std::vector<Counter> cs) {
+        server.bump(us(at), cs.data(), cs.size());
+    };
     bump(100, {Counter::TcpInSegs});
     bump(200, {Counter::TcpInSegs});
     bump(300, {Counter::TcpInSegs, Counter::TcpPassiveOpens, Counter::TcpCurrEstab});
-    bump(350, {Counter::TcpInSegs, Counter::TcpExtSyncookiesRecv, Counter::TcpPassiveOpens, Counter::TcpCurrEstab,
-               Counter::TcpInSegs});
+    bump(350, {Counter::TcpInSegs, Counter::TcpExtSyncookiesRecv, Counter::TcpPassiveOpens,
+               Counter::TcpCurrEstab, Counter::TcpInSegs});
     bump(600, {Counter::TcpInSegs});
     server.drop(us(900), Counter::TcpCurrEstab);
     server.drop(us(900), Counter::TcpCurrEstab);
@@ -156,7 +161,8 @@ History handBuilt() {
     clients.bump(us(150), &active, 1);
 
     h.clients.resize(5);
-    for (std::uint32_t c = 0; c < 5; ++c) h.clients[c].connectAt = us(50 + 100 * c);
+    for (std::uint32_t c = 0; c < 5; ++c)
+        h.clients[c].connectAt = us(50 + 100 * c);
     h.clients[0].connectedAt = us(150);
     h.clients[0].acceptedAt = us(400);
     h.clients[0].synTimes = {us(50)};
@@ -173,17 +179,21 @@ History handBuilt() {
 }
 
 // A time in a table: µs, and a nanosecond before (-1) or after (+1).
-Time at(qint64 micros, int nanos = 0) { return us(micros) + Time::ns(nanos); }
+Time at(qint64 micros, int nanos = 0) {
+    return us(micros) + Time::ns(nanos);
+}
 
 QList<int> flowsOf(const std::vector<QueueEntry>& entries) {
     QList<int> out;
-    for (const QueueEntry& e : entries) out << static_cast<int>(e.flow);
+    for (const QueueEntry& e : entries)
+        out << static_cast<int>(e.flow);
     return out;
 }
 
 QList<int> indices(const std::vector<std::uint32_t>& v) {
     QList<int> out;
-    for (std::uint32_t i : v) out << static_cast<int>(i);
+    for (std::uint32_t i : v)
+        out << static_cast<int>(i);
     return out;
 }
 
@@ -198,35 +208,41 @@ struct Ask {
 // Everything the History answers at t, as one text: two answers are the same exactly when their texts are.
 QString answersAt(const History& h, Time t, Ask ask = {}) {
     const auto when = [&](Time x) {
-        return x >= ask.horizon ? std::string("later") : std::to_string(x.count()); // never is later than any horizon
+        return x >= ask.horizon ? std::string("later")
+                                : std::to_string(x.count()); // never is later than any horizon
     };
     std::string s = "t=" + std::to_string(t.count());
     for (int l = 0; l < static_cast<int>(h.listeners.size()); ++l) {
         for (QueueKind q : {QueueKind::Syn, QueueKind::Accept}) {
             s += q == QueueKind::Syn ? " syn[" : " accept[";
             for (const QueueEntry& e : h.queueAt(l, q, t))
-                s += std::to_string(e.flow) + "@" + std::to_string(e.entered.count()) + "-" + when(e.left) + "/" +
-                     (e.left < ask.horizon ? std::to_string(static_cast<int>(e.reason)) : std::string("?")) + " ";
+                s += std::to_string(e.flow) + "@" + std::to_string(e.entered.count()) + "-" + when(e.left) +
+                     "/" +
+                     (e.left < ask.horizon ? std::to_string(static_cast<int>(e.reason)) : std::string("?")) +
+                     " ";
             s += "]";
         }
         const QueueLengths n = h.queueLengthsAt(l, t);
         s += " lengths " + std::to_string(n.accept) + "/" + std::to_string(n.syn) + " backlog " +
-             std::to_string(h.maxBacklogAt(l, t)) + (h.listenerOpenAt(l, t) ? " open" : " closed") + " wasted " +
-             std::to_string(h.wastedWakeupsUntil(l, t));
+             std::to_string(h.maxBacklogAt(l, t)) + (h.listenerOpenAt(l, t) ? " open" : " closed") +
+             " wasted " + std::to_string(h.wastedWakeupsUntil(l, t));
     }
     for (Host host : {Host::Server, Host::Clients}) {
         s += " counters";
-        for (std::int64_t v : h.countersAt(host, t)) s += " " + std::to_string(v);
+        for (std::int64_t v : h.countersAt(host, t))
+            s += " " + std::to_string(v);
     }
     s += " in flight";
-    for (std::uint32_t i : h.packetsInFlight(t)) s += " " + std::to_string(i);
+    for (std::uint32_t i : h.packetsInFlight(t))
+        s += " " + std::to_string(i);
     s += " moments " + when(h.previousMoment(t)) + " " + when(h.nextMoment(t));
     for (std::uint32_t c = 0; c < std::min(h.clients.size(), ask.clients); ++c)
         s += " c" + std::to_string(c) + " " + std::to_string(static_cast<int>(h.clientStateAt(c, t))) + "/" +
              std::to_string(static_cast<int>(h.serverStateAt(c, t)));
     for (std::uint32_t w = 0; w < h.workers.size(); ++w) {
         const WorkerRecord::Change c = h.workerAt(w, t);
-        s += " w" + std::to_string(w) + " " + std::to_string(static_cast<int>(c.state)) + "/" + std::to_string(c.flow);
+        s += " w" + std::to_string(w) + " " + std::to_string(static_cast<int>(c.state)) + "/" +
+             std::to_string(c.flow);
     }
     return QString::fromStdString(s);
 }
@@ -248,13 +264,17 @@ std::vector<Time> edgesOf(const History& h) {
         }
     }
     for (const ListenerRecord& l : h.listeners)
-        for (const ListenerRecord::Change& c : l.changes) base.push_back(c.at);
+        for (const ListenerRecord::Change& c : l.changes)
+            base.push_back(c.at);
     for (const ClientRecord& c : h.clients) {
-        for (const auto& [t, st] : c.states) base.push_back(t);
-        for (const auto& [t, st] : c.serverStates) base.push_back(t);
+        for (const auto& [t, st] : c.states)
+            base.push_back(t);
+        for (const auto& [t, st] : c.serverStates)
+            base.push_back(t);
     }
     for (const WorkerRecord& w : h.workers)
-        for (const WorkerRecord::Change& c : w.changes) base.push_back(c.at);
+        for (const WorkerRecord::Change& c : w.changes)
+            base.push_back(c.at);
     std::vector<Time> out{Time::ns(-1), Time::s(3600)};
     for (Time t : base) {
         out.push_back(t - kNs);
@@ -308,7 +328,8 @@ std::unique_ptr<Simulation> ran(const char* yaml) {
 
 // The brute force: what a scan of the records says is true at t.
 std::vector<QueueEntry> scanQueue(const History& h, int listener, QueueKind q, Time t) {
-    const backlog::StayTrack& track = h.queues[static_cast<std::size_t>(listener)][static_cast<std::size_t>(q)];
+    const backlog::StayTrack& track =
+        h.queues[static_cast<std::size_t>(listener)][static_cast<std::size_t>(q)];
     std::vector<QueueEntry> out;
     for (std::uint32_t i = 0; i < track.size(); ++i) {
         const QueueEntry e = track.entry(i);
@@ -336,7 +357,8 @@ TcpState scanServerState(const History& h, std::uint32_t client, Time t) {
 // The times of a sweep: `steps` even steps over the run, and every stay's entry and leave.
 std::vector<Time> sweep(const History& h, int steps) {
     std::vector<Time> out;
-    for (int k = 0; k <= steps; ++k) out.push_back(h.end * k / steps);
+    for (int k = 0; k <= steps; ++k)
+        out.push_back(h.end * k / steps);
     for (const auto& track : h.queues) {
         for (const backlog::StayTrack& q : track) {
             for (std::uint32_t i = 0; i < q.size(); i += 3) {
@@ -359,7 +381,7 @@ bool sameEntries(const std::vector<QueueEntry>& a, const std::vector<QueueEntry>
 class TestHistory : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // The hand-built run, one question at a time.
     void queueAt_data();
     void queueAt();
@@ -396,7 +418,8 @@ private slots:
     void stayIndex_concurrentReaders();
 };
 
-// ================================================================================================ the hand-built run
+// ================================================================================================ the
+// hand-built run
 
 void TestHistory::queueAt_data() {
     QTest::addColumn<qint64>("micros");
@@ -412,7 +435,8 @@ void TestHistory::queueAt_data() {
     // Flow 0 has left the SYN queue and is in the accept queue; flow 2 entered and left at this instant.
     QTest::newRow("exactly when flow 0 completes") << qint64(300) << 0 << QList<int>{1} << QList<int>{0};
     QTest::newRow("1 ns after it") << qint64(300) << 1 << QList<int>{1} << QList<int>{0};
-    QTest::newRow("exactly when the cookie child enters") << qint64(350) << 0 << QList<int>{1} << QList<int>{0, 4};
+    QTest::newRow("exactly when the cookie child enters")
+        << qint64(350) << 0 << QList<int>{1} << QList<int>{0, 4};
     QTest::newRow("1 ns before flow 0 is accepted") << qint64(400) << -1 << QList<int>{1} << QList<int>{0, 4};
     QTest::newRow("exactly when flow 0 is accepted") << qint64(400) << 0 << QList<int>{1} << QList<int>{4};
     QTest::newRow("exactly when flow 3 enters") << qint64(600) << 0 << QList<int>{1, 3} << QList<int>{4};
@@ -537,7 +561,8 @@ void TestHistory::countersAt() {
     QCOMPARE(backlog::get(clients, Counter::TcpInSegs), std::int64_t{0});
     // The series of a counter agrees with at().
     std::int64_t fromSeries = 0;
-    for (const auto& [when, value] : h.counters[static_cast<std::size_t>(Host::Server)].series(Counter::TcpInSegs))
+    for (const auto& [when, value] :
+         h.counters[static_cast<std::size_t>(Host::Server)].series(Counter::TcpInSegs))
         if (when <= t) fromSeries = value;
     QCOMPARE(fromSeries, std::int64_t{inSegs});
 }
@@ -591,7 +616,8 @@ void TestHistory::packetsInFlight_data() {
     QTest::newRow("exactly when the first leaves") << qint64(50) << 0 << QList<int>{0} << n(50) << n(100);
     QTest::newRow("1 ns after") << qint64(50) << 1 << QList<int>{0} << n(50) << n(100);
     QTest::newRow("1 ns before it arrives") << qint64(100) << -1 << QList<int>{0} << n(50) << n(100);
-    QTest::newRow("exactly when it arrives and the next leaves") << qint64(100) << 0 << QList<int>{1} << n(50) << n(150);
+    QTest::newRow("exactly when it arrives and the next leaves")
+        << qint64(100) << 0 << QList<int>{1} << n(50) << n(150);
     QTest::newRow("two leave at one instant") << qint64(150) << 0 << QList<int>{2, 3} << n(100) << n(200);
     QTest::newRow("1 ns before three arrivals") << qint64(300) << -1 << QList<int>{3, 5} << n(250) << n(300);
     // Packet 7 leaves and arrives at 300 µs: in flight at no instant.
@@ -673,25 +699,34 @@ void TestHistory::packetFieldsKept() {
 void TestHistory::statesAt_data() {
     QTest::addColumn<qint64>("micros");
     QTest::addColumn<int>("nanos");
-    QTest::addColumn<int>("client");  // TcpState of client 0
-    QTest::addColumn<int>("server");  // TcpState of its server socket
-    QTest::addColumn<int>("worker");  // WorkerState of worker 0
-    QTest::addColumn<int>("wasted");  // wake-ups for nothing up to t
-    const auto row = [](const char* name, qint64 micros, int nanos, TcpState c, TcpState s, WorkerState w, int wasted) {
+    QTest::addColumn<int>("client"); // TcpState of client 0
+    QTest::addColumn<int>("server"); // TcpState of its server socket
+    QTest::addColumn<int>("worker"); // WorkerState of worker 0
+    QTest::addColumn<int>("wasted"); // wake-ups for nothing up to t
+    const auto row = [](const char* name, qint64 micros, int nanos, TcpState c, TcpState s, WorkerState w,
+                        int wasted) {
         QTest::newRow(name) << micros << nanos << int(c) << int(s) << int(w) << wasted;
     };
     row("before everything", 0, -1, TcpState::Closed, TcpState::Closed, WorkerState::NotStarted, 0);
-    row("exactly when the worker starts", 0, 0, TcpState::Closed, TcpState::Closed, WorkerState::BlockedInAccept, 0);
+    row("exactly when the worker starts", 0, 0, TcpState::Closed, TcpState::Closed,
+        WorkerState::BlockedInAccept, 0);
     row("exactly at connect()", 50, 0, TcpState::SynSent, TcpState::Closed, WorkerState::BlockedInAccept, 0);
-    row("1 ns before the request socket", 100, -1, TcpState::SynSent, TcpState::Closed, WorkerState::BlockedInAccept, 0);
+    row("1 ns before the request socket", 100, -1, TcpState::SynSent, TcpState::Closed,
+        WorkerState::BlockedInAccept, 0);
     row("exactly at it", 100, 0, TcpState::SynSent, TcpState::SynRecv, WorkerState::BlockedInAccept, 0);
-    row("exactly when connect() returns", 150, 0, TcpState::Established, TcpState::SynRecv, WorkerState::BlockedInAccept, 0);
-    row("exactly when the child is made", 300, 0, TcpState::Established, TcpState::Established, WorkerState::BlockedInAccept, 0);
-    row("exactly when accept() returns it", 400, 0, TcpState::Established, TcpState::Established, WorkerState::Serving, 0);
-    row("1 ns before two wasted wake-ups", 450, -1, TcpState::Established, TcpState::Established, WorkerState::Serving, 0);
+    row("exactly when connect() returns", 150, 0, TcpState::Established, TcpState::SynRecv,
+        WorkerState::BlockedInAccept, 0);
+    row("exactly when the child is made", 300, 0, TcpState::Established, TcpState::Established,
+        WorkerState::BlockedInAccept, 0);
+    row("exactly when accept() returns it", 400, 0, TcpState::Established, TcpState::Established,
+        WorkerState::Serving, 0);
+    row("1 ns before two wasted wake-ups", 450, -1, TcpState::Established, TcpState::Established,
+        WorkerState::Serving, 0);
     row("exactly at them", 450, 0, TcpState::Established, TcpState::Established, WorkerState::Serving, 2);
-    row("exactly when the worker is back", 800, 0, TcpState::Established, TcpState::Established, WorkerState::BlockedInAccept, 2);
-    row("long after", 5'000'000, 0, TcpState::Established, TcpState::Established, WorkerState::BlockedInAccept, 3);
+    row("exactly when the worker is back", 800, 0, TcpState::Established, TcpState::Established,
+        WorkerState::BlockedInAccept, 2);
+    row("long after", 5'000'000, 0, TcpState::Established, TcpState::Established,
+        WorkerState::BlockedInAccept, 3);
 }
 
 void TestHistory::statesAt() {
@@ -729,10 +764,12 @@ void TestHistory::anyOrder() {
     std::vector<QString> inOrder;
     {
         const History fresh = handBuilt();
-        for (Time t : times) inOrder.push_back(answersAt(fresh, t));
+        for (Time t : times)
+            inOrder.push_back(answersAt(fresh, t));
     }
     std::vector<std::size_t> ks(times.size());
-    for (std::size_t k = 0; k < ks.size(); ++k) ks[k] = k;
+    for (std::size_t k = 0; k < ks.size(); ++k)
+        ks[k] = k;
     if (order == "backwards") {
         std::reverse(ks.begin(), ks.end());
     } else if (order == "outwards") {
@@ -745,10 +782,12 @@ void TestHistory::anyOrder() {
         ks = out;
     } else if (order == "shuffled") {
         backlog::Rng rng(42);
-        for (std::size_t k = ks.size(); k > 1; --k) std::swap(ks[k - 1], ks[static_cast<std::size_t>(rng.below(k))]);
+        for (std::size_t k = ks.size(); k > 1; --k)
+            std::swap(ks[k - 1], ks[static_cast<std::size_t>(rng.below(k))]);
     }
     QCOMPARE(ks.size(), times.size());
-    for (std::size_t k : ks) QCOMPARE(answersAt(h, times[k]), inOrder[k]);
+    for (std::size_t k : ks)
+        QCOMPARE(answersAt(h, times[k]), inOrder[k]);
 }
 
 void TestHistory::truncate_data() {
@@ -812,15 +851,16 @@ void TestHistory::truncate() {
             if (whole.packet(i).sent < cut) flying.push_back(i);
         QCOMPARE(indices(h.packetsInFlight(t)), indices(flying));
     }
-    // The packets sent before the cut are kept; a fate decided at or after the cut is forgotten, unless it was
-    // decided when the packet was sent (lost in the network).
+    // The packets sent before the cut are kept; a fate decided at or after the cut is forgotten, unless it
+    // was decided when the packet was sent (lost in the network).
     std::uint32_t kept = 0;
     for (std::uint32_t i = 0; i < whole.packetCount(); ++i)
         if (whole.packet(i).sent < cut) ++kept;
     QCOMPARE(h.packetCount(), std::size_t(kept));
     for (std::uint32_t i = 0; i < kept; ++i) {
         const Packet p = whole.packet(i);
-        const PacketFate fate = p.arrives < cut || p.fate == PacketFate::LostInNetwork ? p.fate : PacketFate::InFlight;
+        const PacketFate fate =
+            p.arrives < cut || p.fate == PacketFate::LostInNetwork ? p.fate : PacketFate::InFlight;
         QCOMPARE(h.packet(i).fate, fate);
         QCOMPARE(h.packet(i).arrives, p.arrives);
     }
@@ -915,12 +955,14 @@ void TestHistory::run_answersMatchRecords() {
         }
     }
     // The counters against their own series, each counter replayed on its own.
-    for (Counter c : {Counter::TcpInSegs, Counter::TcpCurrEstab, Counter::TcpExtListenDrops, Counter::TcpPassiveOpens}) {
+    for (Counter c :
+         {Counter::TcpInSegs, Counter::TcpCurrEstab, Counter::TcpExtListenDrops, Counter::TcpPassiveOpens}) {
         const auto series = h.counters[static_cast<std::size_t>(Host::Server)].series(c);
         std::size_t k = 0;
         std::int64_t value = 0;
         for (Time t : times) {
-            while (k < series.size() && series[k].first <= t) value = series[k++].second;
+            while (k < series.size() && series[k].first <= t)
+                value = series[k++].second;
             QCOMPARE(backlog::get(h.countersAt(Host::Server, t), c), value);
         }
     }
@@ -953,8 +995,10 @@ void TestHistory::run_truncateKeepsThePast() {
     }
     const Time before = cut - kNs;
     for (int l = 0; l < static_cast<int>(h.listeners.size()); ++l) {
-        QCOMPARE(h.queueAt(l, QueueKind::Accept, cut).size(), whole.queueAt(l, QueueKind::Accept, before).size());
-        QCOMPARE(h.queueAt(l, QueueKind::Syn, Time::s(3600)).size(), whole.queueAt(l, QueueKind::Syn, before).size());
+        QCOMPARE(h.queueAt(l, QueueKind::Accept, cut).size(),
+                 whole.queueAt(l, QueueKind::Accept, before).size());
+        QCOMPARE(h.queueAt(l, QueueKind::Syn, Time::s(3600)).size(),
+                 whole.queueAt(l, QueueKind::Syn, before).size());
     }
     QVERIFY(h.countersAt(Host::Server, Time::s(3600)) == whole.countersAt(Host::Server, before));
 }
@@ -978,7 +1022,8 @@ void TestHistory::concurrentReaders() {
     std::vector<Time> times = sweep(h, 150);
     if (times.size() > 600) times.resize(600);
     std::vector<QString> alone;
-    for (Time t : times) alone.push_back(answersAt(h, t));
+    for (Time t : times)
+        alone.push_back(answersAt(h, t));
 
     std::vector<int> wrong(static_cast<std::size_t>(threads), 0);
     std::latch start(threads);
@@ -996,15 +1041,16 @@ void TestHistory::concurrentReaders() {
             }
         });
     }
-    for (std::thread& t : readers) t.join();
+    for (std::thread& t : readers)
+        t.join();
     for (std::size_t r = 0; r < wrong.size(); ++r)
-        QVERIFY2(wrong[r] == 0, "reader " + QByteArray::number(qulonglong(r)) + ": " + QByteArray::number(wrong[r]) +
-                                    " answers differ from a lone reader's");
+        QVERIFY2(wrong[r] == 0, "reader " + QByteArray::number(qulonglong(r)) + ": " +
+                                    QByteArray::number(wrong[r]) + " answers differ from a lone reader's");
 }
 
-// ================================================================================================ the stay index
-// StayTrack's index (the segment tree behind History::queueAt) against a brute-force scan of a plain list
-// of stays, at every size around its leaves of 8 stays and its powers of two, whatever order the stays
+// ================================================================================================ the stay
+// index StayTrack's index (the segment tree behind History::queueAt) against a brute-force scan of a plain
+// list of stays, at every size around its leaves of 8 stays and its powers of two, whatever order the stays
 // leave in, after truncate(), and read from several threads at once (the export paints frames in
 // parallel): the writers keep the index, so at() only reads.
 
@@ -1033,7 +1079,8 @@ struct StayModel {
     }
     void truncate(Time t) {
         track.truncate(t);
-        while (!stays.empty() && stays.back().first >= t) stays.pop_back();
+        while (!stays.empty() && stays.back().first >= t)
+            stays.pop_back();
         present.clear();
         for (std::size_t i = 0; i < stays.size(); ++i) {
             if (!stays[i].second.isNever() && stays[i].second >= t) stays[i].second = Time::never();
@@ -1065,10 +1112,12 @@ struct StayModel {
     // The stored entries are the written ones.
     QByteArray entriesDiffer() const {
         if (track.size() != stays.size())
-            return "size " + QByteArray::number(qulonglong(track.size())) + " vs " + QByteArray::number(qulonglong(stays.size()));
+            return "size " + QByteArray::number(qulonglong(track.size())) + " vs " +
+                   QByteArray::number(qulonglong(stays.size()));
         for (std::uint32_t i = 0; i < stays.size(); ++i) {
             const QueueEntry e = track.entry(i);
-            if (e.entered != stays[i].first || e.left != stays[i].second || (e.reason == LeaveReason::Still) != e.left.isNever())
+            if (e.entered != stays[i].first || e.left != stays[i].second ||
+                (e.reason == LeaveReason::Still) != e.left.isNever())
                 return "entry " + QByteArray::number(i) + " differs";
         }
         return {};
@@ -1093,18 +1142,28 @@ void writeStays(StayModel& m, backlog::Rng& rng, int count, int maxPresent, Leav
         std::size_t which = 0;
         Time at = m.now;
         switch (order) {
-        case LeaveOrder::Oldest: which = static_cast<std::size_t>(std::min_element(m.present.begin(), m.present.end()) - m.present.begin()); break;
-        case LeaveOrder::Newest: which = static_cast<std::size_t>(std::max_element(m.present.begin(), m.present.end()) - m.present.begin()); break;
-        case LeaveOrder::Random: which = static_cast<std::size_t>(rng.below(m.present.size())); break;
+        case LeaveOrder::Oldest:
+            which = static_cast<std::size_t>(std::min_element(m.present.begin(), m.present.end()) -
+                                             m.present.begin());
+            break;
+        case LeaveOrder::Newest:
+            which = static_cast<std::size_t>(std::max_element(m.present.begin(), m.present.end()) -
+                                             m.present.begin());
+            break;
+        case LeaveOrder::Random:
+            which = static_cast<std::size_t>(rng.below(m.present.size()));
+            break;
         case LeaveOrder::AnyTime: {
             // Out of time order: any time from its entry on, earlier or later than other leaves.
             which = static_cast<std::size_t>(rng.below(m.present.size()));
             const Time entered = m.stays[m.present[which]].first;
-            at = entered + Time::ns(static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>((m.now - entered).count()) * 2 + 1)));
+            at = entered + Time::ns(static_cast<std::int64_t>(
+                               rng.below(static_cast<std::uint64_t>((m.now - entered).count()) * 2 + 1)));
             break;
         }
         case LeaveOrder::Never:
-        case LeaveOrder::AtOnce: break;
+        case LeaveOrder::AtOnce:
+            break;
         }
         m.leave(which, at);
         check();
@@ -1167,7 +1226,8 @@ void TestHistory::stayIndex_interleavedEnterLeave() {
         if (failed) return;
         const std::uint64_t span = static_cast<std::uint64_t>(m.now.count()) + 3;
         for (Time t : {m.now, m.now - Time::ns(1), m.now + Time::ns(1),
-                       Time::ns(static_cast<std::int64_t>(probe.below(span))), Time::ns(static_cast<std::int64_t>(probe.below(span)))}) {
+                       Time::ns(static_cast<std::int64_t>(probe.below(span))),
+                       Time::ns(static_cast<std::int64_t>(probe.below(span)))}) {
             const QByteArray diff = m.differs(t);
             if (!diff.isEmpty()) {
                 failed = true;
@@ -1177,16 +1237,19 @@ void TestHistory::stayIndex_interleavedEnterLeave() {
     });
     if (failed) return;
     QVERIFY2(m.entriesDiffer().isEmpty(), m.entriesDiffer());
-    for (Time t : edgeTimes(m)) QVERIFY2(m.differs(t).isEmpty(), m.differs(t));
+    for (Time t : edgeTimes(m))
+        QVERIFY2(m.differs(t).isEmpty(), m.differs(t));
 }
 
 void TestHistory::stayIndex_afterTruncate_data() {
     QTest::addColumn<int>("count");
     QTest::addColumn<int>("maxPresent");
     QTest::addColumn<int>("order");
-    QTest::addColumn<QString>("cut"); // "start", "end", "entry" (an entry's time), "leave" (a leave's time), or per mille of the run
-    QTest::addColumn<int>("more");     // stays written after the cut
-    const auto row = [](const char* name, int count, int maxPresent, LeaveOrder order, const char* cut, int more) {
+    QTest::addColumn<QString>("cut"); // "start", "end", "entry" (an entry's time), "leave" (a leave's time),
+                                      // or per mille of the run
+    QTest::addColumn<int>("more");    // stays written after the cut
+    const auto row = [](const char* name, int count, int maxPresent, LeaveOrder order, const char* cut,
+                        int more) {
         QTest::newRow(name) << count << maxPresent << static_cast<int>(order) << QString(cut) << more;
     };
     row("empty track", 0, 0, LeaveOrder::Oldest, "500", 20);
@@ -1214,7 +1277,8 @@ void TestHistory::stayIndex_afterTruncate() {
     backlog::Rng rng(static_cast<std::uint64_t>(count) * 31 + static_cast<std::uint64_t>(order));
     const auto none = [] {};
     writeStays(m, rng, count, maxPresent, static_cast<LeaveOrder>(order), none);
-    for (Time x : {Time(), m.now / 2, m.now}) QVERIFY2(m.differs(x).isEmpty(), m.differs(x));
+    for (Time x : {Time(), m.now / 2, m.now})
+        QVERIFY2(m.differs(x).isEmpty(), m.differs(x));
     // Where to cut.
     Time t;
     if (cut == "start") {
@@ -1225,7 +1289,8 @@ void TestHistory::stayIndex_afterTruncate() {
         t = m.stays[m.stays.size() / 2].first;
     } else if (cut == "leave") {
         std::size_t i = m.stays.size() / 3;
-        while (i < m.stays.size() && m.stays[i].second.isNever()) ++i;
+        while (i < m.stays.size() && m.stays[i].second.isNever())
+            ++i;
         QVERIFY(i < m.stays.size());
         t = m.stays[i].second;
     } else {
@@ -1236,17 +1301,20 @@ void TestHistory::stayIndex_afterTruncate() {
     QVERIFY2(m.entriesDiffer().isEmpty(), m.entriesDiffer());
     if (cut == "start") QCOMPARE(track.size(), std::size_t(0));
     if (cut == "end") QCOMPARE(track.size(), before);
-    for (Time x : edgeTimes(m)) QVERIFY2(m.differs(x).isEmpty(), "after the cut at " + show(t) + ", " + m.differs(x));
+    for (Time x : edgeTimes(m))
+        QVERIFY2(m.differs(x).isEmpty(), "after the cut at " + show(t) + ", " + m.differs(x));
     QVERIFY(track.at(t).size() == m.present.size()); // everything not left before t is present at t
     // Simulated again from t: more stays, the reopened ones among those that leave.
     writeStays(m, rng, more, std::max(1, maxPresent), static_cast<LeaveOrder>(order), none);
     QVERIFY2(m.entriesDiffer().isEmpty(), m.entriesDiffer());
-    for (Time x : edgeTimes(m)) QVERIFY2(m.differs(x).isEmpty(), "written again after the cut, " + m.differs(x));
+    for (Time x : edgeTimes(m))
+        QVERIFY2(m.differs(x).isEmpty(), "written again after the cut, " + m.differs(x));
     // And cut a second time, a little earlier than the first.
     const Time again = Time::ns(std::max<std::int64_t>(0, t.count() - 3));
     m.truncate(again);
     QVERIFY2(m.entriesDiffer().isEmpty(), m.entriesDiffer());
-    for (Time x : edgeTimes(m)) QVERIFY2(m.differs(x).isEmpty(), "after a second cut at " + show(again) + ", " + m.differs(x));
+    for (Time x : edgeTimes(m))
+        QVERIFY2(m.differs(x).isEmpty(), "after a second cut at " + show(again) + ", " + m.differs(x));
 }
 
 void TestHistory::stayIndex_concurrentReaders_data() {
@@ -1272,10 +1340,13 @@ void TestHistory::stayIndex_concurrentReaders() {
     // The questions and the brute force's answers, before any thread asks.
     std::vector<Time> times;
     for (int k = 0; k < 600; ++k)
-        times.push_back(Time::ns(static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(m.now.count()) + 2))));
-    for (std::size_t k = 0; k < 200; ++k) times.push_back(m.stays[static_cast<std::size_t>(rng.below(m.stays.size()))].first);
+        times.push_back(
+            Time::ns(static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(m.now.count()) + 2))));
+    for (std::size_t k = 0; k < 200; ++k)
+        times.push_back(m.stays[static_cast<std::size_t>(rng.below(m.stays.size()))].first);
     std::vector<std::vector<std::uint32_t>> want;
-    for (Time t : times) want.push_back(m.expected(t));
+    for (Time t : times)
+        want.push_back(m.expected(t));
 
     std::vector<int> wrong(static_cast<std::size_t>(threads), 0);
     std::vector<std::size_t> firstWrong(static_cast<std::size_t>(threads), times.size());
@@ -1303,13 +1374,16 @@ void TestHistory::stayIndex_concurrentReaders() {
             }
         });
     }
-    for (std::thread& t : readers) t.join();
+    for (std::thread& t : readers)
+        t.join();
     for (std::size_t r = 0; r < wrong.size(); ++r) {
-        QVERIFY2(wrong[r] == 0, "reader " + QByteArray::number(qulonglong(r)) + ": " + QByteArray::number(wrong[r]) +
-                                    " wrong answers, the first at " + show(times[std::min(firstWrong[r], times.size() - 1)]));
+        QVERIFY2(wrong[r] == 0, "reader " + QByteArray::number(qulonglong(r)) + ": " +
+                                    QByteArray::number(wrong[r]) + " wrong answers, the first at " +
+                                    show(times[std::min(firstWrong[r], times.size() - 1)]));
     }
     // And a reader after them still agrees.
-    for (std::size_t k = 0; k < times.size(); k += 7) QVERIFY2(m.differs(times[k]).isEmpty(), m.differs(times[k]));
+    for (std::size_t k = 0; k < times.size(); k += 7)
+        QVERIFY2(m.differs(times[k]).isEmpty(), m.differs(times[k]));
 }
 
 QTEST_APPLESS_MAIN(TestHistory)

@@ -4,15 +4,15 @@
 // through the kernel's timer wheel (M11), so a time is checked against [nominal, nominal + the wheel's
 // granularity for each timer on the way], computed (tests/common/MeasuredTest.h) from M11 itself and not
 // from model/core/TimerWheel.
-#include "tests/common/MeasuredTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Time.h"
 #include "model/core/TimerWheel.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "tests/common/MeasuredTest.h"
 
 #include <QByteArray>
 #include <QFile>
@@ -51,7 +51,7 @@ using namespace backlog::test::measured;
 class tst_measured : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void rule_M1_ssShowsEffectiveBacklog_data();
     void rule_M1_ssShowsEffectiveBacklog();
     void rule_M2_acceptQueueHoldsBacklogPlusOne_data();
@@ -116,14 +116,16 @@ void tst_measured::rule_M1_ssShowsEffectiveBacklog() {
     QFETCH(qint64, somaxconn);
     QFETCH(qint64, sendQ);
     // Clients arrive faster than one slow worker takes them, so Recv-Q moves up and down.
-    const std::string yaml = fill(R"(
+    const std::string yaml =
+        fill(R"(
 kernel: { version: "6.18", net.core.somaxconn: $SOMAXCONN }
 network: { rtt: 100us }
 server: { backlog: $BACKLOG, workers: { count: 1, start: 20ms, service: 5ms } }
 traffic:
   - { name: c, clients: 12, at: 0s, spacing: 1ms, send: false }
 until: 1s
-)", {{"$SOMAXCONN", std::to_string(somaxconn)}, {"$BACKLOG", std::to_string(backlog)}});
+)",
+             {{"$SOMAXCONN", std::to_string(somaxconn)}, {"$BACKLOG", std::to_string(backlog)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -133,7 +135,8 @@ until: 1s
         const auto ss = sim->ssListening(t);
         QCOMPARE(ss.size(), std::size_t{1});
         QCOMPARE(ss[0].state, TcpState::Listen);
-        QVERIFY2(ss[0].sendQ == sendQ, "Send-Q at " + show(t) + " is " + QByteArray::number(qint64(ss[0].sendQ)));
+        QVERIFY2(ss[0].sendQ == sendQ,
+                 "Send-Q at " + show(t) + " is " + QByteArray::number(qint64(ss[0].sendQ)));
         const std::int64_t accept = h.queueLengthsAt(0, t).accept;
         QCOMPARE(ss[0].recvQ, accept);
         QCOMPARE(static_cast<std::int64_t>(h.queueAt(0, QueueKind::Accept, t).size()), accept);
@@ -169,7 +172,10 @@ server: { backlog: $BACKLOG, workers: { count: 0 } }
 traffic:
   - { name: c, clients: $N, at: 0s, spacing: 1ms, send: false }
 until: 3s
-)", {{"$SOMAXCONN", std::to_string(somaxconn)}, {"$BACKLOG", std::to_string(backlog)}, {"$N", std::to_string(n)}});
+)",
+                                  {{"$SOMAXCONN", std::to_string(somaxconn)},
+                                   {"$BACKLOG", std::to_string(backlog)},
+                                   {"$N", std::to_string(n)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -206,8 +212,10 @@ void tst_measured::rule_M3_synQueueHoldsBacklogPlusOne_data() {
     QTest::addColumn<qint64>("synCapacity");
     QTest::newRow("6.18 listen(4)") << "6.18" << qint64(4) << qint64(2048) << qint64(5);
     QTest::newRow("6.18 listen(0)") << "6.18" << qint64(0) << qint64(2048) << qint64(1);
-    QTest::newRow("6.18 listen(128), tcp_max_syn_backlog 16") << "6.18" << qint64(128) << qint64(16) << qint64(129);
-    QTest::newRow("6.18 listen(64), tcp_max_syn_backlog 64") << "6.18" << qint64(64) << qint64(64) << qint64(65);
+    QTest::newRow("6.18 listen(128), tcp_max_syn_backlog 16")
+        << "6.18" << qint64(128) << qint64(16) << qint64(129);
+    QTest::newRow("6.18 listen(64), tcp_max_syn_backlog 64")
+        << "6.18" << qint64(64) << qint64(64) << qint64(65);
     // Contrast: before the January 2025 fix the SYN queue held exactly backlog (KERNEL.md section 5).
     QTest::newRow("6.12 (before the 2025 fix) listen(4)") << "6.12" << qint64(4) << qint64(2048) << qint64(4);
 }
@@ -230,8 +238,12 @@ traffic:
   - { name: held, clients: $HELD, at: 0s, spacing: 0s, send: false }
   - { name: later, clients: $LATER, at: 100ms, spacing: 1ms, send: false }
 until: 600ms
-)", {{"$V", str(version)}, {"$M", std::to_string(maxSynBacklog)}, {"$BACKLOG", std::to_string(backlog)},
-     {"$HELD", std::to_string(synCapacity + 2)}, {"$LATER", std::to_string(acceptCapacity)}});
+)",
+                                  {{"$V", str(version)},
+                                   {"$M", std::to_string(maxSynBacklog)},
+                                   {"$BACKLOG", std::to_string(backlog)},
+                                   {"$HELD", std::to_string(synCapacity + 2)},
+                                   {"$LATER", std::to_string(acceptCapacity)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -261,12 +273,12 @@ void tst_measured::rule_M4_fullSynQueueBySyncookies_data() {
     QTest::addColumn<qint64>("maxSynQueue");
     QTest::addColumn<QString>("log");
     // 8 SYNs at once at listen(4): the SYN queue takes 5 (M3).
-    QTest::newRow("syncookies=1: cookie SYN-ACKs") << 1 << qint64(3) << qint64(3) << qint64(0) << qint64(0) << qint64(5)
-                                                   << "Sending cookies.";
-    QTest::newRow("syncookies=0: silent drops") << 0 << qint64(0) << qint64(0) << qint64(3) << qint64(3) << qint64(5)
-                                                << "Dropping request.";
-    QTest::newRow("syncookies=2: every SYN gets a cookie") << 2 << qint64(8) << qint64(8) << qint64(0) << qint64(0)
-                                                           << qint64(0) << "";
+    QTest::newRow("syncookies=1: cookie SYN-ACKs")
+        << 1 << qint64(3) << qint64(3) << qint64(0) << qint64(0) << qint64(5) << "Sending cookies.";
+    QTest::newRow("syncookies=0: silent drops")
+        << 0 << qint64(0) << qint64(0) << qint64(3) << qint64(3) << qint64(5) << "Dropping request.";
+    QTest::newRow("syncookies=2: every SYN gets a cookie")
+        << 2 << qint64(8) << qint64(8) << qint64(0) << qint64(0) << qint64(0) << "";
 }
 
 void tst_measured::rule_M4_fullSynQueueBySyncookies() {
@@ -284,7 +296,8 @@ server: { backlog: 4, workers: { count: 0 } }
 traffic:
   - { name: burst, clients: 8, at: 0s, spacing: 0s, send: false }
 until: 500ms
-)", {{"$SC", std::to_string(syncookies)}});
+)",
+                                  {{"$SC", std::to_string(syncookies)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -298,12 +311,15 @@ until: 500ms
     QCOMPARE(h.queueLengthsAt(0, t).syn, maxSynQueue);
     QCOMPARE(maxima(h, 0).syn, maxSynQueue);
     const auto ps = packets(h);
-    QCOMPARE(countPackets(ps, [](const Packet& p) { return p.kind == PacketKind::SynAck && p.cookie; }), cookiesSent);
-    QCOMPARE(countPackets(ps, [](const Packet& p) { return p.fate == PacketFate::DroppedSynQueueFull; }), reqQFullDrop);
+    QCOMPARE(countPackets(ps, [](const Packet& p) { return p.kind == PacketKind::SynAck && p.cookie; }),
+             cookiesSent);
+    QCOMPARE(countPackets(ps, [](const Packet& p) { return p.fate == PacketFate::DroppedSynQueueFull; }),
+             reqQFullDrop);
     // A dropped SYN gets nothing back: no SYN-ACK, no RST (before the client retransmits at 1 s).
     for (const Packet& p : ps) {
         if (p.fate != PacketFate::DroppedSynQueueFull) continue;
-        for (const Packet& q : packetsOf(h, p.flow)) QVERIFY(q.toServer);
+        for (const Packet& q : packetsOf(h, p.flow))
+            QVERIFY(q.toServer);
     }
     QCOMPARE(countPackets(ps, [](const Packet& p) { return p.kind == PacketKind::Rst; }), std::int64_t{0});
     // The first overflow is logged once (not with syncookies=2).
@@ -329,7 +345,8 @@ void tst_measured::rule_M5_synToFullAcceptQueueDroppedSilently_data() {
 void tst_measured::rule_M5_synToFullAcceptQueueDroppedSilently() {
     QFETCH(int, syncookies);
     QFETCH(int, abortOnOverflow);
-    const std::string yaml = fill(R"(
+    const std::string yaml =
+        fill(R"(
 kernel: { version: "6.18", net.ipv4.tcp_syncookies: $SC, net.ipv4.tcp_abort_on_overflow: $ABORT }
 network: { rtt: 100us }
 server: { backlog: 2, workers: { count: 0 } }
@@ -337,7 +354,8 @@ traffic:
   - { name: fill, clients: 3, at: 0s, spacing: 1ms, send: false }
   - { name: late, clients: 1, at: 50ms, send: false }
 until: 200s
-)", {{"$SC", std::to_string(syncookies)}, {"$ABORT", std::to_string(abortOnOverflow)}});
+)",
+             {{"$SC", std::to_string(syncookies)}, {"$ABORT", std::to_string(abortOnOverflow)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -360,8 +378,10 @@ until: 200s
     QCOMPARE(server(h, Counter::TcpExtEmbryonicRsts, h.end), std::int64_t{0});
     // Each drop happens at its own arrival: the counters move one by one.
     for (std::size_t k = 0; k < mine.size(); ++k) {
-        QCOMPARE(server(h, Counter::TcpExtListenOverflows, mine[k].arrives), static_cast<std::int64_t>(k + 1));
-        QCOMPARE(server(h, Counter::TcpExtListenOverflows, mine[k].arrives - Time::ns(1)), static_cast<std::int64_t>(k));
+        QCOMPARE(server(h, Counter::TcpExtListenOverflows, mine[k].arrives),
+                 static_cast<std::int64_t>(k + 1));
+        QCOMPARE(server(h, Counter::TcpExtListenOverflows, mine[k].arrives - Time::ns(1)),
+                 static_cast<std::int64_t>(k));
     }
 }
 
@@ -386,7 +406,8 @@ server: { backlog: 4096, workers: { count: 0 } }
 traffic:
   - { flood: { name: f, rate: 20000/s, from: 0s, to: 100ms } }
 until: 500ms
-)", {{"$M", std::to_string(maxSynBacklog)}});
+)",
+                                  {{"$M", std::to_string(maxSynBacklog)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -397,7 +418,8 @@ until: 500ms
     const auto ps = packets(h);
     const std::int64_t syns = countPackets(ps, [](const Packet& p) { return p.kind == PacketKind::Syn; });
     QCOMPARE(syns, std::int64_t{2000});
-    const std::int64_t m6 = countPackets(ps, [](const Packet& p) { return p.fate == PacketFate::DroppedSynBacklog; });
+    const std::int64_t m6 =
+        countPackets(ps, [](const Packet& p) { return p.fate == PacketFate::DroppedSynBacklog; });
     QCOMPARE(m6, syns - entries);
     // Only ListenDrops counts these.
     QCOMPARE(server(h, Counter::TcpExtListenDrops, end), m6);
@@ -406,7 +428,8 @@ until: 500ms
     QCOMPARE(server(h, Counter::TcpExtSyncookiesSent, end), std::int64_t{0});
 }
 
-// ================================================================================================ M7, M8, M17
+// ================================================================================================ M7, M8,
+// M17
 
 namespace {
 
@@ -427,8 +450,13 @@ traffic:
   - { name: late, clients: 1, at: 0s, send: $SEND }
   - { name: early, clients: 3, at: 10ms, spacing: 1ms, send: false }
 until: 200s
-)", {{"$V", str(version)}, {"$HZ", std::to_string(hz)}, {"$ABORT", std::to_string(abort)},
-     {"$SEND", send ? "true" : "false"}, {"$W", std::to_string(workers)}, {"$START", nsTime(workersStart)}});
+)",
+                                  {{"$V", str(version)},
+                                   {"$HZ", std::to_string(hz)},
+                                   {"$ABORT", std::to_string(abort)},
+                                   {"$SEND", send ? "true" : "false"},
+                                   {"$W", std::to_string(workers)},
+                                   {"$START", nsTime(workersStart)}});
     return load(yaml);
 }
 
@@ -446,7 +474,8 @@ void tst_measured::rule_M7_finalAckToFullAcceptQueueIgnored_data() {
     QTest::newRow("6.18 HZ 300, idle client") << "6.18" << 300 << false << qint64(-1);
     QTest::newRow("4.15 HZ 250, client sent data") << "4.15" << 250 << true << qint64(-1);
     QTest::newRow("6.18 HZ 250, idle client, a slot frees at 2 s") << "6.18" << 250 << false << qint64(2000);
-    QTest::newRow("6.18 HZ 1000, idle client, a slot frees at 10 s") << "6.18" << 1000 << false << qint64(10000);
+    QTest::newRow("6.18 HZ 1000, idle client, a slot frees at 10 s")
+        << "6.18" << 1000 << false << qint64(10000);
 }
 
 void tst_measured::rule_M7_finalAckToFullAcceptQueueIgnored() {
@@ -476,7 +505,8 @@ void tst_measured::rule_M7_finalAckToFullAcceptQueueIgnored() {
         QVERIFY(last.sent > ms(workerStartMs));
         QVERIFY(resent.size() == 1 || resent[resent.size() - 2].sent < ms(workerStartMs));
         const std::size_t k = resent.size() - 1;
-        VERIFY_TIME(last.sent - stays[0].entered, synacks.nominal[k], synacks.slack[k], "the SYN-ACK that gets it in");
+        VERIFY_TIME(last.sent - stays[0].entered, synacks.nominal[k], synacks.slack[k],
+                    "the SYN-ACK that gets it in");
         const auto answer = std::find_if(mine.begin(), mine.end(), [&](const Packet& p) {
             return p.toServer && p.kind == PacketKind::Ack && p.sent == last.arrives;
         });
@@ -498,12 +528,14 @@ void tst_measured::rule_M7_finalAckToFullAcceptQueueIgnored() {
     VERIFY_TIME(req.left - req.entered, synacks.nominal[5], synacks.slack[5], "request lifetime");
     for (Time t : {sec(2), sec(10), sec(40), synacks.nominal[5] - ms(1)}) {
         const auto q = h.queueAt(0, QueueKind::Syn, req.entered + t);
-        QVERIFY2(q.size() == 1 && q[0].flow == 0, "the request is still in SYN-RECV at " + show(req.entered + t));
+        QVERIFY2(q.size() == 1 && q[0].flow == 0,
+                 "the request is still in SYN-RECV at " + show(req.entered + t));
         QCOMPARE(h.serverStateAt(0, req.entered + t), TcpState::SynRecv);
         QCOMPARE(h.clientStateAt(0, req.entered + t), TcpState::Established); // connect() succeeded
     }
 
-    // SYN-ACKs are retransmitted at about 1, 3, 7, 15, 31 s; each one draws an ACK that retries the insertion.
+    // SYN-ACKs are retransmitted at about 1, 3, 7, 15, 31 s; each one draws an ACK that retries the
+    // insertion.
     const auto mine = packetsOf(h, 0);
     std::vector<Packet> retransmitted;
     for (const Packet& p : mine)
@@ -519,7 +551,8 @@ void tst_measured::rule_M7_finalAckToFullAcceptQueueIgnored() {
         QCOMPARE(answer->fate, PacketFate::DroppedAckQueueFull);
     }
     // Each ignored segment counts ListenOverflows and ListenDrops once.
-    const std::int64_t ignored = countPackets(mine, [](const Packet& p) { return p.fate == PacketFate::DroppedAckQueueFull; });
+    const std::int64_t ignored =
+        countPackets(mine, [](const Packet& p) { return p.fate == PacketFate::DroppedAckQueueFull; });
     QCOMPARE(server(h, Counter::TcpExtListenOverflows, h.end), ignored);
     QCOMPARE(server(h, Counter::TcpExtListenDrops, h.end), ignored);
     if (!send) QCOMPARE(ignored, std::int64_t{5});
@@ -527,7 +560,8 @@ void tst_measured::rule_M7_finalAckToFullAcceptQueueIgnored() {
     QCOMPARE(server(h, Counter::TcpExtEmbryonicRsts, h.end), std::int64_t{0});
 
     // After the request is gone, the client's next send gets an RST; an idle client never learns (half-open).
-    const auto after = std::find_if(mine.begin(), mine.end(), [&](const Packet& p) { return p.toServer && p.arrives >= req.left; });
+    const auto after = std::find_if(mine.begin(), mine.end(),
+                                    [&](const Packet& p) { return p.toServer && p.arrives >= req.left; });
     if (!send) {
         QVERIFY(after == mine.end());
         QCOMPARE(h.clientStateAt(0, h.end), TcpState::Established);
@@ -537,7 +571,8 @@ void tst_measured::rule_M7_finalAckToFullAcceptQueueIgnored() {
     QVERIFY2(after != mine.end(), "a sending client retransmits after the request expired");
     QCOMPARE(after->kind, PacketKind::Data);
     QCOMPARE(after->fate, PacketFate::DroppedNoSocket);
-    const auto rst = std::find_if(mine.begin(), mine.end(), [](const Packet& p) { return !p.toServer && p.kind == PacketKind::Rst; });
+    const auto rst = std::find_if(mine.begin(), mine.end(),
+                                  [](const Packet& p) { return !p.toServer && p.kind == PacketKind::Rst; });
     QVERIFY(rst != mine.end());
     QCOMPARE(rst->sent, after->arrives);
     QCOMPARE(h.clients[0].error, ClientError::ConnectionReset);
@@ -561,7 +596,8 @@ void tst_measured::rule_M8_abortOnOverflowResets() {
     sim->run();
     const History& h = sim->history();
     const auto mine = packetsOf(h, 0);
-    const auto first = std::find_if(mine.begin(), mine.end(), [](const Packet& p) { return p.fate == PacketFate::DroppedAckQueueFull; });
+    const auto first = std::find_if(
+        mine.begin(), mine.end(), [](const Packet& p) { return p.fate == PacketFate::DroppedAckQueueFull; });
     QVERIFY2(first != mine.end(), "a segment of the late client met the full accept queue");
     QCOMPARE(first->kind, send ? PacketKind::Data : PacketKind::Ack);
     const Time at = first->arrives;
@@ -571,9 +607,11 @@ void tst_measured::rule_M8_abortOnOverflowResets() {
     QCOMPARE(server(h, Counter::TcpExtListenOverflows, at), std::int64_t{1});
     QCOMPARE(server(h, Counter::TcpExtListenDrops, at), std::int64_t{1});
     QCOMPARE(server(h, Counter::TcpAttemptFails, h.end), std::int64_t{0}); // not for A7b
-    const auto rsts = countPackets(mine, [](const Packet& p) { return !p.toServer && p.kind == PacketKind::Rst; });
+    const auto rsts =
+        countPackets(mine, [](const Packet& p) { return !p.toServer && p.kind == PacketKind::Rst; });
     QCOMPARE(rsts, std::int64_t{1});
-    const auto rst = std::find_if(mine.begin(), mine.end(), [](const Packet& p) { return !p.toServer && p.kind == PacketKind::Rst; });
+    const auto rst = std::find_if(mine.begin(), mine.end(),
+                                  [](const Packet& p) { return !p.toServer && p.kind == PacketKind::Rst; });
     QCOMPARE(rst->sent, at);
     const auto stays = staysOf(h, 0, QueueKind::Syn, 0);
     QCOMPARE(stays.size(), std::size_t{1});
@@ -586,7 +624,8 @@ void tst_measured::rule_M8_abortOnOverflowResets() {
     QCOMPARE(c.errorAt, rst->arrives);
     QCOMPARE(clients(h, Counter::TcpEstabResets, h.end), std::int64_t{1});
     // Nothing more from the server for that connection.
-    QCOMPARE(countPackets(mine, [&](const Packet& p) { return !p.toServer && p.sent > at; }), std::int64_t{0});
+    QCOMPARE(countPackets(mine, [&](const Packet& p) { return !p.toServer && p.sent > at; }),
+             std::int64_t{0});
 }
 
 void tst_measured::rule_M17_dataRetransmissionsRetryInsertion_data() {
@@ -615,7 +654,8 @@ void tst_measured::rule_M17_dataRetransmissionsRetryInsertion() {
     const Time write = data[0].sent;
     QCOMPARE(write, h.clients[0].connectedAt);
     QCOMPARE(data[0].fate, PacketFate::LostInNetwork);
-    // A tail-loss probe after 200 ms, then an RTO of 200 ms that doubles: about 0.2, 0.4, 0.8, 1.6, 3.2(3.3), 6.4 s.
+    // A tail-loss probe after 200 ms, then an RTO of 200 ms that doubles: about 0.2, 0.4,
+    // 0.8, 1.6, 3.2(3.3), 6.4 s.
     const Schedule s = chain({ms(200), ms(200), ms(400), ms(800), ms(1600), ms(3200)}, hz);
     const auto acceptStays = staysOf(h, 0, QueueKind::Accept, 0);
     QCOMPARE(acceptStays.size(), std::size_t(frees ? 1 : 0));
@@ -631,7 +671,8 @@ void tst_measured::rule_M17_dataRetransmissionsRetryInsertion() {
     QVERIFY(checked >= (frees ? 3u : 6u));
     if (!frees) {
         // Every retransmission retried the insertion and met the full queue (ListenOverflows each time).
-        for (std::size_t k = 1; k <= 6; ++k) QCOMPARE(data[k].fate, PacketFate::DroppedAckQueueFull);
+        for (std::size_t k = 1; k <= 6; ++k)
+            QCOMPARE(data[k].fate, PacketFate::DroppedAckQueueFull);
         const std::int64_t ignored =
             countPackets(mine, [](const Packet& p) { return p.fate == PacketFate::DroppedAckQueueFull; });
         QCOMPARE(server(h, Counter::TcpExtListenOverflows, ms(10'000)),
@@ -641,9 +682,11 @@ void tst_measured::rule_M17_dataRetransmissionsRetryInsertion() {
         QVERIFY(ignored >= 6);
         return;
     }
-    // The first retry after the slot freed gets in: with the data RTO shorter than the SYN-ACK timer, that is a
-    // data retransmission, and the request's data reaches the new child at once.
-    const auto in = std::find_if(mine.begin(), mine.end(), [&](const Packet& p) { return p.toServer && p.arrives > ms(workerStartMs); });
+    // The first retry after the slot freed gets in: with the data RTO shorter than the SYN-ACK timer, that is
+    // a data retransmission, and the request's data reaches the new child at once.
+    const auto in = std::find_if(mine.begin(), mine.end(), [&](const Packet& p) {
+        return p.toServer && p.arrives > ms(workerStartMs);
+    });
     QVERIFY(in != mine.end());
     QCOMPARE(in->kind, PacketKind::Data);
     QVERIFY(in->retrans >= 1);
@@ -678,7 +721,10 @@ server: { backlog: 4, workers: { count: $W, start: 2s, service: 1ms } }
 traffic:
   - { name: burst, clients: 10, at: 0s, spacing: 0s, send: $SEND }
 until: 300s
-)", {{"$ABORT", std::to_string(abortOnOverflow)}, {"$W", std::to_string(workers)}, {"$SEND", send ? "true" : "false"}});
+)",
+                                  {{"$ABORT", std::to_string(abortOnOverflow)},
+                                   {"$W", std::to_string(workers)},
+                                   {"$SEND", send ? "true" : "false"}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -690,7 +736,8 @@ until: 300s
     QCOMPARE(cookieFlows.size(), std::size_t{5});
     const Time t = ms(100);
     QCOMPARE(h.queueLengthsAt(0, t).accept, std::int64_t{5});
-    QCOMPARE(server(h, Counter::TcpExtSyncookiesRecv, t), std::int64_t(send ? 10 : 5)); // the ACK (and the data)
+    QCOMPARE(server(h, Counter::TcpExtSyncookiesRecv, t),
+             std::int64_t(send ? 10 : 5)); // the ACK (and the data)
     QCOMPARE(server(h, Counter::TcpExtListenOverflows, t), std::int64_t(send ? 10 : 5));
     QCOMPARE(server(h, Counter::TcpExtListenDrops, t), std::int64_t(send ? 10 : 5));
     QCOMPARE(server(h, Counter::TcpOutRsts, t), std::int64_t{0});
@@ -710,7 +757,8 @@ until: 300s
             QCOMPARE(h.clientStateAt(f, h.end), TcpState::Established);
             QCOMPARE(h.serverStateAt(f, h.end), TcpState::Closed);
             QVERIFY(h.clients[f].acceptedAt.isNever());
-            QCOMPARE(countPackets(mine, [](const Packet& p) { return !p.toServer && p.kind != PacketKind::SynAck; }),
+            QCOMPARE(countPackets(
+                         mine, [](const Packet& p) { return !p.toServer && p.kind != PacketKind::SynAck; }),
                      std::int64_t{0});
             QCOMPARE(static_cast<std::int64_t>(mine.size()), std::int64_t{3}); // SYN, cookie SYN-ACK, ACK
         } else {
@@ -756,7 +804,8 @@ void tst_measured::rule_M10_clientSynSchedule() {
     QFETCH(int, linear);
     QFETCH(QList<int>, retransmitSeconds);
     QFETCH(int, failSeconds);
-    const std::string yaml = fill(R"(
+    const std::string yaml =
+        fill(R"(
 kernel: { version: "$V", hz: $HZ $LINEAR }
 network:
   faults: [ { drop: syn, from: 0s, to: 1000s } ]
@@ -764,8 +813,11 @@ server: { backlog: 128 }
 traffic:
   - { name: probe, clients: 1, at: 0s, send: false }
 until: 200s
-)", {{"$V", str(version)}, {"$HZ", std::to_string(hz)},
-     {"$LINEAR", linear < 0 ? std::string() : ", net.ipv4.tcp_syn_linear_timeouts: " + std::to_string(linear)}});
+)",
+             {{"$V", str(version)},
+              {"$HZ", std::to_string(hz)},
+              {"$LINEAR", linear < 0 ? std::string()
+                                     : ", net.ipv4.tcp_syn_linear_timeouts: " + std::to_string(linear)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -798,13 +850,15 @@ until: 200s
 void tst_measured::rule_M11_timerWheelRounding_data() {
     QTest::addColumn<int>("hz");
     QTest::addColumn<qint64>("delayMs");
-    QTest::addColumn<qint64>("maxLateNs"); // KERNEL.md's own numbers where it gives them (HZ 250), else 8^level jiffies
+    QTest::addColumn<qint64>(
+        "maxLateNs"); // KERNEL.md's own numbers where it gives them (HZ 250), else 8^level jiffies
     for (int hz : {100, 250, 300, 1000}) {
         for (qint64 d : {200, 1000, 7000, 64000}) {
             qint64 maxLate = lateness(ms(d), hz).count();
-            if (hz == 250 && d == 1000) maxLate = 32'000'000;    // "a 1 s timer fires 0-32 ms late"
-            if (hz == 250 && d == 7000) maxLate = 256'000'000;   // "a 7 s timer up to 256 ms late"
-            if (hz == 250 && d == 64000) maxLate = 2'048'000'000; // "a 64 s timer up to 2 s late" (512 jiffies)
+            if (hz == 250 && d == 1000) maxLate = 32'000'000;  // "a 1 s timer fires 0-32 ms late"
+            if (hz == 250 && d == 7000) maxLate = 256'000'000; // "a 7 s timer up to 256 ms late"
+            if (hz == 250 && d == 64000)
+                maxLate = 2'048'000'000; // "a 64 s timer up to 2 s late" (512 jiffies)
             QTest::addRow("HZ %d, %lld ms", hz, static_cast<long long>(d)) << hz << d << maxLate;
         }
     }
@@ -871,14 +925,16 @@ void tst_measured::rule_M11_timerWheelLevelBoundaries() {
     const std::uint64_t granule = granularityJiffies(level);
     for (std::uint64_t j0 : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{1000003}}) {
         const TimerWheel wheel(hz, j0);
-        for (std::uint64_t tick = 0; tick < 2 * granule + 3; tick += std::max<std::uint64_t>(1, granule / 16)) {
+        for (std::uint64_t tick = 0; tick < 2 * granule + 3;
+             tick += std::max<std::uint64_t>(1, granule / 16)) {
             const Time now = wheel.timeOfJiffy(j0 + tick) + Time::ns(17);
             const TimerWheel::Expiry e = wheel.arm(now, delay);
             QCOMPARE(e.level, level);
             const std::uint64_t fires = wheel.jiffiesAt(e.at);
             const std::uint64_t expires = j0 + tick + delay;
             QVERIFY2(fires > expires && fires <= expires + granule,
-                     QByteArray::number(qulonglong(fires - j0)) + " for expiry " + QByteArray::number(qulonglong(expires - j0)));
+                     QByteArray::number(qulonglong(fires - j0)) + " for expiry " +
+                         QByteArray::number(qulonglong(expires - j0)));
             QCOMPARE(fires % granule, std::uint64_t{0});
         }
     }
@@ -905,7 +961,8 @@ traffic:
   - { name: fill, clients: 1, at: 0s, send: false }
   - { name: dropped, clients: 24, at: 10ms, spacing: 500us, send: false }
 until: 1500ms
-)", {{"$HZ", std::to_string(hz)}});
+)",
+                                      {{"$HZ", std::to_string(hz)}});
         auto sim = load(yaml);
         QVERIFY(sim);
         sim->run();
@@ -919,17 +976,19 @@ until: 1500ms
         for (const auto& [at, flows] : byTick) {
             biggest = std::max(biggest, flows.size());
             for (std::size_t k = 1; k < flows.size(); ++k)
-                QVERIFY2(flows[k] < flows[k - 1], "timers sharing a bucket fire newest first, at " + show(at));
+                QVERIFY2(flows[k] < flows[k - 1],
+                         "timers sharing a bucket fire newest first, at " + show(at));
         }
         QVERIFY(biggest >= 12);
     }
-    // (2) Higher levels first: client Y (no linear timeouts) retransmits at about 1, 3, 7, 15 s. Its first timer
-    // of a higher wheel level than a 1 s timer fires at a boundary T of that level. Client X is started 1 s +
-    // 3 jiffies before T, so its 1 s timer falls due in the same tick. Y's SYN must leave first.
+    // (2) Higher levels first: client Y (no linear timeouts) retransmits at about 1, 3, 7, 15 s. Its first
+    // timer of a higher wheel level than a 1 s timer fires at a boundary T of that level. Client X is started
+    // 1 s + 3 jiffies before T, so its 1 s timer falls due in the same tick. Y's SYN must leave first.
     const int oneSecondLevel = wheelLevel(toJiffies(sec(1), hz), hz);
     const std::vector<Time> yRtos = synRtos(6, 0);
     std::size_t k = 1; // Y's k-th retransmission is sent by a timer of delay yRtos[k - 1]
-    while (wheelLevel(toJiffies(yRtos[k - 1], hz), hz) <= oneSecondLevel) ++k;
+    while (wheelLevel(toJiffies(yRtos[k - 1], hz), hz) <= oneSecondLevel)
+        ++k;
     QVERIFY(k <= 4);
     const std::string base = R"(
 kernel: { version: "6.18", hz: $HZ, net.ipv4.tcp_syn_linear_timeouts: 0 }
@@ -952,8 +1011,9 @@ until: 25s
     }
     const Time jiffy = jiffiesToTime(1, hz);
     const Time xAt = tick - sec(1) - Time::ns(jiffy.count() * 3) + Time::ns(1);
-    auto sim = load(fill(base, {{"$HZ", std::to_string(hz)},
-                                {"$X", "  - { name: x, clients: 1, at: " + nsTime(xAt) + ", send: false }"}}));
+    auto sim =
+        load(fill(base, {{"$HZ", std::to_string(hz)},
+                         {"$X", "  - { name: x, clients: 1, at: " + nsTime(xAt) + ", send: false }"}}));
     QVERIFY(sim);
     sim->run();
     const History& h = sim->history();
@@ -987,7 +1047,8 @@ void tst_measured::rule_M12_retransmittedBurstSpillsIntoCookies() {
     QFETCH(QString, spacing);
     // listen(4): 5 `fill` clients fill the accept queue; 12 `burst` clients are dropped together. Three
     // workers start at 0.5 s and take three connections each for good: the accept queue then has room for 3.
-    const std::string yaml = fill(R"(
+    const std::string yaml =
+        fill(R"(
 kernel: { version: "6.18", hz: $HZ }
 network: { rtt: 100us }
 server: { backlog: 4, workers: { count: 3, start: 500ms, service: 1000s } }
@@ -996,7 +1057,8 @@ traffic:
   - { name: burst, clients: 12, at: 10ms, spacing: $SPACING, send: false }
 seed: $SEED
 until: 300s
-)", {{"$HZ", std::to_string(hz)}, {"$SEED", std::to_string(seed)}, {"$SPACING", str(spacing)}});
+)",
+             {{"$HZ", std::to_string(hz)}, {"$SEED", std::to_string(seed)}, {"$SPACING", str(spacing)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -1013,8 +1075,10 @@ until: 300s
     const std::vector<FlowId>& group = bursts.begin()->second;
     QCOMPARE(group.size(), std::size_t{12});
     const Time arrive = bursts.begin()->first + Time::us(50); // rtt/2
-    QVERIFY2(h.queueLengthsAt(0, arrive - Time::ns(1)).accept < 5, "the accept queue has room when the burst arrives");
-    // The burst is processed before any of its final ACKs return: it fills the SYN queue and spills into cookies.
+    QVERIFY2(h.queueLengthsAt(0, arrive - Time::ns(1)).accept < 5,
+             "the accept queue has room when the burst arrives");
+    // The burst is processed before any of its final ACKs return: it fills the SYN queue and spills into
+    // cookies.
     QCOMPARE(h.queueLengthsAt(0, arrive).syn, std::int64_t{5});
     const std::int64_t cookies = server(h, Counter::TcpExtSyncookiesSent, arrive) -
                                  server(h, Counter::TcpExtSyncookiesSent, arrive - Time::ns(1));
@@ -1027,7 +1091,8 @@ until: 300s
         QVERIFY2(ack->arrives > arrive, "no final ACK of the burst returns before the burst is processed");
         if (staysOf(h, 0, QueueKind::Syn, f).empty()) {
             withCookie.push_back(f);
-            // The cookie ACK meets a full accept queue (M9): connected, never accepted, nothing on the server.
+            // The cookie ACK meets a full accept queue (M9): connected, never accepted, nothing on the
+            // server.
             QVERIFY(ack->cookie);
             QCOMPARE(ack->fate, PacketFate::DroppedCookieQueueFull);
             QVERIFY(!h.clients[f].connectedAt.isNever());
@@ -1040,7 +1105,8 @@ until: 300s
     }
     QCOMPARE(withRequest.size(), std::size_t{5});
     // M11: timers sharing a bucket fire newest first, so the newest clients of the burst got the requests.
-    QVERIFY2(*std::min_element(withRequest.begin(), withRequest.end()) > *std::max_element(withCookie.begin(), withCookie.end()),
+    QVERIFY2(*std::min_element(withRequest.begin(), withRequest.end()) >
+                 *std::max_element(withCookie.begin(), withCookie.end()),
              "the newest timers fire first and take the SYN queue");
 }
 
@@ -1051,11 +1117,15 @@ void tst_measured::rule_M13_fastNetworkSynQueueHoldsAtMostOne_data() {
     QTest::addColumn<QString>("spacing");
     QTest::addColumn<qint64>("atLeast");
     QTest::addColumn<qint64>("atMost");
-    QTest::newRow("loopback 40 us, clients 1 ms apart") << "40us" << "1ms" << qint64(1) << qint64(1);
-    QTest::newRow("100 us, clients 200 us apart") << "100us" << "200us" << qint64(1) << qint64(1);
-    QTest::newRow("1 ms, clients 5 ms apart") << "1ms" << "5ms" << qint64(1) << qint64(1);
+    QTest::newRow("loopback 40 us, clients 1 ms apart") << "40us"
+                                                        << "1ms" << qint64(1) << qint64(1);
+    QTest::newRow("100 us, clients 200 us apart") << "100us"
+                                                  << "200us" << qint64(1) << qint64(1);
+    QTest::newRow("1 ms, clients 5 ms apart") << "1ms"
+                                              << "5ms" << qint64(1) << qint64(1);
     // Contrast: a round trip longer than the gap between SYNs is what fills it.
-    QTest::newRow("10 ms round trip, clients 1 ms apart") << "10ms" << "1ms" << qint64(2) << qint64(11);
+    QTest::newRow("10 ms round trip, clients 1 ms apart") << "10ms"
+                                                          << "1ms" << qint64(2) << qint64(11);
 }
 
 void tst_measured::rule_M13_fastNetworkSynQueueHoldsAtMostOne() {
@@ -1070,7 +1140,8 @@ server: { backlog: 128, workers: { count: 4, service: 1ms } }
 traffic:
   - { name: c, clients: 300, at: 0s, spacing: $SPACING, send: true }
 until: 5s
-)", {{"$RTT", str(rtt)}, {"$SPACING", str(spacing)}});
+)",
+                                  {{"$RTT", str(rtt)}, {"$SPACING", str(spacing)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -1078,7 +1149,8 @@ until: 5s
     const Maxima m = maxima(h, 0);
     QVERIFY2(m.syn >= atLeast && m.syn <= atMost, "SYN queue reached " + QByteArray::number(qint64(m.syn)));
     std::int64_t connected = 0;
-    for (const ClientRecord& c : h.clients) connected += c.connectedAt.isNever() ? 0 : 1;
+    for (const ClientRecord& c : h.clients)
+        connected += c.connectedAt.isNever() ? 0 : 1;
     QCOMPARE(connected, std::int64_t{300});
 }
 
@@ -1098,7 +1170,8 @@ void tst_measured::rule_M14_reuseportShardsDoNotSpill() {
     const std::int64_t cap = backlog + 1;
     int uneven = 0, spilledWhileRoom = 0;
     for (quint64 seed = firstSeed; seed < firstSeed + 6; ++seed) {
-        const std::string yaml = fill(R"(
+        const std::string yaml =
+            fill(R"(
 kernel: { version: "6.18" }
 network: { rtt: 100us }
 server: { backlog: $BACKLOG, listeners: 4, workers: { count: 0 } }
@@ -1106,7 +1179,8 @@ traffic:
   - { name: c, clients: 40, at: 0s, spacing: 1ms, send: false }
 seed: $SEED
 until: 3s
-)", {{"$BACKLOG", std::to_string(backlog)}, {"$SEED", std::to_string(seed)}});
+)",
+                 {{"$BACKLOG", std::to_string(backlog)}, {"$SEED", std::to_string(seed)}});
         auto sim = load(yaml);
         QVERIFY(sim);
         sim->run();
@@ -1114,7 +1188,8 @@ until: 3s
         QCOMPARE(h.listeners.size(), std::size_t{4});
         const auto ss = sim->ssListening(h.end);
         QCOMPARE(ss.size(), std::size_t{4});
-        for (const auto& s : ss) QCOMPARE(s.sendQ, backlog);
+        for (const auto& s : ss)
+            QCOMPARE(s.sendQ, backlog);
         // A 4-tuple hash picks the listener: every SYN of one flow goes to the same one.
         std::array<std::int64_t, 4> flows{};
         for (FlowId f = 0; f < 40; ++f) {
@@ -1164,7 +1239,8 @@ void tst_measured::rule_M15_closingReuseportListener_data() {
 void tst_measured::rule_M15_closingReuseportListener() {
     QFETCH(int, migrate);
     QFETCH(int, closed);
-    const std::string yaml = fill(R"(
+    const std::string yaml =
+        fill(R"(
 kernel: { version: "6.18", net.ipv4.tcp_migrate_req: $MIGRATE }
 network: { rtt: 100us }
 server: { backlog: 16, listeners: 4, workers: { count: 0 } }
@@ -1173,14 +1249,16 @@ traffic:
 events:
   - { at: 1s, close-listener: $CLOSED }
 until: 2s
-)", {{"$MIGRATE", std::to_string(migrate)}, {"$CLOSED", std::to_string(closed)}});
+)",
+             {{"$MIGRATE", std::to_string(migrate)}, {"$CLOSED", std::to_string(closed)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
     const History& h = sim->history();
     const Time before = sec(1) - Time::ns(1);
     const Time close = sec(1);
-    for (int l = 0; l < 4; ++l) QCOMPARE(h.queueLengthsAt(l, before).accept, std::int64_t{17});
+    for (int l = 0; l < 4; ++l)
+        QCOMPARE(h.queueLengthsAt(l, before).accept, std::int64_t{17});
     QVERIFY(!h.listenerOpenAt(closed, close));
     QCOMPARE(h.queueLengthsAt(closed, close).accept, std::int64_t{0});
     const auto moved = h.queueAt(closed, QueueKind::Accept, before);
@@ -1287,10 +1365,10 @@ void tst_measured::rule_M16_counterRelations() {
     const std::int64_t synRetrans = countPackets(ps, [](const Packet& p) {
         return p.toServer && p.kind == PacketKind::Syn && p.retrans > 0 && !backlog::isSpoofed(p.flow);
     });
-    const std::int64_t synAckRetrans =
-        countPackets(ps, [](const Packet& p) { return !p.toServer && p.kind == PacketKind::SynAck && p.retrans > 0; });
-    const std::int64_t dataRetrans =
-        countPackets(ps, [](const Packet& p) { return p.toServer && p.kind == PacketKind::Data && p.retrans > 0; });
+    const std::int64_t synAckRetrans = countPackets(
+        ps, [](const Packet& p) { return !p.toServer && p.kind == PacketKind::SynAck && p.retrans > 0; });
+    const std::int64_t dataRetrans = countPackets(
+        ps, [](const Packet& p) { return p.toServer && p.kind == PacketKind::Data && p.retrans > 0; });
     QCOMPARE(C(Counter::TcpExtTCPSynRetrans), synRetrans);
     QCOMPARE(S(Counter::TcpExtTCPSynRetrans), synAckRetrans);
     // RetransSegs includes them.
@@ -1307,14 +1385,17 @@ void tst_measured::rule_M16_counterRelations() {
              countPackets(ps, [](const Packet& p) { return p.fate == PacketFate::DroppedSynQueueFull; }));
     // PassiveOpens counts child sockets created, not SYNs answered.
     std::int64_t children = 0;
-    for (std::size_t l = 0; l < h.queues.size(); ++l) children += static_cast<std::int64_t>(h.queues[l][1].size());
+    for (std::size_t l = 0; l < h.queues.size(); ++l)
+        children += static_cast<std::int64_t>(h.queues[l][1].size());
     QCOMPARE(S(Counter::TcpPassiveOpens), children);
-    const std::int64_t answered =
-        countPackets(ps, [](const Packet& p) { return !p.toServer && p.kind == PacketKind::SynAck && p.retrans == 0; });
+    const std::int64_t answered = countPackets(
+        ps, [](const Packet& p) { return !p.toServer && p.kind == PacketKind::SynAck && p.retrans == 0; });
     QVERIFY(S(Counter::TcpPassiveOpens) <= answered);
     QCOMPARE(C(Counter::TcpActiveOpens), static_cast<std::int64_t>(h.clients.size()));
-    QCOMPARE(S(Counter::TcpOutRsts), countPackets(ps, [](const Packet& p) { return !p.toServer && p.kind == PacketKind::Rst; }));
-    QCOMPARE(S(Counter::TcpExtSyncookiesSent), countPackets(ps, [](const Packet& p) { return p.kind == PacketKind::SynAck && p.cookie; }));
+    QCOMPARE(S(Counter::TcpOutRsts),
+             countPackets(ps, [](const Packet& p) { return !p.toServer && p.kind == PacketKind::Rst; }));
+    QCOMPARE(S(Counter::TcpExtSyncookiesSent),
+             countPackets(ps, [](const Packet& p) { return p.kind == PacketKind::SynAck && p.cookie; }));
 }
 
 // ================================================================================================ M18
@@ -1326,10 +1407,13 @@ void tst_measured::rule_M18_closedLoopClientsStarve_data() {
     QTest::addColumn<int>("concurrency");
     QTest::addColumn<int>("requests");
     QTest::addColumn<quint64>("seed");
-    QTest::newRow("ab -c 20 -n 400, 2 workers, listen(4)") << 2 << qint64(4) << "50ms" << 20 << 400 << quint64(1);
+    QTest::newRow("ab -c 20 -n 400, 2 workers, listen(4)")
+        << 2 << qint64(4) << "50ms" << 20 << 400 << quint64(1);
     QTest::newRow("ab -c 20 -n 400, seed 2") << 2 << qint64(4) << "50ms" << 20 << 400 << quint64(2);
-    QTest::newRow("ab -c 40 -n 1000, 4 workers, listen(8)") << 4 << qint64(8) << "20ms" << 40 << 1000 << quint64(3);
-    QTest::newRow("ab -c 10 -n 300, 1 worker, listen(2)") << 1 << qint64(2) << "30ms" << 10 << 300 << quint64(4);
+    QTest::newRow("ab -c 40 -n 1000, 4 workers, listen(8)")
+        << 4 << qint64(8) << "20ms" << 40 << 1000 << quint64(3);
+    QTest::newRow("ab -c 10 -n 300, 1 worker, listen(2)")
+        << 1 << qint64(2) << "30ms" << 10 << 300 << quint64(4);
 }
 
 void tst_measured::rule_M18_closedLoopClientsStarve() {
@@ -1348,8 +1432,13 @@ traffic:
   - { name: ab, clients: $N, concurrency: $C, spacing: 1ms, send: true }
 seed: $SEED
 until: 300s
-)", {{"$BACKLOG", std::to_string(backlog)}, {"$W", std::to_string(workers)}, {"$SERVICE", str(service)},
-     {"$N", std::to_string(requests)}, {"$C", std::to_string(concurrency)}, {"$SEED", std::to_string(seed)}});
+)",
+                                  {{"$BACKLOG", std::to_string(backlog)},
+                                   {"$W", std::to_string(workers)},
+                                   {"$SERVICE", str(service)},
+                                   {"$N", std::to_string(requests)},
+                                   {"$C", std::to_string(concurrency)},
+                                   {"$SEED", std::to_string(seed)}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -1369,12 +1458,14 @@ until: 300s
         ++starving;
         // Each of its SYNs met a full accept queue: fresh SYNs had refilled every freed slot before it came.
         for (const Packet& p : packetsOf(h, i))
-            if (p.toServer && p.kind == PacketKind::Syn && p.arrives <= t90) QCOMPARE(p.fate, PacketFate::DroppedAcceptQueueFull);
+            if (p.toServer && p.kind == PacketKind::Syn && p.arrives <= t90)
+                QCOMPARE(p.fate, PacketFate::DroppedAcceptQueueFull);
         QVERIFY(c.synTimes.size() >= 2);
     }
     QVERIFY2(starving > 0, "some of the first clients starve while the others are served");
     // The load generator sees no failure while it runs.
-    for (const ClientRecord& c : h.clients) QVERIFY(c.errorAt > t90);
+    for (const ClientRecord& c : h.clients)
+        QVERIFY(c.errorAt > t90);
 }
 
 // ================================================================================================ M19
@@ -1396,8 +1487,11 @@ server: { backlog: 128, workers: { count: 1 } }
 traffic:
   - { flood: { name: f, rate: 1000/s, from: 0s, to: $TO, routable: $ROUTABLE } }
 until: $UNTIL
-)", {{"$SC", std::to_string(syncookies)}, {"$ROUTABLE", routable ? "true" : "false"},
-     {"$TO", routable ? "100s" : "10s"}, {"$UNTIL", routable ? "200s" : "20s"}});
+)",
+                                  {{"$SC", std::to_string(syncookies)},
+                                   {"$ROUTABLE", routable ? "true" : "false"},
+                                   {"$TO", routable ? "100s" : "10s"},
+                                   {"$UNTIL", routable ? "200s" : "20s"}});
     auto sim = load(yaml);
     QVERIFY(sim);
     sim->run();
@@ -1408,14 +1502,16 @@ until: $UNTIL
         // No request: the SYN-ACK's route is looked up first and fails; only ListenDrops counts it.
         QCOMPARE(syns, std::int64_t{10'000});
         QCOMPARE(static_cast<std::int64_t>(ps.size()), syns);
-        for (const Packet& p : ps) QCOMPARE(p.fate, PacketFate::DroppedNoRoute);
+        for (const Packet& p : ps)
+            QCOMPARE(p.fate, PacketFate::DroppedNoRoute);
         QCOMPARE(h.queues[0][0].size(), std::size_t{0});
         QCOMPARE(server(h, Counter::TcpExtListenDrops, h.end), syns);
         CounterValues v = h.countersAt(Host::Server, h.end);
         for (std::size_t c = 0; c < backlog::kCounterCount; ++c) {
             const auto counter = static_cast<Counter>(c);
             if (counter == Counter::TcpExtListenDrops || counter == Counter::TcpInSegs) continue;
-            QVERIFY2(v[c] == 0, QByteArray("no other counter moves: ") + QByteArray::fromStdString(std::string(backlog::counterName(counter))));
+            QVERIFY2(v[c] == 0, QByteArray("no other counter moves: ") +
+                                    QByteArray::fromStdString(std::string(backlog::counterName(counter))));
         }
         QVERIFY(sim->kernelLog().empty());
         return;
@@ -1435,7 +1531,8 @@ until: $UNTIL
         const int n = retransmissions[e.flow];
         QVERIFY2(n >= 2 && n <= 5, "a request gets 2 to 5 SYN-ACK retransmissions");
         const auto i = static_cast<std::size_t>(n);
-        VERIFY_TIME(e.left - e.entered, t1.nominal[i], t1.slack[i], "lifetime after " + QByteArray::number(n) + " retransmissions");
+        VERIFY_TIME(e.left - e.entered, t1.nominal[i], t1.slack[i],
+                    "lifetime after " + QByteArray::number(n) + " retransmissions");
         if (n < 5) {
             const backlog::QueueLengths q = h.queueLengthsAt(0, e.left - Time::ns(1));
             QVERIFY2(2 * q.syn > 128, "pruning only while the SYN queue is more than half full");

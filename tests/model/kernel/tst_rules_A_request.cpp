@@ -2,16 +2,16 @@
 // RST, a final ACK meeting a full accept queue (ignored, or reset with tcp_abort_on_overflow), the child.
 // Each test builds small scenarios from YAML text (tests/common/KernelTest.h), runs the model, reads the
 // History and checks what KERNEL.md says; the test functions are named after the rules (rule_<ID>_...).
-#include "tests/common/KernelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/KernelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -51,7 +51,7 @@ using namespace backlog::test::rules;
 class TestRulesA : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // A — a segment for a request socket
     void rule_A1_duplicateSynResendsSynAck_data();
     void rule_A1_duplicateSynResendsSynAck();
@@ -105,12 +105,15 @@ void TestRulesA::rule_A1_duplicateSynResendsSynAck() {
     QVERIFY(duplicates >= minDuplicates);
     // The first SYN-ACK sent after the loss completes the handshake; it is no later than the answer
     // to the first SYN that reaches the server after the loss (the request timer may come first).
-    const auto through = std::find_if(synAcks.begin(), synAcks.end(), [&](const Packet& a) { return a.sent >= lostUntil; });
+    const auto through =
+        std::find_if(synAcks.begin(), synAcks.end(), [&](const Packet& a) { return a.sent >= lostUntil; });
     QVERIFY(through != synAcks.end());
     QCOMPARE(rec.connectedAt, through->arrives);
-    const auto nextSyn = std::find_if(syns.begin(), syns.end(), [&](const Packet& p) { return p.arrives >= lostUntil; });
+    const auto nextSyn =
+        std::find_if(syns.begin(), syns.end(), [&](const Packet& p) { return p.arrives >= lostUntil; });
     if (nextSyn != syns.end()) QVERIFY(through->sent <= nextSyn->arrives);
-    const auto retransmitted = std::count_if(synAcks.begin(), synAcks.end(), [](const Packet& a) { return a.retrans > 0; });
+    const auto retransmitted =
+        std::count_if(synAcks.begin(), synAcks.end(), [](const Packet& a) { return a.retrans > 0; });
     QCOMPARE(serverCounter(*sim, Counter::TcpExtTCPSynRetrans), I64{retransmitted});
     QCOMPARE(serverCounter(*sim, Counter::TcpRetransSegs), I64{retransmitted});
     QCOMPARE(serverCounter(*sim, Counter::TcpExtTCPACKSkippedSynRecv), I64{0});
@@ -182,7 +185,8 @@ void TestRulesA::rule_A7a_ackMeetingFullQueueIsIgnored() {
     // Before any retry: the late ones in SYN-RECV, the early ones filling the accept queue.
     QCOMPARE(h.queueLengthsAt(0, ms(300)).syn, I64{2});
     QCOMPARE(h.queueLengthsAt(0, ms(300)).accept, I64{3});
-    for (FlowId c : late) QCOMPARE(h.clientStateAt(c, ms(300)), TcpState::Established);
+    for (FlowId c : late)
+        QCOMPARE(h.clientStateAt(c, ms(300)), TcpState::Established);
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenOverflows, ms(900)), I64{overflowsAt900ms});
 
     // Until the worker starts (5 s) every retry is dropped; the requests stay, their timers run.
@@ -192,7 +196,8 @@ void TestRulesA::rule_A7a_ackMeetingFullQueueIsIgnored() {
                p.arrives <= stall && (p.kind == PacketKind::Ack || p.kind == PacketKind::Data);
     });
     QVERIFY(retries.size() >= 2);
-    for (const Packet& p : retries) QCOMPARE(p.fate, PacketFate::DroppedAckQueueFull);
+    for (const Packet& p : retries)
+        QCOMPARE(p.fate, PacketFate::DroppedAckQueueFull);
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenOverflows, stall), I64(retries.size()));
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenDrops, stall), I64(retries.size()));
     QCOMPARE(h.queueLengthsAt(0, stall).syn, I64{2});
@@ -203,7 +208,8 @@ void TestRulesA::rule_A7a_ackMeetingFullQueueIsIgnored() {
         QVERIFY(h.clients[c].dataQueuedAt.isNever() || h.clients[c].dataQueuedAt > stall); // data discarded
         // SYN-ACKs are still retransmitted (at about 1 and 3 s) although the ACK came.
         const auto synAcks = flowPackets(h, c, PacketKind::SynAck, false);
-        QVERIFY(std::count_if(synAcks.begin(), synAcks.end(), [&](const Packet& a) { return a.sent <= stall; }) >= 3);
+        QVERIFY(std::count_if(synAcks.begin(), synAcks.end(),
+                              [&](const Packet& a) { return a.sent <= stall; }) >= 3);
         QCOMPARE(h.clientStateAt(c, stall), TcpState::Established);
     }
 
@@ -221,7 +227,8 @@ void TestRulesA::rule_A7a_ackMeetingFullQueueIsIgnored() {
     // The other request expires silently at about 63 s.
     QCOMPARE(h.queueLengthsAt(0, sec(70)).syn, I64{0});
     const std::vector<QueueEntry> synq = stays(h, 0, QueueKind::Syn);
-    QCOMPARE(std::count_if(synq.begin(), synq.end(), [](const QueueEntry& e) { return e.reason == LeaveReason::Expired; }),
+    QCOMPARE(std::count_if(synq.begin(), synq.end(),
+                           [](const QueueEntry& e) { return e.reason == LeaveReason::Expired; }),
              std::ptrdiff_t{1});
 }
 
@@ -244,9 +251,8 @@ void TestRulesA::rule_A7b_abortOnOverflowResets() {
     const Time end = ms(4900);
     for (FlowId c : late) {
         // The first retry meets the full queue and is answered by an RST at once.
-        const auto dropped = packets(h, [c](const Packet& p) {
-            return p.flow == c && p.fate == PacketFate::DroppedAckQueueFull;
-        });
+        const auto dropped = packets(
+            h, [c](const Packet& p) { return p.flow == c && p.fate == PacketFate::DroppedAckQueueFull; });
         QCOMPARE(dropped.size(), std::size_t{1});
         const auto rsts = flowPackets(h, c, PacketKind::Rst, false);
         QCOMPARE(rsts.size(), std::size_t{1});
@@ -264,7 +270,7 @@ void TestRulesA::rule_A7b_abortOnOverflowResets() {
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenDrops, end), I64{2});
     QCOMPARE(clientCounter(*sim, Counter::TcpEstabResets, end), I64{2});
     QCOMPARE(h.queueLengthsAt(0, end).syn, I64{0});
-    QCOMPARE(h.queueLengthsAt(0, end).accept, I64{3}); // the early ones are untouched
+    QCOMPARE(h.queueLengthsAt(0, end).accept, I64{3});               // the early ones are untouched
     QCOMPARE(serverCounter(*sim, Counter::TcpOutRsts, end), I64{2}); // one per RST
 }
 

@@ -2,16 +2,16 @@
 // an unaccepted child, a peer that closes before accept().
 // Each test builds small scenarios from YAML text (tests/common/KernelTest.h), runs the model, reads the
 // History and checks what KERNEL.md says; the test functions are named after the rules (rule_<ID>_...).
-#include "tests/common/KernelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/KernelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -51,7 +51,7 @@ using namespace backlog::test::rules;
 class TestRulesD : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // D — established, not yet accepted
     void rule_D1_unacceptedChildReceivesData_data();
     void rule_D1_unacceptedChildReceivesData();
@@ -82,10 +82,12 @@ void TestRulesD::rule_D1_unacceptedChildReceivesData() {
     QCOMPARE(rec.dataQueuedAt, child);
     QCOMPARE(flowPackets(h, 0, PacketKind::Data, true).size(), std::size_t{1});
     const auto acks = flowPackets(h, 0, PacketKind::Ack, false);
-    QVERIFY(std::any_of(acks.begin(), acks.end(), [&](const Packet& p) { return p.sent == rec.dataQueuedAt; }));
+    QVERIFY(
+        std::any_of(acks.begin(), acks.end(), [&](const Packet& p) { return p.sent == rec.dataQueuedAt; }));
     // ss -tan: the child is ESTAB with the unread request in its Recv-Q.
     const std::vector<SsSocket> all = sim->ssAll(sec(1));
-    const auto estab = std::find_if(all.begin(), all.end(), [](const SsSocket& s) { return s.state == TcpState::Established; });
+    const auto estab = std::find_if(all.begin(), all.end(),
+                                    [](const SsSocket& s) { return s.state == TcpState::Established; });
     QVERIFY(estab != all.end());
     QVERIFY(estab->recvQ > 0);
     QCOMPARE(h.queueLengthsAt(0, sec(1)).accept, I64{1});
@@ -99,8 +101,8 @@ void TestRulesD::rule_D1_unacceptedChildReceivesData() {
 }
 
 void TestRulesD::rule_D3_D4_peerClosesBeforeAccept_data() {
-    QTest::addColumn<bool>("abort");             // false: close() sends a FIN (D3); true: SO_LINGER 0, an RST (D4)
-    QTest::addColumn<TcpState>("queuedState");   // the child's state while it waits in the accept queue
+    QTest::addColumn<bool>("abort"); // false: close() sends a FIN (D3); true: SO_LINGER 0, an RST (D4)
+    QTest::addColumn<TcpState>("queuedState"); // the child's state while it waits in the accept queue
     QTest::newRow("D3: FIN before accept, child in CLOSE-WAIT") << false << TcpState::CloseWait;
     QTest::newRow("D4: RST before accept, child closed") << true << TcpState::Closed;
 }
@@ -109,11 +111,12 @@ void TestRulesD::rule_D3_D4_peerClosesBeforeAccept() {
     QFETCH(bool, abort);
     QFETCH(TcpState, queuedState);
 
-    const std::string yaml = std::string("network: { rtt: 1ms }\n"
-                                         "server: { backlog: 4, workers: { count: 1, start: 2s, service: 10ms } }\n"
-                                         "traffic:\n"
-                                         "  - { name: c, clients: 1, send: true, close_after: 100ms, abort: ") +
-                             (abort ? "true" : "false") + " }\n";
+    const std::string yaml =
+        std::string("network: { rtt: 1ms }\n"
+                    "server: { backlog: 4, workers: { count: 1, start: 2s, service: 10ms } }\n"
+                    "traffic:\n"
+                    "  - { name: c, clients: 1, send: true, close_after: 100ms, abort: ") +
+        (abort ? "true" : "false") + " }\n";
     const backlog::ReadResult read = backlog::readScenarioText(yaml, "d3d4");
     QVERIFY2(read.scenario, read.errors.empty() ? "" : read.errors.front().text().c_str());
     Simulation sim(*read.scenario);
@@ -138,7 +141,8 @@ void TestRulesD::rule_D3_D4_peerClosesBeforeAccept() {
     } else {
         // The unread request waits in CLOSE-WAIT (ss -tan shows it with its Recv-Q).
         const std::vector<SsSocket> all = sim.ssAll(sec(1));
-        const auto cw = std::find_if(all.begin(), all.end(), [](const SsSocket& s) { return s.state == TcpState::CloseWait; });
+        const auto cw = std::find_if(all.begin(), all.end(),
+                                     [](const SsSocket& s) { return s.state == TcpState::CloseWait; });
         QVERIFY(cw != all.end());
         QVERIFY(cw->recvQ > 0);
         QCOMPARE(h.clientStateAt(0, sec(1)), TcpState::FinWait2);

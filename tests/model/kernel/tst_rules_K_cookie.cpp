@@ -2,16 +2,16 @@
 // cookie validation, and an RST for an ACK nobody expects.
 // Each test builds small scenarios from YAML text (tests/common/KernelTest.h), runs the model, reads the
 // History and checks what KERNEL.md says; the test functions are named after the rules (rule_<ID>_...).
-#include "tests/common/KernelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/KernelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -51,7 +51,7 @@ using namespace backlog::test::rules;
 class TestRulesK : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // K — an ACK at the listener without a request
     void rule_K1_cookieValidation_data();
     void rule_K1_cookieValidation();
@@ -77,7 +77,9 @@ void TestRulesK::rule_K1_cookieValidation() {
     QFETCH(int, abortOnOverflow);
 
     ScenarioText text;
-    text.rtt("1ms").sysctl("net.ipv4.tcp_syncookies", 2).sysctl("net.ipv4.tcp_abort_on_overflow", abortOnOverflow);
+    text.rtt("1ms")
+        .sysctl("net.ipv4.tcp_syncookies", 2)
+        .sysctl("net.ipv4.tcp_abort_on_overflow", abortOnOverflow);
     if (kind == "valid") {
         text.backlog(4).clients("c", 1, "0s", "1ms", false);
     } else if (kind == "full") {
@@ -131,7 +133,8 @@ void TestRulesK::rule_K1_cookieValidation() {
         // A ghost: ESTABLISHED for ever on the client, nothing on the server, nothing more sent to it.
         QCOMPARE(h.clientStateAt(1, h.end), TcpState::Established);
         QCOMPARE(h.serverStateAt(1, h.end), TcpState::Closed);
-        QCOMPARE(packets(h, [](const Packet& p) { return p.flow == 1 && !p.toServer; }).size(), std::size_t{1});
+        QCOMPARE(packets(h, [](const Packet& p) { return p.flow == 1 && !p.toServer; }).size(),
+                 std::size_t{1});
         return;
     }
     // expiry
@@ -144,8 +147,10 @@ void TestRulesK::rule_K1_cookieValidation() {
     });
     I64 overflowed = 0;
     for (const Packet& p : retried) {
-        if (p.fate == PacketFate::DroppedCookieQueueFull) ++overflowed;
-        else QCOMPARE(p.fate, PacketFate::DroppedNoSocket); // the one that failed validation
+        if (p.fate == PacketFate::DroppedCookieQueueFull)
+            ++overflowed;
+        else
+            QCOMPARE(p.fate, PacketFate::DroppedNoSocket); // the one that failed validation
     }
     QVERIFY(overflowed >= 2); // its ACK and data retransmissions, each validated
     QCOMPARE(I64(retried.size()), overflowed + 1);

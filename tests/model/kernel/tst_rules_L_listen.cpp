@@ -2,16 +2,16 @@
 // after listen(), a second listen() that only changes the backlog.
 // Each test builds small scenarios from YAML text (tests/common/KernelTest.h), runs the model, reads the
 // History and checks what KERNEL.md says; the test functions are named after the rules (rule_<ID>_...).
-#include "tests/common/KernelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/KernelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -51,7 +51,7 @@ using namespace backlog::test::rules;
 class TestRulesL : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // L — listen()
     void rule_L1_backlogClampedBySomaxconn_data();
     void rule_L1_backlogClampedBySomaxconn();
@@ -71,7 +71,8 @@ void TestRulesL::rule_L1_backlogClampedBySomaxconn_data() {
     QTest::addColumn<int>("effective");      // sk_max_ack_backlog = Send-Q
     QTest::addColumn<bool>("fill");          // also fill the accept queue: effective + 1 entries
 
-    QTest::newRow("backlog 128, somaxconn 4096 -> 128 (holds 129)") << "6.18" << -1 << 128 << -1 << 128 << true;
+    QTest::newRow("backlog 128, somaxconn 4096 -> 128 (holds 129)")
+        << "6.18" << -1 << 128 << -1 << 128 << true;
     QTest::newRow("backlog -1 -> somaxconn 64 (holds 65)") << "6.18" << 64 << -1 << -1 << 64 << true;
     QTest::newRow("backlog -1 -> default somaxconn 4096") << "6.18" << -1 << -1 << -1 << 4096 << false;
     QTest::newRow("backlog -2 -> somaxconn 32 (any negative)") << "6.18" << 32 << -2 << -1 << 32 << true;
@@ -79,10 +80,13 @@ void TestRulesL::rule_L1_backlogClampedBySomaxconn_data() {
     QTest::newRow("backlog 1000, somaxconn 16 -> 16 (holds 17)") << "6.18" << 16 << 1000 << -1 << 16 << true;
     QTest::newRow("somaxconn 0 -> 0 (holds 1)") << "6.18" << 0 << 128 << -1 << 0 << true;
     QTest::newRow("backlog = somaxconn is not clamped") << "6.18" << 16 << 16 << -1 << 16 << true;
-    QTest::newRow("4.15: default somaxconn 128 (backlog 1000 -> 128)") << "4.15" << -1 << 1000 << -1 << 128 << true;
+    QTest::newRow("4.15: default somaxconn 128 (backlog 1000 -> 128)")
+        << "4.15" << -1 << 1000 << -1 << 128 << true;
     QTest::newRow("4.15: backlog -1 -> 128") << "4.15" << -1 << -1 << -1 << 128 << false;
-    QTest::newRow("5.4: default somaxconn 4096 (backlog 1000 stays)") << "5.4" << -1 << 1000 << -1 << 1000 << false;
-    QTest::newRow("somaxconn read at listen() time only (16, then 4)") << "6.18" << 16 << 1000 << 4 << 16 << true;
+    QTest::newRow("5.4: default somaxconn 4096 (backlog 1000 stays)")
+        << "5.4" << -1 << 1000 << -1 << 1000 << false;
+    QTest::newRow("somaxconn read at listen() time only (16, then 4)")
+        << "6.18" << 16 << 1000 << 4 << 16 << true;
 }
 
 void TestRulesL::rule_L1_backlogClampedBySomaxconn() {
@@ -145,13 +149,14 @@ void TestRulesL::rule_L2_listenStartsWithEmptyQueues() {
     }
     // The one connection lands in exactly one of the (empty) accept queues.
     I64 queued = 0;
-    for (int l = 0; l < listeners; ++l) queued += h.queueLengthsAt(l, sec(2)).accept;
+    for (int l = 0; l < listeners; ++l)
+        queued += h.queueLengthsAt(l, sec(2)).accept;
     QCOMPARE(queued, I64{1});
 }
 
 void TestRulesL::rule_L3_relistenOnlyUpdatesBacklog_data() {
-    QTest::addColumn<int>("backlog");     // the first listen()
-    QTest::addColumn<int>("relisten");    // listen() again at 500 ms
+    QTest::addColumn<int>("backlog");  // the first listen()
+    QTest::addColumn<int>("relisten"); // listen() again at 500 ms
     QTest::addColumn<int>("somaxconn");
     QTest::addColumn<int>("effectiveAfter");
     QTest::addColumn<int>("queuedAfterRetransmissions"); // Recv-Q at 1.5 s
@@ -161,7 +166,8 @@ void TestRulesL::rule_L3_relistenOnlyUpdatesBacklog_data() {
     // 12 clients at 0-11 ms; the ones dropped at first retransmit their SYN at about 1 s.
     QTest::newRow("raise 4 -> 8: room at once for 4 more") << 4 << 8 << 4096 << 8 << 9 << 7 + 3 << false;
     QTest::newRow("lower 8 -> 2: nothing is removed") << 8 << 2 << 4096 << 2 << 9 << 3 + 3 << false;
-    QTest::newRow("raise 4 -> 100 with somaxconn 8: clamped again") << 4 << 100 << 8 << 8 << 9 << 7 + 3 << false;
+    QTest::newRow("raise 4 -> 100 with somaxconn 8: clamped again")
+        << 4 << 100 << 8 << 8 << 9 << 7 + 3 << false;
     QTest::newRow("listen(fd, -1) again: somaxconn 6") << 4 << -1 << 6 << 6 << 7 << 7 + 5 << false;
     QTest::newRow("raise 4 -> 8 through changeAt()") << 4 << 8 << 4096 << 8 << 9 << 7 + 3 << true;
     QTest::newRow("lower 8 -> 2 through changeAt()") << 8 << 2 << 4096 << 2 << 9 << 3 + 3 << true;
@@ -177,11 +183,15 @@ void TestRulesL::rule_L3_relistenOnlyUpdatesBacklog() {
     QFETCH(bool, viaChangeAt);
 
     ScenarioText text;
-    text.backlog(backlog).sysctl("net.core.somaxconn", somaxconn).clients("c", 12, "0s", "1ms", false).until("1800ms");
+    text.backlog(backlog)
+        .sysctl("net.core.somaxconn", somaxconn)
+        .clients("c", 12, "0s", "1ms", false)
+        .until("1800ms");
     if (!viaChangeAt) text.set("500ms", "server.backlog", std::to_string(relisten));
     SIMULATE(sim, text);
     if (viaChangeAt) {
-        const std::optional<std::string> refused = sim->changeAt(ms(500), "server.backlog", std::to_string(relisten));
+        const std::optional<std::string> refused =
+            sim->changeAt(ms(500), "server.backlog", std::to_string(relisten));
         QVERIFY2(!refused, refused ? refused->c_str() : "");
     }
     const History& h = sim->history();

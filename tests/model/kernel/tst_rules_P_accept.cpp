@@ -2,16 +2,16 @@
 // blocking accept() wakes one in FIFO order, epoll wakes every idle watcher, switching accept modes.
 // Each test builds small scenarios from YAML text (tests/common/KernelTest.h), runs the model, reads the
 // History and checks what KERNEL.md says; the test functions are named after the rules (rule_<ID>_...).
-#include "tests/common/KernelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/KernelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -51,7 +51,7 @@ using namespace backlog::test::rules;
 class TestRulesP : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // P — accept() and wake-ups
     void rule_P1_acceptTakesTheHead_data();
     void rule_P1_acceptTakesTheHead();
@@ -76,14 +76,16 @@ void TestRulesP::rule_P1_acceptTakesTheHead() {
 
     ScenarioText text;
     text.rtt("1ms").backlog(8).workers(1, "blocking", "100ms", "2s");
-    if (lateCompleter) text.clients("late", 1, "0s", "1ms", false).fault("client-acks", "late", "0s", "300ms");
+    if (lateCompleter)
+        text.clients("late", 1, "0s", "1ms", false).fault("client-acks", "late", "0s", "300ms");
     text.clients("c", 4, "100ms", "10ms", false);
     SIMULATE(sim, text);
     const History& h = sim->history();
 
     std::vector<QueueEntry> queued = stays(h, 0, QueueKind::Accept);
     QCOMPARE(queued.size(), h.clients.size());
-    std::sort(queued.begin(), queued.end(), [](const QueueEntry& a, const QueueEntry& b) { return a.entered < b.entered; });
+    std::sort(queued.begin(), queued.end(),
+              [](const QueueEntry& a, const QueueEntry& b) { return a.entered < b.entered; });
     if (lateCompleter) QCOMPARE(queued.back().flow, FlowId{0}); // completed at about 1 s, after the others
     // One worker, 100 ms per connection: accept() returns them in the order they entered.
     for (std::size_t k = 0; k < queued.size(); ++k) {
@@ -100,10 +102,12 @@ void TestRulesP::rule_P2_blockingAcceptWakesOneInFifoOrder_data() {
     QTest::addColumn<QString>("service");
     QTest::addColumn<QList<int>>("expectedWorker"); // per client
 
-    QTest::newRow("three sleepers: the longest waiter first") << 3 << 3 << "100ms" << "10s" << QList<int>{0, 1, 2};
-    QTest::newRow("re-queued at the tail: round robin") << 3 << 7 << "100ms" << "50ms"
-                                                         << QList<int>{0, 1, 2, 0, 1, 2, 0};
-    QTest::newRow("more connections than sleepers") << 2 << 4 << "1ms" << "1s" << QList<int>{0, 1, 0, 1};
+    QTest::newRow("three sleepers: the longest waiter first") << 3 << 3 << "100ms"
+                                                              << "10s" << QList<int>{0, 1, 2};
+    QTest::newRow("re-queued at the tail: round robin") << 3 << 7 << "100ms"
+                                                        << "50ms" << QList<int>{0, 1, 2, 0, 1, 2, 0};
+    QTest::newRow("more connections than sleepers") << 2 << 4 << "1ms"
+                                                    << "1s" << QList<int>{0, 1, 0, 1};
 }
 
 void TestRulesP::rule_P2_blockingAcceptWakesOneInFifoOrder() {
@@ -127,7 +131,8 @@ void TestRulesP::rule_P2_blockingAcceptWakesOneInFifoOrder() {
     // Wake-one: nobody is ever woken for nothing.
     QCOMPARE(h.wastedWakeupsUntil(0, kEnd), I64{0});
     for (const backlog::WorkerRecord& w : h.workers)
-        for (const backlog::WorkerRecord::Change& c : w.changes) QVERIFY(c.state != WorkerState::WokenForNothing);
+        for (const backlog::WorkerRecord::Change& c : w.changes)
+            QVERIFY(c.state != WorkerState::WokenForNothing);
 }
 
 void TestRulesP::rule_P3_epollWakesEveryIdleWatcher_data() {
@@ -160,7 +165,8 @@ void TestRulesP::rule_P3_epollWakesEveryIdleWatcher() {
     for (FlowId c = 0; c < static_cast<FlowId>(clients); ++c) {
         QVERIFY(!h.clients[c].acceptedAt.isNever());
         // Each connection's herd is over within a millisecond of its arrival.
-        QCOMPARE(h.wastedWakeupsUntil(0, h.clients[c].acceptedAt + ms(1)), I64{wasted / clients} * I64(c + 1));
+        QCOMPARE(h.wastedWakeupsUntil(0, h.clients[c].acceptedAt + ms(1)),
+                 I64{wasted / clients} * I64(c + 1));
     }
 }
 
@@ -170,10 +176,14 @@ void TestRulesP::rule_P_switchingAcceptModeKeepsAccepting_data() {
     QTest::addColumn<QString>("from");
     QTest::addColumn<QString>("to");
     QTest::addColumn<bool>("herdAfter");
-    QTest::newRow("blocking → epoll") << "blocking" << "epoll" << true;
-    QTest::newRow("epoll → blocking") << "epoll" << "blocking" << false;
-    QTest::newRow("blocking → epoll-exclusive") << "blocking" << "epoll-exclusive" << false;
-    QTest::newRow("epoll-exclusive → epoll") << "epoll-exclusive" << "epoll" << true;
+    QTest::newRow("blocking → epoll") << "blocking"
+                                      << "epoll" << true;
+    QTest::newRow("epoll → blocking") << "epoll"
+                                      << "blocking" << false;
+    QTest::newRow("blocking → epoll-exclusive") << "blocking"
+                                                << "epoll-exclusive" << false;
+    QTest::newRow("epoll-exclusive → epoll") << "epoll-exclusive"
+                                             << "epoll" << true;
 }
 
 void TestRulesP::rule_P_switchingAcceptModeKeepsAccepting() {
@@ -181,17 +191,22 @@ void TestRulesP::rule_P_switchingAcceptModeKeepsAccepting() {
     QFETCH(QString, to);
     QFETCH(bool, herdAfter);
     ScenarioText text;
-    text.workers(4, str(from), "50ms").clients("c", 40, "0s", "100ms", true).set("2.05s", "server.workers.accept", str(to));
+    text.workers(4, str(from), "50ms")
+        .clients("c", 40, "0s", "100ms", true)
+        .set("2.05s", "server.workers.accept", str(to));
     SIMULATE(sim, text);
     const History& h = sim->history();
-    for (FlowId c = 0; c < 40; ++c) QVERIFY2(!h.clients[c].acceptedAt.isNever(), qPrintable(QString::number(c)));
+    for (FlowId c = 0; c < 40; ++c)
+        QVERIFY2(!h.clients[c].acceptedAt.isNever(), qPrintable(QString::number(c)));
     const bool herdBefore = from == QLatin1String("epoll");
     const Time change = Time::ms(2050);
     QCOMPARE(h.wastedWakeupsUntil(0, change) > 0, herdBefore);
     QCOMPARE(h.wastedWakeupsUntil(0, kEnd) - h.wastedWakeupsUntil(0, change) > 0, herdAfter);
     // After the switch every idle worker waits the new way.
-    const WorkerState idle = to == QLatin1String("blocking") ? WorkerState::BlockedInAccept : WorkerState::InEpollWait;
-    for (std::uint32_t w = 0; w < 4; ++w) QCOMPARE(h.workerAt(w, Time::s(2) + Time::ms(99)).state, idle);
+    const WorkerState idle =
+        to == QLatin1String("blocking") ? WorkerState::BlockedInAccept : WorkerState::InEpollWait;
+    for (std::uint32_t w = 0; w < 4; ++w)
+        QCOMPARE(h.workerAt(w, Time::s(2) + Time::ms(99)).state, idle);
 }
 
 QTEST_APPLESS_MAIN(TestRulesP)

@@ -2,16 +2,16 @@
 // the SYN queue's capacity by kernel version, ss -lnt.
 // Each test builds small scenarios from YAML text (tests/common/KernelTest.h), runs the model, reads the
 // History and checks what KERNEL.md says; the test functions are named after the rules (rule_<ID>_...).
-#include "tests/common/KernelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/KernelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -51,7 +51,7 @@ using namespace backlog::test::rules;
 class TestRulesQ : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // Q — queue predicates and ss
     void rule_Q1_acceptQueueHoldsBacklogPlusOne_data();
     void rule_Q1_acceptQueueHoldsBacklogPlusOne();
@@ -97,7 +97,8 @@ void TestRulesQ::rule_Q1_acceptQueueHoldsBacklogPlusOne() {
     for (int c = 0; c < clients; ++c) {
         const bool in = c <= backlog;
         QCOMPARE(h.clients[static_cast<std::size_t>(c)].connectedAt.isNever(), !in);
-        QCOMPARE(h.clientStateAt(static_cast<FlowId>(c), check), in ? TcpState::Established : TcpState::SynSent);
+        QCOMPARE(h.clientStateAt(static_cast<FlowId>(c), check),
+                 in ? TcpState::Established : TcpState::SynSent);
     }
 }
 
@@ -106,8 +107,8 @@ void TestRulesQ::rule_Q2_synQueueCapacityFollowsBacklog_data() {
     QTest::addColumn<int>("backlog");
     QTest::addColumn<int>("syncookies");
     QTest::addColumn<int>("maxSynBacklog"); // -1: default
-    QTest::addColumn<int>("burst");          // SYNs arriving together
-    QTest::addColumn<int>("capacity");       // requests the SYN queue takes
+    QTest::addColumn<int>("burst");         // SYNs arriving together
+    QTest::addColumn<int>("capacity");      // requests the SYN queue takes
 
     QTest::newRow("6.18: backlog 8 -> 9 requests") << "6.18" << 8 << 1 << -1 << 12 << 9;
     QTest::newRow("6.12: backlog 8 -> 8 requests") << "6.12" << 8 << 1 << -1 << 12 << 8;
@@ -159,17 +160,20 @@ void TestRulesQ::rule_Q3_ssShowsAcceptQueueAndBacklog_data() {
     QTest::addColumn<QString>("spacing");
     QTest::addColumn<QString>("rtt");
     QTest::addColumn<int>("checkMs");
-    QTest::addColumn<int>("recvQ");    // summed over the listeners
-    QTest::addColumn<int>("sendQ");    // of each listener
-    QTest::addColumn<int>("synRecv");  // SYN-RECV sockets in ss -tan
+    QTest::addColumn<int>("recvQ");   // summed over the listeners
+    QTest::addColumn<int>("sendQ");   // of each listener
+    QTest::addColumn<int>("synRecv"); // SYN-RECV sockets in ss -tan
 
-    QTest::newRow("full queue: Recv-Q 129, Send-Q 128") << 1 << 128 << 4096 << 131 << "1ms" << "100us" << 500 << 129
-                                                        << 128 << 0;
-    QTest::newRow("two waiting: Recv-Q 2, Send-Q 4") << 1 << 4 << 4096 << 2 << "1ms" << "100us" << 500 << 2 << 4 << 0;
-    QTest::newRow("listen(-1): Send-Q shows somaxconn") << 1 << -1 << 16 << 3 << "1ms" << "100us" << 500 << 3 << 16
-                                                        << 0;
-    QTest::newRow("SYN-RECV is not in Recv-Q") << 1 << 8 << 4096 << 5 << "0s" << "100ms" << 100 << 0 << 8 << 5;
-    QTest::newRow("four listeners: one line each") << 4 << 8 << 4096 << 8 << "1ms" << "100us" << 500 << 8 << 8 << 0;
+    QTest::newRow("full queue: Recv-Q 129, Send-Q 128") << 1 << 128 << 4096 << 131 << "1ms"
+                                                        << "100us" << 500 << 129 << 128 << 0;
+    QTest::newRow("two waiting: Recv-Q 2, Send-Q 4") << 1 << 4 << 4096 << 2 << "1ms"
+                                                     << "100us" << 500 << 2 << 4 << 0;
+    QTest::newRow("listen(-1): Send-Q shows somaxconn") << 1 << -1 << 16 << 3 << "1ms"
+                                                        << "100us" << 500 << 3 << 16 << 0;
+    QTest::newRow("SYN-RECV is not in Recv-Q") << 1 << 8 << 4096 << 5 << "0s"
+                                               << "100ms" << 100 << 0 << 8 << 5;
+    QTest::newRow("four listeners: one line each") << 4 << 8 << 4096 << 8 << "1ms"
+                                                   << "100us" << 500 << 8 << 8 << 0;
 }
 
 void TestRulesQ::rule_Q3_ssShowsAcceptQueueAndBacklog() {
@@ -202,8 +206,9 @@ void TestRulesQ::rule_Q3_ssShowsAcceptQueueAndBacklog() {
     }
     QCOMPARE(total, I64{recvQ});
     const std::vector<SsSocket> all = sim->ssAll(check);
-    QCOMPARE(std::count_if(all.begin(), all.end(), [](const SsSocket& s) { return s.state == TcpState::SynRecv; }),
-             std::ptrdiff_t{synRecv});
+    QCOMPARE(
+        std::count_if(all.begin(), all.end(), [](const SsSocket& s) { return s.state == TcpState::SynRecv; }),
+        std::ptrdiff_t{synRecv});
 }
 
 QTEST_APPLESS_MAIN(TestRulesQ)

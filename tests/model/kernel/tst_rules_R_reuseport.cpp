@@ -2,16 +2,16 @@
 // listener, a membership change remaps new flows, a closed listener resets or migrates.
 // Each test builds small scenarios from YAML text (tests/common/KernelTest.h), runs the model, reads the
 // History and checks what KERNEL.md says; the test functions are named after the rules (rule_<ID>_...).
-#include "tests/common/KernelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/KernelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -51,7 +51,7 @@ using namespace backlog::test::rules;
 class TestRulesR : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // R — SO_REUSEPORT
     void rule_R2_hashSplitsFlowsUnevenly_data();
     void rule_R2_hashSplitsFlowsUnevenly();
@@ -83,7 +83,8 @@ void TestRulesR::rule_R2_hashSplitsFlowsUnevenly() {
 
     std::vector<int> listenerOf(40, -1);
     std::vector<int> share(4, 0);
-    for (const Packet& p : packets(h, [](const Packet& q) { return q.kind == PacketKind::Syn && q.toServer; })) {
+    for (const Packet& p :
+         packets(h, [](const Packet& q) { return q.kind == PacketKind::Syn && q.toServer; })) {
         int& l = listenerOf[p.flow];
         if (l < 0) {
             l = p.listener;
@@ -141,7 +142,8 @@ void TestRulesR::rule_R3_noFallbackToOtherListeners() {
             cookies += std::max(I64{0}, n - (backlog + 1));
             if (n > backlog + 1)
                 for (int o = 0; o < listeners; ++o)
-                    cookieWhileOtherHadRoom = cookieWhileOtherHadRoom || share[static_cast<std::size_t>(o)] < backlog + 1;
+                    cookieWhileOtherHadRoom =
+                        cookieWhileOtherHadRoom || share[static_cast<std::size_t>(o)] < backlog + 1;
         }
         QCOMPARE(serverCounter(*sim, Counter::TcpExtSyncookiesSent, ms(100)), cookies);
         QVERIFY2(cookieWhileOtherHadRoom, "the hash split the burst evenly: change the seed or the burst");
@@ -155,17 +157,21 @@ void TestRulesR::rule_R3_noFallbackToOtherListeners() {
     const int stalled = listeners - 1;
 
     QCOMPARE(h.queueLengthsAt(stalled, sec(10)).accept, I64{backlog + 1});
-    const auto dropped = packets(h, [](const Packet& p) { return p.fate == PacketFate::DroppedAcceptQueueFull; });
+    const auto dropped =
+        packets(h, [](const Packet& p) { return p.fate == PacketFate::DroppedAcceptQueueFull; });
     QVERIFY(!dropped.empty());
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenOverflows), I64(dropped.size()));
     for (const Packet& p : dropped) {
         QCOMPARE(int(p.listener), stalled);
-        for (int l = 0; l < stalled; ++l) QVERIFY(h.queueLengthsAt(l, p.arrives).accept <= backlog); // had room
+        for (int l = 0; l < stalled; ++l)
+            QVERIFY(h.queueLengthsAt(l, p.arrives).accept <= backlog); // had room
     }
     // The clients left out at the stalled listener never get in, however often they retry.
     std::set<FlowId> leftOut;
-    for (const Packet& p : dropped) leftOut.insert(p.flow);
-    for (FlowId c : leftOut) QVERIFY(h.clients[c].connectedAt.isNever());
+    for (const Packet& p : dropped)
+        leftOut.insert(p.flow);
+    for (FlowId c : leftOut)
+        QVERIFY(h.clients[c].connectedAt.isNever());
 }
 
 void TestRulesR::rule_R4_membershipChangeRemapsNewFlows_data() {
@@ -194,15 +200,18 @@ void TestRulesR::rule_R4_membershipChangeRemapsNewFlows() {
         text.backlog(0).clients("c", 40, "0s", "1ms", false).until("1500ms");
     }
     const std::string at = requests ? "300ms" : "500ms";
-    if (closing) text.listeners(3).closeListener(at, 0);
-    else text.listeners(2).set(at, "server.listeners", "3");
+    if (closing)
+        text.listeners(3).closeListener(at, 0);
+    else
+        text.listeners(2).set(at, "server.listeners", "3");
     SIMULATE(sim, text);
     const History& h = sim->history();
     const Time changed = requests ? ms(300) : ms(500);
 
     std::set<int> before, after;
     std::map<FlowId, int> first, retried; // the listener of each flow's SYN before / after the change
-    for (const Packet& p : packets(h, [](const Packet& q) { return q.kind == PacketKind::Syn && q.toServer; })) {
+    for (const Packet& p :
+         packets(h, [](const Packet& q) { return q.kind == PacketKind::Syn && q.toServer; })) {
         (p.arrives < changed ? before : after).insert(p.listener);
         (p.arrives < changed ? first : retried).emplace(p.flow, p.listener);
     }
@@ -227,11 +236,13 @@ void TestRulesR::rule_R4_membershipChangeRemapsNewFlows() {
                     QCOMPARE(b, 1);
                 }
             } else {
-                QVERIFY2(b == a->second || b == a->second + 1, "a flow moved other than to the next listener");
+                QVERIFY2(b == a->second || b == a->second + 1,
+                         "a flow moved other than to the next listener");
             }
         }
         QVERIFY2(moved > 0, "no flow was remapped");
-        if (closing) QVERIFY2(fromLast > 0, "no retransmitting flow of listener 2: change the seed or the traffic");
+        if (closing)
+            QVERIFY2(fromLast > 0, "no retransmitting flow of listener 2: change the seed or the traffic");
         return;
     }
     // A request stays with the listener its SYN reached, even when its ACK comes after the change.
@@ -242,7 +253,8 @@ void TestRulesR::rule_R4_membershipChangeRemapsNewFlows() {
         if (children.empty()) continue; // reset with listener 0 (R6)
         QCOMPARE(children.size(), std::size_t{1});
         bool onItsListener = false;
-        for (const QueueEntry& e : stays(h, l, QueueKind::Accept)) onItsListener = onItsListener || e.flow == flow;
+        for (const QueueEntry& e : stays(h, l, QueueKind::Accept))
+            onItsListener = onItsListener || e.flow == flow;
         QVERIFY(onItsListener);
         spanning += children[0].entered >= changed ? 1 : 0;
     }
@@ -264,16 +276,16 @@ void TestRulesR::rule_R6_closedListenerResetsOrMigrates_data() {
     QTest::newRow("5.4 (no tcp_migrate_req): reset") << "5.4" << -1 << "children" << false;
     QTest::newRow("tcp_migrate_req 1, closed through changeAt()") << "6.18" << 1 << "children" << true;
     QTest::newRow("tcp_migrate_req 0, closed through changeAt()") << "6.18" << 0 << "children" << true;
-    QTest::newRow("tcp_migrate_req 0: a request's ACK after the close gets an RST") << "6.18" << 0 << "requests"
-                                                                                   << false;
-    QTest::newRow("tcp_migrate_req 1: the request completes on the other listener") << "6.18" << 1 << "requests"
-                                                                                   << false;
+    QTest::newRow("tcp_migrate_req 0: a request's ACK after the close gets an RST")
+        << "6.18" << 0 << "requests" << false;
+    QTest::newRow("tcp_migrate_req 1: the request completes on the other listener")
+        << "6.18" << 1 << "requests" << false;
     QTest::newRow("tcp_migrate_req 1: target full: ListenOverflows, TCPMigrateReqFailure")
         << "6.18" << 1 << "requests-full" << false;
-    QTest::newRow("tcp_migrate_req 0: the request is dropped when its timer fires") << "6.18" << 0
-                                                                                   << "requests-timer" << false;
-    QTest::newRow("tcp_migrate_req 1: its timer clones it to the other listener") << "6.18" << 1 << "requests-timer"
-                                                                                 << false;
+    QTest::newRow("tcp_migrate_req 0: the request is dropped when its timer fires")
+        << "6.18" << 0 << "requests-timer" << false;
+    QTest::newRow("tcp_migrate_req 1: its timer clones it to the other listener")
+        << "6.18" << 1 << "requests-timer" << false;
 }
 
 void TestRulesR::rule_R6_closedListenerResetsOrMigrates() {
@@ -294,7 +306,10 @@ void TestRulesR::rule_R6_closedListenerResetsOrMigrates() {
     } else if (what == "requests-full") {
         // A worker on listener 0 only (workers are dealt out in turn): listener 1 fills up, then
         // `late` clients leave requests on listener 0, closed before their ACKs arrive.
-        text.rtt("100ms").workers(1).clients("fill", 16, "0s", "1ms", false).clients("late", 16, "1s", "1ms", false);
+        text.rtt("100ms")
+            .workers(1)
+            .clients("fill", 16, "0s", "1ms", false)
+            .clients("late", 16, "1s", "1ms", false);
         text.until("1900ms");
     } else {
         text.rtt("100ms").clients("c", 16, "0s", "1ms", false);
@@ -312,7 +327,8 @@ void TestRulesR::rule_R6_closedListenerResetsOrMigrates() {
 
     // The connections listener 0 has at the close.
     std::vector<FlowId> victims;
-    for (const QueueEntry& e : h.queueAt(0, children ? QueueKind::Accept : QueueKind::Syn, just)) victims.push_back(e.flow);
+    for (const QueueEntry& e : h.queueAt(0, children ? QueueKind::Accept : QueueKind::Syn, just))
+        victims.push_back(e.flow);
     QVERIFY2(!victims.empty(), "no connection on listener 0 at the close: change the seed or the traffic");
     const I64 q1 = h.queueLengthsAt(1, just).accept;
 
@@ -321,7 +337,8 @@ void TestRulesR::rule_R6_closedListenerResetsOrMigrates() {
     QCOMPARE(ss.size(), std::size_t{1});
     QCOMPARE(ss[0].sendQ, I64{backlog});
     const bool migrates = migrate == 1;
-    const I64 rstsAtClose = serverCounter(*sim, Counter::TcpOutRsts, after) - serverCounter(*sim, Counter::TcpOutRsts, just);
+    const I64 rstsAtClose =
+        serverCounter(*sim, Counter::TcpOutRsts, after) - serverCounter(*sim, Counter::TcpOutRsts, just);
     const I64 victimCount = I64(victims.size());
     const auto onListener1 = [&](FlowId c, Time t) {
         for (const QueueEntry& e : h.queueAt(1, QueueKind::Accept, t))

@@ -2,16 +2,16 @@
 // accept queue, unroutable sources, the 3/4 rule, cookie SYN-ACKs, the request and its timer, connect().
 // Each test builds small scenarios from YAML text (tests/common/KernelTest.h), runs the model, reads the
 // History and checks what KERNEL.md says; the test functions are named after the rules (rule_<ID>_...).
-#include "tests/common/KernelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/KernelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -51,7 +51,7 @@ using namespace backlog::test::rules;
 class TestRulesS : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // S — a SYN arrives at a listener
     void rule_S1_fullSynQueueCookieOrDrop_data();
     void rule_S1_fullSynQueueCookieOrDrop();
@@ -108,7 +108,8 @@ void TestRulesS::rule_S1_fullSynQueueCookieOrDrop() {
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenDrops, check), I64{reqQFullDrop});
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenOverflows, check), I64{0});
     // A dropped SYN is silent: neither a SYN-ACK nor an RST for it.
-    const auto dropped = packets(h, [](const Packet& p) { return p.fate == PacketFate::DroppedSynQueueFull; });
+    const auto dropped =
+        packets(h, [](const Packet& p) { return p.fate == PacketFate::DroppedSynQueueFull; });
     QCOMPARE(dropped.size(), std::size_t(reqQFullDrop));
     for (const Packet& p : dropped) {
         QVERIFY(flowPackets(h, p.flow, PacketKind::SynAck, false).empty());
@@ -123,7 +124,8 @@ void TestRulesS::rule_S1_fullSynQueueCookieOrDrop() {
         QVERIFY(lines.empty());
     } else {
         QCOMPARE(lines.size(), std::size_t{1});
-        QVERIFY2(QString::fromStdString(lines[0].text).contains("Possible SYN flooding"), lines[0].text.c_str());
+        QVERIFY2(QString::fromStdString(lines[0].text).contains("Possible SYN flooding"),
+                 lines[0].text.c_str());
         QVERIFY2(QString::fromStdString(lines[0].text).endsWith(log), lines[0].text.c_str());
     }
 }
@@ -131,7 +133,7 @@ void TestRulesS::rule_S1_fullSynQueueCookieOrDrop() {
 void TestRulesS::rule_S2_fullAcceptQueueDropsEverySyn_data() {
     QTest::addColumn<QString>("version");
     QTest::addColumn<int>("syncookies");
-    QTest::addColumn<int>("dropsBy9s");  // SYNs (first + retransmitted) of the two clients left out
+    QTest::addColumn<int>("dropsBy9s"); // SYNs (first + retransmitted) of the two clients left out
     QTest::addColumn<int>("doCookies");
 
     // backlog 2 (holds 3), five clients: two are left out and retransmit.
@@ -182,10 +184,12 @@ void TestRulesS::rule_S4_unroutableSourceCreatesNoRequest_data() {
     QTest::addColumn<int>("doCookies");
     QTest::addColumn<int>("synAcks");
 
-    QTest::newRow("no route back (M19): no request, ListenDrops only") << 128 << 0 << 100 << 0 << 100 << 0 << 0;
+    QTest::newRow("no route back (M19): no request, ListenDrops only")
+        << 128 << 0 << 100 << 0 << 100 << 0 << 0;
     QTest::newRow("routable spoofed sources: requests") << 128 << 100 << 0 << 100 << 0 << 0 << 100;
     // S1 comes first (TCPReqQFullDoCookies), but S4 drops the SYN before the cookie is made (S6).
-    QTest::newRow("SYN queue full: a cookie is wanted, none is sent") << 4 << 5 << 100 << 5 << 100 << 100 << 5;
+    QTest::newRow("SYN queue full: a cookie is wanted, none is sent")
+        << 4 << 5 << 100 << 5 << 100 << 100 << 5;
 }
 
 void TestRulesS::rule_S4_unroutableSourceCreatesNoRequest() {
@@ -200,7 +204,8 @@ void TestRulesS::rule_S4_unroutableSourceCreatesNoRequest() {
     ScenarioText text;
     text.backlog(backlog).clients("c", 1, "5s").until("900ms");
     if (routable > 0) text.flood("routed", "1000/s", "0s", std::to_string(routable) + "ms", true);
-    if (unroutable > 0) text.flood("unrouted", "1000/s", "200ms", std::to_string(200 + unroutable) + "ms", false);
+    if (unroutable > 0)
+        text.flood("unrouted", "1000/s", "200ms", std::to_string(200 + unroutable) + "ms", false);
     SIMULATE(sim, text);
     const History& h = sim->history();
     const Time check = ms(500);
@@ -211,8 +216,9 @@ void TestRulesS::rule_S4_unroutableSourceCreatesNoRequest() {
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenOverflows, check), I64{0});
     QCOMPARE(serverCounter(*sim, Counter::TcpExtTCPReqQFullDoCookies, check), I64{doCookies});
     QCOMPARE(serverCounter(*sim, Counter::TcpExtSyncookiesSent, check), I64{0});
-    QCOMPARE(packets(h, [&](const Packet& p) { return p.kind == PacketKind::SynAck && p.sent <= check; }).size(),
-             std::size_t(synAcks));
+    QCOMPARE(
+        packets(h, [&](const Packet& p) { return p.kind == PacketKind::SynAck && p.sent <= check; }).size(),
+        std::size_t(synAcks));
     QCOMPARE(packets(h, [](const Packet& p) { return p.fate == PacketFate::DroppedNoRoute; }).size(),
              std::size_t(unroutable));
 }
@@ -221,21 +227,22 @@ void TestRulesS::rule_S5_threeQuarterRuleWithoutCookies_data() {
     QTest::addColumn<int>("syncookies");
     QTest::addColumn<int>("maxSynBacklog");
     QTest::addColumn<int>("backlog");
-    QTest::addColumn<int>("flood");        // spoofed SYNs within 100 ms
+    QTest::addColumn<int>("flood"); // spoofed SYNs within 100 ms
     QTest::addColumn<int>("requests");
     QTest::addColumn<int>("listenDrops");
     QTest::addColumn<int>("reqQFullDrop");
     QTest::addColumn<bool>("provenPeer"); // also: a proven peer and a stranger connect once it bites
 
-    QTest::newRow("M 128: unproven peers fill at most 97") << 0 << 128 << 4096 << 200 << 97 << 103 << 0 << false;
+    QTest::newRow("M 128: unproven peers fill at most 97")
+        << 0 << 128 << 4096 << 200 << 97 << 103 << 0 << false;
     QTest::newRow("M 1024: at most 769 (E4)") << 0 << 1024 << 4096 << 1000 << 769 << 231 << 0 << false;
     QTest::newRow("M 16: at most 13") << 0 << 16 << 4096 << 20 << 13 << 7 << 0 << false;
-    QTest::newRow("backlog 50 < 3/4 M: the SYN queue is full first") << 0 << 128 << 50 << 100 << 51 << 49 << 49
-                                                                      << false;
+    QTest::newRow("backlog 50 < 3/4 M: the SYN queue is full first")
+        << 0 << 128 << 50 << 100 << 51 << 49 << 49 << false;
     QTest::newRow("syncookies 1: no 3/4 rule") << 1 << 128 << 4096 << 200 << 200 << 0 << 0 << false;
     // The stranger's SYN is one more ListenDrop; the proven peer's is admitted.
-    QTest::newRow("M 16: a proven peer still gets in, a stranger does not") << 0 << 16 << 4096 << 20 << 13 << 7 + 1
-                                                                            << 0 << true;
+    QTest::newRow("M 16: a proven peer still gets in, a stranger does not")
+        << 0 << 16 << 4096 << 20 << 13 << 7 + 1 << 0 << true;
 }
 
 void TestRulesS::rule_S5_threeQuarterRuleWithoutCookies() {
@@ -276,7 +283,8 @@ void TestRulesS::rule_S5_threeQuarterRuleWithoutCookies() {
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenDrops, check), I64{listenDrops});
     QCOMPARE(serverCounter(*sim, Counter::TcpExtTCPReqQFullDrop, check), I64{reqQFullDrop});
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenOverflows, check), I64{0});
-    QCOMPARE(packets(sim->history(), [](const Packet& p) { return p.fate == PacketFate::DroppedSynBacklog; }).size(),
+    QCOMPARE(packets(sim->history(), [](const Packet& p) { return p.fate == PacketFate::DroppedSynBacklog; })
+                 .size(),
              std::size_t(listenDrops - reqQFullDrop));
 }
 
@@ -307,8 +315,8 @@ void TestRulesS::rule_S6_cookieSynAckKeepsNoState() {
         QCOMPARE(h.clients[c].connectedAt, ms(100)); // S9: either way connect() succeeds
         if (synAcks.front().cookie) {
             ++cookieFlows;
-            QCOMPARE(synAcks.size(), std::size_t{1}); // never retransmitted
-            QVERIFY(staysOf(h, 1, QueueKind::Syn, c).empty()); // never in the SYN queue
+            QCOMPARE(synAcks.size(), std::size_t{1});               // never retransmitted
+            QVERIFY(staysOf(h, 1, QueueKind::Syn, c).empty());      // never in the SYN queue
             QCOMPARE(h.serverStateAt(c, sec(2)), TcpState::Closed); // no state at all
         } else {
             QVERIFY(synAcks.size() >= 2); // retransmitted at about 1 s
@@ -360,12 +368,13 @@ void TestRulesS::rule_S9_clientConnectsAfterOneRttOrRetransmits_data() {
     QTest::addColumn<int>("client");     // the one watched
     QTest::addColumn<QString>("expect"); // "rtt", "retransmission" or "never"
 
-    QTest::newRow("S8: ESTABLISHED after one RTT, nothing accepted") << 1 << 4 << -1 << 1 << "0s" << 0 << "rtt";
+    QTest::newRow("S8: ESTABLISHED after one RTT, nothing accepted")
+        << 1 << 4 << -1 << 1 << "0s" << 0 << "rtt";
     QTest::newRow("S6: a cookie SYN-ACK connects as well") << 2 << 4 << -1 << 1 << "0s" << 0 << "rtt";
     QTest::newRow("S2 drop: silent, the client retransmits") << 1 << 0 << -1 << 2 << "200ms" << 1 << "never";
     QTest::newRow("S1 drop (syncookies 0): silent") << 0 << 0 << -1 << 2 << "0s" << 1 << "never";
-    QTest::newRow("S5 drop: silent, the retransmission gets in") << 0 << 128 << 4 << 5 << "0s" << 4
-                                                                 << "retransmission";
+    QTest::newRow("S5 drop: silent, the retransmission gets in")
+        << 0 << 128 << 4 << 5 << "0s" << 4 << "retransmission";
 }
 
 void TestRulesS::rule_S9_clientConnectsAfterOneRttOrRetransmits() {
@@ -396,7 +405,8 @@ void TestRulesS::rule_S9_clientConnectsAfterOneRttOrRetransmits() {
         QVERIFY(rec.acceptedAt.isNever());
     } else if (expect == "retransmission") {
         QVERIFY(rec.synTimes.size() >= 2);
-        QVERIFY_WITHIN(rec.synTimes[1], rec.connectAt + sec(1), rec.connectAt + sec(1) + timerSlack(sec(1), 250));
+        QVERIFY_WITHIN(rec.synTimes[1], rec.connectAt + sec(1),
+                       rec.connectAt + sec(1) + timerSlack(sec(1), 250));
         QVERIFY(fromServer(rec.synTimes[1]).empty()); // the first SYN got no answer at all
         QCOMPARE(rec.connectedAt - rec.synTimes[1], ms(100));
     } else {

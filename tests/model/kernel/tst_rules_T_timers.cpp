@@ -2,16 +2,16 @@
 // RTO after a retransmitted handshake, the client's SYN schedule.
 // Each test builds small scenarios from YAML text (tests/common/KernelTest.h), runs the model, reads the
 // History and checks what KERNEL.md says; the test functions are named after the rules (rule_<ID>_...).
-#include "tests/common/KernelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/KernelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -51,7 +51,7 @@ using namespace backlog::test::rules;
 class TestRulesT : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // T — timers
     void rule_T1_synAckScheduleExpiryAndPruning_data();
     void rule_T1_synAckScheduleExpiryAndPruning();
@@ -69,17 +69,20 @@ void TestRulesT::rule_T1_synAckScheduleExpiryAndPruning_data() {
     QTest::addColumn<QString>("version");
     QTest::addColumn<int>("hz");
     QTest::addColumn<int>("synackRetries");
-    QTest::addColumn<int>("flood");          // 0: one real client; else spoofed SYNs within 100 ms, backlog 128
+    QTest::addColumn<int>("flood"); // 0: one real client; else spoofed SYNs within 100 ms, backlog 128
     QTest::addColumn<QList<int>>("retrans"); // seconds after the first SYN-ACK
     QTest::addColumn<int>("expiry");         // seconds after the first SYN-ACK
     QTest::addColumn<int>("pruned");         // flood requests that die after two retransmissions (7 s)
 
     const QList<int> classic{1, 3, 7, 15, 31};
-    QTest::newRow("default: 1, 3, 7, 15, 31 s, gone at 63 s") << "6.18" << 250 << 5 << 0 << classic << 63 << 0;
-    QTest::newRow("4.15: the same (SYN-ACKs have no linear phase)") << "4.15" << 250 << 5 << 0 << classic << 63 << 0;
+    QTest::newRow("default: 1, 3, 7, 15, 31 s, gone at 63 s")
+        << "6.18" << 250 << 5 << 0 << classic << 63 << 0;
+    QTest::newRow("4.15: the same (SYN-ACKs have no linear phase)")
+        << "4.15" << 250 << 5 << 0 << classic << 63 << 0;
     QTest::newRow("HZ 1000") << "6.18" << 1000 << 5 << 0 << classic << 63 << 0;
     QTest::newRow("HZ 100") << "6.18" << 100 << 5 << 0 << classic << 63 << 0;
-    QTest::newRow("tcp_synack_retries 2: gone at 7 s") << "6.18" << 250 << 2 << 0 << QList<int>{1, 3} << 7 << 0;
+    QTest::newRow("tcp_synack_retries 2: gone at 7 s")
+        << "6.18" << 250 << 2 << 0 << QList<int>{1, 3} << 7 << 0;
     QTest::newRow("tcp_synack_retries 0: gone at 1 s") << "6.18" << 250 << 0 << 0 << QList<int>{} << 1 << 0;
     QTest::newRow("tcp_synack_retries 7: RTO capped at 120 s")
         << "6.18" << 250 << 7 << 0 << QList<int>{1, 3, 7, 15, 31, 63, 127} << 247 << 0;
@@ -100,8 +103,10 @@ void TestRulesT::rule_T1_synAckScheduleExpiryAndPruning() {
 
     ScenarioText text;
     text.version(str(version)).hz(hz).rtt("1ms").sysctl("net.ipv4.tcp_synack_retries", synackRetries);
-    if (flood > 0) text.flood("spoof", std::to_string(flood * 10) + "/s", "0s", "100ms"); // never answer
-    else text.clients("c", 1, "0s", "1ms", false).fault("client-acks", "c", "0s");
+    if (flood > 0)
+        text.flood("spoof", std::to_string(flood * 10) + "/s", "0s", "100ms"); // never answer
+    else
+        text.clients("c", 1, "0s", "1ms", false).fault("client-acks", "c", "0s");
     SIMULATE(sim, text);
     const History& h = sim->history();
 
@@ -158,7 +163,8 @@ void TestRulesT::rule_T2_challengeAckDrivesRetry() {
     QCOMPARE(clientCounter(*sim, Counter::TcpExtTCPSYNChallenge), retransmitted);
     QCOMPARE(clientCounter(*sim, Counter::TcpExtTCPChallengeACK), retransmitted);
     QCOMPARE(I64(acks.size()), 1 + retransmitted);
-    for (std::size_t k = 1; k < synAcks.size(); ++k) QCOMPARE(acks[k].sent, synAcks[k].arrives);
+    for (std::size_t k = 1; k < synAcks.size(); ++k)
+        QCOMPARE(acks[k].sent, synAcks[k].arrives);
     if (!fullQueue) {
         QCOMPARE(synAcks.size(), std::size_t{2});
         QCOMPARE(acks[1].fate, PacketFate::Delivered);
@@ -168,7 +174,8 @@ void TestRulesT::rule_T2_challengeAckDrivesRetry() {
     }
     // Veithen's trace: the dup ACKs at about 1, 3, 7, 15, 31 s each meet the full queue again.
     QCOMPARE(synAcks.size(), std::size_t{6});
-    for (std::size_t k = 1; k < acks.size(); ++k) QCOMPARE(acks[k].fate, PacketFate::DroppedAckQueueFull);
+    for (std::size_t k = 1; k < acks.size(); ++k)
+        QCOMPARE(acks[k].fate, PacketFate::DroppedAckQueueFull);
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenOverflows), I64{5});
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenDrops), I64{5});
     const std::vector<QueueEntry> synq = staysOf(h, 1, QueueKind::Syn, 0);
@@ -177,8 +184,8 @@ void TestRulesT::rule_T2_challengeAckDrivesRetry() {
 }
 
 void TestRulesT::rule_T5_dataRtoFallsBackAfterRetransmittedHandshake_data() {
-    QTest::addColumn<QString>("lost");     // what is lost until 500 ms besides the data: "", syn, synack
-    QTest::addColumn<int>("firstRtoMs");  // the first data RTO firing, after the write
+    QTest::addColumn<QString>("lost");   // what is lost until 500 ms besides the data: "", syn, synack
+    QTest::addColumn<int>("firstRtoMs"); // the first data RTO firing, after the write
 
     QTest::newRow("clean handshake: TLP at 0.2 s, then RTO 0.2 s (M17)") << "" << 400;
     QTest::newRow("SYN retransmitted: RTO 3 s") << "syn" << 3000;
@@ -209,7 +216,8 @@ void TestRulesT::rule_T5_dataRtoFallsBackAfterRetransmittedHandshake() {
     Time slack = timerSlack(due, 250);
     if (lost.isEmpty()) slack = timerSlack(ms(200), 250) + timerSlack(ms(200), 250); // probe, then RTO
     QVERIFY_WITHIN(rto - write, due, due + slack);
-    QVERIFY(std::any_of(data.begin(), data.end(), [&](const Packet& p) { return p.sent == rto && p.retrans > 0; }));
+    QVERIFY(std::any_of(data.begin(), data.end(),
+                        [&](const Packet& p) { return p.sent == rto && p.retrans > 0; }));
 }
 
 void TestRulesT::rule_T6_clientSynSchedule_data() {
@@ -222,7 +230,8 @@ void TestRulesT::rule_T6_clientSynSchedule_data() {
 
     const QList<int> linear{1, 2, 3, 4, 5, 7, 11, 19, 35, 67};
     const QList<int> classic{1, 3, 7, 15, 31, 63};
-    QTest::newRow("6.18 defaults (6, 4): linear then exponential, 131 s") << "6.18" << 250 << -1 << -1 << linear << 131;
+    QTest::newRow("6.18 defaults (6, 4): linear then exponential, 131 s")
+        << "6.18" << 250 << -1 << -1 << linear << 131;
     QTest::newRow("6.18 at HZ 1000") << "6.18" << 1000 << -1 << -1 << linear << 131;
     QTest::newRow("6.18 at HZ 100") << "6.18" << 100 << -1 << -1 << linear << 131;
     QTest::newRow("6.18 at HZ 300") << "6.18" << 300 << -1 << -1 << linear << 131;
@@ -230,15 +239,17 @@ void TestRulesT::rule_T6_clientSynSchedule_data() {
     QTest::newRow("tcp_syn_linear_timeouts 0: classic, 127 s") << "6.18" << 250 << -1 << 0 << classic << 127;
     QTest::newRow("4.15 profile: classic, 127 s") << "4.15" << 250 << -1 << -1 << classic << 127;
     QTest::newRow("6.1 profile (before 6.5): classic") << "6.1" << 250 << -1 << -1 << classic << 127;
-    QTest::newRow("syn_retries 3, linear 0: 1, 3, 7; 15 s") << "6.18" << 250 << 3 << 0 << QList<int>{1, 3, 7} << 15;
+    QTest::newRow("syn_retries 3, linear 0: 1, 3, 7; 15 s")
+        << "6.18" << 250 << 3 << 0 << QList<int>{1, 3, 7} << 15;
     QTest::newRow("syn_retries 1, linear 0: 1; 3 s") << "6.18" << 250 << 1 << 0 << QList<int>{1} << 3;
     QTest::newRow("syn_retries 2, linear 4: the 7 s time limit first")
         << "6.18" << 250 << 2 << 4 << QList<int>{1, 2, 3, 4, 5} << 7;
-    QTest::newRow("syn_retries 1, linear 4: the 3 s time limit first") << "6.18" << 250 << 1 << 4 << QList<int>{1, 2}
-                                                                        << 3;
+    QTest::newRow("syn_retries 1, linear 4: the 3 s time limit first")
+        << "6.18" << 250 << 1 << 4 << QList<int>{1, 2} << 3;
     QTest::newRow("syn_retries 8, linear 0: RTO capped at 120 s")
         << "6.18" << 250 << 8 << 0 << QList<int>{1, 3, 7, 15, 31, 63, 127, 247} << 367;
-    QTest::newRow("syn_retries 6, linear 2") << "6.18" << 250 << 6 << 2 << QList<int>{1, 2, 3, 5, 9, 17, 33, 65} << 129;
+    QTest::newRow("syn_retries 6, linear 2")
+        << "6.18" << 250 << 6 << 2 << QList<int>{1, 2, 3, 5, 9, 17, 33, 65} << 129;
     // No schedule: an RST in SYN-SENT (the only listener has been closed) refuses the connection.
     QTest::newRow("RST in SYN-SENT: ECONNREFUSED") << "6.18" << 250 << -1 << -1 << QList<int>{} << 0;
 }

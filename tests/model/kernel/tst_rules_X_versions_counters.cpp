@@ -2,16 +2,16 @@
 // kernel version profiles; section 4, what each counter counts (X2: counters are per netns).
 // Each test builds small scenarios from YAML text (tests/common/KernelTest.h), runs the model, reads the
 // History and checks what KERNEL.md says; the test functions are named after the rules (rule_<ID>_...).
-#include "tests/common/KernelTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
-#include "model/tools/KernelTools.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Tcp.h"
 #include "model/core/Time.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "model/tools/KernelTools.h"
+#include "tests/common/KernelTest.h"
 
 #include <QByteArray>
 #include <QList>
@@ -51,7 +51,7 @@ using namespace backlog::test::rules;
 class TestRulesX : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // X
     void rule_X1_cookiesLetClientsPastFullSynQueue_data();
     void rule_X1_cookiesLetClientsPastFullSynQueue();
@@ -101,9 +101,9 @@ void TestRulesX::rule_X1_cookiesLetClientsPastFullSynQueue() {
 
 void TestRulesX::section5_versionProfiles_data() {
     QTest::addColumn<QString>("version");
-    QTest::addColumn<int>("somaxconn");  // the default, shown as Send-Q of listen(fd, -1)
-    QTest::addColumn<int>("cookies");    // E2: 200 SYNs at once at backlog 128
-    QTest::addColumn<bool>("linear");    // tcp_syn_linear_timeouts exists (6.5)
+    QTest::addColumn<int>("somaxconn");   // the default, shown as Send-Q of listen(fd, -1)
+    QTest::addColumn<int>("cookies");     // E2: 200 SYNs at once at backlog 128
+    QTest::addColumn<bool>("linear");     // tcp_syn_linear_timeouts exists (6.5)
     QTest::addColumn<bool>("migrateReq"); // tcp_migrate_req exists (5.14)
 
     QTest::newRow("4.15") << "4.15" << 128 << 72 << false << false;
@@ -131,14 +131,17 @@ void TestRulesX::section5_versionProfiles() {
     QCOMPARE(h.queueLengthsAt(0, Time::us(1000)).syn, I64{200 - cookies});
     QCOMPARE(serverCounter(*sim, Counter::TcpExtTCPReqQFullDoCookies), I64{cookies});
     QCOMPARE(serverCounter(*sim, Counter::TcpExtSyncookiesSent), I64{cookies});
-    QCOMPARE(serverCounter(*sim, Counter::TcpExtListenDrops, Time::us(1000)), I64{0}); // not for cookie SYNs (4.7)
+    QCOMPARE(serverCounter(*sim, Counter::TcpExtListenDrops, Time::us(1000)),
+             I64{0}); // not for cookie SYNs (4.7)
     QCOMPARE(h.queueLengthsAt(0, sec(1)).accept, I64{129});
     // SYN retransmissions: 1, 2, 3 … s with linear timeouts, 1, 3 s without.
     const ClientRecord& probe = h.clients[clientsOf(h, 1).at(0)];
     QVERIFY(probe.synTimes.size() >= 3);
     const Time second = probe.synTimes[2] - probe.connectAt;
-    if (linear) QVERIFY_WITHIN(second, sec(2), sec(2) + timerSlack(sec(1), 250) * 2);
-    else QVERIFY_WITHIN(second, sec(3), sec(3) + timerSlack(sec(1), 250) + timerSlack(sec(2), 250));
+    if (linear)
+        QVERIFY_WITHIN(second, sec(2), sec(2) + timerSlack(sec(1), 250) * 2);
+    else
+        QVERIFY_WITHIN(second, sec(3), sec(3) + timerSlack(sec(1), 250) + timerSlack(sec(2), 250));
 
     ScenarioText defaults;
     defaults.version(str(version)).backlog(-1).clients("c", 1);
@@ -175,14 +178,21 @@ void TestRulesX::section4_countersCountWhatTheyName() {
         text.rtt("1ms").clients("c", 1, "0s", "1ms", true).fault("client-acks", "c", "0s", "100s");
         text.fault("data", "c", "0s", "100s").until("150s");
     } else if (scenario == "r6") {
-        text.listeners(2).backlog(4).clients("c", 30, "0s", "1ms", false).closeListener("500ms", 0).until("3s");
+        text.listeners(2)
+            .backlog(4)
+            .clients("c", 30, "0s", "1ms", false)
+            .closeListener("500ms", 0)
+            .until("3s");
     } else if (scenario == "a4") {
         text.rtt("100ms").sysctl("net.ipv4.tcp_syn_retries", 1).sysctl("net.ipv4.tcp_syn_linear_timeouts", 0);
         text.clients("c", 1, "0s", "1ms", false).fault("synack", "c", "0s", "3500ms").until("20s");
     } else if (scenario == "e2") {
         text.rtt("1ms").backlog(128).clients("burst", 200, "0s", "0s", true).until("30s");
     } else {
-        text.rtt("100ms").backlog(4).sysctl("net.ipv4.tcp_syncookies", 0).clients("burst", 8, "0s", "0s", false);
+        text.rtt("100ms")
+            .backlog(4)
+            .sysctl("net.ipv4.tcp_syncookies", 0)
+            .clients("burst", 8, "0s", "0s", false);
         text.until("10s");
     }
     SIMULATE(sim, text);
@@ -197,24 +207,28 @@ void TestRulesX::section4_countersCountWhatTheyName() {
     // TCPSynRetrans: every retransmitted SYN (client) and SYN-ACK (server).
     QCOMPARE(serverCounter(*sim, Counter::TcpExtTCPSynRetrans),
              countPackets([](const Packet& p) { return p.kind == PacketKind::SynAck && p.retrans > 0; }));
-    QCOMPARE(clientCounter(*sim, Counter::TcpExtTCPSynRetrans),
-             countPackets([](const Packet& p) { return p.kind == PacketKind::Syn && p.toServer && p.retrans > 0; }));
+    QCOMPARE(clientCounter(*sim, Counter::TcpExtTCPSynRetrans), countPackets([](const Packet& p) {
+                 return p.kind == PacketKind::Syn && p.toServer && p.retrans > 0;
+             }));
     // SyncookiesSent: cookie SYN-ACKs generated.
     QCOMPARE(serverCounter(*sim, Counter::TcpExtSyncookiesSent),
              countPackets([](const Packet& p) { return p.kind == PacketKind::SynAck && p.cookie; }));
     // ListenOverflows: S2, A7 and K1 overflows; ListenDrops is a superset; TCPReqQFullDrop: S1 drops.
     QCOMPARE(serverCounter(*sim, Counter::TcpExtListenOverflows), countPackets([](const Packet& p) {
-                 return p.fate == PacketFate::DroppedAcceptQueueFull || p.fate == PacketFate::DroppedAckQueueFull ||
+                 return p.fate == PacketFate::DroppedAcceptQueueFull ||
+                        p.fate == PacketFate::DroppedAckQueueFull ||
                         p.fate == PacketFate::DroppedCookieQueueFull;
              }));
-    QVERIFY(serverCounter(*sim, Counter::TcpExtListenOverflows) <= serverCounter(*sim, Counter::TcpExtListenDrops));
+    QVERIFY(serverCounter(*sim, Counter::TcpExtListenOverflows) <=
+            serverCounter(*sim, Counter::TcpExtListenDrops));
     QCOMPARE(serverCounter(*sim, Counter::TcpExtTCPReqQFullDrop),
              countPackets([](const Packet& p) { return p.fate == PacketFate::DroppedSynQueueFull; }));
     // ActiveOpens: once per connect(); PassiveOpens: once per child created.
     QCOMPARE(clientCounter(*sim, Counter::TcpActiveOpens), I64(h.clients.size()));
     std::set<FlowId> children;
     for (std::size_t l = 0; l < h.listeners.size(); ++l)
-        for (const QueueEntry& e : stays(h, static_cast<int>(l), QueueKind::Accept)) children.insert(e.flow);
+        for (const QueueEntry& e : stays(h, static_cast<int>(l), QueueKind::Accept))
+            children.insert(e.flow);
     QCOMPARE(serverCounter(*sim, Counter::TcpPassiveOpens), I64(children.size()));
     QCOMPARE(serverCounter(*sim, Counter::TcpOutRsts),
              countPackets([](const Packet& p) { return p.kind == PacketKind::Rst && !p.toServer; }));

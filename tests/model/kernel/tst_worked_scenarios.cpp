@@ -2,15 +2,15 @@
 // run under several kernel versions and settings and checked against what section 7 expects. One test
 // function per scenario, named after it (scenario_E<n>_...); times are checked within the timer wheel's
 // lateness (M11, tests/common/MeasuredTest.h).
-#include "tests/common/MeasuredTest.h"
 #include "model/core/Counters.h"
-#include "model/history/History.h"
 #include "model/core/Packet.h"
-#include "model/scenario/Scenario.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "model/core/Time.h"
 #include "model/core/TimerWheel.h"
+#include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/Scenario.h"
+#include "model/scenario/ScenarioReader.h"
+#include "tests/common/MeasuredTest.h"
 
 #include <QByteArray>
 #include <QFile>
@@ -49,7 +49,7 @@ using namespace backlog::test::measured;
 class tst_worked_scenarios : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void scenario_E1_neverAccept_data();
     void scenario_E1_neverAccept();
     void scenario_E2_burst_data();
@@ -79,7 +79,8 @@ void tst_worked_scenarios::scenario_E1_neverAccept_data() {
     QTest::newRow("6.18, HZ 1000") << QStringList{"kernel.hz=1000"} << 10 << 131 << qint64(-1);
     QTest::newRow("6.18, one accept() at 2.5 s") << QStringList{} << 10 << 131 << qint64(2500);
     QTest::newRow("6.18, one accept() at 6 s") << QStringList{} << 10 << 131 << qint64(6000);
-    QTest::newRow("6.1, one accept() at 20 s") << QStringList{"kernel.version=6.1"} << 6 << 127 << qint64(20000);
+    QTest::newRow("6.1, one accept() at 20 s")
+        << QStringList{"kernel.version=6.1"} << 6 << 127 << qint64(20000);
 }
 
 void tst_worked_scenarios::scenario_E1_neverAccept() {
@@ -165,16 +166,22 @@ void tst_worked_scenarios::scenario_E2_burst_data() {
     QTest::addColumn<qint64>("cookies");
     QTest::addColumn<bool>("send");
     QTest::newRow("6.18") << QStringList{} << qint64(129) << qint64(71) << false;
-    QTest::newRow("6.12 (pre-2025)") << QStringList{"kernel.version=6.12"} << qint64(128) << qint64(72) << false;
-    QTest::newRow("6.1 (pre-2025)") << QStringList{"kernel.version=6.1"} << qint64(128) << qint64(72) << false;
-    QTest::newRow("5.4 (pre-2025)") << QStringList{"kernel.version=5.4"} << qint64(128) << qint64(72) << false;
-    QTest::newRow("4.15 (pre-2025)") << QStringList{"kernel.version=4.15"} << qint64(128) << qint64(72) << false;
+    QTest::newRow("6.12 (pre-2025)") << QStringList{"kernel.version=6.12"} << qint64(128) << qint64(72)
+                                     << false;
+    QTest::newRow("6.1 (pre-2025)") << QStringList{"kernel.version=6.1"} << qint64(128) << qint64(72)
+                                    << false;
+    QTest::newRow("5.4 (pre-2025)") << QStringList{"kernel.version=5.4"} << qint64(128) << qint64(72)
+                                    << false;
+    QTest::newRow("4.15 (pre-2025)") << QStringList{"kernel.version=4.15"} << qint64(128) << qint64(72)
+                                     << false;
     const QStringList jitter{"network.rtt=20ms", "network.jitter=2ms"};
     QTest::newRow("6.18, ACKs in random order") << jitter << qint64(129) << qint64(71) << false;
-    QTest::newRow("6.18, ACKs in random order, seed 7") << (jitter + QStringList{"seed=7"}) << qint64(129) << qint64(71) << false;
-    QTest::newRow("6.12, ACKs in random order") << (jitter + QStringList{"kernel.version=6.12"}) << qint64(128) << qint64(72)
-                                                << false;
-    QTest::newRow("6.18, clients send data") << QStringList{"traffic.burst.send=true"} << qint64(129) << qint64(71) << true;
+    QTest::newRow("6.18, ACKs in random order, seed 7")
+        << (jitter + QStringList{"seed=7"}) << qint64(129) << qint64(71) << false;
+    QTest::newRow("6.12, ACKs in random order")
+        << (jitter + QStringList{"kernel.version=6.12"}) << qint64(128) << qint64(72) << false;
+    QTest::newRow("6.18, clients send data")
+        << QStringList{"traffic.burst.send=true"} << qint64(129) << qint64(71) << true;
     QTest::newRow("6.18, clients send data, random order")
         << (jitter + QStringList{"traffic.burst.send=true", "seed=3"}) << qint64(129) << qint64(71) << true;
 }
@@ -185,7 +192,8 @@ void tst_worked_scenarios::scenario_E2_burst() {
     QFETCH(qint64, cookies);
     QFETCH(bool, send);
     std::vector<std::string> all{"traffic.burst.send=false", "until=300s"};
-    for (const std::string& s : toStd(sets)) all.push_back(s);
+    for (const std::string& s : toStd(sets))
+        all.push_back(s);
     auto sim = lesson("e2-burst.yaml", all);
     QVERIFY(sim);
     sim->run();
@@ -210,7 +218,8 @@ void tst_worked_scenarios::scenario_E2_burst() {
     // The first 129 final ACKs to arrive create children; the other 71 are dropped (A7a or K1).
     std::vector<Packet> finalAcks = finalAcksOf(h);
     QCOMPARE(finalAcks.size(), std::size_t{200});
-    std::stable_sort(finalAcks.begin(), finalAcks.end(), [](const Packet& a, const Packet& b) { return a.arrives < b.arrives; });
+    std::stable_sort(finalAcks.begin(), finalAcks.end(),
+                     [](const Packet& a, const Packet& b) { return a.arrives < b.arrives; });
     BurstResult r;
     for (std::size_t i = 0; i < finalAcks.size(); ++i) {
         const Packet& p = finalAcks[i];
@@ -231,7 +240,8 @@ void tst_worked_scenarios::scenario_E2_burst() {
         // SyncookiesRecv counts each cookie ACK.
         QCOMPARE(S(Counter::TcpExtSyncookiesRecv, settled), cookies);
     }
-    // Request-based leftovers: SYN-ACK retransmissions at 1, 3, 7, 15, 31 s, then the request dies silently at 63 s.
+    // Request-based leftovers: SYN-ACK retransmissions at 1, 3, 7, 15, 31 s, then the request dies silently
+    // at 63 s.
     const Schedule t1 = chain({sec(1), sec(2), sec(4), sec(8), sec(16), sec(32)}, hz);
     for (FlowId f : r.requestLeftovers) {
         const auto stays = staysOf(h, 0, QueueKind::Syn, f);
@@ -242,13 +252,15 @@ void tst_worked_scenarios::scenario_E2_burst() {
         std::vector<Time> resent;
         for (const Packet& p : packetsOf(h, f)) {
             if (!p.toServer && p.kind == PacketKind::SynAck && p.retrans > 0) resent.push_back(p.sent);
-            if (!p.toServer && p.kind == PacketKind::Rst) QVERIFY2(p.sent > e.left, "the request dies silently");
+            if (!p.toServer && p.kind == PacketKind::Rst)
+                QVERIFY2(p.sent > e.left, "the request dies silently");
         }
         QCOMPARE(resent.size(), std::size_t{5});
         for (std::size_t k = 0; k < 5; ++k)
             VERIFY_TIME(resent[k] - e.entered, t1.nominal[k], t1.slack[k], "SYN-ACK retransmission");
     }
-    QCOMPARE(S(Counter::TcpExtTCPSynRetrans, h.end), static_cast<std::int64_t>(5 * r.requestLeftovers.size()));
+    QCOMPARE(S(Counter::TcpExtTCPSynRetrans, h.end),
+             static_cast<std::int64_t>(5 * r.requestLeftovers.size()));
     // Cookie-based leftovers get nothing further from the server (until they send something themselves).
     for (FlowId f : r.cookieLeftovers) {
         for (const Packet& p : packetsOf(h, f)) {
@@ -265,10 +277,14 @@ void tst_worked_scenarios::scenario_E2_burst() {
     for (const std::set<FlowId>* set : {&r.requestLeftovers, &r.cookieLeftovers}) {
         for (FlowId f : *set) {
             const auto mine = packetsOf(h, f);
-            const auto rst = std::find_if(mine.begin(), mine.end(), [](const Packet& p) { return !p.toServer && p.kind == PacketKind::Rst; });
+            const auto rst = std::find_if(mine.begin(), mine.end(), [](const Packet& p) {
+                return !p.toServer && p.kind == PacketKind::Rst;
+            });
             QVERIFY2(rst != mine.end(), "the leftover finally gets an RST");
             QCOMPARE(h.clients[f].error, ClientError::ConnectionReset);
-            const auto trigger = std::find_if(mine.begin(), mine.end(), [&](const Packet& p) { return p.toServer && p.arrives == rst->sent; });
+            const auto trigger = std::find_if(mine.begin(), mine.end(), [&](const Packet& p) {
+                return p.toServer && p.arrives == rst->sent;
+            });
             QVERIFY(trigger != mine.end());
             QCOMPARE(trigger->kind, PacketKind::Data);
             QCOMPARE(trigger->fate, PacketFate::DroppedNoSocket);
@@ -277,9 +293,11 @@ void tst_worked_scenarios::scenario_E2_burst() {
                 QCOMPARE(stays.size(), std::size_t{1});
                 QVERIFY(rst->sent >= stays[0].left);
             } else {
-                // A cookie is valid for 60-120 s after it was sent: the last retry it let through (to the full
-                // accept queue) came within 120 s, the one that got the RST after 60 s at least.
-                const Time cookieSent = std::find_if(mine.begin(), mine.end(), [](const Packet& p) { return p.kind == PacketKind::SynAck; })->sent;
+                // A cookie is valid for 60-120 s after it was sent: the last retry it let through (to the
+                // full accept queue) came within 120 s, the one that got the RST after 60 s at least.
+                const Time cookieSent = std::find_if(mine.begin(), mine.end(), [](const Packet& p) {
+                                            return p.kind == PacketKind::SynAck;
+                                        })->sent;
                 QVERIFY(rst->sent - cookieSent >= sec(60));
                 Time lastValid;
                 for (const Packet& p : mine)
@@ -288,8 +306,10 @@ void tst_worked_scenarios::scenario_E2_burst() {
             }
             // Every data retransmission before that retried the insertion (ListenOverflows).
             for (const Packet& p : mine)
-                if (p.toServer && p.kind == PacketKind::Data && p.arrives < rst->sent && p.fate != PacketFate::LostInNetwork)
-                    QVERIFY(p.fate == PacketFate::DroppedAckQueueFull || p.fate == PacketFate::DroppedCookieQueueFull);
+                if (p.toServer && p.kind == PacketKind::Data && p.arrives < rst->sent &&
+                    p.fate != PacketFate::LostInNetwork)
+                    QVERIFY(p.fate == PacketFate::DroppedAckQueueFull ||
+                            p.fate == PacketFate::DroppedCookieQueueFull);
         }
     }
     QCOMPARE(S(Counter::TcpOutRsts, h.end), leftovers);
@@ -303,14 +323,16 @@ void tst_worked_scenarios::scenario_E3_abortOnOverflow_data() {
     const QStringList jitter{"network.rtt=20ms", "network.jitter=2ms"};
     QTest::newRow("6.18, ACKs in random order, seed 1") << jitter << true;
     QTest::newRow("6.18, ACKs in random order, seed 2") << (jitter + QStringList{"seed=2"}) << true;
-    QTest::newRow("6.12, ACKs in random order, seed 3") << (jitter + QStringList{"seed=3", "kernel.version=6.12"}) << true;
+    QTest::newRow("6.12, ACKs in random order, seed 3")
+        << (jitter + QStringList{"seed=3", "kernel.version=6.12"}) << true;
 }
 
 void tst_worked_scenarios::scenario_E3_abortOnOverflow() {
     QFETCH(QStringList, sets);
     QFETCH(bool, random);
     std::vector<std::string> all{"traffic.burst.send=false", "until=300s"};
-    for (const std::string& s : toStd(sets)) all.push_back(s);
+    for (const std::string& s : toStd(sets))
+        all.push_back(s);
     auto sim = lesson("e3-abort-on-overflow.yaml", all);
     QVERIFY(sim);
     QCOMPARE(sim->scenario().kernel.tcpAbortOnOverflow, 1);
@@ -322,14 +344,20 @@ void tst_worked_scenarios::scenario_E3_abortOnOverflow() {
     QCOMPARE(finalAcks.size(), std::size_t{200});
     std::set<FlowId> requestLeftovers, cookieLeftovers;
     for (const Packet& p : finalAcks) {
-        if (p.fate == PacketFate::DroppedAckQueueFull) requestLeftovers.insert(p.flow);
-        else if (p.fate == PacketFate::DroppedCookieQueueFull) cookieLeftovers.insert(p.flow);
-        else QCOMPARE(p.fate, PacketFate::Delivered);
+        if (p.fate == PacketFate::DroppedAckQueueFull)
+            requestLeftovers.insert(p.flow);
+        else if (p.fate == PacketFate::DroppedCookieQueueFull)
+            cookieLeftovers.insert(p.flow);
+        else
+            QCOMPARE(p.fate, PacketFate::Delivered);
     }
     QCOMPARE(requestLeftovers.size() + cookieLeftovers.size(), std::size_t{71});
-    if (random) QVERIFY2(!requestLeftovers.empty(), "with ACKs in random order some request-based ACKs come too late");
+    if (random)
+        QVERIFY2(!requestLeftovers.empty(),
+                 "with ACKs in random order some request-based ACKs come too late");
     const auto R = static_cast<std::int64_t>(requestLeftovers.size());
-    // Request-based leftovers: an RST right away; EmbryonicRsts, OutRsts, ListenOverflows, ListenDrops +1 each.
+    // Request-based leftovers: an RST right away; EmbryonicRsts, OutRsts, ListenOverflows, ListenDrops +1
+    // each.
     QCOMPARE(S(Counter::TcpExtEmbryonicRsts, settled), R);
     QCOMPARE(S(Counter::TcpOutRsts, settled), R);
     QCOMPARE(S(Counter::TcpExtListenOverflows, settled), std::int64_t{71});
@@ -337,7 +365,9 @@ void tst_worked_scenarios::scenario_E3_abortOnOverflow() {
     for (FlowId f : requestLeftovers) {
         const auto mine = packetsOf(h, f);
         const auto ack = std::find_if(mine.begin(), mine.end(), isFinalAck);
-        const auto rst = std::find_if(mine.begin(), mine.end(), [](const Packet& p) { return !p.toServer && p.kind == PacketKind::Rst; });
+        const auto rst = std::find_if(mine.begin(), mine.end(), [](const Packet& p) {
+            return !p.toServer && p.kind == PacketKind::Rst;
+        });
         QVERIFY(rst != mine.end());
         QCOMPARE(rst->sent, ack->arrives);
         QCOMPARE(h.clients[f].error, ClientError::ConnectionReset);
@@ -347,7 +377,8 @@ void tst_worked_scenarios::scenario_E3_abortOnOverflow() {
     }
     // Cookie-based leftovers are still silently dropped: no RST, the client stays ESTABLISHED.
     for (FlowId f : cookieLeftovers) {
-        for (const Packet& p : packetsOf(h, f)) QVERIFY(p.toServer || p.kind == PacketKind::SynAck);
+        for (const Packet& p : packetsOf(h, f))
+            QVERIFY(p.toServer || p.kind == PacketKind::SynAck);
         QCOMPARE(h.clientStateAt(f, h.end), TcpState::Established);
         QCOMPARE(h.clients[f].error, ClientError::None);
     }
@@ -361,11 +392,12 @@ void tst_worked_scenarios::scenario_E4_floodNoCookies_data() {
     QTest::addColumn<QStringList>("sets");
     QTest::addColumn<qint64>("entries");
     QTest::addColumn<bool>("reqQFullDrop");
-    QTest::newRow("as shipped: listen(4096), tcp_max_syn_backlog 1024") << QStringList{} << qint64(769) << false;
+    QTest::newRow("as shipped: listen(4096), tcp_max_syn_backlog 1024")
+        << QStringList{} << qint64(769) << false;
     QTest::newRow("listen(1000)") << QStringList{"server.backlog=1000"} << qint64(769) << false;
     QTest::newRow("6.12 profile") << QStringList{"kernel.version=6.12"} << qint64(769) << false;
-    QTest::newRow("4.15 profile, somaxconn 4096") << QStringList{"kernel.version=4.15", "net.core.somaxconn=4096"}
-                                                  << qint64(769) << false;
+    QTest::newRow("4.15 profile, somaxconn 4096")
+        << QStringList{"kernel.version=4.15", "net.core.somaxconn=4096"} << qint64(769) << false;
     // Below 3/4 of tcp_max_syn_backlog the SYN-queue-full test triggers first.
     QTest::newRow("listen(512): TCPReqQFullDrop") << QStringList{"server.backlog=512"} << qint64(513) << true;
 }
@@ -387,8 +419,10 @@ void tst_worked_scenarios::scenario_E4_floodNoCookies() {
     QCOMPARE(maxima(h, 0).syn, entries);
     QVERIFY(maxima(h, 0).syn <= 769);
     QCOMPARE(static_cast<qint64>(h.queues[0][0].size()), entries); // nothing expired before 5 s
-    const std::int64_t m6 = countPackets(ps, [](const Packet& p) { return p.fate == PacketFate::DroppedSynBacklog; });
-    const std::int64_t s1 = countPackets(ps, [](const Packet& p) { return p.fate == PacketFate::DroppedSynQueueFull; });
+    const std::int64_t m6 =
+        countPackets(ps, [](const Packet& p) { return p.fate == PacketFate::DroppedSynBacklog; });
+    const std::int64_t s1 =
+        countPackets(ps, [](const Packet& p) { return p.fate == PacketFate::DroppedSynQueueFull; });
     QCOMPARE(m6 + s1, syns - entries);
     QCOMPARE(server(h, Counter::TcpExtListenDrops, end), syns - entries);
     QCOMPARE(server(h, Counter::TcpExtListenOverflows, end), std::int64_t{0});
@@ -414,11 +448,13 @@ void tst_worked_scenarios::scenario_E5_reuseportStalledShard_data() {
     // The shipped lesson's clients come faster than its workers serve; 10 ms apart, every listener but the
     // stalled one has idle capacity. Workers are dealt round-robin, so with 3 workers listener 3 has none.
     const QStringList spaced{"traffic.clients.spacing=10ms"};
-    QTest::newRow("listener 3 without a worker") << (spaced + QStringList{"server.workers.count=3"}) << "" << qint64(0);
+    QTest::newRow("listener 3 without a worker")
+        << (spaced + QStringList{"server.workers.count=3"}) << "" << qint64(0);
     QTest::newRow("listener 3 without a worker, seed 5")
         << (spaced + QStringList{"server.workers.count=3", "seed=5"}) << "" << qint64(0);
     QTest::newRow("worker of listener 3 stops at 1 s")
-        << spaced << "events:\n  - { at: 1s, set: { server.workers.count: 3 } }\n" << qint64(1000);
+        << spaced << "events:\n  - { at: 1s, set: { server.workers.count: 3 } }\n"
+        << qint64(1000);
 }
 
 void tst_worked_scenarios::scenario_E5_reuseportStalledShard() {
@@ -443,7 +479,8 @@ void tst_worked_scenarios::scenario_E5_reuseportStalledShard() {
     for (FlowId f = 0; f < h.clients.size(); ++f) {
         const auto mine = packetsOf(h, f);
         ++flows[mine.front().listener];
-        if (mine.front().listener == stalled && h.clients[f].connectAt >= ms(stallAtMs)) toStalled.push_back(f);
+        if (mine.front().listener == stalled && h.clients[f].connectAt >= ms(stallAtMs))
+            toStalled.push_back(f);
     }
     const std::int64_t total = static_cast<std::int64_t>(h.clients.size());
     QCOMPARE(total, std::int64_t{400});
@@ -461,7 +498,8 @@ void tst_worked_scenarios::scenario_E5_reuseportStalledShard() {
         QCOMPARE(int(p.listener), stalled);
         QCOMPARE(h.queueLengthsAt(stalled, p.arrives).accept, cap);
         for (int l = 0; l < 4; ++l)
-            if (l != stalled) QVERIFY2(h.queueLengthsAt(l, p.arrives).accept < cap, "another listener has room");
+            if (l != stalled)
+                QVERIFY2(h.queueLengthsAt(l, p.arrives).accept < cap, "another listener has room");
     }
     QVERIFY(drops > 0);
     QCOMPARE(server(h, Counter::TcpExtListenOverflows, h.end), drops);
@@ -473,7 +511,8 @@ void tst_worked_scenarios::scenario_E5_reuseportStalledShard() {
     }
     // Clients of the stalled listener: at most backlog+1 of those arriving after the stall connect at all.
     std::int64_t connected = 0;
-    for (FlowId f : toStalled) connected += h.clients[f].connectedAt.isNever() ? 0 : 1;
+    for (FlowId f : toStalled)
+        connected += h.clients[f].connectedAt.isNever() ? 0 : 1;
     QVERIFY(connected <= cap);
     QVERIFY(static_cast<std::int64_t>(toStalled.size()) > cap);
 }

@@ -32,13 +32,12 @@
 #include <string>
 #include <vector>
 
-
 using namespace backlog;
-using backlog::test::utf16;
-using backlog::test::placeFile;
-using backlog::test::withoutWaiting;
 using backlog::test::fill;
+using backlog::test::placeFile;
 using backlog::test::readLessonSafely;
+using backlog::test::utf16;
+using backlog::test::withoutWaiting;
 
 namespace {
 
@@ -591,9 +590,11 @@ void TestLessonReader::invalidLesson_data() {
     // Notes for the teacher: checked like say:, but they do not stand in for it.
     refused("notes: a map", lesson("  - say: x\n    notes: { ask: why }\n"), 12, 12,
             "notes: expected text, got a map");
-    refused("notes: a list", lesson("  - say: x\n    notes: [a, b]\n"), 12, 12, "notes: expected text, got a list");
+    refused("notes: a list", lesson("  - say: x\n    notes: [a, b]\n"), 12, 12,
+            "notes: expected text, got a list");
     refused("notes: empty", lesson("  - say: x\n    notes:\n"), 12, 5, "notes: expected text, got nothing");
-    refused("notes: blank", lesson("  - say: x\n    notes: \"  \"\n"), 12, 12, "notes: expected text, got nothing");
+    refused("notes: blank", lesson("  - say: x\n    notes: \"  \"\n"), 12, 12,
+            "notes: expected text, got nothing");
     refused("notes without say", lesson("  - notes: Ask about Recv-Q.\n"), 11, 5,
             "step 1: expected say: (every step tells the class something)");
     refused("unknown step key, note", lesson("  - say: x\n    note: y\n"), 12, 5,
@@ -691,7 +692,8 @@ void TestLessonReader::invalidLesson_data() {
     refused("zoom: worker x", lesson("  - say: x\n    zoom: worker x\n"), 12, 11,
             "worker: expected a number from 0, got x");
     refused("view: unknown", lesson("  - say: x\n    view: log\n"), 12, 11,
-            "view: expected one of stage, event-log, kernel-tools, inspector, parameters, ladder, charts, states, got log");
+            "view: expected one of stage, event-log, kernel-tools, inspector, parameters, ladder, charts, "
+            "states, got log");
     refused("view: a list", lesson("  - say: x\n    view: [stage]\n"), 12, 11,
             "view: expected a view, got a list");
 
@@ -814,8 +816,9 @@ void TestLessonReader::invalidLesson_data() {
             "say: a code span opened with ` is not closed");
     refused("say: |- block", lesson("  - say: |-\n      Call `connect() now.\n"), 12, 12,
             "say: a code span opened");
-    refused("notes: unclosed strong", lesson("  - say: x\n    notes: |\n      Ask first.\n      A **strong word.\n"),
-            14, 9, "notes: ** (strong) is opened here and not closed");
+    refused("notes: unclosed strong",
+            lesson("  - say: x\n    notes: |\n      Ask first.\n      A **strong word.\n"), 14, 9,
+            "notes: ** (strong) is opened here and not closed");
     refused("notes: a heading", lesson("  - say: x\n    notes: |\n      # Ask\n"), 13, 7,
             "notes: headings are not part of the narration subset");
     refused("notes: plain scalar", lesson("  - say: x\n    notes: Call `connect() now.\n"), 12, 17,
@@ -981,8 +984,9 @@ void TestLessonReader::limits_data() {
                                            << QStringLiteral("say: longer than the limit of 20000 bytes");
     QTest::newRow("notes of 20,000 bytes")
         << q(lesson("  - say: x\n    notes: " + longText + "\n")) << 0 << 0 << QString();
-    QTest::newRow("notes of 20,001 bytes") << q(lesson("  - say: x\n    notes: " + longText + "b\n")) << 12 << 12
-                                           << QStringLiteral("notes: longer than the limit of 20000 bytes");
+    QTest::newRow("notes of 20,001 bytes")
+        << q(lesson("  - say: x\n    notes: " + longText + "b\n")) << 12 << 12
+        << QStringLiteral("notes: longer than the limit of 20000 bytes");
     QTest::newRow("an explain of 20,001 bytes")
         << q(lesson("  - say: x\n    question:\n      ask: a\n      number: 1\n      explain: " + longText +
                     "b\n"))
@@ -1090,7 +1094,9 @@ void TestLessonReader::readLessonFileErrors() {
 
 namespace {
 
-QByteArray bytesOf(const std::string& text) { return QByteArray::fromStdString(text); }
+QByteArray bytesOf(const std::string& text) {
+    return QByteArray::fromStdString(text);
+}
 
 // A lesson whose title is not ASCII, to see it decoded.
 std::string titledLesson() {
@@ -1100,9 +1106,9 @@ std::string titledLesson() {
 } // namespace
 
 void TestLessonReader::fileGuards_data() {
-    QTest::addColumn<QString>("kind");   // file (with `bytes`), fifo, missing, or a device's path
+    QTest::addColumn<QString>("kind"); // file (with `bytes`), fifo, missing, or a device's path
     QTest::addColumn<QByteArray>("bytes");
-    QTest::addColumn<int>("line");       // 0: the error has no place (it names the path)
+    QTest::addColumn<int>("line"); // 0: the error has no place (it names the path)
     QTest::addColumn<int>("column");
     QTest::addColumn<QString>("message"); // empty: the lesson is read, and its title is Café 😀
 
@@ -1110,28 +1116,33 @@ void TestLessonReader::fileGuards_data() {
     QTest::newRow("UTF-8") << "file" << bytesOf(titled) << 0 << 0 << QString();
     QTest::newRow("UTF-16 LE with its BOM: decoded") << "file" << utf16(titled, false) << 0 << 0 << QString();
     QTest::newRow("UTF-16 BE with its BOM: decoded") << "file" << utf16(titled, true) << 0 << 0 << QString();
-    QTest::newRow("UTF-8 with its BOM") << "file" << QByteArray("\xEF\xBB\xBF") + bytesOf(titled) << 0 << 0
-                                        << QString();
+    QTest::newRow("UTF-8 with its BOM")
+        << "file" << QByteArray("\xEF\xBB\xBF") + bytesOf(titled) << 0 << 0 << QString();
     // Line 11 is `  - say: x é` and then the bad byte, the 13th character (é is one, in two bytes).
     QTest::newRow("a bad byte in the narration")
         << "file" << bytesOf(lesson("  - say: x \xC3\xA9\xFF\n")) << 11 << 13
         << QStringLiteral("not valid UTF-8 (byte 0xFF); save the file as UTF-8");
-    QTest::newRow("a NUL in the narration") << "file" << bytesOf(lesson(std::string("  - say: x\0y\n", 14))) << 11
-                                            << 11 << QStringLiteral("a NUL character; expected text (UTF-8)");
+    QTest::newRow("a NUL in the narration")
+        << "file" << bytesOf(lesson(std::string("  - say: x\0y\n", 14))) << 11 << 11
+        << QStringLiteral("a NUL character; expected text (UTF-8)");
     QTest::newRow("UTF-16 LE, a lone surrogate")
         << "file" << utf16(titled, false).append("\x00\xDC", 2) << 12 << 1
         << QStringLiteral("not valid UTF-16 LE: a lone surrogate");
     std::string big = lesson("  - say: x\n");
     big += "#" + std::string(LessonLimits::maxFileBytes - big.size() - 2, 'x') + "\n";
-    QTest::newRow("1 MiB and a byte") << "file" << bytesOf(big + "\n") << 1 << 1
-                                      << QStringLiteral("the file is larger than the limit of 1048576 bytes for a lesson");
+    QTest::newRow("1 MiB and a byte")
+        << "file" << bytesOf(big + "\n") << 1 << 1
+        << QStringLiteral("the file is larger than the limit of 1048576 bytes for a lesson");
     QTest::newRow("no such file") << "missing" << QByteArray() << 0 << 0 << QStringLiteral(": no such file");
 #ifdef BACKLOG_TEST_FIFO
-    QTest::newRow("a FIFO") << "fifo" << QByteArray() << 0 << 0
-                            << QStringLiteral(" is a FIFO (a named pipe), not a file; expected a scenario or lesson file");
+    QTest::newRow("a FIFO")
+        << "fifo" << QByteArray() << 0 << 0
+        << QStringLiteral(" is a FIFO (a named pipe), not a file; expected a scenario or lesson file");
     QTest::newRow("/dev/null") << "/dev/null" << QByteArray() << 0 << 0
-                               << QStringLiteral(" is a device, not a file; expected a scenario or lesson file");
-    QTest::newRow("/dev/zero") << "/dev/zero" << QByteArray() << 0 << 0 << QStringLiteral(" is a device, not a file");
+                               << QStringLiteral(
+                                      " is a device, not a file; expected a scenario or lesson file");
+    QTest::newRow("/dev/zero") << "/dev/zero" << QByteArray() << 0 << 0
+                               << QStringLiteral(" is a device, not a file");
 #endif
 }
 
@@ -1147,9 +1158,11 @@ void TestLessonReader::fileGuards() {
     const std::string path = placeFile(dir, QStringLiteral("lesson.yaml"), kind, bytes);
     QVERIFY(!path.empty());
     bool waited = false;
-    const LessonReadResult read = withoutWaiting(path, [&] { return readLessonFile(path); }, waited);
+    const LessonReadResult read = withoutWaiting(
+        path, [&] { return readLessonFile(path); }, waited);
     QVERIFY2(!waited, "readLessonFile opened the FIFO and waited for a writer");
-    const FileReadResult opened = withoutWaiting(path, [&] { return readLessonOrScenarioFile(path); }, waited);
+    const FileReadResult opened = withoutWaiting(
+        path, [&] { return readLessonOrScenarioFile(path); }, waited);
     QVERIFY2(!waited, "readLessonOrScenarioFile opened the FIFO and waited for a writer");
     if (message.isEmpty()) {
         QVERIFY2(read.lesson, qPrintable(allErrors(read)));
@@ -1174,8 +1187,8 @@ void TestLessonReader::fileGuards() {
 void TestLessonReader::readLessonOrScenario_data() {
     QTest::addColumn<QByteArray>("bytes");
     QTest::addColumn<QStringList>("sets");
-    QTest::addColumn<QString>("expected"); // "lesson: backlog N", "scenario: backlog N", or "errors (lesson): …"
-                                           // (how the first error begins)
+    QTest::addColumn<QString>("expected"); // "lesson: backlog N", "scenario: backlog N", or "errors (lesson):
+                                           // …" (how the first error begins)
 
     const std::string aLesson = lesson("  - say: x\n");
     const std::string aScenario = "title: S\nserver: { backlog: 3 }\n";
@@ -1183,24 +1196,27 @@ void TestLessonReader::readLessonOrScenario_data() {
     QTest::newRow("a scenario") << bytesOf(aScenario) << QStringList() << "scenario: backlog 3";
     QTest::newRow("a UTF-16 LE lesson") << utf16(aLesson, false) << QStringList() << "lesson: backlog 2";
     QTest::newRow("a UTF-16 BE scenario") << utf16(aScenario, true) << QStringList() << "scenario: backlog 3";
-    QTest::newRow("a lesson, --set") << bytesOf(aLesson) << QStringList{"server.backlog=7"} << "lesson: backlog 7";
-    QTest::newRow("a scenario, --set") << bytesOf(aScenario) << QStringList{"server.backlog=7"}
-                                       << "scenario: backlog 7";
-    QTest::newRow("a lesson, a bad --set") << bytesOf(aLesson) << QStringList{"server.backlog=abc"}
-                                           << "errors (lesson): --set server.backlog=abc: expected an integer";
+    QTest::newRow("a lesson, --set") << bytesOf(aLesson) << QStringList{"server.backlog=7"}
+                                     << "lesson: backlog 7";
+    QTest::newRow("a scenario, --set")
+        << bytesOf(aScenario) << QStringList{"server.backlog=7"} << "scenario: backlog 7";
+    QTest::newRow("a lesson, a bad --set")
+        << bytesOf(aLesson) << QStringList{"server.backlog=abc"}
+        << "errors (lesson): --set server.backlog=abc: expected an integer";
     QTest::newRow("a lesson, --set without =") << bytesOf(aLesson) << QStringList{"server.backlog"}
                                                << "errors (lesson): --set server.backlog: expected KEY=VALUE";
     // Each key within its limit, the clients of all entries beyond theirs: blamed on the --set.
     QTest::newRow("a lesson, --set breaking a rule across keys")
         << bytesOf(aLesson) << QStringList{"server.backlog=5", "traffic.early.clients=999999"}
         << "errors (lesson): --set traffic.early.clients=999999: the traffic entries start ";
-    QTest::newRow("a lesson with an error") << bytesOf(fill(aLesson, {{"title: Test\n", "title: Test\nlevel: expert\n"}}))
-                                            << QStringList()
-                                            << "errors (lesson): lesson.yaml:3:8: level: expected beginner, "
-                                               "intermediate or advanced, got expert";
-    QTest::newRow("a scenario with an error") << bytesOf("serverr: {}\n") << QStringList()
-                                              << "errors (scenario): lesson.yaml:1:1: unknown key serverr; did you "
-                                                 "mean server?";
+    QTest::newRow("a lesson with an error")
+        << bytesOf(fill(aLesson, {{"title: Test\n", "title: Test\nlevel: expert\n"}})) << QStringList()
+        << "errors (lesson): lesson.yaml:3:8: level: expected beginner, "
+           "intermediate or advanced, got expert";
+    QTest::newRow("a scenario with an error")
+        << bytesOf("serverr: {}\n") << QStringList()
+        << "errors (scenario): lesson.yaml:1:1: unknown key serverr; did you "
+           "mean server?";
 }
 
 void TestLessonReader::readLessonOrScenario() {
@@ -1211,7 +1227,8 @@ void TestLessonReader::readLessonOrScenario() {
     QVERIFY(dir.isValid());
     const std::string path = placeFile(dir, QStringLiteral("lesson.yaml"), QStringLiteral("file"), bytes);
     std::vector<std::string> items;
-    for (const QString& set : sets) items.push_back(set.toStdString());
+    for (const QString& set : sets)
+        items.push_back(set.toStdString());
     const FileReadResult read = readLessonOrScenarioFile(path, items);
     QString found;
     if (!read.errors.empty()) {
@@ -1235,15 +1252,19 @@ void TestLessonReader::manyErrorsAreBounded_data() {
     QTest::addColumn<QString>("first"); // the first one shown
 
     std::string keys = "format: backlog-lesson/1\n";
-    for (int i = 0; i < 100'000; ++i) keys += "k" + std::to_string(i) + ": 1\n";
+    for (int i = 0; i < 100'000; ++i)
+        keys += "k" + std::to_string(i) + ": 1\n";
     // 100,000 unknown keys, and no title, scenario or steps: those three are found after the keys, and
     // only counted.
-    QTest::newRow("100,000 unknown keys") << q(keys) << 100'003
-                                          << QStringLiteral("big.yaml:2:1: unknown key k0 in a lesson; expected one of "
-                                                            "format, title, summary, level, minutes, speed, scenario, "
-                                                            "steps, expect");
+    QTest::newRow("100,000 unknown keys")
+        << q(keys) << 100'003
+        << QStringLiteral("big.yaml:2:1: unknown key k0 in a lesson; expected one of "
+                          "format, title, summary, level, minutes, speed, scenario, "
+                          "steps, expect");
     std::string images;
-    for (int i = 0; i < 10; ++i) images += "  - at: 1s\n    say: |-\n      " + fill("$$$$$$$$$$", {{"$", std::string(2'000, '!')}}) + "\n";
+    for (int i = 0; i < 10; ++i)
+        images +=
+            "  - at: 1s\n    say: |-\n      " + fill("$$$$$$$$$$", {{"$", std::string(2'000, '!')}}) + "\n";
     images = fill(images, {{"!!", "!["}});
     QTest::newRow("100,000 images in the narration")
         << q(lesson(images)) << 100'000
@@ -1269,7 +1290,8 @@ void TestLessonReader::manyErrorsAreBounded() {
     const std::vector<std::string> lines = errorLines(read.errors, read.moreErrors);
     QCOMPARE(lines.size(), kErrorsShown + 1);
     QCOMPARE(q(lines.front()), first);
-    QCOMPARE(q(lines.back()), QStringLiteral("… and %1 more errors").arg(q(groupedCount(static_cast<std::size_t>(total) - kErrorsShown))));
+    QCOMPARE(q(lines.back()), QStringLiteral("… and %1 more errors")
+                                  .arg(q(groupedCount(static_cast<std::size_t>(total) - kErrorsShown))));
     QVERIFY2(ms < 10'000, "reading took longer than 10 s");
 }
 
@@ -2063,21 +2085,23 @@ void TestLessonReader::audit_data() {
         return q(runLesson(steps, expect, "    - { name: later, clients: 2, at: 3s }\n"));
     };
     QTest::newRow("what exists")
-        << run("  - say: Start.\n    highlight: [client 3, listener 0, accept-queue, syn-queue 0, clients, SYN]\n"
+        << run("  - say: Start.\n    highlight: [client 3, listener 0, accept-queue, syn-queue 0, clients, "
+               "SYN]\n"
                "  - when: client 3 is ESTABLISHED\n    say: x\n",
                "  - at: 2s\n    that:\n      - client 0 is ESTABLISHED\n      - accept_queue[0] >= 0\n")
         << "";
     QTest::newRow("highlight: a client of an entry that starts after until")
         << later("  - say: Start.\n    highlight: client 5\n")
         << "12:16: highlight: client 5: client 5 never exists: the run has 4 clients (0 to 3)";
-    QTest::newRow("highlight: a client a step starts") << run("  - say: Start.\n    start: late\n    highlight: client 5\n")
-                                                      << "";
+    QTest::newRow("highlight: a client a step starts")
+        << run("  - say: Start.\n    start: late\n    highlight: client 5\n") << "";
     QTest::newRow("zoom: a worker the run never has")
         << run(first + "  - at: 1s\n    say: x\n    zoom: worker 0\n")
         << "15:11: zoom: worker 0: worker 0 never exists: the run has no worker";
     QTest::newRow("a worker a step adds")
-        << run(first + "  - at: 1s\n    say: x\n    set: { server.workers.count: 2 }\n  - at: 1.5s\n    say: y\n"
-                       "    highlight: worker 1\n")
+        << run(first +
+               "  - at: 1s\n    say: x\n    set: { server.workers.count: 2 }\n  - at: 1.5s\n    say: y\n"
+               "    highlight: worker 1\n")
         << "";
     QTest::newRow("highlight: a queue of a listener the run never has")
         << run("  - say: Start.\n    highlight: [syn-queue 1, listener 2]\n")
@@ -2085,19 +2109,23 @@ void TestLessonReader::audit_data() {
            "13:30: highlight: listener 2: listener 2 never exists: the run has one listener (listener 0)";
     QTest::newRow("when: a client of an entry that starts after until")
         << later(first + "  - when: client 4 is ESTABLISHED\n    say: x\n")
-        << "12:11: when: `client 4 is ESTABLISHED` can never hold: client 4 never exists: the run has 4 clients (0 "
+        << "12:11: when: `client 4 is ESTABLISHED` can never hold: client 4 never exists: the run has 4 "
+           "clients (0 "
            "to 3)";
     QTest::newRow("that: a client of an entry that starts after until")
         << later(first, "  - { at: 1s, that: client 5 is SYN-SENT }\n")
-        << "13:21: that: `client 5 is SYN-SENT` can never hold: client 5 never exists: the run has 4 clients (0 to 3)";
-    QTest::newRow("a step after until") << run(first + "  - at: 3s\n    say: x\n")
-                                        << "13:5: step 2 is at 3s, after the run ends (until: 2s); the class never "
-                                           "reaches it";
+        << "13:21: that: `client 5 is SYN-SENT` can never hold: client 5 never exists: the run has 4 clients "
+           "(0 to 3)";
+    QTest::newRow("a step after until")
+        << run(first + "  - at: 3s\n    say: x\n")
+        << "13:5: step 2 is at 3s, after the run ends (until: 2s); the class never "
+           "reaches it";
     QTest::newRow("a step at until") << run(first + "  - at: 2s\n    say: x\n") << "";
-    QTest::newRow("an expectation after until")
-        << run(first, "  - { at: 2.5s, that: accept_queue >= 0 }\n")
-        << "14:23: `accept_queue >= 0` is expected at 2.5s, after the run ends (until: 2s): the run never gets there";
-    QTest::newRow("an expectation at the end") << run(first, "  - { at: end, that: accept_queue >= 0 }\n") << "";
+    QTest::newRow("an expectation after until") << run(first, "  - { at: 2.5s, that: accept_queue >= 0 }\n")
+                                                << "14:23: `accept_queue >= 0` is expected at 2.5s, after "
+                                                   "the run ends (until: 2s): the run never gets there";
+    QTest::newRow("an expectation at the end")
+        << run(first, "  - { at: end, that: accept_queue >= 0 }\n") << "";
     QTest::newRow("a held entry started twice")
         << run("  - say: Start.\n    start: late\n  - at: 1s\n    say: x\n    start: [f, late]\n")
         << "16:16: start: late is already started (line 13); a held traffic entry starts once";

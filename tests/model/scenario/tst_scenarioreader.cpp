@@ -17,16 +17,15 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <future>
-#include <sstream>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <map>
-
+#include <sstream>
 
 using namespace backlog;
-using backlog::test::utf16;
 using backlog::test::placeFile;
+using backlog::test::utf16;
 using backlog::test::withoutWaiting;
 
 namespace {
@@ -752,25 +751,24 @@ void TestScenarioReader::missingFile() {
 
 namespace {
 
-
 // A scenario with a title that is not ASCII, to see it decoded.
 const QString kTitled = QStringLiteral("title: Caf\u00e9 \U0001F600\nserver: { backlog: 4 }\n");
-
 
 } // namespace
 
 void TestScenarioReader::fileGuards_data() {
-    QTest::addColumn<QString>("kind");   // file (with `bytes`), fifo, folder, missing, or a device's path
+    QTest::addColumn<QString>("kind"); // file (with `bytes`), fifo, folder, missing, or a device's path
     QTest::addColumn<QByteArray>("bytes");
-    QTest::addColumn<int>("line");       // 0: the error has no place (it names the path)
+    QTest::addColumn<int>("line"); // 0: the error has no place (it names the path)
     QTest::addColumn<int>("column");
     QTest::addColumn<QString>("message"); // empty: the file is read, and its title is Café 😀
 
     const QByteArray titled = kTitled.toUtf8();
     QTest::newRow("UTF-8") << "file" << titled << 0 << 0 << QString();
-    QTest::newRow("UTF-8 with a byte order mark") << "file" << QByteArray("\xEF\xBB\xBF") + titled << 0 << 0
-                                                  << QString();
-    QTest::newRow("UTF-16 LE with its BOM: decoded") << "file" << utf16(kTitled, false) << 0 << 0 << QString();
+    QTest::newRow("UTF-8 with a byte order mark")
+        << "file" << QByteArray("\xEF\xBB\xBF") + titled << 0 << 0 << QString();
+    QTest::newRow("UTF-16 LE with its BOM: decoded")
+        << "file" << utf16(kTitled, false) << 0 << 0 << QString();
     QTest::newRow("UTF-16 BE with its BOM: decoded") << "file" << utf16(kTitled, true) << 0 << 0 << QString();
     QTest::newRow("UTF-16 LE, a lone surrogate")
         << "file" << utf16(QStringLiteral("title: x\nseed: ") + QChar(0xD800) + QStringLiteral("1\n"), false)
@@ -778,15 +776,17 @@ void TestScenarioReader::fileGuards_data() {
     QTest::newRow("UTF-16 BE, an odd number of bytes")
         << "file" << utf16(QStringLiteral("title: x\n"), true) + QByteArray("a") << 2 << 1
         << QStringLiteral("the UTF-16 BE text ends in the middle of a character (an odd number of bytes)");
-    QTest::newRow("UTF-16 LE, a NUL") << "file" << utf16(QStringLiteral("title: x") + QChar(0) + QStringLiteral("\n"), false)
-                                      << 1 << 9 << QStringLiteral("a NUL character; expected text (UTF-8)");
+    QTest::newRow("UTF-16 LE, a NUL")
+        << "file" << utf16(QStringLiteral("title: x") + QChar(0) + QStringLiteral("\n"), false) << 1 << 9
+        << QStringLiteral("a NUL character; expected text (UTF-8)");
     QTest::newRow("UTF-32 LE") << "file" << QByteArray("\xFF\xFE\0\0t\0\0\0", 8) << 1 << 1
                                << QStringLiteral("the file is UTF-32 text; save it as UTF-8");
     // Columns count characters, as an editor shows them: `title: Tüü` is ten.
     QTest::newRow("a Latin-1 byte") << "file" << QByteArray("title: x\n# caf\xE9\n") << 2 << 6
                                     << QStringLiteral("not valid UTF-8 (byte 0xE9); save the file as UTF-8");
-    QTest::newRow("a bad byte after two-byte characters") << "file" << QByteArray("title: T\xC3\xBC\xC3\xBC\xFF\n")
-                                                          << 1 << 11 << QStringLiteral("not valid UTF-8 (byte 0xFF)");
+    QTest::newRow("a bad byte after two-byte characters")
+        << "file" << QByteArray("title: T\xC3\xBC\xC3\xBC\xFF\n") << 1 << 11
+        << QStringLiteral("not valid UTF-8 (byte 0xFF)");
     QTest::newRow("an overlong /") << "file" << QByteArray("title: \xC0\xAF\n") << 1 << 8
                                    << QStringLiteral("not valid UTF-8 (byte 0xC0)");
     QTest::newRow("a surrogate in UTF-8") << "file" << QByteArray("\n\n  title: \xED\xA0\x80\n") << 3 << 10
@@ -795,22 +795,25 @@ void TestScenarioReader::fileGuards_data() {
                                      << QStringLiteral("not valid UTF-8 (byte 0xF4)");
     QTest::newRow("a character cut short at the end") << "file" << QByteArray("title: x\xE2\x82") << 1 << 9
                                                       << QStringLiteral("not valid UTF-8 (byte 0xE2)");
-    QTest::newRow("a stray continuation byte") << "file" << QByteArray("title: \x80\n") << 1 << 8
-                                               << QStringLiteral("not valid UTF-8 (byte 0x80)");
+    QTest::newRow("a stray continuation byte")
+        << "file" << QByteArray("title: \x80\n") << 1 << 8 << QStringLiteral("not valid UTF-8 (byte 0x80)");
     QTest::newRow("a NUL") << "file" << QByteArray("title: x\nseed: 1\0\n", 18) << 2 << 8
                            << QStringLiteral("a NUL character; expected text (UTF-8)");
     QByteArray atTheCap = titled + "#";
     atTheCap += QByteArray(static_cast<qsizetype>(kScenarioMaxFileBytes) - atTheCap.size() - 1, 'x') + "\n";
     QTest::newRow("1 MiB") << "file" << atTheCap << 0 << 0 << QString();
-    QTest::newRow("1 MiB and a byte") << "file" << atTheCap + "\n" << 1 << 1
-                                      << QStringLiteral("the file is larger than the limit of 1048576 bytes for a scenario");
+    QTest::newRow("1 MiB and a byte")
+        << "file" << atTheCap + "\n"
+        << 1 << 1 << QStringLiteral("the file is larger than the limit of 1048576 bytes for a scenario");
     QTest::newRow("a folder") << "folder" << QByteArray() << 0 << 0 << QStringLiteral(" is a directory");
     QTest::newRow("no such file") << "missing" << QByteArray() << 0 << 0 << QStringLiteral(": no such file");
 #ifdef BACKLOG_TEST_FIFO
-    QTest::newRow("a FIFO") << "fifo" << QByteArray() << 0 << 0
-                            << QStringLiteral(" is a FIFO (a named pipe), not a file; expected a scenario or lesson file");
+    QTest::newRow("a FIFO")
+        << "fifo" << QByteArray() << 0 << 0
+        << QStringLiteral(" is a FIFO (a named pipe), not a file; expected a scenario or lesson file");
     QTest::newRow("/dev/null") << "/dev/null" << QByteArray() << 0 << 0
-                               << QStringLiteral(" is a device, not a file; expected a scenario or lesson file");
+                               << QStringLiteral(
+                                      " is a device, not a file; expected a scenario or lesson file");
     QTest::newRow("/dev/zero") << "/dev/zero" << QByteArray() << 0 << 0
                                << QStringLiteral(" is a device, not a file");
 #endif
@@ -827,7 +830,8 @@ void TestScenarioReader::fileGuards() {
     const std::string path = placeFile(dir, QStringLiteral("scenario.yaml"), kind, bytes);
     QVERIFY(!path.empty());
     bool waited = false;
-    const ReadResult read = withoutWaiting(path, [&] { return readScenarioFile(path); }, waited);
+    const ReadResult read = withoutWaiting(
+        path, [&] { return readScenarioFile(path); }, waited);
     QVERIFY2(!waited, "the reader opened the FIFO and waited for a writer");
     if (message.isEmpty()) {
         QVERIFY2(read.scenario, qPrintable(allErrors(read)));
@@ -844,7 +848,8 @@ void TestScenarioReader::fileGuards() {
     }
     // The same bytes as text: the same verdict (a file's kind is the file reader's alone).
     if (kind == QLatin1String("file")) {
-        const ReadResult text = readScenarioText(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())), path);
+        const ReadResult text = readScenarioText(
+            std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())), path);
         QCOMPARE(text.scenario.has_value(), read.scenario.has_value());
         QCOMPARE(allErrors(text), allErrors(read));
     }
@@ -854,7 +859,8 @@ void TestScenarioReader::fileGuards() {
 // without the reader building a message for each.
 void TestScenarioReader::manyErrorsAreBounded() {
     std::string yaml;
-    for (int i = 0; i < 100'000; ++i) yaml += "k" + std::to_string(i) + ": 1\n";
+    for (int i = 0; i < 100'000; ++i)
+        yaml += "k" + std::to_string(i) + ": 1\n";
     QVERIFY(yaml.size() <= kScenarioMaxFileBytes);
     QElapsedTimer clock;
     clock.start();
@@ -864,7 +870,8 @@ void TestScenarioReader::manyErrorsAreBounded() {
     QVERIFY(!read.scenario);
     QCOMPARE(read.errors.size(), kErrorsKept);
     QCOMPARE(read.errors.size() + read.moreErrors, std::size_t(100'001)); // and the --set
-    QVERIFY2(read.errors.front().text().starts_with("test.yaml:1:1: unknown key k0"), read.errors.front().text().c_str());
+    QVERIFY2(read.errors.front().text().starts_with("test.yaml:1:1: unknown key k0"),
+             read.errors.front().text().c_str());
     QVERIFY(std::is_sorted(read.errors.begin(), read.errors.end(),
                            [](const ReadError& a, const ReadError& b) { return a.line < b.line; }));
     const std::vector<std::string> lines = errorLines(read.errors, read.moreErrors);
@@ -885,7 +892,8 @@ void TestScenarioReader::errorLinesShowAScreenful_data() {
     QTest::newRow("21") << 21 << 0 << QStringLiteral("f.yaml:21:1: e21") << 21;
     QTest::newRow("22") << 22 << 0 << QStringLiteral("… and 2 more errors") << 21;
     QTest::newRow("21 kept, 1 counted") << 21 << 1 << QStringLiteral("… and 2 more errors") << 21;
-    QTest::newRow("100 kept, 499,900 counted") << 100 << 499'900 << QStringLiteral("… and 499,980 more errors") << 21;
+    QTest::newRow("100 kept, 499,900 counted")
+        << 100 << 499'900 << QStringLiteral("… and 499,980 more errors") << 21;
     QTest::newRow("20 kept, 1 counted") << 20 << 1 << QStringLiteral("… and 1 more error") << 21;
 }
 
@@ -895,11 +903,13 @@ void TestScenarioReader::errorLinesShowAScreenful() {
     QFETCH(QString, last);
     QFETCH(int, lines);
     std::vector<ReadError> errors;
-    for (int i = 1; i <= kept; ++i) errors.push_back({"f.yaml", i, 1, "e" + std::to_string(i)});
+    for (int i = 1; i <= kept; ++i)
+        errors.push_back({"f.yaml", i, 1, "e" + std::to_string(i)});
     const std::vector<std::string> shown = errorLines(errors, static_cast<std::size_t>(unlisted));
     QCOMPARE(static_cast<int>(shown.size()), lines);
     if (lines > 0) QCOMPARE(QString::fromStdString(shown.back()), last);
-    for (std::size_t i = 0; i + 1 < shown.size(); ++i) QCOMPARE(shown[i], errors[i].text());
+    for (std::size_t i = 0; i + 1 < shown.size(); ++i)
+        QCOMPARE(shown[i], errors[i].text());
 }
 
 // ---- Shipped scenarios (the lesson files among them are read by tst_shippedlessons) ---------------
@@ -918,7 +928,8 @@ void TestScenarioReader::shippedLessons_data() {
     std::vector<std::filesystem::path> files;
     for (const std::filesystem::path& folder : {lessons, lessons / "scenarios"})
         for (const auto& entry : std::filesystem::directory_iterator(folder))
-            if (entry.path().extension() == ".yaml" && !isLessonFile(entry.path())) files.push_back(entry.path());
+            if (entry.path().extension() == ".yaml" && !isLessonFile(entry.path()))
+                files.push_back(entry.path());
     std::sort(files.begin(), files.end());
     QVERIFY(!files.empty());
     for (const std::filesystem::path& file : files)

@@ -7,10 +7,10 @@
 // values after a timed `set`, nstat increments equal to counter differences, and kprobe lines equal to the
 // queue changes.
 #include "model/core/Counters.h"
+#include "model/core/Tcp.h"
+#include "model/scenario/Settings.h"
 #include "model/tools/KernelTools.h"
 #include "tests/common/ModelTest.h"
-#include "model/scenario/Settings.h"
-#include "model/core/Tcp.h"
 
 #include <QStringList>
 #include <QTest>

@@ -3,9 +3,9 @@
 // explanation comes after, PageDown/PageUp move between steps, a seek moves the current step, and the
 // score counts right answers. Time is driven with Player::tick(), so nothing here waits on a clock.
 #include "views/document/LessonPlayer.h"
-#include "views/widgets/NarrationView.h"
 #include "views/document/Player.h"
 #include "views/document/SimulationDocument.h"
+#include "views/widgets/NarrationView.h"
 
 #include <QAbstractButton>
 #include <QButtonGroup>
@@ -25,13 +25,14 @@ const QString kLesson = QStringLiteral(BACKLOG_SOURCE_DIR "/tests/lessons/readme
 // Plays until the player stops by itself (a pausing step, a question, the end), in 50 ms ticks.
 void playUntilStopped(Player& player) {
     player.play();
-    for (int i = 0; i < 100'000 && player.isPlaying(); ++i) player.tick(50'000'000);
+    for (int i = 0; i < 100'000 && player.isPlaying(); ++i)
+        player.tick(50'000'000);
 }
 } // namespace
 
 class TestLessonPlayer : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void opensAtTheFirstStep();
     void stopsExactlyAtAPausingStep();
     void questionHoldsPlaybackUntilAnswered_data();
@@ -109,14 +110,16 @@ void TestLessonPlayer::questionHoldsPlaybackUntilAnswered() {
     QTest::mouseClick(view.answerButton(), Qt::LeftButton);
     QCOMPARE(lesson.answer(1), right ? LessonPlayer::Answer::Right : LessonPlayer::Answer::Wrong);
     QVERIFY(view.verdictLabel()->isVisible());
-    QVERIFY(view.verdictLabel()->text().startsWith(right ? QStringLiteral("Right") : QStringLiteral("Not quite")));
+    QVERIFY(view.verdictLabel()->text().startsWith(right ? QStringLiteral("Right")
+                                                         : QStringLiteral("Not quite")));
     QVERIFY(view.verdictLabel()->text().contains(QStringLiteral("5 connections")));
     QVERIFY(view.continueButton()->isVisible());
     QVERIFY(view.answerButton()->isHidden());
     // Continue plays on, to the next step (which asks again).
     QTest::mouseClick(view.continueButton(), Qt::LeftButton);
     QVERIFY(player.isPlaying());
-    for (int i = 0; i < 100'000 && player.isPlaying(); ++i) player.tick(50'000'000);
+    for (int i = 0; i < 100'000 && player.isPlaying(); ++i)
+        player.tick(50'000'000);
     QCOMPARE(lesson.currentStep(), 2);
     QCOMPARE(doc.playhead(), lesson.stepTime(2));
     QVERIFY(view.choiceButtons()->buttons().size() == 3);
@@ -142,7 +145,8 @@ void TestLessonPlayer::skipShowsTheAnswer() {
     QTest::mouseClick(view.skipButton(), Qt::LeftButton);
     QCOMPARE(lesson.answer(2), LessonPlayer::Answer::Skipped);
     QVERIFY(view.verdictLabel()->text().contains(QStringLiteral("Nothing: it waits")));
-    for (QAbstractButton* b : view.choiceButtons()->buttons()) QVERIFY(!b->isEnabled());
+    for (QAbstractButton* b : view.choiceButtons()->buttons())
+        QVERIFY(!b->isEnabled());
 }
 
 void TestLessonPlayer::pageDownAndPageUpMoveBetweenSteps() {
@@ -184,7 +188,8 @@ void TestLessonPlayer::seekingMovesTheCurrentStep() {
     QCOMPARE(lesson.currentStep(), 0);
     // Playing from a seek stops at the next step's moment again.
     player.play();
-    for (int i = 0; i < 100'000 && player.isPlaying(); ++i) player.tick(50'000'000);
+    for (int i = 0; i < 100'000 && player.isPlaying(); ++i)
+        player.tick(50'000'000);
     QCOMPARE(doc.playhead(), lesson.stepTime(1));
 }
 
@@ -203,7 +208,8 @@ void TestLessonPlayer::scoreAtTheEnd() {
     lesson.nextStep();
     QCOMPARE(lesson.currentStep(), 3);
     QVERIFY(view.scoreLabel()->isHidden());
-    for (int i = 0; i < 1'000'000 && player.isPlaying(); ++i) player.tick(100'000'000);
+    for (int i = 0; i < 1'000'000 && player.isPlaying(); ++i)
+        player.tick(100'000'000);
     QCOMPARE(doc.playhead(), doc.end());
     QVERIFY(lesson.isFinished());
     QCOMPARE(lesson.rightAnswers(), 1);

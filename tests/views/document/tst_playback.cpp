@@ -2,10 +2,10 @@
 // Time is stepped explicitly, frame by frame: only one test lets the real frame timer run, and it waits
 // with QTRY_* for the end, never with a fixed sleep.
 #include "model/history/History.h"
+#include "model/kernel/Simulation.h"
+#include "model/scenario/ScenarioReader.h"
 #include "views/document/PlaybackClock.h"
 #include "views/document/Player.h"
-#include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
 #include "views/document/SimulationDocument.h"
 
 #include <QFile>
@@ -23,7 +23,9 @@
 #include <vector>
 
 namespace backlog {
-inline char* toString(const Time& t) { return qstrdup((formatSeconds(t) + " s").c_str()); }
+inline char* toString(const Time& t) {
+    return qstrdup((formatSeconds(t) + " s").c_str());
+}
 } // namespace backlog
 
 using namespace backlog;
@@ -65,9 +67,11 @@ const Simulation& simulation(const QString& name) {
     auto& slot = cache[name];
     if (!slot) {
         const ReadResult read = name == QLatin1String("lan-20us")
-            ? readScenarioText(kLanYaml, "lan-20us")
-            : readScenarioFile(std::string(BACKLOG_SOURCE_DIR "/lessons/") + name.toStdString() + ".yaml");
-        for (const ReadError& e : read.errors) qWarning("%s", e.text().c_str());
+                                    ? readScenarioText(kLanYaml, "lan-20us")
+                                    : readScenarioFile(std::string(BACKLOG_SOURCE_DIR "/lessons/") +
+                                                       name.toStdString() + ".yaml");
+        for (const ReadError& e : read.errors)
+            qWarning("%s", e.text().c_str());
         if (!read.scenario) qFatal("cannot read scenario %s", qPrintable(name));
         slot = std::make_unique<Simulation>(*read.scenario);
         slot->run();
@@ -132,7 +136,9 @@ Playback play(const PlaybackClock& clock, const History& h, const QString& ticks
     return p;
 }
 
-double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+double seconds(std::int64_t ns) {
+    return static_cast<double>(ns) / 1e9;
+}
 
 // Writes YAML to a file a SimulationDocument can load.
 QString writeScenario(const QTemporaryDir& dir, const char* name, const std::string& yaml) {
@@ -147,7 +153,7 @@ QString writeScenario(const QTemporaryDir& dir, const char* name, const std::str
 
 class TestPlayback : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void linearAdvanceIsExact_data();
     void linearAdvanceIsExact();
     void linearStopsAtTheEnd();
@@ -177,18 +183,18 @@ void TestPlayback::linearAdvanceIsExact_data() {
     QTest::addColumn<qint64>("wall");
     QTest::addColumn<qint64>("expected"); // simulated ns
 
-    struct Row { Factor speed; const char* name; qint64 perFrame; qint64 perSecond; };
+    struct Row {
+        Factor speed;
+        const char* name;
+        qint64 perFrame;
+        qint64 perSecond;
+    };
     const Row rows[] = {
-        {{1, 10'000}, "1/10000", 1'666, 100'000},
-        {{1, 1'000}, "1/1000", 16'666, 1'000'000},
-        {{1, 100}, "1/100", 166'666, 10'000'000},
-        {{1, 10}, "1/10", 1'666'666, 100'000'000},
-        {{1, 4}, "1/4", 4'166'666, 250'000'000},
-        {{1, 2}, "1/2", 8'333'333, 500'000'000},
-        {{1, 1}, "1", 16'666'667, 1'000'000'000},
-        {{2, 1}, "2", 33'333'334, 2'000'000'000},
-        {{5, 1}, "5", 83'333'335, 5'000'000'000},
-        {{10, 1}, "10", 166'666'670, 10'000'000'000},
+        {{1, 10'000}, "1/10000", 1'666, 100'000},          {{1, 1'000}, "1/1000", 16'666, 1'000'000},
+        {{1, 100}, "1/100", 166'666, 10'000'000},          {{1, 10}, "1/10", 1'666'666, 100'000'000},
+        {{1, 4}, "1/4", 4'166'666, 250'000'000},           {{1, 2}, "1/2", 8'333'333, 500'000'000},
+        {{1, 1}, "1", 16'666'667, 1'000'000'000},          {{2, 1}, "2", 33'333'334, 2'000'000'000},
+        {{5, 1}, "5", 83'333'335, 5'000'000'000},          {{10, 1}, "10", 166'666'670, 10'000'000'000},
         {{100, 1}, "100", 1'666'666'700, 100'000'000'000},
     };
     for (const Row& r : rows) {
@@ -231,11 +237,13 @@ void TestPlayback::speedLadder() {
     QCOMPARE(clock.description(), QStringLiteral("linear ×1"));
 
     QStringList down;
-    while (clock.slower()) down << clock.description();
+    while (clock.slower())
+        down << clock.description();
     QCOMPARE(down, QStringList({"linear ×1/2", "linear ×1/4", "linear ×1/10", "linear ×1/100",
                                 "linear ×1/1000", "linear ×1/10000"}));
     QStringList up;
-    while (clock.faster()) up << clock.description();
+    while (clock.faster())
+        up << clock.description();
     QCOMPARE(up, QStringList({"linear ×1/1000", "linear ×1/100", "linear ×1/10", "linear ×1/4", "linear ×1/2",
                               "linear ×1", "linear ×2", "linear ×5", "linear ×10", "linear ×100"}));
     QVERIFY(!clock.faster());
@@ -268,10 +276,12 @@ void TestPlayback::pacedTempoLadder() {
     PlaybackClock clock;
     QCOMPARE(clock.description(), QStringLiteral("paced"));
     QStringList up;
-    while (clock.faster()) up << clock.description();
+    while (clock.faster())
+        up << clock.description();
     QCOMPARE(up, QStringList({"paced ×2", "paced ×5", "paced ×10"}));
     QStringList down;
-    while (clock.slower()) down << clock.description();
+    while (clock.slower())
+        down << clock.description();
     QCOMPARE(down, QStringList({"paced ×5", "paced ×2", "paced", "paced ×1/2", "paced ×1/4"}));
     QCOMPARE(clock.linearSpeed(), (Factor{1, 1})); // untouched by the paced ladder
 }
@@ -325,9 +335,9 @@ void TestPlayback::pacedPlayback() {
     // It never skips a moment: every send and every arrival is shown, exactly, in some frame.
     const std::vector<Time> moments = momentsOf(h);
     for (Time m : moments)
-        QVERIFY2(std::binary_search(p.times.begin(), p.times.end(), m),
-                 qPrintable(QStringLiteral("moment %1 s skipped")
-                                .arg(QString::fromStdString(formatSeconds(m)))));
+        QVERIFY2(
+            std::binary_search(p.times.begin(), p.times.end(), m),
+            qPrintable(QStringLiteral("moment %1 s skipped").arg(QString::fromStdString(formatSeconds(m)))));
 
     // Every flight is on screen for at least 0.8 s of wall time, whether it lasts 10 µs or 20 ms; a flight
     // alone on the wire (the first SYN) for no more than a frame longer (and a few ns: 48 frames of
@@ -398,7 +408,8 @@ void TestPlayback::pacedDependsOnlyOnItsInputs() {
     const Playback fast = play(quick, h, QStringLiteral("60fps"), 2'000'000);
     QVERIFY(fast.reachedEnd);
     QVERIFY(fast.times.size() < first.times.size());
-    for (Time m : momentsOf(h)) QVERIFY(std::binary_search(fast.times.begin(), fast.times.end(), m));
+    for (Time m : momentsOf(h))
+        QVERIFY(std::binary_search(fast.times.begin(), fast.times.end(), m));
 }
 
 // ---------------------------------------------------------------- stepping
@@ -431,7 +442,7 @@ void TestPlayback::stepping() {
     // Backward from the end: every moment before it in reverse, then the start.
     expected.clear();
     for (auto it = moments.rbegin(); it != moments.rend(); ++it)
-        if (*it < h.end && *it > Time()) expected.push_back(*it);
+        if (*it<h.end&& * it> Time()) expected.push_back(*it);
     expected.push_back(Time());
     visited.clear();
     for (Time t = h.end; t > Time() && visited.size() <= expected.size();) {

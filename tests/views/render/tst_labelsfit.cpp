@@ -9,13 +9,13 @@
 // The frames are recorded into QPictures (the renderers' text fitting is the same on any paint device,
 // and nothing needs rasterising), on two threads with a renderer each. BACKLOG_LABELS_PNG=DIR also
 // writes every frame that reports a label to DIR as a PNG, to look at (BACKLOG_LABELS_PNG_ALL: more).
-#include "views/render/Fonts.h"
-#include "views/render/LadderRenderer.h"
-#include "views/document/LessonPlayer.h"
+#include "model/kernel/Simulation.h"
 #include "model/lesson/LessonReader.h"
 #include "model/lesson/LessonRun.h"
 #include "model/scenario/ScenarioReader.h"
-#include "model/kernel/Simulation.h"
+#include "views/document/LessonPlayer.h"
+#include "views/render/Fonts.h"
+#include "views/render/LadderRenderer.h"
 #include "views/render/StageRenderer.h"
 #include "views/render/StateDiagramRenderer.h"
 #include "views/render/Theme.h"
@@ -77,10 +77,12 @@ std::vector<Size> sizes() {
         const QSize dock(420, (window.height() - 100) / 2);
         for (View v : {View::Stage, View::Ladder, View::States})
             out.push_back({w, window, v});
-        out.push_back({QStringLiteral("%1 (the stage in a %2 window)").arg(QStringLiteral("%1×%2").arg(stage.width()).arg(stage.height()), w),
+        out.push_back({QStringLiteral("%1 (the stage in a %2 window)")
+                           .arg(QStringLiteral("%1×%2").arg(stage.width()).arg(stage.height()), w),
                        stage, View::Stage});
         if (window.width() < 3840) {
-            const QString d = QStringLiteral("%1×%2 (a dock of a %3 window)").arg(dock.width()).arg(dock.height()).arg(w);
+            const QString d =
+                QStringLiteral("%1×%2 (a dock of a %3 window)").arg(dock.width()).arg(dock.height()).arg(w);
             out.push_back({d, dock, View::Ladder});
             out.push_back({d, dock, View::States});
         }
@@ -90,20 +92,26 @@ std::vector<Size> sizes() {
 
 QString viewName(View v) {
     switch (v) {
-    case View::Stage: return QStringLiteral("stage");
-    case View::Ladder: return QStringLiteral("ladder");
-    case View::States: return QStringLiteral("state diagram");
+    case View::Stage:
+        return QStringLiteral("stage");
+    case View::Ladder:
+        return QStringLiteral("ladder");
+    case View::States:
+        return QStringLiteral("state diagram");
     }
     return {};
 }
 
-QString seconds(Time t) { return QString::fromStdString(formatSecondsTrimmed(t)) + QStringLiteral(" s"); }
+QString seconds(Time t) {
+    return QString::fromStdString(formatSecondsTrimmed(t)) + QStringLiteral(" s");
+}
 
 std::optional<std::uint32_t> clientOf(const StageRenderer::Emphasis& e, const Simulation& sim) {
     std::vector<Target> targets = e.highlight;
     if (e.zoom) targets.push_back(*e.zoom);
     for (const Target& t : targets)
-        if (t.kind == Target::Kind::Client && t.index >= 0 && static_cast<std::size_t>(t.index) < sim.history().clients.size())
+        if (t.kind == Target::Kind::Client && t.index >= 0 &&
+            static_cast<std::size_t>(t.index) < sim.history().clients.size())
             return static_cast<std::uint32_t>(t.index);
     if (!sim.history().clients.empty()) return 0u;
     return std::nullopt;
@@ -118,7 +126,8 @@ std::unique_ptr<Source> load(const QString& path) {
     const QByteArray text = f.readAll();
     if (looksLikeLesson(std::string_view(text.constData(), static_cast<std::size_t>(text.size())))) {
         LessonReadResult read = readLessonFile(file);
-        for (const ReadError& e : read.errors) qWarning("%s", e.text().c_str());
+        for (const ReadError& e : read.errors)
+            qWarning("%s", e.text().c_str());
         if (!read.lesson) return nullptr;
         src->run = std::make_unique<LessonRun>(*read.lesson);
         const Lesson& lesson = src->run->lesson();
@@ -152,7 +161,8 @@ std::unique_ptr<Source> load(const QString& path) {
         }
     } else {
         const ReadResult read = readScenarioFile(file);
-        for (const ReadError& e : read.errors) qWarning("%s", e.text().c_str());
+        for (const ReadError& e : read.errors)
+            qWarning("%s", e.text().c_str());
         if (!read.scenario) return nullptr;
         src->sim = std::make_unique<Simulation>(*read.scenario);
         src->sim->run();
@@ -169,12 +179,15 @@ std::unique_ptr<Source> load(const QString& path) {
     return src;
 }
 
-const Simulation& simOf(const Source& s) { return s.run ? s.run->simulation() : *s.sim; }
+const Simulation& simOf(const Source& s) {
+    return s.run ? s.run->simulation() : *s.sim;
+}
 
 // Paints one frame of one view into `device`, collecting what the renderers report.
 void paintFrame(QPaintDevice& device, const QRectF& target, const Source& src, const Moment& m, View view,
-                const Theme& theme, StageRenderer& stage, const LadderRenderer& ladder, const LadderRenderer& ladder3,
-                const StateDiagramRenderer& states, LabelOverflows* overflows) {
+                const Theme& theme, StageRenderer& stage, const LadderRenderer& ladder,
+                const LadderRenderer& ladder3, const StateDiagramRenderer& states,
+                LabelOverflows* overflows) {
     QPainter p(&device);
     const Simulation& sim = simOf(src);
     switch (view) {
@@ -208,13 +221,15 @@ void paintFrame(QPaintDevice& device, const QRectF& target, const Source& src, c
 
 class TestLabelsFit : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void initTestCase();
     void everyLabelFits();
     void aLabelThatDoesNotFitIsReported();
 };
 
-void TestLabelsFit::initTestCase() { loadBundledFonts(); }
+void TestLabelsFit::initTestCase() {
+    loadBundledFonts();
+}
 
 void TestLabelsFit::everyLabelFits() {
     QElapsedTimer clock;
@@ -222,7 +237,7 @@ void TestLabelsFit::everyLabelFits() {
     std::vector<std::unique_ptr<Source>> sources;
     // The lessons and the scenarios beside them.
     for (const QDir& dir : {QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons")),
-                           QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios"))}) {
+                            QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios"))}) {
         for (const QString& name : dir.entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name)) {
             if (name.startsWith(QLatin1String("flood-bench"))) continue; // a benchmark, not a lesson
             auto src = load(dir.filePath(name));
@@ -241,7 +256,8 @@ void TestLabelsFit::everyLabelFits() {
     std::vector<Job> jobs;
     for (const auto& src : sources)
         for (const QString& theme : Theme::names())
-            for (const Size& size : sizes()) jobs.push_back({src.get(), Theme::byName(theme), size});
+            for (const Size& size : sizes())
+                jobs.push_back({src.get(), Theme::byName(theme), size});
 
     // BACKLOG_LABELS_PNG=DIR: frames that report a label are written there; with BACKLOG_LABELS_PNG_ALL=TEXT
     // also every frame whose file name contains TEXT (e.g. "07-syn-cookies-stage-projector-1280x720").
@@ -268,17 +284,19 @@ void TestLabelsFit::everyLabelFits() {
             for (const Moment& m : job.source->moments) {
                 LabelOverflows overflows;
                 QPicture picture;
-                paintFrame(picture, target, *job.source, m, job.size.view, job.theme, stage, ladder, ladder3, states, &overflows);
+                paintFrame(picture, target, *job.source, m, job.size.view, job.theme, stage, ladder, ladder3,
+                           states, &overflows);
                 ++myFrames;
                 bool cut = false;
                 for (const LabelOverflow& o : overflows) {
-                    const QString where = QStringLiteral("%1, %2, %3 theme, %4 at %5: \"%6\" needs %7×%8 px, has %9×%10")
-                                              .arg(job.source->file, m.what, job.theme.name, viewName(job.size.view),
-                                                   job.size.name, o.text)
-                                              .arg(o.needed.width(), 0, 'f', 0)
-                                              .arg(o.needed.height(), 0, 'f', 0)
-                                              .arg(o.box.width(), 0, 'f', 0)
-                                              .arg(o.box.height(), 0, 'f', 0);
+                    const QString where =
+                        QStringLiteral("%1, %2, %3 theme, %4 at %5: \"%6\" needs %7×%8 px, has %9×%10")
+                            .arg(job.source->file, m.what, job.theme.name, viewName(job.size.view),
+                                 job.size.name, o.text)
+                            .arg(o.needed.width(), 0, 'f', 0)
+                            .arg(o.needed.height(), 0, 'f', 0)
+                            .arg(o.box.width(), 0, 'f', 0)
+                            .arg(o.box.height(), 0, 'f', 0);
                     if (o.kind == LabelOverflow::Kind::Cut) {
                         myFailures << where;
                         cut = true;
@@ -286,16 +304,19 @@ void TestLabelsFit::everyLabelFits() {
                         myElided << where;
                     }
                 }
-                const QString png = QStringLiteral("%1-%2-%3-%4x%5-%6.png")
-                                        .arg(job.source->file.section(QLatin1Char('.'), 0, 0),
-                                             viewName(job.size.view).section(QLatin1Char(' '), 0, 0), job.theme.name)
-                                        .arg(job.size.size.width())
-                                        .arg(job.size.size.height())
-                                        .arg(m.t.count());
-                if (!pngDir.isEmpty() && (cut || !overflows.empty() || (!pngAll.isEmpty() && png.contains(pngAll)))) {
+                const QString png =
+                    QStringLiteral("%1-%2-%3-%4x%5-%6.png")
+                        .arg(job.source->file.section(QLatin1Char('.'), 0, 0),
+                             viewName(job.size.view).section(QLatin1Char(' '), 0, 0), job.theme.name)
+                        .arg(job.size.size.width())
+                        .arg(job.size.size.height())
+                        .arg(m.t.count());
+                if (!pngDir.isEmpty() &&
+                    (cut || !overflows.empty() || (!pngAll.isEmpty() && png.contains(pngAll)))) {
                     QImage image(job.size.size, QImage::Format_ARGB32_Premultiplied);
                     image.fill(Qt::white);
-                    paintFrame(image, target, *job.source, m, job.size.view, job.theme, stage, ladder, ladder3, states, nullptr);
+                    paintFrame(image, target, *job.source, m, job.size.view, job.theme, stage, ladder,
+                               ladder3, states, nullptr);
                     QDir().mkpath(pngDir);
                     image.save(pngDir + QLatin1Char('/') + png);
                 }
@@ -306,15 +327,19 @@ void TestLabelsFit::everyLabelFits() {
         failures << myFailures;
         elided << myElided;
         frames += myFrames;
-        for (std::size_t v = 0; v < perView.size(); ++v) perView[v] += myPerView[v];
+        for (std::size_t v = 0; v < perView.size(); ++v)
+            perView[v] += myPerView[v];
     };
-    const unsigned threads = qEnvironmentVariableIsSet("BACKLOG_LABELS_THREADS")
-                                 ? static_cast<unsigned>(std::max(1, qEnvironmentVariableIntValue("BACKLOG_LABELS_THREADS")))
-                                 : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+    const unsigned threads =
+        qEnvironmentVariableIsSet("BACKLOG_LABELS_THREADS")
+            ? static_cast<unsigned>(std::max(1, qEnvironmentVariableIntValue("BACKLOG_LABELS_THREADS")))
+            : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
     std::vector<std::thread> pool;
-    for (unsigned k = 1; k < threads; ++k) pool.emplace_back(work);
+    for (unsigned k = 1; k < threads; ++k)
+        pool.emplace_back(work);
     work();
-    for (std::thread& t : pool) t.join();
+    for (std::thread& t : pool)
+        t.join();
 
     failures.removeDuplicates();
     elided.removeDuplicates();
@@ -322,14 +347,18 @@ void TestLabelsFit::everyLabelFits() {
           "%lld labels elided where a tooltip has them",
           frames, sources.size(), jobs.size(), threads, static_cast<long long>(clock.elapsed()),
           static_cast<long long>(loading), static_cast<long long>(elided.size()));
-    qInfo("painting: stage %lld ms, ladder %lld ms, state diagram %lld ms (all threads)", static_cast<long long>(perView[0]),
-          static_cast<long long>(perView[1]), static_cast<long long>(perView[2]));
-    for (const QString& e : elided) qDebug("elided: %s", qPrintable(e));
+    qInfo("painting: stage %lld ms, ladder %lld ms, state diagram %lld ms (all threads)",
+          static_cast<long long>(perView[0]), static_cast<long long>(perView[1]),
+          static_cast<long long>(perView[2]));
+    for (const QString& e : elided)
+        qDebug("elided: %s", qPrintable(e));
     if (!failures.isEmpty()) {
         std::sort(failures.begin(), failures.end());
         QStringList shown = failures.mid(0, 60);
-        if (failures.size() > shown.size()) shown << QStringLiteral("… and %1 more").arg(failures.size() - shown.size());
-        QFAIL(qPrintable(QStringLiteral("%1 labels do not fit their box:\n").arg(failures.size()) + shown.join(QLatin1Char('\n'))));
+        if (failures.size() > shown.size())
+            shown << QStringLiteral("… and %1 more").arg(failures.size() - shown.size());
+        QFAIL(qPrintable(QStringLiteral("%1 labels do not fit their box:\n").arg(failures.size()) +
+                         shown.join(QLatin1Char('\n'))));
     }
 }
 
@@ -342,23 +371,25 @@ void TestLabelsFit::aLabelThatDoesNotFitIsReported() {
     LabelOverflows overflows;
     const QString text = QStringLiteral("ghost: no socket on the server");
     // Room for it: drawn as asked.
-    FittedLabel fitted = drawLabel(p, QRectF(0, 0, 400, 30), Qt::AlignLeft | Qt::AlignVCenter, text, f, Qt::black, {},
-                                   &overflows, u"test");
+    FittedLabel fitted = drawLabel(p, QRectF(0, 0, 400, 30), Qt::AlignLeft | Qt::AlignVCenter, text, f,
+                                   Qt::black, {}, &overflows, u"test");
     QVERIFY(fitted.asked && fitted.complete);
     QVERIFY(overflows.empty());
     // A little short: smaller type.
-    fitted = drawLabel(p, QRectF(0, 0, 260, 30), Qt::AlignLeft | Qt::AlignVCenter, text, f, Qt::black, {}, &overflows, u"test");
+    fitted = drawLabel(p, QRectF(0, 0, 260, 30), Qt::AlignLeft | Qt::AlignVCenter, text, f, Qt::black, {},
+                       &overflows, u"test");
     QVERIFY(!fitted.asked && fitted.complete);
     QVERIFY(fitted.font.pixelSize() < 20 && fitted.font.pixelSize() >= 12);
     QVERIFY(overflows.empty());
     // Tall enough for two lines: wrapped.
-    fitted = drawLabel(p, QRectF(0, 0, 180, 60), Qt::AlignLeft | Qt::AlignVCenter, text, f, Qt::black, TextFit{0.6, true, false},
-                       &overflows, u"test");
+    fitted = drawLabel(p, QRectF(0, 0, 180, 60), Qt::AlignLeft | Qt::AlignVCenter, text, f, Qt::black,
+                       TextFit{0.6, true, false}, &overflows, u"test");
     QVERIFY(fitted.complete);
     QVERIFY(fitted.shown.contains(QLatin1Char('\n')));
     QVERIFY(overflows.empty());
     // Far too short: reported as cut, or as elided where a tooltip has it.
-    fitted = drawLabel(p, QRectF(0, 0, 80, 20), Qt::AlignLeft | Qt::AlignVCenter, text, f, Qt::black, {}, &overflows, u"test");
+    fitted = drawLabel(p, QRectF(0, 0, 80, 20), Qt::AlignLeft | Qt::AlignVCenter, text, f, Qt::black, {},
+                       &overflows, u"test");
     QVERIFY(!fitted.complete);
     QCOMPARE(overflows.size(), std::size_t{1});
     QCOMPARE(overflows[0].kind, LabelOverflow::Kind::Cut);
@@ -366,11 +397,12 @@ void TestLabelsFit::aLabelThatDoesNotFitIsReported() {
     QCOMPARE(overflows[0].view, QStringLiteral("test"));
     QCOMPARE(overflows[0].box, QRectF(0, 0, 80, 20));
     QVERIFY(overflows[0].needed.width() > 80);
-    drawLabel(p, QRectF(0, 0, 80, 20), Qt::AlignLeft | Qt::AlignVCenter, text, f, Qt::black, TextFit{0.6, false, true},
-              &overflows, u"test");
+    drawLabel(p, QRectF(0, 0, 80, 20), Qt::AlignLeft | Qt::AlignVCenter, text, f, Qt::black,
+              TextFit{0.6, false, true}, &overflows, u"test");
     QCOMPARE(overflows.size(), std::size_t{2});
     QCOMPARE(overflows[1].kind, LabelOverflow::Kind::Elided);
-    QVERIFY(fitLabel(QRectF(0, 0, 80, 20), Qt::AlignLeft, text, f, TextFit{0.6, false, true}).shown.endsWith(QChar(0x2026)));
+    QVERIFY(fitLabel(QRectF(0, 0, 80, 20), Qt::AlignLeft, text, f, TextFit{0.6, false, true})
+                .shown.endsWith(QChar(0x2026)));
 }
 
 QTEST_MAIN(TestLabelsFit)

@@ -2,11 +2,11 @@
 // arrival (or to the ✕ of its drop, naming the rule), the server line carries the stays in the queues
 // and with a worker as the history recorded them, a click seeks to the time under it, the view follows
 // the shared selection, and golden images guard the picture.
-#include "views/render/LadderRenderer.h"
-#include "views/widgets/LadderView.h"
+#include "tests/common/ViewTest.h"
 #include "views/document/SelectionModel.h"
 #include "views/document/SimulationDocument.h"
-#include "tests/common/ViewTest.h"
+#include "views/render/LadderRenderer.h"
+#include "views/widgets/LadderView.h"
 
 #include <QDir>
 #include <QImage>
@@ -34,7 +34,7 @@ QImage render(const LadderRenderer& r, const Simulation& sim, Time t, const Them
 
 class TestLadder : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void arrowsAreTheConnectionsSegments_data();
     void arrowsAreTheConnectionsSegments();
     void barsAreTheStays();
@@ -48,7 +48,8 @@ void TestLadder::arrowsAreTheConnectionsSegments_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<int>("client");
     QTest::newRow("a plain handshake and request") << "scenarios/sandbox.yaml" << 2;
-    QTest::newRow("SYNs dropped at a full accept queue, retransmitted") << "scenarios/e1-never-accept.yaml" << 129;
+    QTest::newRow("SYNs dropped at a full accept queue, retransmitted")
+        << "scenarios/e1-never-accept.yaml" << 129;
     QTest::newRow("a cookie ACK meeting a full queue (ghost)") << "scenarios/e2-burst.yaml" << 150;
     QTest::newRow("tcp_abort_on_overflow: an RST") << "scenarios/e3-abort-on-overflow.yaml" << 5;
 }
@@ -104,7 +105,8 @@ void TestLadder::barsAreTheStays() {
     int synStays = 0, acceptStays = 0;
     for (int q = 0; q < 2; ++q)
         for (std::uint32_t s = 0; s < h.queues[0][static_cast<std::size_t>(q)].size(); ++s)
-            if (h.queues[0][static_cast<std::size_t>(q)].entry(s).flow == c) (q == 0 ? synStays : acceptStays)++;
+            if (h.queues[0][static_cast<std::size_t>(q)].entry(s).flow == c)
+                (q == 0 ? synStays : acceptStays)++;
     QCOMPARE(syn, synStays);
     QCOMPARE(accept, acceptStays);
     QCOMPARE(worker, 1);
@@ -118,14 +120,17 @@ void TestLadder::rowsAndClicksMapToTime() {
     const Time t = Time::s(4);
     const auto g = r.layout(QRectF(0, 0, 900, 600), *sim, t, {129});
     QVERIFY(g.rows.size() > 4);
-    for (std::size_t k = 1; k < g.rows.size(); ++k) QVERIFY(g.rows[k].y > g.rows[k - 1].y);
-    for (const auto& row : g.rows) QCOMPARE(r.timeAt(row.y, g), row.at);
+    for (std::size_t k = 1; k < g.rows.size(); ++k)
+        QVERIFY(g.rows[k].y > g.rows[k - 1].y);
+    for (const auto& row : g.rows)
+        QCOMPARE(r.timeAt(row.y, g), row.at);
     // The playhead is scrolled into view and maps back to its own time (to within a nanosecond).
     QVERIFY(g.playheadY > g.header.bottom() && g.playheadY < 600);
     QVERIFY(std::abs((r.timeAt(g.playheadY, g) - t).count()) <= 1);
     // Arrows sent after the playhead are drawn as the future.
     bool future = false;
-    for (const auto& a : g.arrows) future = future || a.future;
+    for (const auto& a : g.arrows)
+        future = future || a.future;
     QVERIFY(future);
 }
 
@@ -146,13 +151,15 @@ void TestLadder::viewFollowsTheSelection() {
     // A click below the header seeks to the time of that height.
     doc.setPlayhead(Time::ms(500));
     QSignalSpy seek(&view, &LadderView::seekRequested);
-    const auto g = view.renderer().layout(QRectF(view.rect()), doc.simulation(), doc.playhead(), view.connections());
+    const auto g =
+        view.renderer().layout(QRectF(view.rect()), doc.simulation(), doc.playhead(), view.connections());
     QVERIFY(g.rows.size() > 3);
     const auto& row = g.rows[2];
     QTest::mouseClick(&view, Qt::LeftButton, {}, QPoint(400, static_cast<int>(std::lround(row.y))));
     QCOMPARE(seek.count(), 1);
     const Time at = seek.first().first().value<Time>();
-    QVERIFY2(std::abs((at - row.at).count()) < 200'000, qPrintable(QString::fromStdString(formatDuration(at))));
+    QVERIFY2(std::abs((at - row.at).count()) < 200'000,
+             qPrintable(QString::fromStdString(formatDuration(at))));
 }
 
 void TestLadder::golden_data() {
@@ -161,9 +168,13 @@ void TestLadder::golden_data() {
     QTest::addColumn<qint64>("atUs");
     QTest::addColumn<QString>("theme");
     QTest::addColumn<QString>("clients");
-    QTest::newRow("handshake and service") << "ladder-handshake" << "scenarios/sandbox.yaml" << qint64(400'000) << "light" << "2";
-    QTest::newRow("retransmitted SYNs, two connections") << "ladder-retransmissions" << "scenarios/e1-never-accept.yaml"
-                                                        << qint64(4'000'000) << "projector" << "128 129";
+    QTest::newRow("handshake and service") << "ladder-handshake"
+                                           << "scenarios/sandbox.yaml" << qint64(400'000) << "light"
+                                           << "2";
+    QTest::newRow("retransmitted SYNs, two connections")
+        << "ladder-retransmissions"
+        << "scenarios/e1-never-accept.yaml" << qint64(4'000'000) << "projector"
+        << "128 129";
 }
 
 void TestLadder::golden() {
@@ -175,7 +186,8 @@ void TestLadder::golden() {
     const auto sim = runLesson(qPrintable(file));
     QVERIFY(sim);
     std::vector<std::uint32_t> selected;
-    for (const QString& c : clients.split(QLatin1Char(' '))) selected.push_back(c.toUInt());
+    for (const QString& c : clients.split(QLatin1Char(' ')))
+        selected.push_back(c.toUInt());
     LadderRenderer r;
     const QImage actual = render(r, *sim, Time::us(atUs), Theme::byName(theme), selected, {960, 540});
     const QString problem = backlog::test::checkGolden(name, actual);

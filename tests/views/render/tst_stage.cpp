@@ -6,14 +6,14 @@
 // Golden images live in tests/views/golden/. After an intended change of the picture, regenerate them
 // with BACKLOG_UPDATE_GOLDEN=1 and look at every one before committing. On a mismatch the rendered
 // frame and a difference image are written to the temporary directory (the failure names them).
-#include "views/render/Fonts.h"
-#include "model/scenario/ScenarioReader.h"
 #include "model/kernel/Simulation.h"
-#include "views/document/SimulationDocument.h"
+#include "model/scenario/ScenarioReader.h"
 #include "tests/common/ViewTest.h"
+#include "views/document/SimulationDocument.h"
+#include "views/render/Fonts.h"
 #include "views/render/StageRenderer.h"
-#include "views/widgets/StageView.h"
 #include "views/render/Theme.h"
+#include "views/widgets/StageView.h"
 
 #include <QBuffer>
 #include <QDir>
@@ -38,7 +38,8 @@ using backlog::test::colourDistance;
 namespace {
 
 std::unique_ptr<Simulation> simulate(const ReadResult& read) {
-    for (const ReadError& e : read.errors) qWarning("%s", e.text().c_str());
+    for (const ReadError& e : read.errors)
+        qWarning("%s", e.text().c_str());
     if (!read.scenario) return nullptr;
     auto sim = std::make_unique<Simulation>(*read.scenario);
     sim->run();
@@ -51,10 +52,12 @@ std::unique_ptr<Simulation> lesson(const char* file) {
 
 using backlog::test::kStageFlood;
 
-std::unique_ptr<Simulation> flood() { return simulate(readScenarioText(kStageFlood, "flood")); }
+std::unique_ptr<Simulation> flood() {
+    return simulate(readScenarioText(kStageFlood, "flood"));
+}
 
-QImage render(const StageRenderer& r, const Simulation& sim, Time t, const Theme& theme, QSize size = {1600, 900},
-             const StageRenderer::Emphasis& emphasis = {}) {
+QImage render(const StageRenderer& r, const Simulation& sim, Time t, const Theme& theme,
+              QSize size = {1600, 900}, const StageRenderer::Emphasis& emphasis = {}) {
     QImage image(size, QImage::Format_ARGB32_Premultiplied);
     image.fill(Qt::magenta); // anything the stage leaves unpainted would show
     QPainter p(&image);
@@ -76,7 +79,7 @@ bool filledAt(const QImage& image, const QRectF& slot, const Theme& theme) {
 
 class TestStage : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void initTestCase();
     void themes();
     void filledSlotsMatchQueueLengths_data();
@@ -101,7 +104,8 @@ void TestStage::initTestCase() {
     loadBundledFonts();
     const QStringList families = bundledFontFamilies();
     QVERIFY2(families.contains(QStringLiteral("DejaVu Sans")), qPrintable(families.join(QLatin1Char(','))));
-    QVERIFY2(families.contains(QStringLiteral("DejaVu Sans Mono")), qPrintable(families.join(QLatin1Char(','))));
+    QVERIFY2(families.contains(QStringLiteral("DejaVu Sans Mono")),
+             qPrintable(families.join(QLatin1Char(','))));
 }
 
 void TestStage::themes() {
@@ -113,8 +117,8 @@ void TestStage::themes() {
         const Theme th = Theme::byName(name);
         // Every packet kind, and a spoofed SYN, has a colour of its own (shape and label come on top).
         std::set<QRgb> colours;
-        for (PacketKind k : {PacketKind::Syn, PacketKind::SynAck, PacketKind::Ack, PacketKind::Data, PacketKind::Fin,
-                             PacketKind::Rst})
+        for (PacketKind k : {PacketKind::Syn, PacketKind::SynAck, PacketKind::Ack, PacketKind::Data,
+                             PacketKind::Fin, PacketKind::Rst})
             colours.insert(th.packetColor(k, false).rgb());
         colours.insert(th.packetColor(PacketKind::Syn, true).rgb());
         QCOMPARE(colours.size(), std::size_t{7});
@@ -275,10 +279,12 @@ void TestStage::dropsFallWithTheirRule() {
     QCOMPARE(during.drops[0].fate, PacketFate::DroppedAcceptQueueFull);
     QVERIFY(during.drops[0].atServer);
     bool falling = false;
-    for (const auto& pg : during.packets) falling = falling || (pg.index == dropped && pg.fall > 0.4 && pg.fall < 0.6);
+    for (const auto& pg : during.packets)
+        falling = falling || (pg.index == dropped && pg.fall > 0.4 && pg.fall < 0.6);
     QVERIFY(falling);
     const auto after = r.layout(QRectF(0, 0, 1600, 900), *sim, p.arrives + linger + Time::ns(1));
-    for (const auto& d : after.drops) QVERIFY(d.fate != PacketFate::DroppedAcceptQueueFull);
+    for (const auto& d : after.drops)
+        QVERIFY(d.fate != PacketFate::DroppedAcceptQueueFull);
     // The parameter: longer lingering keeps it on the stage.
     StageRenderer longer;
     longer.setOptions([] {
@@ -286,7 +292,8 @@ void TestStage::dropsFallWithTheirRule() {
         o.dropLinger = Time::ms(200);
         return o;
     }());
-    QCOMPARE(longer.layout(QRectF(0, 0, 1600, 900), *sim, p.arrives + Time::ms(100)).drops.size(), std::size_t{1});
+    QCOMPARE(longer.layout(QRectF(0, 0, 1600, 900), *sim, p.arrives + Time::ms(100)).drops.size(),
+             std::size_t{1});
 }
 
 void TestStage::floodIsDrawnAsStreams() {
@@ -298,15 +305,19 @@ void TestStage::floodIsDrawnAsStreams() {
     QVERIFY(g.streams);
     // Every packet in flight is either counted in a stream or drawn with its label.
     std::int64_t inStreams = 0, oneByOne = 0;
-    for (const auto& s : g.packetStreams) inStreams += s.count;
-    for (const auto& pg : g.packets) oneByOne += (pg.fall < 0 && pg.labelled) ? 1 : 0;
+    for (const auto& s : g.packetStreams)
+        inStreams += s.count;
+    for (const auto& pg : g.packets)
+        oneByOne += (pg.fall < 0 && pg.labelled) ? 1 : 0;
     QCOMPARE(inStreams + oneByOne, g.packetsInFlight);
     bool spoofedSyns = false;
-    for (const auto& s : g.packetStreams) spoofedSyns = spoofedSyns || (s.spoofed && s.kind == PacketKind::Syn && s.count > 1000);
+    for (const auto& s : g.packetStreams)
+        spoofedSyns = spoofedSyns || (s.spoofed && s.kind == PacketKind::Syn && s.count > 1000);
     QVERIFY(spoofedSyns);
     // A sample stays visible, a few dozen, not thousands; small groups (the real clients) in full.
     std::size_t flying = 0;
-    for (const auto& pg : g.packets) flying += pg.fall < 0 ? 1 : 0;
+    for (const auto& pg : g.packets)
+        flying += pg.fall < 0 ? 1 : 0;
     QVERIFY2(flying >= 10 && flying <= 200, qPrintable(QString::number(flying)));
     // The sample is a fixed choice: the same packets at the next frame, still moving.
     const auto next = r.layout(QRectF(0, 0, 1920, 1080), *sim, Time::s(1) + Time::us(500));
@@ -316,7 +327,8 @@ void TestStage::floodIsDrawnAsStreams() {
     for (const auto& pg : next.packets)
         if (pg.fall < 0 && !pg.labelled) after.insert(pg.index);
     std::size_t kept = 0;
-    for (std::uint32_t i : before) kept += after.count(i);
+    for (std::uint32_t i : before)
+        kept += after.count(i);
     QVERIFY2(kept * 2 >= before.size(), "most sampled packets stay sampled from one frame to the next");
     // The quiet lesson is drawn packet by packet.
     const auto quiet = lesson("scenarios/sandbox.yaml");
@@ -375,7 +387,8 @@ traffic:
     };
     const auto shown = [](const StageRenderer::Geometry& g) {
         std::vector<std::uint32_t> out;
-        for (const auto& c : g.clients) out.push_back(c.index);
+        for (const auto& c : g.clients)
+            out.push_back(c.index);
         return out;
     };
     // Before the changes: two workers, one listener, the clients of `early` and the one `planned` at 3 s
@@ -406,7 +419,8 @@ traffic:
     QCOMPARE(started.clientsShown.size(), h.clients.size());
     QVERIFY(svgText(Time::ms(2500)).contains(QStringLiteral("Clients · 6")));
     // What is not drawn is not hit either.
-    for (const auto& w : before.workers) QVERIFY(w.index < 2);
+    for (const auto& w : before.workers)
+        QVERIFY(w.index < 2);
 }
 
 void TestStage::hitTestFindsWhatIsDrawn() {
@@ -479,7 +493,8 @@ void TestStage::everyThemeRenders() {
         QCOMPARE(image.pixel(1, 1), theme.background.rgb());
         QSet<QRgb> colours;
         for (int y = 0; y < image.height(); y += 3)
-            for (int x = 0; x < image.width(); x += 3) colours.insert(image.pixel(x, y));
+            for (int x = 0; x < image.width(); x += 3)
+                colours.insert(image.pixel(x, y));
         QVERIFY2(!colours.contains(qRgb(255, 0, 255)), "every pixel is painted");
         QVERIFY2(colours.size() > 40, qPrintable(name));
         QVERIFY(colours != previous);
@@ -532,7 +547,8 @@ void TestStage::widgetPaintsThePlayheadAndReportsClicks() {
 
     doc.setPlayhead(Time::ms(1070));
     // The widget draws what the renderer draws into an image of its size.
-    const QImage expected = render(view.renderer(), doc.simulation(), doc.playhead(), view.theme(), view.size());
+    const QImage expected =
+        render(view.renderer(), doc.simulation(), doc.playhead(), view.theme(), view.size());
     QTRY_COMPARE(view.grab().toImage().convertToFormat(QImage::Format_ARGB32_Premultiplied), expected);
 
     doc.setPlayhead(Time::ms(30));
@@ -562,16 +578,26 @@ void TestStage::golden_data() {
     QTest::addColumn<qint64>("atUs");
     QTest::addColumn<QString>("theme");
     QTest::addColumn<QString>("emphasis"); // "zoom TARGET" and/or "highlight TARGET", ';'-separated
-    QTest::newRow("quiet handshake") << "quiet-handshake" << "scenarios/sandbox.yaml" << qint64(30'000) << "light" << "";
-    QTest::newRow("full accept queue, a SYN falls") << "full-accept-queue" << "scenarios/sandbox.yaml" << qint64(1'075'000)
-                                                     << "projector" << "";
-    QTest::newRow("burst: cookies, ghosts") << "burst-ghosts" << "scenarios/e2-burst.yaml" << qint64(1'700) << "light" << "";
-    QTest::newRow("flood, level of detail") << "flood-lod" << "flood" << qint64(1'000'000) << "dark" << "";
+    QTest::newRow("quiet handshake") << "quiet-handshake"
+                                     << "scenarios/sandbox.yaml" << qint64(30'000) << "light"
+                                     << "";
+    QTest::newRow("full accept queue, a SYN falls")
+        << "full-accept-queue"
+        << "scenarios/sandbox.yaml" << qint64(1'075'000) << "projector"
+        << "";
+    QTest::newRow("burst: cookies, ghosts") << "burst-ghosts"
+                                            << "scenarios/e2-burst.yaml" << qint64(1'700) << "light"
+                                            << "";
+    QTest::newRow("flood, level of detail") << "flood-lod"
+                                            << "flood" << qint64(1'000'000) << "dark"
+                                            << "";
     // A lesson step's emphasis: the SYN queue and client 2 spotlit, the rest dimmed.
-    QTest::newRow("lesson: spotlight") << "spotlight" << "scenarios/sandbox.yaml" << qint64(30'000) << "light"
+    QTest::newRow("lesson: spotlight") << "spotlight"
+                                       << "scenarios/sandbox.yaml" << qint64(30'000) << "light"
                                        << "highlight syn-queue;highlight client 2;highlight SYN";
     // Zoomed to the accept queue of a burst, in the projector theme.
-    QTest::newRow("lesson: zoom") << "zoom-accept-queue" << "scenarios/e2-burst.yaml" << qint64(1'700) << "projector"
+    QTest::newRow("lesson: zoom") << "zoom-accept-queue"
+                                  << "scenarios/e2-burst.yaml" << qint64(1'700) << "projector"
                                   << "zoom accept-queue;highlight accept-queue";
 }
 
@@ -589,15 +615,21 @@ void TestStage::golden() {
         const QString what = part.section(QLatin1Char(' '), 1);
         Target t;
         t.text = what.toStdString();
-        if (what.startsWith(QLatin1String("syn-queue"))) t.kind = Target::Kind::SynQueue;
-        else if (what.startsWith(QLatin1String("accept-queue"))) t.kind = Target::Kind::AcceptQueue;
-        else if (what.startsWith(QLatin1String("client "))) t.kind = Target::Kind::Client, t.index = what.section(QLatin1Char(' '), 1).toInt();
-        else t.kind = Target::Kind::PacketKind, t.index = static_cast<int>(PacketKind::Syn);
-        if (part.startsWith(QLatin1String("zoom"))) e.zoom = t;
-        else e.highlight.push_back(t);
+        if (what.startsWith(QLatin1String("syn-queue")))
+            t.kind = Target::Kind::SynQueue;
+        else if (what.startsWith(QLatin1String("accept-queue")))
+            t.kind = Target::Kind::AcceptQueue;
+        else if (what.startsWith(QLatin1String("client ")))
+            t.kind = Target::Kind::Client, t.index = what.section(QLatin1Char(' '), 1).toInt();
+        else
+            t.kind = Target::Kind::PacketKind, t.index = static_cast<int>(PacketKind::Syn);
+        if (part.startsWith(QLatin1String("zoom")))
+            e.zoom = t;
+        else
+            e.highlight.push_back(t);
     }
-    const QImage actual =
-        render(r, *sim, Time::us(atUs), Theme::byName(theme), {960, 540}, e).convertToFormat(QImage::Format_RGB32);
+    const QImage actual = render(r, *sim, Time::us(atUs), Theme::byName(theme), {960, 540}, e)
+                              .convertToFormat(QImage::Format_RGB32);
     const QString problem = backlog::test::checkGolden(name, actual);
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }

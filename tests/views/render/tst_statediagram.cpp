@@ -7,17 +7,17 @@
 // Golden images live in tests/views/golden/state-*.png. After an intended change of the picture,
 // regenerate them with BACKLOG_UPDATE_GOLDEN=1 and look at every one before committing. On a mismatch
 // the rendered frame and a difference image are written to the temporary directory.
-#include "views/render/Fonts.h"
+#include "model/kernel/Simulation.h"
 #include "model/lesson/LessonReader.h"
 #include "model/lesson/LessonRun.h"
 #include "model/scenario/ScenarioReader.h"
-#include "views/document/SelectionModel.h"
-#include "model/kernel/Simulation.h"
-#include "views/document/SimulationDocument.h"
-#include "views/render/StateDiagramRenderer.h"
-#include "views/widgets/StateDiagramView.h"
-#include "views/render/Theme.h"
 #include "tests/common/ViewTest.h"
+#include "views/document/SelectionModel.h"
+#include "views/document/SimulationDocument.h"
+#include "views/render/Fonts.h"
+#include "views/render/StateDiagramRenderer.h"
+#include "views/render/Theme.h"
+#include "views/widgets/StateDiagramView.h"
 
 #include <QDir>
 #include <QImage>
@@ -259,8 +259,8 @@ void TestStateDiagram::litStatesFollowTheHistory() {
             int best = 255;
             for (int dy = -1; dy <= 1; ++dy)
                 for (int dx = -1; dx <= 1; ++dx)
-                    best = std::min(
-                        best, colourDistance(image.pixel(at.toPoint() + QPoint(dx, dy)), theme.spotlight.rgb()));
+                    best = std::min(best, colourDistance(image.pixel(at.toPoint() + QPoint(dx, dy)),
+                                                         theme.spotlight.rgb()));
             QVERIFY2(best <= 40, qPrintable(name + QStringLiteral(": the highlighted arrow")));
         }
     }
@@ -272,8 +272,8 @@ void TestStateDiagram::everyRecordedTransitionHasAnEdge() {
     const StateDiagramRenderer r;
     const StateDiagramRenderer::Geometry g = r.layout(QRectF(0, 0, 960, 540));
     // The lessons, and the scenarios in lessons/scenarios/ but the benchmark.
-    QStringList files =
-        QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons")).entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name);
+    QStringList files = QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons"))
+                            .entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name);
     for (const QString& name : QDir(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios"))
                                    .entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name)
                                    .filter(QRegularExpression(QStringLiteral("^(?!flood-bench)"))))
@@ -514,7 +514,8 @@ void TestStateDiagram::clickingAStateSeeksToItsEntry() {
     QVERIFY(synRecv);
     QTest::mouseClick(&view, Qt::LeftButton, {}, synRecv->rect.center().toPoint());
     QCOMPARE(seek.count(), 2);
-    QCOMPARE(seek.back().front().value<Time>(), doc.simulation().history().clients[2].serverStates.front().first);
+    QCOMPARE(seek.back().front().value<Time>(),
+             doc.simulation().history().clients[2].serverStates.front().first);
 }
 
 QTEST_MAIN(TestStateDiagram)

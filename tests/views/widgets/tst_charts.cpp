@@ -1,14 +1,14 @@
 // The charts (issue 5): the series builders against the model, the level of detail, and the view's
 // cursor, seeking, zoom, pan and chart switching. Every chart is rendered once per theme; with
 // BACKLOG_CHARTS_PNG=<dir> in the environment the pictures are also written there to be looked at.
-#include "views/render/ChartSeries.h"
-#include "views/widgets/ChartsView.h"
-#include "views/render/Fonts.h"
-#include "model/scenario/ScenarioReader.h"
 #include "model/kernel/Simulation.h"
-#include "views/document/SimulationDocument.h"
-#include "views/render/Theme.h"
+#include "model/scenario/ScenarioReader.h"
 #include "tests/common/ViewTest.h"
+#include "views/document/SimulationDocument.h"
+#include "views/render/ChartSeries.h"
+#include "views/render/Fonts.h"
+#include "views/render/Theme.h"
+#include "views/widgets/ChartsView.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -50,7 +50,8 @@ std::vector<Time> probeTimes(const History& h, int listener, std::size_t random)
     std::vector<Time> out;
     std::mt19937_64 gen(7);
     std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(1, h.end.count()));
-    for (std::size_t i = 0; i < random; ++i) out.push_back(Time::ns(pick(gen)));
+    for (std::size_t i = 0; i < random; ++i)
+        out.push_back(Time::ns(pick(gen)));
     const auto& changes = h.listeners[static_cast<std::size_t>(listener)].changes;
     const std::size_t stride = std::max<std::size_t>(1, changes.size() / 2000);
     for (std::size_t i = 0; i < changes.size(); i += stride) {
@@ -65,7 +66,7 @@ std::vector<Time> probeTimes(const History& h, int listener, std::size_t random)
 
 class TestCharts : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void initTestCase();
 
     // Series builders against the model.
@@ -95,7 +96,9 @@ private slots:
     void everyChartRendersInEveryTheme();
 };
 
-void TestCharts::initTestCase() { loadBundledFonts(); }
+void TestCharts::initTestCase() {
+    loadBundledFonts();
+}
 
 // ------------------------------------------------------------------------------ series builders
 
@@ -128,7 +131,7 @@ void TestCharts::queueSeriesIsTheHistorysStepFunction() {
         QCOMPARE(valueAt(q.syn, x), static_cast<double>(lengths.syn));
         if (t < first) continue;
         const std::int64_t backlog = h.maxBacklogAt(listener, t);
-        QCOMPARE(valueAt(q.acceptCapacity, x), static_cast<double>(backlog + 1)); // Q1
+        QCOMPARE(valueAt(q.acceptCapacity, x), static_cast<double>(backlog + 1));                  // Q1
         QCOMPARE(valueAt(q.synCapacity, x), static_cast<double>(plusOne ? backlog + 1 : backlog)); // Q2
     }
 }
@@ -230,7 +233,8 @@ void TestCharts::overflowDropsAreListenOverflows() {
         QCOMPARE(fromFates, overflows.counts[i]);
         QCOMPARE(synQueueFull, reqQFull.counts[i]);
     }
-    for (const DropsByReason& r : drops) QVERIFY(!dropReasonLabel(r.fate).isEmpty());
+    for (const DropsByReason& r : drops)
+        QVERIFY(!dropReasonLabel(r.fate).isEmpty());
 }
 
 void TestCharts::rateBinIsFinerForShortRuns() {
@@ -255,14 +259,16 @@ void TestCharts::acceptsCountEveryAcceptedClient() {
     QVERIFY(doc);
     const Simulation& sim = doc->simulation();
     std::int64_t accepted = 0;
-    for (const ClientRecord& c : sim.history().clients) accepted += c.acceptedAt.isNever() ? 0 : 1;
+    for (const ClientRecord& c : sim.history().clients)
+        accepted += c.acceptedAt.isNever() ? 0 : 1;
     QVERIFY(accepted > 1000);
     const Bins b = acceptsPerBin(sim, Time::s(1));
     QCOMPARE(b.total(), accepted);
     // A worker is busy for 3 s after each accept(): in one second each of the (at most 255) workers
     // accepts once at most, and under a full queue about 255 / 3 ≈ 85 a second.
     double peak = 0;
-    for (std::size_t i = 0; i < b.counts.size(); ++i) peak = std::max(peak, b.perSecond(i));
+    for (std::size_t i = 0; i < b.counts.size(); ++i)
+        peak = std::max(peak, b.perSecond(i));
     QVERIFY2(peak > 80 && peak <= 255, qPrintable(QString::number(peak)));
 }
 
@@ -270,17 +276,17 @@ void TestCharts::latencyHistogramClustersAtRetransmissions_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<QList<double>>("schedule"); // when retransmitted SYNs leave (T6, M10)
     QTest::addColumn<QList<double>>("clusters"); // where the histogram must have a cluster
-    QTest::newRow("03: 4.15, classic backoff") << "03-slow-workers.yaml" << QList<double>{1, 3, 7, 15, 31, 63}
-                                               << QList<double>{1, 3, 7, 15};
+    QTest::newRow("03: 4.15, classic backoff")
+        << "03-slow-workers.yaml" << QList<double>{1, 3, 7, 15, 31, 63} << QList<double>{1, 3, 7, 15};
     // 04 sets tcp_syn_linear_timeouts=0 for its last client: both schedules are in the run.
-    QTest::newRow("04: 6.18, linear timeouts, then classic") << "04-the-full-queue.yaml"
-                                               << QList<double>{1, 2, 3, 4, 5, 7, 11, 15, 19, 31, 35, 63, 67}
-                                               << QList<double>{11};
-    QTest::newRow("e1: nobody accepts")
-        << "scenarios/e1-never-accept.yaml" << QList<double>{1, 2, 3, 4, 5, 7, 11, 19, 35, 67} << QList<double>{};
-    QTest::newRow("flood-bench: 1000 clients in a flood") << "scenarios/flood-bench.yaml"
-                                                          << QList<double>{1, 2, 3, 4, 5, 7, 11, 19, 35, 67}
-                                                          << QList<double>{1, 2, 3, 4};
+    QTest::newRow("04: 6.18, linear timeouts, then classic")
+        << "04-the-full-queue.yaml" << QList<double>{1, 2, 3, 4, 5, 7, 11, 15, 19, 31, 35, 63, 67}
+        << QList<double>{11};
+    QTest::newRow("e1: nobody accepts") << "scenarios/e1-never-accept.yaml"
+                                        << QList<double>{1, 2, 3, 4, 5, 7, 11, 19, 35, 67} << QList<double>{};
+    QTest::newRow("flood-bench: 1000 clients in a flood")
+        << "scenarios/flood-bench.yaml" << QList<double>{1, 2, 3, 4, 5, 7, 11, 19, 35, 67}
+        << QList<double>{1, 2, 3, 4};
 }
 
 // The histogram counts every client whose connect() returned, once; whatever is not in the first
@@ -296,10 +302,12 @@ void TestCharts::latencyHistogramClustersAtRetransmissions() {
     const Time binWidth = Time::ms(100);
     const LatencyHistogram hist = latencyHistogram(sim, binWidth);
     std::uint32_t connected = 0;
-    for (const ClientRecord& c : sim.history().clients) connected += c.connectedAt.isNever() ? 0u : 1u;
+    for (const ClientRecord& c : sim.history().clients)
+        connected += c.connectedAt.isNever() ? 0u : 1u;
     QCOMPARE(hist.total, connected);
     std::uint32_t sum = 0;
-    for (std::uint32_t c : hist.counts) sum += c;
+    for (std::uint32_t c : hist.counts)
+        sum += c;
     QCOMPARE(sum, connected);
     if (file.startsWith(QLatin1String("scenarios/e1")))
         QVERIFY(connected < sim.history().clients.size()); // one times out
@@ -345,8 +353,8 @@ void TestCharts::latencyHistogramClustersAtRetransmissions() {
 
 // Utilisation and saturation at random instants, counted from the workers' and queues' records.
 void TestCharts::utilisationAndSaturationAgainstBruteForce() {
-    for (const char* file :
-         {"10-observing.yaml", "03-slow-workers.yaml", "scenarios/e1-never-accept.yaml", "scenarios/e5-reuseport.yaml"}) {
+    for (const char* file : {"10-observing.yaml", "03-slow-workers.yaml", "scenarios/e1-never-accept.yaml",
+                             "scenarios/e5-reuseport.yaml"}) {
         const auto doc = open(QString::fromLatin1(file));
         QVERIFY(doc);
         const Simulation& sim = doc->simulation();
@@ -475,7 +483,8 @@ void TestCharts::decimationKeepsEachColumnsMinAndMax() {
     std::size_t j = 0;
     std::vector<std::size_t> index;
     for (const QPointF& p : out) {
-        while (j < line.size() && line[j] != p) ++j;
+        while (j < line.size() && line[j] != p)
+            ++j;
         QVERIFY2(j < line.size(), "a point that is not on the line");
         index.push_back(j);
     }
@@ -707,8 +716,9 @@ void TestCharts::listenerSelectorForReuseport() {
     view.setDocument(closing.get());
     view.setCurrentChart(ChartsView::Chart::Queues);
     view.setListener(3);
-    QVERIFY2(view.summary().title.startsWith(QLatin1String("Listener 3: accept queue and SYN queue (closed at ")),
-             qPrintable(view.summary().title));
+    QVERIFY2(
+        view.summary().title.startsWith(QLatin1String("Listener 3: accept queue and SYN queue (closed at ")),
+        qPrintable(view.summary().title));
     view.setListener(0);
     QCOMPARE(view.summary().title, QStringLiteral("Listener 0: accept queue and SYN queue"));
 }
@@ -755,8 +765,8 @@ void TestCharts::levelOfDetailBoundsThePointsOfAFlood() {
 void TestCharts::everyChartRendersInEveryTheme() {
     const QString dir = qEnvironmentVariable("BACKLOG_CHARTS_PNG");
     if (!dir.isEmpty()) QDir().mkpath(dir);
-    for (const char* file : {"03-slow-workers.yaml", "scenarios/e2-burst.yaml", "01-two-queues.yaml", "scenarios/e4-flood-no-cookies.yaml",
-                             "08-reuseport.yaml"}) {
+    for (const char* file : {"03-slow-workers.yaml", "scenarios/e2-burst.yaml", "01-two-queues.yaml",
+                             "scenarios/e4-flood-no-cookies.yaml", "08-reuseport.yaml"}) {
         const auto doc = open(QString::fromLatin1(file));
         QVERIFY(doc);
         ChartsView view;

@@ -1,10 +1,10 @@
 // The event log lists what the History holds around the playhead, filters by kind, and a click on a row
 // asks to move the playhead to that event.
-#include "views/widgets/EventLogView.h"
-#include "views/document/SimulationDocument.h"
+#include "model/kernel/Simulation.h"
 #include "model/scenario/ScenarioReader.h"
 #include "tests/common/ViewTest.h"
-#include "model/kernel/Simulation.h"
+#include "views/document/SimulationDocument.h"
+#include "views/widgets/EventLogView.h"
 
 #include <QHeaderView>
 #include <QSignalSpy>
@@ -20,7 +20,7 @@ using backlog::test::runLesson;
 
 class TestEventLog : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void eventsAroundArePlayheadCentredAndOrdered_data();
     void eventsAroundArePlayheadCentredAndOrdered();
     void filterKeepsOneKind_data();
@@ -48,14 +48,16 @@ void TestEventLog::eventsAroundArePlayheadCentredAndOrdered() {
     const std::vector<LogEvent> events = eventsAround(sim->history(), t, LogFilter::All, 100);
     QVERIFY(!events.empty());
     QVERIFY(events.size() <= 200);
-    for (std::size_t i = 1; i < events.size(); ++i) QVERIFY(events[i - 1].at <= events[i].at);
+    for (std::size_t i = 1; i < events.size(); ++i)
+        QVERIFY(events[i - 1].at <= events[i].at);
     // Every event is what the packet record says: its send, or its arrival.
     for (const LogEvent& e : events) {
         const Packet p = sim->history().packet(e.packet);
         QCOMPARE(e.at, e.arrival ? p.arrives : p.sent);
     }
     // Up to 100 at or before t, up to 100 after.
-    const auto after = std::count_if(events.begin(), events.end(), [&](const LogEvent& e) { return e.at > t; });
+    const auto after =
+        std::count_if(events.begin(), events.end(), [&](const LogEvent& e) { return e.at > t; });
     QVERIFY(after <= 100);
     QVERIFY(static_cast<std::ptrdiff_t>(events.size()) - after <= 100);
 }
@@ -74,9 +76,11 @@ void TestEventLog::filterKeepsOneKind() {
     QFETCH(int, kind);
     auto sim = runLesson("scenarios/sandbox.yaml");
     QVERIFY(sim);
-    const std::vector<LogEvent> events = eventsAround(sim->history(), Time::s(2), static_cast<LogFilter>(filter));
+    const std::vector<LogEvent> events =
+        eventsAround(sim->history(), Time::s(2), static_cast<LogFilter>(filter));
     QVERIFY(!events.empty());
-    for (const LogEvent& e : events) QCOMPARE(int(sim->history().packet(e.packet).kind), kind);
+    for (const LogEvent& e : events)
+        QCOMPARE(int(sim->history().packet(e.packet).kind), kind);
 }
 
 void TestEventLog::dropsNameTheirReason() {
@@ -141,13 +145,16 @@ void TestEventLog::aNewRunReachesTheHiddenLog() {
     doc.setPlayhead(Time::s(1));
     QCOMPARE(view.model()->rowCount(), 0); // hidden: nothing is built
     view.show();
-    const std::vector<LogEvent> expected = eventsAround(doc.simulation().history(), Time::s(1), LogFilter::All);
+    const std::vector<LogEvent> expected =
+        eventsAround(doc.simulation().history(), Time::s(1), LogFilter::All);
     QCOMPARE(view.model()->rowCount(), static_cast<int>(expected.size()));
     for (int row = 0; row < view.model()->rowCount(); ++row) {
         const LogEvent& e = expected[static_cast<std::size_t>(row)];
         const Packet p = doc.simulation().history().packet(e.packet);
-        QCOMPARE(view.model()->data(view.model()->index(row, 1), Qt::DisplayRole).toString(), eventWho(doc.simulation(), p));
-        QCOMPARE(view.model()->data(view.model()->index(row, 2), Qt::DisplayRole).toString(), eventWhat(p, e.arrival));
+        QCOMPARE(view.model()->data(view.model()->index(row, 1), Qt::DisplayRole).toString(),
+                 eventWho(doc.simulation(), p));
+        QCOMPARE(view.model()->data(view.model()->index(row, 2), Qt::DisplayRole).toString(),
+                 eventWhat(p, e.arrival));
     }
     // The document gone: no rows, and nothing read from it.
     view.hide();

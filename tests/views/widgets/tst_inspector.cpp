@@ -1,9 +1,9 @@
 // The inspector describes the selected element at the playhead and follows it as time moves.
-#include "views/widgets/InspectorView.h"
-#include "views/document/SimulationDocument.h"
+#include "model/kernel/Simulation.h"
 #include "model/scenario/ScenarioReader.h"
 #include "tests/common/ViewTest.h"
-#include "model/kernel/Simulation.h"
+#include "views/document/SimulationDocument.h"
+#include "views/widgets/InspectorView.h"
 
 #include <QTest>
 
@@ -15,7 +15,7 @@ using backlog::test::runLesson;
 
 class TestInspector : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void describesAtThePlayhead_data();
     void describesAtThePlayhead();
     void followsTheSelectionAsTimeMoves();
@@ -31,14 +31,17 @@ void TestInspector::describesAtThePlayhead_data() {
     QTest::addColumn<qint64>("atMs");
     QTest::addColumn<QStringList>("expected");
     // E1: the 130th client (index 129) finds the accept queue full and retransmits its SYN (T6).
-    QTest::newRow("e1 client 129 at 5 s") << "scenarios/e1-never-accept.yaml" << int(Selection::Kind::Client) << 129
-                                          << qint64(5000) << QStringList{"SYN-SENT", "Next SYN in", "not yet"};
-    QTest::newRow("e1 client 129 at 140 s") << "scenarios/e1-never-accept.yaml" << int(Selection::Kind::Client) << 129
-                                            << qint64(140000) << QStringList{"ETIMEDOUT"};
-    QTest::newRow("e1 listener full") << "scenarios/e1-never-accept.yaml" << int(Selection::Kind::Listener) << 0 << qint64(5000)
-                                      << QStringList{"129 of 129", "Backlog (Send-Q)", "ESTAB"};
-    QTest::newRow("default worker") << "scenarios/sandbox.yaml" << int(Selection::Kind::Worker) << 0 << qint64(1000)
-                                    << QStringList{"serving", "Accepted so far"};
+    QTest::newRow("e1 client 129 at 5 s")
+        << "scenarios/e1-never-accept.yaml" << int(Selection::Kind::Client) << 129 << qint64(5000)
+        << QStringList{"SYN-SENT", "Next SYN in", "not yet"};
+    QTest::newRow("e1 client 129 at 140 s")
+        << "scenarios/e1-never-accept.yaml" << int(Selection::Kind::Client) << 129 << qint64(140000)
+        << QStringList{"ETIMEDOUT"};
+    QTest::newRow("e1 listener full")
+        << "scenarios/e1-never-accept.yaml" << int(Selection::Kind::Listener) << 0 << qint64(5000)
+        << QStringList{"129 of 129", "Backlog (Send-Q)", "ESTAB"};
+    QTest::newRow("default worker") << "scenarios/sandbox.yaml" << int(Selection::Kind::Worker) << 0
+                                    << qint64(1000) << QStringList{"serving", "Accepted so far"};
 }
 
 void TestInspector::describesAtThePlayhead() {
@@ -49,9 +52,10 @@ void TestInspector::describesAtThePlayhead() {
     QFETCH(QStringList, expected);
     auto sim = runLesson(file.toUtf8().constData());
     QVERIFY(sim);
-    const QString html = describeSelection(*sim, {static_cast<Selection::Kind>(kind), static_cast<std::uint32_t>(index)},
-                                           Time::ms(atMs));
-    for (const QString& e : expected) QVERIFY2(html.contains(e), qPrintable(e + QStringLiteral(" not in ") + html));
+    const QString html = describeSelection(
+        *sim, {static_cast<Selection::Kind>(kind), static_cast<std::uint32_t>(index)}, Time::ms(atMs));
+    for (const QString& e : expected)
+        QVERIFY2(html.contains(e), qPrintable(e + QStringLiteral(" not in ") + html));
 }
 
 void TestInspector::followsTheSelectionAsTimeMoves() {
@@ -107,7 +111,8 @@ void TestInspector::marksGhostConnections() {
     const History& h = sim->history();
     int ghosts = 0;
     for (std::uint32_t c = 0; c < h.clients.size(); ++c)
-        if (describeSelection(*sim, {Selection::Kind::Client, c}, h.end).contains(QStringLiteral("Ghost"))) ++ghosts;
+        if (describeSelection(*sim, {Selection::Kind::Client, c}, h.end).contains(QStringLiteral("Ghost")))
+            ++ghosts;
     QCOMPARE(ghosts, 71);
 }
 

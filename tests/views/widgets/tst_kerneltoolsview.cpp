@@ -4,9 +4,9 @@
 // timestamps. It follows the playhead both ways, takes its steps from the document that holds the
 // simulation, and copies what is selected, or everything.
 #include "model/tools/KernelTools.h"
-#include "views/widgets/KernelToolsView.h"
-#include "views/document/SimulationDocument.h"
 #include "tests/common/ViewTest.h"
+#include "views/document/SimulationDocument.h"
+#include "views/widgets/KernelToolsView.h"
 
 #include <QApplication>
 #include <QClipboard>

@@ -1,9 +1,9 @@
 // Changing a setting in the window applies it from the playhead on and keeps what came before.
-#include "views/widgets/ParametersView.h"
 #include "views/document/SimulationDocument.h"
+#include "views/widgets/ParametersView.h"
 
-#include <QSignalSpy>
 #include <QLabel>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QTest>
 
@@ -12,7 +12,7 @@ using namespace backlog::views;
 
 class TestParameters : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void changeAppliesFromThePlayhead_data();
     void changeAppliesFromThePlayhead();
     void badValueIsRefusedAndNothingIsLost();
@@ -32,7 +32,8 @@ void TestParameters::changeAppliesFromThePlayhead() {
     QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
     ParametersView view(&doc);
     doc.setPlayhead(Time::ms(atMs));
-    const std::size_t packetsBefore = doc.simulation().history().packetsSentIn(Time(), Time::ms(atMs) - Time::ns(1)).second;
+    const std::size_t packetsBefore =
+        doc.simulation().history().packetsSentIn(Time(), Time::ms(atMs) - Time::ns(1)).second;
     QSignalSpy changed(&doc, &SimulationDocument::historyChanged);
     // Through the form, as a teacher would: the backlog field.
     QSpinBox* backlog = nullptr;
@@ -45,7 +46,8 @@ void TestParameters::changeAppliesFromThePlayhead() {
     if (atMs > 0) QCOMPARE(h.maxBacklogAt(0, Time::ms(atMs) - Time::ns(1)), std::int64_t{4});
     QCOMPARE(h.maxBacklogAt(0, Time::ms(atMs)), std::int64_t{1});
     // What happened before the playhead is kept as it was.
-    QCOMPARE(static_cast<std::size_t>(h.packetsSentIn(Time(), Time::ms(atMs) - Time::ns(1)).second), packetsBefore);
+    QCOMPARE(static_cast<std::size_t>(h.packetsSentIn(Time(), Time::ms(atMs) - Time::ns(1)).second),
+             packetsBefore);
     QCOMPARE(doc.playhead(), Time::ms(atMs));
 }
 

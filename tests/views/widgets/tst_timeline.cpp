@@ -1,7 +1,7 @@
 // The timeline marks every drop and cookie of the run in its bins and scrubs by click and drag.
+#include "model/kernel/Simulation.h"
 #include "model/scenario/ScenarioReader.h"
 #include "tests/common/ViewTest.h"
-#include "model/kernel/Simulation.h"
 #include "views/widgets/TimelineView.h"
 
 #include <QSignalSpy>
@@ -15,12 +15,14 @@ using namespace backlog::views;
 using backlog::test::runLesson;
 
 namespace {
-std::uint64_t sum(const std::vector<std::uint32_t>& v) { return std::accumulate(v.begin(), v.end(), std::uint64_t{0}); }
+std::uint64_t sum(const std::vector<std::uint32_t>& v) {
+    return std::accumulate(v.begin(), v.end(), std::uint64_t{0});
+}
 } // namespace
 
 class TestTimeline : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void marksCountEveryDropAndCookie_data();
     void marksCountEveryDropAndCookie();
     void clickAndDragSeek();
