@@ -578,8 +578,8 @@ void MainWindow::rebuildRecentMenu() {
     recentMenu_->setEnabled(!files.isEmpty());
 }
 
-void MainWindow::applyTheme(const QString& name, bool remember) {
-    if (remember) settings::theme.set(name);
+void MainWindow::applyTheme(const QString& name) {
+    settings::theme.set(name);
     const views::Theme theme = views::Theme::byName(name);
     stage_->setTheme(theme);
     ladder_->setTheme(theme);

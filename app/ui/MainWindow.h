@@ -61,9 +61,8 @@ class MainWindow : public QMainWindow {
     void showExportDialog();
     ExportDialog* exportDialog() const;
     bool isStartPageShown() const;
-    // Paints every view in a theme (Theme::names()); `remember`: also the theme the next start uses
-    // (an export's own window does not touch the user's choice).
-    void applyTheme(const QString& name, bool remember = true);
+    // Paints every view in a theme (Theme::names()), and remembers it for the next start.
+    void applyTheme(const QString& name);
     // The open lesson's file was deleted or moved away: the lesson stays, and comes back with the file.
     bool isLessonFileMissing() const { return lessonFileMissing_; }
 
