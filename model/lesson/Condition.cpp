@@ -92,6 +92,13 @@ class Parser {
     void stateAfterIs(Condition& c);
     void comparison(Condition& c);
     void quantityWithIndex(Condition& c, const std::string& word, std::size_t offset);
+    // The forms of a condition, after its first word: "client|worker|listener N is STATE", "server
+    // socket of client N is STATE", "clients …", "accept_queue[N] …" and the like, and a counter.
+    void objectIsState(Condition& c, const std::string& word);
+    void serverSocketIsState(Condition& c);
+    void clientsCount(Condition& c);
+    void queueQuantity(Condition& c, const Token& first);
+    void counterQuantity(Condition& c, const Token& first);
     void fail(std::size_t offset, std::string message) {
         if (!failed_) error_ = {offset, std::move(message)};
         failed_ = true;
@@ -202,6 +209,118 @@ void Parser::quantityWithIndex(Condition& c, const std::string& word, std::size_
     c.index = static_cast<int>(*n.value);
 }
 
+void Parser::objectIsState(Condition& c, const std::string& w) {
+    c.quantity = w == "client"   ? Condition::Quantity::ClientState
+                 : w == "worker" ? Condition::Quantity::WorkerState
+                                 : Condition::Quantity::ListenerOpen;
+    c.index = number(w == "client"   ? "a client's number (from 0)"
+                     : w == "worker" ? "a worker's number (from 0)"
+                                     : "a listener's number (from 0)");
+    c.op = Condition::Op::Eq; // "X is Y": holds while the quantity is 1
+    c.value = 1;
+    stateAfterIs(c);
+}
+
+void Parser::serverSocketIsState(Condition& c) {
+    c.quantity = Condition::Quantity::ServerState;
+    expect("socket", "socket of client N is STATE");
+    expect("of", "of");
+    expect("client", "client");
+    c.index = number("a client's number (from 0)");
+    c.op = Condition::Op::Eq;
+    c.value = 1;
+    stateAfterIs(c);
+}
+
+void Parser::clientsCount(Condition& c) {
+    if (atEnd())
+        return fail(here(), "expected in STATE, connected, accepted, timed out, reset, refused "
+                            "or slower than DURATION after clients");
+    const Token what = peek();
+    ++pos_;
+    if (what.text == "in") {
+        c.quantity = Condition::Quantity::ClientsIn;
+        if (atEnd())
+            fail(here(), "expected a TCP state after in");
+        else if (const auto s = parseTcpState(peek().text))
+            c.state = *s, ++pos_;
+        else
+            fail(here(), "expected a TCP state as ss prints it (SYN-SENT, ESTAB …), got " + peek().text);
+    } else if (what.text == "connected") {
+        c.quantity = Condition::Quantity::ClientsConnected;
+    } else if (what.text == "accepted") {
+        c.quantity = Condition::Quantity::ClientsAccepted;
+    } else if (what.text == "timed") {
+        c.quantity = Condition::Quantity::ClientsTimedOut;
+        expect("out", "out");
+    } else if (what.text == "reset") {
+        c.quantity = Condition::Quantity::ClientsReset;
+    } else if (what.text == "refused") {
+        c.quantity = Condition::Quantity::ClientsRefused;
+    } else if (what.text == "slower") {
+        c.quantity = Condition::Quantity::ClientsSlowerThan;
+        expect("than", "than");
+        if (!failed_ && atEnd()) fail(here(), "expected a duration such as 2s");
+        if (!failed_) {
+            const Parsed<Time> d = parseRunTime(peek().text);
+            if (!d)
+                fail(here(), d.error);
+            else
+                c.duration = *d.value, ++pos_;
+        }
+    } else {
+        fail(what.offset, "expected in STATE, connected, accepted, timed out, reset, refused or slower than "
+                          "DURATION after clients, got " +
+                              what.text);
+    }
+    comparison(c);
+}
+
+void Parser::queueQuantity(Condition& c, const Token& first) {
+    const std::string& w = first.text;
+    const std::string base = w.substr(0, w.find('['));
+    if (base != "accept_queue" && base != "syn_queue" && base != "backlog" && base != "accept_queue_full")
+        return fail(first.offset,
+                    "unknown quantity " + base + "; did you mean " +
+                        suggestKey(base, {"accept_queue", "syn_queue", "backlog", "accept_queue_full"})
+                            .value_or("accept_queue") +
+                        "?");
+    quantityWithIndex(c, w, first.offset);
+    if (c.quantity == Condition::Quantity::AcceptQueueFull) {
+        c.op = Condition::Op::Eq; // a yes/no quantity: holds while it is 1
+        c.value = 1;
+    } else {
+        comparison(c);
+    }
+}
+
+void Parser::counterQuantity(Condition& c, const Token& first) {
+    const std::string& w = first.text;
+    std::string name = w;
+    if (name.starts_with("clients."))
+        c.host = Host::Clients, name = name.substr(8);
+    else if (name.starts_with("server."))
+        name = name.substr(7);
+    const std::vector<std::string> names = counterNames();
+    const auto found = std::find(names.begin(), names.end(), name);
+    if (found == names.end()) {
+        std::vector<std::string> candidates = names;
+        for (const char* q : {"accept_queue", "accept_queue_full", "syn_queue", "backlog", "client",
+                              "clients", "worker", "listener", "server", "connect", "wasted"})
+            candidates.emplace_back(q);
+        std::string message = "unknown quantity " + w;
+        if (const auto close = suggestKey(name, candidates))
+            message += "; did you mean " + *close + "?";
+        else
+            message += "; expected a counter (TcpExtListenOverflows …), accept_queue, syn_queue, backlog, "
+                       "accept_queue_full, client N is STATE, clients connected … (see the README)";
+        return fail(first.offset, message);
+    }
+    c.quantity = Condition::Quantity::Counter;
+    c.counter = static_cast<Counter>(found - names.begin());
+    comparison(c);
+}
+
 ParsedCondition Parser::parse() {
     Condition c;
     c.text = std::string(text_);
@@ -210,72 +329,12 @@ ParsedCondition Parser::parse() {
     const Token first = peek();
     ++pos_;
     const std::string& w = first.text;
-    bool boolean = false; // "X is Y": holds while the quantity is 1
     if (w == "client" || w == "worker" || w == "listener") {
-        c.quantity = w == "client"   ? Condition::Quantity::ClientState
-                     : w == "worker" ? Condition::Quantity::WorkerState
-                                     : Condition::Quantity::ListenerOpen;
-        c.index = number(w == "client"   ? "a client's number (from 0)"
-                         : w == "worker" ? "a worker's number (from 0)"
-                                         : "a listener's number (from 0)");
-        boolean = true;
-        c.op = Condition::Op::Eq;
-        c.value = 1;
-        stateAfterIs(c);
+        objectIsState(c, w);
     } else if (w == "server") {
-        c.quantity = Condition::Quantity::ServerState;
-        expect("socket", "socket of client N is STATE");
-        expect("of", "of");
-        expect("client", "client");
-        c.index = number("a client's number (from 0)");
-        boolean = true;
-        c.op = Condition::Op::Eq;
-        c.value = 1;
-        stateAfterIs(c);
+        serverSocketIsState(c);
     } else if (w == "clients") {
-        if (atEnd())
-            return {std::nullopt,
-                    {here(), "expected in STATE, connected, accepted, timed out, reset, refused "
-                             "or slower than DURATION after clients"}};
-        const Token what = peek();
-        ++pos_;
-        if (what.text == "in") {
-            c.quantity = Condition::Quantity::ClientsIn;
-            if (atEnd())
-                fail(here(), "expected a TCP state after in");
-            else if (const auto s = parseTcpState(peek().text))
-                c.state = *s, ++pos_;
-            else
-                fail(here(), "expected a TCP state as ss prints it (SYN-SENT, ESTAB …), got " + peek().text);
-        } else if (what.text == "connected") {
-            c.quantity = Condition::Quantity::ClientsConnected;
-        } else if (what.text == "accepted") {
-            c.quantity = Condition::Quantity::ClientsAccepted;
-        } else if (what.text == "timed") {
-            c.quantity = Condition::Quantity::ClientsTimedOut;
-            expect("out", "out");
-        } else if (what.text == "reset") {
-            c.quantity = Condition::Quantity::ClientsReset;
-        } else if (what.text == "refused") {
-            c.quantity = Condition::Quantity::ClientsRefused;
-        } else if (what.text == "slower") {
-            c.quantity = Condition::Quantity::ClientsSlowerThan;
-            expect("than", "than");
-            if (!failed_ && atEnd()) fail(here(), "expected a duration such as 2s");
-            if (!failed_) {
-                const Parsed<Time> d = parseRunTime(peek().text);
-                if (!d)
-                    fail(here(), d.error);
-                else
-                    c.duration = *d.value, ++pos_;
-            }
-        } else {
-            fail(what.offset,
-                 "expected in STATE, connected, accepted, timed out, reset, refused or slower than "
-                 "DURATION after clients, got " +
-                     what.text);
-        }
-        comparison(c);
+        clientsCount(c);
     } else if (w == "connect") {
         c.quantity = Condition::Quantity::ConnectLatency;
         expect("latency", "latency of client N");
@@ -288,50 +347,12 @@ ParsedCondition Parser::parse() {
         expect("wakeups", "wakeups");
         comparison(c);
     } else if (w.starts_with("accept_queue") || w.starts_with("syn_queue") || w.starts_with("backlog")) {
-        const std::string base = w.substr(0, w.find('['));
-        if (base != "accept_queue" && base != "syn_queue" && base != "backlog" && base != "accept_queue_full")
-            return {std::nullopt,
-                    {first.offset,
-                     "unknown quantity " + base + "; did you mean " +
-                         suggestKey(base, {"accept_queue", "syn_queue", "backlog", "accept_queue_full"})
-                             .value_or("accept_queue") +
-                         "?"}};
-        quantityWithIndex(c, w, first.offset);
-        if (c.quantity == Condition::Quantity::AcceptQueueFull) {
-            boolean = true;
-            c.op = Condition::Op::Eq;
-            c.value = 1;
-        } else {
-            comparison(c);
-        }
+        queueQuantity(c, first);
     } else {
-        std::string name = w;
-        if (name.starts_with("clients."))
-            c.host = Host::Clients, name = name.substr(8);
-        else if (name.starts_with("server."))
-            name = name.substr(7);
-        const std::vector<std::string> names = counterNames();
-        const auto found = std::find(names.begin(), names.end(), name);
-        if (found == names.end()) {
-            std::vector<std::string> candidates = names;
-            for (const char* q : {"accept_queue", "accept_queue_full", "syn_queue", "backlog", "client",
-                                  "clients", "worker", "listener", "server", "connect", "wasted"})
-                candidates.emplace_back(q);
-            std::string message = "unknown quantity " + w;
-            if (const auto close = suggestKey(name, candidates))
-                message += "; did you mean " + *close + "?";
-            else
-                message +=
-                    "; expected a counter (TcpExtListenOverflows …), accept_queue, syn_queue, backlog, "
-                    "accept_queue_full, client N is STATE, clients connected … (see the README)";
-            return {std::nullopt, {first.offset, message}};
-        }
-        c.quantity = Condition::Quantity::Counter;
-        c.counter = static_cast<Counter>(found - names.begin());
-        comparison(c);
+        counterQuantity(c, first);
     }
-    (void)boolean;
-    if (!failed_ && !atEnd()) fail(peek().offset, "unexpected " + peek().text + " after the condition");
+    if (failed_) return {std::nullopt, error_};
+    if (!atEnd()) fail(peek().offset, "unexpected " + peek().text + " after the condition");
     if (failed_) return {std::nullopt, error_};
     return {c, {}};
 }
