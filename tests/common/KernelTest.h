@@ -35,6 +35,25 @@
 
 namespace backlog::test::rules {
 
+// The model's names every rule test reads; `using namespace backlog::test::rules` brings them in.
+using backlog::ClientError;
+using backlog::ClientRecord;
+using backlog::Counter;
+using backlog::FlowId;
+using backlog::History;
+using backlog::Host;
+using backlog::LeaveReason;
+using backlog::Packet;
+using backlog::PacketFate;
+using backlog::PacketKind;
+using backlog::QueueEntry;
+using backlog::QueueKind;
+using backlog::Simulation;
+using backlog::SsSocket;
+using backlog::TcpState;
+using backlog::Time;
+using backlog::WorkerState;
+
 using I64 = std::int64_t;
 
 constexpr Time ms(I64 v) {

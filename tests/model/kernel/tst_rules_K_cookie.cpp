@@ -28,23 +28,6 @@
 #include <utility>
 #include <vector>
 
-using backlog::ClientError;
-using backlog::ClientRecord;
-using backlog::Counter;
-using backlog::FlowId;
-using backlog::History;
-using backlog::Host;
-using backlog::LeaveReason;
-using backlog::Packet;
-using backlog::PacketFate;
-using backlog::PacketKind;
-using backlog::QueueEntry;
-using backlog::QueueKind;
-using backlog::Simulation;
-using backlog::SsSocket;
-using backlog::TcpState;
-using backlog::Time;
-using backlog::WorkerState;
 using namespace backlog::test;
 using namespace backlog::test::rules;
 
