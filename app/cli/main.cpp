@@ -47,6 +47,8 @@ void quietSetUp(QtMsgType type, const QMessageLogContext& context, const QString
 } // namespace
 
 int main(int argc, char** argv) {
+    // Before any QApplication: the window and every export paint the same glyphs on any thread.
+    backlog::views::useGlyphsIndependentOfThreads();
     const QStringList args = rawArguments(argc, argv);
     if (args.value(1) == QLatin1String("export")) {
         // Painting needs a QApplication (the charts are widgets, painted without a window); without a

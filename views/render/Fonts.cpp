@@ -33,6 +33,10 @@ bool& fontsLoaded() {
 }
 } // namespace
 
+void useGlyphsIndependentOfThreads() {
+    if (!qEnvironmentVariableIsSet("QT_NO_FT_CACHE")) qputenv("QT_NO_FT_CACHE", "1");
+}
+
 void loadBundledFonts() {
     const QMutexLocker lock(&fontsMutex());
     if (fontsLoaded()) return;

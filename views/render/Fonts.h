@@ -25,6 +25,15 @@ void loadBundledFonts();
 // The families registered by loadBundledFonts(), e.g. {"DejaVu Sans", "DejaVu Sans Mono"}.
 QStringList bundledFontFamilies();
 
+// Makes a glyph's pixels independent of what the painting thread drew before. With Qt's FreeType glyph
+// cache on, very large text (a lesson step's zoom in the projector theme, lesson 7's step 7) came out
+// with other anti-aliased edges depending on which thread had painted which frames, so an export was
+// not the same bytes on one core and on two, nor from run to run on two. Turns that cache off for this
+// process (QT_NO_FT_CACHE); every other frame measured kept its pixels (the golden images, e2-burst's
+// frames). Call before the QGuiApplication is made; a QT_NO_FT_CACHE already set is left as it is.
+// Tested by tst_export zoomedTextIsTheSameOnAnyThread.
+void useGlyphsIndependentOfThreads();
+
 // ---- labels: text fitted into the room a layout gives it ----
 //
 // Every label a renderer draws (StageRenderer, LadderRenderer, StateDiagramRenderer) goes through

@@ -14,6 +14,7 @@
 #include "tests/common/ViewTest.h"
 #include "views/document/LessonPlayer.h"
 #include "views/document/SimulationDocument.h"
+#include "views/render/Fonts.h"
 #include "views/render/LadderRenderer.h"
 #include "views/render/StageRenderer.h"
 #include "views/render/StateDiagramRenderer.h"
@@ -60,6 +61,7 @@ class TestExport : public QObject {
     void aSequenceIsNumberedInOrder();
     void svgAndPdfAreValid();
     void theSameOptionsGiveTheSameBytes();
+    void zoomedTextIsTheSameOnAnyThread();
     void anEmptyFolderIsFilled();
     void aFailedExportLeavesNothingBehind();
     void badOptionsAreRefused_data();
@@ -510,6 +512,44 @@ void TestExport::theSameOptionsGiveTheSameBytes() {
     two.out = dir.filePath(QStringLiteral("2.png"));
     QVERIFY(exportFrames(two).ok());
     QCOMPARE(readAll(one.out), readAll(two.out));
+}
+
+// Lesson 7's step 7 zooms in on the clients in the projector theme: state words far larger than Qt's
+// glyph caches keep. With FreeType's per-thread glyph cache on, their anti-aliased edges depended on what
+// each painting thread had drawn before: about 1,900 pixels of step-07.png differed between the command
+// run on one core and on two (and between runs on two). main() calls Fonts.h
+// useGlyphsIndependentOfThreads() first; with QT_NO_FT_CACHE set empty (the cache on) this fails.
+// The command as a user runs it, on one core (taskset) and on every core.
+void TestExport::zoomedTextIsTheSameOnAnyThread() {
+    if (QThread::idealThreadCount() < 2) QSKIP("one core: nothing to compare one core with");
+    const QString taskset = QStandardPaths::findExecutable(QStringLiteral("taskset"));
+    if (taskset.isEmpty()) QSKIP("taskset (util-linux) is not installed");
+    QTemporaryDir dir;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    const QStringList arguments{
+        QStringLiteral("export"),    QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/07-syn-cookies.yaml"),
+        QStringLiteral("--steps"),   QStringLiteral("--theme"),
+        QStringLiteral("projector"), QStringLiteral("--out")};
+    const auto run = [&](const QString& program, const QStringList& before, const QString& out) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(program, before + arguments + QStringList{dir.filePath(out)});
+        return p.waitForFinished(120'000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    };
+    const QString backlog = QStringLiteral(BACKLOG_EXECUTABLE);
+    QVERIFY(run(taskset, {QStringLiteral("-c"), QStringLiteral("0"), backlog}, QStringLiteral("one")));
+    QVERIFY(run(backlog, {}, QStringLiteral("two")));
+    QVERIFY(run(backlog, {}, QStringLiteral("again")));
+    const QStringList files = QDir(dir.filePath(QStringLiteral("one"))).entryList(QDir::Files, QDir::Name);
+    QVERIFY(files.contains(QStringLiteral("step-07.png")));
+    for (const QString& f : files) {
+        const QByteArray bytes = readAll(dir.filePath(QStringLiteral("one/") + f));
+        QVERIFY2(bytes == readAll(dir.filePath(QStringLiteral("two/") + f)),
+                 qPrintable(f + QStringLiteral(": one core and two")));
+        QVERIFY2(bytes == readAll(dir.filePath(QStringLiteral("again/") + f)),
+                 qPrintable(f + QStringLiteral(": one core and two, again")));
+    }
 }
 
 void TestExport::anEmptyFolderIsFilled() {
