@@ -1582,23 +1582,38 @@ void ExportJob::start() {
     if (thread_.joinable()) thread_.join(); // the last run's, already over
     views::loadBundledFonts();              // here, once, before any thread paints text
     ExportOptions o = options_;
-    // Reported on the job's thread, heard on this one: queued calls, dropped once the job is gone.
+    // Reported on the job's thread, heard on this one: a queued deliver(), dropped once the job is gone.
     o.advanced = [this](int done, int total) {
-        QMetaObject::invokeMethod(
-            this, [this, done, total] { emit advanced(done, total); }, Qt::QueuedConnection);
+        {
+            const std::lock_guard lock(mailboxMutex_);
+            progress_ = std::pair(done, total);
+        }
+        QMetaObject::invokeMethod(this, "deliver", Qt::QueuedConnection);
     };
     o.cancelled = [this] { return cancelled_.load(); };
     thread_ = std::thread([this, o = std::move(o)] {
-        const ExportResult result = exportFrames(o);
-        QMetaObject::invokeMethod(
-            this,
-            [this, result] {
-                if (thread_.joinable()) thread_.join(); // it has returned from exportFrames: at once
-                running_ = false;
-                emit finished(result);
-            },
-            Qt::QueuedConnection);
+        ExportResult result = exportFrames(o);
+        {
+            const std::lock_guard lock(mailboxMutex_);
+            result_ = std::move(result);
+        }
+        QMetaObject::invokeMethod(this, "deliver", Qt::QueuedConnection);
     });
+}
+
+void ExportJob::deliver() {
+    std::optional<std::pair<int, int>> progress;
+    std::optional<ExportResult> result;
+    {
+        const std::lock_guard lock(mailboxMutex_);
+        progress = std::exchange(progress_, std::nullopt);
+        result = std::exchange(result_, std::nullopt);
+    }
+    if (progress) emit advanced(progress->first, progress->second);
+    if (!result) return;
+    if (thread_.joinable()) thread_.join(); // it has returned from exportFrames: at once
+    running_ = false;
+    emit finished(*result);
 }
 
 } // namespace backlog::app

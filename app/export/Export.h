@@ -39,6 +39,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 class QPainter;
@@ -226,10 +227,19 @@ class ExportJob final : public QObject {
     void finished(const backlog::app::ExportResult& result); // the thread has ended
 
   private:
+    // On this object's thread: emits what the job's thread left in the mailbox (the latest progress, then
+    // the result). Invoked by name, queued: the call carries nothing, so everything crosses the threads
+    // under mailboxMutex_ (a std::mutex that ThreadSanitizer sees, unlike the uninstrumented Qt event
+    // queue a functor's captures would travel through).
+    Q_INVOKABLE void deliver();
+
     ExportOptions options_;
     std::thread thread_;
     std::atomic<bool> cancelled_{false};
     bool running_ = false;
+    std::mutex mailboxMutex_;
+    std::optional<std::pair<int, int>> progress_; // (done, total), not yet emitted
+    std::optional<ExportResult> result_;          // the job's, not yet emitted
 };
 
 } // namespace backlog::app
