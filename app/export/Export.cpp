@@ -21,6 +21,7 @@
 #include <QBuffer>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEvent>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
@@ -45,6 +46,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -189,6 +191,50 @@ bool onGuiThread() {
     return app != nullptr && QThread::currentThread() == app->thread();
 }
 
+// Functions for the GUI thread, posted from the painting and job threads. They cross in a queue under a
+// std::mutex, and the event that wakes the GUI thread carries nothing: the synchronisation is one
+// ThreadSanitizer sees (a functor posted through Qt's event queue crosses inside uninstrumented QtCore,
+// and its captures were reported as races). Run in order, by the GUI thread's event loop.
+class GuiMailbox final : public QObject {
+  public:
+    static GuiMailbox& instance() {
+        static GuiMailbox* const mailbox = [] {
+            auto* m = new GuiMailbox; // for the life of the process: posts may come until its end
+            if (const QCoreApplication* app = QCoreApplication::instance()) m->moveToThread(app->thread());
+            return m;
+        }();
+        return *mailbox;
+    }
+    void post(std::function<void()> f) {
+        {
+            const std::lock_guard lock(mutex_);
+            queue_.push_back(std::move(f));
+        }
+        QCoreApplication::postEvent(this, new QEvent(runType()));
+    }
+
+  protected:
+    bool event(QEvent* e) override {
+        if (e->type() != runType()) return QObject::event(e);
+        std::deque<std::function<void()>> due;
+        {
+            const std::lock_guard lock(mutex_);
+            due.swap(queue_);
+        }
+        for (const std::function<void()>& f : due)
+            f();
+        return true;
+    }
+
+  private:
+    static QEvent::Type runType() {
+        static const auto type = static_cast<QEvent::Type>(QEvent::registerEventType());
+        return type;
+    }
+    std::mutex mutex_;
+    std::deque<std::function<void()>> queue_;
+};
+
 // Runs `f` on the GUI thread and returns once it has run: at once on the GUI thread itself; from another
 // thread, as a queued call that the GUI thread's event loop runs between its other events (no
 // processEvents anywhere, so nothing runs inside anything else). A cancel heard while the call waits for
@@ -208,19 +254,16 @@ bool callOnGuiThread(const std::function<void()>& f, Progress& progress) {
     };
     const auto call = std::make_shared<Call>();
     call->f = &f;
-    QMetaObject::invokeMethod(
-        QCoreApplication::instance(),
-        [call] {
-            std::unique_lock lock(call->mutex);
-            if (call->f == nullptr) return;
-            call->started = true;
-            lock.unlock(); // the caller waits for `done`, and cannot drop the call once it has started
-            (*call->f)();
-            lock.lock();
-            call->done = true;
-            call->ran.notify_all();
-        },
-        Qt::QueuedConnection);
+    GuiMailbox::instance().post([call] {
+        std::unique_lock lock(call->mutex);
+        if (call->f == nullptr) return;
+        call->started = true;
+        lock.unlock(); // the caller waits for `done`, and cannot drop the call once it has started
+        (*call->f)();
+        lock.lock();
+        call->done = true;
+        call->ran.notify_all();
+    });
     std::unique_lock lock(call->mutex);
     while (!call->done) {
         if (call->ran.wait_for(lock, std::chrono::milliseconds(50), [&] { return call->done; })) break;
@@ -283,8 +326,7 @@ class ChartsCanvas final : public Canvas {
             return;
         }
         // Deleted where it lives, later; the run it reads stays until then (the lambda holds it).
-        QMetaObject::invokeMethod(
-            QCoreApplication::instance(), [view, run = job_.run] { delete view; }, Qt::QueuedConnection);
+        GuiMailbox::instance().post([view, run = job_.run] { delete view; });
     }
     QString paint(QPainter& p, const Frame& frame) override {
         const bool ran = callOnGuiThread(
