@@ -214,8 +214,9 @@ class GuiMailbox final : public QObject {
     }
 
   protected:
-    bool event(QEvent* e) override {
-        if (e->type() != runType()) return QObject::event(e);
+    // Only our events are custom ones here, so the event itself is never read: it was made on the
+    // posting thread, and only the queue's mutex orders that thread's writes before this one's reads.
+    void customEvent(QEvent*) override {
         std::deque<std::function<void()>> due;
         {
             const std::lock_guard lock(mutex_);
@@ -223,7 +224,6 @@ class GuiMailbox final : public QObject {
         }
         for (const std::function<void()>& f : due)
             f();
-        return true;
     }
 
   private:
