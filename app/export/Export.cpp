@@ -199,7 +199,9 @@ class GuiMailbox final : public QObject {
   public:
     static GuiMailbox& instance() {
         static GuiMailbox* const mailbox = [] {
-            auto* m = new GuiMailbox; // for the life of the process: posts may come until its end
+            // For the life of the process: posts may come until its end. Made on the GUI thread
+            // (ExportJob::start, exportFrames there) before any other thread posts to it.
+            auto* m = new GuiMailbox;
             if (const QCoreApplication* app = QCoreApplication::instance()) m->moveToThread(app->thread());
             return m;
         }();
@@ -1404,6 +1406,7 @@ std::shared_ptr<const ExportRun> runFor(const ExportOptions& o, QStringList& err
 } // namespace
 
 ExportResult exportFrames(const ExportOptions& o) {
+    if (onGuiThread()) GuiMailbox::instance(); // made here, before this export's threads post to it
     ExportResult result;
     const auto fail = [&result](const QString& message) {
         result.errors << message;
@@ -1623,6 +1626,7 @@ void ExportJob::start() {
     cancelled_ = false;
     if (thread_.joinable()) thread_.join(); // the last run's, already over
     views::loadBundledFonts();              // here, once, before any thread paints text
+    GuiMailbox::instance();                 // made on this, the GUI thread, before the job's threads use it
     ExportOptions o = options_;
     // Reported on the job's thread, heard on this one: a queued deliver(), dropped once the job is gone.
     o.advanced = [this](int done, int total) {
