@@ -1053,6 +1053,8 @@ void ExportDialog::exportDone(const ExportResult& result) {
     if (documentChangedMeanwhile_) {
         documentChangedMeanwhile_ = false;
         documentChanged();
+    } else {
+        playheadChanged(); // moved meanwhile: "This moment" is where the playhead is now
     }
     if (closeAfterExport_) {
         closeAfterExport_ = false;

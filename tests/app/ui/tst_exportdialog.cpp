@@ -70,6 +70,7 @@ class TestExportDialog : public QObject {
 
     // Issue 12.
     void theWindowAnswersDuringAnExportAndTheExportKeepsItsRun();
+    void thisMomentIsThePlayheadAfterAnExport();
     void theWindowViewStopsWhenTheWindowsRunChanges();
 };
 
@@ -925,6 +926,42 @@ void TestExportDialog::theWindowAnswersDuringAnExportAndTheExportKeepsItsRun() {
     }
     // The form follows the changed run once the export is over.
     QVERIFY(child<QComboBox>(d, "format")->isEnabled());
+}
+
+// The playhead moved while an export ran (and nothing else changed): once it is over, "This moment" is
+// where the playhead is now, not where it was when the dialog opened.
+void TestExportDialog::thisMomentIsThePlayheadAfterAnExport() {
+    app::MainWindow w;
+    QVERIFY(w.openFile(kScenario));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.showExportDialog();
+    QTRY_VERIFY(w.exportDialog() && w.exportDialog()->isVisible());
+    ExportDialog& d = *w.exportDialog();
+    chooseLongRange(d, *w.document());
+    QTemporaryDir tmp;
+    typePath(d, tmp.filePath(QStringLiteral("frames")));
+    auto* moment = child<QRadioButton>(d, "whatMoment");
+    const QString atOpening = moment->text();
+    bool moved = false;
+    connect(&d, &ExportDialog::progressed, &d, [&](int done, int total) {
+        if (moved || done == 0 || done >= total) return;
+        moved = true;
+        w.document()->setPlayhead(w.document()->end() / 2);
+    });
+    QTest::mouseClick(child<QPushButton>(d, "export"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(moved, 120000);
+    QCOMPARE(moment->text(), atOpening); // the form is the export's while it runs
+    QTRY_VERIFY_WITH_TIMEOUT(!d.isExporting(), 120000);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    QVERIFY(moment->text() != atOpening);
+    // The same words the form gives that moment when the playhead comes to it outside an export.
+    const QString afterExport = moment->text();
+    const Time mid = w.document()->playhead();
+    w.document()->setPlayhead(Time());
+    QCOMPARE(moment->text(), atOpening);
+    w.document()->setPlayhead(mid);
+    QCOMPARE(moment->text(), afterExport);
 }
 
 // The window view is the window as it is: if its run changes during the export, the frames would mix
