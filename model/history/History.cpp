@@ -35,8 +35,12 @@ std::string_view workerStateName(WorkerState s) {
         return "in epoll_wait()";
     case WorkerState::Serving:
         return "serving";
-    case WorkerState::WokenForNothing:
-        return "woken for nothing";
+    case WorkerState::Woken:
+        return "woken";
+    case WorkerState::SleptAgain:
+        return "woken for nothing, asleep again";
+    case WorkerState::GotEagain:
+        return "woken for nothing, accept() said EAGAIN";
     case WorkerState::Stopped:
         return "stopped";
     }
@@ -455,6 +459,14 @@ std::int64_t History::wastedWakeupsUntil(int listener, Time t) const {
     return std::upper_bound(w.begin(), w.end(), t) - w.begin();
 }
 
+WorkerCounts History::workerCountsUntil(std::uint32_t worker, Time t) const {
+    const WorkerRecord& w = workers[worker];
+    const auto until = [t](const std::vector<Time>& v) {
+        return static_cast<std::int64_t>(std::upper_bound(v.begin(), v.end(), t) - v.begin());
+    };
+    return {until(w.accepts), until(w.wakeups), until(w.futile), until(w.eagain)};
+}
+
 // ---------------------------------------------------------------- History: truncation
 
 namespace {
@@ -496,12 +508,16 @@ void History::truncate(Time t) {
             c.errorAt = Time::never();
             c.error = ClientError::None;
         }
+        if (c.acceptedAt.isNever()) c.worker = -1;
         dropFrom(c.synTimes, t, [](Time x) { return x; });
         dropFrom(c.states, t, [](const std::pair<Time, TcpState>& s) { return s.first; });
         dropFrom(c.serverStates, t, [](const std::pair<Time, TcpState>& s) { return s.first; });
     }
-    for (WorkerRecord& w : workers)
+    for (WorkerRecord& w : workers) {
         dropFrom(w.changes, t, [](const WorkerRecord::Change& c) { return c.at; });
+        for (std::vector<Time>* v : {&w.wakeups, &w.futile, &w.eagain, &w.accepts})
+            dropFrom(*v, t, [](Time x) { return x; });
+    }
     for (ListenerRecord& l : listeners)
         dropFrom(l.changes, t, [](const ListenerRecord::Change& c) { return c.at; });
     for (auto& q : queues)
@@ -520,7 +536,8 @@ std::size_t History::bytesHeld() const {
         b += sizeof(ClientRecord) + c.synTimes.size() * sizeof(Time) +
              (c.states.size() + c.serverStates.size()) * sizeof(std::pair<Time, TcpState>);
     for (const WorkerRecord& w : workers)
-        b += sizeof(WorkerRecord) + w.changes.size() * sizeof(WorkerRecord::Change);
+        b += sizeof(WorkerRecord) + w.changes.size() * sizeof(WorkerRecord::Change) +
+             (w.wakeups.size() + w.futile.size() + w.eagain.size() + w.accepts.size()) * sizeof(Time);
     for (const auto& w : wastedWakeups)
         b += w.size() * sizeof(Time);
     return b;

@@ -31,14 +31,19 @@ enum class LeaveReason : std::uint8_t {
     Migrated,  // moved to another listener (R6)
 };
 
+// What a worker is doing (P1-P3, M20). SleptAgain and GotEagain are the two kinds of futile wake-up; a
+// worker keeps showing one until it next changes, so a paused picture says how its last wake-up ended.
 enum class WorkerState : std::uint8_t {
     NotStarted, // the application has not called accept() yet
     BlockedInAccept,
     InEpollWait,
-    Serving,
-    WokenForNothing, // woken by a thundering herd, accept() returned EAGAIN
-    Stopped,         // its listener was closed
+    Woken,      // a wake-up reached it; it is runnable and has not run yet
+    Serving,    // accept() returned a connection: handling it
+    SleptAgain, // waiting again: woken, re-checked the queue inside the kernel, found it empty (M20)
+    GotEagain,  // woken, returned to user space, accept() said EAGAIN; then back to waiting (M20)
+    Stopped,    // its listener was closed, or the application stopped it
 };
+inline constexpr std::size_t kWorkerStateCount = 8;
 
 // What connect(), recv() or send() returned (printed as the errno name: ETIMEDOUT …).
 enum class ClientError : std::uint8_t { None, TimedOut, ConnectionReset, ConnectionRefused };
@@ -64,6 +69,7 @@ struct ClientRecord {
     Time respondedAt = Time::never(); // the response (or EOF) reached the client
     Time errorAt = Time::never();
     Time dataQueuedAt = Time::never(); // the request reached the server's child socket (D1)
+    std::int32_t worker = -1;          // the worker whose accept() returned it (with acceptedAt)
     ClientError error = ClientError::None;
     std::vector<Time> synTimes;                          // when each SYN left
     std::vector<std::pair<Time, TcpState>> states;       // the client's socket
@@ -78,6 +84,19 @@ struct WorkerRecord {
         FlowId flow;
     };
     std::vector<Change> changes;
+    // Every wake-up this worker got (P2, P3, M20), at the moment its outcome was known: it accept()ed a
+    // connection, or it was futile. Futile ones are also in `futile`, and those that reached user space
+    // and got EAGAIN in `eagain` too; `accepts` holds every accept() that returned a connection (with or
+    // without a wake-up before it). All in time order.
+    std::vector<Time> wakeups, futile, eagain, accepts;
+};
+
+// A worker's counts up to a moment (History::workerCountsUntil).
+struct WorkerCounts {
+    std::int64_t accepted = 0;
+    std::int64_t wakeups = 0;
+    std::int64_t futile = 0; // = wake-ups − wake-ups that accepted a connection
+    std::int64_t eagain = 0; // futile wake-ups that returned to user space
 };
 
 struct QueueLengths {
@@ -168,7 +187,7 @@ class History {
     std::vector<ListenerRecord> listeners;
     std::vector<std::array<StayTrack, 2>> queues; // per listener: [Syn, Accept]
     std::array<CounterLog, 2> counters;           // per Host
-    // Thundering herd: wake-ups that found the accept queue empty (P3), per listener.
+    // Futile wake-ups (P2, P3, M20), per listener: the sum of its workers' `futile`.
     std::vector<std::vector<Time>> wastedWakeups;
     Time end; // how far the run has been simulated
 
@@ -188,6 +207,7 @@ class History {
     TcpState serverStateAt(std::uint32_t client, Time t) const; // Closed when the server has none
     WorkerRecord::Change workerAt(std::uint32_t worker, Time t) const;
     std::int64_t wastedWakeupsUntil(int listener, Time t) const;
+    WorkerCounts workerCountsUntil(std::uint32_t worker, Time t) const; // O(log n)
     // The next / previous instant after / before t at which a packet leaves or arrives (every rule
     // fires on one or sends one): for stepping the playhead. Time::never() / t itself when none.
     Time nextMoment(Time t) const;

@@ -16,13 +16,22 @@ constexpr Time kTimeoutFallback = Time::s(3); // TCP_TIMEOUT_FALLBACK (T5)
 constexpr Time kRtoMin = Time::ms(200);       // TCP_RTO_MIN
 constexpr int kDataRetries = 15;              // tcp_retries2
 
+// Whether the entry opens another connection: until `clients` connect() calls, or (ab -n, M18) until
+// `requests` requests have started, whichever the entry counts. A closed loop that counts requests stops
+// at Limits::maxClients connect() calls whatever happens, so a run's work stays bounded.
+bool opensMore(const ClientTraffic& ct, const TrafficGen& gen) {
+    if (ct.concurrency > 0 && ct.requests > 0)
+        return gen.requestsStarted < ct.requests && gen.started < Limits::maxClients;
+    return gen.started < ct.clients;
+}
+
 void clientFinished(Kernel& k, std::uint32_t c) {
     const std::uint32_t t = k.s.clients[c].traffic;
     TrafficGen& gen = k.s.traffic[t];
     --gen.active;
     const ClientTraffic& ct = k.s.live.traffic[t].clients;
     // Closed loop (ab -c): a finished connection is replaced at once (M18).
-    if (ct.concurrency > 0 && gen.started < ct.clients) k.push(k.s.now, EventType::TrafficNext, t);
+    if (ct.concurrency > 0 && opensMore(ct, gen)) k.push(k.s.now, EventType::TrafficNext, t);
 }
 
 void clientFails(Kernel& k, std::uint32_t c, ClientError error) {
@@ -64,6 +73,8 @@ void clientConnected(Kernel& k, std::uint32_t c, const Packet& p) {
     k.h.clients[c].connectedAt = k.s.now;
     send(k, c, PacketKind::Ack, true, p.cookie);
     const ClientTraffic& ct = k.s.live.traffic[cs.traffic].clients;
+    // M18: ab -n counts a request once its connection is established; one stuck in SYN-SENT does not.
+    ++k.s.traffic[cs.traffic].requestsStarted;
     if (ct.send) clientSendRequest(k, c);
     if (ct.closeAfter) k.push(k.s.now + *ct.closeAfter, EventType::ClientClose, c);
 }
@@ -87,7 +98,7 @@ void connect(Kernel& k, std::uint32_t t) {
     if (te.kind != TrafficEntry::Kind::Clients) return;
     const ClientTraffic& ct = te.clients;
     TrafficGen& gen = s.traffic[t];
-    if (gen.started >= ct.clients) return;
+    if (!opensMore(ct, gen)) return;
     // M18: a closed loop (ab -c C) keeps at most C connections in progress.
     const bool closedLoop = ct.concurrency > 0;
     if (closedLoop && gen.active >= ct.concurrency) return;
@@ -115,7 +126,7 @@ void connect(Kernel& k, std::uint32_t t) {
     k.armTimer(cs.synRto, EventType::ClientSynTimer, c, ++cs.synGen);
 
     // The next connect(): on schedule, or (closed loop, M18) at once while below the concurrency.
-    if (gen.started < ct.clients) {
+    if (opensMore(ct, gen)) {
         if (!closedLoop)
             k.push(ct.at + ct.spacing * gen.started, EventType::TrafficNext, t);
         else if (gen.active < ct.concurrency)

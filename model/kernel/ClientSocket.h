@@ -38,8 +38,9 @@ struct ClientSock {
 };
 
 struct TrafficGen {
-    std::int64_t started = 0;
-    std::int64_t active = 0; // closed loop: connections in progress
+    std::int64_t started = 0;         // connect() calls
+    std::int64_t active = 0;          // closed loop: connections in progress
+    std::int64_t requestsStarted = 0; // closed loop with `requests`: connections established (M18)
 };
 
 // A traffic entry's next connect() (T6).

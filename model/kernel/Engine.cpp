@@ -33,7 +33,7 @@ void Engine::start() {
     for (int w = 0; w < sc.server.workers.count; ++w) {
         s.workers.push_back({});
         s.workers.back().listener = w % n; // dealt out among the listeners
-        k_.h.workers.push_back({w % n, {}});
+        k_.h.workers.emplace_back().listener = w % n;
     }
     k_.push(sc.server.workers.start, EventType::WorkersStart, 0);
     for (std::size_t i = 0; i < sc.events.size(); ++i)
@@ -79,6 +79,9 @@ void Engine::process(const Event& e) {
         break;
     case EventType::WorkerRun:
         if (s.workers[e.target].gen == e.gen) workerRun(k_, e.target);
+        break;
+    case EventType::WorkerAccept:
+        if (s.workers[e.target].gen == e.gen) workerAccept(k_, e.target);
         break;
     case EventType::ServiceDone:
         if (s.workers[e.target].gen == e.gen) serviceDone(k_, e.target);

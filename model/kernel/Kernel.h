@@ -6,7 +6,7 @@
 //   SynCookies      cookies sent and checked (S1, S6, K1)
 //   ChildSocket     children before and after accept() (A8, D)
 //   ClientSocket    connect(), the SYN schedule, the request and what the client sees (S9, T2, T5, T6, M17)
-//   Workers         blocking accept(), epoll, EPOLLEXCLUSIVE (P, M20)
+//   Workers         blocking accept(), epoll, EPOLLEXCLUSIVE, a shared epoll fd (P, M20)
 //   ReuseportGroup  the SO_REUSEPORT group (R)
 //   Ehash           the lookup every segment meets first (section S)
 //   Network         the path: delay, jitter, loss, faults
@@ -44,6 +44,7 @@ enum class EventType : std::uint8_t {
     RequestTimer,   // a request socket's SYN-ACK timer (T1)
     WorkersStart,   // the application starts calling accept()
     WorkerRun,      // a worker runs after a wake-up (or after finishing a piece of work)
+    WorkerAccept,   // an event loop's epoll_wait() returned the listener readable: it calls accept()
     ServiceDone,    // a blocking worker's connection is finished: close()
     ConnectionDone, // an event-loop worker's connection is finished
     TimeWaitDone,

@@ -26,7 +26,15 @@ struct ListenSock {
     // Workers blocked in accept(): exclusive, FIFO (P2). A deque: each wake-up takes the head, which a
     // vector paid with a move of every other waiter (100,000 workers × a million clients).
     std::deque<int> waiters;
-    std::vector<int> watchers; // epoll instances on the listener's wait queue, in wake order (P3)
+    // Event loops with an epoll instance each (epoll, epoll-exclusive): their entries on the listener's
+    // wait queue, in registration order (P3).
+    std::vector<int> watchers;
+    // The first herd since the loops registered: no loop has run yet, so they run in the order the
+    // wake-up reached them (M20: the last-registered loop tends to win an isolated connection).
+    bool firstHerd = true;
+    // Threads in epoll_wait() on the one epoll fd the listener's workers share (epoll-shared): the most
+    // recent waiter at the back, woken first (P3: exclusive waiters added at the head of ep->wq, M20).
+    std::vector<int> sharedWaiters;
     bool synfloodWarned = false;
 };
 

@@ -21,7 +21,7 @@ std::size_t SimState::bytes() const {
                     live.traffic.size() * sizeof(TrafficEntry) + live.events.size() * sizeof(Intervention);
     for (const ListenSock& l : listeners)
         b += sizeof(ListenSock) + l.acceptQueue.size() * sizeof(std::uint32_t) +
-             (l.waiters.size() + l.watchers.size()) * sizeof(int);
+             (l.waiters.size() + l.watchers.size() + l.sharedWaiters.size()) * sizeof(int);
     return b;
 }
 

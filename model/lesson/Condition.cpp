@@ -39,12 +39,14 @@ std::vector<Token> tokenize(std::string_view text) {
     return out;
 }
 
-constexpr std::array<std::pair<std::string_view, WorkerState>, 6> workerStates{{
+constexpr std::array<std::pair<std::string_view, WorkerState>, kWorkerStateCount> workerStates{{
     {"not-started", WorkerState::NotStarted},
     {"blocked-in-accept", WorkerState::BlockedInAccept},
     {"in-epoll-wait", WorkerState::InEpollWait},
+    {"woken", WorkerState::Woken},
     {"serving", WorkerState::Serving},
-    {"woken-for-nothing", WorkerState::WokenForNothing},
+    {"slept-again", WorkerState::SleptAgain},
+    {"got-eagain", WorkerState::GotEagain},
     {"stopped", WorkerState::Stopped},
 }};
 
@@ -141,11 +143,15 @@ void Parser::stateAfterIs(Condition& c) {
     if (c.quantity == Condition::Quantity::WorkerState) {
         for (const auto& [name, ws] : workerStates)
             if (name == state.text) c.workerState = ws;
-        if (std::none_of(workerStates.begin(), workerStates.end(),
-                         [&](const auto& w) { return w.first == state.text; }))
+        if (state.text == "woken-for-nothing")
+            fail(state.offset, "woken-for-nothing is two states now (M20): slept-again (woken, found the queue "
+                               "empty inside epoll_wait() or accept() and slept again) and got-eagain "
+                               "(returned to user space, accept() said EAGAIN)");
+        else if (std::none_of(workerStates.begin(), workerStates.end(),
+                              [&](const auto& w) { return w.first == state.text; }))
             fail(state.offset,
-                 "expected a worker state (not-started, blocked-in-accept, in-epoll-wait, serving, "
-                 "woken-for-nothing or stopped), got " +
+                 "expected a worker state (not-started, blocked-in-accept, in-epoll-wait, woken, serving, "
+                 "slept-again, got-eagain or stopped), got " +
                      state.text);
     } else if (c.quantity == Condition::Quantity::ListenerOpen) {
         if (state.text == "closed")

@@ -62,7 +62,14 @@ struct NetworkSettings {
     std::vector<Fault> faults;
 };
 
-enum class AcceptMode { Blocking, Epoll, EpollExclusive };
+// How the workers wait for a connection (P2, P3, M20): threads blocked in accept(); event loops with an
+// epoll instance each, plain or EPOLLEXCLUSIVE; or threads sharing one epoll fd.
+enum class AcceptMode { Blocking, Epoll, EpollExclusive, EpollShared };
+
+// What an event loop does with a connection it accepted: `async` watches it alongside the others and is
+// back in epoll_wait() after `accept_cost`; `blocking` handles it to the end first, as a loop whose
+// handler calls a slow backend does, and so behaves like blocking accept() (M20).
+enum class EventLoop { Async, Blocking };
 
 struct ServiceTime {
     enum class Dist { Fixed, Exponential } dist = Dist::Fixed;
@@ -72,6 +79,7 @@ struct ServiceTime {
 struct WorkerSettings {
     int count = 1;
     AcceptMode accept = AcceptMode::Blocking;
+    EventLoop eventLoop = EventLoop::Async; // for the epoll modes
     Time start;          // when the application starts calling accept()
     ServiceTime service; // accept() to close()
     // Event-loop workers (epoll, epoll-exclusive) serve their connections concurrently; each accept
@@ -90,7 +98,9 @@ struct ServerSettings {
 
 // Real clients: `clients` connect() calls, one every `spacing` from `at`. With `concurrency` set the
 // entry is a closed loop instead (ab -c): that many connections at once, each finished one replaced
-// at once by a new one, until `clients` connections have been started.
+// at once by a new one, until `clients` connections have been started — or, with `requests` (ab -n),
+// until that many requests have started (M18): a request starts when its connection is established, so
+// a connection stuck in SYN-SENT neither counts nor is replaced, and is left as it is at the end.
 struct ClientTraffic {
     std::string name;
     int clients = 1;
@@ -98,6 +108,7 @@ struct ClientTraffic {
     Time spacing = Time::ms(1);
     bool send = true;
     int concurrency = 0; // 0: open loop
+    int requests = 0;    // closed loop only; 0: count connect() calls (`clients`) instead
     // The client closes its side this long after connect() returned: a FIN (D3: the child waits in
     // CLOSE-WAIT in the accept queue), or an RST with `abort` (SO_LINGER 0; D4, or A4 for a request).
     std::optional<Time> closeAfter;

@@ -370,7 +370,10 @@ std::vector<KeyRule<Scenario>> makeScenarioKeys() {
         choiceKey<S>("server.workers.accept", path(&S::server, &Server::workers, &Workers::accept),
                      Choices<AcceptMode>{{"blocking", AcceptMode::Blocking},
                                          {"epoll", AcceptMode::Epoll},
-                                         {"epoll-exclusive", AcceptMode::EpollExclusive}}),
+                                         {"epoll-exclusive", AcceptMode::EpollExclusive},
+                                         {"epoll-shared", AcceptMode::EpollShared}}),
+        choiceKey<S>("server.workers.event_loop", path(&S::server, &Server::workers, &Workers::eventLoop),
+                     Choices<EventLoop>{{"async", EventLoop::Async}, {"blocking", EventLoop::Blocking}}),
         durationKey<S>("server.workers.start", path(&S::server, &Server::workers, &Workers::start)),
         // `service: 3s` is a fixed time; `service: { dist: …, mean: … }` sets the two keys below.
         makeKey<S>("server.workers.service", std::string(durationExample), durationIn(runTime),
@@ -406,6 +409,7 @@ const std::vector<KeyRule<ClientTraffic>>& clientKeys() {
         durationKey<C>("spacing", path(&C::spacing)),
         boolKey<C>("send", path(&C::send)),
         integerKey<C>("concurrency", path(&C::concurrency), upToLimit(0, Limits::maxClients)),
+        integerKey<C>("requests", path(&C::requests), upToLimit(1, Limits::maxClients)),
         makeKey<C>("close_after", std::string(durationExample), durationIn(runTime),
                    [](C& c, Time t) { c.closeAfter = t; }),
         boolKey<C>("abort", path(&C::abort)),
@@ -512,11 +516,17 @@ std::string missingInProfile(const KeyRule<Scenario>& rule, const KernelProfile&
 
 // ---- Rules across settings -----------------------------------------------------------------------
 
+// The connections an entry opens at most, stuck ones aside: `clients` connect() calls, or with `requests`
+// (M18) the requests plus the connections still in progress when the last one starts.
+std::int64_t plannedConnections(const ClientTraffic& c) {
+    return c.requests > 0 ? std::int64_t{c.requests} + c.concurrency : std::int64_t{c.clients};
+}
+
 void checkClientTotal(const Scenario& s, std::vector<ScenarioProblem>& problems) {
     std::int64_t total = 0;
     for (const TrafficEntry& entry : s.traffic) {
         if (entry.kind != TrafficEntry::Kind::Clients) continue;
-        total += entry.clients.clients;
+        total += plannedConnections(entry.clients);
         if (total > Limits::maxClients) {
             problems.push_back({{"traffic." + entry.clients.name + ".clients"},
                                 "the traffic entries start " + show(total) +
@@ -525,6 +535,24 @@ void checkClientTotal(const Scenario& s, std::vector<ScenarioProblem>& problems)
             return;
         }
     }
+}
+
+// `requests` is ab's -n: it needs ab's -c (`concurrency`), not more than -n, and replaces `clients`.
+void checkRequests(const ClientTraffic& c, std::vector<ScenarioProblem>& problems) {
+    if (c.requests <= 0) return;
+    const std::string entry = "traffic." + c.name;
+    if (c.concurrency <= 0)
+        problems.push_back({{entry + ".requests", entry + ".concurrency"},
+                            "requests counts the requests of a closed loop (ab -n); it needs concurrency "
+                            "(ab -c) too"});
+    else if (c.concurrency > c.requests)
+        problems.push_back({{entry + ".concurrency", entry + ".requests"},
+                            "concurrency " + show(c.concurrency) + " is more than the " + show(c.requests) +
+                                " requests (ab refuses a concurrency level greater than the number of "
+                                "requests)"});
+    if (c.clients != 1)
+        problems.push_back({{entry + ".clients", entry + ".requests"},
+                            "give clients (connect() calls) or requests (ab -n: requests started), not both"});
 }
 
 // An open loop starts its last client at at + (clients - 1) × spacing; that must stay within a run.
@@ -579,7 +607,7 @@ void checkHerd(const Scenario& s, std::vector<ScenarioProblem>& problems) {
     if (w.accept != AcceptMode::Epoll || w.count <= 0) return;
     std::int64_t connections = 0;
     for (const TrafficEntry& entry : s.traffic)
-        if (entry.kind == TrafficEntry::Kind::Clients) connections += std::max(0, entry.clients.clients);
+        if (entry.kind == TrafficEntry::Kind::Clients) connections += plannedConnections(entry.clients);
     const std::int64_t listeners = std::max(1, s.server.listeners);
     const std::int64_t loops = (w.count + listeners - 1) / listeners;
     // Both factors are at most a few million (Limits::maxClients, maxWorkers): the product fits.
@@ -832,6 +860,8 @@ std::vector<ScenarioProblem> checkScenario(const Scenario& s) {
     checkClientTotal(s, problems);
     for (const TrafficEntry& entry : s.traffic)
         if (entry.kind == TrafficEntry::Kind::Clients) checkClientSpan(entry.clients, problems);
+    for (const TrafficEntry& entry : s.traffic)
+        if (entry.kind == TrafficEntry::Kind::Clients) checkRequests(entry.clients, problems);
     checkFloods(s, problems);
     checkFaults(s, problems);
     checkHerd(s, problems);
