@@ -16,14 +16,16 @@ namespace {
 
 // Blocking accept(): from sk_data_ready() to the woken task running.
 constexpr Time kWakeupLatency = Time::us(10);
-// Event loops (M20): a woken loop runs 2-30 µs after its wake-up, in an order the scheduler chooses, and
+// Event loops (M20): a woken loop runs 1-30 µs after its wake-up, in an order the scheduler chooses, and
 // needs kReturnToAccept more to get from the re-poll inside epoll_wait() to its accept(). A loser whose
 // re-poll falls in that window of the winner's sees the listener still readable, returns and gets
 // EAGAIN; the later ones find the queue empty and sleep again inside epoll_wait(). With these figures
-// 0-2 losers a connection return, none for most connections with 4 loops, as measured.
-constexpr Time kLoopWakeupMin = Time::us(2);
-constexpr std::uint64_t kLoopWakeupSpreadNs = 28'000;
-constexpr Time kReturnToAccept = Time::us(4);
+// 0-2 losers a connection return (3 in about one connection in 50 with 8 loops), none for most
+// connections with 4 loops, as measured. On a shared fd the same window decides whether the thread woken
+// by the re-queued event sees it still ready and wakes a third (M20: 2-4 woken per connection).
+constexpr Time kLoopWakeupMin = Time::us(1);
+constexpr std::uint64_t kLoopWakeupSpreadNs = 29'000;
+constexpr Time kReturnToAccept = Time::us(2);
 
 bool oneInstanceEach(AcceptMode m) {
     return m == AcceptMode::Epoll || m == AcceptMode::EpollExclusive;
@@ -150,7 +152,8 @@ void workerIdle(Kernel& k, int w, std::optional<WorkerState> shown = std::nullop
 void wakeHerd(Kernel& k, ListenSock& L) {
     std::vector<std::pair<int, Time>> woken;
     for (auto it = L.watchers.rbegin(); it != L.watchers.rend(); ++it)
-        if (k.s.workers[idx(*it)].phase == WorkerPhase::Waiting) woken.emplace_back(*it, loopWakeupLatency(k));
+        if (k.s.workers[idx(*it)].phase == WorkerPhase::Waiting)
+            woken.emplace_back(*it, loopWakeupLatency(k));
     if (woken.empty()) return;
     if (L.firstHerd) {
         auto fastest = std::min_element(woken.begin(), woken.end(),
@@ -363,7 +366,8 @@ void connectionDone(Kernel& k, std::uint32_t c) {
 void switchAcceptMode(Kernel& k, AcceptMode was) {
     SimState& s = k.s;
     const AcceptMode now = s.live.server.workers.accept;
-    if (oneInstanceEach(was) && oneInstanceEach(now)) return; // epoll ↔ epoll-exclusive: the same entries (P3)
+    if (oneInstanceEach(was) && oneInstanceEach(now))
+        return; // epoll ↔ epoll-exclusive: the same entries (P3)
     for (ListenSock& L : s.listeners) {
         L.waiters.clear();
         L.watchers.clear();

@@ -33,9 +33,10 @@ struct Worker {
     WorkerState state = WorkerState::NotStarted;
     WorkerPhase phase = WorkerPhase::Off;
     std::uint32_t gen = 0;
-    std::uint32_t child = kNone; // the connection a worker serves to the end (blocking accept, event_loop: blocking)
-    int connections = 0;         // an async event loop's open connections
-    bool retiring = false;       // server.workers.count went down: stop after this connection
+    std::uint32_t child =
+        kNone;           // the connection a worker serves to the end (blocking accept, event_loop: blocking)
+    int connections = 0; // an async event loop's open connections
+    bool retiring = false; // server.workers.count went down: stop after this connection
 };
 
 // Workers from `from` on that have not started begin to wait for connections.

@@ -144,9 +144,10 @@ void Parser::stateAfterIs(Condition& c) {
         for (const auto& [name, ws] : workerStates)
             if (name == state.text) c.workerState = ws;
         if (state.text == "woken-for-nothing")
-            fail(state.offset, "woken-for-nothing is two states now (M20): slept-again (woken, found the queue "
-                               "empty inside epoll_wait() or accept() and slept again) and got-eagain "
-                               "(returned to user space, accept() said EAGAIN)");
+            fail(state.offset,
+                 "woken-for-nothing is two states now (M20): slept-again (woken, found the queue "
+                 "empty inside epoll_wait() or accept() and slept again) and got-eagain "
+                 "(returned to user space, accept() said EAGAIN)");
         else if (std::none_of(workerStates.begin(), workerStates.end(),
                               [&](const auto& w) { return w.first == state.text; }))
             fail(state.offset,

@@ -80,8 +80,8 @@ struct WorkerSettings {
     int count = 1;
     AcceptMode accept = AcceptMode::Blocking;
     EventLoop eventLoop = EventLoop::Async; // for the epoll modes
-    Time start;          // when the application starts calling accept()
-    ServiceTime service; // accept() to close()
+    Time start;                             // when the application starts calling accept()
+    ServiceTime service;                    // accept() to close()
     // Event-loop workers (epoll, epoll-exclusive) serve their connections concurrently; each accept
     // costs the worker `acceptCost` of CPU before it returns to epoll_wait, and a worker holds at most
     // `connections` at once (NGINX worker_connections).

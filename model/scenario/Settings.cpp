@@ -551,8 +551,9 @@ void checkRequests(const ClientTraffic& c, std::vector<ScenarioProblem>& problem
                                 " requests (ab refuses a concurrency level greater than the number of "
                                 "requests)"});
     if (c.clients != 1)
-        problems.push_back({{entry + ".clients", entry + ".requests"},
-                            "give clients (connect() calls) or requests (ab -n: requests started), not both"});
+        problems.push_back(
+            {{entry + ".clients", entry + ".requests"},
+             "give clients (connect() calls) or requests (ab -n: requests started), not both"});
 }
 
 // An open loop starts its last client at at + (clients - 1) × spacing; that must stay within a run.

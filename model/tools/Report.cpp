@@ -3,6 +3,7 @@
 
 #include "model/scenario/Settings.h"
 
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -87,6 +88,49 @@ std::string nonZeroNstat(const CounterValues& v) {
     return out;
 }
 
+// How the workers wait at t: the scenario's server.workers.accept, as the run's events changed it.
+std::string acceptModeAt(const Scenario& sc, Time t) {
+    std::string mode;
+    switch (sc.server.workers.accept) {
+    case AcceptMode::Blocking:
+        mode = "blocking";
+        break;
+    case AcceptMode::Epoll:
+        mode = "epoll";
+        break;
+    case AcceptMode::EpollExclusive:
+        mode = "epoll-exclusive";
+        break;
+    case AcceptMode::EpollShared:
+        mode = "epoll-shared";
+        break;
+    }
+    for (const Intervention& e : sc.events)
+        if (e.at <= t && e.key == "server.workers.accept") mode = e.value;
+    return mode;
+}
+
+// Who accepted whom (P1-P3, M20): per worker, what its wake-ups came to. A run with thousands of workers
+// lists the first kShownWorkers; the JSON report has them all.
+constexpr std::size_t kShownWorkers = 16;
+
+void workerTable(std::ostream& out, const History& h, const Scenario& sc, Time t) {
+    if (h.workers.empty()) return;
+    out << "\nWorkers (" << acceptModeAt(sc, t) << ")\n"
+        << "  worker  listener  accepted  wake-ups  futile  EAGAIN\n";
+    const std::size_t shown = std::min(h.workers.size(), kShownWorkers);
+    for (std::uint32_t w = 0; w < shown; ++w) {
+        const WorkerCounts n = h.workerCountsUntil(w, t);
+        char line[96];
+        std::snprintf(line, sizeof line, "  #%-6u %8d %9lld %9lld %7lld %7lld\n", w, h.workers[w].listener,
+                      static_cast<long long>(n.accepted), static_cast<long long>(n.wakeups),
+                      static_cast<long long>(n.futile), static_cast<long long>(n.eagain));
+        out << line;
+    }
+    if (shown < h.workers.size())
+        out << "  … " << h.workers.size() - shown << " more (--json lists them all)\n";
+}
+
 } // namespace
 
 std::string textReport(const Simulation& sim, Time t) {
@@ -103,8 +147,7 @@ std::string textReport(const Simulation& sim, Time t) {
         out << "  #" << l << (s.open ? "" : " (closed)") << ": backlog (Send-Q) " << s.sendQ
             << ", accept queue " << s.recvQ << " (max " << s.maxRecvQ << "), SYN queue " << s.synRecv
             << " (max " << s.maxSynRecv << "), accepted " << s.accepted;
-        if (sc.server.workers.accept == AcceptMode::Epoll ||
-            sc.server.workers.accept == AcceptMode::EpollExclusive)
+        if (sc.server.workers.accept != AcceptMode::Blocking || s.wasted > 0)
             out << ", wasted wake-ups " << s.wasted;
         out << "\n";
     }
@@ -134,6 +177,8 @@ std::string textReport(const Simulation& sim, Time t) {
     for (const auto& [retrans, n] : byRetransmissions)
         out << "  connected after " << retrans << " SYN retransmission" << (retrans == 1 ? "" : "s") << ": "
             << n << "\n";
+
+    workerTable(out, h, sc, t);
 
     if (!sim.kernelLog().empty() && sim.kernelLog().front().at <= t) {
         out << "\nKernel log\n";
@@ -172,6 +217,15 @@ std::string jsonReport(const Simulation& sim, Time t) {
             << ", \"max_syn_recv\": " << s.maxSynRecv << ", \"accepted\": " << s.accepted
             << ", \"wasted_wakeups\": " << s.wasted << "}";
     }
+    out << "\n  ],\n  \"workers\": [";
+    const std::string accept = jsonString(acceptModeAt(sc, t));
+    for (std::uint32_t w = 0; w < h.workers.size(); ++w) {
+        const WorkerCounts n = h.workerCountsUntil(w, t);
+        out << (w ? "," : "") << "\n    {\"index\": " << w << ", \"listener\": " << h.workers[w].listener
+            << ", \"accept\": " << accept << ", \"accepted\": " << n.accepted
+            << ", \"wakeups\": " << n.wakeups << ", \"futile_wakeups\": " << n.futile
+            << ", \"eagain\": " << n.eagain << "}";
+    }
     out << "\n  ],\n  \"clients\": [";
     bool first = true;
     for (std::uint32_t c = 0; c < h.clients.size(); ++c) {
@@ -182,7 +236,8 @@ std::string jsonReport(const Simulation& sim, Time t) {
             << ", \"connect_at\": " << jsonSeconds(r.connectAt)
             << ", \"connected_at\": " << nullableSeconds(r.connectedAt, t)
             << ", \"accepted_at\": " << nullableSeconds(r.acceptedAt, t)
-            << ", \"responded_at\": " << nullableSeconds(r.respondedAt, t)
+            << ", \"responded_at\": " << nullableSeconds(r.respondedAt, t) << ", \"worker\": "
+            << (r.worker >= 0 && r.acceptedAt <= t ? std::to_string(r.worker) : std::string("null"))
             << ", \"state\": " << jsonString(ssStateName(h.clientStateAt(c, t))) << ", \"error\": "
             << (r.errorAt <= t ? jsonString(clientErrorName(r.error)) : std::string("null"))
             << ", \"syn_times\": [";

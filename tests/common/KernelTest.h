@@ -108,6 +108,18 @@ class ScenarioText {
                            ", spacing: " + spacing + ", send: " + (send ? "true" : "false") + " }");
         return *this;
     }
+    // A closed loop (ab -c concurrency -n requests, M18), each request `send`ing its data.
+    ScenarioText& closedLoop(const std::string& name, int concurrency, int requests,
+                             const std::string& spacing = "1ms") {
+        traffic_.push_back("{ name: " + name + ", concurrency: " + std::to_string(concurrency) +
+                           ", requests: " + std::to_string(requests) + ", spacing: " + spacing + " }");
+        return *this;
+    }
+    // Another key under server.workers (event_loop, accept_cost …).
+    ScenarioText& workerKey(const std::string& key, const std::string& value) {
+        workerKeys_.push_back(key + ": " + value);
+        return *this;
+    }
     ScenarioText& flood(const std::string& name, const std::string& rate, const std::string& from,
                         const std::string& to, bool routable = true) {
         traffic_.push_back("{ name: " + name + ", flood: { rate: " + rate + ", from: " + from +
@@ -154,6 +166,8 @@ class ScenarioText {
              "\n  listeners: " + std::to_string(listeners_) +
              "\n  workers:\n    count: " + std::to_string(workers_) + "\n    accept: " + accept_ +
              "\n    start: " + start_ + "\n    service: " + service_ + "\n";
+        for (const std::string& k : workerKeys_)
+            y += "    " + k + "\n";
         y += "traffic:\n";
         for (const std::string& t : traffic_)
             y += "  - " + t + "\n";
@@ -178,6 +192,7 @@ class ScenarioText {
     std::string accept_ = "blocking";
     std::string service_ = "1ms";
     std::string start_ = "0s";
+    std::vector<std::string> workerKeys_;
     std::vector<std::string> traffic_;
     std::vector<std::string> faults_;
     std::vector<std::string> events_;

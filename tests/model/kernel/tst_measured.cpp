@@ -92,6 +92,8 @@ class tst_measured : public QObject {
     void rule_M17_dataRetransmissionsRetryInsertion();
     void rule_M18_closedLoopClientsStarve_data();
     void rule_M18_closedLoopClientsStarve();
+    void rule_M18_abCountsEstablishedRequests_data();
+    void rule_M18_abCountsEstablishedRequests();
     void rule_M19_floodNeedsRoutableSources_data();
     void rule_M19_floodNeedsRoutableSources();
 };
@@ -1466,6 +1468,78 @@ until: 300s
     // The load generator sees no failure while it runs.
     for (const ClientRecord& c : h.clients)
         QVERIFY(c.errorAt > t90);
+}
+
+void tst_measured::rule_M18_abCountsEstablishedRequests_data() {
+    QTest::addColumn<int>("concurrency");
+    QTest::addColumn<int>("requests");
+    QTest::addColumn<quint64>("seed");
+    QTest::newRow("ab -c 40 -n 400") << 40 << 400 << quint64(1);
+    QTest::newRow("ab -c 40 -n 400, seed 2") << 40 << 400 << quint64(2);
+    QTest::newRow("ab -c 100 -n 600") << 100 << 600 << quint64(3);
+}
+
+// M18: `-n N` counts requests whose connection was established; one stuck in SYN-SENT does not use up
+// the budget and is not replaced, so the accept queue stays full until the N-th request starts, and
+// ActiveOpens ends near N + the stuck ones. `clients: N` (connect() calls) stops after N connect()s.
+void tst_measured::rule_M18_abCountsEstablishedRequests() {
+    QFETCH(int, concurrency);
+    QFETCH(int, requests);
+    QFETCH(quint64, seed);
+    const auto run = [&](const std::string& budget) {
+        auto sim = load(fill(
+            R"(
+kernel: { version: "6.18" }
+network: { rtt: 100us }
+server: { backlog: 4, workers: { count: 4, service: 50ms } }
+traffic:
+  - { name: ab, concurrency: $C, $BUDGET, spacing: 1ms }
+seed: $SEED
+until: 60s
+)",
+            {{"$C", std::to_string(concurrency)}, {"$BUDGET", budget}, {"$SEED", std::to_string(seed)}}));
+        if (sim) sim->run();
+        return sim;
+    };
+    const auto ab = run("requests: " + std::to_string(requests));
+    const auto connects = run("clients: " + std::to_string(requests));
+    QVERIFY(ab && connects);
+
+    const History& h = ab->history();
+    std::vector<Time> established;
+    for (const ClientRecord& c : h.clients)
+        if (!c.connectedAt.isNever()) established.push_back(c.connectedAt);
+    std::sort(established.begin(), established.end());
+    QVERIFY(established.size() >= static_cast<std::size_t>(requests));
+    // Up to C − 1 connections still in progress when the N-th request starts may get in later.
+    QVERIFY(established.size() <= static_cast<std::size_t>(requests + concurrency - 1));
+    const Time nth = established[static_cast<std::size_t>(requests) - 1];
+    // Connections still in SYN-SENT when the N-th request started: they never counted, and some had been
+    // starving since the first half of the run.
+    std::size_t stuck = 0, starvedLong = 0;
+    for (const ClientRecord& c : h.clients) {
+        if (c.connectAt >= nth || c.connectedAt <= nth) continue;
+        ++stuck;
+        starvedLong += c.connectAt < nth / 2 ? 1u : 0u;
+    }
+    QVERIFY2(starvedLong > 0, "some connections starve in SYN-SENT for most of the run");
+    // Every connect() is an ActiveOpen, and none is made after the N-th request started: N + the stuck.
+    const std::int64_t opens =
+        h.countersAt(Host::Clients, h.end)[static_cast<std::size_t>(Counter::TcpActiveOpens)];
+    QCOMPARE(opens, static_cast<std::int64_t>(h.clients.size()));
+    QCOMPARE(opens, std::int64_t{requests} + static_cast<std::int64_t>(stuck));
+    // The queue stays full until the N-th request (a freed slot is refilled within a round trip or two):
+    // full at nearly every one of 20 moments of the second half of the run.
+    int full = 0;
+    for (int k = 0; k < 20; ++k)
+        full += h.queueLengthsAt(0, nth / 2 + (nth / 2 - ms(200)) * k / 20).accept == 5 ? 1 : 0;
+    QVERIFY2(full >= 17, qPrintable(QStringLiteral("full at %1 of 20 moments").arg(full)));
+    // ab sees no failure while it runs.
+    for (const ClientRecord& c : h.clients)
+        QVERIFY(c.errorAt > nth);
+
+    // clients: N counts connect() calls: exactly N, and once they are spent the starving clients get in.
+    QCOMPARE(static_cast<int>(connects->history().clients.size()), requests);
 }
 
 // ================================================================================================ M19

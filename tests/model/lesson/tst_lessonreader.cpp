@@ -1489,7 +1489,9 @@ void TestLessonReader::condition_data() {
     parses("worker 0 is blocked-in-accept", "WorkerState index=0 blocked in accept() == 1");
     parses("worker 1 is in-epoll-wait", "WorkerState index=1 in epoll_wait() == 1");
     parses("worker 2 is serving", "WorkerState index=2 serving == 1");
-    parses("worker 3 is woken-for-nothing", "WorkerState index=3 woken for nothing == 1");
+    parses("worker 3 is woken", "WorkerState index=3 woken == 1");
+    parses("worker 3 is slept-again", "WorkerState index=3 woken for nothing, asleep again == 1");
+    parses("worker 3 is got-eagain", "WorkerState index=3 woken for nothing, accept() said EAGAIN == 1");
     parses("worker 4 is stopped", "WorkerState index=4 stopped == 1");
     parses("listener 1 is closed", "ListenerOpen index=1 == 0");
     parses("listener 0 is open", "ListenerOpen index=0 == 1");
@@ -1556,8 +1558,13 @@ void TestLessonReader::conditionError_data() {
     conditionRefused("client 3 is ESTAB now", 18, "unexpected now after the condition");
     conditionRefused("server socket client 1 is ESTAB", 14, "expected of, got client");
     conditionRefused("server 1 is ESTAB", 7, "expected socket of client N is STATE, got 1");
-    conditionRefused("worker 0 is sleeping", 12,
-                     "expected a worker state (not-started, blocked-in-accept, in-epoll-wait, serving");
+    conditionRefused(
+        "worker 0 is sleeping", 12,
+        "expected a worker state (not-started, blocked-in-accept, in-epoll-wait, woken, serving, "
+        "slept-again, got-eagain or stopped), got sleeping");
+    // The one state the lessons used to name, before M20 split it in two, gets told what it became.
+    conditionRefused("worker 0 is woken-for-nothing", 12,
+                     "woken-for-nothing is two states now (M20): slept-again");
     conditionRefused("listener 0 is ajar", 14, "expected open or closed, got ajar");
     conditionRefused("clients", 7,
                      "expected in STATE, connected, accepted, timed out, reset, refused or slower than "

@@ -489,13 +489,23 @@ void TestScenarioReader::invalidFile_data() {
     fails("clients 0", "traffic:\n  - { clients: 0 }\n", 2, 16, "clients: expected at least 1, got 0");
     fails("send yes", "traffic:\n  - { send: yes }\n", 2, 13, "send: expected true or false");
     fails("accept poll", "server:\n  workers:\n    accept: poll\n", 3, 13,
-          "accept: expected one of blocking, epoll, epoll-exclusive, got poll");
+          "accept: expected one of blocking, epoll, epoll-exclusive, epoll-shared, got poll");
     fails("service dist normal", "server:\n  workers:\n    service: { dist: normal }\n", 3, 22,
           "dist: expected one of fixed, exponential, got normal");
     fails("rate without unit", "traffic:\n  - { flood: { rate: 5000 } }\n", 2, 22,
           "rate: expected a rate such as 50000/s");
     fails("loss above 100%", "network:\n  loss: 200%\n", 2, 9, "loss: expected a probability from 0 to 1");
     fails("seed too large", "seed: 99999999999999999999\n", 1, 7, "seed: 99999999999999999999 is too large");
+
+    // requests: is ab's -n (M18): with -c, not below it, instead of clients:
+    fails(
+        "requests without concurrency", "traffic:\n  - { name: ab, requests: 50 }\n", 2, 27,
+        "requests: requests counts the requests of a closed loop (ab -n); it needs concurrency (ab -c) too");
+    fails("concurrency above requests", "traffic:\n  - { name: ab, concurrency: 100, requests: 50 }\n", 2, 30,
+          "concurrency: concurrency 100 is more than the 50 requests (ab refuses a concurrency level greater "
+          "than the number of requests)");
+    fails("requests and clients", "traffic:\n  - { name: ab, clients: 80, concurrency: 10, requests: 50 }\n",
+          2, 26, "clients: give clients (connect() calls) or requests (ab -n: requests started), not both");
 
     // Limits
     fails("clients limit", "traffic:\n  - { clients: 1000000000 }\n", 2, 16,
