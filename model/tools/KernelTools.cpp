@@ -100,6 +100,13 @@
 // The values are the listener's at the end of the call's nanosecond (History keeps one length record per
 // listener and nanosecond); two calls on one listener in the same nanosecond therefore both show the second's
 // result, which the model's events (a wake-up takes 10 us) make rare.
+//
+// The wake-up log is a second program of the same kind, for M20's question "who was woken, and what came of
+// it": one line per wake-up a worker got, when its outcome was known, with the worker's number (the model
+// has no threads; a real program would print the woken task's pid) and the outcome: accepted (accept()
+// returned a connection), slept_again (futile: epoll_wait() or accept() re-checked the listener inside the
+// kernel, found the queue empty and slept again, P3), or EAGAIN (futile: it returned to user space and
+// accept() said EAGAIN). Every line is in process context, as the accept() lines are.
 #include "model/tools/KernelTools.h"
 
 #include "model/history/History.h"
@@ -641,6 +648,70 @@ std::string formatTracePipe(const std::vector<ProbeHit>& hits, bool withListener
         out += "sk_ack_backlog=" + std::to_string(hit.ackBacklog) +
                " sk_max_ack_backlog=" + std::to_string(hit.maxAckBacklog) +
                " qlen=" + std::to_string(hit.qlen) + '\n';
+    }
+    return out;
+}
+
+// ---- wake-ups
+// -------------------------------------------------------------------------------------------------
+
+std::string_view wakeupOutcomeName(WakeupOutcome o) {
+    switch (o) {
+    case WakeupOutcome::Accepted:
+        return "accepted";
+    case WakeupOutcome::SleptAgain:
+        return "slept_again";
+    case WakeupOutcome::Eagain:
+        return "EAGAIN";
+    }
+    return "?";
+}
+
+std::vector<WakeupHit> wakeupHitsAt(const Simulation& sim, Time t, std::size_t limit) {
+    const History& h = sim.history();
+    std::vector<WakeupHit> hits;
+    if (limit == 0 || t < Time()) return hits;
+    const auto upTo = [t](const std::vector<Time>& v) { return std::upper_bound(v.begin(), v.end(), t); };
+    for (std::size_t w = 0; w < h.workers.size(); ++w) {
+        const WorkerRecord& r = h.workers[w];
+        const auto end = upTo(r.wakeups);
+        const auto begin =
+            end - std::min<std::ptrdiff_t>(end - r.wakeups.begin(), static_cast<std::ptrdiff_t>(limit));
+        if (begin == end) continue;
+        // `futile` and `eagain` hold the same moments as the wake-ups they describe (WorkerRecord), so one
+        // walk in time order through the three matches them.
+        auto futile = std::lower_bound(r.futile.begin(), r.futile.end(), *begin);
+        auto eagain = std::lower_bound(r.eagain.begin(), r.eagain.end(), *begin);
+        for (auto it = begin; it != end; ++it) {
+            WakeupOutcome outcome = WakeupOutcome::Accepted;
+            if (futile != r.futile.end() && *futile == *it) {
+                ++futile;
+                outcome = WakeupOutcome::SleptAgain;
+                if (eagain != r.eagain.end() && *eagain == *it) {
+                    ++eagain;
+                    outcome = WakeupOutcome::Eagain;
+                }
+            }
+            hits.push_back({*it, static_cast<int>(w), r.listener, outcome});
+        }
+    }
+    std::stable_sort(hits.begin(), hits.end(),
+                     [](const WakeupHit& a, const WakeupHit& b) { return a.at < b.at; });
+    if (hits.size() > limit) hits.erase(hits.begin(), hits.end() - static_cast<std::ptrdiff_t>(limit));
+    return hits;
+}
+
+std::string formatWakeupTrace(const std::vector<WakeupHit>& hits, bool withListener) {
+    std::string out;
+    for (const WakeupHit& hit : hits) {
+        const std::int64_t us = hit.at.count() / 1000; // ns2usecs() truncates
+        const std::string micros = std::to_string(us % 1'000'000);
+        out += padLeft("server", 16) + '-' + padRight("1000", 7) + " [000] ...11 " +
+               padLeft(std::to_string(us / 1'000'000), 5) + '.' + std::string(6 - micros.size(), '0') +
+               micros + ": bpf_trace_printk: wakeup: ";
+        if (withListener) out += "listener=" + std::to_string(hit.listener) + ' ';
+        out += "worker=" + std::to_string(hit.worker) +
+               " outcome=" + std::string(wakeupOutcomeName(hit.outcome)) + '\n';
     }
     return out;
 }

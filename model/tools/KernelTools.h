@@ -111,4 +111,25 @@ std::vector<ProbeHit> probeHitsAt(const Simulation& sim, Time t, std::size_t lim
 // SO_REUSEPORT group each line is about.
 std::string formatTracePipe(const std::vector<ProbeHit>& hits, bool withListener = false);
 
+// ---- the workers' wake-ups and how each ended (P2, P3, M20)
+// ------------------------------------------------
+
+// How a wake-up ended: the worker accept()ed a connection, or it was futile and either slept again inside
+// epoll_wait() or accept() without returning, or returned to user space where accept() said EAGAIN.
+enum class WakeupOutcome : std::uint8_t { Accepted, SleptAgain, Eagain };
+std::string_view wakeupOutcomeName(WakeupOutcome o); // "accepted", "slept_again", "EAGAIN"
+
+struct WakeupHit {
+    Time at; // when the outcome was known (WorkerRecord::wakeups)
+    int worker = 0;
+    int listener = 0;
+    WakeupOutcome outcome = WakeupOutcome::Accepted;
+};
+
+// The last `limit` wake-ups of all workers at or before t, oldest first (ties: by worker). Reads at most
+// `limit` records back per worker: O(workers · (log n + limit)).
+std::vector<WakeupHit> wakeupHitsAt(const Simulation& sim, Time t, std::size_t limit = kProbeLogLines);
+// trace_pipe lines in the kprobe log's format, one a wake-up: "wakeup: worker=2 outcome=slept_again".
+std::string formatWakeupTrace(const std::vector<WakeupHit>& hits, bool withListener = false);
+
 } // namespace backlog

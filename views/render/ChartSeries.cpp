@@ -317,12 +317,24 @@ namespace {
 bool isRunning(WorkerState s) {
     return s != WorkerState::NotStarted && s != WorkerState::Stopped;
 }
-// Waiting for a connection: it would take one from the accept queue at once.
+// Waiting for a connection: it would take one from the accept queue at once. A woken worker is on its
+// way to do so, and the two futile wake-ups (M20) end waiting again.
 bool isIdle(WorkerState s) {
-    return s == WorkerState::BlockedInAccept || s == WorkerState::InEpollWait ||
-           s == WorkerState::WokenForNothing;
+    return s == WorkerState::BlockedInAccept || s == WorkerState::InEpollWait || s == WorkerState::Woken ||
+           s == WorkerState::SleptAgain || s == WorkerState::GotEagain;
 }
 } // namespace
+
+WakeupRates wakeupRates(const History& h, Time width) {
+    // Binning needs no order, so the workers' records are counted as they are, one after another.
+    WakeupRates r{emptyBins(h.end, width), emptyBins(h.end, width), emptyBins(h.end, width)};
+    for (const WorkerRecord& w : h.workers)
+        for (const auto& [times, bins] : {std::pair{&w.wakeups, &r.wakeups}, std::pair{&w.futile, &r.futile},
+                                          std::pair{&w.eagain, &r.eagain}})
+            for (Time t : *times)
+                ++bins->counts[binOf(*bins, t)];
+    return r;
+}
 
 std::vector<QPointF> utilisation(const Simulation& sim) {
     const History& h = sim.history();

@@ -100,6 +100,14 @@ SarRates sarRates(const Simulation& sim, Time width);
 
 // ---------------------------------------------------------------- workers
 
+// Wake-ups per bin, summed over every worker (WorkerRecord::wakeups, futile, eagain; P2, P3, M20): all of
+// them, the futile ones (woken, no connection for it: asleep again or EAGAIN), and of those the ones
+// that got EAGAIN. From the History alone, so a test can build one by hand.
+struct WakeupRates {
+    Bins wakeups, futile, eagain;
+};
+WakeupRates wakeupRates(const History& h, Time width);
+
 // Utilisation: the fraction of the running workers (started, not stopped) that are serving a
 // connection, as a step series from 0 to 1 over every worker's changes (WorkerRecord::changes).
 std::vector<QPointF> utilisation(const Simulation& sim);

@@ -386,15 +386,22 @@ void paintClients(const Ctx& c, Time maxFlight) {
 
 namespace {
 
+// The two futile wake-ups get colours of their own (M20): most losers of a thundering herd never leave
+// the kernel (asleep again), a few return and get EAGAIN. A worker keeps showing how its last wake-up
+// ended until it next changes (History.h), so a paused frame still tells them apart.
 QColor workerColour(const Theme& th, WorkerState s) {
     switch (s) {
     case WorkerState::BlockedInAccept:
     case WorkerState::InEpollWait:
         return th.workerIdle;
+    case WorkerState::Woken:
+        return th.workerWoken;
     case WorkerState::Serving:
         return th.workerServing;
-    case WorkerState::WokenForNothing:
+    case WorkerState::SleptAgain:
         return th.workerWasted;
+    case WorkerState::GotEagain:
+        return th.workerEagain;
     case WorkerState::NotStarted:
     case WorkerState::Stopped:
         return th.workerOff;
@@ -410,10 +417,15 @@ QString workerDoing(const WorkerRecord::Change& ch, Time t) {
         return QStringLiteral("blocked in accept()");
     case WorkerState::InEpollWait:
         return QStringLiteral("in epoll_wait()");
+    case WorkerState::Woken:
+        return QStringLiteral("woken, not run yet");
     case WorkerState::Serving:
         return QStringLiteral("serving c%1 · %2").arg(ch.flow).arg(formatSpan(t - ch.at));
-    case WorkerState::WokenForNothing:
-        return QStringLiteral("woken for nothing");
+    case WorkerState::SleptAgain:
+        // P3: epoll_wait() (or accept(), P2) re-checked the queue, found it empty and slept again.
+        return QStringLiteral("woken, asleep again");
+    case WorkerState::GotEagain:
+        return QStringLiteral("accept() → EAGAIN");
     case WorkerState::Stopped:
         return QStringLiteral("stopped");
     }
@@ -447,9 +459,10 @@ void workerBox(const Ctx& c, const StageRenderer::WorkerGeometry& wg) {
     }
 }
 
-constexpr std::array<WorkerState, 6> kGroupOrder{WorkerState::Serving,     WorkerState::BlockedInAccept,
-                                                 WorkerState::InEpollWait, WorkerState::WokenForNothing,
-                                                 WorkerState::NotStarted,  WorkerState::Stopped};
+// Every state, busiest first; the futile wake-ups after the waiting they end in.
+constexpr std::array<WorkerState, kWorkerStateCount> kGroupOrder{
+    WorkerState::Serving,    WorkerState::Woken,     WorkerState::BlockedInAccept, WorkerState::InEpollWait,
+    WorkerState::SleptAgain, WorkerState::GotEagain, WorkerState::NotStarted,      WorkerState::Stopped};
 
 // Too many workers for a box each: per listener, a stacked bar and one line per state with its count.
 void workerGroup(const Ctx& c, const StageRenderer::WorkerGroupGeometry& grp) {
@@ -458,7 +471,7 @@ void workerGroup(const Ctx& c, const StageRenderer::WorkerGroupGeometry& grp) {
     QPainter& p = c.p;
     const Theme& th = c.th;
     const double u = c.u;
-    std::array<std::int64_t, 6> counts{};
+    std::array<std::int64_t, kGroupOrder.size()> counts{};
     for (std::uint32_t w : grp.workers) {
         const WorkerState s = c.h.workerAt(w, c.t).state;
         for (std::size_t k = 0; k < order.size(); ++k)
@@ -483,7 +496,11 @@ void workerGroup(const Ctx& c, const StageRenderer::WorkerGroupGeometry& grp) {
     p.setBrush(Qt::NoBrush);
     p.drawRect(bar);
     double y = bar.bottom() + m.linesGap * u;
-    const double lh = std::min(m.lineMax * u, (r.bottom() - y - m.linesBottom * u) / 6);
+    // Room for six lines, so that the lines keep their height as states come and go; the rare moment
+    // with more states at once (eight since M20's wake-ups) shares the same room.
+    const auto present = std::count_if(counts.begin(), counts.end(), [](std::int64_t n) { return n > 0; });
+    const double lh = std::min(m.lineMax * u, (r.bottom() - y - m.linesBottom * u) /
+                                                  dbl(std::max<std::ptrdiff_t>(6, present)));
     if (lh < m.lineMin * u) return;
     for (std::size_t k = 0; k < order.size(); ++k) {
         if (counts[k] == 0) continue;

@@ -118,7 +118,7 @@ void panels(const Ctx& c) {
     serverPanel(c);
     c.panel(g.workersPanel, QStringLiteral("Workers · %1").arg(thousands(g.workersShown)));
     c.text(c.panelSubtitle(g.workersPanel), Qt::AlignLeft | Qt::AlignVCenter,
-           QString::fromLatin1(acceptModeName(c.sc.server.workers.accept)), c.fSmall, th.mutedText);
+           acceptModeName(c.sc.server.workers), c.fSmall, th.mutedText);
     if (g.workersShown == 0) {
         const double inset = kStage.workers.inset;
         const QRectF r =
@@ -307,12 +307,12 @@ QByteArray staticKeyOf(const StageRenderer::Geometry& g, const Theme& th, const 
     key.append(th.sansFamily.toUtf8());
     key.append(th.monoFamily.toUtf8());
     for (const QColor* c :
-         {&th.background,   &th.panel,      &th.panelBorder, &th.listenerFill, &th.text,
-          &th.mutedText,    &th.wire,       &th.syn,         &th.synAck,       &th.ack,
-          &th.data,         &th.fin,        &th.rst,         &th.spoofed,      &th.glyphOutline,
-          &th.slotEmpty,    &th.slotBorder, &th.synEntry,    &th.spoofedEntry, &th.acceptEntry,
-          &th.entryText,    &th.limitLine,  &th.alert,       &th.workerIdle,   &th.workerServing,
-          &th.workerWasted, &th.workerOff,  &th.clientDone})
+         {&th.background,    &th.panel,        &th.panelBorder,  &th.listenerFill, &th.text,
+          &th.mutedText,     &th.wire,         &th.syn,          &th.synAck,       &th.ack,
+          &th.data,          &th.fin,          &th.rst,          &th.spoofed,      &th.glyphOutline,
+          &th.slotEmpty,     &th.slotBorder,   &th.synEntry,     &th.spoofedEntry, &th.acceptEntry,
+          &th.entryText,     &th.limitLine,    &th.alert,        &th.workerIdle,   &th.workerWoken,
+          &th.workerServing, &th.workerWasted, &th.workerEagain, &th.workerOff,    &th.clientDone})
         put(c->rgba());
     put(th.fontScale);
     put(th.lineScale);

@@ -98,16 +98,24 @@ ClientStatus clientStatus(const History& h, std::uint32_t c, Time t, Time maxFli
     return s;
 }
 
-const char* acceptModeName(AcceptMode m) {
-    switch (m) {
+QString acceptModeName(const WorkerSettings& w) {
+    QString mode;
+    switch (w.accept) {
     case AcceptMode::Blocking:
-        return "blocking accept()";
+        return QStringLiteral("blocking accept()");
     case AcceptMode::Epoll:
-        return "epoll";
+        mode = QStringLiteral("epoll");
+        break;
     case AcceptMode::EpollExclusive:
-        return "epoll, EPOLLEXCLUSIVE";
+        mode = QStringLiteral("epoll, EPOLLEXCLUSIVE");
+        break;
+    case AcceptMode::EpollShared:
+        // P3: threads sleeping on one epoll fd are woken newest first (LIFO, M20).
+        mode = QStringLiteral("epoll, one fd shared by threads");
+        break;
     }
-    return "";
+    if (w.eventLoop == EventLoop::Blocking) mode += QStringLiteral(" · loop blocks while serving");
+    return mode;
 }
 
 bool floodShown(const Simulation& sim, std::size_t entry, Time t) {

@@ -69,7 +69,9 @@ QString thousands(std::int64_t v);
 QString formatClock(Time t);
 // "40 ms", "1 ms", "100 µs", "1.5 s": a duration for labels.
 QString formatSpan(Time t);
-const char* acceptModeName(AcceptMode m);
+// The workers panel's subtitle: how they wait (P2, P3) and, for event loops that block while serving,
+// that they do ("epoll · loop blocks while serving": M20, they then behave like blocking accept()).
+QString acceptModeName(const WorkerSettings& w);
 
 // How a client looks at t.
 enum class ClientLook : std::uint8_t {

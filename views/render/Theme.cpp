@@ -61,8 +61,12 @@ Theme Theme::light() {
     t.limitLine = QColor(0x1B, 0x1B, 0x1B);
     t.alert = vermillion;
     t.workerIdle = QColor(0xD6, 0xEB, 0xF8); // sky blue, light
+    t.workerWoken = skyBlue;                 // the idle colour at full strength
     t.workerServing = bluishGreen;
     t.workerWasted = yellow;
+    // Reddish purple, not orange: orange is the spotlight's, and it is the hue furthest from yellow for
+    // every colour-vision deficiency.
+    t.workerEagain = reddishPurple;
     t.workerOff = QColor(0xDD, 0xDC, 0xD7);
     t.clientDone = QColor(0xB5, 0xB3, 0xAC);
     return t;
@@ -98,8 +102,10 @@ Theme Theme::dark() {
     t.alert = QColor(0xF0, 0x7A, 0x2A);     // vermillion, lifted for a dark ground
     t.spotlight = QColor(0xF0, 0xE4, 0x42); // Okabe–Ito yellow: bright on a dark ground
     t.workerIdle = QColor(0x2B, 0x4A, 0x5E);
+    t.workerWoken = skyBlue;
     t.workerServing = bluishGreen;
     t.workerWasted = yellow;
+    t.workerEagain = reddishPurple;
     t.workerOff = QColor(0x3A, 0x3C, 0x42);
     t.clientDone = QColor(0x6A, 0x6D, 0x74);
     return t;

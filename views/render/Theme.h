@@ -48,10 +48,14 @@ struct Theme {
     QColor spotlight = QColor(0xE6, 0x9F, 0x00); // a lesson's highlight: Okabe–Ito orange
 
     // Workers and clients.
-    QColor workerIdle; // blocked in accept() / epoll_wait()
+    QColor workerIdle;  // blocked in accept() / epoll_wait()
+    QColor workerWoken; // a wake-up reached it and it has not run yet: the idle colour, lit up
     QColor workerServing;
-    QColor workerWasted; // woken for nothing (EAGAIN)
-    QColor workerOff;    // not started, stopped
+    // The two futile wake-ups (M20): woken, re-checked the queue inside the kernel and asleep again; and
+    // the costlier one that got back to user space, where accept() said EAGAIN.
+    QColor workerWasted;
+    QColor workerEagain;
+    QColor workerOff; // not started, stopped
     QColor clientDone;
 
     // Type and weights, relative to the light theme; geometry never depends on them.

@@ -456,7 +456,7 @@ struct ChartsView::Impl {
         double maxWaiting = 0;
         for (const QPointF& pt : waiting)
             maxWaiting = std::max(maxWaiting, pt.y());
-        p.chart->setTitle(tr("Workers: utilisation against saturation"));
+        p.chart->setTitle(tr("Workers: utilisation against saturation, and their wake-ups"));
         addTimeAxis(p, tr("simulated time (s)"), 0, end);
         auto* y = new QValueAxis;
         y->setTitleText(tr("utilisation (%)"));
@@ -480,6 +480,23 @@ struct ChartsView::Impl {
                 solid(&Theme::syn));
         addLine(p, tr("utilisation: serving / running workers"), stairs(busy, end), y,
                 solid(&Theme::acceptEntry, 2.0));
+        addWakeups(p, sim, end, bin);
+    }
+
+    // Wake-ups per second on an axis of their own (right, outside the connections'): every wake-up and
+    // the futile ones (P2, P3, M20). Blocking accept() wakes one worker a connection, so the two lines
+    // part only where a herd (epoll without EPOLLEXCLUSIVE) or a rush wakes more workers than accept.
+    void addWakeups(Page& p, const Simulation& sim, double end, Time bin) {
+        const WakeupRates r = wakeupRates(sim.history(), bin);
+        double peak = 0;
+        for (std::size_t i = 0; i < r.wakeups.counts.size(); ++i)
+            peak = std::max(peak, r.wakeups.perSecond(i));
+        QValueAxis* y3 = addValueAxis(p, tr("wake-ups %1").arg(rateAxisTitle(bin)), peak, Qt::AlignRight);
+        y3->setGridLineVisible(false);
+        addLine(p, tr("wake-ups/s, all workers (far right axis)"), stairs(r.wakeups.rateSteps(), end), y3,
+                dashed(&Theme::workerWoken));
+        addLine(p, tr("futile wake-ups/s: asleep again or EAGAIN (far right axis)"),
+                stairs(r.futile.rateSteps(), end), y3, solid(&Theme::workerEagain));
     }
 
     void buildSar(Page& p, const Simulation& sim, double end) {

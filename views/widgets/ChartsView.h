@@ -1,8 +1,9 @@
 // Charts of a run (issue 5): the queues of a listener against their capacities, drops per second by
-// reason, accepts per second, worker utilisation against saturation, the rates `sar -n TCP,ETCP 1`
-// prints, and a histogram of connect() latency. A selector picks the chart; time runs along x in
-// simulated seconds, with a cursor at the playhead. Click to seek, wheel to zoom, drag to pan,
-// Shift+drag to zoom to a range, right-click (or "Reset zoom") to see the whole run.
+// reason, accepts per second, worker utilisation against saturation with the workers' wake-ups (all and
+// futile) per second, the rates `sar -n TCP,ETCP 1` prints, and a histogram of connect() latency. A selector
+// picks the chart; time runs along x in simulated seconds, with a cursor at the playhead. Click to seek,
+// wheel to zoom, drag to pan, Shift+drag to zoom to a range, right-click (or "Reset zoom") to see the whole
+// run.
 //
 // The numbers come from ChartSeries.h (pure functions of the run); Qt Charts stays inside
 // ChartsView.cpp, so that it can be replaced (it is deprecated from Qt 6.10; STYLE.md pattern 7).

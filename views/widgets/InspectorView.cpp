@@ -115,10 +115,25 @@ QString describeClient(const Simulation& sim, std::uint32_t c, Time t) {
     rows +=
         row(QObject::tr("Connected"), r.connectedAt <= t ? seconds(r.connectedAt) : QObject::tr("not yet"));
     rows += row(QObject::tr("Accepted"), r.acceptedAt <= t ? seconds(r.acceptedAt) : QObject::tr("not yet"));
+    if (r.acceptedAt <= t && r.worker >= 0)
+        rows += row(QObject::tr("Accepted by"), QObject::tr("worker %1").arg(r.worker));
     rows +=
         row(QObject::tr("Answered"), r.respondedAt <= t ? seconds(r.respondedAt) : QObject::tr("not yet"));
     if (r.errorAt <= t) rows += row(QObject::tr("Error"), QString::fromUtf8(clientErrorName(r.error).data()));
     return table(QObject::tr("Client %1").arg(c), rows);
+}
+
+// The client of the worker's latest accept() up to the counts' moment: the Serving change at that
+// accept's time names it (O(log n)). A worker keeps one change per instant, so when a later change of
+// the same nanosecond replaced it, only the time is given.
+QString lastAccepted(const History& h, std::uint32_t w, const WorkerCounts& n) {
+    const WorkerRecord& r = h.workers[w];
+    const Time at = r.accepts[static_cast<std::size_t>(n.accepted - 1)];
+    const auto ch = std::lower_bound(r.changes.begin(), r.changes.end(), at,
+                                     [](const WorkerRecord::Change& c, Time x) { return c.at < x; });
+    if (ch != r.changes.end() && ch->at == at && ch->state == WorkerState::Serving)
+        return QObject::tr("client %1 at %2").arg(ch->flow).arg(seconds(at));
+    return QObject::tr("at %1").arg(seconds(at));
 }
 
 QString describeWorker(const Simulation& sim, std::uint32_t w, Time t) {
@@ -131,10 +146,16 @@ QString describeWorker(const Simulation& sim, std::uint32_t w, Time t) {
     rows += row(QObject::tr("Since"), seconds(now.at));
     if (now.state == WorkerState::Serving)
         rows += row(QObject::tr("Connection"), QObject::tr("client %1").arg(now.flow));
-    std::int64_t served = 0;
-    for (const WorkerRecord::Change& ch : h.workers[w].changes)
-        if (ch.at <= t && ch.state == WorkerState::Serving) ++served;
-    rows += row(QObject::tr("Accepted so far"), QString::number(served));
+    // Its wake-ups so far and how they ended (P2, P3, M20): a herd shows as many futile ones, most of them
+    // asleep again inside the kernel, a few EAGAIN.
+    const WorkerCounts n = h.workerCountsUntil(w, t);
+    rows += row(QObject::tr("Accepted so far"), QString::number(n.accepted));
+    rows += row(QObject::tr("Wake-ups"), QString::number(n.wakeups));
+    rows += row(QObject::tr("Futile wake-ups"), QObject::tr("%1, of which EAGAIN %2, asleep again %3")
+                                                    .arg(n.futile)
+                                                    .arg(n.eagain)
+                                                    .arg(n.futile - n.eagain));
+    if (n.accepted > 0) rows += row(QObject::tr("Last accepted"), lastAccepted(h, w, n));
     return table(QObject::tr("Worker %1").arg(w), rows);
 }
 

@@ -43,7 +43,8 @@ std::string dmesg(const Simulation& sim, Time t) {
 
 // Logs read like a terminal: the newest line at the bottom, in view.
 bool isLog(KernelToolsView::Tool tool) {
-    return tool == KernelToolsView::Tool::Dmesg || tool == KernelToolsView::Tool::Kprobes;
+    return tool == KernelToolsView::Tool::Dmesg || tool == KernelToolsView::Tool::Kprobes ||
+           tool == KernelToolsView::Tool::Wakeups;
 }
 
 } // namespace
@@ -58,7 +59,8 @@ KernelToolsView::KernelToolsView(QWidget* parent) : QWidget(parent) {
                      QStringLiteral("ss -s   (TCP sockets by state)"),
                      QStringLiteral("nstat   (the change since the previous step)"),
                      QStringLiteral("sysctl   (the kernel settings in force)"),
-                     QStringLiteral("kprobes   (SYNs, accept-queue adds, accept())")});
+                     QStringLiteral("kprobes   (SYNs, accept-queue adds, accept())"),
+                     QStringLiteral("kprobes   (wake-ups: accepted, asleep again, EAGAIN)")});
     tool_->setToolTip(tr("Which tool's output to show at the playhead"));
     copy_ = new QToolButton(this);
     copy_->setText(tr("Copy"));
@@ -175,6 +177,10 @@ std::vector<KernelToolsView::Command> KernelToolsView::commands(const Simulation
     case Tool::Kprobes:
         return {{QStringLiteral("sudo python3 observe.py   # the last %1 lines").arg(kProbeLogLines),
                  formatTracePipe(probeHitsAt(sim, t), h.listeners.size() > 1)}};
+    case Tool::Wakeups:
+        return {{QStringLiteral("sudo python3 wakeups.py   # the last %1 wake-ups and how each ended")
+                     .arg(kProbeLogLines),
+                 formatWakeupTrace(wakeupHitsAt(sim, t), h.listeners.size() > 1)}};
     }
     return {};
 }

@@ -1,6 +1,7 @@
 // What the kernel's own tools would print at the playhead (KernelTools.h): ss -lnt, ss -tan, nstat -az on
 // the server and on a client, dmesg, the TCP line of ss -s with the states counted, nstat's change since the
-// previous lesson step, the sysctls in force, and a kprobe log of the queues. The text is selectable and
+// previous lesson step, the sysctls in force, a kprobe log of the queues, and a log of the workers'
+// wake-ups (accepted, asleep again or EAGAIN). The text is selectable and
 // can be copied; it follows the playhead through show().
 #pragma once
 
@@ -40,6 +41,7 @@ class KernelToolsView : public QWidget {
         NstatSinceStep, // nstat: the change since the previous lesson step (or the run's start)
         Sysctl,         // the kernel settings in force
         Kprobes, // trace_pipe of kprobes on tcp_conn_request, inet_csk_reqsk_queue_add, inet_csk_accept
+        Wakeups, // trace_pipe of the workers' wake-ups and how each ended (M20)
     };
 
     explicit KernelToolsView(QWidget* parent = nullptr);

@@ -26,9 +26,11 @@
 #include <QSvgGenerator>
 #include <QTest>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <set>
+#include <utility>
 
 using namespace backlog;
 using namespace backlog::views;
@@ -91,6 +93,8 @@ class TestStage : public QObject {
     void floodIsDrawnAsStreams();
     void manyClientsAreAggregated();
     void onlyWhatExistsAtTIsDrawn();
+    void workerStatesHaveColoursAndWords_data();
+    void workerStatesHaveColoursAndWords();
     void hitTestFindsWhatIsDrawn();
     void framesAreDeterministic();
     void everyThemeRenders();
@@ -421,6 +425,87 @@ traffic:
     // What is not drawn is not hit either.
     for (const auto& w : before.workers)
         QVERIFY(w.index < 2);
+}
+
+// Event loops that make a thundering herd (P3, M20): eight loops on one listener, a rush of clients, so
+// that each connection wakes every idle loop, most losers sleep again inside epoll_wait() and a few return
+// and get EAGAIN.
+const char* const kHerd = R"(
+network: { rtt: 1ms }
+server: { backlog: 64, workers: { count: 8, accept: epoll, service: 5ms } }
+traffic: [ { name: rush, clients: 40, spacing: 20us } ]
+seed: 3
+)";
+
+void TestStage::workerStatesHaveColoursAndWords_data() {
+    QTest::addColumn<QString>("theme");
+    QTest::addColumn<int>("state");
+    QTest::addColumn<QString>("words");
+    const std::pair<WorkerState, const char*> states[] = {
+        {WorkerState::InEpollWait, "in epoll_wait()"}, {WorkerState::Woken, "woken, not run yet"},
+        {WorkerState::Serving, "serving c"},           {WorkerState::SleptAgain, "woken, asleep again"},
+        {WorkerState::GotEagain, "accept() → EAGAIN"},
+    };
+    for (const QString& theme : Theme::names())
+        for (const auto& [state, words] : states)
+            QTest::newRow(qPrintable(theme + QLatin1Char(' ') + QString::fromUtf8(words)))
+                << theme << int(state) << QString::fromUtf8(words);
+}
+
+// Each state a worker can be in has its own fill and its own words (DESIGN.md: colour is never the only
+// cue): the two futile wake-ups apart (M20), and a woken loop lit up.
+void TestStage::workerStatesHaveColoursAndWords() {
+    QFETCH(QString, theme);
+    QFETCH(int, state);
+    QFETCH(QString, words);
+    const auto sim = simulate(readScenarioText(kHerd, "herd"));
+    QVERIFY(sim);
+    const History& h = sim->history();
+    const auto wanted = static_cast<WorkerState>(state);
+    // The first moment some worker enters the state.
+    std::uint32_t worker = 0;
+    Time t = Time::never();
+    for (std::uint32_t w = 0; w < h.workers.size(); ++w)
+        for (const WorkerRecord::Change& c : h.workers[w].changes)
+            if (c.state == wanted && c.at < t) {
+                t = c.at;
+                worker = w;
+            }
+    QVERIFY2(!t.isNever(), "the herd shows every state");
+    const Theme th = Theme::byName(theme);
+    const QColor fill = wanted == WorkerState::InEpollWait  ? th.workerIdle
+                        : wanted == WorkerState::Woken      ? th.workerWoken
+                        : wanted == WorkerState::Serving    ? th.workerServing
+                        : wanted == WorkerState::SleptAgain ? th.workerWasted
+                                                            : th.workerEagain;
+    StageRenderer r;
+    const QRectF target(0, 0, 1600, 900);
+    const auto g = r.layout(target, *sim, t);
+    const auto box =
+        std::find_if(g.workers.begin(), g.workers.end(),
+                     [&](const StageRenderer::WorkerGeometry& wg) { return wg.index == worker; });
+    QVERIFY(box != g.workers.end());
+    // Right of the left-aligned words, inside the outline.
+    const QImage image = render(r, *sim, t, th);
+    const QPoint inside = QPointF(box->box.right() - 4, box->box.center().y()).toPoint();
+    QVERIFY2(colourDistance(image.pixel(inside), fill.rgb()) <= 2,
+             qPrintable(QColor(image.pixel(inside)).name() + QStringLiteral(" instead of ") + fill.name()));
+    // The colours of the five states differ from one another in every theme.
+    std::set<QRgb> colours{th.workerIdle.rgb(),   th.workerWoken.rgb(),  th.workerServing.rgb(),
+                           th.workerWasted.rgb(), th.workerEagain.rgb(), th.workerOff.rgb()};
+    QCOMPARE(colours.size(), std::size_t{6});
+    QBuffer svg;
+    svg.open(QIODevice::WriteOnly);
+    {
+        QSvgGenerator gen;
+        gen.setOutputDevice(&svg);
+        gen.setSize(QSize(1600, 900));
+        QPainter p(&gen);
+        r.paint(p, target, *sim, t, th);
+    }
+    const QString text = QString::fromUtf8(svg.data());
+    QVERIFY2(text.contains(words), qPrintable(words));
+    QVERIFY(text.contains(QStringLiteral("epoll")));
 }
 
 void TestStage::hitTestFindsWhatIsDrawn() {

@@ -81,6 +81,9 @@ class TestCharts : public QObject {
     void latencyHistogramClustersAtRetransmissions_data();
     void latencyHistogramClustersAtRetransmissions();
     void utilisationAndSaturationAgainstBruteForce();
+    void wakeupRatesSumTheWorkers_data();
+    void wakeupRatesSumTheWorkers();
+    void workersChartPlotsTheWakeups();
     void stairsDrawTheStepFunction();
     void decimationKeepsEachColumnsMinAndMax_data();
     void decimationKeepsEachColumnsMinAndMax();
@@ -370,8 +373,9 @@ void TestCharts::utilisationAndSaturationAgainstBruteForce() {
                 const WorkerState s = h.workerAt(w, t).state;
                 running += s != WorkerState::NotStarted && s != WorkerState::Stopped;
                 serving += s == WorkerState::Serving;
+                // Waiting, on its way to accept (woken), or waiting again after a futile wake-up (M20).
                 if (s == WorkerState::BlockedInAccept || s == WorkerState::InEpollWait ||
-                    s == WorkerState::WokenForNothing)
+                    s == WorkerState::Woken || s == WorkerState::SleptAgain || s == WorkerState::GotEagain)
                     ++idle[static_cast<std::size_t>(h.workers[w].listener)];
             }
             const double x = seconds(t);
@@ -407,6 +411,79 @@ void TestCharts::utilisationAndSaturationAgainstBruteForce() {
                                 [](const QPointF& p) { return p.y() == 1.0; }));
         }
     }
+}
+
+void TestCharts::wakeupRatesSumTheWorkers_data() {
+    QTest::addColumn<qint64>("binMs");
+    QTest::addColumn<QList<qint64>>("wakeups");
+    QTest::addColumn<QList<qint64>>("futile");
+    QTest::addColumn<QList<qint64>>("eagain");
+    QTest::newRow("100 ms bins") << qint64(100) << QList<qint64>{3, 1, 2} << QList<qint64>{2, 0, 1}
+                                 << QList<qint64>{1, 0, 0};
+    QTest::newRow("one bin") << qint64(300) << QList<qint64>{6} << QList<qint64>{3} << QList<qint64>{1};
+    QTest::newRow("1 s bins: one bin for the short run")
+        << qint64(1000) << QList<qint64>{6} << QList<qint64>{3} << QList<qint64>{1};
+}
+
+// Wake-ups per bin are the workers' records summed (P2, P3, M20), counted in a History built by hand:
+// worker 0 is a loop of a herd (three wake-ups, two futile, one of them EAGAIN), worker 1 a loop that
+// wins twice and loses once, worker 2 never woken.
+void TestCharts::wakeupRatesSumTheWorkers() {
+    QFETCH(qint64, binMs);
+    QFETCH(QList<qint64>, wakeups);
+    QFETCH(QList<qint64>, futile);
+    QFETCH(QList<qint64>, eagain);
+    History h;
+    h.workers.resize(3);
+    WorkerRecord& w0 = h.workers[0];
+    w0.wakeups = {Time::ms(10), Time::ms(20), Time::ms(210)};
+    w0.futile = {Time::ms(10), Time::ms(20)};
+    w0.eagain = {Time::ms(20)};
+    w0.accepts = {Time::ms(210)};
+    WorkerRecord& w1 = h.workers[1];
+    w1.wakeups = {Time::ms(11), Time::ms(150), Time::ms(250)};
+    w1.futile = {Time::ms(250)};
+    w1.accepts = {Time::ms(11), Time::ms(150)};
+    h.end = Time::ms(300);
+    const WakeupRates r = wakeupRates(h, Time::ms(binMs));
+    const auto counts = [](const Bins& b) { return QList<qint64>(b.counts.begin(), b.counts.end()); };
+    QCOMPARE(counts(r.wakeups), wakeups);
+    QCOMPARE(counts(r.futile), futile);
+    QCOMPARE(counts(r.eagain), eagain);
+    QCOMPARE(r.wakeups.width, Time::ms(binMs));
+    // Per second: a count in a bin divided by its width.
+    QCOMPARE(r.wakeups.perSecond(0), static_cast<double>(wakeups[0]) * 1000.0 / static_cast<double>(binMs));
+}
+
+// The workers chart draws both wake-up rates of a herd, next to utilisation and saturation, and the
+// futile ones are the run's futile wake-ups (History::wastedWakeups holds them per listener).
+void TestCharts::workersChartPlotsTheWakeups() {
+    auto doc = std::make_unique<SimulationDocument>();
+    doc->adopt(
+        test::runLesson("scenarios/sandbox.yaml", {"server.workers.count=4", "server.workers.accept=epoll"}));
+    QVERIFY(doc->isLoaded());
+    const History& h = doc->simulation().history();
+    const WakeupRates r = wakeupRates(h, rateBin(h.end));
+    std::int64_t all = 0, futile = 0;
+    for (const WorkerRecord& w : h.workers) {
+        all += static_cast<std::int64_t>(w.wakeups.size());
+        futile += static_cast<std::int64_t>(w.futile.size());
+    }
+    QCOMPARE(r.wakeups.total(), all);
+    QCOMPARE(r.futile.total(), futile);
+    QCOMPARE(futile, h.wastedWakeupsUntil(0, h.end));
+    // Four idle loops and connections that come one by one: a herd, three futile wake-ups for most.
+    QVERIFY2(futile >= all / 2, qPrintable(QStringLiteral("%1 of %2").arg(futile).arg(all)));
+    ChartsView view;
+    view.resize(900, 560);
+    view.setDocument(doc.get());
+    view.setCurrentChart(ChartsView::Chart::Workers);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QTRY_VERIFY(view.summary().series.contains(QStringLiteral("wake-ups/s, all workers (far right axis)")));
+    QVERIFY(view.summary().series.contains(
+        QStringLiteral("futile wake-ups/s: asleep again or EAGAIN (far right axis)")));
+    QVERIFY(view.summary().series.contains(QStringLiteral("utilisation: serving / running workers")));
 }
 
 void TestCharts::stairsDrawTheStepFunction() {

@@ -7,6 +7,7 @@
 
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
 
 using namespace backlog;
@@ -22,6 +23,9 @@ class TestInspector : public QObject {
     void aNewRunReachesTheHiddenInspector();
     void marksGhostConnections();
     void handshakeSequenceNumbersFit();
+    void workerCountsAtThePlayhead_data();
+    void workerCountsAtThePlayhead();
+    void clientNamesTheWorkerThatAcceptedIt();
 };
 
 void TestInspector::describesAtThePlayhead_data() {
@@ -130,6 +134,94 @@ void TestInspector::handshakeSequenceNumbersFit() {
         QVERIFY(html.contains(QStringLiteral("seq %1 ack %2").arg(s).arg(c + 1)));
         break;
     }
+}
+
+namespace {
+// The sandbox's clients with four event loops instead of two blocking workers: each connection wakes every
+// idle loop (P3), the losers' wake-ups are futile (M20).
+std::unique_ptr<Simulation> herd() {
+    return runLesson("scenarios/sandbox.yaml", {"server.workers.count=4", "server.workers.accept=epoll"});
+}
+
+std::int64_t until(const std::vector<Time>& v, Time t) {
+    return std::count_if(v.begin(), v.end(), [t](Time x) { return x <= t; });
+}
+} // namespace
+
+void TestInspector::workerCountsAtThePlayhead_data() {
+    QTest::addColumn<int>("worker");
+    QTest::addColumn<qint64>("atMs");
+    for (int w : {0, 3})
+        for (qint64 ms : {0, 100, 700, 2500, 6000})
+            QTest::addRow("worker %d at %lld ms", w, static_cast<long long>(ms)) << w << ms;
+}
+
+// A worker's counts at the playhead, brute-force counted from its record: accepted, wake-ups, futile
+// ones and of those EAGAIN; the inspector follows the playhead.
+void TestInspector::workerCountsAtThePlayhead() {
+    QFETCH(int, worker);
+    QFETCH(qint64, atMs);
+    auto sim = herd();
+    QVERIFY(sim);
+    const Time t = Time::ms(atMs);
+    const WorkerRecord& r = sim->history().workers[static_cast<std::size_t>(worker)];
+    const std::int64_t accepted = until(r.accepts, t), wakeups = until(r.wakeups, t),
+                       futile = until(r.futile, t), eagain = until(r.eagain, t);
+    QVERIFY(futile <= wakeups && eagain <= futile);
+    const QString futileText = QStringLiteral("%1, of which EAGAIN %2, asleep again %3")
+                                   .arg(futile)
+                                   .arg(eagain)
+                                   .arg(futile - eagain);
+    const Selection selected{Selection::Kind::Worker, static_cast<std::uint32_t>(worker)};
+    const QString html = describeSelection(*sim, selected, t);
+    const auto cell = [](const char* name, const QString& value) {
+        return QStringLiteral("<b>%1</b></td><td>%2</td>").arg(QLatin1String(name), value);
+    };
+    QVERIFY2(html.contains(cell("Accepted so far", QString::number(accepted))), qPrintable(html));
+    QVERIFY2(html.contains(cell("Wake-ups", QString::number(wakeups))), qPrintable(html));
+    QVERIFY2(html.contains(cell("Futile wake-ups", futileText)), qPrintable(html));
+    // The last client it accepted, when there is one: the client whose record names this worker and
+    // was accepted last up to t.
+    std::int64_t last = -1;
+    const History& h = sim->history();
+    for (std::uint32_t c = 0; c < h.clients.size(); ++c)
+        if (h.clients[c].worker == worker && h.clients[c].acceptedAt <= t &&
+            (last < 0 || h.clients[c].acceptedAt >= h.clients[static_cast<std::size_t>(last)].acceptedAt))
+            last = c;
+    if (accepted > 0) {
+        QVERIFY(last >= 0);
+        QVERIFY2(html.contains(QStringLiteral("client %1 at ").arg(last)), qPrintable(html));
+    } else {
+        QVERIFY(!html.contains(QStringLiteral("Last accepted")));
+    }
+    // The dock shows the same, and follows the playhead.
+    SimulationDocument doc;
+    doc.adopt(std::move(sim));
+    InspectorView view;
+    view.setDocument(&doc);
+    view.show();
+    view.setSelection(selected);
+    doc.setPlayhead(t);
+    QTRY_VERIFY2(view.html().contains(futileText), qPrintable(view.html()));
+}
+
+void TestInspector::clientNamesTheWorkerThatAcceptedIt() {
+    auto sim = herd();
+    QVERIFY(sim);
+    const History& h = sim->history();
+    int accepted = 0;
+    for (std::uint32_t c = 0; c < h.clients.size(); ++c) {
+        const ClientRecord& r = h.clients[c];
+        if (r.acceptedAt.isNever()) continue;
+        ++accepted;
+        QVERIFY(r.worker >= 0);
+        const QString by = QStringLiteral("<b>Accepted by</b></td><td>worker %1</td>").arg(r.worker);
+        QVERIFY(describeSelection(*sim, {Selection::Kind::Client, c}, r.acceptedAt).contains(by));
+        // Not before its accept().
+        QVERIFY(!describeSelection(*sim, {Selection::Kind::Client, c}, r.acceptedAt - Time::ns(1))
+                     .contains(QStringLiteral("Accepted by")));
+    }
+    QVERIFY(accepted >= 6);
 }
 
 QTEST_MAIN(TestInspector)

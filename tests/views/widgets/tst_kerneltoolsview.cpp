@@ -1,6 +1,7 @@
 // The Kernel Tools dock: each tool prints what it would on the machine at the playhead, byte for byte
 // what KernelTools formats (ss, the TCP line of ss -s and the states counted, nstat on the server and on
-// a client, nstat's change since the previous lesson step, sysctl, the kprobe log), and dmesg with printk's
+// a client, nstat's change since the previous lesson step, sysctl, the kprobe log, the wake-up log), and
+// dmesg with printk's
 // timestamps. It follows the playhead both ways, takes its steps from the document that holds the
 // simulation, and copies what is selected, or everything.
 #include "model/tools/KernelTools.h"
@@ -78,6 +79,9 @@ QString expectedText(Tool tool, const Simulation& sim, Time t, Time since = Time
     case Tool::Kprobes:
         return "$ sudo python3 observe.py   # the last 200 lines\n" +
                q(formatTracePipe(probeHitsAt(sim, t), h.listeners.size() > 1));
+    case Tool::Wakeups:
+        return "$ sudo python3 wakeups.py   # the last 200 wake-ups and how each ended\n" +
+               q(formatWakeupTrace(wakeupHitsAt(sim, t), h.listeners.size() > 1));
     }
     return {};
 }
@@ -100,12 +104,14 @@ class TestKernelToolsView : public QObject {
     void forgetsASimulationItsDocumentReplaced();
     void copyTakesTheSelectionOrEverything();
     void logsShowTheNewestLine();
+    void wakeupLogSaysHowEachWakeupEnded_data();
+    void wakeupLogSaysHowEachWakeupEnded();
 };
 
 void TestKernelToolsView::theSelectorKeepsTheFirstFiveTools() {
     views::KernelToolsView view;
     auto* combo = view.findChild<QComboBox*>();
-    QCOMPARE(combo->count(), 9);
+    QCOMPARE(combo->count(), 10);
     const QStringList first{QStringLiteral("ss -lnt"), QStringLiteral("ss -tan"), QStringLiteral("nstat -az"),
                             QStringLiteral("nstat -az   (on a client)"), QStringLiteral("dmesg")};
     for (int i = 0; i < first.size(); ++i)
@@ -126,6 +132,7 @@ void TestKernelToolsView::eachToolPrintsItsOutput_data() {
     QTest::newRow("nstat since the run's start") << 6;
     QTest::newRow("sysctl") << 7;
     QTest::newRow("kprobes") << 8;
+    QTest::newRow("wake-ups") << 9;
 }
 
 void TestKernelToolsView::eachToolPrintsItsOutput() {
@@ -355,6 +362,84 @@ void TestKernelToolsView::logsShowTheNewestLine() {
     scroll->setValue(10);
     view.show(*sim, Time::ms(1500));
     QCOMPARE(scroll->value(), 10);
+}
+
+void TestKernelToolsView::wakeupLogSaysHowEachWakeupEnded_data() {
+    QTest::addColumn<QString>("accept");
+    QTest::addColumn<qint64>("atMs");
+    QTest::addColumn<int>("rows");
+    QTest::newRow("epoll, early") << "epoll" << qint64(400) << -1;
+    QTest::newRow("epoll, the end") << "epoll" << qint64(-1) << -1;
+    QTest::newRow("epoll-exclusive") << "epoll-exclusive" << qint64(-1) << -1;
+    QTest::newRow("epoll-shared") << "epoll-shared" << qint64(-1) << -1;
+    QTest::newRow("blocking accept()") << "blocking" << qint64(-1) << -1;
+}
+
+// The wake-up log: one line per wake-up up to t (the last 200), oldest first, each naming the worker and
+// how its wake-up ended (M20), as the worker's records say: accepted, slept_again (futile, inside the
+// kernel) or EAGAIN (futile, in user space).
+void TestKernelToolsView::wakeupLogSaysHowEachWakeupEnded() {
+    QFETCH(QString, accept);
+    QFETCH(qint64, atMs);
+    const auto sim = test::runLesson(
+        "scenarios/sandbox.yaml", {"server.workers.count=4", "server.workers.accept=" + accept.toStdString(),
+                                   "traffic.clients.clients=300", "traffic.clients.spacing=20ms"});
+    QVERIFY(sim);
+    const History& h = sim->history();
+    const Time t = atMs < 0 ? h.end : Time::ms(atMs);
+    // Every wake-up of every worker, with its outcome counted from the records: a moment that is in
+    // `futile` (and `eagain`) as often as in `wakeups` is that many futile (EAGAIN) wake-ups.
+    struct Line {
+        Time at;
+        int worker;
+        QString outcome;
+    };
+    std::vector<Line> all;
+    std::int64_t futile = 0, eagain = 0;
+    for (std::size_t w = 0; w < h.workers.size(); ++w) {
+        const WorkerRecord& r = h.workers[w];
+        for (std::size_t i = 0; i < r.wakeups.size(); ++i) {
+            const Time at = r.wakeups[i];
+            if (at > t) break;
+            const auto seen =
+                std::count(r.wakeups.begin(), r.wakeups.begin() + static_cast<std::ptrdiff_t>(i), at);
+            const auto inFutile = std::count(r.futile.begin(), r.futile.end(), at);
+            const auto inEagain = std::count(r.eagain.begin(), r.eagain.end(), at);
+            const QString outcome = seen < inEagain   ? QStringLiteral("EAGAIN")
+                                    : seen < inFutile ? QStringLiteral("slept_again")
+                                                      : QStringLiteral("accepted");
+            futile += outcome != QStringLiteral("accepted");
+            eagain += outcome == QStringLiteral("EAGAIN");
+            all.push_back({at, static_cast<int>(w), outcome});
+        }
+    }
+    std::stable_sort(all.begin(), all.end(), [](const Line& a, const Line& b) { return a.at < b.at; });
+    if (all.size() > kProbeLogLines)
+        all.erase(all.begin(), all.end() - static_cast<std::ptrdiff_t>(kProbeLogLines));
+    views::KernelToolsView view;
+    view.setTool(Tool::Wakeups);
+    view.show(*sim, t);
+    QCOMPARE(view.text(), expectedText(Tool::Wakeups, *sim, t));
+    QStringList lines = view.text().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QVERIFY(lines.size() >= 1);
+    lines.removeFirst(); // the command
+    QCOMPARE(lines.size(), static_cast<qsizetype>(all.size()));
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const QString& line = lines[static_cast<qsizetype>(i)];
+        const std::int64_t us = all[i].at.count() / 1000;
+        QVERIFY2(line.startsWith(QStringLiteral("          server-1000    [000] ...11 ")), qPrintable(line));
+        QVERIFY2(
+            line.contains(
+                QStringLiteral(" %1.%2: ").arg(us / 1'000'000).arg(us % 1'000'000, 6, 10, QLatin1Char('0'))),
+            qPrintable(line));
+        QVERIFY2(line.endsWith(QStringLiteral(": bpf_trace_printk: wakeup: worker=%1 outcome=%2")
+                                   .arg(all[i].worker)
+                                   .arg(all[i].outcome)),
+                 qPrintable(line));
+    }
+    // What each mode is known for (P2, P3, M20), over the whole run.
+    if (atMs < 0 && accept == QStringLiteral("epoll")) QVERIFY2(futile > 0, "a herd wakes loops for nothing");
+    if (atMs < 0 && accept == QStringLiteral("blocking")) QCOMPARE(eagain, std::int64_t{0});
 }
 
 QTEST_MAIN(TestKernelToolsView)
