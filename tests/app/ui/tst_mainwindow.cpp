@@ -379,7 +379,7 @@ void TestMainWindow::startPageListsTheLessonsInOrder() {
     QStringList lessons;
     for (const QFileInfo& f : shipped.entryInfoList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name))
         lessons << f.canonicalFilePath();
-    QCOMPARE(lessons.size(), 11);
+    QCOMPARE(lessons.size(), 12);
     QCOMPARE(listed, lessons);
     QVERIFY(QFileInfo(app::defaultScenarioPath()).isFile());
     QCOMPARE(QFileInfo(app::defaultScenarioPath()).canonicalFilePath(),
