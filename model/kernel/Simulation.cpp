@@ -27,7 +27,7 @@ std::size_t expectedPackets(const Scenario& s) {
             n += 2 * e.flood.ratePerSecond *
                  std::max<std::int64_t>(0, (e.flood.to - e.flood.from).count() / 1'000'000) / 1000;
         else
-            n += 12LL * e.clients.clients;
+            n += 12LL * plannedConnections(e.clients);
     }
     return static_cast<std::size_t>(std::clamp<std::int64_t>(n, 0, 64'000'000));
 }

@@ -781,7 +781,7 @@ void LessonBuilder::checkAgainstScenario() {
     }
     std::int64_t clients = 0;
     for (const TrafficEntry& e : s.traffic)
-        if (e.kind == TrafficEntry::Kind::Clients) clients += e.clients.clients;
+        if (e.kind == TrafficEntry::Kind::Clients) clients += plannedConnections(e.clients);
     // Listeners and workers are numbered in the order they start, and a step that raises their count
     // starts new ones after the old (intervene(), model/kernel/Intervention.cpp): count every one that ever
     // exists.

@@ -115,6 +115,14 @@ struct ClientTraffic {
     bool abort = false;
 };
 
+// The connections a clients entry opens, stuck ones aside: `clients` connect() calls, or with `requests`
+// (M18) the requests plus the connections still in progress when the last one starts. What limits, lesson
+// checks and the stage count on.
+inline std::int64_t plannedConnections(const ClientTraffic& c) {
+    return c.concurrency > 0 && c.requests > 0 ? std::int64_t{c.requests} + c.concurrency
+                                               : std::int64_t{c.clients};
+}
+
 // Spoofed-source SYNs that never answer (M19: `routable: false` sources create no request).
 struct FloodTraffic {
     std::string name;

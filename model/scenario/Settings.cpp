@@ -516,12 +516,6 @@ std::string missingInProfile(const KeyRule<Scenario>& rule, const KernelProfile&
 
 // ---- Rules across settings -----------------------------------------------------------------------
 
-// The connections an entry opens at most, stuck ones aside: `clients` connect() calls, or with `requests`
-// (M18) the requests plus the connections still in progress when the last one starts.
-std::int64_t plannedConnections(const ClientTraffic& c) {
-    return c.requests > 0 ? std::int64_t{c.requests} + c.concurrency : std::int64_t{c.clients};
-}
-
 void checkClientTotal(const Scenario& s, std::vector<ScenarioProblem>& problems) {
     std::int64_t total = 0;
     for (const TrafficEntry& entry : s.traffic) {

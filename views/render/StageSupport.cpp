@@ -149,7 +149,7 @@ void whenThingsExist(const Simulation& sim, std::vector<Time>& clientKnownFrom,
         started[e] = !live.traffic[e].held;
     const auto planned = [&](std::size_t e) -> std::int64_t {
         const TrafficEntry& te = live.traffic[e];
-        return te.kind == TrafficEntry::Kind::Clients && started[e] ? te.clients.clients : 0;
+        return te.kind == TrafficEntry::Kind::Clients && started[e] ? plannedConnections(te.clients) : 0;
     };
     // Per entry: (from, how many clients are planned), the count only ever rising (a client once
     // shown stays: it may have connected).

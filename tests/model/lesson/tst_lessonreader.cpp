@@ -241,6 +241,7 @@ class TestLessonReader : public QObject {
     void limits_data();
     void limits();
     void readmeExampleReads();
+    void aClosedLoopCountingRequestsHasItsClients();
     void readLessonFileErrors();
     void fileGuards_data();
     void fileGuards();
@@ -482,6 +483,24 @@ void refused(const char* name, const std::string& yaml, int line, int column, co
 }
 
 } // namespace
+
+// `requests: N` (ab -n, M18) opens N connections and up to `concurrency` more still in progress when the
+// N-th starts: a condition may name any of them (it was checked against `clients:`, 1 by default).
+void TestLessonReader::aClosedLoopCountingRequestsHasItsClients() {
+    const auto read = [](int client) {
+        return backlog::readLessonText("format: backlog-lesson/1\ntitle: t\nscenario:\n  traffic:\n"
+                                       "    - { name: ab, concurrency: 10, requests: 40 }\nsteps:\n"
+                                       "  - at: 0s\n    say: x\nexpect:\n  - at: end\n    that: \"client " +
+                                           std::to_string(client) + " is ESTAB\"\n",
+                                       "t.yaml");
+    };
+    QVERIFY(read(49).lesson);
+    const backlog::LessonReadResult beyond = read(50);
+    QVERIFY(!beyond.lesson);
+    QVERIFY2(QString::fromStdString(beyond.errors.front().message)
+                 .contains(QStringLiteral("client 50 does not exist: the scenario has 50")),
+             beyond.errors.front().message.c_str());
+}
 
 void TestLessonReader::invalidLesson_data() {
     QTest::addColumn<QString>("yaml");
