@@ -844,6 +844,33 @@ std::optional<std::string> suggestKey(std::string_view key, const std::vector<st
     return best;
 }
 
+WorkerSettings workersAt(const Scenario& s, Time t) {
+    std::vector<const Intervention*> changes;
+    for (const Intervention& iv : s.events)
+        if (iv.at <= t && iv.key.starts_with("server.workers")) changes.push_back(&iv);
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](const Intervention* a, const Intervention* b) { return a->at < b->at; });
+    Scenario scratch;
+    scratch.server.workers = s.server.workers;
+    for (const Intervention* iv : changes)
+        applySetting(scratch, iv->key, iv->value); // each was checked when it was made
+    return scratch.server.workers;
+}
+
+std::string_view acceptModeKey(AcceptMode m) {
+    switch (m) {
+    case AcceptMode::Blocking:
+        return "blocking";
+    case AcceptMode::Epoll:
+        return "epoll";
+    case AcceptMode::EpollExclusive:
+        return "epoll-exclusive";
+    case AcceptMode::EpollShared:
+        return "epoll-shared";
+    }
+    return "";
+}
+
 std::vector<ScenarioProblem> checkScenario(const Scenario& s) {
     std::vector<ScenarioProblem> problems;
     if (s.traffic.size() > static_cast<std::size_t>(Limits::maxTrafficEntries))

@@ -69,6 +69,13 @@ std::optional<std::pair<std::string, std::string>> splitAssignment(std::string_v
 // One setting on its own: SettingsEditor(s).apply(key, value).
 std::optional<std::string> applySetting(Scenario& s, std::string_view key, std::string_view value);
 
+// The workers' settings in force at t: the scenario's, as its events (a lesson step's set:, a change made
+// in the window) changed them up to t. How they wait (server.workers.accept) can change mid-run.
+WorkerSettings workersAt(const Scenario& s, Time t);
+// A way of waiting as the scenario vocabulary spells it: "blocking", "epoll", "epoll-exclusive",
+// "epoll-shared".
+std::string_view acceptModeKey(AcceptMode m);
+
 // The fixed keys in their canonical spelling (the sysctls without the optional `kernel.` prefix),
 // then the traffic keys as "traffic.NAME.FIELD".
 std::vector<std::string> settingKeys();

@@ -88,35 +88,13 @@ std::string nonZeroNstat(const CounterValues& v) {
     return out;
 }
 
-// How the workers wait at t: the scenario's server.workers.accept, as the run's events changed it.
-std::string acceptModeAt(const Scenario& sc, Time t) {
-    std::string mode;
-    switch (sc.server.workers.accept) {
-    case AcceptMode::Blocking:
-        mode = "blocking";
-        break;
-    case AcceptMode::Epoll:
-        mode = "epoll";
-        break;
-    case AcceptMode::EpollExclusive:
-        mode = "epoll-exclusive";
-        break;
-    case AcceptMode::EpollShared:
-        mode = "epoll-shared";
-        break;
-    }
-    for (const Intervention& e : sc.events)
-        if (e.at <= t && e.key == "server.workers.accept") mode = e.value;
-    return mode;
-}
-
 // Who accepted whom (P1-P3, M20): per worker, what its wake-ups came to. A run with thousands of workers
 // lists the first kShownWorkers; the JSON report has them all.
 constexpr std::size_t kShownWorkers = 16;
 
 void workerTable(std::ostream& out, const History& h, const Scenario& sc, Time t) {
     if (h.workers.empty()) return;
-    out << "\nWorkers (" << acceptModeAt(sc, t) << ")\n"
+    out << "\nWorkers (" << std::string(acceptModeKey(workersAt(sc, t).accept)) << ")\n"
         << "  worker  listener  accepted  wake-ups  futile  EAGAIN\n";
     const std::size_t shown = std::min(h.workers.size(), kShownWorkers);
     for (std::uint32_t w = 0; w < shown; ++w) {
@@ -218,7 +196,7 @@ std::string jsonReport(const Simulation& sim, Time t) {
             << ", \"wasted_wakeups\": " << s.wasted << "}";
     }
     out << "\n  ],\n  \"workers\": [";
-    const std::string accept = jsonString(acceptModeAt(sc, t));
+    const std::string accept = jsonString(std::string(acceptModeKey(workersAt(sc, t).accept)));
     for (std::uint32_t w = 0; w < h.workers.size(); ++w) {
         const WorkerCounts n = h.workerCountsUntil(w, t);
         out << (w ? "," : "") << "\n    {\"index\": " << w << ", \"listener\": " << h.workers[w].listener

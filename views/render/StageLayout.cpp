@@ -1,7 +1,9 @@
 #include "views/render/StageLayout.h"
 
 #include "model/kernel/Simulation.h"
+#include "model/scenario/Settings.h"
 #include "views/render/StageMetrics.h"
+#include "views/render/StageSupport.h"
 
 #include <algorithm>
 #include <cmath>
@@ -357,6 +359,7 @@ void StageLayout::workers() {
         ++g_.workersShown;
     }
     g_.workersAggregated = g_.workersShown > std::max(0, options_.workerBoxesMax);
+    g_.workersWait = acceptModeName(workersAt(sc_, t_));
     const double gap = m.gap * u;
     const auto boxHeight = [&](const QRectF& span, std::size_t k) {
         return std::min(m.boxHeightMax * u, (span.height() - gap * dbl(k - 1)) / dbl(k));

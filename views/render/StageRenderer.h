@@ -187,6 +187,7 @@ class StageRenderer {
         QRectF attackers;                        // empty when the scenario has no flood
         std::vector<ListenerGeometry> listeners;
         std::int64_t workersShown = 0; // the workers that exist at t (the title's count)
+        QString workersWait;           // how they wait at t (the panel's subtitle; a lesson may switch it)
         bool workersAggregated = false;
         std::vector<WorkerGeometry> workers;
         std::vector<WorkerGroupGeometry> workerGroups; // when aggregated: one per listener

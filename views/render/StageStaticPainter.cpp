@@ -117,8 +117,8 @@ void panels(const Ctx& c) {
     if (g.attackers.isValid()) attackersPanel(c);
     serverPanel(c);
     c.panel(g.workersPanel, QStringLiteral("Workers · %1").arg(thousands(g.workersShown)));
-    c.text(c.panelSubtitle(g.workersPanel), Qt::AlignLeft | Qt::AlignVCenter,
-           acceptModeName(c.sc.server.workers), c.fSmall, th.mutedText);
+    c.text(c.panelSubtitle(g.workersPanel), Qt::AlignLeft | Qt::AlignVCenter, g.workersWait, c.fSmall,
+           th.mutedText);
     if (g.workersShown == 0) {
         const double inset = kStage.workers.inset;
         const QRectF r =
@@ -290,6 +290,7 @@ QByteArray staticKeyOf(const StageRenderer::Geometry& g, const Theme& th, const 
     put(sim.history().workers.size());
     put(g.clientsShown.size());
     put(g.workersShown);
+    key.append(g.workersWait.toUtf8());
     put(g.listeners.size());
     putRect(g.target);
     put(g.clientsAggregated);

@@ -95,6 +95,8 @@ class TestStage : public QObject {
     void onlyWhatExistsAtTIsDrawn();
     void workerStatesHaveColoursAndWords_data();
     void workerStatesHaveColoursAndWords();
+    void workersPanelSaysHowTheyWaitAtT_data();
+    void workersPanelSaysHowTheyWaitAtT();
     void hitTestFindsWhatIsDrawn();
     void framesAreDeterministic();
     void everyThemeRenders();
@@ -454,6 +456,46 @@ void TestStage::workerStatesHaveColoursAndWords_data() {
 
 // Each state a worker can be in has its own fill and its own words (DESIGN.md: colour is never the only
 // cue): the two futile wake-ups apart (M20), and a woken loop lit up.
+void TestStage::workersPanelSaysHowTheyWaitAtT_data() {
+    QTest::addColumn<qint64>("ms");
+    QTest::addColumn<QString>("subtitle");
+    QTest::newRow("before any change") << qint64(500) << "blocking accept()";
+    QTest::newRow("event loops") << qint64(1500) << "epoll";
+    QTest::newRow("EPOLLEXCLUSIVE, handlers that block")
+        << qint64(2500) << "epoll, EPOLLEXCLUSIVE · loop blocks while serving";
+    QTest::newRow("a shared fd") << qint64(3500)
+                                 << "epoll, one fd shared by threads · loop blocks while serving";
+}
+
+// A lesson switches how the workers wait mid-run (lesson 09): the panel says what is in force at t, not
+// what the scenario began with.
+void TestStage::workersPanelSaysHowTheyWaitAtT() {
+    QFETCH(qint64, ms);
+    QFETCH(QString, subtitle);
+    const auto sim = simulate(readScenarioText(R"(
+server: { workers: { count: 2, accept: blocking } }
+traffic: [ { name: c, clients: 4, spacing: 1s } ]
+events:
+  - { at: 1s, set: { server.workers.accept: epoll } }
+  - { at: 2s, set: { server.workers.accept: epoll-exclusive, server.workers.event_loop: blocking } }
+  - { at: 3s, set: { server.workers.accept: epoll-shared } }
+)",
+                                               "switch"));
+    QVERIFY(sim);
+    StageRenderer r;
+    const QRectF target(0, 0, 1600, 900);
+    QCOMPARE(r.layout(target, *sim, Time::ms(ms)).workersWait, subtitle);
+    QBuffer svg;
+    svg.open(QIODevice::WriteOnly);
+    QSvgGenerator gen;
+    gen.setOutputDevice(&svg);
+    gen.setSize(QSize(1600, 900));
+    QPainter p(&gen);
+    r.paint(p, target, *sim, Time::ms(ms), Theme::light());
+    p.end();
+    QVERIFY2(QString::fromUtf8(svg.data()).contains(subtitle.toHtmlEscaped()), qPrintable(subtitle));
+}
+
 void TestStage::workerStatesHaveColoursAndWords() {
     QFETCH(QString, theme);
     QFETCH(int, state);
