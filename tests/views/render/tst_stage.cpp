@@ -68,6 +68,19 @@ QImage render(const StageRenderer& r, const Simulation& sim, Time t, const Theme
     return image;
 }
 
+// The stage at t as SVG text (1600 × 900): the words it draws, searchable.
+QString svgText(const StageRenderer& r, const Simulation& sim, Time t, const Theme& theme) {
+    QBuffer svg;
+    svg.open(QIODevice::WriteOnly);
+    QSvgGenerator gen;
+    gen.setOutputDevice(&svg);
+    gen.setSize(QSize(1600, 900));
+    QPainter p(&gen);
+    r.paint(p, QRectF(0, 0, 1600, 900), sim, t, theme);
+    p.end();
+    return QString::fromUtf8(svg.data());
+}
+
 // A point inside a slot that its text never covers: left of the centred label, halfway down.
 QPoint probe(const QRectF& slot) {
     return QPointF(slot.left() + slot.width() * 0.08 + 2, slot.center().y()).toPoint();
@@ -380,17 +393,7 @@ traffic:
 
     StageRenderer r;
     const QRectF target(0, 0, 1600, 900);
-    const auto svgText = [&](Time t) {
-        QBuffer svg;
-        svg.open(QIODevice::WriteOnly);
-        QSvgGenerator gen;
-        gen.setOutputDevice(&svg);
-        gen.setSize(QSize(1600, 900));
-        QPainter p(&gen);
-        r.paint(p, target, *sim, t, Theme::light());
-        p.end();
-        return QString::fromUtf8(svg.data());
-    };
+    const auto stageText = [&](Time t) { return svgText(r, *sim, t, Theme::light()); };
     const auto shown = [](const StageRenderer::Geometry& g) {
         std::vector<std::uint32_t> out;
         for (const auto& c : g.clients)
@@ -408,7 +411,7 @@ traffic:
         if (h.clients[c].traffic != 1) expected.push_back(c);
     QCOMPARE(shown(before), expected);
     QCOMPARE(before.clientsShown, expected);
-    const QString early = svgText(Time::ms(500));
+    const QString early = stageText(Time::ms(500));
     QVERIFY2(early.contains(QStringLiteral("Workers · 2")), "the title counts the workers that exist");
     QVERIFY(early.contains(QStringLiteral("Clients · 3")));
     QVERIFY(!early.contains(QStringLiteral("listener 1")));
@@ -417,13 +420,13 @@ traffic:
     QCOMPARE(raised.workersShown, std::int64_t{6});
     QCOMPARE(raised.listeners.size(), std::size_t{2});
     QCOMPARE(shown(raised), expected);
-    const QString later = svgText(Time::ms(1500));
+    const QString later = stageText(Time::ms(1500));
     QVERIFY(later.contains(QStringLiteral("Workers · 6")));
     QVERIFY(later.contains(QStringLiteral("listener 1")));
     // The held entry started at 2 s: its clients from then on.
     const auto started = r.layout(target, *sim, Time::ms(2500));
     QCOMPARE(started.clientsShown.size(), h.clients.size());
-    QVERIFY(svgText(Time::ms(2500)).contains(QStringLiteral("Clients · 6")));
+    QVERIFY(stageText(Time::ms(2500)).contains(QStringLiteral("Clients · 6")));
     // What is not drawn is not hit either.
     for (const auto& w : before.workers)
         QVERIFY(w.index < 2);
@@ -485,15 +488,8 @@ events:
     StageRenderer r;
     const QRectF target(0, 0, 1600, 900);
     QCOMPARE(r.layout(target, *sim, Time::ms(ms)).workersWait, subtitle);
-    QBuffer svg;
-    svg.open(QIODevice::WriteOnly);
-    QSvgGenerator gen;
-    gen.setOutputDevice(&svg);
-    gen.setSize(QSize(1600, 900));
-    QPainter p(&gen);
-    r.paint(p, target, *sim, Time::ms(ms), Theme::light());
-    p.end();
-    QVERIFY2(QString::fromUtf8(svg.data()).contains(subtitle.toHtmlEscaped()), qPrintable(subtitle));
+    QVERIFY2(svgText(r, *sim, Time::ms(ms), Theme::light()).contains(subtitle.toHtmlEscaped()),
+             qPrintable(subtitle));
 }
 
 void TestStage::workerStatesHaveColoursAndWords() {
@@ -536,16 +532,7 @@ void TestStage::workerStatesHaveColoursAndWords() {
     std::set<QRgb> colours{th.workerIdle.rgb(),   th.workerWoken.rgb(),  th.workerServing.rgb(),
                            th.workerWasted.rgb(), th.workerEagain.rgb(), th.workerOff.rgb()};
     QCOMPARE(colours.size(), std::size_t{6});
-    QBuffer svg;
-    svg.open(QIODevice::WriteOnly);
-    {
-        QSvgGenerator gen;
-        gen.setOutputDevice(&svg);
-        gen.setSize(QSize(1600, 900));
-        QPainter p(&gen);
-        r.paint(p, target, *sim, t, th);
-    }
-    const QString text = QString::fromUtf8(svg.data());
+    const QString text = svgText(r, *sim, t, th);
     QVERIFY2(text.contains(words), qPrintable(words));
     QVERIFY(text.contains(QStringLiteral("epoll")));
 }
