@@ -652,8 +652,7 @@ std::string formatTracePipe(const std::vector<ProbeHit>& hits, bool withListener
     return out;
 }
 
-// ---- wake-ups
-// -------------------------------------------------------------------------------------------------
+// ---- wake-ups ---------------------------------------------------------------------------------------------
 
 std::string_view wakeupOutcomeName(WakeupOutcome o) {
     switch (o) {

@@ -111,8 +111,7 @@ std::vector<ProbeHit> probeHitsAt(const Simulation& sim, Time t, std::size_t lim
 // SO_REUSEPORT group each line is about.
 std::string formatTracePipe(const std::vector<ProbeHit>& hits, bool withListener = false);
 
-// ---- the workers' wake-ups and how each ended (P2, P3, M20)
-// ------------------------------------------------
+// ---- the workers' wake-ups and how each ended (P2, P3, M20) --------------------------------------------
 
 // How a wake-up ended: the worker accept()ed a connection, or it was futile and either slept again inside
 // epoll_wait() or accept() without returning, or returned to user space where accept() said EAGAIN.
