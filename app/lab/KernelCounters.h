@@ -8,6 +8,7 @@
 #include "app/lab/LabResult.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
