@@ -224,4 +224,9 @@ NamespaceRun runInNetworkNamespace(const std::function<std::string()>& function,
     return fromMessage(std::move(run), message, status);
 }
 
+std::string enterFreshNetworkNamespace() {
+    if (::unshare(CLONE_NEWNET) != 0) return unshareFailure(errno);
+    return bringLoopbackUp();
+}
+
 } // namespace backlog::lab

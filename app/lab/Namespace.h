@@ -31,4 +31,10 @@ struct NamespaceRun {
 NamespaceRun runInNetworkNamespace(const std::function<std::string()>& function,
                                    std::chrono::milliseconds timeout);
 
+// Moves the calling thread (unshare() acts on the caller only) into a fresh network namespace of its own
+// and brings its lo up: empty, or why not (the reasons runInNetworkNamespace() gives as Unavailable).
+// For a test that opens its own sockets: they then live on a loopback nobody else shares, and go with
+// the namespace when the process ends. The host's namespace is not touched.
+std::string enterFreshNetworkNamespace();
+
 } // namespace backlog::lab

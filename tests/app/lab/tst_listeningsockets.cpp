@@ -1,8 +1,10 @@
-// app/lab/ListeningSockets.h against sockets this test opens on the loopback of the namespace it runs
-// in (no namespace of its own needed, so it runs without root too): a listen(fd, 7) on 127.0.0.1 and
+// app/lab/ListeningSockets.h against sockets this test opens on the loopback of a fresh network namespace
+// it enters first (real-kernel tests send traffic only inside namespaces they create; without root the
+// test is skipped, with the reason): a listen(fd, 7) on 127.0.0.1 and
 // one on ::1 appear with their port, address, inode (the fd's own), Send-Q 7 (M1: min(7, somaxconn))
 // and Recv-Q 0; a connection nobody accepted makes Recv-Q 1 (M1); after close() the listener is gone.
 #include "app/lab/ListeningSockets.h"
+#include "app/lab/Namespace.h"
 
 #include <QTest>
 
@@ -75,9 +77,15 @@ class TestListeningSockets : public QObject {
     Q_OBJECT
 
   private slots:
+    void initTestCase();
     void listeners_data();
     void listeners();
 };
+
+void TestListeningSockets::initTestCase() {
+    const std::string why = backlog::lab::enterFreshNetworkNamespace();
+    if (!why.empty()) QSKIP(why.c_str());
+}
 
 void TestListeningSockets::listeners_data() {
     QTest::addColumn<int>("family");
