@@ -373,7 +373,7 @@ std::string firstDifference(const Simulation& sa, const Simulation& sb, Time upT
             x.connectAt != y.connectAt || t(x.connectedAt) != t(y.connectedAt) ||
             t(x.acceptedAt) != t(y.acceptedAt) || t(x.respondedAt) != t(y.respondedAt) ||
             t(x.errorAt) != t(y.errorAt) || t(x.dataQueuedAt) != t(y.dataQueuedAt) ||
-            (before(x.errorAt) && x.error != y.error))
+            (before(x.errorAt) && x.error != y.error) || (before(x.acceptedAt) && x.worker != y.worker))
             return "client " + std::to_string(i) + " record";
         std::vector<Time> sx, sy;
         for (Time s : x.synTimes)
@@ -401,6 +401,18 @@ std::string firstDifference(const Simulation& sa, const Simulation& sb, Time upT
         for (const auto& c : b.workers[w].changes)
             if (before(c.at)) y.emplace_back(c.at, c.state, c.flow);
         if (x != y) return "worker " + std::to_string(w) + " changes";
+        // Its wake-ups and accepts (M20): what the inspector, the charts and the report count.
+        const backlog::WorkerRecord& ra = a.workers[w];
+        const backlog::WorkerRecord& rb = b.workers[w];
+        for (const auto member : {&backlog::WorkerRecord::wakeups, &backlog::WorkerRecord::futile,
+                                  &backlog::WorkerRecord::eagain, &backlog::WorkerRecord::accepts}) {
+            std::vector<Time> ta, tb;
+            for (Time t : ra.*member)
+                if (before(t)) ta.push_back(t);
+            for (Time t : rb.*member)
+                if (before(t)) tb.push_back(t);
+            if (ta != tb) return "worker " + std::to_string(w) + " wake-ups or accepts";
+        }
     }
     for (std::size_t l = 0; l < a.wastedWakeups.size() && l < b.wastedWakeups.size(); ++l) {
         std::vector<Time> x, y;
