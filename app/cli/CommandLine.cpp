@@ -1,6 +1,10 @@
 #include "app/cli/CommandLine.h"
 
 #include "app/export/Export.h"
+#ifdef BACKLOG_HAS_LAB
+#include "app/lab/Experiment.h"
+#include "app/lab/MeasuredRun.h"
+#endif
 #include "model/kernel/Simulation.h"
 #include "model/lesson/LessonAudit.h"
 #include "model/lesson/LessonReader.h"
@@ -473,6 +477,95 @@ int exportCommand(const QStringList& arguments) {
     return result.ok() ? 0 : 2;
 }
 
+// `backlog lab FILE`: the scenario's experiment on this machine's kernel (issue 14), reported as
+// `simulate` reports the model's run, marked as measured. The model runs first: it says how long the
+// experiment lasts, and a lesson's run places its held traffic.
+int labCommand(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "Runs a scenario's experiment on this machine's real kernel, in a private network namespace it "
+        "creates (the host's sockets and sysctls are never touched), and prints the report `simulate` "
+        "prints, "
+        "marked as measured. Needs root (CAP_SYS_ADMIN) and Linux. It takes real time: as long as the "
+        "model's "
+        "run, or --until. Exit status 0; 1 when the lab cannot run here or the experiment failed; 2 on bad "
+        "input.");
+    parser.addHelpOption();
+    parser.addPositionalArgument("lab", "The command.");
+    parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
+    const QCommandLineOption until("until", "Run the experiment for this long (e.g. 5s), not to the end.",
+                                   "DURATION");
+    const QCommandLineOption set("set", "Override a setting, e.g. server.backlog=4. May be repeated.",
+                                 "KEY=VALUE");
+    const QCommandLineOption json("json", "Print the report as JSON.");
+    parser.addOptions({until, set, json});
+    if (const std::optional<int> status = parseCommand(parser, arguments, "lab")) return *status;
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2) {
+        printErr("backlog lab: expected one scenario file (backlog lab FILE [--until DURATION] [--set "
+                 "KEY=VALUE]... [--json])");
+        return 2;
+    }
+    std::optional<Time> untilTime;
+    if (parser.isSet(until)) {
+        const Parsed<Time> t = parseDuration(parser.value(until).toStdString());
+        if (!t || *t.value <= Time()) {
+            printErr("--until " + parser.value(until).toStdString() + ": " +
+                     (t ? std::string("expected a duration after 0s") : t.error));
+            return 2;
+        }
+        untilTime = *t.value;
+    }
+    std::vector<std::string> sets;
+    for (const QString& s : parser.values(set))
+        sets.push_back(s.toStdString());
+    const std::string path = positional[1].toStdString();
+    const FileReadResult read = readLessonOrScenarioFile(path, sets);
+    if (!read.errors.empty()) {
+        printErrors(read.errors, read.moreErrors);
+        return 2;
+    }
+#ifdef BACKLOG_HAS_LAB
+    std::unique_ptr<LessonRun> lesson;
+    std::unique_ptr<Simulation> scenarioRun;
+    const Simulation* model = nullptr;
+    if (read.lesson) {
+        lesson = std::make_unique<LessonRun>(*read.lesson);
+        model = &lesson->simulation();
+    } else {
+        scenarioRun = std::make_unique<Simulation>(*read.scenario);
+        scenarioRun->setCheckpointInterval(Time::never());
+        scenarioRun->run();
+        model = scenarioRun.get();
+    }
+    const lab::LabResult<lab::LabPlan> plan = lab::planExperiment(*model, lab::kernelRelease(), untilTime);
+    if (!plan.ok()) {
+        printErr(path + ": the lab refuses this experiment: " + plan.error());
+        return 2;
+    }
+    printErr("backlog lab: running " + path + " on this machine's kernel for " + seconds(plan.value().end) +
+             " of real time…");
+    const lab::LabResult<lab::Measurement> measured = lab::runExperiment(plan.value());
+    if (!measured.ok()) {
+        printErr("backlog lab: " + measured.error());
+        return 1;
+    }
+    const lab::LabResult<std::unique_ptr<Simulation>> run =
+        lab::measuredRun(plan.value().scenario, measured.value());
+    if (!run.ok()) {
+        printErr("backlog lab: " + run.error());
+        return 1;
+    }
+    const Simulation& sim = *run.value();
+    printOut(parser.isSet(json) ? jsonReport(sim, sim.history().end) : textReport(sim, sim.history().end));
+    return 0;
+#else
+    printErr("backlog lab: the lab needs Linux (network namespaces, sock_diag, AF_PACKET); this build has "
+             "no lab");
+    return 1;
+#endif
+}
+
 } // namespace
 
 int presentHelp(const QStringList& arguments) {
@@ -493,13 +586,14 @@ int presentHelp(const QStringList& arguments) {
 bool isCommand(const QStringList& arguments) {
     return arguments.size() > 1 &&
            (arguments[1] == QLatin1String("simulate") || arguments[1] == QLatin1String("check") ||
-            arguments[1] == QLatin1String("export"));
+            arguments[1] == QLatin1String("export") || arguments[1] == QLatin1String("lab"));
 }
 
 int runCommand(const QStringList& arguments) {
     if (arguments.value(1) == QLatin1String("simulate")) return simulate(arguments);
     if (arguments.value(1) == QLatin1String("check")) return check(arguments);
     if (arguments.value(1) == QLatin1String("export")) return exportCommand(arguments);
+    if (arguments.value(1) == QLatin1String("lab")) return labCommand(arguments);
     printErr("backlog: unknown command " + arguments.value(1).toStdString());
     return 2;
 }

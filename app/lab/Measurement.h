@@ -6,9 +6,12 @@
 // is this record, so it can be opened again on any system.
 #pragma once
 
+#include "app/lab/LabResult.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace backlog::lab {
@@ -56,15 +59,15 @@ struct WakeupRecord {
 
 // One client connect() as the client saw it. Times are -1 when it did not happen.
 struct ClientMeasurement {
-    int traffic = 0;            // the scenario's traffic entry
-    std::uint32_t address = 0;  // local address, host order
-    std::uint16_t port = 0;     // local port
+    int traffic = 0;               // the scenario's traffic entry
+    std::uint32_t address = 0;     // local address, host order
+    std::uint16_t port = 0;        // local port
     std::int64_t connectAt = -1;   // connect() called
     std::int64_t connectedAt = -1; // the socket became writable without error (SYN-ACK received)
     std::int64_t respondedAt = -1; // the response, or EOF, arrived
     std::int64_t errorAt = -1;
-    std::string error;            // "ETIMEDOUT", "ECONNRESET", "ECONNREFUSED" …, empty for none
-    std::int64_t closedAt = -1;   // the client closed its socket
+    std::string error;          // "ETIMEDOUT", "ECONNRESET", "ECONNREFUSED" …, empty for none
+    std::int64_t closedAt = -1; // the client closed its socket
 };
 
 // The listeners' queues read through sock_diag at one moment (ss -lnt; Recv-Q and Send-Q, M1), and the
@@ -84,10 +87,10 @@ struct CounterSample {
 };
 
 struct Measurement {
-    std::string kernelRelease;        // uname -r
-    std::string privilege;            // "root" or "user namespace"
-    std::int64_t duration = 0;        // how long the experiment ran
-    std::uint32_t serverAddress = 0;  // host order
+    std::string kernelRelease;       // uname -r
+    std::string privilege;           // "root" or "user namespace"
+    std::int64_t duration = 0;       // how long the experiment ran
+    std::uint32_t serverAddress = 0; // host order
     std::uint16_t serverPort = 0;
     std::vector<std::string> warnings; // what the kernel run could not reproduce, in words
     std::vector<TcpSegment> segments;
@@ -99,5 +102,15 @@ struct Measurement {
     std::vector<CounterSample> counters; // the first is taken before any traffic
     int workers = 0;
 };
+
+} // namespace backlog::lab
+
+namespace backlog::lab {
+
+// The measurement as text, one record a line ("seg 1021000 3221225986 …"), first line
+// "backlog-lab-measurement 1": how the experiment's child process hands it to the parent, and what a
+// saved measured run holds. parseMeasurement() refuses anything else, naming the line.
+std::string serialiseMeasurement(const Measurement& m);
+LabResult<Measurement> parseMeasurement(std::string_view text);
 
 } // namespace backlog::lab

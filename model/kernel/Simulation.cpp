@@ -150,11 +150,22 @@ Simulation::Simulation(Scenario scenario)
 
 Simulation::~Simulation() = default;
 
+std::unique_ptr<Simulation> Simulation::measured(Scenario scenario, History history,
+                                                 std::vector<KernelLogLine> kernelLog, RunSource source) {
+    auto sim = std::make_unique<Simulation>(std::move(scenario));
+    sim->history_ = std::move(history);
+    sim->kernelLog_ = std::move(kernelLog);
+    sim->source_ = std::move(source);
+    sim->source_.measured = true;
+    sim->events_ = sim->history_.packetCount();
+    return sim;
+}
+
 bool Simulation::idle() const {
-    return state_->queue.empty();
+    return source_.measured || state_->queue.empty();
 }
 Time Simulation::now() const {
-    return state_->now;
+    return source_.measured ? history_.end : state_->now;
 }
 
 void Simulation::takeCheckpoint(Time at) {
@@ -215,7 +226,7 @@ bool Simulation::overBudget() {
 }
 
 void Simulation::runUntil(Time t) {
-    if (stopped_) return;
+    if (stopped_ || source_.measured) return;
     SimState& s = *state_;
     Engine engine(s, history_, kernelLog_);
     Event e{};
@@ -254,7 +265,7 @@ void Simulation::runUntil(Time t) {
 }
 
 void Simulation::run() {
-    if (stopped_) return;
+    if (stopped_ || source_.measured) return;
     const Time limit = scenario_.until.value_or(Limits::maxDuration);
     runUntil(limit);
     if (scenario_.until && !stopped_) history_.end = *scenario_.until;
@@ -314,6 +325,9 @@ std::optional<std::string> Simulation::checkChange(Time t, const std::string& ke
 
 std::optional<std::string> Simulation::changeAt(Time t, const std::string& key, const std::string& value) {
     if (stopped_) return stopped_;
+    if (source_.measured)
+        return "this run was measured on the real kernel and cannot be changed: change the scenario and run "
+               "it on this machine again";
     if (t < Time()) return "a change needs a time at or after 0s";
     if (key == "close-listener") {
         int l = -1;
@@ -410,7 +424,7 @@ TrafficEntry Simulation::trafficAsRun(std::size_t index) const {
 }
 
 std::string Simulation::serverAddress() const {
-    return "10.0.0.1";
+    return source_.measured ? source_.serverAddress : "10.0.0.1";
 }
 
 std::string Simulation::clientAddress(std::uint32_t c) const {
@@ -418,7 +432,12 @@ std::string Simulation::clientAddress(std::uint32_t c) const {
 }
 
 std::string Simulation::peerAddress(FlowId flow) const {
-    if (isSpoofed(flow)) return formatEndpoint(spoofedSource(scenario_.seed, flow));
+    if (isSpoofed(flow)) {
+        const std::size_t i = flow & ~(kSpoofedFlow | kUnroutableFlow);
+        if (source_.measured)
+            return i < source_.spoofedSources.size() ? formatEndpoint(source_.spoofedSources[i]) : "?";
+        return formatEndpoint(spoofedSource(scenario_.seed, flow));
+    }
     return formatEndpoint({history_.clients[flow].address, history_.clients[flow].port});
 }
 

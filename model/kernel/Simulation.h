@@ -25,9 +25,26 @@ struct KernelLogLine {
     std::string text;
 };
 
+// Where a run's history came from: the model simulating the scenario, or the lab measuring what the
+// machine's own kernel did with it (issue 14). A measured history is shown by the same report and views.
+struct RunSource {
+    bool measured = false;
+    std::string kernelRelease;            // measured: `uname -r` of the machine
+    std::string how;                      // measured: "as root, in a private network namespace" …
+    std::string serverAddress;            // measured: the real listener's address
+    std::vector<std::string> warnings;    // measured: what the kernel run could not reproduce
+    std::vector<Endpoint> spoofedSources; // measured: the source of spoofed flow kSpoofedFlow | i
+};
+
 class Simulation {
   public:
     explicit Simulation(Scenario scenario);
+    // A run the lab measured on the real kernel: its history is what the kernel did, so nothing is
+    // simulated; run() does nothing and every change is refused (a person changes the scenario and runs
+    // the experiment again). Scenario limits apply as to any run.
+    static std::unique_ptr<Simulation> measured(Scenario scenario, History history,
+                                                std::vector<KernelLogLine> kernelLog, RunSource source);
+    const RunSource& source() const { return source_; }
     ~Simulation();
     Simulation(const Simulation&) = delete;
     Simulation& operator=(const Simulation&) = delete;
@@ -119,6 +136,7 @@ class Simulation {
     std::uint64_t eventLimit_ = Limits::maxEvents;
     std::optional<std::string> stopped_;
     bool refused_ = false; // stopped_ says the scenario is beyond the limits
+    RunSource source_;
 };
 
 } // namespace backlog

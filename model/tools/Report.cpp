@@ -115,9 +115,19 @@ std::string textReport(const Simulation& sim, Time t) {
     const History& h = sim.history();
     const Scenario& sc = sim.scenario();
     std::ostringstream out;
+    const RunSource& source = sim.source();
     out << (sc.title.empty() ? "Backlog simulation" : sc.title) << "\n";
-    out << "kernel " << sc.kernel.profile.name << ", HZ " << sc.kernel.hz << ", seed " << sc.seed << ", at "
-        << jsonSeconds(t) << " s (" << sim.eventsProcessed() << " events)\n\n";
+    if (source.measured) {
+        // The lab's run (issue 14): what this machine's kernel did, not the model.
+        out << "MEASURED on this machine: Linux " << source.kernelRelease << " (" << source.how << "), at "
+            << jsonSeconds(t) << " s (" << sim.eventsProcessed() << " segments captured)\n";
+        for (const std::string& w : source.warnings)
+            out << "  warning: " << w << "\n";
+        out << "\n";
+    } else {
+        out << "kernel " << sc.kernel.profile.name << ", HZ " << sc.kernel.hz << ", seed " << sc.seed
+            << ", at " << jsonSeconds(t) << " s (" << sim.eventsProcessed() << " events)\n\n";
+    }
 
     out << "Listeners\n";
     for (std::size_t l = 0; l < h.listeners.size(); ++l) {
@@ -175,6 +185,14 @@ std::string jsonReport(const Simulation& sim, Time t) {
     out << "{\n  \"title\": " << jsonString(sc.title)
         << ",\n  \"kernel\": " << jsonString(sc.kernel.profile.name) << ",\n  \"seed\": " << sc.seed
         << ",\n  \"at\": " << jsonSeconds(t) << ",\n  \"events\": " << sim.eventsProcessed() << ",\n";
+    // Where the numbers come from: the model, or this machine's kernel (issue 14: the same keys either way).
+    const RunSource& source = sim.source();
+    out << "  \"source\": " << (source.measured ? "\"measured\"" : "\"model\"") << ",\n  \"kernel_release\": "
+        << (source.measured ? jsonString(source.kernelRelease) : std::string("null"))
+        << ",\n  \"warnings\": [";
+    for (std::size_t i = 0; i < source.warnings.size(); ++i)
+        out << (i ? ", " : "") << jsonString(source.warnings[i]);
+    out << "],\n";
 
     const auto counters = [&](const char* key, Host host) {
         const CounterValues v = h.countersAt(host, t);

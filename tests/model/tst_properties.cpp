@@ -1025,13 +1025,15 @@ void tst_properties::determinism_fingerprint_data() {
     // first two rows, blocking accept(), changed by those fields only: the rest of their reports is the
     // same byte for byte); the third also because epoll wake-ups now follow M20 (seeded wake-up order,
     // losers that sleep again inside epoll_wait()).
-    QTest::newRow("00-default") << "sandbox.yaml" << QStringList{} << quint64(0x9ad5ee14914bf8ffULL);
-    QTest::newRow("e2-burst") << "e2-burst.yaml" << QStringList{} << quint64(0x6af627b522d6113aULL);
+    // All three regenerated for issue 14: the report's header gained "source", "kernel_release" and
+    // "warnings" (the lab's measured runs print the same keys); nothing else in the reports changed.
+    QTest::newRow("00-default") << "sandbox.yaml" << QStringList{} << quint64(0xb14553b36b6bbb92ULL);
+    QTest::newRow("e2-burst") << "e2-burst.yaml" << QStringList{} << quint64(0xc4193da6d2d5aba1ULL);
     QTest::newRow("e5-reuseport, random paths")
         << "e5-reuseport.yaml"
         << QStringList{"network.jitter=30us", "network.loss=2%", "server.workers.service.dist=exponential",
                        "server.workers.accept=epoll", "until=20s"}
-        << quint64(0xbcc757a356211a84ULL);
+        << quint64(0x38d04c18effae2a7ULL);
 }
 
 void tst_properties::determinism_fingerprint() {
