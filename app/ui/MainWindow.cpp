@@ -4,6 +4,7 @@
 #include "app/ui/AppSettings.h"
 #include "app/ui/ExportDialog.h"
 #include "app/ui/LessonLibrary.h"
+#include "app/ui/MachineView.h"
 #include "app/ui/PresenterWindow.h"
 #include "app/ui/StartPage.h"
 #include "model/tools/Report.h"
@@ -94,6 +95,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     charts_ = new views::ChartsView(this);
     charts_->setDocument(doc_);
     narration_ = new views::NarrationView(doc_, lesson_, this);
+    machine_ = new MachineView(this); // reads nothing until its dock is shown
     startPage_ = new StartPage(this);
     watcher_ = new QFileSystemWatcher(this);
 
@@ -308,6 +310,17 @@ void MainWindow::createDocks() {
     resizeDocks({inspector}, {420}, Qt::Horizontal);
     QDockWidget* summary = dock(summary_, tr("Summary"), "SummaryDock", Qt::BottomDockWidgetArea);
     summary->hide();
+    // The real kernel's listen queues, beside the simulated ones; hidden, it reads nothing (MachineView).
+    machineDock_ = dock(machine_, tr("This machine"), "MachineDock", Qt::BottomDockWidgetArea);
+    machineDock_->hide();
+    // Shown, its tables and charts need a third of the window's height.
+    connect(machineDock_, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (!visible || machineDock_->isFloating()) return;
+        QTimer::singleShot(0, this, [this] {
+            const int third = std::max(300, height() / 3);
+            if (machineDock_->height() < third) resizeDocks({machineDock_}, {third}, Qt::Vertical);
+        });
+    });
 }
 
 bool MainWindow::openFile(const QString& path) {
@@ -585,6 +598,7 @@ void MainWindow::applyTheme(const QString& name) {
     ladder_->setTheme(theme);
     states_->setTheme(theme);
     charts_->setTheme(theme);
+    machine_->setTheme(theme);
     // The whole window follows the stage: the docks and the timeline take the theme's colours, and the
     // projector theme its larger type.
     QPalette palette = QApplication::style()->standardPalette();

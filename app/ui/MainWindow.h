@@ -35,6 +35,7 @@ namespace backlog::app {
 
 class StartPage;
 class PresenterWindow;
+class MachineView;
 class ExportDialog;
 
 class MainWindow : public QMainWindow {
@@ -52,6 +53,8 @@ class MainWindow : public QMainWindow {
     views::StageView* stage() const { return stage_; }
     views::SelectionModel* selection() const { return selection_; }
     views::LadderView* ladder() const { return ladder_; }
+    // The "This machine" dock's view: the real kernel's listen queues, read while it is shown.
+    MachineView* machine() const { return machine_; }
     // The start page in the centre instead of the stage (Lessons › Start Page); opening a file leaves it.
     void showStartPage();
     // Presenter mode (F5): the stage full screen, the narration as a caption.
@@ -107,6 +110,7 @@ class MainWindow : public QMainWindow {
     views::StateDiagramView* states_;
     views::ChartsView* charts_;
     views::NarrationView* narration_;
+    MachineView* machine_;
     StartPage* startPage_;
     QStackedWidget* centre_;
     QWidget* stagePage_;
@@ -118,6 +122,7 @@ class MainWindow : public QMainWindow {
     QDockWidget* statesDock_ = nullptr;
     QDockWidget* chartsDock_ = nullptr;
     QDockWidget* toolsDock_ = nullptr;
+    QDockWidget* machineDock_ = nullptr;
     QFileSystemWatcher* watcher_;
     bool reloading_ = false;
     bool lessonFileMissing_ = false;

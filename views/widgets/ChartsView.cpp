@@ -2,6 +2,7 @@
 
 #include "views/document/SimulationDocument.h"
 #include "views/render/ChartSeries.h"
+#include "views/widgets/ChartStyle.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -31,23 +32,9 @@
 namespace backlog::views {
 
 using namespace charts;
+using namespace chartstyle;
 
 namespace {
-
-// A readable step: 1, 2 or 5 × 10^k, at least `raw`.
-double niceStep(double raw) {
-    if (!(raw > 0)) return 1.0;
-    const double p = std::pow(10.0, std::floor(std::log10(raw)));
-    for (double m : {1.0, 2.0, 5.0, 10.0})
-        if (m * p >= raw * (1 - 1e-9)) return m * p;
-    return 10 * p;
-}
-
-double niceCeil(double v) {
-    if (!(v > 0)) return 1.0;
-    const double step = niceStep(v / 5);
-    return std::ceil(v / step - 1e-9) * step;
-}
 
 // The bin of the latency histogram: fine enough to separate the first round trip from the first
 // retransmission, coarse enough (100 ms at most) that the retransmission clusters are tall.
@@ -55,13 +42,6 @@ Time latencyBin(Time slowest) {
     const double raw = std::max(1e-6, seconds(slowest) / 200.0);
     const double step = std::min(0.1, niceStep(raw));
     return Time::ns(std::max<std::int64_t>(1'000, std::llround(step * 1e9)));
-}
-
-QFont chartFont(const Theme& theme, double points, bool bold = false) {
-    QFont f(theme.sansFamily);
-    f.setPointSizeF(points * theme.fontScale);
-    f.setBold(bold);
-    return f;
 }
 
 QList<QPointF> toList(const std::vector<QPointF>& v) {
@@ -221,14 +201,7 @@ struct ChartsView::Impl {
     }
 
     QValueAxis* addValueAxis(Page& p, const QString& title, double max, Qt::Alignment side = Qt::AlignLeft) {
-        auto* y = new QValueAxis;
-        y->setTitleText(title);
-        y->setRange(0, niceCeil(std::max(max, 1.0) * 1.05));
-        y->applyNiceNumbers();
-        // Whole numbers of connections and segments: as many decimals as the tick step needs.
-        const double step = (y->max() - y->min()) / std::max(1, y->tickCount() - 1);
-        y->setLabelFormat(QStringLiteral("%.%1f").arg(
-            std::clamp(static_cast<int>(std::ceil(-std::log10(step) - 1e-9)), 0, 6)));
+        QValueAxis* y = countAxis(title, max);
         p.chart->addAxis(y, side);
         return y;
     }
@@ -273,23 +246,9 @@ struct ChartsView::Impl {
         return p.lines.back();
     }
 
-    static std::function<QPen(const Theme&)> solid(QColor Theme::*colour, double width = 1.5) {
-        return [colour, width](const Theme& t) {
-            QPen pen(t.*colour, width * t.lineScale);
-            pen.setCapStyle(Qt::FlatCap);
-            return pen;
-        };
-    }
-    // `offset` 4 fills the gaps of offset 0: two capacities on one line (backlog + 1 both) show both.
-    static std::function<QPen(const Theme&)> dashed(QColor Theme::*colour, double width = 1.5,
-                                                    double offset = 0) {
-        return [colour, width, offset](const Theme& t) {
-            QPen pen(t.*colour, width * t.lineScale);
-            pen.setDashPattern({4, 4});
-            pen.setDashOffset(offset);
-            pen.setCapStyle(Qt::FlatCap);
-            return pen;
-        };
+    static PenOf solid(QColor Theme::*colour, double width = 1.5) { return solidPen(colour, width); }
+    static PenOf dashed(QColor Theme::*colour, double width = 1.5, double offset = 0) {
+        return dashedPen(colour, width, offset);
     }
 
     void build(Page& p) {
@@ -582,28 +541,7 @@ struct ChartsView::Impl {
 
     void applyTheme(Page& p) {
         const Theme& t = q->theme_;
-        QChart* c = p.chart;
-        p.view->setBackgroundBrush(t.background);
-        c->setBackgroundBrush(t.background);
-        c->setBackgroundPen(Qt::NoPen);
-        c->setBackgroundRoundness(0);
-        c->setPlotAreaBackgroundBrush(t.listenerFill);
-        c->setPlotAreaBackgroundVisible(true);
-        c->setTitleBrush(t.text);
-        c->setTitleFont(chartFont(t, 10.5, true));
-        c->legend()->setLabelColor(t.text);
-        c->legend()->setFont(chartFont(t, 8.5));
-        c->legend()->setAlignment(Qt::AlignBottom);
-        c->legend()->setShowToolTips(true);
-        for (QAbstractAxis* a : c->axes()) {
-            a->setLabelsColor(t.text);
-            a->setLabelsFont(chartFont(t, 8.5));
-            a->setTitleBrush(t.mutedText);
-            a->setTitleFont(chartFont(t, 9));
-            a->setGridLineColor(t.wire);
-            a->setMinorGridLineColor(t.wire.lighter(t.name == QLatin1String("dark") ? 80 : 108));
-            a->setLinePenColor(t.panelBorder);
-        }
+        applyChartTheme(p.chart, p.view, t);
         for (Line& line : p.lines) {
             if (auto* area = qobject_cast<QAreaSeries*>(line.shown)) {
                 area->setPen(line.pen(t));
@@ -763,9 +701,7 @@ ChartsView::ChartsView(QWidget* parent) : QWidget(parent), d_(std::make_unique<I
         Impl::Page page;
         page.kind = c;
         page.chart = new QChart;
-        page.chart->setAnimationOptions(QChart::NoAnimation);
-        page.chart->setMargins(QMargins(6, 6, 6, 4));
-        page.chart->layout()->setContentsMargins(0, 0, 0, 0); // the background reaches the edges
+        setUpChart(page.chart);
         page.view = new ChartCanvas(page.chart);
         page.cursor = new QGraphicsLineItem(page.chart);
         page.cursor->setZValue(1000);

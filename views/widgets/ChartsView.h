@@ -5,8 +5,9 @@
 // wheel to zoom, drag to pan, Shift+drag to zoom to a range, right-click (or "Reset zoom") to see the whole
 // run.
 //
-// The numbers come from ChartSeries.h (pure functions of the run); Qt Charts stays inside
-// ChartsView.cpp, so that it can be replaced (it is deprecated from Qt 6.10; STYLE.md pattern 7).
+// The numbers come from ChartSeries.h (pure functions of the run); Qt Charts stays inside views/widgets
+// (this view, its look in ChartStyle.h, the live RecentChart), so that it can be replaced (it is
+// deprecated from Qt 6.10; STYLE.md pattern 7).
 // Series are built once per run (on load, on a change to the history, on first showing a chart) and
 // reduced to about two points per pixel column, min and max, before one QXYSeries::replace() each; a
 // zoom or a pan reduces them again for the new range. Per frame only the cursor moves.
