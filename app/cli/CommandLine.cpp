@@ -6,6 +6,7 @@
 #include "app/lab/MeasuredRun.h"
 #endif
 #include "model/kernel/Simulation.h"
+#include "model/lesson/Condition.h"
 #include "model/lesson/LessonAudit.h"
 #include "model/lesson/LessonReader.h"
 #include "model/lesson/LessonRun.h"
@@ -102,6 +103,67 @@ QStringList checkedFiles(const QString& argument) {
     return files;
 }
 
+#ifdef BACKLOG_HAS_LAB
+// The model's run of a scenario or lesson, measured on this machine's kernel instead (issue 14): planned
+// (the lab's limits, the warnings), run in a private namespace, made into a run of the model's shape.
+// Null with `error` set when the lab refuses it or cannot run here.
+std::unique_ptr<Simulation> measureOnThisMachine(const std::string& path, const Simulation& model,
+                                                 std::optional<Time> until, std::string& error) {
+    const lab::LabResult<lab::LabPlan> plan = lab::planExperiment(model, lab::kernelRelease(), until);
+    if (!plan.ok()) {
+        error = path + ": the lab refuses this experiment: " + plan.error();
+        return nullptr;
+    }
+    printErr("backlog: running " + path + " on this machine's kernel for " + seconds(plan.value().end) +
+             " of real time…");
+    const lab::LabResult<lab::Measurement> measured = lab::runExperiment(plan.value());
+    if (!measured.ok()) {
+        error = path + ": " + measured.error();
+        return nullptr;
+    }
+    lab::LabResult<std::unique_ptr<Simulation>> run =
+        lab::measuredRun(plan.value().scenario, measured.value());
+    if (!run.ok()) {
+        error = path + ": " + run.error();
+        return nullptr;
+    }
+    return std::move(run.value());
+}
+
+// `check --lab`: a lesson's expectations read from the kernel's run instead of the model's. The lab's
+// warnings come first: an expectation after a change the kernel's run could not make may fail for that.
+int checkLessonOnLab(const std::string& path, const Lesson& lesson) {
+    const LessonRun run(lesson);
+    std::string error;
+    const std::unique_ptr<Simulation> measured =
+        measureOnThisMachine(path, run.simulation(), std::nullopt, error);
+    if (!measured) {
+        printErr(error);
+        return 1;
+    }
+    for (const std::string& w : measured->source().warnings)
+        printOut(path + ": warning: " + w + "\n");
+    std::vector<ReadError> failures;
+    std::size_t held = 0;
+    for (const Expectation& e : lesson.expect) {
+        const Time at = std::min(e.at.value_or(run.end()), measured->history().end);
+        const std::optional<std::int64_t> value = valueAt(e.that, *measured, at);
+        if (satisfies(e.that, value)) {
+            ++held;
+            continue;
+        }
+        failures.push_back({path, e.place.line, e.place.column,
+                            "on this machine's kernel, expected `" + e.that.text + "` at " + seconds(at) +
+                                "; " + describeFound(e.that, *measured, at, value)});
+    }
+    printErrors(failures);
+    printOut(path + ": " + (failures.empty() ? "ok" : "FAILED") + " on Linux " +
+             measured->source().kernelRelease + " — " + std::to_string(held) + " of " +
+             std::to_string(lesson.expect.size()) + " expectations hold on this machine's kernel\n");
+    return failures.empty() ? 0 : 1;
+}
+#endif
+
 // Places a lesson's steps on a run and checks its expectations. 0: all hold; 1: some do not or a step
 // could not be placed.
 int checkLesson(const std::string& path, const Lesson& lesson, bool listSteps) {
@@ -169,6 +231,25 @@ int checkFile(const std::string& path, bool listSteps) {
     return read.lesson ? checkLesson(path, *read.lesson, listSteps) : checkScenario(path, *read.scenario);
 }
 
+// `check --lab FILE`: a lesson's expectations on this machine's kernel (a scenario has none to check).
+int checkFileOnLab(const std::string& path) {
+    const FileReadResult read = readLessonOrScenarioFile(path);
+    if (!read.errors.empty()) {
+        printErrors(read.errors, read.moreErrors);
+        return 2;
+    }
+    if (!read.lesson) {
+        printOut(path + ": a scenario has no expectations to check on this machine (backlog lab runs it)\n");
+        return 0;
+    }
+#ifdef BACKLOG_HAS_LAB
+    return checkLessonOnLab(path, *read.lesson);
+#else
+    printErr(path + ": the lab needs Linux; this build has no lab");
+    return 1;
+#endif
+}
+
 int check(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -184,7 +265,9 @@ int check(const QStringList& arguments) {
     parser.addPositionalArgument("check", "The command.");
     parser.addPositionalArgument("FILE", "Lesson or scenario files, or folders of them.", "FILE...");
     const QCommandLineOption steps("steps", "Also print the moment each step begins.");
-    parser.addOption(steps);
+    const QCommandLineOption lab("lab", "Read each lesson's expectations from a run on this machine's real "
+                                        "kernel (backlog lab) instead of the model. Needs root and Linux.");
+    parser.addOptions({steps, lab});
     if (const std::optional<int> status = parseCommand(parser, arguments, "check")) return *status;
     const QStringList positional = parser.positionalArguments().mid(1);
     if (positional.isEmpty()) {
@@ -199,7 +282,8 @@ int check(const QStringList& arguments) {
             status = 2;
         }
         for (const QString& file : files)
-            status = std::max(status, checkFile(file.toStdString(), parser.isSet(steps)));
+            status = std::max(status, parser.isSet(lab) ? checkFileOnLab(file.toStdString())
+                                                        : checkFile(file.toStdString(), parser.isSet(steps)));
     }
     return status;
 }
@@ -538,26 +622,14 @@ int labCommand(const QStringList& arguments) {
         scenarioRun->run();
         model = scenarioRun.get();
     }
-    const lab::LabResult<lab::LabPlan> plan = lab::planExperiment(*model, lab::kernelRelease(), untilTime);
-    if (!plan.ok()) {
-        printErr(path + ": the lab refuses this experiment: " + plan.error());
-        return 2;
+    std::string error;
+    const std::unique_ptr<Simulation> sim = measureOnThisMachine(path, *model, untilTime, error);
+    if (!sim) {
+        printErr(error);
+        return error.find("the lab refuses") != std::string::npos ? 2 : 1;
     }
-    printErr("backlog lab: running " + path + " on this machine's kernel for " + seconds(plan.value().end) +
-             " of real time…");
-    const lab::LabResult<lab::Measurement> measured = lab::runExperiment(plan.value());
-    if (!measured.ok()) {
-        printErr("backlog lab: " + measured.error());
-        return 1;
-    }
-    const lab::LabResult<std::unique_ptr<Simulation>> run =
-        lab::measuredRun(plan.value().scenario, measured.value());
-    if (!run.ok()) {
-        printErr("backlog lab: " + run.error());
-        return 1;
-    }
-    const Simulation& sim = *run.value();
-    printOut(parser.isSet(json) ? jsonReport(sim, sim.history().end) : textReport(sim, sim.history().end));
+    printOut(parser.isSet(json) ? jsonReport(*sim, sim->history().end)
+                                : textReport(*sim, sim->history().end));
     return 0;
 #else
     printErr("backlog lab: the lab needs Linux (network namespaces, sock_diag, AF_PACKET); this build has "

@@ -67,13 +67,18 @@ class Sampler {
         if (!v.ok()) return;
         const std::lock_guard lock(mutex_);
         CounterSample s;
-        s.at = clock_.sinceEpoch();
+        s.at = std::max<std::int64_t>(0, clock_.sinceEpoch()); // the baseline is read before the epoch
         s.values.insert(v.value().begin(), v.value().end());
         m_.counters.push_back(std::move(s));
     }
 
   private:
     void run() {
+        const std::int64_t epoch = clock_.toMonotonic(0);
+        const timespec ts{static_cast<time_t>(epoch / 1'000'000'000),
+                          static_cast<long>(epoch % 1'000'000'000)};
+        while (!stop_ && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+        }
         std::int64_t nextCounters = kCounterSampleEvery.count();
         while (!stop_) {
             queues();
@@ -193,7 +198,11 @@ LabResult<Measurement> runExperimentHere(const LabPlan& plan) {
     if (const LabResult<bool> net = setUpLabNetwork(clients); !net.ok())
         return LabError{"the experiment's network could not be set up: " + net.error()};
 
-    const LabClock clock = LabClock::now();
+    // The epoch is set a little ahead: the capture's ring, the listeners and the threads are made before
+    // it, so that a client due at 1 ms leaves at 1 ms, not after the set-up.
+    LabClock clock = LabClock::now();
+    clock.monotonicEpoch += kSetUpLead.count();
+    clock.realtimeEpoch += kSetUpLead.count();
     CaptureOptions co;
     co.port = m.serverPort;
     LabResult<std::unique_ptr<Capture>> capture = Capture::start(clock, co);
@@ -217,6 +226,9 @@ LabResult<Measurement> runExperimentHere(const LabPlan& plan) {
     if (const std::string why = server.value()->start(); !why.empty()) m.warnings.push_back(why);
     std::mutex mutex;
     std::vector<std::string> errors;
+    if (const std::int64_t late = clock.sinceEpoch(); late > 0)
+        m.warnings.push_back("the experiment's set-up took " + formatDuration(Time::ns(late)) +
+                             " longer than planned: what was due before then started late");
     std::vector<std::thread> floods = startFloods(plan, clock, mutex, errors);
     LabResult<std::vector<ClientMeasurement>> ran = runClients(clientConfig(plan, clock));
     sleepUntil(clock, plan.end); // the clients may be done early; the kernel's timers go on to the end

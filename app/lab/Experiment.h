@@ -15,7 +15,9 @@ namespace backlog::lab {
 
 // How often the listeners' queues (sock_diag) and the namespace's counters are read while it runs.
 inline constexpr Time kQueueSampleEvery = Time::ms(10);
-inline constexpr Time kCounterSampleEvery = Time::ms(100);
+inline constexpr Time kCounterSampleEvery = Time::ms(10);
+// How far ahead of the set-up the experiment's time 0 is placed (the capture's ring alone takes ~12 ms).
+inline constexpr Time kSetUpLead = Time::ms(100);
 
 // Runs the plan in a fresh network namespace and returns what was measured. Unavailable (not root, no
 // namespaces) and every failure are errors in words; the host's sysctls and sockets are never touched.
