@@ -186,7 +186,7 @@ LabResult<Measurement> runExperimentHere(const LabPlan& plan) {
     if (const std::string why = refuseHostNamespace(); !why.empty()) return LabError{why};
     Measurement m;
     m.kernelRelease = kernelRelease();
-    m.privilege = geteuid() == 0 ? "as root" : "in a user namespace";
+    m.privilege = namespacePrivilege();
     m.warnings = plan.warnings;
     m.serverAddress = labServerAddress;
     m.serverPort = static_cast<std::uint16_t>(plan.scenario.server.port);

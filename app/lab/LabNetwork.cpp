@@ -1,4 +1,5 @@
 #include "app/lab/LabNetwork.h"
+#include "app/lab/Namespace.h"
 
 #include "app/lab/ProcFile.h"
 
@@ -310,6 +311,9 @@ std::string refuseHostNamespace() {
                    ": the lab changes interfaces and sends traffic only in a namespace of its own "
                    "(Namespace.h)";
     }
+    // Unreadable from here (a user namespace may not look at its parent's): the namespace is ours if the
+    // lab made it (Namespace.h records the one it made) and this thread is still in it.
+    if (!compared && madeByLab(own.st_dev, own.st_ino)) return {};
     if (!compared)
         return "cannot tell this network namespace from the host's: neither the parent's nor process 1's "
                "can be read";

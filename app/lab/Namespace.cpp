@@ -9,6 +9,7 @@
 #include <ctime>
 #include <exception>
 #include <string_view>
+#include <utility>
 
 #include <fcntl.h>
 #include <net/if.h>
@@ -17,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,6 +77,52 @@ std::string bringLoopbackUp() {
     return why;
 }
 
+// How this process made its namespace (namespacePrivilege()): set in the child only.
+std::string privilege = "as root";
+// The namespace it made (madeByLab()): /proc/thread-self/ns/net's device and inode, 0 0 for none.
+std::pair<unsigned long long, unsigned long long> made{0, 0};
+
+void recordMade() {
+    struct stat st {};
+    if (::stat("/proc/thread-self/ns/net", &st) == 0) made = {st.st_dev, st.st_ino};
+}
+
+// Writes `text` to a /proc file of this process (a user namespace's maps): empty, or why not.
+std::string writeProcSelf(const char* name, const std::string& text) {
+    const int fd = ::open((std::string("/proc/self/") + name).c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return std::string("opening /proc/self/") + name + ": " + errnoText(errno);
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    const int error = errno;
+    ::close(fd);
+    return ok ? std::string() : std::string("writing /proc/self/") + name + ": " + errnoText(error);
+}
+
+// A network namespace for this (single-threaded) process: directly with CAP_SYS_ADMIN, or else inside a
+// new user namespace where the system allows unprivileged ones (this user is root there, and owns the
+// network namespace: it may set its net.* sysctls, open raw and packet sockets in it, and nothing
+// outside). Empty, or why neither could be made.
+std::string unshareNetwork() {
+    if (::unshare(CLONE_NEWNET) == 0) {
+        recordMade();
+        return {};
+    }
+    const int direct = errno;
+    if (direct != EPERM) return unshareFailure(direct);
+    const uid_t uid = ::geteuid();
+    const gid_t gid = ::getegid();
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
+        return unshareFailure(direct) + "; an unprivileged user namespace could not be made either (" +
+               errnoText(errno) + ")";
+    if (std::string why = writeProcSelf("setgroups", "deny"); !why.empty()) return why;
+    if (std::string why = writeProcSelf("uid_map", "0 " + std::to_string(uid) + " 1"); !why.empty())
+        return why;
+    if (std::string why = writeProcSelf("gid_map", "0 " + std::to_string(gid) + " 1"); !why.empty())
+        return why;
+    privilege = "as user " + std::to_string(uid) + ", through an unprivileged user namespace";
+    recordMade();
+    return {};
+}
+
 // The child's whole life. It never returns: _exit skips the parent's atexit handlers and destructors,
 // which belong to the parent (and LeakSanitizer's exit check, which would see the parent's objects).
 [[noreturn]] void childMain(int parent, int out, const std::function<std::string()>& function) {
@@ -83,8 +131,8 @@ std::string bringLoopbackUp() {
         ::_exit(1);
     std::signal(SIGPIPE, SIG_IGN);
     std::string message;
-    if (::unshare(CLONE_NEWNET) != 0) {
-        message = unavailableMark + unshareFailure(errno);
+    if (std::string unshared = unshareNetwork(); !unshared.empty()) {
+        message = unavailableMark + unshared;
     } else if (std::string why = bringLoopbackUp(); !why.empty()) {
         message = unavailableMark + why;
     } else {
@@ -224,8 +272,17 @@ NamespaceRun runInNetworkNamespace(const std::function<std::string()>& function,
     return fromMessage(std::move(run), message, status);
 }
 
+std::string namespacePrivilege() {
+    return privilege;
+}
+
+bool madeByLab(unsigned long long device, unsigned long long inode) {
+    return made.second != 0 && made == std::make_pair(device, inode);
+}
+
 std::string enterFreshNetworkNamespace() {
     if (::unshare(CLONE_NEWNET) != 0) return unshareFailure(errno);
+    recordMade();
     return bringLoopbackUp();
 }
 

@@ -28,8 +28,16 @@ struct NamespaceRun {
 // with SIGKILL when it overruns) and always reaps the child before returning: no zombie, no stray process.
 // The child dies with the parent too (PR_SET_PDEATHSIG). `function` runs in a copy of this process made
 // by fork(): it must start no process it does not end itself, and must not rely on other threads.
+// Without CAP_SYS_ADMIN, where the system allows unprivileged user namespaces (user.max_user_namespaces,
+// no distribution switch against them), the child makes a user namespace with it and is root only there.
 NamespaceRun runInNetworkNamespace(const std::function<std::string()>& function,
                                    std::chrono::milliseconds timeout);
+// Inside runInNetworkNamespace()'s function: how its namespace was made, in words for a report ("as
+// root", or "as user 1000, through an unprivileged user namespace").
+std::string namespacePrivilege();
+// Whether the network namespace with this /proc/.../ns/net device and inode is one this process made
+// (runInNetworkNamespace()'s child, or enterFreshNetworkNamespace()).
+bool madeByLab(unsigned long long device, unsigned long long inode);
 
 // Moves the calling thread (unshare() acts on the caller only) into a fresh network namespace of its own
 // and brings its lo up: empty, or why not (the reasons runInNetworkNamespace() gives as Unavailable).

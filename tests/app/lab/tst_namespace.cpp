@@ -18,6 +18,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,6 +71,7 @@ class TestNamespace : public QObject {
     void timeoutKills();
     void exceptionReported();
     void exitWithoutResult();
+    void unprivilegedThroughUserNamespace();
 };
 
 void TestNamespace::runsAndAnswers() {
@@ -139,6 +141,31 @@ void TestNamespace::exitWithoutResult() {
     QCOMPARE(int(run.outcome), int(NamespaceRun::Outcome::Failed));
     QCOMPARE(run.reason, std::string("the lab's process exited with status 3 without sending a result"));
     QVERIFY(childIsGone(run.child));
+}
+
+// Without CAP_SYS_ADMIN the child makes a user namespace too, where the system allows it, and says so.
+// Checked as root by dropping to nobody in a process of the test's own first (exit status: 0 it ran and
+// said so, 2 no user namespace here, 1 anything else).
+void TestNamespace::unprivilegedThroughUserNamespace() {
+    if (::geteuid() != 0) QSKIP("needs root, to become another user");
+    const pid_t child = ::fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+        if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) ::_exit(1);
+        // A process that changed its user without exec() is not dumpable, so its /proc files stay root's
+        // and it could not write its user namespace's maps; a user's own process (after exec) is.
+        ::prctl(PR_SET_DUMPABLE, 1);
+        const NamespaceRun run = runInNetworkNamespace([] { return backlog::lab::namespacePrivilege(); }, 5s);
+        if (run.outcome == NamespaceRun::Outcome::Unavailable) ::_exit(2);
+        const bool said = run.outcome == NamespaceRun::Outcome::Ran &&
+                          run.output == "as user 65534, through an unprivileged user namespace";
+        ::_exit(said ? 0 : 1);
+    }
+    int status = 0;
+    QCOMPARE(::waitpid(child, &status, 0), child);
+    QVERIFY(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 2) QSKIP("this system allows no unprivileged user namespaces");
+    QCOMPARE(WEXITSTATUS(status), 0);
 }
 
 QTEST_APPLESS_MAIN(TestNamespace)
