@@ -20,6 +20,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QRegularExpression>
+#include <QSaveFile>
 
 #include <algorithm>
 #include <atomic>
@@ -561,33 +562,101 @@ int exportCommand(const QStringList& arguments) {
     return result.ok() ? 0 : 2;
 }
 
+#ifdef BACKLOG_HAS_LAB
+// The model's run a measurement is planned from: a lesson's (with its steps' changes) or a scenario's.
+struct ModelRun {
+    std::unique_ptr<LessonRun> lesson;
+    std::unique_ptr<Simulation> scenario;
+    const Simulation& simulation() const { return lesson ? lesson->simulation() : *scenario; }
+};
+
+ModelRun modelRunOf(const FileReadResult& read) {
+    ModelRun run;
+    if (read.lesson) {
+        run.lesson = std::make_unique<LessonRun>(*read.lesson);
+    } else {
+        run.scenario = std::make_unique<Simulation>(*read.scenario);
+        run.scenario->setCheckpointInterval(Time::never());
+        run.scenario->run();
+    }
+    return run;
+}
+
+// A measured run kept with --save, reported again: nothing runs, so it opens on a machine without root.
+int reportSavedRun(const std::string& file, std::string_view text, bool json) {
+    const lab::LabResult<lab::SavedRun> saved = lab::parseSavedRun(text);
+    if (!saved.ok()) {
+        printErr(file + ": " + saved.error());
+        return 2;
+    }
+    const lab::SavedRun& s = saved.value();
+    const FileReadResult read = readLessonOrScenarioText(s.fileText, s.path, s.sets);
+    if (!read.errors.empty()) {
+        printErrors(read.errors, read.moreErrors);
+        return 2;
+    }
+    const ModelRun model = modelRunOf(read);
+    const std::optional<Time> until = s.until < 0 ? std::nullopt : std::optional<Time>(Time::ns(s.until));
+    const lab::LabResult<lab::LabPlan> plan =
+        lab::planExperiment(model.simulation(), s.measurement.kernelRelease, until);
+    if (!plan.ok()) {
+        printErr(file + ": " + plan.error());
+        return 2;
+    }
+    const lab::LabResult<std::unique_ptr<Simulation>> run =
+        lab::measuredRun(plan.value().scenario, s.measurement);
+    if (!run.ok()) {
+        printErr(file + ": " + run.error());
+        return 2;
+    }
+    const Simulation& sim = *run.value();
+    printOut(json ? jsonReport(sim, sim.history().end) : textReport(sim, sim.history().end));
+    return 0;
+}
+
+// Writes a measured run to `out` whole or not at all (QSaveFile: a full disk costs nothing already there).
+bool saveRun(const QString& out, const lab::SavedRun& run) {
+    QSaveFile file(out);
+    const std::string text = lab::serialiseSavedRun(run);
+    if (!file.open(QIODevice::WriteOnly) ||
+        file.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size()) ||
+        !file.commit()) {
+        printErr("--save " + out.toStdString() + ": " + file.errorString().toStdString());
+        return false;
+    }
+    return true;
+}
+#endif
+
 // `backlog lab FILE`: the scenario's experiment on this machine's kernel (issue 14), reported as
 // `simulate` reports the model's run, marked as measured. The model runs first: it says how long the
-// experiment lasts, and a lesson's run places its held traffic.
+// experiment lasts, and a lesson's run places its held traffic. FILE may also be a run kept with --save.
 int labCommand(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
         "Runs a scenario's experiment on this machine's real kernel, in a private network namespace it "
         "creates (the host's sockets and sysctls are never touched), and prints the report `simulate` "
         "prints, "
-        "marked as measured. Needs root (CAP_SYS_ADMIN) and Linux. It takes real time: as long as the "
-        "model's "
-        "run, or --until. Exit status 0; 1 when the lab cannot run here or the experiment failed; 2 on bad "
-        "input.");
+        "marked as measured. Needs Linux, and root or unprivileged user namespaces. It takes real time: as "
+        "long as the model's run, or --until. FILE may also be a measured run kept with --save, reported "
+        "again without running. Exit status 0; 1 when the lab cannot run here or the experiment failed; 2 "
+        "on bad input.");
     parser.addHelpOption();
     parser.addPositionalArgument("lab", "The command.");
-    parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
+    parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML), or a measured run (--save).");
     const QCommandLineOption until("until", "Run the experiment for this long (e.g. 5s), not to the end.",
                                    "DURATION");
     const QCommandLineOption set("set", "Override a setting, e.g. server.backlog=4. May be repeated.",
                                  "KEY=VALUE");
     const QCommandLineOption json("json", "Print the report as JSON.");
-    parser.addOptions({until, set, json});
+    const QCommandLineOption save("save", "Keep the measured run in RUN, to report (or open) again later.",
+                                  "RUN");
+    parser.addOptions({until, set, json, save});
     if (const std::optional<int> status = parseCommand(parser, arguments, "lab")) return *status;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {
         printErr("backlog lab: expected one scenario file (backlog lab FILE [--until DURATION] [--set "
-                 "KEY=VALUE]... [--json])");
+                 "KEY=VALUE]... [--json] [--save RUN])");
         return 2;
     }
     std::optional<Time> untilTime;
@@ -604,32 +673,43 @@ int labCommand(const QStringList& arguments) {
     for (const QString& s : parser.values(set))
         sets.push_back(s.toStdString());
     const std::string path = positional[1].toStdString();
+#ifdef BACKLOG_HAS_LAB
+    // A measured run is larger than a lesson may be (a flood's capture): read with a cap of its own.
+    const SourceText raw = readSourceFile(path, std::size_t{1} << 30);
+    if (!raw.error && raw.text.rfind(lab::kSavedRunHeader, 0) == 0)
+        return reportSavedRun(path, raw.text, parser.isSet(json));
+#endif
     const FileReadResult read = readLessonOrScenarioFile(path, sets);
     if (!read.errors.empty()) {
         printErrors(read.errors, read.moreErrors);
         return 2;
     }
 #ifdef BACKLOG_HAS_LAB
-    std::unique_ptr<LessonRun> lesson;
-    std::unique_ptr<Simulation> scenarioRun;
-    const Simulation* model = nullptr;
-    if (read.lesson) {
-        lesson = std::make_unique<LessonRun>(*read.lesson);
-        model = &lesson->simulation();
-    } else {
-        scenarioRun = std::make_unique<Simulation>(*read.scenario);
-        scenarioRun->setCheckpointInterval(Time::never());
-        scenarioRun->run();
-        model = scenarioRun.get();
+    const ModelRun model = modelRunOf(read);
+    const lab::LabResult<lab::LabPlan> plan =
+        lab::planExperiment(model.simulation(), lab::kernelRelease(), untilTime);
+    if (!plan.ok()) {
+        printErr(path + ": the lab refuses this experiment: " + plan.error());
+        return 2;
     }
-    std::string error;
-    const std::unique_ptr<Simulation> sim = measureOnThisMachine(path, *model, untilTime, error);
-    if (!sim) {
-        printErr(error);
-        return error.find("the lab refuses") != std::string::npos ? 2 : 1;
+    printErr("backlog: running " + path + " on this machine's kernel for " + seconds(plan.value().end) +
+             " of real time…");
+    const lab::LabResult<lab::Measurement> measured = lab::runExperiment(plan.value());
+    if (!measured.ok()) {
+        printErr(path + ": " + measured.error());
+        return 1;
     }
-    printOut(parser.isSet(json) ? jsonReport(*sim, sim->history().end)
-                                : textReport(*sim, sim->history().end));
+    if (parser.isSet(save) && !saveRun(parser.value(save), {path, sets, untilTime ? untilTime->count() : -1,
+                                                            raw.text, measured.value()}))
+        return 1;
+    const lab::LabResult<std::unique_ptr<Simulation>> run =
+        lab::measuredRun(plan.value().scenario, measured.value());
+    if (!run.ok()) {
+        printErr(path + ": " + run.error());
+        return 1;
+    }
+    const Simulation& sim = *run.value();
+    printOut(parser.isSet(json) ? jsonReport(sim, sim.history().end) : textReport(sim, sim.history().end));
     return 0;
 #else
     printErr("backlog lab: the lab needs Linux (network namespaces, sock_diag, AF_PACKET); this build has "

@@ -68,7 +68,11 @@ class Sampler {
         const std::lock_guard lock(mutex_);
         CounterSample s;
         s.at = std::max<std::int64_t>(0, clock_.sinceEpoch()); // the baseline is read before the epoch
-        s.values.insert(v.value().begin(), v.value().end());
+        // The counters the model moves (the report's and MeasuredRun's): a run keeps no others.
+        for (std::size_t c = 0; c < kCounterCount; ++c) {
+            const auto it = v.value().find(counterName(static_cast<Counter>(c)));
+            if (it != v.value().end()) s.values.emplace(it->first, it->second);
+        }
         m_.counters.push_back(std::move(s));
     }
 

@@ -865,8 +865,18 @@ FileReadResult readLessonOrScenarioFile(const std::string& path, const std::vect
     // then parses that same text. Both kinds have the same cap (checked here on the file's bytes).
     static_assert(LessonLimits::maxFileBytes == kScenarioMaxFileBytes);
     SourceText source = readSourceFile(path, LessonLimits::maxFileBytes);
-    if (!source.error)
-        source = decodeSourceText(source.text, path, LessonLimits::maxFileBytes, "a lesson or scenario");
+    if (source.error) {
+        out.errors.push_back(std::move(*source.error));
+        return out;
+    }
+    return readLessonOrScenarioText(source.text, path, sets);
+}
+
+FileReadResult readLessonOrScenarioText(std::string_view text, const std::string& path,
+                                        const std::vector<std::string>& sets) {
+    FileReadResult out;
+    SourceText source =
+        decodeSourceText(std::string(text), path, LessonLimits::maxFileBytes, "a lesson or scenario");
     if (source.error) {
         out.errors.push_back(std::move(*source.error));
         return out;

@@ -43,6 +43,10 @@ struct FileReadResult {
 // `--set` takes them) apply to the scenario, or to the lesson's scenario, after the file; a lesson's
 // steps still change the run where they fall.
 FileReadResult readLessonOrScenarioFile(const std::string& path, const std::vector<std::string>& sets = {});
+// The same for a file's text already read (a measured run keeps the file it was run from): `path` names it
+// in messages.
+FileReadResult readLessonOrScenarioText(std::string_view text, const std::string& path,
+                                        const std::vector<std::string>& sets = {});
 
 // The keys each map of the format allows, in the order the README lists them: for the JSON Schema's
 // test and for suggestions.

@@ -193,6 +193,27 @@ class TestMeasuredRun : public QObject {
         QVERIFY2(m.error().find(message.toStdString()) != std::string::npos, m.error().c_str());
     }
 
+    void savedRunRoundTrips() {
+        SavedRun run;
+        run.path = "lessons/x.yaml";
+        run.sets = {"server.backlog=4", "net.ipv4.tcp_syncookies=0"};
+        run.until = 300'000'000;
+        run.fileText = "title: x\nserver:\n  backlog: 8\n"; // ends in a newline, as files do
+        run.measurement = measurement();
+        const std::string text = serialiseSavedRun(run);
+        const LabResult<SavedRun> back = parseSavedRun(text);
+        QVERIFY2(back.ok(), back.ok() ? "" : back.error().c_str());
+        QCOMPARE(back.value().path, run.path);
+        QCOMPARE(back.value().sets, run.sets);
+        QCOMPARE(back.value().until, run.until);
+        QCOMPARE(back.value().fileText, run.fileText);
+        QCOMPARE(serialiseSavedRun(back.value()), text);
+        // Cut anywhere in its file text, or not one at all: refused with the reason.
+        QVERIFY(!parseSavedRun(text.substr(0, text.find("title") + 5)).ok());
+        QVERIFY(parseSavedRun("title: x\n").error().find("not a measured run") != std::string::npos);
+        QVERIFY(!parseSavedRun(std::string(kSavedRunHeader) + "\nfile x\nuntil z\n").ok());
+    }
+
     void refusesRecordsTheScenarioHasNot() {
         Measurement m = measurement();
         m.accepts.push_back({ms(2), 3, 0, kClient, 40000});
