@@ -61,7 +61,8 @@ std::map<std::size_t, int> retransmissions(const History& h, Time t) {
 class TestLabExperiment : public QObject {
     Q_OBJECT
   private slots:
-    // Each experiment in a namespace of its own: the lab's addresses and black hole are made once a namespace.
+    // Each experiment in a namespace of its own: the lab's addresses and black hole are made once a
+    // namespace.
     void init() {
         if (const std::string why = enterFreshNetworkNamespace(); !why.empty()) QSKIP(why.c_str());
     }
@@ -147,7 +148,8 @@ class TestLabExperiment : public QObject {
         QCOMPARE(h.queueLengthsAt(0, h.end).syn, 769);
         const CounterValues kernel = h.countersAt(Host::Server, h.end);
         const CounterValues model = b.model->history().countersAt(Host::Server, t);
-        for (Counter c : {Counter::TcpExtListenDrops, Counter::TcpExtTCPReqQFullDrop, Counter::TcpExtSyncookiesSent})
+        for (Counter c :
+             {Counter::TcpExtListenDrops, Counter::TcpExtTCPReqQFullDrop, Counter::TcpExtSyncookiesSent})
             QCOMPARE(get(kernel, c), get(model, c));
         QCOMPARE(get(kernel, Counter::TcpExtListenDrops), 40000 - 769);
         QCOMPARE(b.measured->source().spoofedSources.size(), std::size_t{40000});
