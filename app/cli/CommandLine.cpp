@@ -289,6 +289,23 @@ int check(const QStringList& arguments) {
     return status;
 }
 
+// --until, when given: a duration of at least `least` (simulate takes 0s, the lab a time after it). False,
+// with the message printed, when it is not one.
+bool readUntil(const QCommandLineParser& parser, const QCommandLineOption& until, Time least,
+               std::optional<Time>& out) {
+    if (!parser.isSet(until)) return true;
+    const Parsed<Time> t = parseDuration(parser.value(until).toStdString());
+    if (!t || *t.value < least) {
+        printErr("--until " + parser.value(until).toStdString() + ": " +
+                 (t ? std::string(least > Time() ? "expected a duration after 0s"
+                                                 : "expected a duration of 0s or more")
+                    : t.error));
+        return false;
+    }
+    out = *t.value;
+    return true;
+}
+
 int simulate(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription("Runs a scenario or a lesson without a display and prints a report: the "
@@ -319,15 +336,7 @@ int simulate(const QStringList& arguments) {
     for (const QString& s : parser.values(set))
         sets.push_back(s.toStdString());
     std::optional<Time> untilTime;
-    if (parser.isSet(until)) {
-        const Parsed<Time> t = parseDuration(parser.value(until).toStdString());
-        if (!t || *t.value < Time()) {
-            printErr("--until " + parser.value(until).toStdString() + ": " +
-                     (t ? std::string("expected a duration of 0s or more") : t.error));
-            return 2;
-        }
-        untilTime = *t.value;
-    }
+    if (!readUntil(parser, until, Time(), untilTime)) return 2;
     const std::string path = positional[1].toStdString();
     const FileReadResult read = readLessonOrScenarioFile(path, sets);
     if (!read.errors.empty()) {
@@ -660,15 +669,7 @@ int labCommand(const QStringList& arguments) {
         return 2;
     }
     std::optional<Time> untilTime;
-    if (parser.isSet(until)) {
-        const Parsed<Time> t = parseDuration(parser.value(until).toStdString());
-        if (!t || *t.value <= Time()) {
-            printErr("--until " + parser.value(until).toStdString() + ": " +
-                     (t ? std::string("expected a duration after 0s") : t.error));
-            return 2;
-        }
-        untilTime = *t.value;
-    }
+    if (!readUntil(parser, until, Time::ns(1), untilTime)) return 2;
     std::vector<std::string> sets;
     for (const QString& s : parser.values(set))
         sets.push_back(s.toStdString());

@@ -1,4 +1,5 @@
 #include "app/lab/LabClients.h"
+#include "app/lab/LabNetwork.h"
 
 #include "app/lab/ProcFile.h"
 #include "model/history/History.h"
@@ -49,14 +50,6 @@ std::string dotted(std::uint32_t address) {
     const in_addr a{htonl(address)};
     std::array<char, INET_ADDRSTRLEN> text{};
     return ::inet_ntop(AF_INET, &a, text.data(), text.size()) != nullptr ? std::string(text.data()) : "?";
-}
-
-sockaddr_in socketAddress(std::uint32_t address, std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(address);
-    a.sin_port = htons(port);
-    return a;
 }
 
 LabError systemFailure(const std::string& what, int error) {
@@ -333,10 +326,10 @@ std::optional<LabError> ClientDriver::open(std::size_t entry) {
     // source address is not limited to one connection per ephemeral port.
     const int one = 1;
     ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    const sockaddr_in local = socketAddress(e.source, 0);
+    const sockaddr_in local = ipv4Endpoint(e.source, 0);
     if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0)
         return systemFailure("bind() to the clients' source address " + dotted(e.source), errno);
-    const sockaddr_in server = socketAddress(config_.serverAddress, config_.serverPort);
+    const sockaddr_in server = ipv4Endpoint(config_.serverAddress, config_.serverPort);
     rec.connectAt = now();
     const int r = ::connect(fd, reinterpret_cast<const sockaddr*>(&server), sizeof server);
     const int error = r == 0 ? 0 : errno;

@@ -320,6 +320,14 @@ std::string refuseHostNamespace() {
     return {};
 }
 
+sockaddr_in ipv4Endpoint(std::uint32_t address, std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(address);
+    a.sin_port = htons(port);
+    return a;
+}
+
 LabResult<bool> addLoopbackAddresses(const std::vector<std::uint32_t>& addresses) {
     if (std::string why = refuseHostNamespace(); !why.empty()) return failure("refused", why);
     RouteNetlink netlink;

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <netinet/in.h>
+
 namespace backlog::lab {
 
 // An IPv4 address in host order from its four bytes: ipv4Address(192, 0, 2, 1).
@@ -23,6 +25,8 @@ constexpr std::uint32_t ipv4Address(std::uint8_t a, std::uint8_t b, std::uint8_t
 
 // "192.0.2.1" for an address in host order.
 std::string ipv4Text(std::uint32_t address);
+// The socket address of an IPv4 address and port given in host order.
+sockaddr_in ipv4Endpoint(std::uint32_t address, std::uint16_t port);
 
 struct Ipv4Prefix {
     std::uint32_t network = 0; // host order

@@ -33,6 +33,7 @@ using backlog::lab::Capture;
 using backlog::lab::CaptureOptions;
 using backlog::lab::CaptureResult;
 using backlog::lab::ipv4Address;
+using backlog::lab::ipv4Endpoint;
 using backlog::lab::LabClock;
 using backlog::lab::LabResult;
 using backlog::lab::labServerAddress;
@@ -69,20 +70,12 @@ LabResult<TcpSegment> parse(const QByteArray& bytes, std::int64_t at = 7) {
                                       static_cast<std::size_t>(bytes.size()), at);
 }
 
-sockaddr_in endpoint(std::uint32_t address, std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(address);
-    a.sin_port = htons(port);
-    return a;
-}
-
 // A listener on 192.0.2.1, port chosen by the kernel.
 struct Listener {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     std::uint16_t port = 0;
     Listener() {
-        sockaddr_in a = endpoint(labServerAddress, 0);
+        sockaddr_in a = ipv4Endpoint(labServerAddress, 0);
         socklen_t length = sizeof a;
         if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), length) == 0 && ::listen(fd, 16) == 0 &&
             ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length) == 0)
@@ -98,7 +91,7 @@ struct Listener {
 // connect, 5 bytes, the client closes, the server reads them and the end, and closes: false on a failure.
 bool converse(const Listener& listener) {
     const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const sockaddr_in to = endpoint(labServerAddress, listener.port);
+    const sockaddr_in to = ipv4Endpoint(labServerAddress, listener.port);
     if (client < 0 || ::connect(client, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) return false;
     const int server = ::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC);
     const bool sent = server >= 0 && ::send(client, "hello", 5, 0) == 5;

@@ -24,20 +24,13 @@
 #include <unistd.h>
 
 using backlog::lab::ipv4Address;
+using backlog::lab::ipv4Endpoint;
 using backlog::lab::LabResult;
 using backlog::lab::labServerAddress;
 
 namespace {
 
 const std::vector<std::uint32_t> clients{ipv4Address(198, 51, 100, 1), ipv4Address(198, 51, 100, 2)};
-
-sockaddr_in endpoint(std::uint32_t address, std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(address);
-    a.sin_port = htons(port);
-    return a;
-}
 
 // A socket closed on every way out of a test.
 struct Socket {
@@ -49,7 +42,7 @@ struct Socket {
     Socket(const Socket&) = delete;
     Socket& operator=(const Socket&) = delete;
     bool bindTo(std::uint32_t address, std::uint16_t port = 0) const {
-        const sockaddr_in a = endpoint(address, port);
+        const sockaddr_in a = ipv4Endpoint(address, port);
         return ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
     }
 };
@@ -57,7 +50,7 @@ struct Socket {
 // 0 when the datagram left, else the errno of sendto.
 int sendDatagramTo(std::uint32_t address) {
     const Socket s(SOCK_DGRAM);
-    const sockaddr_in to = endpoint(address, 9);
+    const sockaddr_in to = ipv4Endpoint(address, 9);
     const char byte = 'x';
     return ::sendto(s.fd, &byte, 1, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 1 ? 0 : errno;
 }
@@ -119,7 +112,7 @@ void TestLabNetwork::routableSourcesLeaveAndNothingAnswers() {
     QCOMPARE(sendDatagramTo(ipv4Address(10, 1, 2, 3)), 0);
     // A connected UDP socket reports an ICMP error on its next call; the black hole sends none.
     const Socket s(SOCK_DGRAM);
-    const sockaddr_in to = endpoint(ipv4Address(10, 9, 8, 7), 9);
+    const sockaddr_in to = ipv4Endpoint(ipv4Address(10, 9, 8, 7), 9);
     QCOMPARE(::connect(s.fd, reinterpret_cast<const sockaddr*>(&to), sizeof to), 0);
     const timeval wait{0, 200'000};
     QCOMPARE(::setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait), 0);
@@ -132,7 +125,7 @@ void TestLabNetwork::routableSourcesLeaveAndNothingAnswers() {
 void TestLabNetwork::unroutableSourcesHaveNoRoute() {
     QCOMPARE(sendDatagramTo(ipv4Address(172, 16, 1, 1)), ENETUNREACH);
     const Socket s(SOCK_STREAM);
-    const sockaddr_in to = endpoint(ipv4Address(172, 16, 1, 1), 80);
+    const sockaddr_in to = ipv4Endpoint(ipv4Address(172, 16, 1, 1), 80);
     QCOMPARE(::connect(s.fd, reinterpret_cast<const sockaddr*>(&to), sizeof to), -1);
     QCOMPARE(errno, ENETUNREACH);
 }
