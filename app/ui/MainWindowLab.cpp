@@ -149,8 +149,10 @@ void MainWindow::startExperiment(const lab::LabPlan& plan) {
     progress->setMinimumDuration(0);
     progress->setAttribute(Qt::WA_DeleteOnClose);
     labProgress_ = progress;
-    connect(progress, &QObject::destroyed, this,
-            [this] { labAction_->setEnabled(doc_->isLoaded() && !doc_->simulation().source().measured); });
+    // This window holds a model's run (runOnThisMachine() checked), and the dialog is window-modal, so
+    // no other file comes in meanwhile: the action comes back as it was. Not connected to `this`: a
+    // window being deleted deletes the dialog after its document and menus, from QWidget's destructor.
+    connect(progress, &QObject::destroyed, labAction_, [action = labAction_] { action->setEnabled(true); });
 
     // The experiment takes real time: the bar follows the clock, held short of the end until it is done.
     const qint64 expected = (plan.end + lab::kSetUpLead).count() / 1'000'000;

@@ -38,6 +38,7 @@ class TestLabWindow : public QObject {
     void aRefusedPlanIsShownWithoutRunning();
     void aShortRunOpensAMeasuredWindow();
     void aCancelledRunIsDropped();
+    void aWindowClosedMidRunIsSafe();
 #endif
 };
 
@@ -181,6 +182,30 @@ void TestLabWindow::aCancelledRunIsDropped() {
     QCoreApplication::processEvents();
     QVERIFY(w.measuredWindow() == nullptr);
     QVERIFY(!w.findChild<QMessageBox*>(QStringLiteral("labMessage")));
+}
+
+// The window goes while the experiment runs: its dialog and watcher go with it, and the result nowhere.
+void TestLabWindow::aWindowClosedMidRunIsSafe() {
+    if (const std::string why = whyNoNamespace(); !why.empty())
+        QSKIP(qPrintable(QStringLiteral("the lab cannot run here: ") + QString::fromStdString(why)));
+    const auto mainWindows = [] {
+        int n = 0;
+        for (QWidget* top : QApplication::topLevelWidgets())
+            n += qobject_cast<app::MainWindow*>(top) ? 1 : 0;
+        return n;
+    };
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete); // earlier tests' closed windows
+    const int before = mainWindows();
+    QTemporaryDir dir;
+    auto* w = new app::MainWindow;
+    QVERIFY(w->openFile(writeScenario(dir, kTiny)));
+    runAndConfirm(*w);
+    const QPointer<QProgressDialog> progress = w->labProgress();
+    delete w;
+    QVERIFY(progress.isNull());
+    QVERIFY(QThreadPool::globalInstance()->waitForDone(60000));
+    QCoreApplication::processEvents();
+    QCOMPARE(mainWindows(), before); // no measured window came of it
 }
 #endif
 
