@@ -87,7 +87,7 @@ class MainWindow : public QMainWindow {
     // Linux) the action is there, disabled, and says why.
     void runOnThisMachine();
     // A run the lab measured, in a new top-level window (deleted when closed) titled "FILE — measured on
-    // Linux RELEASE", placed beside this one; its layout is not remembered in the settings.
+    // Linux RELEASE", placed under this one; its layout is not remembered in the settings.
     MainWindow* openMeasuredRun(std::unique_ptr<Simulation> run);
     // The last measured window this one opened, while it is open; the progress of a run, while it runs.
     MainWindow* measuredWindow() const { return measuredWindow_.data(); }

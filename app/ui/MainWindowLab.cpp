@@ -75,13 +75,14 @@ MainWindow* MainWindow::openMeasuredRun(std::unique_ptr<Simulation> run) {
                                 : tr("Measured on Linux %1; not reproduced: %2")
                                       .arg(QString::fromStdString(source.kernelRelease),
                                            QString::fromStdString(source.warnings.front())));
-    // The model's run on the left half of the screen, the kernel's on the right: compared at a glance.
+    // The model's run above, the kernel's below, compared at a glance. One above the other, not side by
+    // side: the stage is wider than tall, and the column of docks keeps its width.
     const QRect area = screen()->availableGeometry();
-    const int half = area.width() / 2;
+    const int half = area.height() / 2;
     if (isMaximized() || isFullScreen()) showNormal();
-    setGeometry(area.x(), area.y(), half, area.height());
-    w->setGeometry(area.x() + half, area.y(), area.width() - half, area.height());
-    w->show();
+    setGeometry(area.x(), area.y(), area.width(), half);
+    w->show(); // then placed: shown, a new window takes the size it remembers
+    w->setGeometry(area.x(), area.y() + half, area.width(), area.height() - half);
     measuredWindow_ = w;
     return w;
 }
@@ -108,7 +109,7 @@ void MainWindow::confirmExperiment(const lab::LabPlan& plan) {
                       "settings are not touched; making one needs root.</p>")
                        .arg(QFileInfo(doc_->path()).fileName().toHtmlEscaped(),
                             QString::fromStdString(lab::kernelRelease()).toHtmlEscaped(),
-                            QString::fromStdString(formatSeconds(plan.end)));
+                            QString::fromStdString(formatSecondsTrimmed(plan.end)));
     if (!plan.warnings.empty()) {
         text += tr("<p>What the kernel's run will not reproduce:</p><ul>");
         for (const std::string& w : plan.warnings)
@@ -139,8 +140,11 @@ struct LabOutcome {
 void MainWindow::startExperiment(const lab::LabPlan& plan) {
     if (labProgress_) return;
     labAction_->setEnabled(false);
-    auto* progress =
-        new QProgressDialog(tr("Running on this machine's kernel…"), tr("Cancel"), 0, 1000, this);
+    auto* progress = new QProgressDialog(tr("Running %1 on Linux %2: %3 s of real time…")
+                                             .arg(QFileInfo(doc_->path()).fileName(),
+                                                  QString::fromStdString(lab::kernelRelease()),
+                                                  QString::fromStdString(formatSecondsTrimmed(plan.end))),
+                                         tr("Cancel"), 0, 1000, this);
     progress->setObjectName(QStringLiteral("labProgress"));
     progress->setWindowTitle(tr("Run on this machine"));
     progress->setWindowModality(Qt::WindowModal);
