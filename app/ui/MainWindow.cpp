@@ -248,6 +248,8 @@ void MainWindow::createActions() {
     present->setShortcut(Qt::Key_F5);
     present->setToolTip(tr("The stage full screen with the narration as a caption (Escape leaves)"));
 
+    createLabMenu();
+
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     QMenu* themes = viewMenu_->addMenu(tr("&Theme"));
     auto* group = new QActionGroup(this);
@@ -682,8 +684,11 @@ void MainWindow::showEvent(QShowEvent* event) {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     if (lesson_->isActive()) saveLessonProgress();
-    settings::windowGeometry.set(saveGeometry());
-    settings::windowState.set(isStartPageShown() ? dockStateBeforeStartPage_ : saveState());
+    // A measured run's window sits on half the screen beside its model's: the next start should not.
+    if (!showsMeasuredRun_) {
+        settings::windowGeometry.set(saveGeometry());
+        settings::windowState.set(isStartPageShown() ? dockStateBeforeStartPage_ : saveState());
+    }
     QMainWindow::closeEvent(event);
 }
 

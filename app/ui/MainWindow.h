@@ -5,13 +5,23 @@
 #include <QMainWindow>
 #include <QPointer>
 
+#include <memory>
+
 class QAction;
 class QDockWidget;
 class QFileSystemWatcher;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
+class QProgressDialog;
 class QStackedWidget;
+
+namespace backlog {
+class Simulation;
+}
+namespace backlog::lab {
+struct LabPlan;
+}
 
 namespace backlog::views {
 class SimulationDocument;
@@ -68,6 +78,20 @@ class MainWindow : public QMainWindow {
     void applyTheme(const QString& name);
     // The open lesson's file was deleted or moved away: the lesson stays, and comes back with the file.
     bool isLessonFileMissing() const { return lessonFileMissing_; }
+    views::ParametersView* parameters() const { return parameters_; }
+
+    // Lab › Run on this machine… (issue 14): the open file's experiment on the real kernel, planned here,
+    // confirmed, run off the GUI thread under a progress dialog, and opened in a window of its own beside
+    // this one. Refusals and failures are shown in message boxes (object name "labMessage"), the
+    // confirmation is one too ("labConfirm"); none of them blocks the event loop. Without the lab (not
+    // Linux) the action is there, disabled, and says why.
+    void runOnThisMachine();
+    // A run the lab measured, in a new top-level window (deleted when closed) titled "FILE — measured on
+    // Linux RELEASE", placed under this one; its layout is not remembered in the settings.
+    MainWindow* openMeasuredRun(std::unique_ptr<Simulation> run);
+    // The last measured window this one opened, while it is open; the progress of a run, while it runs.
+    MainWindow* measuredWindow() const { return measuredWindow_.data(); }
+    QProgressDialog* labProgress() const;
 
   protected:
     void closeEvent(QCloseEvent* event) override;
@@ -94,6 +118,10 @@ class MainWindow : public QMainWindow {
     void showIfStopped();
 
     void leaveStartPage();
+    void createLabMenu();
+    void showLabMessage(const QString& title, const QString& text);
+    void confirmExperiment(const lab::LabPlan& plan);
+    void startExperiment(const lab::LabPlan& plan);
 
     views::SimulationDocument* doc_;
     views::Player* player_;
@@ -134,7 +162,11 @@ class MainWindow : public QMainWindow {
     QMenu* recentMenu_ = nullptr;
     QMenu* viewMenu_ = nullptr;
     QAction* playAction_ = nullptr;
-    double defaultPointSize_ = 0; // the application font's size before a theme scaled it
+    QAction* labAction_ = nullptr;
+    QPointer<QProgressDialog> labProgress_;
+    QPointer<MainWindow> measuredWindow_;
+    bool showsMeasuredRun_ = false; // a window openMeasuredRun() made: its layout is not saved
+    double defaultPointSize_ = 0;   // the application font's size before a theme scaled it
 };
 
 } // namespace backlog::app

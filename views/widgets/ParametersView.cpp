@@ -18,9 +18,9 @@ namespace backlog::views {
 
 ParametersView::ParametersView(SimulationDocument* doc, QWidget* parent) : QWidget(parent), doc_(doc) {
     auto* layout = new QVBoxLayout(this);
-    auto* help = new QLabel(tr("Changes apply from the playhead on."), this);
-    help->setWordWrap(true);
-    layout->addWidget(help);
+    help_ = new QLabel(this);
+    help_->setWordWrap(true);
+    layout->addWidget(help_);
     form_ = new QFormLayout;
     layout->addLayout(form_);
     status_ = new QLabel(this);
@@ -62,6 +62,7 @@ void ParametersView::rebuildFields() {
     fields_.clear();
     while (form_->rowCount() > 0)
         form_->removeRow(0);
+    help_->setText(tr("Changes apply from the playhead on."));
     const SimulationDocument* d = loadedOrNull(doc_);
     if (!d) return;
     const Scenario& s = d->simulation().scenario();
@@ -128,6 +129,14 @@ void ParametersView::rebuildFields() {
     form_->addRow(tr("net.ipv4.tcp_abort_on_overflow"), abort);
     fields_.push_back(
         {abort, [abort](const Scenario& now) { abort->setChecked(now.kernel.tcpAbortOnOverflow != 0); }});
+    // The kernel's run is what the kernel did: every change would be refused (Simulation::measured), so
+    // the fields show the settings it ran with and offer nothing to edit.
+    if (d->simulation().source().measured) {
+        help_->setText(tr("Measured on the real kernel: these are the settings it ran with. To change one, "
+                          "change the scenario and run it on this machine again."));
+        for (const Field& f : fields_)
+            if (f.widget) f.widget->setEnabled(false);
+    }
     showValues();
 }
 

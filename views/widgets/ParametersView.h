@@ -33,6 +33,7 @@ class ParametersView : public QWidget {
     void showValues();    // what is in force at the playhead: as written, or as a step or a change set it
     QPointer<SimulationDocument> doc_;
     QFormLayout* form_;
+    QLabel* help_;
     QLabel* status_;
     // Each field's widget and how it shows its value from the settings in force.
     struct Field {

@@ -1,0 +1,213 @@
+// Lab › Run on this machine… in the window: the action follows the open file, a refused plan is shown
+// without running anything, a measured run opens in a window of its own whose parameters cannot be
+// changed, and — as root, where a network namespace can be made — a short real run ends in that window.
+#include "app/ui/MainWindow.h"
+#include "model/kernel/Simulation.h"
+#include "views/document/SimulationDocument.h"
+#include "views/widgets/ParametersView.h"
+
+#include <QAbstractButton>
+#include <QAction>
+#include <QApplication>
+#include <QFile>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThreadPool>
+
+#ifdef BACKLOG_HAS_LAB
+#include "app/lab/Namespace.h"
+
+#include <thread>
+#endif
+
+using namespace backlog;
+
+class TestLabWindow : public QObject {
+    Q_OBJECT
+  private slots:
+    void initTestCase();
+    void theActionFollowsTheOpenFile();
+    void aMeasuredWindowRefusesChanges();
+#ifdef BACKLOG_HAS_LAB
+    void aRefusedPlanIsShownWithoutRunning();
+    void aShortRunOpensAMeasuredWindow();
+    void aCancelledRunIsDropped();
+    void aWindowClosedMidRunIsSafe();
+#endif
+};
+
+namespace {
+const QString kSandbox = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml");
+
+QString writeScenario(const QTemporaryDir& dir, const char* yaml) {
+    const QString path = dir.filePath(QStringLiteral("scenario.yaml"));
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(yaml) < 0) return {};
+    return path;
+}
+
+QAction* labAction(const app::MainWindow& w) {
+    return w.findChild<QAction*>(QStringLiteral("actionRunOnThisMachine"));
+}
+
+#ifdef BACKLOG_HAS_LAB
+// Empty when this process may make a network namespace (root), else why not. Tried on a thread of its
+// own, which takes the namespace with it when it ends.
+std::string whyNoNamespace() {
+    std::string why;
+    std::thread([&why] { why = lab::enterFreshNetworkNamespace(); }).join();
+    return why;
+}
+
+// Triggers the action and accepts the confirmation, as a person would.
+void runAndConfirm(app::MainWindow& w) {
+    labAction(w)->trigger();
+    QMessageBox* confirm = nullptr;
+    QTRY_VERIFY((confirm = w.findChild<QMessageBox*>(QStringLiteral("labConfirm"))) != nullptr);
+    QVERIFY(confirm->text().contains(QStringLiteral("private network namespace")));
+    confirm->button(QMessageBox::Ok)->click();
+    QTRY_VERIFY(w.labProgress() != nullptr);
+}
+
+// The tiny experiment: five clients over 50 ms, stopped at 300 ms of real time.
+const char* kTiny = "title: tiny\nserver:\n  backlog: 4\n  workers:\n    count: 1\n    service: 5ms\n"
+                    "traffic:\n  - clients: 5\n    at: 10ms\n    spacing: 10ms\nuntil: 300ms\n";
+#endif
+} // namespace
+
+void TestLabWindow::initTestCase() {
+    QCoreApplication::setOrganizationName(QStringLiteral("BacklogTests"));
+    QSettings().clear();
+}
+
+void TestLabWindow::theActionFollowsTheOpenFile() {
+    app::MainWindow w;
+    QAction* action = labAction(w);
+    QVERIFY(action);
+    QVERIFY(!action->isEnabled()); // nothing open
+    QVERIFY(w.openFile(kSandbox));
+#ifdef BACKLOG_HAS_LAB
+    QVERIFY(action->isEnabled());
+#else
+    QVERIFY(!action->isEnabled());
+    QVERIFY(action->toolTip().contains(QStringLiteral("Linux")));
+#endif
+}
+
+// Made from the model's run here (no root needed): what the window does with a run marked measured.
+void TestLabWindow::aMeasuredWindowRefusesChanges() {
+    app::MainWindow w;
+    QVERIFY(w.openFile(kSandbox));
+    const Simulation& model = w.document()->simulation();
+    RunSource source;
+    source.kernelRelease = "6.1.0-test";
+    app::MainWindow* m =
+        w.openMeasuredRun(Simulation::measured(model.scenario(), model.history(), {}, std::move(source)));
+    QVERIFY(m);
+    QCOMPARE(w.measuredWindow(), m);
+    QVERIFY(m->document()->simulation().source().measured);
+    QVERIFY(m->windowTitle().contains(QStringLiteral("sandbox.yaml — measured on Linux 6.1.0-test")));
+    QVERIFY(!labAction(*m)->isEnabled()); // a measured run is not run again
+    // The fields show the settings and offer no change; one asked for anyway is refused in words.
+    const QList<QSpinBox*> boxes = m->parameters()->findChildren<QSpinBox*>();
+    QVERIFY(!boxes.isEmpty());
+    for (const QSpinBox* b : boxes)
+        QVERIFY(!b->isEnabled());
+    const QString error = m->parameters()->apply(QStringLiteral("server.backlog"), QStringLiteral("5"));
+    QVERIFY(error.contains(QStringLiteral("measured")));
+    QVERIFY(m->parameters()->findChild<QLabel*>(QStringLiteral("status"))->text().contains(error));
+    m->close(); // deleted on close
+    QTRY_VERIFY(w.measuredWindow() == nullptr);
+}
+
+#ifdef BACKLOG_HAS_LAB
+void TestLabWindow::aRefusedPlanIsShownWithoutRunning() {
+    QTemporaryDir dir;
+    const QString path = writeScenario(dir, "title: many workers\nserver:\n  backlog: 4\n  workers:\n"
+                                            "    count: 600\ntraffic:\n  - clients: 3\n    at: 10ms\n");
+    app::MainWindow w;
+    QVERIFY(w.openFile(path));
+    labAction(w)->trigger();
+    QMessageBox* box = nullptr;
+    QTRY_VERIFY((box = w.findChild<QMessageBox*>(QStringLiteral("labMessage"))) != nullptr);
+    QVERIFY2(box->text().contains(QStringLiteral("600")), qPrintable(box->text()));
+    QVERIFY(box->text().contains(QStringLiteral("512")));
+    QVERIFY(!w.findChild<QMessageBox*>(QStringLiteral("labConfirm")));
+    QVERIFY(!w.labProgress());
+    QVERIFY(labAction(w)->isEnabled());
+}
+
+void TestLabWindow::aShortRunOpensAMeasuredWindow() {
+    if (const std::string why = whyNoNamespace(); !why.empty())
+        QSKIP(qPrintable(QStringLiteral("the lab cannot run here: ") + QString::fromStdString(why)));
+    QTemporaryDir dir;
+    app::MainWindow w;
+    QVERIFY(w.openFile(writeScenario(dir, kTiny)));
+    runAndConfirm(w);
+    QVERIFY(!labAction(w)->isEnabled()); // one run at a time
+    // Real time: the plan's 300 ms and the set-up; generous for a loaded machine.
+    QTRY_VERIFY_WITH_TIMEOUT(w.measuredWindow() || w.findChild<QMessageBox*>(QStringLiteral("labMessage")),
+                             60000);
+    if (const QMessageBox* failed = w.findChild<QMessageBox*>(QStringLiteral("labMessage")))
+        QFAIL(qPrintable(failed->text()));
+    app::MainWindow* m = w.measuredWindow();
+    QVERIFY(m->document()->simulation().source().measured);
+    QVERIFY(m->windowTitle().contains(QStringLiteral("measured")));
+    QCOMPARE(m->document()->simulation().history().clients.size(), std::size_t{5});
+    QTRY_VERIFY(w.labProgress() == nullptr);
+    QVERIFY(labAction(w)->isEnabled());
+    m->close();
+}
+
+void TestLabWindow::aCancelledRunIsDropped() {
+    if (const std::string why = whyNoNamespace(); !why.empty())
+        QSKIP(qPrintable(QStringLiteral("the lab cannot run here: ") + QString::fromStdString(why)));
+    QTemporaryDir dir;
+    app::MainWindow w;
+    QVERIFY(w.openFile(writeScenario(dir, kTiny)));
+    runAndConfirm(w);
+    QPushButton* cancel = w.labProgress()->findChild<QPushButton*>();
+    QVERIFY(cancel);
+    cancel->click(); // before the 300 ms of the experiment are up
+    QTRY_VERIFY(w.labProgress() == nullptr);
+    QVERIFY(labAction(w)->isEnabled());
+    // The experiment ends on its own; what it returns then goes nowhere.
+    QVERIFY(QThreadPool::globalInstance()->waitForDone(60000));
+    QCoreApplication::processEvents();
+    QVERIFY(w.measuredWindow() == nullptr);
+    QVERIFY(!w.findChild<QMessageBox*>(QStringLiteral("labMessage")));
+}
+
+// The window goes while the experiment runs: its dialog and watcher go with it, and the result nowhere.
+void TestLabWindow::aWindowClosedMidRunIsSafe() {
+    if (const std::string why = whyNoNamespace(); !why.empty())
+        QSKIP(qPrintable(QStringLiteral("the lab cannot run here: ") + QString::fromStdString(why)));
+    const auto mainWindows = [] {
+        int n = 0;
+        for (QWidget* top : QApplication::topLevelWidgets())
+            n += qobject_cast<app::MainWindow*>(top) ? 1 : 0;
+        return n;
+    };
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete); // earlier tests' closed windows
+    const int before = mainWindows();
+    QTemporaryDir dir;
+    auto* w = new app::MainWindow;
+    QVERIFY(w->openFile(writeScenario(dir, kTiny)));
+    runAndConfirm(*w);
+    const QPointer<QProgressDialog> progress = w->labProgress();
+    delete w;
+    QVERIFY(progress.isNull());
+    QVERIFY(QThreadPool::globalInstance()->waitForDone(60000));
+    QCoreApplication::processEvents();
+    QCOMPARE(mainWindows(), before); // no measured window came of it
+}
+#endif
+
+QTEST_MAIN(TestLabWindow)
+#include "tst_labwindow.moc"
