@@ -69,6 +69,7 @@ class Assembly {
     void assignFlows();
     void traceFlow(FlowId flow, const std::vector<std::size_t>& segs);
     void applyStays();
+    void resolveSynQueueDrops();
     void buildWorkers();
     void buildCounters();
     std::optional<std::size_t> childCreatedBy(const std::vector<std::size_t>& segs) const;
@@ -137,7 +138,7 @@ PacketFate Assembly::unansweredSynFate(const std::vector<std::size_t>& segs, std
     for (const QueueSample& q : m_.queues)
         if (q.at <= t.count() && q.listener == 0) last = &q;
     if (last && last->acceptQueue > last->backlog) return PacketFate::DroppedAcceptQueueFull;
-    return PacketFate::DroppedSynQueueFull;
+    return PacketFate::DroppedSynQueueFull; // S1 or S5: resolveSynQueueDrops() tells them apart
 }
 
 // Which client segment of a flow made the server's child socket, entering the accept queue (A8, K1), as
@@ -256,6 +257,20 @@ void Assembly::traceFlow(FlowId flow, const std::vector<std::size_t>& segs) {
     }
     if (client && serverClosed_.count(flow) && completedAt)
         client->serverStates.push_back({serverClosed_[flow], TcpState::Closed});
+}
+
+// An unanswered SYN that did not meet a full accept queue met the SYN queue's limits: without cookies,
+// the 3/4 rule of tcp_max_syn_backlog (S5, ListenDrops only) once the queue holds that many, or else
+// the queue at its capacity (S1). Read from the SYN queue the stays give, so after applyStays().
+void Assembly::resolveSynQueueDrops() {
+    const std::int64_t max = sc_.kernel.tcpMaxSynBacklog;
+    for (std::size_t i = 0; i < segments_.size(); ++i) {
+        if (fates_[i] != PacketFate::DroppedSynQueueFull) continue;
+        const std::int64_t syn =
+            h_.queueLengthsAt(listenerOf_[segments_[i].flow], Time::ns(segments_[i].s->at)).syn;
+        if (sc_.kernel.tcpSyncookies == 0 && max - syn < (max >> 2))
+            fates_[i] = PacketFate::DroppedSynBacklog;
+    }
 }
 
 // Queue stays and listener lengths, in time order (StayTrack and ListenerRecord are written as a run goes).
@@ -423,6 +438,7 @@ LabResult<std::unique_ptr<Simulation>> Assembly::run() {
     for (const auto& [flow, segs] : byFlow_)
         traceFlow(flow, segs);
     applyStays();
+    resolveSynQueueDrops();
     h_.reservePackets(segments_.size());
     for (std::size_t i = 0; i < segments_.size(); ++i) {
         const Segment& seg = segments_[i];

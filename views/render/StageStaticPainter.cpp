@@ -33,7 +33,10 @@ void network(const Ctx& c) {
     const QRectF n = g.network;
     c.text(QRectF(n.left(), n.top() + m.networkTop * u, n.width(), m.networkHeight * u),
            Qt::AlignHCenter | Qt::AlignVCenter,
-           QStringLiteral("network · RTT %1").arg(formatSpan(c.sc.network.rtt)), c.fBody, th.mutedText);
+           // A measured run's segments crossed the lab namespace's loopback, not the scenario's network.
+           c.sim.source().measured ? QStringLiteral("network · this machine's loopback")
+                                   : QStringLiteral("network · RTT %1").arg(formatSpan(c.sc.network.rtt)),
+           c.fBody, th.mutedText);
     p.setPen(c.pen(th.wire, kStage.lines.wire));
     p.setBrush(Qt::NoBrush);
     const std::size_t wires = g.clients.size() * g.listeners.size();
@@ -90,10 +93,13 @@ void serverPanel(const Ctx& c) {
     c.panel(c.g.serverPanel, QString());
     c.text(QRectF(title.left(), title.top(), title.width(), m.serverLine * u),
            Qt::AlignLeft | Qt::AlignVCenter,
-           QStringLiteral("Server %1:%2 · Linux %3")
+           QStringLiteral("Server %1:%2 · %3")
                .arg(QString::fromStdString(c.sim.serverAddress()))
                .arg(c.sc.server.port)
-               .arg(QString::fromLatin1(k.profile.name)),
+               .arg(c.sim.source().measured
+                        ? QStringLiteral("measured on Linux %1")
+                              .arg(QString::fromStdString(c.sim.source().kernelRelease))
+                        : QStringLiteral("Linux %1").arg(QString::fromLatin1(k.profile.name))),
            c.fPanel, th.text);
     const QString sysctls =
         QStringLiteral(

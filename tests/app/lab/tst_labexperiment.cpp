@@ -153,6 +153,16 @@ class TestLabExperiment : public QObject {
             QCOMPARE(get(kernel, c), get(model, c));
         QCOMPARE(get(kernel, Counter::TcpExtListenDrops), 40000 - 769);
         QCOMPARE(b.measured->source().spoofedSources.size(), std::size_t{40000});
+        // The SYNs nobody answered are told apart as the kernel drops them: by the 3/4 rule (S5).
+        std::size_t s5 = 0, other = 0;
+        for (std::uint32_t i = 0; i < h.packetCount(); ++i) {
+            const Packet p = h.packet(i);
+            if (p.kind != PacketKind::Syn) continue;
+            s5 += p.fate == PacketFate::DroppedSynBacklog ? 1u : 0u;
+            other += p.fate != PacketFate::DroppedSynBacklog && p.fate != PacketFate::Delivered ? 1u : 0u;
+        }
+        QCOMPARE(s5, std::size_t{40000 - 769});
+        QCOMPARE(other, std::size_t{0});
     }
 };
 
