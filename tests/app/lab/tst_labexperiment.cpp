@@ -125,12 +125,32 @@ class TestLabExperiment : public QObject {
               kernel.count(2) ? kernel.at(2) : 0, model.count(2) ? model.at(2) : 0);
         const CounterValues counters = h.countersAt(Host::Server, h.end);
         QVERIFY(get(counters, Counter::TcpExtListenOverflows) > 0); // S2: SYNs met the full queue
-        // Every child the kernel made (TcpPassiveOpens) is one the capture saw complete its handshake.
-        std::int64_t completed = 0;
-        for (const ClientRecord& c : h.clients)
+        // Every handshake the capture saw complete made a child (TcpPassiveOpens counts each child made).
+        // The kernel may make one more for a request: when the final ACK and the request itself are
+        // processed on two CPUs at once, both make a child and the one that does not own the request is
+        // freed (inet_csk_complete_hashdance's own_req), counted all the same. That can only happen to a
+        // client that sent two segments in a row with no answer between them.
+        std::int64_t completed = 0, twoInARow = 0;
+        for (const ClientRecord& c : h.clients) {
             completed += std::any_of(c.serverStates.begin(), c.serverStates.end(),
                                      [](const auto& s) { return s.second == TcpState::Established; });
-        QCOMPARE(get(counters, Counter::TcpPassiveOpens), completed);
+            bool previousFromClient = false, pair = false;
+            for (const TcpSegment& s : b.measurement.segments) {
+                if (s.sourcePort != c.port && s.destinationPort != c.port) continue;
+                const bool fromClient = s.sourcePort == c.port;
+                pair = pair || (fromClient && previousFromClient && !(s.flags & (kSyn | kFin)));
+                previousFromClient = fromClient && !(s.flags & kSyn);
+            }
+            twoInARow += pair ? 1 : 0;
+        }
+        const std::int64_t passive = get(counters, Counter::TcpPassiveOpens);
+        QVERIFY2(
+            passive >= completed && passive <= completed + twoInARow,
+            qPrintable(QString("TcpPassiveOpens %1, handshakes completed %2, clients that sent two segments "
+                               "in a row %3")
+                           .arg(passive)
+                           .arg(completed)
+                           .arg(twoInARow)));
         QVERIFY(textReport(*b.measured, h.end).find("MEASURED on this machine") != std::string::npos);
     }
 
