@@ -98,23 +98,20 @@ class TestLabExperiment : public QObject {
         const std::map<std::size_t, int> model = retransmissions(b.model->history(), t);
         QCOMPARE(kernel.at(0), model.at(0));
         QCOMPARE(kernel.at(0), 7);
-        // The model's schedule: the earliest offset of each retransmission (6.18: linear, 1 s apart, T6).
-        std::vector<Time> nominal;
-        for (const ClientRecord& c : b.model->history().clients)
-            for (std::size_t k = 1; k < c.synTimes.size(); ++k) {
-                if (nominal.size() < k) nominal.resize(k, Time::never());
-                nominal[k - 1] = std::min(nominal[k - 1], c.synTimes[k] - c.synTimes[0]);
-            }
-        QVERIFY(nominal.size() >= 2);
-        // Linear at first (tcp_syn_linear_timeouts, T6): 1 s apart, within the wheel's rounding.
-        QVERIFY(nominal[1] - nominal[0] > Time::ms(950) && nominal[1] - nominal[0] < Time::ms(1050));
-        for (const ClientRecord& c : h.clients) {
-            for (std::size_t k = 1; k < c.synTimes.size() && k <= nominal.size(); ++k) {
-                const Time offset = c.synTimes[k] - c.synTimes[0];
-                QVERIFY2(offset >= nominal[k - 1] - Time::ms(5) && offset < nominal[k - 1] + Time::ms(60),
-                         qPrintable(QString("SYN %1 at +%2 ns").arg(k).arg(offset.count())));
-            }
-        }
+        // T6 on 6.18: tcp_syn_linear_timeouts 4, so the k-th retransmission is due k seconds after the
+        // first SYN, and the timer wheel fires each 1 s timer up to one level-1 slot late (8 jiffies,
+        // 32 ms at HZ 250, M11): both the kernel's and the model's SYNs lie in [k s, k s + k·50 ms].
+        const auto onSchedule = [](const History& run, const char* who) {
+            for (const ClientRecord& c : run.clients)
+                for (std::size_t k = 1; k < c.synTimes.size() && k <= 4; ++k) {
+                    const Time offset = c.synTimes[k] - c.synTimes[0];
+                    const Time due = Time::s(static_cast<std::int64_t>(k));
+                    QVERIFY2(offset >= due && offset <= due + Time::ms(50) * static_cast<std::int64_t>(k),
+                             qPrintable(QString("%1: SYN %2 at +%3 ns").arg(who).arg(k).arg(offset.count())));
+                }
+        };
+        onSchedule(h, "kernel");
+        onSchedule(b.model->history(), "model");
         int connected = 0;
         for (const auto& [n, count] : kernel)
             connected += count;
