@@ -3,8 +3,10 @@
 #include "app/export/Export.h"
 #ifdef BACKLOG_HAS_LAB
 #include "app/lab/Experiment.h"
+#include "app/lab/LabPlan.h"
 #include "app/lab/MeasuredRun.h"
 #endif
+#include "app/lab/SavedRun.h"
 #include "model/kernel/Simulation.h"
 #include "model/lesson/Condition.h"
 #include "model/lesson/LessonAudit.h"
@@ -107,41 +109,53 @@ QStringList checkedFiles(const QString& argument) {
 #ifdef BACKLOG_HAS_LAB
 // The model's run of a scenario or lesson, measured on this machine's kernel instead (issue 14): planned
 // (the lab's limits, the warnings), run in a private namespace, made into a run of the model's shape.
-// Null with `error` set when the lab refuses it or cannot run here.
-std::unique_ptr<Simulation> measureOnThisMachine(const std::string& path, const Simulation& model,
-                                                 std::optional<Time> until, std::string& error) {
+// On failure `run` is null and `error` says why; `status` is 2 when the lab refused the plan (bad input)
+// and 1 when the experiment could not run or failed.
+struct Measured {
+    lab::Measurement measurement;
+    std::unique_ptr<Simulation> run;
+    std::string error;
+    int status = 0;
+};
+
+Measured measureOnThisMachine(const std::string& path, const Simulation& model, std::optional<Time> until) {
+    Measured out;
     const lab::LabResult<lab::LabPlan> plan = lab::planExperiment(model, lab::kernelRelease(), until);
     if (!plan.ok()) {
-        error = path + ": the lab refuses this experiment: " + plan.error();
-        return nullptr;
+        out.error = path + ": the lab refuses this experiment: " + plan.error();
+        out.status = 2;
+        return out;
     }
     printErr("backlog: running " + path + " on this machine's kernel for " + seconds(plan.value().end) +
              " of real time…");
-    const lab::LabResult<lab::Measurement> measured = lab::runExperiment(plan.value());
+    lab::LabResult<lab::Measurement> measured = lab::runExperiment(plan.value());
+    out.status = 1;
     if (!measured.ok()) {
-        error = path + ": " + measured.error();
-        return nullptr;
+        out.error = path + ": " + measured.error();
+        return out;
     }
     lab::LabResult<std::unique_ptr<Simulation>> run =
         lab::measuredRun(plan.value().scenario, measured.value());
     if (!run.ok()) {
-        error = path + ": " + run.error();
-        return nullptr;
+        out.error = path + ": " + run.error();
+        return out;
     }
-    return std::move(run.value());
+    out.measurement = std::move(measured.value());
+    out.run = std::move(run.value());
+    out.status = 0;
+    return out;
 }
 
 // `check --lab`: a lesson's expectations read from the kernel's run instead of the model's. The lab's
 // warnings come first: an expectation after a change the kernel's run could not make may fail for that.
 int checkLessonOnLab(const std::string& path, const Lesson& lesson) {
     const LessonRun run(lesson);
-    std::string error;
-    const std::unique_ptr<Simulation> measured =
-        measureOnThisMachine(path, run.simulation(), std::nullopt, error);
-    if (!measured) {
-        printErr(error);
+    const Measured outcome = measureOnThisMachine(path, run.simulation(), std::nullopt);
+    if (!outcome.run) {
+        printErr(outcome.error);
         return 1;
     }
+    const Simulation* measured = outcome.run.get();
     for (const std::string& w : measured->source().warnings)
         printOut(path + ": warning: " + w + "\n");
     std::vector<ReadError> failures;
@@ -571,49 +585,15 @@ int exportCommand(const QStringList& arguments) {
     return result.ok() ? 0 : 2;
 }
 
-#ifdef BACKLOG_HAS_LAB
-// The model's run a measurement is planned from: a lesson's (with its steps' changes) or a scenario's.
-struct ModelRun {
-    std::unique_ptr<LessonRun> lesson;
-    std::unique_ptr<Simulation> scenario;
-    const Simulation& simulation() const { return lesson ? lesson->simulation() : *scenario; }
-};
-
-ModelRun modelRunOf(const FileReadResult& read) {
-    ModelRun run;
-    if (read.lesson) {
-        run.lesson = std::make_unique<LessonRun>(*read.lesson);
-    } else {
-        run.scenario = std::make_unique<Simulation>(*read.scenario);
-        run.scenario->setCheckpointInterval(Time::never());
-        run.scenario->run();
-    }
-    return run;
-}
-
-// A measured run kept with --save, reported again: nothing runs, so it opens on a machine without root.
+// A measured run kept with --save, reported again: nothing runs, so it opens without root, and on any
+// system (the lab's records are portable).
 int reportSavedRun(const std::string& file, std::string_view text, bool json) {
     const lab::LabResult<lab::SavedRun> saved = lab::parseSavedRun(text);
     if (!saved.ok()) {
         printErr(file + ": " + saved.error());
         return 2;
     }
-    const lab::SavedRun& s = saved.value();
-    const FileReadResult read = readLessonOrScenarioText(s.fileText, s.path, s.sets);
-    if (!read.errors.empty()) {
-        printErrors(read.errors, read.moreErrors);
-        return 2;
-    }
-    const ModelRun model = modelRunOf(read);
-    const std::optional<Time> until = s.until < 0 ? std::nullopt : std::optional<Time>(Time::ns(s.until));
-    const lab::LabResult<lab::LabPlan> plan =
-        lab::planExperiment(model.simulation(), s.measurement.kernelRelease, until);
-    if (!plan.ok()) {
-        printErr(file + ": " + plan.error());
-        return 2;
-    }
-    const lab::LabResult<std::unique_ptr<Simulation>> run =
-        lab::measuredRun(plan.value().scenario, s.measurement);
+    const lab::LabResult<std::unique_ptr<Simulation>> run = lab::openSavedRun(saved.value());
     if (!run.ok()) {
         printErr(file + ": " + run.error());
         return 2;
@@ -623,6 +603,7 @@ int reportSavedRun(const std::string& file, std::string_view text, bool json) {
     return 0;
 }
 
+#ifdef BACKLOG_HAS_LAB
 // Writes a measured run to `out` whole or not at all (QSaveFile: a full disk costs nothing already there).
 bool saveRun(const QString& out, const lab::SavedRun& run) {
     QSaveFile file(out);
@@ -674,42 +655,30 @@ int labCommand(const QStringList& arguments) {
     for (const QString& s : parser.values(set))
         sets.push_back(s.toStdString());
     const std::string path = positional[1].toStdString();
-#ifdef BACKLOG_HAS_LAB
-    // A measured run is larger than a lesson may be (a flood's capture): read with a cap of its own.
+    // Read once: a measured run (by its first line) or a scenario or lesson. A measured run is larger than
+    // a lesson may be (a flood's capture), so the cap is its own; the lesson reader applies the lesson's.
     const SourceText raw = readSourceFile(path, std::size_t{1} << 30);
-    if (!raw.error && raw.text.rfind(lab::kSavedRunHeader, 0) == 0)
-        return reportSavedRun(path, raw.text, parser.isSet(json));
-#endif
-    const FileReadResult read = readLessonOrScenarioFile(path, sets);
+    if (raw.error) {
+        printErrors({*raw.error});
+        return 2;
+    }
+    if (lab::looksLikeSavedRun(raw.text)) return reportSavedRun(path, raw.text, parser.isSet(json));
+    const FileReadResult read = readLessonOrScenarioText(raw.text, path, sets);
     if (!read.errors.empty()) {
         printErrors(read.errors, read.moreErrors);
         return 2;
     }
 #ifdef BACKLOG_HAS_LAB
-    const ModelRun model = modelRunOf(read);
-    const lab::LabResult<lab::LabPlan> plan =
-        lab::planExperiment(model.simulation(), lab::kernelRelease(), untilTime);
-    if (!plan.ok()) {
-        printErr(path + ": the lab refuses this experiment: " + plan.error());
-        return 2;
-    }
-    printErr("backlog: running " + path + " on this machine's kernel for " + seconds(plan.value().end) +
-             " of real time…");
-    const lab::LabResult<lab::Measurement> measured = lab::runExperiment(plan.value());
-    if (!measured.ok()) {
-        printErr(path + ": " + measured.error());
-        return 1;
+    const lab::ModelRun model(read);
+    const Measured outcome = measureOnThisMachine(path, model.simulation(), untilTime);
+    if (!outcome.run) {
+        printErr(outcome.error);
+        return outcome.status;
     }
     if (parser.isSet(save) && !saveRun(parser.value(save), {path, sets, untilTime ? untilTime->count() : -1,
-                                                            raw.text, measured.value()}))
+                                                            raw.text, outcome.measurement}))
         return 1;
-    const lab::LabResult<std::unique_ptr<Simulation>> run =
-        lab::measuredRun(plan.value().scenario, measured.value());
-    if (!run.ok()) {
-        printErr(path + ": " + run.error());
-        return 1;
-    }
-    const Simulation& sim = *run.value();
+    const Simulation& sim = *outcome.run;
     printOut(parser.isSet(json) ? jsonReport(sim, sim.history().end) : textReport(sim, sim.history().end));
     return 0;
 #else

@@ -114,23 +114,3 @@ std::string serialiseMeasurement(const Measurement& m);
 LabResult<Measurement> parseMeasurement(std::string_view text);
 
 } // namespace backlog::lab
-
-namespace backlog::lab {
-
-// A measured run kept in a file (`backlog lab FILE --save RUN`): the scenario or lesson file it ran (its
-// text, so that it opens again anywhere, without the original), the --set and --until it ran with, and the
-// measurement. Opening it plans the experiment again from that text (the plan is a function of the file,
-// so it is the same) and makes the measurement into the same run.
-struct SavedRun {
-    std::string path; // the file's name as given, for messages
-    std::vector<std::string> sets;
-    std::int64_t until = -1; // ns; -1: none
-    std::string fileText;
-    Measurement measurement;
-};
-
-inline constexpr std::string_view kSavedRunHeader = "backlog-measured-run 1";
-std::string serialiseSavedRun(const SavedRun& run);
-LabResult<SavedRun> parseSavedRun(std::string_view text);
-
-} // namespace backlog::lab

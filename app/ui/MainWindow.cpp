@@ -326,12 +326,15 @@ void MainWindow::createDocks() {
 }
 
 bool MainWindow::openFile(const QString& path) {
+    if (isSavedRunFile(path)) return openSavedRun(path);
     player_->pause();
     if (lesson_->isActive()) saveLessonProgress();
     reloading_ = true; // the new lesson enters its first step: that must not overwrite its saved progress
     const QStringList errors = doc_->load(path);
     reloading_ = false;
     if (errors.isEmpty()) {
+        savedRun_.clear(); // a model's run now: nothing measured to save
+        saveRunAction_->setEnabled(false);
         rememberRecentFile(path);
         rebuildRecentMenu();
         leaveStartPage();
@@ -581,7 +584,7 @@ void MainWindow::lessonFileChanged() {
 
 void MainWindow::chooseFile() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open a scenario or lesson"), QString(),
-                                                      tr("Lessons and scenarios (*.yaml *.yml)"));
+                                                      tr("Lessons, scenarios and measured runs (*.yaml *.yml *.run)"));
     if (!path.isEmpty()) openFile(path);
 }
 

@@ -6,6 +6,7 @@
 #include <QPointer>
 
 #include <memory>
+#include <string>
 
 class QAction;
 class QDockWidget;
@@ -81,14 +82,21 @@ class MainWindow : public QMainWindow {
     views::ParametersView* parameters() const { return parameters_; }
 
     // Lab › Run on this machine… (issue 14): the open file's experiment on the real kernel, planned here,
-    // confirmed, run off the GUI thread under a progress dialog, and opened in a window of its own beside
-    // this one. Refusals and failures are shown in message boxes (object name "labMessage"), the
-    // confirmation is one too ("labConfirm"); none of them blocks the event loop. Without the lab (not
-    // Linux) the action is there, disabled, and says why.
+    // confirmed, run by a process of its own (`backlog lab FILE --save RUN`: a fresh process, never a
+    // fork of this one's threads) under a progress dialog whose Cancel ends it, and opened in a window of
+    // its own beside this one. Refusals and failures are shown in message boxes (object name
+    // "labMessage"), the confirmation is one too ("labConfirm"); none of them blocks the event loop.
+    // Without the lab (not Linux) the action is there, disabled, and says why.
     void runOnThisMachine();
+    // The program that runs experiments: this one (applicationFilePath()), unless a test names `backlog`.
+    static void setLabProgram(const QString& program);
     // A run the lab measured, in a new top-level window (deleted when closed) titled "FILE — measured on
-    // Linux RELEASE", placed under this one; its layout is not remembered in the settings.
-    MainWindow* openMeasuredRun(std::unique_ptr<Simulation> run);
+    // Linux RELEASE", placed under this one; its layout is not remembered in the settings. `savedRun`:
+    // the run as `backlog lab --save` keeps it, for Lab › Save Measured Run… (empty: nothing to save).
+    MainWindow* openMeasuredRun(std::unique_ptr<Simulation> run, std::string savedRun = {});
+    // Lab › Save Measured Run…: the measured run this window shows, to `path` whole or not at all. The
+    // error in words, or an empty string. Opened again with openFile() (any system: no lab needed).
+    QString saveMeasuredRun(const QString& path);
     // The last measured window this one opened, while it is open; the progress of a run, while it runs.
     MainWindow* measuredWindow() const { return measuredWindow_.data(); }
     QProgressDialog* labProgress() const;
@@ -122,6 +130,11 @@ class MainWindow : public QMainWindow {
     void showLabMessage(const QString& title, const QString& text);
     void confirmExperiment(const lab::LabPlan& plan);
     void startExperiment(const lab::LabPlan& plan);
+    // openFile() for a measured run kept by `backlog lab --save` or Save Measured Run….
+    bool openSavedRun(const QString& path);
+    static bool isSavedRunFile(const QString& path);
+    void showMeasuredRun(std::unique_ptr<Simulation> run, const QString& path, std::string savedRun);
+    void chooseMeasuredRunFile();
 
     views::SimulationDocument* doc_;
     views::Player* player_;
@@ -163,6 +176,8 @@ class MainWindow : public QMainWindow {
     QMenu* viewMenu_ = nullptr;
     QAction* playAction_ = nullptr;
     QAction* labAction_ = nullptr;
+    QAction* saveRunAction_ = nullptr;
+    std::string savedRun_; // the measured run shown, as saved (SavedRun.h); empty for a model's run
     QPointer<QProgressDialog> labProgress_;
     QPointer<MainWindow> measuredWindow_;
     bool showsMeasuredRun_ = false; // a window openMeasuredRun() made: its layout is not saved

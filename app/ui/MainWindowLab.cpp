@@ -1,34 +1,90 @@
 // The window's Lab menu (issue 14): the open scenario's experiment on this machine's kernel, and the
-// measured run in a window of its own beside the model's. The lab itself is plain C++ (app/lab); here it
-// is planned, confirmed, run off the GUI thread and shown.
+// measured run in a window of its own beside the model's; a measured run saved, and opened again (on any
+// system: the lab's records are portable). The lab itself is plain C++ (app/lab); here it is planned,
+// confirmed, run by a process of its own and shown.
 #include "app/ui/MainWindow.h"
 
+#include "app/lab/SavedRun.h"
+#include "app/ui/AppSettings.h"
 #include "model/kernel/Simulation.h"
+#include "model/scenario/SourceFile.h"
+#include "views/document/LessonPlayer.h"
 #include "views/document/Player.h"
 #include "views/document/SimulationDocument.h"
+#include "views/widgets/StageView.h"
 
 #include <QAction>
+#include <QCoreApplication>
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QScreen>
 #include <QStatusBar>
 
 #ifdef BACKLOG_HAS_LAB
 #include "app/lab/Experiment.h"
 #include "app/lab/LabPlan.h"
-#include "app/lab/MeasuredRun.h"
 
 #include <QElapsedTimer>
-#include <QFutureWatcher>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QTimer>
-#include <QtConcurrent/QtConcurrentRun>
 #endif
 
 namespace backlog::app {
+
+namespace {
+QString& labProgramOverride() {
+    static QString program;
+    return program;
+}
+
+// A measured run is larger than a lesson may be (a flood's capture): read with a cap of its own.
+constexpr std::size_t kMaxSavedRunBytes = std::size_t{1} << 30;
+
+// The measured run in `path`, made into the model's shape; nullptr and `error` when it is not one.
+std::unique_ptr<Simulation> readSavedRun(const QString& path, std::string& text, QString& error) {
+    SourceText raw = readSourceFile(path.toStdString(), kMaxSavedRunBytes);
+    if (raw.error) {
+        error = QString::fromStdString(raw.error->text());
+        return nullptr;
+    }
+    const lab::LabResult<lab::SavedRun> saved = lab::parseSavedRun(raw.text);
+    if (!saved.ok()) {
+        error = QString::fromStdString(saved.error());
+        return nullptr;
+    }
+    lab::LabResult<std::unique_ptr<Simulation>> run = lab::openSavedRun(saved.value());
+    if (!run.ok()) {
+        error = QString::fromStdString(run.error());
+        return nullptr;
+    }
+    text = std::move(raw.text);
+    return std::move(run.value());
+}
+
+} // namespace
+
+// Whether `path` holds a measured run, by its first line (its name may be anything).
+bool MainWindow::isSavedRunFile(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return false;
+    const QByteArray start = f.read(static_cast<qint64>(lab::kSavedRunHeader.size()) + 1);
+    return lab::looksLikeSavedRun(
+        std::string_view(start.constData(), static_cast<std::size_t>(start.size())));
+}
+
+void MainWindow::setLabProgram(const QString& program) {
+    labProgramOverride() = program;
+}
 
 void MainWindow::createLabMenu() {
     QMenu* labMenu = menuBar()->addMenu(tr("La&b"));
@@ -46,6 +102,11 @@ void MainWindow::createLabMenu() {
     labAction_->setToolTip(tr("The lab needs Linux: it runs a scenario on the real kernel in a network "
                               "namespace"));
 #endif
+    saveRunAction_ = labMenu->addAction(tr("&Save Measured Run…"), this, &MainWindow::chooseMeasuredRunFile);
+    saveRunAction_->setObjectName(QStringLiteral("actionSaveMeasuredRun"));
+    saveRunAction_->setToolTip(tr("Keeps the kernel's run shown here in a file, to open again later (File › "
+                                  "Open…), on any system"));
+    saveRunAction_->setEnabled(false);
 }
 
 QProgressDialog* MainWindow::labProgress() const {
@@ -60,21 +121,25 @@ void MainWindow::showLabMessage(const QString& title, const QString& text) {
     box->open();
 }
 
-MainWindow* MainWindow::openMeasuredRun(std::unique_ptr<Simulation> run) {
+void MainWindow::showMeasuredRun(std::unique_ptr<Simulation> run, const QString& path, std::string savedRun) {
     const RunSource source = run->source();
-    const QString name = QFileInfo(doc_->path()).fileName();
+    savedRun_ = std::move(savedRun);
+    doc_->adopt(std::move(run), path);
+    saveRunAction_->setEnabled(!savedRun_.empty());
+    // After adopt(): its `loaded` names the window after the file alone.
+    const QString release = QString::fromStdString(source.kernelRelease);
+    setWindowTitle(tr("%1 — measured on Linux %2 — Backlog").arg(QFileInfo(path).fileName(), release));
+    statusBar()->showMessage(source.warnings.empty()
+                                 ? tr("Measured on Linux %1").arg(release)
+                                 : tr("Measured on Linux %1; not reproduced: %2")
+                                       .arg(release, QString::fromStdString(source.warnings.front())));
+}
+
+MainWindow* MainWindow::openMeasuredRun(std::unique_ptr<Simulation> run, std::string savedRun) {
     auto* w = new MainWindow; // top-level, beside this one
     w->setAttribute(Qt::WA_DeleteOnClose);
     w->showsMeasuredRun_ = true;
-    w->doc_->adopt(std::move(run), doc_->path());
-    // After adopt(): its `loaded` names the window after the file alone.
-    w->setWindowTitle(
-        tr("%1 — measured on Linux %2 — Backlog").arg(name, QString::fromStdString(source.kernelRelease)));
-    w->statusBar()->showMessage(
-        source.warnings.empty() ? tr("Measured on Linux %1").arg(QString::fromStdString(source.kernelRelease))
-                                : tr("Measured on Linux %1; not reproduced: %2")
-                                      .arg(QString::fromStdString(source.kernelRelease),
-                                           QString::fromStdString(source.warnings.front())));
+    w->showMeasuredRun(std::move(run), doc_->path(), std::move(savedRun));
     // The model's run above, the kernel's below, compared at a glance. One above the other, not side by
     // side: the stage is wider than tall, and the column of docks keeps its width.
     const QRect area = screen()->availableGeometry();
@@ -85,6 +150,55 @@ MainWindow* MainWindow::openMeasuredRun(std::unique_ptr<Simulation> run) {
     w->setGeometry(area.x(), area.y() + half, area.width(), area.height() - half);
     measuredWindow_ = w;
     return w;
+}
+
+bool MainWindow::openSavedRun(const QString& path) {
+    std::string text;
+    QString error;
+    std::unique_ptr<Simulation> run = readSavedRun(path, text, error);
+    if (!run) {
+        QMessageBox box(QMessageBox::Warning, tr("Cannot open %1").arg(QFileInfo(path).fileName()), error,
+                        QMessageBox::Ok, this);
+        box.exec();
+        return false;
+    }
+    player_->pause();
+    if (lesson_->isActive()) saveLessonProgress();
+    showMeasuredRun(std::move(run), path, std::move(text));
+    rememberRecentFile(path);
+    rebuildRecentMenu();
+    leaveStartPage();
+    narrationDock_->setVisible(false); // a measured run has no lesson
+    watch(QString());
+    stage_->setFocus();
+    return true;
+}
+
+QString MainWindow::saveMeasuredRun(const QString& path) {
+    if (savedRun_.empty()) return tr("This window shows no measured run");
+    QSaveFile file(path);
+    const auto size = static_cast<qint64>(savedRun_.size());
+    if (!file.open(QIODevice::WriteOnly) || file.write(savedRun_.data(), size) != size || !file.commit())
+        return tr("Could not save %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
+    return {};
+}
+
+void MainWindow::chooseMeasuredRunFile() {
+    if (savedRun_.empty()) return;
+    const QFileInfo shown(doc_->path());
+    const QString suggested =
+        shown.suffix() == QLatin1String("run")
+            ? shown.filePath()
+            : shown.dir().filePath(shown.completeBaseName() + QStringLiteral("-measured.run"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the measured run"), suggested,
+                                                      tr("Measured runs (*.run)"));
+    if (path.isEmpty()) return;
+    const QString error = saveMeasuredRun(path);
+    if (!error.isEmpty()) {
+        showLabMessage(tr("The measured run was not saved"), error);
+        return;
+    }
+    statusBar()->showMessage(tr("Saved the measured run to %1").arg(QDir::toNativeSeparators(path)), 4000);
 }
 
 #ifdef BACKLOG_HAS_LAB
@@ -128,23 +242,24 @@ void MainWindow::confirmExperiment(const lab::LabPlan& plan) {
     box->open();
 }
 
-namespace {
-// What the worker thread hands back: the measured run, or why there is none. Shared, because a
-// QFuture's result is copied.
-struct LabOutcome {
-    std::unique_ptr<Simulation> run;
-    std::string error;
-};
-} // namespace
-
 void MainWindow::startExperiment(const lab::LabPlan& plan) {
     if (labProgress_) return;
+    const QString file = doc_->path();
+    auto dir = std::make_shared<QTemporaryDir>();
+    if (!QFileInfo(file).isFile() || !dir->isValid()) {
+        showLabMessage(tr("The run on this machine failed"),
+                       QFileInfo(file).isFile()
+                           ? tr("No room for the measurement: %1").arg(dir->errorString())
+                           : tr("The lab runs the scenario's file, and %1 is no longer there")
+                                 .arg(QDir::toNativeSeparators(file)));
+        return;
+    }
     labAction_->setEnabled(false);
-    auto* progress = new QProgressDialog(tr("Running %1 on Linux %2: %3 s of real time…")
-                                             .arg(QFileInfo(doc_->path()).fileName(),
-                                                  QString::fromStdString(lab::kernelRelease()),
-                                                  QString::fromStdString(formatSecondsTrimmed(plan.end))),
-                                         tr("Cancel"), 0, 1000, this);
+    auto* progress =
+        new QProgressDialog(tr("Running %1 on Linux %2: %3 s of real time…")
+                                .arg(QFileInfo(file).fileName(), QString::fromStdString(lab::kernelRelease()),
+                                     QString::fromStdString(formatSecondsTrimmed(plan.end))),
+                            tr("Cancel"), 0, 1000, this);
     progress->setObjectName(QStringLiteral("labProgress"));
     progress->setWindowTitle(tr("Run on this machine"));
     progress->setWindowModality(Qt::WindowModal);
@@ -171,35 +286,64 @@ void MainWindow::startExperiment(const lab::LabPlan& plan) {
     });
     tick->start(100);
 
-    // The watcher belongs to the dialog: cancelling or closing the window deletes both, and the result is
-    // then dropped when it arrives. The experiment cannot be interrupted from here, but it does not run
-    // on: its child process ends by its own timeout (the plan's end, and runInNetworkNamespace() kills it
-    // when it overruns), and the worker thread returns then.
-    auto* watcher = new QFutureWatcher<std::shared_ptr<LabOutcome>>(progress);
-    connect(progress, &QProgressDialog::canceled, progress, &QWidget::close);
-    connect(watcher, &QFutureWatcher<std::shared_ptr<LabOutcome>>::finished, this, [this, watcher, progress] {
-        const std::shared_ptr<LabOutcome> outcome = watcher->result();
-        progress->close();
-        if (!outcome->run) {
-            showLabMessage(tr("The run on this machine failed"), QString::fromStdString(outcome->error));
+    // The experiment runs in a process of its own, `backlog lab FILE --save RUN`: a fresh program, never
+    // a fork() of this one, whose threads may hold locks a child would inherit held. It plans the same
+    // experiment from the same file; the run comes back in the saved form Save Measured Run… keeps.
+    auto* process = new QProcess; // owned below: it outlives the dialog until it has ended
+    process->setObjectName(QStringLiteral("labProcess"));
+    process->setProgram(labProgramOverride().isEmpty() ? QCoreApplication::applicationFilePath()
+                                                       : labProgramOverride());
+    const QString saved = dir->filePath(QStringLiteral("measured.run"));
+    process->setArguments({QStringLiteral("lab"), file, QStringLiteral("--save"), saved});
+    process->setStandardOutputFile(QProcess::nullDevice()); // the report: the run itself is in `saved`
+    // The temporary folder goes when the process has ended, not before (a killed one may still write).
+    connect(process, &QObject::destroyed, [dir] {});
+    // Cancel, or the window closing, deletes the dialog: the process is then told nothing more, killed
+    // (its experiment's namespace child dies with it: PR_SET_PDEATHSIG) and deleted once it has ended.
+    connect(progress, &QObject::destroyed, process, [process] {
+        process->disconnect();
+        if (process->state() == QProcess::NotRunning) {
+            process->deleteLater();
             return;
         }
-        openMeasuredRun(std::move(outcome->run));
+        connect(process, &QProcess::finished, process, &QObject::deleteLater);
+        process->kill(); // SIGKILL: it ends at once, and its namespace child with it
     });
-    watcher->setFuture(QtConcurrent::run([plan] {
-        auto outcome = std::make_shared<LabOutcome>();
-        const lab::LabResult<lab::Measurement> measured = lab::runExperiment(plan);
-        if (!measured.ok()) {
-            outcome->error = measured.error();
-            return outcome;
-        }
-        lab::LabResult<std::unique_ptr<Simulation>> run = lab::measuredRun(plan.scenario, measured.value());
-        if (run.ok())
-            outcome->run = std::move(run.value());
-        else
-            outcome->error = run.error();
-        return outcome;
-    }));
+    connect(progress, &QProgressDialog::canceled, progress, &QWidget::close);
+    connect(process, &QProcess::errorOccurred, progress, [this, process, progress](QProcess::ProcessError e) {
+        if (e != QProcess::FailedToStart) return; // the rest end in finished()
+        const QString why = process->errorString();
+        progress->close();
+        showLabMessage(tr("The run on this machine failed"),
+                       tr("Could not start %1: %2").arg(process->program(), why));
+    });
+    connect(process, &QProcess::finished, progress,
+            [this, process, progress, saved](int code, QProcess::ExitStatus status) {
+                QStringList said;
+                for (const QString& line :
+                     QString::fromLocal8Bit(process->readAllStandardError()).split(QLatin1Char('\n')))
+                    if (!line.trimmed().isEmpty() && !line.startsWith(QLatin1String("backlog: running")))
+                        said << line;
+                progress->close();
+                if (status != QProcess::NormalExit || code != 0) {
+                    showLabMessage(tr("The run on this machine failed"),
+                                   said.isEmpty() ? tr("The lab's process ended without a run (%1)")
+                                                        .arg(status == QProcess::NormalExit
+                                                                 ? tr("exit status %1").arg(code)
+                                                                 : tr("it crashed"))
+                                                  : said.join(QLatin1Char('\n')));
+                    return;
+                }
+                std::string text;
+                QString error;
+                std::unique_ptr<Simulation> run = readSavedRun(saved, text, error);
+                if (!run) {
+                    showLabMessage(tr("The run on this machine failed"), error);
+                    return;
+                }
+                openMeasuredRun(std::move(run), std::move(text));
+            });
+    process->start();
     progress->show();
 }
 

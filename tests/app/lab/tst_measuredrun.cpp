@@ -2,6 +2,7 @@
 // capture, the workers and the clients would give them, and what the history, the report and ss then
 // say. No kernel is needed.
 #include "app/lab/MeasuredRun.h"
+#include "app/lab/SavedRun.h"
 
 #include "model/tools/KernelTools.h"
 #include "model/tools/Report.h"
