@@ -80,6 +80,7 @@ class Assembly {
     History h_;
     RunSource source_;
     std::map<Peer, std::vector<std::uint32_t>> clientsByPeer_;
+    std::map<Peer, std::vector<std::size_t>> acceptsByPeer_; // indices into m_.accepts, in record order
     std::vector<Segment> segments_;
     std::map<FlowId, std::vector<std::size_t>> byFlow_;
     std::vector<StayEvent> stays_;
@@ -224,10 +225,11 @@ void Assembly::traceFlow(FlowId flow, const std::vector<std::size_t>& segs) {
     }
     int listener = 0;
     Time acceptedAt = Time::never();
-    if (client) {
-        for (const AcceptRecord& a : m_.accepts)
-            if (a.peerAddress == client->address && a.peerPort == client->port &&
-                at(a.at) >= client->connectAt) {
+    if (const auto peer =
+            client ? acceptsByPeer_.find({client->address, client->port}) : acceptsByPeer_.end();
+        peer != acceptsByPeer_.end()) {
+        for (const std::size_t i : peer->second)
+            if (const AcceptRecord& a = m_.accepts[i]; at(a.at) >= client->connectAt) {
                 listener = a.listener;
                 acceptedAt = at(a.at);
                 client->acceptedAt = acceptedAt;
@@ -432,6 +434,8 @@ LabResult<std::unique_ptr<Simulation>> Assembly::run() {
         clientsByPeer_[{c.address, c.port}].push_back(i);
         h_.clients.push_back(std::move(r));
     }
+    for (std::size_t i = 0; i < m_.accepts.size(); ++i)
+        acceptsByPeer_[{m_.accepts[i].peerAddress, m_.accepts[i].peerPort}].push_back(i);
     assignFlows();
     fates_.assign(segments_.size(), PacketFate::Delivered);
     retrans_.assign(segments_.size(), 0);

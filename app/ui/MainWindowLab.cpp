@@ -289,7 +289,9 @@ void MainWindow::startExperiment(const lab::LabPlan& plan) {
     // The experiment runs in a process of its own, `backlog lab FILE --save RUN`: a fresh program, never
     // a fork() of this one, whose threads may hold locks a child would inherit held. It plans the same
     // experiment from the same file; the run comes back in the saved form Save Measured Run… keeps.
-    auto* process = new QProcess; // owned below: it outlives the dialog until it has ended
+    // It may outlive the dialog and the window until it has ended (below); the application holds it, so
+    // that one still ending when the application quits is ended and deleted with it.
+    auto* process = new QProcess(QCoreApplication::instance());
     process->setObjectName(QStringLiteral("labProcess"));
     process->setProgram(labProgramOverride().isEmpty() ? QCoreApplication::applicationFilePath()
                                                        : labProgramOverride());
