@@ -55,11 +55,38 @@ void SimulationDocument::adopt(std::unique_ptr<Simulation> sim, const QString& p
 }
 
 void SimulationDocument::install(std::unique_ptr<Simulation> sim, const QString& path) {
+    const bool compared = other_ != nullptr;
+    other_.reset(); // a new document: what it was compared with belongs to the last
+    title_.clear();
+    otherTitle_.clear();
     sim_ = std::move(sim);
     path_ = path;
     playhead_ = Time();
     ++revision_;
     emit loaded();
+    if (compared) emit comparisonChanged();
+    emit playheadChanged(playhead_);
+}
+
+void SimulationDocument::compareWith(std::unique_ptr<Simulation> other, const QString& title,
+                                     const QString& otherTitle) {
+    if (!sim_ || !other) return;
+    other_ = std::move(other);
+    title_ = title;
+    otherTitle_ = otherTitle;
+    ++revision_;
+    emit comparisonChanged();
+    emit playheadChanged(playhead_);
+}
+
+void SimulationDocument::endComparison() {
+    if (!other_) return;
+    other_.reset();
+    title_.clear();
+    otherTitle_.clear();
+    ++revision_;
+    playhead_ = std::min(playhead_, end());
+    emit comparisonChanged();
     emit playheadChanged(playhead_);
 }
 
@@ -81,7 +108,8 @@ QString SimulationDocument::change(const QString& key, const QString& value) {
 }
 
 Time SimulationDocument::end() const {
-    return sim_ ? sim_->history().end : Time();
+    if (!sim_) return Time();
+    return other_ ? std::max(sim_->history().end, other_->history().end) : sim_->history().end;
 }
 
 void SimulationDocument::setPlayhead(Time t) {

@@ -51,8 +51,22 @@ class SimulationDocument : public QObject {
     // cut there and simulated again. Returns the error, or an empty string.
     QString change(const QString& key, const QString& value);
 
+    // A second run on the same playhead (issue 14: the kernel's run beside the model's; issue 16: the same
+    // scenario with other settings). Both runs begin at 0; the playhead goes to the later end. `title` and
+    // `otherTitle` name the two sides wherever both are shown ("model", "measured on Linux 6.18.44").
+    // Loading or adopting another run ends the comparison; a change() changes this document's run only.
+    void compareWith(std::unique_ptr<Simulation> other, const QString& title, const QString& otherTitle);
+    void endComparison();
+    // The other run while comparing, else nullptr. Views hold no pointer to it beyond a paint or a
+    // rebuild: revision() goes up when it comes or goes.
+    const Simulation* comparison() const { return other_.get(); }
+    QString title() const { return title_; }
+    QString comparisonTitle() const { return otherTitle_; }
+
   signals:
     void loaded();
+    // A comparison began or ended (after revision() went up); the playhead is where it was, within end().
+    void comparisonChanged();
     void playheadChanged(backlog::Time t);
     void historyChanged(); // a change cut the history and simulated on
 
@@ -61,6 +75,8 @@ class SimulationDocument : public QObject {
     void install(std::unique_ptr<Simulation> sim, const QString& path);
 
     std::unique_ptr<Simulation> sim_;
+    std::unique_ptr<Simulation> other_;
+    QString title_, otherTitle_;
     std::optional<Lesson> lesson_;
     std::vector<Time> stepTimes_;
     QStringList lessonProblems_;
