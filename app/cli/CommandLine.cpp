@@ -593,12 +593,12 @@ int reportSavedRun(const std::string& file, std::string_view text, bool json) {
         printErr(file + ": " + saved.error());
         return 2;
     }
-    const lab::LabResult<std::unique_ptr<Simulation>> run = lab::openSavedRun(saved.value());
+    const lab::LabResult<lab::OpenedRun> run = lab::openSavedRun(saved.value());
     if (!run.ok()) {
         printErr(file + ": " + run.error());
         return 2;
     }
-    const Simulation& sim = *run.value();
+    const Simulation& sim = *run.value().measured;
     printOut(json ? jsonReport(sim, sim.history().end) : textReport(sim, sim.history().end));
     return 0;
 }

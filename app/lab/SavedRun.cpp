@@ -62,25 +62,27 @@ bool looksLikeSavedRun(std::string_view text) {
            (text.size() == kSavedRunHeader.size() || text[kSavedRunHeader.size()] == '\n');
 }
 
-ModelRun::ModelRun(const FileReadResult& read) {
+ModelRun::ModelRun(const FileReadResult& read, bool oneReading) {
     if (read.lesson) {
         lesson_ = std::make_unique<LessonRun>(*read.lesson);
         return;
     }
     scenario_ = std::make_unique<Simulation>(*read.scenario);
-    scenario_->setCheckpointInterval(Time::never()); // read once, to its end: no seeking back
+    if (oneReading) scenario_->setCheckpointInterval(Time::never());
     scenario_->run();
 }
 
-LabResult<std::unique_ptr<Simulation>> openSavedRun(const SavedRun& run) {
+LabResult<OpenedRun> openSavedRun(const SavedRun& run) {
     const FileReadResult read = readLessonOrScenarioText(run.fileText, run.path, run.sets);
     if (!read.errors.empty())
         return LabError{"the file it ran no longer reads: " + read.errors.front().text()};
-    const ModelRun model(read);
+    ModelRun model(read, false);
     const std::optional<Time> until = run.until < 0 ? std::nullopt : std::optional<Time>(Time::ns(run.until));
     const LabResult<LabPlan> plan = planExperiment(model.simulation(), run.measurement.kernelRelease, until);
     if (!plan.ok()) return LabError{plan.error()};
-    return measuredRun(plan.value().scenario, run.measurement);
+    LabResult<std::unique_ptr<Simulation>> measured = measuredRun(plan.value().scenario, run.measurement);
+    if (!measured.ok()) return LabError{measured.error()};
+    return OpenedRun{model.take(), std::move(measured.value())};
 }
 
 } // namespace backlog::lab

@@ -33,20 +33,28 @@ std::string serialiseSavedRun(const SavedRun& run);
 LabResult<SavedRun> parseSavedRun(std::string_view text);
 
 // The model's run an experiment is planned from: a lesson's (its steps placed, their changes made) or a
-// scenario's, run to its end. `read` has no errors.
+// scenario's, run to its end. `read` has no errors. `oneReading`: the run is read once, front to back (a
+// report), so it keeps no checkpoints to seek back or change from (the window's run does).
 class ModelRun {
   public:
-    explicit ModelRun(const FileReadResult& read);
+    explicit ModelRun(const FileReadResult& read, bool oneReading = true);
     const Simulation& simulation() const { return lesson_ ? lesson_->simulation() : *scenario_; }
+    std::unique_ptr<Simulation> take() { return lesson_ ? lesson_->takeSimulation() : std::move(scenario_); }
 
   private:
     std::unique_ptr<LessonRun> lesson_;
     std::unique_ptr<Simulation> scenario_;
 };
 
-// The saved run made into the model's shape again (MeasuredRun), as it was when measured. Refused, with
-// the reason, when its file text no longer reads (a later version's format) or does not fit the
-// measurement.
-LabResult<std::unique_ptr<Simulation>> openSavedRun(const SavedRun& run);
+// A saved run opened: the kernel's run in the model's shape (MeasuredRun), as it was when measured, and the
+// model's run of the same file beside it.
+struct OpenedRun {
+    std::unique_ptr<Simulation> model;
+    std::unique_ptr<Simulation> measured;
+};
+
+// Refused, with the reason, when its file text no longer reads (a later version's format) or does not
+// fit the measurement.
+LabResult<OpenedRun> openSavedRun(const SavedRun& run);
 
 } // namespace backlog::lab

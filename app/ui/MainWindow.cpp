@@ -583,8 +583,9 @@ void MainWindow::lessonFileChanged() {
 }
 
 void MainWindow::chooseFile() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a scenario or lesson"), QString(),
-                                                      tr("Lessons, scenarios and measured runs (*.yaml *.yml *.run)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open a scenario or lesson"), QString(),
+                                     tr("Lessons, scenarios and measured runs (*.yaml *.yml *.run)"));
     if (!path.isEmpty()) openFile(path);
 }
 
@@ -642,30 +643,47 @@ void MainWindow::refresh() {
 
 void MainWindow::select(const views::StageHit& hit) {
     using Kind = views::StageHit::Kind;
+    // A hit on the compared run's stage: its indices are into that run. A client is the same client in
+    // both (the same traffic); a packet or a worker of that run is shown by its connection or listener.
+    const bool other = hit.side == 1 && doc_->comparison();
+    const History& h = other ? doc_->comparison()->history() : doc_->simulation().history();
+    const History& mine = doc_->simulation().history();
+    const int lastListener = std::max(0, static_cast<int>(mine.listeners.size()) - 1);
+    const views::Selection listener{views::Selection::Kind::Listener,
+                                    static_cast<std::uint32_t>(std::clamp(hit.listener, 0, lastListener))};
     views::Selection s;
     switch (hit.kind) {
     case Kind::Packet:
-        s = {views::Selection::Kind::Packet, hit.packet};
+        if (!other) {
+            s = {views::Selection::Kind::Packet, hit.packet};
+        } else if (const Packet p = h.packet(hit.packet);
+                   !isSpoofed(p.flow) && p.flow < mine.clients.size()) {
+            s = {views::Selection::Kind::Client, p.flow};
+        } else {
+            s = {views::Selection::Kind::Listener, 0};
+        }
         break;
     case Kind::Client:
-        s = {views::Selection::Kind::Client, hit.client};
+        s = hit.client < mine.clients.size() ? views::Selection{views::Selection::Kind::Client, hit.client}
+                                             : views::Selection{views::Selection::Kind::Listener, 0};
         break;
     case Kind::Worker:
-        s = {views::Selection::Kind::Worker, hit.worker};
+        s = !other ? views::Selection{views::Selection::Kind::Worker, hit.worker} : listener;
         break;
     case Kind::QueueSlot: {
         // The connection in that slot, if it is a real client's; otherwise its listener.
-        const auto entries = doc_->simulation().history().queueAt(hit.listener, hit.queue, doc_->playhead());
+        const auto entries = h.queueAt(hit.listener, hit.queue, std::min(doc_->playhead(), h.end));
         const auto slot = static_cast<std::size_t>(hit.slot);
-        if (hit.slot >= 0 && slot < entries.size() && !isSpoofed(entries[slot].flow))
+        if (hit.slot >= 0 && slot < entries.size() && !isSpoofed(entries[slot].flow) &&
+            entries[slot].flow < mine.clients.size())
             s = {views::Selection::Kind::Client, entries[slot].flow};
         else
-            s = {views::Selection::Kind::Listener, static_cast<std::uint32_t>(std::max(0, hit.listener))};
+            s = listener;
         break;
     }
     case Kind::Listener:
     case Kind::Workers:
-        s = {views::Selection::Kind::Listener, static_cast<std::uint32_t>(std::max(0, hit.listener))};
+        s = listener;
         break;
     case Kind::Clients:
     case Kind::Attackers:
@@ -687,11 +705,8 @@ void MainWindow::showEvent(QShowEvent* event) {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     if (lesson_->isActive()) saveLessonProgress();
-    // A measured run's window sits on half the screen beside its model's: the next start should not.
-    if (!showsMeasuredRun_) {
-        settings::windowGeometry.set(saveGeometry());
-        settings::windowState.set(isStartPageShown() ? dockStateBeforeStartPage_ : saveState());
-    }
+    settings::windowGeometry.set(saveGeometry());
+    settings::windowState.set(isStartPageShown() ? dockStateBeforeStartPage_ : saveState());
     QMainWindow::closeEvent(event);
 }
 

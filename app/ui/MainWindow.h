@@ -90,15 +90,15 @@ class MainWindow : public QMainWindow {
     void runOnThisMachine();
     // The program that runs experiments: this one (applicationFilePath()), unless a test names `backlog`.
     static void setLabProgram(const QString& program);
-    // A run the lab measured, in a new top-level window (deleted when closed) titled "FILE — measured on
-    // Linux RELEASE", placed under this one; its layout is not remembered in the settings. `savedRun`:
-    // the run as `backlog lab --save` keeps it, for Lab › Save Measured Run… (empty: nothing to save).
-    MainWindow* openMeasuredRun(std::unique_ptr<Simulation> run, std::string savedRun = {});
-    // Lab › Save Measured Run…: the measured run this window shows, to `path` whole or not at all. The
-    // error in words, or an empty string. Opened again with openFile() (any system: no lab needed).
+    // A run the lab measured, beside this window's model run on one playhead (the stage split in two, the
+    // charts overlaid, both ladders, the differences): titled "model (Linux 6.18)" and "measured on Linux
+    // RELEASE". `savedRun`: the run as `backlog lab --save` keeps it, for Lab › Save Measured Run… (empty:
+    // nothing to save). Lab › End Comparison, or opening another file, ends it.
+    void compareWithMeasuredRun(std::unique_ptr<Simulation> measured, std::string savedRun = {});
+    // Lab › Save Measured Run…: the measured run this window compares with, to `path` whole or not at all.
+    // The error in words, or an empty string. Opened again with openFile() (any system: no lab needed).
     QString saveMeasuredRun(const QString& path);
-    // The last measured window this one opened, while it is open; the progress of a run, while it runs.
-    MainWindow* measuredWindow() const { return measuredWindow_.data(); }
+    // The progress of a run on this machine, while it runs.
     QProgressDialog* labProgress() const;
 
   protected:
@@ -133,8 +133,8 @@ class MainWindow : public QMainWindow {
     // openFile() for a measured run kept by `backlog lab --save` or Save Measured Run….
     bool openSavedRun(const QString& path);
     static bool isSavedRunFile(const QString& path);
-    void showMeasuredRun(std::unique_ptr<Simulation> run, const QString& path, std::string savedRun);
     void chooseMeasuredRunFile();
+    void comparisonChanged();
 
     views::SimulationDocument* doc_;
     views::Player* player_;
@@ -177,11 +177,10 @@ class MainWindow : public QMainWindow {
     QAction* playAction_ = nullptr;
     QAction* labAction_ = nullptr;
     QAction* saveRunAction_ = nullptr;
-    std::string savedRun_; // the measured run shown, as saved (SavedRun.h); empty for a model's run
+    QAction* endComparisonAction_ = nullptr;
+    std::string savedRun_; // the measured run compared with, as saved (SavedRun.h); empty when none
     QPointer<QProgressDialog> labProgress_;
-    QPointer<MainWindow> measuredWindow_;
-    bool showsMeasuredRun_ = false; // a window openMeasuredRun() made: its layout is not saved
-    double defaultPointSize_ = 0;   // the application font's size before a theme scaled it
+    double defaultPointSize_ = 0; // the application font's size before a theme scaled it
 };
 
 } // namespace backlog::app

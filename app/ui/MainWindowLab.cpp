@@ -1,6 +1,6 @@
 // The window's Lab menu (issue 14): the open scenario's experiment on this machine's kernel, and the
-// measured run in a window of its own beside the model's; a measured run saved, and opened again (on any
-// system: the lab's records are portable). The lab itself is plain C++ (app/lab); here it is planned,
+// measured run beside the model's on one playhead; a measured run saved, and opened again (on any system:
+// the lab's records are portable). The lab itself is plain C++ (app/lab); here it is planned,
 // confirmed, run by a process of its own and shown.
 #include "app/ui/MainWindow.h"
 
@@ -26,7 +26,6 @@
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QSaveFile>
-#include <QScreen>
 #include <QStatusBar>
 
 #ifdef BACKLOG_HAS_LAB
@@ -50,22 +49,22 @@ QString& labProgramOverride() {
 // A measured run is larger than a lesson may be (a flood's capture): read with a cap of its own.
 constexpr std::size_t kMaxSavedRunBytes = std::size_t{1} << 30;
 
-// The measured run in `path`, made into the model's shape; nullptr and `error` when it is not one.
-std::unique_ptr<Simulation> readSavedRun(const QString& path, std::string& text, QString& error) {
+// The measured run in `path` and the model's run of the file it ran; `error` when it is not one.
+std::optional<lab::OpenedRun> readSavedRun(const QString& path, std::string& text, QString& error) {
     SourceText raw = readSourceFile(path.toStdString(), kMaxSavedRunBytes);
     if (raw.error) {
         error = QString::fromStdString(raw.error->text());
-        return nullptr;
+        return std::nullopt;
     }
     const lab::LabResult<lab::SavedRun> saved = lab::parseSavedRun(raw.text);
     if (!saved.ok()) {
         error = QString::fromStdString(saved.error());
-        return nullptr;
+        return std::nullopt;
     }
-    lab::LabResult<std::unique_ptr<Simulation>> run = lab::openSavedRun(saved.value());
+    lab::LabResult<lab::OpenedRun> run = lab::openSavedRun(saved.value());
     if (!run.ok()) {
         error = QString::fromStdString(run.error());
-        return nullptr;
+        return std::nullopt;
     }
     text = std::move(raw.text);
     return std::move(run.value());
@@ -96,8 +95,11 @@ void MainWindow::createLabMenu() {
     labAction_->setToolTip(tr("Runs the open scenario on this machine's kernel, in a private network "
                               "namespace (needs root), and shows what the kernel did beside the model"));
     // A measured run is not a scenario to run again: its window has nothing to offer here.
-    connect(doc_, &views::SimulationDocument::loaded, labAction_,
-            [this] { labAction_->setEnabled(!labProgress_ && !doc_->simulation().source().measured); });
+    // Nor is a saved run's model run: `backlog lab` reports a saved run again instead of running it.
+    connect(doc_, &views::SimulationDocument::loaded, labAction_, [this] {
+        labAction_->setEnabled(!labProgress_ && !doc_->simulation().source().measured &&
+                               !isSavedRunFile(doc_->path()));
+    });
 #else
     labAction_->setToolTip(tr("The lab needs Linux: it runs a scenario on the real kernel in a network "
                               "namespace"));
@@ -107,6 +109,21 @@ void MainWindow::createLabMenu() {
     saveRunAction_->setToolTip(tr("Keeps the kernel's run shown here in a file, to open again later (File › "
                                   "Open…), on any system"));
     saveRunAction_->setEnabled(false);
+    endComparisonAction_ =
+        labMenu->addAction(tr("&End Comparison"), doc_, &views::SimulationDocument::endComparison);
+    endComparisonAction_->setObjectName(QStringLiteral("actionEndComparison"));
+    endComparisonAction_->setToolTip(tr("Shows this window's run alone again"));
+    endComparisonAction_->setEnabled(false);
+    connect(doc_, &views::SimulationDocument::comparisonChanged, this, &MainWindow::comparisonChanged);
+}
+
+void MainWindow::comparisonChanged() {
+    const bool comparing = doc_->comparison() != nullptr;
+    endComparisonAction_->setEnabled(comparing);
+    if (comparing) return;
+    savedRun_.clear(); // what was saved was the run compared with
+    saveRunAction_->setEnabled(false);
+    if (doc_->isLoaded()) setWindowTitle(QFileInfo(doc_->path()).fileName() + QStringLiteral(" — Backlog"));
 }
 
 QProgressDialog* MainWindow::labProgress() const {
@@ -121,41 +138,26 @@ void MainWindow::showLabMessage(const QString& title, const QString& text) {
     box->open();
 }
 
-void MainWindow::showMeasuredRun(std::unique_ptr<Simulation> run, const QString& path, std::string savedRun) {
-    const RunSource source = run->source();
-    savedRun_ = std::move(savedRun);
-    doc_->adopt(std::move(run), path);
-    saveRunAction_->setEnabled(!savedRun_.empty());
-    // After adopt(): its `loaded` names the window after the file alone.
+void MainWindow::compareWithMeasuredRun(std::unique_ptr<Simulation> measured, std::string savedRun) {
+    if (!doc_->isLoaded() || !measured) return;
+    const RunSource source = measured->source();
     const QString release = QString::fromStdString(source.kernelRelease);
-    setWindowTitle(tr("%1 — measured on Linux %2 — Backlog").arg(QFileInfo(path).fileName(), release));
+    const QString profile = QString::fromLatin1(doc_->simulation().scenario().kernel.profile.name);
+    doc_->compareWith(std::move(measured), tr("model (Linux %1)").arg(profile),
+                      tr("measured on Linux %1").arg(release));
+    savedRun_ = std::move(savedRun);
+    saveRunAction_->setEnabled(!savedRun_.empty());
+    setWindowTitle(tr("%1 — model and Linux %2 — Backlog").arg(QFileInfo(doc_->path()).fileName(), release));
     statusBar()->showMessage(source.warnings.empty()
-                                 ? tr("Measured on Linux %1").arg(release)
+                                 ? tr("The model's run and the kernel's, measured on Linux %1").arg(release)
                                  : tr("Measured on Linux %1; not reproduced: %2")
                                        .arg(release, QString::fromStdString(source.warnings.front())));
-}
-
-MainWindow* MainWindow::openMeasuredRun(std::unique_ptr<Simulation> run, std::string savedRun) {
-    auto* w = new MainWindow; // top-level, beside this one
-    w->setAttribute(Qt::WA_DeleteOnClose);
-    w->showsMeasuredRun_ = true;
-    w->showMeasuredRun(std::move(run), doc_->path(), std::move(savedRun));
-    // The model's run above, the kernel's below, compared at a glance. One above the other, not side by
-    // side: the stage is wider than tall, and the column of docks keeps its width.
-    const QRect area = screen()->availableGeometry();
-    const int half = area.height() / 2;
-    if (isMaximized() || isFullScreen()) showNormal();
-    setGeometry(area.x(), area.y(), area.width(), half);
-    w->show(); // then placed: shown, a new window takes the size it remembers
-    w->setGeometry(area.x(), area.y() + half, area.width(), area.height() - half);
-    measuredWindow_ = w;
-    return w;
 }
 
 bool MainWindow::openSavedRun(const QString& path) {
     std::string text;
     QString error;
-    std::unique_ptr<Simulation> run = readSavedRun(path, text, error);
+    std::optional<lab::OpenedRun> run = readSavedRun(path, text, error);
     if (!run) {
         QMessageBox box(QMessageBox::Warning, tr("Cannot open %1").arg(QFileInfo(path).fileName()), error,
                         QMessageBox::Ok, this);
@@ -164,18 +166,20 @@ bool MainWindow::openSavedRun(const QString& path) {
     }
     player_->pause();
     if (lesson_->isActive()) saveLessonProgress();
-    showMeasuredRun(std::move(run), path, std::move(text));
+    // The model's run of the file it ran, with the kernel's beside it: what Run on This Machine showed.
+    doc_->adopt(std::move(run->model), path);
+    compareWithMeasuredRun(std::move(run->measured), std::move(text));
     rememberRecentFile(path);
     rebuildRecentMenu();
     leaveStartPage();
-    narrationDock_->setVisible(false); // a measured run has no lesson
+    narrationDock_->setVisible(false); // its lesson's steps are not placed on a saved run
     watch(QString());
     stage_->setFocus();
     return true;
 }
 
 QString MainWindow::saveMeasuredRun(const QString& path) {
-    if (savedRun_.empty()) return tr("This window shows no measured run");
+    if (savedRun_.empty()) return tr("This window compares with no measured run");
     QSaveFile file(path);
     const auto size = static_cast<qint64>(savedRun_.size());
     if (!file.open(QIODevice::WriteOnly) || file.write(savedRun_.data(), size) != size || !file.commit())
@@ -338,12 +342,13 @@ void MainWindow::startExperiment(const lab::LabPlan& plan) {
                 }
                 std::string text;
                 QString error;
-                std::unique_ptr<Simulation> run = readSavedRun(saved, text, error);
+                std::optional<lab::OpenedRun> run = readSavedRun(saved, text, error);
                 if (!run) {
                     showLabMessage(tr("The run on this machine failed"), error);
                     return;
                 }
-                openMeasuredRun(std::move(run), std::move(text));
+                // Beside the run this window shows: the same file (the lab read it as the window did).
+                compareWithMeasuredRun(std::move(run->measured), std::move(text));
             });
     process->start();
     progress->show();

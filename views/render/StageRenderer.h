@@ -65,6 +65,9 @@ struct StageHit {
     int listener = -1;
     QueueKind queue = QueueKind::Syn;
     int slot = -1;
+    // Which run it is in while two are compared (ComparedStages.h): 0 the document's, 1 the other. The
+    // indices above are into that run's history.
+    int side = 0;
 
     bool operator==(const StageHit&) const = default;
 };

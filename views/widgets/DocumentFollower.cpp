@@ -12,6 +12,7 @@ void repaintOnChange(QWidget* view, SimulationDocument* document, const std::fun
     };
     QObject::connect(document, &SimulationDocument::loaded, view, fresh);
     QObject::connect(document, &SimulationDocument::historyChanged, view, fresh);
+    QObject::connect(document, &SimulationDocument::comparisonChanged, view, fresh);
     QObject::connect(document, &SimulationDocument::playheadChanged, view, [view] { view->update(); });
     QObject::connect(document, &QObject::destroyed, view, [view] { view->update(); });
 }
@@ -35,6 +36,7 @@ class DocumentFollower : public QObject {
         if (!document) return;
         connect(document, &SimulationDocument::loaded, this, &DocumentFollower::newRun);
         connect(document, &SimulationDocument::historyChanged, this, &DocumentFollower::newRun);
+        connect(document, &SimulationDocument::comparisonChanged, this, &DocumentFollower::newRun);
         connect(document, &SimulationDocument::playheadChanged, this, &DocumentFollower::moved);
         connect(document, &QObject::destroyed, this, [this] { forget_(); });
     }

@@ -11,15 +11,16 @@
 namespace backlog::views {
 
 // Keeps a view painted from a document: `view` repaints when a run is loaded, a change cuts the history,
-// the playhead moves or the document goes away; `newHistory` runs first when the history is new or cut
-// (a renderer's caches to drop). The connections end with the view; a view that changes documents
-// disconnects the old one first.
+// a comparison comes or goes, the playhead moves or the document goes away; `newHistory` runs first when the
+// history is new or cut (a renderer's caches to drop). The connections end with the view; a view that changes
+// documents disconnects the old one first.
 void repaintOnChange(QWidget* view, SimulationDocument* document,
                      const std::function<void()>& newHistory = {});
 
 // Keeps a view whose content is built from the run (rows, text) in step with a document, paying for it
 // only while the view is visible:
-// - `forget` runs at once whenever the run is replaced or its history cut, or the document goes away, on
+// - `forget` runs at once whenever the run is replaced or its history cut, a comparison comes or goes, or
+//   the document goes away, on
 //   every such view, shown or hidden: nothing built from another run is left to paint or to click;
 // - `rebuild` runs then, and on every move of the playhead, while the view is visible, and when the view
 //   is shown again after changes it missed.

@@ -1,5 +1,6 @@
 // The ladder diagram as a widget: the selected connections (SelectionModel) at the document's playhead,
-// painted by LadderRenderer; a click seeks to the time under the mouse.
+// painted by LadderRenderer; a click seeks to the time under the mouse. While the document compares two
+// runs, the same connections' ladders from both, side by side under their titles.
 #pragma once
 
 #include "views/render/LadderRenderer.h"
@@ -7,6 +8,9 @@
 
 #include <QPointer>
 #include <QWidget>
+
+#include <array>
+#include <utility>
 
 namespace backlog::views {
 
@@ -21,7 +25,8 @@ class LadderView : public QWidget {
     void setSelectionModel(SelectionModel* selection);
     void setTheme(const Theme& theme);
     const LadderRenderer& renderer() const { return renderer_; }
-    std::vector<std::uint32_t> connections() const;
+    // The selected connections that the document's run has (`side` 1: the compared run's).
+    std::vector<std::uint32_t> connections(int side = 0) const;
     QSize sizeHint() const override { return {560, 420}; }
 
   signals:
@@ -32,9 +37,12 @@ class LadderView : public QWidget {
     void mousePressEvent(QMouseEvent* event) override;
 
   private:
+    // Where each side's ladder goes while comparing: {title strip, ladder} per side.
+    std::array<std::pair<QRectF, QRectF>, 2> comparedRects() const;
     QPointer<SimulationDocument> doc_;
     QPointer<SelectionModel> selection_;
     LadderRenderer renderer_;
+    LadderRenderer otherRenderer_; // the compared run's: its trace is of its own run
     Theme theme_ = Theme::light();
 };
 

@@ -1,4 +1,5 @@
 #include "views/widgets/StageView.h"
+#include "views/render/ComparedStages.h"
 #include "views/render/NothingLoaded.h"
 #include "views/widgets/DocumentFollower.h"
 
@@ -35,7 +36,11 @@ void StageView::setDocument(SimulationDocument* document) {
     doc_ = document;
     renderer_.invalidate();
     // A new or cut history: the renderer's index of the old one is stale.
-    if (doc_) repaintOnChange(this, doc_, [this] { renderer_.invalidate(); });
+    if (doc_)
+        repaintOnChange(this, doc_, [this] {
+            renderer_.invalidate();
+            otherRenderer_.invalidate();
+        });
     update();
 }
 
@@ -48,6 +53,18 @@ const SimulationDocument* StageView::loadedDocument() const {
     return loadedOrNull(doc_);
 }
 
+const Simulation& StageView::runOf(const SimulationDocument& d, int side) const {
+    return side == 1 && d.comparison() ? *d.comparison() : d.simulation();
+}
+
+const StageRenderer& StageView::rendererOf(int side) const {
+    return side == 1 ? otherRenderer_ : renderer_;
+}
+
+Time StageView::timeOn(const SimulationDocument& d, int side) const {
+    return std::min(d.playhead(), runOf(d, side).history().end);
+}
+
 void StageView::paintEvent(QPaintEvent*) {
     QPainter p(this);
     const QRectF target = rect();
@@ -56,13 +73,28 @@ void StageView::paintEvent(QPaintEvent*) {
         paintNothingLoaded(p, target, theme_, tr("Open a lesson or a scenario to see the stage."), 30);
         return;
     }
-    renderer_.paint(p, target, d->simulation(), d->playhead(), theme_, emphasis_);
+    if (!d->comparison()) {
+        renderer_.paint(p, target, d->simulation(), d->playhead(), theme_, emphasis_);
+        return;
+    }
+    otherRenderer_.setOptions(renderer_.options()); // one level of detail on both sides
+    paintComparedStages(p, target,
+                        {ComparedSide{&renderer_, &d->simulation(), d->title()},
+                         ComparedSide{&otherRenderer_, d->comparison(), d->comparisonTitle()}},
+                        d->playhead(), theme_, emphasis_);
 }
 
 std::optional<StageHit> StageView::hitAt(QPointF pos) const {
     const SimulationDocument* d = loadedDocument();
     if (!d) return std::nullopt;
-    return renderer_.hitTest(pos, rect(), d->simulation(), d->playhead(), emphasis_);
+    if (!d->comparison()) return renderer_.hitTest(pos, rect(), d->simulation(), d->playhead(), emphasis_);
+    const ComparedLayout layout = comparedLayout(rect());
+    const std::optional<int> side = comparedSideAt(pos, layout);
+    if (!side) return std::nullopt;
+    std::optional<StageHit> hit = rendererOf(*side).hitTest(
+        pos, layout.stages[static_cast<std::size_t>(*side)], runOf(*d, *side), timeOn(*d, *side), emphasis_);
+    if (hit) hit->side = *side;
+    return hit;
 }
 
 void StageView::mousePressEvent(QMouseEvent* event) {
@@ -81,8 +113,21 @@ bool StageView::event(QEvent* event) {
         QString text = hit ? describe(*hit) : QString();
         // A label drawn shortened there (a narrow stage, large type): its whole text first.
         if (const SimulationDocument* d = loadedDocument()) {
-            const QString whole =
-                renderer_.elidedLabelAt(help->pos(), rect(), d->simulation(), d->playhead(), emphasis_);
+            QString whole;
+            if (!d->comparison()) {
+                whole =
+                    renderer_.elidedLabelAt(help->pos(), rect(), d->simulation(), d->playhead(), emphasis_);
+            } else {
+                const ComparedLayout layout = comparedLayout(rect());
+                if (const std::optional<int> side = comparedSideAt(help->pos(), layout)) {
+                    const auto i = static_cast<std::size_t>(*side);
+                    whole =
+                        layout.titles[i].contains(help->pos())
+                            ? (*side == 0 ? d->title() : d->comparisonTitle())
+                            : rendererOf(*side).elidedLabelAt(help->pos(), layout.stages[i], runOf(*d, *side),
+                                                              timeOn(*d, *side), emphasis_);
+                }
+            }
             if (!whole.isEmpty() && !text.contains(whole))
                 text = text.isEmpty() ? whole : whole + QLatin1Char('\n') + text;
         }
@@ -98,9 +143,9 @@ bool StageView::event(QEvent* event) {
 QString StageView::describe(const StageHit& hit) const {
     const SimulationDocument* d = loadedDocument();
     if (!d) return {};
-    const Simulation& sim = d->simulation();
+    const Simulation& sim = runOf(*d, hit.side);
     const History& h = sim.history();
-    const Time t = d->playhead();
+    const Time t = timeOn(*d, hit.side);
     switch (hit.kind) {
     case StageHit::Kind::Packet: {
         const Packet p = h.packet(hit.packet);

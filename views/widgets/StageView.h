@@ -1,6 +1,7 @@
 // The stage as a widget: paints the document's simulation at its playhead with a StageRenderer (the same
 // painting path as export and the golden-image tests), repaints when the playhead moves or a run is
-// loaded, and says what was clicked. It pulls everything at paint time; signals only mark it dirty.
+// loaded, and says what was clicked. While the document compares two runs, both stages share it
+// (ComparedStages.h). It pulls everything at paint time; signals only mark it dirty.
 #pragma once
 
 #include "views/render/StageRenderer.h"
@@ -51,8 +52,14 @@ class StageView : public QWidget {
 
   private:
     const SimulationDocument* loadedDocument() const; // the document, when it holds a run
+    // While the document compares two runs: the run and renderer of a side (0 the document's, 1 the
+    // other), at the playhead (a run that has ended, at its end).
+    const Simulation& runOf(const SimulationDocument& d, int side) const;
+    const StageRenderer& rendererOf(int side) const;
+    Time timeOn(const SimulationDocument& d, int side) const;
     QPointer<SimulationDocument> doc_;
     StageRenderer renderer_;
+    StageRenderer otherRenderer_; // the compared run's: its caches are its own run's
     Theme theme_ = Theme::light();
     StageRenderer::Emphasis emphasis_;
 };

@@ -6,6 +6,7 @@
 #include "model/kernel/Simulation.h"
 #include "views/document/SimulationDocument.h"
 #include "views/widgets/ParametersView.h"
+#include "views/widgets/StageView.h"
 
 #include <QAbstractButton>
 #include <QAction>
@@ -35,12 +36,13 @@ class TestLabWindow : public QObject {
   private slots:
     void initTestCase();
     void theActionFollowsTheOpenFile();
-    void aMeasuredWindowRefusesChanges();
+    void aMeasuredRunIsComparedOnOnePlayhead();
+    void aMeasuredRunRefusesChanges();
     void aSavedRunOpensAgain();
     void aBrokenSavedRunIsRefusedInWords();
 #ifdef BACKLOG_HAS_LAB
     void aRefusedPlanIsShownWithoutRunning();
-    void aShortRunOpensAMeasuredWindow();
+    void aShortRunIsComparedWithTheModel();
     void aCancelledRunIsDropped();
     void aWindowClosedMidRunIsSafe();
 #endif
@@ -118,30 +120,69 @@ void TestLabWindow::theActionFollowsTheOpenFile() {
 #endif
 }
 
-// Made from the model's run here (no root needed): what the window does with a run marked measured.
-void TestLabWindow::aMeasuredWindowRefusesChanges() {
+// Made from the model's run here (no root needed): a run marked measured beside the model's, on one
+// playhead; the model's side still takes changes; End Comparison shows the model alone again.
+void TestLabWindow::aMeasuredRunIsComparedOnOnePlayhead() {
+    app::MainWindow w;
+    w.resize(1400, 900);
+    QVERIFY(w.openFile(kSandbox));
+    const Simulation& model = w.document()->simulation();
+    RunSource source;
+    source.kernelRelease = "6.1.0-test";
+    w.compareWithMeasuredRun(Simulation::measured(model.scenario(), model.history(), {}, std::move(source)));
+    const views::SimulationDocument* d = w.document();
+    QVERIFY(d->comparison());
+    QVERIFY(d->comparison()->source().measured);
+    QVERIFY(!d->simulation().source().measured);
+    QCOMPARE(d->comparisonTitle(), QStringLiteral("measured on Linux 6.1.0-test"));
+    QVERIFY(d->title().startsWith(QStringLiteral("model (Linux ")));
+    QVERIFY2(w.windowTitle().contains(QStringLiteral("sandbox.yaml — model and Linux 6.1.0-test")),
+             qPrintable(w.windowTitle()));
+    QAction* end = w.findChild<QAction*>(QStringLiteral("actionEndComparison"));
+    QVERIFY(end && end->isEnabled());
+    QVERIFY(labAction(w)->isEnabled()); // the model's run may be measured again
+    // Nothing was saved (no `backlog lab --save` made it): nothing to save.
+    QVERIFY(!w.findChild<QAction*>(QStringLiteral("actionSaveMeasuredRun"))->isEnabled());
+    // The stage is split: a click on the lower (or right) half is on the measured run's stage.
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    views::StageView* stage = w.stage();
+    const QRectF all(stage->rect());
+    bool sawOther = false, sawMine = false;
+    for (int y = 1; y < 40; ++y)
+        for (int x = 1; x < 40; ++x)
+            if (const auto hit = stage->hitAt({all.width() * x / 40, all.height() * y / 40})) {
+                (hit->side == 1 ? sawOther : sawMine) = true;
+            }
+    QVERIFY(sawMine && sawOther);
+    // A change to the model's side cuts its run only; the measured one stays beside it.
+    QCOMPARE(w.parameters()->apply(QStringLiteral("server.backlog"), QStringLiteral("5")), QString());
+    QVERIFY(d->comparison());
+    end->trigger();
+    QVERIFY(!d->comparison());
+    QVERIFY(!end->isEnabled());
+    QCOMPARE(w.windowTitle(), QStringLiteral("sandbox.yaml — Backlog"));
+}
+
+// A measured run alone in a document (a test's, an export's): its fields offer no change, and one asked
+// for anyway is refused in words.
+void TestLabWindow::aMeasuredRunRefusesChanges() {
     app::MainWindow w;
     QVERIFY(w.openFile(kSandbox));
     const Simulation& model = w.document()->simulation();
     RunSource source;
     source.kernelRelease = "6.1.0-test";
-    app::MainWindow* m =
-        w.openMeasuredRun(Simulation::measured(model.scenario(), model.history(), {}, std::move(source)));
-    QVERIFY(m);
-    QCOMPARE(w.measuredWindow(), m);
-    QVERIFY(m->document()->simulation().source().measured);
-    QVERIFY(m->windowTitle().contains(QStringLiteral("sandbox.yaml — measured on Linux 6.1.0-test")));
-    QVERIFY(!labAction(*m)->isEnabled()); // a measured run is not run again
-    // The fields show the settings and offer no change; one asked for anyway is refused in words.
-    const QList<QSpinBox*> boxes = m->parameters()->findChildren<QSpinBox*>();
+    w.document()->adopt(Simulation::measured(model.scenario(), model.history(), {}, std::move(source)),
+                        kSandbox);
+    QVERIFY(w.document()->simulation().source().measured);
+    QVERIFY(!labAction(w)->isEnabled()); // a measured run is not run again
+    const QList<QSpinBox*> boxes = w.parameters()->findChildren<QSpinBox*>();
     QVERIFY(!boxes.isEmpty());
     for (const QSpinBox* b : boxes)
         QVERIFY(!b->isEnabled());
-    const QString error = m->parameters()->apply(QStringLiteral("server.backlog"), QStringLiteral("5"));
+    const QString error = w.parameters()->apply(QStringLiteral("server.backlog"), QStringLiteral("5"));
     QVERIFY(error.contains(QStringLiteral("measured")));
-    QVERIFY(m->parameters()->findChild<QLabel*>(QStringLiteral("status"))->text().contains(error));
-    m->close(); // deleted on close
-    QTRY_VERIFY(w.measuredWindow() == nullptr);
+    QVERIFY(w.parameters()->findChild<QLabel*>(QStringLiteral("status"))->text().contains(error));
 }
 
 namespace {
@@ -157,13 +198,17 @@ void TestLabWindow::aSavedRunOpensAgain() {
     QVERIFY(save);
     QVERIFY(!save->isEnabled());
     QVERIFY(w.openFile(kSavedRun));
-    const Simulation& sim = w.document()->simulation();
+    // The model's run of the file it ran, and the kernel's beside it.
+    QVERIFY(!w.document()->simulation().source().measured);
+    QVERIFY(w.document()->comparison());
+    const Simulation& sim = *w.document()->comparison();
     QVERIFY(sim.source().measured);
     QVERIFY(QString::fromStdString(sim.source().kernelRelease).startsWith(QStringLiteral("6.18.44")));
     QVERIFY(!sim.history().clients.empty());
-    QVERIFY2(w.windowTitle().startsWith(QStringLiteral("measured-lab-smoke.run — measured on Linux 6.18.44")),
+    QCOMPARE(w.document()->simulation().history().clients.size(), sim.history().clients.size());
+    QVERIFY2(w.windowTitle().startsWith(QStringLiteral("measured-lab-smoke.run — model and Linux 6.18.44")),
              qPrintable(w.windowTitle()));
-    QVERIFY(!labAction(w)->isEnabled());
+    QVERIFY(!labAction(w)->isEnabled()); // `backlog lab` would report the saved run, not run it
     QVERIFY(save->isEnabled());
     // Saved again under another name (a .txt: the name does not matter), it is the same file, byte for byte.
     QTemporaryDir dir;
@@ -174,12 +219,12 @@ void TestLabWindow::aSavedRunOpensAgain() {
     QCOMPARE(b.readAll(), a.readAll());
     app::MainWindow w2;
     QVERIFY(w2.openFile(again));
-    QCOMPARE(w2.document()->simulation().history().clients.size(), sim.history().clients.size());
+    QCOMPARE(w2.document()->comparison()->history().clients.size(), sim.history().clients.size());
     // Where it cannot be written, it says so and nothing is left half-written.
     QVERIFY(w.saveMeasuredRun(dir.filePath(QStringLiteral("no/such/folder/x.run")))
                 .contains(QStringLiteral("Could not save")));
     QVERIFY(w.openFile(kSandbox));
-    QVERIFY(!w.document()->simulation().source().measured);
+    QVERIFY(!w.document()->comparison()); // another file: the comparison ends
     QVERIFY(!save->isEnabled());
 #ifdef BACKLOG_HAS_LAB
     QVERIFY(labAction(w)->isEnabled());
@@ -227,7 +272,7 @@ void TestLabWindow::aRefusedPlanIsShownWithoutRunning() {
     QVERIFY(labAction(w)->isEnabled());
 }
 
-void TestLabWindow::aShortRunOpensAMeasuredWindow() {
+void TestLabWindow::aShortRunIsComparedWithTheModel() {
     if (const std::string why = whyNoNamespace(); !why.empty())
         QSKIP(qPrintable(QStringLiteral("the lab cannot run here: ") + QString::fromStdString(why)));
     QTemporaryDir dir;
@@ -236,18 +281,19 @@ void TestLabWindow::aShortRunOpensAMeasuredWindow() {
     runAndConfirm(w);
     QVERIFY(!labAction(w)->isEnabled()); // one run at a time
     // Real time: the plan's 300 ms and the set-up; generous for a loaded machine.
-    QTRY_VERIFY_WITH_TIMEOUT(w.measuredWindow() || w.findChild<QMessageBox*>(QStringLiteral("labMessage")),
+    const views::SimulationDocument* d = w.document();
+    QTRY_VERIFY_WITH_TIMEOUT(d->comparison() || w.findChild<QMessageBox*>(QStringLiteral("labMessage")),
                              60000);
     if (const QMessageBox* failed = w.findChild<QMessageBox*>(QStringLiteral("labMessage")))
         QFAIL(qPrintable(failed->text()));
-    app::MainWindow* m = w.measuredWindow();
-    QVERIFY(m->document()->simulation().source().measured);
-    QVERIFY(m->windowTitle().contains(QStringLiteral("measured")));
-    QCOMPARE(m->document()->simulation().history().clients.size(), std::size_t{5});
-    QVERIFY(m->findChild<QAction*>(QStringLiteral("actionSaveMeasuredRun"))->isEnabled()); // keepable
+    // The kernel's run beside the model's, in this window.
+    QVERIFY(d->comparison()->source().measured);
+    QVERIFY(!d->simulation().source().measured);
+    QVERIFY(d->comparisonTitle().startsWith(QStringLiteral("measured on Linux")));
+    QCOMPARE(d->comparison()->history().clients.size(), std::size_t{5});
+    QVERIFY(w.findChild<QAction*>(QStringLiteral("actionSaveMeasuredRun"))->isEnabled()); // keepable
     QTRY_VERIFY(w.labProgress() == nullptr);
     QVERIFY(labAction(w)->isEnabled());
-    m->close();
 }
 
 void TestLabWindow::aCancelledRunIsDropped() {
@@ -267,7 +313,7 @@ void TestLabWindow::aCancelledRunIsDropped() {
     // The lab's process is killed, and with it its experiment: none of them is left running.
     QTRY_COMPARE_WITH_TIMEOUT(labProcessesRunning(file), 0, 10000);
     QCoreApplication::processEvents();
-    QVERIFY(w.measuredWindow() == nullptr);
+    QVERIFY(w.document()->comparison() == nullptr);
     QVERIFY(!w.findChild<QMessageBox*>(QStringLiteral("labMessage")));
 }
 
@@ -294,7 +340,7 @@ void TestLabWindow::aWindowClosedMidRunIsSafe() {
     QVERIFY(progress.isNull());
     QTRY_COMPARE_WITH_TIMEOUT(labProcessesRunning(file), 0, 10000);
     QCoreApplication::processEvents();
-    QCOMPARE(mainWindows(), before); // no measured window came of it
+    QCOMPARE(mainWindows(), before); // nothing came of it
 }
 #endif
 
