@@ -121,7 +121,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
     connect(doc_, &views::SimulationDocument::playheadChanged, this, &MainWindow::refresh);
     connect(doc_, &views::SimulationDocument::loaded, this, [this] {
-        timeline_->setSimulation(&doc_->simulation());
+        timeline_->setSimulation(&doc_->simulation(), doc_->end());
         timeline_->setStepTimes(doc_->stepTimes());
         timeline_->updateGeometry();
         setWindowTitle(QFileInfo(doc_->path()).fileName() + QStringLiteral(" — Backlog"));
@@ -145,7 +145,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(charts_, &views::ChartsView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(states_, &views::StateDiagramView::seekRequested, doc_, &views::SimulationDocument::setPlayhead);
     connect(doc_, &views::SimulationDocument::historyChanged, this, [this] {
-        timeline_->setSimulation(&doc_->simulation());
+        timeline_->setSimulation(&doc_->simulation(), doc_->end());
         showIfStopped();
     });
     connect(player_, &views::Player::playingChanged, this, &MainWindow::updatePlaybackStatus);

@@ -12,6 +12,7 @@
 #include "views/document/Player.h"
 #include "views/document/SimulationDocument.h"
 #include "views/widgets/StageView.h"
+#include "views/widgets/TimelineView.h"
 
 #include <QAction>
 #include <QCoreApplication>
@@ -118,6 +119,7 @@ void MainWindow::createLabMenu() {
 }
 
 void MainWindow::comparisonChanged() {
+    timeline_->setSimulation(&doc_->simulation(), doc_->end()); // to the later end of the two
     const bool comparing = doc_->comparison() != nullptr;
     endComparisonAction_->setEnabled(comparing);
     if (comparing) return;

@@ -1,5 +1,6 @@
 #include "model/scenario/SourceFile.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -157,10 +158,21 @@ SourceText readSourceFile(const std::string& path, std::size_t maxBytes) {
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) return refused(": cannot be read");
-    // One byte over the cap is enough to refuse the file, however large it is (or grows while read).
-    std::string content(maxBytes + 1, '\0');
-    in.read(content.data(), static_cast<std::streamsize>(content.size()));
-    content.resize(static_cast<std::size_t>(in.gcount()));
+    // One byte over the cap is enough to refuse the file, however large it is (or grows while read). Read
+    // in pieces: the cap may be far above the file (a measured run's is 1 GiB), and memory is taken only
+    // for what the file holds.
+    std::string content;
+    std::size_t want = maxBytes + 1;
+    while (want > 0 && in) {
+        const std::size_t piece = std::min<std::size_t>(want, 1 << 16);
+        const std::size_t had = content.size();
+        content.resize(had + piece);
+        in.read(content.data() + had, static_cast<std::streamsize>(piece));
+        const auto got = static_cast<std::size_t>(in.gcount());
+        content.resize(had + got);
+        want -= got;
+        if (got < piece) break;
+    }
     if (in.bad()) return refused(": cannot be read");
     return {std::move(content), std::nullopt};
 }

@@ -32,9 +32,9 @@ std::int64_t niceStep(std::int64_t span, int ticks) {
 
 } // namespace
 
-TimelineMarks TimelineMarks::of(const History& h) {
+TimelineMarks TimelineMarks::of(const History& h, Time end) {
     TimelineMarks m;
-    m.end = std::max(h.end, Time::ns(1));
+    m.end = std::max({h.end, end, Time::ns(1)});
     m.overflows.assign(kBins, 0);
     m.otherDrops.assign(kBins, 0);
     m.cookies.assign(kBins, 0);
@@ -63,9 +63,9 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
                   "drops; blue, SYN cookies sent."));
 }
 
-void TimelineView::setSimulation(const Simulation* sim) {
+void TimelineView::setSimulation(const Simulation* sim, Time end) {
     hasRun_ = sim != nullptr;
-    marks_ = sim ? TimelineMarks::of(sim->history()) : TimelineMarks{};
+    marks_ = sim ? TimelineMarks::of(sim->history(), end) : TimelineMarks{};
     update();
 }
 

@@ -19,7 +19,8 @@ struct TimelineMarks {
     std::vector<std::uint32_t> otherDrops; // SYN queue full, 3/4 rule, no route, rate limits, lost
     std::vector<std::uint32_t> cookies;    // cookie SYN-ACKs sent (S6)
     std::uint32_t peak = 0;
-    static TimelineMarks of(const History& h);
+    // `end`: where the track ends when it is later than the run's (a longer run compared with it).
+    static TimelineMarks of(const History& h, Time end = Time());
 };
 
 class TimelineView : public QWidget {
@@ -27,7 +28,9 @@ class TimelineView : public QWidget {
   public:
     explicit TimelineView(QWidget* parent = nullptr);
     // Recomputes the marks from the run (nullptr: none); the view keeps nothing else of it.
-    void setSimulation(const Simulation* sim);
+    // The run whose drops are marked; the track runs to `end` when that is later than the run's own end
+    // (the document's end while it compares two runs).
+    void setSimulation(const Simulation* sim, Time end = Time());
     void setPlayhead(Time t);
     Time playhead() const { return playhead_; }
     // A lesson's steps, marked above the track as numbered ticks (Time::never(): not reached; empty:
