@@ -606,8 +606,13 @@ int reportSavedRun(const std::string& file, std::string_view text, bool json) {
 #ifdef BACKLOG_HAS_LAB
 // Writes a measured run to `out` whole or not at all (QSaveFile: a full disk costs nothing already there).
 bool saveRun(const QString& out, const lab::SavedRun& run) {
+    const lab::LabResult<std::string> json = lab::serialiseSavedRun(run);
+    if (!json.ok()) {
+        printErr("--save " + out.toStdString() + ": " + json.error());
+        return false;
+    }
+    const std::string& text = json.value();
     QSaveFile file(out);
-    const std::string text = lab::serialiseSavedRun(run);
     if (!file.open(QIODevice::WriteOnly) ||
         file.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size()) ||
         !file.commit()) {
@@ -655,7 +660,7 @@ int labCommand(const QStringList& arguments) {
     for (const QString& s : parser.values(set))
         sets.push_back(s.toStdString());
     const std::string path = positional[1].toStdString();
-    // Read once: a measured run (by its first line) or a scenario or lesson. A measured run is larger than
+    // Read once: a measured run (by its first bytes) or a scenario or lesson. A measured run is larger than
     // a lesson may be (a flood's capture), so the cap is its own; the lesson reader applies the lesson's.
     const SourceText raw = readSourceFile(path, std::size_t{1} << 30);
     if (raw.error) {
@@ -663,7 +668,15 @@ int labCommand(const QStringList& arguments) {
         return 2;
     }
     if (lab::looksLikeSavedRun(raw.text)) return reportSavedRun(path, raw.text, parser.isSet(json));
-    const FileReadResult read = readLessonOrScenarioText(raw.text, path, sets);
+    // Its text decoded as the reader decodes it (UTF-16 with a byte order mark becomes UTF-8): what a saved
+    // run keeps, since JSON holds UTF-8 alone. The reader decodes it again, which changes nothing.
+    const SourceText source =
+        decodeSourceText(raw.text, path, LessonLimits::maxFileBytes, "a lesson or scenario");
+    if (source.error) {
+        printErrors({*source.error});
+        return 2;
+    }
+    const FileReadResult read = readLessonOrScenarioText(source.text, path, sets);
     if (!read.errors.empty()) {
         printErrors(read.errors, read.moreErrors);
         return 2;
@@ -676,7 +689,7 @@ int labCommand(const QStringList& arguments) {
         return outcome.status;
     }
     if (parser.isSet(save) && !saveRun(parser.value(save), {path, sets, untilTime ? untilTime->count() : -1,
-                                                            raw.text, outcome.measurement}))
+                                                            source.text, outcome.measurement}))
         return 1;
     const Simulation& sim = *outcome.run;
     printOut(parser.isSet(json) ? jsonReport(sim, sim.history().end) : textReport(sim, sim.history().end));

@@ -260,7 +260,10 @@ LabResult<Measurement> runExperiment(const LabPlan& plan) {
     const NamespaceRun run = runInNetworkNamespace(
         [&]() -> std::string {
             const LabResult<Measurement> m = runExperimentHere(plan);
-            return m.ok() ? serialiseMeasurement(m.value()) : "error: " + m.error();
+            if (!m.ok()) return "error: " + m.error();
+            // JSON begins with '{', so the parent never takes it for an "error: ".
+            const LabResult<std::string> text = serialiseMeasurement(m.value());
+            return text.ok() ? text.value() : "error: " + text.error();
         },
         timeout);
     if (run.outcome == NamespaceRun::Outcome::Unavailable)

@@ -107,10 +107,32 @@ struct Measurement {
 
 namespace backlog::lab {
 
-// The measurement as text, one record a line ("seg 1021000 3221225986 …"), first line
-// "backlog-lab-measurement 1": how the experiment's child process hands it to the parent, and what a
-// saved measured run holds. parseMeasurement() refuses anything else, naming the line.
-std::string serialiseMeasurement(const Measurement& m);
+// The measurement as JSON (UTF-8, RFC 8259): how the experiment's child process hands it to the parent
+// through a pipe, and what a saved measured run holds (SavedRun.h). One object, its keys in this order:
+//
+//   {"format":"backlog-lab-measurement","version":2,
+//    "kernel_release":"6.18.44","privilege":"as root","duration_ns":320041348,
+//    "server_address":"192.0.2.1","server_port":80,
+//    "warnings":["network.rtt 100ms is not reproduced"],
+//    "capture_drops":0,"workers":2,
+//    "accepts":[{"at_ns":2000000,"worker":0,"listener":0,"peer_address":"192.0.2.10","peer_port":56438}],
+//    "wakeups":[{"at_ns":1990000,"worker":0,"eagain":false}],
+//    "clients":[{"traffic":0,"address":"192.0.2.10","port":56438,"connect_ns":1000000,
+//                "connected_ns":1020000,"responded_ns":3000000,"error_ns":null,"error":null,
+//                "closed_ns":3000000}],
+//    "queues":[[AT_NS, LISTENER, ACCEPT_QUEUE, BACKLOG, SYN_RECV]],
+//    "counters":[{"at_ns":0,"values":{"TcpActiveOpens":10,"TcpExtListenOverflows":5}}],
+//    "segments":[[AT_NS, SOURCE, DESTINATION, SOURCE_PORT, DESTINATION_PORT, FLAGS, SEQ, ACK, PAYLOAD]]}
+//
+// Times are integer nanoseconds since the experiment's epoch; a client's time that did not happen (-1
+// here) is null, as its error is when it had none. Addresses are dotted IPv4 text, except in the records
+// that are many (a flood's segments, the queue samples), which are arrays of integers to stay compact: a
+// segment's addresses are 32-bit numbers in host order, its flags the TCP header's byte 13. Each record
+// is written on a line of its own. parseMeasurement() refuses another format or version, a missing or
+// unknown key, a value of the wrong type or out of range, naming where ("segments[12]: expected 9
+// numbers …"); it never throws. serialiseMeasurement() refuses a string that is not UTF-8 (JSON cannot
+// hold it), naming the field, and never throws either.
+LabResult<std::string> serialiseMeasurement(const Measurement& m);
 LabResult<Measurement> parseMeasurement(std::string_view text);
 
 } // namespace backlog::lab

@@ -1,65 +1,110 @@
 #include "app/lab/SavedRun.h"
 
+#include "app/lab/LabJson.h"
 #include "app/lab/LabPlan.h"
 #include "app/lab/MeasuredRun.h"
 
+#include <exception>
 #include <optional>
-#include <sstream>
-#include <stdexcept>
 
 namespace backlog::lab {
 
-std::string serialiseSavedRun(const SavedRun& run) {
-    std::ostringstream out;
-    out << kSavedRunHeader << "\nfile " << run.path << "\n";
-    for (const std::string& s : run.sets)
-        out << "set " << s << "\n";
-    out << "until " << run.until << "\ntext " << run.fileText.size() << "\n" << run.fileText << "\n";
-    out << serialiseMeasurement(run.measurement);
-    return out.str();
+namespace {
+
+constexpr std::string_view kFormat = "backlog-measured-run";
+constexpr std::int64_t kVersion = 2;
+// Version 1 was text, its first line "backlog-measured-run 1".
+constexpr std::string_view kVersion1Header = "backlog-measured-run 1";
+
+// `text` after any JSON whitespace.
+std::string_view skipSpace(std::string_view text) {
+    const std::size_t start = text.find_first_not_of(" \t\r\n");
+    return text.substr(start == std::string_view::npos ? text.size() : start);
 }
 
-LabResult<SavedRun> parseSavedRun(std::string_view text) {
-    SavedRun run;
-    const auto line = [&text]() {
-        const std::size_t end = text.find('\n');
-        const std::string_view l = text.substr(0, end);
-        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-        return std::string(l);
-    };
-    if (line() != kSavedRunHeader)
-        return LabError{"not a measured run (its first line is not \"" + std::string(kSavedRunHeader) +
-                        "\")"};
-    std::string l = line();
-    if (l.rfind("file ", 0) != 0) return LabError{"a measured run: expected \"file NAME\" on line 2"};
-    run.path = l.substr(5);
-    for (l = line(); l.rfind("set ", 0) == 0; l = line())
-        run.sets.push_back(l.substr(4));
-    try {
-        if (l.rfind("until ", 0) != 0) throw std::invalid_argument("until");
-        run.until = std::stoll(l.substr(6));
-        l = line();
-        if (l.rfind("text ", 0) != 0) throw std::invalid_argument("text");
-        const std::size_t size = std::stoull(l.substr(5));
-        if (size + 1 > text.size()) return LabError{"a measured run: its file text is cut short"};
-        run.fileText = std::string(text.substr(0, size));
-        text.remove_prefix(size + 1);
-    } catch (const std::exception&) {
-        return LabError{"a measured run: expected \"until NS\" and then \"text BYTES\" after the sets"};
+// Whether `text` begins with `token` (after whitespace); if so, `text` is moved past it.
+bool take(std::string_view& text, std::string_view token) {
+    text = skipSpace(text);
+    if (text.substr(0, token.size()) != token) return false;
+    text.remove_prefix(token.size());
+    return true;
+}
+
+void writeSavedRun(json::Writer& w, const SavedRun& run, const json::Where& root) {
+    w.raw("{\"format\":\"");
+    w.raw(kFormat);
+    w.raw("\",\"version\":");
+    w.number(kVersion);
+    w.raw(",\"file\":");
+    w.string(run.path, root.member("file"));
+    w.raw(",\"sets\":[");
+    const json::Where sets = root.member("sets");
+    for (std::size_t i = 0; i < run.sets.size(); ++i) {
+        if (i) w.raw(",");
+        w.string(run.sets[i], sets.element(i));
     }
-    LabResult<Measurement> m = parseMeasurement(text);
-    if (!m.ok()) return LabError{"a measured run: " + m.error()};
-    run.measurement = std::move(m.value());
+    w.raw("],\n\"until_ns\":");
+    if (run.until < 0)
+        w.raw("null");
+    else
+        w.number(run.until);
+    w.raw(",\n\"file_text\":");
+    w.string(run.fileText, root.member("file_text"));
+    w.raw(",\n\"measurement\":");
+    json::writeMeasurement(w, run.measurement, root.member("measurement"));
+    w.raw("}\n");
+}
+
+SavedRun readSavedRun(std::string_view text, const json::Where& root) {
+    using namespace json;
+    if (skipSpace(text).substr(0, kVersion1Header.size()) == kVersion1Header)
+        throw Refusal{"a measured run of version 1 (text, before JSON): this Backlog reads version " +
+                      std::to_string(kVersion)};
+    const Json j = parseDocument(text, root);
+    checkHeader(j, kFormat, kVersion, root);
+    onlyKeys(j, {"format", "version", "file", "sets", "until_ns", "file_text", "measurement"}, root);
+    SavedRun run;
+    run.path = json::text(member(j, "file", root), root.member("file"));
+    const Where sets = root.member("sets");
+    const Json& list = array(member(j, "sets", root), sets);
+    for (std::size_t i = 0; i < list.size(); ++i)
+        run.sets.push_back(json::text(list[i], sets.element(i)));
+    const Json& until = member(j, "until_ns", root);
+    run.until = until.is_null() ? -1 : integer<std::int64_t>(until, root.member("until_ns"), 0);
+    run.fileText = json::text(member(j, "file_text", root), root.member("file_text"));
+    run.measurement = readMeasurement(member(j, "measurement", root), root.member("measurement"));
     return run;
 }
 
-} // namespace backlog::lab
+} // namespace
 
-namespace backlog::lab {
+LabResult<std::string> serialiseSavedRun(const SavedRun& run) {
+    try {
+        json::Writer w;
+        writeSavedRun(w, run, json::Where{"a measured run"});
+        return w.take();
+    } catch (const json::Refusal& r) {
+        return LabError{r.message};
+    } catch (const std::exception& e) { // out of memory: nothing else is thrown here
+        return LabError{std::string("a measured run: ") + e.what()};
+    }
+}
+
+LabResult<SavedRun> parseSavedRun(std::string_view text) {
+    try {
+        return readSavedRun(text, json::Where{"a measured run"});
+    } catch (const json::Refusal& r) {
+        return LabError{r.message};
+    } catch (const std::exception& e) { // out of memory, or a nlohmann error the checks missed
+        return LabError{std::string("a measured run: ") + e.what()};
+    }
+}
 
 bool looksLikeSavedRun(std::string_view text) {
-    return text.substr(0, kSavedRunHeader.size()) == kSavedRunHeader &&
-           (text.size() == kSavedRunHeader.size() || text[kSavedRunHeader.size()] == '\n');
+    text = text.substr(0, kSavedRunProbeBytes);
+    if (skipSpace(text).substr(0, kVersion1Header.size()) == kVersion1Header) return true;
+    return take(text, "{") && take(text, "\"format\"") && take(text, ":") &&
+           take(text, "\"" + std::string(kFormat) + "\"");
 }
 
 ModelRun::ModelRun(const FileReadResult& read, bool oneReading) {

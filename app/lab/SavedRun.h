@@ -11,6 +11,8 @@
 #include "model/lesson/LessonReader.h"
 #include "model/lesson/LessonRun.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,10 +28,30 @@ struct SavedRun {
     Measurement measurement;
 };
 
-inline constexpr std::string_view kSavedRunHeader = "backlog-measured-run 1";
-// True when `text` is a saved measured run, by its first line (not by the file's name).
+// A saved run is JSON (UTF-8), one object, "format" its first key so that the file says what it is in its
+// first bytes:
+//
+//   {"format":"backlog-measured-run","version":2,"file":"lab-smoke.yaml","sets":["server.backlog=4"],
+//    "until_ns":300000000,
+//    "file_text":"title: lab smoke\n…",
+//    "measurement":{"format":"backlog-lab-measurement","version":2,…}}
+//
+// "until_ns" is null when the run had no --until; "file_text" is the file's text decoded (a lesson saved
+// as UTF-16 is kept as UTF-8); "measurement" is a Measurement's object, as serialiseMeasurement() writes
+// it (Measurement.h). The writer puts a line break between the records, and no other whitespace.
+//
+// True when `text` begins as a saved run does: `{"format":"backlog-measured-run"`, with any whitespace
+// around those tokens (the compact writer's and a pretty printer's layout alike), or the text format of
+// version 1 ("backlog-measured-run 1"), which parseSavedRun() then refuses by its version. Only the first
+// kSavedRunProbeBytes of `text` are looked at, so that a reader may pass no more than those.
+inline constexpr std::size_t kSavedRunProbeBytes = 256;
 bool looksLikeSavedRun(std::string_view text);
-std::string serialiseSavedRun(const SavedRun& run);
+// The run as JSON; refused, naming the field, when a string in it is not UTF-8 (JSON cannot hold that).
+// Never throws.
+LabResult<std::string> serialiseSavedRun(const SavedRun& run);
+// Refused in words naming what is wrong and where ("a measured run: measurement.segments[12]: expected 9
+// numbers …", "a measured run: its text is cut short …", "a measured run of version 3: this Backlog
+// reads version 2"). Never throws.
 LabResult<SavedRun> parseSavedRun(std::string_view text);
 
 // The model's run an experiment is planned from: a lesson's (its steps placed, their changes made) or a

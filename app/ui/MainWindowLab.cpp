@@ -73,11 +73,11 @@ std::optional<lab::OpenedRun> readSavedRun(const QString& path, std::string& tex
 
 } // namespace
 
-// Whether `path` holds a measured run, by its first line (its name may be anything).
+// Whether `path` holds a measured run, by its first bytes (its name may be anything).
 bool MainWindow::isSavedRunFile(const QString& path) {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) return false;
-    const QByteArray start = f.read(static_cast<qint64>(lab::kSavedRunHeader.size()) + 1);
+    const QByteArray start = f.read(static_cast<qint64>(lab::kSavedRunProbeBytes));
     return lab::looksLikeSavedRun(
         std::string_view(start.constData(), static_cast<std::size_t>(start.size())));
 }

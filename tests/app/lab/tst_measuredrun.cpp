@@ -9,6 +9,8 @@
 
 #include <QTest>
 
+#include <limits>
+
 using namespace backlog;
 using namespace backlog::lab;
 
@@ -155,42 +157,194 @@ class TestMeasuredRun : public QObject {
         QVERIFY(writable.idle());
     }
 
-    void measurementAsTextRoundTrips() {
+    void measurementAsJsonRoundTrips() {
         Measurement m = measurement();
-        m.warnings = {"network.rtt 100ms is not reproduced", "two words"};
+        m.warnings = {"network.rtt 100ms is not reproduced", "two \"quoted\" words\nand a line"};
         m.clients[1].error = "ETIMEDOUT";
+        m.clients[1].errorAt = ms(2400);
+        m.clients[0].closedAt = -1;
         m.captureDrops = 3;
-        const std::string text = serialiseMeasurement(m);
-        const LabResult<Measurement> back = parseMeasurement(text);
+        m.wakeups = {{ms(1.9), 0, false}, {ms(2.2), 0, true}};
+        const LabResult<std::string> text = serialiseMeasurement(m);
+        QVERIFY2(text.ok(), text.ok() ? "" : text.error().c_str());
+        QVERIFY(text.value().rfind("{\"format\":\"backlog-lab-measurement\",\"version\":2,", 0) == 0);
+        // The many records are arrays of numbers, one a line; the others objects with named keys.
+        QVERIFY(text.value().find("\n[1000000,3221225986,3221225985,40000,80,2,0,0,0],\n") !=
+                std::string::npos);
+        QVERIFY(text.value().find("\"server_address\":\"192.0.2.1\",\"server_port\":80") !=
+                std::string::npos);
+        QVERIFY(text.value().find("\"peer_address\":\"192.0.2.2\"") != std::string::npos);
+        QVERIFY(text.value().find("\"error_ns\":null,\"error\":null,\"closed_ns\":null}") !=
+                std::string::npos);
+        const LabResult<Measurement> back = parseMeasurement(text.value());
         QVERIFY2(back.ok(), back.ok() ? "" : back.error().c_str());
-        QCOMPARE(serialiseMeasurement(back.value()), text);
-        QCOMPARE(back.value().warnings.size(), std::size_t{2});
-        QCOMPARE(back.value().clients[1].error, std::string("ETIMEDOUT"));
-        QCOMPARE(back.value().clients[0].error, std::string());
-        QCOMPARE(back.value().segments.size(), m.segments.size());
+        const LabResult<std::string> again = serialiseMeasurement(back.value());
+        QVERIFY(again.ok());
+        QCOMPARE(again.value(), text.value());
+        const Measurement& b = back.value();
+        QCOMPARE(b.warnings, m.warnings);
+        QCOMPARE(b.clients[1].error, std::string("ETIMEDOUT"));
+        QCOMPARE(b.clients[1].errorAt, ms(2400));
+        QCOMPARE(b.clients[0].error, std::string());
+        QCOMPARE(b.clients[0].errorAt, std::int64_t{-1});
+        QCOMPARE(b.clients[0].closedAt, std::int64_t{-1});
+        QCOMPARE(b.segments.size(), m.segments.size());
+        QCOMPARE(b.segments[2].flags, std::uint8_t{kSyn | kAck});
+        QCOMPARE(b.segments[4].payload, std::uint32_t{80});
+        QCOMPARE(b.serverAddress, kServer);
+        QCOMPARE(b.accepts[1].peerPort, std::uint16_t{40001});
+        QCOMPARE(b.wakeups.size(), std::size_t{2});
+        QVERIFY(b.wakeups[1].eagain);
+        QCOMPARE(b.queues[0].acceptQueue, std::uint32_t{2});
+        QCOMPARE(b.counters[1].values.at("TcpExtListenOverflows"), std::int64_t{8});
+        QCOMPARE(b.captureDrops, std::uint64_t{3});
+        // The extremes of each field's range come back as they were.
+        Measurement edges;
+        edges.kernelRelease = "6.1.0-café"; // UTF-8
+        edges.serverAddress = 0xFFFF'FFFF;
+        edges.serverPort = 65535;
+        edges.captureDrops = std::numeric_limits<std::uint64_t>::max();
+        edges.segments = {{std::numeric_limits<std::int64_t>::min(), 0, 0xFFFF'FFFF, 0, 65535, 0xFF,
+                           0xFFFF'FFFF, 0, 0xFFFF'FFFF}};
+        const LabResult<std::string> edgeText = serialiseMeasurement(edges);
+        QVERIFY(edgeText.ok());
+        const LabResult<Measurement> edgesBack = parseMeasurement(edgeText.value());
+        QVERIFY2(edgesBack.ok(), edgesBack.ok() ? "" : edgesBack.error().c_str());
+        QCOMPARE(serialiseMeasurement(edgesBack.value()).value(), edgeText.value());
+        QCOMPARE(edgesBack.value().segments[0].at, std::numeric_limits<std::int64_t>::min());
+        QCOMPARE(edgesBack.value().kernelRelease, edges.kernelRelease);
     }
 
-    void malformedMeasurementsAreRefusedAtTheirLine_data() {
+    // JSON holds UTF-8 alone: a string that is not is refused by name, never thrown nor altered.
+    void textThatIsNotUtf8IsRefusedWhenWritten() {
+        Measurement m = measurement();
+        m.kernelRelease = "6.1\xff";
+        const LabResult<std::string> text = serialiseMeasurement(m);
+        QVERIFY(!text.ok());
+        QVERIFY2(text.error().find("a lab measurement: kernel_release: not UTF-8 text") != std::string::npos,
+                 text.error().c_str());
+        SavedRun run;
+        run.fileText = "title: caf\xe9\n"; // Latin-1: what a saved run must not keep (it keeps decoded text)
+        run.measurement = measurement();
+        const LabResult<std::string> saved = serialiseSavedRun(run);
+        QVERIFY(!saved.ok());
+        QVERIFY2(saved.error().find("a measured run: file_text: not UTF-8 text") != std::string::npos,
+                 saved.error().c_str());
+        run.fileText.clear();
+        run.measurement.counters[0].values["Bad\xc3"] = 1;
+        QVERIFY(serialiseSavedRun(run).error().find("measurement.counters[0].values.Bad") !=
+                std::string::npos);
+    }
+
+    void malformedMeasurementsAreRefusedInWords_data() {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("message");
-        QTest::newRow("not a measurement") << "hello\n"
-                                           << "line 1: expected \"backlog-lab-measurement 1\"";
-        QTest::newRow("unknown record") << "backlog-lab-measurement 1\nfoo 1\n"
-                                        << "line 2: unknown record \"foo\"";
-        QTest::newRow("short segment") << "backlog-lab-measurement 1\nseg 1 2 3\n"
-                                       << "line 2: a seg record";
-        QTest::newRow("bad counter") << "backlog-lab-measurement 1\ncnt 5 TcpActiveOpens\n"
-                                     << "line 2: expected NAME=VALUE";
-        QTest::newRow("counter value") << "backlog-lab-measurement 1\ncnt 5 TcpActiveOpens=x\n"
-                                       << "line 2: expected an integer";
+        const std::string good = serialiseMeasurement(measurement()).value();
+        // `good` with its first `from` made `to` (a missing `from` leaves it whole, which parses: that row
+        // then fails).
+        const auto edited = [&good](const std::string& from, const std::string& to) {
+            std::string t = good;
+            if (const std::size_t at = t.find(from); at != std::string::npos) t.replace(at, from.size(), to);
+            return QString::fromStdString(t);
+        };
         QTest::newRow("empty") << ""
-                               << "empty";
+                               << "a lab measurement: it is empty";
+        QTest::newRow("blank") << " \n\t"
+                               << "a lab measurement: it is empty";
+        QTest::newRow("not JSON") << "backlog-lab-measurement 1\nkernel 6.1\n"
+                                  << "not a lab measurement (it is not JSON)";
+        QTest::newRow("not an object") << "[1, 2]"
+                                       << "not a lab measurement (it is JSON, but not an object)";
+        QTest::newRow("cut short") << QString::fromStdString(good.substr(0, good.size() / 2))
+                                   << "a lab measurement: its text is cut short";
+        QTest::newRow("cut before its last brace") << QString::fromStdString(good.substr(0, good.rfind('}')))
+                                                   << "a lab measurement: its text is cut short";
+        QTest::newRow("not valid JSON") << edited("\"workers\":1", "\"workers\" 1")
+                                        << "a lab measurement: it is not valid JSON: parse error at line 3";
+        QTest::newRow("text after it")
+            << QString::fromStdString(good + "{}") << "a lab measurement: it is not valid JSON";
+        QTest::newRow("no format") << "{\"version\": 2}"
+                                   << "not a lab measurement (it has no \"format\")";
+        QTest::newRow("wrong format") << edited("backlog-lab-measurement", "backlog-measured-run")
+                                      << "not a lab measurement (its \"format\" is \"backlog-measured-run\"";
+        QTest::newRow("format not a string") << edited("\"backlog-lab-measurement\"", "7")
+                                             << "not a lab measurement (its \"format\" is 7, not";
+        QTest::newRow("wrong version") << edited("\"version\":2", "\"version\":3")
+                                       << "a lab measurement of version 3: this Backlog reads version 2";
+        QTest::newRow("no version") << edited("\"version\":2,", "")
+                                    << "a lab measurement: missing \"version\"";
+        QTest::newRow("unknown key") << edited("\"version\":2,", "\"version\":2,\"colour\":\"red\",")
+                                     << "a lab measurement: unknown key \"colour\"";
+        QTest::newRow("missing key") << edited(",\"workers\":1", "")
+                                     << "a lab measurement: missing \"workers\"";
+        QTest::newRow("misspelt key in a record") << edited("\"peer_port\":40000", "\"port\":40000")
+                                                  << "a lab measurement: accepts[0]: unknown key \"port\"";
+        QTest::newRow("missing key in a record")
+            << edited(",\"peer_port\":40000", "") << "a lab measurement: accepts[0]: missing \"peer_port\"";
+        QTest::newRow("wrong type") << edited("\"duration_ns\":3000000000", "\"duration_ns\":\"3s\"")
+                                    << "a lab measurement: duration_ns: expected an integer, found a string";
+        QTest::newRow("a fraction")
+            << edited("\"duration_ns\":3000000000", "\"duration_ns\":3e9")
+            << "a lab measurement: duration_ns: expected an integer, found 3000000000.0";
+        QTest::newRow("records not an array")
+            << edited("\"queues\":[\n[0,0,2,1,0],\n[5000000,0,0,1,0]]", "\"queues\":{}")
+            << "a lab measurement: queues: expected an array, found an object";
+        QTest::newRow("negative port")
+            << edited("\"server_port\":80", "\"server_port\":-80")
+            << "a lab measurement: server_port: expected an integer from 0 to 65535, found -80";
+        QTest::newRow("port out of range")
+            << edited("\"peer_port\":40001", "\"peer_port\":65536")
+            << "accepts[1].peer_port: expected an integer from 0 to 65535, found 65536";
+        QTest::newRow("address out of range")
+            << edited("\"server_address\":\"192.0.2.1\"", "\"server_address\":\"192.0.2.256\"")
+            << "server_address: expected an IPv4 address such as \"192.0.2.1\", found \"192.0.2.256\"";
+        QTest::newRow("address of three parts")
+            << edited("\"peer_address\":\"192.0.2.2\"", "\"peer_address\":\"192.0.2\"")
+            << "accepts[0].peer_address: expected an IPv4 address";
+        QTest::newRow("segment of 8 numbers")
+            << edited("[1000000,3221225986,3221225985,40000,80,2,0,0,0]",
+                      "[1000000,3221225986,3221225985,40000,80,2,0,0]")
+            << "a lab measurement: segments[1]: expected 9 numbers [at, source, "
+               "destination, source_port, destination_port, flags, seq, ack, "
+               "payload], found an array of 8";
+        QTest::newRow("segment not an array")
+            << edited("[1000000,3221225986,3221225985,40000,80,2,0,0,0]", "{}")
+            << "segments[1]: expected 9 numbers [at, source";
+        QTest::newRow("segment address out of range")
+            << edited("[1000000,3221225986,", "[1000000,4294967296,")
+            << "a lab measurement: segments[1][1] (source): expected an integer from 0 to 4294967295, found "
+               "4294967296";
+        QTest::newRow("segment port negative")
+            << edited("3221225985,40000,80,2", "3221225985,-1,80,2")
+            << "segments[1][3] (source_port): expected an integer from 0 to 65535, found -1";
+        QTest::newRow("segment flags out of range")
+            << edited("3221225985,40000,80,2", "3221225985,40000,80,256")
+            << "segments[1][5] (flags): expected an integer from 0 to 255";
+        QTest::newRow("queue sample of 4")
+            << edited("[0,0,2,1,0]", "[0,0,2,1]")
+            << "queues[0]: expected 5 numbers [at, listener, accept_queue, backlog, "
+               "syn_recv], found an array of 4";
+        QTest::newRow("negative client time") << edited("\"connect_ns\":1000000", "\"connect_ns\":-5")
+                                              << "clients[0].connect_ns: expected an integer from 0 to";
+        QTest::newRow("client error not text")
+            << edited("\"error\":null", "\"error\":5") << "clients[0].error: expected a string, found 5";
+        QTest::newRow("counter value")
+            << edited("\"TcpActiveOpens\":10", "\"TcpActiveOpens\":\"x\"")
+            << "counters[0].values.TcpActiveOpens: expected an integer, found a string";
+        QTest::newRow("counter values not an object")
+            << edited("\"values\":{\"TcpActiveOpens\":10,\"TcpExtListenOverflows\":5}", "\"values\":[]")
+            << "counters[0].values: expected an object, found an array";
+        QTest::newRow("warning not text") << edited("\"warnings\":[]", "\"warnings\":[\"a\",null]")
+                                          << "warnings[1]: expected a string, found null";
+        QTest::newRow("worker negative")
+            << edited("\"at_ns\":2000000,\"worker\":0", "\"at_ns\":2000000,\"worker\":-1")
+            << "accepts[0].worker: expected an integer from 0 to 2147483647, found -1";
     }
-    void malformedMeasurementsAreRefusedAtTheirLine() {
+    void malformedMeasurementsAreRefusedInWords() {
         QFETCH(QString, text);
         QFETCH(QString, message);
         const LabResult<Measurement> m = parseMeasurement(text.toStdString());
-        QVERIFY(!m.ok());
+        QVERIFY2(!m.ok(), "accepted");
         QVERIFY2(m.error().find(message.toStdString()) != std::string::npos, m.error().c_str());
     }
 
@@ -199,20 +353,138 @@ class TestMeasuredRun : public QObject {
         run.path = "lessons/x.yaml";
         run.sets = {"server.backlog=4", "net.ipv4.tcp_syncookies=0"};
         run.until = 300'000'000;
-        run.fileText = "title: x\nserver:\n  backlog: 8\n"; // ends in a newline, as files do
+        run.fileText = "title: x — café\nserver:\n  backlog: 8\n"; // decoded UTF-8, ends in a newline
         run.measurement = measurement();
-        const std::string text = serialiseSavedRun(run);
-        const LabResult<SavedRun> back = parseSavedRun(text);
+        const LabResult<std::string> text = serialiseSavedRun(run);
+        QVERIFY2(text.ok(), text.ok() ? "" : text.error().c_str());
+        QVERIFY(text.value().rfind(
+                    "{\"format\":\"backlog-measured-run\",\"version\":2,\"file\":\"lessons/x.yaml\"", 0) ==
+                0);
+        QVERIFY(text.value().find("\"file_text\":\"title: x — café\\nserver:\\n  backlog: 8\\n\"") !=
+                std::string::npos);
+        QVERIFY(text.value().find("\"measurement\":{\"format\":\"backlog-lab-measurement\",\"version\":2,") !=
+                std::string::npos);
+        QCOMPARE(text.value().back(), '\n');
+        const LabResult<SavedRun> back = parseSavedRun(text.value());
         QVERIFY2(back.ok(), back.ok() ? "" : back.error().c_str());
         QCOMPARE(back.value().path, run.path);
         QCOMPARE(back.value().sets, run.sets);
         QCOMPARE(back.value().until, run.until);
         QCOMPARE(back.value().fileText, run.fileText);
-        QCOMPARE(serialiseSavedRun(back.value()), text);
-        // Cut anywhere in its file text, or not one at all: refused with the reason.
-        QVERIFY(!parseSavedRun(text.substr(0, text.find("title") + 5)).ok());
-        QVERIFY(parseSavedRun("title: x\n").error().find("not a measured run") != std::string::npos);
-        QVERIFY(!parseSavedRun(std::string(kSavedRunHeader) + "\nfile x\nuntil z\n").ok());
+        QCOMPARE(back.value().measurement.segments.size(), run.measurement.segments.size());
+        QCOMPARE(serialiseSavedRun(back.value()).value(), text.value());
+        // No --until, no --set.
+        run.until = -1;
+        run.sets.clear();
+        const std::string bare = serialiseSavedRun(run).value();
+        QVERIFY(bare.find("\"sets\":[],\n\"until_ns\":null,") != std::string::npos);
+        const LabResult<SavedRun> bareBack = parseSavedRun(bare);
+        QVERIFY(bareBack.ok());
+        QCOMPARE(bareBack.value().until, std::int64_t{-1});
+        QVERIFY(bareBack.value().sets.empty());
+        QCOMPARE(serialiseSavedRun(bareBack.value()).value(), bare);
+    }
+
+    // A saved run is told by its first bytes (kSavedRunProbeBytes), whatever the file is called, as the
+    // writer lays it out or as a pretty printer would.
+    void savedRunIsToldByItsFirstBytes() {
+        SavedRun run;
+        run.path = "x.yaml";
+        run.measurement = measurement();
+        const std::string text = serialiseSavedRun(run).value();
+        QVERIFY(looksLikeSavedRun(text));
+        QVERIFY(looksLikeSavedRun(text.substr(0, kSavedRunProbeBytes)));
+        const std::string pretty =
+            "\n  {\n    \"format\" : \"backlog-measured-run\"," + text.substr(text.find("\"version\""));
+        QVERIFY(looksLikeSavedRun(pretty));
+        const LabResult<SavedRun> prettyRun = parseSavedRun(pretty);
+        QVERIFY2(prettyRun.ok(), prettyRun.ok() ? "" : prettyRun.error().c_str());
+        QVERIFY(looksLikeSavedRun("backlog-measured-run 1\nfile x\n")); // version 1: refused by version
+        QVERIFY(!looksLikeSavedRun(serialiseMeasurement(measurement()).value()));
+        QVERIFY(!looksLikeSavedRun("title: x\n"));
+        QVERIFY(!looksLikeSavedRun("{\"title\": \"backlog-measured-run\"}"));
+        QVERIFY(!looksLikeSavedRun("{\"format\":\"backlog-measured-runs\"")); // another name, which starts so
+        QVERIFY(!looksLikeSavedRun(""));
+        QVERIFY(!looksLikeSavedRun(std::string(kSavedRunProbeBytes, ' ') + text));
+    }
+
+    void malformedSavedRunsAreRefusedInWords_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("message");
+        SavedRun run;
+        run.path = "lessons/x.yaml";
+        run.sets = {"server.backlog=4"};
+        run.until = 300'000'000;
+        run.fileText = "title: x\nserver:\n  backlog: 8\n";
+        run.measurement = measurement();
+        const std::string good = serialiseSavedRun(run).value();
+        const auto edited = [&good](const std::string& from, const std::string& to) {
+            std::string t = good;
+            if (const std::size_t at = t.find(from); at != std::string::npos) t.replace(at, from.size(), to);
+            return QString::fromStdString(t);
+        };
+        QTest::newRow("a scenario") << "title: x\n"
+                                    << "not a measured run (it is not JSON)";
+        QTest::newRow("empty") << ""
+                               << "a measured run: it is empty";
+        QTest::newRow("version 1")
+            << "backlog-measured-run 1\nfile x\nuntil z\n"
+            << "a measured run of version 1 (text, before JSON): this Backlog reads version 2";
+        QTest::newRow("cut short") << QString::fromStdString(good.substr(0, good.size() / 2))
+                                   << "a measured run: its text is cut short";
+        QTest::newRow("cut in its file text")
+            << QString::fromStdString(good.substr(0, good.find("title") + 5))
+            << "a measured run: its text is cut short";
+        QTest::newRow("a measurement")
+            << QString::fromStdString(serialiseMeasurement(measurement()).value())
+            << "not a measured run (its \"format\" is \"backlog-lab-measurement\", not "
+               "\"backlog-measured-run\")";
+        QTest::newRow("wrong format") << edited("backlog-measured-run", "backlog-measured-walk")
+                                      << "not a measured run (its \"format\" is \"backlog-measured-walk\"";
+        QTest::newRow("wrong version") << edited("\"version\":2,\"file\"", "\"version\":3,\"file\"")
+                                       << "a measured run of version 3: this Backlog reads version 2";
+        QTest::newRow("version not a number")
+            << edited("\"version\":2,\"file\"", "\"version\":\"2\",\"file\"")
+            << "a measured run: version: expected an integer, found a string";
+        QTest::newRow("measurement's version")
+            << edited("\"backlog-lab-measurement\",\"version\":2",
+                      "\"backlog-lab-measurement\",\"version\":1")
+            << "a measured run: measurement: version 1: this Backlog reads version 2";
+        QTest::newRow("missing key") << edited("\"file\":\"lessons/x.yaml\",", "")
+                                     << "a measured run: missing \"file\"";
+        QTest::newRow("missing measurement")
+            << QString::fromStdString(good.substr(0, good.find(",\n\"measurement\"")) + "}")
+            << "a measured run: missing \"measurement\"";
+        QTest::newRow("unknown key") << edited("\"file\":", "\"files\":[],\"file\":")
+                                     << "a measured run: unknown key \"files\"";
+        QTest::newRow("wrong type") << edited("\"sets\":[\"server.backlog=4\"]",
+                                              "\"sets\":\"server.backlog=4\"")
+                                    << "a measured run: sets: expected an array, found a string";
+        QTest::newRow("a set not text") << edited("\"sets\":[\"server.backlog=4\"]", "\"sets\":[\"a=1\",4]")
+                                        << "a measured run: sets[1]: expected a string, found 4";
+        QTest::newRow("negative until") << edited("\"until_ns\":300000000", "\"until_ns\":-1")
+                                        << "a measured run: until_ns: expected an integer from 0 to";
+        QTest::newRow("file text not text")
+            << edited("\"file_text\":\"title: x\\nserver:\\n  backlog: 8\\n\"", "\"file_text\":null")
+            << "a measured run: file_text: expected a string, found null";
+        QTest::newRow("segment of 8 numbers")
+            << edited("[1000000,3221225986,3221225985,40000,80,2,0,0,0]",
+                      "[1000000,3221225986,3221225985,40000,80,2,0,0]")
+            << "a measured run: measurement.segments[1]: expected 9 numbers";
+        QTest::newRow("negative port")
+            << edited("\"peer_port\":40000", "\"peer_port\":-1")
+            << "a measured run: measurement.accepts[0].peer_port: expected an integer "
+               "from 0 to 65535, found -1";
+        QTest::newRow("measurement not an object")
+            << QString::fromStdString(good.substr(0, good.find("\"measurement\":")) + "\"measurement\":[]}")
+            << "a measured run: measurement: expected an object, found an array";
+    }
+    void malformedSavedRunsAreRefusedInWords() {
+        QFETCH(QString, text);
+        QFETCH(QString, message);
+        const LabResult<SavedRun> run = parseSavedRun(text.toStdString());
+        QVERIFY2(!run.ok(), "accepted");
+        QVERIFY2(run.error().find(message.toStdString()) != std::string::npos, run.error().c_str());
     }
 
     void refusesRecordsTheScenarioHasNot() {

@@ -190,7 +190,7 @@ namespace {
 const QString kSavedRun = QStringLiteral(BACKLOG_SOURCE_DIR "/tests/app/cli/data/measured-lab-smoke.run");
 } // namespace
 
-// File › Open takes a measured run as it takes a lesson (by its first line, whatever its name): it shows
+// File › Open takes a measured run as it takes a lesson (by its first bytes, whatever its name): it shows
 // the kernel's run, offers it to be saved again, and a model's file opened after it has nothing to save.
 void TestLabWindow::aSavedRunOpensAgain() {
     app::MainWindow w;
