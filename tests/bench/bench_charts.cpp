@@ -9,12 +9,19 @@
 //   (b) a frame: the playhead moves, the cursor follows, and the chart is painted at 1280 × 720 into an
 //       ARGB32_Premultiplied QImage (everything, as export does), or the widget repaints what changed
 //       (the cursor's old and new strips, as playback does), for every chart.
+//   (c) a big lesson (12: ab's 2616 connections on 6.18, 30 s) through a document, as the window has it:
+//       each chart rebuilt alone, and while the document compares it with the same lesson at somaxconn
+//       4096 (SimulationDocument::compareWith: twice the series), and a move of the playhead in both
+//       cases (which rebuilds nothing: only the cursor moves).
 // Figures only: a benchmark never fails.
 //
 //   bench_charts [frames]     (default 240 frames per chart; 7 rebuilds)
 //   BACKLOG_CHARTS_PNG=/tmp/charts bench_charts    also writes each chart's last frame there
 #include "model/kernel/Simulation.h"
+#include "model/lesson/LessonReader.h"
+#include "model/lesson/LessonRun.h"
 #include "model/scenario/ScenarioReader.h"
+#include "views/document/SimulationDocument.h"
 #include "views/render/Fonts.h"
 #include "views/render/Theme.h"
 #include "views/widgets/ChartsView.h"
@@ -46,6 +53,72 @@ Figures figures(std::vector<double> ms) {
 
 double since(const QElapsedTimer& t) {
     return static_cast<double>(t.nsecsElapsed()) / 1e6;
+}
+
+constexpr const char* kLesson12 = BACKLOG_SOURCE_DIR "/lessons/12-ab-on-6-18.yaml";
+
+// (c): every chart of lesson 12 rebuilt `rebuilds` times, with the document's run alone and compared with
+// another; and the playhead moved `frames` times.
+void compareRebuilds(int rebuilds, int frames) {
+    SimulationDocument doc;
+    QElapsedTimer clock;
+    clock.start();
+    if (const QStringList errors = doc.load(QString::fromLatin1(kLesson12)); !errors.isEmpty()) {
+        std::fprintf(stderr, "%s\n", qPrintable(errors.join(QLatin1Char('\n'))));
+        return;
+    }
+    const double loaded = since(clock);
+    clock.restart();
+    const FileReadResult read = readLessonOrScenarioFile(kLesson12, {"net.core.somaxconn=4096"});
+    if (!read.lesson) return;
+    LessonRun other(*read.lesson);
+    const double otherRan = since(clock);
+    const History& h = doc.simulation().history();
+    std::printf(
+        "(c) lesson 12 through a document: %zu clients, %zu packets, %zu accept-queue changes (loaded "
+        "in %.0f ms); the other run (somaxconn 4096): %zu packets (%.0f ms)\n",
+        h.clients.size(), h.packetCount(), h.listeners[0].changes.size(), loaded,
+        other.simulation().history().packetCount(), otherRan);
+    ChartsView view;
+    view.setTheme(Theme::light());
+    view.resize(1280, 760);
+    view.setDocument(&doc);
+    view.show();
+    QApplication::processEvents();
+    view.rebuild(); // the first build of the run's series is not counted: the caches are cold
+    std::vector<std::vector<double>> medians(2); // [alone, compared][chart]
+    std::vector<double> moves(2);
+    for (int compared = 0; compared < 2; ++compared) {
+        if (compared) doc.compareWith(other.takeSimulation(), QStringLiteral("model"), QStringLiteral("b"));
+        for (const ChartsView::Chart chart : ChartsView::charts()) {
+            view.setCurrentChart(chart);
+            std::vector<double> ms;
+            for (int i = 0; i < rebuilds; ++i) {
+                clock.restart();
+                view.rebuild();
+                ms.push_back(since(clock));
+            }
+            medians[static_cast<std::size_t>(compared)].push_back(figures(ms).median);
+        }
+        view.setCurrentChart(ChartsView::Chart::Queues);
+        std::vector<double> ms;
+        for (int f = 0; f < frames; ++f) {
+            clock.restart();
+            doc.setPlayhead(doc.end() * f / std::max(1, frames - 1));
+            ms.push_back(since(clock));
+        }
+        moves[static_cast<std::size_t>(compared)] = figures(ms).median;
+    }
+    std::printf("    rebuild, median of %d                     one run        compared (two runs)\n",
+                rebuilds);
+    const QList<ChartsView::Chart> charts = ChartsView::charts();
+    for (qsizetype c = 0; c < charts.size(); ++c) {
+        const auto i = static_cast<std::size_t>(c);
+        std::printf("    %-38s %8.2f ms    %8.2f ms\n", qPrintable(ChartsView::chartName(charts[c])),
+                    medians[0][i], medians[1][i]);
+    }
+    std::printf("    a playhead move (queue chart, median)  %8.1f us    %8.1f us\n", moves[0] * 1000,
+                moves[1] * 1000);
 }
 
 } // namespace
@@ -148,5 +221,6 @@ int main(int argc, char** argv) {
                     qPrintable(ChartsView::chartName(chart)), ff.median, ff.p90, fw.median, fw.p90);
     }
     std::printf("aim: a frame <= 4 ms with 500,000 points\n");
+    compareRebuilds(3 * kRebuilds, frames);
     return 0;
 }

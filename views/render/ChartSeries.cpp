@@ -511,6 +511,21 @@ std::vector<QPointF> LatencyHistogram::steps() const {
     return out;
 }
 
+std::vector<QPointF> LatencyHistogram::stepsInSlot(int slot, int parts) const {
+    if (parts <= 1) return steps();
+    std::vector<QPointF> out;
+    const double w = seconds(binWidth);
+    const double part = w / static_cast<double>(parts);
+    out.reserve(2 * counts.size() + 1);
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        const double from = static_cast<double>(i) * w + part * static_cast<double>(slot);
+        out.emplace_back(from, counts[i]);
+        out.emplace_back(from + part, 0.0);
+    }
+    if (out.empty()) out.emplace_back(0.0, 0.0);
+    return out;
+}
+
 LatencyHistogram latencyHistogram(const Simulation& sim, Time binWidth) {
     LatencyHistogram hist;
     hist.binWidth = binWidth.count() > 0 ? binWidth : Time::ms(100);

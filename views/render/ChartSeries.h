@@ -130,6 +130,9 @@ struct LatencyHistogram {
     Time slowest;
     // The histogram's outline as a step series (x: latency in seconds).
     std::vector<QPointF> steps() const;
+    // Grouped bars, for histograms of several runs side by side: this one's bars drawn in part `slot` of
+    // `parts` equal parts of each bin (0 elsewhere), as a step series. steps() is slot 0 of 1.
+    std::vector<QPointF> stepsInSlot(int slot, int parts) const;
 };
 LatencyHistogram latencyHistogram(const Simulation& sim, Time binWidth);
 // When the clients' SYN retransmissions were sent, after their first SYN: for the k-th retransmission,

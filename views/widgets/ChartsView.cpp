@@ -142,7 +142,41 @@ struct Line {
     std::function<QPen(const Theme&)> pen;
     std::function<QBrush(const Theme&)> brush; // areas only
     bool reduce = true;                        // false: few points (markers), handed over as they are
+    std::size_t run = 0;                       // the run it plots (Run::index)
+    QString legendName;                        // its name under its run's title in a comparison's legend
+    bool inLegend = true;                      // false: a marker repeated (one legend entry for all)
 };
+
+// A run the charts plot: the document's, and while the document compares, the other one
+// (SimulationDocument::compareWith), paler and dashed (ChartStyle.h: otherRunPen), its side's title in
+// its series' names. Asked of the document at every build and never kept: the other run may go at any
+// time, and revision() says when.
+struct Run {
+    const Simulation* sim = nullptr;
+    std::size_t index = 0;
+    QString title; // empty with one run: the names are then as they have always been
+    bool other = false;
+    double end = 1e-6; // its own end (s): its lines stop there; the time axis goes on to the later end
+    QString named(const QString& name) const {
+        return title.isEmpty() ? name : name + QStringLiteral(" — ") + title;
+    }
+};
+
+// The series of the workers chart for one run.
+struct WorkerLines {
+    std::vector<QPointF> busy, saturated, waiting; // utilisation and saturation in %
+    WakeupRates wakeups;
+};
+
+WorkerLines workerLines(const Simulation& sim, Time bin) {
+    WorkerLines w{utilisation(sim), saturation(sim, bin), waitingForAccept(sim),
+                  wakeupRates(sim.history(), bin)};
+    for (QPointF& pt : w.busy)
+        pt.setY(pt.y() * 100.0);
+    for (QPointF& pt : w.saturated)
+        pt.setY(pt.y() * 100.0);
+    return w;
+}
 
 } // namespace
 
@@ -154,8 +188,11 @@ struct ChartsView::Impl {
         QValueAxis* x = nullptr;
         std::vector<Line> lines;
         QGraphicsLineItem* cursor = nullptr;
+        RunLegend* legend = nullptr; // while two runs are plotted, in place of Qt's legend
+        QStringList runTitles;       // the runs' titles while two are plotted, else empty
         bool timeAxis = true;
         bool dirty = true;
+        std::uint64_t revision = 0; // the document's revision the lines were built from
         double fullMin = 0, fullMax = 1;
         int lodColumns = 0; // the columns the lines were last reduced for
         std::pair<double, double> lodRange{0, 0};
@@ -169,10 +206,34 @@ struct ChartsView::Impl {
     QToolButton* resetButton = nullptr;
     QStackedWidget* stack = nullptr;
     std::vector<Page> pages;
-    QMetaObject::Connection docConnections[4];
+    QMetaObject::Connection docConnections[5];
 
     Page& current() { return pages[static_cast<std::size_t>(stack->currentIndex())]; }
     const Page& current() const { return pages[static_cast<std::size_t>(stack->currentIndex())]; }
+
+    // ---- the runs
+
+    std::uint64_t revision() const {
+        const SimulationDocument* d = loadedOrNull(q->document_);
+        return d ? d->revision() : 0;
+    }
+
+    // The document's run (or the one given to setSimulation), then the one it is compared with.
+    std::vector<Run> runs() const {
+        std::vector<Run> out;
+        const Simulation* sim = q->run();
+        if (!sim) return out;
+        const auto endOf = [](const Simulation& s) { return std::max(seconds(s.history().end), 1e-6); };
+        out.push_back({sim, 0, {}, false, endOf(*sim)});
+        const SimulationDocument* d = loadedOrNull(q->document_);
+        const Simulation* other = d ? d->comparison() : nullptr;
+        if (!other) return out;
+        out[0].title = d->title().isEmpty() ? tr("this run") : d->title();
+        QString title = d->comparisonTitle().isEmpty() ? tr("the other run") : d->comparisonTitle();
+        if (title == out[0].title) title += QStringLiteral(" (2)");
+        out.push_back({other, 1, title, true, endOf(*other)});
+        return out;
+    }
 
     // ---- building
 
@@ -186,6 +247,7 @@ struct ChartsView::Impl {
         p.x = nullptr;
         p.lodColumns = 0;
         if (p.cursor) p.cursor->hide();
+        p.runTitles.clear(); // the legend itself is replaced (or not) by updateLegend(), not toggled here
     }
 
     QValueAxis* addTimeAxis(Page& p, const QString& title, double from, double to) {
@@ -206,10 +268,11 @@ struct ChartsView::Impl {
         return y;
     }
 
-    Line& addLine(Page& p, const QString& name, std::vector<QPointF> polyline, QAbstractAxis* y,
-                  std::function<QPen(const Theme&)> pen) {
+    // A line of run `r`: named with its run's title and drawn with the other run's pen when it is that.
+    Line& addLine(Page& p, const Run& r, const QString& name, std::vector<QPointF> polyline, QAbstractAxis* y,
+                  PenOf pen) {
         auto* s = new QLineSeries;
-        s->setName(name);
+        s->setName(r.named(name));
         p.chart->addSeries(s);
         s->attachAxis(p.x);
         s->attachAxis(y);
@@ -217,14 +280,17 @@ struct ChartsView::Impl {
         line.series = s;
         line.shown = s;
         line.full = std::move(polyline);
-        line.pen = std::move(pen);
+        line.pen = r.other ? otherRunPen(std::move(pen)) : std::move(pen);
+        line.run = r.index;
+        line.legendName = name;
         p.lines.push_back(std::move(line));
         return p.lines.back();
     }
 
     // A filled area under a polyline, down to `base` (the axis' bottom: 0, or the log axis' minimum).
-    Line& addArea(Page& p, const QString& name, std::vector<QPointF> polyline, QAbstractAxis* y, double base,
-                  std::function<QPen(const Theme&)> pen, std::function<QBrush(const Theme&)> brush) {
+    // The brush is the caller's, for either run (ChartStyle.h: otherRunBrush); the pen is as for a line.
+    Line& addArea(Page& p, const Run& r, const QString& name, std::vector<QPointF> polyline, QAbstractAxis* y,
+                  double base, PenOf pen, std::function<QBrush(const Theme&)> brush) {
         auto* upper = new QLineSeries;
         auto* lower = new QLineSeries;
         if (!polyline.empty())
@@ -232,7 +298,7 @@ struct ChartsView::Impl {
         auto* area = new QAreaSeries(upper, lower);
         upper->setParent(area);
         lower->setParent(area);
-        area->setName(name);
+        area->setName(r.named(name));
         p.chart->addSeries(area);
         area->attachAxis(p.x);
         area->attachAxis(y);
@@ -240,8 +306,10 @@ struct ChartsView::Impl {
         line.series = upper;
         line.shown = area;
         line.full = std::move(polyline);
-        line.pen = std::move(pen);
+        line.pen = r.other ? otherRunPen(std::move(pen)) : std::move(pen);
         line.brush = std::move(brush);
+        line.run = r.index;
+        line.legendName = name;
         p.lines.push_back(std::move(line));
         return p.lines.back();
     }
@@ -251,34 +319,46 @@ struct ChartsView::Impl {
         return dashedPen(colour, width, offset);
     }
 
+    // Every chart is built from every run at once (its axes must hold both), once per revision of the
+    // document: a move of the playhead only moves the cursor.
     void build(Page& p) {
         clear(p);
         p.dirty = false;
-        const Simulation* sim = q->run();
-        if (!sim) {
+        p.revision = revision();
+        const std::vector<Run> rs = runs();
+        if (rs.empty()) {
             p.chart->setTitle(tr("Nothing is open"));
+            updateLegend(p);
             return;
         }
-        const double end = std::max(seconds(sim->history().end), 1e-6);
+        double end = 0; // the time axis: to the later end
+        Time later;
+        for (const Run& r : rs) {
+            end = std::max(end, r.end);
+            later = std::max(later, r.sim->history().end);
+            if (rs.size() > 1) p.runTitles << r.title;
+        }
+        // Rates of both runs in the same bins, so that their heights compare.
+        const Time bin = rateBin(later);
         p.timeAxis = p.kind != Chart::ConnectLatency;
         switch (p.kind) {
         case Chart::Queues:
-            buildQueues(p, *sim, end);
+            buildQueues(p, rs, end);
             break;
         case Chart::Drops:
-            buildDrops(p, *sim, end);
+            buildDrops(p, rs, end, bin);
             break;
         case Chart::Accepts:
-            buildAccepts(p, *sim, end);
+            buildAccepts(p, rs, end, bin);
             break;
         case Chart::Workers:
-            buildWorkers(p, *sim, end);
+            buildWorkers(p, rs, end, bin);
             break;
         case Chart::SarRates:
-            buildSar(p, *sim, end);
+            buildSar(p, rs, end, bin);
             break;
         case Chart::ConnectLatency:
-            buildLatency(p, *sim);
+            buildLatency(p, rs);
             break;
         }
         applyTheme(p);
@@ -299,11 +379,18 @@ struct ChartsView::Impl {
 
     static QString tr(const char* text) { return ChartsView::tr(text); }
 
-    void buildQueues(Page& p, const Simulation& sim, double end) {
+    void buildQueues(Page& p, const std::vector<Run>& runs, double end) {
+        const Simulation& sim = *runs.front().sim;
         const int listeners = static_cast<int>(sim.history().listeners.size());
         const int l = std::clamp(q->listener_, 0, std::max(0, listeners - 1));
-        const QueueSeries s = queueSeries(sim, l);
-        const bool plusOne = sim.scenario().kernel.profile.synQueueHoldsBacklogPlusOne;
+        // The other run's listener of the same number (its last, should it have fewer).
+        std::vector<QueueSeries> series;
+        std::int64_t top = 0;
+        for (const Run& r : runs) {
+            const int n = static_cast<int>(r.sim->history().listeners.size());
+            series.push_back(n > 0 ? queueSeries(*r.sim, std::min(l, n - 1)) : QueueSeries{});
+            top = std::max({top, series.back().maxCapacity, series.back().maxAccept, series.back().maxSyn});
+        }
         QString title = listeners > 1 ? tr("Listener %1: accept queue and SYN queue").arg(l)
                                       : tr("Accept queue and SYN queue");
         // A listener closed mid-run (R6): say when, since its queues simply stop there.
@@ -317,104 +404,121 @@ struct ChartsView::Impl {
         }
         p.chart->setTitle(title);
         addTimeAxis(p, tr("simulated time (s)"), 0, end);
-        QValueAxis* y = addValueAxis(p, tr("connections"),
-                                     static_cast<double>(std::max({s.maxCapacity, s.maxAccept, s.maxSyn})));
-        addLine(p, tr("accept queue capacity: backlog + 1"), stairs(s.acceptCapacity, end), y,
-                dashed(&Theme::acceptEntry));
-        addLine(p, plusOne ? tr("SYN queue capacity: backlog + 1") : tr("SYN queue capacity: backlog"),
-                stairs(s.synCapacity, end), y, dashed(&Theme::syn, 1.5, 4));
-        addLine(p, tr("SYN queue (SYN-RECV)"), stairs(s.syn, end), y, solid(&Theme::syn));
-        addLine(p, tr("accept queue (Recv-Q)"), stairs(s.accept, end), y, solid(&Theme::acceptEntry, 2.0));
+        QValueAxis* y = addValueAxis(p, tr("connections"), static_cast<double>(top));
+        for (const Run& r : runs) {
+            const QueueSeries& s = series[r.index];
+            const bool plusOne = r.sim->scenario().kernel.profile.synQueueHoldsBacklogPlusOne;
+            addLine(p, r, tr("accept queue capacity: backlog + 1"), stairs(s.acceptCapacity, r.end), y,
+                    dashed(&Theme::acceptEntry));
+            addLine(p, r, plusOne ? tr("SYN queue capacity: backlog + 1") : tr("SYN queue capacity: backlog"),
+                    stairs(s.synCapacity, r.end), y, dashed(&Theme::syn, 1.5, 4));
+            addLine(p, r, tr("SYN queue (SYN-RECV)"), stairs(s.syn, r.end), y, solid(&Theme::syn));
+            addLine(p, r, tr("accept queue (Recv-Q)"), stairs(s.accept, r.end), y,
+                    solid(&Theme::acceptEntry, 2.0));
+        }
     }
 
-    void buildDrops(Page& p, const Simulation& sim, double end) {
-        const Time bin = rateBin(sim.history().end);
-        const std::vector<DropsByReason> drops = dropsByReason(sim, bin);
-        const Bins cookies = counterPerBin(sim, Host::Server, Counter::TcpExtTCPReqQFullDoCookies, bin);
+    static PenOf dropPen(PacketFate fate) {
+        switch (fate) {
+        case PacketFate::DroppedAcceptQueueFull:
+            return solid(&Theme::alert, 2.0);
+        case PacketFate::DroppedAckQueueFull:
+            return solid(&Theme::synAck);
+        case PacketFate::DroppedCookieQueueFull:
+            return solid(&Theme::fin);
+        case PacketFate::DroppedSynQueueFull:
+            return solid(&Theme::syn, 2.0);
+        case PacketFate::DroppedSynBacklog:
+            return solid(&Theme::data);
+        case PacketFate::DroppedRateLimited:
+            return solid(&Theme::ack);
+        case PacketFate::DroppedNoSocket:
+            return dashed(&Theme::panelBorder);
+        case PacketFate::LostInNetwork:
+            return dashed(&Theme::mutedText);
+        default:
+            return solid(&Theme::mutedText);
+        }
+    }
+
+    void buildDrops(Page& p, const std::vector<Run>& runs, double end, Time bin) {
+        struct Drops {
+            std::vector<DropsByReason> reasons;
+            Bins cookies;
+        };
+        std::vector<Drops> drops;
         double peak = 0;
+        bool any = false;
         const auto peakOf = [&](const Bins& b) {
             for (std::size_t i = 0; i < b.counts.size(); ++i)
                 peak = std::max(peak, b.perSecond(i));
         };
-        for (const DropsByReason& r : drops)
-            peakOf(r.bins);
-        if (cookies.total() > 0) peakOf(cookies);
-        p.chart->setTitle(drops.empty() && cookies.total() == 0
-                              ? tr("Drops and overflows per second: none in this run")
-                              : tr("Drops and overflows per second, by reason"));
+        for (const Run& r : runs) {
+            drops.push_back({dropsByReason(*r.sim, bin),
+                             counterPerBin(*r.sim, Host::Server, Counter::TcpExtTCPReqQFullDoCookies, bin)});
+            for (const DropsByReason& reason : drops.back().reasons)
+                peakOf(reason.bins);
+            if (drops.back().cookies.total() > 0) peakOf(drops.back().cookies);
+            any = any || !drops.back().reasons.empty() || drops.back().cookies.total() > 0;
+        }
+        p.chart->setTitle(any               ? tr("Drops and overflows per second, by reason")
+                          : runs.size() > 1 ? tr("Drops and overflows per second: none in either run")
+                                            : tr("Drops and overflows per second: none in this run"));
         addTimeAxis(p, tr("simulated time (s)"), 0, end);
         // The three "accept queue full" reasons are what TcpExtListenOverflows counts (M5, M7, M9).
         QValueAxis* y =
             addValueAxis(p, tr("drops %1; ListenOverflows = S2 + A7a + K1").arg(rateAxisTitle(bin)), peak);
-        for (const DropsByReason& r : drops) {
-            std::function<QPen(const Theme&)> pen;
-            switch (r.fate) {
-            case PacketFate::DroppedAcceptQueueFull:
-                pen = solid(&Theme::alert, 2.0);
-                break;
-            case PacketFate::DroppedAckQueueFull:
-                pen = solid(&Theme::synAck);
-                break;
-            case PacketFate::DroppedCookieQueueFull:
-                pen = solid(&Theme::fin);
-                break;
-            case PacketFate::DroppedSynQueueFull:
-                pen = solid(&Theme::syn, 2.0);
-                break;
-            case PacketFate::DroppedSynBacklog:
-                pen = solid(&Theme::data);
-                break;
-            case PacketFate::DroppedRateLimited:
-                pen = solid(&Theme::ack);
-                break;
-            case PacketFate::DroppedNoSocket:
-                pen = dashed(&Theme::panelBorder);
-                break;
-            case PacketFate::LostInNetwork:
-                pen = dashed(&Theme::mutedText);
-                break;
-            default:
-                pen = solid(&Theme::mutedText);
-                break;
-            }
-            addLine(p, dropReasonLabel(r.fate), stairs(r.bins.rateSteps(), end), y, pen);
+        for (const Run& r : runs) {
+            const Drops& d = drops[r.index];
+            for (const DropsByReason& reason : d.reasons)
+                addLine(p, r, dropReasonLabel(reason.fate), stairs(reason.bins.rateSteps(), r.end), y,
+                        dropPen(reason.fate));
+            if (d.cookies.total() > 0)
+                addLine(p, r, tr("SYN queue full, cookie sent instead (S6)"),
+                        stairs(d.cookies.rateSteps(), r.end), y, dashed(&Theme::syn));
         }
-        if (cookies.total() > 0)
-            addLine(p, tr("SYN queue full, cookie sent instead (S6)"), stairs(cookies.rateSteps(), end), y,
-                    dashed(&Theme::syn));
     }
 
-    void buildAccepts(Page& p, const Simulation& sim, double end) {
-        const Time bin = rateBin(sim.history().end);
-        const Bins accepts = acceptsPerBin(sim, bin);
-        std::vector<Time> connected;
-        for (const ClientRecord& c : sim.history().clients)
-            if (!c.connectedAt.isNever()) connected.push_back(c.connectedAt);
-        const Bins connects = binTimes(connected, sim.history().end, bin);
+    void buildAccepts(Page& p, const std::vector<Run>& runs, double end, Time bin) {
+        std::vector<std::pair<Bins, Bins>> rates; // connect() returned, accept() returned
         double peak = 0;
-        for (std::size_t i = 0; i < accepts.counts.size(); ++i)
-            peak = std::max({peak, accepts.perSecond(i), connects.perSecond(i)});
+        for (const Run& r : runs) {
+            const Bins accepts = acceptsPerBin(*r.sim, bin);
+            std::vector<Time> connected;
+            for (const ClientRecord& c : r.sim->history().clients)
+                if (!c.connectedAt.isNever()) connected.push_back(c.connectedAt);
+            const Bins connects = binTimes(connected, r.sim->history().end, bin);
+            for (std::size_t i = 0; i < accepts.counts.size(); ++i)
+                peak = std::max({peak, accepts.perSecond(i), connects.perSecond(i)});
+            rates.emplace_back(connects, accepts);
+        }
         p.chart->setTitle(tr("accept() per second"));
         addTimeAxis(p, tr("simulated time (s)"), 0, end);
         QValueAxis* y = addValueAxis(p, tr("connections %1").arg(rateAxisTitle(bin)), peak);
-        addLine(p, tr("connect() returned (clients)"), stairs(connects.rateSteps(), end), y,
-                dashed(&Theme::syn));
-        addLine(p, tr("accept() returned a connection (workers)"), stairs(accepts.rateSteps(), end), y,
-                solid(&Theme::acceptEntry, 2.0));
+        for (const Run& r : runs) {
+            const auto& [connects, accepts] = rates[r.index];
+            addLine(p, r, tr("connect() returned (clients)"), stairs(connects.rateSteps(), r.end), y,
+                    dashed(&Theme::syn));
+            addLine(p, r, tr("accept() returned a connection (workers)"), stairs(accepts.rateSteps(), r.end),
+                    y, solid(&Theme::acceptEntry, 2.0));
+        }
     }
 
-    void buildWorkers(Page& p, const Simulation& sim, double end) {
-        const Time bin = rateBin(sim.history().end);
-        std::vector<QPointF> busy = utilisation(sim);
-        for (QPointF& pt : busy)
-            pt.setY(pt.y() * 100.0);
-        std::vector<QPointF> saturated = saturation(sim, bin);
-        for (QPointF& pt : saturated)
-            pt.setY(pt.y() * 100.0);
-        const std::vector<QPointF> waiting = waitingForAccept(sim);
-        double maxWaiting = 0;
-        for (const QPointF& pt : waiting)
-            maxWaiting = std::max(maxWaiting, pt.y());
+    // Utilisation and saturation (left axis), the connections waiting (right axis), and wake-ups per second
+    // on an axis of their own (far right): every wake-up and the futile ones (P2, P3, M20). Blocking
+    // accept() wakes one worker a connection, so the two wake-up lines part only where a herd (epoll
+    // without EPOLLEXCLUSIVE) or a rush wakes more workers than accept.
+    void buildWorkers(Page& p, const std::vector<Run>& runs, double end, Time bin) {
+        std::vector<WorkerLines> lines;
+        double maxWaiting = 0, maxWakeups = 0;
+        for (const Run& r : runs) {
+            lines.push_back(workerLines(*r.sim, bin));
+            for (const QPointF& pt : lines.back().waiting)
+                maxWaiting = std::max(maxWaiting, pt.y());
+            const Bins& wakeups = lines.back().wakeups.wakeups;
+            for (std::size_t i = 0; i < wakeups.counts.size(); ++i)
+                maxWakeups = std::max(maxWakeups, wakeups.perSecond(i));
+        }
         p.chart->setTitle(tr("Workers: utilisation against saturation, and their wake-ups"));
         addTimeAxis(p, tr("simulated time (s)"), 0, end);
         auto* y = new QValueAxis;
@@ -425,77 +529,104 @@ struct ChartsView::Impl {
         p.chart->addAxis(y, Qt::AlignLeft);
         QValueAxis* y2 = addValueAxis(p, tr("connections waiting for accept()"), maxWaiting, Qt::AlignRight);
         y2->setGridLineVisible(false); // the left axis' grid is enough
-        addArea(
-            p,
-            tr("saturated: a connection waits and no worker is idle, or a full queue drops (%1 after a drop)")
-                .arg(QString::fromStdString(formatDuration(bin))),
-            stairs(saturated, end), y, 0, [](const Theme&) { return QPen(Qt::NoPen); },
-            [](const Theme& t) {
-                QColor c = t.alert;
-                c.setAlphaF(t.name == QLatin1String("projector") ? 0.30f : 0.22f);
-                return QBrush(c);
-            });
-        addLine(p, tr("waiting in the accept queue (right axis)"), stairs(waiting, end), y2,
-                solid(&Theme::syn));
-        addLine(p, tr("utilisation: serving / running workers"), stairs(busy, end), y,
-                solid(&Theme::acceptEntry, 2.0));
-        addWakeups(p, sim, end, bin);
-    }
-
-    // Wake-ups per second on an axis of their own (right, outside the connections'): every wake-up and
-    // the futile ones (P2, P3, M20). Blocking accept() wakes one worker a connection, so the two lines
-    // part only where a herd (epoll without EPOLLEXCLUSIVE) or a rush wakes more workers than accept.
-    void addWakeups(Page& p, const Simulation& sim, double end, Time bin) {
-        const WakeupRates r = wakeupRates(sim.history(), bin);
-        double peak = 0;
-        for (std::size_t i = 0; i < r.wakeups.counts.size(); ++i)
-            peak = std::max(peak, r.wakeups.perSecond(i));
-        QValueAxis* y3 = addValueAxis(p, tr("wake-ups %1").arg(rateAxisTitle(bin)), peak, Qt::AlignRight);
+        QValueAxis* y3 =
+            addValueAxis(p, tr("wake-ups %1").arg(rateAxisTitle(bin)), maxWakeups, Qt::AlignRight);
         y3->setGridLineVisible(false);
-        addLine(p, tr("wake-ups/s, all workers (far right axis)"), stairs(r.wakeups.rateSteps(), end), y3,
-                dashed(&Theme::workerWoken));
-        addLine(p, tr("futile wake-ups/s: asleep again or EAGAIN (far right axis)"),
-                stairs(r.futile.rateSteps(), end), y3, solid(&Theme::workerEagain));
+        for (const Run& r : runs) {
+            const WorkerLines& w = lines[r.index];
+            addArea(
+                p, r,
+                tr("saturated: a connection waits and no worker is idle, or a full queue drops (%1 after a "
+                   "drop)")
+                    .arg(QString::fromStdString(formatDuration(bin))),
+                stairs(w.saturated, r.end), y, 0, [](const Theme&) { return QPen(Qt::NoPen); },
+                [other = r.other](const Theme& t) {
+                    QColor c = t.alert;
+                    if (other) {
+                        c.setAlphaF(0.4f);
+                        return otherRunBrush(c);
+                    }
+                    c.setAlphaF(t.name == QLatin1String("projector") ? 0.30f : 0.22f);
+                    return QBrush(c);
+                });
+            addLine(p, r, tr("waiting in the accept queue (right axis)"), stairs(w.waiting, r.end), y2,
+                    solid(&Theme::syn));
+            addLine(p, r, tr("utilisation: serving / running workers"), stairs(w.busy, r.end), y,
+                    solid(&Theme::acceptEntry, 2.0));
+            addLine(p, r, tr("wake-ups/s, all workers (far right axis)"),
+                    stairs(w.wakeups.wakeups.rateSteps(), r.end), y3, dashed(&Theme::workerWoken));
+            addLine(p, r, tr("futile wake-ups/s: asleep again or EAGAIN (far right axis)"),
+                    stairs(w.wakeups.futile.rateSteps(), r.end), y3, solid(&Theme::workerEagain));
+        }
     }
 
-    void buildSar(Page& p, const Simulation& sim, double end) {
-        const Time bin = rateBin(sim.history().end);
-        const SarRates r = sarRates(sim, bin);
+    void buildSar(Page& p, const std::vector<Run>& runs, double end, Time bin) {
+        std::vector<SarRates> rates;
         double peak = 0;
-        for (const Bins* b :
-             {&r.serverPassive, &r.serverActive, &r.serverRetrans, &r.clientsActive, &r.clientsRetrans})
-            for (std::size_t i = 0; i < b->counts.size(); ++i)
-                peak = std::max(peak, b->perSecond(i));
+        for (const Run& r : runs) {
+            rates.push_back(sarRates(*r.sim, bin));
+            const SarRates& s = rates.back();
+            for (const Bins* b :
+                 {&s.serverPassive, &s.serverActive, &s.serverRetrans, &s.clientsActive, &s.clientsRetrans})
+                for (std::size_t i = 0; i < b->counts.size(); ++i)
+                    peak = std::max(peak, b->perSecond(i));
+        }
         p.chart->setTitle(bin == Time::s(1) ? tr("sar -n TCP,ETCP 1")
                                             : tr("sar -n TCP,ETCP (finer bins: a short run)"));
         addTimeAxis(p, tr("simulated time (s)"), 0, end);
         QValueAxis* y = addValueAxis(p, tr("segments or sockets %1").arg(rateAxisTitle(bin)), peak);
-        addLine(p, tr("passive/s, server (TcpPassiveOpens)"), stairs(r.serverPassive.rateSteps(), end), y,
-                solid(&Theme::acceptEntry, 2.0));
-        if (r.serverActive.total() > 0)
-            addLine(p, tr("active/s, server (TcpActiveOpens)"), stairs(r.serverActive.rateSteps(), end), y,
-                    solid(&Theme::fin));
-        addLine(p, tr("active/s, clients (TcpActiveOpens)"), stairs(r.clientsActive.rateSteps(), end), y,
-                dashed(&Theme::syn));
-        addLine(p, tr("retrans/s, server (TcpRetransSegs)"), stairs(r.serverRetrans.rateSteps(), end), y,
-                solid(&Theme::synAck));
-        addLine(p, tr("retrans/s, clients (TcpRetransSegs)"), stairs(r.clientsRetrans.rateSteps(), end), y,
-                dashed(&Theme::alert));
+        for (const Run& r : runs) {
+            const SarRates& s = rates[r.index];
+            addLine(p, r, tr("passive/s, server (TcpPassiveOpens)"),
+                    stairs(s.serverPassive.rateSteps(), r.end), y, solid(&Theme::acceptEntry, 2.0));
+            if (s.serverActive.total() > 0)
+                addLine(p, r, tr("active/s, server (TcpActiveOpens)"),
+                        stairs(s.serverActive.rateSteps(), r.end), y, solid(&Theme::fin));
+            addLine(p, r, tr("active/s, clients (TcpActiveOpens)"),
+                    stairs(s.clientsActive.rateSteps(), r.end), y, dashed(&Theme::syn));
+            addLine(p, r, tr("retrans/s, server (TcpRetransSegs)"),
+                    stairs(s.serverRetrans.rateSteps(), r.end), y, solid(&Theme::synAck));
+            addLine(p, r, tr("retrans/s, clients (TcpRetransSegs)"),
+                    stairs(s.clientsRetrans.rateSteps(), r.end), y, dashed(&Theme::alert));
+        }
     }
 
-    void buildLatency(Page& p, const Simulation& sim) {
+    QString latencyTitle(const std::vector<Run>& runs, const std::vector<LatencyHistogram>& hists, Time bin) {
+        const QString width = QString::fromStdString(formatDuration(bin));
+        if (runs.size() == 1)
+            return tr("connect() latency of %1 connected clients (%2 bins)")
+                .arg(hists.front().total)
+                .arg(width);
+        QStringList counts;
+        for (const Run& r : runs)
+            counts << tr("%1 (%2)").arg(hists[r.index].total).arg(r.title);
+        return tr("connect() latency of the connected clients: %1 (%2 bins)")
+            .arg(counts.join(QStringLiteral(", ")), width);
+    }
+
+    // A distribution, not a time series: with two runs, their bars stand side by side in each bin (the
+    // document's run in the left half, the other in the right, hatched) rather than on each other. On a
+    // log axis one run's outline laid over the other's hides the lower bars of whichever is drawn first,
+    // and two translucent fills blend into a third colour; grouped bars show both heights at every
+    // latency, and keep the x axis in seconds, so zoom, ticks and the retransmission markers are as they
+    // are for one run. Both runs are counted in the same bins.
+    void buildLatency(Page& p, const std::vector<Run>& runs) {
         Time slowest;
-        for (const ClientRecord& c : sim.history().clients)
-            if (!c.connectedAt.isNever()) slowest = std::max(slowest, c.connectedAt - c.connectAt);
+        for (const Run& r : runs)
+            for (const ClientRecord& c : r.sim->history().clients)
+                if (!c.connectedAt.isNever()) slowest = std::max(slowest, c.connectedAt - c.connectAt);
         const Time bin = latencyBin(slowest);
-        const LatencyHistogram hist = latencyHistogram(sim, bin);
+        std::vector<LatencyHistogram> hists;
         std::uint32_t tallest = 1;
-        for (std::uint32_t c : hist.counts)
-            tallest = std::max(tallest, c);
-        p.chart->setTitle(tr("connect() latency of %1 connected clients (%2 bins)")
-                              .arg(hist.total)
-                              .arg(QString::fromStdString(formatDuration(bin))));
-        const double xMax = std::max(seconds(hist.slowest) + 2 * seconds(bin), 10 * seconds(bin)) * 1.04;
+        Time slowestCounted;
+        for (const Run& r : runs) {
+            hists.push_back(latencyHistogram(*r.sim, bin));
+            for (std::uint32_t c : hists.back().counts)
+                tallest = std::max(tallest, c);
+            slowestCounted = std::max(slowestCounted, hists.back().slowest);
+        }
+        p.chart->setTitle(latencyTitle(runs, hists, bin));
+        const double xMax = std::max(seconds(slowestCounted) + 2 * seconds(bin), 10 * seconds(bin)) * 1.04;
         auto* x = new QValueAxis;
         x->setTitleText(tr("connect() latency (s)"));
         x->setRange(0, xMax);
@@ -513,31 +644,41 @@ struct ChartsView::Impl {
         y->setRange(bottom, std::pow(10.0, std::ceil(std::log10(static_cast<double>(tallest) * 1.5))));
         y->setMinorTickCount(-1);
         p.chart->addAxis(y, Qt::AlignLeft);
-        std::vector<QPointF> outline = stairs(hist.steps(), xMax);
-        for (QPointF& pt : outline)
-            pt.setY(std::max(pt.y(), bottom));
-        // The SYN retransmissions of the run, where clusters are expected: at the median send time of
-        // each retransmission (one legend entry for all of them).
-        bool first = true;
-        for (double at : synRetransmissionTimes(sim)) {
-            if (at > xMax) break;
-            Line& m = addLine(p, tr("SYN retransmissions (median send time after the first SYN)"),
-                              {{at, bottom}, {at, y->max()}}, y, dashed(&Theme::mutedText, 1.0));
-            m.reduce = false;
-            if (!first)
-                for (QLegendMarker* marker : p.chart->legend()->markers(m.shown))
-                    marker->setVisible(false);
-            first = false;
+        for (const Run& r : runs) {
+            addRetransmissionMarkers(p, r, y, xMax, bottom);
+            std::vector<QPointF> outline = stairs(
+                hists[r.index].stepsInSlot(static_cast<int>(r.index), static_cast<int>(runs.size())), xMax);
+            for (QPointF& pt : outline)
+                pt.setY(std::max(pt.y(), bottom));
+            addArea(p, r, tr("clients, by connect() latency"), std::move(outline), y, bottom,
+                    solid(&Theme::syn, 1.0), [other = r.other](const Theme& t) {
+                        QColor c = t.syn;
+                        if (other) return otherRunBrush(c);
+                        c.setAlphaF(0.55f);
+                        return QBrush(c);
+                    });
         }
-        addArea(p, tr("clients, by connect() latency"), std::move(outline), y, bottom,
-                solid(&Theme::syn, 1.0), [](const Theme& t) {
-                    QColor c = t.syn;
-                    c.setAlphaF(0.55f);
-                    return QBrush(c);
-                });
     }
 
-    // ---- theme
+    // The SYN retransmissions of a run, where clusters are expected: at the median send time of each
+    // retransmission (one legend entry for all of them).
+    void addRetransmissionMarkers(Page& p, const Run& r, QLogValueAxis* y, double xMax, double bottom) {
+        bool first = true;
+        for (double at : synRetransmissionTimes(*r.sim)) {
+            if (at > xMax) break;
+            Line& m = addLine(p, r, tr("SYN retransmissions (median send time after the first SYN)"),
+                              {{at, bottom}, {at, y->max()}}, y, dashed(&Theme::mutedText, 1.0));
+            m.reduce = false;
+            if (!first) {
+                m.inLegend = false;
+                for (QLegendMarker* marker : p.chart->legend()->markers(m.shown))
+                    marker->setVisible(false);
+            }
+            first = false;
+        }
+    }
+
+    // ---- theme and legend
 
     void applyTheme(Page& p) {
         const Theme& t = q->theme_;
@@ -555,6 +696,49 @@ struct ChartsView::Impl {
             pen.setCosmetic(true);
             p.cursor->setPen(pen);
         }
+        updateLegend(p);
+    }
+
+    // Two runs: the legend of both (ChartStyle.h: RunLegend) in place of Qt's, with the lines' own pens.
+    void updateLegend(Page& p) {
+        if (p.runTitles.size() < 2) {
+            if (p.legend) { // a comparison ended: Qt's legend back, as for any one run
+                delete p.legend;
+                p.legend = nullptr;
+                p.chart->legend()->setVisible(true);
+                p.chart->setMargins(chartMargins());
+            }
+            return;
+        }
+        const Theme& t = q->theme_;
+        if (!p.legend) {
+            p.legend = new RunLegend(p.chart);
+            p.chart->legend()->setVisible(false);
+        }
+        std::vector<RunLegend::Group> groups;
+        for (const QString& title : p.runTitles)
+            groups.push_back({title, {}});
+        for (const Line& line : p.lines) {
+            if (!line.inLegend || line.run >= groups.size()) continue;
+            const bool area = qobject_cast<QAreaSeries*>(line.shown) != nullptr;
+            groups[line.run].entries.push_back(
+                {line.legendName, line.pen(t), area ? line.brush(t) : QBrush()});
+        }
+        p.legend->setContent(std::move(groups), t);
+        placeLegend(p);
+    }
+
+    // The legend at the chart's bottom, across its width, in at most a third of its height (when it can);
+    // the chart's bottom margin makes room for it.
+    static void placeLegend(Page& p) {
+        if (!p.legend) return;
+        const QMargins m = chartMargins();
+        const QSizeF size = p.chart->size();
+        const double height = std::ceil(
+            p.legend->layOut(std::max(200.0, size.width() - m.left() - m.right()), size.height() / 3));
+        p.legend->setPos(m.left(), std::max(0.0, size.height() - m.bottom() - height));
+        const QMargins wanted(m.left(), m.top(), m.right(), m.bottom() + static_cast<int>(height) + 6);
+        if (p.chart->margins() != wanted) p.chart->setMargins(wanted);
     }
 
     // ---- zoom, pan and level of detail
@@ -716,6 +900,8 @@ ChartsView::ChartsView(QWidget* parent) : QWidget(parent), d_(std::make_unique<I
         page.view->panned = [d, &page](double dx) { d->pan(page, dx); };
         page.view->zoomed = [d, &page](double x, double steps) { d->zoom(page, x, steps); };
         page.view->reset = [d, &page] { d->setRange(page, page.fullMin, page.fullMax); };
+        // A comparison's legend wraps to the chart's width: placed again when the chart is resized.
+        connect(page.chart, &QGraphicsWidget::geometryChanged, this, [&page] { Impl::placeLegend(page); });
         connect(page.chart, &QChart::plotAreaChanged, this, [d, &page](const QRectF&) {
             d->updateTicks(page);
             d->reduce(page, false);
@@ -730,7 +916,7 @@ ChartsView::ChartsView(QWidget* parent) : QWidget(parent), d_(std::make_unique<I
         if (i < 0) return;
         d_->stack->setCurrentIndex(i);
         Impl::Page& p = d_->current();
-        if (p.dirty) {
+        if (p.dirty || p.revision != d_->revision()) {
             d_->build(p);
         } else {
             Impl::layOut(p);
@@ -791,6 +977,11 @@ void ChartsView::setDocument(SimulationDocument* document) {
         connect(document, &SimulationDocument::playheadChanged, this, &ChartsView::setPlayhead);
     // The run belongs to the document: when it goes, the charts are emptied at once.
     d_->docConnections[3] = connect(document, &QObject::destroyed, this, [this] { runChanged(); });
+    // A comparison began or ended: both runs (or the one left) plotted again, once. Loading a file ends a
+    // comparison after loaded() has rebuilt the charts for that revision already.
+    d_->docConnections[4] = connect(document, &SimulationDocument::comparisonChanged, this, [this] {
+        if (d_->current().revision != d_->revision()) rebuild();
+    });
     runChanged();
     setPlayhead(document->isLoaded() ? document->playhead() : Time());
 }
@@ -909,7 +1100,8 @@ std::optional<Time> ChartsView::timeAt(QPointF position) const {
     const double f = std::clamp((c.x() - plot.left()) / plot.width(), 0.0, 1.0);
     const double s = p.x->min() + f * (p.x->max() - p.x->min());
     const std::int64_t ns = std::llround(s * 1e9);
-    return std::clamp(Time::ns(ns), Time(), sim->history().end);
+    const SimulationDocument* doc = loadedOrNull(document_);
+    return std::clamp(Time::ns(ns), Time(), doc ? doc->end() : sim->history().end);
 }
 
 std::optional<double> ChartsView::cursorX() const {
@@ -927,7 +1119,16 @@ ChartsView::Summary ChartsView::summary() const {
     Summary s;
     s.title = p.chart->title();
     for (const Line& line : p.lines) {
-        if (!s.series.contains(line.shown->name())) s.series << line.shown->name();
+        qsizetype i = s.series.indexOf(line.shown->name());
+        if (i < 0) {
+            i = s.series.size();
+            s.series << line.shown->name();
+            s.peaks << 0.0;
+            s.ends << 0.0;
+        }
+        for (const QPointF& pt : line.full)
+            s.peaks[i] = std::max(s.peaks[i], pt.y());
+        if (!line.full.empty()) s.ends[i] = std::max(s.ends[i], line.full.back().x());
         s.points += line.series->count();
         s.fullPoints += line.full.size();
     }

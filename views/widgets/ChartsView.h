@@ -8,9 +8,10 @@
 // The numbers come from ChartSeries.h (pure functions of the run); Qt Charts stays inside views/widgets
 // (this view, its look in ChartStyle.h, the live RecentChart), so that it can be replaced (it is
 // deprecated from Qt 6.10; STYLE.md pattern 7).
-// Series are built once per run (on load, on a change to the history, on first showing a chart) and
-// reduced to about two points per pixel column, min and max, before one QXYSeries::replace() each; a
-// zoom or a pan reduces them again for the new range. Per frame only the cursor moves.
+// Series are built once per revision of the document (on load, on a change to the history, when a
+// comparison begins or ends, on first showing a chart) and reduced to about two points per pixel column,
+// min and max, before one QXYSeries::replace() each; a zoom or a pan reduces them again for the new
+// range. Per frame only the cursor moves.
 #pragma once
 
 #include "model/core/Time.h"
@@ -44,9 +45,13 @@ class ChartsView : public QWidget {
     explicit ChartsView(QWidget* parent = nullptr);
     ~ChartsView() override;
 
-    // Follows a document: rebuilds on loaded() and historyChanged(), moves the cursor on
-    // playheadChanged(). Does not seek by itself: connect seekRequested() to whatever moves the
+    // Follows a document: rebuilds on loaded(), historyChanged() and comparisonChanged(), moves the cursor
+    // on playheadChanged(). Does not seek by itself: connect seekRequested() to whatever moves the
     // playhead (the player, or SimulationDocument::setPlayhead).
+    // While the document compares two runs (SimulationDocument::compareWith), every chart plots both on
+    // the same axes (time to the later end): the other run in the same colours, paler and dashed, each
+    // run's series named with its side's title ("accept queue (Recv-Q) — model"), under a legend with a
+    // row per run; the latency histogram puts the two runs' bars side by side in each bin.
     void setDocument(SimulationDocument* document);
     // Or drive it directly (export, benchmarks): the run, which the caller keeps alive and unchanged for
     // as long as the view shows it (nullptr clears), and the playhead. A view that follows a document
@@ -85,7 +90,9 @@ class ChartsView : public QWidget {
     // What the current chart holds, for tests and the window's status line.
     struct Summary {
         QString title;
-        QStringList series;         // legend names, in order
+        QStringList series;         // the series' names, in order (with two runs, "NAME — TITLE")
+        QList<double> peaks;        // the highest y of each series (its whole polyline), as `series`
+        QList<double> ends;         // where each series' polyline ends (x), as `series`
         qsizetype points = 0;       // points handed to Qt Charts, all series together
         std::size_t fullPoints = 0; // points before the level of detail reduced them
     };

@@ -83,6 +83,14 @@ KernelToolsView::KernelToolsView(QWidget* parent) : QWidget(parent) {
 
 void KernelToolsView::setDocument(SimulationDocument* doc) {
     doc_ = doc;
+    // A comparison begun or ended: what was printed was of the runs before. The playhead's move that
+    // follows prints again (while the view is visible; when it is shown, otherwise).
+    disconnect(comparison_);
+    if (doc)
+        comparison_ = connect(doc, &SimulationDocument::comparisonChanged, this, [this] {
+            shown_ = {};
+            text_->clear();
+        });
     followDocument(
         this, doc,
         [this] {
@@ -144,7 +152,8 @@ KernelToolsView::Since KernelToolsView::nstatSince(const Simulation& sim, Time t
     return {Time(), QStringLiteral("the run's start")};
 }
 
-std::vector<KernelToolsView::Command> KernelToolsView::commands(const Simulation& sim, Time t) const {
+std::vector<KernelToolsView::Command> KernelToolsView::commands(const Simulation& sim, Time t,
+                                                                const Since& since) const {
     const History& h = sim.history();
     switch (tool()) {
     case Tool::SsListening:
@@ -163,7 +172,6 @@ std::vector<KernelToolsView::Command> KernelToolsView::commands(const Simulation
                  formatStateCounts(sim.ssAll(t))}};
     case Tool::NstatSinceStep: {
         // As if nstat had been run at that moment, and is run again now (its history file holds the first).
-        const Since since = nstatSince(sim, t);
         const Time interval = t - since.at;
         return {{QStringLiteral("nstat   # since %1, %2 ago (rate: per second)")
                      .arg(since.label, seconds(interval)),
@@ -199,10 +207,36 @@ void KernelToolsView::refresh() {
         text_->clear(); // nothing printed, or a run that has gone: nothing to print again
 }
 
-void KernelToolsView::print(const Simulation& sim, Time t) {
+QString KernelToolsView::printed(const Simulation& sim, Time t, const Since& since) const {
     QString out;
-    for (const auto& [command, printed] : commands(sim, t))
-        out += QStringLiteral("$ ") + command + QLatin1Char('\n') + QString::fromStdString(printed);
+    for (const auto& [command, output] : commands(sim, t, since))
+        out += QStringLiteral("$ ") + command + QLatin1Char('\n') + QString::fromStdString(output);
+    return out;
+}
+
+QString KernelToolsView::side(const QString& title, const Simulation& sim, Time t, Since since) const {
+    QString heading = title;
+    // The playhead runs to the later of the two ends: the shorter run stays as it was at its own.
+    const Time end = sim.history().end;
+    if (t > end) {
+        heading += tr(", as at its end (%1)").arg(seconds(end));
+        t = end;
+    }
+    since.at = std::min(since.at, t);
+    return QStringLiteral("── %1 ──\n").arg(heading) + printed(sim, t, since);
+}
+
+void KernelToolsView::print(const Simulation& sim, Time t) {
+    const SimulationDocument* doc = documentFor(sim);
+    const Simulation* other = doc ? doc->comparison() : nullptr;
+    // A lesson's steps are on the one playhead: nstat's change is counted from the same step in both runs.
+    const Since since = nstatSince(sim, t);
+    const QString out =
+        other ? side(doc->title().isEmpty() ? tr("this run") : doc->title(), sim, t, since) +
+                    QLatin1Char('\n') +
+                    side(doc->comparisonTitle().isEmpty() ? tr("the other run") : doc->comparisonTitle(),
+                         *other, t, since)
+              : printed(sim, t, since);
     // Unchanged text is left alone, so a selection survives a refresh at the same moment.
     if (out == text_->toPlainText()) return;
     QScrollBar* scroll = text_->verticalScrollBar();

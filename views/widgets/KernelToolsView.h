@@ -3,6 +3,10 @@
 // previous lesson step, the sysctls in force, a kprobe log of the queues, and a log of the workers'
 // wake-ups (accepted, asleep again or EAGAIN). The text is selectable and
 // can be copied; it follows the playhead through show().
+// While the document that holds the run compares it with another (SimulationDocument::compareWith), the
+// tool's output for both runs at the playhead is shown, one under the other, each under its side's title
+// ("── model ──", "── measured on Linux 6.18.44 ──"); a run that ended before the playhead is shown as
+// at its end, and its heading says so.
 #pragma once
 
 #include "model/core/Time.h"
@@ -74,7 +78,11 @@ class KernelToolsView : public QWidget {
 
   private:
     using Command = std::pair<QString, std::string>; // what is typed, what it prints
-    std::vector<Command> commands(const Simulation& sim, Time t) const;
+    // `since`: where nstat's change is counted from (nstatSince of the document's run, for both runs).
+    std::vector<Command> commands(const Simulation& sim, Time t, const Since& since) const;
+    QString printed(const Simulation& sim, Time t, const Since& since) const;
+    // One run of a comparison under its title, at t or at its end.
+    QString side(const QString& title, const Simulation& sim, Time t, Since since) const;
     SimulationDocument* documentFor(const Simulation& sim) const;
     void print(const Simulation& sim, Time t);
     void refresh(); // prints again what was last shown, if its document still holds that run
@@ -83,6 +91,7 @@ class KernelToolsView : public QWidget {
     QToolButton* copy_;
     QPlainTextEdit* text_;
     QPointer<SimulationDocument> doc_;
+    QMetaObject::Connection comparison_; // doc_'s comparisonChanged()
     // What was printed last: a run known by its document and revision (never by a pointer into it).
     struct Shown {
         QPointer<SimulationDocument> doc;

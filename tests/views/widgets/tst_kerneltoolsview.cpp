@@ -106,6 +106,12 @@ class TestKernelToolsView : public QObject {
     void logsShowTheNewestLine();
     void wakeupLogSaysHowEachWakeupEnded_data();
     void wakeupLogSaysHowEachWakeupEnded();
+
+    // Two runs on one playhead (issues 14 and 16).
+    void comparisonShowsBothRuns_data();
+    void comparisonShowsBothRuns();
+    void comparisonShowsAShorterRunAsAtItsEnd();
+    void comparisonEndsWithTheDocumentsRunAlone();
 };
 
 void TestKernelToolsView::theSelectorKeepsTheFirstFiveTools() {
@@ -440,6 +446,125 @@ void TestKernelToolsView::wakeupLogSaysHowEachWakeupEnded() {
     // What each mode is known for (P2, P3, M20), over the whole run.
     if (atMs < 0 && accept == QStringLiteral("epoll")) QVERIFY2(futile > 0, "a herd wakes loops for nothing");
     if (atMs < 0 && accept == QStringLiteral("blocking")) QCOMPARE(eagain, std::int64_t{0});
+}
+
+// ------------------------------------------------------------------------------ two runs
+
+namespace {
+
+// The sandbox (listen(fd, 4)) and the same with a backlog of 8.
+std::unique_ptr<Simulation> sandbox(std::vector<std::string> sets = {}) {
+    return test::runLesson("scenarios/sandbox.yaml", sets);
+}
+
+QString bothSides(Tool tool, const QString& title, const Simulation& sim, Time t, const QString& otherTitle,
+                  const Simulation& other, Time otherT) {
+    return QStringLiteral("── %1 ──\n").arg(title) + expectedText(tool, sim, t) +
+           QStringLiteral("\n── %1 ──\n").arg(otherTitle) + expectedText(tool, other, otherT);
+}
+
+// The Send-Q of the listener on port 80 in a text of ss -lnt: its backlog.
+QStringList sendQs(const QString& text) {
+    QStringList out;
+    static const QRegularExpression line(QStringLiteral("\nLISTEN +\\d+ +(\\d+) +\\S+:80 "));
+    for (const QRegularExpressionMatch& m : line.globalMatch(text))
+        out << m.captured(1);
+    return out;
+}
+
+} // namespace
+
+void TestKernelToolsView::comparisonShowsBothRuns_data() {
+    QTest::addColumn<int>("tool");
+    for (int tool = 0; tool <= 9; ++tool)
+        QTest::newRow(qPrintable(QString::number(tool))) << tool;
+}
+
+// While the document compares, every tool prints both runs at the playhead, the document's first, each
+// under its side's title; until then, and after, exactly what it prints for one run.
+void TestKernelToolsView::comparisonShowsBothRuns() {
+    QFETCH(int, tool);
+    views::SimulationDocument doc;
+    doc.adopt(sandbox());
+    QVERIFY(doc.isLoaded());
+    views::KernelToolsView view;
+    view.resize(700, 400);
+    view.setDocument(&doc);
+    view.setTool(static_cast<Tool>(tool));
+    view.setVisible(true);
+    const Time t = Time::ms(1500);
+    doc.setPlayhead(t);
+    QTRY_COMPARE(view.text(), expectedText(static_cast<Tool>(tool), doc.simulation(), t));
+    std::unique_ptr<Simulation> other = sandbox({"server.backlog=8"});
+    QVERIFY(other);
+    const Simulation& b = *other;
+    doc.compareWith(std::move(other), QStringLiteral("model"), QStringLiteral("backlog 8"));
+    QTRY_COMPARE(view.text(), bothSides(static_cast<Tool>(tool), QStringLiteral("model"), doc.simulation(), t,
+                                        QStringLiteral("backlog 8"), b, t));
+    // Both follow the playhead.
+    doc.setPlayhead(Time::ms(2500));
+    QTRY_COMPARE(view.text(), bothSides(static_cast<Tool>(tool), QStringLiteral("model"), doc.simulation(),
+                                        Time::ms(2500), QStringLiteral("backlog 8"), b, Time::ms(2500)));
+    if (static_cast<Tool>(tool) == Tool::SsListening)
+        QCOMPARE(sendQs(view.text()), (QStringList{QStringLiteral("4"), QStringLiteral("8")}));
+}
+
+// The playhead runs to the later end: the run that ended first is shown as it was at its end, and its
+// heading says so.
+void TestKernelToolsView::comparisonShowsAShorterRunAsAtItsEnd() {
+    views::SimulationDocument doc;
+    doc.adopt(sandbox());
+    std::unique_ptr<Simulation> other = sandbox({"server.backlog=8", "until=3s"});
+    QVERIFY(other);
+    const Simulation& b = *other;
+    QCOMPARE(b.history().end, Time::s(3));
+    QVERIFY(doc.simulation().history().end > Time::s(3));
+    views::KernelToolsView view;
+    view.setDocument(&doc);
+    view.setTool(Tool::Nstat);
+    view.setVisible(true);
+    doc.compareWith(std::move(other), QStringLiteral("model"), QStringLiteral("backlog 8"));
+    const Time end = doc.simulation().history().end;
+    doc.setPlayhead(end);
+    QTRY_COMPARE(view.text(), bothSides(Tool::Nstat, QStringLiteral("model"), doc.simulation(), end,
+                                        QStringLiteral("backlog 8, as at its end (3s)"), b, Time::s(3)));
+}
+
+// endComparison, and loading a file, leave the document's run alone again, printed as it always was. A
+// comparison begun while the view is hidden takes the old text away at once, and prints both when shown.
+void TestKernelToolsView::comparisonEndsWithTheDocumentsRunAlone() {
+    views::SimulationDocument doc;
+    doc.adopt(sandbox());
+    views::KernelToolsView view;
+    view.setDocument(&doc);
+    view.setTool(Tool::SsListening);
+    view.setVisible(true);
+    const Time t = Time::ms(1500);
+    doc.setPlayhead(t);
+    const QString alone = expectedText(Tool::SsListening, doc.simulation(), t);
+    QTRY_COMPARE(view.text(), alone);
+    doc.compareWith(sandbox({"server.backlog=8"}), QStringLiteral("model"), QStringLiteral("backlog 8"));
+    QTRY_VERIFY(view.text().contains(QStringLiteral("── backlog 8 ──")));
+    QCOMPARE(sendQs(view.text()), (QStringList{QStringLiteral("4"), QStringLiteral("8")}));
+    doc.endComparison();
+    QTRY_COMPARE(view.text(), alone);
+
+    view.setVisible(false);
+    doc.compareWith(sandbox({"server.backlog=8"}), QStringLiteral("model"), QStringLiteral("backlog 8"));
+    QVERIFY(view.text().isEmpty());
+    view.setTool(Tool::Nstat); // no run printed: nothing to print again
+    QVERIFY(view.text().isEmpty());
+    view.setTool(Tool::SsListening);
+    view.setVisible(true);
+    QTRY_COMPARE(sendQs(view.text()), (QStringList{QStringLiteral("4"), QStringLiteral("8")}));
+    QVERIFY(view.text().startsWith(QStringLiteral("── model ──\n$ ss -lnt\n")));
+
+    // A file loaded: its run alone.
+    QVERIFY(doc.load(kLesson02).isEmpty());
+    QVERIFY(!doc.comparison());
+    doc.setPlayhead(t);
+    QTRY_COMPARE(view.text(), expectedText(Tool::SsListening, doc.simulation(), t));
+    QVERIFY(!view.text().contains(QStringLiteral("──")));
 }
 
 QTEST_MAIN(TestKernelToolsView)
