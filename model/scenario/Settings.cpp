@@ -217,11 +217,16 @@ template <class Target> struct KeyRule {
     std::optional<KernelField> kernelField;
     bool (*exists)(const KernelProfile&) = nullptr; // nullptr: every profile has it
     std::string since;                              // the release that added it, when `exists` is set
+    // The value in force, as settingValues() gives it; nullptr for a key that only writes others
+    // (server.workers.service sets .dist and .mean, which are read instead).
+    std::function<SettingValue(const Target&)> read;
 };
 
-// A key whose text is parsed by `parse` (returning Parsed<V>) and stored by `assign(target, V)`.
+// A key whose text is parsed by `parse` (returning Parsed<V>), stored by `assign(target, V)` and read
+// back by `read(target)` (a SettingValue without its key; nullptr: none).
 template <class Target, class Parse, class Assign>
-KeyRule<Target> makeKey(std::string name, std::string expects, Parse parse, Assign assign) {
+KeyRule<Target> makeKey(std::string name, std::string expects, Parse parse, Assign assign,
+                        std::function<SettingValue(const Target&)> read) {
     KeyRule<Target> key;
     key.name = std::move(name);
     key.expects = std::move(expects);
@@ -231,6 +236,7 @@ KeyRule<Target> makeKey(std::string name, std::string expects, Parse parse, Assi
         assign(target, *parsed.value);
         return std::nullopt;
     };
+    key.read = std::move(read);
     return key;
 }
 
@@ -255,6 +261,40 @@ template <class Field> auto assignTo(Field field) {
         auto& out = field(target);
         out = static_cast<std::remove_reference_t<decltype(out)>>(value);
     };
+}
+
+// Readers: the value of the field `field(target)` refers to, as a scenario file writes it.
+SettingValue integerValue(std::int64_t v) {
+    return {{}, std::to_string(v), v};
+}
+SettingValue durationValue(Time t) {
+    return {{}, formatDuration(t), t.count()};
+}
+// An optional time left unset (until, close_after): the file leaves the key out.
+SettingValue optionalDurationValue(const std::optional<Time>& t) {
+    return t ? durationValue(*t) : SettingValue{{}, "none", std::nullopt};
+}
+// Parts per million as a percentage ("1%", "0.05%"): exact, as parseProbabilityPpm() takes it back.
+SettingValue probabilityValue(std::uint32_t ppm) {
+    std::string text = std::to_string(ppm / 10'000);
+    if (const std::uint32_t rest = ppm % 10'000) {
+        std::string fraction = std::to_string(rest);
+        fraction.insert(0, 4 - fraction.size(), '0');
+        while (fraction.back() == '0')
+            fraction.pop_back();
+        text += "." + fraction;
+    }
+    return {{}, text + "%", std::int64_t{ppm}};
+}
+
+template <class Field> auto readInteger(Field field) {
+    return [field](const auto& target) { return integerValue(static_cast<std::int64_t>(field(target))); };
+}
+template <class Field> auto readDuration(Field field) {
+    return [field](const auto& target) { return durationValue(field(target)); };
+}
+template <class Field> auto readBool(Field field) {
+    return [field](const auto& target) { return SettingValue{{}, field(target) ? "true" : "false", {}}; };
 }
 
 auto integerIn(IntegerRule rule) {
@@ -285,6 +325,15 @@ template <class Enum> std::string describe(const Choices<Enum>& choices) {
     return "one of " + join(names);
 }
 
+// The name of the choice a field holds.
+template <class Field, class Enum> auto readChoice(Field field, Choices<Enum> choices) {
+    return [field, choices](const auto& target) {
+        for (const auto& [name, value] : choices)
+            if (value == field(target)) return SettingValue{{}, name, {}};
+        return SettingValue{{}, "?", {}};
+    };
+}
+
 template <class Enum> auto choiceIn(Choices<Enum> choices) {
     return [choices](std::string_view text) {
         for (const auto& [name, value] : choices)
@@ -295,30 +344,34 @@ template <class Enum> auto choiceIn(Choices<Enum> choices) {
 
 template <class Target, class Field>
 KeyRule<Target> integerKey(std::string name, Field field, IntegerRule rule) {
-    return makeKey<Target>(std::move(name), describe(rule), integerIn(rule), assignTo(field));
+    return makeKey<Target>(std::move(name), describe(rule), integerIn(rule), assignTo(field),
+                           readInteger(field));
 }
 
 template <class Target, class Field>
 KeyRule<Target> durationKey(std::string name, Field field, Range<Time> range = runTime) {
-    return makeKey<Target>(std::move(name), std::string(durationExample), durationIn(range), assignTo(field));
+    return makeKey<Target>(std::move(name), std::string(durationExample), durationIn(range), assignTo(field),
+                           readDuration(field));
 }
 
 template <class Target, class Field> KeyRule<Target> boolKey(std::string name, Field field) {
-    return makeKey<Target>(std::move(name), "true or false", parseBool, assignTo(field));
+    return makeKey<Target>(std::move(name), "true or false", parseBool, assignTo(field), readBool(field));
 }
 
 template <class Target, class Field, class Enum>
 KeyRule<Target> choiceKey(std::string name, Field field, Choices<Enum> choices) {
     std::string expects = describe(choices);
-    return makeKey<Target>(std::move(name), std::move(expects), choiceIn(std::move(choices)),
-                           assignTo(field));
+    auto read = readChoice(field, choices);
+    return makeKey<Target>(std::move(name), std::move(expects), choiceIn(std::move(choices)), assignTo(field),
+                           std::move(read));
 }
 
 KeyRule<Scenario> kernelKey(std::string name, KernelField field, IntegerRule rule,
                             bool (*exists)(const KernelProfile&) = nullptr, std::string since = {}) {
-    KeyRule<Scenario> key =
-        makeKey<Scenario>(std::move(name), describe(rule), integerIn(rule),
-                          [field](Scenario& s, std::int64_t v) { set(s.kernel, field, v); });
+    KeyRule<Scenario> key = makeKey<Scenario>(
+        std::move(name), describe(rule), integerIn(rule),
+        [field](Scenario& s, std::int64_t v) { set(s.kernel, field, v); },
+        [field](const Scenario& s) { return integerValue(get(s.kernel, field)); });
     key.kernelField = field;
     key.exists = exists;
     key.since = std::move(since);
@@ -338,7 +391,10 @@ std::vector<KeyRule<Scenario>> makeScenarioKeys() {
     using Workers = WorkerSettings;
     constexpr Range<Time> delay{Time(), Limits::maxRtt, false, true};
     // kernel.version is applied by SettingsEditor itself: it re-derives the other kernel settings.
-    const KeyRule<Scenario> version{"kernel.version", "one of " + knownVersions(), nullptr, {}, nullptr, {}};
+    const KeyRule<Scenario> version{
+        "kernel.version", "one of " + knownVersions(), nullptr, {}, nullptr, {}, [](const Scenario& s) {
+            return SettingValue{{}, s.kernel.profile.name, {}};
+        }};
     const auto hasLinearTimeouts = [](const KernelProfile& p) { return p.hasLinearSynTimeouts; };
     const auto hasMigrateReq = [](const KernelProfile& p) { return p.hasMigrateReq; };
     return {
@@ -359,7 +415,8 @@ std::vector<KeyRule<Scenario>> makeScenarioKeys() {
         durationKey<S>("network.rtt", path(&S::network, &NetworkSettings::rtt), delay),
         durationKey<S>("network.jitter", path(&S::network, &NetworkSettings::jitter), delay),
         makeKey<S>("network.loss", "a probability such as 1% or 0.01", parseProbabilityPpm,
-                   assignTo(path(&S::network, &NetworkSettings::lossPpm))),
+                   assignTo(path(&S::network, &NetworkSettings::lossPpm)),
+                   [](const S& s) { return probabilityValue(s.network.lossPpm); }),
         integerKey<S>("server.port", path(&S::server, &Server::port), between(1, 65535)),
         // Negative is what listen(fd, -1) asks for: somaxconn (L1).
         integerKey<S>("server.backlog", path(&S::server, &Server::backlog), withinLimit(Limits::maxBacklog)),
@@ -376,10 +433,12 @@ std::vector<KeyRule<Scenario>> makeScenarioKeys() {
                      Choices<EventLoop>{{"async", EventLoop::Async}, {"blocking", EventLoop::Blocking}}),
         durationKey<S>("server.workers.start", path(&S::server, &Server::workers, &Workers::start)),
         // `service: 3s` is a fixed time; `service: { dist: …, mean: … }` sets the two keys below.
-        makeKey<S>("server.workers.service", std::string(durationExample), durationIn(runTime),
-                   [](S& s, Time mean) {
-                       s.server.workers.service = {ServiceTime::Dist::Fixed, mean};
-                   }),
+        makeKey<S>(
+            "server.workers.service", std::string(durationExample), durationIn(runTime),
+            [](S& s, Time mean) {
+                s.server.workers.service = {ServiceTime::Dist::Fixed, mean};
+            },
+            nullptr),
         durationKey<S>("server.workers.service.mean",
                        path(&S::server, &Server::workers, &Workers::service, &ServiceTime::mean)),
         choiceKey<S>("server.workers.service.dist",
@@ -391,8 +450,9 @@ std::vector<KeyRule<Scenario>> makeScenarioKeys() {
         integerKey<S>("server.workers.connections", path(&S::server, &Server::workers, &Workers::connections),
                       upToLimit(1, Limits::maxClients)),
         integerKey<S>("seed", path(&S::seed), between(0, maxInt64)),
-        makeKey<S>("until", std::string(durationExample), durationIn(runTime),
-                   [](S& s, Time t) { s.until = t; }),
+        makeKey<S>(
+            "until", std::string(durationExample), durationIn(runTime), [](S& s, Time t) { s.until = t; },
+            [](const S& s) { return optionalDurationValue(s.until); }),
     };
 }
 
@@ -409,9 +469,16 @@ const std::vector<KeyRule<ClientTraffic>>& clientKeys() {
         durationKey<C>("spacing", path(&C::spacing)),
         boolKey<C>("send", path(&C::send)),
         integerKey<C>("concurrency", path(&C::concurrency), upToLimit(0, Limits::maxClients)),
-        integerKey<C>("requests", path(&C::requests), upToLimit(1, Limits::maxClients)),
-        makeKey<C>("close_after", std::string(durationExample), durationIn(runTime),
-                   [](C& c, Time t) { c.closeAfter = t; }),
+        // 0 stands for a closed loop that counts connect() calls instead (the key left out).
+        makeKey<C>("requests", describe(upToLimit(1, Limits::maxClients)),
+                   integerIn(upToLimit(1, Limits::maxClients)), assignTo(path(&C::requests)),
+                   [](const C& c) {
+                       return c.requests > 0 ? integerValue(c.requests) : SettingValue{{}, "none", {}};
+                   }),
+        makeKey<C>(
+            "close_after", std::string(durationExample), durationIn(runTime),
+            [](C& c, Time t) { c.closeAfter = t; },
+            [](const C& c) { return optionalDurationValue(c.closeAfter); }),
         boolKey<C>("abort", path(&C::abort)),
     };
     return keys;
@@ -421,7 +488,10 @@ const std::vector<KeyRule<FloodTraffic>>& floodKeys() {
     using F = FloodTraffic;
     static const std::vector<KeyRule<F>> keys{
         makeKey<F>("rate", "a rate such as 50000/s", rateIn({1, Limits::maxFloodRate, false, true}),
-                   assignTo(path(&F::ratePerSecond))),
+                   assignTo(path(&F::ratePerSecond)),
+                   [](const F& f) {
+                       return SettingValue{{}, std::to_string(f.ratePerSecond) + "/s", f.ratePerSecond};
+                   }),
         durationKey<F>("from", path(&F::from)),
         durationKey<F>("to", path(&F::to)),
         boolKey<F>("routable", path(&F::routable)),
@@ -801,6 +871,29 @@ std::vector<std::string> settingKeys() {
     for (const std::string& field : trafficFields(TrafficEntry::Kind::Flood))
         keys.push_back("traffic.NAME." + field);
     return keys;
+}
+
+std::vector<SettingValue> settingValues(const Scenario& s) {
+    std::vector<SettingValue> out;
+    const auto add = [&out](const std::string& key, SettingValue value) {
+        value.key = key;
+        out.push_back(std::move(value));
+    };
+    for (const KeyRule<Scenario>& rule : scenarioKeys()) {
+        if (!rule.read || (rule.exists && !rule.exists(s.kernel.profile))) continue;
+        add(rule.name, rule.read(s));
+    }
+    for (const TrafficEntry& entry : s.traffic) {
+        const std::string prefix = std::string(trafficPrefix) + trafficEntryName(entry) + ".";
+        if (entry.kind == TrafficEntry::Kind::Clients) {
+            for (const KeyRule<ClientTraffic>& rule : clientKeys())
+                add(prefix + rule.name, rule.read(entry.clients));
+        } else {
+            for (const KeyRule<FloodTraffic>& rule : floodKeys())
+                add(prefix + rule.name, rule.read(entry.flood));
+        }
+    }
+    return out;
 }
 
 std::optional<std::string> canonicalSettingKey(std::string_view key) {

@@ -79,6 +79,22 @@ std::string_view acceptModeKey(AcceptMode m);
 // The fixed keys in their canonical spelling (the sysctls without the optional `kernel.` prefix),
 // then the traffic keys as "traffic.NAME.FIELD".
 std::vector<std::string> settingKeys();
+
+// A setting's value as a scenario file would write it, which applySetting() takes back to the same value:
+// "128", "3s", "epoll-exclusive", "1.5%", "100/s", "true", "6.18"; "none" for a setting left unset
+// (until, and a clients entry's close_after and requests), which has no text to write. `number` is the
+// value of an integer, a duration (nanoseconds), a rate (per second) or a probability (parts per
+// million), and nothing for a choice or a truth value.
+struct SettingValue {
+    std::string key;
+    std::string text;
+    std::optional<std::int64_t> number;
+};
+// Every setting of `s`: the fixed keys in settingKeys() order, then each traffic entry's keys, in the
+// scenario's order of entries, as "traffic.NAME.FIELD". Left out: a sysctl the kernel profile does not
+// have, and server.workers.service (it writes server.workers.service.dist and .mean, which are listed).
+// For the settings in force at t, pass settingsAt(s, t) (model/tools/KernelTools.h).
+std::vector<SettingValue> settingValues(const Scenario& s);
 // Settings that describe the machine or the run as a whole (kernel.version, kernel.hz, seed, until):
 // a change during a run (an event, a lesson step) cannot take them.
 bool isFixedDuringRun(std::string_view key);

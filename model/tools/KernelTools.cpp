@@ -305,6 +305,19 @@ std::string formatNstat(const CounterValues& values) {
     return out;
 }
 
+const std::vector<Counter>& nstatCounters() {
+    static const std::vector<Counter> counters = [] {
+        std::vector<Counter> out;
+        for (const std::string_view id : kNstatOrder) {
+            if (isNstatUseless(id)) continue;
+            for (std::size_t i = 0; i < kCounterCount; ++i)
+                if (counterName(static_cast<Counter>(i)) == id) out.push_back(static_cast<Counter>(i));
+        }
+        return out;
+    }();
+    return counters;
+}
+
 std::string formatNstatIncrements(const CounterValues& now, const CounterValues& before, Time interval,
                                   bool zeros) {
     std::string out = "#kernel\n";

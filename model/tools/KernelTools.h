@@ -27,6 +27,9 @@ std::string formatSsListening(const std::vector<SsSocket>& sockets);
 std::string formatSsAll(const std::vector<SsSocket>& sockets);
 // `nstat -az`: "#kernel" and every counter, zeros included, in the kernel's /proc order.
 std::string formatNstat(const CounterValues& values);
+// The model's counters that nstat prints, in the order it prints them: every Counter but TcpCurrEstab, a
+// gauge nstat never shows. Worked out once.
+const std::vector<Counter>& nstatCounters();
 
 // ---- ss -s, and the states of ss -tan counted --------------------------------------------------------
 

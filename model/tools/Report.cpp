@@ -3,6 +3,7 @@
 
 #include "model/scenario/Settings.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -109,7 +110,98 @@ void workerTable(std::ostream& out, const History& h, const Scenario& sc, Time t
         out << "  … " << h.workers.size() - shown << " more (--json lists them all)\n";
 }
 
+// What a client that called connect() came to, and when: the one reading of a ClientRecord that both
+// clientOutcomesAt() and ClientOutcomeIndex count, so that they agree.
+struct ClientMilestones {
+    Time started, connected, accepted, answered, failed;
+    ClientError error;
+    std::size_t retransmissions; // SYNs sent up to the connection, less the first
+};
+
+ClientMilestones milestonesOf(const ClientRecord& c) {
+    std::size_t syns = 0;
+    for (Time s : c.synTimes)
+        syns += s <= c.connectedAt ? 1u : 0u;
+    return {c.connectAt, c.connectedAt, c.acceptedAt,           c.respondedAt,
+            c.errorAt,   c.error,       syns > 0 ? syns - 1 : 0};
+}
+
+// The failures by the name the call returned, in the order of the names ("ECONNREFUSED" first).
+std::map<std::string, std::int64_t> failuresByName(const ClientOutcomes& o) {
+    std::map<std::string, std::int64_t> out;
+    for (std::size_t e = 1; e < o.failed.size(); ++e)
+        if (o.failed[e] > 0) out[std::string(clientErrorName(static_cast<ClientError>(e)))] = o.failed[e];
+    return out;
+}
+
+std::int64_t countUntil(const std::vector<Time>& sorted, Time t) {
+    return std::upper_bound(sorted.begin(), sorted.end(), t) - sorted.begin();
+}
+
 } // namespace
+
+ClientOutcomes clientOutcomesAt(const History& h, Time t) {
+    ClientOutcomes o;
+    for (const ClientRecord& c : h.clients) {
+        const ClientMilestones m = milestonesOf(c);
+        if (m.started > t) continue;
+        ++o.started;
+        if (m.connected <= t) {
+            if (o.byRetransmissions.size() <= m.retransmissions)
+                o.byRetransmissions.resize(m.retransmissions + 1);
+            ++o.connected;
+            ++o.byRetransmissions[m.retransmissions];
+        }
+        if (m.accepted <= t) ++o.accepted;
+        if (m.answered <= t) ++o.answered;
+        if (m.failed <= t) ++o.failed[static_cast<std::size_t>(m.error)];
+        if (m.answered > t && m.failed > t) ++o.waiting;
+    }
+    return o;
+}
+
+ClientOutcomeIndex::ClientOutcomeIndex(const History& h) {
+    const auto add = [](std::vector<Time>& times, Time at) {
+        if (!at.isNever()) times.push_back(at);
+    };
+    for (const ClientRecord& c : h.clients) {
+        const ClientMilestones m = milestonesOf(c);
+        add(started_, m.started);
+        add(connected_, m.connected);
+        if (!m.connected.isNever()) {
+            if (connectedAfter_.size() <= m.retransmissions) connectedAfter_.resize(m.retransmissions + 1);
+            connectedAfter_[m.retransmissions].push_back(m.connected);
+        }
+        add(accepted_, m.accepted);
+        add(answered_, m.answered);
+        add(failed_[static_cast<std::size_t>(m.error)], m.failed);
+        add(finished_, std::min(m.answered, m.failed));
+    }
+    for (std::vector<Time>* times : {&started_, &connected_, &accepted_, &answered_, &finished_})
+        std::sort(times->begin(), times->end());
+    for (std::vector<Time>& times : failed_)
+        std::sort(times.begin(), times.end());
+    for (std::vector<Time>& times : connectedAfter_)
+        std::sort(times.begin(), times.end());
+}
+
+ClientOutcomes ClientOutcomeIndex::at(Time t) const {
+    ClientOutcomes o;
+    o.started = countUntil(started_, t);
+    o.connected = countUntil(connected_, t);
+    o.accepted = countUntil(accepted_, t);
+    o.answered = countUntil(answered_, t);
+    for (std::size_t e = 0; e < failed_.size(); ++e)
+        o.failed[e] = countUntil(failed_[e], t);
+    o.waiting = o.started - countUntil(finished_, t);
+    for (std::size_t r = 0; r < connectedAfter_.size(); ++r) {
+        if (const std::int64_t n = countUntil(connectedAfter_[r], t)) {
+            o.byRetransmissions.resize(r + 1);
+            o.byRetransmissions[r] = n;
+        }
+    }
+    return o;
+}
 
 std::string textReport(const Simulation& sim, Time t) {
     const History& h = sim.history();
@@ -140,31 +232,17 @@ std::string textReport(const Simulation& sim, Time t) {
         out << "\n";
     }
 
-    std::size_t started = 0, connected = 0, accepted = 0, answered = 0;
-    std::map<std::string, std::size_t> errors;
-    std::map<std::size_t, std::size_t> byRetransmissions;
-    for (const ClientRecord& c : h.clients) {
-        if (c.connectAt > t) continue;
-        ++started;
-        if (c.connectedAt <= t) {
-            ++connected;
-            std::size_t syns = 0;
-            for (Time s : c.synTimes)
-                syns += s <= c.connectedAt ? 1u : 0u;
-            ++byRetransmissions[syns - 1];
-        }
-        if (c.acceptedAt <= t) ++accepted;
-        if (c.respondedAt <= t) ++answered;
-        if (c.errorAt <= t) ++errors[std::string(clientErrorName(c.error))];
-    }
-    out << "\nClients: " << started << " connect() calls, " << connected << " connected, " << accepted
-        << " accepted, " << answered << " answered";
-    for (const auto& [name, n] : errors)
+    const ClientOutcomes clients = clientOutcomesAt(h, t);
+    out << "\nClients: " << clients.started << " connect() calls, " << clients.connected << " connected, "
+        << clients.accepted << " accepted, " << clients.answered << " answered";
+    for (const auto& [name, n] : failuresByName(clients))
         out << ", " << n << " " << name;
     out << "\n";
-    for (const auto& [retrans, n] : byRetransmissions)
-        out << "  connected after " << retrans << " SYN retransmission" << (retrans == 1 ? "" : "s") << ": "
-            << n << "\n";
+    for (std::size_t retrans = 0; retrans < clients.byRetransmissions.size(); ++retrans) {
+        if (const std::int64_t n = clients.byRetransmissions[retrans])
+            out << "  connected after " << retrans << " SYN retransmission" << (retrans == 1 ? "" : "s")
+                << ": " << n << "\n";
+    }
 
     workerTable(out, h, sc, t);
 
