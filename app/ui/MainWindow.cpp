@@ -14,6 +14,7 @@
 #include "views/document/SimulationDocument.h"
 #include "views/render/Theme.h"
 #include "views/widgets/ChartsView.h"
+#include "views/widgets/DifferencesView.h"
 #include "views/widgets/EventLogView.h"
 #include "views/widgets/InspectorView.h"
 #include "views/widgets/KernelToolsView.h"
@@ -94,6 +95,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     states_->setSelectionModel(selection_);
     charts_ = new views::ChartsView(this);
     charts_->setDocument(doc_);
+    differences_ = new views::DifferencesView(this);
+    differences_->setDocument(doc_);
     narration_ = new views::NarrationView(doc_, lesson_, this);
     machine_ = new MachineView(this); // reads nothing until its dock is shown
     startPage_ = new StartPage(this);
@@ -307,6 +310,9 @@ void MainWindow::createDocks() {
     narrationDock_->hide();
     tabifyDockWidget(inspector, parameters);
     tabifyDockWidget(log, tools);
+    // What differs between two compared runs at the playhead: beside the log, raised when one begins.
+    differencesDock_ = dock(differences_, tr("Differences"), "DifferencesDock", Qt::RightDockWidgetArea);
+    tabifyDockWidget(log, differencesDock_);
     inspector->raise();
     log->raise();
     resizeDocks({inspector}, {420}, Qt::Horizontal);
@@ -604,6 +610,7 @@ void MainWindow::applyTheme(const QString& name) {
     ladder_->setTheme(theme);
     states_->setTheme(theme);
     charts_->setTheme(theme);
+    differences_->setTheme(theme);
     machine_->setTheme(theme);
     // The whole window follows the stage: the docks and the timeline take the theme's colours, and the
     // projector theme its larger type.

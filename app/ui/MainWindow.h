@@ -38,6 +38,7 @@ class NarrationView;
 class LadderView;
 class StateDiagramView;
 class ChartsView;
+class DifferencesView;
 class SelectionModel;
 struct StageHit;
 } // namespace backlog::views
@@ -150,6 +151,7 @@ class MainWindow : public QMainWindow {
     views::LadderView* ladder_;
     views::StateDiagramView* states_;
     views::ChartsView* charts_;
+    views::DifferencesView* differences_;
     views::NarrationView* narration_;
     MachineView* machine_;
     StartPage* startPage_;
@@ -162,6 +164,7 @@ class MainWindow : public QMainWindow {
     QDockWidget* ladderDock_ = nullptr;
     QDockWidget* statesDock_ = nullptr;
     QDockWidget* chartsDock_ = nullptr;
+    QDockWidget* differencesDock_ = nullptr;
     QDockWidget* toolsDock_ = nullptr;
     QDockWidget* machineDock_ = nullptr;
     QFileSystemWatcher* watcher_;

@@ -122,7 +122,11 @@ void MainWindow::comparisonChanged() {
     timeline_->setSimulation(&doc_->simulation(), doc_->end()); // to the later end of the two
     const bool comparing = doc_->comparison() != nullptr;
     endComparisonAction_->setEnabled(comparing);
-    if (comparing) return;
+    if (comparing) {
+        differencesDock_->show(); // what differs, at a glance
+        differencesDock_->raise();
+        return;
+    }
     savedRun_.clear(); // what was saved was the run compared with
     saveRunAction_->setEnabled(false);
     if (doc_->isLoaded()) setWindowTitle(QFileInfo(doc_->path()).fileName() + QStringLiteral(" — Backlog"));

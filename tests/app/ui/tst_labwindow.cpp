@@ -5,6 +5,7 @@
 #include "app/ui/MainWindow.h"
 #include "model/kernel/Simulation.h"
 #include "views/document/SimulationDocument.h"
+#include "views/widgets/DifferencesView.h"
 #include "views/widgets/ParametersView.h"
 #include "views/widgets/StageView.h"
 
@@ -155,11 +156,18 @@ void TestLabWindow::aMeasuredRunIsComparedOnOnePlayhead() {
                 (hit->side == 1 ? sawOther : sawMine) = true;
             }
     QVERIFY(sawMine && sawOther);
+    // The Differences dock is raised and lists what differs (nothing but the kernel's own: the same
+    // history was given here, so its rows are the settings' and counters' that agree, hidden).
+    auto* differences = w.findChild<views::DifferencesView*>();
+    QVERIFY(differences);
+    QTRY_VERIFY(differences->isVisible());
+    QVERIFY(!differences->showsMessage());
     // A change to the model's side cuts its run only; the measured one stays beside it.
     QCOMPARE(w.parameters()->apply(QStringLiteral("server.backlog"), QStringLiteral("5")), QString());
     QVERIFY(d->comparison());
     end->trigger();
     QVERIFY(!d->comparison());
+    QTRY_VERIFY(differences->showsMessage());
     QVERIFY(!end->isEnabled());
     QCOMPARE(w.windowTitle(), QStringLiteral("sandbox.yaml — Backlog"));
 }
