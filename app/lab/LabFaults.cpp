@@ -195,7 +195,7 @@ LabResult<SocketFilter> SocketFilter::load(FilterSide side, const std::vector<Fi
         why += " (loading eBPF needs CAP_BPF in the initial user namespace, or "
                "kernel.unprivileged_bpf_disabled = 0)";
     if (log[0] != '\0') why += "; the verifier said: " + std::string(log.data());
-    return LabError{why};
+    return LabError{why, error};
 }
 
 SocketFilter& SocketFilter::operator=(SocketFilter&& o) noexcept {
