@@ -3,6 +3,7 @@
 #include "app/lab/Capture.h"
 #include "app/lab/KernelCounters.h"
 #include "app/lab/LabClients.h"
+#include "app/lab/LabFaults.h"
 #include "app/lab/LabNetwork.h"
 #include "app/lab/LabServer.h"
 #include "app/lab/ListeningSockets.h"
@@ -158,7 +159,7 @@ std::vector<std::thread> startFloods(const LabPlan& plan, const LabClock& clock,
     return floods;
 }
 
-ClientDriverConfig clientConfig(const LabPlan& plan, const LabClock& clock) {
+ClientDriverConfig clientConfig(const LabPlan& plan, const LabClock& clock, const LabFaultFilters& faults) {
     ClientDriverConfig c;
     c.serverAddress = labServerAddress;
     c.serverPort = static_cast<std::uint16_t>(plan.scenario.server.port);
@@ -167,9 +168,30 @@ ClientDriverConfig clientConfig(const LabPlan& plan, const LabClock& clock) {
     for (std::size_t i = 0; i < plan.scenario.traffic.size(); ++i) {
         const TrafficEntry& e = plan.scenario.traffic[i];
         if (e.kind != TrafficEntry::Kind::Clients || e.clients.at.isNever()) continue;
-        c.entries.push_back({e.clients, static_cast<int>(i), e.clients.at.count(), entryAddress(i)});
+        const std::optional<SocketFilter>& filter = faults.clientByEntry.at(i);
+        c.entries.push_back({e.clients, static_cast<int>(i), e.clients.at.count(), entryAddress(i),
+                             filter ? filter->fd() : -1});
     }
     return c;
+}
+
+// The scenario's faults as socket filters (LabFaults.h): the server's on every listener (the children
+// accept() returns inherit it), the clients' handed to the driver. One that cannot be loaded is a warning
+// naming the fault, and the run goes on without it; a loaded one that cannot be attached is an error.
+LabResult<LabFaultFilters> faultFilters(const LabPlan& plan, const LabClock& clock, const LabServer& server,
+                                        Measurement& m) {
+    std::vector<std::uint32_t> addresses;
+    for (std::size_t i = 0; i < plan.scenario.traffic.size(); ++i)
+        addresses.push_back(entryAddress(i));
+    LabFaultFilters faults = loadFaultFilters(plan.scenario, clock, addresses);
+    m.warnings.insert(m.warnings.end(), faults.warnings.begin(), faults.warnings.end());
+    if (faults.server)
+        for (int l = 0; l < server.listenerCount(); ++l)
+            if (const std::string why = faults.server->attach(server.listenerFd(l)); !why.empty())
+                return LabError{"network.faults: the server's filter could not be attached to listener " +
+                                std::to_string(l) + ": " + why};
+    m.faultsReproduced = faults.reproduced;
+    return faults;
 }
 
 void sleepUntil(const LabClock& clock, Time t) {
@@ -225,6 +247,8 @@ LabResult<Measurement> runExperimentHere(const LabPlan& plan) {
         });
     LabResult<std::unique_ptr<LabServer>> server = LabServer::open(sc);
     if (!server.ok()) return LabError{"the server could not listen: " + server.error()};
+    const LabResult<LabFaultFilters> faults = faultFilters(plan, clock, *server.value(), m);
+    if (!faults.ok()) return LabError{faults.error()};
     Sampler sampler(clock, m.serverPort, listenerInodes(*server.value()), m);
     sampler.counters(); // before any traffic: the baseline every counter is measured from
     if (const std::string why = server.value()->start(); !why.empty()) m.warnings.push_back(why);
@@ -234,7 +258,7 @@ LabResult<Measurement> runExperimentHere(const LabPlan& plan) {
         m.warnings.push_back("the experiment's set-up took " + formatDuration(Time::ns(late)) +
                              " longer than planned: what was due before then started late");
     std::vector<std::thread> floods = startFloods(plan, clock, mutex, errors);
-    LabResult<std::vector<ClientMeasurement>> ran = runClients(clientConfig(plan, clock));
+    LabResult<std::vector<ClientMeasurement>> ran = runClients(clientConfig(plan, clock, faults.value()));
     sleepUntil(clock, plan.end); // the clients may be done early; the kernel's timers go on to the end
     for (std::thread& f : floods)
         f.join();

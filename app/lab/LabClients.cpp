@@ -326,6 +326,10 @@ std::optional<LabError> ClientDriver::open(std::size_t entry) {
     // source address is not limited to one connection per ephemeral port.
     const int one = 1;
     ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    // The entry's faults (LabFaults.h): attached before the SYN leaves, so the SYN-ACK is filtered too.
+    if (e.socketFilter >= 0 &&
+        ::setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &e.socketFilter, sizeof e.socketFilter) != 0)
+        return systemFailure("setsockopt(SO_ATTACH_BPF) of the entry's fault filter", errno);
     const sockaddr_in local = ipv4Endpoint(e.source, 0);
     if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0)
         return systemFailure("bind() to the clients' source address " + dotted(e.source), errno);

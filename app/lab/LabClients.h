@@ -24,6 +24,7 @@ struct ClientEntry {
     int index = 0;            // its index in the scenario's traffic list (ClientMeasurement::traffic)
     std::int64_t start = 0;   // when it begins, ns since the epoch; replaces traffic.at (held: resolved)
     std::uint32_t source = 0; // local IPv4 address, host order: one per entry, so a filter tells them apart
+    int socketFilter = -1;    // an eBPF program (LabFaults.h) attached to each socket before connect(), or -1
 };
 
 struct ClientDriverConfig {

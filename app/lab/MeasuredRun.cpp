@@ -1,6 +1,7 @@
 #include "app/lab/MeasuredRun.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -67,6 +68,7 @@ class Assembly {
   private:
     std::optional<std::uint32_t> clientOf(Peer p, std::int64_t when) const;
     void assignFlows();
+    bool faultDrops(const Segment& seg) const;
     void traceFlow(FlowId flow, const std::vector<std::size_t>& segs);
     void applyStays();
     void resolveSynQueueDrops();
@@ -88,6 +90,7 @@ class Assembly {
     std::map<FlowId, int> listenerOf_;
     std::map<FlowId, Time> serverClosed_; // the server's FIN or RST for a client's connection
     std::vector<PacketFate> fates_;
+    std::vector<bool> lost_; // dropped by a fault's socket filter (faultDrops), though captured
     std::vector<std::uint8_t> retrans_;
 };
 
@@ -126,6 +129,43 @@ void Assembly::assignFlows() {
     }
 }
 
+// Whether a reproduced fault's filter dropped a captured segment (LabFaults.h): the capture sees it leave,
+// the receiving socket's filter drops it. The model's rule (model/kernel/Network.cpp faultDrops): in
+// the window [from, to), of the fault's kind, from or to the named entry's clients, or anyone's when it
+// names none; a SYN-ACK to a spoofed source is unanswered whatever the faults.
+bool Assembly::faultDrops(const Segment& seg) const {
+    const Time t = Time::ns(seg.s->at);
+    const bool spoofed = isSpoofed(seg.flow);
+    if (spoofed && !seg.toServer) return false;
+    for (const int i : m_.faultsReproduced) {
+        if (i < 0 || static_cast<std::size_t>(i) >= sc_.network.faults.size()) continue;
+        const Fault& f = sc_.network.faults[static_cast<std::size_t>(i)];
+        if (t < f.from || t >= f.to) continue;
+        if (!f.of.empty()) {
+            if (spoofed) continue;
+            const std::uint32_t entry = h_.clients[seg.flow].traffic;
+            if (entry >= sc_.traffic.size() || sc_.traffic[entry].clients.name != f.of) continue;
+        }
+        switch (f.drop) {
+        case SegmentKind::All:
+            return true;
+        case SegmentKind::Syn:
+            if (seg.kind == PacketKind::Syn) return true;
+            break;
+        case SegmentKind::SynAck:
+            if (seg.kind == PacketKind::SynAck) return true;
+            break;
+        case SegmentKind::ClientAcks:
+            if (seg.toServer && seg.kind == PacketKind::Ack) return true;
+            break;
+        case SegmentKind::Data:
+            if (seg.kind == PacketKind::Data) return true;
+            break;
+        }
+    }
+    return false;
+}
+
 // A SYN that no SYN-ACK answered before the client's next SYN (or ever) was dropped by the listener. The
 // capture cannot say by which rule; the sampled accept queue can: full (S2, ListenOverflows), or not (the
 // SYN queue's limits, S1 and S5, or a fault's filter).
@@ -143,7 +183,8 @@ PacketFate Assembly::unansweredSynFate(const std::vector<std::size_t>& segs, std
 }
 
 // Which client segment of a flow made the server's child socket, entering the accept queue (A8, K1), as
-// far as the capture shows it.
+// far as the capture shows it: an index into `segs`, which leaves out the client's segments a fault's
+// filter dropped (they made nothing; the server's, lost or not, were sent and tell what it did).
 std::optional<std::size_t> Assembly::childCreatedBy(const std::vector<std::size_t>& segs) const {
     // The first client ACK after the server's last SYN-ACK: what completes the handshake when the accept
     // queue has room (A8). A SYN-ACK retransmitted after an ACK means that ACK met a full queue (A7a).
@@ -187,7 +228,12 @@ void Assembly::traceFlow(FlowId flow, const std::vector<std::size_t>& segs) {
     ClientRecord* client = isClient ? &h_.clients[flow] : nullptr;
     int syns = 0, synAcks = 0;
     std::optional<Time> requestAt, lastSynAck, completedAt, resetAt;
-    const std::optional<std::size_t> created = childCreatedBy(segs);
+    std::vector<std::size_t> delivered;
+    for (const std::size_t i : segs)
+        if (!lost_[i] || !segments_[i].toServer) delivered.push_back(i);
+    const std::optional<std::size_t> createdBy = childCreatedBy(delivered);
+    // A segments_ index; none (the largest) when the capture shows no segment that made the child.
+    const std::size_t created = createdBy ? delivered[*createdBy] : std::numeric_limits<std::size_t>::max();
     for (std::size_t k = 0; k < segs.size(); ++k) {
         const Segment& seg = segments_[segs[k]];
         const Time t = Time::ns(seg.s->at);
@@ -203,9 +249,11 @@ void Assembly::traceFlow(FlowId flow, const std::vector<std::size_t>& segs) {
                 counterEvents_.push_back({t, Host::Server, Counter::TcpExtTCPSynRetrans, true});
             lastSynAck = t;
             if (!isClient) fates_[segs[k]] = PacketFate::Unanswered; // into the black hole (LabNetwork)
+        } else if (lost_[segs[k]]) {
+            // Dropped by a fault's filter (faultDrops): it made nothing, and its fate is set in run().
         } else if (seg.toServer && (seg.kind == PacketKind::Ack || seg.kind == PacketKind::Data) &&
                    requestAt && !completedAt) {
-            if (created && k == *created) {
+            if (segs[k] == created) {
                 completedAt = t;
             } else {
                 // Before the segment that made the child: it met a full accept queue. With a request kept,
@@ -438,11 +486,16 @@ LabResult<std::unique_ptr<Simulation>> Assembly::run() {
         acceptsByPeer_[{m_.accepts[i].peerAddress, m_.accepts[i].peerPort}].push_back(i);
     assignFlows();
     fates_.assign(segments_.size(), PacketFate::Delivered);
+    lost_.assign(segments_.size(), false);
+    for (std::size_t i = 0; i < segments_.size(); ++i)
+        lost_[i] = faultDrops(segments_[i]);
     retrans_.assign(segments_.size(), 0);
     for (const auto& [flow, segs] : byFlow_)
         traceFlow(flow, segs);
     applyStays();
     resolveSynQueueDrops();
+    for (std::size_t i = 0; i < segments_.size(); ++i)
+        if (lost_[i]) fates_[i] = PacketFate::LostInNetwork; // as the model marks a fault's loss
     h_.reservePackets(segments_.size());
     for (std::size_t i = 0; i < segments_.size(); ++i) {
         const Segment& seg = segments_[i];

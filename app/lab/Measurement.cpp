@@ -177,6 +177,14 @@ void writeMeasurement(Writer& w, const Measurement& m, const Where& where) {
     w.number(m.captureDrops);
     w.raw(",\"workers\":");
     w.number(m.workers);
+    if (!m.faultsReproduced.empty()) { // optional: a run without faults (or saved before them) has none
+        w.raw(",\"faults_reproduced\":[");
+        for (std::size_t i = 0; i < m.faultsReproduced.size(); ++i) {
+            if (i > 0) w.raw(",");
+            w.number(m.faultsReproduced[i]);
+        }
+        w.raw("]");
+    }
     writeRecords(w, m, where);
     w.raw("}");
 }
@@ -322,7 +330,7 @@ Measurement readMeasurement(const Json& j, const Where& where) {
     onlyKeys(j,
              {"format", "version", "kernel_release", "privilege", "duration_ns", "server_address",
               "server_port", "warnings", "capture_drops", "workers", "accepts", "wakeups", "clients",
-              "queues", "counters", "segments"},
+              "queues", "counters", "segments", "faults_reproduced"},
              where);
     Measurement m;
     m.kernelRelease = text(member(j, "kernel_release", where), where.member("kernel_release"));
@@ -333,6 +341,9 @@ Measurement readMeasurement(const Json& j, const Where& where) {
     eachOf(j, "warnings", where, [&m](const Json& r, const Where& w) { m.warnings.push_back(text(r, w)); });
     m.captureDrops = integerAt<std::uint64_t>(j, "capture_drops", where);
     m.workers = integerAt<int>(j, "workers", where, 0);
+    if (j.contains("faults_reproduced"))
+        eachOf(j, "faults_reproduced", where,
+               [&m](const Json& r, const Where& w) { m.faultsReproduced.push_back(integer<int>(r, w, 0)); });
     readRecords(j, where, m);
     return m;
 }

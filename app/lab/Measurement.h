@@ -101,6 +101,9 @@ struct Measurement {
     std::vector<QueueSample> queues;
     std::vector<CounterSample> counters; // the first is taken before any traffic
     int workers = 0;
+    // The indices of the scenario's network.faults that a socket filter reproduced (LabFaults.h): the
+    // segments they dropped are still captured (the capture sees them leave) and are marked lost.
+    std::vector<int> faultsReproduced;
 };
 
 } // namespace backlog::lab
@@ -114,7 +117,7 @@ namespace backlog::lab {
 //    "kernel_release":"6.18.44","privilege":"as root","duration_ns":320041348,
 //    "server_address":"192.0.2.1","server_port":80,
 //    "warnings":["network.rtt 100ms is not reproduced"],
-//    "capture_drops":0,"workers":2,
+//    "capture_drops":0,"workers":2,"faults_reproduced":[0],
 //    "accepts":[{"at_ns":2000000,"worker":0,"listener":0,"peer_address":"192.0.2.10","peer_port":56438}],
 //    "wakeups":[{"at_ns":1990000,"worker":0,"eagain":false}],
 //    "clients":[{"traffic":0,"address":"192.0.2.10","port":56438,"connect_ns":1000000,
@@ -128,7 +131,8 @@ namespace backlog::lab {
 // here) is null, as its error is when it had none. Addresses are dotted IPv4 text, except in the records
 // that are many (a flood's segments, the queue samples), which are arrays of integers to stay compact: a
 // segment's addresses are 32-bit numbers in host order, its flags the TCP header's byte 13. Each record
-// is written on a line of its own. parseMeasurement() refuses another format or version, a missing or
+// is written on a line of its own. "faults_reproduced" is left out when empty (and read as empty when
+// absent). parseMeasurement() refuses another format or version, a missing or
 // unknown key, a value of the wrong type or out of range, naming where ("segments[12]: expected 9
 // numbers …"); it never throws. serialiseMeasurement() refuses a string that is not UTF-8 (JSON cannot
 // hold it), naming the field, and never throws either.

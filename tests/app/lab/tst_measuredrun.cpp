@@ -487,6 +487,39 @@ class TestMeasuredRun : public QObject {
         QVERIFY2(run.error().find(message.toStdString()) != std::string::npos, run.error().c_str());
     }
 
+    // A fault the experiment's socket filter reproduced (LabFaults.h): the capture saw the segment leave,
+    // the filter dropped it. It is marked lost in the network, as the model marks a fault's loss, and
+    // makes nothing: client 0's ACK at 1.02 ms is lost, so its request at 1.03 ms made the child.
+    void faultLossesAreMarkedAndMakeNothing() {
+        Scenario sc = scenario();
+        sc.network.faults.push_back({SegmentKind::ClientAcks, "web", Time(), Time::ms(300)});
+        Measurement m = measurement();
+        QCOMPARE(measuredRun(sc, m).value()->history().packet(3).fate, PacketFate::Delivered); // not loaded
+        m.faultsReproduced = {0};
+        const LabResult<std::unique_ptr<Simulation>> run = measuredRun(sc, m);
+        QVERIFY(run.ok());
+        const History& h = run.value()->history();
+        QCOMPARE(h.packet(3).fate, PacketFate::LostInNetwork);
+        QCOMPARE(h.packet(4).fate, PacketFate::Delivered);
+        QCOMPARE(h.queueLengthsAt(0, Time::ns(ms(1.025))).syn, 1);
+        QCOMPARE(h.queueLengthsAt(0, Time::ns(ms(1.5))).accept, 1);
+        QCOMPARE(h.packet(12).fate, PacketFate::Delivered); // client 1's ACK at 2000.52 ms: after the window
+        // Of another entry: nothing. Of everyone: the same. Data: the request instead of the ACK.
+        sc.network.faults[0].of = "other";
+        QCOMPARE(measuredRun(sc, m).value()->history().packet(3).fate, PacketFate::Delivered);
+        sc.network.faults[0].of.clear();
+        QCOMPARE(measuredRun(sc, m).value()->history().packet(3).fate, PacketFate::LostInNetwork);
+        sc.network.faults[0].drop = SegmentKind::Data;
+        const LabResult<std::unique_ptr<Simulation>> data = measuredRun(sc, m);
+        QCOMPARE(data.value()->history().packet(3).fate, PacketFate::Delivered);
+        QCOMPARE(data.value()->history().packet(4).fate, PacketFate::LostInNetwork);
+        // Kept in the measurement's JSON, and left out when there are none.
+        const std::string text = serialiseMeasurement(m).value();
+        QVERIFY(text.find(",\"faults_reproduced\":[0]") != std::string::npos);
+        QCOMPARE(parseMeasurement(text).value().faultsReproduced, std::vector<int>{0});
+        QVERIFY(serialiseMeasurement(measurement()).value().find("faults_reproduced") == std::string::npos);
+    }
+
     void refusesRecordsTheScenarioHasNot() {
         Measurement m = measurement();
         m.accepts.push_back({ms(2), 3, 0, kClient, 40000});
