@@ -4,6 +4,7 @@
 #include "model/tools/Comparison.h"
 
 #include <QCheckBox>
+#include <QFontMetrics>
 #include <QHeaderView>
 #include <QLabel>
 #include <QStackedWidget>
@@ -78,7 +79,9 @@ DifferencesView::DifferencesView(QWidget* parent) : QWidget(parent) {
     // 12 a move of the playhead then took up to 4 ms instead of 0.1 ms).
     tree_->header()->setSectionResizeMode(kThis, QHeaderView::Interactive);
     tree_->header()->setSectionResizeMode(kOther, QHeaderView::Interactive);
-    tree_->header()->setDefaultAlignment(Qt::AlignCenter);
+    // Left: a title wider than its column then loses its end (the tooltip has it), not both ends.
+    tree_->header()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    tree_->header()->setTextElideMode(Qt::ElideRight);
     for (std::size_t g = 0; g < groups_.size(); ++g) {
         groups_[g] = new QTreeWidgetItem(tree_, {groupTitle(g)});
         groups_[g]->setFirstColumnSpanned(true);
@@ -110,9 +113,24 @@ DifferencesView::DifferencesView(QWidget* parent) : QWidget(parent) {
     connect(tree_, &QTreeWidget::itemExpanded, this, [this] { fitValueColumns(); });
 }
 
+// Each value column as wide as its values (and its title, when there is room), and never so wide that
+// the names go: a run's title ("measured on Linux 6.18.44-…") is longer than any value, and in a dock
+// of 380 px two such columns left the names nothing. A title cut short is elided; its tooltip has it.
 void DifferencesView::fitValueColumns() {
-    tree_->resizeColumnToContents(kThis);
-    tree_->resizeColumnToContents(kOther);
+    const int room = tree_->viewport()->width();
+    const int cap = std::max(70, room * 3 / 10);
+    const QFontMetrics header(tree_->header()->font());
+    for (const int column : {kThis, kOther}) {
+        const int values =
+            static_cast<const QAbstractItemView*>(tree_)->sizeHintForColumn(column); // public there
+        const int title = header.horizontalAdvance(tree_->headerItem()->text(column)) + 16;
+        tree_->setColumnWidth(column, std::min(cap, std::max(values, std::min(title, room / 4))));
+    }
+}
+
+void DifferencesView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    fitValueColumns();
 }
 
 void DifferencesView::setDocument(SimulationDocument* document) {
@@ -170,6 +188,8 @@ void DifferencesView::refresh() {
     const QString other = d->comparisonTitle().isEmpty() ? tr("the other run") : d->comparisonTitle();
     if (tree_->headerItem()->text(kThis) != title || tree_->headerItem()->text(kOther) != other) {
         tree_->setHeaderLabels({tr("What"), title, other});
+        tree_->headerItem()->setToolTip(kThis, title);
+        tree_->headerItem()->setToolTip(kOther, other);
         valuesResized_ = false;
     }
     const ComparisonRows which = only_->isChecked() ? ComparisonRows::Differing : ComparisonRows::All;

@@ -51,6 +51,9 @@ class DifferencesView : public QWidget {
     // True while the message (no comparison) is shown instead of the table.
     bool showsMessage() const;
 
+  protected:
+    void resizeEvent(QResizeEvent* event) override;
+
   private:
     void forget();
     void refresh();
