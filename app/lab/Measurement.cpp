@@ -3,34 +3,8 @@
 #include "app/lab/LabJson.h"
 
 #include <array>
-#include <ctime>
 #include <exception>
 #include <limits>
-
-namespace backlog::lab {
-
-namespace {
-
-std::int64_t clockNs(clockid_t clock) {
-    timespec ts{};
-    clock_gettime(clock, &ts);
-    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
-} // namespace
-
-LabClock LabClock::now() {
-    LabClock c;
-    c.monotonicEpoch = clockNs(CLOCK_MONOTONIC);
-    c.realtimeEpoch = clockNs(CLOCK_REALTIME);
-    return c;
-}
-
-std::int64_t LabClock::sinceEpoch() const {
-    return clockNs(CLOCK_MONOTONIC) - monotonicEpoch;
-}
-
-} // namespace backlog::lab
 
 namespace backlog::lab::json {
 
