@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <tuple>
 
 namespace backlog::lab {
@@ -70,6 +71,10 @@ class Assembly {
     void assignFlows();
     bool faultDrops(const Segment& seg) const;
     void traceFlow(FlowId flow, const std::vector<std::size_t>& segs);
+    void findCookies();
+    std::optional<Time> requestLeaves(const std::vector<std::size_t>& segs) const;
+    std::vector<std::size_t> deliveredOf(const std::vector<std::size_t>& segs) const;
+    int listenerOfClient(FlowId flow) const;
     void applyStays();
     void resolveSynQueueDrops();
     void buildWorkers();
@@ -89,6 +94,7 @@ class Assembly {
     std::vector<CounterEvent> counterEvents_;
     std::map<FlowId, int> listenerOf_;
     std::map<FlowId, Time> serverClosed_; // the server's FIN or RST for a client's connection
+    std::set<FlowId> cookies_; // flows answered with a SYN cookie (S1): no request in the SYN queue
     std::vector<PacketFate> fates_;
     std::vector<bool> lost_; // dropped by a fault's socket filter (faultDrops), though captured
     std::vector<std::uint8_t> retrans_;
@@ -222,15 +228,104 @@ std::optional<std::size_t> Assembly::childCreatedBy(const std::vector<std::size_
     return first;
 }
 
+// A flow's segments without the client's that a fault's filter dropped (they made nothing; the server's,
+// lost or not, were sent and tell what it did).
+std::vector<std::size_t> Assembly::deliveredOf(const std::vector<std::size_t>& segs) const {
+    std::vector<std::size_t> delivered;
+    for (const std::size_t i : segs)
+        if (!lost_[i] || !segments_[i].toServer) delivered.push_back(i);
+    return delivered;
+}
+
+// The listener whose accept() took a client's connection; 0 when none did (or for a spoofed source: the
+// capture does not say which member of a SO_REUSEPORT group a SYN was hashed to).
+int Assembly::listenerOfClient(FlowId flow) const {
+    if (isSpoofed(flow) || flow >= h_.clients.size()) return 0;
+    const ClientRecord& c = h_.clients[flow];
+    const auto peer = acceptsByPeer_.find({c.address, c.port});
+    if (peer == acceptsByPeer_.end()) return 0;
+    for (const std::size_t i : peer->second)
+        if (at(m_.accepts[i].at) >= c.connectAt) return m_.accepts[i].listener;
+    return 0;
+}
+
+// When a request that the flow's first SYN-ACK answered left the SYN queue, as traceFlow() finds it: the
+// segment that made the child, a reset, or the last SYN-ACK's timeout (T1-T3); nothing while it stays.
+std::optional<Time> Assembly::requestLeaves(const std::vector<std::size_t>& segs) const {
+    const std::vector<std::size_t> delivered = deliveredOf(segs);
+    int synAcks = 0;
+    std::optional<Time> firstSynAck, lastSynAck;
+    for (const std::size_t i : segs)
+        if (segments_[i].kind == PacketKind::SynAck && !segments_[i].toServer) {
+            ++synAcks;
+            lastSynAck = Time::ns(segments_[i].s->at);
+            if (!firstSynAck) firstSynAck = lastSynAck;
+        }
+    if (!firstSynAck) return std::nullopt;
+    if (const std::optional<std::size_t> created = childCreatedBy(delivered))
+        if (const Time t = Time::ns(segments_[delivered[*created]].s->at); t >= *firstSynAck) return t;
+    for (const std::size_t i : segs)
+        if (segments_[i].kind == PacketKind::Rst && Time::ns(segments_[i].s->at) >= *firstSynAck)
+            return Time::ns(segments_[i].s->at);
+    const Time expires = *lastSynAck + synAckTimeout(synAcks - 1);
+    if (synAcks - 1 >= sc_.kernel.tcpSynackRetries && Time::ns(m_.duration) >= expires) return expires;
+    return std::nullopt;
+}
+
+// S1: with tcp_syncookies 1 a SYN that finds the SYN queue full is answered with a cookie and leaves no
+// request behind; with 2 every SYN is. The capture cannot tell a cookie's SYN-ACK from a request's, so the
+// SYN queue is replayed in time order with the kernel's test (Q2: full at backlog + 1 on 6.18, at backlog
+// before): a flow whose first SYN-ACK left while its listener's queue was full was answered with a cookie.
+void Assembly::findCookies() {
+    if (sc_.kernel.tcpSyncookies == 0) return;
+    struct Step {
+        Time at;
+        bool enter;
+        FlowId flow;
+        int listener;
+    };
+    std::vector<Step> steps;
+    for (const auto& [flow, segs] : byFlow_) {
+        const auto first = std::find_if(segs.begin(), segs.end(), [this](std::size_t i) {
+            return segments_[i].kind == PacketKind::SynAck && !segments_[i].toServer;
+        });
+        if (first == segs.end()) continue;
+        if (sc_.kernel.tcpSyncookies == 2) {
+            cookies_.insert(flow);
+            continue;
+        }
+        const int listener = listenerOfClient(flow);
+        steps.push_back({Time::ns(segments_[*first].s->at), true, flow, listener});
+        if (const std::optional<Time> leaves = requestLeaves(segs))
+            steps.push_back({*leaves, false, flow, listener});
+    }
+    std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
+        return std::tie(a.at, a.enter) < std::tie(b.at, b.enter); // a leave before an enter at one instant
+    });
+    const std::int64_t backlog =
+        sc_.server.backlog < 0 ? sc_.kernel.somaxconn : std::min(sc_.server.backlog, sc_.kernel.somaxconn);
+    const bool plusOne = sc_.kernel.profile.synQueueHoldsBacklogPlusOne;
+    std::map<int, std::int64_t> qlen;
+    for (const Step& st : steps) {
+        std::int64_t& q = qlen[st.listener];
+        if (!st.enter) {
+            if (!cookies_.count(st.flow)) --q;
+        } else if (plusOne ? q > backlog : q >= backlog) {
+            cookies_.insert(st.flow);
+        } else {
+            ++q;
+        }
+    }
+}
+
 // Retransmission numbers, fates, SYN times, the queue stays and the server's states of one flow.
 void Assembly::traceFlow(FlowId flow, const std::vector<std::size_t>& segs) {
     const bool isClient = !isSpoofed(flow);
     ClientRecord* client = isClient ? &h_.clients[flow] : nullptr;
     int syns = 0, synAcks = 0;
     std::optional<Time> requestAt, lastSynAck, completedAt, resetAt;
-    std::vector<std::size_t> delivered;
-    for (const std::size_t i : segs)
-        if (!lost_[i] || !segments_[i].toServer) delivered.push_back(i);
+    const bool cookie = cookies_.count(flow) != 0;
+    const std::vector<std::size_t> delivered = deliveredOf(segs);
     const std::optional<std::size_t> createdBy = childCreatedBy(delivered);
     // A segments_ index; none (the largest) when the capture shows no segment that made the child.
     const std::size_t created = createdBy ? delivered[*createdBy] : std::numeric_limits<std::size_t>::max();
@@ -244,8 +339,9 @@ void Assembly::traceFlow(FlowId flow, const std::vector<std::size_t>& segs) {
             fates_[segs[k]] = unansweredSynFate(segs, k, t);
         } else if (seg.kind == PacketKind::SynAck && !seg.toServer) {
             if (!requestAt) requestAt = t;
-            retrans_[segs[k]] = static_cast<std::uint8_t>(std::min(synAcks, 255));
-            if (++synAcks > 1)
+            // A cookie is never sent again (no timer keeps it, S1): another one answers another SYN.
+            retrans_[segs[k]] = cookie ? 0 : static_cast<std::uint8_t>(std::min(synAcks, 255));
+            if (++synAcks > 1 && !cookie)
                 counterEvents_.push_back({t, Host::Server, Counter::TcpExtTCPSynRetrans, true});
             lastSynAck = t;
             if (!isClient) fates_[segs[k]] = PacketFate::Unanswered; // into the black hole (LabNetwork)
@@ -287,6 +383,20 @@ void Assembly::traceFlow(FlowId flow, const std::vector<std::size_t>& segs) {
     }
     listenerOf_[flow] = listener;
     if (!requestAt) return;
+    if (cookie) {
+        // A cookie keeps nothing in the SYN queue (S1): the child is made by the ACK that proves it (K1).
+        if (!completedAt) return;
+        stays_.push_back({*completedAt, flow, listener, QueueKind::Accept, true, LeaveReason::Still});
+        if (!acceptedAt.isNever())
+            stays_.push_back({std::max(acceptedAt, *completedAt), flow, listener, QueueKind::Accept, false,
+                              LeaveReason::Accepted});
+        if (client) {
+            client->serverStates = {{*completedAt, TcpState::Established}};
+            if (serverClosed_.count(flow))
+                client->serverStates.push_back({serverClosed_[flow], TcpState::Closed});
+        }
+        return;
+    }
     stays_.push_back({*requestAt, flow, listener, QueueKind::Syn, true, LeaveReason::Still});
     if (completedAt) {
         stays_.push_back({*completedAt, flow, listener, QueueKind::Syn, false, LeaveReason::Completed});
@@ -490,6 +600,7 @@ LabResult<std::unique_ptr<Simulation>> Assembly::run() {
     for (std::size_t i = 0; i < segments_.size(); ++i)
         lost_[i] = faultDrops(segments_[i]);
     retrans_.assign(segments_.size(), 0);
+    findCookies();
     for (const auto& [flow, segs] : byFlow_)
         traceFlow(flow, segs);
     applyStays();
@@ -508,6 +619,7 @@ LabResult<std::unique_ptr<Simulation>> Assembly::run() {
         p.listener = static_cast<std::uint8_t>(listenerOf_[seg.flow]);
         p.fate = fates_[i];
         p.retrans = retrans_[i];
+        p.cookie = seg.kind == PacketKind::SynAck && !seg.toServer && cookies_.count(seg.flow) != 0;
         if (!isSpoofed(seg.flow) && seg.kind == PacketKind::Data && seg.toServer &&
             h_.clients[seg.flow].dataQueuedAt.isNever())
             h_.clients[seg.flow].dataQueuedAt = p.arrives;

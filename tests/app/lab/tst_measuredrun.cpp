@@ -9,6 +9,7 @@
 
 #include <QTest>
 
+#include <algorithm>
 #include <limits>
 
 using namespace backlog;
@@ -518,6 +519,62 @@ class TestMeasuredRun : public QObject {
         QVERIFY(text.find(",\"faults_reproduced\":[0]") != std::string::npos);
         QCOMPARE(parseMeasurement(text).value().faultsReproduced, std::vector<int>{0});
         QVERIFY(serialiseMeasurement(measurement()).value().find("faults_reproduced") == std::string::npos);
+    }
+
+    // S1 read from a capture: a SYN-ACK sent while the SYN queue was full (Q2: backlog + 1 on 6.18,
+    // backlog on 6.12) was a cookie and left no request behind; with syncookies 2 every one was; with 0
+    // none. Six spoofed SYNs a millisecond apart at backlog 2, and one real client answered last.
+    void cookiesAreToldBySynQueueLength_data() {
+        QTest::addColumn<int>("syncookies");
+        QTest::addColumn<QString>("profile");
+        QTest::addColumn<int>("synQueue"); // after every SYN-ACK
+        QTest::addColumn<int>("cookies");  // SYN-ACKs marked as cookies
+        QTest::addColumn<bool>("clientInSynQueue");
+        QTest::newRow("6.18, syncookies 1: three requests, the rest cookies")
+            << 1 << "6.18" << 3 << 4 << false;
+        QTest::newRow("6.12, syncookies 1: two requests") << 1 << "6.12" << 2 << 5 << false;
+        QTest::newRow("syncookies 2: cookies only") << 2 << "6.18" << 0 << 7 << false;
+        QTest::newRow("syncookies 0: no cookie (S5 drops, not here)") << 0 << "6.18" << 7 << 0 << true;
+    }
+    void cookiesAreToldBySynQueueLength() {
+        QFETCH(int, syncookies);
+        QFETCH(QString, profile);
+        QFETCH(int, synQueue);
+        QFETCH(int, cookies);
+        QFETCH(bool, clientInSynQueue);
+        Scenario sc = scenario();
+        sc.server.backlog = 2;
+        sc.kernel.profile = *findKernelProfile(profile.toStdString());
+        sc.kernel.tcpSyncookies = syncookies;
+        sc.traffic[0].clients.clients = 1;
+        Measurement m = measurement();
+        m.clients = {client(40000, 7, 7.02, 9)};
+        m.accepts = {{ms(8), 0, 0, kClient, 40000}};
+        m.wakeups.clear();
+        m.segments.clear();
+        for (int i = 0; i < 6; ++i) {
+            const auto from = static_cast<std::uint32_t>(0x0A01'0000 + i);
+            m.segments.push_back(toServer(1 + i, from, 1234, kSyn));
+            m.segments.push_back(fromServer(1.01 + i, from, 1234, kSyn | kAck));
+        }
+        m.segments.push_back(toServer(7, kClient, 40000, kSyn));
+        m.segments.push_back(fromServer(7.01, kClient, 40000, kSyn | kAck));
+        m.segments.push_back(toServer(7.02, kClient, 40000, kAck));
+        const LabResult<std::unique_ptr<Simulation>> run = measuredRun(sc, m);
+        QVERIFY2(run.ok(), run.ok() ? "" : run.error().c_str());
+        const History& h = run.value()->history();
+        QCOMPARE(h.queueLengthsAt(0, Time::us(7015)).syn, std::int64_t{synQueue});
+        // The real client's request is in the SYN queue only where no cookie answered it.
+        const std::vector<QueueEntry> entries = h.queueAt(0, QueueKind::Syn, Time::us(7015));
+        QCOMPARE(std::any_of(entries.begin(), entries.end(), [](const QueueEntry& e) { return e.flow == 0; }),
+                 clientInSynQueue);
+        int marked = 0;
+        for (std::uint32_t i = 0; i < h.packetCount(); ++i)
+            marked += h.packet(i).kind == PacketKind::SynAck && h.packet(i).cookie ? 1 : 0;
+        QCOMPARE(marked, cookies);
+        // The real client's ACK made its child either way: in the accept queue until accept() at 8 ms.
+        QCOMPARE(h.queueLengthsAt(0, Time::us(7500)).accept, std::int64_t{1});
+        QCOMPARE(h.queueLengthsAt(0, Time::ms(9)).accept, std::int64_t{0});
     }
 
     void refusesRecordsTheScenarioHasNot() {
