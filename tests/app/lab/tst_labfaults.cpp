@@ -8,6 +8,7 @@
 #include "app/lab/Namespace.h"
 
 #include "model/scenario/ScenarioReader.h"
+#include "tests/common/LabTest.h"
 
 #include <QTest>
 
@@ -18,32 +19,9 @@ using namespace backlog::lab;
 
 namespace {
 
-Scenario read(const std::string& yaml) {
-    const ReadResult r = readScenarioText(yaml, "test.yaml");
-    if (!r.errors.empty()) qFatal("%s", r.errors.front().message.c_str());
-    return *r.scenario;
-}
-
-struct Both {
-    std::unique_ptr<Simulation> model;
-    Measurement measurement;
-    std::unique_ptr<Simulation> measured;
-};
-
-Both runBoth(const std::string& yaml, Time until) {
-    Both b;
-    b.model = std::make_unique<Simulation>(read(yaml));
-    b.model->run();
-    const LabResult<LabPlan> plan = planExperiment(*b.model, kernelRelease(), until);
-    if (!plan.ok()) qFatal("plan: %s", plan.error().c_str());
-    LabResult<Measurement> m = runExperimentHere(plan.value());
-    if (!m.ok()) qFatal("experiment: %s", m.error().c_str());
-    b.measurement = m.value();
-    LabResult<std::unique_ptr<Simulation>> run = measuredRun(plan.value().scenario, b.measurement);
-    if (!run.ok()) qFatal("measured run: %s", run.error().c_str());
-    b.measured = std::move(run.value());
-    return b;
-}
+using labtest::Both;
+using labtest::read;
+using labtest::runBoth;
 
 // The packets of one client (flow) of a run, in the order they were sent.
 std::vector<Packet> packetsOf(const History& h, FlowId flow) {
