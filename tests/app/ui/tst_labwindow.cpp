@@ -52,6 +52,11 @@ class TestLabWindow : public QObject {
 namespace {
 const QString kSandbox = QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml");
 
+QAction* labAction(const app::MainWindow& w) {
+    return w.findChild<QAction*>(QStringLiteral("actionRunOnThisMachine"));
+}
+
+#ifdef BACKLOG_HAS_LAB
 QString writeScenario(const QTemporaryDir& dir, const char* yaml) {
     const QString path = dir.filePath(QStringLiteral("scenario.yaml"));
     QFile f(path);
@@ -59,11 +64,6 @@ QString writeScenario(const QTemporaryDir& dir, const char* yaml) {
     return path;
 }
 
-QAction* labAction(const app::MainWindow& w) {
-    return w.findChild<QAction*>(QStringLiteral("actionRunOnThisMachine"));
-}
-
-#ifdef BACKLOG_HAS_LAB
 // Empty when this process may make a network namespace (root), else why not. Tried on a thread of its
 // own, which takes the namespace with it when it ends.
 std::string whyNoNamespace() {
