@@ -496,24 +496,28 @@ int exportCommand(const QStringList& arguments) {
         "per lesson step with its highlight and zoom (--steps: OUT/step-01.png …). A PDF is one file with a "
         "page per frame; a handout is an A4 PDF with a page per lesson step, its frame and its narration; "
         "GIF, "
-        "MP4 and WebM are films of --from..--to made by ffmpeg (Debian package ffmpeg). Exit status 0 when "
+        "MP4 and WebM are films of --from..--to made by ffmpeg (Debian package ffmpeg). HTML is a lesson as "
+        "one self-contained web page that works offline in any browser: its film (played as in the window, "
+        "ffmpeg again), the narration beside it, the questions and a score. Exit status 0 when "
         "everything was written, 2 on bad input or when writing failed, 130 when interrupted (Ctrl+C); "
         "nothing "
         "half-written is ever left behind.");
     parser.addHelpOption();
     parser.addPositionalArgument("export", "The command.");
     parser.addPositionalArgument("FILE", "A scenario or lesson file (YAML).");
-    const QCommandLineOption out("out",
-                                 "Where to write: a file for one frame, a PDF, a handout or a film; a new or "
-                                 "empty folder for PNG or SVG frames.",
-                                 "PATH");
+    const QCommandLineOption out(
+        "out",
+        "Where to write: a file for one frame, a PDF, a handout, a film or a page; a "
+        "new or empty folder for PNG or SVG frames.",
+        "PATH");
     const QCommandLineOption at("at", "One frame at this time (e.g. 1.5s).", "T");
     const QCommandLineOption from("from", "A sequence or film from this time…", "T");
     const QCommandLineOption to("to", "…to this time (included when a frame falls on it).", "T");
-    const QCommandLineOption fps("fps",
-                                 "Frames per second of film (1 to 240; default 30); at --speed 1, per "
-                                 "simulated second.",
-                                 "N");
+    const QCommandLineOption fps(
+        "fps",
+        "Frames per second of film (1 to 240; default 30, 20 for html); at --speed 1, "
+        "per simulated second.",
+        "N");
     const QCommandLineOption speed("speed",
                                    "Simulated seconds per second of film (1/1000000 to 1000, as 1/1000 or "
                                    "0.001; default 1): 1/1000 shows a 10 ms handshake in 10 s.",
@@ -526,7 +530,10 @@ int exportCommand(const QStringList& arguments) {
                                    "Without a lesson step's highlights and zoom (which the stage shows by "
                                    "default, as the window does).");
     const QCommandLineOption size(
-        "size", "Frame size in points (default 1920x1080; at most 8192 pixels a side).", "WxH");
+        "size",
+        "Frame size in points (default 1920x1080, 1280x720 for html; at most 8192 pixels a "
+        "side).",
+        "WxH");
     const QCommandLineOption scale("scale",
                                    "Pixels per point for PNG and video (1 to 4; default 1): 2 gives a "
                                    "3840x2160 picture of a 1920x1080 layout.",
@@ -534,8 +541,8 @@ int exportCommand(const QStringList& arguments) {
     const QCommandLineOption transparent("transparent",
                                          "PNG without a background (stage, ladder and states).");
     const QCommandLineOption format("format",
-                                    "png, svg, pdf, gif, mp4, webm or handout (default: from the extension "
-                                    "of --out, else png).",
+                                    "png, svg, pdf, gif, mp4, webm, handout or html (default: from the "
+                                    "extension of --out, else png).",
                                     "FORMAT");
     const QCommandLineOption view("view",
                                   "stage (default), ladder, states (TCP state diagram) or charts (the whole "

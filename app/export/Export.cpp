@@ -1,5 +1,6 @@
 #include "app/export/Export.h"
 
+#include "app/export/LessonPage.h"
 #include "app/export/PngEncoder.h"
 #include "model/history/History.h"
 #include "model/kernel/Simulation.h"
@@ -62,13 +63,13 @@ namespace {
 // Frame moments multiply a frame number by 1e9 and a speed's numerator: more than 63 bits can need.
 __extension__ typedef __int128 Wide;
 
-enum class Format { Png, Svg, Pdf, Gif, Mp4, Webm, Handout };
+enum class Format { Png, Svg, Pdf, Gif, Mp4, Webm, Handout, Html };
 enum class View { Stage, Ladder, States, Charts, Window }; // exportViews() in this order
 
 // The formats by the names the options use, in the order help texts list them (exportFormats()).
 constexpr std::pair<const char*, Format> kFormatNames[] = {
-    {"png", Format::Png}, {"svg", Format::Svg},   {"pdf", Format::Pdf},        {"gif", Format::Gif},
-    {"mp4", Format::Mp4}, {"webm", Format::Webm}, {"handout", Format::Handout}};
+    {"png", Format::Png}, {"svg", Format::Svg},   {"pdf", Format::Pdf},         {"gif", Format::Gif},
+    {"mp4", Format::Mp4}, {"webm", Format::Webm}, {"handout", Format::Handout}, {"html", Format::Html}};
 
 std::optional<Format> formatNamed(const QString& name) {
     const QString n = name.toLower();
@@ -92,6 +93,8 @@ QString suffixOf(Format f) {
         return QStringLiteral("mp4");
     case Format::Webm:
         return QStringLiteral("webm");
+    case Format::Html:
+        return QStringLiteral("html");
     }
     return {};
 }
@@ -103,7 +106,7 @@ bool isSequence(Format f) {
     return f == Format::Png || f == Format::Svg;
 } // a folder of numbered files
 bool isRaster(Format f) {
-    return f == Format::Png || isVideo(f);
+    return f == Format::Png || isVideo(f) || f == Format::Html; // a lesson page's film is a video
 }
 
 // "300s", "0.0015s": seconds without trailing zeros, as a user would write the option (formatDuration's
@@ -134,6 +137,7 @@ struct Job {
     bool transparent = false;
     std::vector<std::uint32_t> clients;
     std::vector<Frame> frames;
+    LessonFilm film; // a lesson page: its chapters (frames is then the film)
     QSize pixels() const { return QSize(qRound(size.width() * scale), qRound(size.height() * scale)); }
 };
 
@@ -1063,6 +1067,49 @@ QString writeVideo(const ExportOptions& o, const Job& job, int fps, const std::v
     return {};
 }
 
+// A lesson as a web page: its film encoded by writeVideo into a private folder beside PATH, a picture of
+// each chapter's first frame, and the page made of them (LessonPage.h), which replaces PATH as a whole.
+QString writePage(const ExportOptions& o, const Job& job, int fps, const std::vector<Canvas*>& canvases,
+                  Progress& progress) {
+    const QString target = QDir::cleanPath(QFileInfo(o.out).absoluteFilePath());
+    if (QFileInfo(target).isDir()) return o.out + QStringLiteral(": is a folder; a page is one file");
+    QTemporaryDir work(target + QStringLiteral(".partial-XXXXXX"));
+    if (!work.isValid()) return cannotWrite(o.out, work.errorString());
+    ExportOptions filmOptions = o;
+    filmOptions.out = work.filePath(QStringLiteral("film.mp4"));
+    if (QString error = writeVideo(filmOptions, job, fps, canvases, progress); !error.isEmpty())
+        return error.replace(filmOptions.out, o.out); // the user named the page, not the folder
+    QFile filmFile(filmOptions.out);
+    if (!filmFile.open(QIODevice::ReadOnly))
+        return cannotWrite(o.out, QStringLiteral("cannot read the film back: ") + filmFile.errorString());
+
+    LessonPageContent content;
+    content.lesson = job.run->lesson();
+    content.film = &job.film;
+    content.fps = fps;
+    content.pixels = job.pixels();
+    content.video = filmFile.readAll();
+    // A renderer of this thread's own: the film's kept caches of text made on the painting threads, which
+    // have ended (StageRenderer.h).
+    RendererCanvas stills(job);
+    for (const FilmChapter& chapter : job.film.chapters) {
+        if (progress.cancelled()) return kCancelled;
+        QImage image;
+        if (QString error = paintImage(image, stills, job, job.frames[chapter.first]); !error.isEmpty())
+            return error;
+        content.stills.push_back(encodePng(image, false));
+        if (content.stills.back().isEmpty()) return outOfMemory(job);
+    }
+    const QByteArray page = lessonPageHtml(content);
+    if (page.isEmpty()) return QStringLiteral("the lesson page's template is missing from this program");
+    SafeFile file(target);
+    if (QString why = file.open(); !why.isEmpty()) return cannotWrite(o.out, why);
+    file.write(page);
+    if (QString why = file.commit(); !why.isEmpty()) return cannotWrite(o.out, why);
+    makeOrdinary(target, false);
+    return {};
+}
+
 // "frame-00001.png": numbered from 1, with enough digits that the names sort in order.
 QString numbered(const QString& stem, std::size_t n, std::size_t total, int minDigits, Format f) {
     const int digits = std::max(minDigits, static_cast<int>(QString::number(total).size()));
@@ -1083,6 +1130,7 @@ struct Plan {
     View view = View::Stage;
     views::ChartsView::Chart chart = views::ChartsView::Chart::Queues;
     bool handout = false;
+    bool page = false; // a lesson as a web page: its film, an H.264 video inside the page
     bool video = false;
     bool steps = false;    // one frame per lesson step
     bool sequence = false; // a folder of numbered files
@@ -1117,10 +1165,23 @@ QString checkFormatAndMode(const ExportOptions& o, Plan& plan) {
     }
     plan.format = *format;
     plan.handout = *format == Format::Handout;
+    plan.page = *format == Format::Html;
     plan.video = isVideo(*format);
     // A handout is one page per step: --steps is what it means, so it need not be said.
     plan.steps = o.steps || (plan.handout && !o.at && !o.from && !o.to);
     const int modes = int(o.at.has_value()) + int(o.from.has_value() || o.to.has_value()) + int(plan.steps);
+    // A page is the whole lesson as the class sees it: its span and frames are the lesson's.
+    if (plan.page && modes != 0)
+        return QStringLiteral("--format html is the whole lesson, played as in the window; it takes no --at, "
+                              "--from, --to or --steps (--fps sets its frames per second)");
+    if (plan.page) {
+        plan.fps = o.fps.value_or(ExportLimits::pageFps);
+        if (plan.fps < 1 || plan.fps > ExportLimits::maxFps)
+            return QStringLiteral("--fps %1: expected 1 to %2 frames per second")
+                .arg(plan.fps)
+                .arg(ExportLimits::maxFps);
+        return {};
+    }
     if (modes != 1) return QStringLiteral("expected one of --at T, --from T --to T [--fps N], or --steps");
     if (plan.handout && !plan.steps)
         return QStringLiteral(
@@ -1169,7 +1230,7 @@ QString checkSize(const ExportOptions& o, Plan& plan) {
             .arg(ExportLimits::maxSide);
     const QSize pixels(static_cast<int>(side(size.width())), static_cast<int>(side(size.height())));
     // H.264 and VP9 store colour at half resolution (4:2:0): both sides must be even.
-    if ((plan.format == Format::Mp4 || plan.format == Format::Webm) &&
+    if ((plan.format == Format::Mp4 || plan.format == Format::Webm || plan.format == Format::Html) &&
         (pixels.width() % 2 || pixels.height() % 2))
         return QStringLiteral("%1: %2 needs an even number of pixels a side (%3x%4)%5")
             .arg(window ? sizeName : QStringLiteral("--size %1x%2").arg(pixels.width()).arg(pixels.height()))
@@ -1194,6 +1255,9 @@ QString checkTimes(const ExportOptions& o, const Plan& plan) {
         below(ExportLimits::maxSpeed, o.speed))
         return QStringLiteral("--speed %1: expected 1/1000000 to 1000 simulated seconds per second of film")
             .arg(views::PlaybackClock::factorText(o.speed).mid(1));
+    if (plan.page && (o.paced || !(o.speed == Factor{1, 1})))
+        return QStringLiteral("--format html plays at the lesson's own speeds, as the window does; it takes "
+                              "no --speed or --paced");
     if ((o.paced || !(o.speed == Factor{1, 1})) && !o.from)
         return o.paced ? QStringLiteral("--paced goes with --from and --to")
                        : QStringLiteral("--speed goes with --from and --to");
@@ -1255,7 +1319,10 @@ QString checkViewAndOut(const ExportOptions& o, Plan& plan) {
             "--view window is the application's window as it is on screen, which the command line "
             "does not open; export it from the window (File › Export…), or give --view stage, ladder, "
             "states or charts");
-    if (plan.video && !ffmpegAvailable()) return ffmpegMissing(plan.format);
+    if (plan.page && plan.view != View::Stage)
+        return QStringLiteral("--format html is a lesson's film of the stage; it takes no --view %1")
+            .arg(o.view);
+    if ((plan.video || plan.page) && !ffmpegAvailable()) return ffmpegMissing(plan.format);
 
     if (const QFileInfo parent(
             QFileInfo(QDir::cleanPath(QFileInfo(o.out).absoluteFilePath())).absolutePath());
@@ -1316,6 +1383,39 @@ QString stepFrames(const ExportOptions& o, const Plan& plan, Job& job) {
     return {};
 }
 
+// A lesson page's film, one frame per moment of the lesson played through (LessonPage.h), each with the
+// highlights of its step: the error, or an empty string.
+QString pageFrames(const ExportOptions& o, const Plan& plan, Job& job) {
+    const ExportRun& run = *job.run;
+    const Lesson* lesson = run.lesson();
+    if (!lesson)
+        return run.path() +
+               QStringLiteral(": --format html needs a lesson; this is a scenario, which has no steps");
+    if (lesson->steps.empty()) return run.path() + QStringLiteral(": --format html: the lesson has no steps");
+    job.film = lessonFilm(*lesson, run.stepTimes(), job.sim->history(), plan.fps, ExportLimits::maxFrames);
+    if (job.film.chapters.empty()) {
+        const bool begins =
+            std::any_of(run.stepTimes().begin(), run.stepTimes().end(), [](Time t) { return !t.isNever(); });
+        if (!begins) return run.path() + QStringLiteral(": --format html: no step of the lesson ever begins");
+        return QStringLiteral("%1: the lesson played through at %2 frames/s is more than %3 frames; give a "
+                              "lower --fps")
+            .arg(run.path())
+            .arg(plan.fps)
+            .arg(ExportLimits::maxFrames);
+    }
+    const std::size_t n = job.film.moments.size();
+    for (std::size_t k = 0; k < n; ++k) {
+        const Step& step = lesson->steps[static_cast<std::size_t>(job.film.steps[k])];
+        job.frames.push_back(
+            {job.film.moments[k],
+             {},
+             o.plain ? views::StageRenderer::Emphasis{} : views::StageRenderer::Emphasis::of(step),
+             job.film.steps[k]});
+    }
+    job.format = Format::Mp4; // the film inside the page
+    return {};
+}
+
 // The job for a checked plan on a run that is ready: its clients and its frames. The error, or an
 // empty string.
 QString planJob(const ExportOptions& o, const Plan& plan, Job& job) {
@@ -1353,6 +1453,7 @@ QString planJob(const ExportOptions& o, const Plan& plan, Job& job) {
         return views::StageRenderer::Emphasis::of(
             lessonShown->steps[static_cast<std::size_t>(views::stepAtMoment(job.run->stepTimes(), t))]);
     };
+    if (plan.page) return pageFrames(o, plan, job);
     if (o.at) {
         if (*o.at > end) return afterEnd("--at", *o.at);
         job.frames.push_back({*o.at, {}, emphasisAt(*o.at)});
@@ -1383,7 +1484,7 @@ std::vector<std::unique_ptr<Canvas>> canvasesFor(const ExportOptions& o, const P
         // The stage and ladder paint in parallel: one renderer per thread, all reading the one history.
         const int ideal = std::max(1, QThread::idealThreadCount());
         const int wanted = o.threads > 0 ? std::min(o.threads, ideal) : ideal;
-        const bool parallel = !o.at && (plan.sequence || plan.video);
+        const bool parallel = !o.at && (plan.sequence || plan.video || plan.page);
         const std::size_t count =
             parallel ? std::min<std::size_t>(static_cast<std::size_t>(wanted), job.frames.size()) : 1;
         for (std::size_t k = 0; k < std::max<std::size_t>(count, 1); ++k)
@@ -1429,6 +1530,8 @@ ExportResult exportFrames(const ExportOptions& o) {
     QString error;
     if (plan.handout)
         error = writeHandout(o, job, *canvases.front(), progress);
+    else if (plan.page)
+        error = writePage(o, job, plan.fps, canvases, progress);
     else if (plan.format == Format::Pdf)
         error = writePdf(o, job, *canvases.front(), progress);
     else if (plan.video)
@@ -1515,6 +1618,11 @@ QString outIsTheInput(const QString& out, const QString& input) {
              sameSpelling ? QString() : QStringLiteral(" (%1)").arg(QDir::toNativeSeparators(input)));
 }
 
+bool writesPage(const ExportOptions& o) {
+    const std::optional<Format> f = formatNamed(o.format.isEmpty() ? QFileInfo(o.out).suffix() : o.format);
+    return f == Format::Html;
+}
+
 QStringList exportFormats() {
     QStringList names;
     for (const auto& [text, format] : kFormatNames)
@@ -1534,7 +1642,7 @@ QStringList chartKeys() {
 
 bool needsFfmpeg(const QString& format) {
     const std::optional<Format> f = formatNamed(format);
-    return f && isVideo(*f);
+    return f && (isVideo(*f) || *f == Format::Html); // a lesson page holds a film
 }
 
 bool ffmpegAvailable() {

@@ -128,8 +128,9 @@ struct ExportOptions {
     QSize size{1920, 1080}; // in points: the layout; a PNG or video frame has size × scale pixels
     double scale = 1; // pixels per point (PNG, video): 2 gives a sharp 3840×2160 frame of a 1920×1080 layout
     bool transparent = false; // PNG only: no background, for slides with their own
-    // "png", "svg", "pdf", "gif", "mp4", "webm" or "handout" (a PDF: one page per lesson step with its
-    // narration); empty: from the extension of `out` (.gif, .mp4, .webm too), else png.
+    // "png", "svg", "pdf", "gif", "mp4", "webm", "handout" (a PDF: one page per lesson step with its
+    // narration) or "html" (a lesson as one self-contained web page: LessonPage.h); empty: from the
+    // extension of `out` (.gif, .mp4, .webm, .html too), else png.
     QString format;
     QString view = QStringLiteral("stage");  // "stage", "ladder", "states" (TCP states), "charts" or "window"
     QString chart;                           // --view charts: a chart's key (chartKeys()); empty: queues
@@ -167,6 +168,8 @@ struct ExportLimits {
     static constexpr int maxFps = 240;
     static constexpr int maxFrames = 100'000; // in one sequence
     static constexpr int defaultFps = 30;
+    static constexpr int pageFps = 20; // a lesson page's film: smooth enough, and half the bytes of 40
+
     static constexpr views::PlaybackClock::Factor minSpeed{1, 1'000'000};
     static constexpr views::PlaybackClock::Factor maxSpeed{1'000, 1};
 };
@@ -194,8 +197,14 @@ ExportResult exportFrames(const ExportOptions& options);
 // they are different files (or either does not exist).
 QString outIsTheInput(const QString& out, const QString& input);
 
+// Whether the options ask for a lesson page (--format html, or an --out ending .html without a --format).
+bool writesPage(const ExportOptions& options);
+// A lesson page's film is laid out at this size unless one is given: text on the stage stays readable
+// when a phone shrinks the film, and a projector enlarges it without blur that matters.
+inline constexpr QSize kPageFilmSize{1280, 720};
+
 // What the options accept, for help texts and the dialog's choices.
-QStringList exportFormats(); // png, svg, pdf, gif, mp4, webm, handout
+QStringList exportFormats(); // png, svg, pdf, gif, mp4, webm, handout, html
 QStringList exportViews();   // stage, ladder, states, charts, window
 QStringList chartKeys();     // queues, drops, accepts, workers, sar, latency
 // Whether a format needs ffmpeg, and whether ffmpeg is there (found on PATH).

@@ -57,8 +57,12 @@ constexpr SizePreset kSizePresets[] = {
     {QSize(3840, 2160), QT_TRANSLATE_NOOP("ExportDialog", "3840 × 2160 (4K)")},
 };
 
+// A lesson as a web page: ffmpeg makes its film too, but it is the whole lesson, like a handout.
+bool isPage(const QString& format) {
+    return format == QLatin1String("html");
+}
 bool isVideo(const QString& format) {
-    return needsFfmpeg(format);
+    return needsFfmpeg(format) && !isPage(format);
 }
 bool isHandout(const QString& format) {
     return format == QLatin1String("handout");
@@ -73,7 +77,7 @@ QString suffixFor(const QString& format) {
 // lesson step; single pictures and PDFs go with anything.
 bool fits(const QString& format, ExportDialog::What what) {
     if (isVideo(format)) return what == ExportDialog::What::Range;
-    if (isHandout(format)) return what == ExportDialog::What::Steps;
+    if (isHandout(format) || isPage(format)) return what == ExportDialog::What::Steps;
     return true;
 }
 
@@ -235,6 +239,8 @@ void ExportDialog::buildFormatAndView(QFormLayout* formLayout) {
         if (f == QLatin1String("mp4")) return tr("MP4 video");
         if (f == QLatin1String("webm")) return tr("WebM video");
         if (f == QLatin1String("handout")) return tr("PDF handout (one page per step, with its narration)");
+        if (isPage(f))
+            return tr("Web page (the lesson for any browser, offline: film, narration, questions)");
         return f.toUpper();
     };
     for (const QString& f : exportFormats())
@@ -588,7 +594,7 @@ void ExportDialog::whatChanged() {
     if (!fits(f, what())) {
         updating_ = true;
         format_->setCurrentIndex(
-            format_->findData(isHandout(f) ? QStringLiteral("pdf") : QStringLiteral("png")));
+            format_->findData(isHandout(f) || isPage(f) ? QStringLiteral("pdf") : QStringLiteral("png")));
         updating_ = false;
     }
     updateForm();
@@ -606,6 +612,8 @@ void ExportDialog::formatChanged() {
         (isVideo(f) ? range_ : steps_)->setChecked(true);
         updating_ = false;
     }
+    if (isPage(f) && view_->currentData().toString() != QLatin1String("stage"))
+        view_->setCurrentIndex(view_->findData(QStringLiteral("stage"))); // a page films the stage
     updateForm();
     updateFrameCount();
     updateDefaultPath();
@@ -623,6 +631,10 @@ void ExportDialog::updateForm() {
             enableItem(format_, i, ffmpeg, tr("needs ffmpeg (Debian package ffmpeg)"));
         else if (isHandout(f))
             enableItem(format_, i, lesson, tr("needs a lesson: a handout has one page per lesson step"));
+        else if (isPage(f))
+            enableItem(format_, i, lesson && ffmpeg,
+                       lesson ? tr("needs ffmpeg (Debian package ffmpeg) for the page's film")
+                              : tr("needs a lesson: the page plays its steps"));
     }
     // The remembered format may be one this machine or this run cannot write.
     if (!itemEnabled(format_, format_->currentIndex()))
@@ -641,10 +653,12 @@ void ExportDialog::updateForm() {
     fps_->setEnabled(range);
     clock_->setEnabled(range);
     frameCount_->setEnabled(range);
+    view_->setEnabled(!isPage(f));
+    view_->setToolTip(isPage(f) ? tr("A lesson page films the stage") : QString());
     const bool charts = view_->currentData().toString() == QLatin1String("charts");
     chartLabel_->setVisible(charts);
     chart_->setVisible(charts);
-    const bool pixels = f == QLatin1String("png") || isVideo(f);
+    const bool pixels = f == QLatin1String("png") || isVideo(f) || isPage(f);
     scale_->setEnabled(pixels);
     scale_->setToolTip(pixels
                            ? tr("Pixels per point: 2× paints the same layout with twice the pixels each way")
@@ -790,13 +804,16 @@ ExportOptions ExportDialog::options() const {
             o.speed = *speed;
         break;
     case What::Steps:
-        o.steps = true;
+        o.steps = !isPage(format()); // a page is the whole lesson by itself
         break;
     }
     o.size = QSize(width_->value(), height_->value());
     o.format = format();
-    o.scale = o.format == QLatin1String("png") || isVideo(o.format) ? scale_->currentData().toDouble() : 1.0;
-    o.view = view_->currentData().toString();
+    o.scale = o.format == QLatin1String("png") || isVideo(o.format) || isPage(o.format)
+                  ? scale_->currentData().toDouble()
+                  : 1.0;
+    o.view = isPage(o.format) ? QStringLiteral("stage")
+                              : view_->currentData().toString(); // a page films the stage
     o.transparent = canBeTransparent() && transparent_->isChecked();
     o.plain = !emphasis_->isChecked();
     if (o.view == QLatin1String("charts")) o.chart = chart_->currentData().toString();
@@ -831,6 +848,8 @@ QString ExportDialog::defaultPath() const {
     const QString f = format();
     if (isHandout(f))
         stem += QStringLiteral("-handout");
+    else if (isPage(f))
+        ; // the lesson's own name: 01-two-queues.html
     else if (what() == What::Steps)
         stem += QStringLiteral("-steps");
     else if (what() == What::Range && !isVideo(f))
@@ -859,7 +878,8 @@ QString ExportDialog::retargeted(const QString& path) const {
     if (path.isEmpty()) return path;
     QString base = path;
     static const QStringList known{QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf"),
-                                   QStringLiteral("gif"), QStringLiteral("mp4"), QStringLiteral("webm")};
+                                   QStringLiteral("gif"), QStringLiteral("mp4"), QStringLiteral("webm"),
+                                   QStringLiteral("html")};
     const QString suffix = QFileInfo(path).suffix();
     if (known.contains(suffix, Qt::CaseInsensitive)) base.chop(suffix.size() + 1);
     const QString f = format();

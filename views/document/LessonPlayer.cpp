@@ -9,18 +9,12 @@
 
 namespace backlog::views {
 
-namespace {
-
-// A lesson's speed (a factor such as 0.001) as the clock's fraction, to four decimals of precision at
-// the slow end: 0.001 → 1/1000, 2.5 → 5/2.
-PlaybackClock::Factor factorOf(double speed) {
+PlaybackClock::Factor lessonSpeedFactor(double speed) {
     const std::int64_t den = 10'000;
     const auto num = std::max<std::int64_t>(1, std::llround(speed * static_cast<double>(den)));
     const std::int64_t g = std::gcd(num, den);
     return {num / g, den / g};
 }
-
-} // namespace
 
 LessonPlayer::LessonPlayer(SimulationDocument* document, Player* player, QObject* parent)
     : QObject(parent), document_(document), player_(player) {
@@ -117,7 +111,7 @@ void LessonPlayer::reset() {
     }
     // How the lesson starts playing: paced unless it names a speed.
     if (const std::optional<double> speed = lesson()->speed) {
-        player_->setLinearSpeed(factorOf(*speed));
+        player_->setLinearSpeed(lessonSpeedFactor(*speed));
         player_->setMode(PlaybackClock::Mode::Linear);
     } else {
         player_->setMode(PlaybackClock::Mode::Paced);
@@ -137,7 +131,7 @@ void LessonPlayer::enter(int step, bool play) {
     current_ = step;
     setFinished(false);
     if (s.speed) {
-        player_->setLinearSpeed(factorOf(*s.speed));
+        player_->setLinearSpeed(lessonSpeedFactor(*s.speed));
         player_->setMode(PlaybackClock::Mode::Linear);
     } else if (s.paced) {
         player_->setMode(PlaybackClock::Mode::Paced);

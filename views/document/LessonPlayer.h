@@ -8,6 +8,7 @@
 
 #include "model/core/Time.h"
 #include "model/lesson/Lesson.h"
+#include "views/document/PlaybackClock.h"
 
 #include <QObject>
 
@@ -22,6 +23,10 @@ class SimulationDocument;
 // stepTimes; never for a step whose condition never held) is at or before t, or the first. The window
 // and the export agree through this.
 int stepAtMoment(const std::vector<Time>& stepTimes, Time t);
+
+// A lesson's speed (a factor such as 0.001) as the clock's fraction, to four decimals of precision at
+// the slow end: 0.001 → 1/1000, 2.5 → 5/2. The window and the lesson's web page play at it.
+PlaybackClock::Factor lessonSpeedFactor(double speed);
 
 class LessonPlayer : public QObject {
     Q_OBJECT

@@ -1254,7 +1254,7 @@ void TestExport::aFullDiskIsAnErrorAndKeepsWhatWasThere_data() {
     QTest::addColumn<QString>(
         "out"); // a name with an extension: a file that was there; without: an empty folder
     QTest::addColumn<QString>("format");
-    QTest::addColumn<QString>("what"); // at, range or steps
+    QTest::addColumn<QString>("what"); // at, range, steps or page
     QTest::addColumn<int>("room"); // bytes left on the disk when the export starts; -1: all but its last page
     const struct {
         const char* name;
@@ -1271,7 +1271,8 @@ void TestExport::aFullDiskIsAnErrorAndKeepsWhatWasThere_data() {
                    {"handout", kTwoQueues, "handout.pdf", "handout", "steps"},
                    {"mp4", kBurst, "film.mp4", "mp4", "range"},
                    {"webm", kBurst, "film.webm", "webm", "range"},
-                   {"gif", kBurst, "film.gif", "gif", "range"}};
+                   {"gif", kBurst, "film.gif", "gif", "range"},
+                   {"lesson page", kTwoQueues, "lesson.html", "html", "page"}};
     for (const auto& e : exports)
         for (const int room : {4096, -1})
             QTest::addRow("%s, %s", e.name, room < 0 ? "all but its end" : "a page left")
@@ -1296,9 +1297,9 @@ void TestExport::aFullDiskIsAnErrorAndKeepsWhatWasThere() {
             o.from = Time();
             o.to = Time::ms(500);
             o.fps = 20;
-        } else {
+        } else if (what == QLatin1String("steps")) {
             o.steps = true;
-        }
+        } // a page: the whole lesson
         return o;
     };
     // The pages (tmpfs counts 4 KB pages) the export takes on a disk with room for it.
