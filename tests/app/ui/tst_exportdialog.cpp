@@ -55,6 +55,7 @@ class TestExportDialog : public QObject {
     void anUnwritablePathShowsAnErrorAndKeepsTheOptions();
     void handoutAndStepsNeedALesson();
     void aFormatAndTheChoiceFollowEachOther();
+    void aLessonPageIsTheWholeLessonOfTheStage();
     void videosNeedFfmpeg();
     void thePreviewShowsTheFirstFrame();
     void thePreviewIsTheWholeFrameShrunk();
@@ -453,6 +454,55 @@ void TestExportDialog::handoutAndStepsNeedALesson() {
     QFile pdf(out);
     QVERIFY(pdf.open(QIODevice::ReadOnly));
     QVERIFY(pdf.read(5) == "%PDF-");
+}
+
+// Issue 15: "Web page" is offered for a lesson (with ffmpeg, which makes its film), is the whole lesson
+// (the steps are chosen, and no --steps is asked of the export), films the stage whatever view was
+// chosen, is named after the lesson, and writes the page.
+void TestExportDialog::aLessonPageIsTheWholeLessonOfTheStage() {
+    views::SimulationDocument scenario;
+    QVERIFY(scenario.load(kScenario).isEmpty());
+    {
+        ExportDialog d(&scenario, nullptr, {});
+        auto* format = child<QComboBox>(d, "format");
+        QVERIFY(!itemEnabled(format, QStringLiteral("html")));
+        QVERIFY(!format->itemData(format->findData(QStringLiteral("html")), Qt::ToolTipRole)
+                     .toString()
+                     .isEmpty());
+    }
+    if (!app::ffmpegAvailable()) QSKIP("ffmpeg is not installed (the Debian package ffmpeg); CI installs it");
+    views::SimulationDocument lesson;
+    QVERIFY(lesson.load(kLesson).isEmpty());
+    ExportDialog d(&lesson, nullptr, {});
+    auto* format = child<QComboBox>(d, "format");
+    auto* view = child<QComboBox>(d, "view");
+    chooseData(view, QStringLiteral("ladder"));
+    QVERIFY(itemEnabled(format, QStringLiteral("html")));
+    chooseData(format, QStringLiteral("html"));
+    QVERIFY(child<QRadioButton>(d, "whatSteps")->isChecked());
+    QCOMPARE(view->currentData().toString(), QStringLiteral("stage"));
+    QVERIFY(!view->isEnabled());
+    const app::ExportOptions o = d.options();
+    QVERIFY(!o.steps);
+    QCOMPARE(o.format, QStringLiteral("html"));
+    QCOMPARE(o.view, QStringLiteral("stage"));
+    QVERIFY(child<QLineEdit>(d, "out")->text().endsWith(QStringLiteral("01-two-queues.html")));
+    // A small film: the test is about the dialog's path to the page, not its pixels.
+    setSize(d, 320, 180);
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("lesson.html"));
+    typePath(d, out);
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    QFile page(out);
+    QVERIFY(page.open(QIODevice::ReadOnly));
+    const QByteArray text = page.readAll();
+    QVERIFY(text.startsWith("<!DOCTYPE html>"));
+    QVERIFY(text.contains("\"width\":320") && text.contains("\"height\":180"));
+    // Back to a single frame: a page is the whole lesson, so "This moment" gives way to a PDF.
+    child<QRadioButton>(d, "whatMoment")->setChecked(true);
+    QCOMPARE(format->currentData().toString(), QStringLiteral("pdf"));
+    QVERIFY(view->isEnabled());
 }
 
 void TestExportDialog::aFormatAndTheChoiceFollowEachOther() {
