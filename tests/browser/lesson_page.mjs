@@ -19,9 +19,11 @@ if (!pagePath || !goldenPath || !outDir) {
   console.error("usage: node lesson_page.mjs PAGE.html GOLDEN.png OUT_DIR [--update-golden]");
   process.exit(2);
 }
-const chromium = process.env.CHROMIUM || "/usr/bin/chromium";
-if (!existsSync(chromium)) {
-  console.log(`SKIP: no browser at ${chromium} (Debian package chromium)`);
+// BROWSER=firefox drives Debian's firefox-esr instead (WebDriver BiDi); the golden image is Chromium's.
+const firefox = process.env.BROWSER === "firefox";
+const executable = firefox ? (process.env.FIREFOX || "/usr/bin/firefox-esr") : (process.env.CHROMIUM || "/usr/bin/chromium");
+if (!existsSync(executable)) {
+  console.log(`SKIP: no browser at ${executable} (Debian package ${firefox ? "firefox-esr" : "chromium"})`);
   process.exit(77);
 }
 let puppeteer;
@@ -39,8 +41,14 @@ const check = (ok, what) => {
 };
 
 mkdirSync(outDir, { recursive: true });
-const browser = await puppeteer.launch({
-  executablePath: chromium,
+const browser = await puppeteer.launch(firefox ? {
+  browser: "firefox",
+  executablePath: executable,
+  headless: true,
+  userDataDir: join(resolve(outDir), "profile-firefox"),
+  defaultViewport: { width: 1280, height: 800, deviceScaleFactor: 1 },
+} : {
+  executablePath: executable,
   headless: true,
   // Root in CI needs --no-sandbox; the others keep Chromium from calling home on a closed network.
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -85,10 +93,10 @@ try {
   const heldAt = await frame();
   // The question has the focus (its first choice): Space there picks the choice, as in any form. Off
   // the form, Space and the Play button are held by the question, with a word saying why.
-  await page.keyboard.press("Space");
+  await page.keyboard.press(" ");
   await page.$eval("#btn-play", (b) => b.blur());
   await page.focus("#narration");
-  await page.keyboard.press("Space");
+  await page.keyboard.press(" ");
   await page.click("#btn-play");
   await new Promise((r) => setTimeout(r, 300));
   check(await frame() === heldAt && (await text("#hint")).includes("Answer the question"),
