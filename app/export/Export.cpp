@@ -693,11 +693,19 @@ QString writeSingle(const ExportOptions& o, const Job& job, Canvas& canvas) {
     return {};
 }
 
+// A PDF's title, which a reader's window and tab show: a lesson's own, else its file's name.
+QString pdfTitle(const Job& job) {
+    const Lesson* lesson = job.run->lesson();
+    if (lesson && !lesson->title.empty()) return QString::fromStdString(lesson->title);
+    return QFileInfo(job.run->path()).fileName();
+}
+
 // A PDF drawn by one painter, page after page, on this thread (a PDF is written in page order).
 // `setUp` lays out the pages; `page` draws page i. Replaced as a whole or not at all: every write is
 // checked (CheckedSink), the painter's end (the PDF's trailer) and the commit too, and the first
 // failure stops the pages.
-QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int resolution, std::size_t pages,
+QString writePdfPages(const ExportOptions& o, const QString& title, const QPageLayout& layout, int resolution,
+                      std::size_t pages,
                       const std::function<QString(QPainter&, QPdfWriter&, std::size_t)>& page,
                       Progress& progress) {
     if (QFileInfo(o.out).isDir()) return o.out + QStringLiteral(": is a folder; a PDF is one file");
@@ -707,7 +715,7 @@ QString writePdfPages(const ExportOptions& o, const QPageLayout& layout, int res
     const QString error = [&]() -> QString {
         QPdfWriter pdf(&sink);
         pdf.setCreator(QStringLiteral("Backlog"));
-        pdf.setTitle(QFileInfo(o.run ? o.run->path() : o.file).fileName());
+        pdf.setTitle(title);
         pdf.setResolution(resolution);
         pdf.setPageLayout(layout);
         QPainter p;
@@ -749,7 +757,7 @@ QString writePdf(const ExportOptions& o, const Job& job, Canvas& canvas, Progres
     const QPageLayout layout(QPageSize(QSizeF(job.size), QPageSize::Point, QString(), QPageSize::ExactMatch),
                              QPageLayout::Portrait, QMarginsF(0, 0, 0, 0));
     return writePdfPages(
-        o, layout, 72, job.frames.size(),
+        o, pdfTitle(job), layout, 72, job.frames.size(),
         [&](QPainter& p, QPdfWriter& pdf, std::size_t i) {
             p.save();
             p.scale(pdf.width() / static_cast<double>(job.size.width()),
@@ -770,7 +778,8 @@ QString writeHandout(const ExportOptions& o, const Job& job, Canvas& canvas, Pro
     const QString lessonTitle = QString::fromStdString(lesson.title).toHtmlEscaped();
     const std::size_t n = job.frames.size();
     return writePdfPages(
-        o, layout, 72, n, // 72 dpi: a unit is a point, and fonts in points come out at their size
+        o, pdfTitle(job), layout, 72,
+        n, // 72 dpi: a unit is a point, and fonts in points come out at their size
         [&](QPainter& p, QPdfWriter& pdf, std::size_t i) {
             const Frame& frame = job.frames[i];
             const Step& step = lesson.steps[static_cast<std::size_t>(frame.step)];

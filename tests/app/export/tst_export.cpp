@@ -944,6 +944,16 @@ void TestExport::aHandoutHasAPagePerStepWithItsWords() {
     const QStringList pages = pdfText(o.out);
     if (pages.isEmpty()) QSKIP("pdftotext (poppler-utils) is not installed: the pages' words are not read");
     QCOMPARE(pages.size(), static_cast<int>(lesson.steps.size()));
+    // Its title is the lesson's (what a PDF reader's window and tab show), as pdfinfo reads it.
+    QProcess info;
+    info.start(QStringLiteral("pdfinfo"), {o.out});
+    QVERIFY(info.waitForFinished(60'000));
+    const QString infoText = QString::fromUtf8(info.readAllStandardOutput());
+    QVERIFY2(infoText.contains(QRegularExpression(
+                 QStringLiteral("^Title:\\s+") +
+                     QRegularExpression::escape(QString::fromStdString(lesson.title)) + QStringLiteral("$"),
+                 QRegularExpression::MultilineOption)),
+             qPrintable(infoText));
     // Words on one line each; the PDF's ligatures (ﬁ, ﬂ) read back as their letters.
     const auto words = [](QString text) {
         return text.replace(QChar(0xFB01), QStringLiteral("fi"))
