@@ -43,6 +43,9 @@ class Time {
 
 // "1.034s", "40us", "0s": the shortest exact spelling, used in reports and messages.
 std::string formatDuration(Time t);
+// "325 ms", "1.52 s", "40 µs", "0 s": three significant digits with a space before the unit, as a person
+// reads a duration (an inspector, a dock); rounded half up, so it is for showing, never for files.
+std::string readableDuration(Time t);
 // Seconds with nine decimals ("1.034000000"), computed from integers so every compiler agrees.
 std::string formatSeconds(Time t);
 // The same without trailing zeros ("1.034", "0", "300"): for JSON, messages and labels.

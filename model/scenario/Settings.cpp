@@ -268,7 +268,7 @@ SettingValue integerValue(std::int64_t v) {
     return {{}, std::to_string(v), v};
 }
 SettingValue durationValue(Time t) {
-    return {{}, formatDuration(t), t.count()};
+    return {{}, formatDuration(t), t.count(), true};
 }
 // An optional time left unset (until, close_after): the file leaves the key out.
 SettingValue optionalDurationValue(const std::optional<Time>& t) {

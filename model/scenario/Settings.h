@@ -89,6 +89,7 @@ struct SettingValue {
     std::string key;
     std::string text;
     std::optional<std::int64_t> number;
+    bool duration = false; // number is nanoseconds (a view may show it as a person reads it)
 };
 // Every setting of `s`: the fixed keys in settingKeys() order, then each traffic entry's keys, in the
 // scenario's order of entries, as "traffic.NAME.FIELD". Left out: a sysctl the kernel profile does not

@@ -47,7 +47,7 @@ class RowList {
     explicit RowList(ComparisonRows which) : which_(which) {}
 
     void add(ComparisonGroup group, std::string name, ComparedValue a, ComparedValue b) {
-        const bool differs = a.text != b.text;
+        const bool differs = a.text != b.text || a.number != b.number;
         if (which_ == ComparisonRows::Differing && !differs) return;
         rows_.push_back({group, std::move(name), std::move(a), std::move(b), differs});
     }
@@ -57,6 +57,13 @@ class RowList {
     ComparisonRows which_;
     std::vector<ComparisonRow> rows_;
 };
+
+// A setting as the rows show it: a duration as a person reads it ("3.04 s", not "3036241.005us"); the
+// exact value stays in `number`, so two durations that round alike still differ.
+ComparedValue shown(const SettingValue& v) {
+    if (v.duration && v.number) return {readableDuration(Time::ns(*v.number)), v.number};
+    return {v.text, v.number};
+}
 
 // The settings in force at each side's time, keys matched by name: a's order, then b's own keys.
 void addSettings(RowList& rows, const Side& a, const Side& b) {
@@ -70,11 +77,11 @@ void addSettings(RowList& rows, const Side& a, const Side& b) {
         inA.insert(v.key);
         const auto other = inB.find(v.key);
         ComparedValue right;
-        if (other != inB.end()) right = {other->second->text, other->second->number};
-        rows.add(ComparisonGroup::Settings, v.key, {v.text, v.number}, std::move(right));
+        if (other != inB.end()) right = shown(*other->second);
+        rows.add(ComparisonGroup::Settings, v.key, shown(v), std::move(right));
     }
     for (const SettingValue& v : bs)
-        if (!inA.contains(v.key)) rows.add(ComparisonGroup::Settings, v.key, {}, {v.text, v.number});
+        if (!inA.contains(v.key)) rows.add(ComparisonGroup::Settings, v.key, {}, shown(v));
 }
 
 // The counters nstat would print on each host, those that moved on either side.

@@ -111,7 +111,7 @@ QString describeClient(const Simulation& sim, std::uint32_t c, Time t) {
     }
     rows += row(QObject::tr("SYNs sent (after connect)"), syns.join(QStringLiteral(", ")));
     if (client == TcpState::SynSent && !nextSyn.isNever())
-        rows += row(QObject::tr("Next SYN in"), QString::fromStdString(formatDuration(nextSyn - t)));
+        rows += row(QObject::tr("Next SYN in"), QString::fromStdString(readableDuration(nextSyn - t)));
     rows +=
         row(QObject::tr("Connected"), r.connectedAt <= t ? seconds(r.connectedAt) : QObject::tr("not yet"));
     rows += row(QObject::tr("Accepted"), r.acceptedAt <= t ? seconds(r.acceptedAt) : QObject::tr("not yet"));
@@ -194,11 +194,11 @@ QString describeListener(const Simulation& sim, std::uint32_t l, Time t) {
                 .arg(synAcks == 1 ? QString() : QStringLiteral("s"))
                 .arg(next.isNever()
                          ? QString()
-                         : QObject::tr(", next in %1").arg(QString::fromStdString(formatDuration(next - t))));
+                         : QObject::tr(", next in %1").arg(QString::fromStdString(readableDuration(next - t))));
     }
     for (const QueueEntry& e : h.queueAt(li, QueueKind::Accept, t))
         entries += QObject::tr("<li>ESTAB %1: waiting %2</li>")
-                       .arg(endpoint(sim, e.flow), QString::fromStdString(formatDuration(t - e.entered)));
+                       .arg(endpoint(sim, e.flow), QString::fromStdString(readableDuration(t - e.entered)));
     QString html = table(QObject::tr("Listener %1").arg(l), rows);
     if (!entries.isEmpty()) html += QStringLiteral("<ul>%1</ul>").arg(entries);
     return html;

@@ -200,8 +200,10 @@ void TestComparison::pastOneRunsEndReadsItAtItsEnd() {
     }
     const ComparisonRow* until = find(past, "settings/until");
     QVERIFY(until && until->differs);
-    QCOMPARE(until->a.text, std::string("1s"));
-    QCOMPARE(until->b.text, std::string("5s"));
+    // Durations as a person reads them (issue 16), the exact nanoseconds beside them.
+    QCOMPARE(until->a.text, std::string("1 s"));
+    QCOMPARE(until->b.text, std::string("5 s"));
+    QCOMPARE(until->a.number, std::optional<std::int64_t>(1'000'000'000));
     // b is read at `later` itself: its answered clients are more than at a's end.
     const ComparisonRow* answered = find(past, "clients/answered");
     const ComparisonRow* answeredThen = find(atEnd, "clients/answered");
