@@ -15,6 +15,7 @@
 #include "model/scenario/ScenarioReader.h"
 #include "model/scenario/Settings.h"
 #include "model/scenario/SourceFile.h"
+#include "model/tools/Comparison.h"
 #include "model/tools/Report.h"
 
 #include <QCommandLineParser>
@@ -28,6 +29,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -82,6 +85,88 @@ int simulateLesson(const std::string& path, const Lesson& lesson, std::optional<
     printErrors(problems);
     const Time at = until ? std::min(run.end(), *until) : run.end();
     printOut(json ? jsonReport(run.simulation(), at) : textReport(run.simulation(), at));
+    return problems.empty() ? 0 : 1;
+}
+
+// One side of `simulate --compare`: a lesson's run (its steps' changes applied) or a scenario's.
+struct ComparedRun {
+    std::optional<LessonRun> lesson;
+    std::unique_ptr<Simulation> scenario;
+    std::vector<LessonProblem> problems;
+    const Simulation& sim() const { return lesson ? lesson->simulation() : *scenario; }
+    Time end() const { return lesson ? lesson->end() : scenario->history().end; }
+};
+
+ComparedRun runOf(const FileReadResult& read, std::optional<Time> until) {
+    ComparedRun run;
+    if (read.lesson) {
+        run.lesson.emplace(*read.lesson);
+        run.problems = run.lesson->problems();
+        return run;
+    }
+    Scenario scenario = *read.scenario;
+    if (until) scenario.until = *until;
+    run.scenario = std::make_unique<Simulation>(scenario);
+    run.scenario->setCheckpointInterval(Time::never());
+    run.scenario->run();
+    return run;
+}
+
+// `simulate FILE --compare KEY=VALUE…` (issue 16): the file as written (with its --set) and with the
+// changes too, each reported, then what differs between them at the later end (or --until). A bad
+// --compare is named as such.
+int simulateCompared(const std::string& path, const std::vector<std::string>& sets,
+                     const std::vector<std::string>& compares, std::optional<Time> until, bool json) {
+    const FileReadResult readA = readLessonOrScenarioFile(path, sets);
+    if (!readA.errors.empty()) {
+        printErrors(readA.errors, readA.moreErrors);
+        return 2;
+    }
+    std::vector<std::string> both = sets;
+    both.insert(both.end(), compares.begin(), compares.end());
+    FileReadResult readB = readLessonOrScenarioFile(path, both);
+    for (ReadError& e : readB.errors)
+        for (const std::string& c : compares)
+            if (e.message.starts_with("--set " + c + ":")) e.message.replace(0, 5, "--compare");
+    if (!readB.errors.empty()) {
+        printErrors(readB.errors, readB.moreErrors);
+        return 2;
+    }
+    const ComparedRun a = runOf(readA, until), b = runOf(readB, until);
+    std::vector<ReadError> problems;
+    for (const ComparedRun* run : {&a, &b})
+        for (const LessonProblem& p : run->problems)
+            problems.push_back(problemAt(path, p));
+    printErrors(problems);
+    const Time at = std::max(a.end(), b.end());
+    const Time atA = until ? std::min(a.end(), *until) : a.end(),
+               atB = until ? std::min(b.end(), *until) : b.end();
+    std::string titleB;
+    for (const std::string& c : compares)
+        titleB += (titleB.empty() ? "" : ", ") + c;
+    const std::string titleA = "as written";
+    const std::vector<ComparisonRow> rows = compareRuns(a.sim(), b.sim(), until ? std::min(at, *until) : at);
+    if (json) {
+        std::string out = "{\"a\":{\"title\":\"" + titleA + "\",\"report\":" + jsonReport(a.sim(), atA) +
+                          "},\"b\":{\"title\":" + jsonString(titleB) +
+                          ",\"report\":" + jsonReport(b.sim(), atB) + "},\"differences\":[";
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            out += std::string(i ? "," : "") + "{\"group\":\"" +
+                   std::string(comparisonGroupName(rows[i].group)) +
+                   "\",\"name\":" + jsonString(rows[i].name) + ",\"a\":" + jsonString(rows[i].a.text) +
+                   ",\"b\":" + jsonString(rows[i].b.text) + "}";
+        printOut(out + "]}\n");
+    } else {
+        printOut("== a: " + titleA + " ==\n" + textReport(a.sim(), atA) + "\n== b: " + titleB + " ==\n" +
+                 textReport(b.sim(), atB) + "\n== what differs at " +
+                 formatDuration(until ? std::min(at, *until) : at) + " ==\n" +
+                 comparisonText(rows, "a: " + titleA, "b: " + titleB));
+    }
+    for (const ComparedRun* run : {&a, &b})
+        if (run->scenario && run->scenario->stopped()) {
+            printErr(path + ": " + *run->scenario->stopped());
+            return 1;
+        }
     return problems.empty() ? 0 : 1;
 }
 
@@ -338,7 +423,12 @@ int simulate(const QStringList& arguments) {
                                  "May be repeated.",
                                  "KEY=VALUE");
     const QCommandLineOption json("json", "Print the report as JSON.");
-    parser.addOptions({until, set, json});
+    const QCommandLineOption compare(
+        "compare",
+        "Run the file a second time with this change too (e.g. server.backlog=512) "
+        "and print both reports and what differs. May be repeated.",
+        "KEY=VALUE");
+    parser.addOptions({until, set, json, compare});
     if (const std::optional<int> status = parseCommand(parser, arguments, "simulate")) return *status;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {
@@ -356,6 +446,12 @@ int simulate(const QStringList& arguments) {
     if (!read.errors.empty()) {
         printErrors(read.errors, read.moreErrors);
         return 2;
+    }
+    if (parser.isSet(compare)) {
+        std::vector<std::string> compares;
+        for (const QString& c : parser.values(compare))
+            compares.push_back(c.toStdString());
+        return simulateCompared(path, sets, compares, untilTime, parser.isSet(json));
     }
     if (read.lesson) return simulateLesson(path, *read.lesson, untilTime, parser.isSet(json));
     Scenario scenario = *read.scenario;
@@ -482,6 +578,9 @@ bool readExportOptions(const QCommandLineParser& parser, ExportOptions& options)
         }
         options.clients.push_back(n);
     }
+    options.compare = parser.values(QStringLiteral("compare"));
+    // A lesson page's film is laid out smaller than a slide's frame, so its text stays readable on a phone.
+    if (!parser.isSet(QStringLiteral("size")) && writesPage(options)) options.size = kPageFilmSize;
     return true;
 }
 
@@ -558,8 +657,13 @@ int exportCommand(const QStringList& arguments) {
         "A connection the ladder (may be repeated) or the state diagram shows (from 0; "
         "default 0).",
         "N");
+    const QCommandLineOption compare(
+        "compare",
+        "Run FILE a second time with this change too (e.g. server.backlog=512) and paint both stages on one "
+        "clock, each under a strip naming it. May be repeated.",
+        "KEY=VALUE");
     parser.addOptions({out, at, from, to, fps, speed, paced, steps, plain, size, scale, transparent, format,
-                       view, chart, theme, client});
+                       view, chart, theme, client, compare});
     if (const std::optional<int> status = parseCommand(parser, arguments, "export")) return *status;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {

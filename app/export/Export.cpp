@@ -10,6 +10,7 @@
 #include "model/lesson/Markdown.h"
 #include "views/document/LessonPlayer.h"
 #include "views/document/SimulationDocument.h"
+#include "views/render/ComparedStages.h"
 #include "views/render/Fonts.h"
 #include "views/render/LadderRenderer.h"
 #include "views/render/StageRenderer.h"
@@ -43,6 +44,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -138,6 +140,10 @@ struct Job {
     std::vector<std::uint32_t> clients;
     std::vector<Frame> frames;
     LessonFilm film; // a lesson page: its chapters (frames is then the film)
+    // --compare: the run with the changes, painted beside (ComparedStages.h), and each side's title.
+    std::shared_ptr<const ExportRun> other;
+    const Simulation* otherSim = nullptr;
+    std::array<QString, 2> titles;
     QSize pixels() const { return QSize(qRound(size.width() * scale), qRound(size.height() * scale)); }
 };
 
@@ -307,6 +313,11 @@ class RendererCanvas final : public Canvas {
             states_.paint(p, target, *job_.sim, frame.t, job_.theme,
                           job_.clients.empty() ? std::nullopt
                                                : std::optional<std::uint32_t>(job_.clients.front()));
+        else if (job_.otherSim)
+            views::paintComparedStages(p, target,
+                                       {views::ComparedSide{&stage_, job_.sim, job_.titles[0]},
+                                        views::ComparedSide{&otherStage_, job_.otherSim, job_.titles[1]}},
+                                       frame.t, job_.theme, frame.emphasis);
         else
             stage_.paint(p, target, *job_.sim, frame.t, job_.theme, frame.emphasis);
         return {};
@@ -315,6 +326,7 @@ class RendererCanvas final : public Canvas {
   private:
     const Job& job_;
     views::StageRenderer stage_;
+    views::StageRenderer otherStage_; // --compare's run: a renderer's caches are its run's
     views::LadderRenderer ladder_;
     views::StateDiagramRenderer states_;
 };
@@ -1328,6 +1340,14 @@ QString checkViewAndOut(const ExportOptions& o, Plan& plan) {
             "--view window is the application's window as it is on screen, which the command line "
             "does not open; export it from the window (File › Export…), or give --view stage, ladder, "
             "states or charts");
+    if (!o.compare.isEmpty()) {
+        if (plan.view != View::Stage)
+            return QStringLiteral("--compare paints both runs' stages; it takes no --view %1").arg(o.view);
+        if (plan.page)
+            return QStringLiteral("--compare: a lesson page films one run; export the comparison as "
+                                  "frames, a film, a PDF or a handout");
+        if (o.run) return QStringLiteral("--compare runs the file again; it is not for the window's own run");
+    }
     if (plan.page && plan.view != View::Stage)
         return QStringLiteral("--format html is a lesson's film of the stage; it takes no --view %1")
             .arg(o.view);
@@ -1429,7 +1449,8 @@ QString pageFrames(const ExportOptions& o, const Plan& plan, Job& job) {
 // empty string.
 QString planJob(const ExportOptions& o, const Plan& plan, Job& job) {
     const Simulation& sim = *job.sim;
-    const Time end = sim.history().end;
+    const Time end =
+        job.otherSim ? std::max(sim.history().end, job.otherSim->history().end) : sim.history().end;
     job.format = plan.format;
     job.view = plan.view;
     job.chart = plan.chart;
@@ -1513,6 +1534,22 @@ std::shared_ptr<const ExportRun> runFor(const ExportOptions& o, QStringList& err
     return o.run;
 }
 
+// --compare's run: the file read again with the changes; a bad one is named as --compare.
+std::shared_ptr<const ExportRun> comparedRun(const ExportOptions& o, QStringList& errors) {
+    std::vector<std::string> sets;
+    for (const QString& c : o.compare)
+        sets.push_back(c.toStdString());
+    QStringList said;
+    std::shared_ptr<const ExportRun> run = ExportRun::load(o.file, said, sets);
+    for (QString& line : said) {
+        for (const QString& c : o.compare)
+            line.replace(QStringLiteral("--set ") + c + QLatin1Char(':'),
+                         QStringLiteral("--compare ") + c + QLatin1Char(':'));
+        errors << line;
+    }
+    return run;
+}
+
 } // namespace
 
 ExportResult exportFrames(const ExportOptions& o) {
@@ -1528,6 +1565,12 @@ ExportResult exportFrames(const ExportOptions& o) {
     job.run = runFor(o, result.errors);
     if (!job.run) return result;
     job.sim = &job.run->simulation();
+    if (!o.compare.isEmpty()) {
+        job.other = comparedRun(o, result.errors);
+        if (!job.other) return result;
+        job.otherSim = &job.other->simulation();
+        job.titles = {QStringLiteral("as written"), o.compare.join(QStringLiteral(", "))};
+    }
     if (QString error = planJob(o, plan, job); !error.isEmpty()) return fail(error);
     views::loadBundledFonts(); // the same pixels on every machine (Fonts.h)
 
@@ -1667,10 +1710,11 @@ bool writesFolder(const QString& format, bool oneFrame) {
 
 ExportRun::~ExportRun() = default;
 
-std::shared_ptr<const ExportRun> ExportRun::load(const QString& file, QStringList& errors) {
+std::shared_ptr<const ExportRun> ExportRun::load(const QString& file, QStringList& errors,
+                                                 const std::vector<std::string>& sets) {
     // The one guarded way in, as the window's (a FIFO or a device refused unread, UTF-16 decoded, a
     // screenful of errors).
-    const FileReadResult read = readLessonOrScenarioFile(file.toStdString());
+    const FileReadResult read = readLessonOrScenarioFile(file.toStdString(), sets);
     if (!read.errors.empty()) {
         for (const std::string& line : read.errorLines())
             errors << QString::fromStdString(line);

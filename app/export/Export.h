@@ -62,7 +62,9 @@ class ExportRun {
   public:
     // Reads and simulates a scenario or lesson file (a lesson: its steps placed on the run and their
     // changes applied, as in the window). Null, with the file's errors (FILE:LINE:COL: …), when it cannot.
-    static std::shared_ptr<const ExportRun> load(const QString& file, QStringList& errors);
+    // `sets` are changes to its settings, as `--set KEY=VALUE` gives them.
+    static std::shared_ptr<const ExportRun> load(const QString& file, QStringList& errors,
+                                                 const std::vector<std::string>& sets = {});
     // The window's run as it is now, with the changes made there. The document's run is the window's and
     // changes under the user's hand, so the export gets a run of its own: the document's scenario with
     // every change made so far, simulated again by prepare() on the export's thread (a change at t gives
@@ -106,6 +108,10 @@ struct ExportOptions {
     QString file; // a scenario or a lesson (lessons run with their steps' changes, as in the window)
     // Or a run already made (the window's: ExportRun::copyOf): then `file` is not read.
     std::shared_ptr<const ExportRun> run;
+    // KEY=VALUE changes (issue 16): `file` is run a second time with them, and each frame shows both runs'
+    // stages on one clock, side by side or one above the other (ComparedStages.h), titled "as written"
+    // and with the changes. The stage only; not with `run`.
+    QStringList compare;
     QString out; // a file for one frame, a PDF, a handout or a video; a folder for a PNG or SVG sequence
 
     // Exactly one of: `at` (one frame); `from` and `to` with `fps` (a film of from..to at `fps`

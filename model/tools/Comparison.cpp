@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <sstream>
 #include <utility>
 
 namespace backlog {
@@ -203,6 +204,39 @@ std::vector<ComparisonRow> compareRuns(const Simulation& a, const ClientOutcomeI
                                        ComparisonRows which) {
     const Time ta = readingTime(a, t), tb = readingTime(b, t);
     return rowsOf({a, ta, aClients.at(ta)}, {b, tb, bClients.at(tb)}, which);
+}
+
+std::string comparisonText(const std::vector<ComparisonRow>& rows, std::string_view a, std::string_view b) {
+    if (rows.empty()) return "  no differences\n";
+    // Widths in characters; the values are ASCII but for "µs", which counts as one column.
+    const auto width = [](std::string_view text) {
+        std::size_t n = 0;
+        for (const char c : text)
+            n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+        return n;
+    };
+    std::size_t name = 0, left = width(a);
+    for (const ComparisonRow& r : rows) {
+        name = std::max(name, width(r.name));
+        left = std::max(left, width(r.a.text.empty() ? "-" : r.a.text));
+    }
+    const auto pad = [&](std::string text, std::size_t to) {
+        const std::size_t w = width(text);
+        if (w < to) text.append(to - w, ' ');
+        return text;
+    };
+    std::ostringstream out;
+    out << "  " << pad("", name) << "  " << pad(std::string(a), left) << "  " << b << "\n";
+    std::optional<ComparisonGroup> group;
+    for (const ComparisonRow& r : rows) {
+        if (r.group != group) {
+            group = r.group;
+            out << " " << comparisonGroupName(r.group) << ":\n";
+        }
+        out << "  " << pad(r.name, name) << "  " << pad(r.a.text.empty() ? "-" : r.a.text, left) << "  "
+            << (r.b.text.empty() ? "-" : r.b.text) << "\n";
+    }
+    return out.str();
 }
 
 } // namespace backlog

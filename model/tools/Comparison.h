@@ -66,4 +66,8 @@ std::vector<ComparisonRow> compareRuns(const Simulation& a, const ClientOutcomeI
                                        const Simulation& b, const ClientOutcomeIndex& bClients, Time t,
                                        ComparisonRows which = ComparisonRows::Differing);
 
+// The rows as `backlog simulate --compare` prints them: a table under a heading naming both sides, a
+// column for each, grouped as above; "no differences" when there are no rows.
+std::string comparisonText(const std::vector<ComparisonRow>& rows, std::string_view a, std::string_view b);
+
 } // namespace backlog

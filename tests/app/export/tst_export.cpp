@@ -14,6 +14,7 @@
 #include "tests/common/ViewTest.h"
 #include "views/document/LessonPlayer.h"
 #include "views/document/SimulationDocument.h"
+#include "views/render/ComparedStages.h"
 #include "views/render/Fonts.h"
 #include "views/render/LadderRenderer.h"
 #include "views/render/StageRenderer.h"
@@ -55,6 +56,7 @@ class TestExport : public QObject {
   private slots:
     void aFrameIsWhatTheStageRendererPaints();
     void aLadderFrameIsWhatTheLadderRendererPaints();
+    void aComparedFrameIsBothStagesOnOneClock();
     void aStatesFrameIsWhatTheStateDiagramPaints();
     void aLessonsFrameShowsItsStepLikeTheWindow();
     void stepsGiveOneFramePerStepWithItsEmphasis();
@@ -314,6 +316,35 @@ void TestExport::aFrameIsWhatTheStageRendererPaints() {
         QCOMPARE(written.size(), o.size);
         QVERIFY(written == stage(doc, *o.at, o.size, views::Theme::byName(theme)));
     }
+}
+
+// --compare (issue 16): the file run again with the change, both stages painted on one clock as the
+// window's split stage paints them (ComparedStages.h), titled "as written" and with the change; a PDF
+// of steps and a film of a span take it too.
+void TestExport::aComparedFrameIsBothStagesOnOneClock() {
+    QTemporaryDir dir;
+    ExportOptions o = options(kBurst, dir.filePath(QStringLiteral("compared.png")));
+    o.at = Time::us(1500);
+    o.compare = {QStringLiteral("server.backlog=512")};
+    const ExportResult r = exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    QStringList errors;
+    const auto a = app::ExportRun::load(kBurst, errors);
+    const auto b = app::ExportRun::load(kBurst, errors, {"server.backlog=512"});
+    QVERIFY(a && b);
+    QCOMPARE(b->simulation().scenario().server.backlog, std::int64_t{512});
+    const views::Theme theme = views::Theme::byName(QStringLiteral("light"));
+    QImage expected(o.size, QImage::Format_ARGB32_Premultiplied);
+    expected.fill(theme.background);
+    QPainter p(&expected);
+    const views::StageRenderer left, right;
+    views::paintComparedStages(
+        p, QRectF(QPointF(0, 0), QSizeF(o.size)),
+        {views::ComparedSide{&left, &a->simulation(), QStringLiteral("as written")},
+         views::ComparedSide{&right, &b->simulation(), QStringLiteral("server.backlog=512")}},
+        *o.at, theme, {});
+    p.end();
+    QVERIFY(loaded(o.out) == expected.convertToFormat(QImage::Format_ARGB32));
 }
 
 void TestExport::aLadderFrameIsWhatTheLadderRendererPaints() {
