@@ -31,7 +31,7 @@ QString shippedLessonsDirFor(const QString& programDir) {
     const QString buildTree = QDir::cleanPath(QStringLiteral(BACKLOG_BUILD_DIR)) + QLatin1Char('/');
     if ((QDir::cleanPath(programDir) + QLatin1Char('/')).startsWith(buildTree))
         return QStringLiteral(BACKLOG_LESSONS_DIR);
-    return installed; // where they should be: the start page then says the folder holds no lessons
+    return installed; // where they should be: the start page then says "(no lesson files here)"
 }
 
 QString shippedLessonsDir() {

@@ -12,6 +12,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -100,6 +101,10 @@ void TestIdentity::helpAboutSaysVersionLicenceAndProfiles() {
         QVERIFY2(text.contains(QString::fromLatin1(profile.name)), profile.name);
     QVERIFY2(text.contains(QUrl::fromLocalFile(app::shippedLessonsDir()).toString()), qPrintable(text));
     QCOMPARE(text, app::aboutText());
+    // The lessons' link opens the folder (QMessageBox's label opens links itself).
+    auto* label = box->findChild<QLabel*>(QStringLiteral("qt_msgbox_label"));
+    QVERIFY(label);
+    QVERIFY(label->openExternalLinks());
     box->close();
     QTRY_VERIFY(!w.findChild<QMessageBox*>(QStringLiteral("aboutBox"))); // deleted on close
 }
