@@ -41,6 +41,9 @@ void showAboutBox(QWidget* parent) {
     box->setText(aboutText());
     box->setStandardButtons(QMessageBox::Close);
     if (const QIcon icon = QApplication::windowIcon(); !icon.isNull()) box->setIconPixmap(icon.pixmap(64));
+    // Without a window manager (a projector PC's kiosk session) nobody gives the keyboard back to the
+    // window when the box closes, as after presenter mode.
+    if (parent) QObject::connect(box, &QDialog::finished, parent, [parent] { parent->activateWindow(); });
     box->open();
 }
 
