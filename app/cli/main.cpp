@@ -10,6 +10,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QIcon>
 
 #include <cstdio>
 #include <memory>
@@ -122,6 +123,10 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName(QStringLiteral("Backlog"));
     QApplication::setOrganizationName(QStringLiteral("Backlog"));
     QApplication::setApplicationVersion(QStringLiteral(BACKLOG_VERSION));
+    // The icon (packaging/backlog.svg, compiled in) for the window, the task bar and the About box; the
+    // desktop file's name, so that a Wayland or X11 desktop ties the window to backlog.desktop's entry.
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/backlog/backlog.svg")));
+    QGuiApplication::setDesktopFileName(QStringLiteral("backlog"));
     backlog::views::loadBundledFonts(); // the stage draws with these, so every machine shows the same pixels
     const QString file = present ? args[2] : args.size() > 1 ? args[1] : backlog::app::defaultScenarioPath();
     backlog::app::MainWindow window;

@@ -17,11 +17,25 @@ namespace {
 const QLatin1String kSandbox("/scenarios/sandbox.yaml");
 } // namespace
 
-QString shippedLessonsDir() {
-    // Installed next to the binary (lessons/ with its scenarios/), or the source tree's lessons/ in a build.
-    const QString beside = QCoreApplication::applicationDirPath() + QStringLiteral("/lessons");
+QString shippedLessonsDirFor(const QString& programDir) {
+    // Beside the program (lessons/ with its scenarios/): a folder unpacked as it is, as on Windows.
+    const QString beside = programDir + QStringLiteral("/lessons");
     if (QFileInfo::exists(beside + kSandbox)) return beside;
-    return QStringLiteral(BACKLOG_LESSONS_DIR);
+    // Installed (cmake --install, the Debian package): PREFIX/bin/backlog reads PREFIX/share/backlog/lessons,
+    // found from the program's own folder so that a prefix moved elsewhere still works.
+    const QString installed = QDir::cleanPath(programDir + QLatin1Char('/') +
+                                              QStringLiteral(BACKLOG_INSTALLED_LESSONS_FROM_BINDIR));
+    if (QFileInfo::exists(installed + kSandbox)) return installed;
+    // The source tree's lessons only for a program of this build tree (build/app/backlog, the tests): an
+    // installed copy must not read a source tree that happens to be left on the machine where it was built.
+    const QString buildTree = QDir::cleanPath(QStringLiteral(BACKLOG_BUILD_DIR)) + QLatin1Char('/');
+    if ((QDir::cleanPath(programDir) + QLatin1Char('/')).startsWith(buildTree))
+        return QStringLiteral(BACKLOG_LESSONS_DIR);
+    return installed; // where they should be: the start page then says "(no lesson files here)"
+}
+
+QString shippedLessonsDir() {
+    return shippedLessonsDirFor(QCoreApplication::applicationDirPath());
 }
 
 QString defaultScenarioPath() {

@@ -1,6 +1,7 @@
 #include "app/ui/MainWindow.h"
 #include "views/widgets/DocumentFollower.h"
 
+#include "app/ui/AboutBox.h"
 #include "app/ui/AppSettings.h"
 #include "app/ui/ExportDialog.h"
 #include "app/ui/LessonLibrary.h"
@@ -266,6 +267,12 @@ void MainWindow::createActions() {
         group->addAction(a);
     }
     viewMenu_->addSeparator();
+
+    // Last, as on every desktop; createDocks() adds the docks to the View menu above it.
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* about = help->addAction(tr("&About Backlog"), this, [this] { showAboutBox(this); });
+    about->setObjectName(QStringLiteral("actionAbout"));
+    about->setMenuRole(QAction::AboutRole);
 }
 
 void MainWindow::createDocks() {
