@@ -239,4 +239,42 @@ std::string comparisonText(const std::vector<ComparisonRow>& rows, std::string_v
     return out.str();
 }
 
+ChangedRun runWithChanges(const Scenario& scenario,
+                          const std::vector<std::pair<std::string, std::string>>& changes, Time from) {
+    ChangedRun out;
+    const auto named = [](const std::pair<std::string, std::string>& c) { return c.first + "=" + c.second; };
+    if (from <= Time()) {
+        Scenario changed = scenario;
+        SettingsEditor editor(changed);
+        for (const auto& c : changes)
+            if (const std::optional<std::string> problem = editor.apply(c.first, c.second)) {
+                out.error = named(c) + ": " + *problem;
+                return out;
+            }
+        if (const std::vector<ScenarioProblem> problems = checkScenario(changed); !problems.empty()) {
+            out.error = problems.front().message;
+            return out;
+        }
+        out.run = std::make_unique<Simulation>(std::move(changed));
+        out.run->run();
+        return out;
+    }
+    for (const auto& c : changes)
+        if (isFixedDuringRun(canonicalSettingKey(c.first).value_or(c.first))) {
+            out.error = named(c) + ": a run keeps this setting from start to end; compare from the start to "
+                                   "change it";
+            return out;
+        }
+    out.run = std::make_unique<Simulation>(scenario);
+    out.run->runUntil(from);
+    for (const auto& c : changes)
+        if (const std::optional<std::string> problem = out.run->changeAt(from, c.first, c.second)) {
+            out.error = named(c) + ": " + *problem;
+            out.run.reset();
+            return out;
+        }
+    out.run->run();
+    return out;
+}
+
 } // namespace backlog

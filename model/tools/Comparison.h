@@ -24,14 +24,17 @@
 #include "model/tools/Report.h"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace backlog {
 
 class Simulation;
+struct Scenario;
 
 enum class ComparisonGroup : std::uint8_t { Settings, Counters, Queues, Clients };
 // "settings", "counters", "queues", "clients".
@@ -65,6 +68,19 @@ std::vector<ComparisonRow> compareRuns(const Simulation& a, const Simulation& b,
 std::vector<ComparisonRow> compareRuns(const Simulation& a, const ClientOutcomeIndex& aClients,
                                        const Simulation& b, const ClientOutcomeIndex& bClients, Time t,
                                        ComparisonRows which = ComparisonRows::Differing);
+
+// The run to compare with (issue 16's "what if"): `scenario` again with `changes` (the --set vocabulary,
+// KEY and VALUE), simulated whole. From the start (`from` is 0), the scenario as if it had been written
+// with them, so settings a run cannot change as it goes (kernel.version, seed, until) may be changed too;
+// from a later moment, the changes are made there as the window's Parameters dock makes them
+// (Simulation::changeAt), the run before it being the same. On a refused change: no run, and the reason
+// naming the change ("server.backlog=abc: expected an integer").
+struct ChangedRun {
+    std::unique_ptr<Simulation> run;
+    std::string error;
+};
+ChangedRun runWithChanges(const Scenario& scenario,
+                          const std::vector<std::pair<std::string, std::string>>& changes, Time from);
 
 // The rows as `backlog simulate --compare` prints them: a table under a heading naming both sides, a
 // column for each, grouped as above; "no differences" when there are no rows.

@@ -77,6 +77,10 @@ class TestComparison : public QObject {
     void everyRowInAStableOrder();
     void indexedCountsAreTheReportsCounts_data();
     void indexedCountsAreTheReportsCounts();
+    void aChangedRunFromTheStartIsTheScenarioWrittenSo();
+    void aChangedRunFromAMomentIsTheSameBeforeIt();
+    void aRefusedChangeIsNamed_data();
+    void aRefusedChangeIsNamed();
 };
 
 void TestComparison::differingRows_data() {
@@ -284,6 +288,63 @@ void TestComparison::indexedCountsAreTheReportsCounts() {
             failed = failed || n > 0;
     }
     if (QTest::currentDataTag() != QLatin1String("SYNs dropped and retransmitted")) QVERIFY(failed);
+}
+
+// runWithChanges from the start: the scenario as if written with the change, a setting a run cannot change
+// as it goes (the kernel's version) included; the same rows as a run of the file with --set.
+void TestComparison::aChangedRunFromTheStartIsTheScenarioWrittenSo() {
+    const auto a = run(kSlowWorker);
+    QVERIFY(a);
+    const backlog::ChangedRun b = backlog::runWithChanges(
+        a->scenario(), {{"server.backlog", "512"}, {"kernel.version", "6.12"}}, Time());
+    QVERIFY2(b.run, b.error.c_str());
+    QCOMPARE(b.run->scenario().server.backlog, std::int64_t{512});
+    const auto written = run(kSlowWorker, {"server.backlog=512", "kernel.version=6.12"});
+    QVERIFY(written);
+    QCOMPARE(b.run->history().end, written->history().end);
+    QVERIFY(backlog::compareRuns(*b.run, *written, written->history().end).empty());
+}
+
+// From a moment: nothing differs before it (the same run up to there), the setting from it on, and the
+// run then goes its own way (with backlog 512 from 150 ms, no SYN is dropped after it).
+void TestComparison::aChangedRunFromAMomentIsTheSameBeforeIt() {
+    const auto a = run(kSlowWorker);
+    QVERIFY(a);
+    const Time from = Time::ms(150);
+    const backlog::ChangedRun b = backlog::runWithChanges(a->scenario(), {{"server.backlog", "512"}}, from);
+    QVERIFY2(b.run, b.error.c_str());
+    QVERIFY(backlog::compareRuns(*a, *b.run, from - Time::ms(1)).empty());
+    const std::vector<ComparisonRow> later = backlog::compareRuns(*a, *b.run, Time::s(2));
+    QVERIFY(keys(later).contains(QStringLiteral("settings/server.backlog")));
+    QVERIFY(keys(later).contains(QStringLiteral("counters/TcpExtListenOverflows")));
+}
+
+void TestComparison::aRefusedChangeIsNamed_data() {
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<Time>("from");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("not a number") << "server.backlog"
+                                  << "abc" << Time() << "server.backlog=abc: ";
+    QTest::newRow("unknown key") << "server.backlogg"
+                                 << "4" << Time() << "server.backlogg=4: unknown key";
+    QTest::newRow("later, not a number") << "server.backlog"
+                                         << "abc" << Time::ms(150) << "server.backlog=abc: ";
+    QTest::newRow("the kernel, later") << "kernel.version"
+                                       << "6.12" << Time::ms(150) << "kernel.version=6.12: ";
+}
+
+void TestComparison::aRefusedChangeIsNamed() {
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    QFETCH(Time, from);
+    QFETCH(QString, message);
+    const auto a = run(kSlowWorker);
+    QVERIFY(a);
+    const backlog::ChangedRun b =
+        backlog::runWithChanges(a->scenario(), {{key.toStdString(), value.toStdString()}}, from);
+    QVERIFY(!b.run);
+    QVERIFY2(QString::fromStdString(b.error).startsWith(message), b.error.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestComparison)
