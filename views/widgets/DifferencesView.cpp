@@ -49,10 +49,11 @@ bool setIfChanged(QTreeWidgetItem* item, int column, int role, const QVariant& v
 
 DifferencesView::DifferencesView(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("DifferencesView"));
-    message_ =
-        new QLabel(tr("Nothing to compare yet.\n\nCompare two runs: Lab › Run on This Machine… shows the "
-                      "kernel's run beside the model's, and what differs between them appears here."),
-                   this);
+    message_ = new QLabel(
+        tr("Nothing to compare yet.\n\nCompare two runs: Parameters › Compare with… runs the "
+           "scenario again with other settings, and Lab › Run on This Machine… shows the kernel's run "
+           "beside the model's; what differs between them appears here."),
+        this);
     message_->setObjectName(QStringLiteral("noComparison"));
     message_->setAlignment(Qt::AlignCenter);
     message_->setWordWrap(true);

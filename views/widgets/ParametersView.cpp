@@ -2,14 +2,20 @@
 #include "views/widgets/DocumentFollower.h"
 
 #include "model/scenario/Settings.h"
+#include "model/tools/Comparison.h"
 #include "model/tools/KernelTools.h"
 #include "views/document/SimulationDocument.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRadioButton>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -27,6 +33,12 @@ ParametersView::ParametersView(SimulationDocument* doc, QWidget* parent) : QWidg
     status_->setObjectName(QStringLiteral("status"));
     status_->setWordWrap(true);
     layout->addWidget(status_);
+    compare_ = new QPushButton(tr("Compare with…"), this);
+    compare_->setObjectName(QStringLiteral("compareWith"));
+    compare_->setToolTip(
+        tr("Run the same scenario again with other settings, beside this one on one playhead"));
+    connect(compare_, &QPushButton::clicked, this, &ParametersView::askCompare);
+    layout->addWidget(compare_, 0, Qt::AlignLeft);
     layout->addStretch(1);
     // The fields are made once per run (a change at the playhead keeps them: the one being edited is
     // the sender of the change); their values follow the playhead.
@@ -56,6 +68,77 @@ QString ParametersView::apply(const QString& key, const QString& value) {
             ? tr("%1 = %2 from %3 s").arg(key, value, QString::fromStdString(formatSeconds(doc_->playhead())))
             : tr("%1: %2").arg(key, error));
     return error;
+}
+
+QString ParametersView::compareWith(const QString& changes, bool fromStart) {
+    const SimulationDocument* d = loadedOrNull(doc_);
+    if (!d) return tr("nothing is open");
+    std::vector<std::pair<std::string, std::string>> list;
+    QStringList named;
+    for (const QString& line : changes.split(QLatin1Char('\n'))) {
+        if (line.trimmed().isEmpty()) continue;
+        const auto kv = splitAssignment(line.trimmed().toStdString());
+        if (!kv) return tr("%1: expected KEY=VALUE, as server.backlog=512").arg(line.trimmed());
+        list.push_back(*kv);
+        named << QString::fromStdString(kv->first + "=" + kv->second);
+    }
+    if (list.empty()) return tr("no change to compare with: type KEY=VALUE, as server.backlog=512");
+    const Time from = fromStart ? Time() : d->playhead();
+    ChangedRun other = runWithChanges(d->simulation().scenario(), list, from);
+    if (!other.run) {
+        status_->setText(QString::fromStdString(other.error));
+        return QString::fromStdString(other.error);
+    }
+    QString title = named.join(QStringLiteral(", "));
+    if (!fromStart) title += tr(" from %1").arg(QString::fromStdString(readableDuration(from)));
+    doc_->compareWith(std::move(other.run), tr("as it is"), title);
+    status_->setText(tr("Comparing with %1").arg(title));
+    return {};
+}
+
+void ParametersView::askCompare() {
+    if (!loadedOrNull(doc_)) return;
+    auto* dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("compareDialog"));
+    dialog->setWindowTitle(tr("Compare with…"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    auto* layout = new QVBoxLayout(dialog);
+    auto* what = new QLabel(tr("The same scenario again with these settings, one per line "
+                               "(as <code>server.backlog=512</code>), beside this run on one playhead:"),
+                            dialog);
+    what->setWordWrap(true);
+    layout->addWidget(what);
+    auto* text = new QPlainTextEdit(dialog);
+    text->setObjectName(QStringLiteral("changes"));
+    text->setPlaceholderText(QStringLiteral("server.backlog=512\nserver.workers.count=32"));
+    text->setTabChangesFocus(true); // Tab goes on to the choices and the buttons, as in any form
+    layout->addWidget(text);
+    auto* fromStart = new QRadioButton(tr("From the start"), dialog);
+    fromStart->setObjectName(QStringLiteral("fromStart"));
+    auto* fromHere = new QRadioButton(
+        tr("From the playhead (%1)").arg(QString::fromStdString(readableDuration(doc_->playhead()))), dialog);
+    fromHere->setObjectName(QStringLiteral("fromPlayhead"));
+    fromStart->setChecked(true);
+    layout->addWidget(fromStart);
+    layout->addWidget(fromHere);
+    auto* error = new QLabel(dialog);
+    error->setObjectName(QStringLiteral("error"));
+    error->setWordWrap(true);
+    error->setStyleSheet(QStringLiteral("color: #B34700"));
+    layout->addWidget(error);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, dialog);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Compare"));
+    layout->addWidget(buttons);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    connect(buttons, &QDialogButtonBox::accepted, dialog, [this, dialog, text, fromStart, error] {
+        const QString problem = compareWith(text->toPlainText(), fromStart->isChecked());
+        if (problem.isEmpty())
+            dialog->accept();
+        else
+            error->setText(problem); // what was typed stays, to be mended
+    });
+    dialog->resize(440, 300);
+    dialog->open();
 }
 
 void ParametersView::rebuildFields() {

@@ -11,6 +11,7 @@
 
 class QFormLayout;
 class QLabel;
+class QPushButton;
 
 namespace backlog::views {
 
@@ -27,6 +28,14 @@ class ParametersView : public QWidget {
     explicit ParametersView(SimulationDocument* doc, QWidget* parent = nullptr);
     // Applies key = value at the playhead; shows and returns the error, if any.
     QString apply(const QString& key, const QString& value);
+    // "What if" (issue 16): the same scenario again with `changes` (KEY=VALUE, one a line, the --set
+    // vocabulary), from the start or from the playhead, beside this run on one playhead
+    // (SimulationDocument::compareWith). The strip of the other side names the changes. Returns the error
+    // (a line that is not KEY=VALUE, a refused change), shown in the dock, or an empty string.
+    QString compareWith(const QString& changes, bool fromStart);
+    // The "Compare with…" button's dialog: the changes typed, from the start or from the playhead; it
+    // stays open, with what was typed, while a change is refused.
+    void askCompare();
 
   private:
     void rebuildFields(); // the fields for the loaded scenario (its traffic entries)
@@ -35,6 +44,7 @@ class ParametersView : public QWidget {
     QFormLayout* form_;
     QLabel* help_;
     QLabel* status_;
+    QPushButton* compare_;
     // Each field's widget and how it shows its value from the settings in force.
     struct Field {
         QPointer<QWidget> widget;

@@ -1,8 +1,14 @@
 // Changing a setting in the window applies it from the playhead on and keeps what came before.
+#include "model/kernel/Simulation.h"
 #include "views/document/SimulationDocument.h"
 #include "views/widgets/ParametersView.h"
 
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRadioButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTest>
@@ -17,6 +23,9 @@ class TestParameters : public QObject {
     void changeAppliesFromThePlayhead();
     void badValueIsRefusedAndNothingIsLost();
     void showsWhatIsInForceAtThePlayhead();
+    void compareWithRunsTheScenarioAgainBeside_data();
+    void compareWithRunsTheScenarioAgainBeside();
+    void compareWithRefusesBadChangesAndKeepsWhatWasTyped();
 };
 
 void TestParameters::changeAppliesFromThePlayhead_data() {
@@ -100,6 +109,74 @@ void TestParameters::showsWhatIsInForceAtThePlayhead() {
     auto* backlog = view.findChild<QSpinBox*>(QStringLiteral("server.backlog"));
     QVERIFY(backlog);
     QCOMPARE(backlog->value(), 4); // the sandbox listens with backlog 4
+}
+
+// Issue 16's "what if", through the dialog as a teacher would: the changes typed, from the start or from
+// the playhead; the other run beside this one on the playhead, its strip naming the changes.
+void TestParameters::compareWithRunsTheScenarioAgainBeside_data() {
+    QTest::addColumn<bool>("fromStart");
+    QTest::addColumn<QString>("title");
+    QTest::newRow("from the start") << true << "server.backlog=64, server.workers.count=8";
+    QTest::newRow("from the playhead") << false << "server.backlog=64, server.workers.count=8 from 1.5 s";
+}
+
+void TestParameters::compareWithRunsTheScenarioAgainBeside() {
+    QFETCH(bool, fromStart);
+    QFETCH(QString, title);
+    SimulationDocument doc;
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
+    ParametersView view(&doc);
+    doc.setPlayhead(Time::ms(1500));
+    const std::size_t packets = doc.simulation().history().packetCount();
+    view.findChild<QPushButton*>(QStringLiteral("compareWith"))->click();
+    auto* dialog = view.findChild<QDialog*>(QStringLiteral("compareDialog"));
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->isVisible());
+    dialog->findChild<QPlainTextEdit*>(QStringLiteral("changes"))
+        ->setPlainText(QStringLiteral("server.backlog=64\n\n server.workers.count = 8 \n"));
+    dialog->findChild<QRadioButton*>(fromStart ? QStringLiteral("fromStart") : QStringLiteral("fromPlayhead"))
+        ->setChecked(true);
+    dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+    QVERIFY(doc.comparison());
+    QCOMPARE(doc.comparisonTitle(), title);
+    QCOMPARE(doc.comparison()->scenario().server.backlog, fromStart ? std::int64_t{64} : std::int64_t{4});
+    QCOMPARE(doc.comparison()->history().maxBacklogAt(0, Time::ms(1500)), std::int64_t{64});
+    if (!fromStart) QCOMPARE(doc.comparison()->history().maxBacklogAt(0, Time::ms(1499)), std::int64_t{4});
+    // This run is as it was.
+    QCOMPARE(doc.simulation().history().packetCount(), packets);
+    QCOMPARE(doc.playhead(), Time::ms(1500));
+}
+
+void TestParameters::compareWithRefusesBadChangesAndKeepsWhatWasTyped() {
+    SimulationDocument doc;
+    QVERIFY(doc.load(QStringLiteral(BACKLOG_SOURCE_DIR "/lessons/scenarios/sandbox.yaml")).isEmpty());
+    ParametersView view(&doc);
+    QVERIFY(view.compareWith(QStringLiteral("server.backlog 64"), true)
+                .contains(QStringLiteral("expected KEY=VALUE")));
+    QVERIFY(
+        view.compareWith(QStringLiteral("  "), true).startsWith(QStringLiteral("no change to compare with")));
+    QVERIFY(!doc.comparison());
+    doc.setPlayhead(Time::ms(100));
+    view.findChild<QPushButton*>(QStringLiteral("compareWith"))->click();
+    auto* dialog = view.findChild<QDialog*>(QStringLiteral("compareDialog"));
+    QVERIFY(dialog);
+    auto* text = dialog->findChild<QPlainTextEdit*>(QStringLiteral("changes"));
+    text->setPlainText(QStringLiteral("kernel.version=6.12"));
+    dialog->findChild<QRadioButton*>(QStringLiteral("fromPlayhead"))->setChecked(true);
+    dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+    // A run keeps its kernel: refused from the playhead, said in the dialog, which stays with the text.
+    QVERIFY(dialog->isVisible());
+    QVERIFY2(dialog->findChild<QLabel*>(QStringLiteral("error"))
+                 ->text()
+                 .startsWith(QStringLiteral("kernel.version=6.12: ")),
+             qPrintable(dialog->findChild<QLabel*>(QStringLiteral("error"))->text()));
+    QCOMPARE(text->toPlainText(), QStringLiteral("kernel.version=6.12"));
+    QVERIFY(!doc.comparison());
+    // From the start, the kernel can be another.
+    dialog->findChild<QRadioButton*>(QStringLiteral("fromStart"))->setChecked(true);
+    dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+    QVERIFY(doc.comparison());
+    QCOMPARE(QString::fromLatin1(doc.comparison()->scenario().kernel.profile.name), QStringLiteral("6.12"));
 }
 
 QTEST_MAIN(TestParameters)
