@@ -567,7 +567,25 @@ bool satisfies(const Condition& c, std::optional<std::int64_t> v) {
 }
 
 ParsedCondition parseCondition(std::string_view text) {
-    return Parser(text).parse();
+    // "b: accept_queue == 0": the side, then the condition itself (its offsets are the whole text's).
+    std::size_t start = 0;
+    while (start < text.size() && (text[start] == ' ' || text[start] == '\t'))
+        ++start;
+    int side = 0;
+    if (text.size() >= start + 2 && (text[start] == 'a' || text[start] == 'b') && text[start + 1] == ':') {
+        side = text[start] == 'b' ? 1 : 0;
+        start += 2;
+    } else {
+        start = 0;
+    }
+    ParsedCondition parsed = Parser(text.substr(start)).parse();
+    if (parsed.condition) {
+        parsed.condition->side = side;
+        parsed.condition->text = std::string(text);
+    } else {
+        parsed.error.offset += start;
+    }
+    return parsed;
 }
 
 std::string checkCondition(const Condition& c, int clients, int listeners, int workers) {

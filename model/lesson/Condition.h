@@ -68,6 +68,9 @@ struct Condition {
     Op op = Op::Ne;
     std::int64_t value = 0; // nanoseconds when the quantity is a time
     std::string text;       // as written, for messages
+    // Which run it reads: 0 the lesson's own ("a:" or nothing written), 1 the run a step's compare: set
+    // beside it ("b: accept_queue == 0"; expectations only).
+    int side = 0;
 
     bool valueIsTime() const { return quantity == Quantity::ConnectLatency; }
 };

@@ -50,6 +50,19 @@ struct Question {
     std::string explain;              // shown once answered (or skipped)
 };
 
+// A second run beside the lesson's own, from this step on (issue 16's "what if"): the lesson's scenario
+// again with `set` changed (the --set vocabulary), from the start of the run or from the step's moment,
+// on one playhead with the lesson's run. `off` ends the comparison a step began.
+struct StepCompare {
+    bool off = false;
+    std::vector<std::pair<std::string, std::string>> set;
+    std::vector<SourcePlace> setPlaces;
+    bool fromStep = false; // from the step's moment (as a change made there); else from the start
+    std::string titleA;    // the strips' words; empty: "as written" and the changes ("server.backlog=512")
+    std::string titleB;
+    SourcePlace place;
+};
+
 struct Step {
     SourcePlace place;
     // When the step begins: at a time, or when a condition first holds (at or after the previous step).
@@ -75,6 +88,7 @@ struct Step {
     std::optional<Target> zoom;
     std::optional<LessonView> view;
     std::optional<Question> question;
+    std::optional<StepCompare> compare;
 };
 
 struct Expectation {

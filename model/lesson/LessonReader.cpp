@@ -73,6 +73,8 @@ class LessonBuilder {
     void readStepField(Step& step, const Field& f);
     void readExpectation(const SourceNode& node);
     std::optional<Question> readQuestion(const Field& f);
+    std::optional<StepCompare> readCompare(const Field& f);
+    void checkCompare(const StepCompare& c, const Scenario& atStep);
     std::optional<Target> readTarget(const SourceNode& node);
     std::optional<double> readSpeed(const Field& f, bool& paced);
     std::optional<Condition> readCondition(const SourceNode& node, const std::string& label);
@@ -274,6 +276,12 @@ std::optional<Condition> LessonBuilder::readCondition(const SourceNode& node, co
             errors_.count(); // no place to find: see readText
         else
             error(placeInValue(node, parsed.error.offset), label + ": " + parsed.error.message);
+        return std::nullopt;
+    }
+    if (parsed.condition->side == 1 && label == "when") {
+        error(textStart(node),
+              "when: b: a step begins by the lesson's own run; the other run (b:) is read by "
+              "expectations only");
         return std::nullopt;
     }
     conditions_.emplace_back(*parsed.condition, textStart(node));
@@ -550,7 +558,73 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
         }
     } else if (f.name == "question") {
         step.question = readQuestion(f);
+    } else if (f.name == "compare") {
+        step.compare = readCompare(f);
     }
+}
+
+// `compare: { set: { server.backlog: 512 }, from: start | step, title: "…" | { a: "…", b: "…" } }`, or
+// `compare: off`.
+std::optional<StepCompare> LessonBuilder::readCompare(const Field& f) {
+    StepCompare c;
+    c.place = placeOf(f.key);
+    const char* expected = "compare: expected off, or { set: { KEY: VALUE }, from: start or step, title: … }";
+    if (f.value.isScalar()) {
+        if (f.value.scalar() == "off") {
+            c.off = true;
+            return c;
+        }
+        error(f.value, std::string(expected) + ", got " + f.value.describe());
+        return std::nullopt;
+    }
+    if (!f.value.isMap()) {
+        error(f.value.isNull() ? f.key : f.value, std::string(expected) + ", got " + f.value.describe());
+        return std::nullopt;
+    }
+    static const std::vector<std::string> keys{"set", "from", "title"}, sides{"a", "b"};
+    for (const Field& g : fields(f.value, " in compare:", keys)) {
+        if (g.name == "set") {
+            if (!g.value.isMap()) {
+                error(g.value.isNull() ? g.key : g.value,
+                      "compare: set: expected a map of settings such as { server.backlog: 512 }, got " +
+                          g.value.describe());
+                continue;
+            }
+            for (const SourceEntry& entry : g.value.entries()) {
+                if (!entry.key.isScalar() || !entry.value.isScalar()) {
+                    error(entry.key, "compare: set: expected KEY: VALUE with a dotted key and a plain value");
+                    continue;
+                }
+                c.set.emplace_back(entry.key.scalar(), entry.value.scalar());
+                c.setPlaces.push_back(placeOf(entry.key));
+            }
+        } else if (g.name == "from") {
+            if (const auto v = scalar(g, "start or step")) {
+                if (*v == "step")
+                    c.fromStep = true;
+                else if (*v != "start")
+                    error(g.value, "compare: from: expected start (the whole run again) or step (from this "
+                                   "step's moment), got " +
+                                       *v);
+            }
+        } else if (g.name == "title") {
+            if (g.value.isScalar()) {
+                c.titleB = g.value.scalar();
+            } else if (g.value.isMap()) {
+                for (const Field& side : fields(g.value, " in compare: title:", sides))
+                    if (const auto t = scalar(side, "a few words"))
+                        (side.name == "a" ? c.titleA : c.titleB) = *t;
+            } else {
+                error(g.value, "compare: title: expected the other run's name, or { a: …, b: … }, got " +
+                                   g.value.describe());
+            }
+        }
+    }
+    if (c.set.empty()) {
+        error(f.key, "compare: expected set: { KEY: VALUE } (what the other run changes), or compare: off");
+        return std::nullopt;
+    }
+    return c;
 }
 
 // `speed: 0.01` (linear, a factor of real time) or `speed: paced`.
@@ -761,6 +835,25 @@ void LessonBuilder::readExpectation(const SourceNode& node) {
 
 // ---- what needs the scenario -----------------------------------------------------------------------
 
+// A comparison's changes, checked where they were written as a step's set: is, against the settings in
+// force at the step; from the start, the settings a run keeps throughout may be changed too (the other
+// run is the scenario written so).
+void LessonBuilder::checkCompare(const StepCompare& c, const Scenario& atStep) {
+    Scenario probe = atStep;
+    for (std::size_t i = 0; i < c.set.size(); ++i) {
+        const auto& [key, value] = c.set[i];
+        if (c.fromStep && isFixedDuringRun(canonicalSettingKey(key).value_or(key))) {
+            error(c.setPlaces[i],
+                  "compare: set: " + key + " cannot change during a run; compare from: start to change it");
+            continue;
+        }
+        if (const std::optional<std::string> problem = applySetting(probe, key, value)) {
+            std::string message = problem->starts_with(key) ? *problem : key + ": " + *problem;
+            error(c.setPlaces[i], "compare: set: " + message);
+        }
+    }
+}
+
 void LessonBuilder::checkAgainstScenario() {
     Scenario& s = lesson_.scenario;
     for (const auto& started : started_) {
@@ -816,6 +909,7 @@ void LessonBuilder::checkAgainstScenario() {
                 error(step.setPlaces[i], "set: " + message);
             }
         }
+        if (step.compare) checkCompare(*step.compare, probe);
         if (step.closeListener && *step.closeListener >= std::max(s.server.listeners, probe.server.listeners))
             error(step.place, "close-listener: there is no listener " + std::to_string(*step.closeListener) +
                                   " (the scenario has " + std::to_string(s.server.listeners) +
@@ -832,9 +926,9 @@ const std::vector<std::string>& lessonKeys() {
 }
 
 const std::vector<std::string>& stepKeys() {
-    static const std::vector<std::string> keys{"at",        "when",  "title",          "say",     "notes",
-                                               "set",       "start", "close-listener", "pause",   "speed",
-                                               "highlight", "zoom",  "view",           "question"};
+    static const std::vector<std::string> keys{"at",        "when",  "title",          "say",      "notes",
+                                               "set",       "start", "close-listener", "pause",    "speed",
+                                               "highlight", "zoom",  "view",           "question", "compare"};
     return keys;
 }
 

@@ -1,5 +1,7 @@
 #include "model/lesson/LessonRun.h"
 
+#include "model/tools/Comparison.h"
+
 namespace backlog {
 
 LessonRun::LessonRun(const Lesson& lesson, std::uint64_t maxEvents)
@@ -14,6 +16,49 @@ LessonRun::LessonRun(const Lesson& lesson, std::uint64_t maxEvents)
     sim_->run();
     // Out of budget after the last step's change.
     if (sim_->stopped() && !stoppedReported_) problems_.push_back({SourcePlace{}, *sim_->stopped()});
+    compare();
+}
+
+int comparisonStepAt(const Lesson& lesson, const std::vector<Time>& stepTimes, int step) {
+    int found = -1;
+    for (int i = 0; i <= step && static_cast<std::size_t>(i) < lesson.steps.size(); ++i) {
+        const std::optional<StepCompare>& c = lesson.steps[static_cast<std::size_t>(i)].compare;
+        if (!c || static_cast<std::size_t>(i) >= stepTimes.size() ||
+            stepTimes[static_cast<std::size_t>(i)].isNever())
+            continue;
+        found = c->off ? -1 : i;
+    }
+    return found;
+}
+
+// Each compare: step's other run: the scenario as the lesson's run has it (its steps' changes included)
+// with the comparison's changes, from the start or from the step's moment (runWithChanges). A refused
+// change is a problem at its place, and that step compares with nothing.
+void LessonRun::compare() {
+    compared_.resize(lesson_.steps.size());
+    for (std::size_t i = 0; i < lesson_.steps.size() && i < stepTimes_.size(); ++i) {
+        const std::optional<StepCompare>& c = lesson_.steps[i].compare;
+        if (!c || c->off || stepTimes_[i].isNever() || sim_->stopped()) continue;
+        ChangedRun other = runWithChanges(sim_->scenario(), c->set, c->fromStep ? stepTimes_[i] : Time());
+        if (!other.run) {
+            problems_.push_back({c->place, "step " + std::to_string(i + 1) + ": compare: " + other.error});
+            continue;
+        }
+        if (other.run->stopped())
+            problems_.push_back(
+                {c->place, "step " + std::to_string(i + 1) + ": compare: " + *other.run->stopped()});
+        compared_[i] = std::move(other.run);
+    }
+}
+
+const Simulation* LessonRun::comparisonAt(Time t) const {
+    int step = -1; // the last step whose moment has come by t
+    for (std::size_t k = 0; k < stepTimes_.size(); ++k)
+        if (!stepTimes_[k].isNever() && stepTimes_[k] <= t) step = static_cast<int>(k);
+    const int i = comparisonStepAt(lesson_, stepTimes_, step);
+    return i < 0 || static_cast<std::size_t>(i) >= compared_.size()
+               ? nullptr
+               : compared_[static_cast<std::size_t>(i)].get();
 }
 
 // Once the run has stopped nothing more is simulated: the step that finds it so says it, once, and
@@ -151,10 +196,17 @@ std::vector<ExpectationResult> LessonRun::check() const {
         ExpectationResult r;
         r.expectation = &e;
         r.at = e.at.value_or(end());
+        // "b: …" reads the run a step's compare: set beside the lesson's at that moment.
+        const Simulation* run = e.that.side == 1 ? comparisonAt(r.at) : sim_.get();
+        if (!run) {
+            r.found = "no comparison at " + formatDuration(r.at) + " (a step's compare: begins one)";
+            out.push_back(std::move(r));
+            continue;
+        }
         const std::optional<std::int64_t> value =
-            valueAt(e.that, *sim_, r.at); // read once: a series can be long
+            valueAt(e.that, *run, r.at); // read once: a series can be long
         r.holds = satisfies(e.that, value);
-        r.found = describeFound(e.that, *sim_, r.at, value);
+        r.found = (e.that.side == 1 ? "b: " : "") + describeFound(e.that, *run, r.at, value);
         out.push_back(std::move(r));
     }
     return out;

@@ -46,18 +46,29 @@ class LessonRun {
     std::vector<ExpectationResult> check() const;
     // Where the run ends: the last thing that happened, or the scenario's `until`.
     Time end() const;
+    // The other run a step's compare: set beside the lesson's (issue 16) that is in force at t: the last
+    // step that has begun by t with a compare:, unless it is compare: off. Null when none is.
+    const Simulation* comparisonAt(Time t) const;
 
   private:
     void place();
     bool stoppedAt(std::size_t step);
     Time firstHolding(const Condition& c, Time from);
 
+    void compare();
+
     Lesson lesson_;
     std::unique_ptr<Simulation> sim_;
+    std::vector<std::unique_ptr<Simulation>> compared_; // per step: its compare:'s run, or null
     std::vector<Time> stepTimes_;
     std::vector<LessonProblem> problems_;
     bool stoppedReported_ = false; // a problem already says the run stopped (Simulation::stopped())
 };
+
+// The step whose compare: is in force once `step` has begun: the last step up to it (whose moment came,
+// stepTimes) that has a compare:, or -1 when there is none or it says off. The window and LessonRun agree
+// through this.
+int comparisonStepAt(const Lesson& lesson, const std::vector<Time>& stepTimes, int step);
 
 // "accept_queue was 12", "client 3 was SYN-SENT", "connect latency of client 3 was undefined".
 std::string describeFound(const Condition& c, const Simulation& sim, Time t);

@@ -3,6 +3,9 @@
 #include "views/document/Player.h"
 #include "views/document/SimulationDocument.h"
 
+#include "model/lesson/LessonRun.h"
+#include "model/tools/Comparison.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -21,6 +24,10 @@ LessonPlayer::LessonPlayer(SimulationDocument* document, Player* player, QObject
     connect(document_, &SimulationDocument::loaded, this, &LessonPlayer::reset);
     connect(document_, &SimulationDocument::playheadChanged, this, &LessonPlayer::followPlayhead);
     connect(player_, &Player::barrierReached, this, &LessonPlayer::onBarrier);
+    // A comparison ended elsewhere (End Comparison, another file) is no longer the lesson's.
+    connect(document_, &SimulationDocument::comparisonChanged, this, [this] {
+        if (!document_->comparison()) comparing_ = -1;
+    });
     connect(player_, &Player::playingChanged, this, [this](bool playing) {
         // An open question holds playback: it waits for an answer or a skip (Space does not get past it).
         if (playing && isWaitingForAnswer()) {
@@ -100,6 +107,7 @@ void LessonPlayer::restoreAnswer(int step, Answer a) {
 
 void LessonPlayer::reset() {
     player_->setBarrier(Time::never());
+    comparing_ = -1; // a new run: the document holds no comparison of the lesson's
     answers_.assign(static_cast<std::size_t>(stepCount()), Answer::None);
     chosen_.assign(answers_.size(), std::nullopt);
     given_.assign(answers_.size(), std::nullopt);
@@ -146,6 +154,7 @@ void LessonPlayer::enter(int step, bool play) {
     else
         player_->play();
     emit stepChanged(step);
+    followComparison();
 }
 
 void LessonPlayer::armBarrier() {
@@ -166,6 +175,28 @@ void LessonPlayer::onBarrier(Time t) {
         if (stepTime(next) == t) enter(next, player_->isPlaying());
         return;
     }
+}
+
+void LessonPlayer::followComparison() {
+    if (!isActive() || current_ < 0) return;
+    const int wanted = comparisonStepAt(*lesson(), document_->stepTimes(), current_);
+    if (wanted == comparing_) return;
+    comparing_ = -1;
+    if (wanted < 0) {
+        document_->endComparison();
+        return;
+    }
+    const StepCompare& c = *lesson()->steps[static_cast<std::size_t>(wanted)].compare;
+    ChangedRun other =
+        runWithChanges(document_->simulation().scenario(), c.set, c.fromStep ? stepTime(wanted) : Time());
+    if (!other.run) return; // a refused change: `backlog check` and the lesson's problems say so
+    QStringList changes;
+    for (const auto& [key, value] : c.set)
+        changes << QString::fromStdString(key + "=" + value);
+    document_->compareWith(
+        std::move(other.run), c.titleA.empty() ? tr("as written") : QString::fromStdString(c.titleA),
+        c.titleB.empty() ? changes.join(QStringLiteral(", ")) : QString::fromStdString(c.titleB));
+    comparing_ = wanted;
 }
 
 int stepAtMoment(const std::vector<Time>& stepTimes, Time t) {
@@ -192,6 +223,7 @@ void LessonPlayer::followPlayhead(Time t) {
     current_ = stepAt(t);
     armBarrier();
     emit stepChanged(current_);
+    followComparison();
 }
 
 void LessonPlayer::nextStep() {

@@ -82,12 +82,17 @@ class LessonPlayer : public QObject {
     void armBarrier();
     int stepAt(Time t) const; // the last reachable step at or before t, or 0
     void setFinished(bool finished);
+    // Puts beside the lesson's run the other run of the compare: in force at the current step (issue 16),
+    // or ends the one the lesson began; a comparison the user began (Parameters, the lab) is left alone
+    // until a step of the lesson's asks for another.
+    void followComparison();
 
     SimulationDocument* document_;
     Player* player_;
     int current_ = -1;
     bool entering_ = false; // the playhead moves because a step is entered, not because of a seek
     bool finished_ = false;
+    int comparing_ = -1; // the step whose compare: the document shows, or -1
     std::vector<Answer> answers_;
     std::vector<std::optional<int>> chosen_;
     std::vector<std::optional<double>> given_;

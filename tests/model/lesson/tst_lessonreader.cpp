@@ -267,6 +267,7 @@ class TestLessonReader : public QObject {
     void stepTimes_data();
     void stepTimes();
     void whenStepChangesApplyOneNanosecondAfter();
+    void aCompareStepRunsTheOtherRunAndExpectationsReadIt();
     void heldClientsBeginAtTheirStep();
     void heldFloodKeepsItsLength();
     void expectations_data();
@@ -538,6 +539,26 @@ void TestLessonReader::invalidLesson_data() {
     refused("unknown top-level key, no close one", lesson(first, {}, "colour: red\n"), 10, 1,
             "colour in a lesson; expected one of format, title, summary, level, minutes, speed, scenario, "
             "steps, expect");
+    // compare: (issue 16).
+    refused("compare without set", lesson(first + "  - at: 1s\n    say: x\n    compare: { from: step }\n"),
+            14, 5, "compare: expected set: { KEY: VALUE } (what the other run changes), or compare: off");
+    refused("compare, a word", lesson(first + "  - at: 1s\n    say: x\n    compare: on\n"), 14, 14,
+            "compare: expected off, or { set: { KEY: VALUE }, from: start or step, title: … }, got");
+    refused(
+        "compare from nowhere",
+        lesson(first + "  - at: 1s\n    say: x\n    compare: { set: { server.backlog: 8 }, from: then }\n"),
+        14, 50,
+        "compare: from: expected start (the whole run again) or step (from this step's moment), got then");
+    refused("compare, an unknown key",
+            lesson(first + "  - at: 1s\n    say: x\n    compare: { set: { server.backlogg: 8 } }\n"), 14, 23,
+            "compare: set: ");
+    refused(
+        "compare the kernel from the step",
+        lesson(first +
+               "  - at: 1s\n    say: x\n    compare: { set: { kernel.version: \"6.12\" }, from: step }\n"),
+        14, 23, "compare: set: kernel.version cannot change during a run; compare from: start to change it");
+    refused("b: in when:", lesson(first + "  - when: \"b: accept_queue == 1\"\n    say: x\n"), 12, 12,
+            "when: b: a step begins by the lesson's own run");
     refused("unknown step key", lesson("  - say: x\n    titel: y\n"), 12, 5,
             "unknown key titel in a step; did you mean title?");
     refused("unknown step key, highlights", lesson("  - say: x\n    highlights: SYN\n"), 12, 5,
@@ -1906,6 +1927,47 @@ void TestLessonReader::stepTimes() {
     const LessonRun run(*l);
     QCOMPARE(stepTimesOf(run), times);
     QCOMPARE(problemsOf(run), problems);
+}
+
+// compare: (issue 16): from the step on, the other run is the lesson's scenario with the change; "b: …"
+// expectations read it there, an expectation before it (or after compare: off) finds no comparison, and
+// from: step keeps the run the same before the step's moment.
+void TestLessonReader::aCompareStepRunsTheOtherRunAndExpectationsReadIt() {
+    const std::optional<Lesson> l = lessonOf(runLesson(
+        "  - say: Start.\n"
+        "  - at: 100ms\n    say: Wider.\n    compare: { set: { server.backlog: 8 }, title: { a: one, b: "
+        "eight } }\n"
+        "  - at: 500ms\n    say: From here.\n    compare: { set: { server.backlog: 8 }, from: step }\n"
+        "  - at: 1s\n    say: Done.\n    compare: off\n",
+        "  - at: 200ms\n    that: \"b: accept_queue == 4\"\n"
+        "  - at: 200ms\n    that: \"a: accept_queue == 2\"\n"
+        "  - at: 200ms\n    that: accept_queue == 2\n"
+        "  - at: 50ms\n    that: \"b: accept_queue == 4\"\n"
+        "  - at: 600ms\n    that: \"b: accept_queue == 2\"\n"
+        "  - at: 1500ms\n    that: \"b: accept_queue == 4\"\n"));
+    QVERIFY(l);
+    const StepCompare& c = *l->steps[1].compare;
+    QCOMPARE(c.titleA, std::string("one"));
+    QCOMPARE(c.titleB, std::string("eight"));
+    QVERIFY(!c.fromStep);
+    QVERIFY(l->steps[2].compare->fromStep);
+    QVERIFY(l->steps[3].compare->off);
+    QCOMPARE(l->expect[0].that.side, 1);
+    QCOMPARE(l->expect[1].that.side, 0);
+    const LessonRun run(*l);
+    QVERIFY2(run.problems().empty(), qPrintable(problemsOf(run)));
+    QVERIFY(!run.comparisonAt(Time::ms(50)));
+    QVERIFY(run.comparisonAt(Time::ms(100)));
+    QVERIFY(!run.comparisonAt(Time::s(1)));
+    const std::vector<ExpectationResult> results = run.check();
+    QVERIFY2(results[0].holds, results[0].found.c_str()); // backlog 8: all four clients wait
+    QVERIFY2(results[1].holds, results[1].found.c_str()); // backlog 1: two (Q1: backlog + 1)
+    QVERIFY2(results[2].holds, results[2].found.c_str());
+    QVERIFY(!results[3].holds); // before any compare:
+    QCOMPARE(results[3].found, std::string("no comparison at 50ms (a step's compare: begins one)"));
+    // From the step at 500 ms: the clients had all arrived by then, so the other run still holds two.
+    QVERIFY2(results[4].holds, results[4].found.c_str());
+    QVERIFY(!results[5].holds); // after compare: off
 }
 
 // A when: step's changes follow what made its condition true by one nanosecond, so what the class is told

@@ -3,16 +3,21 @@
 // explanation comes after, PageDown/PageUp move between steps, a seek moves the current step, and the
 // score counts right answers. Time is driven with Player::tick(), so nothing here waits on a clock.
 #include "views/document/LessonPlayer.h"
+
+#include "model/kernel/Simulation.h"
+#include "model/tools/Comparison.h"
 #include "views/document/Player.h"
 #include "views/document/SimulationDocument.h"
 #include "views/widgets/NarrationView.h"
 
 #include <QAbstractButton>
 #include <QButtonGroup>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
 
@@ -42,6 +47,7 @@ class TestLessonPlayer : public QObject {
     void seekingMovesTheCurrentStep();
     void scoreAtTheEnd();
     void scenarioFileHasNoLesson();
+    void aCompareStepPutsTheOtherRunBeside();
 };
 
 void TestLessonPlayer::opensAtTheFirstStep() {
@@ -229,6 +235,53 @@ void TestLessonPlayer::scenarioFileHasNoLesson() {
     lesson.nextStep(); // nothing to do, nothing breaks
     QCOMPARE(doc.playhead(), Time());
     QCOMPARE(view.stepList()->count(), 0);
+}
+
+// compare: (issue 16): entering a step with one puts its other run beside the lesson's on the playhead,
+// titled as the step says; compare: off, or going back before the first, ends it; playing on through a
+// comparison's steps keeps the one run; a comparison the user began is left until a step asks for one.
+void TestLessonPlayer::aCompareStepPutsTheOtherRunBeside() {
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("compare.yaml"));
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("format: backlog-lesson/1\ntitle: What if\nscenario:\n  network: { rtt: 1ms }\n"
+                "  server: { backlog: 1, workers: { count: 0 } }\n"
+                "  traffic:\n    - { name: a, clients: 4, spacing: 10ms }\n  until: 2s\n"
+                "steps:\n  - say: Start.\n"
+                "  - at: 100ms\n    say: Wider.\n    compare: { set: { server.backlog: 8 }, title: { a: one, "
+                "b: eight } }\n"
+                "  - at: 500ms\n    say: Still.\n"
+                "  - at: 1s\n    say: Done.\n    compare: off\n");
+    }
+    SimulationDocument doc;
+    Player player(&doc);
+    LessonPlayer lesson(&doc, &player);
+    QVERIFY(doc.load(file).isEmpty());
+    // A comparison the user began is kept while no step asks for one.
+    backlog::ChangedRun user =
+        backlog::runWithChanges(doc.simulation().scenario(), {{"server.backlog", "2"}}, Time());
+    QVERIFY(user.run);
+    doc.compareWith(std::move(user.run), QStringLiteral("mine"), QStringLiteral("backlog 2"));
+    lesson.goToStep(0);
+    QCOMPARE(doc.comparisonTitle(), QStringLiteral("backlog 2"));
+    lesson.goToStep(1);
+    QVERIFY(doc.comparison());
+    QCOMPARE(doc.title(), QStringLiteral("one"));
+    QCOMPARE(doc.comparisonTitle(), QStringLiteral("eight"));
+    QCOMPARE(doc.comparison()->scenario().server.backlog, std::int64_t{8});
+    const Simulation* other = doc.comparison();
+    lesson.nextStep(); // on to step 3: the same comparison, not a new run
+    QCOMPARE(lesson.currentStep(), 2);
+    QCOMPARE(doc.comparison(), other);
+    lesson.goToStep(3); // compare: off
+    QVERIFY(!doc.comparison());
+    lesson.goToStep(1);
+    QVERIFY(doc.comparison());
+    doc.setPlayhead(Time::ms(50)); // a seek back before it: step 1, no comparison
+    QCOMPARE(lesson.currentStep(), 0);
+    QVERIFY(!doc.comparison());
 }
 
 QTEST_MAIN(TestLessonPlayer)
