@@ -2,12 +2,16 @@
 // the way export and the widget's backing store draw it, with the playhead moving every frame.
 // Prints the median and the 90th percentile, in ms per frame, for a quiet handshake lesson and for a
 // 100,000 SYN/s flood (thousands of packets in flight: the level-of-detail path). Aims: ≤ 4 ms quiet,
-// ≤ 12 ms flood. Figures only: a benchmark never fails.
+// ≤ 12 ms flood. Then a comparison's frame (issue 16: the same scenario with another setting, both stages
+// in one frame through paintComparedStages) against the single frame: aim ≤ 2×. Figures only: a
+// benchmark never fails.
 //
 //   bench_view_stage [frames]     (default 240 frames per scenario)
 #include "model/kernel/Simulation.h"
 #include "model/scenario/ScenarioReader.h"
+#include "model/tools/Comparison.h"
 #include "tests/common/ViewTest.h"
+#include "views/render/ComparedStages.h"
 #include "views/render/Fonts.h"
 #include "views/render/StageRenderer.h"
 #include "views/render/Theme.h"
@@ -22,6 +26,8 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 using namespace backlog;
@@ -48,11 +54,39 @@ struct Figures {
     double inFlight = 0; // mean packets in flight over the frames
 };
 
-// Renders `frames` frames with t moving evenly over [from, to].
-Figures measure(const Simulation& sim, Time from, Time to, int frames, const Theme& theme) {
-    StageRenderer renderer;
+// A comparison's frames: both runs' stages in one 1920x1080 frame, as the split stage and an export
+// with --compare paint them.
+std::vector<double> measureCompared(const Simulation& a, const Simulation& b, Time from, Time to, int frames,
+                                    const Theme& theme) {
+    StageRenderer left, right;
     QImage image(1920, 1080, QImage::Format_ARGB32_Premultiplied);
     const QRectF target(0, 0, 1920, 1080);
+    const auto paint = [&](Time t) {
+        QPainter p(&image);
+        paintComparedStages(p, target,
+                            {ComparedSide{&left, &a, QStringLiteral("as written")},
+                             ComparedSide{&right, &b, QStringLiteral("server.backlog=64")}},
+                            t, theme, {});
+    };
+    paint(from); // the renderers' indexes and the glyph caches, as for the single frame
+    std::vector<double> ms;
+    for (int f = 0; f < frames; ++f) {
+        const Time t = from + (to - from) * f / std::max(1, frames - 1);
+        QElapsedTimer timer;
+        timer.start();
+        paint(t);
+        ms.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms;
+}
+
+// Renders `frames` frames with t moving evenly over [from, to].
+Figures measure(const Simulation& sim, Time from, Time to, int frames, const Theme& theme,
+                QSize size = QSize(1920, 1080)) {
+    StageRenderer renderer;
+    QImage image(size, QImage::Format_ARGB32_Premultiplied);
+    const QRectF target(QPointF(0, 0), QSizeF(size));
     {
         // One frame first: builds the renderer's index of the run and warms the glyph caches.
         QPainter p(&image);
@@ -105,5 +139,28 @@ int main(int argc, char** argv) {
             qPrintable(theme.name), f.median, f.p90, f.inFlight);
     }
     std::printf("aims: quiet <= 4 ms, flood <= 12 ms\n");
+    // The comparison: each scenario beside itself with another backlog, from the start.
+    for (const auto& [name, sim, from, to] :
+         {std::tuple{"quiet handshake (sandbox)", quiet.get(), Time(), Time::s(2)},
+          std::tuple{"100,000 SYN/s flood", flood.get(), Time::s(1), Time::s(2)}}) {
+        const ChangedRun other = runWithChanges(sim->scenario(), {{"server.backlog", "64"}}, Time());
+        if (!other.run) return 1;
+        const Figures single = measure(*sim, from, to, frames, Theme::light());
+        // One side's own frame, alone at the size it has in the split (one above the other: 938x528).
+        const Figures half = measure(*sim, from, to, frames, Theme::light(), QSize(938, 528));
+        std::printf("  one side alone at 938x528  %-28s median %6.2f ms\n", name, half.median);
+        // With itself (the same packets on both sides: what the split costs), then with backlog 64 (the
+        // other run may have more in flight: a flood's SYN-ACKs).
+        for (const auto& [label, b] : {std::pair{"itself", sim}, std::pair{"backlog 64", other.run.get()}}) {
+            const std::vector<double> both = measureCompared(*sim, *b, from, to, frames, Theme::light());
+            const double median = both[both.size() / 2],
+                         p90 = both[std::min(both.size() - 1, both.size() * 9 / 10)];
+            std::printf(
+                "  compared with %-10s %-28s median %6.2f ms  p90 %6.2f ms  (%.2fx the single frame's "
+                "%.2f ms)\n",
+                label, name, median, p90, median / single.median, single.median);
+        }
+    }
+    std::printf("aim: a comparison's frame <= 2x a single frame\n");
     return 0;
 }
