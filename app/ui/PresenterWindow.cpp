@@ -95,6 +95,12 @@ PresenterWindow::PresenterWindow(views::SimulationDocument* document, views::Pla
     overlay->hide();
 
     connect(lesson_, &views::LessonPlayer::stepChanged, this, &PresenterWindow::showStep);
+    // The clicker's first Page Down on an open question: the caption asks before it is skipped.
+    connect(lesson_, &views::LessonPlayer::skipAsked, this, [this] {
+        caption_->setText(
+            caption_->text() +
+            tr("<p><i>Skip this question? Page Down again skips it and shows the answer.</i></p>"));
+    });
     showStep();
 }
 

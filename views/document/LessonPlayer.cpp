@@ -137,6 +137,7 @@ void LessonPlayer::enter(int step, bool play) {
     if (!isActive() || step < 0 || step >= stepCount()) return;
     const Step& s = lesson()->steps[static_cast<std::size_t>(step)];
     current_ = step;
+    skipAsked_ = false;
     setFinished(false);
     if (s.speed) {
         player_->setLinearSpeed(lessonSpeedFactor(*s.speed));
@@ -221,6 +222,7 @@ void LessonPlayer::followPlayhead(Time t) {
     const Time next = nextReachable < stepCount() ? stepTime(nextReachable) : Time::never();
     if ((here.isNever() || t >= here) && t < next) return; // still within the current step
     current_ = stepAt(t);
+    skipAsked_ = false;
     armBarrier();
     emit stepChanged(current_);
     followComparison();
@@ -228,7 +230,15 @@ void LessonPlayer::followPlayhead(Time t) {
 
 void LessonPlayer::nextStep() {
     if (!isActive()) return;
-    if (isWaitingForAnswer()) skipQuestion(); // a clicker moves on: the question counts as skipped
+    if (isWaitingForAnswer()) {
+        // Asked once, then skipped: a press meant for the next slide does not throw the question away.
+        if (!skipAsked_) {
+            skipAsked_ = true;
+            emit skipAsked(current_);
+            return;
+        }
+        skipQuestion(); // the question counts as skipped, its answer shown
+    }
     for (int next = current_ + 1; next < stepCount(); ++next) {
         if (isReachable(next)) {
             enter(next, true);

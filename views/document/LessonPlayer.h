@@ -52,6 +52,8 @@ class LessonPlayer : public QObject {
     int answeredQuestions() const; // right or wrong, not skipped
     int skippedQuestions() const;
     bool isFinished() const { return finished_; } // the last step was reached and the run played out
+    // PageDown on an open question asked once whether to skip it (issue 16): the next PageDown skips.
+    bool isAskingToSkip() const { return skipAsked_; }
 
     // Answers from a saved session (progress remembered per lesson): the step's answer without playing.
     void restoreAnswer(int step, Answer a);
@@ -73,6 +75,9 @@ class LessonPlayer : public QObject {
     void stepChanged(int step);
     void answerChanged(int step);
     void finishedChanged(bool finished);
+    // The first PageDown on an unanswered question: the views ask "Skip this question?" instead of
+    // skipping it silently (a clicker's press may be meant for the next slide).
+    void skipAsked(int step);
 
   private:
     void reset();
@@ -92,6 +97,7 @@ class LessonPlayer : public QObject {
     int current_ = -1;
     bool entering_ = false; // the playhead moves because a step is entered, not because of a seek
     bool finished_ = false;
+    bool skipAsked_ = false;
     int comparing_ = -1; // the step whose compare: the document shows, or -1
     std::vector<Answer> answers_;
     std::vector<std::optional<int>> chosen_;

@@ -200,6 +200,11 @@ void NarrationView::connectActions() {
         showScore();
     });
     connect(lesson_, &LessonPlayer::finishedChanged, this, &NarrationView::showScore);
+    // PageDown on an open question asks first (LessonPlayer::skipAsked); the next one skips it.
+    connect(lesson_, &LessonPlayer::skipAsked, this, [this] {
+        verdict_->setText(tr("Skip this question? Press Page Down again to skip it and see the answer."));
+        verdict_->setVisible(true);
+    });
 }
 
 void NarrationView::rebuild() {

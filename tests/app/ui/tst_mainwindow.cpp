@@ -225,6 +225,10 @@ void TestMainWindow::presenterMode() {
     QCOMPARE(w.lessonPlayer()->currentStep(), 1);
     QVERIFY(p->caption()->text().contains(QStringLiteral("five")));
     QVERIFY(p->stage()->emphasis().zoom.has_value());
+    // Step 2 asks a question: the first press asks whether to skip it, in the caption (issue 16).
+    QTest::keyClick(p, Qt::Key_Right);
+    QCOMPARE(w.lessonPlayer()->currentStep(), 1);
+    QVERIFY(p->caption()->text().contains(QStringLiteral("Skip this question?")));
     QTest::keyClick(p, Qt::Key_Right);
     QCOMPARE(w.lessonPlayer()->currentStep(), 2);
     QTest::keyClick(p, Qt::Key_Left);
@@ -306,7 +310,9 @@ void TestMainWindow::presenterViewShowsTheStepsNotes() {
     QVERIFY(notes.text().contains(QStringLiteral("strict greater-than")));
     QVERIFY(!notes.text().contains(QStringLiteral("Recv-Q")));
     QVERIFY(!p->caption()->text().contains(QStringLiteral("four")));
-    // A step without notes has no Notes heading.
+    // A step without notes has no Notes heading. (Page Down twice: the first asks before skipping the
+    // question.)
+    QTest::keyClick(p, Qt::Key_PageDown);
     QTest::keyClick(p, Qt::Key_PageDown);
     QCOMPARE(w.lessonPlayer()->currentStep(), 2);
     QTRY_VERIFY2(notes.text().contains(QStringLiteral("Nothing more happens.")), qPrintable(notes.text()));
@@ -346,8 +352,15 @@ void TestMainWindow::pageDownAndPageUpStepThroughALesson() {
     // The step highlights and zooms to the accept queue.
     QVERIFY(w.stage()->emphasis().zoom.has_value());
     QCOMPARE(w.stage()->emphasis().zoom->kind, Target::Kind::AcceptQueue);
+    // Step 2's question is open: the first press asks, in the narration, and the second skips it.
+    QTest::keyClick(&w, Qt::Key_PageDown);
+    QCOMPARE(lesson->currentStep(), 1);
+    QTRY_VERIFY(w.findChild<QLabel*>(QStringLiteral("verdict"))
+                    ->text()
+                    .startsWith(QStringLiteral("Skip this question?")));
     QTest::keyClick(&w, Qt::Key_PageDown);
     QTRY_COMPARE(lesson->currentStep(), 2);
+    QCOMPARE(lesson->answer(1), views::LessonPlayer::Answer::Skipped);
     // Step 3 brings the kernel tools forward.
     QTRY_VERIFY(w.findChild<QDockWidget*>(QStringLiteral("KernelToolsDock"))->isVisible());
     QTest::keyClick(&w, Qt::Key_PageUp);
@@ -444,7 +457,8 @@ void TestMainWindow::lessonReloadsWhenItsFileChanges() {
     app::MainWindow w;
     QVERIFY(w.openFile(path));
     w.lessonPlayer()->nextStep();
-    w.lessonPlayer()->nextStep();
+    w.lessonPlayer()->nextStep(); // step 2's question: asked whether to skip it
+    w.lessonPlayer()->nextStep(); // skipped
     QCOMPARE(w.lessonPlayer()->currentStep(), 2);
     // An author rewrites step 3's narration: the window reads it again and stays at step 3.
     QByteArray edited = original;

@@ -17,6 +17,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
@@ -161,11 +162,22 @@ void TestLessonPlayer::pageDownAndPageUpMoveBetweenSteps() {
     LessonPlayer lesson(&doc, &player);
     QVERIFY(doc.load(kLesson).isEmpty());
     const QList<Time> expected{Time(), Time::us(41'500), Time::us(50'500), Time::s(3)};
+    QSignalSpy asked(&lesson, &LessonPlayer::skipAsked);
     for (int i = 1; i < 4; ++i) {
+        if (lesson.isWaitingForAnswer()) {
+            // The first Page Down on an open question asks (issue 16); it stays, unanswered.
+            lesson.nextStep();
+            QCOMPARE(lesson.currentStep(), i - 1);
+            QVERIFY(lesson.isAskingToSkip());
+            QCOMPARE(asked.count(), i - 1);
+            QCOMPARE(lesson.answer(i - 1), LessonPlayer::Answer::None);
+        }
         lesson.nextStep();
         QCOMPARE(lesson.currentStep(), i);
         QCOMPARE(doc.playhead(), expected[i]);
+        QVERIFY(!lesson.isAskingToSkip());
     }
+    QCOMPARE(asked.count(), 2); // steps 2 and 3 ask; step 1 has no question
     // Moving on past a question counts it as skipped (a clicker cannot answer).
     QCOMPARE(lesson.answer(1), LessonPlayer::Answer::Skipped);
     QCOMPARE(lesson.answer(2), LessonPlayer::Answer::Skipped);
