@@ -7,6 +7,7 @@
 #include "app/ui/LessonLibrary.h"
 #include "app/ui/MachineView.h"
 #include "app/ui/PresenterWindow.h"
+#include "app/ui/ScoreExport.h"
 #include "app/ui/StartPage.h"
 #include "model/tools/Report.h"
 #include "views/document/LessonPlayer.h"
@@ -30,6 +31,7 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -46,6 +48,7 @@
 #include <QPlainTextEdit>
 #include <QScreen>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTimer>
@@ -241,7 +244,17 @@ void MainWindow::createActions() {
         lesson_->goToStep(0);
     });
     restart->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Home));
-    for (QAction* a : {next, previous, restart}) {
+    QAction* score = lessons->addAction(tr("Export &Score…"), this, [this] {
+        QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+        if (dir.isEmpty() || !QFileInfo(dir).isDir()) dir = QDir::homePath();
+        const QString out = QFileDialog::getSaveFileName(
+            this, tr("Export Score"),
+            QDir(dir).filePath(QFileInfo(doc_->path()).completeBaseName() + "-score.csv"),
+            tr("CSV, for a spreadsheet (*.csv);;JSON (*.json)"));
+        if (!out.isEmpty()) exportScoreTo(out);
+    });
+    score->setToolTip(tr("Each question, the answer given, right or wrong, and when: for handing in"));
+    for (QAction* a : {next, previous, restart, score}) {
         a->setEnabled(false);
         connect(doc_, &views::SimulationDocument::loaded, a,
                 [this, a] { a->setEnabled(lesson_->isActive()); });
@@ -391,6 +404,19 @@ void MainWindow::leaveStartPage() {
 
 PresenterWindow* MainWindow::presenter() const {
     return presenter_.data();
+}
+
+QString MainWindow::exportScoreTo(const QString& out) {
+    if (!lesson_->isActive()) return tr("no lesson is open");
+    const QString error = writeScore(*lesson_, doc_->path(), out);
+    if (!error.isEmpty()) {
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("Export Score"), error, QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        return error;
+    }
+    statusBar()->showMessage(tr("Score written to %1").arg(QDir::toNativeSeparators(out)), 5000);
+    return {};
 }
 
 void MainWindow::present() {

@@ -71,6 +71,9 @@ class MainWindow : public QMainWindow {
     void showStartPage();
     // Presenter mode (F5): the stage full screen, the narration as a caption.
     void present();
+    // The self-study score for handing in (issue 16): Lessons › Export Score… asks where; this writes it
+    // (CSV, or JSON for a .json path). The error, also shown in a message box, or an empty string.
+    QString exportScoreTo(const QString& out);
     PresenterWindow* presenter() const;
     // File › Export… (Ctrl+E): the export dialog for the run as it is in the window; nullptr when closed.
     void showExportDialog();

@@ -69,6 +69,12 @@ std::optional<int> LessonPlayer::chosen(int step) const {
                : std::nullopt;
 }
 
+QDateTime LessonPlayer::answeredAt(int step) const {
+    return step >= 0 && static_cast<std::size_t>(step) < answeredAt_.size()
+               ? answeredAt_[static_cast<std::size_t>(step)]
+               : QDateTime();
+}
+
 std::optional<double> LessonPlayer::given(int step) const {
     return step >= 0 && static_cast<std::size_t>(step) < given_.size()
                ? given_[static_cast<std::size_t>(step)]
@@ -111,6 +117,7 @@ void LessonPlayer::reset() {
     answers_.assign(static_cast<std::size_t>(stepCount()), Answer::None);
     chosen_.assign(answers_.size(), std::nullopt);
     given_.assign(answers_.size(), std::nullopt);
+    answeredAt_.assign(answers_.size(), QDateTime());
     current_ = -1;
     finished_ = false;
     if (!isActive()) {
@@ -273,6 +280,7 @@ void LessonPlayer::answerChoice(int choice) {
         return;
     chosen_[static_cast<std::size_t>(current_)] = choice;
     answers_[static_cast<std::size_t>(current_)] = choice == q.answer ? Answer::Right : Answer::Wrong;
+    answeredAt_[static_cast<std::size_t>(current_)] = QDateTime::currentDateTimeUtc();
     emit answerChanged(current_);
 }
 
@@ -285,12 +293,14 @@ void LessonPlayer::answerNumber(double value) {
     const double slack = q.tolerance + 1e-9 * std::max(1.0, std::abs(q.number));
     answers_[static_cast<std::size_t>(current_)] =
         std::abs(value - q.number) <= slack ? Answer::Right : Answer::Wrong;
+    answeredAt_[static_cast<std::size_t>(current_)] = QDateTime::currentDateTimeUtc();
     emit answerChanged(current_);
 }
 
 void LessonPlayer::skipQuestion() {
     if (!isWaitingForAnswer()) return;
     answers_[static_cast<std::size_t>(current_)] = Answer::Skipped;
+    answeredAt_[static_cast<std::size_t>(current_)] = QDateTime::currentDateTimeUtc();
     emit answerChanged(current_);
 }
 

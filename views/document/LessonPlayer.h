@@ -10,6 +10,7 @@
 #include "model/lesson/Lesson.h"
 #include "views/document/PlaybackClock.h"
 
+#include <QDateTime>
 #include <QObject>
 
 #include <vector>
@@ -47,6 +48,8 @@ class LessonPlayer : public QObject {
     Answer answer(int step) const;
     std::optional<int> chosen(int step) const;   // the choice picked (multiple choice)
     std::optional<double> given(int step) const; // the number entered
+    // When the question was answered or skipped (UTC); null when it was not, or came from a saved session.
+    QDateTime answeredAt(int step) const;
     int questionCount() const;
     int rightAnswers() const;
     int answeredQuestions() const; // right or wrong, not skipped
@@ -102,6 +105,7 @@ class LessonPlayer : public QObject {
     std::vector<Answer> answers_;
     std::vector<std::optional<int>> chosen_;
     std::vector<std::optional<double>> given_;
+    std::vector<QDateTime> answeredAt_;
 };
 
 } // namespace backlog::views
