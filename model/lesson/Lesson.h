@@ -69,6 +69,13 @@ struct Step {
     std::optional<Time> at;
     std::optional<Condition> when;
     SourcePlace whenPlace;
+    // Or a time after an earlier step began (issue 16): `after: { step: 3, by: 500ms }` (step from 1).
+    struct After {
+        int step = 0; // index into steps, from 0
+        Time by;
+        SourcePlace place;
+    };
+    std::optional<After> after;
     std::string title; // a few words for the step list; empty: the first line of the narration
     std::string say;   // Markdown subset (Markdown.h)
     // For the teacher's eyes only (presenter's view), never on the class's screen: what to ask, the

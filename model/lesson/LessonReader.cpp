@@ -74,6 +74,7 @@ class LessonBuilder {
     void readExpectation(const SourceNode& node);
     std::optional<Question> readQuestion(const Field& f);
     std::optional<StepCompare> readCompare(const Field& f);
+    std::optional<Step::After> readAfter(const Field& f);
     void checkCompare(const StepCompare& c, const Scenario& atStep);
     std::optional<Target> readTarget(const SourceNode& node);
     std::optional<double> readSpeed(const Field& f, bool& paced);
@@ -451,13 +452,20 @@ void LessonBuilder::readStep(const SourceNode& node, std::size_t index) {
     // Whether the keys were written, not whether their values read: a bad value has its own message.
     const bool atGiven = !node["at"].isMissing();
     const bool whenGiven = !node["when"].isMissing();
-    if (atGiven && whenGiven) error(node, "a step starts either at: a time or when: a condition, not both");
-    if (!atGiven && !whenGiven) {
+    const bool afterGiven = !node["after"].isMissing();
+    if (int(atGiven) + int(whenGiven) + int(afterGiven) > 1)
+        error(node, "a step starts at: a time, when: a condition or after: another step, only one of them");
+    if (!atGiven && !whenGiven && !afterGiven) {
         if (index == 0)
             step.at = Time();
         else
-            error(node, "step " + std::to_string(index + 1) + ": expected at: TIME or when: CONDITION");
+            error(node, "step " + std::to_string(index + 1) +
+                            ": expected at: TIME, when: CONDITION or after: { step: N, by: TIME }");
     }
+    if (step.after && step.after->step >= static_cast<int>(index))
+        error(step.after->place, "after: step " + std::to_string(step.after->step + 1) +
+                                     " is not an earlier step (this is step " + std::to_string(index + 1) +
+                                     ")");
     if (step.say.empty() && !step.question)
         error(node,
               "step " + std::to_string(index + 1) + ": expected say: (every step tells the class something)");
@@ -560,7 +568,46 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
         step.question = readQuestion(f);
     } else if (f.name == "compare") {
         step.compare = readCompare(f);
+    } else if (f.name == "after") {
+        step.after = readAfter(f);
     }
+}
+
+// `after: { step: 3, by: 500ms }`: a time after an earlier step began (that step from 1).
+std::optional<Step::After> LessonBuilder::readAfter(const Field& f) {
+    if (!f.value.isMap()) {
+        error(f.value.isNull() ? f.key : f.value,
+              "after: expected { step: N, by: TIME } (a time after step N began), got " + f.value.describe());
+        return std::nullopt;
+    }
+    Step::After after;
+    after.place = placeOf(f.value);
+    bool stepGiven = false, byGiven = false;
+    static const std::vector<std::string> keys{"step", "by"};
+    for (const Field& g : fields(f.value, " in after:", keys)) {
+        if (g.name == "step") {
+            if (const auto v = scalar(g, "a step's number, from 1")) {
+                const Parsed<std::int64_t> n =
+                    parseInteger(*v, 1, static_cast<std::int64_t>(LessonLimits::maxSteps));
+                if (!n) {
+                    error(g.value, "after: step: " + n.error);
+                } else {
+                    after.step = static_cast<int>(*n.value - 1);
+                    stepGiven = true;
+                }
+            }
+        } else if (g.name == "by") {
+            if (const std::optional<Time> t = runTime(g)) {
+                after.by = *t;
+                byGiven = true;
+            }
+        }
+    }
+    if (!stepGiven || !byGiven) {
+        error(f.value, "after: expected both step: N and by: TIME, as { step: 3, by: 500ms }");
+        return std::nullopt;
+    }
+    return after;
 }
 
 // `compare: { set: { server.backlog: 512 }, from: start | step, title: "…" | { a: "…", b: "…" } }`, or
@@ -926,9 +973,9 @@ const std::vector<std::string>& lessonKeys() {
 }
 
 const std::vector<std::string>& stepKeys() {
-    static const std::vector<std::string> keys{"at",        "when",  "title",          "say",      "notes",
-                                               "set",       "start", "close-listener", "pause",    "speed",
-                                               "highlight", "zoom",  "view",           "question", "compare"};
+    static const std::vector<std::string> keys{
+        "at",    "when",  "title",     "say",  "notes", "set",      "start",   "close-listener",
+        "pause", "speed", "highlight", "zoom", "view",  "question", "compare", "after"};
     return keys;
 }
 

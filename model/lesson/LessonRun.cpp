@@ -107,6 +107,23 @@ void LessonRun::place() {
                                                      std::to_string(previousIndex + 1) + " which began at " +
                                                      formatDuration(previous) +
                                                      "; steps go forward in time"});
+        } else if (step.after) {
+            // A time after an earlier step began; after one that never began, never.
+            const auto from = static_cast<std::size_t>(step.after->step);
+            t = from < stepTimes_.size() && !stepTimes_[from].isNever() ? stepTimes_[from] + step.after->by
+                                                                        : Time::never();
+            if (t.isNever()) {
+                problems_.push_back({step.after->place, "step " + std::to_string(i + 1) + ": after: step " +
+                                                            std::to_string(from + 1) + " never began"});
+                stepTimes_.push_back(t);
+                continue;
+            }
+            if (t < previous)
+                problems_.push_back({step.after->place, "step " + std::to_string(i + 1) + " begins at " +
+                                                            formatDuration(t) + ", before step " +
+                                                            std::to_string(previousIndex + 1) +
+                                                            " which began at " + formatDuration(previous) +
+                                                            "; steps go forward in time"});
         } else {
             t = firstHolding(*step.when, previous);
             if (stoppedAt(i)) continue;

@@ -268,6 +268,7 @@ class TestLessonReader : public QObject {
     void stepTimes();
     void whenStepChangesApplyOneNanosecondAfter();
     void aCompareStepRunsTheOtherRunAndExpectationsReadIt();
+    void anAfterStepBeginsATimeAfterAnother();
     void heldClientsBeginAtTheirStep();
     void heldFloodKeepsItsLength();
     void expectations_data();
@@ -557,6 +558,12 @@ void TestLessonReader::invalidLesson_data() {
         lesson(first +
                "  - at: 1s\n    say: x\n    compare: { set: { kernel.version: \"6.12\" }, from: step }\n"),
         14, 23, "compare: set: kernel.version cannot change during a run; compare from: start to change it");
+    refused("after a later step", lesson(first + "  - after: { step: 2, by: 1s }\n    say: x\n"), 12, 12,
+            "after: step 2 is not an earlier step (this is step 2)");
+    refused("after without by", lesson(first + "  - after: { step: 1 }\n    say: x\n"), 12, 12,
+            "after: expected both step: N and by: TIME, as { step: 3, by: 500ms }");
+    refused("after and at", lesson(first + "  - after: { step: 1, by: 1s }\n    at: 2s\n    say: x\n"), 12, 5,
+            "a step starts at: a time, when: a condition or after: another step, only one of them");
     refused("b: in when:", lesson(first + "  - when: \"b: accept_queue == 1\"\n    say: x\n"), 12, 12,
             "when: b: a step begins by the lesson's own run");
     refused("unknown step key", lesson("  - say: x\n    titel: y\n"), 12, 5,
@@ -602,9 +609,9 @@ void TestLessonReader::invalidLesson_data() {
 
     // When a step begins.
     refused("step with both at and when", lesson("  - at: 0s\n    when: accept_queue == 0\n    say: x\n"), 11,
-            5, "a step starts either at: a time or when: a condition, not both");
+            5, "a step starts at: a time, when: a condition or after: another step, only one of them");
     refused("step without at or when (not first)", lesson(first + "  - say: Second.\n"), 12, 5,
-            "step 2: expected at: TIME or when: CONDITION");
+            "step 2: expected at: TIME, when: CONDITION or after: { step: N, by: TIME }");
     refused("steps going back in time", lesson("  - at: 2s\n    say: a\n  - at: 1s\n    say: b\n"), 13, 9,
             "at: 1s is before an earlier step's 2s (line 11); steps go forward in time");
     refused(
@@ -1927,6 +1934,23 @@ void TestLessonReader::stepTimes() {
     const LessonRun run(*l);
     QCOMPARE(stepTimesOf(run), times);
     QCOMPARE(problemsOf(run), problems);
+}
+
+// after: (issue 16): a step begins a time after an earlier one began, wherever that one fell; after a step
+// that never began, never.
+void TestLessonReader::anAfterStepBeginsATimeAfterAnother() {
+    const std::optional<Lesson> l =
+        lessonOf(runLesson("  - say: Start.\n"
+                           "  - when: accept_queue_full\n    say: Full.\n"
+                           "  - after: { step: 2, by: 500ms }\n    say: Later.\n"
+                           "  - when: TcpExtListenOverflows >= 100\n    say: Never.\n"
+                           "  - after: { step: 4, by: 1s }\n    say: Neither.\n"));
+    QVERIFY(l);
+    const LessonRun run(*l);
+    QCOMPARE(run.stepTimes()[2], run.stepTimes()[1] + Time::ms(500));
+    QVERIFY(run.stepTimes()[4].isNever());
+    QVERIFY2(problemsOf(run).contains(QStringLiteral("step 5: after: step 4 never began")),
+             qPrintable(problemsOf(run)));
 }
 
 // compare: (issue 16): from the step on, the other run is the lesson's scenario with the change; "b: …"
