@@ -58,6 +58,39 @@
 
 namespace backlog::app {
 
+namespace {
+
+// A step's `view: kernel-tools/PAGE` and `view: charts/PAGE` (lessonViewPages, Lesson.h): the dock's
+// page by the name the lesson format gives it; nothing for the view alone.
+std::optional<views::KernelToolsView::Tool> toolNamed(const std::string& page) {
+    using Tool = views::KernelToolsView::Tool;
+    static const std::pair<const char*, Tool> tools[] = {{"ss", Tool::SsListening},
+                                                         {"ss-all", Tool::SsAll},
+                                                         {"ss-summary", Tool::SsSummary},
+                                                         {"nstat", Tool::Nstat},
+                                                         {"nstat-clients", Tool::NstatClient},
+                                                         {"nstat-since-step", Tool::NstatSinceStep},
+                                                         {"dmesg", Tool::Dmesg},
+                                                         {"sysctl", Tool::Sysctl},
+                                                         {"kprobe", Tool::Kprobes},
+                                                         {"wakeups", Tool::Wakeups}};
+    for (const auto& [name, tool] : tools)
+        if (page == name) return tool;
+    return std::nullopt;
+}
+
+std::optional<views::ChartsView::Chart> chartNamed(const std::string& page) {
+    using Chart = views::ChartsView::Chart;
+    static const std::pair<const char*, Chart> charts[] = {
+        {"queues", Chart::Queues},   {"drops", Chart::Drops},  {"accepts", Chart::Accepts},
+        {"workers", Chart::Workers}, {"sar", Chart::SarRates}, {"latency", Chart::ConnectLatency}};
+    for (const auto& [name, chart] : charts)
+        if (page == name) return chart;
+    return std::nullopt;
+}
+
+} // namespace
+
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setObjectName(QStringLiteral("MainWindow"));
     setAcceptDrops(true);
@@ -492,6 +525,8 @@ void MainWindow::showLessonStep(int step) {
                 break;
             case LessonView::KernelTools:
                 toolsDock_->show(), toolsDock_->raise();
+                if (const std::optional<views::KernelToolsView::Tool> tool = toolNamed(s.viewPage))
+                    tools_->setTool(*tool);
                 break;
             case LessonView::Inspector:
                 inspectorDock_->show(), inspectorDock_->raise();
@@ -507,6 +542,9 @@ void MainWindow::showLessonStep(int step) {
                 break;
             case LessonView::Charts:
                 if (chartsDock_) chartsDock_->show(), chartsDock_->raise();
+                if (const std::optional<views::ChartsView::Chart> chart = chartNamed(s.viewPage);
+                    chart && charts_)
+                    charts_->setCurrentChart(*chart);
                 break;
             }
             refresh(); // a dock just raised shows the playhead's moment at once

@@ -37,6 +37,9 @@ struct Target {
 // The views a step can bring to the front.
 enum class LessonView { Stage, EventLog, KernelTools, Inspector, Parameters, Ladder, Charts, States };
 std::string_view lessonViewName(LessonView v); // "stage", "event-log" …
+// The pages a view has that a step can open (issue 16: `view: kernel-tools/nstat`, `view: charts/latency`):
+// the Kernel Tools dock's tools and the Charts dock's charts; none for the other views.
+const std::vector<std::string>& lessonViewPages(LessonView v);
 
 struct Question {
     enum class Kind { Choice, Number };
@@ -94,6 +97,7 @@ struct Step {
     std::vector<Target> highlight;
     std::optional<Target> zoom;
     std::optional<LessonView> view;
+    std::string viewPage; // a page of that view (lessonViewPages), or empty
     std::optional<Question> question;
     std::optional<StepCompare> compare;
 };

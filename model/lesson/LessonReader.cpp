@@ -17,6 +17,16 @@
 
 namespace backlog {
 
+const std::vector<std::string>& lessonViewPages(LessonView v) {
+    // The names the window maps to its docks' pages (MainWindow::showStepView).
+    static const std::vector<std::string> tools{
+        "ss",    "ss-all", "ss-summary", "nstat",  "nstat-clients", "nstat-since-step",
+        "dmesg", "sysctl", "kprobe",     "wakeups"};
+    static const std::vector<std::string> charts{"queues", "drops", "accepts", "workers", "sar", "latency"};
+    static const std::vector<std::string> none;
+    return v == LessonView::KernelTools ? tools : v == LessonView::Charts ? charts : none;
+}
+
 std::string_view lessonViewName(LessonView v) {
     switch (v) {
     case LessonView::Stage:
@@ -75,6 +85,7 @@ class LessonBuilder {
     std::optional<Question> readQuestion(const Field& f);
     std::optional<StepCompare> readCompare(const Field& f);
     std::optional<Step::After> readAfter(const Field& f);
+    void readView(Step& step, const Field& f, const std::string& text);
     void checkCompare(const StepCompare& c, const Scenario& atStep);
     std::optional<Target> readTarget(const SourceNode& node);
     std::optional<double> readSpeed(const Field& f, bool& paced);
@@ -556,20 +567,38 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
         else
             step.zoom = readTarget(f.value);
     } else if (f.name == "view") {
-        if (const auto v = scalar(f, "a view")) {
-            std::vector<std::string> names;
-            for (LessonView lv : lessonViews) {
-                names.emplace_back(lessonViewName(lv));
-                if (lessonViewName(lv) == *v) step.view = lv;
-            }
-            if (!step.view) error(f.value, "view: expected one of " + joined(names) + ", got " + *v);
-        }
+        if (const auto v = scalar(f, "a view")) readView(step, f, *v);
     } else if (f.name == "question") {
         step.question = readQuestion(f);
     } else if (f.name == "compare") {
         step.compare = readCompare(f);
     } else if (f.name == "after") {
         step.after = readAfter(f);
+    }
+}
+
+// `view: kernel-tools`, or a page of it: `view: kernel-tools/nstat`, `view: charts/latency`.
+void LessonBuilder::readView(Step& step, const Field& f, const std::string& text) {
+    const std::size_t slash = text.find('/');
+    const std::string name = text.substr(0, slash);
+    std::vector<std::string> names;
+    for (LessonView lv : lessonViews) {
+        names.emplace_back(lessonViewName(lv));
+        if (lessonViewName(lv) == name) step.view = lv;
+    }
+    if (!step.view) {
+        error(f.value, "view: expected one of " + joined(names) + ", got " + text);
+        return;
+    }
+    if (slash == std::string::npos) return;
+    const std::string page = text.substr(slash + 1);
+    const std::vector<std::string>& pages = lessonViewPages(*step.view);
+    if (pages.empty()) {
+        error(f.value, "view: " + name + " has no pages; only kernel-tools and charts do");
+    } else if (std::find(pages.begin(), pages.end(), page) == pages.end()) {
+        error(f.value, "view: " + name + "/" + page + ": expected a page of " + name + ": " + joined(pages));
+    } else {
+        step.viewPage = page;
     }
 }
 

@@ -9,7 +9,9 @@
 #include "views/document/Player.h"
 #include "views/document/SelectionModel.h"
 #include "views/document/SimulationDocument.h"
+#include "views/widgets/ChartsView.h"
 #include "views/widgets/InspectorView.h"
+#include "views/widgets/KernelToolsView.h"
 #include "views/widgets/LadderView.h"
 #include "views/widgets/NarrationView.h"
 #include "views/widgets/StageView.h"
@@ -45,6 +47,7 @@ class TestMainWindow : public QObject {
     void presenterMode();
     void presenterViewShowsTheStepsNotes();
     void pageDownAndPageUpStepThroughALesson();
+    void aStepOpensAPageOfADock();
     void startPageListsTheLessonsInOrder();
     void startPageListsAddedFolders();
     void progressIsRememberedPerLesson();
@@ -334,6 +337,33 @@ void TestMainWindow::presenterViewShowsTheStepsNotes() {
     QVERIFY(!p->stage()->emphasis().zoom.has_value());
     QTest::keyClick(p, Qt::Key_Escape);
     QTRY_VERIFY(!w.presenter());
+}
+
+// view: kernel-tools/PAGE and charts/PAGE (issue 16): the dock comes forward on that page.
+void TestMainWindow::aStepOpensAPageOfADock() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("pages.yaml"));
+    QVERIFY(writeAll(path, "format: backlog-lesson/1\ntitle: Pages\nscenario:\n  traffic:\n"
+                           "    - { name: a, clients: 4, spacing: 10ms }\n  until: 1s\nsteps:\n"
+                           "  - say: Start.\n"
+                           "  - at: 100ms\n    say: The counters.\n    view: kernel-tools/nstat\n"
+                           "  - at: 200ms\n    say: The settings.\n    view: kernel-tools/sysctl\n"
+                           "  - at: 300ms\n    say: How long connect() took.\n    view: charts/latency\n"));
+    app::MainWindow w;
+    QVERIFY(w.openFile(path));
+    w.show();
+    auto* tools = w.findChild<views::KernelToolsView*>();
+    QVERIFY(tools);
+    w.lessonPlayer()->goToStep(1);
+    QTRY_VERIFY(w.findChild<QDockWidget*>(QStringLiteral("KernelToolsDock"))->isVisible());
+    QCOMPARE(tools->tool(), views::KernelToolsView::Tool::Nstat);
+    w.lessonPlayer()->goToStep(2);
+    QCOMPARE(tools->tool(), views::KernelToolsView::Tool::Sysctl);
+    w.lessonPlayer()->goToStep(3);
+    if (auto* charts = w.findChild<views::ChartsView*>()) {
+        QTRY_VERIFY(w.findChild<QDockWidget*>(QStringLiteral("ChartsDock"))->isVisible());
+        QCOMPARE(charts->currentChart(), views::ChartsView::Chart::ConnectLatency);
+    }
 }
 
 void TestMainWindow::pageDownAndPageUpStepThroughALesson() {

@@ -198,7 +198,9 @@ const std::map<QString, std::function<QString(const Lesson&)>>& fields() {
         {"step.zoom", [](L l) { return last(l).zoom ? describe(*last(l).zoom) : QStringLiteral("none"); }},
         {"step.view",
          [](L l) {
-             return last(l).view ? q(std::string(lessonViewName(*last(l).view))) : QStringLiteral("none");
+             if (!last(l).view) return QStringLiteral("none");
+             const QString name = q(std::string(lessonViewName(*last(l).view)));
+             return last(l).viewPage.empty() ? name : name + QLatin1Char('/') + q(last(l).viewPage);
          }},
         {"step.question",
          [](L l) { return last(l).question ? describe(*last(l).question) : QStringLiteral("none"); }},
@@ -407,6 +409,10 @@ void TestLessonReader::validLesson_data() {
         reads(qPrintable(QStringLiteral("view %1").arg(QLatin1String(view))),
               lesson(std::string("  - say: x\n    view: ") + view + "\n"), "step.view", QLatin1String(view));
     reads("no view", lesson(first), "step.view", "none");
+    for (const char* view : {"kernel-tools/nstat", "kernel-tools/sysctl", "kernel-tools/kprobe",
+                             "charts/latency", "charts/queues"})
+        reads(qPrintable(QStringLiteral("view %1").arg(QLatin1String(view))),
+              lesson(std::string("  - say: x\n    view: ") + view + "\n"), "step.view", QLatin1String(view));
 
     // Questions.
     reads("question, choices (answer from 1)",
@@ -558,6 +564,10 @@ void TestLessonReader::invalidLesson_data() {
         lesson(first +
                "  - at: 1s\n    say: x\n    compare: { set: { kernel.version: \"6.12\" }, from: step }\n"),
         14, 23, "compare: set: kernel.version cannot change during a run; compare from: start to change it");
+    refused("a view's unknown page", lesson("  - say: x\n    view: kernel-tools/top\n"), 12, 11,
+            "view: kernel-tools/top: expected a page of kernel-tools: ss, ss-all, ss-summary, nstat");
+    refused("a view without pages", lesson("  - say: x\n    view: inspector/first\n"), 12, 11,
+            "view: inspector has no pages; only kernel-tools and charts do");
     refused("after a later step", lesson(first + "  - after: { step: 2, by: 1s }\n    say: x\n"), 12, 12,
             "after: step 2 is not an earlier step (this is step 2)");
     refused("after without by", lesson(first + "  - after: { step: 1 }\n    say: x\n"), 12, 12,
