@@ -149,6 +149,10 @@ void TestSchema::views() {
         names << QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
     }
     QCOMPARE(names.size(), 8);
+    // Then each view's pages as VIEW/PAGE (lessonViewPages), in the same order.
+    for (int i = 0; i < 8; ++i)
+        for (const std::string& page : backlog::lessonViewPages(static_cast<LessonView>(i)))
+            names << names[i] + QLatin1Char('/') + QString::fromStdString(page);
     QCOMPARE(toStrings(at(QStringLiteral("#/properties/steps/items/properties/view"))["enum"].toArray()),
              names);
 }
