@@ -86,6 +86,9 @@ class LessonBuilder {
     std::optional<StepCompare> readCompare(const Field& f);
     std::optional<Step::After> readAfter(const Field& f);
     void readView(Step& step, const Field& f, const std::string& text);
+    void readSettings(const Field& f, const char* label,
+                      std::vector<std::pair<std::string, std::string>>& set,
+                      std::vector<SourcePlace>& places);
     void checkCompare(const StepCompare& c, const Scenario& atStep);
     std::optional<Target> readTarget(const SourceNode& node);
     std::optional<double> readSpeed(const Field& f, bool& paced);
@@ -507,19 +510,7 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
         // Checked like the narration: a presenter reads them rendered, so stray markup would show.
         step.notes = readText(f);
     } else if (f.name == "set") {
-        if (!f.value.isMap()) {
-            error(f.value.isNull() ? f.key : f.value,
-                  "set: expected a map of settings such as { server.backlog: 4 }, got " + f.value.describe());
-            return;
-        }
-        for (const SourceEntry& entry : f.value.entries()) {
-            if (!entry.key.isScalar() || !entry.value.isScalar()) {
-                error(entry.key, "set: expected KEY: VALUE with a dotted key and a plain value");
-                continue;
-            }
-            step.set.emplace_back(entry.key.scalar(), entry.value.scalar());
-            step.setPlaces.push_back(placeOf(entry.key));
-        }
+        readSettings(f, "set:", step.set, step.setPlaces);
     } else if (f.name == "start") {
         for (const SourceNode& n : items(f.value)) {
             if (!n.isScalar()) {
@@ -574,6 +565,27 @@ void LessonBuilder::readStepField(Step& step, const Field& f) {
         step.compare = readCompare(f);
     } else if (f.name == "after") {
         step.after = readAfter(f);
+    }
+}
+
+// A map of settings, `{ server.backlog: 4 }` (a step's set:, a comparison's): each KEY: VALUE with where
+// its key was written; `label` begins the messages.
+void LessonBuilder::readSettings(const Field& f, const char* label,
+                                 std::vector<std::pair<std::string, std::string>>& set,
+                                 std::vector<SourcePlace>& places) {
+    if (!f.value.isMap()) {
+        error(f.value.isNull() ? f.key : f.value,
+              std::string(label) + " expected a map of settings such as { server.backlog: 4 }, got " +
+                  f.value.describe());
+        return;
+    }
+    for (const SourceEntry& entry : f.value.entries()) {
+        if (!entry.key.isScalar() || !entry.value.isScalar()) {
+            error(entry.key, std::string(label) + " expected KEY: VALUE with a dotted key and a plain value");
+            continue;
+        }
+        set.emplace_back(entry.key.scalar(), entry.value.scalar());
+        places.push_back(placeOf(entry.key));
     }
 }
 
@@ -660,20 +672,7 @@ std::optional<StepCompare> LessonBuilder::readCompare(const Field& f) {
     static const std::vector<std::string> keys{"set", "from", "title"}, sides{"a", "b"};
     for (const Field& g : fields(f.value, " in compare:", keys)) {
         if (g.name == "set") {
-            if (!g.value.isMap()) {
-                error(g.value.isNull() ? g.key : g.value,
-                      "compare: set: expected a map of settings such as { server.backlog: 512 }, got " +
-                          g.value.describe());
-                continue;
-            }
-            for (const SourceEntry& entry : g.value.entries()) {
-                if (!entry.key.isScalar() || !entry.value.isScalar()) {
-                    error(entry.key, "compare: set: expected KEY: VALUE with a dotted key and a plain value");
-                    continue;
-                }
-                c.set.emplace_back(entry.key.scalar(), entry.value.scalar());
-                c.setPlaces.push_back(placeOf(entry.key));
-            }
+            readSettings(g, "compare: set:", c.set, c.setPlaces);
         } else if (g.name == "from") {
             if (const auto v = scalar(g, "start or step")) {
                 if (*v == "step")

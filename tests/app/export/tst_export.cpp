@@ -11,6 +11,7 @@
 #include "model/history/History.h"
 #include "model/lesson/Lesson.h"
 #include "model/lesson/Markdown.h"
+#include "tests/common/VideoProbe.h"
 #include "tests/common/ViewTest.h"
 #include "views/document/LessonPlayer.h"
 #include "views/document/SimulationDocument.h"
@@ -48,6 +49,8 @@ using namespace backlog;
 using backlog::app::exportFrames;
 using backlog::app::ExportOptions;
 using backlog::app::ExportResult;
+using backlog::test::Probe;
+using backlog::test::probe;
 
 class TinyDisk;
 
@@ -154,35 +157,6 @@ int pageCount(const QByteArray& pdf) {
 
 QImage loaded(const QString& path) {
     return QImage(path).convertToFormat(QImage::Format_ARGB32);
-}
-
-// A video's frames, size and codec as ffprobe (which comes with ffmpeg) reads them; empty when it cannot.
-struct Probe {
-    QString codec;
-    int width = 0, height = 0, frames = 0;
-};
-Probe probe(const QString& path) {
-    QProcess p;
-    p.start(QStringLiteral("ffprobe"),
-            {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("-count_frames"),
-             QStringLiteral("-select_streams"), QStringLiteral("v:0"), QStringLiteral("-show_entries"),
-             QStringLiteral("stream=codec_name,width,height,nb_read_frames"), QStringLiteral("-of"),
-             QStringLiteral("default=noprint_wrappers=1"), path});
-    if (!p.waitForFinished(60'000) || p.exitCode() != 0) return {};
-    Probe r;
-    for (const QString& line : QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\n'))) {
-        const QString key = line.section(QLatin1Char('='), 0, 0),
-                      value = line.section(QLatin1Char('='), 1).trimmed();
-        if (key == QLatin1String("codec_name"))
-            r.codec = value;
-        else if (key == QLatin1String("width"))
-            r.width = value.toInt();
-        else if (key == QLatin1String("height"))
-            r.height = value.toInt();
-        else if (key == QLatin1String("nb_read_frames"))
-            r.frames = value.toInt();
-    }
-    return r;
 }
 
 // The text of a PDF's pages, as pdftotext (poppler-utils) reads it, a page per entry; empty without it.

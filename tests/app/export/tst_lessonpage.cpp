@@ -11,6 +11,7 @@
 #include "model/kernel/Simulation.h"
 #include "model/lesson/Lesson.h"
 #include "model/lesson/Markdown.h"
+#include "tests/common/VideoProbe.h"
 #include "views/document/LessonPlayer.h"
 #include "views/render/Fonts.h"
 #include "views/render/StageRenderer.h"
@@ -56,18 +57,6 @@ QByteArray between(const QByteArray& page, const QByteArray& open) {
     const qsizetype start = from + open.size();
     const qsizetype end = page.indexOf("</script>", start);
     return end < 0 ? QByteArray() : page.mid(start, end - start);
-}
-
-int videoFrames(const QString& path) {
-    QProcess p;
-    p.start(QStringLiteral("ffprobe"),
-            {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("-count_frames"),
-             QStringLiteral("-select_streams"), QStringLiteral("v:0"), QStringLiteral("-show_entries"),
-             QStringLiteral("stream=codec_name,nb_read_frames"), QStringLiteral("-of"),
-             QStringLiteral("csv=p=0"), path});
-    if (!p.waitForFinished(60'000) || p.exitCode() != 0) return -1;
-    const QStringList fields = QString::fromUtf8(p.readAllStandardOutput()).trimmed().split(QLatin1Char(','));
-    return fields.size() == 2 && fields[0] == QLatin1String("h264") ? fields[1].toInt() : -1;
 }
 
 } // namespace
@@ -211,7 +200,9 @@ void TestLessonPage::thePageHoldsTheFilmTheStepsAndTheQuestions() {
         QVERIFY(f.open(QIODevice::WriteOnly));
         QCOMPARE(f.write(film), film.size());
     }
-    QCOMPARE(videoFrames(mp4), static_cast<int>(times.size()));
+    const backlog::test::Probe probed = backlog::test::probe(mp4);
+    QCOMPARE(probed.codec, QStringLiteral("h264"));
+    QCOMPARE(probed.frames, static_cast<int>(times.size()));
 
     const views::Theme theme = views::Theme::byName(QStringLiteral("light"));
     int questions = 0;
