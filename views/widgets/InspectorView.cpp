@@ -187,14 +187,13 @@ QString describeListener(const Simulation& sim, std::uint32_t l, Time t) {
             else if (next.isNever())
                 next = p.sent;
         }
-        entries +=
-            QObject::tr("<li>SYN-RECV %1: %2 SYN-ACK%3 sent%4</li>")
-                .arg(endpoint(sim, e.flow))
-                .arg(synAcks)
-                .arg(synAcks == 1 ? QString() : QStringLiteral("s"))
-                .arg(next.isNever()
-                         ? QString()
-                         : QObject::tr(", next in %1").arg(QString::fromStdString(readableDuration(next - t))));
+        entries += QObject::tr("<li>SYN-RECV %1: %2 SYN-ACK%3 sent%4</li>")
+                       .arg(endpoint(sim, e.flow))
+                       .arg(synAcks)
+                       .arg(synAcks == 1 ? QString() : QStringLiteral("s"))
+                       .arg(next.isNever() ? QString()
+                                           : QObject::tr(", next in %1")
+                                                 .arg(QString::fromStdString(readableDuration(next - t))));
     }
     for (const QueueEntry& e : h.queueAt(li, QueueKind::Accept, t))
         entries += QObject::tr("<li>ESTAB %1: waiting %2</li>")
