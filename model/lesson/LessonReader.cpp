@@ -89,7 +89,9 @@ class LessonBuilder {
     void readSettings(const Field& f, const char* label,
                       std::vector<std::pair<std::string, std::string>>& set,
                       std::vector<SourcePlace>& places);
-    void checkCompare(const StepCompare& c, const Scenario& atStep);
+    void checkSettings(const std::vector<std::pair<std::string, std::string>>& set,
+                       const std::vector<SourcePlace>& places, Scenario& probe, const std::string& label,
+                       const char* fixed, bool canonical);
     std::optional<Target> readTarget(const SourceNode& node);
     std::optional<double> readSpeed(const Field& f, bool& paced);
     std::optional<Condition> readCondition(const SourceNode& node, const std::string& label);
@@ -910,21 +912,22 @@ void LessonBuilder::readExpectation(const SourceNode& node) {
 
 // ---- what needs the scenario -----------------------------------------------------------------------
 
-// A comparison's changes, checked where they were written as a step's set: is, against the settings in
-// force at the step; from the start, the settings a run keeps throughout may be changed too (the other
-// run is the scenario written so).
-void LessonBuilder::checkCompare(const StepCompare& c, const Scenario& atStep) {
-    Scenario probe = atStep;
-    for (std::size_t i = 0; i < c.set.size(); ++i) {
-        const auto& [key, value] = c.set[i];
-        if (c.fromStep && isFixedDuringRun(canonicalSettingKey(key).value_or(key))) {
-            error(c.setPlaces[i],
-                  "compare: set: " + key + " cannot change during a run; compare from: start to change it");
+// Settings written in a step (its set:, its comparison's), each checked where it was written against
+// `probe` (the settings in force there), which takes them. `fixed`: why a setting a run keeps from start to
+// end is refused here, or null where one may change (a comparison from the start is the scenario written
+// so). `canonical`: such a setting is recognised by its canonical key too, not only as written.
+void LessonBuilder::checkSettings(const std::vector<std::pair<std::string, std::string>>& set,
+                                  const std::vector<SourcePlace>& places, Scenario& probe,
+                                  const std::string& label, const char* fixed, bool canonical) {
+    for (std::size_t i = 0; i < set.size(); ++i) {
+        const auto& [key, value] = set[i];
+        if (fixed && isFixedDuringRun(canonical ? canonicalSettingKey(key).value_or(key) : key)) {
+            error(places[i], label + " " + key + " cannot change during a run; " + fixed);
             continue;
         }
         if (const std::optional<std::string> problem = applySetting(probe, key, value)) {
             std::string message = problem->starts_with(key) ? *problem : key + ": " + *problem;
-            error(c.setPlaces[i], "compare: set: " + message);
+            error(places[i], label + " " + message);
         }
     }
 }
@@ -972,19 +975,13 @@ void LessonBuilder::checkAgainstScenario() {
     // Step settings are checked now, against the scenario, so a typo is reported where it was written.
     for (const Step& step : lesson_.steps) {
         Scenario probe = s;
-        for (std::size_t i = 0; i < step.set.size(); ++i) {
-            const auto& [key, value] = step.set[i];
-            if (isFixedDuringRun(key)) {
-                error(step.setPlaces[i],
-                      "set: " + key + " cannot change during a run; set it in the scenario");
-                continue;
-            }
-            if (const std::optional<std::string> problem = applySetting(probe, key, value)) {
-                std::string message = problem->starts_with(key) ? *problem : key + ": " + *problem;
-                error(step.setPlaces[i], "set: " + message);
-            }
+        checkSettings(step.set, step.setPlaces, probe, "set:", "set it in the scenario", false);
+        if (step.compare) {
+            // A comparison's changes, against the settings in force at the step.
+            Scenario compared = probe;
+            checkSettings(step.compare->set, step.compare->setPlaces, compared, "compare: set:",
+                          step.compare->fromStep ? "compare from: start to change it" : nullptr, true);
         }
-        if (step.compare) checkCompare(*step.compare, probe);
         if (step.closeListener && *step.closeListener >= std::max(s.server.listeners, probe.server.listeners))
             error(step.place, "close-listener: there is no listener " + std::to_string(*step.closeListener) +
                                   " (the scenario has " + std::to_string(s.server.listeners) +
