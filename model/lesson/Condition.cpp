@@ -30,9 +30,20 @@ std::vector<Token> tokenize(std::string_view text) {
             continue;
         }
         const std::size_t start = i;
+        // ( and ) are tokens of their own; so is a side, "a:" or "b:", before what it reads.
+        if (text[i] == '(' || text[i] == ')') {
+            out.push_back({std::string(1, text[i]), i});
+            ++i;
+            continue;
+        }
+        if ((text[i] == 'a' || text[i] == 'b') && i + 1 < text.size() && text[i + 1] == ':') {
+            out.push_back({std::string(text.substr(i, 2)), i});
+            i += 2;
+            continue;
+        }
         const bool op = isOpChar(text[i]);
-        while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])) &&
-               isOpChar(text[i]) == op)
+        while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])) && text[i] != '(' &&
+               text[i] != ')' && isOpChar(text[i]) == op)
             ++i;
         out.push_back({std::string(text.substr(start, i - start)), start});
     }
@@ -81,6 +92,14 @@ class Parser {
     ParsedCondition parse();
 
   private:
+    // condition := both ("or" both)* ; both := operand ("and" operand)* ;
+    // operand := ["a:" | "b:"] ( "(" condition ")" | quantity comparison ). A side before a parenthesis is
+    // the side of every quantity inside that names none.
+    Condition either(int side);
+    Condition both(int side);
+    Condition operand(int side);
+    void quantity(Condition& c);
+    std::string spanOf(std::size_t fromToken) const; // the text of tokens [fromToken, pos_)
     bool atEnd() const { return pos_ >= tokens_.size(); }
     const Token& peek() const { return tokens_[pos_]; }
     std::size_t here() const { return atEnd() ? text_.size() : peek().offset; }
@@ -329,10 +348,94 @@ void Parser::counterQuantity(Condition& c, const Token& first) {
 }
 
 ParsedCondition Parser::parse() {
-    Condition c;
-    c.text = std::string(text_);
     if (tokens_.empty())
         return {std::nullopt, {0, "expected a condition such as TcpExtListenOverflows >= 1"}};
+    Condition c = either(0);
+    if (!failed_ && !atEnd())
+        fail(peek().offset, peek().text == ")" ? std::string("unmatched ): no ( before it")
+                                               : "unexpected " + peek().text + " after the condition");
+    if (failed_) return {std::nullopt, error_};
+    c.text = std::string(text_);
+    return {std::move(c), {}};
+}
+
+std::string Parser::spanOf(std::size_t fromToken) const {
+    if (fromToken >= pos_) return {};
+    const std::size_t begin = tokens_[fromToken].offset;
+    const Token& last = tokens_[pos_ - 1];
+    return std::string(text_.substr(begin, last.offset + last.text.size() - begin));
+}
+
+// Joined conditions hold (1) or not (0): compared with 1 like a state, so every function below that
+// reads a value reads theirs the same way.
+Condition joined(Condition::Join join, std::vector<Condition> parts) {
+    Condition c;
+    c.join = join;
+    c.op = Condition::Op::Eq;
+    c.value = 1;
+    for (const Condition& part : parts)
+        c.side = std::max(c.side, part.side);
+    c.parts = std::move(parts);
+    return c;
+}
+
+Condition Parser::either(int side) {
+    const std::size_t from = pos_;
+    std::vector<Condition> parts{both(side)};
+    while (!failed_ && accept("or"))
+        parts.push_back(both(side));
+    if (parts.size() == 1) return std::move(parts.front());
+    Condition c = joined(Condition::Join::Or, std::move(parts));
+    c.text = spanOf(from);
+    return c;
+}
+
+Condition Parser::both(int side) {
+    const std::size_t from = pos_;
+    std::vector<Condition> parts{operand(side)};
+    while (!failed_ && accept("and"))
+        parts.push_back(operand(side));
+    if (parts.size() == 1) return std::move(parts.front());
+    Condition c = joined(Condition::Join::And, std::move(parts));
+    c.text = spanOf(from);
+    return c;
+}
+
+Condition Parser::operand(int side) {
+    Condition c;
+    if (failed_) return c;
+    const std::size_t from = pos_;
+    if (accept("a:"))
+        side = 0;
+    else if (accept("b:"))
+        side = 1;
+    if (atEnd()) {
+        fail(here(), pos_ == 0 ? "expected a condition such as TcpExtListenOverflows >= 1"
+                               : "expected a condition after " + tokens_[pos_ - 1].text);
+        return c;
+    }
+    if (peek().text == "(") {
+        const std::size_t open = peek().offset;
+        ++pos_;
+        c = either(side);
+        if (!failed_ && !accept(")"))
+            fail(here(), "expected ) to close the ( at character " + std::to_string(open + 1) +
+                             (atEnd() ? "" : ", got " + peek().text));
+        c.text = spanOf(from);
+        return c;
+    }
+    if (peek().text == "and" || peek().text == "or" || peek().text == ")") {
+        fail(here(), "expected a condition, got " + peek().text);
+        return c;
+    }
+    quantity(c);
+    c.side = side;
+    c.text = spanOf(from);
+    return c;
+}
+
+// One quantity and its comparison (or a state): "accept_queue >= 5", "client 3 is ESTAB".
+void Parser::quantity(Condition& c) {
     const Token first = peek();
     ++pos_;
     const std::string& w = first.text;
@@ -358,10 +461,6 @@ ParsedCondition Parser::parse() {
     } else {
         counterQuantity(c, first);
     }
-    if (failed_) return {std::nullopt, error_};
-    if (!atEnd()) fail(peek().offset, "unexpected " + peek().text + " after the condition");
-    if (failed_) return {std::nullopt, error_};
-    return {c, {}};
 }
 
 // ---- Evaluating ------------------------------------------------------------------------------------
@@ -567,28 +666,19 @@ bool satisfies(const Condition& c, std::optional<std::int64_t> v) {
 }
 
 ParsedCondition parseCondition(std::string_view text) {
-    // "b: accept_queue == 0": the side, then the condition itself (its offsets are the whole text's).
-    std::size_t start = 0;
-    while (start < text.size() && (text[start] == ' ' || text[start] == '\t'))
-        ++start;
-    int side = 0;
-    if (text.size() >= start + 2 && (text[start] == 'a' || text[start] == 'b') && text[start + 1] == ':') {
-        side = text[start] == 'b' ? 1 : 0;
-        start += 2;
-    } else {
-        start = 0;
-    }
-    ParsedCondition parsed = Parser(text.substr(start)).parse();
-    if (parsed.condition) {
-        parsed.condition->side = side;
-        parsed.condition->text = std::string(text);
-    } else {
-        parsed.error.offset += start;
-    }
-    return parsed;
+    return Parser(text).parse();
+}
+
+bool readsTheOtherRun(const Condition& c) {
+    if (!c.joined()) return c.side == 1;
+    return std::any_of(c.parts.begin(), c.parts.end(), readsTheOtherRun);
 }
 
 std::string checkCondition(const Condition& c, int clients, int listeners, int workers) {
+    for (const Condition& part : c.parts)
+        if (std::string problem = checkCondition(part, clients, listeners, workers); !problem.empty())
+            return problem;
+    if (c.joined()) return {};
     using Q = Condition::Quantity;
     const auto beyond = [&](const char* what, int count) {
         return std::string(what) + " " + std::to_string(c.index) + " does not exist: the scenario has " +
@@ -616,33 +706,87 @@ std::string checkCondition(const Condition& c, int clients, int listeners, int w
     return {};
 }
 
-std::optional<std::int64_t> valueAt(const Condition& c, const Simulation& sim, Time t) {
+std::optional<std::int64_t> valueAt(const Condition& c, const Simulation& sim, Time t,
+                                    const Simulation* other) {
+    if (c.joined()) {
+        const auto holds = [&](const Condition& part) { return holdsAt(part, sim, t, other); };
+        return c.join == Condition::Join::And ? std::all_of(c.parts.begin(), c.parts.end(), holds)
+                                              : std::any_of(c.parts.begin(), c.parts.end(), holds);
+    }
+    const Simulation* run = c.side == 1 ? other : &sim;
+    if (!run) return std::nullopt; // b: with no other run: undefined, so false
     // A counter at one moment is a direct read of its log (O(log n)); the series of every change is
     // only worth building to search for the first moment a condition holds.
     if (c.quantity == Condition::Quantity::Counter)
-        return get(sim.history().countersAt(c.host, t), c.counter);
-    return valueIn(seriesOf(c, sim), t);
+        return get(run->history().countersAt(c.host, t), c.counter);
+    return valueIn(seriesOf(c, *run), t);
 }
 
-bool holdsAt(const Condition& c, const Simulation& sim, Time t) {
-    return satisfies(c, valueAt(c, sim, t));
+bool holdsAt(const Condition& c, const Simulation& sim, Time t, const Simulation* other) {
+    return satisfies(c, valueAt(c, sim, t, other));
 }
 
-Time firstTimeHolding(const Condition& c, const Simulation& sim, Time from) {
+namespace {
+
+// Whether a condition holds (1) or not (0) over time. A quantity's series compared; a joined condition's
+// parts combined at every instant at which one of them changes.
+Series holdingSeries(const Condition& c, const Simulation& sim, const Simulation* other) {
+    if (!c.joined()) {
+        const Simulation* run = c.side == 1 ? other : &sim;
+        if (!run) return Series{0, {}};
+        const Series values = seriesOf(c, *run);
+        Series s{satisfies(c, values.initial) ? 1 : 0, {}};
+        for (const auto& [t, v] : values.points)
+            s.add(t, satisfies(c, v) ? 1 : 0);
+        return s;
+    }
+    std::vector<Series> parts;
+    std::vector<Time> instants;
+    for (const Condition& part : c.parts) {
+        parts.push_back(holdingSeries(part, sim, other));
+        for (const auto& point : parts.back().points)
+            instants.push_back(point.first);
+    }
+    std::sort(instants.begin(), instants.end());
+    instants.erase(std::unique(instants.begin(), instants.end()), instants.end());
+    std::vector<std::int64_t> now(parts.size());
+    std::vector<std::size_t> next(parts.size(), 0);
+    for (std::size_t i = 0; i < parts.size(); ++i)
+        now[i] = parts[i].initial.value_or(0);
+    const auto combined = [&] {
+        const auto holds = [](std::int64_t v) { return v == 1; };
+        return std::int64_t{c.join == Condition::Join::And ? std::all_of(now.begin(), now.end(), holds)
+                                                           : std::any_of(now.begin(), now.end(), holds)};
+    };
+    Series s{combined(), {}};
+    for (Time t : instants) {
+        for (std::size_t i = 0; i < parts.size(); ++i)
+            for (; next[i] < parts[i].points.size() && parts[i].points[next[i]].first <= t; ++next[i])
+                now[i] = parts[i].points[next[i]].second;
+        const std::int64_t v = combined();
+        if (v != (s.points.empty() ? *s.initial : s.points.back().second)) s.add(t, v);
+    }
+    return s;
+}
+
+} // namespace
+
+Time firstTimeHolding(const Condition& c, const Simulation& sim, Time from, const Simulation* other) {
     const Time end = sim.history().end;
     if (from > end) return Time::never();
-    const Series s = seriesOf(c, sim);
-    if (satisfies(c, valueIn(s, from))) return from;
+    const Series s = holdingSeries(c, sim, other);
+    if (valueIn(s, from) == 1) return from;
     const auto after =
         std::upper_bound(s.points.begin(), s.points.end(), from,
                          [](Time x, const std::pair<Time, std::int64_t>& p) { return x < p.first; });
     for (auto it = after; it != s.points.end() && it->first <= end; ++it)
-        if (satisfies(c, it->second)) return it->first;
+        if (it->second == 1) return it->first;
     return Time::never();
 }
 
 std::string formatValue(const Condition& c, std::optional<std::int64_t> value) {
     if (!value) return "undefined";
+    if (c.joined()) return *value ? "true" : "false";
     if (c.valueIsTime()) return formatDuration(Time::ns(*value));
     using Q = Condition::Quantity;
     const bool boolean = c.quantity == Q::AcceptQueueFull || c.quantity == Q::ListenerOpen ||

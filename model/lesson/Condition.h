@@ -1,5 +1,6 @@
 // The small language a lesson uses to say what is true at a moment of a run: a step's `when:` and an
-// expectation's `that:`. Every condition compares one quantity of the history with a value:
+// expectation's `that:`. A condition compares one quantity of the history with a value, or joins such
+// comparisons with `and`, `or` and parentheses (`and` binds tighter):
 //
 //   TcpExtListenOverflows >= 1        a server counter, named as nstat prints it
 //   clients.TcpRetransSegs > 0        a counter of the clients' host
@@ -15,6 +16,9 @@
 //   clients slower than 2s >= 1       connected, after more than 2 s
 //   connect latency of client 3 >= 3s
 //   wasted wakeups > 0                thundering herd wake-ups that found nothing (P3)
+//
+//   accept_queue_full and (clients in SYN-SENT > 0 or TcpExtListenDrops > 0)
+//   a: TcpExtListenOverflows > 0 and b: TcpExtListenOverflows == 0
 //
 // Comparisons: == != < <= > >=. A quantity that is not defined yet (the latency of a client that has not
 // connected) makes every comparison false. Nothing here throws or knows about files or Qt.
@@ -69,10 +73,19 @@ struct Condition {
     std::int64_t value = 0; // nanoseconds when the quantity is a time
     std::string text;       // as written, for messages
     // Which run it reads: 0 the lesson's own ("a:" or nothing written), 1 the run a step's compare: set
-    // beside it ("b: accept_queue == 0"; expectations only).
+    // beside it ("b: accept_queue == 0"; expectations only). A joined condition's is the highest of its
+    // parts'.
     int side = 0;
 
-    bool valueIsTime() const { return quantity == Quantity::ConnectLatency; }
+    // Conditions joined (issue 16): "accept_queue_full and clients in SYN-SENT > 0", "a: … or (b: … and
+    // …)". A joined condition holds (value 1, compared == 1) when all (And) or any (Or) of `parts` hold;
+    // the quantity's fields above are then unused. `and` binds tighter than `or`.
+    enum class Join { None, And, Or };
+    Join join = Join::None;
+    std::vector<Condition> parts;
+
+    bool joined() const { return join != Join::None; }
+    bool valueIsTime() const { return !joined() && quantity == Quantity::ConnectLatency; }
 };
 
 struct ConditionError {
@@ -90,14 +103,21 @@ ParsedCondition parseCondition(std::string_view text);
 // A problem that needs the scenario to see (client 12 of 10, listener 3 of 1); empty when fine.
 std::string checkCondition(const Condition& c, int clients, int listeners, int workers);
 
-// The quantity's value at t (everything recorded at or before t counted); nullopt while undefined.
-std::optional<std::int64_t> valueAt(const Condition& c, const Simulation& sim, Time t);
-bool holdsAt(const Condition& c, const Simulation& sim, Time t);
+// Whether any part of `c` reads the other run (b:).
+bool readsTheOtherRun(const Condition& c);
+
+// The quantity's value at t (everything recorded at or before t counted); nullopt while undefined. A
+// joined condition's is 1 while it holds, else 0. What reads side b reads `other`, and is undefined
+// without one.
+std::optional<std::int64_t> valueAt(const Condition& c, const Simulation& sim, Time t,
+                                    const Simulation* other = nullptr);
+bool holdsAt(const Condition& c, const Simulation& sim, Time t, const Simulation* other = nullptr);
 // Whether a value read with valueAt() satisfies the comparison (an undefined one never does).
 bool satisfies(const Condition& c, std::optional<std::int64_t> value);
-// The first instant at or after `from` (and not after the run's end) at which the condition holds, or
-// Time::never().
-Time firstTimeHolding(const Condition& c, const Simulation& sim, Time from);
+// The first instant at or after `from` (and not after the end of `sim`'s run) at which the condition
+// holds, or Time::never().
+Time firstTimeHolding(const Condition& c, const Simulation& sim, Time from,
+                      const Simulation* other = nullptr);
 // "129", "1.034s", "undefined": a value as messages print it.
 std::string formatValue(const Condition& c, std::optional<std::int64_t> value);
 

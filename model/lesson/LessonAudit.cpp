@@ -50,6 +50,17 @@ std::string missing(const Target& t, const RunCounts& n) {
 }
 
 std::string missing(const Condition& c, const RunCounts& n) {
+    if (c.joined()) {
+        // Joined by and, one part that can never hold is enough; by or, every part must be such.
+        std::string first;
+        for (const Condition& part : c.parts) {
+            const std::string why = missing(part, n);
+            if (c.join == Condition::Join::And && !why.empty()) return why;
+            if (c.join == Condition::Join::Or && why.empty()) return {};
+            if (first.empty()) first = why;
+        }
+        return first;
+    }
     using Q = Condition::Quantity;
     switch (c.quantity) {
     case Q::ClientState:

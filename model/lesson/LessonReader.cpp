@@ -295,7 +295,7 @@ std::optional<Condition> LessonBuilder::readCondition(const SourceNode& node, co
             error(placeInValue(node, parsed.error.offset), label + ": " + parsed.error.message);
         return std::nullopt;
     }
-    if (parsed.condition->side == 1 && label == "when") {
+    if (readsTheOtherRun(*parsed.condition) && label == "when") {
         error(textStart(node),
               "when: b: a step begins by the lesson's own run; the other run (b:) is read by "
               "expectations only");

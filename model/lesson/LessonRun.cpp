@@ -168,12 +168,15 @@ Time LessonRun::end() const {
     return sim_->history().end;
 }
 
-std::string describeFound(const Condition& c, const Simulation& sim, Time t) {
-    return describeFound(c, sim, t, valueAt(c, sim, t));
+std::string describeFound(const Condition& c, const Simulation& sim, Time t, const Simulation* other) {
+    return describeFound(c, sim, t, valueAt(c, sim, t, other), other);
 }
 
-std::string describeFound(const Condition& c, const Simulation& sim, Time t,
-                          std::optional<std::int64_t> value) {
+namespace {
+
+// What one quantity was: "accept_queue was 12", "client 3 was SYN-SENT".
+std::string describeQuantity(const Condition& c, const Simulation& sim, Time t,
+                             std::optional<std::int64_t> value) {
     using Q = Condition::Quantity;
     const History& h = sim.history();
     const auto index = static_cast<std::size_t>(std::max(c.index, 0));
@@ -196,15 +199,43 @@ std::string describeFound(const Condition& c, const Simulation& sim, Time t,
     default:
         break;
     }
-    // The quantity as written: the text up to its comparison.
+    // The quantity as written: the text up to its comparison, without its side.
     std::string name = c.text;
     for (const char* op : {"==", "!=", "<=", ">=", "<", ">"}) {
         const std::size_t at = name.find(op);
         if (at != std::string::npos) name = name.substr(0, at);
     }
-    while (!name.empty() && name.back() == ' ')
+    const auto space = [](char ch) { return ch == ' ' || ch == '\t'; };
+    while (!name.empty() && space(name.back()))
         name.pop_back();
-    return name + " was " + formatValue(c, value);
+    std::size_t start = 0;
+    while (start < name.size() && space(name[start]))
+        ++start;
+    if (name.compare(start, 2, "a:") == 0 || name.compare(start, 2, "b:") == 0) start += 2;
+    while (start < name.size() && space(name[start]))
+        ++start;
+    return name.substr(start) + " was " + formatValue(c, value);
+}
+
+} // namespace
+
+std::string describeFound(const Condition& c, const Simulation& sim, Time t,
+                          std::optional<std::int64_t> value, const Simulation* other) {
+    if (c.joined()) {
+        // Each part as found, joined as written: "accept_queue was 3 and (client 1 was ESTAB or …)".
+        std::string out;
+        for (const Condition& part : c.parts) {
+            if (!out.empty()) out += c.join == Condition::Join::And ? " and " : " or ";
+            const std::string found = describeFound(part, sim, t, other);
+            out += part.joined() ? "(" + found + ")" : found;
+        }
+        return out;
+    }
+    if (c.side == 1) {
+        if (!other) return "b: no comparison at " + formatDuration(t) + " (a step's compare: begins one)";
+        return "b: " + describeQuantity(c, *other, t, value);
+    }
+    return describeQuantity(c, sim, t, value);
 }
 
 std::vector<ExpectationResult> LessonRun::check() const {
@@ -214,16 +245,16 @@ std::vector<ExpectationResult> LessonRun::check() const {
         r.expectation = &e;
         r.at = e.at.value_or(end());
         // "b: …" reads the run a step's compare: set beside the lesson's at that moment.
-        const Simulation* run = e.that.side == 1 ? comparisonAt(r.at) : sim_.get();
-        if (!run) {
+        const Simulation* other = comparisonAt(r.at);
+        if (!other && readsTheOtherRun(e.that) && !e.that.joined()) {
             r.found = "no comparison at " + formatDuration(r.at) + " (a step's compare: begins one)";
             out.push_back(std::move(r));
             continue;
         }
         const std::optional<std::int64_t> value =
-            valueAt(e.that, *run, r.at); // read once: a series can be long
+            valueAt(e.that, *sim_, r.at, other); // read once: a series can be long
         r.holds = satisfies(e.that, value);
-        r.found = (e.that.side == 1 ? "b: " : "") + describeFound(e.that, *run, r.at, value);
+        r.found = describeFound(e.that, *sim_, r.at, value, other);
         out.push_back(std::move(r));
     }
     return out;

@@ -70,10 +70,12 @@ class LessonRun {
 // through this.
 int comparisonStepAt(const Lesson& lesson, const std::vector<Time>& stepTimes, int step);
 
-// "accept_queue was 12", "client 3 was SYN-SENT", "connect latency of client 3 was undefined".
-std::string describeFound(const Condition& c, const Simulation& sim, Time t);
-// The same, given the quantity's value at t already read with valueAt().
+// "accept_queue was 12", "client 3 was SYN-SENT", "connect latency of client 3 was undefined"; "b: …" for
+// what reads the other run; each part of a joined condition so, joined as written.
 std::string describeFound(const Condition& c, const Simulation& sim, Time t,
-                          std::optional<std::int64_t> value);
+                          const Simulation* other = nullptr);
+// The same, given the condition's value at t already read with valueAt().
+std::string describeFound(const Condition& c, const Simulation& sim, Time t,
+                          std::optional<std::int64_t> value, const Simulation* other = nullptr);
 
 } // namespace backlog

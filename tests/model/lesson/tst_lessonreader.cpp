@@ -277,6 +277,8 @@ class TestLessonReader : public QObject {
     void expectations();
     void describeFound_data();
     void describeFound();
+    void aJoinedConditionHoldsWhereItsPartsDo_data();
+    void aJoinedConditionHoldsWhereItsPartsDo();
     void audit_data();
     void audit();
 };
@@ -576,6 +578,12 @@ void TestLessonReader::invalidLesson_data() {
             "a step starts at: a time, when: a condition or after: another step, only one of them");
     refused("b: in when:", lesson(first + "  - when: \"b: accept_queue == 1\"\n    say: x\n"), 12, 12,
             "when: b: a step begins by the lesson's own run");
+    refused("b: in a joined when:",
+            lesson(first + "  - when: \"accept_queue == 1 and (b: accept_queue == 1)\"\n    say: x\n"), 12,
+            12, "when: b: a step begins by the lesson's own run");
+    refused("a joined when: with a bad part",
+            lesson(first + "  - when: accept_queue_full or accept_queue ==\n    say: x\n"), 12, 47,
+            "when: expected a number");
     refused("unknown step key", lesson("  - say: x\n    titel: y\n"), 12, 5,
             "unknown key titel in a step; did you mean title?");
     refused("unknown step key, highlights", lesson("  - say: x\n    highlights: SYN\n"), 12, 5,
@@ -1463,8 +1471,21 @@ const char* opName(Condition::Op op) {
     return "?";
 }
 
-// The fields a quantity uses, as "Quantity field=value … op value".
+// The fields a quantity uses, as "Quantity field=value … op value"; "b:" before what reads the other run;
+// a joined condition as "and(…; …)" or "or(…; …)".
 QString describe(const Condition& c) {
+    if (c.joined()) {
+        QStringList parts;
+        for (const Condition& part : c.parts)
+            parts << describe(part);
+        return QLatin1String(c.join == Condition::Join::And ? "and(" : "or(") +
+               parts.join(QStringLiteral("; ")) + QLatin1Char(')');
+    }
+    if (c.side == 1) {
+        Condition a = c;
+        a.side = 0;
+        return QStringLiteral("b:") + describe(a);
+    }
     using Q = Condition::Quantity;
     QStringList parts{QLatin1String(quantityName(c.quantity))};
     switch (c.quantity) {
@@ -1568,6 +1589,29 @@ void TestLessonReader::condition_data() {
     parses("accept_queue==5", "AcceptQueue index=-1 == 5");
     parses("  accept_queue   >=   5  ", "AcceptQueue index=-1 >= 5");
     parses("accept_queue\t<\t5", "AcceptQueue index=-1 < 5");
+    // Sides, and conditions joined with and, or and parentheses (issue 16); and binds tighter than or.
+    parses("b: accept_queue == 0", "b:AcceptQueue index=-1 == 0");
+    parses("b:accept_queue == 0", "b:AcceptQueue index=-1 == 0");
+    parses("a: accept_queue == 0", "AcceptQueue index=-1 == 0");
+    parses("accept_queue_full and TcpExtListenDrops > 0",
+           "and(AcceptQueueFull index=-1 == 1; Counter server TcpExtListenDrops > 0)");
+    parses("accept_queue == 1 or accept_queue == 2 or accept_queue == 3",
+           "or(AcceptQueue index=-1 == 1; AcceptQueue index=-1 == 2; AcceptQueue index=-1 == 3)");
+    parses(
+        "accept_queue == 1 or accept_queue_full and client 0 is ESTAB",
+        "or(AcceptQueue index=-1 == 1; and(AcceptQueueFull index=-1 == 1; ClientState index=0 ESTAB == 1))");
+    parses(
+        "(accept_queue == 1 or accept_queue_full) and client 0 is ESTAB",
+        "and(or(AcceptQueue index=-1 == 1; AcceptQueueFull index=-1 == 1); ClientState index=0 ESTAB == 1)");
+    parses("((accept_queue_full))", "AcceptQueueFull index=-1 == 1");
+    parses("(syn_queue>0)and(accept_queue_full[0])",
+           "and(SynQueue index=-1 > 0; AcceptQueueFull index=0 == 1)");
+    parses("a: TcpExtListenOverflows > 0 and b: TcpExtListenOverflows == 0",
+           "and(Counter server TcpExtListenOverflows > 0; b:Counter server TcpExtListenOverflows == 0)");
+    parses("b: (accept_queue == 0 or a: syn_queue == 0)",
+           "or(b:AcceptQueue index=-1 == 0; SynQueue index=-1 == 0)");
+    parses("clients in SYN-SENT > 0 and worker 0 is serving or listener 0 is closed",
+           "or(and(ClientsIn SYN-SENT > 0; WorkerState index=0 serving == 1); ListenerOpen index=0 == 0)");
 }
 
 void TestLessonReader::condition() {
@@ -1640,6 +1684,19 @@ void TestLessonReader::conditionError_data() {
     conditionRefused("connect latency of client 3 >=", 30, "expected a duration such as 3s");
     conditionRefused("connect time of client 3 >= 3s", 8, "expected latency of client N, got time");
     conditionRefused("wasted wakeup > 0", 7, "expected wakeups, got wakeup");
+    // Joined (issue 16).
+    conditionRefused("accept_queue == 1 and", 21, "expected a condition after and");
+    conditionRefused("and accept_queue == 1", 0, "expected a condition, got and");
+    conditionRefused("accept_queue == 1 or or syn_queue > 0", 21, "expected a condition, got or");
+    conditionRefused("(accept_queue == 1", 18, "expected ) to close the ( at character 1");
+    conditionRefused("(accept_queue == 1 syn_queue > 0)", 19,
+                     "expected ) to close the ( at character 1, got syn_queue");
+    conditionRefused("accept_queue == 1)", 17, "unmatched ): no ( before it");
+    conditionRefused("()", 1, "expected a condition, got )");
+    conditionRefused("accept_queue == 1 and (syn_queue > 0 or foo > 1)", 40, "unknown quantity foo");
+    conditionRefused("accept_queue == 1 && syn_queue > 0", 18, "unexpected && after the condition");
+    conditionRefused("b:", 2, "expected a condition after b:");
+    conditionRefused("accept_queue_full and == 1", 22, "unknown quantity ==");
 }
 
 void TestLessonReader::conditionError() {
@@ -1890,6 +1947,21 @@ void TestLessonReader::stepTimes_data() {
         << q(runLesson(first + "  - at: 500ms\n    say: x\n  - when: accept_queue >= 1\n    say: y\n"))
         << "0s,500ms,500ms"
         << "";
+    QTest::newRow("when: joined with and, the first instant both hold")
+        << q(runLesson(first + "  - when: accept_queue_full and TcpExtListenOverflows >= 1\n    say: x\n"))
+        << "0s,20.5ms"
+        << "";
+    QTest::newRow("when: joined with or, the first instant either holds")
+        << q(runLesson(first +
+                       "  - when: (TcpExtListenOverflows >= 1 or client 1 is ESTABLISHED)\n    say: x\n"))
+        << "0s,11ms"
+        << "";
+    QTest::newRow("when: and that never holds")
+        << q(runLesson(first + "  - when: accept_queue_full and accept_queue == 0\n    say: x\n"))
+        << "0s,never"
+        << "11:11: step 2: `accept_queue_full and accept_queue == 0` never holds between 0s and the end of "
+           "the "
+           "run at 2s";
     QTest::newRow("when: two steps at one instant")
         << q(runLesson(first +
                        "  - when: accept_queue_full\n    say: x\n  - when: accept_queue >= 1\n    say: y\n"))
@@ -1978,7 +2050,9 @@ void TestLessonReader::aCompareStepRunsTheOtherRunAndExpectationsReadIt() {
         "  - at: 200ms\n    that: accept_queue == 2\n"
         "  - at: 50ms\n    that: \"b: accept_queue == 4\"\n"
         "  - at: 600ms\n    that: \"b: accept_queue == 2\"\n"
-        "  - at: 1500ms\n    that: \"b: accept_queue == 4\"\n"));
+        "  - at: 1500ms\n    that: \"b: accept_queue == 4\"\n"
+        "  - at: 200ms\n    that: \"a: accept_queue == 2 and b: accept_queue == 4\"\n"
+        "  - at: 50ms\n    that: \"accept_queue == 3 or b: accept_queue == 4\"\n"));
     QVERIFY(l);
     const StepCompare& c = *l->steps[1].compare;
     QCOMPARE(c.titleA, std::string("one"));
@@ -2002,6 +2076,12 @@ void TestLessonReader::aCompareStepRunsTheOtherRunAndExpectationsReadIt() {
     // From the step at 500 ms: the clients had all arrived by then, so the other run still holds two.
     QVERIFY2(results[4].holds, results[4].found.c_str());
     QVERIFY(!results[5].holds); // after compare: off
+    // Both runs in one condition.
+    QVERIFY2(results[6].holds, results[6].found.c_str());
+    QCOMPARE(results[6].found, std::string("accept_queue was 2 and b: accept_queue was 4"));
+    QVERIFY(!results[7].holds);
+    QCOMPARE(results[7].found,
+             std::string("accept_queue was 2 or b: no comparison at 50ms (a step's compare: begins one)"));
 }
 
 // A when: step's changes follow what made its condition true by one nanosecond, so what the class is told
@@ -2172,6 +2252,12 @@ void TestLessonReader::describeFound_data() {
     row("client 9 is ESTABLISHED", Time::s(1), "client 9 was not yet started");
     row("server socket of client 9 is ESTAB", Time::s(1),
         "the server socket of client 9 was not there (the client had not started)");
+    // Joined: each part as found, joined as written.
+    row("accept_queue == 129 and accept_queue_full", Time::ms(12),
+        "accept_queue was 2 and accept_queue_full was true");
+    row("client 3 is ESTAB or (syn_queue > 0 and backlog == 4)", Time::us(10'700),
+        "client 3 was UNCONN or (syn_queue was 1 and backlog was 1)");
+    row("b: accept_queue == 0", Time::ms(12), "b: no comparison at 12ms (a step's compare: begins one)");
 }
 
 void TestLessonReader::describeFound() {
@@ -2187,6 +2273,53 @@ void TestLessonReader::describeFound() {
     const ParsedCondition parsed = parseCondition(condition.toStdString());
     QVERIFY2(parsed.condition, parsed.error.message.c_str());
     QCOMPARE(q(backlog::describeFound(*parsed.condition, run->simulation(), Time::ns(atNs))), found);
+}
+
+void TestLessonReader::aJoinedConditionHoldsWhereItsPartsDo_data() {
+    QTest::addColumn<QString>("condition");
+    QTest::newRow("and") << "accept_queue_full and TcpExtListenOverflows >= 2";
+    QTest::newRow("or") << "client 2 is ESTAB or server socket of client 3 is SYN-RECV";
+    QTest::newRow("and of or") << "(syn_queue > 0 or accept_queue >= 2) and clients in SYN-SENT >= 1";
+    QTest::newRow("or of and") << "syn_queue > 0 and clients connected >= 2 or TcpExtListenDrops >= 3";
+    QTest::newRow("never") << "accept_queue_full and accept_queue == 0";
+}
+
+// Read at every instant anything changed (and between): a joined condition holds exactly where its parts,
+// read one by one, say it does; the first instant it holds from any moment is the first such instant.
+void TestLessonReader::aJoinedConditionHoldsWhereItsPartsDo() {
+    QFETCH(QString, condition);
+    const std::optional<Lesson> l = lessonOf(runLesson("  - say: Start.\n"));
+    QVERIFY(l);
+    const LessonRun run(*l);
+    const Simulation& sim = run.simulation();
+    const Condition c = *parseCondition(condition.toStdString()).condition;
+    QVERIFY(c.joined());
+    const std::function<bool(const Condition&, Time)> byParts = [&](const Condition& part, Time t) {
+        if (!part.joined()) return holdsAt(part, sim, t);
+        const auto holds = [&](const Condition& p) { return byParts(p, t); };
+        return part.join == Condition::Join::And ? std::all_of(part.parts.begin(), part.parts.end(), holds)
+                                                 : std::any_of(part.parts.begin(), part.parts.end(), holds);
+    };
+    std::vector<Time> instants{Time()};
+    for (Time t = Time(); t <= Time::ms(60); t = t + Time::us(250))
+        for (Time d : {Time(), Time::ns(1), Time::us(125)})
+            instants.push_back(t + d);
+    instants.push_back(sim.history().end);
+    std::sort(instants.begin(), instants.end());
+    for (Time t : instants)
+        QVERIFY2(holdsAt(c, sim, t) == byParts(c, t), formatDuration(t).c_str());
+    for (Time from : {Time(), Time::ms(5), Time::ms(11), Time::ms(30)}) {
+        const Time first = firstTimeHolding(c, sim, from);
+        if (first.isNever()) {
+            for (Time t : instants)
+                QVERIFY2(t < from || !byParts(c, t), formatDuration(t).c_str());
+            continue;
+        }
+        QVERIFY(first >= from);
+        QVERIFY(byParts(c, first));
+        for (Time t : instants)
+            QVERIFY2(t < from || t >= first || !byParts(c, t), formatDuration(t).c_str());
+    }
 }
 
 // ---- What can never happen (LessonAudit.h) ---------------------------------------------------------
@@ -2234,6 +2367,13 @@ void TestLessonReader::audit_data() {
         << "12:11: when: `client 4 is ESTABLISHED` can never hold: client 4 never exists: the run has 4 "
            "clients (0 "
            "to 3)";
+    QTest::newRow("when: joined with and, one part never")
+        << later(first + "  - when: accept_queue_full and client 4 is ESTABLISHED\n    say: x\n")
+        << "12:11: when: `accept_queue_full and client 4 is ESTABLISHED` can never hold: client 4 never "
+           "exists: "
+           "the run has 4 clients (0 to 3)";
+    QTest::newRow("when: joined with or, one part never") // the other part can hold
+        << later(first + "  - when: accept_queue_full or client 4 is ESTABLISHED\n    say: x\n") << "";
     QTest::newRow("that: a client of an entry that starts after until")
         << later(first, "  - { at: 1s, that: client 5 is SYN-SENT }\n")
         << "13:21: that: `client 5 is SYN-SENT` can never hold: client 5 never exists: the run has 4 clients "
