@@ -12,6 +12,7 @@
 #include "model/lesson/LessonAudit.h"
 #include "model/lesson/LessonReader.h"
 #include "model/lesson/LessonRun.h"
+#include "model/lesson/Markdown.h"
 #include "model/scenario/ScenarioReader.h"
 #include "model/scenario/Settings.h"
 #include "model/scenario/SourceFile.h"
@@ -264,6 +265,16 @@ int checkLessonOnLab(const std::string& path, const Lesson& lesson) {
 }
 #endif
 
+// ", during step 4 (“The queue fills”, from 1.5s)": where in the lesson a moment falls, so that an author
+// reading a failed expectation knows which step's narration the number belongs to.
+std::string duringStep(const Lesson& lesson, const std::vector<Time>& stepTimes, Time t) {
+    const int step = stepBegunBy(stepTimes, t);
+    if (step < 0) return ", before the first step";
+    const std::string title = stepName(lesson.steps[static_cast<std::size_t>(step)]);
+    return ", during step " + std::to_string(step + 1) + (title.empty() ? "" : " (“" + title + "”") +
+           (title.empty() ? " (from " : ", from ") + seconds(stepTimes[static_cast<std::size_t>(step)]) + ")";
+}
+
 // Places a lesson's steps on a run and checks its expectations. 0: all hold; 1: some do not or a step
 // could not be placed.
 int checkLesson(const std::string& path, const Lesson& lesson, bool listSteps) {
@@ -289,13 +300,14 @@ int checkLesson(const std::string& path, const Lesson& lesson, bool listSteps) {
     for (const LessonProblem& p : problems)
         failures.push_back(problemAt(path, p));
     const std::vector<ExpectationResult> results = run.check();
-    for (const ExpectationResult& r : results) {
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const ExpectationResult& r = results[i];
         if (r.holds) continue;
         const Expectation& e = *r.expectation;
         failures.push_back({path, e.place.line, e.place.column,
-                            "expected `" + e.that.text + "` at " +
-                                (e.at ? seconds(*e.at) : "the end (" + seconds(r.at) + ")") + "; " +
-                                r.found});
+                            "expectation " + std::to_string(i + 1) + ": expected `" + e.that.text + "` at " +
+                                (e.at ? seconds(*e.at) : "the end (" + seconds(r.at) + ")") +
+                                duringStep(lesson, run.stepTimes(), r.at) + "; " + r.found});
     }
     printErrors(failures);
     const std::size_t held =

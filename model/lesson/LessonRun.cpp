@@ -51,11 +51,15 @@ void LessonRun::compare() {
     }
 }
 
+int stepBegunBy(const std::vector<Time>& stepTimes, Time t) {
+    int found = -1;
+    for (std::size_t i = 0; i < stepTimes.size(); ++i)
+        if (!stepTimes[i].isNever() && stepTimes[i] <= t) found = static_cast<int>(i);
+    return found;
+}
+
 const Simulation* LessonRun::comparisonAt(Time t) const {
-    int step = -1; // the last step whose moment has come by t
-    for (std::size_t k = 0; k < stepTimes_.size(); ++k)
-        if (!stepTimes_[k].isNever() && stepTimes_[k] <= t) step = static_cast<int>(k);
-    const int i = comparisonStepAt(lesson_, stepTimes_, step);
+    const int i = comparisonStepAt(lesson_, stepTimes_, stepBegunBy(stepTimes_, t));
     return i < 0 || static_cast<std::size_t>(i) >= compared_.size()
                ? nullptr
                : compared_[static_cast<std::size_t>(i)].get();

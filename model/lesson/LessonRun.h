@@ -65,6 +65,10 @@ class LessonRun {
     bool stoppedReported_ = false; // a problem already says the run stopped (Simulation::stopped())
 };
 
+// The last step whose moment has come by t (a step that never began is passed over), or -1 before the
+// first. The window's lesson player, the page's film and `check`'s messages agree through this.
+int stepBegunBy(const std::vector<Time>& stepTimes, Time t);
+
 // The step whose compare: is in force once `step` has begun: the last step up to it (whose moment came,
 // stepTimes) that has a compare:, or -1 when there is none or it says off. The window and LessonRun agree
 // through this.

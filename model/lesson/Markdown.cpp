@@ -1,5 +1,7 @@
 #include "model/lesson/Markdown.h"
 
+#include "model/lesson/Lesson.h"
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -303,6 +305,19 @@ MarkdownResult markdownToHtml(std::string_view text) {
 
 std::string markdownToPlain(std::string_view text) {
     return convert(text, true).html;
+}
+
+std::string stepName(const Step& step, std::size_t maxCharacters) {
+    if (!step.title.empty()) return step.title;
+    const std::string plain =
+        markdownToPlain(step.say.empty() && step.question ? step.question->ask : step.say);
+    // Counted in characters, so that a UTF-8 sequence is never cut: longer than maxCharacters, the first
+    // maxCharacters - 3 and "…".
+    std::vector<std::size_t> starts; // the byte offset of each character
+    for (std::size_t i = 0; i < plain.size(); ++i)
+        if ((static_cast<unsigned char>(plain[i]) & 0xC0) != 0x80) starts.push_back(i);
+    if (starts.size() <= maxCharacters) return plain;
+    return plain.substr(0, starts[maxCharacters > 3 ? maxCharacters - 3 : 0]) + "…";
 }
 
 } // namespace backlog

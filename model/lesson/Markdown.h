@@ -29,4 +29,9 @@ MarkdownResult markdownToHtml(std::string_view text);
 // The text without markup, on one line: for step lists and window titles.
 std::string markdownToPlain(std::string_view text);
 
+struct Step;
+// What the step list calls a step: its title, or the start of its narration (of its question when it
+// says nothing), cut to `maxCharacters` characters with "…".
+std::string stepName(const Step& step, std::size_t maxCharacters = 60);
+
 } // namespace backlog

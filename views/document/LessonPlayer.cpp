@@ -208,10 +208,7 @@ void LessonPlayer::followComparison() {
 }
 
 int stepAtMoment(const std::vector<Time>& stepTimes, Time t) {
-    int found = 0;
-    for (std::size_t i = 0; i < stepTimes.size(); ++i)
-        if (!stepTimes[i].isNever() && stepTimes[i] <= t) found = static_cast<int>(i);
-    return found;
+    return std::max(0, stepBegunBy(stepTimes, t));
 }
 
 int LessonPlayer::stepAt(Time t) const {

@@ -26,15 +26,6 @@ QString html(const std::string& markdown) {
     return QString::fromStdString(markdownToHtml(markdown).html);
 }
 
-// What the step list calls a step: its title, or the start of its narration.
-QString stepName(const Step& s) {
-    if (!s.title.empty()) return QString::fromStdString(s.title);
-    QString plain =
-        QString::fromStdString(markdownToPlain(s.say.empty() && s.question ? s.question->ask : s.say));
-    if (plain.size() > 60) plain = plain.left(57) + QStringLiteral("…");
-    return plain;
-}
-
 QString formatNumber(double v) {
     return QLocale().toString(v, 'g', 12);
 }
@@ -226,7 +217,8 @@ void NarrationView::rebuild() {
     lessonTitle_->setText(QString::fromStdString(lesson->title));
     for (int i = 0; i < lesson_->stepCount(); ++i) {
         const Step& s = lesson->steps[static_cast<std::size_t>(i)];
-        auto* item = new QListWidgetItem(QStringLiteral("%1. %2").arg(i + 1).arg(stepName(s)), steps_);
+        auto* item = new QListWidgetItem(
+            QStringLiteral("%1. %2").arg(i + 1).arg(QString::fromStdString(backlog::stepName(s))), steps_);
         if (!lesson_->isReachable(i)) {
             item->setFlags(item->flags() & ~Qt::ItemIsEnabled);
             item->setToolTip(tr("This step's condition never holds in this run"));
@@ -247,7 +239,7 @@ void NarrationView::showStep() {
     if (!lesson || i < 0) return;
     const Step& s = lesson->steps[static_cast<std::size_t>(i)];
     position_->setText(tr("Step %1 of %2").arg(i + 1).arg(lesson_->stepCount()));
-    stepTitle_->setText(stepName(s));
+    stepTitle_->setText(QString::fromStdString(backlog::stepName(s)));
     text_->setHtml(html(s.say));
     steps_->setCurrentRow(i);
     previous_->setEnabled(i > 0);

@@ -263,6 +263,8 @@ class TestLessonReader : public QObject {
 
     void markdown_data();
     void markdown();
+    void stepName_data();
+    void stepName();
     void markdownError_data();
     void markdownError();
 
@@ -1813,6 +1815,47 @@ void TestLessonReader::markdown() {
     QVERIFY2(result.errors.empty(), qPrintable(errors.join(QLatin1Char('\n'))));
     QCOMPARE(q(result.html), html);
     QCOMPARE(q(markdownToPlain(markdown.toStdString())), plain);
+}
+
+void TestLessonReader::stepName_data() {
+    QTest::addColumn<QString>("title");
+    QTest::addColumn<QString>("say");
+    QTest::addColumn<QString>("ask"); // a question's, when not empty
+    QTest::addColumn<QString>("name");
+    const QString sixty(60, QLatin1Char('x'));
+    QTest::newRow("the title") << "The queue fills"
+                               << "Two **wait**."
+                               << ""
+                               << "The queue fills";
+    QTest::newRow("the narration, plain") << ""
+                                          << "Two **wait** now."
+                                          << ""
+                                          << "Two wait now.";
+    QTest::newRow("sixty characters stay") << "" << sixty << "" << sixty;
+    QTest::newRow("sixty-one are cut")
+        << "" << sixty + QLatin1Char('y') << "" << QString(57, QLatin1Char('x')) + "…";
+    // Characters, not bytes: 61 two-byte ones are cut after the 57th, not inside one.
+    QTest::newRow("UTF-8 is not cut inside a character")
+        << "" << QString(61, QChar(0xE9)) << "" << QString(57, QChar(0xE9)) + "…";
+    QTest::newRow("the question when it says nothing") << ""
+                                                       << ""
+                                                       << "How many **wait**?"
+                                                       << "How many wait?";
+}
+
+void TestLessonReader::stepName() {
+    QFETCH(QString, title);
+    QFETCH(QString, say);
+    QFETCH(QString, ask);
+    QFETCH(QString, name);
+    Step step;
+    step.title = title.toStdString();
+    step.say = say.toStdString();
+    if (!ask.isEmpty()) {
+        step.question.emplace();
+        step.question->ask = ask.toStdString();
+    }
+    QCOMPARE(q(backlog::stepName(step)), name);
 }
 
 void TestLessonReader::markdownError_data() {
