@@ -16,6 +16,7 @@
 #include "views/document/SimulationDocument.h"
 #include "views/render/Theme.h"
 #include "views/widgets/ChartsView.h"
+#include "views/widgets/ConcealCover.h"
 #include "views/widgets/DifferencesView.h"
 #include "views/widgets/EventLogView.h"
 #include "views/widgets/InspectorView.h"
@@ -191,6 +192,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(player_, &views::Player::playingChanged, this, &MainWindow::updatePlaybackStatus);
     connect(player_, &views::Player::modeChanged, this, &MainWindow::updatePlaybackStatus);
     connect(lesson_, &views::LessonPlayer::stepChanged, this, &MainWindow::showLessonStep);
+    connect(lesson_, &views::LessonPlayer::concealingChanged, this, &MainWindow::concealAnswers);
     connect(lesson_, &views::LessonPlayer::answerChanged, this, &MainWindow::saveLessonProgress);
     connect(lesson_, &views::LessonPlayer::finishedChanged, this, &MainWindow::saveLessonProgress);
     connect(startPage_, &StartPage::openRequested, this, &MainWindow::openFile);
@@ -371,6 +373,12 @@ void MainWindow::createDocks() {
     resizeDocks({inspector}, {420}, Qt::Horizontal);
     QDockWidget* summary = dock(summary_, tr("Summary"), "SummaryDock", Qt::BottomDockWidgetArea);
     summary->hide();
+    // What would give away the answer to a question with `reveal: after-answer` (issue 16): the views
+    // that print counters or show the run beyond the playhead. The stage keeps its picture (the class
+    // watches it) but not its counters; the timeline its past but not its future drops.
+    for (QWidget* view :
+         std::initializer_list<QWidget*>{tools_, charts_, log_, inspector_, ladder_, differences_, summary_})
+        covers_.push_back(new views::ConcealCover(view));
     // The real kernel's listen queues, beside the simulated ones; hidden, it reads nothing (MachineView).
     machineDock_ = dock(machine_, tr("This machine"), "MachineDock", Qt::BottomDockWidgetArea);
     machineDock_->hide();
@@ -499,6 +507,13 @@ bool MainWindow::isStartPageShown() const {
 }
 
 // What a lesson step asks of the window: the stage's highlights and zoom, and the view to bring forward.
+void MainWindow::concealAnswers(bool concealed) {
+    for (views::ConcealCover* cover : covers_)
+        cover->setConcealed(concealed);
+    stage_->setCountersConcealed(concealed);
+    timeline_->setFutureConcealed(concealed);
+}
+
 void MainWindow::showLessonStep(int step) {
     views::StageRenderer::Emphasis emphasis;
     const Lesson* lesson = lesson_->lesson();

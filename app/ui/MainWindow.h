@@ -38,6 +38,7 @@ class NarrationView;
 class LadderView;
 class StateDiagramView;
 class ChartsView;
+class ConcealCover;
 class DifferencesView;
 class SelectionModel;
 struct StageHit;
@@ -120,6 +121,8 @@ class MainWindow : public QMainWindow {
     void updatePlaybackStatus();
     void select(const views::StageHit& hit);
     void showLessonStep(int step);
+    // A question with `reveal: after-answer` opened (true) or was answered or skipped (false).
+    void concealAnswers(bool concealed);
     void saveLessonProgress();
     void restoreLessonProgress();
     void lessonFileChanged();
@@ -148,6 +151,7 @@ class MainWindow : public QMainWindow {
     views::InspectorView* inspector_;
     views::ParametersView* parameters_;
     views::TimelineView* timeline_;
+    std::vector<views::ConcealCover*> covers_; // over the docks that would give an answer away
     QPlainTextEdit* summary_;
     views::LessonPlayer* lesson_;
     views::SelectionModel* selection_;

@@ -51,6 +51,10 @@ struct Question {
     double tolerance = 0;             // Number: how far off still counts as right
     std::string unit;                 // Number: shown after the input ("connections")
     std::string explain;              // shown once answered (or skipped)
+    // `reveal: after-answer` (issue 16): until the question is answered or skipped, what would give the
+    // answer away is hidden: the stage's counters, Kernel Tools, the charts, the event log, the
+    // timeline's drop marks (they show the whole run, the future too).
+    bool revealAfterAnswer = false;
 };
 
 // A second run beside the lesson's own, from this step on (issue 16's "what if"): the lesson's scenario

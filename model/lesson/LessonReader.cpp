@@ -806,6 +806,16 @@ std::optional<Question> LessonBuilder::readQuestion(const Field& f) {
             q.explain = readText(qf);
         } else if (qf.name == "unit") {
             if (const auto u = scalar(qf, "a unit such as connections")) q.unit = *u;
+        } else if (qf.name == "reveal") {
+            if (const auto r = scalar(qf, "after-answer or always")) {
+                if (*r == "after-answer" || *r == "always")
+                    q.revealAfterAnswer = *r == "after-answer";
+                else
+                    error(qf.value,
+                          "reveal: expected after-answer (the numbers that would give the answer away "
+                          "are hidden until it is answered or skipped) or always, got " +
+                              *r);
+            }
         } else if (qf.name == "choices") {
             hasChoices = true;
             if (!qf.value.isList() || qf.value.size() < 2) {
@@ -1005,8 +1015,8 @@ const std::vector<std::string>& stepKeys() {
 }
 
 const std::vector<std::string>& questionKeys() {
-    static const std::vector<std::string> keys{"ask",       "choices", "answer", "number",
-                                               "tolerance", "unit",    "explain"};
+    static const std::vector<std::string> keys{"ask",       "choices", "answer",  "number",
+                                               "tolerance", "unit",    "explain", "reveal"};
     return keys;
 }
 

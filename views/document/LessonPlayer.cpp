@@ -24,6 +24,8 @@ LessonPlayer::LessonPlayer(SimulationDocument* document, Player* player, QObject
     connect(document_, &SimulationDocument::loaded, this, &LessonPlayer::reset);
     connect(document_, &SimulationDocument::playheadChanged, this, &LessonPlayer::followPlayhead);
     connect(player_, &Player::barrierReached, this, &LessonPlayer::onBarrier);
+    connect(this, &LessonPlayer::stepChanged, this, &LessonPlayer::updateConcealing);
+    connect(this, &LessonPlayer::answerChanged, this, &LessonPlayer::updateConcealing);
     // A comparison ended elsewhere (End Comparison, another file) is no longer the lesson's.
     connect(document_, &SimulationDocument::comparisonChanged, this, [this] {
         if (!document_->comparison()) comparing_ = -1;
@@ -79,6 +81,14 @@ std::optional<double> LessonPlayer::given(int step) const {
     return step >= 0 && static_cast<std::size_t>(step) < given_.size()
                ? given_[static_cast<std::size_t>(step)]
                : std::nullopt;
+}
+
+void LessonPlayer::updateConcealing() {
+    const bool concealing = isWaitingForAnswer() &&
+                            lesson()->steps[static_cast<std::size_t>(current_)].question->revealAfterAnswer;
+    if (concealing == concealing_) return;
+    concealing_ = concealing;
+    emit concealingChanged(concealing);
 }
 
 bool LessonPlayer::isWaitingForAnswer() const {

@@ -57,6 +57,9 @@ class LessonPlayer : public QObject {
     bool isFinished() const { return finished_; } // the last step was reached and the run played out
     // PageDown on an open question asked once whether to skip it (issue 16): the next PageDown skips.
     bool isAskingToSkip() const { return skipAsked_; }
+    // The current step's question says `reveal: after-answer` and is still open (issue 16): the views
+    // hide what would give its answer away until it is answered or skipped.
+    bool isConcealing() const { return concealing_; }
 
     // Answers from a saved session (progress remembered per lesson): the step's answer without playing.
     void restoreAnswer(int step, Answer a);
@@ -81,6 +84,7 @@ class LessonPlayer : public QObject {
     // The first PageDown on an unanswered question: the views ask "Skip this question?" instead of
     // skipping it silently (a clicker's press may be meant for the next slide).
     void skipAsked(int step);
+    void concealingChanged(bool concealing);
 
   private:
     void reset();
@@ -94,6 +98,7 @@ class LessonPlayer : public QObject {
     // or ends the one the lesson began; a comparison the user began (Parameters, the lab) is left alone
     // until a step of the lesson's asks for another.
     void followComparison();
+    void updateConcealing();
 
     SimulationDocument* document_;
     Player* player_;
@@ -101,6 +106,7 @@ class LessonPlayer : public QObject {
     bool entering_ = false; // the playhead moves because a step is entered, not because of a seek
     bool finished_ = false;
     bool skipAsked_ = false;
+    bool concealing_ = false;
     int comparing_ = -1; // the step whose compare: the document shows, or -1
     std::vector<Answer> answers_;
     std::vector<std::optional<int>> chosen_;

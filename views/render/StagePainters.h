@@ -140,6 +140,7 @@ QByteArray staticKeyOf(const StageRenderer::Geometry& g, const Theme& th, const 
 void paintClients(const Ctx& c, Time maxFlight);
 void paintQueues(const Ctx& c);
 void paintCounters(const Ctx& c);
+void paintCountersConcealed(const Ctx& c);
 void paintWorkers(const Ctx& c);
 // Streams, then packets (falling ones first), their labels, the streams' and the drops' labels.
 void paintPackets(const Ctx& c, FrameCache& cache);

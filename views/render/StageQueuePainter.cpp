@@ -286,4 +286,16 @@ void paintCounters(const Ctx& c) {
         reportOverflow(c.overflows, u"stage", items[left], cs, fCounters);
 }
 
+// The counters strip while a question with `reveal: after-answer` is open (issue 16): the counters would
+// give the answer away, so the strip says why it is empty instead.
+void paintCountersConcealed(const Ctx& c) {
+    const auto& m = kStage.counters;
+    const QRectF cs = c.g.countersStrip;
+    const double x0 =
+        cs.left() + QFontMetricsF(c.fMonoBold).horizontalAdvance(QStringLiteral("nstat")) + m.afterName * c.u;
+    const QRectF r(x0, cs.top(), std::max(0.0, cs.right() - x0), cs.height());
+    c.text(r, Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("hidden until the question is answered"),
+           c.fSmall, c.th.mutedText);
+}
+
 } // namespace backlog::views::stage

@@ -137,7 +137,10 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
     }
     stage::paintClients(c, idx.maxFlight);
     stage::paintQueues(c);
-    stage::paintCounters(c);
+    if (options_.countersConcealed)
+        stage::paintCountersConcealed(c);
+    else
+        stage::paintCounters(c);
     stage::paintWorkers(c);
     stage::paintPackets(c, fc);
     p.restore();

@@ -215,4 +215,12 @@ void StageView::setEmphasis(const StageRenderer::Emphasis& emphasis) {
     update();
 }
 
+void StageView::setCountersConcealed(bool concealed) {
+    StageRenderer::Options o = renderer_.options();
+    if (o.countersConcealed == concealed) return;
+    o.countersConcealed = concealed;
+    renderer_.setOptions(o);
+    update();
+}
+
 } // namespace backlog::views

@@ -33,6 +33,9 @@ class StageView : public QWidget {
     void setEmphasis(const StageRenderer::Emphasis& emphasis);
     const StageRenderer::Emphasis& emphasis() const { return emphasis_; }
 
+    // A question with `reveal: after-answer` is open (issue 16): the counters strip is hidden.
+    void setCountersConcealed(bool concealed);
+
     // What is at a point of the widget, at the playhead; nothing when no run is loaded.
     std::optional<StageHit> hitAt(QPointF pos) const;
     // One line saying what a hit is, at the playhead (the tooltip).

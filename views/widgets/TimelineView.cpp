@@ -105,10 +105,14 @@ void TimelineView::paintEvent(QPaintEvent*) {
     // Marks: one bar per pixel column, the height scaled to the busiest bin (square root, so that a few
     // drops next to a flood of them are still visible).
     const int columns = std::max(1, static_cast<int>(r.width()));
+    // While the future is concealed (reveal: after-answer), only the columns up to the playhead's.
+    const int markedColumns =
+        futureConcealed_ ? std::clamp(static_cast<int>(std::floor(xOf(playhead_) - r.left())) + 1, 0, columns)
+                         : columns;
     const double scale = marks_.peak ? std::sqrt(static_cast<double>(marks_.peak)) : 1.0;
     const auto drawFamily = [&](const std::vector<std::uint32_t>& bins, const QColor& colour, double top,
                                 double height) {
-        for (int x = 0; x < columns; ++x) {
+        for (int x = 0; x < markedColumns; ++x) {
             const std::size_t b0 =
                 static_cast<std::size_t>(x) * TimelineMarks::kBins / static_cast<std::size_t>(columns);
             const std::size_t b1 = std::max(b0 + 1, static_cast<std::size_t>(x + 1) * TimelineMarks::kBins /
@@ -170,6 +174,12 @@ void TimelineView::mousePressEvent(QMouseEvent* event) {
 
 void TimelineView::mouseMoveEvent(QMouseEvent* event) {
     if (event->buttons() & Qt::LeftButton) emit seekRequested(timeAt(event->position().x()));
+}
+
+void TimelineView::setFutureConcealed(bool concealed) {
+    if (futureConcealed_ == concealed) return;
+    futureConcealed_ = concealed;
+    update();
 }
 
 } // namespace backlog::views

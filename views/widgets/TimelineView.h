@@ -38,6 +38,10 @@ class TimelineView : public QWidget {
     void setStepTimes(std::vector<Time> times);
     const std::vector<Time>& stepTimes() const { return steps_; }
     const TimelineMarks& marks() const { return marks_; }
+    // A question with `reveal: after-answer` is open (issue 16): the drops after the playhead are not
+    // marked, since they would say what is about to happen.
+    void setFutureConcealed(bool concealed);
+    bool isFutureConcealed() const { return futureConcealed_; }
     // Where on the widget a time is drawn, and back.
     double xOf(Time t) const;
     Time timeAt(double x) const;
@@ -58,6 +62,7 @@ class TimelineView : public QWidget {
     TimelineMarks marks_;
     Time playhead_;
     std::vector<Time> steps_;
+    bool futureConcealed_ = false;
 };
 
 } // namespace backlog::views

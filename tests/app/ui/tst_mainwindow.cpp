@@ -10,11 +10,13 @@
 #include "views/document/SelectionModel.h"
 #include "views/document/SimulationDocument.h"
 #include "views/widgets/ChartsView.h"
+#include "views/widgets/ConcealCover.h"
 #include "views/widgets/InspectorView.h"
 #include "views/widgets/KernelToolsView.h"
 #include "views/widgets/LadderView.h"
 #include "views/widgets/NarrationView.h"
 #include "views/widgets/StageView.h"
+#include "views/widgets/TimelineView.h"
 
 #include <QAction>
 #include <QApplication>
@@ -48,6 +50,7 @@ class TestMainWindow : public QObject {
     void presenterViewShowsTheStepsNotes();
     void pageDownAndPageUpStepThroughALesson();
     void aStepOpensAPageOfADock();
+    void aRevealAfterAnswerQuestionCoversWhatGivesItAway();
     void startPageListsTheLessonsInOrder();
     void startPageListsAddedFolders();
     void progressIsRememberedPerLesson();
@@ -503,6 +506,67 @@ void TestMainWindow::lessonReloadsWhenItsFileChanges() {
     QVERIFY(w.statusBar()->currentMessage().contains(QStringLiteral("unknown key bogus")));
     QCOMPARE(w.lessonPlayer()->currentStep(), 2);
     QVERIFY(w.narration()->narration()->toPlainText().contains(QStringLiteral("nobody is told")));
+}
+
+// reveal: after-answer (issue 16): at the README example's step 2 the docks that would give the answer
+// away are covered, and nothing of them shows; the stage's counters and the timeline's future drops are
+// hidden, on the projector too. Answering lifts it all.
+void TestMainWindow::aRevealAfterAnswerQuestionCoversWhatGivesItAway() {
+    QSettings().clear();
+    app::MainWindow w;
+    QVERIFY(w.openFile(kExample));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    auto* tools = w.findChild<views::KernelToolsView*>();
+    auto* toolsDock = w.findChild<QDockWidget*>(QStringLiteral("KernelToolsDock"));
+    QVERIFY(tools && toolsDock);
+    toolsDock->show();
+    toolsDock->raise();
+    const auto cover = [](QWidget* view) { return view->findChild<views::ConcealCover*>(); };
+    QVERIFY(cover(tools) && !cover(tools)->isConcealed());
+    // The share of a view's pixels (per mille) that are not its commonest colour: a covered view shows its
+    // panel and one line of words.
+    const auto inked = [](QWidget* view) {
+        const QImage image = view->grab().toImage();
+        QHash<QRgb, int> seen;
+        for (int y = 0; y < image.height(); ++y)
+            for (int x = 0; x < image.width(); ++x)
+                ++seen[image.pixel(x, y)];
+        int commonest = 0;
+        for (const int n : seen)
+            commonest = std::max(commonest, n);
+        const qsizetype all = image.width() * image.height();
+        return static_cast<int>((all - commonest) * 1000 / std::max<qsizetype>(1, all));
+    };
+    QTest::keyClick(&w, Qt::Key_PageDown);
+    QTRY_COMPARE(w.lessonPlayer()->currentStep(), 1);
+    QTRY_VERIFY(w.lessonPlayer()->isConcealing());
+    for (const char* name :
+         {"KernelToolsView", "ChartsView", "EventLogView", "InspectorView", "LadderView"}) {
+        QWidget* view = nullptr;
+        for (QWidget* child : w.findChildren<QWidget*>())
+            if (QString::fromLatin1(child->metaObject()->className()).endsWith(QLatin1String(name)))
+                view = child;
+        QVERIFY2(view && cover(view) && cover(view)->isConcealed(), name);
+    }
+    QTRY_VERIFY(tools->isVisible() && cover(tools)->isVisible());
+    QCOMPARE(cover(tools)->geometry(), tools->rect());
+    const int covered = inked(tools);
+    QVERIFY2(covered < 30, qPrintable(QString::number(covered))); // one line of words, not ss and nstat
+    QVERIFY(w.stage()->renderer().options().countersConcealed);
+    QVERIFY(w.findChild<views::TimelineView*>()->isFutureConcealed());
+    // The projector hides the stage's counters too.
+    QTest::keyClick(&w, Qt::Key_F5);
+    QTRY_VERIFY(w.presenter() && w.presenter()->isVisible());
+    QVERIFY(w.presenter()->stage()->renderer().options().countersConcealed);
+    // Answered: everything is back, as it is at the playhead.
+    w.lessonPlayer()->answerNumber(5);
+    QVERIFY(!w.lessonPlayer()->isConcealing());
+    QVERIFY(!cover(tools)->isVisible());
+    QVERIFY2(inked(tools) > 2 * covered, qPrintable(QStringLiteral("%1 %2").arg(inked(tools)).arg(covered)));
+    QVERIFY(!w.stage()->renderer().options().countersConcealed);
+    QVERIFY(!w.presenter()->stage()->renderer().options().countersConcealed);
+    QVERIFY(!w.findChild<views::TimelineView*>()->isFutureConcealed());
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -674,6 +674,14 @@ void TestLessonReader::invalidLesson_data() {
             13, 7, "question: expected explain: (shown once the class has answered)");
     refused("question without ask", lesson("  - say: x\n    question: { number: 3, explain: e }\n"), 12, 15,
             "question: expected ask: (the question)");
+    refused(
+        "reveal: an unknown value",
+        lesson("  - say: x\n    question: { ask: q, number: 3, explain: e, reveal: later }\n"), 12, 56,
+        "reveal: expected after-answer (the numbers that would give the answer away are hidden until it is "
+        "answered or skipped) or always, got later");
+    refused("reveal: a list",
+            lesson("  - say: x\n    question: { ask: q, number: 3, explain: e, reveal: [a] }\n"), 12, 56,
+            "reveal: expected after-answer or always");
     refused("question: not a map", lesson("  - say: x\n    question: How many?\n"), 12, 15,
             "question: expected a map with ask:, choices: and answer: (or number:), and explain:, got \"How "
             "many?\"");
@@ -1112,6 +1120,8 @@ void TestLessonReader::readmeExampleReads() {
     QCOMPARE(*l.speed, 0.01);
     QVERIFY(l.steps[1].question && l.steps[1].question->kind == Question::Kind::Number);
     QCOMPARE(l.steps[2].question->answer, 1);
+    QVERIFY(l.steps[1].question->revealAfterAnswer);  // reveal: after-answer
+    QVERIFY(!l.steps[2].question->revealAfterAnswer); // the default: always
     QCOMPARE(fields().at(QStringLiteral("held"))(l), QStringLiteral("rescue"));
     // The README shows the same text.
     QFile readme(QStringLiteral(BACKLOG_SOURCE_DIR "/README.md"));

@@ -49,6 +49,7 @@ class TestLessonPlayer : public QObject {
     void scoreAtTheEnd();
     void scenarioFileHasNoLesson();
     void aCompareStepPutsTheOtherRunBeside();
+    void revealAfterAnswerConcealsUntilAnswered();
 };
 
 void TestLessonPlayer::opensAtTheFirstStep() {
@@ -294,6 +295,42 @@ void TestLessonPlayer::aCompareStepPutsTheOtherRunBeside() {
     doc.setPlayhead(Time::ms(50)); // a seek back before it: step 1, no comparison
     QCOMPARE(lesson.currentStep(), 0);
     QVERIFY(!doc.comparison());
+}
+
+// reveal: after-answer (issue 16): while the question of step 2 (README example) is open the player says
+// the views must conceal; an answer or a skip ends it; a question without it never conceals; going back
+// to an answered question conceals nothing.
+void TestLessonPlayer::revealAfterAnswerConcealsUntilAnswered() {
+    SimulationDocument doc;
+    Player player(&doc);
+    LessonPlayer lesson(&doc, &player);
+    QSignalSpy changed(&lesson, &LessonPlayer::concealingChanged);
+    QVERIFY(doc.load(kLesson).isEmpty());
+    QVERIFY(!lesson.isConcealing());
+    playUntilStopped(player); // to step 2's question (reveal: after-answer)
+    QCOMPARE(lesson.currentStep(), 1);
+    QVERIFY(lesson.isWaitingForAnswer());
+    QVERIFY(lesson.isConcealing());
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.last().at(0).toBool(), true);
+    lesson.answerNumber(4); // wrong, but answered: revealed
+    QVERIFY(!lesson.isConcealing());
+    QCOMPARE(changed.count(), 2);
+    QCOMPARE(changed.last().at(0).toBool(), false);
+    playUntilStopped(player); // step 3's question says nothing of reveal:
+    QCOMPARE(lesson.currentStep(), 2);
+    QVERIFY(lesson.isWaitingForAnswer());
+    QVERIFY(!lesson.isConcealing());
+    lesson.previousStep(); // back to the answered one
+    QCOMPARE(lesson.currentStep(), 1);
+    QVERIFY(!lesson.isConcealing());
+    QCOMPARE(changed.count(), 2);
+    // Opened again, the question is open again until skipped.
+    QVERIFY(doc.load(kLesson).isEmpty());
+    lesson.goToStep(1);
+    QVERIFY(lesson.isConcealing());
+    lesson.skipQuestion();
+    QVERIFY(!lesson.isConcealing());
 }
 
 QTEST_MAIN(TestLessonPlayer)

@@ -106,6 +106,7 @@ class TestStage : public QObject {
     void floodIsDrawnAsStreams();
     void manyClientsAreAggregated();
     void onlyWhatExistsAtTIsDrawn();
+    void concealedCountersChangeOnlyTheirStrip();
     void workerStatesHaveColoursAndWords_data();
     void workerStatesHaveColoursAndWords();
     void workersPanelSaysHowTheyWaitAtT_data();
@@ -365,6 +366,44 @@ void TestStage::manyClientsAreAggregated() {
     const auto b = r.layout(QRectF(0, 0, 1600, 900), *burst, Time::ms(1));
     QVERIFY(b.clientsAggregated);
     QVERIFY(b.clients.empty());
+}
+
+// reveal: after-answer (issue 16): the counters strip says it is hidden, and nothing else of the frame
+// changes; the counters (ListenOverflows of e1 at its end) are not among the words drawn.
+void TestStage::concealedCountersChangeOnlyTheirStrip() {
+    const auto sim = lesson("scenarios/e1-never-accept.yaml");
+    QVERIFY(sim);
+    const Time t = sim->history().end;
+    const Theme theme = Theme::light();
+    StageRenderer shown;
+    StageRenderer concealed;
+    StageRenderer::Options o;
+    o.countersConcealed = true;
+    concealed.setOptions(o);
+    const QImage a = render(shown, *sim, t, theme);
+    const QImage b = render(concealed, *sim, t, theme);
+    const QRect strip = shown.layout(QRectF(0, 0, 1600, 900), *sim, t).countersStrip.toAlignedRect();
+    QVERIFY(!strip.isEmpty());
+    int inside = 0;
+    for (int y = 0; y < a.height(); ++y)
+        for (int x = 0; x < a.width(); ++x) {
+            if (a.pixel(x, y) == b.pixel(x, y)) continue;
+            QVERIFY2(strip.contains(x, y), qPrintable(QStringLiteral("(%1, %2) outside %3,%4 %5x%6")
+                                                          .arg(x)
+                                                          .arg(y)
+                                                          .arg(strip.x())
+                                                          .arg(strip.y())
+                                                          .arg(strip.width())
+                                                          .arg(strip.height())));
+            ++inside;
+        }
+    QVERIFY(inside > 50);
+    QVERIFY(svgText(shown, *sim, t, theme).contains(QStringLiteral("TcpExtListenOverflows")));
+    StageRenderer concealedSvg;
+    concealedSvg.setOptions(o);
+    const QString words = svgText(concealedSvg, *sim, t, theme);
+    QVERIFY(!words.contains(QStringLiteral("TcpExtListenOverflows")));
+    QVERIFY(words.contains(QStringLiteral("hidden until the question is answered")));
 }
 
 // Issue 11: workers, listeners and clients that a later change brings (a lesson step's set: or start:)

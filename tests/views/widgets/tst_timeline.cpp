@@ -27,6 +27,7 @@ class TestTimeline : public QObject {
     void marksCountEveryDropAndCookie();
     void clickAndDragSeek();
     void lessonStepsAreMarkedAboveTheTrack();
+    void concealedFutureDropsAreNotMarked();
 };
 
 void TestTimeline::marksCountEveryDropAndCookie_data() {
@@ -93,6 +94,46 @@ void TestTimeline::lessonStepsAreMarkedAboveTheTrack() {
     QVERIFY(dark(x, 12));
     QVERIFY(!dark(x + 6, 12));
     QCOMPARE(view.timeAt(view.xOf(step)).count() / 1'000'000, step.count() / 1'000'000);
+}
+
+// reveal: after-answer (issue 16): the drops after the playhead are not marked; those before it are, and
+// the picture is what it was once the question is answered.
+void TestTimeline::concealedFutureDropsAreNotMarked() {
+    const auto sim = runLesson("scenarios/e2-burst.yaml");
+    QVERIFY(sim);
+    TimelineView view;
+    view.resize(600, 60);
+    view.setSimulation(sim.get());
+    const auto picture = [&] {
+        QImage image(view.size(), QImage::Format_ARGB32);
+        image.fill(Qt::white);
+        view.render(&image);
+        return image;
+    };
+    // The playhead where half the marks are behind it: the first bin past the median drop.
+    const TimelineMarks& m = view.marks();
+    std::uint64_t total = 0, seen = 0;
+    for (std::size_t b = 0; b < m.overflows.size(); ++b)
+        total += m.overflows[b] + m.otherDrops[b] + m.cookies[b];
+    std::size_t half = 0;
+    for (; half < m.overflows.size() && seen * 2 < total; ++half)
+        seen += m.overflows[half] + m.otherDrops[half] + m.cookies[half];
+    const Time playhead = Time::ns(m.end.count() * static_cast<std::int64_t>(half) / TimelineMarks::kBins);
+    view.setPlayhead(playhead);
+    const QImage open = picture();
+    view.setFutureConcealed(true);
+    const QImage concealed = picture();
+    const int x = static_cast<int>(std::lround(view.xOf(playhead)));
+    // Columns well before the playhead are as they were; after it, some marks are gone and none appear.
+    int gone = 0;
+    for (int px = 0; px < view.width(); ++px)
+        for (int py = 16; py < view.height() - 16; ++py) {
+            if (px < x - 2) QCOMPARE(concealed.pixel(px, py), open.pixel(px, py));
+            if (px > x + 2 && concealed.pixel(px, py) != open.pixel(px, py)) ++gone;
+        }
+    QVERIFY(gone > 0);
+    view.setFutureConcealed(false);
+    QCOMPARE(picture(), open);
 }
 
 QTEST_MAIN(TestTimeline)
