@@ -187,7 +187,7 @@ const std::vector<LessonRule> rules{
      "{ at: 1s, say: b, start: late } ]",
      "start: late is already started"},
     {RuleStage::Audit, "every expectation holds", "expect: [ { at: end, that: accept_queue == 4 } ]",
-     "expected `accept_queue == 4` at the end; accept_queue was 5"},
+     "expected `accept_queue == 4` at the end (5 s); accept_queue was 5"},
 };
 
 // The worked example: "Why did my server stop answering?", grown a stage at a time.
@@ -450,8 +450,10 @@ std::vector<std::string> checkLessonText(const std::string& text) {
     for (const ExpectationResult& r : run.check()) {
         if (r.holds) continue;
         const Expectation& e = *r.expectation;
-        out.push_back("expected `" + e.that.text + "` at " + (e.at ? formatDuration(*e.at) : "the end") +
-                      "; " + r.found);
+        // Worded as app/cli/CommandLine.cpp checkLesson() words it.
+        const auto seconds = [](Time t) { return formatSecondsTrimmed(t) + " s"; };
+        out.push_back("expected `" + e.that.text + "` at " +
+                      (e.at ? seconds(*e.at) : "the end (" + seconds(r.at) + ")") + "; " + r.found);
     }
     return out;
 }
