@@ -10,6 +10,7 @@
 #include "model/kernel/Simulation.h"
 #include "model/lesson/Condition.h"
 #include "model/lesson/LessonAudit.h"
+#include "model/lesson/LessonGuide.h"
 #include "model/lesson/LessonReader.h"
 #include "model/lesson/LessonRun.h"
 #include "model/lesson/Markdown.h"
@@ -398,6 +399,21 @@ int check(const QStringList& arguments) {
                                                         : checkFile(file.toStdString(), parser.isSet(steps)));
     }
     return status;
+}
+
+// `backlog guide`: the lesson author's guide, Markdown, made by the code it describes (LessonGuide.h);
+// docs/lesson-guide.md is this output.
+int guide(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "Prints the lesson author's guide (Markdown): every key of a lesson with its "
+        "default, the model's timer figures, every rule backlog check enforces "
+        "and a worked example. docs/lesson-guide.md is its output.");
+    parser.addHelpOption();
+    parser.addPositionalArgument("guide", "The command.");
+    if (const std::optional<int> status = parseCommand(parser, arguments, "guide")) return *status;
+    printOut(lessonGuideMarkdown());
+    return 0;
 }
 
 // --until, when given: a duration of at least `least` (simulate takes 0s, the lab a time after it). False,
@@ -844,12 +860,14 @@ int presentHelp(const QStringList& arguments) {
 bool isCommand(const QStringList& arguments) {
     return arguments.size() > 1 &&
            (arguments[1] == QLatin1String("simulate") || arguments[1] == QLatin1String("check") ||
-            arguments[1] == QLatin1String("export") || arguments[1] == QLatin1String("lab"));
+            arguments[1] == QLatin1String("guide") || arguments[1] == QLatin1String("export") ||
+            arguments[1] == QLatin1String("lab"));
 }
 
 int runCommand(const QStringList& arguments) {
     if (arguments.value(1) == QLatin1String("simulate")) return simulate(arguments);
     if (arguments.value(1) == QLatin1String("check")) return check(arguments);
+    if (arguments.value(1) == QLatin1String("guide")) return guide(arguments);
     if (arguments.value(1) == QLatin1String("export")) return exportCommand(arguments);
     if (arguments.value(1) == QLatin1String("lab")) return labCommand(arguments);
     printErr("backlog: unknown command " + arguments.value(1).toStdString());

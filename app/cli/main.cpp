@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
             "                      run a scenario or a lesson and print a report (backlog simulate --help)\n"
             "  check FILE...         validate lessons and run their expectations; a folder's files,\n"
             "                      scenarios too (backlog check --help)\n"
+            "  guide                 print the lesson author's guide (Markdown; docs/lesson-guide.md)\n"
             "  export FILE --out PATH ...\n"
             "                      write frames (PNG, SVG, PDF), films (GIF, MP4, WebM) or a lesson's\n"
             "                      handout (backlog export --help)\n"

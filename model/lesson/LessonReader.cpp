@@ -1,6 +1,7 @@
 #include "model/lesson/LessonReader.h"
 
 #include "model/core/Packet.h"
+#include "model/lesson/LessonKeys.h"
 #include "model/lesson/Markdown.h"
 #include "model/scenario/Settings.h"
 #include "model/scenario/SourceFile.h"
@@ -626,8 +627,7 @@ std::optional<Step::After> LessonBuilder::readAfter(const Field& f) {
     Step::After after;
     after.place = placeOf(f.value);
     bool stepGiven = false, byGiven = false;
-    static const std::vector<std::string> keys{"step", "by"};
-    for (const Field& g : fields(f.value, " in after:", keys)) {
+    for (const Field& g : fields(f.value, " in after:", lessonMapKeys(LessonMap::After))) {
         if (g.name == "step") {
             if (const auto v = scalar(g, "a step's number, from 1")) {
                 const Parsed<std::int64_t> n =
@@ -671,8 +671,7 @@ std::optional<StepCompare> LessonBuilder::readCompare(const Field& f) {
         error(f.value.isNull() ? f.key : f.value, std::string(expected) + ", got " + f.value.describe());
         return std::nullopt;
     }
-    static const std::vector<std::string> keys{"set", "from", "title"}, sides{"a", "b"};
-    for (const Field& g : fields(f.value, " in compare:", keys)) {
+    for (const Field& g : fields(f.value, " in compare:", lessonMapKeys(LessonMap::Compare))) {
         if (g.name == "set") {
             readSettings(g, "compare: set:", c.set, c.setPlaces);
         } else if (g.name == "from") {
@@ -688,7 +687,8 @@ std::optional<StepCompare> LessonBuilder::readCompare(const Field& f) {
             if (g.value.isScalar()) {
                 c.titleB = g.value.scalar();
             } else if (g.value.isMap()) {
-                for (const Field& side : fields(g.value, " in compare: title:", sides))
+                for (const Field& side :
+                     fields(g.value, " in compare: title:", lessonMapKeys(LessonMap::CompareTitle)))
                     if (const auto t = scalar(side, "a few words"))
                         (side.name == "a" ? c.titleA : c.titleB) = *t;
             } else {
@@ -1001,28 +1001,21 @@ void LessonBuilder::checkAgainstScenario() {
 
 } // namespace
 
+// The lists come from the catalogue (LessonKeys.h), so that a key the reader accepts is documented.
 const std::vector<std::string>& lessonKeys() {
-    static const std::vector<std::string> keys{"format", "title",    "summary", "level", "minutes",
-                                               "speed",  "scenario", "steps",   "expect"};
-    return keys;
+    return lessonMapKeys(LessonMap::Lesson);
 }
 
 const std::vector<std::string>& stepKeys() {
-    static const std::vector<std::string> keys{
-        "at",    "when",  "title",     "say",  "notes", "set",      "start",   "close-listener",
-        "pause", "speed", "highlight", "zoom", "view",  "question", "compare", "after"};
-    return keys;
+    return lessonMapKeys(LessonMap::Step);
 }
 
 const std::vector<std::string>& questionKeys() {
-    static const std::vector<std::string> keys{"ask",       "choices", "answer",  "number",
-                                               "tolerance", "unit",    "explain", "reveal"};
-    return keys;
+    return lessonMapKeys(LessonMap::Question);
 }
 
 const std::vector<std::string>& expectationKeys() {
-    static const std::vector<std::string> keys{"at", "that"};
-    return keys;
+    return lessonMapKeys(LessonMap::Expectation);
 }
 
 LessonReadResult readLessonText(std::string_view text, const std::string& fileName) {
