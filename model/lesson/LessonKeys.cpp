@@ -125,10 +125,12 @@ const std::vector<LessonKeyDoc> docs{
      [](const Probe& p) { return p.question->unit; }, ""},
     {LessonMap::Question, "explain", "Markdown subset", "shown once the class has answered or skipped"},
     {LessonMap::Question, "reveal", "`after-answer`, `always`",
-     "after-answer: until the question is answered or skipped, what would give the answer away is hidden: the "
+     "after-answer: until the question is answered or skipped, what would give the answer away is hidden: "
+     "the "
      "stage's counters, the timeline's drops after the playhead, and the Kernel Tools, Charts, Event Log, "
      "Inspector, Ladder, Differences and Summary docks",
-     [](const Probe& p) { return std::string(p.question->revealAfterAnswer ? "after-answer" : "always"); }, ""},
+     [](const Probe& p) { return std::string(p.question->revealAfterAnswer ? "after-answer" : "always"); },
+     ""},
     // ---- a comparison
     {LessonMap::Compare, "set", "`{ KEY: VALUE … }` (scenario keys, kernel.version too)",
      "what the other run changes"},
