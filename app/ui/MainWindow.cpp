@@ -191,10 +191,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(player_, &views::Player::playingChanged, this, &MainWindow::updatePlaybackStatus);
     connect(player_, &views::Player::modeChanged, this, &MainWindow::updatePlaybackStatus);
-    connect(lesson_, &views::LessonPlayer::stepChanged, this, &MainWindow::showLessonStep);
-    connect(lesson_, &views::LessonPlayer::concealingChanged, this, &MainWindow::concealAnswers);
-    connect(lesson_, &views::LessonPlayer::answerChanged, this, &MainWindow::saveLessonProgress);
-    connect(lesson_, &views::LessonPlayer::finishedChanged, this, &MainWindow::saveLessonProgress);
+    followLessonPlayer();
     connect(startPage_, &StartPage::openRequested, this, &MainWindow::openFile);
     connect(watcher_, &QFileSystemWatcher::fileChanged, this, [this] {
         // Editors save by writing a new file and renaming it over the old one; wait for the dust to settle.
@@ -373,12 +370,6 @@ void MainWindow::createDocks() {
     resizeDocks({inspector}, {420}, Qt::Horizontal);
     QDockWidget* summary = dock(summary_, tr("Summary"), "SummaryDock", Qt::BottomDockWidgetArea);
     summary->hide();
-    // What would give away the answer to a question with `reveal: after-answer` (issue 16): the views
-    // that print counters or show the run beyond the playhead. The stage keeps its picture (the class
-    // watches it) but not its counters; the timeline its past but not its future drops.
-    for (QWidget* view :
-         std::initializer_list<QWidget*>{tools_, charts_, log_, inspector_, ladder_, differences_, summary_})
-        covers_.push_back(new views::ConcealCover(view));
     // The real kernel's listen queues, beside the simulated ones; hidden, it reads nothing (MachineView).
     machineDock_ = dock(machine_, tr("This machine"), "MachineDock", Qt::BottomDockWidgetArea);
     machineDock_->hide();
@@ -507,6 +498,25 @@ bool MainWindow::isStartPageShown() const {
 }
 
 // What a lesson step asks of the window: the stage's highlights and zoom, and the view to bring forward.
+// A lesson's step, its questions' answers (kept per lesson) and what a `reveal: after-answer` question
+// hides while it is open.
+void MainWindow::followLessonPlayer() {
+    connect(lesson_, &views::LessonPlayer::stepChanged, this, &MainWindow::showLessonStep);
+    coverWhatGivesAnswersAway();
+    connect(lesson_, &views::LessonPlayer::concealingChanged, this, &MainWindow::concealAnswers);
+    connect(lesson_, &views::LessonPlayer::answerChanged, this, &MainWindow::saveLessonProgress);
+    connect(lesson_, &views::LessonPlayer::finishedChanged, this, &MainWindow::saveLessonProgress);
+}
+
+// What would give away the answer to a question with `reveal: after-answer` (issue 16): the views that
+// print counters or show the run beyond the playhead. The stage keeps its picture (the class watches it)
+// but not its counters; the timeline its past but not its future drops (concealAnswers).
+void MainWindow::coverWhatGivesAnswersAway() {
+    for (QWidget* view :
+         std::initializer_list<QWidget*>{tools_, charts_, log_, inspector_, ladder_, differences_, summary_})
+        covers_.push_back(new views::ConcealCover(view));
+}
+
 void MainWindow::concealAnswers(bool concealed) {
     for (views::ConcealCover* cover : covers_)
         cover->setConcealed(concealed);

@@ -123,6 +123,8 @@ class MainWindow : public QMainWindow {
     void showLessonStep(int step);
     // A question with `reveal: after-answer` opened (true) or was answered or skipped (false).
     void concealAnswers(bool concealed);
+    void coverWhatGivesAnswersAway();
+    void followLessonPlayer();
     void saveLessonProgress();
     void restoreLessonProgress();
     void lessonFileChanged();
