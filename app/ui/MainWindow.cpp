@@ -520,7 +520,7 @@ void MainWindow::coverWhatGivesAnswersAway() {
 void MainWindow::concealAnswers(bool concealed) {
     for (views::ConcealCover* cover : covers_)
         cover->setConcealed(concealed);
-    stage_->setCountersConcealed(concealed);
+    stage_->setNumbersConcealed(concealed);
     timeline_->setFutureConcealed(concealed);
 }
 

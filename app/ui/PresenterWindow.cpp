@@ -98,8 +98,8 @@ PresenterWindow::PresenterWindow(views::SimulationDocument* document, views::Pla
     // The projector hides the stage's counters while a `reveal: after-answer` question is open, as the
     // window does.
     connect(lesson_, &views::LessonPlayer::concealingChanged, stage_,
-            &views::StageView::setCountersConcealed);
-    stage_->setCountersConcealed(lesson_->isConcealing());
+            &views::StageView::setNumbersConcealed);
+    stage_->setNumbersConcealed(lesson_->isConcealing());
     // The clicker's first Page Down on an open question: the caption asks before it is skipped.
     connect(lesson_, &views::LessonPlayer::skipAsked, this, [this] {
         caption_->setText(

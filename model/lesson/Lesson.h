@@ -52,8 +52,8 @@ struct Question {
     std::string unit;                 // Number: shown after the input ("connections")
     std::string explain;              // shown once answered (or skipped)
     // `reveal: after-answer` (issue 16): until the question is answered or skipped, what would give the
-    // answer away is hidden: the stage's counters, Kernel Tools, the charts, the event log, the
-    // timeline's drop marks (they show the whole run, the future too).
+    // answer away is hidden: the stage's counters and queue lengths, Kernel Tools, the charts, the event log,
+    // the timeline's drop marks (they show the whole run, the future too).
     bool revealAfterAnswer = false;
 };
 

@@ -127,7 +127,8 @@ const std::vector<LessonKeyDoc> docs{
     {LessonMap::Question, "reveal", "`after-answer`, `always`",
      "after-answer: until the question is answered or skipped, what would give the answer away is hidden: "
      "the "
-     "stage's counters, the timeline's drops after the playhead, and the Kernel Tools, Charts, Event Log, "
+     "stage's counters and queue lengths, the timeline's drops after the playhead, and the Kernel Tools, "
+     "Charts, Event Log, "
      "Inspector, Ladder, Differences and Summary docks",
      [](const Probe& p) { return std::string(p.question->revealAfterAnswer ? "after-answer" : "always"); },
      ""},

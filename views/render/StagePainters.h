@@ -95,6 +95,7 @@ struct Ctx {
     double dpr = 1;
     LabelOverflows* overflows = nullptr;        // labels that did not fit (Options::overflows)
     std::vector<ElidedLabel>* elided = nullptr; // labels shortened: their whole text is the tooltip
+    bool numbersConcealed = false;              // Options::numbersConcealed
     QFont fTitle, fClock, fPanel, fBody, fBodyBold, fSmall, fMono, fMonoBold, fBig, fLabel;
 
     Ctx(QPainter& painter, const Theme& theme, const StageRenderer::Geometry& geometry,

@@ -21,8 +21,11 @@ void queueFigures(const Ctx& c, const StageRenderer::QueueGeometry& q) {
     const double u = c.u;
     const bool synQ = q.kind == QueueKind::Syn;
     const bool big = q.label.height() >= m.bigLabelMin * u;
-    const QString fill = QStringLiteral("%1 / %2").arg(thousands(q.length), thousands(q.capacity));
-    const bool full = q.length >= q.capacity;
+    // Concealed (reveal: after-answer), the length is the answer a question may ask for; the capacity
+    // is the scenario's, known before.
+    const QString fill = QStringLiteral("%1 / %2").arg(
+        c.numbersConcealed ? QStringLiteral("?") : thousands(q.length), thousands(q.capacity));
+    const bool full = q.length >= q.capacity && !c.numbersConcealed;
     if (big) {
         // Big figures, smaller when "769 / 4,097" would not fit the label column.
         const QRectF figures(q.label.left(), q.label.center().y(), q.label.width(), m.figuresHeight * u);

@@ -123,8 +123,8 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
         stage::paintStatic(sc);
     }
 
-    const stage::Ctx c(p, th, g, sim, t, cached ? &fc.sprites : nullptr, dpr, options_.overflows,
-                       &fc.frameElided);
+    stage::Ctx c(p, th, g, sim, t, cached ? &fc.sprites : nullptr, dpr, options_.overflows, &fc.frameElided);
+    c.numbersConcealed = options_.numbersConcealed;
     c.text(g.header, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("t = ") + stage::formatClock(t),
            c.fClock, th.text);
     if (g.streams) {
@@ -137,7 +137,7 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
     }
     stage::paintClients(c, idx.maxFlight);
     stage::paintQueues(c);
-    if (options_.countersConcealed)
+    if (c.numbersConcealed)
         stage::paintCountersConcealed(c);
     else
         stage::paintCounters(c);

@@ -96,9 +96,9 @@ class StageRenderer {
         // Elided where the widget's tooltip has the whole text) by paint(). For tests and debugging;
         // the vector must outlive the paint() calls and belong to the painting thread.
         LabelOverflows* overflows = nullptr;
-        // A question with `reveal: after-answer` is open (issue 16): the counters strip says it is
-        // hidden instead of the counters, which would give the answer away.
-        bool countersConcealed = false;
+        // A question with `reveal: after-answer` is open (issue 16): the numbers that would give its answer
+        // away are not drawn. The counters strip says they are hidden; a queue's length reads "? / 5".
+        bool numbersConcealed = false;
     };
 
     // ---- the layout at t: shared by paint(), hitTest() and the tests ----

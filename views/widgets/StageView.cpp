@@ -215,10 +215,10 @@ void StageView::setEmphasis(const StageRenderer::Emphasis& emphasis) {
     update();
 }
 
-void StageView::setCountersConcealed(bool concealed) {
+void StageView::setNumbersConcealed(bool concealed) {
     StageRenderer::Options o = renderer_.options();
-    if (o.countersConcealed == concealed) return;
-    o.countersConcealed = concealed;
+    if (o.numbersConcealed == concealed) return;
+    o.numbersConcealed = concealed;
     renderer_.setOptions(o);
     update();
 }

@@ -34,7 +34,7 @@ class StageView : public QWidget {
     const StageRenderer::Emphasis& emphasis() const { return emphasis_; }
 
     // A question with `reveal: after-answer` is open (issue 16): the counters strip is hidden.
-    void setCountersConcealed(bool concealed);
+    void setNumbersConcealed(bool concealed);
 
     // What is at a point of the widget, at the playhead; nothing when no run is loaded.
     std::optional<StageHit> hitAt(QPointF pos) const;

@@ -229,7 +229,7 @@ void TestMainWindow::presenterMode() {
     // A clicker: PageDown and the arrow keys move between steps; the caption and the emphasis follow.
     QTest::keyClick(p, Qt::Key_PageDown);
     QCOMPARE(w.lessonPlayer()->currentStep(), 1);
-    QVERIFY(p->caption()->text().contains(QStringLiteral("five")));
+    QVERIFY(p->caption()->text().contains(QStringLiteral("Count before you answer")));
     QVERIFY(p->stage()->emphasis().zoom.has_value());
     // Step 2 asks a question: the first press asks whether to skip it, in the caption (issue 16).
     QTest::keyClick(p, Qt::Key_Right);
@@ -553,19 +553,19 @@ void TestMainWindow::aRevealAfterAnswerQuestionCoversWhatGivesItAway() {
     QCOMPARE(cover(tools)->geometry(), tools->rect());
     const int covered = inked(tools);
     QVERIFY2(covered < 30, qPrintable(QString::number(covered))); // one line of words, not ss and nstat
-    QVERIFY(w.stage()->renderer().options().countersConcealed);
+    QVERIFY(w.stage()->renderer().options().numbersConcealed);
     QVERIFY(w.findChild<views::TimelineView*>()->isFutureConcealed());
     // The projector hides the stage's counters too.
     QTest::keyClick(&w, Qt::Key_F5);
     QTRY_VERIFY(w.presenter() && w.presenter()->isVisible());
-    QVERIFY(w.presenter()->stage()->renderer().options().countersConcealed);
+    QVERIFY(w.presenter()->stage()->renderer().options().numbersConcealed);
     // Answered: everything is back, as it is at the playhead.
     w.lessonPlayer()->answerNumber(5);
     QVERIFY(!w.lessonPlayer()->isConcealing());
     QVERIFY(!cover(tools)->isVisible());
     QVERIFY2(inked(tools) > 2 * covered, qPrintable(QStringLiteral("%1 %2").arg(inked(tools)).arg(covered)));
-    QVERIFY(!w.stage()->renderer().options().countersConcealed);
-    QVERIFY(!w.presenter()->stage()->renderer().options().countersConcealed);
+    QVERIFY(!w.stage()->renderer().options().numbersConcealed);
+    QVERIFY(!w.presenter()->stage()->renderer().options().numbersConcealed);
     QVERIFY(!w.findChild<views::TimelineView*>()->isFutureConcealed());
 }
 
