@@ -99,9 +99,13 @@ const std::vector<LessonKeyDoc> docs{
          return p.step->paced ? std::string("paced") : p.step->speed ? number(*p.step->speed) : std::string();
      },
      ""},
-    {LessonMap::Step, "highlight", "a target or a list of up to 16", "marks things on the stage",
+    {LessonMap::Step, "highlight", "a target or a list of up to 16",
+     "marks things on the stage; a client among more than 40 gets a row of its own above the others' block, "
+     "and every packet of its is drawn",
      [](const Probe& p) { return targets(p.step->highlight); }, ""},
-    {LessonMap::Step, "zoom", "one target", "the stage zooms to it",
+    {LessonMap::Step, "zoom", "one target",
+     "the stage zooms to it; on a client, to its row and wherever its connection is (its packets, its queue "
+     "entry), so the zoom follows it to the server",
      [](const Probe& p) { return p.step->zoom ? p.step->zoom->text : std::string(); }, ""},
     {LessonMap::Step, "view", "a view, or `view/page`", "brings a dock (or one of its pages) to the front",
      [](const Probe& p) { return p.step->view ? std::string(lessonViewName(*p.step->view)) : std::string(); },

@@ -147,6 +147,7 @@ class StageLayout {
     void queue(ListenerGeometry& L, QueueKind k, const QRectF& rows, double rh, double rowGap,
                const QueueLengths& len) const;
     void clients();
+    void addClientRow(std::uint32_t client, const QRectF& row);
     void workers();
     QRectF workerSpan(int l) const;
     void packets();
@@ -182,8 +183,10 @@ class StageLayout {
     const Time linger_;
     Geometry g_;
     double u_ = 1;
-    int nl_ = 0;             // the listeners that exist at t
-    std::vector<int> rowOf_; // a client's row in g_.clients, or -1
+    int nl_ = 0;              // the listeners that exist at t
+    std::vector<int> rowOf_;  // a client's row in g_.clients, or -1
+    std::vector<bool> apart_; // a client of Options::clientsApart that exists at t
+    bool apart(FlowId flow) const { return flow < apart_.size() && apart_[flow]; }
     // Level of detail: the groups of same-kind packets on one path, and which are drawn as streams.
     std::map<StreamKey, std::size_t> streamOf_;
     std::vector<StreamGeometry> groups_;
@@ -313,25 +316,46 @@ void StageLayout::clients() {
         if (idx_.clientKnownFrom[c] <= t_) g_.clientsShown.push_back(c);
     const auto nc = static_cast<std::uint32_t>(g_.clientsShown.size());
     rowOf_.assign(h_.clients.size(), -1);
+    apart_.assign(h_.clients.size(), false);
+    std::vector<std::uint32_t> apart;
+    for (std::uint32_t c : options_.clientsApart)
+        if (c < h_.clients.size() && idx_.clientKnownFrom[c] <= t_ && !apart_[c] &&
+            apart.size() < static_cast<std::size_t>(m.apartMax)) {
+            apart_[c] = true;
+            apart.push_back(c);
+        }
     g_.clientsAggregated = nc > static_cast<std::uint32_t>(std::max(0, options_.clientRowsMax));
     if (g_.clientsAggregated) {
-        g_.clientsBlock = rowsArea.adjusted(0, 0, -m.rowRight * u, 0);
+        // A step's clients first, each in a row of its own, then the block of the others below them.
+        QRectF block = rowsArea.adjusted(0, 0, -m.rowRight * u, 0);
+        if (!apart.empty()) {
+            const double rh =
+                std::min(m.rowHeightMax * u, rowsArea.height() * m.apartShare / dbl(apart.size()));
+            for (std::size_t k = 0; k < apart.size(); ++k)
+                addClientRow(apart[k], QRectF(rowsArea.left(), rowsArea.top() + dbl(k) * rh,
+                                              rowsArea.width() - m.rowRight * u, rh));
+            block.setTop(rowsArea.top() + dbl(apart.size()) * rh + m.apartGap * u);
+        }
+        g_.clientsBlock = block;
         return;
     }
     if (nc == 0) return;
     const double rh = std::min(m.rowHeightMax * u, rowsArea.height() / nc);
     const double top = rowsArea.center().y() - rh * nc / 2;
     g_.clientsBlock = QRectF(rowsArea.left(), top, rowsArea.width(), rh * nc);
-    for (std::uint32_t k = 0; k < nc; ++k) {
-        const std::uint32_t c = g_.clientsShown[k];
-        StageRenderer::ClientGeometry cg;
-        cg.index = c;
-        cg.row = QRectF(rowsArea.left(), top + k * rh, rowsArea.width() - m.rowRight * u, rh);
-        cg.anchor = QPointF(cp.right(), cg.row.center().y());
-        cg.ghost = clientStatus(h_, c, t_, idx_.maxFlight).look == ClientLook::Ghost;
-        rowOf_[c] = static_cast<int>(k);
-        g_.clients.push_back(cg);
-    }
+    for (std::uint32_t k = 0; k < nc; ++k)
+        addClientRow(g_.clientsShown[k],
+                     QRectF(rowsArea.left(), top + k * rh, rowsArea.width() - m.rowRight * u, rh));
+}
+
+void StageLayout::addClientRow(std::uint32_t c, const QRectF& row) {
+    StageRenderer::ClientGeometry cg;
+    cg.index = c;
+    cg.row = row;
+    cg.anchor = QPointF(g_.clientsPanel.right(), row.center().y());
+    cg.ghost = clientStatus(h_, c, t_, idx_.maxFlight).look == ClientLook::Ghost;
+    rowOf_[c] = static_cast<int>(g_.clients.size());
+    g_.clients.push_back(cg);
 }
 
 // The height workers of listener l have: beside it, or the panel below its title before any listener.
@@ -453,6 +477,7 @@ void StageLayout::gather(std::vector<Candidate>& moving, std::vector<Candidate>&
 void StageLayout::group(const std::vector<Candidate>& moving) {
     const bool flooded = g_.packetsInFlight > options_.streamThreshold;
     for (const Candidate& c : moving) {
+        if (apart(c.p.flow)) continue; // drawn one by one whatever the crowd (sample())
         const auto key = streamKey(c.p);
         auto it = streamOf_.find(key);
         const QPointF src = clientEnd(c.p.flow);
@@ -556,12 +581,16 @@ void StageLayout::sample(const std::vector<Candidate>& moving, const std::vector
                      speed = m.fallSpeedMin + m.fallSpeedSpread * unitHash(c.index ^ 0x5bd1e995u);
         const double drift = (c.p.toServer ? -1 : 1) * (m.fallDrift * u + spread * m.fallDriftSpread * u) * f;
         moved.pos = c.pos + QPointF(drift, m.fallDepth * u * speed * f * f);
-        if ((mix(c.index) & fallingMask) == 0) add(moved, false);
+        if ((mix(c.index) & fallingMask) == 0 || apart(c.p.flow)) add(moved, false);
     }
     // A stream's sample: a fixed hash of the packet index picks it (the same packet stays picked while
     // it flies), and of samples that would sit on top of each other only the first is kept.
     std::vector<std::vector<QPointF>> kept(groups_.size());
     for (const Candidate& c : moving) {
+        if (apart(c.p.flow)) {
+            add(c, true);
+            continue;
+        }
         const std::size_t k = streamOf_.at(streamKey(c.p));
         if (!asStream_[k]) {
             add(c, true);

@@ -95,6 +95,11 @@ struct StageMetrics {
         double attackersShare = 0.3;
         double attackersBottom = 8;
         double attackersGap = 12; // above the attackers
+        // Clients drawn apart from an aggregate (Options::clientsApart): at most this many rows, in at
+        // most this share of the rows' height, above the block with this gap.
+        int apartMax = 8;
+        double apartShare = 0.4;
+        double apartGap = 8;
     } clients;
 
     // The workers panel: boxes beside their listener, or one block of counts per listener.

@@ -296,10 +296,16 @@ void clientsBlock(const Ctx& c, Time maxFlight) {
     const auto& m = kStage.clientPaint;
     const Theme& th = c.th;
     const double u = c.u;
-    const auto nc = c.g.clientsShown.size();
+    // The clients drawn apart in rows of their own (a step's highlighted ones) are not counted again.
+    std::vector<std::uint32_t> apart;
+    for (const StageRenderer::ClientGeometry& cg : c.g.clients)
+        apart.push_back(cg.index);
+    std::sort(apart.begin(), apart.end());
+    const auto nc = c.g.clientsShown.size() - apart.size();
     std::array<std::int64_t, kClientLooks> counts{};
     for (std::uint32_t k : c.g.clientsShown)
-        ++counts[lookIndex(clientStatus(c.h, k, c.t, maxFlight).look)];
+        if (!std::binary_search(apart.begin(), apart.end(), k))
+            ++counts[lookIndex(clientStatus(c.h, k, c.t, maxFlight).look)];
     const QRectF b = c.g.clientsBlock;
     const QRectF bar(b.left(), b.top(), b.width(), std::min(m.barHeight * u, b.height() * m.barShare));
     double x = bar.left();
@@ -373,12 +379,10 @@ void attackerLines(const Ctx& c) {
 } // namespace
 
 void paintClients(const Ctx& c, Time maxFlight) {
-    if (!c.g.clientsAggregated) {
-        for (const StageRenderer::ClientGeometry& cg : c.g.clients)
-            clientRow(c, cg, maxFlight);
-    } else {
-        clientsBlock(c, maxFlight);
-    }
+    // Aggregated, g.clients holds only the clients drawn apart, above the block.
+    for (const StageRenderer::ClientGeometry& cg : c.g.clients)
+        clientRow(c, cg, maxFlight);
+    if (c.g.clientsAggregated) clientsBlock(c, maxFlight);
     if (c.g.attackers.isValid()) attackerLines(c);
 }
 

@@ -45,6 +45,24 @@ StageRenderer::Geometry StageRenderer::layout(const QRectF& target, const Simula
     return stage::layoutStage(target, sim, t, options_, index(sim), dropLinger(sim));
 }
 
+StageRenderer::Geometry StageRenderer::layout(const QRectF& target, const Simulation& sim, Time t,
+                                              const Emphasis& emphasis) const {
+    // The clients a step points at are drawn apart from an aggregate, with every packet of theirs
+    // (issue 16: one client among hundreds).
+    std::vector<std::uint32_t> apart;
+    const auto add = [&](const Target& pointed) {
+        if (pointed.kind == Target::Kind::Client && pointed.index >= 0)
+            apart.push_back(static_cast<std::uint32_t>(pointed.index));
+    };
+    for (const Target& h : emphasis.highlight)
+        add(h);
+    if (emphasis.zoom) add(*emphasis.zoom);
+    if (apart.empty()) return layout(target, sim, t);
+    Options o = options_;
+    o.clientsApart.insert(o.clientsApart.end(), apart.begin(), apart.end());
+    return stage::layoutStage(target, sim, t, o, index(sim), dropLinger(sim));
+}
+
 // ------------------------------------------------------------------------------------------ painting
 
 namespace {
@@ -99,7 +117,11 @@ void copyStaticLayer(QPainter& p, stage::FrameCache& fc, const StageRenderer::Ge
 
 void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulation& sim, Time t,
                           const Theme& th) const {
-    const Geometry g = layout(target, sim, t);
+    paintLaidOut(painter, target, layout(target, sim, t), sim, t, th);
+}
+
+void StageRenderer::paintLaidOut(QPainter& painter, const QRectF& target, const Geometry& g,
+                                 const Simulation& sim, Time t, const Theme& th) const {
     const stage::RunIndex& idx = index(sim);
     const double u = g.unit;
     QPainter& p = painter;
@@ -151,7 +173,10 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
 std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target, const Simulation& sim,
                                                Time t) const {
     if (!target.contains(pos)) return std::nullopt;
-    const Geometry g = layout(target, sim, t);
+    return hitTestIn(pos, layout(target, sim, t));
+}
+
+std::optional<StageHit> StageRenderer::hitTestIn(QPointF pos, const Geometry& g) const {
     const double u = g.unit;
     // Topmost first: packets (last drawn on top), slotRects, listeners, workers, clients.
     for (auto it = g.packets.rbegin(); it != g.packets.rend(); ++it) {
@@ -254,11 +279,22 @@ std::vector<QRectF> StageRenderer::rectsOf(const Target& target, const Geometry&
                                                                   : L.accept.frame);
         }
         break;
-    case Target::Kind::Client:
+    case Target::Kind::Client: {
+        // The client's row, and where its connection is at this moment: its packets in flight and its
+        // entries in the queues. A zoom on a client follows it from its row to the server.
+        const auto client = static_cast<std::uint32_t>(target.index);
         for (const ClientGeometry& c : g.clients)
-            if (c.index == static_cast<std::uint32_t>(target.index)) out.push_back(c.row);
+            if (c.index == client) out.push_back(c.row);
         if (out.empty() && g.clientsAggregated) out.push_back(g.clientsBlock);
+        const History& h = sim.history();
+        for (const PacketGeometry& pg : g.packets)
+            if (h.packet(pg.index).flow == client) out.push_back(pg.glyph);
+        for (const ListenerGeometry& L : g.listeners)
+            for (const QueueGeometry* q : {&L.syn, &L.accept})
+                for (std::size_t k = 0; k < q->entries.size() && k < q->slotRects.size(); ++k)
+                    if (q->entries[k].flow == client) out.push_back(q->slotRects[k]);
         break;
+    }
     case Target::Kind::Clients:
         out.push_back(g.clientsBlock);
         if (g.attackers.isValid()) out.push_back(g.attackers);
@@ -288,7 +324,12 @@ std::vector<QRectF> StageRenderer::rectsOf(const Target& target, const Geometry&
 QTransform StageRenderer::zoomTransform(const QRectF& target, const Simulation& sim, Time t,
                                         const Emphasis& emphasis) const {
     if (!emphasis.zoom) return {};
-    const Geometry g = layout(target, sim, t);
+    return zoomTransform(target, layout(target, sim, t, emphasis), sim, emphasis);
+}
+
+QTransform StageRenderer::zoomTransform(const QRectF& target, const Geometry& g, const Simulation& sim,
+                                        const Emphasis& emphasis) const {
+    if (!emphasis.zoom) return {};
     QRectF area;
     for (const QRectF& r : rectsOf(*emphasis.zoom, g, sim))
         area = area.isNull() ? r : area.united(r);
@@ -318,12 +359,12 @@ QTransform StageRenderer::zoomTransform(const QRectF& target, const Simulation& 
 void StageRenderer::paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t,
                           const Theme& theme, const Emphasis& emphasis) const {
     if (emphasis.isEmpty()) return paint(p, target, sim, t, theme);
+    const Geometry g = layout(target, sim, t, emphasis);
     p.save();
     p.setClipRect(target, Qt::IntersectClip);
-    p.setTransform(zoomTransform(target, sim, t, emphasis), true);
-    paint(p, target, sim, t, theme);
+    p.setTransform(zoomTransform(target, g, sim, emphasis), true);
+    paintLaidOut(p, target, g, sim, t, theme);
     if (!emphasis.highlight.empty()) {
-        const Geometry g = layout(target, sim, t);
         const double u = g.unit;
         const auto& m = kStage.emphasis;
         QPainterPath lit;
@@ -349,8 +390,10 @@ void StageRenderer::paint(QPainter& p, const QRectF& target, const Simulation& s
 std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target, const Simulation& sim,
                                                Time t, const Emphasis& emphasis) const {
     if (!target.contains(pos)) return std::nullopt;
-    const QTransform zoom = zoomTransform(target, sim, t, emphasis);
-    return hitTest(zoom.inverted().map(pos), target, sim, t);
+    const Geometry g = layout(target, sim, t, emphasis);
+    const QPointF at = zoomTransform(target, g, sim, emphasis).inverted().map(pos);
+    if (!target.contains(at)) return std::nullopt;
+    return hitTestIn(at, g);
 }
 
 QString StageRenderer::elidedLabelAt(QPointF pos, const QRectF& target, const Simulation& sim, Time t,

@@ -90,6 +90,10 @@ class StageRenderer {
         int sampleTarget = 48;
         // More clients than this: one block with counts per state instead of a row each.
         int clientRowsMax = 40;
+        // Clients drawn in a row of their own even when the others are aggregated, and every packet of
+        // theirs one by one, never in a stream's sample: a lesson step's highlighted or zoomed clients
+        // (layout() with an emphasis adds them). A client that does not exist at t is passed over.
+        std::vector<std::uint32_t> clientsApart;
         // More workers than this (or too little room): one block with counts per state per listener.
         int workerBoxesMax = 32;
         // When set, every label that does not fit its box is added here (Fonts.h LabelOverflow: Cut, or
@@ -223,6 +227,9 @@ class StageRenderer {
     const Options& options() const { return options_; }
 
     Geometry layout(const QRectF& target, const Simulation& sim, Time t) const;
+    // The layout a lesson's emphasis is drawn on: the clients it highlights or zooms to have rows of their
+    // own even when the others are aggregated (Options::clientsApart).
+    Geometry layout(const QRectF& target, const Simulation& sim, Time t, const Emphasis& emphasis) const;
     void paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t, const Theme& theme) const;
     std::optional<StageHit> hitTest(QPointF pos, const QRectF& target, const Simulation& sim, Time t) const;
     // The same, with a lesson's emphasis: zoomed (the layout is that of `target`, scaled up) and spotlit.
@@ -235,6 +242,9 @@ class StageRenderer {
     std::vector<QRectF> rectsOf(const Target& target, const Geometry& g, const Simulation& sim) const;
     // The transform that shows the emphasis' zoom target filling `target` (identity without one).
     QTransform zoomTransform(const QRectF& target, const Simulation& sim, Time t,
+                             const Emphasis& emphasis) const;
+    // The same, on a layout already made with layout(target, sim, t, emphasis).
+    QTransform zoomTransform(const QRectF& target, const Geometry& g, const Simulation& sim,
                              const Emphasis& emphasis) const;
 
     // The whole text of a label that the last paint() drew shortened (elided) under `pos` — for the
@@ -251,6 +261,9 @@ class StageRenderer {
 
   private:
     const stage::RunIndex& index(const Simulation& sim) const;
+    void paintLaidOut(QPainter& p, const QRectF& target, const Geometry& g, const Simulation& sim, Time t,
+                      const Theme& theme) const;
+    std::optional<StageHit> hitTestIn(QPointF pos, const Geometry& g) const;
 
     Options options_;
     mutable std::unique_ptr<stage::RunIndex> index_;

@@ -300,6 +300,7 @@ QByteArray staticKeyOf(const StageRenderer::Geometry& g, const Theme& th, const 
     put(g.listeners.size());
     putRect(g.target);
     put(g.clientsAggregated);
+    put(g.clients.size()); // aggregated: the clients drawn apart
     putRect(g.attackers);
     for (const StageRenderer::ListenerGeometry& L : g.listeners) {
         putRect(L.frame);

@@ -105,6 +105,7 @@ class TestStage : public QObject {
     void dropsFallWithTheirRule();
     void floodIsDrawnAsStreams();
     void manyClientsAreAggregated();
+    void oneClientAmongHundredsIsDrawnApart();
     void onlyWhatExistsAtTIsDrawn();
     void concealedNumbersChangeOnlyTheirPlaces();
     void workerStatesHaveColoursAndWords_data();
@@ -366,6 +367,77 @@ void TestStage::manyClientsAreAggregated() {
     const auto b = r.layout(QRectF(0, 0, 1600, 900), *burst, Time::ms(1));
     QVERIFY(b.clientsAggregated);
     QVERIFY(b.clients.empty());
+}
+
+// Issue 16: a step that highlights one client among two hundred, their SYNs drawn as a stream: the client
+// has a row of its own above the block of the others, every packet of its in flight is drawn (none left to
+// a stream's sample), a click on its row finds it, and a zoom on it follows its SYN across the network.
+void TestStage::oneClientAmongHundredsIsDrawnApart() {
+    // Two hundred clients at once: their two hundred SYNs fly together as one stream (a sample drawn).
+    const auto sim =
+        simulate(readScenarioText("title: burst\nnetwork: { rtt: 40ms }\nserver: { backlog: 128 }\n"
+                                  "traffic:\n  - { clients: 200, spacing: 0s }\nseed: 1\n",
+                                  "burst"));
+    QVERIFY(sim);
+    const History& h = sim->history();
+    const std::uint32_t client = 100;
+    QVERIFY(h.clients.size() > client);
+    const Time t = h.clients[client].connectAt + Time::ms(10); // its SYN is halfway (rtt 40 ms)
+    std::vector<std::uint32_t> flying;                         // its packets in flight at t
+    for (std::uint32_t i = 0; i < h.packetCount(); ++i)
+        if (const Packet p = h.packet(i); p.flow == client && p.sent <= t && p.arrives > t)
+            flying.push_back(i);
+    QVERIFY(!flying.empty());
+    StageRenderer r;
+    const QRectF target(0, 0, 1600, 900);
+    const auto plain = r.layout(target, *sim, t);
+    QVERIFY(plain.clientsAggregated && plain.clients.empty() && plain.streams);
+    // Without the step, the client's SYN is in the stream, and not among the packets drawn one by one.
+    QVERIFY(std::none_of(plain.packets.begin(), plain.packets.end(),
+                         [&](const StageRenderer::PacketGeometry& pg) {
+                             return std::find(flying.begin(), flying.end(), pg.index) != flying.end();
+                         }));
+
+    const Target one{Target::Kind::Client, static_cast<int>(client), "client 100", {}};
+    StageRenderer::Emphasis lit;
+    lit.highlight.push_back(one);
+    const auto g = r.layout(target, *sim, t, lit);
+    QVERIFY(g.clientsAggregated && g.streams);
+    QCOMPARE(g.clients.size(), std::size_t{1});
+    QCOMPARE(g.clients[0].index, client);
+    QVERIFY(g.clients[0].row.bottom() < g.clientsBlock.top());
+    QVERIFY(plain.clientsBlock.contains(g.clientsBlock));
+    for (std::uint32_t i : flying)
+        QVERIFY2(std::any_of(
+                     g.packets.begin(), g.packets.end(),
+                     [&](const StageRenderer::PacketGeometry& pg) { return pg.index == i && pg.labelled; }),
+                 qPrintable(QString::number(i)));
+    const auto hit = r.hitTest(g.clients[0].row.center(), target, *sim, t, lit);
+    QVERIFY(hit && hit->kind == StageHit::Kind::Client);
+    QCOMPARE(hit->client, client);
+    // The spotlight takes in the row and the packets.
+    const std::vector<QRectF> rects = r.rectsOf(lit.highlight[0], g, *sim);
+    QCOMPARE(rects.front(), g.clients[0].row);
+    QCOMPARE(rects.size(), 1 + flying.size());
+
+    // Zoomed to it: its row and its SYN in flight are both in the picture, larger than they were.
+    StageRenderer::Emphasis zoomed;
+    zoomed.zoom = one;
+    const auto gz = r.layout(target, *sim, t, zoomed);
+    const QTransform zoom = r.zoomTransform(target, gz, *sim, zoomed);
+    QVERIFY(zoom.m11() > 1.2);
+    QVERIFY(target.contains(zoom.mapRect(gz.clients[0].row)));
+    for (const StageRenderer::PacketGeometry& pg : gz.packets)
+        if (h.packet(pg.index).flow == client) QVERIFY(target.contains(zoom.mapRect(pg.glyph)));
+    // Painted, the frame differs from the plain one where the row is.
+    const QImage a = render(r, *sim, t, Theme::light());
+    const QImage b = render(r, *sim, t, Theme::light(), {1600, 900}, lit);
+    const QRect row = g.clients[0].row.toAlignedRect().adjusted(2, 2, -2, -2);
+    int changed = 0;
+    for (int y = row.top(); y <= row.bottom(); ++y)
+        for (int x = row.left(); x <= row.right(); ++x)
+            changed += a.pixel(x, y) != b.pixel(x, y);
+    QVERIFY(changed > row.width() * row.height() / 20);
 }
 
 // reveal: after-answer (issue 16): the counters strip says it is hidden and each queue's length reads
