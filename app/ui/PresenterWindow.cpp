@@ -97,8 +97,7 @@ PresenterWindow::PresenterWindow(views::SimulationDocument* document, views::Pla
     connect(lesson_, &views::LessonPlayer::stepChanged, this, &PresenterWindow::showStep);
     // The projector hides the stage's counters while a `reveal: after-answer` question is open, as the
     // window does.
-    connect(lesson_, &views::LessonPlayer::concealingChanged, stage_,
-            &views::StageView::setNumbersConcealed);
+    connect(lesson_, &views::LessonPlayer::concealingChanged, stage_, &views::StageView::setNumbersConcealed);
     stage_->setNumbersConcealed(lesson_->isConcealing());
     // The clicker's first Page Down on an open question: the caption asks before it is skipped.
     connect(lesson_, &views::LessonPlayer::skipAsked, this, [this] {
