@@ -703,9 +703,10 @@ void ExportDialog::setAnnotations(views::AnnotationStore* store) {
     const auto follow = [this] {
         const views::AnnotationStore* s = store_.data();
         const bool any = s && !s->isEmpty();
-        if (any == !annotations_->isHidden()) return;
+        const bool shown = !annotations_->isHidden();
         annotations_->setVisible(any);
-        schedulePreview();
+        // The preview shows the strokes as they are now (a stroke more, one erased).
+        if (any != shown || (any && annotations_->isChecked())) schedulePreview();
     };
     if (store) connect(store, &views::AnnotationStore::changed, this, follow);
     follow();

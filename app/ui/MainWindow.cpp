@@ -136,8 +136,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     differences_ = new views::DifferencesView(this);
     differences_->setDocument(doc_);
     narration_ = new views::NarrationView(doc_, lesson_, this);
-    annotations_ = new views::AnnotationStore(this);
-    stage_->setAnnotations(annotations_);
     machine_ = new MachineView(this); // reads nothing until its dock is shown
     startPage_ = new StartPage(this);
     watcher_ = new QFileSystemWatcher(this);
@@ -315,7 +313,7 @@ void MainWindow::createActions() {
         a->setChecked(name == settings::theme.get());
         group->addAction(a);
     }
-    createPenMenu(file, viewMenu_);
+    createPen(file, viewMenu_);
     viewMenu_->addSeparator();
 
     // Last, as on every desktop; createDocks() adds the docks to the View menu above it.

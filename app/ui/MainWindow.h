@@ -150,7 +150,8 @@ class MainWindow : public QMainWindow {
     void chooseMeasuredRunFile();
     void comparisonChanged();
 
-    void createPenMenu(QMenu* file, QMenu* view);
+    // The strokes' store, shared with the stage, and File › Save Annotations and View › Pen.
+    void createPen(QMenu* file, QMenu* view);
     // The side file of a file just opened: its strokes, or none; one that does not read is said in a
     // message (the file stays open, without strokes).
     void loadAnnotations(const QString& path);
@@ -175,8 +176,8 @@ class MainWindow : public QMainWindow {
     views::ChartsView* charts_;
     views::DifferencesView* differences_;
     views::NarrationView* narration_;
-    views::AnnotationStore* annotations_;
-    QString annotationsPath_; // the side file of the open file
+    views::AnnotationStore* annotations_ = nullptr; // createPen()
+    QString annotationsPath_;                       // the side file of the open file
     MachineView* machine_;
     StartPage* startPage_;
     QStackedWidget* centre_;

@@ -42,7 +42,10 @@ QIcon swatch(const QColor& colour) {
 }
 } // namespace
 
-void MainWindow::createPenMenu(QMenu* file, QMenu* view) {
+void MainWindow::createPen(QMenu* file, QMenu* view) {
+    annotations_ = new views::AnnotationStore(this);
+    stage_->setAnnotations(annotations_);
+
     QAction* save = new QAction(tr("Save &Annotations"), this);
     save->setObjectName(QStringLiteral("actionSaveAnnotations"));
     save->setShortcut(QKeySequence::Save);

@@ -461,15 +461,17 @@ void StageView::tabletEvent(QTabletEvent* event) {
 void StageView::paintAnnotations(QPainter& p) {
     const AnnotationStore* store = annotations_.data();
     if (!store) return;
+    const qint64 now = wallMs();
+    const std::vector<LaserPoint>& laser = store->laser();
+    const bool tail = !laser.empty() && now - laser.back().ms < kLaserTrailMs;
+    // Nothing to draw: no layout for the zoom either (a flood's layout takes milliseconds a frame).
+    if (store->isEmpty() && !store->ink() && !store->isLaserHeld() && !tail) return;
     const QRectF target = rect();
     const QTransform zoom = stageZoom();
-    const qint64 now = wallMs();
     const std::vector<Stroke>& strokes = store->strokes();
     paintStrokes(p, target, zoom, strokes, fader_.opacities(strokes, moment(), now));
     if (const std::optional<Stroke>& ink = store->ink()) paintStrokes(p, target, zoom, {*ink}, {1.0});
-    const std::vector<LaserPoint>& laser = store->laser();
     paintLaser(p, target, zoom, laser, store->isLaserHeld(), now);
-    const bool tail = !laser.empty() && now - laser.back().ms < kLaserTrailMs;
     if (fader_.isFading() || tail) frame_->start();
 }
 
