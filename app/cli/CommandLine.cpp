@@ -19,6 +19,7 @@
 #include "model/scenario/SourceFile.h"
 #include "model/tools/Comparison.h"
 #include "model/tools/Report.h"
+#include "views/document/AnnotationFile.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -536,6 +537,29 @@ class InterruptGuard {
     void (*previousPipe_)(int) = SIG_DFL;
 };
 
+// The lecturer's strokes (issue 16): --annotations FILE, else the lesson's side file when there is one
+// (FILE.annotations.json beside it, as the window keeps it), or none with --no-annotations. A side file
+// that does not read is an error here, not a silent frame without it: the command names the file and
+// the way round it.
+bool readAnnotationsOption(const QCommandLineParser& parser, ExportOptions& options) {
+    const bool given = parser.isSet(QStringLiteral("annotations"));
+    if (parser.isSet(QStringLiteral("no-annotations"))) {
+        if (given) printErr("--annotations and --no-annotations: give one or the other");
+        return !given;
+    }
+    const QString path =
+        given ? parser.value(QStringLiteral("annotations")) : views::annotationsPathFor(options.file);
+    if (!given && !QFileInfo::exists(path)) return true;
+    const views::AnnotationsRead read = views::readAnnotations(path);
+    if (!read.ok()) {
+        printErr("--annotations " + read.error.toStdString() +
+                 (given ? std::string() : std::string(" (--no-annotations exports without it)")));
+        return false;
+    }
+    options.annotations = read.strokes;
+    return true;
+}
+
 // The export's arguments as ExportOptions (all but the file): false, with the reason printed, when one
 // cannot be read.
 bool readExportOptions(const QCommandLineParser& parser, ExportOptions& options) {
@@ -607,6 +631,7 @@ bool readExportOptions(const QCommandLineParser& parser, ExportOptions& options)
         options.clients.push_back(n);
     }
     options.compare = parser.values(QStringLiteral("compare"));
+    if (!readAnnotationsOption(parser, options)) return false;
     // A lesson page's film is laid out smaller than a slide's frame, so its text stays readable on a phone.
     if (!parser.isSet(QStringLiteral("size")) && writesPage(options)) options.size = kPageFilmSize;
     return true;
@@ -690,8 +715,15 @@ int exportCommand(const QStringList& arguments) {
         "Run FILE a second time with this change too (e.g. server.backlog=512) and paint both stages on one "
         "clock, each under a strip naming it. May be repeated.",
         "KEY=VALUE");
-    parser.addOptions({out, at, from, to, fps, speed, paced, steps, plain, size, scale, transparent, format,
-                       view, chart, theme, client, compare});
+    const QCommandLineOption annotations(
+        "annotations",
+        "The lecturer's strokes to paint over the stage (default: FILE.annotations.json beside FILE, when "
+        "there is one, as the window saves it).",
+        "SIDEFILE");
+    const QCommandLineOption noAnnotations("no-annotations", "Without the lecturer's strokes.");
+    parser.addOptions({out,   at,    from,   to,      fps,         speed,        paced,
+                       steps, plain, size,   scale,   transparent, format,       view,
+                       chart, theme, client, compare, annotations, noAnnotations});
     if (const std::optional<int> status = parseCommand(parser, arguments, "export")) return *status;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {

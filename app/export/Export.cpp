@@ -144,6 +144,7 @@ struct Job {
     std::shared_ptr<const ExportRun> other;
     const Simulation* otherSim = nullptr;
     std::array<QString, 2> titles;
+    std::vector<views::Stroke> annotations; // the lecturer's strokes, over the stage
     QSize pixels() const { return QSize(qRound(size.width() * scale), qRound(size.height() * scale)); }
 };
 
@@ -320,10 +321,23 @@ class RendererCanvas final : public Canvas {
                                        frame.t, job_.theme, frame.emphasis);
         else
             stage_.paint(p, target, *job_.sim, frame.t, job_.theme, frame.emphasis);
+        if (job_.view == View::Stage && !job_.annotations.empty()) paintAnnotations(p, target, frame);
         return {};
     }
 
   private:
+    // Over the stage, under the same zoom (StageView does the same): the strokes of the frame's step,
+    // or near its moment in a plain run.
+    void paintAnnotations(QPainter& p, const QRectF& target, const Frame& frame) const {
+        views::StageMoment now{-1, frame.t, job_.sim->history().end};
+        const Lesson* lesson = job_.run->lesson();
+        if (lesson && !lesson->steps.empty())
+            now.step = frame.step >= 0 ? frame.step : views::stepAtMoment(job_.run->stepTimes(), frame.t);
+        const QTransform zoom =
+            job_.otherSim ? QTransform() : stage_.zoomTransform(target, *job_.sim, frame.t, frame.emphasis);
+        views::paintStrokesAt(p, target, zoom, job_.annotations, now);
+    }
+
     const Job& job_;
     views::StageRenderer stage_;
     views::StageRenderer otherStage_; // --compare's run: a renderer's caches are its run's
@@ -1458,6 +1472,7 @@ QString planJob(const ExportOptions& o, const Plan& plan, Job& job) {
     job.size = plan.size;
     job.scale = o.scale;
     job.transparent = o.transparent;
+    job.annotations = o.annotations;
     if (o.transparent) job.theme.background = Qt::transparent; // nothing under the drawing (paintImage)
     const std::size_t clientCount = sim.history().clients.size();
     for (const std::int64_t c : o.clients) {

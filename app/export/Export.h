@@ -26,6 +26,7 @@
 #include "model/lesson/Lesson.h"
 #include "model/scenario/Scenario.h"
 #include "views/document/PlaybackClock.h"
+#include "views/render/Annotations.h"
 
 #include <QObject>
 #include <QSize>
@@ -130,6 +131,11 @@ struct ExportOptions {
     // A lesson's stage shows each moment's step as the window does: its highlights and zoom. `plain`
     // leaves them out (the stage alone, for a slide that makes its own point).
     bool plain = false;
+    // The lecturer's strokes (issue 16, Annotations.h), painted over every stage frame as the window
+    // shows them once their fade is over: a lesson step's strokes on the frames of that step, a plain
+    // run's near their moment. The command line reads them from --annotations or FILE.annotations.json;
+    // the dialog takes the window's when "Include annotations" is ticked.
+    std::vector<views::Stroke> annotations;
 
     QSize size{1920, 1080}; // in points: the layout; a PNG or video frame has size × scale pixels
     double scale = 1; // pixels per point (PNG, video): 2 gives a sharp 3840×2160 frame of a 1920×1080 layout

@@ -325,6 +325,11 @@ void ExportDialog::buildLook(QFormLayout* formLayout) {
     emphasis_ = new QCheckBox(tr("The lesson step's &highlights and zoom, as the window shows them"), form_);
     emphasis_->setObjectName(QStringLiteral("emphasis"));
     formLayout->addRow(QString(), emphasis_);
+    annotations_ = new QCheckBox(tr("Include &annotations (the strokes drawn on the stage)"), form_);
+    annotations_->setObjectName(QStringLiteral("annotations"));
+    annotations_->setChecked(true);
+    annotations_->setVisible(false); // until there are strokes: setAnnotations()
+    formLayout->addRow(QString(), annotations_);
 }
 
 void ExportDialog::buildOutput(QFormLayout* formLayout) {
@@ -426,6 +431,7 @@ void ExportDialog::connectForm() {
     connect(scale_, &QComboBox::currentIndexChanged, this, changed);
     connect(transparent_, &QCheckBox::toggled, this, changed);
     connect(emphasis_, &QCheckBox::toggled, this, changed);
+    connect(annotations_, &QCheckBox::toggled, this, changed);
     const auto sizeChanged = [this] {
         if (updating_) return;
         updating_ = true;
@@ -691,6 +697,21 @@ void ExportDialog::updateForm() {
     export_->setEnabled(loaded && !exporting_);
 }
 
+void ExportDialog::setAnnotations(views::AnnotationStore* store) {
+    if (store_) disconnect(store_, nullptr, this, nullptr);
+    store_ = store;
+    const auto follow = [this] {
+        const views::AnnotationStore* s = store_.data();
+        const bool any = s && !s->isEmpty();
+        const bool shown = !annotations_->isHidden();
+        annotations_->setVisible(any);
+        // The preview shows the strokes as they are now (a stroke more, one erased).
+        if (any != shown || (any && annotations_->isChecked())) schedulePreview();
+    };
+    if (store) connect(store, &views::AnnotationStore::changed, this, follow);
+    follow();
+}
+
 void ExportDialog::updateFrameCount() {
     if (what() != What::Range) {
         frameCount_->clear();
@@ -816,6 +837,9 @@ ExportOptions ExportDialog::options() const {
                               : view_->currentData().toString(); // a page films the stage
     o.transparent = canBeTransparent() && transparent_->isChecked();
     o.plain = !emphasis_->isChecked();
+    if (const views::AnnotationStore* store = store_.data();
+        store && !annotations_->isHidden() && annotations_->isChecked() && o.view == QLatin1String("stage"))
+        o.annotations = store->strokes();
     if (o.view == QLatin1String("charts")) o.chart = chart_->currentData().toString();
     o.theme = theme_->currentData().toString();
     if (o.view == QLatin1String("ladder")) o.clients = clients_;

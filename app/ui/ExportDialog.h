@@ -9,6 +9,7 @@
 #pragma once
 
 #include "app/export/Export.h"
+#include "views/document/AnnotationStore.h"
 #include "views/document/SimulationDocument.h"
 
 #include <QDialog>
@@ -52,6 +53,9 @@ class ExportDialog : public QDialog {
 
     // The connections the ladder view draws (the window's selected ones); empty: the engine's default.
     void setLadderConnections(std::vector<std::int64_t> clients);
+    // The window's strokes (issue 16): "Include annotations" is offered while there are any, and a ticked
+    // box paints them over the stage (a copy taken when the export starts, as of the run).
+    void setAnnotations(views::AnnotationStore* store);
 
     // What the form asks for, as the engine's options: the copy of the window's run for its present
     // state, and for the window view the window's own painter (without the progress callbacks).
@@ -140,6 +144,8 @@ class ExportDialog : public QDialog {
     QLabel* pixels_;
     QCheckBox* transparent_;
     QCheckBox* emphasis_;
+    QCheckBox* annotations_;
+    QPointer<views::AnnotationStore> store_;
     QLineEdit* out_;
     QPushButton* browse_;
     QLabel* preview_;

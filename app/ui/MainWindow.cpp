@@ -10,6 +10,7 @@
 #include "app/ui/ScoreExport.h"
 #include "app/ui/StartPage.h"
 #include "model/tools/Report.h"
+#include "views/document/AnnotationStore.h"
 #include "views/document/LessonPlayer.h"
 #include "views/document/Player.h"
 #include "views/document/SelectionModel.h"
@@ -311,6 +312,7 @@ void MainWindow::createActions() {
         a->setChecked(name == settings::theme.get());
         group->addAction(a);
     }
+    createPen(file, viewMenu_);
     viewMenu_->addSeparator();
 
     // Last, as on every desktop; createDocks() adds the docks to the View menu above it.
@@ -384,7 +386,12 @@ void MainWindow::createDocks() {
 }
 
 bool MainWindow::openFile(const QString& path) {
-    if (isSavedRunFile(path)) return openSavedRun(path);
+    if (!offerToSaveAnnotations()) return false;
+    if (isSavedRunFile(path)) {
+        const bool opened = openSavedRun(path);
+        if (opened) loadAnnotations(path);
+        return opened;
+    }
     player_->pause();
     if (lesson_->isActive()) saveLessonProgress();
     reloading_ = true; // the new lesson enters its first step: that must not overwrite its saved progress
@@ -404,6 +411,7 @@ bool MainWindow::openFile(const QString& path) {
                 resizeDocks({narrationDock_}, {std::clamp(width() / 5, 320, 440)}, Qt::Horizontal);
             });
         watch(lesson_->isActive() ? path : QString());
+        loadAnnotations(path);
         if (lesson_->isActive()) restoreLessonProgress();
         stage_->setFocus();
         return true;
@@ -458,7 +466,9 @@ void MainWindow::present() {
         return;
     }
     leaveStartPage();
-    presenter_ = new PresenterWindow(doc_, player_, lesson_);
+    auto* presenter = new PresenterWindow(doc_, player_, lesson_);
+    presenter->stage()->setAnnotations(annotations_); // one store: what is drawn here is there
+    presenter_ = presenter;
     connect(presenter_, &PresenterWindow::closed, this, [this] { activateWindow(); });
     presenter_->present(screen());
 }
@@ -489,6 +499,7 @@ void MainWindow::showExportDialog() {
     // The ladder exports the connections the window's ladder shows.
     const std::vector<std::uint32_t>& connections = selection_->connections();
     dialog->setLadderConnections(std::vector<std::int64_t>(connections.begin(), connections.end()));
+    dialog->setAnnotations(annotations_);
     exportDialog_ = dialog;
     dialog->show();
 }
@@ -576,6 +587,7 @@ void MainWindow::showLessonStep(int step) {
         }
     }
     stage_->setEmphasis(emphasis);
+    stage_->setLessonStep(lesson ? step : -1);
     if (lesson && !reloading_) saveLessonProgress();
 }
 
@@ -807,6 +819,10 @@ void MainWindow::showEvent(QShowEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!offerToSaveAnnotations()) {
+        event->ignore();
+        return;
+    }
     if (lesson_->isActive()) saveLessonProgress();
     settings::windowGeometry.set(saveGeometry());
     settings::windowState.set(isStartPageShown() ? dockStateBeforeStartPage_ : saveState());

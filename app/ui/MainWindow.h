@@ -41,6 +41,7 @@ class ChartsView;
 class ConcealCover;
 class DifferencesView;
 class SelectionModel;
+class AnnotationStore;
 struct StageHit;
 } // namespace backlog::views
 
@@ -85,6 +86,15 @@ class MainWindow : public QMainWindow {
     // The open lesson's file was deleted or moved away: the lesson stays, and comes back with the file.
     bool isLessonFileMissing() const { return lessonFileMissing_; }
     views::ParametersView* parameters() const { return parameters_; }
+
+    // The lecturer's pen (issue 16; MainWindowPen.cpp): the strokes of the open file, shared by the
+    // stage and the presenter's stage, kept in FILE.annotations.json beside it (AnnotationFile.h).
+    views::AnnotationStore* annotations() const { return annotations_; }
+    // File › Save Annotations: the strokes to the side file, whole or not at all. The error (also shown
+    // in a message box, object name "annotationsMessage"), or an empty string.
+    QString saveAnnotations();
+    // Where the open file's strokes are kept (empty when nothing is open).
+    QString annotationsPath() const;
 
     // Lab › Run on this machine… (issue 14): the open file's experiment on the real kernel, planned here,
     // confirmed, run by a process of its own (`backlog lab FILE --save RUN`: a fresh process, never a
@@ -145,6 +155,16 @@ class MainWindow : public QMainWindow {
     void chooseMeasuredRunFile();
     void comparisonChanged();
 
+    // The strokes' store, shared with the stage, and File › Save Annotations and View › Pen.
+    void createPen(QMenu* file, QMenu* view);
+    // The side file of a file just opened: its strokes, or none; one that does not read is said in a
+    // message (the file stays open, without strokes).
+    void loadAnnotations(const QString& path);
+    // Unsaved strokes, before they would be lost (another file, closing): Save, Discard or Cancel.
+    // False when the user cancels or the save fails.
+    bool offerToSaveAnnotations();
+    void showAnnotationsMessage(const QString& text);
+
     views::SimulationDocument* doc_;
     views::Player* player_;
     views::StageView* stage_;
@@ -162,6 +182,8 @@ class MainWindow : public QMainWindow {
     views::ChartsView* charts_;
     views::DifferencesView* differences_;
     views::NarrationView* narration_;
+    views::AnnotationStore* annotations_ = nullptr; // createPen()
+    QString annotationsPath_;                       // the side file of the open file
     MachineView* machine_;
     StartPage* startPage_;
     QStackedWidget* centre_;

@@ -1,6 +1,7 @@
 #include "app/ui/PresenterWindow.h"
 
 #include "model/lesson/Markdown.h"
+#include "views/document/AnnotationStore.h"
 #include "views/document/LessonPlayer.h"
 #include "views/document/Player.h"
 #include "views/document/SimulationDocument.h"
@@ -150,6 +151,7 @@ void PresenterWindow::showStep() {
             emphasis.zoom = s.highlight.front();
     }
     stage_->setEmphasis(emphasis);
+    stage_->setLessonStep(lesson ? i : -1);
     if (notes_) notes_->refresh();
 }
 
@@ -171,6 +173,15 @@ bool PresenterWindow::event(QEvent* event) {
         case Qt::Key_Z:
         case Qt::Key_Escape:
         case Qt::Key_F5:
+        case Qt::Key_D: // the pen (penKey)
+        case Qt::Key_E:
+        case Qt::Key_L:
+        case Qt::Key_C:
+        case Qt::Key_1:
+        case Qt::Key_2:
+        case Qt::Key_3:
+        case Qt::Key_4:
+        case Qt::Key_5:
             event->accept();
             return true;
         default:
@@ -181,6 +192,7 @@ bool PresenterWindow::event(QEvent* event) {
 }
 
 void PresenterWindow::keyPressEvent(QKeyEvent* event) {
+    if (penKey(event)) return;
     switch (event->key()) {
     case Qt::Key_PageDown:
     case Qt::Key_Right:
@@ -227,6 +239,51 @@ void PresenterWindow::keyPressEvent(QKeyEvent* event) {
         break;
     default:
         QWidget::keyPressEvent(event);
+    }
+}
+
+// The lecturer's pen, as in the window (MainWindowPen.cpp): D draws, E erases, L is the laser (each
+// again turns it off), C clears the step's strokes, Ctrl+Z takes back the last change, 1–5 pick the
+// colour, and Escape leaves the pen before it leaves presenter mode. The strokes are the window's.
+bool PresenterWindow::penKey(QKeyEvent* event) {
+    using Pen = views::StageView::Pen;
+    views::AnnotationStore* store = stage_->annotations();
+    if (!store) return false;
+    const auto toggle = [&](Pen pen) { stage_->setPen(stage_->pen() == pen ? Pen::Off : pen); };
+    const bool ctrl = event->modifiers() & Qt::ControlModifier;
+    switch (event->key()) {
+    case Qt::Key_D:
+        toggle(Pen::Draw);
+        return true;
+    case Qt::Key_E:
+        toggle(Pen::Erase);
+        return true;
+    case Qt::Key_L:
+        toggle(Pen::Laser);
+        return true;
+    case Qt::Key_C:
+        store->clearMoment(stage_->moment());
+        return true;
+    case Qt::Key_Z:
+        if (!ctrl) return false; // Z alone is the zoom
+        store->undo();
+        return true;
+    case Qt::Key_Escape:
+        if (stage_->pen() == Pen::Off) return false;
+        stage_->setPen(Pen::Off);
+        return true;
+    case Qt::Key_1:
+    case Qt::Key_2:
+    case Qt::Key_3:
+    case Qt::Key_4:
+    case Qt::Key_5: {
+        const std::vector<QColor> palette = views::Theme::penColours();
+        const auto i = static_cast<std::size_t>(event->key() - Qt::Key_1);
+        if (i < palette.size()) store->setPenColour(palette[i]);
+        return true;
+    }
+    default:
+        return false;
     }
 }
 

@@ -2,8 +2,10 @@
 // current step's narration as a caption, no chrome. A clicker's PageDown/PageUp and the arrow keys move
 // between lesson steps (Space plays and pauses, as in the window), B blacks the screen, S turns on a
 // spotlight that follows the mouse, Z zooms to what a step highlights (on at first), Escape or F5
-// leaves. With a second screen, a presenter's view there shows the narration, the question's answer,
-// the step's notes for the teacher, the next step and a clock.
+// leaves. The lecturer's pen is here too (D, E, L, C, Ctrl+Z, 1–5; Escape leaves the pen first), drawing
+// into the window's strokes (StageView::setAnnotations), so both screens show them. With a second screen, a
+// presenter's view there shows the narration, the question's answer, the step's notes for the teacher, the
+// next step and a clock.
 #pragma once
 
 #include <QPointer>
@@ -54,6 +56,7 @@ class PresenterWindow : public QWidget {
 
   private:
     void showStep();
+    bool penKey(QKeyEvent* event); // a key of the pen's: handled
 
     views::SimulationDocument* doc_;
     views::Player* player_;

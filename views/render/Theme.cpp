@@ -147,4 +147,9 @@ QStringList Theme::names() {
     return {QStringLiteral("light"), QStringLiteral("dark"), QStringLiteral("projector")};
 }
 
+std::vector<QColor> Theme::penColours() {
+    using namespace okabe_ito;
+    return {vermillion, blue, bluishGreen, orange, reddishPurple};
+}
+
 } // namespace backlog::views

@@ -11,6 +11,8 @@
 #include <QStringList>
 #include <QStringView>
 
+#include <vector>
+
 namespace backlog::views {
 
 struct Theme {
@@ -73,6 +75,10 @@ struct Theme {
     // "light", "dark" or "projector" (case-insensitive); anything else gives light().
     static Theme byName(QStringView name);
     static QStringList names();
+    // The lecturer's pen (Annotations.h), keys 1 to 5: Okabe–Ito vermillion, blue, bluish green, orange
+    // and reddish purple — told apart under colour-vision deficiencies, and none of them the
+    // background of a theme.
+    static std::vector<QColor> penColours();
 };
 
 } // namespace backlog::views

@@ -3,12 +3,20 @@
 #include "views/render/NothingLoaded.h"
 #include "views/widgets/DocumentFollower.h"
 
+#include "views/document/AnnotationStore.h"
+#include "views/document/LessonPlayer.h"
 #include "views/document/SimulationDocument.h"
 #include "views/render/Fonts.h"
 
+#include <QCursor>
+#include <QElapsedTimer>
 #include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QPen>
+#include <QPixmap>
+#include <QTabletEvent>
+#include <QTimer>
 #include <QToolTip>
 
 namespace backlog::views {
@@ -20,6 +28,18 @@ QString latin1(std::string_view s) {
 QString seconds(Time t) {
     return QString::fromStdString(formatSeconds(t)) + QStringLiteral(" s");
 }
+// One wall clock for every stage of the process: the laser's trail, stamped by the stage it is drawn on,
+// fades on the other stage by the same clock.
+qint64 wallMs() {
+    static const QElapsedTimer clock = [] {
+        QElapsedTimer c;
+        c.start();
+        return c;
+    }();
+    return clock.elapsed();
+}
+// How far the eraser reaches, in layout units (a fingertip's width on the reference stage).
+constexpr double kEraserReach = 10;
 } // namespace
 
 StageView::StageView(QWidget* parent) : QWidget(parent) {
@@ -28,6 +48,11 @@ StageView::StageView(QWidget* parent) : QWidget(parent) {
     setMouseTracking(false);
     setFocusPolicy(Qt::ClickFocus);
     qRegisterMetaType<backlog::views::StageHit>();
+    qRegisterMetaType<backlog::views::StageView::Pen>();
+    frame_ = new QTimer(this);
+    frame_->setSingleShot(true);
+    frame_->setInterval(16);
+    connect(frame_, &QTimer::timeout, this, qOverload<>(&QWidget::update));
 }
 
 void StageView::setDocument(SimulationDocument* document) {
@@ -75,13 +100,14 @@ void StageView::paintEvent(QPaintEvent*) {
     }
     if (!d->comparison()) {
         renderer_.paint(p, target, d->simulation(), d->playhead(), theme_, emphasis_);
-        return;
+    } else {
+        otherRenderer_.setOptions(renderer_.options()); // one level of detail on both sides
+        paintComparedStages(p, target,
+                            {ComparedSide{&renderer_, &d->simulation(), d->title()},
+                             ComparedSide{&otherRenderer_, d->comparison(), d->comparisonTitle()}},
+                            d->playhead(), theme_, emphasis_);
     }
-    otherRenderer_.setOptions(renderer_.options()); // one level of detail on both sides
-    paintComparedStages(p, target,
-                        {ComparedSide{&renderer_, &d->simulation(), d->title()},
-                         ComparedSide{&otherRenderer_, d->comparison(), d->comparisonTitle()}},
-                        d->playhead(), theme_, emphasis_);
+    paintAnnotations(p);
 }
 
 std::optional<StageHit> StageView::hitAt(QPointF pos) const {
@@ -100,6 +126,11 @@ std::optional<StageHit> StageView::hitAt(QPointF pos) const {
 void StageView::mousePressEvent(QMouseEvent* event) {
     if (event->button() != Qt::LeftButton) {
         QWidget::mousePressEvent(event);
+        return;
+    }
+    if (pen_ != Pen::Off && annotations_) {
+        penDown(event->position(), 1.0);
+        event->accept();
         return;
     }
     if (const std::optional<StageHit> hit = hitAt(event->position())) emit selected(*hit);
@@ -208,6 +239,240 @@ QString StageView::describe(const StageHit& hit) const {
         return tr("the workers of listener %1").arg(hit.listener);
     }
     return {};
+}
+
+// ---- the pen -------------------------------------------------------------------------------------------
+
+void StageView::setAnnotations(AnnotationStore* store) {
+    if (annotations_ == store) return;
+    if (annotations_) disconnect(annotations_, nullptr, this, nullptr);
+    annotations_ = store;
+    if (store) {
+        connect(store, &AnnotationStore::changed, this, qOverload<>(&QWidget::update));
+        connect(store, &AnnotationStore::liveChanged, this, qOverload<>(&QWidget::update));
+        connect(store, &AnnotationStore::penColourChanged, this, &StageView::updateCursor);
+    } else {
+        setPen(Pen::Off);
+    }
+    update();
+}
+
+void StageView::setLessonStep(int step) {
+    if (step_ == step) return;
+    step_ = step;
+    update();
+}
+
+StageMoment StageView::moment() const {
+    StageMoment m;
+    const SimulationDocument* d = loadedDocument();
+    if (!d) return m;
+    m.t = d->playhead();
+    m.end = d->end();
+    if (step_ >= 0)
+        m.step = step_;
+    else if (d->lesson() && !d->lesson()->steps.empty())
+        m.step = stepAtMoment(d->stepTimes(), d->playhead());
+    return m;
+}
+
+QTransform StageView::stageZoom() const {
+    const SimulationDocument* d = loadedDocument();
+    if (!d || d->comparison()) return {};
+    return renderer_.zoomTransform(rect(), d->simulation(), d->playhead(), emphasis_);
+}
+
+void StageView::setPen(Pen pen) {
+    if (!annotations_) pen = Pen::Off;
+    if (pen_ == pen) return;
+    if (penHeld_) penUp(); // a stroke half drawn is kept; the laser lets go
+    pen_ = pen;
+    updateCursor();
+    emit penChanged(pen_);
+}
+
+// The cursor says which pen is on: a dot of the pen's colour, a ring the eraser's size, the laser's dot.
+void StageView::updateCursor() {
+    if (pen_ == Pen::Off) {
+        unsetCursor();
+        return;
+    }
+    QPixmap pixmap(24, 24);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setRenderHint(QPainter::Antialiasing, true);
+    const QPointF c(12, 12);
+    const AnnotationStore* store = annotations_.data();
+    switch (pen_) {
+    case Pen::Draw:
+        p.setPen(QPen(Qt::white, 2));
+        p.setBrush(store ? store->penColour() : QColor(Qt::black));
+        p.drawEllipse(c, 5, 5);
+        p.setPen(QPen(Qt::black, 1));
+        p.setBrush(Qt::NoBrush);
+        p.drawEllipse(c, 6.5, 6.5);
+        break;
+    case Pen::Erase:
+        p.setPen(QPen(Qt::white, 3));
+        p.drawEllipse(c, 9, 9);
+        p.setPen(QPen(Qt::black, 1.2));
+        p.drawEllipse(c, 9, 9);
+        break;
+    case Pen::Laser:
+    case Pen::Off:
+        p.setPen(Qt::NoPen);
+        p.setBrush(QColor(0xFF, 0x45, 0x00));
+        p.drawEllipse(c, 4, 4);
+        break;
+    }
+    p.end();
+    setCursor(QCursor(pixmap, 12, 12));
+}
+
+void StageView::penDown(QPointF pos, double pressure) {
+    AnnotationStore* store = annotations_.data();
+    if (!store || !loadedDocument()) return;
+    penHeld_ = true;
+    const QPointF at = toLayout(pos, rect(), stageZoom());
+    lastPen_ = at;
+    erasedOnce_ = false;
+    switch (pen_) {
+    case Pen::Draw: {
+        Stroke ink;
+        ink.moment = moment().strokeMoment();
+        ink.colour = store->penColour();
+        ink.width = store->penWidth();
+        ink.points.push_back(at);
+        pressureSum_ = pressure;
+        pressureCount_ = 1;
+        store->setInk(std::move(ink));
+        break;
+    }
+    case Pen::Erase:
+        // A click removes the stroke under it; a drag, every stroke it crosses.
+        if (const std::uint64_t id = store->strokeAt(at, kEraserReach, moment()))
+            erasedOnce_ = store->erase({id}) > 0;
+        break;
+    case Pen::Laser:
+        store->pointLaser(at, wallMs());
+        break;
+    case Pen::Off:
+        break;
+    }
+}
+
+void StageView::penMoved(QPointF pos, double pressure) {
+    AnnotationStore* store = annotations_.data();
+    if (!penHeld_ || !store) return;
+    const QPointF at = toLayout(pos, rect(), stageZoom());
+    switch (pen_) {
+    case Pen::Draw:
+        if (std::optional<Stroke> ink = store->ink(); ink && at != ink->points.back()) {
+            ink->points.push_back(at);
+            pressureSum_ += pressure;
+            ++pressureCount_;
+            store->setInk(std::move(ink));
+        }
+        break;
+    case Pen::Erase:
+        eraseAlong(lastPen_, at);
+        break;
+    case Pen::Laser:
+        store->pointLaser(at, wallMs());
+        break;
+    case Pen::Off:
+        break;
+    }
+    lastPen_ = at;
+}
+
+void StageView::eraseAlong(QPointF from, QPointF to) {
+    AnnotationStore* store = annotations_.data();
+    if (!store) return;
+    const std::vector<std::uint64_t> crossed = store->strokesCrossed(from, to, kEraserReach, moment());
+    if (crossed.empty()) return;
+    store->erase(crossed, erasedOnce_);
+    erasedOnce_ = true;
+}
+
+void StageView::penUp() {
+    penHeld_ = false;
+    AnnotationStore* store = annotations_.data();
+    if (!store) return;
+    if (pen_ == Pen::Laser) store->releaseLaser();
+    if (std::optional<Stroke> ink = store->ink()) {
+        Stroke done = std::move(*ink);
+        store->setInk(std::nullopt);
+        // A tablet's pressure makes the line heavier or lighter (half to one and a half times the pen's
+        // width); the mouse presses at 1.
+        const double pressure = pressureCount_ > 0 ? pressureSum_ / pressureCount_ : 1.0;
+        done.width = store->penWidth() * std::clamp(0.5 + pressure * 0.5, 0.5, 1.5);
+        store->add(std::move(done));
+    }
+}
+
+void StageView::mouseMoveEvent(QMouseEvent* event) {
+    if (penHeld_ && (event->buttons() & Qt::LeftButton)) {
+        penMoved(event->position(), 1.0);
+        event->accept();
+        return;
+    }
+    QWidget::mouseMoveEvent(event);
+}
+
+void StageView::mouseReleaseEvent(QMouseEvent* event) {
+    if (penHeld_ && event->button() == Qt::LeftButton) {
+        penMoved(event->position(), 1.0);
+        penUp();
+        event->accept();
+        return;
+    }
+    QWidget::mouseReleaseEvent(event);
+}
+
+// A pen tablet: its pressure is heard here; without a pen mode the event is left for the mouse events Qt
+// makes of it (selection works as with a mouse).
+void StageView::tabletEvent(QTabletEvent* event) {
+    if (pen_ == Pen::Off || !annotations_) {
+        event->ignore();
+        return;
+    }
+    const double pressure = event->pressure() > 0 ? event->pressure() : 1.0;
+    switch (event->type()) {
+    case QEvent::TabletPress:
+        if (event->button() == Qt::LeftButton) penDown(event->position(), pressure);
+        break;
+    case QEvent::TabletMove:
+        penMoved(event->position(), pressure);
+        break;
+    case QEvent::TabletRelease:
+        if (penHeld_) {
+            penMoved(event->position(), pressure);
+            penUp();
+        }
+        break;
+    default:
+        event->ignore();
+        return;
+    }
+    event->accept();
+}
+
+void StageView::paintAnnotations(QPainter& p) {
+    const AnnotationStore* store = annotations_.data();
+    if (!store) return;
+    const qint64 now = wallMs();
+    const std::vector<LaserPoint>& laser = store->laser();
+    const bool tail = !laser.empty() && now - laser.back().ms < kLaserTrailMs;
+    // Nothing to draw: no layout for the zoom either (a flood's layout takes milliseconds a frame).
+    if (store->isEmpty() && !store->ink() && !store->isLaserHeld() && !tail) return;
+    const QRectF target = rect();
+    const QTransform zoom = stageZoom();
+    const std::vector<Stroke>& strokes = store->strokes();
+    paintStrokes(p, target, zoom, strokes, fader_.opacities(strokes, moment(), now));
+    if (const std::optional<Stroke>& ink = store->ink()) paintStrokes(p, target, zoom, {*ink}, {1.0});
+    paintLaser(p, target, zoom, laser, store->isLaserHeld(), now);
+    if (fader_.isFading() || tail) frame_->start();
 }
 
 void StageView::setEmphasis(const StageRenderer::Emphasis& emphasis) {
