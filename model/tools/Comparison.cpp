@@ -239,6 +239,13 @@ std::string comparisonText(const std::vector<ComparisonRow>& rows, std::string_v
     return out.str();
 }
 
+std::string comparisonTitle(const std::vector<std::pair<std::string, std::string>>& changes) {
+    std::string title;
+    for (const auto& [key, value] : changes)
+        title += (title.empty() ? "" : ", ") + key + "=" + value;
+    return title;
+}
+
 ChangedRun runWithChanges(const Scenario& scenario,
                           const std::vector<std::pair<std::string, std::string>>& changes, Time from) {
     ChangedRun out;

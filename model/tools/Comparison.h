@@ -81,6 +81,9 @@ struct ChangedRun {
 };
 ChangedRun runWithChanges(const Scenario& scenario,
                           const std::vector<std::pair<std::string, std::string>>& changes, Time from);
+// The other run's name when nobody gave it one: its changes as typed, "server.backlog=512, seed=2" (the
+// Parameters dock and a lesson's compare: without a title; `--compare` writes the same).
+std::string comparisonTitle(const std::vector<std::pair<std::string, std::string>>& changes);
 
 // The rows as `backlog simulate --compare` prints them: a table under a heading naming both sides, a
 // column for each, grouped as above; "no differences" when there are no rows.

@@ -208,12 +208,9 @@ void LessonPlayer::followComparison() {
     ChangedRun other =
         runWithChanges(document_->simulation().scenario(), c.set, c.fromStep ? stepTime(wanted) : Time());
     if (!other.run) return; // a refused change: `backlog check` and the lesson's problems say so
-    QStringList changes;
-    for (const auto& [key, value] : c.set)
-        changes << QString::fromStdString(key + "=" + value);
-    document_->compareWith(
-        std::move(other.run), c.titleA.empty() ? tr("as written") : QString::fromStdString(c.titleA),
-        c.titleB.empty() ? changes.join(QStringLiteral(", ")) : QString::fromStdString(c.titleB));
+    document_->compareWith(std::move(other.run),
+                           c.titleA.empty() ? tr("as written") : QString::fromStdString(c.titleA),
+                           QString::fromStdString(c.titleB.empty() ? comparisonTitle(c.set) : c.titleB));
     comparing_ = wanted;
 }
 

@@ -74,13 +74,11 @@ QString ParametersView::compareWith(const QString& changes, bool fromStart) {
     const SimulationDocument* d = loadedOrNull(doc_);
     if (!d) return tr("nothing is open");
     std::vector<std::pair<std::string, std::string>> list;
-    QStringList named;
     for (const QString& line : changes.split(QLatin1Char('\n'))) {
         if (line.trimmed().isEmpty()) continue;
         const auto kv = splitAssignment(line.trimmed().toStdString());
         if (!kv) return tr("%1: expected KEY=VALUE, as server.backlog=512").arg(line.trimmed());
         list.push_back(*kv);
-        named << QString::fromStdString(kv->first + "=" + kv->second);
     }
     if (list.empty()) return tr("no change to compare with: type KEY=VALUE, as server.backlog=512");
     const Time from = fromStart ? Time() : d->playhead();
@@ -89,7 +87,7 @@ QString ParametersView::compareWith(const QString& changes, bool fromStart) {
         status_->setText(QString::fromStdString(other.error));
         return QString::fromStdString(other.error);
     }
-    QString title = named.join(QStringLiteral(", "));
+    QString title = QString::fromStdString(comparisonTitle(list));
     if (!fromStart) title += tr(" from %1").arg(QString::fromStdString(readableDuration(from)));
     doc_->compareWith(std::move(other.run), tr("as it is"), title);
     status_->setText(tr("Comparing with %1").arg(title));

@@ -81,6 +81,7 @@ class TestComparison : public QObject {
     void aChangedRunFromAMomentIsTheSameBeforeIt();
     void aRefusedChangeIsNamed_data();
     void aRefusedChangeIsNamed();
+    void anUntitledComparisonIsNamedByItsChanges();
 };
 
 void TestComparison::differingRows_data() {
@@ -345,6 +346,16 @@ void TestComparison::aRefusedChangeIsNamed() {
         backlog::runWithChanges(a->scenario(), {{key.toStdString(), value.toStdString()}}, from);
     QVERIFY(!b.run);
     QVERIFY2(QString::fromStdString(b.error).startsWith(message), b.error.c_str());
+}
+
+// The other run's default name, as the Parameters dock and a lesson's compare: without a title show it.
+void TestComparison::anUntitledComparisonIsNamedByItsChanges() {
+    QCOMPARE(QString::fromStdString(backlog::comparisonTitle({})), QString());
+    QCOMPARE(QString::fromStdString(backlog::comparisonTitle({{"server.backlog", "512"}})),
+             QStringLiteral("server.backlog=512"));
+    QCOMPARE(QString::fromStdString(
+                 backlog::comparisonTitle({{"server.backlog", "512"}, {"kernel.version", "6.12"}})),
+             QStringLiteral("server.backlog=512, kernel.version=6.12"));
 }
 
 QTEST_APPLESS_MAIN(TestComparison)
