@@ -1362,6 +1362,15 @@ QString checkViewAndOut(const ExportOptions& o, Plan& plan) {
                                   "frames, a film, a PDF or a handout");
         if (o.run) return QStringLiteral("--compare runs the file again; it is not for the window's own run");
     }
+    if (o.otherRun) {
+        if (!o.compare.isEmpty() || !o.run)
+            return QStringLiteral("the window's comparison is exported with the window's own run only");
+        if (plan.view != View::Stage)
+            return QStringLiteral("a comparison is exported as both runs' stages; this view shows one run");
+        if (plan.page)
+            return QStringLiteral("a lesson page films one run; export the comparison as frames, a film, "
+                                  "a PDF or a handout");
+    }
     if (plan.page && plan.view != View::Stage)
         return QStringLiteral("--format html is a lesson's film of the stage; it takes no --view %1")
             .arg(o.view);
@@ -1585,6 +1594,11 @@ ExportResult exportFrames(const ExportOptions& o) {
         if (!job.other) return result;
         job.otherSim = &job.other->simulation();
         job.titles = {QStringLiteral("as written"), o.compare.join(QStringLiteral(", "))};
+    } else if (o.otherRun) {
+        if (QString error = o.otherRun->prepare(); !error.isEmpty()) return fail(error);
+        job.other = o.otherRun;
+        job.otherSim = &job.other->simulation();
+        job.titles = {o.title, o.otherTitle};
     }
     if (QString error = planJob(o, plan, job); !error.isEmpty()) return fail(error);
     views::loadBundledFonts(); // the same pixels on every machine (Fonts.h)
@@ -1759,6 +1773,16 @@ std::shared_ptr<const ExportRun> ExportRun::copyOf(const views::SimulationDocume
     run->stepTimes_ = document.stepTimes();
     run->expected_ = Expected{sim.scenario(), sim.eventLimit(), sim.eventsProcessed(), sim.history().end,
                               sim.stopped().has_value()};
+    return run;
+}
+
+std::shared_ptr<const ExportRun> ExportRun::copyOfComparison(const views::SimulationDocument& document) {
+    const Simulation* other = document.isLoaded() ? document.comparison() : nullptr;
+    if (!other || other->source().measured) return nullptr;
+    std::shared_ptr<ExportRun> run(new ExportRun);
+    run->path_ = document.path();
+    run->expected_ = Expected{other->scenario(), other->eventLimit(), other->eventsProcessed(),
+                              other->history().end, other->stopped().has_value()};
     return run;
 }
 

@@ -72,6 +72,10 @@ class ExportRun {
     // the run that the scenario with the change from the start gives: tst_properties,
     // changeAt_matchesFreshRunWithEvent). Cheap: nothing is simulated here. Null when nothing is loaded.
     static std::shared_ptr<const ExportRun> copyOf(const views::SimulationDocument& document);
+    // The other run the window compares with (issue 16's "what if"), copied the same way. Null when there
+    // is none, or when it is a run measured on this machine's kernel (issue 14), which cannot be simulated
+    // again: the export then paints the document's run alone.
+    static std::shared_ptr<const ExportRun> copyOfComparison(const views::SimulationDocument& document);
 
     ExportRun(const ExportRun&) = delete;
     ExportRun& operator=(const ExportRun&) = delete;
@@ -113,6 +117,10 @@ struct ExportOptions {
     // stages on one clock, side by side or one above the other (ComparedStages.h), titled "as written"
     // and with the changes. The stage only; not with `run`.
     QStringList compare;
+    // Or the window's comparison (with `run`): the other run as the window shows it (copyOfComparison),
+    // painted beside `run` as --compare paints it, under these titles. The stage only.
+    std::shared_ptr<const ExportRun> otherRun;
+    QString title, otherTitle;
     QString out; // a file for one frame, a PDF, a handout or a video; a folder for a PNG or SVG sequence
 
     // Exactly one of: `at` (one frame); `from` and `to` with `fps` (a film of from..to at `fps`

@@ -773,6 +773,7 @@ std::shared_ptr<const ExportRun> ExportDialog::exportRun() const {
     if (!doc) return nullptr;
     if (!runCopy_ || runCopyRevision_ != doc->revision()) {
         runCopy_ = ExportRun::copyOf(*doc);
+        otherCopy_ = ExportRun::copyOfComparison(*doc);
         runCopyRevision_ = doc->revision();
     }
     return runCopy_;
@@ -844,6 +845,13 @@ ExportOptions ExportDialog::options() const {
     o.theme = theme_->currentData().toString();
     if (o.view == QLatin1String("ladder")) o.clients = clients_;
     if (o.view == QLatin1String("states") && !clients_.empty()) o.clients = {clients_.front()};
+    // Comparing (Parameters › Compare with…, a lesson's compare:): the stage's frames show both runs, as
+    // the window's split stage does.
+    if (doc && o.view == QLatin1String("stage") && !isPage(o.format) && otherCopy_) {
+        o.otherRun = otherCopy_;
+        o.title = doc->title();
+        o.otherTitle = doc->comparisonTitle();
+    }
     if (o.view == QLatin1String("window") && window_) {
         o.paintWindow = windowPainter();
         o.windowSize = frameSize();

@@ -174,6 +174,7 @@ class ExportDialog : public QDialog {
     // The copy of the window's run that exports and previews paint, and the run's revision it copies.
     mutable std::shared_ptr<const ExportRun> runCopy_;
     mutable std::uint64_t runCopyRevision_ = 0;
+    mutable std::shared_ptr<const ExportRun> otherCopy_; // the window's comparison, if any (same revision)
 };
 
 } // namespace backlog::app

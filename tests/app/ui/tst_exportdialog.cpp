@@ -8,6 +8,7 @@
 #include "app/ui/MainWindow.h"
 #include "model/kernel/Simulation.h"
 #include "model/lesson/Lesson.h"
+#include "model/tools/Comparison.h"
 #include "views/document/SimulationDocument.h"
 #include "views/widgets/TimelineView.h"
 
@@ -43,6 +44,7 @@ class TestExportDialog : public QObject {
     void initTestCase();
     void init();
     void onePngHasTheChosenSize();
+    void aComparisonIsExportedAsBothStages();
     void aScaledPngHasTwiceThePixels();
     void aTransparentPngHasNoBackground();
     void everyViewExportsAFrame_data();
@@ -168,6 +170,47 @@ void TestExportDialog::onePngHasTheChosenSize() {
     QVERIFY(child<QLabel>(d, "status")->text().contains(QDir::toNativeSeparators(out)));
     QVERIFY(child<QLabel>(d, "error")->isHidden());
     QVERIFY(!child<QPushButton>(d, "openFolder")->isHidden());
+}
+
+// Issue 16: while the window compares (Parameters › Compare with…), a stage frame from File › Export shows
+// both runs, as the split stage does: pixel for pixel what `backlog export --compare` paints with the same
+// options. Ended, the comparison is no longer in the frame.
+void TestExportDialog::aComparisonIsExportedAsBothStages() {
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kScenario).isEmpty());
+    ChangedRun other = runWithChanges(doc.simulation().scenario(), {{"server.backlog", "1"}}, Time());
+    QVERIFY2(other.run, other.error.c_str());
+    doc.compareWith(std::move(other.run), QStringLiteral("as written"), QStringLiteral("server.backlog=1"));
+    doc.setPlayhead(Time::ms(500));
+    ExportDialog d(&doc, nullptr, {});
+    chooseData(child<QComboBox>(d, "format"), QStringLiteral("png"));
+    setSize(d, 1280, 720);
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("compared.png"));
+    typePath(d, out);
+    QVERIFY(d.options().otherRun);
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+
+    app::ExportOptions cli = d.options();
+    cli.run = nullptr;
+    cli.otherRun = nullptr;
+    cli.file = kScenario;
+    cli.compare = {QStringLiteral("server.backlog=1")};
+    cli.out = tmp.filePath(QStringLiteral("cli.png"));
+    const app::ExportResult r = app::exportFrames(cli);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join(QLatin1Char('\n'))));
+    const QImage window(out);
+    QVERIFY(!window.isNull());
+    QCOMPARE(window, QImage(cli.out));
+
+    doc.endComparison();
+    QVERIFY(!d.options().otherRun);
+    const QString single = tmp.filePath(QStringLiteral("single.png"));
+    typePath(d, single);
+    clickExport(d);
+    QVERIFY2(d.lastResult().ok(), qPrintable(d.lastResult().errors.join(QLatin1Char('\n'))));
+    QVERIFY(QImage(single) != window);
 }
 
 // Engine work: needs ExportOptions::scale (pixels per point).
