@@ -11,6 +11,7 @@
 #include "model/history/History.h"
 #include "model/lesson/Lesson.h"
 #include "model/lesson/Markdown.h"
+#include "model/tools/Comparison.h"
 #include "tests/common/TinyDisk.h"
 #include "tests/common/VideoProbe.h"
 #include "tests/common/ViewTest.h"
@@ -79,6 +80,7 @@ class TestExport : public QObject {
     void aTransparentFrameHasOnlyTheDrawing();
     void aScaledFrameIsTheSameLayoutInMorePixels();
     void theWindowsOwnRunIsExported();
+    void theWindowsComparisonIsExportedOnlyAsStages();
     void theChartsAndTheWindowAreExported();
     void aHandoutHasAPagePerStepWithItsWords();
     void videosAreMadeByFfmpeg_data();
@@ -808,6 +810,40 @@ void TestExport::theWindowsOwnRunIsExported() {
     views::SimulationDocument file;
     QVERIFY(file.load(kBurst).isEmpty());
     QVERIFY(loaded(o.out) != stage(file, *o.at, o.size, views::Theme::light()));
+}
+
+// Issue 16: the window's comparison (ExportRun::copyOfComparison) goes with the window's own run and the
+// stage only; without a comparison there is none to copy.
+void TestExport::theWindowsComparisonIsExportedOnlyAsStages() {
+    QTemporaryDir dir;
+    views::SimulationDocument doc;
+    QVERIFY(doc.load(kBurst).isEmpty());
+    QVERIFY(!app::ExportRun::copyOfComparison(doc));
+    ChangedRun other = runWithChanges(doc.simulation().scenario(), {{"server.backlog", "8"}}, Time::ms(5));
+    QVERIFY2(other.run, other.error.c_str());
+    doc.compareWith(std::move(other.run), QStringLiteral("as written"), QStringLiteral("server.backlog=8"));
+    ExportOptions o = options(QString(), dir.filePath(QStringLiteral("both.png")));
+    o.run = app::ExportRun::copyOf(doc);
+    o.otherRun = app::ExportRun::copyOfComparison(doc);
+    QVERIFY(o.otherRun);
+    o.at = Time::ms(50);
+    const auto refused = [&](ExportOptions bad, const QString& message) {
+        const ExportResult r = exportFrames(bad);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.errors.join('\n').contains(message), qPrintable(r.errors.join('\n')));
+    };
+    ExportOptions ladder = o;
+    ladder.view = QStringLiteral("ladder");
+    refused(ladder, QStringLiteral("a comparison is exported as both runs' stages"));
+    ExportOptions file = o;
+    file.run = nullptr;
+    file.file = kBurst;
+    refused(file, QStringLiteral("the window's comparison is exported with the window's own run only"));
+    QVERIFY(!QFileInfo::exists(o.out));
+    // A change made from a moment (changeAt) is repeated for the export: the frame is the split stage.
+    const ExportResult r = exportFrames(o);
+    QVERIFY2(r.ok(), qPrintable(r.errors.join('\n')));
+    QVERIFY(loaded(o.out) != stage(doc, *o.at, o.size, views::Theme::light()));
 }
 
 void TestExport::theChartsAndTheWindowAreExported() {
