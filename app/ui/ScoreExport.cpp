@@ -3,15 +3,13 @@
 #include "model/lesson/Lesson.h"
 #include "model/lesson/Markdown.h"
 #include "views/document/LessonPlayer.h"
+#include "views/document/WholeFile.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 
-#include <cerrno>
-#include <cstring>
 #include <vector>
 
 namespace backlog::app {
@@ -116,24 +114,7 @@ QByteArray scoreJson(const views::LessonPlayer& lesson, const QString& lessonFil
 
 QString writeScore(const views::LessonPlayer& lesson, const QString& lessonFile, const QString& out) {
     const bool json = out.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
-    const QByteArray bytes = json ? scoreJson(lesson, lessonFile) : scoreCsv(lesson, lessonFile);
-    QSaveFile file(out);
-    const auto failed = [&](const QString& why) { return out + QStringLiteral(": cannot write: ") + why; };
-    const auto reason = [&] {
-        const QString said = file.errorString();
-        return errno != 0 ? QString::fromLocal8Bit(std::strerror(errno)) : said;
-    };
-    errno = 0;
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) return failed(reason());
-    errno = 0;
-    if (file.write(bytes) != bytes.size()) {
-        const QString why = reason();
-        file.cancelWriting();
-        return failed(why);
-    }
-    errno = 0;
-    if (!file.commit()) return failed(reason());
-    return {};
+    return views::writeWholeFile(out, json ? scoreJson(lesson, lessonFile) : scoreCsv(lesson, lessonFile));
 }
 
 } // namespace backlog::app

@@ -1,5 +1,7 @@
 #include "views/document/AnnotationFile.h"
 
+#include "views/document/WholeFile.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -8,11 +10,8 @@
 #include <QJsonObject>
 #include <QJsonParseError>
 #include <QRegularExpression>
-#include <QSaveFile>
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <optional>
 
 namespace backlog::views {
@@ -176,25 +175,7 @@ QByteArray annotationsJson(const std::vector<Stroke>& strokes) {
 }
 
 QString writeAnnotations(const QString& path, const std::vector<Stroke>& strokes) {
-    const QByteArray bytes = annotationsJson(strokes);
-    QSaveFile file(path);
-    const auto failed = [&](const QString& why) { return path + QStringLiteral(": cannot write: ") + why; };
-    // A short write on a full disk leaves Qt's own message vague ("Unknown error"): the system's says why.
-    const auto reason = [&] {
-        const QString said = file.errorString();
-        return errno != 0 ? QString::fromLocal8Bit(std::strerror(errno)) : said;
-    };
-    errno = 0;
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) return failed(reason());
-    errno = 0;
-    if (file.write(bytes) != bytes.size()) {
-        const QString why = reason();
-        file.cancelWriting();
-        return failed(why);
-    }
-    errno = 0;
-    if (!file.commit()) return failed(reason());
-    return {};
+    return writeWholeFile(path, annotationsJson(strokes));
 }
 
 } // namespace backlog::views
