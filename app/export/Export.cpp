@@ -15,6 +15,7 @@
 #include "views/render/LadderRenderer.h"
 #include "views/render/StageRenderer.h"
 #include "views/render/StateDiagramRenderer.h"
+#include "views/render/StrokePlacement.h"
 #include "views/render/Theme.h"
 #include "views/widgets/ChartsView.h"
 
@@ -333,9 +334,11 @@ class RendererCanvas final : public Canvas {
         const Lesson* lesson = job_.run->lesson();
         if (lesson && !lesson->steps.empty())
             now.step = frame.step >= 0 ? frame.step : views::stepAtMoment(job_.run->stepTimes(), frame.t);
-        const QTransform zoom =
-            job_.otherSim ? QTransform() : stage_.zoomTransform(target, *job_.sim, frame.t, frame.emphasis);
-        views::paintStrokesAt(p, target, zoom, job_.annotations, now);
+        // Two runs side by side: no one stage's parts to anchor to, the plain stretch (as the window).
+        const views::StrokePlacement where =
+            job_.otherSim ? views::StrokePlacement(target)
+                          : views::StrokePlacement::of(stage_, target, *job_.sim, frame.t, frame.emphasis);
+        views::paintStrokesAt(p, where, job_.annotations, now);
     }
 
     const Job& job_;

@@ -32,15 +32,57 @@ std::optional<std::int64_t> wholeNumber(const QJsonValue& v) {
     return static_cast<std::int64_t>(d);
 }
 
-// One stroke of the file, or the problem with it.
-QString readStroke(const QJsonValue& value, Stroke& out) {
+// The stage is 1600 × 900; a coordinate far outside it is a broken file, not a stroke.
+bool isCoordinate(const QJsonValue& c) {
+    return c.isDouble() && std::isfinite(c.toDouble()) && std::abs(c.toDouble()) <= 100'000;
+}
+
+// A stroke's "anchor" or "end-anchor", or the problem with it.
+QString readAnchor(const QJsonValue& value, const QString& key, StrokeAnchor& out) {
+    if (!value.isObject()) return QStringLiteral("\"%1\" is not an object").arg(key);
+    const QJsonObject o = value.toObject();
+    for (const QString& k : o.keys())
+        if (k != QLatin1String("part") && k != QLatin1String("listener") && k != QLatin1String("frame"))
+            return QStringLiteral("\"%1\" has an unknown key \"%2\" (expected part, listener, frame)")
+                .arg(key, k);
+    if (!stagePartNamed(o.value(QStringLiteral("part")).toString(), out.part))
+        return QStringLiteral(
+                   "\"%1\" names no part of the stage (\"part\" is one of stage, header, footer, "
+                   "clients, network, server, server-title, counters, workers, listener, syn-queue, "
+                   "accept-queue)")
+            .arg(key);
+    if (stagePartHasListener(out.part)) {
+        const std::optional<std::int64_t> listener = wholeNumber(o.value(QStringLiteral("listener")));
+        if (!listener || *listener < 0 || *listener > 10'000)
+            return QStringLiteral("\"%1\" needs \"listener\", a listener's number (0 or more)").arg(key);
+        out.listener = static_cast<int>(*listener);
+    } else if (o.contains(QStringLiteral("listener"))) {
+        return QStringLiteral("\"%1\": a %2 has no \"listener\"")
+            .arg(key, QLatin1String(stagePartName(out.part)));
+    }
+    const QJsonArray frame = o.value(QStringLiteral("frame")).toArray();
+    if (!o.value(QStringLiteral("frame")).isArray() || frame.size() != 4 || !isCoordinate(frame.at(0)) ||
+        !isCoordinate(frame.at(1)) || !isCoordinate(frame.at(2)) || !isCoordinate(frame.at(3)) ||
+        !(frame.at(2).toDouble() > 0) || !(frame.at(3).toDouble() > 0))
+        return QStringLiteral("\"%1\" needs \"frame\": [x, y, width, height], width and height above 0")
+            .arg(key);
+    out.frame = QRectF(frame.at(0).toDouble(), frame.at(1).toDouble(), frame.at(2).toDouble(),
+                       frame.at(3).toDouble());
+    return {};
+}
+
+// One stroke of the file, or the problem with it. `anchored`: the format has anchors.
+QString readStroke(const QJsonValue& value, bool anchored, Stroke& out) {
     if (!value.isObject()) return QStringLiteral("is not an object");
     const QJsonObject o = value.toObject();
-    static const QStringList known = {QStringLiteral("step"), QStringLiteral("at"), QStringLiteral("colour"),
-                                      QStringLiteral("width"), QStringLiteral("points")};
+    QStringList known = {QStringLiteral("step"), QStringLiteral("at"), QStringLiteral("colour"),
+                         QStringLiteral("width"), QStringLiteral("points")};
+    if (anchored) known << QStringLiteral("anchor") << QStringLiteral("end-anchor");
     for (const QString& key : o.keys())
         if (!known.contains(key))
-            return QStringLiteral("unknown key \"%1\" (expected step or at, colour, width, points)").arg(key);
+            return QStringLiteral("unknown key \"%1\" (expected %2)")
+                .arg(key, anchored ? QStringLiteral("step or at, colour, width, points, anchor, end-anchor")
+                                   : QStringLiteral("step or at, colour, width, points"));
     if (o.contains(QStringLiteral("step")) == o.contains(QStringLiteral("at")))
         return QStringLiteral("needs either \"step\" (a lesson step) or \"at\" (nanoseconds), not %1")
             .arg(o.contains(QStringLiteral("step")) ? QStringLiteral("both") : QStringLiteral("neither"));
@@ -71,15 +113,35 @@ QString readStroke(const QJsonValue& value, Stroke& out) {
         return QStringLiteral("has %1 points (at most %2)").arg(list.size()).arg(kMaxStrokePoints);
     for (qsizetype k = 0; k < list.size(); ++k) {
         const QJsonArray xy = list.at(k).toArray();
-        // The stage is 1600 × 900; a point far outside it is a broken file, not a stroke.
-        const auto coordinate = [](const QJsonValue& c) {
-            return c.isDouble() && std::isfinite(c.toDouble()) && std::abs(c.toDouble()) <= 100'000;
-        };
-        if (!list.at(k).isArray() || xy.size() != 2 || !coordinate(xy.at(0)) || !coordinate(xy.at(1)))
+        if (!list.at(k).isArray() || xy.size() != 2 || !isCoordinate(xy.at(0)) || !isCoordinate(xy.at(1)))
             return QStringLiteral("point %1 is not [x, y]").arg(k + 1);
         out.points.emplace_back(xy.at(0).toDouble(), xy.at(1).toDouble());
     }
+    if (o.contains(QStringLiteral("anchor"))) {
+        if (QString problem =
+                readAnchor(o.value(QStringLiteral("anchor")), QStringLiteral("anchor"), out.anchor);
+            !problem.isEmpty())
+            return problem;
+    }
+    out.endAnchor = out.anchor;
+    if (o.contains(QStringLiteral("end-anchor"))) {
+        if (!o.contains(QStringLiteral("anchor")))
+            return QStringLiteral("has \"end-anchor\" without \"anchor\"");
+        if (QString problem = readAnchor(o.value(QStringLiteral("end-anchor")), QStringLiteral("end-anchor"),
+                                         out.endAnchor);
+            !problem.isEmpty())
+            return problem;
+    }
     return {};
+}
+
+QJsonObject anchorJson(const StrokeAnchor& a, double (*round)(double)) {
+    QJsonObject o;
+    o.insert(QStringLiteral("part"), QLatin1String(stagePartName(a.part)));
+    if (stagePartHasListener(a.part)) o.insert(QStringLiteral("listener"), a.listener);
+    o.insert(QStringLiteral("frame"), QJsonArray{round(a.frame.x()), round(a.frame.y()),
+                                                 round(a.frame.width()), round(a.frame.height())});
+    return o;
 }
 
 } // namespace
@@ -99,7 +161,8 @@ AnnotationsRead parseAnnotations(const QByteArray& json, const QString& name) {
     }
     const QJsonObject root = doc.object();
     const QString format = root.value(QStringLiteral("format")).toString();
-    if (format != QLatin1String(kAnnotationsFormat)) {
+    const bool anchored = format == QLatin1String(kAnnotationsFormat);
+    if (!anchored && format != QLatin1String(kAnnotationsFormatV1)) {
         r.error = format.startsWith(QLatin1String("backlog-annotations/"))
                       ? QStringLiteral("%1: format \"%2\" is newer than this Backlog reads (%3)")
                             .arg(name, format, QLatin1String(kAnnotationsFormat))
@@ -124,7 +187,7 @@ AnnotationsRead parseAnnotations(const QByteArray& json, const QString& name) {
     }
     for (qsizetype i = 0; i < strokes.size(); ++i) {
         Stroke s;
-        if (const QString problem = readStroke(strokes.at(i), s); !problem.isEmpty()) {
+        if (const QString problem = readStroke(strokes.at(i), anchored, s); !problem.isEmpty()) {
             r.error = QStringLiteral("%1: stroke %2 %3").arg(name).arg(i + 1).arg(problem);
             r.strokes.clear();
             return r;
@@ -152,7 +215,8 @@ AnnotationsRead readAnnotations(const QString& path) {
 }
 
 QByteArray annotationsJson(const std::vector<Stroke>& strokes) {
-    const auto hundredths = [](double v) { return std::round(v * 100) / 100; };
+    // Hundredths of a layout unit: far below a pixel on any screen, and a file a person can read.
+    double (*hundredths)(double) = [](double v) { return std::round(v * 100) / 100; };
     QJsonArray list;
     for (const Stroke& s : strokes) {
         QJsonObject o;
@@ -166,6 +230,11 @@ QByteArray annotationsJson(const std::vector<Stroke>& strokes) {
         for (const QPointF& p : s.points)
             points.append(QJsonArray{hundredths(p.x()), hundredths(p.y())});
         o.insert(QStringLiteral("points"), points);
+        // The plain stretch is what no anchor means: it is not written.
+        if (s.anchor != StrokeAnchor{} || s.endAnchor != s.anchor)
+            o.insert(QStringLiteral("anchor"), anchorJson(s.anchor, hundredths));
+        if (s.endAnchor != s.anchor)
+            o.insert(QStringLiteral("end-anchor"), anchorJson(s.endAnchor, hundredths));
         list.append(o);
     }
     QJsonObject root;

@@ -53,13 +53,14 @@ int AnnotationStore::erase(const std::vector<std::uint64_t>& ids, bool sameUndoS
     return static_cast<int>(n);
 }
 
-std::uint64_t AnnotationStore::strokeAt(QPointF at, double reach, const StageMoment& now) const {
+std::uint64_t AnnotationStore::strokeAt(QPointF at, double reach, const StageMoment& now,
+                                        const StrokePlacement* seenOn) const {
     std::uint64_t best = 0;
     double nearest = std::numeric_limits<double>::infinity();
     // The last drawn is on top: it wins a tie.
     for (auto it = strokes_.rbegin(); it != strokes_.rend(); ++it) {
         if (!isShownAt(*it, now)) continue;
-        const double d = distanceToStroke(*it, at);
+        const double d = distanceToStroke(seenOn ? seenOn->seen(*it) : *it, at);
         if (d <= reach + it->width / 2 && d < nearest) {
             nearest = d;
             best = it->id;
@@ -69,10 +70,13 @@ std::uint64_t AnnotationStore::strokeAt(QPointF at, double reach, const StageMom
 }
 
 std::vector<std::uint64_t> AnnotationStore::strokesCrossed(QPointF a, QPointF b, double reach,
-                                                           const StageMoment& now) const {
+                                                           const StageMoment& now,
+                                                           const StrokePlacement* seenOn) const {
     std::vector<std::uint64_t> out;
     for (const Stroke& s : strokes_)
-        if (isShownAt(s, now) && segmentCrossesStroke(s, a, b, reach + s.width / 2)) out.push_back(s.id);
+        if (isShownAt(s, now) &&
+            segmentCrossesStroke(seenOn ? seenOn->seen(s) : s, a, b, reach + s.width / 2))
+            out.push_back(s.id);
     return out;
 }
 

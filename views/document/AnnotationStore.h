@@ -8,6 +8,7 @@
 #pragma once
 
 #include "views/render/Annotations.h"
+#include "views/render/StrokePlacement.h"
 
 #include <QColor>
 #include <QObject>
@@ -34,10 +35,13 @@ class AnnotationStore : public QObject {
     // is one step to undo). Returns how many were removed.
     int erase(const std::vector<std::uint64_t>& ids, bool sameUndoStep = false);
     // The stroke shown at `now` nearest `at` within `reach` (layout units, plus half its width), or 0.
-    std::uint64_t strokeAt(QPointF at, double reach, const StageMoment& now) const;
+    // `seenOn`: the stage the eraser is on, where strokes are seen as it places them (StrokePlacement.h);
+    // null, the strokes' own points.
+    std::uint64_t strokeAt(QPointF at, double reach, const StageMoment& now,
+                           const StrokePlacement* seenOn = nullptr) const;
     // The strokes shown at `now` that the segment a–b passes within `reach` of.
-    std::vector<std::uint64_t> strokesCrossed(QPointF a, QPointF b, double reach,
-                                              const StageMoment& now) const;
+    std::vector<std::uint64_t> strokesCrossed(QPointF a, QPointF b, double reach, const StageMoment& now,
+                                              const StrokePlacement* seenOn = nullptr) const;
     // C: removes the strokes shown at `now` (the step's, or near the playhead). Returns how many.
     int clearMoment(const StageMoment& now);
     // Ctrl+Z: the strokes as they were before the last change. False when there is nothing to undo.

@@ -22,6 +22,42 @@ QPointF fromLayout(QPointF layout, const QRectF& target, const QTransform& zoom)
                             target.top() + layout.y() * target.height() / kAnnotationHeight));
 }
 
+namespace {
+struct PartName {
+    StagePart part;
+    const char* name;
+};
+constexpr PartName kPartNames[] = {
+    {StagePart::Stage, "stage"},
+    {StagePart::Header, "header"},
+    {StagePart::Footer, "footer"},
+    {StagePart::Clients, "clients"},
+    {StagePart::Network, "network"},
+    {StagePart::Server, "server"},
+    {StagePart::ServerTitle, "server-title"},
+    {StagePart::Counters, "counters"},
+    {StagePart::Workers, "workers"},
+    {StagePart::Listener, "listener"},
+    {StagePart::SynQueue, "syn-queue"},
+    {StagePart::AcceptQueue, "accept-queue"},
+};
+} // namespace
+
+const char* stagePartName(StagePart part) {
+    for (const PartName& n : kPartNames)
+        if (n.part == part) return n.name;
+    return "stage";
+}
+
+bool stagePartNamed(const QString& name, StagePart& part) {
+    for (const PartName& n : kPartNames)
+        if (name == QLatin1String(n.name)) {
+            part = n.part;
+            return true;
+        }
+    return false;
+}
+
 double layoutUnit(const QRectF& target, const QTransform& zoom) {
     const double stretch = std::min(target.width() / kAnnotationWidth, target.height() / kAnnotationHeight);
     // A zoom is a uniform scale and a translation (StageRenderer::zoomTransform).
@@ -78,44 +114,6 @@ bool segmentCrossesStroke(const Stroke& stroke, QPointF a, QPointF b, double rea
         if (distanceToSegment(pts[i], a, b) <= reach) return true;
     }
     return pts.size() == 1 && distanceToSegment(pts[0], a, b) <= reach;
-}
-
-void paintStrokes(QPainter& p, const QRectF& target, const QTransform& zoom,
-                  const std::vector<Stroke>& strokes, const std::vector<double>& opacity) {
-    // The zoom is applied to the points, not to the painter: a stroke is as thick as the stage's lines
-    // around it at any zoom, by layoutUnit(), and SVG and PDF get plain coordinates.
-    const double unit = layoutUnit(target, zoom);
-    p.save();
-    p.setClipRect(target, Qt::IntersectClip);
-    p.setRenderHint(QPainter::Antialiasing, true);
-    p.setBrush(Qt::NoBrush);
-    for (std::size_t i = 0; i < strokes.size() && i < opacity.size(); ++i) {
-        const Stroke& s = strokes[i];
-        if (opacity[i] <= 0 || s.points.empty()) continue;
-        QColor c = s.colour;
-        c.setAlphaF(static_cast<float>(std::clamp(opacity[i], 0.0, 1.0) * static_cast<double>(c.alphaF())));
-        QPen pen(c, std::max(0.5, s.width * unit), Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
-        p.setPen(pen);
-        if (s.points.size() == 1) {
-            p.drawPoint(fromLayout(s.points.front(), target, zoom));
-            continue;
-        }
-        // One path, so that a stroke crossing itself is not darker where it overlaps at half opacity.
-        QPainterPath path(fromLayout(s.points.front(), target, zoom));
-        for (std::size_t k = 1; k < s.points.size(); ++k)
-            path.lineTo(fromLayout(s.points[k], target, zoom));
-        p.drawPath(path);
-    }
-    p.restore();
-}
-
-void paintStrokesAt(QPainter& p, const QRectF& target, const QTransform& zoom,
-                    const std::vector<Stroke>& strokes, const StageMoment& now) {
-    std::vector<double> opacity;
-    opacity.reserve(strokes.size());
-    for (const Stroke& s : strokes)
-        opacity.push_back(strokePresence(s, now));
-    paintStrokes(p, target, zoom, strokes, opacity);
 }
 
 void paintLaser(QPainter& p, const QRectF& target, const QTransform& zoom,

@@ -18,6 +18,7 @@
 #include <QTabletEvent>
 #include <QTimer>
 #include <QToolTip>
+#include <utility>
 
 namespace backlog::views {
 
@@ -276,10 +277,10 @@ StageMoment StageView::moment() const {
     return m;
 }
 
-QTransform StageView::stageZoom() const {
+StrokePlacement StageView::strokePlacement() const {
     const SimulationDocument* d = loadedDocument();
-    if (!d || d->comparison()) return {};
-    return renderer_.zoomTransform(rect(), d->simulation(), d->playhead(), emphasis_);
+    if (!d || d->comparison()) return StrokePlacement(rect());
+    return StrokePlacement::of(renderer_, rect(), d->simulation(), d->playhead(), emphasis_);
 }
 
 void StageView::setPen(Pen pen) {
@@ -333,7 +334,10 @@ void StageView::penDown(QPointF pos, double pressure) {
     AnnotationStore* store = annotations_.data();
     if (!store || !loadedDocument()) return;
     penHeld_ = true;
-    const QPointF at = toLayout(pos, rect(), stageZoom());
+    // The stage's layout is made once a stroke, not at each move of the pen: the points are kept by the
+    // plain stretch (the zoom undone) until the pen lifts and anchors the stroke.
+    placement_ = strokePlacement();
+    const QPointF at = placement_->toLayout(pos);
     lastPen_ = at;
     erasedOnce_ = false;
     switch (pen_) {
@@ -350,7 +354,7 @@ void StageView::penDown(QPointF pos, double pressure) {
     }
     case Pen::Erase:
         // A click removes the stroke under it; a drag, every stroke it crosses.
-        if (const std::uint64_t id = store->strokeAt(at, kEraserReach, moment()))
+        if (const std::uint64_t id = store->strokeAt(at, kEraserReach, moment(), &*placement_))
             erasedOnce_ = store->erase({id}) > 0;
         break;
     case Pen::Laser:
@@ -363,8 +367,8 @@ void StageView::penDown(QPointF pos, double pressure) {
 
 void StageView::penMoved(QPointF pos, double pressure) {
     AnnotationStore* store = annotations_.data();
-    if (!penHeld_ || !store) return;
-    const QPointF at = toLayout(pos, rect(), stageZoom());
+    if (!penHeld_ || !store || !placement_) return;
+    const QPointF at = placement_->toLayout(pos);
     switch (pen_) {
     case Pen::Draw:
         if (std::optional<Stroke> ink = store->ink(); ink && at != ink->points.back()) {
@@ -389,7 +393,9 @@ void StageView::penMoved(QPointF pos, double pressure) {
 void StageView::eraseAlong(QPointF from, QPointF to) {
     AnnotationStore* store = annotations_.data();
     if (!store) return;
-    const std::vector<std::uint64_t> crossed = store->strokesCrossed(from, to, kEraserReach, moment());
+    if (!placement_) return;
+    const std::vector<std::uint64_t> crossed =
+        store->strokesCrossed(from, to, kEraserReach, moment(), &*placement_);
     if (crossed.empty()) return;
     store->erase(crossed, erasedOnce_);
     erasedOnce_ = true;
@@ -397,6 +403,7 @@ void StageView::eraseAlong(QPointF from, QPointF to) {
 
 void StageView::penUp() {
     penHeld_ = false;
+    const std::optional<StrokePlacement> where = std::exchange(placement_, std::nullopt);
     AnnotationStore* store = annotations_.data();
     if (!store) return;
     if (pen_ == Pen::Laser) store->releaseLaser();
@@ -407,6 +414,7 @@ void StageView::penUp() {
         // width); the mouse presses at 1.
         const double pressure = pressureCount_ > 0 ? pressureSum_ / pressureCount_ : 1.0;
         done.width = store->penWidth() * std::clamp(0.5 + pressure * 0.5, 0.5, 1.5);
+        if (where) where->anchor(done);
         store->add(std::move(done));
     }
 }
@@ -466,12 +474,11 @@ void StageView::paintAnnotations(QPainter& p) {
     const bool tail = !laser.empty() && now - laser.back().ms < kLaserTrailMs;
     // Nothing to draw: no layout for the zoom either (a flood's layout takes milliseconds a frame).
     if (store->isEmpty() && !store->ink() && !store->isLaserHeld() && !tail) return;
-    const QRectF target = rect();
-    const QTransform zoom = stageZoom();
+    const StrokePlacement where = strokePlacement();
     const std::vector<Stroke>& strokes = store->strokes();
-    paintStrokes(p, target, zoom, strokes, fader_.opacities(strokes, moment(), now));
-    if (const std::optional<Stroke>& ink = store->ink()) paintStrokes(p, target, zoom, {*ink}, {1.0});
-    paintLaser(p, target, zoom, laser, store->isLaserHeld(), now);
+    paintStrokes(p, where, strokes, fader_.opacities(strokes, moment(), now));
+    if (const std::optional<Stroke>& ink = store->ink()) paintStrokes(p, where, {*ink}, {1.0});
+    paintLaser(p, where.target(), where.zoom(), laser, store->isLaserHeld(), now);
     if (fader_.isFading() || tail) frame_->start();
 }
 

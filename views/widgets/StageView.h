@@ -11,6 +11,7 @@
 #include "views/document/AnnotationStore.h"
 #include "views/render/Annotations.h"
 #include "views/render/StageRenderer.h"
+#include "views/render/StrokePlacement.h"
 #include "views/render/Theme.h"
 
 #include <QPointer>
@@ -63,9 +64,10 @@ class StageView : public QWidget {
     StageMoment moment() const;
     void setPen(Pen pen);
     Pen pen() const { return pen_; }
-    // The zoom a lesson step's emphasis puts on the stage at the playhead (identity while comparing):
-    // strokes are stored without it.
-    QTransform stageZoom() const;
+    // Where strokes land on this stage now (StrokePlacement.h): its layout at the playhead and the zoom a
+    // lesson step's emphasis puts on it (strokes are stored without the zoom). While two runs are compared,
+    // the plain stretch over the widget.
+    StrokePlacement strokePlacement() const;
 
     QSize sizeHint() const override { return {1280, 720}; }
     QSize minimumSizeHint() const override { return {480, 270}; }
@@ -109,7 +111,9 @@ class StageView : public QWidget {
     bool penHeld_ = false;
     double pressureSum_ = 0;
     int pressureCount_ = 0;
-    QPointF lastPen_;         // layout units: where the eraser was
+    QPointF lastPen_; // layout units: where the eraser was
+    // The stage as the pen found it when it went down: its points are kept, and the stroke anchored, by it.
+    std::optional<StrokePlacement> placement_;
     bool erasedOnce_ = false; // this drag has erased: what it erases next is the same undo step
     AnnotationFader fader_;
     QTimer* frame_; // another frame while a stroke fades or the laser's tail shortens

@@ -26,6 +26,8 @@
 #include <QTest>
 #include <QTimer>
 
+#include <cmath>
+
 using namespace backlog;
 using Pen = backlog::views::StageView::Pen;
 
@@ -77,6 +79,7 @@ class TestPen : public QObject {
     void init();
     void cleanup();
     void drawInTheWindowSeeItOnTheProjector();
+    void aRingRoundAQueueRingsItOnTheProjector();
     void clearUndoAndEscape();
     void theSideFileIsSavedAndRead();
     void aBadSideFileIsAMessageAndTheLessonOpens();
@@ -128,12 +131,13 @@ void TestPen::drawInTheWindowSeeItOnTheProjector() {
     app::PresenterWindow* p = w.presenter();
     views::StageView* projector = p->stage();
     QCOMPARE(projector->annotations(), store);
-    const auto onProjector = [&](QPointF layout) {
-        return views::fromLayout(layout, QRectF(projector->rect())).toPoint();
+    // Where the projector places the stroke's middle point (it follows the parts it was drawn over).
+    const auto middleOn = [&](views::StageView* on, const views::Stroke& s) {
+        const std::vector<QPointF> placed = on->strokePlacement().place(s);
+        return placed[placed.size() / 2].toPoint();
     };
-    const QPointF middle =
-        (store->strokes().front().points.front() + store->strokes().front().points.back()) / 2;
-    QVERIFY(inkNear(shot(*projector), onProjector(middle), ink));
+    const QPoint middle = middleOn(projector, store->strokes().front());
+    QVERIFY(inkNear(shot(*projector), middle, ink));
     // Drawn on the projector, in colour 2: in the window too.
     QTest::keyClick(p, Qt::Key_2);
     QTest::keyClick(p, Qt::Key_D);
@@ -142,17 +146,16 @@ void TestPen::drawInTheWindowSeeItOnTheProjector() {
          {projector->width() / 2, projector->height() / 5});
     QCOMPARE(store->strokes().size(), std::size_t{2});
     QCOMPARE(store->strokes().back().colour, views::Theme::penColours()[1]);
-    QVERIFY(inkNear(shot(*stage), views::fromLayout(QPointF(600, 180), QRectF(stage->rect())).toPoint(),
-                    views::Theme::penColours()[1]));
+    QVERIFY(inkNear(shot(*stage), middleOn(stage, store->strokes().back()), views::Theme::penColours()[1]));
 
     // Page Down: the step's strokes fade away on both; Page Up: back at once.
     QTest::keyClick(p, Qt::Key_PageDown);
     QCOMPARE(w.lessonPlayer()->currentStep(), 1);
-    QTRY_VERIFY_WITH_TIMEOUT(!inkNear(shot(*projector), onProjector(middle), ink), 3000);
+    QTRY_VERIFY_WITH_TIMEOUT(!inkNear(shot(*projector), middle, ink), 3000);
     QTRY_VERIFY_WITH_TIMEOUT(!inkNear(shot(*stage), (a + b) / 2, ink), 3000);
     QTest::keyClick(p, Qt::Key_PageUp);
     QCOMPARE(w.lessonPlayer()->currentStep(), 0);
-    QVERIFY(inkNear(shot(*projector), onProjector(middle), ink));
+    QVERIFY(inkNear(shot(*projector), middle, ink));
     QVERIFY(inkNear(shot(*stage), (a + b) / 2, ink));
 
     // Escape leaves the pen first, then presenter mode.
@@ -162,6 +165,74 @@ void TestPen::drawInTheWindowSeeItOnTheProjector() {
     QTest::keyClick(p, Qt::Key_Escape);
     QTRY_VERIFY(!w.presenter());
     store->setSaved(); // nothing to ask on close
+}
+
+// A lecturer rings the accept queue in a window whose stage is far from 16:9 (docks at the side); the
+// projector's stage has another shape, where the queue sits elsewhere in the stretched stage. The ring
+// is round the projector's accept queue on all four sides.
+void TestPen::aRingRoundAQueueRingsItOnTheProjector() {
+    app::MainWindow w;
+    QVERIFY(w.openFile(lesson_));
+    w.resize(1100, 1000);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    views::StageView* stage = w.stage();
+    const auto acceptQueue = [](views::StageView* on) {
+        const views::StrokePlacement where = on->strokePlacement();
+        for (const views::StagePartRect& r : where.parts())
+            if (r.part == views::StagePart::AcceptQueue && r.listener == 0) return r.rect;
+        return QRectF();
+    };
+    const QRectF queue = acceptQueue(stage);
+    QVERIFY(!queue.isEmpty());
+    // In reddish purple (5): no colour of the stage is near it (the step's highlight is orange, near
+    // vermillion).
+    QTest::keyClick(&w, Qt::Key_5);
+    QTest::keyClick(&w, Qt::Key_D);
+    const QColor ink = views::Theme::penColours()[4];
+    QCOMPARE(w.annotations()->penColour(), ink);
+    // The ring, 10 px round the queue, drawn as a pen goes: down, round, up.
+    const QRectF ring = queue.adjusted(-10, -10, 10, 10);
+    const auto onRing = [&](int k) {
+        const double a = 2 * 3.14159265358979 * k / 40;
+        return QPointF(ring.center().x() + ring.width() / 2 * std::cos(a),
+                       ring.center().y() + ring.height() / 2 * std::sin(a))
+            .toPoint();
+    };
+    QTest::mousePress(stage, Qt::LeftButton, {}, onRing(0));
+    for (int k = 1; k <= 40; ++k)
+        QTest::mouseMove(stage, onRing(k));
+    QTest::mouseRelease(stage, Qt::LeftButton, {}, onRing(40));
+    views::AnnotationStore* store = w.annotations();
+    QCOMPARE(store->strokes().size(), std::size_t{1});
+    QCOMPARE(store->strokes().front().anchor.part, views::StagePart::AcceptQueue);
+
+    w.present();
+    QTRY_VERIFY(w.presenter() && w.presenter()->isVisible());
+    views::StageView* projector = w.presenter()->stage();
+    const double windowShape = double(stage->width()) / stage->height();
+    const double projectorShape = double(projector->width()) / projector->height();
+    QVERIFY2(std::abs(windowShape / projectorShape - 1) > 0.15,
+             qPrintable(QStringLiteral("the stages' shapes are too alike to test: %1 and %2")
+                            .arg(windowShape)
+                            .arg(projectorShape)));
+    const QRectF there = acceptQueue(projector);
+    QVERIFY(!there.isEmpty());
+    // Ink just outside the middle of each side of the projector's queue, and none inside it.
+    const QImage img = shot(*projector);
+    const auto inkAlong = [&](QPointF from, QPointF step) {
+        for (int k = 0; k < 40; ++k)
+            if (inkNear(img, (from + step * k).toPoint(), ink)) return true;
+        return false;
+    };
+    QVERIFY(inkAlong({there.center().x(), there.top()}, {0, -1}));
+    QVERIFY(inkAlong({there.center().x(), there.bottom()}, {0, 1}));
+    QVERIFY(inkAlong({there.left(), there.center().y()}, {-1, 0}));
+    QVERIFY(inkAlong({there.right(), there.center().y()}, {1, 0}));
+    QVERIFY(!inkNear(img, there.center().toPoint(), ink));
+    QTest::keyClick(w.presenter(), Qt::Key_Escape);
+    QTRY_VERIFY(!w.presenter());
+    store->setSaved();
 }
 
 void TestPen::clearUndoAndEscape() {

@@ -35,6 +35,7 @@ class TestAnnotationFile : public QObject {
     void whatIsWrittenIsReadBack();
     void badFilesAreRefused_data();
     void badFilesAreRefused();
+    void theFirstFormatIsStillRead();
     void aMissingFileSaysSo();
     void aFullDiskKeepsTheOldFile();
 };
@@ -59,13 +60,21 @@ void TestAnnotationFile::theSideFileIsBesideTheLesson() {
 void TestAnnotationFile::whatIsWrittenIsReadBack() {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("a.annotations.json"));
-    const std::vector<Stroke> strokes{
+    std::vector<Stroke> strokes{
         stroke({3, Time()}, QColor(0xD5, 0x5E, 0x00), 4, {{812.5, 301}, {830, 310.25}, {845.01, 330}}),
         stroke({-1, Time::ns(1'500'000'017)}, QColor(0x00, 0x72, 0xB2), 6.5, {{100, 200}}),
-        stroke({0, Time()}, QColor(0x00, 0x9E, 0x73), 2, {{-3, -4}, {1600, 900}})};
+        stroke({0, Time()}, QColor(0x00, 0x9E, 0x73), 2, {{-3, -4}, {1600, 900}}),
+        stroke({1, Time()}, QColor(0xD5, 0x5E, 0x00), 4, {{100, 400}, {700, 420}})};
+    // A ring round listener 2's accept queue, and an arrow from the clients to listener 0's SYN queue.
+    strokes[0].anchor = strokes[0].endAnchor = {StagePart::AcceptQueue, 2, QRectF(420.5, 300, 640.25, 80)};
+    strokes[3].anchor = {StagePart::Clients, -1, QRectF(14, 58, 266, 800)};
+    strokes[3].endAnchor = {StagePart::SynQueue, 0, QRectF(640, 380, 600, 70)};
     QCOMPARE(writeAnnotations(path, strokes), QString());
     const QByteArray bytes = readAll(path);
-    QVERIFY(bytes.startsWith("{\"format\":\"backlog-annotations/1\""));
+    QVERIFY(bytes.startsWith("{\"format\":\"backlog-annotations/2\""));
+    // The plain stretch is not written: the strokes without an anchor have no "anchor" key.
+    QCOMPARE(bytes.count("\"anchor\""), 2);
+    QCOMPARE(bytes.count("\"end-anchor\""), 1);
     const AnnotationsRead r = readAnnotations(path);
     QVERIFY2(r.ok(), qPrintable(r.error));
     QCOMPARE(r.strokes.size(), strokes.size());
@@ -87,9 +96,9 @@ void TestAnnotationFile::badFilesAreRefused_data() {
     QTest::newRow("not JSON") << QByteArray("{\"format\": ") << "not JSON: ";
     QTest::newRow("a list") << QByteArray("[]") << "not an annotations file (a JSON object is expected)";
     QTest::newRow("no format") << QByteArray(R"({"strokes":[]})")
-                               << "not an annotations file (\"format\" is not \"backlog-annotations/1\")";
-    QTest::newRow("a newer format") << QByteArray(R"({"format":"backlog-annotations/2","strokes":[]})")
-                                    << "format \"backlog-annotations/2\" is newer than this Backlog reads";
+                               << "not an annotations file (\"format\" is not \"backlog-annotations/2\")";
+    QTest::newRow("a newer format") << QByteArray(R"({"format":"backlog-annotations/3","strokes":[]})")
+                                    << "format \"backlog-annotations/3\" is newer than this Backlog reads";
     QTest::newRow("an unknown key") << QByteArray(R"({"format":"backlog-annotations/1","strokes":[],"x":1})")
                                     << "unknown key \"x\" (expected format, strokes)";
     QTest::newRow("strokes not a list")
@@ -124,6 +133,60 @@ void TestAnnotationFile::badFilesAreRefused_data() {
         << "stroke 1 unknown key \"pressure\"";
     QTest::newRow("the second stroke")
         << one(R"({"step":0,"colour":"#d55e00","width":4,"points":[[1,2]]},{})") << "stroke 2 needs either";
+
+    // Anchors (the second format only).
+    const QByteArray head2 = R"({"format":"backlog-annotations/2","strokes":[)";
+    const auto anchored = [&](const char* anchor) {
+        return head2 + R"({"step":0,"colour":"#d55e00","width":4,"points":[[1,2]],)" + anchor + "}]}";
+    };
+    QTest::newRow("an anchor in the first format")
+        << one(R"({"step":0,"colour":"#d55e00","width":4,"points":[[1,2]],"anchor":{}})")
+        << "stroke 1 unknown key \"anchor\" (expected step or at, colour, width, points)";
+    QTest::newRow("an anchor not an object")
+        << anchored(R"("anchor":"queue")") << "stroke 1 \"anchor\" is not an object";
+    QTest::newRow("an unknown part")
+        << anchored(R"("anchor":{"part":"queue","frame":[0,0,10,10]})")
+        << "stroke 1 \"anchor\" names no part of the stage (\"part\" is one of stage, header";
+    QTest::newRow("a queue without its listener")
+        << anchored(R"("anchor":{"part":"accept-queue","frame":[0,0,10,10]})")
+        << "\"anchor\" needs \"listener\", a listener's number (0 or more)";
+    QTest::newRow("a negative listener")
+        << anchored(R"("anchor":{"part":"listener","listener":-1,"frame":[0,0,10,10]})")
+        << "\"anchor\" needs \"listener\"";
+    QTest::newRow("a listener on the header")
+        << anchored(R"("anchor":{"part":"header","listener":0,"frame":[0,0,10,10]})")
+        << "\"anchor\": a header has no \"listener\"";
+    QTest::newRow("an empty frame")
+        << anchored(R"("anchor":{"part":"server","frame":[0,0,0,10]})")
+        << "\"anchor\" needs \"frame\": [x, y, width, height], width and height above 0";
+    QTest::newRow("a frame of three")
+        << anchored(R"("anchor":{"part":"server","frame":[0,0,10]})") << "needs \"frame\"";
+    QTest::newRow("an unknown anchor key")
+        << anchored(R"("anchor":{"part":"server","frame":[0,0,10,10],"side":1})")
+        << "\"anchor\" has an unknown key \"side\" (expected part, listener, frame)";
+    QTest::newRow("an end without a start")
+        << anchored(R"("end-anchor":{"part":"server","frame":[0,0,10,10]})")
+        << "stroke 1 has \"end-anchor\" without \"anchor\"";
+    QTest::newRow("a bad end")
+        << anchored(
+               R"("anchor":{"part":"server","frame":[0,0,10,10]},"end-anchor":{"part":"x","frame":[0,0,1,1]})")
+        << "stroke 1 \"end-anchor\" names no part";
+}
+
+// A side file of the first format (before anchors) is read as it was: every stroke stretched with the
+// whole stage.
+void TestAnnotationFile::theFirstFormatIsStillRead() {
+    const AnnotationsRead r = parseAnnotations(
+        R"({"format":"backlog-annotations/1","strokes":[{"step":2,"colour":"#0072b2","width":4,"points":[[5,6],[7,8]]}]})",
+        QStringLiteral("old.annotations.json"));
+    QVERIFY2(r.ok(), qPrintable(r.error));
+    QCOMPARE(r.strokes.size(), std::size_t{1});
+    QCOMPARE(r.strokes[0].anchor, StrokeAnchor{});
+    QCOMPARE(r.strokes[0].endAnchor, StrokeAnchor{});
+    QCOMPARE(r.strokes[0].points, (std::vector<QPointF>{{5, 6}, {7, 8}}));
+    // Written again, it is of the second format, and still unanchored.
+    QVERIFY(annotationsJson(r.strokes).startsWith("{\"format\":\"backlog-annotations/2\""));
+    QVERIFY(!annotationsJson(r.strokes).contains("anchor"));
 }
 
 void TestAnnotationFile::badFilesAreRefused() {
