@@ -124,6 +124,10 @@ struct Frame {
     QString name;
     views::StageRenderer::Emphasis emphasis;
     int step = -1; // the lesson step it shows (--steps, handout)
+    // A question with `reveal: after-answer` is open on it (a handout's page, a lesson page's picture
+    // shown until the question is answered): the numbers that would give the answer away are not drawn
+    // (StageRenderer::Options::numbersConcealed), as in the window.
+    bool concealed = false;
 };
 
 // Everything the painting threads share; read-only while they run. The run is shared with whoever
@@ -315,18 +319,29 @@ class RendererCanvas final : public Canvas {
             states_.paint(p, target, *job_.sim, frame.t, job_.theme,
                           job_.clients.empty() ? std::nullopt
                                                : std::optional<std::uint32_t>(job_.clients.front()));
-        else if (job_.otherSim)
+        else if (job_.otherSim) {
+            conceal(otherStage_, frame.concealed);
+            conceal(stage_, frame.concealed);
             views::paintComparedStages(p, target,
                                        {views::ComparedSide{&stage_, job_.sim, job_.titles[0]},
                                         views::ComparedSide{&otherStage_, job_.otherSim, job_.titles[1]}},
                                        frame.t, job_.theme, frame.emphasis);
-        else
+        } else {
+            conceal(stage_, frame.concealed);
             stage_.paint(p, target, *job_.sim, frame.t, job_.theme, frame.emphasis);
+        }
         if (job_.view == View::Stage && !job_.annotations.empty()) paintAnnotations(p, target, frame);
         return {};
     }
 
   private:
+    static void conceal(views::StageRenderer& stage, bool concealed) {
+        if (stage.options().numbersConcealed == concealed) return;
+        views::StageRenderer::Options o = stage.options();
+        o.numbersConcealed = concealed;
+        stage.setOptions(o);
+    }
+
     // Over the stage, under the same zoom (StageView does the same): the strokes of the frame's step,
     // or near its moment in a plain run.
     void paintAnnotations(QPainter& p, const QRectF& target, const Frame& frame) const {
@@ -1137,6 +1152,16 @@ QString writePage(const ExportOptions& o, const Job& job, int fps, const std::ve
             return error;
         content.stills.push_back(encodePng(image, false));
         if (content.stills.back().isEmpty()) return outOfMemory(job);
+        // The picture the page shows in place of the film while the step's question is open, when it has
+        // `reveal: after-answer`: the same frame without the numbers that would answer it.
+        const Step& step = content.lesson->steps[static_cast<std::size_t>(chapter.step)];
+        content.concealedStills.emplace_back();
+        if (!step.question || !step.question->revealAfterAnswer) continue;
+        Frame concealed = job.frames[chapter.first];
+        concealed.concealed = true;
+        if (QString error = paintImage(image, stills, job, concealed); !error.isEmpty()) return error;
+        content.concealedStills.back() = encodePng(image, false);
+        if (content.concealedStills.back().isEmpty()) return outOfMemory(job);
     }
     const QByteArray page = lessonPageHtml(content);
     if (page.isEmpty()) return QStringLiteral("the lesson page's template is missing from this program");
@@ -1430,10 +1455,13 @@ QString stepFrames(const ExportOptions& o, const Plan& plan, Job& job) {
                 .arg(run.path())
                 .arg(step.place.line)
                 .arg(i + 1);
+        // A handout is what students take away: a question's page keeps the answer to itself as the
+        // window does until it is answered. Frames for slides (--steps) show everything.
+        const bool concealed = plan.handout && step.question && step.question->revealAfterAnswer;
         job.frames.push_back(
             {t, numbered(QStringLiteral("step"), i + 1, n, 2, plan.format),
              o.plain ? views::StageRenderer::Emphasis{} : views::StageRenderer::Emphasis::of(step),
-             static_cast<int>(i)});
+             static_cast<int>(i), concealed});
     }
     return {};
 }

@@ -67,6 +67,7 @@ QJsonObject questionJson(const Question& q) {
         o[QStringLiteral("tolerance")] = q.tolerance;
         o[QStringLiteral("unit")] = QString::fromStdString(q.unit);
     }
+    if (q.revealAfterAnswer) o[QStringLiteral("reveal")] = QStringLiteral("after-answer");
     return o;
 }
 
@@ -116,6 +117,9 @@ QByteArray lessonJson(const LessonPageContent& c) {
         if (i < c.stills.size())
             j[QStringLiteral("still")] =
                 QString::fromLatin1("data:image/png;base64," + c.stills[i].toBase64());
+        if (i < c.concealedStills.size() && !c.concealedStills[i].isEmpty())
+            j[QStringLiteral("concealed")] =
+                QString::fromLatin1("data:image/png;base64," + c.concealedStills[i].toBase64());
         chapters.append(j);
     }
     o[QStringLiteral("chapters")] = chapters;

@@ -55,6 +55,9 @@ struct LessonPageContent {
     QSize pixels;                   // the film's frame, in pixels
     QByteArray video;               // H.264 in MP4
     std::vector<QByteArray> stills; // PNG, one per chapter
+    // PNG, one per chapter: empty, or — a chapter whose question has `reveal: after-answer` — its first
+    // frame without the numbers that would give the answer away, shown until the question is answered.
+    std::vector<QByteArray> concealedStills;
 };
 
 // The page, UTF-8. The script and style come from the program's resources (app/export/page/).

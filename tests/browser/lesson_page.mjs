@@ -118,6 +118,25 @@ try {
   const q3 = await page.evaluate(() => JSON.parse(document.getElementById("lesson-data").textContent)
     .chapters.find((c) => c.step === 2).question);
   check(q3 && q3.kind === "number", "step 3 asks for a number");
+  // Its question says `reveal: after-answer`: until it is answered the film gives way to the step's
+  // picture without the numbers, even a frame further on.
+  const screen = () => page.evaluate(() => ({
+    concealed: document.getElementById("screen").dataset.concealed,
+    film: !document.getElementById("film").hidden,
+    still: !document.getElementById("still").hidden,
+    src: document.getElementById("still").getAttribute("src"),
+  }));
+  const concealedSrc = await page.evaluate(() => JSON.parse(document.getElementById("lesson-data").textContent)
+    .chapters.find((c) => c.step === 2).concealed);
+  let shown = await screen();
+  check(q3.reveal === "after-answer" && shown.concealed === "true" && !shown.film && shown.still &&
+        shown.src === concealedSrc, "an open reveal-after-answer question shows the step without its numbers");
+  await page.focus("#narration");
+  await page.keyboard.press("ArrowRight");
+  shown = await screen();
+  check(shown.concealed === "true" && !shown.film && shown.src === concealedSrc,
+        "a frame further on is still concealed while the question is open");
+  await page.keyboard.press("ArrowLeft");
   // Page Down on an open question asks first, and skips only when pressed again.
   await page.keyboard.press("PageDown");
   check(await step() === "Step 3" && (await text("#hint")).startsWith("Skip this question?"),
@@ -125,6 +144,8 @@ try {
   await page.type("#number-answer", String(q3.number));
   await page.keyboard.press("Enter");
   check((await text("#question-result")).startsWith("✓"), "the right number is said to be right");
+  shown = await screen();
+  check(shown.concealed === "false" && shown.film && !shown.still, "once answered, the film is back");
   check((await text("#score")).startsWith("Score: 1 of 3 right (1 not answered yet)"), "the score counts the right answer");
 
   // ---- The chapter list and Home/End.

@@ -81,6 +81,8 @@
   }
   function question(c) { return chapters[c] && chapters[c].question; }
   function waiting(c) { return !!question(c) && !state.answers[chapters[c].step]; }
+  // A question with `reveal: after-answer` is open: its step's numbers stay hidden.
+  function concealing(c) { return waiting(c) && !!chapters[c].concealed; }
 
   function showFrame(frame) {
     state.frame = Math.max(0, Math.min(frames - 1, frame));
@@ -329,12 +331,26 @@
     $("question-explain").hidden = !a || !q.explain;
     $("btn-continue").hidden = !a || state.chapter + 1 >= chapters.length;
   }
+  // The film, or a picture in its place: the step's picture where the browser cannot play the film, and
+  // — while a question with `reveal: after-answer` is open — the step's picture without the numbers that
+  // would answer it (as the window hides them on its stage), whatever frame of the step is asked for.
+  // Answered or skipped, the film is back.
+  function renderScreen(ch) {
+    const hide = concealing(state.chapter);
+    const picture = hide || !state.filmWorks;
+    const src = hide ? ch.concealed : ch.still;
+    if (picture && src && still.getAttribute("src") !== src) still.src = src;
+    film.hidden = picture;
+    still.hidden = !picture;
+    still.alt = hide ? "The stage at this step, its numbers hidden until the question is answered." : "";
+    $("screen").dataset.concealed = hide ? "true" : "false";
+  }
   function render() {
     const ch = chapters[state.chapter];
     $("step-number").textContent = "Step " + (ch.step + 1) + " of " + lesson.steps;
     $("step-title").textContent = ch.title;
     $("step-say").innerHTML = ch.say;
-    if (!state.filmWorks && ch.still) still.src = ch.still;
+    renderScreen(ch);
     renderQuestion(ch);
     renderChapters();
     renderScore();

@@ -937,6 +937,11 @@ void TestExport::aHandoutHasAPagePerStepWithItsWords() {
         QVERIFY2(page.contains(said.section(QLatin1Char(' '), 0, 4)),
                  qPrintable(QStringLiteral("step %1: %2 | %3").arg(i + 1).arg(said, page)));
         if (step.question) QVERIFY(page.contains(QStringLiteral("Question.")));
+        // A question with `reveal: after-answer` (lesson 1's step 3) keeps the stage's numbers to itself
+        // on the page students take away, as the window does until it is answered.
+        const bool conceals = step.question && step.question->revealAfterAnswer;
+        QCOMPARE(page.contains(QStringLiteral("hidden until the question is answered")), conceals);
+        QCOMPARE(page.contains(QStringLiteral("TcpExtListenOverflows")), !conceals);
     }
 }
 

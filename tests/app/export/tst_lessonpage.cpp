@@ -205,7 +205,7 @@ void TestLessonPage::thePageHoldsTheFilmTheStepsAndTheQuestions() {
     QCOMPARE(probed.frames, static_cast<int>(times.size()));
 
     const views::Theme theme = views::Theme::byName(QStringLiteral("light"));
-    int questions = 0;
+    int questions = 0, concealing = 0;
     for (qsizetype i = 0; i < chapters.size(); ++i) {
         const QJsonObject ch = chapters[i].toObject();
         const auto s = static_cast<std::size_t>(ch[QStringLiteral("step")].toInt());
@@ -228,6 +228,31 @@ void TestLessonPage::thePageHoldsTheFilmTheStepsAndTheQuestions() {
                                      views::StageRenderer::Emphasis::of(step));
         p.end();
         QVERIFY2(picture == expected.convertToFormat(QImage::Format_ARGB32), qPrintable(QString::number(i)));
+        // A question with `reveal: after-answer`: also the same picture without its numbers (what the page
+        // shows until it is answered), pixel for pixel as the window's concealed stage.
+        const bool conceals = step.question && step.question->revealAfterAnswer;
+        QCOMPARE(ch.contains(QStringLiteral("concealed")), conceals);
+        if (conceals) {
+            ++concealing;
+            const QString hidden = ch[QStringLiteral("concealed")].toString();
+            QVERIFY(hidden.startsWith(QStringLiteral("data:image/png;base64,")));
+            const QImage covered = QImage::fromData(QByteArray::fromBase64(hidden.mid(22).toLatin1()), "PNG")
+                                       .convertToFormat(QImage::Format_ARGB32);
+            QImage concealed(o.size, QImage::Format_ARGB32_Premultiplied);
+            concealed.fill(theme.background);
+            QPainter cp(&concealed);
+            views::StageRenderer renderer;
+            views::StageRenderer::Options options;
+            options.numbersConcealed = true;
+            renderer.setOptions(options);
+            renderer.paint(cp, QRectF(QPointF(0, 0), QSizeF(o.size)), run->simulation(), at, theme,
+                           views::StageRenderer::Emphasis::of(step));
+            cp.end();
+            QVERIFY(covered == concealed.convertToFormat(QImage::Format_ARGB32));
+            QVERIFY(covered != picture);
+            QCOMPARE(ch[QStringLiteral("question")].toObject()[QStringLiteral("reveal")].toString(),
+                     QStringLiteral("after-answer"));
+        }
         // The question, with what the page needs to say right or wrong.
         QCOMPARE(ch.contains(QStringLiteral("question")), step.question.has_value());
         if (!step.question) continue;
@@ -249,6 +274,7 @@ void TestLessonPage::thePageHoldsTheFilmTheStepsAndTheQuestions() {
         }
     }
     QCOMPARE(questions, 3);
+    QCOMPARE(concealing, 1); // step 3's: how many requests the SYN queue will hold
 }
 
 // Offline means offline: the page's policy forbids every fetch, and nothing in it names another file
