@@ -218,8 +218,11 @@ void paintQueues(const Ctx& c) {
     for (const StageRenderer::ListenerGeometry& L : c.g.listeners) {
         if (L.open && ssAt < ss.size()) {
             const SsSocket& s = ss[ssAt++];
+            // Concealed (reveal: after-answer), Recv-Q is the accept queue's length, hidden as the
+            // queue's own figure is; Send-Q is the backlog, the scenario's, known before.
+            const QString recvQ = c.numbersConcealed ? QStringLiteral("?") : QString::number(s.recvQ);
             c.text(headerRight(L, u), Qt::AlignRight | Qt::AlignVCenter,
-                   QStringLiteral("ss -lnt: Recv-Q %1  Send-Q %2").arg(s.recvQ).arg(s.sendQ),
+                   QStringLiteral("ss -lnt: Recv-Q %1  Send-Q %2").arg(recvQ).arg(s.sendQ),
                    L.header.height() >= kStage.listenerPaint.boldHeaderMin * u ? c.fMonoBold : c.fMono,
                    c.th.text);
         }

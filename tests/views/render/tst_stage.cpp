@@ -440,8 +440,9 @@ void TestStage::oneClientAmongHundredsIsDrawnApart() {
     QVERIFY(changed > row.width() * row.height() / 20);
 }
 
-// reveal: after-answer (issue 16): the counters strip says it is hidden and each queue's length reads
-// "?"; nothing else of the frame changes, and the counters and lengths are not among the words drawn.
+// reveal: after-answer (issue 16): the counters strip says it is hidden, each queue's length reads "?"
+// and so does the Recv-Q of the listener's `ss -lnt` line (the accept queue's length again); nothing
+// else of the frame changes, and the counters and lengths are not among the words drawn.
 void TestStage::concealedNumbersChangeOnlyTheirPlaces() {
     const auto sim = lesson("scenarios/e1-never-accept.yaml");
     QVERIFY(sim);
@@ -460,6 +461,8 @@ void TestStage::concealedNumbersChangeOnlyTheirPlaces() {
         queues.insert(queues.end(), {l.syn, l.accept});
     QVERIFY(!queues.empty());
     QRegion allowed(g.countersStrip.toAlignedRect());
+    for (const StageRenderer::ListenerGeometry& l : g.listeners)
+        allowed += l.header.toAlignedRect();
     for (const StageRenderer::QueueGeometry& q : queues) // the label column of each queue's row
         allowed +=
             QRectF(q.frame.left(), q.frame.top(), q.slotsArea.left() - q.frame.left(), q.frame.height())
@@ -484,6 +487,11 @@ void TestStage::concealedNumbersChangeOnlyTheirPlaces() {
         QVERIFY2(open.contains(length), qPrintable(length));
         QVERIFY2(!words.contains(length), qPrintable(length));
         QVERIFY(words.contains(QStringLiteral("? / %1").arg(q.capacity)));
+    }
+    for (const StageRenderer::ListenerGeometry& l : g.listeners) {
+        QVERIFY(open.contains(QStringLiteral("Recv-Q %1 ").arg(l.accept.length)));
+        QVERIFY(!words.contains(QStringLiteral("Recv-Q %1 ").arg(l.accept.length)));
+        QVERIFY(words.contains(QStringLiteral("Recv-Q ? ")));
     }
 }
 
