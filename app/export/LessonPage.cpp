@@ -24,24 +24,6 @@ namespace backlog::app {
 
 namespace {
 
-// The clock a step plays at, as the window's LessonPlayer sets it: the lesson's speed or paced to begin
-// with; a step's `speed` or `paced` changes it from there on, and a step with neither keeps it.
-struct Clock {
-    bool paced = true;
-    views::PlaybackClock::Factor speed{1, 1};
-};
-
-Clock clockAfter(const Clock& before, const Step& step) {
-    Clock c = before;
-    if (step.speed) {
-        c.paced = false;
-        c.speed = views::lessonSpeedFactor(*step.speed);
-    } else if (step.paced) {
-        c.paced = true;
-    }
-    return c;
-}
-
 QString markdown(const std::string& text) {
     return QString::fromStdString(markdownToHtml(text).html);
 }
@@ -142,14 +124,13 @@ QByteArray resource(const char* name) {
 LessonFilm lessonFilm(const Lesson& lesson, const std::vector<Time>& stepTimes, const History& history,
                       int fps, std::size_t limit) {
     LessonFilm film;
-    Clock clock;
-    if (lesson.speed) clock = {false, views::lessonSpeedFactor(*lesson.speed)};
+    views::LessonClock clock = views::LessonClock::atStart(lesson);
     std::vector<std::size_t> reachable;
     for (std::size_t i = 0; i < lesson.steps.size() && i < stepTimes.size(); ++i)
         if (!stepTimes[i].isNever()) reachable.push_back(i);
     for (std::size_t r = 0; r < reachable.size(); ++r) {
         const std::size_t i = reachable[r];
-        clock = clockAfter(clock, lesson.steps[i]);
+        clock = clock.after(lesson.steps[i]);
         const Time from = stepTimes[i];
         const bool last = r + 1 == reachable.size();
         const Time to = last ? std::max(from, history.end) : stepTimes[reachable[r + 1]];

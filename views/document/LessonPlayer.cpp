@@ -19,6 +19,16 @@ PlaybackClock::Factor lessonSpeedFactor(double speed) {
     return {num / g, den / g};
 }
 
+LessonClock LessonClock::atStart(const Lesson& lesson) {
+    return lesson.speed ? LessonClock{false, lessonSpeedFactor(*lesson.speed)} : LessonClock{};
+}
+
+LessonClock LessonClock::after(const Step& step) const {
+    if (step.speed) return {false, lessonSpeedFactor(*step.speed)};
+    if (step.paced) return {true, speed};
+    return *this;
+}
+
 LessonPlayer::LessonPlayer(SimulationDocument* document, Player* player, QObject* parent)
     : QObject(parent), document_(document), player_(player) {
     connect(document_, &SimulationDocument::loaded, this, &LessonPlayer::reset);
@@ -134,14 +144,17 @@ void LessonPlayer::reset() {
         emit stepChanged(-1);
         return;
     }
-    // How the lesson starts playing: paced unless it names a speed.
-    if (const std::optional<double> speed = lesson()->speed) {
-        player_->setLinearSpeed(lessonSpeedFactor(*speed));
-        player_->setMode(PlaybackClock::Mode::Linear);
-    } else {
-        player_->setMode(PlaybackClock::Mode::Paced);
-    }
+    applyClock(LessonClock::atStart(*lesson()));
     enter(0, false);
+}
+
+void LessonPlayer::applyClock(const LessonClock& clock) {
+    if (clock.paced) {
+        player_->setMode(PlaybackClock::Mode::Paced);
+        return;
+    }
+    player_->setLinearSpeed(clock.speed);
+    player_->setMode(PlaybackClock::Mode::Linear);
 }
 
 void LessonPlayer::setFinished(bool finished) {
@@ -156,12 +169,9 @@ void LessonPlayer::enter(int step, bool play) {
     current_ = step;
     skipAsked_ = false;
     setFinished(false);
-    if (s.speed) {
-        player_->setLinearSpeed(lessonSpeedFactor(*s.speed));
-        player_->setMode(PlaybackClock::Mode::Linear);
-    } else if (s.paced) {
-        player_->setMode(PlaybackClock::Mode::Paced);
-    }
+    // A step with neither `speed` nor `paced` leaves the clock as it is (the lecturer's Faster and
+    // Slower included).
+    if (s.speed || s.paced) applyClock(LessonClock().after(s));
     const Time t = stepTime(step);
     entering_ = true;
     if (!t.isNever()) document_->setPlayhead(t);

@@ -29,6 +29,18 @@ int stepAtMoment(const std::vector<Time>& stepTimes, Time t);
 // the slow end: 0.001 → 1/1000, 2.5 → 5/2. The window and the lesson's web page play at it.
 PlaybackClock::Factor lessonSpeedFactor(double speed);
 
+// How a lesson plays at a step: paced, or linear at a speed. A lesson begins paced unless it names a
+// speed; a step's `speed` or `paced` changes it from there on, and a step with neither keeps it. The
+// window's LessonPlayer and the lesson page's film (app/export/LessonPage) agree through this.
+struct LessonClock {
+    bool paced = true;
+    PlaybackClock::Factor speed{1, 1};
+    static LessonClock atStart(const Lesson& lesson);
+    // The clock from `step` on, when it was this before.
+    LessonClock after(const Step& step) const;
+    bool operator==(const LessonClock&) const = default;
+};
+
 class LessonPlayer : public QObject {
     Q_OBJECT
   public:
@@ -94,6 +106,7 @@ class LessonPlayer : public QObject {
     void armBarrier();
     int stepAt(Time t) const; // the last reachable step at or before t, or 0
     void setFinished(bool finished);
+    void applyClock(const LessonClock& clock);
     // Puts beside the lesson's run the other run of the compare: in force at the current step (issue 16),
     // or ends the one the lesson began; a comparison the user began (Parameters, the lab) is left alone
     // until a step of the lesson's asks for another.

@@ -39,6 +39,8 @@ void playUntilStopped(Player& player) {
 class TestLessonPlayer : public QObject {
     Q_OBJECT
   private slots:
+    void theClockFollowsTheStepsSpeeds_data();
+    void theClockFollowsTheStepsSpeeds();
     void opensAtTheFirstStep();
     void stopsExactlyAtAPausingStep();
     void questionHoldsPlaybackUntilAnswered_data();
@@ -331,6 +333,42 @@ void TestLessonPlayer::revealAfterAnswerConcealsUntilAnswered() {
     QVERIFY(lesson.isConcealing());
     lesson.skipQuestion();
     QVERIFY(!lesson.isConcealing());
+}
+
+// LessonClock: what the window's player and the lesson page's film both play a step at. A lesson
+// begins paced unless it names a speed; `speed` makes it linear at that speed, `paced` paced (keeping
+// the speed for later), a step with neither keeps what was.
+void TestLessonPlayer::theClockFollowsTheStepsSpeeds_data() {
+    QTest::addColumn<double>("lessonSpeed"); // 0: none
+    QTest::addColumn<double>("stepSpeed");   // 0: none
+    QTest::addColumn<bool>("stepPaced");
+    QTest::addColumn<bool>("paced");
+    QTest::addColumn<double>("speed");
+    QTest::newRow("no speed anywhere: paced") << 0.0 << 0.0 << false << true << 1.0;
+    QTest::newRow("the lesson's speed") << 0.001 << 0.0 << false << false << 0.001;
+    QTest::newRow("a step's speed over the lesson's") << 0.001 << 0.5 << false << false << 0.5;
+    QTest::newRow("a step's speed from paced") << 0.0 << 2.5 << false << false << 2.5;
+    QTest::newRow("a paced step keeps the speed for later") << 0.001 << 0.0 << true << true << 0.001;
+}
+
+void TestLessonPlayer::theClockFollowsTheStepsSpeeds() {
+    QFETCH(double, lessonSpeed);
+    QFETCH(double, stepSpeed);
+    QFETCH(bool, stepPaced);
+    QFETCH(bool, paced);
+    QFETCH(double, speed);
+    Lesson lesson;
+    if (lessonSpeed > 0) lesson.speed = lessonSpeed;
+    Step step;
+    if (stepSpeed > 0) step.speed = stepSpeed;
+    step.paced = stepPaced;
+    const LessonClock start = LessonClock::atStart(lesson);
+    QCOMPARE(start.paced, lessonSpeed == 0);
+    const LessonClock after = start.after(step);
+    QCOMPARE(after.paced, paced);
+    QCOMPARE(after.speed, lessonSpeedFactor(speed));
+    // A step that says nothing changes nothing.
+    QCOMPARE(after.after(Step{}), after);
 }
 
 QTEST_MAIN(TestLessonPlayer)
