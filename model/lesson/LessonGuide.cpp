@@ -199,13 +199,11 @@ const std::vector<LessonRule> rules{
      "expected `accept_queue == 4` at the end (5 s); accept_queue was 5"},
 };
 
-// The worked example: "Why did my server stop answering?", grown a stage at a time.
-const std::vector<GuideStage> stages{
-    {"A scenario and one step",
-     "The smallest lesson: `format`, `title`, a `scenario` and one step. The first step begins at `0s` "
-     "unless it says otherwise, and every step says something. `summary`, `level` and `minutes` are for the "
-     "lesson library.",
-     R"yaml(format: backlog-lesson/1
+// The worked example: "Why did my server stop answering?", grown a stage at a time. Each stage is a
+// whole lesson (the guide shows it so, and the tests check each); they are put together from the pieces
+// below, so that a piece is written once.
+namespace example {
+const std::string head = R"yaml(format: backlog-lesson/1
 title: Why did my server stop answering?
 summary: Forty clients, two slow workers and a small backlog; what tuning the backlog changes, and what not.
 level: beginner
@@ -219,59 +217,13 @@ scenario:
     - { name: rush, clients: 40, spacing: 10ms }
   until: 30s
 steps:
-  - title: The rush
+)yaml";
+const std::string rush = R"yaml(  - title: The rush
     say: |
       Forty clients call `connect()`, one every 10 ms. Two workers take half a second
       over each connection, and the server called `listen(fd, 8)`.
-)yaml"},
-    {"An expectation makes it a test",
-     "`expect:` lists what must hold, and when. `backlog check` now fails if the rush ever stops overflowing "
-     "the queue, say after someone raises the backlog in the scenario.",
-     R"yaml(format: backlog-lesson/1
-title: Why did my server stop answering?
-summary: Forty clients, two slow workers and a small backlog; what tuning the backlog changes, and what not.
-level: beginner
-minutes: 10
-scenario:
-  network: { rtt: 2ms }
-  server:
-    backlog: 8
-    workers: { count: 2, service: 500ms }
-  traffic:
-    - { name: rush, clients: 40, spacing: 10ms }
-  until: 30s
-steps:
-  - title: The rush
-    say: |
-      Forty clients call `connect()`, one every 10 ms. Two workers take half a second
-      over each connection, and the server called `listen(fd, 8)`.
-expect:
-  - at: end
-    that: TcpExtListenOverflows > 0
-)yaml"},
-    {"A step that waits for a moment",
-     "`when:` begins a step the first instant its condition holds: the class sees the queue at the moment it "
-     "fills. `pause: true` stops playback there, and the question waits for an answer. A second expectation "
-     "pins down the number the question asks for.",
-     R"yaml(format: backlog-lesson/1
-title: Why did my server stop answering?
-summary: Forty clients, two slow workers and a small backlog; what tuning the backlog changes, and what not.
-level: beginner
-minutes: 10
-scenario:
-  network: { rtt: 2ms }
-  server:
-    backlog: 8
-    workers: { count: 2, service: 500ms }
-  traffic:
-    - { name: rush, clients: 40, spacing: 10ms }
-  until: 30s
-steps:
-  - title: The rush
-    say: |
-      Forty clients call `connect()`, one every 10 ms. Two workers take half a second
-      over each connection, and the server called `listen(fd, 8)`.
-  - when: accept_queue_full
+)yaml";
+const std::string full = R"yaml(  - when: accept_queue_full
     title: Full
     say: "The accept queue holds **nine**: one more than the backlog."
     highlight: accept-queue
@@ -281,113 +233,69 @@ steps:
       number: 9
       unit: connections
       explain: The queue is full only when it holds *more* than the backlog (`backlog + 1`).
-expect:
-  - at: end
-    that: TcpExtListenOverflows > 0
-  - at: 400ms
-    that: accept_queue == 9
-)yaml"},
-    {"Show the evidence",
-     "A step can bring a view to the front, here the nstat page of Kernel Tools. `notes:` are for the "
-     "teacher's screen only. An expectation can list several conditions.",
-     R"yaml(format: backlog-lesson/1
-title: Why did my server stop answering?
-summary: Forty clients, two slow workers and a small backlog; what tuning the backlog changes, and what not.
-level: beginner
-minutes: 10
-scenario:
-  network: { rtt: 2ms }
-  server:
-    backlog: 8
-    workers: { count: 2, service: 500ms }
-  traffic:
-    - { name: rush, clients: 40, spacing: 10ms }
-  until: 30s
-steps:
-  - title: The rush
-    say: |
-      Forty clients call `connect()`, one every 10 ms. Two workers take half a second
-      over each connection, and the server called `listen(fd, 8)`.
-  - when: accept_queue_full
-    title: Full
-    say: "The accept queue holds **nine**: one more than the backlog."
-    highlight: accept-queue
-    pause: true
-    question:
-      ask: How many connections wait to be accepted now?
-      number: 9
-      unit: connections
-      explain: The queue is full only when it holds *more* than the backlog (`backlog + 1`).
-  - when: TcpExtListenOverflows >= 1
+)yaml";
+const std::string dropped = R"yaml(  - when: TcpExtListenOverflows >= 1
     title: Dropped, silently
     say: |
       The next SYN finds the queue full and is dropped. No RST is sent: the client
       waits and sends its SYN again a second later.
     view: kernel-tools/nstat
     notes: Ask the class what the client sees before showing the counter.
-expect:
-  - at: end
-    that: TcpExtListenOverflows > 0
-  - at: 400ms
-    that: [accept_queue == 9, clients in SYN-SENT > 0]
-  - at: end
-    that: clients slower than 1s >= 1
-)yaml"},
-    {"Tuning: the what-if",
-     "`compare:` runs the lesson's scenario again with a change, beside the lesson's own run. Expectations "
-     "read either run with `a:` and `b:`: a backlog of 64 ends the drops, and every client gets in, but not "
-     "sooner.",
-     R"yaml(format: backlog-lesson/1
-title: Why did my server stop answering?
-summary: Forty clients, two slow workers and a small backlog; what tuning the backlog changes, and what not.
-level: beginner
-minutes: 10
-scenario:
-  network: { rtt: 2ms }
-  server:
-    backlog: 8
-    workers: { count: 2, service: 500ms }
-  traffic:
-    - { name: rush, clients: 40, spacing: 10ms }
-  until: 30s
-steps:
-  - title: The rush
-    say: |
-      Forty clients call `connect()`, one every 10 ms. Two workers take half a second
-      over each connection, and the server called `listen(fd, 8)`.
-  - when: accept_queue_full
-    title: Full
-    say: "The accept queue holds **nine**: one more than the backlog."
-    highlight: accept-queue
-    pause: true
-    question:
-      ask: How many connections wait to be accepted now?
-      number: 9
-      unit: connections
-      explain: The queue is full only when it holds *more* than the backlog (`backlog + 1`).
-  - when: TcpExtListenOverflows >= 1
-    title: Dropped, silently
-    say: |
-      The next SYN finds the queue full and is dropped. No RST is sent: the client
-      waits and sends its SYN again a second later.
-    view: kernel-tools/nstat
-    notes: Ask the class what the client sees before showing the counter.
-  - at: 2s
+)yaml";
+const std::string bigger = R"yaml(  - at: 2s
     title: A bigger backlog?
     say: |
       The same rush with `listen(fd, 64)`, side by side. Nothing is dropped now, but
       the workers are no faster: the connections just wait in the queue instead.
     compare: { set: { server.backlog: 64 }, title: backlog 64 }
-expect:
+)yaml";
+const std::string overflows = R"yaml(expect:
   - at: end
-    that: "a: TcpExtListenOverflows > 0 and b: TcpExtListenOverflows == 0"
-  - at: 400ms
+    that: TcpExtListenOverflows > 0
+)yaml";
+const std::string nine = R"yaml(  - at: 400ms
+    that: accept_queue == 9
+)yaml";
+const std::string evidence = R"yaml(  - at: 400ms
     that: [accept_queue == 9, clients in SYN-SENT > 0]
   - at: end
     that: clients slower than 1s >= 1
+)yaml";
+const std::string whatIf = R"yaml(expect:
   - at: end
+    that: "a: TcpExtListenOverflows > 0 and b: TcpExtListenOverflows == 0"
+)yaml";
+const std::string everyoneIn = R"yaml(  - at: end
     that: "b: clients accepted == 40"
-)yaml"},
+)yaml";
+} // namespace example
+
+const std::vector<GuideStage> stages{
+    {"A scenario and one step",
+     "The smallest lesson: `format`, `title`, a `scenario` and one step. The first step begins at `0s` "
+     "unless it says otherwise, and every step says something. `summary`, `level` and `minutes` are for the "
+     "lesson library.",
+     example::head + example::rush},
+    {"An expectation makes it a test",
+     "`expect:` lists what must hold, and when. `backlog check` now fails if the rush ever stops overflowing "
+     "the queue, say after someone raises the backlog in the scenario.",
+     example::head + example::rush + example::overflows},
+    {"A step that waits for a moment",
+     "`when:` begins a step the first instant its condition holds: the class sees the queue at the moment it "
+     "fills. `pause: true` stops playback there, and the question waits for an answer. A second expectation "
+     "pins down the number the question asks for.",
+     example::head + example::rush + example::full + example::overflows + example::nine},
+    {"Show the evidence",
+     "A step can bring a view to the front, here the nstat page of Kernel Tools. `notes:` are for the "
+     "teacher's screen only. An expectation can list several conditions.",
+     example::head + example::rush + example::full + example::dropped + example::overflows +
+         example::evidence},
+    {"Tuning: the what-if",
+     "`compare:` runs the lesson's scenario again with a change, beside the lesson's own run. Expectations "
+     "read either run with `a:` and `b:`: a backlog of 64 ends the drops, and every client gets in, but not "
+     "sooner.",
+     example::head + example::rush + example::full + example::dropped + example::bigger + example::whatIf +
+         example::evidence + example::everyoneIn},
 };
 
 } // namespace

@@ -36,7 +36,7 @@ std::vector<std::string> checkLessonText(const std::string& text);
 struct GuideStage {
     const char* title;
     const char* explain; // Markdown: what this stage adds and why
-    const char* text;    // the whole lesson
+    std::string text;    // the whole lesson
 };
 const std::vector<GuideStage>& workedExample();
 
