@@ -349,9 +349,11 @@ class RendererCanvas final : public Canvas {
         const Lesson* lesson = job_.run->lesson();
         if (lesson && !lesson->steps.empty())
             now.step = frame.step >= 0 ? frame.step : views::stepAtMoment(job_.run->stepTimes(), frame.t);
-        // Two runs side by side: no one stage's parts to anchor to, the plain stretch (as the window).
         const views::StrokePlacement where =
-            job_.otherSim ? views::StrokePlacement(target)
+            job_.otherSim ? views::StrokePlacement::ofCompared(
+                                {views::ComparedSide{&stage_, job_.sim, job_.titles[0]},
+                                 views::ComparedSide{&otherStage_, job_.otherSim, job_.titles[1]}},
+                                target, frame.t, frame.emphasis)
                           : views::StrokePlacement::of(stage_, target, *job_.sim, frame.t, frame.emphasis);
         views::paintStrokesAt(p, where, job_.annotations, now);
     }

@@ -42,8 +42,9 @@ QString readAnchor(const QJsonValue& value, const QString& key, StrokeAnchor& ou
     if (!value.isObject()) return QStringLiteral("\"%1\" is not an object").arg(key);
     const QJsonObject o = value.toObject();
     for (const QString& k : o.keys())
-        if (k != QLatin1String("part") && k != QLatin1String("listener") && k != QLatin1String("frame"))
-            return QStringLiteral("\"%1\" has an unknown key \"%2\" (expected part, listener, frame)")
+        if (k != QLatin1String("part") && k != QLatin1String("listener") && k != QLatin1String("side") &&
+            k != QLatin1String("frame"))
+            return QStringLiteral("\"%1\" has an unknown key \"%2\" (expected part, listener, side, frame)")
                 .arg(key, k);
     if (!stagePartNamed(o.value(QStringLiteral("part")).toString(), out.part))
         return QStringLiteral(
@@ -59,6 +60,12 @@ QString readAnchor(const QJsonValue& value, const QString& key, StrokeAnchor& ou
     } else if (o.contains(QStringLiteral("listener"))) {
         return QStringLiteral("\"%1\": a %2 has no \"listener\"")
             .arg(key, QLatin1String(stagePartName(out.part)));
+    }
+    if (o.contains(QStringLiteral("side"))) {
+        const std::optional<std::int64_t> side = wholeNumber(o.value(QStringLiteral("side")));
+        if (!side || (*side != 0 && *side != 1))
+            return QStringLiteral("\"%1\": \"side\" is 0 or 1 (a side of two runs compared)").arg(key);
+        out.side = static_cast<int>(*side);
     }
     const QJsonArray frame = o.value(QStringLiteral("frame")).toArray();
     if (!o.value(QStringLiteral("frame")).isArray() || frame.size() != 4 || !isCoordinate(frame.at(0)) ||
@@ -139,6 +146,7 @@ QJsonObject anchorJson(const StrokeAnchor& a, double (*round)(double)) {
     QJsonObject o;
     o.insert(QStringLiteral("part"), QLatin1String(stagePartName(a.part)));
     if (stagePartHasListener(a.part)) o.insert(QStringLiteral("listener"), a.listener);
+    if (a.side >= 0) o.insert(QStringLiteral("side"), a.side);
     o.insert(QStringLiteral("frame"), QJsonArray{round(a.frame.x()), round(a.frame.y()),
                                                  round(a.frame.width()), round(a.frame.height())});
     return o;

@@ -9,7 +9,8 @@
 // A stroke has "step" (a lesson step, from 0) or "at" (a plain run's moment, in nanoseconds), never
 // both; its colour as #rrggbb; its width and points in the stage's layout units (the 1600 × 900
 // reference stage stretched over the stage it was drawn on, Annotations.h). "anchor" names the part of
-// the stage it follows and where that part lay, [x, y, width, height] in the same units; "end-anchor",
+// the stage it follows and where that part lay, [x, y, width, height] in the same units ("side": 0 or 1
+// when it was drawn on two runs compared, the side the part is on); "end-anchor",
 // when it goes from one part to another, the part its end follows. Without them a stroke is stretched
 // with the whole stage (as every stroke of the first format, "backlog-annotations/1", which is still
 // read). Reading is strict, as for lessons: an unknown key, a missing one or a value out of range is

@@ -87,6 +87,9 @@ inline bool stagePartHasListener(StagePart part) {
 struct StrokeAnchor {
     StagePart part = StagePart::Stage;
     int listener = -1; // Listener, SynQueue, AcceptQueue: which listening socket; -1 otherwise
+    // Two runs compared (ComparedStages.h): the side the part is on, 0 or 1 (`Stage` then names that
+    // side's whole stage); -1, the one stage.
+    int side = -1;
     QRectF frame{0, 0, kAnnotationWidth, kAnnotationHeight};
     bool operator==(const StrokeAnchor&) const = default;
 };

@@ -1,5 +1,7 @@
 #include "views/render/StrokePlacement.h"
 
+#include "model/kernel/Simulation.h"
+
 #include <QPainter>
 #include <QPainterPath>
 #include <QPen>
@@ -74,6 +76,30 @@ StrokePlacement StrokePlacement::of(const StageRenderer& renderer, const QRectF&
     return StrokePlacement(target, renderer.zoomTransform(target, g, sim, emphasis), stagePartsOf(g));
 }
 
+StrokePlacement StrokePlacement::ofCompared(const std::array<ComparedSide, 2>& sides, const QRectF& target,
+                                            Time t, const StageRenderer::Emphasis& emphasis) {
+    const ComparedLayout layout = comparedLayout(target);
+    std::vector<StagePartRect> parts;
+    for (int side = 0; side < 2; ++side) {
+        const auto i = static_cast<std::size_t>(side);
+        const QRectF& stage = layout.stages[i];
+        parts.push_back({StagePart::Stage, -1, stage, side});
+        const ComparedSide& s = sides[i];
+        if (!s.renderer || !s.run) continue;
+        // As paintComparedStages draws it: a run that has ended at its end, the emphasis' zoom inside the
+        // side (a uniform scale and a shift: rectangles stay rectangles).
+        const Time at = std::min(t, s.run->history().end);
+        const StageRenderer::Geometry g = s.renderer->layout(stage, *s.run, at, emphasis);
+        const QTransform zoom = s.renderer->zoomTransform(stage, g, *s.run, emphasis);
+        for (StagePartRect part : stagePartsOf(g)) {
+            part.rect = zoom.mapRect(part.rect).intersected(stage);
+            part.side = side;
+            if (!part.rect.isEmpty()) parts.push_back(part);
+        }
+    }
+    return StrokePlacement(target, {}, std::move(parts));
+}
+
 double StrokePlacement::unit() const {
     return layoutUnit(target_, zoom_);
 }
@@ -84,12 +110,13 @@ QPointF StrokePlacement::toLayout(QPointF pos) const {
 
 const StagePartRect* StrokePlacement::find(const StrokeAnchor& anchor) const {
     for (const StagePartRect& p : parts_)
-        if (p.part == anchor.part && p.listener == anchor.listener) return &p;
+        if (p.part == anchor.part && p.listener == anchor.listener && p.side == anchor.side) return &p;
     return nullptr;
 }
 
 QPointF StrokePlacement::unzoomed(QPointF layout, const StrokeAnchor& anchor) const {
-    const StagePartRect* part = anchor.part == StagePart::Stage ? nullptr : find(anchor);
+    // The one stage's whole is the target itself (the plain stretch); a compared side's is its half.
+    const StagePartRect* part = anchor.part == StagePart::Stage && anchor.side < 0 ? nullptr : find(anchor);
     const QRectF& from = anchor.frame;
     // A part this stage does not have (a listener not yet listening, two runs side by side): the stroke
     // stays where the plain stretch puts it.
@@ -141,7 +168,7 @@ Stroke StrokePlacement::seen(const Stroke& stroke) const {
 }
 
 StrokeAnchor StrokePlacement::anchorOf(const StagePartRect& part) const {
-    return {part.part, part.listener,
+    return {part.part, part.listener, part.side,
             QRectF(unstretched(part.rect.topLeft(), target_), unstretched(part.rect.bottomRight(), target_))};
 }
 

@@ -9,11 +9,13 @@
 #pragma once
 
 #include "views/render/Annotations.h"
+#include "views/render/ComparedStages.h"
 #include "views/render/StageRenderer.h"
 
 #include <QRectF>
 #include <QTransform>
 
+#include <array>
 #include <vector>
 
 class QPainter;
@@ -25,6 +27,7 @@ struct StagePartRect {
     StagePart part = StagePart::Stage;
     int listener = -1;
     QRectF rect;
+    int side = -1; // two runs compared: the side it is on
 };
 
 // The anchorable parts of a layout (not the whole stage: StrokePlacement adds its target).
@@ -39,6 +42,11 @@ class StrokePlacement {
     // The stage's layout at a moment, with its emphasis' zoom.
     static StrokePlacement of(const StageRenderer& renderer, const QRectF& target, const Simulation& sim,
                               Time t, const StageRenderer::Emphasis& emphasis = {});
+    // Two runs compared, as paintComparedStages lays them out: each side's stage and its parts, where
+    // they are shown (zoomed by the emphasis within their side), so that a stroke stays on its side's
+    // part whether the sides are side by side (a projector) or one above the other (a window).
+    static StrokePlacement ofCompared(const std::array<ComparedSide, 2>& sides, const QRectF& target, Time t,
+                                      const StageRenderer::Emphasis& emphasis = {});
 
     const QRectF& target() const { return target_; }
     const QTransform& zoom() const { return zoom_; }

@@ -279,7 +279,12 @@ StageMoment StageView::moment() const {
 
 StrokePlacement StageView::strokePlacement() const {
     const SimulationDocument* d = loadedDocument();
-    if (!d || d->comparison()) return StrokePlacement(rect());
+    if (!d) return StrokePlacement(rect());
+    if (d->comparison())
+        return StrokePlacement::ofCompared(
+            {ComparedSide{&renderer_, &d->simulation(), d->title()},
+             ComparedSide{&otherRenderer_, d->comparison(), d->comparisonTitle()}},
+            rect(), d->playhead(), emphasis_);
     return StrokePlacement::of(renderer_, rect(), d->simulation(), d->playhead(), emphasis_);
 }
 

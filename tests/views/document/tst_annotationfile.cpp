@@ -66,9 +66,11 @@ void TestAnnotationFile::whatIsWrittenIsReadBack() {
         stroke({0, Time()}, QColor(0x00, 0x9E, 0x73), 2, {{-3, -4}, {1600, 900}}),
         stroke({1, Time()}, QColor(0xD5, 0x5E, 0x00), 4, {{100, 400}, {700, 420}})};
     // A ring round listener 2's accept queue, and an arrow from the clients to listener 0's SYN queue.
-    strokes[0].anchor = strokes[0].endAnchor = {StagePart::AcceptQueue, 2, QRectF(420.5, 300, 640.25, 80)};
-    strokes[3].anchor = {StagePart::Clients, -1, QRectF(14, 58, 266, 800)};
-    strokes[3].endAnchor = {StagePart::SynQueue, 0, QRectF(640, 380, 600, 70)};
+    strokes[0].anchor =
+        strokes[0].endAnchor = {StagePart::AcceptQueue, 2, -1, QRectF(420.5, 300, 640.25, 80)};
+    strokes[3].anchor = {StagePart::Clients, -1, 0, QRectF(14, 58, 266, 800)};
+    strokes[3].endAnchor = {StagePart::SynQueue, 0, 1,
+                            QRectF(640, 380, 600, 70)}; // on side 1 of a comparison
     QCOMPARE(writeAnnotations(path, strokes), QString());
     const QByteArray bytes = readAll(path);
     QVERIFY(bytes.startsWith("{\"format\":\"backlog-annotations/2\""));
@@ -162,8 +164,10 @@ void TestAnnotationFile::badFilesAreRefused_data() {
     QTest::newRow("a frame of three")
         << anchored(R"("anchor":{"part":"server","frame":[0,0,10]})") << "needs \"frame\"";
     QTest::newRow("an unknown anchor key")
-        << anchored(R"("anchor":{"part":"server","frame":[0,0,10,10],"side":1})")
-        << "\"anchor\" has an unknown key \"side\" (expected part, listener, frame)";
+        << anchored(R"("anchor":{"part":"server","frame":[0,0,10,10],"turn":1})")
+        << "\"anchor\" has an unknown key \"turn\" (expected part, listener, side, frame)";
+    QTest::newRow("a third side") << anchored(R"("anchor":{"part":"server","side":2,"frame":[0,0,10,10]})")
+                                  << "\"anchor\": \"side\" is 0 or 1 (a side of two runs compared)";
     QTest::newRow("an end without a start")
         << anchored(R"("end-anchor":{"part":"server","frame":[0,0,10,10]})")
         << "stroke 1 has \"end-anchor\" without \"anchor\"";

@@ -1,7 +1,8 @@
 // Where the lecturer's strokes land (StrokePlacement.h): a stroke is anchored to the part of the stage it
 // was drawn over, so that a ring round a queue in a 4:3 window rings that queue on a 16:9 projector and
 // in an export of any size, where the plain stretch of the stage would miss it; on the target it was
-// drawn on it stays exactly where the pen went; an arrow from part to part follows both ends; a part
+// drawn on it stays exactly where the pen went; an arrow from part to part follows both ends; on two
+// runs compared a stroke stays on its side whichever way the sides are arranged; a part
 // the stage does not have falls back to the stretch; the eraser reaches a stroke where it is seen.
 #include "tests/common/ViewTest.h"
 #include "views/document/AnnotationStore.h"
@@ -77,7 +78,8 @@ class TestStrokePlacement : public QObject {
     void aStrokeStaysWhereItWasDrawn();
     void anArrowFollowsBothEnds();
     void aPartTheStageLacksFallsBackToTheStretch();
-    void twoRunsSideBySideAreStretched();
+    void withoutPartsAStrokeIsStretched();
+    void aRingOnAComparisonStaysOnItsSide();
     void theEraserReachesAStrokeWhereItIsSeen();
 
   private:
@@ -237,8 +239,8 @@ void TestStrokePlacement::aPartTheStageLacksFallsBackToTheStretch() {
         QVERIFY(std::hypot(shown[k].x() - plain[k].x(), shown[k].y() - plain[k].y()) < 1e-6);
 }
 
-// Without parts (two runs compared), a stroke is anchored to the whole stage: the stretch.
-void TestStrokePlacement::twoRunsSideBySideAreStretched() {
+// Without parts (no run), a stroke is anchored to the whole stage: the stretch.
+void TestStrokePlacement::withoutPartsAStrokeIsStretched() {
     const StrokePlacement compared(QRectF(0, 0, 1280, 800));
     Stroke s = ringRound(QRectF(500, 300, 200, 60), compared);
     const Stroke before = s;
@@ -246,6 +248,42 @@ void TestStrokePlacement::twoRunsSideBySideAreStretched() {
     QCOMPARE(s.anchor, StrokeAnchor{});
     QCOMPARE(s.endAnchor, StrokeAnchor{});
     QVERIFY(s.sameDrawing(before));
+}
+
+// Two runs compared: one above the other in a window, side by side on a projector. A ring round the
+// second run's accept queue in the window rings the second run's accept queue on the projector.
+void TestStrokePlacement::aRingOnAComparisonStaysOnItsSide() {
+    const Time t = sim_->history().end / 2;
+    StageRenderer other;
+    const std::array<ComparedSide, 2> sides{
+        ComparedSide{&renderer_, sim_.get(), QStringLiteral("as written")},
+        ComparedSide{&other, shards_.get(), QStringLiteral("other")}};
+    const QRectF a(0, 0, 1280, 800), b(0, 0, 1920, 1080);
+    QVERIFY(!comparedLayout(a).sideBySide);
+    QVERIFY(comparedLayout(b).sideBySide);
+    const StrokePlacement onA = StrokePlacement::ofCompared(sides, a, t);
+    const StrokePlacement onB = StrokePlacement::ofCompared(sides, b, t);
+    const auto queueOf = [](const StrokePlacement& where, int side) {
+        for (const StagePartRect& r : where.parts())
+            if (r.part == StagePart::AcceptQueue && r.listener == 0 && r.side == side) return r.rect;
+        return QRectF();
+    };
+    const QRectF queueA = queueOf(onA, 1), queueB = queueOf(onB, 1);
+    QVERIFY(!queueA.isEmpty() && !queueB.isEmpty());
+    QVERIFY(comparedLayout(b).stages[1].contains(queueB));
+    Stroke ring = ringRound(queueA, onA);
+    const Stroke stretched = ring;
+    onA.anchor(ring);
+    QCOMPARE(ring.anchor.part, StagePart::AcceptQueue);
+    QCOMPARE(ring.anchor.side, 1);
+    const QRectF shown = boundsOf(onB.place(ring));
+    QVERIFY2(holds(shown, queueB),
+             qPrintable(describe(shown) + QStringLiteral(" does not hold ") + describe(queueB)));
+    const double far =
+        kRoom * std::max(queueB.width() / queueA.width(), queueB.height() / queueA.height()) + 2;
+    QVERIFY(holds(queueB.adjusted(-far, -far, far, far), shown));
+    // Stretched with the whole frame, it would have missed.
+    QVERIFY(!holds(boundsOf(onB.place(stretched)), queueB));
 }
 
 // The eraser, on the projector, removes a ring drawn in the 4:3 window where the projector shows it —
