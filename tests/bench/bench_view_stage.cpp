@@ -3,8 +3,9 @@
 // Prints the median and the 90th percentile, in ms per frame, for a quiet handshake lesson and for a
 // 100,000 SYN/s flood (thousands of packets in flight: the level-of-detail path). Aims: ≤ 4 ms quiet,
 // ≤ 12 ms flood. Then a comparison's frame (issue 16: the same scenario with another setting, both stages
-// in one frame through paintComparedStages) against the single frame: aim ≤ 2×. Figures only: a
-// benchmark never fails.
+// in one frame through paintComparedStages) against the single frame: aim ≤ 2×. Last, a frame with a
+// dozen of the lecturer's strokes over it (the stage laid out again to place them on their parts,
+// StrokePlacement.h) against the bare frame. Figures only: a benchmark never fails.
 //
 //   bench_view_stage [frames]     (default 240 frames per scenario)
 #include "model/kernel/Simulation.h"
@@ -14,6 +15,7 @@
 #include "views/render/ComparedStages.h"
 #include "views/render/Fonts.h"
 #include "views/render/StageRenderer.h"
+#include "views/render/StrokePlacement.h"
 #include "views/render/Theme.h"
 
 #include <QApplication>
@@ -22,6 +24,7 @@
 #include <QPainter>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -113,6 +116,44 @@ Figures measure(const Simulation& sim, Time from, Time to, int frames, const The
     return out;
 }
 
+// A frame with `strokes` over it, each anchored to a part of the stage, as the window paints them: the
+// stage, then a placement made from its layout at t, then the strokes.
+std::vector<double> measureWithStrokes(const Simulation& sim, Time from, Time to, int frames,
+                                       const Theme& theme) {
+    StageRenderer renderer;
+    const QRectF target(0, 0, 1920, 1080);
+    QImage image(target.size().toSize(), QImage::Format_ARGB32_Premultiplied);
+    std::vector<Stroke> strokes;
+    {
+        const StrokePlacement where = StrokePlacement::of(renderer, target, sim, from);
+        for (int k = 0; k < 12; ++k) {
+            Stroke s;
+            s.moment = {0, Time()};
+            s.colour = Theme::penColours()[static_cast<std::size_t>(k) % Theme::penColours().size()];
+            for (int i = 0; i <= 60; ++i) // a ring of 61 points, as a mouse draws one
+                s.points.push_back(where.toLayout(QPointF(200 + 130 * k + 60 * std::cos(i / 9.55),
+                                                          300 + 40 * k + 40 * std::sin(i / 9.55))));
+            where.anchor(s);
+            strokes.push_back(std::move(s));
+        }
+    }
+    const std::vector<double> shown(strokes.size(), 1.0);
+    std::vector<double> ms;
+    for (int f = 0; f < frames; ++f) {
+        const Time t = from + (to - from) * f / std::max(1, frames - 1);
+        QElapsedTimer timer;
+        timer.start();
+        {
+            QPainter p(&image);
+            renderer.paint(p, target, sim, t, theme);
+            paintStrokes(p, StrokePlacement::of(renderer, target, sim, t), strokes, shown);
+        }
+        ms.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -162,5 +203,14 @@ int main(int argc, char** argv) {
         }
     }
     std::printf("aim: a comparison's frame <= 2x a single frame\n");
+    for (const auto& [name, sim, from, to] :
+         {std::tuple{"quiet handshake (sandbox)", quiet.get(), Time(), Time::s(2)},
+          std::tuple{"100,000 SYN/s flood", flood.get(), Time::s(1), Time::s(2)}}) {
+        const Figures bare = measure(*sim, from, to, frames, Theme::light());
+        const std::vector<double> inked = measureWithStrokes(*sim, from, to, frames, Theme::light());
+        const double median = inked[inked.size() / 2];
+        std::printf("  with 12 strokes            %-28s median %6.2f ms  (%.2fx the bare frame's %.2f ms)\n",
+                    name, median, median / bare.median, bare.median);
+    }
     return 0;
 }

@@ -26,6 +26,33 @@ StageRenderer::~StageRenderer() = default;
 
 void StageRenderer::invalidate() const {
     index_.reset();
+    last_.reset();
+}
+
+namespace {
+bool sameTargets(const std::vector<Target>& a, const std::vector<Target>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Target& x, const Target& y) {
+        return x.kind == y.kind && x.index == y.index;
+    });
+}
+bool sameEmphasis(const StageRenderer::Emphasis& a, const StageRenderer::Emphasis& b) {
+    if (a.zoom.has_value() != b.zoom.has_value()) return false;
+    if (a.zoom && !sameTargets({*a.zoom}, {*b.zoom})) return false;
+    return sameTargets(a.highlight, b.highlight);
+}
+} // namespace
+
+void StageRenderer::keepLaidOut(const QRectF& target, const Simulation& sim, Time t, const Emphasis& emphasis,
+                                Geometry g, const QTransform& zoom) const {
+    last_ = LastFrame{&sim, &sim.history(), sim.history().end, target, t, emphasis, {std::move(g), zoom}};
+}
+
+const StageRenderer::LaidOut* StageRenderer::lastLaidOut(const QRectF& target, const Simulation& sim, Time t,
+                                                         const Emphasis& emphasis) const {
+    if (!last_ || last_->sim != &sim || last_->history != &sim.history() || last_->end != sim.history().end ||
+        last_->target != target || last_->t != t || !sameEmphasis(last_->emphasis, emphasis))
+        return nullptr;
+    return &last_->laidOut;
 }
 
 const stage::RunIndex& StageRenderer::index(const Simulation& sim) const {
@@ -117,7 +144,9 @@ void copyStaticLayer(QPainter& p, stage::FrameCache& fc, const StageRenderer::Ge
 
 void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulation& sim, Time t,
                           const Theme& th) const {
-    paintLaidOut(painter, target, layout(target, sim, t), sim, t, th);
+    Geometry g = layout(target, sim, t);
+    paintLaidOut(painter, target, g, sim, t, th);
+    keepLaidOut(target, sim, t, {}, std::move(g), {});
 }
 
 void StageRenderer::paintLaidOut(QPainter& painter, const QRectF& target, const Geometry& g,
@@ -359,10 +388,11 @@ QTransform StageRenderer::zoomTransform(const QRectF& target, const Geometry& g,
 void StageRenderer::paint(QPainter& p, const QRectF& target, const Simulation& sim, Time t,
                           const Theme& theme, const Emphasis& emphasis) const {
     if (emphasis.isEmpty()) return paint(p, target, sim, t, theme);
-    const Geometry g = layout(target, sim, t, emphasis);
+    Geometry g = layout(target, sim, t, emphasis);
+    const QTransform zoom = zoomTransform(target, g, sim, emphasis);
     p.save();
     p.setClipRect(target, Qt::IntersectClip);
-    p.setTransform(zoomTransform(target, g, sim, emphasis), true);
+    p.setTransform(zoom, true);
     paintLaidOut(p, target, g, sim, t, theme);
     if (!emphasis.highlight.empty()) {
         const double u = g.unit;
@@ -385,6 +415,7 @@ void StageRenderer::paint(QPainter& p, const QRectF& target, const Simulation& s
         p.drawPath(lit.simplified());
     }
     p.restore();
+    keepLaidOut(target, sim, t, emphasis, std::move(g), zoom);
 }
 
 std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target, const Simulation& sim,

@@ -252,6 +252,16 @@ class StageRenderer {
     QString elidedLabelAt(QPointF pos, const QRectF& target, const Simulation& sim, Time t,
                           const Emphasis& emphasis = {}) const;
 
+    // The layout the last paint() drew, and its emphasis' zoom, when that paint was of this target,
+    // run, moment and emphasis: what the lecturer's strokes are placed by (StrokePlacement.h) without
+    // laying the stage out a second time each frame. Null otherwise.
+    struct LaidOut {
+        Geometry geometry;
+        QTransform zoom;
+    };
+    const LaidOut* lastLaidOut(const QRectF& target, const Simulation& sim, Time t,
+                               const Emphasis& emphasis = {}) const;
+
     // Forget what was cached about a simulation (call after it changed: changeAt, a new load). The
     // cache also notices a different history by itself; this makes it certain.
     void invalidate() const;
@@ -265,8 +275,22 @@ class StageRenderer {
                       const Theme& theme) const;
     std::optional<StageHit> hitTestIn(QPointF pos, const Geometry& g) const;
 
+    void keepLaidOut(const QRectF& target, const Simulation& sim, Time t, const Emphasis& emphasis,
+                     Geometry g, const QTransform& zoom) const;
+
     Options options_;
     mutable std::unique_ptr<stage::RunIndex> index_;
+    // lastLaidOut()'s frame: what it was of, and its layout.
+    struct LastFrame {
+        const Simulation* sim = nullptr;
+        const History* history = nullptr;
+        Time end;
+        QRectF target;
+        Time t;
+        Emphasis emphasis;
+        LaidOut laidOut;
+    };
+    mutable std::optional<LastFrame> last_;
     mutable std::unique_ptr<stage::FrameCache> cache_;
 };
 

@@ -72,6 +72,9 @@ StrokePlacement::StrokePlacement(const QRectF& target, const QTransform& zoom,
 
 StrokePlacement StrokePlacement::of(const StageRenderer& renderer, const QRectF& target,
                                     const Simulation& sim, Time t, const StageRenderer::Emphasis& emphasis) {
+    // The frame just painted has the layout already (a flood's takes milliseconds to make again).
+    if (const StageRenderer::LaidOut* painted = renderer.lastLaidOut(target, sim, t, emphasis))
+        return StrokePlacement(target, painted->zoom, stagePartsOf(painted->geometry));
     const StageRenderer::Geometry g = renderer.layout(target, sim, t, emphasis);
     return StrokePlacement(target, renderer.zoomTransform(target, g, sim, emphasis), stagePartsOf(g));
 }
@@ -89,10 +92,9 @@ StrokePlacement StrokePlacement::ofCompared(const std::array<ComparedSide, 2>& s
         // As paintComparedStages draws it: a run that has ended at its end, the emphasis' zoom inside the
         // side (a uniform scale and a shift: rectangles stay rectangles).
         const Time at = std::min(t, s.run->history().end);
-        const StageRenderer::Geometry g = s.renderer->layout(stage, *s.run, at, emphasis);
-        const QTransform zoom = s.renderer->zoomTransform(stage, g, *s.run, emphasis);
-        for (StagePartRect part : stagePartsOf(g)) {
-            part.rect = zoom.mapRect(part.rect).intersected(stage);
+        const StrokePlacement one = of(*s.renderer, stage, *s.run, at, emphasis);
+        for (StagePartRect part : one.parts()) {
+            part.rect = one.zoom().mapRect(part.rect).intersected(stage);
             part.side = side;
             if (!part.rect.isEmpty()) parts.push_back(part);
         }

@@ -10,6 +10,8 @@
 #include "views/render/StrokePlacement.h"
 #include "views/render/Theme.h"
 
+#include <QImage>
+#include <QPainter>
 #include <QTest>
 
 #include <cmath>
@@ -81,6 +83,7 @@ class TestStrokePlacement : public QObject {
     void withoutPartsAStrokeIsStretched();
     void aRingOnAComparisonStaysOnItsSide();
     void theEraserReachesAStrokeWhereItIsSeen();
+    void theFramePaintedLendsItsLayout();
 
   private:
     std::unique_ptr<Simulation> sim_;
@@ -305,6 +308,37 @@ void TestStrokePlacement::theEraserReachesAStrokeWhereItIsSeen() {
     QCOMPARE(store.strokeAt(own, 3, now, &onB), std::uint64_t{0});
     QCOMPARE(store.strokesCrossed(seen + QPointF(-20, 0), seen + QPointF(20, 0), 3, now, &onB),
              std::vector<std::uint64_t>{id});
+}
+
+// A paint keeps its layout for the strokes placed over it (no second layout a frame): only for the same
+// target, run, moment and emphasis, and it is the layout a fresh one would be.
+void TestStrokePlacement::theFramePaintedLendsItsLayout() {
+    StageRenderer renderer;
+    const QRectF target(0, 0, 1280, 720);
+    const Time t = sim_->history().end / 2;
+    StageRenderer::Emphasis emphasis;
+    emphasis.zoom = Target{Target::Kind::AcceptQueue, 0, "accept-queue", {}};
+    QVERIFY(!renderer.lastLaidOut(target, *sim_, t, emphasis));
+    QImage image(target.size().toSize(), QImage::Format_ARGB32_Premultiplied);
+    {
+        QPainter p(&image);
+        renderer.paint(p, target, *sim_, t, Theme::light(), emphasis);
+    }
+    const StageRenderer::LaidOut* kept = renderer.lastLaidOut(target, *sim_, t, emphasis);
+    QVERIFY(kept);
+    QCOMPARE(kept->zoom, renderer.zoomTransform(target, *sim_, t, emphasis));
+    const std::vector<StagePartRect> fresh = stagePartsOf(renderer.layout(target, *sim_, t, emphasis));
+    const std::vector<StagePartRect> lent = stagePartsOf(kept->geometry);
+    QCOMPARE(lent.size(), fresh.size());
+    for (std::size_t k = 0; k < lent.size(); ++k)
+        QCOMPARE(lent[k].rect, fresh[k].rect);
+    // Another moment, size, run or emphasis: not that frame's.
+    QVERIFY(!renderer.lastLaidOut(target, *sim_, t + Time::ms(1), emphasis));
+    QVERIFY(!renderer.lastLaidOut(QRectF(0, 0, 1280, 721), *sim_, t, emphasis));
+    QVERIFY(!renderer.lastLaidOut(target, *shards_, t, emphasis));
+    QVERIFY(!renderer.lastLaidOut(target, *sim_, t));
+    renderer.invalidate();
+    QVERIFY(!renderer.lastLaidOut(target, *sim_, t, emphasis));
 }
 
 QTEST_MAIN(TestStrokePlacement)
