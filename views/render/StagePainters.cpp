@@ -327,13 +327,15 @@ void clientsBlock(const Ctx& c, Time maxFlight) {
         const auto look = static_cast<ClientLook>(k);
         const QRectF row(b.left(), y, b.width(), lh);
         y += lh;
-        const bool zero = counts[k] == 0;
+        // Concealed (reveal: after-answer), the counts are hidden as the queues' figures are ("ESTAB, not
+        // accepted" is the accept queue's length again), and a zero is not told apart by its colour.
+        const bool zero = counts[k] == 0 && !c.numbersConcealed;
         clientMarker(c, QPointF(row.left() + m.keyLeft * u, row.center().y()),
                      std::min(m.keyMax * u, lh * m.keyShare), look);
         const QColor colour =
             zero ? th.mutedText
                  : (look == ClientLook::Ghost || look == ClientLook::Failed ? th.alert : th.text);
-        const QString count = thousands(counts[k]);
+        const QString count = c.numbersConcealed ? QStringLiteral("?") : thousands(counts[k]);
         const QFont& fCount = zero ? c.fMono : c.fMonoBold;
         const double cw = std::min(row.width() * m.countShare,
                                    QFontMetricsF(fCount).horizontalAdvance(count) + m.countRoom * u);
@@ -514,7 +516,7 @@ void workerGroup(const Ctx& c, const StageRenderer::WorkerGroupGeometry& grp) {
         p.setBrush(workerColour(th, order[k]));
         p.drawRect(
             QRectF(row.left(), row.center().y() - m.keyHalf * u, 2 * m.keyHalf * u, 2 * m.keyHalf * u));
-        const QString count = thousands(counts[k]);
+        const QString count = c.numbersConcealed ? QStringLiteral("?") : thousands(counts[k]);
         const double cw = std::min(row.width() * m.countShare,
                                    QFontMetricsF(c.fMono).horizontalAdvance(count) + m.countRoom * u);
         c.text(row.adjusted(m.keyTextLeft * u, 0, -cw - m.countGap * u, 0), Qt::AlignLeft | Qt::AlignVCenter,
