@@ -57,6 +57,20 @@ struct Figures {
     double inFlight = 0; // mean packets in flight over the frames
 };
 
+// The milliseconds of `paint(t)` for `frames` moments evenly over [from, to], sorted.
+template <typename Paint> std::vector<double> timeFrames(Time from, Time to, int frames, Paint&& paint) {
+    std::vector<double> ms;
+    for (int f = 0; f < frames; ++f) {
+        const Time t = from + (to - from) * f / std::max(1, frames - 1);
+        QElapsedTimer timer;
+        timer.start();
+        paint(t);
+        ms.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms;
+}
+
 // A comparison's frames: both runs' stages in one 1920x1080 frame, as the split stage and an export
 // with --compare paint them.
 std::vector<double> measureCompared(const Simulation& a, const Simulation& b, Time from, Time to, int frames,
@@ -72,16 +86,7 @@ std::vector<double> measureCompared(const Simulation& a, const Simulation& b, Ti
                             t, theme, {});
     };
     paint(from); // the renderers' indexes and the glyph caches, as for the single frame
-    std::vector<double> ms;
-    for (int f = 0; f < frames; ++f) {
-        const Time t = from + (to - from) * f / std::max(1, frames - 1);
-        QElapsedTimer timer;
-        timer.start();
-        paint(t);
-        ms.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms;
+    return timeFrames(from, to, frames, paint);
 }
 
 // Renders `frames` frames with t moving evenly over [from, to].
@@ -95,20 +100,14 @@ Figures measure(const Simulation& sim, Time from, Time to, int frames, const The
         QPainter p(&image);
         renderer.paint(p, target, sim, from, theme);
     }
-    std::vector<double> ms;
+    const std::vector<double> ms = timeFrames(from, to, frames, [&](Time t) {
+        QPainter p(&image);
+        renderer.paint(p, target, sim, t, theme);
+    });
     double inFlight = 0;
-    for (int f = 0; f < frames; ++f) {
-        const Time t = from + (to - from) * f / std::max(1, frames - 1);
-        QElapsedTimer timer;
-        timer.start();
-        {
-            QPainter p(&image);
-            renderer.paint(p, target, sim, t, theme);
-        }
-        ms.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
-        inFlight += static_cast<double>(renderer.layout(target, sim, t).packetsInFlight);
-    }
-    std::sort(ms.begin(), ms.end());
+    for (int f = 0; f < frames; ++f)
+        inFlight += static_cast<double>(
+            renderer.layout(target, sim, from + (to - from) * f / std::max(1, frames - 1)).packetsInFlight);
     Figures out;
     out.median = ms[ms.size() / 2];
     out.p90 = ms[std::min(ms.size() - 1, ms.size() * 9 / 10)];
@@ -138,20 +137,11 @@ std::vector<double> measureWithStrokes(const Simulation& sim, Time from, Time to
         }
     }
     const std::vector<double> shown(strokes.size(), 1.0);
-    std::vector<double> ms;
-    for (int f = 0; f < frames; ++f) {
-        const Time t = from + (to - from) * f / std::max(1, frames - 1);
-        QElapsedTimer timer;
-        timer.start();
-        {
-            QPainter p(&image);
-            renderer.paint(p, target, sim, t, theme);
-            paintStrokes(p, StrokePlacement::of(renderer, target, sim, t), strokes, shown);
-        }
-        ms.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms;
+    return timeFrames(from, to, frames, [&](Time t) {
+        QPainter p(&image);
+        renderer.paint(p, target, sim, t, theme);
+        paintStrokes(p, StrokePlacement::of(renderer, target, sim, t), strokes, shown);
+    });
 }
 
 } // namespace

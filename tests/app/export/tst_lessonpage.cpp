@@ -217,17 +217,27 @@ void TestLessonPage::thePageHoldsTheFilmTheStepsAndTheQuestions() {
         QCOMPARE(ch[QStringLiteral("say")].toString(), QString::fromStdString(markdownToHtml(step.say).html));
         QCOMPARE(ch[QStringLiteral("pause")].toBool(), step.pause);
         // Its picture is the stage at the step's moment with the step's highlights, pixel for pixel.
+        const auto pictureOf = [](const QString& dataUrl) {
+            return QImage::fromData(QByteArray::fromBase64(dataUrl.mid(22).toLatin1()), "PNG")
+                .convertToFormat(QImage::Format_ARGB32);
+        };
+        const auto stageAt = [&](bool numbersConcealed) {
+            QImage expected(o.size, QImage::Format_ARGB32_Premultiplied);
+            expected.fill(theme.background);
+            QPainter p(&expected);
+            views::StageRenderer renderer;
+            views::StageRenderer::Options options;
+            options.numbersConcealed = numbersConcealed;
+            renderer.setOptions(options);
+            renderer.paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), run->simulation(), at, theme,
+                           views::StageRenderer::Emphasis::of(step));
+            p.end();
+            return expected.convertToFormat(QImage::Format_ARGB32);
+        };
         const QString still = ch[QStringLiteral("still")].toString();
         QVERIFY(still.startsWith(QStringLiteral("data:image/png;base64,")));
-        const QImage picture = QImage::fromData(QByteArray::fromBase64(still.mid(22).toLatin1()), "PNG")
-                                   .convertToFormat(QImage::Format_ARGB32);
-        QImage expected(o.size, QImage::Format_ARGB32_Premultiplied);
-        expected.fill(theme.background);
-        QPainter p(&expected);
-        views::StageRenderer().paint(p, QRectF(QPointF(0, 0), QSizeF(o.size)), run->simulation(), at, theme,
-                                     views::StageRenderer::Emphasis::of(step));
-        p.end();
-        QVERIFY2(picture == expected.convertToFormat(QImage::Format_ARGB32), qPrintable(QString::number(i)));
+        const QImage picture = pictureOf(still);
+        QVERIFY2(picture == stageAt(false), qPrintable(QString::number(i)));
         // A question with `reveal: after-answer`: also the same picture without its numbers (what the page
         // shows until it is answered), pixel for pixel as the window's concealed stage.
         const bool conceals = step.question && step.question->revealAfterAnswer;
@@ -236,19 +246,8 @@ void TestLessonPage::thePageHoldsTheFilmTheStepsAndTheQuestions() {
             ++concealing;
             const QString hidden = ch[QStringLiteral("concealed")].toString();
             QVERIFY(hidden.startsWith(QStringLiteral("data:image/png;base64,")));
-            const QImage covered = QImage::fromData(QByteArray::fromBase64(hidden.mid(22).toLatin1()), "PNG")
-                                       .convertToFormat(QImage::Format_ARGB32);
-            QImage concealed(o.size, QImage::Format_ARGB32_Premultiplied);
-            concealed.fill(theme.background);
-            QPainter cp(&concealed);
-            views::StageRenderer renderer;
-            views::StageRenderer::Options options;
-            options.numbersConcealed = true;
-            renderer.setOptions(options);
-            renderer.paint(cp, QRectF(QPointF(0, 0), QSizeF(o.size)), run->simulation(), at, theme,
-                           views::StageRenderer::Emphasis::of(step));
-            cp.end();
-            QVERIFY(covered == concealed.convertToFormat(QImage::Format_ARGB32));
+            const QImage covered = pictureOf(hidden);
+            QVERIFY(covered == stageAt(true));
             QVERIFY(covered != picture);
             QCOMPARE(ch[QStringLiteral("question")].toObject()[QStringLiteral("reveal")].toString(),
                      QStringLiteral("after-answer"));
