@@ -322,10 +322,7 @@ class RendererCanvas final : public Canvas {
         else if (job_.otherSim) {
             conceal(otherStage_, frame.concealed);
             conceal(stage_, frame.concealed);
-            views::paintComparedStages(p, target,
-                                       {views::ComparedSide{&stage_, job_.sim, job_.titles[0]},
-                                        views::ComparedSide{&otherStage_, job_.otherSim, job_.titles[1]}},
-                                       frame.t, job_.theme, frame.emphasis);
+            views::paintComparedStages(p, target, sides(), frame.t, job_.theme, frame.emphasis);
         } else {
             conceal(stage_, frame.concealed);
             stage_.paint(p, target, *job_.sim, frame.t, job_.theme, frame.emphasis);
@@ -335,6 +332,12 @@ class RendererCanvas final : public Canvas {
     }
 
   private:
+    // --compare's two runs, as the stage and the strokes over it are painted.
+    std::array<views::ComparedSide, 2> sides() const {
+        return {views::ComparedSide{&stage_, job_.sim, job_.titles[0]},
+                views::ComparedSide{&otherStage_, job_.otherSim, job_.titles[1]}};
+    }
+
     static void conceal(views::StageRenderer& stage, bool concealed) {
         if (stage.options().numbersConcealed == concealed) return;
         views::StageRenderer::Options o = stage.options();
@@ -350,10 +353,7 @@ class RendererCanvas final : public Canvas {
         if (lesson && !lesson->steps.empty())
             now.step = frame.step >= 0 ? frame.step : views::stepAtMoment(job_.run->stepTimes(), frame.t);
         const views::StrokePlacement where =
-            job_.otherSim ? views::StrokePlacement::ofCompared(
-                                {views::ComparedSide{&stage_, job_.sim, job_.titles[0]},
-                                 views::ComparedSide{&otherStage_, job_.otherSim, job_.titles[1]}},
-                                target, frame.t, frame.emphasis)
+            job_.otherSim ? views::StrokePlacement::ofCompared(sides(), target, frame.t, frame.emphasis)
                           : views::StrokePlacement::of(stage_, target, *job_.sim, frame.t, frame.emphasis);
         views::paintStrokesAt(p, where, job_.annotations, now);
     }

@@ -42,21 +42,26 @@ bool sameEmphasis(const StageRenderer::Emphasis& a, const StageRenderer::Emphasi
 }
 } // namespace
 
-void StageRenderer::keepLaidOut(const QRectF& target, const Simulation& sim, Time t, const Emphasis& emphasis,
-                                Geometry g, const QTransform& zoom) const {
-    last_ = LastFrame{&sim, &sim.history(), sim.history().end, target, t, emphasis, {std::move(g), zoom}};
+void StageRenderer::keepLaidOut(const QRectF& target, Time t, const Emphasis& emphasis, Geometry g,
+                                const QTransform& zoom) const {
+    last_ = LastFrame{target, t, emphasis, {std::move(g), zoom}};
 }
 
 const StageRenderer::LaidOut* StageRenderer::lastLaidOut(const QRectF& target, const Simulation& sim, Time t,
                                                          const Emphasis& emphasis) const {
-    if (!last_ || last_->sim != &sim || last_->history != &sim.history() || last_->end != sim.history().end ||
-        last_->target != target || last_->t != t || !sameEmphasis(last_->emphasis, emphasis))
+    // The last frame is always of the run the index is of (index() forgets it with the index): whether it
+    // is `sim`'s is the index's own question.
+    if (!last_ || !index_ || !index_->current(sim) || last_->target != target || last_->t != t ||
+        !sameEmphasis(last_->emphasis, emphasis))
         return nullptr;
     return &last_->laidOut;
 }
 
 const stage::RunIndex& StageRenderer::index(const Simulation& sim) const {
-    if (!index_ || !index_->current(sim)) index_ = stage::indexRun(sim);
+    if (!index_ || !index_->current(sim)) {
+        index_ = stage::indexRun(sim);
+        last_.reset(); // another run's frame
+    }
     return *index_;
 }
 
@@ -146,7 +151,7 @@ void StageRenderer::paint(QPainter& painter, const QRectF& target, const Simulat
                           const Theme& th) const {
     Geometry g = layout(target, sim, t);
     paintLaidOut(painter, target, g, sim, t, th);
-    keepLaidOut(target, sim, t, {}, std::move(g), {});
+    keepLaidOut(target, t, {}, std::move(g), {});
 }
 
 void StageRenderer::paintLaidOut(QPainter& painter, const QRectF& target, const Geometry& g,
@@ -415,7 +420,7 @@ void StageRenderer::paint(QPainter& p, const QRectF& target, const Simulation& s
         p.drawPath(lit.simplified());
     }
     p.restore();
-    keepLaidOut(target, sim, t, emphasis, std::move(g), zoom);
+    keepLaidOut(target, t, emphasis, std::move(g), zoom);
 }
 
 std::optional<StageHit> StageRenderer::hitTest(QPointF pos, const QRectF& target, const Simulation& sim,

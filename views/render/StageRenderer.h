@@ -275,16 +275,13 @@ class StageRenderer {
                       const Theme& theme) const;
     std::optional<StageHit> hitTestIn(QPointF pos, const Geometry& g) const;
 
-    void keepLaidOut(const QRectF& target, const Simulation& sim, Time t, const Emphasis& emphasis,
-                     Geometry g, const QTransform& zoom) const;
+    void keepLaidOut(const QRectF& target, Time t, const Emphasis& emphasis, Geometry g,
+                     const QTransform& zoom) const;
 
     Options options_;
     mutable std::unique_ptr<stage::RunIndex> index_;
-    // lastLaidOut()'s frame: what it was of, and its layout.
+    // lastLaidOut()'s frame, of the run index_ is of: where and when it was, and its layout.
     struct LastFrame {
-        const Simulation* sim = nullptr;
-        const History* history = nullptr;
-        Time end;
         QRectF target;
         Time t;
         Emphasis emphasis;

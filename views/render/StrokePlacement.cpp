@@ -13,16 +13,6 @@ namespace backlog::views {
 
 namespace {
 
-// Between the target's unzoomed pixels and layout units, by the plain stretch.
-QPointF stretched(QPointF layout, const QRectF& target) {
-    return {target.left() + layout.x() * target.width() / kAnnotationWidth,
-            target.top() + layout.y() * target.height() / kAnnotationHeight};
-}
-QPointF unstretched(QPointF pos, const QRectF& target) {
-    return {(pos.x() - target.left()) * kAnnotationWidth / std::max(1e-9, target.width()),
-            (pos.y() - target.top()) * kAnnotationHeight / std::max(1e-9, target.height())};
-}
-
 bool holds(const QRectF& outer, const QRectF& inner) {
     return inner.left() >= outer.left() && inner.right() <= outer.right() && inner.top() >= outer.top() &&
            inner.bottom() <= outer.bottom();
@@ -120,9 +110,9 @@ QPointF StrokePlacement::unzoomed(QPointF layout, const StrokeAnchor& anchor) co
     // The one stage's whole is the target itself (the plain stretch); a compared side's is its half.
     const StagePartRect* part = anchor.part == StagePart::Stage && anchor.side < 0 ? nullptr : find(anchor);
     const QRectF& from = anchor.frame;
-    // A part this stage does not have (a listener not yet listening, two runs side by side): the stroke
-    // stays where the plain stretch puts it.
-    if (!part || from.width() <= 1e-9 || from.height() <= 1e-9) return stretched(layout, target_);
+    // A part this stage does not have (a listener not yet listening, a side's part on the one stage):
+    // the stroke stays where the plain stretch puts it.
+    if (!part || from.width() <= 1e-9 || from.height() <= 1e-9) return fromLayout(layout, target_);
     const QRectF& to = part->rect;
     return {to.left() + (layout.x() - from.left()) * to.width() / from.width(),
             to.top() + (layout.y() - from.top()) * to.height() / from.height()};
@@ -164,23 +154,24 @@ Stroke StrokePlacement::seen(const Stroke& stroke) const {
     Stroke s = stroke;
     s.points = unzoomedPoints(stroke);
     for (QPointF& p : s.points)
-        p = unstretched(p, target_);
+        p = views::toLayout(p, target_);
     s.anchor = s.endAnchor = StrokeAnchor{};
     return s;
 }
 
 StrokeAnchor StrokePlacement::anchorOf(const StagePartRect& part) const {
     return {part.part, part.listener, part.side,
-            QRectF(unstretched(part.rect.topLeft(), target_), unstretched(part.rect.bottomRight(), target_))};
+            QRectF(views::toLayout(part.rect.topLeft(), target_),
+                   views::toLayout(part.rect.bottomRight(), target_))};
 }
 
 void StrokePlacement::anchor(Stroke& stroke) const {
     if (stroke.points.empty()) return;
     const std::vector<QPointF> at = unzoomedPoints(stroke);
     for (std::size_t k = 0; k < at.size(); ++k)
-        stroke.points[k] = unstretched(at[k], target_);
+        stroke.points[k] = views::toLayout(at[k], target_);
     const QRectF box = bounds(at);
-    const double u = std::min(target_.width() / kAnnotationWidth, target_.height() / kAnnotationHeight);
+    const double u = layoutUnit(target_);
     for (const StagePartRect& part : parts_) {
         // The room round a part: a ring or a tick drawn just outside it still belongs to it.
         const double room = std::max(24 * u, 0.25 * std::min(part.rect.width(), part.rect.height()));
@@ -191,7 +182,7 @@ void StrokePlacement::anchor(Stroke& stroke) const {
     }
     const auto under = [&](QPointF p) {
         for (const StagePartRect& part : parts_)
-            if (holds(part.rect, QRectF(p, p))) return anchorOf(part);
+            if (part.rect.contains(p)) return anchorOf(part);
         return StrokeAnchor{};
     };
     stroke.anchor = under(at.front());

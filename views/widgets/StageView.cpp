@@ -103,10 +103,7 @@ void StageView::paintEvent(QPaintEvent*) {
         renderer_.paint(p, target, d->simulation(), d->playhead(), theme_, emphasis_);
     } else {
         otherRenderer_.setOptions(renderer_.options()); // one level of detail on both sides
-        paintComparedStages(p, target,
-                            {ComparedSide{&renderer_, &d->simulation(), d->title()},
-                             ComparedSide{&otherRenderer_, d->comparison(), d->comparisonTitle()}},
-                            d->playhead(), theme_, emphasis_);
+        paintComparedStages(p, target, comparedSides(*d), d->playhead(), theme_, emphasis_);
     }
     paintAnnotations(p);
 }
@@ -277,14 +274,16 @@ StageMoment StageView::moment() const {
     return m;
 }
 
+std::array<ComparedSide, 2> StageView::comparedSides(const SimulationDocument& d) const {
+    return {ComparedSide{&renderer_, &d.simulation(), d.title()},
+            ComparedSide{&otherRenderer_, d.comparison(), d.comparisonTitle()}};
+}
+
 StrokePlacement StageView::strokePlacement() const {
     const SimulationDocument* d = loadedDocument();
     if (!d) return StrokePlacement(rect());
     if (d->comparison())
-        return StrokePlacement::ofCompared(
-            {ComparedSide{&renderer_, &d->simulation(), d->title()},
-             ComparedSide{&otherRenderer_, d->comparison(), d->comparisonTitle()}},
-            rect(), d->playhead(), emphasis_);
+        return StrokePlacement::ofCompared(comparedSides(*d), rect(), d->playhead(), emphasis_);
     return StrokePlacement::of(renderer_, rect(), d->simulation(), d->playhead(), emphasis_);
 }
 
@@ -397,8 +396,7 @@ void StageView::penMoved(QPointF pos, double pressure) {
 
 void StageView::eraseAlong(QPointF from, QPointF to) {
     AnnotationStore* store = annotations_.data();
-    if (!store) return;
-    if (!placement_) return;
+    if (!store || !placement_) return;
     const std::vector<std::uint64_t> crossed =
         store->strokesCrossed(from, to, kEraserReach, moment(), &*placement_);
     if (crossed.empty()) return;
@@ -477,7 +475,8 @@ void StageView::paintAnnotations(QPainter& p) {
     const qint64 now = wallMs();
     const std::vector<LaserPoint>& laser = store->laser();
     const bool tail = !laser.empty() && now - laser.back().ms < kLaserTrailMs;
-    // Nothing to draw: no layout for the zoom either (a flood's layout takes milliseconds a frame).
+    // Nothing to draw: no placement either (without a frame's layout to borrow, a flood's takes
+    // milliseconds).
     if (store->isEmpty() && !store->ink() && !store->isLaserHeld() && !tail) return;
     const StrokePlacement where = strokePlacement();
     const std::vector<Stroke>& strokes = store->strokes();

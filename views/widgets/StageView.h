@@ -17,6 +17,7 @@
 #include <QPointer>
 #include <QWidget>
 
+#include <array>
 #include <optional>
 
 class QTimer;
@@ -91,6 +92,8 @@ class StageView : public QWidget {
     // other), at the playhead (a run that has ended, at its end).
     const Simulation& runOf(const SimulationDocument& d, int side) const;
     const StageRenderer& rendererOf(int side) const;
+    // Both sides as paintComparedStages draws them and as strokes are placed on them.
+    std::array<ComparedSide, 2> comparedSides(const SimulationDocument& d) const;
     Time timeOn(const SimulationDocument& d, int side) const;
     // The pen, from the mouse or a tablet (pressure 1 for the mouse).
     void penDown(QPointF pos, double pressure);
